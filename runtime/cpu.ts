@@ -1,0 +1,210 @@
+/**
+ * The virtual CPU: typed views over the shared state block, and the small
+ * operations every instruction family needs (EFLAGS read/write, stack,
+ * linear addresses). Instruction semantics live in runtime/interp/.
+ */
+import { PhysicalMemory } from './memory.js';
+import { Mmu } from './mmu.js';
+import { PortBus } from './io.js';
+import {
+  CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
+  ICOUNT_LO, ICOUNT_HI, STATE_END, IDTR_LIMIT, GDTR_LIMIT, w,
+} from './state/layout.js';
+import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
+import { materialize, W_EFLAGS, W_MASK } from './flags.js';
+
+const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
+const W_SEG_BASE = w(SEG_BASE), W_SEG_SEL = w(SEG_SEL), W_SEG_LIMIT = w(SEG_LIMIT), W_SEG_FLAGS = w(SEG_FLAGS);
+
+export class Cpu {
+  readonly phys: PhysicalMemory;
+  readonly mmu: Mmu;
+  readonly io: PortBus;
+  /** The whole memory as 32-bit words: index with w(OFFSET). */
+  readonly s: Int32Array;
+  /** General registers as 32-, 16- and 8-bit views (r8: AL=0, AH=1, CL=4, ...). */
+  readonly r32: Int32Array;
+  readonly r16: Uint16Array;
+  readonly r8: Uint8Array;
+
+  /** EIP at the start of the block being interpreted (records hold offsets from it). */
+  blockEip = 0;
+  /** Set by an instruction to end the current block after it (self-modifying code, mode switches). */
+  exitBlock = false;
+  /** HLT executed and no interrupt has woken the CPU yet. */
+  halted = false;
+  /** Real-mode exceptions whose IVT entry is 0000:0000 stop the machine instead (snippet runner). */
+  stopOnNullVector = false;
+  /** Timestamp-counter source (instructions retired unless a machine sets a clock). */
+  readTsc: () => bigint = () => this.icount();
+
+  constructor(ramBytes: number) {
+    this.phys = new PhysicalMemory(ramBytes);
+    this.s = this.phys.s32;
+    this.mmu = new Mmu(this.phys, this.s);
+    this.io = new PortBus();
+    const buf = this.phys.buffer;
+    this.r32 = new Int32Array(buf, REGS, 8);
+    this.r16 = new Uint16Array(buf, REGS, 16);
+    this.r8 = new Uint8Array(buf, REGS, 32);
+    this.reset();
+  }
+
+  /** Power-on state (SDM vol. 3, 9.1.1): real mode at F000:FFF0. */
+  reset(): void {
+    this.phys.u8.fill(0, 0, STATE_END);
+    this.s[W_EFLAGS] = FIXED_ONE;
+    this.s[W_MASK] = 0;
+    this.s[w(CR0)] = 0x60000010;
+    this.s[w(IDTR_LIMIT)] = 0x3ff;
+    this.s[w(GDTR_LIMIT)] = 0xffff;
+    for (let i = 0; i < 6; i++) this.setSegReal(i, 0);
+    this.setSegReal(CS, 0xf000);
+    this.s[W_SEG_BASE + CS] = 0xffff0000 | 0;
+    this.eip = 0xfff0;
+    this.r32[2] = 0x0633; // EDX: family 6, model 3 (Pentium II), stepping 3
+    this.halted = false;
+    this.exitBlock = false;
+    this.mmu.setUser(false);
+    this.mmu.flush(true);
+  }
+
+  get eip(): number { return this.s[W_EIP] >>> 0; }
+  set eip(v: number) { this.s[W_EIP] = v; }
+  get cpl(): number { return this.s[W_CPL]; }
+  get code32(): boolean { return this.s[W_CODE32] !== 0; }
+  get stack32(): boolean { return this.s[W_STACK32] !== 0; }
+  get protectedMode(): boolean { return (this.s[w(CR0)] & 1) !== 0; }
+  get v86(): boolean { return (this.s[W_EFLAGS] & VM) !== 0; }
+
+  segBase(seg: number): number { return this.s[W_SEG_BASE + seg]; }
+  segSel(seg: number): number { return this.s[W_SEG_SEL + seg] & 0xffff; }
+  /** Linear address of seg:off. */
+  lin(seg: number, off: number): number { return (this.s[W_SEG_BASE + seg] + off) | 0; }
+
+  /** Load a segment register the real-mode / virtual-8086 way: base = selector * 16. */
+  setSegReal(seg: number, sel: number): void {
+    const s = this.s;
+    sel &= 0xffff;
+    s[W_SEG_SEL + seg] = sel;
+    s[W_SEG_BASE + seg] = sel << 4;
+    if (!this.protectedMode || this.v86) {
+      s[W_SEG_LIMIT + seg] = 0xffff;
+      // Present, writable data / readable code, DPL 0 (3 in vm86), 16-bit.
+      s[W_SEG_FLAGS + seg] = (seg === CS ? 0x9b : 0x93) << 8 | (this.v86 ? 0x6000 : 0);
+    }
+    if (seg === CS) { s[W_CODE32] = 0; if (!this.protectedMode) this.setCpl(0); else if (this.v86) this.setCpl(3); }
+    if (seg === SS) s[W_STACK32] = 0;
+  }
+
+  /** Load a segment register's hidden part directly (loaders, descriptor loads). */
+  setSegCache(seg: number, sel: number, base: number, limit: number, flags: number): void {
+    const s = this.s;
+    s[W_SEG_SEL + seg] = sel & 0xffff;
+    s[W_SEG_BASE + seg] = base;
+    s[W_SEG_LIMIT + seg] = limit;
+    s[W_SEG_FLAGS + seg] = flags;
+    const big = (flags & 0x400000) !== 0; // D/B bit (descriptor bit 54)
+    if (seg === CS) s[W_CODE32] = big ? 1 : 0;
+    if (seg === SS) s[W_STACK32] = big ? 1 : 0;
+  }
+
+  setCpl(cpl: number): void {
+    this.s[W_CPL] = cpl;
+    this.mmu.setUser(cpl === 3);
+  }
+
+  /** EFLAGS with every lazy flag computed. */
+  getEflags(): number {
+    return (materialize(this.s) | FIXED_ONE) >>> 0;
+  }
+  /** Write the EFLAGS bits in `mask` (callers decide privilege rules: POPF, IRET). */
+  setEflags(value: number, mask: number = WRITABLE): void {
+    const s = this.s;
+    materialize(s);
+    s[W_EFLAGS] = ((s[W_EFLAGS] & ~mask) | (value & mask) | FIXED_ONE) & ~0x8028; // bits 3, 5, 15 read as 0
+    s[W_MASK] = 0;
+    void ARITH; void IF;
+  }
+
+  // ---- stack ------------------------------------------------------------
+
+  push32(v: number): void {
+    const r = this.r32;
+    if (this.s[W_STACK32]) {
+      const sp = (r[4] - 4) | 0;
+      this.mmu.write32((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      r[4] = sp;
+    } else {
+      const sp = (this.r16[8] - 4) & 0xffff;
+      this.mmu.write32((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      this.r16[8] = sp;
+    }
+  }
+  push16(v: number): void {
+    const r = this.r32;
+    if (this.s[W_STACK32]) {
+      const sp = (r[4] - 2) | 0;
+      this.mmu.write16((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      r[4] = sp;
+    } else {
+      const sp = (this.r16[8] - 2) & 0xffff;
+      this.mmu.write16((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      this.r16[8] = sp;
+    }
+  }
+  pop32(): number {
+    if (this.s[W_STACK32]) {
+      const sp = this.r32[4];
+      const v = this.mmu.read32((this.s[W_SEG_BASE + SS] + sp) | 0);
+      this.r32[4] = sp + 4;
+      return v;
+    }
+    const sp = this.r16[8];
+    const v = this.mmu.read32((this.s[W_SEG_BASE + SS] + sp) | 0);
+    this.r16[8] = sp + 4;
+    return v;
+  }
+  pop16(): number {
+    if (this.s[W_STACK32]) {
+      const sp = this.r32[4];
+      const v = this.mmu.read16((this.s[W_SEG_BASE + SS] + sp) | 0);
+      this.r32[4] = sp + 2;
+      return v;
+    }
+    const sp = this.r16[8];
+    const v = this.mmu.read16((this.s[W_SEG_BASE + SS] + sp) | 0);
+    this.r16[8] = sp + 2;
+    return v;
+  }
+  /** Read the stack `offset` bytes above the current top without popping (multi-pop instructions read first, then commit). */
+  peek32(offset: number): number {
+    const sp = this.s[W_STACK32] ? this.r32[4] : this.r16[8];
+    const a = this.s[W_STACK32] ? (sp + offset) | 0 : (sp + offset) & 0xffff;
+    return this.mmu.read32((this.s[W_SEG_BASE + SS] + a) | 0);
+  }
+  peek16(offset: number): number {
+    const sp = this.s[W_STACK32] ? this.r32[4] : this.r16[8];
+    const a = this.s[W_STACK32] ? (sp + offset) | 0 : (sp + offset) & 0xffff;
+    return this.mmu.read16((this.s[W_SEG_BASE + SS] + a) | 0);
+  }
+  /** ESP or SP, as the stack size says. */
+  get sp(): number { return this.s[W_STACK32] ? this.r32[4] : this.r16[8]; }
+  /** Add to ESP or SP, as the stack size says. */
+  addSp(n: number): void {
+    if (this.s[W_STACK32]) this.r32[4] = (this.r32[4] + n) | 0;
+    else this.r16[8] = (this.r16[8] + n) & 0xffff;
+  }
+
+  /** Retired instructions (64-bit counter in the state block). */
+  icount(): bigint {
+    return (BigInt(this.s[w(ICOUNT_HI)] >>> 0) << 32n) | BigInt(this.s[w(ICOUNT_LO)] >>> 0);
+  }
+  addIcount(n: number): void {
+    const lo = (this.s[w(ICOUNT_LO)] >>> 0) + n;
+    if (lo > 0xffffffff) this.s[w(ICOUNT_HI)] += 1;
+    this.s[w(ICOUNT_LO)] = lo | 0;
+  }
+}
+
+export const ESP_INDEX = ESP;

@@ -1,0 +1,138 @@
+/**
+ * Lazy arithmetic flags. A flag-producing instruction records its kind, size,
+ * operands and result in the state block (LAZY_*) and marks which of the six
+ * status flags are lazy (LAZY_MASK); a flag is computed only when something
+ * reads it. Flags an instruction sets eagerly are written to EFLAGS and
+ * dropped from LAZY_MASK. The same encoding is what generated code writes.
+ */
+import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES, w } from './state/layout.js';
+import { AF, ARITH, CF, OF, PF, SF, ZF } from './state/eflags.js';
+
+/** Lazy operation kinds; LAZY_OP = kind << 2 | size code (0: 8, 1: 16, 2: 32 bits). */
+export const K_ADD = 0;
+export const K_ADC = 1;   // add with carry-in 1 (carry-in 0 is recorded as K_ADD)
+export const K_SUB = 2;
+export const K_SBB = 3;   // subtract with borrow-in 1
+export const K_LOGIC = 4; // CF = OF = AF = 0
+export const K_INC = 5;   // CF not lazy (preserved)
+export const K_DEC = 6;
+/** Only SF/ZF/PF come from the result; the others were set eagerly. */
+export const K_RESULT = 7;
+
+export const SZ8 = 0, SZ16 = 1, SZ32 = 2;
+/** Size code for an operand size in bytes (1, 2, 4). */
+export const szCode = (bytes: number): number => (bytes === 4 ? SZ32 : bytes === 2 ? SZ16 : SZ8);
+
+const W_EFLAGS = w(EFLAGS), W_OP = w(LAZY_OP), W_RES = w(LAZY_RES), W_A = w(LAZY_A), W_B = w(LAZY_B), W_MASK = w(LAZY_MASK);
+export { W_EFLAGS, W_OP, W_RES, W_A, W_B, W_MASK };
+
+const MASKS = [0xff, 0xffff, -1];
+const SIGNS = [0x80, 0x8000, 0x80000000 | 0];
+
+/** PF for each low-byte value: set when the number of 1 bits is even. */
+export const PARITY = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  let b = i, n = 0;
+  while (b) { n += b & 1; b >>= 1; }
+  PARITY[i] = n & 1 ? 0 : PF;
+}
+
+/** Record an operation whose six flags are all lazy. */
+export function setLazy(s: Int32Array, op: number, res: number, a: number, b: number): void {
+  s[W_OP] = op;
+  s[W_RES] = res;
+  s[W_A] = a;
+  s[W_B] = b;
+  s[W_MASK] = ARITH;
+}
+
+function lazyCF(s: Int32Array): number {
+  const op = s[W_OP], m = MASKS[op & 3];
+  const a = (s[W_A] & m) >>> 0;
+  switch (op >> 2) {
+    case K_ADD: return ((s[W_RES] & m) >>> 0) < a ? CF : 0;
+    case K_ADC: return ((s[W_RES] & m) >>> 0) <= a ? CF : 0;
+    case K_SUB: return a < ((s[W_B] & m) >>> 0) ? CF : 0;
+    case K_SBB: return a <= ((s[W_B] & m) >>> 0) ? CF : 0;
+    default: return 0;
+  }
+}
+
+function lazyOF(s: Int32Array): number {
+  const op = s[W_OP], sign = SIGNS[op & 3];
+  const a = s[W_A], b = s[W_B], r = s[W_RES];
+  switch (op >> 2) {
+    case K_ADD: case K_ADC: case K_INC: return ((a ^ r) & (b ^ r) & sign) !== 0 ? OF : 0;
+    case K_SUB: case K_SBB: case K_DEC: return ((a ^ b) & (a ^ r) & sign) !== 0 ? OF : 0;
+    default: return 0;
+  }
+}
+
+function lazyAF(s: Int32Array): number {
+  const k = s[W_OP] >> 2;
+  if (k === K_LOGIC || k === K_RESULT) return 0;
+  return (s[W_A] ^ s[W_B] ^ s[W_RES]) & AF;
+}
+
+/** Compute every lazy flag into EFLAGS; returns the full EFLAGS value. */
+export function materialize(s: Int32Array): number {
+  const lm = s[W_MASK];
+  let f = s[W_EFLAGS];
+  if (lm === 0) return f;
+  const op = s[W_OP], r = s[W_RES];
+  let v = 0;
+  if (lm & CF) v |= lazyCF(s);
+  if (lm & PF) v |= PARITY[r & 0xff];
+  if (lm & AF) v |= lazyAF(s);
+  if (lm & ZF) v |= (r & MASKS[op & 3]) === 0 ? ZF : 0;
+  if (lm & SF) v |= (r & SIGNS[op & 3]) !== 0 ? SF : 0;
+  if (lm & OF) v |= lazyOF(s);
+  f = (f & ~lm) | v;
+  s[W_EFLAGS] = f;
+  s[W_MASK] = 0;
+  return f;
+}
+
+/** Replace the flags in `which` with `value` bits (eager write), keeping the rest. */
+export function setFlags(s: Int32Array, which: number, value: number): void {
+  // Flags that stay lazy keep reading LAZY_*; only the overwritten ones become eager.
+  s[W_MASK] &= ~which;
+  s[W_EFLAGS] = (s[W_EFLAGS] & ~which) | (value & which);
+}
+
+export function getCF(s: Int32Array): number { return s[W_MASK] & CF ? lazyCF(s) : s[W_EFLAGS] & CF; }
+export function getZF(s: Int32Array): boolean {
+  return s[W_MASK] & ZF ? (s[W_RES] & MASKS[s[W_OP] & 3]) === 0 : (s[W_EFLAGS] & ZF) !== 0;
+}
+export function getSF(s: Int32Array): boolean {
+  return s[W_MASK] & SF ? (s[W_RES] & SIGNS[s[W_OP] & 3]) !== 0 : (s[W_EFLAGS] & SF) !== 0;
+}
+export function getOF(s: Int32Array): boolean { return (s[W_MASK] & OF ? lazyOF(s) : s[W_EFLAGS] & OF) !== 0; }
+export function getPF(s: Int32Array): boolean { return (s[W_MASK] & PF ? PARITY[s[W_RES] & 0xff] : s[W_EFLAGS] & PF) !== 0; }
+export function getAF(s: Int32Array): boolean { return (s[W_MASK] & AF ? lazyAF(s) : s[W_EFLAGS] & AF) !== 0; }
+
+/**
+ * Condition codes in encoding order (the low nibble of Jcc/SETcc/CMOVcc):
+ * O NO B AE E NE BE A S NS P NP L GE LE G.
+ */
+export function testCC(s: Int32Array, cc: number): boolean {
+  let r: boolean;
+  switch (cc >> 1) {
+    case 0: r = getOF(s); break;
+    case 1: r = getCF(s) !== 0; break;
+    case 2: r = getZF(s); break;
+    case 3: r = getCF(s) !== 0 || getZF(s); break;
+    case 4: r = getSF(s); break;
+    case 5: r = getPF(s); break;
+    case 6: r = getSF(s) !== getOF(s); break;
+    default: r = getZF(s) || getSF(s) !== getOF(s); break;
+  }
+  return (cc & 1) !== 0 ? !r : r;
+}
+
+/** Preserve CF across an operation that leaves it alone (INC/DEC): make it eager first. */
+export function pinCF(s: Int32Array): void {
+  if (s[W_MASK] & CF) {
+    s[W_EFLAGS] = (s[W_EFLAGS] & ~CF) | lazyCF(s);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Two-operand ALU (ADD OR ADC SBB AND SUB XOR CMP, TEST) and the one-operand
+ * INC DEC NEG NOT. Flags are lazy (runtime/flags.ts). `sub` holds the
+ * operation in x86 /digit order so the 80-83 group and the JIT share it.
+ */
+import { Mnemonic } from 'iced-x86';
+import type { Cpu } from '../../cpu.js';
+import type { Rec } from '../../records.js';
+import { OP_IMM, OP_MEM, OP_REG } from '../../records.js';
+import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_SBB, K_SUB, getCF, pinCF, setLazy, szCode, W_MASK, W_A, W_B, W_OP, W_RES } from '../../flags.js';
+import { ARITH, CF } from '../../state/eflags.js';
+import { def } from '../table.js';
+import { ea, getReg, readMem, readMemW, setReg, writeMem } from '../operands.js';
+
+export const ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7, TEST = 8;
+
+/** Compute `a op b` for operand size code `sz`, record lazy flags, return the result (unmasked). */
+export function alu(s: Int32Array, op: number, sz: number, a: number, b: number): number {
+  let r: number;
+  switch (op) {
+    case ADD: r = (a + b) | 0; setLazy(s, (K_ADD << 2) | sz, r, a, b); return r;
+    case OR: r = a | b; setLazy(s, (K_LOGIC << 2) | sz, r, a, b); return r;
+    case ADC: { const c = getCF(s) ? 1 : 0; r = (a + b + c) | 0; setLazy(s, ((c ? K_ADC : K_ADD) << 2) | sz, r, a, b); return r; }
+    case SBB: { const c = getCF(s) ? 1 : 0; r = (a - b - c) | 0; setLazy(s, ((c ? K_SBB : K_SUB) << 2) | sz, r, a, b); return r; }
+    case AND: case TEST: r = a & b; setLazy(s, (K_LOGIC << 2) | sz, r, a, b); return r;
+    case XOR: r = a ^ b; setLazy(s, (K_LOGIC << 2) | sz, r, a, b); return r;
+    default: r = (a - b) | 0; setLazy(s, (K_SUB << 2) | sz, r, a, b); return r; // SUB, CMP
+  }
+}
+
+// Hot 32-bit register forms, specialised so the common cases do no size dispatch.
+function add32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1], v = (a + b) | 0;
+  R[r.r0] = v; s[W_OP] = (K_ADD << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function sub32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1], v = (a - b) | 0;
+  R[r.r0] = v; s[W_OP] = (K_SUB << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function cmp32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1];
+  s[W_OP] = (K_SUB << 2) | 2; s[W_RES] = (a - b) | 0; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function add32RI(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = r.imm, v = (a + b) | 0;
+  R[r.r0] = v; s[W_OP] = (K_ADD << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function sub32RI(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = r.imm, v = (a - b) | 0;
+  R[r.r0] = v; s[W_OP] = (K_SUB << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function cmp32RI(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = r.imm;
+  s[W_OP] = (K_SUB << 2) | 2; s[W_RES] = (a - b) | 0; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function logic32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1];
+  const v = r.sub === AND ? a & b : r.sub === OR ? a | b : a ^ b;
+  R[r.r0] = v; s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function test32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1];
+  s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = a & b; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+
+// Generic forms: any size.
+function aluRR(cpu: Cpu, r: Rec): void {
+  const n = r.osz, v = alu(cpu.s, r.sub, szCode(n), getReg(cpu, n, r.r0), getReg(cpu, n, r.r1));
+  if (r.sub < CMP) setReg(cpu, n, r.r0, v);
+}
+function aluRI(cpu: Cpu, r: Rec): void {
+  const n = r.osz, v = alu(cpu.s, r.sub, szCode(n), getReg(cpu, n, r.r0), r.imm);
+  if (r.sub < CMP) setReg(cpu, n, r.r0, v);
+}
+function aluRM(cpu: Cpu, r: Rec): void {
+  const n = r.osz, b = readMem(cpu, n, ea(cpu, r));
+  const v = alu(cpu.s, r.sub, szCode(n), getReg(cpu, n, r.r0), b);
+  if (r.sub < CMP) setReg(cpu, n, r.r0, v);
+}
+function aluMR(cpu: Cpu, r: Rec): void {
+  const n = r.osz, a = ea(cpu, r);
+  if (r.sub >= CMP) { alu(cpu.s, r.sub, szCode(n), readMem(cpu, n, a), getReg(cpu, n, r.r1)); return; }
+  const x = readMemW(cpu, n, a);
+  const b = getReg(cpu, n, r.r1);
+  // Compute into a scratch copy of the flags? No: the write cannot fault (readMemW checked it).
+  writeMem(cpu, n, a, alu(cpu.s, r.sub, szCode(n), x, b));
+}
+function aluMI(cpu: Cpu, r: Rec): void {
+  const n = r.osz, a = ea(cpu, r);
+  if (r.sub >= CMP) { alu(cpu.s, r.sub, szCode(n), readMem(cpu, n, a), r.imm); return; }
+  const x = readMemW(cpu, n, a);
+  writeMem(cpu, n, a, alu(cpu.s, r.sub, szCode(n), x, r.imm));
+}
+
+function aluFactory(op: number) {
+  return (r: Rec) => {
+    r.sub = op;
+    if (r.k0 === OP_REG) {
+      if (r.k1 === OP_REG) {
+        if (r.osz === 4) {
+          if (op === ADD) return add32RR;
+          if (op === SUB) return sub32RR;
+          if (op === CMP) return cmp32RR;
+          if (op === TEST) return test32RR;
+          if (op === AND || op === OR || op === XOR) return logic32RR;
+        }
+        return aluRR;
+      }
+      if (r.k1 === OP_IMM) {
+        if (r.osz === 4) {
+          if (op === ADD) return add32RI;
+          if (op === SUB) return sub32RI;
+          if (op === CMP) return cmp32RI;
+        }
+        return aluRI;
+      }
+      if (r.k1 === OP_MEM) return aluRM;
+    } else if (r.k0 === OP_MEM) {
+      if (r.k1 === OP_REG) return aluMR;
+      if (r.k1 === OP_IMM) return aluMI;
+    }
+    return null;
+  };
+}
+
+def(Mnemonic.Add, aluFactory(ADD));
+def(Mnemonic.Or, aluFactory(OR));
+def(Mnemonic.Adc, aluFactory(ADC));
+def(Mnemonic.Sbb, aluFactory(SBB));
+def(Mnemonic.And, aluFactory(AND));
+def(Mnemonic.Sub, aluFactory(SUB));
+def(Mnemonic.Xor, aluFactory(XOR));
+def(Mnemonic.Cmp, aluFactory(CMP));
+def(Mnemonic.Test, aluFactory(TEST));
+
+// ---- INC DEC NEG NOT -------------------------------------------------------
+
+function incdec(s: Int32Array, dec: boolean, sz: number, a: number): number {
+  pinCF(s);
+  const v = dec ? (a - 1) | 0 : (a + 1) | 0;
+  s[W_OP] = ((dec ? K_DEC : K_INC) << 2) | sz; s[W_RES] = v; s[W_A] = a; s[W_B] = 1;
+  s[W_MASK] = ARITH & ~CF;
+  return v;
+}
+function inc32R(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = incdec(cpu.s, false, 2, cpu.r32[r.r0]); }
+function dec32R(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = incdec(cpu.s, true, 2, cpu.r32[r.r0]); }
+function incdecR(cpu: Cpu, r: Rec): void {
+  const n = r.osz;
+  setReg(cpu, n, r.r0, incdec(cpu.s, r.sub === 1, szCode(n), getReg(cpu, n, r.r0)));
+}
+function incdecM(cpu: Cpu, r: Rec): void {
+  const n = r.osz, a = ea(cpu, r), x = readMemW(cpu, n, a);
+  writeMem(cpu, n, a, incdec(cpu.s, r.sub === 1, szCode(n), x));
+}
+def(Mnemonic.Inc, (r) => { r.sub = 0; return r.k0 === OP_REG ? (r.osz === 4 ? inc32R : incdecR) : incdecM; });
+def(Mnemonic.Dec, (r) => { r.sub = 1; return r.k0 === OP_REG ? (r.osz === 4 ? dec32R : incdecR) : incdecM; });
+
+function negR(cpu: Cpu, r: Rec): void {
+  const n = r.osz;
+  setReg(cpu, n, r.r0, alu(cpu.s, SUB, szCode(n), 0, getReg(cpu, n, r.r0)));
+}
+function negM(cpu: Cpu, r: Rec): void {
+  const n = r.osz, a = ea(cpu, r), x = readMemW(cpu, n, a);
+  writeMem(cpu, n, a, alu(cpu.s, SUB, szCode(n), 0, x));
+}
+def(Mnemonic.Neg, (r) => (r.k0 === OP_REG ? negR : negM));
+
+function notR(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, ~getReg(cpu, r.osz, r.r0)); }
+function notM(cpu: Cpu, r: Rec): void {
+  const n = r.osz, a = ea(cpu, r), x = readMemW(cpu, n, a);
+  writeMem(cpu, n, a, ~x);
+}
+def(Mnemonic.Not, (r) => (r.k0 === OP_REG ? notR : notM));
+
+export { K_SBB, K_ADC, OP_MEM };

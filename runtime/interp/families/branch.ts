@@ -1,0 +1,90 @@
+/** Near control transfers: JMP, Jcc, CALL, RET, LOOP/LOOPE/LOOPNE, JCXZ/JECXZ. */
+import { Mnemonic } from 'iced-x86';
+import type { Cpu } from '../../cpu.js';
+import type { Rec } from '../../records.js';
+import { OP_MEM, OP_REG, OP_REL, T_BRANCH } from '../../records.js';
+import { testCC, getZF } from '../../flags.js';
+import { EIP, w } from '../../state/layout.js';
+import { def } from '../table.js';
+import { ea, getReg, readMem } from '../operands.js';
+import { jumpNear, nearTarget, nextEip } from '../control.js';
+
+const W_EIP = w(EIP);
+
+function jmpRel(cpu: Cpu, r: Rec): void { jumpNear(cpu, nextEip(cpu, r) + r.imm, r.osz); }
+function jmpR(cpu: Cpu, r: Rec): void { jumpNear(cpu, getReg(cpu, r.osz, r.r0), r.osz); }
+function jmpM(cpu: Cpu, r: Rec): void { jumpNear(cpu, readMem(cpu, r.osz, ea(cpu, r)), r.osz); }
+
+def(Mnemonic.Jmp, (r) => {
+  r.term = T_BRANCH;
+  if (r.k0 === OP_REL) return jmpRel;
+  if (r.k0 === OP_REG) return jmpR;
+  if (r.k0 === OP_MEM) return jmpM;
+  return null; // far forms: families/far.ts
+});
+
+function jcc(cpu: Cpu, r: Rec): void {
+  const next = nextEip(cpu, r);
+  if (testCC(cpu.s, r.sub)) jumpNear(cpu, next + r.imm, r.osz);
+  else cpu.s[W_EIP] = next;
+}
+const JCC: [Mnemonic, number][] = [
+  [Mnemonic.Jo, 0], [Mnemonic.Jno, 1], [Mnemonic.Jb, 2], [Mnemonic.Jae, 3], [Mnemonic.Je, 4], [Mnemonic.Jne, 5],
+  [Mnemonic.Jbe, 6], [Mnemonic.Ja, 7], [Mnemonic.Js, 8], [Mnemonic.Jns, 9], [Mnemonic.Jp, 10], [Mnemonic.Jnp, 11],
+  [Mnemonic.Jl, 12], [Mnemonic.Jge, 13], [Mnemonic.Jle, 14], [Mnemonic.Jg, 15],
+];
+for (const [m, cc] of JCC) def(m, (r) => { r.sub = cc; r.term = T_BRANCH; return r.k0 === OP_REL ? jcc : null; });
+
+// The operand size of a near branch decides the EIP wrap; the address size decides CX vs ECX.
+function counter(cpu: Cpu, r: Rec): number { return r.asz === 4 ? cpu.r32[1] : cpu.r16[2]; }
+function decCounter(cpu: Cpu, r: Rec): number {
+  if (r.asz === 4) return (cpu.r32[1] = cpu.r32[1] - 1);
+  return (cpu.r16[2] = cpu.r16[2] - 1);
+}
+function loop(cpu: Cpu, r: Rec): void {
+  const next = nextEip(cpu, r);
+  const c = decCounter(cpu, r);
+  const z = r.sub === 0 ? true : r.sub === 1 ? getZF(cpu.s) : !getZF(cpu.s);
+  if (c !== 0 && z) jumpNear(cpu, next + r.imm, r.osz);
+  else cpu.s[W_EIP] = next;
+}
+function jcxz(cpu: Cpu, r: Rec): void {
+  const next = nextEip(cpu, r);
+  if (counter(cpu, r) === 0) jumpNear(cpu, next + r.imm, r.osz);
+  else cpu.s[W_EIP] = next;
+}
+/** LOOP's counter size is the address size: iced's Code names it (…_CX / …_ECX). */
+function loopFactory(kind: number) {
+  return (r: Rec) => { r.sub = kind; r.term = T_BRANCH; return loop; };
+}
+def(Mnemonic.Loop, loopFactory(0));
+def(Mnemonic.Loope, loopFactory(1));
+def(Mnemonic.Loopne, loopFactory(2));
+def([Mnemonic.Jcxz, Mnemonic.Jecxz], (r) => { r.term = T_BRANCH; r.asz = r.mnemonic === Mnemonic.Jecxz ? 4 : 2; return jcxz; });
+
+// CALL pushes the return address first (may fault), then jumps.
+function callRel(cpu: Cpu, r: Rec): void {
+  const next = nextEip(cpu, r), t = nearTarget(cpu, next + r.imm, r.osz); // #GP before the push
+  if (r.osz === 4) cpu.push32(next); else cpu.push16(next);
+  cpu.s[W_EIP] = t;
+}
+function callInd(cpu: Cpu, r: Rec): void {
+  const next = nextEip(cpu, r);
+  const t = r.k0 === OP_REG ? getReg(cpu, r.osz, r.r0) : readMem(cpu, r.osz, ea(cpu, r));
+  const tt = nearTarget(cpu, t, r.osz);
+  if (r.osz === 4) cpu.push32(next); else cpu.push16(next);
+  cpu.s[W_EIP] = tt;
+}
+def(Mnemonic.Call, (r) => {
+  r.term = T_BRANCH;
+  if (r.k0 === OP_REL) return callRel;
+  if (r.k0 === OP_REG || r.k0 === OP_MEM) return callInd;
+  return null; // far: families/far.ts
+});
+
+function retNear(cpu: Cpu, r: Rec): void {
+  const t = r.osz === 4 ? cpu.peek32(0) : cpu.peek16(0);
+  jumpNear(cpu, t, r.osz);
+  cpu.addSp(r.osz + (r.k0 !== 0 ? r.imm & 0xffff : 0));
+}
+def(Mnemonic.Ret, (r) => { r.term = T_BRANCH; return retNear; });

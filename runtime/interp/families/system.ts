@@ -1,0 +1,70 @@
+/**
+ * Privileged and system instructions that end a block and are emulated
+ * here, in one place, for both engines: HLT, MOV to/from CRn/DRn.
+ * (The full set — descriptor tables, INVLPG, MSRs, I/O permission — is the
+ * system-CPU work; each lands in this family.)
+ */
+import { Mnemonic } from 'iced-x86';
+import type { Cpu } from '../../cpu.js';
+import type { Rec } from '../../records.js';
+import { OP_CREG, OP_DREG, OP_REG, T_STOP, T_TRAP } from '../../records.js';
+import { CR0, CR2, CR3, CR4, DR, w } from '../../state/layout.js';
+import { raiseGP, raiseUD } from '../../exceptions.js';
+import { def } from '../table.js';
+
+/** Privileged instructions: #GP(0) unless CPL 0 (real mode counts as CPL 0). */
+export function requireCpl0(cpu: Cpu): void {
+  if (cpu.protectedMode && (cpu.cpl !== 0 || cpu.v86)) raiseGP(0);
+}
+
+function hlt(cpu: Cpu): void {
+  requireCpl0(cpu);
+  cpu.halted = true;
+}
+def(Mnemonic.Hlt, (r) => { r.term = T_STOP; return hlt; });
+
+const CR_OFFSET = [CR0, -1, CR2, CR3, CR4];
+
+function movFromCr(cpu: Cpu, r: Rec): void {
+  requireCpl0(cpu);
+  cpu.r32[r.r0] = cpu.s[w(CR_OFFSET[r.r1])];
+}
+function movToCr(cpu: Cpu, r: Rec): void {
+  requireCpl0(cpu);
+  const v = cpu.r32[r.r1];
+  switch (r.r0) {
+    case 0: {
+      // PG without PE is #GP(0); CD=0 with NW=1 is #GP(0) (SDM vol. 3, 2.5).
+      if ((v & 0x80000000) !== 0 && (v & 1) === 0) raiseGP(0);
+      if ((v & 0x40000000) === 0 && (v & 0x20000000) !== 0) raiseGP(0);
+      cpu.s[w(CR0)] = v | 0x10; // ET is hard-wired to 1 on P6
+      cpu.mmu.flush(true);
+      break;
+    }
+    case 2: cpu.s[w(CR2)] = v; break;
+    case 3: cpu.s[w(CR3)] = v; cpu.mmu.flush(false); break;
+    case 4:
+      if (v & ~0x2ff) raiseGP(0); // bits this model does not have (beyond VME..PCE) are reserved
+      cpu.s[w(CR4)] = v;
+      cpu.mmu.flush(true);
+      break;
+  }
+}
+function movFromDr(cpu: Cpu, r: Rec): void {
+  requireCpl0(cpu);
+  const n = r.r1 === 4 ? 6 : r.r1 === 5 ? 7 : r.r1; // DR4/DR5 alias DR6/DR7 when CR4.DE = 0
+  cpu.r32[r.r0] = cpu.s[w(DR) + n];
+}
+function movToDr(cpu: Cpu, r: Rec): void {
+  requireCpl0(cpu);
+  const n = r.r0 === 4 ? 6 : r.r0 === 5 ? 7 : r.r0;
+  cpu.s[w(DR) + n] = cpu.r32[r.r1];
+}
+
+export function movSystemFactory(r: Rec): ((cpu: Cpu, r: Rec) => void) | null {
+  if (r.k0 === OP_REG && r.k1 === OP_CREG) return r.r1 === 1 || r.r1 > 4 ? () => raiseUD() : movFromCr;
+  if (r.k0 === OP_CREG && r.k1 === OP_REG) { r.term = T_TRAP; return r.r0 === 1 || r.r0 > 4 ? () => raiseUD() : movToCr; }
+  if (r.k0 === OP_REG && r.k1 === OP_DREG) return r.r1 > 7 ? () => raiseUD() : movFromDr;
+  if (r.k0 === OP_DREG && r.k1 === OP_REG) { r.term = T_TRAP; return r.r0 > 7 ? () => raiseUD() : movToDr; }
+  return null;
+}

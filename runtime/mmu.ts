@@ -1,0 +1,284 @@
+/**
+ * Linear-address access through the software TLB, and the page walk that
+ * fills it (two-level 32-bit paging, SDM vol. 3, 4.3).
+ *
+ * TLB entry (i32, one per 4 KiB linear page, in the shared memory at TLB):
+ *   bits 31..12  (host byte offset of the physical page) XOR (linear page address)
+ *   bits 11..0   flags below; 0 means "no entry".
+ * A hit is one load and one compare: (entry & mask) === TLB_VALID, where the
+ * mask (readMask/writeMask) holds every flag that forces the slow path for
+ * that kind of access at the current privilege level. The host offset is
+ * then (entry & ~0xfff) ^ linear. Generated code uses the same test.
+ */
+import { PhysicalMemory } from './memory.js';
+import { CR0, CR3, CR4, CR2, RAM_BASE, TLB, TLB_ENTRIES, w } from './state/layout.js';
+import { fault, PF as PF_VECTOR } from './exceptions.js';
+
+export const TLB_VALID = 1;
+export const TLB_READONLY = 2;  // not writable, or dirty bit not yet set: writes take the slow path
+export const TLB_NOUSER = 4;    // supervisor-only page
+export const TLB_SLOW = 8;      // not RAM (MMIO / unmapped): every access takes the slow path
+export const TLB_CODE = 16;     // physical page holds decoded code: writes take the slow path
+export const TLB_GLOBAL = 32;   // global page (CR4.PGE): kept across CR3 writes
+
+const CR0_PG = 0x80000000 | 0, CR0_WP = 0x10000;
+const CR4_PSE = 0x10, CR4_PGE = 0x80;
+
+export class Mmu {
+  readonly tlb: Int32Array;
+  readonly dv: DataView;
+  readonly u8: Uint8Array;
+  readMask = TLB_VALID | TLB_SLOW;
+  writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE;
+  /** Linear page numbers with a TLB entry, so flushes touch only those. */
+  private filled: number[] = [];
+  /** Called with a physical page number before guest code on it is overwritten. */
+  onCodeWrite: (physPage: number) => void = () => {};
+  private user = false;
+
+  constructor(readonly phys: PhysicalMemory, private readonly s: Int32Array) {
+    this.tlb = new Int32Array(phys.buffer, TLB, TLB_ENTRIES);
+    this.dv = phys.dv;
+    this.u8 = phys.u8;
+  }
+
+  /** Privilege for the access checks: user = CPL 3. */
+  setUser(user: boolean): void {
+    this.user = user;
+    this.readMask = TLB_VALID | TLB_SLOW | (user ? TLB_NOUSER : 0);
+    this.writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE | (user ? TLB_NOUSER : 0);
+  }
+
+  // ---- fast paths -------------------------------------------------------
+
+  read8(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID) return this.u8[((e & ~0xfff) ^ lin) >>> 0];
+    return this.phys.read8(this.translate(lin, false));
+  }
+  read16(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) return this.dv.getUint16(((e & ~0xfff) ^ lin) >>> 0, true);
+    return this.read16Slow(lin, false);
+  }
+  read32(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) return this.dv.getInt32(((e & ~0xfff) ^ lin) >>> 0, true);
+    return this.read32Slow(lin, false);
+  }
+  write8(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID) { this.u8[((e & ~0xfff) ^ lin) >>> 0] = v; return; }
+    this.write8Slow(lin, v);
+  }
+  write16(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) { this.dv.setUint16(((e & ~0xfff) ^ lin) >>> 0, v, true); return; }
+    this.writeSlow(lin, v, 2);
+  }
+  write32(lin: number, v: number): void {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) { this.dv.setInt32(((e & ~0xfff) ^ lin) >>> 0, v, true); return; }
+    this.writeSlow(lin, v, 4);
+  }
+
+  /**
+   * Reads for read-modify-write instructions: check write access first, so the
+   * later write cannot fault after flags or registers changed.
+   */
+  readW8(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID) return this.u8[((e & ~0xfff) ^ lin) >>> 0];
+    this.checkWrite(lin, 1);
+    return this.read8(lin);
+  }
+  readW16(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) !== 0xfff) return this.dv.getUint16(((e & ~0xfff) ^ lin) >>> 0, true);
+    this.checkWrite(lin, 2);
+    return this.read16(lin);
+  }
+  readW32(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask) === TLB_VALID && (lin & 0xfff) <= 0xffc) return this.dv.getInt32(((e & ~0xfff) ^ lin) >>> 0, true);
+    this.checkWrite(lin, 4);
+    return this.read32(lin);
+  }
+
+  /** Fault now if any byte of [lin, lin+size) is not writable. */
+  checkWrite(lin: number, size: number): void {
+    this.translate(lin, true);
+    const last = (lin + size - 1) | 0;
+    if ((last ^ lin) >>> 12) this.translate(last, true);
+  }
+  /** Fault now if any byte of [lin, lin+size) is not readable. */
+  checkRead(lin: number, size: number): void {
+    this.translate(lin, false);
+    const last = (lin + size - 1) | 0;
+    if ((last ^ lin) >>> 12) this.translate(last, false);
+  }
+
+  // ---- slow paths -------------------------------------------------------
+
+  private read16Slow(lin: number, _w: boolean): number {
+    if ((lin & 0xfff) === 0xfff) {
+      // Crossing a page: both pages are checked before the value is assembled.
+      const lo = this.translate(lin, false), hi = this.translate((lin + 1) | 0, false);
+      return this.phys.read8(lo) | (this.phys.read8(hi) << 8);
+    }
+    return this.phys.read16(this.translate(lin, false));
+  }
+  private read32Slow(lin: number, _w: boolean): number {
+    if ((lin & 0xfff) > 0xffc) {
+      const p0 = this.translate(lin, false), p1 = this.translate((lin + 3) | 0, false);
+      let v = 0;
+      for (let i = 0; i < 4; i++) {
+        const a = (lin + i) | 0;
+        const p = (a ^ lin) >>> 12 ? (p1 & ~0xfff) | (a & 0xfff) : p0 + i;
+        v |= this.phys.read8(p) << (8 * i);
+      }
+      return v;
+    }
+    return this.phys.read32(this.translate(lin, false));
+  }
+  private write8Slow(lin: number, v: number): void {
+    const p = this.translate(lin, true);
+    this.noteCodeWrite(p);
+    this.phys.write8(p, v);
+  }
+  private writeSlow(lin: number, v: number, size: number): void {
+    const last = (lin + size - 1) | 0;
+    if ((last ^ lin) >>> 12) {
+      const p0 = this.translate(lin, true), p1 = this.translate(last, true);
+      this.noteCodeWrite(p0);
+      this.noteCodeWrite(p1);
+      for (let i = 0; i < size; i++) {
+        const a = (lin + i) | 0;
+        const p = (a ^ lin) >>> 12 ? (p1 & ~0xfff) | (a & 0xfff) : p0 + i;
+        this.phys.write8(p, v >> (8 * i));
+      }
+      return;
+    }
+    const p = this.translate(lin, true);
+    this.noteCodeWrite(p);
+    if (size === 2) this.phys.write16(p, v); else this.phys.write32(p, v);
+  }
+
+  private noteCodeWrite(p: number): void {
+    const page = p >>> 12;
+    if (this.phys.codePages[page]) this.onCodeWrite(page);
+  }
+
+  // ---- translation ------------------------------------------------------
+
+  /**
+   * Linear -> physical for one access, filling the TLB; raises #PF (with CR2
+   * and the error code) when the access is not allowed.
+   */
+  translate(lin: number, write: boolean): number {
+    const s = this.s;
+    if ((s[w(CR0)] & CR0_PG) === 0) {
+      this.fill(lin, lin & ~0xfff, 0);
+      return lin >>> 0;
+    }
+    return this.walk(lin, write);
+  }
+
+  /** Physical address for an instruction fetch (same checks as a read). */
+  translateFetch(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.readMask) === TLB_VALID) return (((e & ~0xfff) ^ lin) >>> 0) - RAM_BASE;
+    return this.translate(lin, false);
+  }
+
+  private walk(lin: number, write: boolean): number {
+    const s = this.s, phys = this.phys, user = this.user;
+    const cr4 = s[w(CR4)], wp = (s[w(CR0)] & CR0_WP) !== 0;
+    const pdeAddr = (s[w(CR3)] & ~0xfff) + ((lin >>> 22) << 2);
+    const pde = phys.read32(pdeAddr);
+    const errBase = (write ? 2 : 0) | (user ? 4 : 0);
+    if ((pde & 1) === 0) this.pageFault(lin, errBase);
+    let frame: number, rw: boolean, us: boolean, global: boolean, dirty: boolean;
+    if ((pde & 0x80) !== 0 && (cr4 & CR4_PSE) !== 0) {
+      // 4 MiB page.
+      rw = (pde & 2) !== 0; us = (pde & 4) !== 0;
+      this.checkAccess(lin, rw, us, write, user, wp, errBase);
+      let e = pde | 0x20;
+      if (write) e |= 0x40;
+      if (e !== pde) phys.write32(pdeAddr, e);
+      dirty = (e & 0x40) !== 0;
+      global = (e & 0x100) !== 0;
+      frame = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
+    } else {
+      const pteAddr = (pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2);
+      const pte = phys.read32(pteAddr);
+      if ((pte & 1) === 0) this.pageFault(lin, errBase);
+      rw = (pde & 2) !== 0 && (pte & 2) !== 0;
+      us = (pde & 4) !== 0 && (pte & 4) !== 0;
+      this.checkAccess(lin, rw, us, write, user, wp, errBase);
+      if ((pde & 0x20) === 0) phys.write32(pdeAddr, pde | 0x20);
+      let e = pte | 0x20;
+      if (write) e |= 0x40;
+      if (e !== pte) phys.write32(pteAddr, e);
+      dirty = (e & 0x40) !== 0;
+      global = (e & 0x100) !== 0;
+      frame = (pte & ~0xfff) >>> 0;
+    }
+    let flags = 0;
+    if (!rw || !dirty) flags |= TLB_READONLY;
+    if (!us) flags |= TLB_NOUSER;
+    if (global && (cr4 & CR4_PGE) !== 0) flags |= TLB_GLOBAL;
+    this.fill(lin, frame, flags);
+    return (frame | (lin & 0xfff)) >>> 0;
+  }
+
+  private checkAccess(lin: number, rw: boolean, us: boolean, write: boolean, user: boolean, wp: boolean, errBase: number): void {
+    if (user && !us) this.pageFault(lin, errBase | 1);
+    if (write && !rw && (user || wp)) this.pageFault(lin, errBase | 1);
+  }
+
+  private pageFault(lin: number, code: number): never {
+    this.s[w(CR2)] = lin;
+    return fault(PF_VECTOR, code);
+  }
+
+  private fill(lin: number, physPage: number, flags: number): void {
+    const page = lin >>> 12;
+    if (this.tlb[page] === 0) this.filled.push(page);
+    let f = TLB_VALID | flags;
+    if (physPage >= this.phys.ramSize || physPage < 0) f |= TLB_SLOW;
+    else if (this.phys.codePages[physPage >>> 12]) f |= TLB_CODE;
+    this.tlb[page] = (((RAM_BASE + physPage) ^ (lin & ~0xfff)) & ~0xfff) | f;
+  }
+
+  /** Physical page number of a TLB entry for linear page `page`. */
+  private entryPhysPage(page: number, e: number): number {
+    return ((((e & ~0xfff) ^ (page << 12)) >>> 0) - RAM_BASE) >>> 12;
+  }
+
+  /** Drop all entries (CR3 write keeps global ones unless `all`). */
+  flush(all = true): void {
+    const tlb = this.tlb, keep: number[] = [];
+    for (const page of this.filled) {
+      if (!all && (tlb[page] & TLB_GLOBAL) !== 0) keep.push(page);
+      else tlb[page] = 0;
+    }
+    this.filled = keep;
+  }
+
+  /** INVLPG. */
+  flushPage(lin: number): void {
+    this.tlb[lin >>> 12] = 0;
+  }
+
+  /** Set or clear TLB_CODE on every entry that maps physical page `physPage`. */
+  setCodeFlag(physPage: number, on: boolean): void {
+    const tlb = this.tlb;
+    for (const page of this.filled) {
+      const e = tlb[page];
+      if (e !== 0 && (e & TLB_SLOW) === 0 && this.entryPhysPage(page, e) === physPage) {
+        tlb[page] = on ? e | TLB_CODE : e & ~TLB_CODE;
+      }
+    }
+  }
+}

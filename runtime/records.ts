@@ -1,0 +1,96 @@
+/**
+ * Decoded-instruction records and blocks: plain data made once per physical
+ * code address by the front end (translator/frontend) and read by both
+ * engines. The interpreter runs `exec`; the JIT compiles from the fields.
+ */
+import type { Cpu } from './cpu.js';
+
+export type Handler = (cpu: Cpu, r: Rec) => void;
+
+/** Operand kinds. */
+export const OP_NONE = 0;
+export const OP_REG = 1;    // general register; `reg` indexes the view for the operand size
+export const OP_MEM = 2;    // memory operand described by seg/base/index/scale/disp
+export const OP_IMM = 3;    // immediate, in `imm` (or `imm2` for a second immediate)
+export const OP_SREG = 4;   // segment register 0-5 (ES CS SS DS FS GS)
+export const OP_CREG = 5;   // control register number
+export const OP_DREG = 6;   // debug register number
+export const OP_REL = 7;    // near branch: displacement from the next instruction in `imm`
+export const OP_FAR = 8;    // far pointer: selector in `imm2`, offset in `imm`
+export const OP_STR = 9;    // implicit string operand (DS:eSI / ES:eDI)
+export const OP_FPU = 10;   // x87 stack register ST(i) in `reg`
+
+/** Block-termination reasons a record may carry. */
+export const T_NONE = 0;
+export const T_BRANCH = 1;  // writes EIP itself (jumps, calls, returns, REP restarts...)
+export const T_TRAP = 2;    // privileged / state-changing: end the block after it
+export const T_STOP = 3;    // HLT and friends: leave the execution loop
+
+/** Base register "none" in memory operands. */
+export const NO_REG = -1;
+
+export class Rec {
+  exec: Handler;
+  /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
+  code = 0;
+  mnemonic = 0;
+  /** Offset of this instruction and of the next one from the block start, in bytes. */
+  off = 0;
+  next = 0;
+  len = 0;
+  /** Operand size (1, 2, 4) and address size (2, 4) in bytes. */
+  osz = 4;
+  asz = 4;
+  /** First/second/third operand kind (OP_*) and register index for OP_REG/OP_SREG/... */
+  k0 = OP_NONE; k1 = OP_NONE; k2 = OP_NONE;
+  r0 = 0; r1 = 0; r2 = 0;
+  /** Size in bytes of register operands 0 and 1 (may differ from osz: MOVZX, shifts by CL...). */
+  s0 = 0; s1 = 0;
+  imm = 0;
+  imm2 = 0;
+  /** Size in bytes of the memory operand (0 when there is none). */
+  msz = 0;
+  /** Memory operand: segment (0-5), base and index register (0-7 or NO_REG), scale shift, displacement. */
+  seg = 3;
+  base = NO_REG;
+  index = NO_REG;
+  scale = 0;
+  disp = 0;
+  /** Family-specific selector (ALU op, condition code, shift kind...), set by the handler factory. */
+  sub = 0;
+  /** 0: none, 1: REP/REPE, 2: REPNE. */
+  rep = 0;
+  lock = false;
+  /** EFLAGS bits read / written (iced-x86's view, for flag liveness in the JIT). */
+  flagsRead = 0;
+  flagsWritten = 0;
+  /** T_* termination kind. */
+  term = T_NONE;
+
+  constructor(exec: Handler) {
+    this.exec = exec;
+  }
+}
+
+export class Block {
+  valid = true;
+  /** Times the interpreter ran this block (the JIT's tiering input). */
+  hits = 0;
+  constructor(
+    /** Physical address of the first byte. */
+    readonly phys: number,
+    /** 32-bit code segment (true) or 16-bit. */
+    readonly code32: boolean,
+    readonly recs: Rec[],
+    /** Byte length of the block's code. */
+    readonly length: number,
+    /** Physical pages the bytes come from (one, or two for a straddling last instruction). */
+    readonly pages: number[],
+  ) {}
+}
+
+/** Where the execution loop gets blocks from (implemented by translator/frontend). */
+export interface BlockSource {
+  /** The block starting at physical address `phys`, decoding it if needed. `lin` is its linear address. */
+  get(phys: number, lin: number, code32: boolean): Block;
+}

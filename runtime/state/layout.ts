@@ -1,0 +1,89 @@
+/**
+ * The machine-state layout: every byte offset into the one WebAssembly.Memory
+ * that holds the guest machine. Both engines (the interpreter through typed
+ * views, generated wasm through loads/stores at these constants) use these
+ * names; nothing else in the codebase may hard-code an offset.
+ *
+ *   0x000000  CPU state block (registers, lazy flags, segments, control regs)
+ *   0x010000  TLB: one 32-bit entry per 4 KiB linear page (1 Mi entries)
+ *   0x410000  code-page map: one byte per 4 KiB physical page (1 Mi pages)
+ *   0x800000  guest physical RAM, RAM_BASE + physical address
+ */
+
+/** General registers, x86 encoding order, 32 bits each. */
+export const REGS = 0x000;
+export const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESP = 4, EBP = 5, ESI = 6, EDI = 7;
+
+/** Byte offsets of scalar 32-bit fields. */
+export const EIP = 0x020;
+/** EFLAGS with the lazily computed arithmetic flags possibly stale: see LAZY_MASK. */
+export const EFLAGS = 0x024;
+/** Lazy flags: the last flag-producing operation (see runtime/flags.ts). */
+export const LAZY_OP = 0x028;
+export const LAZY_RES = 0x02c;
+export const LAZY_A = 0x030;
+export const LAZY_B = 0x034;
+/** Which of CF/PF/AF/ZF/SF/OF must be computed from LAZY_* rather than read from EFLAGS. */
+export const LAZY_MASK = 0x038;
+
+/** Segment registers in encoding order; hidden parts in parallel arrays of 6. */
+export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
+export const SEG_SEL = 0x040;    // 6 x i32 visible selector
+export const SEG_BASE = 0x058;   // 6 x i32 descriptor base
+export const SEG_LIMIT = 0x070;  // 6 x i32 effective limit (byte granular, already scaled)
+export const SEG_FLAGS = 0x088;  // 6 x i32 access rights: descriptor bytes 5-6 (type,S,DPL,P,AVL,D/B,G) << 8
+
+/** Control registers. */
+export const CR0 = 0x0a0;
+export const CR2 = 0x0a4;
+export const CR3 = 0x0a8;
+export const CR4 = 0x0ac;
+/** Current privilege level (0-3). */
+export const CPL = 0x0b0;
+/** Non-zero when CS is a 32-bit code segment (default operand/address size 32). */
+export const CODE32 = 0x0b4;
+/** Non-zero when SS is a 32-bit stack segment (ESP rather than SP). */
+export const STACK32 = 0x0b8;
+/** Retired-instruction counter, 64-bit (lo, hi). */
+export const ICOUNT_LO = 0x0c0;
+export const ICOUNT_HI = 0x0c4;
+/** Descriptor-table registers. */
+export const GDTR_BASE = 0x0c8;
+export const GDTR_LIMIT = 0x0cc;
+export const IDTR_BASE = 0x0d0;
+export const IDTR_LIMIT = 0x0d4;
+export const LDTR_SEL = 0x0d8;
+export const LDTR_BASE = 0x0dc;
+export const LDTR_LIMIT = 0x0e0;
+export const TR_SEL = 0x0e4;
+export const TR_BASE = 0x0e8;
+export const TR_LIMIT = 0x0ec;
+export const TR_FLAGS = 0x0f0;
+/** Debug registers DR0-DR7. */
+export const DR = 0x100;         // 8 x i32
+/** TSC offset (f64): TSC = ICOUNT + offset in deterministic mode. */
+export const TSC_OFFSET = 0x120;
+/** Reserved for the x87 FPU state (issue: system CPU). */
+export const FPU = 0x200;
+export const FPU_SIZE = 0x200;
+export const STATE_END = 0x1000;
+
+/** The software TLB (runtime/mmu.ts documents the entry format). */
+export const TLB = 0x010000;
+export const TLB_ENTRIES = 1 << 20;
+/** Code-page map: non-zero for physical pages that hold decoded/translated code. */
+export const CODE_PAGES = TLB + TLB_ENTRIES * 4;
+export const CODE_PAGE_COUNT = 1 << 20;
+/** Guest physical address 0 lives at this byte offset of the memory. */
+export const RAM_BASE = 0x800000;
+
+export const PAGE_SIZE = 4096;
+export const WASM_PAGE = 65536;
+
+/** Word index into an Int32Array view of the whole memory. */
+export const w = (byteOffset: number): number => byteOffset >>> 2;
+
+/** Total memory (bytes) for a machine with `ramBytes` of guest RAM. */
+export function memoryBytesFor(ramBytes: number): number {
+  return RAM_BASE + ramBytes;
+}

@@ -1,0 +1,133 @@
+/**
+ * The snippet runner: load raw machine code into a fresh machine, set
+ * registers, run until HLT (or a cap), report the final state. Used by
+ * `jitvisor exec` and by the CPU tests (fixtures, guest programs).
+ */
+
+export type Mode = 'real' | 'protected32';
+export type EngineName = 'interpreter' | 'jit';
+export const REG_NAMES = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
+export type RegName = (typeof REG_NAMES)[number];
+
+export interface SnippetOptions {
+  /** Raw machine code, loaded at `org`. */
+  code: Uint8Array;
+  mode?: Mode;                 // default 'protected32'
+  org?: number;                // default 0x1000
+  /** Initial general registers (unsigned or signed 32-bit values). ESP defaults to 0x8000. */
+  regs?: Partial<Record<RegName, number>>;
+  /** Initial EFLAGS (bit 1 is always set; IF etc. taken as given). Default 0x2. */
+  eflags?: number;
+  engine?: EngineName;         // default 'interpreter'
+  maxInstructions?: number;    // default 100_000_000
+  /** Extra memory contents to load before running. */
+  memory?: { addr: number; bytes: Uint8Array }[];
+}
+
+export interface GuestExceptionInfo {
+  vector: number;              // 0 = #DE, 6 = #UD, 13 = #GP, ...
+  name: string;                // '#DE', '#UD', ...
+  errorCode?: number;
+  eip: number;                 // EIP of the faulting instruction
+}
+
+export interface SnippetResult {
+  stop: 'hlt' | 'exception' | 'limit';
+  exception?: GuestExceptionInfo;
+  regs: Record<RegName, number>;  // unsigned 32-bit
+  eip: number;                    // unsigned
+  eflags: number;                 // unsigned, all flags materialized
+  instructions: number;           // guest instructions retired
+  /** Read guest physical memory after the run. */
+  readMemory(addr: number, len: number): Uint8Array;
+}
+
+import { Machine } from './machine.js';
+import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../runtime/state/layout.js';
+import { decode as decodeDescriptor } from '../runtime/segments.js';
+import { vectorName } from '../runtime/exceptions.js';
+
+/** Flat GDT the protected-mode snippets start with (at 0x500): selectors 0x08 code32, 0x10 data32, 0x18 code16, 0x20 data16. */
+export const SNIPPET_GDT_BASE = 0x500;
+const GDT: [number, number][] = [
+  [0, 0],
+  [0x0000ffff, 0x00cf9b00], // 0x08: code, 32-bit, base 0, 4 GiB
+  [0x0000ffff, 0x00cf9300], // 0x10: data, 32-bit, base 0, 4 GiB
+  [0x0000ffff, 0x00009b00], // 0x18: code, 16-bit, base 0, 64 KiB
+  [0x0000ffff, 0x00009300], // 0x20: data, 16-bit, base 0, 64 KiB
+];
+const SNIPPET_RAM_MIB = 2;
+export const DEFAULT_ORG = 0x1000;
+export const DEFAULT_ESP = 0x8000;
+export const DEFAULT_MAX_INSTRUCTIONS = 100_000_000;
+
+/** Machines are reused across snippets (a fresh 2 MiB machine per case would dominate fixture replay). */
+const machines = new Map<EngineName, Machine>();
+
+function machineFor(engine: EngineName): Machine {
+  let m = machines.get(engine);
+  if (!m) {
+    m = new Machine({ memoryMiB: SNIPPET_RAM_MIB, engine });
+    machines.set(engine, m);
+  }
+  return m;
+}
+
+export function runSnippet(opts: SnippetOptions): SnippetResult {
+  const mode = opts.mode ?? 'protected32';
+  const org = opts.org ?? DEFAULT_ORG;
+  const engine = opts.engine ?? 'interpreter';
+  const m = machineFor(engine);
+  const cpu = m.cpu, phys = cpu.phys;
+  if (org < 0 || org + opts.code.length > 0x100000) {
+    throw new RangeError(`code of ${opts.code.length} bytes at 0x${org.toString(16)} does not fit below 1 MiB`);
+  }
+  cpu.reset();
+  m.frontEnd.flushAll();
+  phys.u8.fill(0, phys.buffer.byteLength - phys.ramSize, phys.buffer.byteLength);
+  cpu.stopOnNullVector = true;
+  phys.load(org, opts.code);
+  for (const { addr, bytes } of opts.memory ?? []) phys.load(addr, bytes);
+
+  const s = cpu.s;
+  if (mode === 'real') {
+    for (let i = 0; i < 6; i++) cpu.setSegReal(i, 0);
+    s[w(IDTR_BASE)] = 0;
+    s[w(IDTR_LIMIT)] = 0x3ff;
+  } else {
+    GDT.forEach(([lo, hi], i) => { phys.write32(SNIPPET_GDT_BASE + i * 8, lo); phys.write32(SNIPPET_GDT_BASE + i * 8 + 4, hi); });
+    s[w(GDTR_BASE)] = SNIPPET_GDT_BASE;
+    s[w(GDTR_LIMIT)] = GDT.length * 8 - 1;
+    s[w(IDTR_BASE)] = 0;
+    s[w(IDTR_LIMIT)] = 0;
+    s[w(CR0)] = 0x60000011;
+    const code = decodeDescriptor(GDT[1][0], GDT[1][1]), data = decodeDescriptor(GDT[2][0], GDT[2][1]);
+    for (let i = 0; i < 6; i++) {
+      if (i === CS) cpu.setSegCache(i, 0x08, code.base, code.limit, code.flags);
+      else cpu.setSegCache(i, 0x10, data.base, data.limit, data.flags);
+    }
+    cpu.setCpl(0);
+  }
+  REG_NAMES.forEach((name, i) => { cpu.r32[i] = opts.regs?.[name] ?? (name === 'esp' ? DEFAULT_ESP : 0); });
+  cpu.setEflags((opts.eflags ?? 0x2) | 0x2, 0x3f7fd7);
+  cpu.eip = org;
+  cpu.halted = false;
+
+  const res = m.run(opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS);
+  const regs = {} as Record<RegName, number>;
+  REG_NAMES.forEach((name, i) => { regs[name] = cpu.r32[i] >>> 0; });
+  const out: SnippetResult = {
+    stop: res.reason === 'hlt' ? 'hlt' : res.reason === 'unhandled' ? 'exception' : 'limit',
+    regs,
+    eip: cpu.eip,
+    eflags: cpu.getEflags(),
+    instructions: res.executed,
+    readMemory: (addr, len) => phys.dump(addr, len),
+  };
+  if (res.unhandled) {
+    const u = res.unhandled;
+    out.exception = { vector: u.vector, name: vectorName(u.vector), eip: u.eip >>> 0, ...(u.errorCode >= 0 ? { errorCode: u.errorCode } : {}) };
+    out.eip = u.eip >>> 0;
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+/**
+ * Decode once: guest bytes at a physical address become a block of records,
+ * cached until a write to one of its pages invalidates it. One Instruction
+ * object is reused for every decode; each Decoder is freed after its block.
+ */
+import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
+import type { Cpu } from '../../runtime/cpu.js';
+import { Block, Rec, T_NONE, type BlockSource } from '../../runtime/records.js';
+import { ud } from '../../runtime/interp/table.js';
+import { GuestFault } from '../../runtime/exceptions.js';
+import { fillRecord } from './decode.js';
+import '../../runtime/interp/families/index.js';
+
+/** Most instructions in one block (long blocks amortise dispatch; the budget can still stop mid-block). */
+export const MAX_BLOCK_INSNS = 256;
+const JUMP_CACHE = 1 << 14;
+
+export interface FrontEndStats { blocksDecoded: number; insnsDecoded: number; invalidations: number }
+
+export class FrontEnd implements BlockSource {
+  private readonly insn = new Instruction();
+  private readonly blocks = new Map<number, Block>();
+  private readonly byPage = new Map<number, Block[]>();
+  private readonly jc: (Block | undefined)[] = new Array(JUMP_CACHE).fill(undefined);
+  private readonly scratch = new Uint8Array(4096 + 16);
+  readonly stats: FrontEndStats = { blocksDecoded: 0, insnsDecoded: 0, invalidations: 0 };
+
+  constructor(private readonly cpu: Cpu) {
+    cpu.mmu.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  get(phys: number, lin: number, code32: boolean): Block {
+    const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
+    const b = this.jc[slot];
+    if (b !== undefined && b.phys === phys && b.code32 === code32) return b;
+    const key = phys * 2 + (code32 ? 1 : 0);
+    let block = this.blocks.get(key);
+    if (!block) {
+      block = this.decode(phys, lin, code32);
+      this.blocks.set(key, block);
+    }
+    this.jc[slot] = block;
+    return block;
+  }
+
+  private decode(phys: number, lin: number, code32: boolean): Block {
+    const pm = this.cpu.phys;
+    const inPage = 4096 - (phys & 0xfff);
+    const buf = this.scratch;
+    for (let i = 0; i < inPage; i++) buf[i] = pm.read8(phys + i);
+    // Up to 15 bytes of the next linear page, for an instruction that straddles it.
+    let avail = inPage;
+    let nextPhys = -1;
+    try {
+      nextPhys = this.cpu.mmu.translate((lin + inPage) | 0, false);
+      for (let i = 0; i < 15; i++) buf[inPage + i] = pm.read8(nextPhys + i);
+      avail = inPage + 15;
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+    }
+    const bytes = buf.subarray(0, avail);
+    const dec = new Decoder(code32 ? 32 : 16, bytes, DecoderOptions.None);
+    const recs: Rec[] = [];
+    const insn = this.insn;
+    let pos = 0, straddles = false;
+    try {
+      while (pos < inPage && recs.length < MAX_BLOCK_INSNS) {
+        dec.position = pos;
+        dec.ip = 0n;
+        dec.decodeOut(insn);
+        if (dec.lastError === DecoderError.NoMoreBytes) {
+          // The instruction runs into a page we cannot fetch: fault on it when it is first in line.
+          if (recs.length === 0) this.cpu.mmu.translate((lin + inPage) | 0, false);
+          break;
+        }
+        const r = new Rec(ud);
+        r.off = pos;
+        fillRecord(r, insn, bytes, pos, code32);
+        pos += r.len;
+        r.next = pos;
+        recs.push(r);
+        this.stats.insnsDecoded++;
+        if (pos > inPage) straddles = true;
+        if (r.term !== T_NONE) break;
+      }
+    } finally {
+      dec.free();
+    }
+    const page = phys >>> 12;
+    const pages = straddles && nextPhys >= 0 ? [page, nextPhys >>> 12] : [page];
+    const block = new Block(phys, code32, recs, pos, pages);
+    for (const p of pages) this.attach(p, block);
+    this.stats.blocksDecoded++;
+    return block;
+  }
+
+  private attach(page: number, block: Block): void {
+    let list = this.byPage.get(page);
+    if (!list) {
+      list = [];
+      this.byPage.set(page, list);
+      this.cpu.phys.codePages[page] = 1;
+      this.cpu.mmu.setCodeFlag(page, true);
+    }
+    list.push(block);
+  }
+
+  /** A write hit physical page `page`: drop every block decoded from it. */
+  invalidatePage(page: number): void {
+    const list = this.byPage.get(page);
+    this.byPage.delete(page);
+    this.cpu.phys.codePages[page] = 0;
+    this.cpu.mmu.setCodeFlag(page, false);
+    if (!list) return;
+    this.stats.invalidations++;
+    for (const b of list) {
+      if (!b.valid) continue;
+      b.valid = false;
+      this.blocks.delete(b.phys * 2 + (b.code32 ? 1 : 0));
+      const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
+      if (this.jc[slot] === b) this.jc[slot] = undefined;
+    }
+    // The running block may be one of them: finish the current instruction, then refetch.
+    this.cpu.exitBlock = true;
+  }
+
+  /** Drop everything (tests, mode resets). */
+  flushAll(): void {
+    for (const page of this.byPage.keys()) this.invalidatePage(page);
+  }
+}

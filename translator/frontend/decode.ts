@@ -1,0 +1,113 @@
+/**
+ * One iced-x86 Instruction -> one record. Runs once per instruction per
+ * physical address (decode once): nothing here is on the execution hot path.
+ */
+import { Code, FlowControl, Instruction, MemorySize, MemorySizeExt, OpKind } from 'iced-x86';
+import { NO_REG, OP_FAR, OP_IMM, OP_MEM, OP_REL, OP_STR, Rec, T_BRANCH } from '../../runtime/records.js';
+import { bindHandler } from '../../runtime/interp/table.js';
+import { gprNumber, isImmediate, isStringMem, regInfo, segNumber, setOperand, toEflags } from './operands.js';
+
+/** Byte size of an iced MemorySize, cached (MemorySizeExt crosses into wasm). */
+const memSizeCache = new Map<number, number>();
+function memBytes(ms: MemorySize): number {
+  let v = memSizeCache.get(ms);
+  if (v === undefined) { v = MemorySizeExt.size(ms); memSizeCache.set(ms, v); }
+  return v;
+}
+
+/** Legacy prefixes before the opcode: which of 0x66 / 0x67 are present. */
+function scanPrefixes(bytes: Uint8Array, at: number, len: number): number {
+  let flags = 0;
+  for (let i = at; i < at + len; i++) {
+    const b = bytes[i];
+    if (b === 0x66) flags |= 1;
+    else if (b === 0x67) flags |= 2;
+    else if (b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65) continue;
+    else break;
+  }
+  return flags;
+}
+
+function opKind(insn: Instruction, i: number): OpKind {
+  return i === 0 ? insn.op0Kind : i === 1 ? insn.op1Kind : i === 2 ? insn.op2Kind : insn.op3Kind;
+}
+function opRegister(insn: Instruction, i: number): number {
+  return i === 0 ? insn.op0Register : i === 1 ? insn.op1Register : i === 2 ? insn.op2Register : insn.op3Register;
+}
+
+function immediateOf(insn: Instruction, k: OpKind): number {
+  switch (k) {
+    case OpKind.Immediate8: return insn.immediate8;
+    case OpKind.Immediate8_2nd: return insn.immediate8_2nd;
+    case OpKind.Immediate16: return insn.immediate16;
+    case OpKind.Immediate32: return insn.immediate32 | 0;
+    case OpKind.Immediate8to16: return (insn.immediate8to16 << 16) >> 16;
+    case OpKind.Immediate8to32: return insn.immediate8to32 | 0;
+    default: return 0;
+  }
+}
+
+/**
+ * Fill `r` from `insn` (decoded at byte `at` of `bytes`, in code of the given
+ * default size) and bind its interpreter handler. Returns false for bytes
+ * that are not a valid instruction (the record then raises #UD).
+ */
+export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: number, code32: boolean): void {
+  r.code = insn.code;
+  r.mnemonic = insn.mnemonic;
+  r.len = insn.length;
+  const pf = scanPrefixes(bytes, at, insn.length);
+  r.osz = code32 !== ((pf & 1) !== 0) ? 4 : 2;
+  r.asz = code32 !== ((pf & 2) !== 0) ? 4 : 2;
+  r.rep = insn.hasRepnePrefix ? 2 : insn.hasRepePrefix || insn.hasRepPrefix ? 1 : 0;
+  r.lock = insn.hasLockPrefix;
+  r.flagsRead = toEflags(insn.rflagsRead);
+  r.flagsWritten = toEflags(insn.rflagsModified);
+  r.term = insn.flowControl === FlowControl.Next ? 0 : T_BRANCH;
+  if (insn.code === Code.INVALID) { bindHandler(r); return; }
+
+  let immCount = 0;
+  const n = Math.min(insn.opCount, 3);
+  for (let i = 0; i < n; i++) {
+    const k = opKind(insn, i);
+    if (k === OpKind.Register) {
+      const ri = regInfo(opRegister(insn, i));
+      setOperand(r, i, ri.kind, ri.index, ri.size);
+    } else if (k === OpKind.Memory) {
+      setOperand(r, i, OP_MEM, 0, 0);
+      r.seg = segNumber(insn.memorySegment);
+      r.base = gprNumber(insn.memoryBase);
+      r.index = gprNumber(insn.memoryIndex);
+      r.scale = [0, 0, 1, 1, 2, 2, 2, 2, 3][insn.memoryIndexScale];
+      r.disp = Number(BigInt.asIntN(32, insn.memoryDisplacementU64));
+      r.msz = memBytes(insn.memorySize);
+      if (r.base === -2 || r.index === -2) { r.code = Code.INVALID; bindHandler(r); return; }
+    } else if (isImmediate(k)) {
+      setOperand(r, i, OP_IMM, 0, 0);
+      if (immCount++ === 0) r.imm = immediateOf(insn, k); else r.imm2 = immediateOf(insn, k);
+    } else if (k === OpKind.NearBranch32) {
+      setOperand(r, i, OP_REL, 0, 0);
+      r.imm = (insn.nearBranch32 - insn.nextIP32) | 0;
+    } else if (k === OpKind.NearBranch16) {
+      setOperand(r, i, OP_REL, 0, 0);
+      r.imm = ((insn.nearBranch16 - insn.nextIP16) << 16) >> 16;
+    } else if (k === OpKind.FarBranch16 || k === OpKind.FarBranch32) {
+      setOperand(r, i, OP_FAR, 0, 0);
+      r.imm = k === OpKind.FarBranch32 ? insn.farBranch32 | 0 : insn.farBranch16;
+      r.imm2 = insn.farBranchSelector;
+    } else if (isStringMem(k)) {
+      setOperand(r, i, OP_STR, 0, 0);
+      if (k === OpKind.MemorySegSI || k === OpKind.MemorySegESI) r.seg = segNumber(insn.memorySegment);
+      r.asz = k === OpKind.MemorySegSI || k === OpKind.MemorySegDI || k === OpKind.MemoryESDI ? 2 : 4;
+      r.msz = memBytes(insn.memorySize);
+    }
+  }
+  // Operand size: the first explicit operand's, where it has one of 1/2/4 bytes.
+  if (r.k0 === OP_MEM || r.k0 === OP_STR) {
+    if (r.msz === 1 || r.msz === 2 || r.msz === 4) r.osz = r.msz;
+  } else if (r.s0 === 1 || r.s0 === 2 || r.s0 === 4) {
+    if (r.k0 === 1 /* OP_REG */) r.osz = r.s0;
+  }
+  void NO_REG; void OP_FAR;
+  bindHandler(r);
+}
