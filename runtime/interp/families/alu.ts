@@ -63,6 +63,30 @@ function test32RR(cpu: Cpu, r: Rec): void {
   s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = a & b; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
 }
 
+function logic32RI(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = r.imm;
+  const v = r.sub === AND ? a & b : r.sub === OR ? a | b : a ^ b;
+  R[r.r0] = v; s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function test32RI(cpu: Cpu, r: Rec): void {
+  const s = cpu.s, a = cpu.r32[r.r0], b = r.imm;
+  s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = a & b; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+// Remaining 32-bit register forms (ADC/SBB) skip the size dispatch.
+function alu32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32;
+  R[r.r0] = alu(cpu.s, r.sub, 2, R[r.r0], R[r.r1]);
+}
+function alu32RI(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32;
+  R[r.r0] = alu(cpu.s, r.sub, 2, R[r.r0], r.imm);
+}
+function alu32RM(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, b = cpu.mmu.read32(ea(cpu, r));
+  const v = alu(cpu.s, r.sub, 2, R[r.r0], b);
+  if (r.sub < CMP) R[r.r0] = v;
+}
+
 // Generic forms: any size.
 function aluRR(cpu: Cpu, r: Rec): void {
   const n = r.osz, v = alu(cpu.s, r.sub, szCode(n), getReg(cpu, n, r.r0), getReg(cpu, n, r.r1));
@@ -103,6 +127,7 @@ function aluFactory(op: number) {
           if (op === CMP) return cmp32RR;
           if (op === TEST) return test32RR;
           if (op === AND || op === OR || op === XOR) return logic32RR;
+          return alu32RR;
         }
         return aluRR;
       }
@@ -111,10 +136,13 @@ function aluFactory(op: number) {
           if (op === ADD) return add32RI;
           if (op === SUB) return sub32RI;
           if (op === CMP) return cmp32RI;
+          if (op === TEST) return test32RI;
+          if (op === AND || op === OR || op === XOR) return logic32RI;
+          return alu32RI;
         }
         return aluRI;
       }
-      if (r.k1 === OP_MEM) return aluRM;
+      if (r.k1 === OP_MEM) return r.osz === 4 ? alu32RM : aluRM;
     } else if (r.k0 === OP_MEM) {
       if (r.k1 === OP_REG) return aluMR;
       if (r.k1 === OP_IMM) return aluMI;
