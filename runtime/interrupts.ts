@@ -1,37 +1,65 @@
 /**
- * Exception and interrupt delivery. Real mode (and the snippet runner's
- * "nothing handles it" rule) is here now; protected-mode delivery through
- * the IDT (gates, privilege switches, task gates, double fault) is the
- * system-CPU work and will land in this module.
+ * Exception and interrupt delivery: real mode through the IVT, protected
+ * mode through the IDT (runtime/protected-interrupts.ts), and the SDM's
+ * double-fault rules (vol. 3, 6.15, table 6-5): a contributory fault or page
+ * fault while delivering one becomes #DF; a fault while delivering #DF is a
+ * triple fault, which shuts the processor down (the machine resets).
  */
 import type { Cpu } from './cpu.js';
 import { CS, IDTR_BASE, IDTR_LIMIT, w } from './state/layout.js';
 import { AC, IF, RF, TF } from './state/eflags.js';
-import { vectorName } from './exceptions.js';
+import { DF, GuestFault, PF, vectorName } from './exceptions.js';
+import { deliverProtected } from './protected-interrupts.js';
 
 export interface Unhandled {
   vector: number;
   errorCode: number;
   eip: number;
   reason: string;
+  /** The processor shut down (triple fault): a PC resets. */
+  tripleFault?: boolean;
+}
+
+const CONTRIBUTORY = new Set([0, 10, 11, 12, 13]);
+
+function escalates(first: number, second: number): boolean {
+  if (first === PF) return second === PF || CONTRIBUTORY.has(second);
+  return CONTRIBUTORY.has(first) && CONTRIBUTORY.has(second);
 }
 
 /**
  * Deliver `vector` with the return address `retEip` (the faulting instruction
- * for faults, the next one for traps and INT n). Returns null when delivered,
- * or what stopped the machine when nothing handles it.
+ * for faults, the next one for traps and INT n). `software` marks INT n /
+ * INT3 / INTO. Returns null when delivered, or what stopped the machine.
  */
 export function deliver(cpu: Cpu, vector: number, errorCode: number, retEip: number, software: boolean): Unhandled | null {
   if (!cpu.protectedMode) return deliverReal(cpu, vector, errorCode, retEip);
-  void software;
-  return { vector, errorCode, eip: retEip, reason: `${vectorName(vector)} in protected mode: IDT delivery is not implemented yet` };
+  if (cpu.stopOnNullVector && (cpu.s[w(IDTR_LIMIT)] >>> 0) === 0) {
+    return { vector, errorCode, eip: retEip, reason: `${vectorName(vector)} with no IDT loaded` };
+  }
+  let v = vector, code = errorCode;
+  for (;;) {
+    try {
+      deliverProtected(cpu, v, code, retEip, software && v === vector);
+      return null;
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+      if (v === DF) {
+        return { vector: DF, errorCode: 0, eip: retEip, reason: `triple fault: ${e.name} while delivering #DF (first: ${vectorName(vector)})`, tripleFault: true };
+      }
+      if (escalates(v, e.vector)) { v = DF; code = 0; }
+      else { v = e.vector; code = e.errorCode; }
+      software = false;
+    }
+  }
 }
 
 function deliverReal(cpu: Cpu, vector: number, errorCode: number, retEip: number): Unhandled | null {
   const s = cpu.s;
   const idtBase = s[w(IDTR_BASE)], idtLimit = s[w(IDTR_LIMIT)] >>> 0;
   if (vector * 4 + 3 > idtLimit) {
-    return { vector, errorCode, eip: retEip, reason: `${vectorName(vector)} outside the real-mode IVT limit` };
+    // Real mode: an IVT too short for the vector is a #GP, and that one a #DF, then shutdown.
+    return { vector, errorCode, eip: retEip, reason: `${vectorName(vector)} outside the real-mode IVT limit: triple fault`, tripleFault: true };
   }
   const entry = cpu.mmu.read32((idtBase + vector * 4) | 0);
   if (entry === 0 && cpu.stopOnNullVector) {

@@ -63,6 +63,12 @@ export const TR_FLAGS = 0x0f0;
 export const DR = 0x100;         // 8 x i32
 /** TSC offset (f64): TSC = ICOUNT + offset in deterministic mode. */
 export const TSC_OFFSET = 0x120;
+/** SYSENTER MSRs (0x174-0x176). */
+export const MSR_SYSENTER_CS = 0x128;
+export const MSR_SYSENTER_ESP = 0x12c;
+export const MSR_SYSENTER_EIP = 0x130;
+/** Non-zero while an interrupt shadow (after STI / MOV SS / POP SS) blocks external interrupts for one instruction. */
+export const INT_SHADOW = 0x134;
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;
