@@ -8,10 +8,12 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT_LO, ICOUNT_HI, STATE_END, IDTR_LIMIT, GDTR_LIMIT, w,
+  ICOUNT_LO, ICOUNT_HI, STATE_END, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
+import type { Unhandled } from './interrupts.js';
+import type { InterruptSource } from './irq.js';
 
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
 const W_SEG_BASE = w(SEG_BASE), W_SEG_SEL = w(SEG_SEL), W_SEG_LIMIT = w(SEG_LIMIT), W_SEG_FLAGS = w(SEG_FLAGS);
@@ -35,8 +37,20 @@ export class Cpu {
   halted = false;
   /** Real-mode exceptions whose IVT entry is 0000:0000 stop the machine instead (snippet runner). */
   stopOnNullVector = false;
+  /**
+   * Set by an instruction that delivered an interrupt nobody handles (INT n in
+   * the snippet runner): the execution loop stops after the block with it.
+   */
+  pendingStop: Unhandled | null = null;
+  /** Where external interrupts come from (the PIC in a PC); null: none. */
+  intr: InterruptSource | null = null;
   /** Timestamp-counter source (instructions retired unless a machine sets a clock). */
-  readTsc: () => bigint = () => this.icount();
+  tscSource: () => bigint = () => this.icount();
+  /** Added to the source by WRMSR to the TSC (MSR 0x10). */
+  tscAdjust = 0n;
+  /** The time-stamp counter as RDTSC / RDMSR 0x10 read it. */
+  readTsc(): bigint { return BigInt.asUintN(64, this.tscSource() + this.tscAdjust); }
+  writeTsc(v: bigint): void { this.tscAdjust = v - this.tscSource(); }
 
   constructor(ramBytes: number) {
     this.phys = new PhysicalMemory(ramBytes);
@@ -65,6 +79,8 @@ export class Cpu {
     this.r32[2] = 0x0633; // EDX: family 6, model 3 (Pentium II), stepping 3
     this.halted = false;
     this.exitBlock = false;
+    this.pendingStop = null;
+    this.tscAdjust = 0n;
     this.mmu.setUser(false);
     this.mmu.flush(true);
   }
@@ -78,6 +94,10 @@ export class Cpu {
   get v86(): boolean { return (this.s[W_EFLAGS] & VM) !== 0; }
 
   segBase(seg: number): number { return this.s[W_SEG_BASE + seg]; }
+  segLimit(seg: number): number { return this.s[W_SEG_LIMIT + seg] >>> 0; }
+  segFlags(seg: number): number { return this.s[W_SEG_FLAGS + seg]; }
+  /** The task register's selector. */
+  segSelTr(): number { return this.s[w(TR_SEL)] & 0xffff; }
   segSel(seg: number): number { return this.s[W_SEG_SEL + seg] & 0xffff; }
   /** Linear address of seg:off. */
   lin(seg: number, off: number): number { return (this.s[W_SEG_BASE + seg] + off) | 0; }

@@ -7,9 +7,11 @@ import type { Cpu } from '../cpu.js';
 import { T_BRANCH, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
 import { deliver, type Unhandled } from '../interrupts.js';
-import { CODE32, CS, EIP, SEG_BASE, w } from '../state/layout.js';
+import { CODE32, CS, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
+import { IF } from '../state/eflags.js';
+import { W_EFLAGS } from '../flags.js';
 
-const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32);
+const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW);
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
 
@@ -23,6 +25,15 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   const s = cpu.s;
   let executed = 0;
   while (executed < budget) {
+    // External interrupts are taken at block boundaries when IF=1 and no
+    // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
+    if (s[W_SHADOW] !== 0) s[W_SHADOW] = 0;
+    else if (cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
+      const vector = cpu.intr.acknowledge();
+      cpu.halted = false;
+      const u = deliver(cpu, vector, -1, s[W_EIP], false);
+      if (u) return { reason: 'unhandled', executed, unhandled: u };
+    }
     if (cpu.halted) return { reason: 'hlt', executed };
     const eip = s[W_EIP];
     const code32 = s[W_CODE32] !== 0;
@@ -67,6 +78,12 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
     }
     cpu.exitBlock = false;
+    if (cpu.pendingStop) {
+      // An instruction (INT n) raised an interrupt nothing handles: stop here.
+      const u = cpu.pendingStop;
+      cpu.pendingStop = null;
+      return { reason: 'unhandled', executed, unhandled: u };
+    }
   }
   return { reason: 'budget', executed };
 }

@@ -119,6 +119,19 @@ export class FrontEnd implements BlockSource {
       this.blocks.delete(b.phys * 2 + (b.code32 ? 1 : 0));
       const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
       if (this.jc[slot] === b) this.jc[slot] = undefined;
+      // A block straddling two pages is also listed under the other page: unlist it there.
+      for (const other of b.pages) {
+        if (other === page) continue;
+        const ol = this.byPage.get(other);
+        if (!ol) continue;
+        const i = ol.indexOf(b);
+        if (i >= 0) ol.splice(i, 1);
+        if (ol.length === 0) {
+          this.byPage.delete(other);
+          this.cpu.phys.codePages[other] = 0;
+          this.cpu.mmu.setCodeFlag(other, false);
+        }
+      }
     }
     // The running block may be one of them: finish the current instruction, then refetch.
     this.cpu.exitBlock = true;

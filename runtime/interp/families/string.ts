@@ -1,1 +1,242 @@
-// placeholder: filled by the family's author
+/**
+ * String instructions: MOVS CMPS SCAS LODS STOS (byte/word/dword) with
+ * REP / REPE / REPNE. INS/OUTS live with the I/O family.
+ *
+ * Addressing: the address size (r.asz) picks SI/DI/CX (16) or ESI/EDI/ECX
+ * (32); the source is seg:eSI (r.seg, overridable), the destination is
+ * always ES:eDI (a segment override does not apply to it); DF decides the
+ * direction.
+ *
+ * REP: a repeated instruction ends its block (T_BRANCH) and its handler runs
+ * the iterations itself. Registers are committed after every iteration, so a
+ * fault in iteration k leaves eSI/eDI/eCX as after k-1 iterations and the
+ * loop reports it at the instruction: exactly what the CPU does (SDM vol. 2,
+ * REP: "the instruction can be restarted"). One handler call runs at most
+ * REP_CAP iterations; if eCX is still non-zero then, EIP stays on the
+ * instruction so the loop comes back to it (bounded interrupt latency).
+ * REP (F3) and REPNE (F2) both repeat MOVS/LODS/STOS unconditionally; on
+ * CMPS/SCAS, F3 is REPE (stop when ZF=0) and F2 is REPNE (stop when ZF=1).
+ *
+ * Fast path: REP MOVS / REP STOS going up (DF=0) copy or fill a run of
+ * elements at a time straight in guest RAM while both pages hit the software
+ * TLB with the access allowed (a code page, a read-only/clean page or MMIO
+ * misses the TLB check and takes one element through the MMU slow path,
+ * which faults, invalidates code or sets the dirty bit exactly as a single
+ * access would).
+ */
+import { Code, Mnemonic } from 'iced-x86';
+import type { Cpu } from '../../cpu.js';
+import type { Rec } from '../../records.js';
+import { T_BRANCH } from '../../records.js';
+import { getZF, K_SUB, setLazy, szCode } from '../../flags.js';
+import { DF } from '../../state/eflags.js';
+import { EIP, ES, SEG_BASE, w } from '../../state/layout.js';
+import { TLB_VALID } from '../../mmu.js';
+import { def } from '../table.js';
+import { getReg, readMem, setReg, writeMem } from '../operands.js';
+import { nextEip, thisEip } from '../control.js';
+import { W_EFLAGS } from '../../flags.js';
+
+const W_SEG_BASE = w(SEG_BASE), W_EIP = w(EIP);
+/** Most iterations one call of a REP handler runs before it lets the loop check for interrupts. */
+export const REP_CAP = 4096;
+
+const MOVS = 0, CMPS = 1, SCAS = 2, LODS = 3, STOS = 4;
+
+// Register indices: r32 ECX/ESI/EDI; r16 CX/SI/DI (index 2*i).
+const ECX = 1, ESI = 6, EDI = 7, CX = 2, SI = 12, DI = 14;
+
+/**
+ * One iteration of string op `op` (operand size n, step d = +-n), with the
+ * pointer registers of address size 4 or 2. Every access that can fault comes
+ * before any register write.
+ */
+function once32(cpu: Cpu, r: Rec, op: number, n: number, d: number): void {
+  const R = cpu.r32, s = cpu.s;
+  switch (op) {
+    case MOVS: {
+      const si = R[ESI], di = R[EDI];
+      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      R[ESI] = si + d; R[EDI] = di + d;
+      return;
+    }
+    case STOS: {
+      const di = R[EDI];
+      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, getReg(cpu, n, 0));
+      R[EDI] = di + d;
+      return;
+    }
+    case LODS: {
+      const si = R[ESI];
+      setReg(cpu, n, 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      R[ESI] = si + d;
+      return;
+    }
+    case CMPS: {
+      const si = R[ESI], di = R[EDI];
+      const a = readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0);
+      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0);
+      setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
+      R[ESI] = si + d; R[EDI] = di + d;
+      return;
+    }
+    default: { // SCAS
+      const di = R[EDI];
+      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0), a = getReg(cpu, n, 0);
+      setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
+      R[EDI] = di + d;
+    }
+  }
+}
+function once16(cpu: Cpu, r: Rec, op: number, n: number, d: number): void {
+  const H = cpu.r16, s = cpu.s; // Uint16Array: SI/DI wrap at 64 KiB by themselves
+  switch (op) {
+    case MOVS: {
+      const si = H[SI], di = H[DI];
+      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      H[SI] = si + d; H[DI] = di + d;
+      return;
+    }
+    case STOS: {
+      const di = H[DI];
+      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, getReg(cpu, n, 0));
+      H[DI] = di + d;
+      return;
+    }
+    case LODS: {
+      const si = H[SI];
+      setReg(cpu, n, 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      H[SI] = si + d;
+      return;
+    }
+    case CMPS: {
+      const si = H[SI], di = H[DI];
+      const a = readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0);
+      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0);
+      setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
+      H[SI] = si + d; H[DI] = di + d;
+      return;
+    }
+    default: { // SCAS
+      const di = H[DI];
+      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0), a = getReg(cpu, n, 0);
+      setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
+      H[DI] = di + d;
+    }
+  }
+}
+
+/** Single (unrepeated) string instruction. */
+function single(cpu: Cpu, r: Rec): void {
+  const n = r.osz, d = cpu.s[W_EFLAGS] & DF ? -n : n;
+  if (r.asz === 4) once32(cpu, r, r.sub, n, d); else once16(cpu, r, r.sub, n, d);
+}
+
+// ---- fast paths (DF = 0) ---------------------------------------------------------
+
+/**
+ * REP STOS: fill up to `max` elements at ES:eDI within one page, in RAM that
+ * the TLB says is writable without side effects. Returns the elements done
+ * (0: take the slow path for one element).
+ */
+function fastStos(cpu: Cpu, r: Rec, n: number, max: number): number {
+  const m = cpu.mmu, a32 = r.asz === 4;
+  const di = a32 ? cpu.r32[EDI] : cpu.r16[DI];
+  const lin = (cpu.s[W_SEG_BASE + ES] + di) | 0;
+  const e = m.tlb[lin >>> 12];
+  if ((e & m.writeMask) !== TLB_VALID) return 0;
+  let k = ((0x1000 - (lin & 0xfff)) / n) | 0;
+  if (!a32) k = Math.min(k, ((0x10000 - di) / n) | 0);
+  if (k > max) k = max;
+  if (k <= 0) return 0;
+  const host = ((e & ~0xfff) ^ lin) >>> 0, len = k * n, u8 = m.u8, v = cpu.r32[0];
+  if (n === 1) u8.fill(v & 0xff, host, host + len);
+  else {
+    if (n === 4) m.dv.setInt32(host, v, true); else m.dv.setUint16(host, v, true);
+    for (let done = n; done < len;) {
+      const c = Math.min(done, len - done);
+      u8.copyWithin(host + done, host, host + c);
+      done += c;
+    }
+  }
+  if (a32) cpu.r32[EDI] = di + len; else cpu.r16[DI] = di + len;
+  return k;
+}
+
+/** REP MOVS: copy up to `max` elements from seg:eSI to ES:eDI within one source and one destination page. */
+function fastMovs(cpu: Cpu, r: Rec, n: number, max: number): number {
+  const m = cpu.mmu, s = cpu.s, a32 = r.asz === 4;
+  const si = a32 ? cpu.r32[ESI] : cpu.r16[SI], di = a32 ? cpu.r32[EDI] : cpu.r16[DI];
+  const src = (s[W_SEG_BASE + r.seg] + si) | 0, dst = (s[W_SEG_BASE + ES] + di) | 0;
+  const es = m.tlb[src >>> 12], ed = m.tlb[dst >>> 12];
+  if ((es & m.readMask) !== TLB_VALID || (ed & m.writeMask) !== TLB_VALID) return 0;
+  let k = Math.min(((0x1000 - (src & 0xfff)) / n) | 0, ((0x1000 - (dst & 0xfff)) / n) | 0);
+  if (!a32) k = Math.min(k, ((0x10000 - si) / n) | 0, ((0x10000 - di) / n) | 0);
+  if (k > max) k = max;
+  if (k <= 0) return 0;
+  const hs = ((es & ~0xfff) ^ src) >>> 0, hd = ((ed & ~0xfff) ^ dst) >>> 0, len = k * n, u8 = m.u8;
+  if (hd > hs && hd < hs + len) {
+    // Destination overlaps the source ahead of it: element by element, as the CPU does
+    // (the pattern repeats); each element is read whole before it is written.
+    if (n === 1) for (let i = 0; i < len; i++) u8[hd + i] = u8[hs + i];
+    else if (n === 2) for (let i = 0; i < len; i += 2) m.dv.setUint16(hd + i, m.dv.getUint16(hs + i, true), true);
+    else for (let i = 0; i < len; i += 4) m.dv.setInt32(hd + i, m.dv.getInt32(hs + i, true), true);
+  } else {
+    u8.copyWithin(hd, hs, hs + len); // no overlap, or the destination below: same as a forward copy
+  }
+  if (a32) { cpu.r32[ESI] = si + len; cpu.r32[EDI] = di + len; } else { cpu.r16[SI] = si + len; cpu.r16[DI] = di + len; }
+  return k;
+}
+
+// ---- REP -----------------------------------------------------------------------
+
+function repeated(cpu: Cpu, r: Rec): void {
+  const s = cpu.s, op = r.sub, n = r.osz, a32 = r.asz === 4;
+  const down = (s[W_EFLAGS] & DF) !== 0, d = down ? -n : n;
+  let left = a32 ? cpu.r32[ECX] >>> 0 : cpu.r16[CX];
+  // REPE / REPNE only condition CMPS and SCAS; on the others F2 repeats like F3.
+  const cond = op === CMPS || op === SCAS ? r.rep : 0;
+  const fast = !down && (op === MOVS || op === STOS);
+  let budget = REP_CAP;
+  while (left !== 0 && budget !== 0) {
+    if (fast) {
+      const k = op === STOS ? fastStos(cpu, r, n, Math.min(left, budget)) : fastMovs(cpu, r, n, Math.min(left, budget));
+      if (k > 0) {
+        left -= k; budget -= k;
+        if (a32) cpu.r32[ECX] = left; else cpu.r16[CX] = left;
+        continue;
+      }
+    }
+    if (a32) once32(cpu, r, op, n, d); else once16(cpu, r, op, n, d);
+    left--; budget--;
+    if (a32) cpu.r32[ECX] = left; else cpu.r16[CX] = left;
+    if (cond !== 0 && getZF(s) === (cond === 2)) { left = 0; break; }
+  }
+  s[W_EIP] = left === 0 ? nextEip(cpu, r) : thisEip(cpu, r);
+}
+
+function factory(op: number, code: Code, size: number) {
+  return (r: Rec) => {
+    if (r.code !== code) return null; // e.g. SSE2 MOVSD/CMPSD share the mnemonic: not on this CPU
+    r.sub = op;
+    r.osz = size;
+    if (r.rep !== 0) { r.term = T_BRANCH; return repeated; }
+    return single;
+  };
+}
+
+def(Mnemonic.Movsb, factory(MOVS, Code.Movsb_m8_m8, 1));
+def(Mnemonic.Movsw, factory(MOVS, Code.Movsw_m16_m16, 2));
+def(Mnemonic.Movsd, factory(MOVS, Code.Movsd_m32_m32, 4));
+def(Mnemonic.Cmpsb, factory(CMPS, Code.Cmpsb_m8_m8, 1));
+def(Mnemonic.Cmpsw, factory(CMPS, Code.Cmpsw_m16_m16, 2));
+def(Mnemonic.Cmpsd, factory(CMPS, Code.Cmpsd_m32_m32, 4));
+def(Mnemonic.Scasb, factory(SCAS, Code.Scasb_AL_m8, 1));
+def(Mnemonic.Scasw, factory(SCAS, Code.Scasw_AX_m16, 2));
+def(Mnemonic.Scasd, factory(SCAS, Code.Scasd_EAX_m32, 4));
+def(Mnemonic.Lodsb, factory(LODS, Code.Lodsb_AL_m8, 1));
+def(Mnemonic.Lodsw, factory(LODS, Code.Lodsw_AX_m16, 2));
+def(Mnemonic.Lodsd, factory(LODS, Code.Lodsd_EAX_m32, 4));
+def(Mnemonic.Stosb, factory(STOS, Code.Stosb_m8_AL, 1));
+def(Mnemonic.Stosw, factory(STOS, Code.Stosw_m16_AX, 2));
+def(Mnemonic.Stosd, factory(STOS, Code.Stosd_m32_EAX, 4));
