@@ -220,6 +220,10 @@ export class Cpu {
   icount(): bigint {
     return (BigInt(this.s[w(ICOUNT_HI)] >>> 0) << 32n) | BigInt(this.s[w(ICOUNT_LO)] >>> 0);
   }
+  /** Retired instructions as a plain number (exact below 2^53). */
+  icountNumber(): number {
+    return (this.s[w(ICOUNT_HI)] >>> 0) * 4294967296 + (this.s[w(ICOUNT_LO)] >>> 0);
+  }
   addIcount(n: number): void {
     const lo = (this.s[w(ICOUNT_LO)] >>> 0) + n;
     if (lo > 0xffffffff) this.s[w(ICOUNT_HI)] += 1;

@@ -1,0 +1,177 @@
+/**
+ * A PC around the CPU: the ISA devices a Linux kernel needs on an APIC-less
+ * machine (8259A PIC pair, 8254 PIT + port 0x61, CMOS/RTC, 16550A UART on
+ * COM1, i8042, port 0x92 / 0x80 / 0xE9, PCI config mechanism #1 with an
+ * i440FX host bridge and PIIX3), a virtual clock, and the run loop that
+ * interleaves the CPU with device time. The direct-kernel-boot loader is in
+ * guests/boot/linux.ts.
+ */
+import { Machine, type EngineName } from './machine.js';
+import { VirtualClock, NS_PER_INSTRUCTION, type ClockMode } from './clock.js';
+import { Pic8259 } from '../devices/pic8259.js';
+import { Pit8254 } from '../devices/pit8254.js';
+import { Port61 } from '../devices/port61.js';
+import { CmosRtc } from '../devices/cmos-rtc.js';
+import { Uart16550 } from '../devices/uart16550.js';
+import { I8042 } from '../devices/i8042.js';
+import { A20Gate, DebugConsolePort, PostCodePort, SystemControlPortA } from '../devices/misc-ports.js';
+import { PciBus } from '../devices/pci.js';
+import type { TimedDevice } from '../devices/timing.js';
+import { loadLinux, type LinuxBootInfo } from '../guests/boot/linux.js';
+import type { Unhandled } from '../runtime/interrupts.js';
+import { IF } from '../runtime/state/eflags.js';
+
+export interface PcOptions {
+  memoryMiB?: number;
+  engine?: EngineName;
+  clock?: ClockMode;
+  /** Bytes the guest writes to COM1. */
+  onSerialOutput?: (byte: number) => void;
+  /** Bytes the guest writes to the 0xE9 debug console. */
+  onDebugOutput?: (byte: number) => void;
+}
+
+/** How a guest run ended. */
+export type PcExit =
+  | { kind: 'halted' }                              // HLT with interrupts disabled: powered off / halted for good
+  | { kind: 'reset'; source: string }               // the guest asked for a reset (reboot)
+  | { kind: 'triple-fault'; detail: Unhandled }     // the CPU shut down
+  | { kind: 'stopped' }                             // the user (or a test) stopped it
+  | { kind: 'limit' };                              // instruction budget used up
+
+/** Instructions per slice in realtime mode: short enough for timely timer interrupts (~1-3 ms). */
+const REALTIME_SLICE = 100_000;
+/** Longest deterministic slice, so input and stop requests are seen. */
+const MAX_SLICE = 2_000_000;
+
+export class Pc {
+  readonly machine: Machine;
+  readonly clock: VirtualClock;
+  readonly pic = new Pic8259();
+  readonly pit: Pit8254;
+  readonly rtc: CmosRtc;
+  readonly uart: Uart16550;
+  readonly kbc: I8042;
+  readonly a20 = new A20Gate(true);
+  readonly pci: PciBus;
+  private readonly timed: TimedDevice[];
+  private exit: PcExit | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(readonly opts: PcOptions = {}) {
+    this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter' });
+    const cpu = this.machine.cpu;
+    this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu);
+    cpu.tscSource = () => this.clock.tsc();
+    const clock = this.clock, irq = this.pic, bus = cpu.io;
+    const reset = (source: string) => () => this.requestExit({ kind: 'reset', source });
+    this.pic.register(bus);
+    cpu.intr = this.pic;
+    this.pit = new Pit8254({ clock, irq });
+    this.pit.register(bus);
+    new Port61(this.pit, clock).register(bus);
+    this.rtc = new CmosRtc({ clock, irq, ramBytes: cpu.phys.ramSize });
+    this.rtc.register(bus);
+    this.uart = new Uart16550({ clock, irq, onTransmit: (b) => this.opts.onSerialOutput?.(b) });
+    this.uart.register(bus);
+    this.kbc = new I8042({ irq, a20: this.a20, onReset: reset('keyboard controller reset line (0xFE)') });
+    this.kbc.register(bus);
+    new SystemControlPortA(this.a20, reset('port 0x92 reset bit')).register(bus);
+    new PostCodePort().register(bus);
+    new DebugConsolePort((b) => this.opts.onDebugOutput?.(b)).register(bus);
+    this.pci = new PciBus({ onReset: reset('PCI reset control register (0xCF9)') });
+    this.pci.register(bus);
+    this.timed = [this.pit, this.rtc, this.uart];
+    // No BIOS runs before a direct kernel boot: leave the PIC and PIT as a BIOS would.
+    this.pic.biosDefaults();
+    this.pit.biosDefaults();
+  }
+
+  get cpu() { return this.machine.cpu; }
+
+  bootLinux(kernel: Uint8Array, kernelName: string, cmdline: string, initrd?: Uint8Array, initrdName?: string): LinuxBootInfo {
+    return loadLinux(this.cpu, kernel, kernelName, cmdline, initrd, initrdName);
+  }
+
+  /** Host input for the serial console. */
+  serialInput(bytes: Uint8Array | string): void {
+    this.uart.receive(bytes);
+    this.wake?.();
+  }
+
+  requestExit(e: PcExit): void {
+    if (!this.exit) this.exit = e;
+    this.wake?.();
+  }
+
+  private nextEventNs(): number {
+    let t = Infinity;
+    for (const d of this.timed) t = Math.min(t, d.nextEventNs());
+    return t;
+  }
+
+  /**
+   * Run one slice: bring devices up to date, then run the CPU until the
+   * next device event (deterministic) or for a short slice (realtime).
+   * Returns the milliseconds the host may sleep (the CPU is halted), 0 to
+   * continue at once, or -1 when the guest has ended (see `exitReason`).
+   */
+  step(budgetLeft = Infinity): number {
+    if (this.exit) return -1;
+    const cpu = this.cpu;
+    const now = this.clock.nowNs();
+    for (const d of this.timed) d.update(now);
+    if (cpu.halted && !this.pic.pending()) {
+      if ((cpu.getEflags() & IF) === 0) { this.requestExit({ kind: 'halted' }); return -1; }
+      const next = this.nextEventNs();
+      if (this.clock.mode === 'deterministic') {
+        if (next === Infinity) return 50; // nothing will ever happen but host input: wait for it
+        this.clock.skipTo(next);
+        return 0;
+      }
+      return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - now) / 1e6));
+    }
+    let budget: number;
+    if (this.clock.mode === 'deterministic') {
+      const next = this.nextEventNs();
+      budget = next === Infinity ? MAX_SLICE : Math.max(1, Math.min(MAX_SLICE, Math.ceil((next - now) / NS_PER_INSTRUCTION)));
+    } else budget = REALTIME_SLICE;
+    if (budget > budgetLeft) budget = Math.max(1, budgetLeft);
+    const r = this.machine.run(budget);
+    this.executed += r.executed;
+    if (r.reason === 'unhandled' && r.unhandled) {
+      this.requestExit({ kind: 'triple-fault', detail: r.unhandled });
+      return -1;
+    }
+    return 0;
+  }
+
+  executed = 0;
+
+  get exitReason(): PcExit | null { return this.exit; }
+
+  /**
+   * Run until the guest ends, `stop()` is called, or `maxInstructions` are
+   * retired. Yields to the host event loop regularly so input and timers work.
+   */
+  async run(maxInstructions = Infinity): Promise<PcExit> {
+    let lastYield = performance.now();
+    for (;;) {
+      if (this.executed >= maxInstructions) this.requestExit({ kind: 'limit' });
+      const sleep = this.step(maxInstructions - this.executed);
+      if (sleep < 0) return this.exit!;
+      if (sleep > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => { this.wake = null; resolve(); }, sleep);
+          this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
+        });
+        lastYield = performance.now();
+      } else if (performance.now() - lastYield > 20) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  stop(): void { this.requestExit({ kind: 'stopped' }); }
+}
