@@ -3,13 +3,14 @@
  * only dispatches and turns usage errors into messages and exit codes.
  */
 import { execCommand } from './commands/exec.js';
+import { runCommand } from './commands/run.js';
 import { UsageError } from './commands/args.js';
 
 const USAGE = `usage: jitvisor <command> [options]
 
 commands:
   exec FILE.bin   run raw 32-bit or 16-bit machine code until HLT (see: jitvisor exec --help)
-  run             boot a guest kernel (not available yet: the PC and the boot loader are still being built)
+  run             boot a Linux kernel with the serial console on this terminal (see: jitvisor run --help)
   help            show this text
 `;
 
@@ -21,9 +22,7 @@ export async function main(argv: string[]): Promise<number> {
       case undefined: case 'help': case '--help': case '-h':
         process.stdout.write(USAGE);
         return cmd === undefined ? 2 : 0;
-      case 'run':
-        process.stderr.write('jitvisor run: booting a kernel is not available yet (the PC devices and the Linux boot loader are still to come); use `jitvisor exec` for machine code snippets\n');
-        return 2;
+      case 'run': return await runCommand(rest);
       default:
         throw new UsageError(`unknown command '${cmd}'`);
     }

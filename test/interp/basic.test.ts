@@ -40,3 +40,15 @@ for (const engine of TEST_ENGINES) {
     });
   });
 }
+
+for (const engine of TEST_ENGINES) {
+  describe(`prefixes a Pentium II ignores [${engine}]`, () => {
+    it('executes F3 0F BC (TZCNT encoding) as BSF and F3 0F BD as BSR', () => {
+      // mov ecx, 0x50; rep bsf eax, ecx; rep bsr edx, ecx; hlt
+      const r = runSnippet({ engine, code: hexBytes('b950000000 f30fbcc1 f30fbdd1 f4') });
+      expect(r.stop).to.equal('hlt');
+      expect(r.regs.eax).to.equal(4);
+      expect(r.regs.edx).to.equal(6);
+    });
+  });
+}

@@ -7,9 +7,14 @@ import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
 import { Block, Rec, T_NONE, type BlockSource } from '../../runtime/records.js';
 import { ud } from '../../runtime/interp/table.js';
-import { GuestFault } from '../../runtime/exceptions.js';
 import { fillRecord } from './decode.js';
 import '../../runtime/interp/families/index.js';
+
+/**
+ * A Pentium II ignores an F3 prefix on 0F BC / 0F BD: they are BSF / BSR, not
+ * TZCNT / LZCNT (compilers emit `rep bsf` as a TZCNT that still works on old CPUs).
+ */
+const DECODER_OPTIONS = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPFX_0FBD;
 
 /** Most instructions in one block (long blocks amortise dispatch; the budget can still stop mid-block). */
 export const MAX_BLOCK_INSNS = 256;
@@ -51,15 +56,14 @@ export class FrontEnd implements BlockSource {
     // Up to 15 bytes of the next linear page, for an instruction that straddles it.
     let avail = inPage;
     let nextPhys = -1;
-    try {
-      nextPhys = this.cpu.mmu.translate((lin + inPage) | 0, false);
+    // A probe, not a translation: a look-ahead into a not-present page must not write CR2.
+    nextPhys = this.cpu.mmu.probe((lin + inPage) | 0);
+    if (nextPhys >= 0) {
       for (let i = 0; i < 15; i++) buf[inPage + i] = pm.read8(nextPhys + i);
       avail = inPage + 15;
-    } catch (e) {
-      if (!(e instanceof GuestFault)) throw e;
     }
     const bytes = buf.subarray(0, avail);
-    const dec = new Decoder(code32 ? 32 : 16, bytes, DecoderOptions.None);
+    const dec = new Decoder(code32 ? 32 : 16, bytes, DECODER_OPTIONS);
     const recs: Rec[] = [];
     const insn = this.insn;
     let pos = 0, straddles = false;
