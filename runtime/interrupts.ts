@@ -30,9 +30,14 @@ function escalates(first: number, second: number): boolean {
 /**
  * Deliver `vector` with the return address `retEip` (the faulting instruction
  * for faults, the next one for traps and INT n). `software` marks INT n /
- * INT3 / INTO. Returns null when delivered, or what stopped the machine.
+ * INT3 / INTO. `faultEip` is the return address of a fault raised while
+ * delivering: for INT n / INT3 / INTO the instruction itself (a fault is
+ * reported on the instruction that caused it, SDM vol. 3, 6.5 — e.g. the
+ * #GP/#NP of a bad gate points at the INT, so the handler can fix the gate and
+ * restart it); for exceptions and external interrupts the same as retEip.
+ * Returns null when delivered, or what stopped the machine.
  */
-export function deliver(cpu: Cpu, vector: number, errorCode: number, retEip: number, software: boolean): Unhandled | null {
+export function deliver(cpu: Cpu, vector: number, errorCode: number, retEip: number, software: boolean, faultEip: number = retEip): Unhandled | null {
   if (!cpu.protectedMode) return deliverReal(cpu, vector, errorCode, retEip);
   if (cpu.stopOnNullVector && (cpu.s[w(IDTR_LIMIT)] >>> 0) === 0) {
     return { vector, errorCode, eip: retEip, reason: `${vectorName(vector)} with no IDT loaded` };
@@ -50,6 +55,7 @@ export function deliver(cpu: Cpu, vector: number, errorCode: number, retEip: num
       if (escalates(v, e.vector)) { v = DF; code = 0; }
       else { v = e.vector; code = e.errorCode; }
       software = false;
+      retEip = faultEip;
     }
   }
 }

@@ -18,6 +18,11 @@ export class PortBus {
     }
   }
 
+  /** Release ports claimed with `register` (snippet runs attach test devices to a reused machine). */
+  unregister(first: number, count: number): void {
+    for (let p = first; p < first + count; p++) this.map[p & 0xffff] = undefined;
+  }
+
   read(port: number, size: 1 | 2 | 4): number {
     const h = this.map[port & 0xffff];
     if (h) return h.read(port & 0xffff, size);

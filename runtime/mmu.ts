@@ -12,7 +12,7 @@
  */
 import { PhysicalMemory } from './memory.js';
 import { CR0, CR3, CR4, CR2, RAM_BASE, TLB, TLB_ENTRIES, w } from './state/layout.js';
-import { fault, PF as PF_VECTOR } from './exceptions.js';
+import { fault, GuestFault, PF as PF_VECTOR } from './exceptions.js';
 
 export const TLB_VALID = 1;
 export const TLB_READONLY = 2;  // not writable, or dirty bit not yet set: writes take the slow path
@@ -105,17 +105,22 @@ export class Mmu {
     return this.read32(lin);
   }
 
-  /** Fault now if any byte of [lin, lin+size) is not writable. */
+  /**
+   * Fault now if any byte of [lin, lin+size) is not writable. For an access
+   * split over two pages the second page is translated at its first byte, so
+   * a #PF there reports that byte in CR2 (what the hardware does: checked on
+   * a host CPU, a split access faulting in its second page gives page + 0).
+   */
   checkWrite(lin: number, size: number): void {
     this.translate(lin, true);
     const last = (lin + size - 1) | 0;
-    if ((last ^ lin) >>> 12) this.translate(last, true);
+    if ((last ^ lin) >>> 12) this.translate(last & ~0xfff, true);
   }
   /** Fault now if any byte of [lin, lin+size) is not readable. */
   checkRead(lin: number, size: number): void {
     this.translate(lin, false);
     const last = (lin + size - 1) | 0;
-    if ((last ^ lin) >>> 12) this.translate(last, false);
+    if ((last ^ lin) >>> 12) this.translate(last & ~0xfff, false);
   }
 
   // ---- slow paths -------------------------------------------------------
@@ -123,14 +128,15 @@ export class Mmu {
   private read16Slow(lin: number, _w: boolean): number {
     if ((lin & 0xfff) === 0xfff) {
       // Crossing a page: both pages are checked before the value is assembled.
-      const lo = this.translate(lin, false), hi = this.translate((lin + 1) | 0, false);
+      const lo = this.translate(lin, false), hi = this.translate((lin + 1) | 0, false); // lin + 1 starts the next page
       return this.phys.read8(lo) | (this.phys.read8(hi) << 8);
     }
     return this.phys.read16(this.translate(lin, false));
   }
   private read32Slow(lin: number, _w: boolean): number {
     if ((lin & 0xfff) > 0xffc) {
-      const p0 = this.translate(lin, false), p1 = this.translate((lin + 3) | 0, false);
+      // The second page is translated at its first byte: CR2 on a fault there (see checkWrite).
+      const p0 = this.translate(lin, false), p1 = this.translate((lin + 3) & ~0xfff, false);
       let v = 0;
       for (let i = 0; i < 4; i++) {
         const a = (lin + i) | 0;
@@ -149,7 +155,7 @@ export class Mmu {
   private writeSlow(lin: number, v: number, size: number): void {
     const last = (lin + size - 1) | 0;
     if ((last ^ lin) >>> 12) {
-      const p0 = this.translate(lin, true), p1 = this.translate(last, true);
+      const p0 = this.translate(lin, true), p1 = this.translate(last & ~0xfff, true);
       this.noteCodeWrite(p0);
       this.noteCodeWrite(p1);
       for (let i = 0; i < size; i++) {
@@ -182,6 +188,23 @@ export class Mmu {
       return lin >>> 0;
     }
     return this.walk(lin, write);
+  }
+
+  /**
+   * Physical address of `lin` for a read, or -1 when the access would fault,
+   * without raising #PF or touching CR2: the decoder's look-ahead into the
+   * next page. (CR2 is written only by a #PF that is delivered, SDM vol. 3,
+   * 4.7; a look-ahead that faulted used to clobber a handler's CR2.)
+   */
+  probe(lin: number): number {
+    const cr2 = this.s[w(CR2)];
+    try {
+      return this.translate(lin, false);
+    } catch (e) {
+      this.s[w(CR2)] = cr2;
+      if (e instanceof GuestFault) return -1;
+      throw e;
+    }
   }
 
   /** Physical address for an instruction fetch (same checks as a read). */

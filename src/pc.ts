@@ -39,6 +39,9 @@ export type PcExit =
   | { kind: 'stopped' }                             // the user (or a test) stopped it
   | { kind: 'limit' };                              // instruction budget used up
 
+/** The RTC's time at power-on in deterministic mode: 2026-01-01T00:00:00Z. */
+export const DETERMINISTIC_EPOCH_MS = Date.UTC(2026, 0, 1);
+
 /** Instructions per slice in realtime mode: short enough for timely timer interrupts (~1-3 ms). */
 const REALTIME_SLICE = 100_000;
 /** Longest deterministic slice, so input and stop requests are seen. */
@@ -70,7 +73,8 @@ export class Pc {
     this.pit = new Pit8254({ clock, irq });
     this.pit.register(bus);
     new Port61(this.pit, clock).register(bus);
-    this.rtc = new CmosRtc({ clock, irq, ramBytes: cpu.phys.ramSize });
+    // Deterministic runs start the RTC at a fixed date so they are repeatable; realtime uses the host's.
+    this.rtc = new CmosRtc({ clock, irq, ramBytes: cpu.phys.ramSize, ...(this.clock.mode === 'deterministic' ? { startTimeMs: DETERMINISTIC_EPOCH_MS } : {}) });
     this.rtc.register(bus);
     this.uart = new Uart16550({ clock, irq, onTransmit: (b) => this.opts.onSerialOutput?.(b) });
     this.uart.register(bus);

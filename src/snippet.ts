@@ -22,6 +22,8 @@ export interface SnippetOptions {
   maxInstructions?: number;    // default 100_000_000
   /** Extra memory contents to load before running. */
   memory?: { addr: number; bytes: Uint8Array }[];
+  /** I/O port devices attached for this run only: `count` ports (default 1) from `port`. */
+  ports?: { port: number; count?: number; handler: PortHandler }[];
 }
 
 export interface GuestExceptionInfo {
@@ -29,6 +31,10 @@ export interface GuestExceptionInfo {
   name: string;                // '#DE', '#UD', ...
   errorCode?: number;
   eip: number;                 // EIP of the faulting instruction
+  /** Why the run stopped on it ("#GP with no IDT loaded", "triple fault: ..."). */
+  reason?: string;
+  /** The processor shut down (triple fault, SDM vol. 3, 6.15 #DF): a PC would reset. */
+  tripleFault?: boolean;
 }
 
 export interface SnippetResult {
@@ -46,6 +52,7 @@ import { Machine } from './machine.js';
 import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../runtime/state/layout.js';
 import { decode as decodeDescriptor } from '../runtime/segments.js';
 import { vectorName } from '../runtime/exceptions.js';
+import type { PortHandler } from '../runtime/io.js';
 
 /** Flat GDT the protected-mode snippets start with (at 0x500): selectors 0x08 code32, 0x10 data32, 0x18 code16, 0x20 data16. */
 export const SNIPPET_GDT_BASE = 0x500;
@@ -113,7 +120,14 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   cpu.eip = org;
   cpu.halted = false;
 
-  const res = m.run(opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS);
+  const ports = opts.ports ?? [];
+  for (const p of ports) cpu.io.register(p.port, p.count ?? 1, p.handler);
+  let res;
+  try {
+    res = m.run(opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS);
+  } finally {
+    for (const p of ports) cpu.io.unregister(p.port, p.count ?? 1);
+  }
   const regs = {} as Record<RegName, number>;
   REG_NAMES.forEach((name, i) => { regs[name] = cpu.r32[i] >>> 0; });
   const out: SnippetResult = {
@@ -126,7 +140,12 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   };
   if (res.unhandled) {
     const u = res.unhandled;
-    out.exception = { vector: u.vector, name: vectorName(u.vector), eip: u.eip >>> 0, ...(u.errorCode >= 0 ? { errorCode: u.errorCode } : {}) };
+    out.exception = {
+      vector: u.vector, name: vectorName(u.vector), eip: u.eip >>> 0,
+      ...(u.errorCode >= 0 ? { errorCode: u.errorCode } : {}),
+      reason: u.reason,
+      ...(u.tripleFault ? { tripleFault: true } : {}),
+    };
     out.eip = u.eip >>> 0;
   }
   return out;

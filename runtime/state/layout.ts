@@ -72,6 +72,22 @@ export const INT_SHADOW = 0x134;
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;
+/**
+ * x87 state inside [FPU, FPU + FPU_SIZE) (runtime/fpu/state.ts documents it).
+ * All-zero bytes are the power-on state: CW reads 0x0040, SW 0, tags 0x5555.
+ */
+export const FPU_ST = 0x200;     // 8 x f64: physical registers R0..R7 (ST(i) = R[(TOP + i) & 7])
+export const FPU_CW = 0x240;     // i32: control word (reserved bits stored as 0; bit 6 reads as 1)
+export const FPU_SW = 0x244;     // i32: status word without TOP (bits 13..11 always 0 here)
+export const FPU_TOP = 0x248;    // i32: TOP, 0..7
+export const FPU_EMPTY = 0x24c;  // i32: bit i set = R(i) empty (tag 11); other tags are computed from the value
+export const FPU_FIP = 0x250;    // i32: last non-control instruction: offset (or real-mode linear address)
+export const FPU_FCS = 0x254;    // i32: ... its CS selector
+export const FPU_FDP = 0x258;    // i32: last memory operand: offset
+export const FPU_FDS = 0x25c;    // i32: ... its segment selector
+export const FPU_FOP = 0x260;    // i32: last opcode, 11 bits
+export const FPU_X80V = 0x264;   // i32: bit i set = FPU_X80 entry i is the exact 80-bit value of R(i)
+export const FPU_X80 = 0x280;    // 8 x 16 bytes: exact 80-bit images (bytes 0..9, little endian)
 export const STATE_END = 0x1000;
 
 /** The software TLB (runtime/mmu.ts documents the entry format). */

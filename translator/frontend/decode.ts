@@ -77,7 +77,8 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
       setOperand(r, i, OP_MEM, 0, 0);
       r.seg = segNumber(insn.memorySegment);
       r.base = gprNumber(insn.memoryBase);
-      r.index = gprNumber(insn.memoryIndex);
+      // XLAT's index is AL (not an addressing register): its handler adds it.
+      r.index = insn.code === Code.Xlat_m8 ? NO_REG : gprNumber(insn.memoryIndex);
       r.scale = [0, 0, 1, 1, 2, 2, 2, 2, 3][insn.memoryIndexScale];
       r.disp = Number(BigInt.asIntN(32, insn.memoryDisplacementU64));
       r.msz = memBytes(insn.memorySize);

@@ -8,6 +8,7 @@ import { EIP, w } from '../../state/layout.js';
 import { def } from '../table.js';
 import { ea, getReg, readMem } from '../operands.js';
 import { jumpNear, nearTarget, nextEip } from '../control.js';
+import { farCallFactory, farJmpFactory, isFar } from './far.js';
 
 const W_EIP = w(EIP);
 
@@ -16,6 +17,7 @@ function jmpR(cpu: Cpu, r: Rec): void { jumpNear(cpu, getReg(cpu, r.osz, r.r0), 
 function jmpM(cpu: Cpu, r: Rec): void { jumpNear(cpu, readMem(cpu, r.osz, ea(cpu, r)), r.osz); }
 
 def(Mnemonic.Jmp, (r) => {
+  if (isFar(r)) return farJmpFactory(r);
   r.term = T_BRANCH;
   if (r.k0 === OP_REL) return jmpRel;
   if (r.k0 === OP_REG) return jmpR;
@@ -76,6 +78,7 @@ function callInd(cpu: Cpu, r: Rec): void {
   cpu.s[W_EIP] = tt;
 }
 def(Mnemonic.Call, (r) => {
+  if (isFar(r)) return farCallFactory(r);
   r.term = T_BRANCH;
   if (r.k0 === OP_REL) return callRel;
   if (r.k0 === OP_REG || r.k0 === OP_MEM) return callInd;

@@ -16,3 +16,6 @@ import './atomic.js';
 import './misc.js';
 import './far.js';
 import './io.js';
+import './desctables.js';
+import './msr.js';
+import './fpu.js';

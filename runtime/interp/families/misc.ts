@@ -1,1 +1,200 @@
-// placeholder: filled by the family's author
+/**
+ * Miscellaneous instructions: CPUID (the Pentium II identity), RDTSC, XLAT,
+ * ENTER/LEAVE, PUSHA(D)/POPA(D), BOUND, WAIT, and the multi-byte / reserved
+ * NOPs. UD0/UD1/UD2 have no entry on purpose: a mnemonic without a `def`
+ * raises #UD (runtime/interp/table.ts).
+ */
+import { Mnemonic } from 'iced-x86';
+import type { Cpu } from '../../cpu.js';
+import type { Rec } from '../../records.js';
+import { OP_IMM, OP_MEM, OP_REG } from '../../records.js';
+import { CR4, SS, w } from '../../state/layout.js';
+import { BR, fault, raiseGP } from '../../exceptions.js';
+import { fpuWait } from '../../fpu/state.js';
+import { def } from '../table.js';
+import { ea, getReg, readMem, sext } from '../operands.js';
+
+// ---- CPUID ----------------------------------------------------------------
+
+/** Highest basic leaf (a Pentium II has leaves 0, 1, 2 and no extended leaves). */
+export const CPUID_MAX_LEAF = 2;
+/**
+ * Leaf 1 EAX: type 0, family 6, model 3, stepping 3 (Pentium II "Klamath").
+ * It matches the EDX value after reset (runtime/cpu.ts), as on the real part.
+ */
+export const CPUID_SIGNATURE = 0x0633;
+/**
+ * Leaf 1 EDX: the features this emulator implements, one bit each. Add a bit
+ * here when the CPU grows the feature (and only then): guests trust it.
+ */
+export const CPUID_FEATURES =
+  (1 << 0) |   // FPU   x87 on chip (families/fpu.ts, runtime/fpu/)
+  // bit 1  VME   virtual-8086 mode extensions: no (CR4.VME not implemented)
+  // bit 2  DE    debugging extensions (CR4.DE, I/O breakpoints): no
+  (1 << 3) |   // PSE   4 MiB pages (runtime/mmu.ts, CR4.PSE)
+  (1 << 4) |   // TSC   RDTSC (misc.ts), CR4.TSD
+  (1 << 5) |   // MSR   RDMSR/WRMSR (families/msr.ts: TSC, SYSENTER_*, PLATFORM_ID, BIOS_SIGN_ID)
+  // bit 6  PAE   no (a Pentium II has it; this model does not)
+  // bit 7  MCE   machine-check exception: no
+  (1 << 8) |   // CX8   CMPXCHG8B
+  // bit 9  APIC  on-chip local APIC: no
+  (1 << 11) |  // SEP   SYSENTER/SYSEXIT (families/msr.ts); model 3 stepping 3 is the first PII where it is real
+  // bit 12 MTRR  no (the MTRR MSRs are not implemented)
+  (1 << 13) |  // PGE   global pages (runtime/mmu.ts TLB_GLOBAL, CR4.PGE)
+  // bit 14 MCA   no
+  (1 << 15);   // CMOV  CMOVcc, FCMOVcc, FCOMI
+  // bit 23 MMX   no, not yet
+  // bit 24 FXSR  no: a model 3 Pentium II has no FXSAVE/FXRSTOR (families/fpu.ts has them, unadvertised)
+
+/** Leaf 2: a Pentium II's cache and TLB descriptors (count 1 in AL). */
+const LEAF2 = [
+  0x03020101, // 01: count; 01 ITLB 4K 32 entries 4-way; 02 ITLB 4M 2 entries; 03 DTLB 4K 64 entries 4-way
+  0,
+  0,
+  0x0c040843, // 43 L2 512K 4-way 32-byte lines; 08 L1I 16K 4-way 32-byte; 04 DTLB 4M 8 entries; 0C L1D 16K 4-way 32-byte
+];
+
+/** CPUID results [EAX, EBX, ECX, EDX] for input EAX = leaf. */
+export function cpuidLeaf(leaf: number): [number, number, number, number] {
+  leaf >>>= 0;
+  // SDM vol. 2, CPUID: an input above the maximum basic or extended leaf returns the
+  // highest basic leaf. A Pentium II has no extended leaves, so 0x80000000 lands here
+  // too (EAX = 0x03020101 < 0x80000000: "no extended leaves" to the usual probe).
+  if (leaf > CPUID_MAX_LEAF) leaf = CPUID_MAX_LEAF;
+  switch (leaf) {
+    case 0: return [CPUID_MAX_LEAF, 0x756e6547, 0x6c65746e, 0x49656e69]; // "Genu" "ntel" "ineI"
+    case 1: return [CPUID_SIGNATURE, 0, 0, CPUID_FEATURES];
+    default: return [LEAF2[0], LEAF2[1], LEAF2[2], LEAF2[3]];
+  }
+}
+
+function cpuid(cpu: Cpu): void {
+  const [a, b, c, d] = cpuidLeaf(cpu.r32[0]);
+  const R = cpu.r32;
+  R[0] = a; R[3] = b; R[1] = c; R[2] = d;
+}
+def(Mnemonic.Cpuid, () => cpuid);
+
+// ---- RDTSC ----------------------------------------------------------------
+
+const CR4_TSD = 0x4;
+function rdtsc(cpu: Cpu): void {
+  // #GP(0) when CR4.TSD is set and CPL > 0 (protected or virtual-8086 mode).
+  if ((cpu.s[w(CR4)] & CR4_TSD) !== 0 && cpu.protectedMode && (cpu.cpl !== 0 || cpu.v86)) raiseGP(0);
+  const t = cpu.readTsc();
+  cpu.r32[0] = Number(t & 0xffffffffn) | 0;
+  cpu.r32[2] = Number((t >> 32n) & 0xffffffffn) | 0;
+}
+def(Mnemonic.Rdtsc, () => rdtsc);
+
+// ---- XLAT -----------------------------------------------------------------
+
+/** AL = [seg:(E)BX + AL]; the front end leaves the AL "index" out of the record. */
+function xlat(cpu: Cpu, r: Rec): void {
+  const off = cpu.r32[3] + cpu.r8[0];
+  const lin = cpu.lin(r.seg, r.asz === 2 ? off & 0xffff : off | 0);
+  cpu.r8[0] = cpu.mmu.read8(lin);
+}
+def(Mnemonic.Xlatb, (r) => (r.k0 === OP_MEM ? xlat : null));
+
+// ---- stack frames: ENTER, LEAVE -------------------------------------------
+
+/** Linear address of SS:(SP - down), wrapped to the stack size. */
+function stackLin(cpu: Cpu, sp: number, down: number): number {
+  const off = cpu.stack32 ? (sp - down) | 0 : (sp - down) & 0xffff;
+  return cpu.lin(SS, off);
+}
+
+function enter(cpu: Cpu, r: Rec): void {
+  const n = r.osz, alloc = r.imm & 0xffff, level = r.imm2 & 31;
+  const R = cpu.r32, big = cpu.stack32;
+  const sp = cpu.sp;
+  if (level === 0) {
+    // Push (E)BP, frame pointer = new (E)SP, reserve the locals.
+    if (n === 4) cpu.push32(R[5]); else cpu.push16(cpu.r16[10]);
+    const frame = cpu.sp;
+    if (big) { R[5] = frame; R[4] = (frame - alloc) | 0; } else { cpu.r16[10] = frame; cpu.r16[8] = (frame - alloc) & 0xffff; }
+    return;
+  }
+  // SDM vol. 2, ENTER, nesting level > 0: push (E)BP, copy level-1 frame pointers
+  // from the enclosing frames ([(E)BP - n*i]), push the new frame pointer.
+  // Every access is checked before the first write so a fault changes nothing.
+  const bp = big ? R[5] : cpu.r16[10];
+  const mem = cpu.mmu;
+  const srcLin = (i: number) => cpu.lin(SS, big ? (bp - n * i) | 0 : (bp - n * i) & 0xffff);
+  for (let k = 1; k <= level + 1; k++) mem.checkWrite(stackLin(cpu, sp, n * k), n);
+  for (let i = 1; i < level; i++) mem.checkRead(srcLin(i), n);
+  const put = (k: number, v: number) => { if (n === 4) mem.write32(stackLin(cpu, sp, n * k), v); else mem.write16(stackLin(cpu, sp, n * k), v); };
+  put(1, n === 4 ? R[5] : cpu.r16[10]);
+  const frame = big ? (sp - n) | 0 : (sp - n) & 0xffff;
+  for (let i = 1; i < level; i++) put(1 + i, readMem(cpu, n, srcLin(i)));
+  put(level + 1, frame);
+  const top = big ? (sp - n * (level + 1)) | 0 : (sp - n * (level + 1)) & 0xffff;
+  if (big) { R[5] = frame; R[4] = (top - alloc) | 0; } else { cpu.r16[10] = frame; cpu.r16[8] = (top - alloc) & 0xffff; }
+}
+def(Mnemonic.Enter, (r) => (r.k0 === OP_IMM && r.k1 === OP_IMM ? enter : null));
+
+function leave(cpu: Cpu, r: Rec): void {
+  // (E)SP = (E)BP, then pop (E)BP; the pop is read before anything is committed.
+  const big = cpu.stack32;
+  const bp = big ? cpu.r32[5] : cpu.r16[10];
+  const lin = cpu.lin(SS, bp);
+  const v = r.osz === 4 ? cpu.mmu.read32(lin) : cpu.mmu.read16(lin);
+  if (big) cpu.r32[4] = (bp + r.osz) | 0; else cpu.r16[8] = (bp + r.osz) & 0xffff;
+  if (r.osz === 4) cpu.r32[5] = v; else cpu.r16[10] = v;
+}
+def(Mnemonic.Leave, () => leave);
+
+// ---- PUSHA/PUSHAD, POPA/POPAD -----------------------------------------------
+
+function pusha(cpu: Cpu, r: Rec): void {
+  const n = r.osz, sp = cpu.sp, mem = cpu.mmu;
+  // Check the whole store range first: a fault must leave (E)SP unchanged.
+  if (cpu.stack32 || sp >= 8 * n) mem.checkWrite(stackLin(cpu, sp, 8 * n), 8 * n);
+  else for (let k = 1; k <= 8; k++) mem.checkWrite(stackLin(cpu, sp, n * k), n);
+  // Order: (E)AX (E)CX (E)DX (E)BX, original (E)SP, (E)BP (E)SI (E)DI.
+  for (let i = 0; i < 8; i++) {
+    const lin = stackLin(cpu, sp, n * (i + 1));
+    if (n === 4) mem.write32(lin, i === 4 ? cpu.r32[4] : cpu.r32[i]);
+    else mem.write16(lin, cpu.r16[2 * i]);
+  }
+  cpu.addSp(-8 * n);
+}
+function popa(cpu: Cpu, r: Rec): void {
+  const n = r.osz, v: number[] = [];
+  // Read all eight slots first; (E)SP's slot is skipped. (E)DI is on top.
+  for (let i = 0; i < 8; i++) v.push(n === 4 ? cpu.peek32(n * i) : cpu.peek16(n * i));
+  for (let i = 0; i < 8; i++) {
+    const reg = 7 - i;
+    if (reg === 4) continue;
+    if (n === 4) cpu.r32[reg] = v[i]; else cpu.r16[2 * reg] = v[i];
+  }
+  cpu.addSp(8 * n);
+}
+def(Mnemonic.Pusha, (r) => { r.osz = 2; return pusha; });
+def(Mnemonic.Pushad, (r) => { r.osz = 4; return pusha; });
+def(Mnemonic.Popa, (r) => { r.osz = 2; return popa; });
+def(Mnemonic.Popad, (r) => { r.osz = 4; return popa; });
+
+// ---- BOUND ------------------------------------------------------------------
+
+function bound(cpu: Cpu, r: Rec): void {
+  const n = r.osz, a = ea(cpu, r);
+  const lo = sext(n, readMem(cpu, n, a)), hi = sext(n, readMem(cpu, n, (a + n) | 0));
+  const x = sext(n, getReg(cpu, n, r.r0));
+  if (x < lo || x > hi) fault(BR);
+}
+// The register form (62 /r with mod = 3) does not decode: it is #UD.
+def(Mnemonic.Bound, (r) => (r.k0 === OP_REG && r.k1 === OP_MEM ? bound : null));
+
+// ---- WAIT/FWAIT, NOPs -------------------------------------------------------
+
+// WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set, then a pending unmasked x87 exception is signalled.
+def(Mnemonic.Wait, () => fpuWait);
+
+/**
+ * 0F 18-0F 1E (iced: "reserved NOP") execute as NOPs on P6-family processors, like
+ * the documented 0F 1F /0 multi-byte NOP (Mnemonic.Nop, families/mov.ts). The
+ * PREFETCHh forms of 0F 18 (SSE, Pentium III) have no entry: #UD here.
+ */
+def(Mnemonic.Reservednop, () => () => {});

@@ -7,10 +7,11 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { OP_CREG, OP_DREG, OP_REG, T_STOP, T_TRAP } from '../../records.js';
+import { OP_CREG, OP_DREG, OP_MEM, OP_REG, T_STOP, T_TRAP } from '../../records.js';
 import { CR0, CR2, CR3, CR4, DR, w } from '../../state/layout.js';
 import { raiseGP, raiseUD } from '../../exceptions.js';
 import { def } from '../table.js';
+import { ea as linearOf } from '../operands.js';
 
 /** Privileged instructions: #GP(0) unless CPL 0 (real mode counts as CPL 0). */
 export function requireCpl0(cpu: Cpu): void {
@@ -68,3 +69,37 @@ export function movSystemFactory(r: Rec): ((cpu: Cpu, r: Rec) => void) | null {
   if (r.k0 === OP_DREG && r.k1 === OP_REG) { r.term = T_TRAP; return r.r0 > 7 ? () => raiseUD() : movToDr; }
   return null;
 }
+
+// ---- CR0 shortcuts, caches, TLB ------------------------------------------
+
+function clts(cpu: Cpu): void {
+  requireCpl0(cpu);
+  cpu.s[w(CR0)] &= ~8;
+}
+def(Mnemonic.Clts, (r) => { r.term = T_TRAP; return clts; });
+
+/** LMSW: loads PE MP EM TS; it can set PE but never clear it (SDM vol. 2, LMSW). */
+function lmsw(cpu: Cpu, r: Rec): void {
+  requireCpl0(cpu);
+  const v = r.k0 === OP_REG ? cpu.r16[r.r0] : cpu.mmu.read16(linearOf(cpu, r));
+  const cr0 = cpu.s[w(CR0)];
+  cpu.s[w(CR0)] = (cr0 & ~0xe) | (v & 0xf) | (cr0 & 1);
+}
+/** SMSW: a register destination gets CR0 (all of it for 32-bit registers on P6); memory gets 16 bits. */
+function smsw(cpu: Cpu, r: Rec): void {
+  const cr0 = cpu.s[w(CR0)];
+  if (r.k0 === OP_REG) { if (r.s0 === 4) cpu.r32[r.r0] = cr0; else cpu.r16[r.r0] = cr0; }
+  else cpu.mmu.write16(linearOf(cpu, r), cr0);
+}
+def(Mnemonic.Lmsw, (r) => { r.term = T_TRAP; return lmsw; });
+def(Mnemonic.Smsw, () => smsw);
+
+function invlpg(cpu: Cpu, r: Rec): void {
+  requireCpl0(cpu);
+  cpu.mmu.flushPage(linearOf(cpu, r));
+}
+def(Mnemonic.Invlpg, (r) => { if (r.k0 !== OP_MEM) return null; r.term = T_TRAP; return invlpg; });
+
+// No caches are modelled: INVD/WBINVD only check privilege.
+function invd(cpu: Cpu): void { requireCpl0(cpu); }
+def([Mnemonic.Invd, Mnemonic.Wbinvd], () => invd);
