@@ -96,10 +96,12 @@ function callGate(cpu: Cpu, gate: Descriptor, call: boolean, retEip: number, _os
     const ss32 = (sd.flags & 0x400000) !== 0;
     const total = frame.length * size;
     const top = ss32 ? (esp - total) | 0 : (esp - total) & 0xffff;
-    cpu.mmu.checkWrite((sd.base + top) | 0, total);
+    // The inner stack is written at the new CPL (< 3): supervisor accesses (SDM vol. 3, 4.6).
+    const sys = cpu.mmu.sys;
+    sys.checkWrite((sd.base + top) | 0, total);
     frame.forEach((v, i) => {
       const off = ss32 ? (esp - (i + 1) * size) | 0 : (esp - (i + 1) * size) & 0xffff;
-      if (size === 4) cpu.mmu.write32((sd.base + off) | 0, v); else cpu.mmu.write16((sd.base + off) | 0, v);
+      if (size === 4) sys.write32((sd.base + off) | 0, v); else sys.write16((sd.base + off) | 0, v);
     });
     setAccessed(cpu, ss, sd);
     cpu.setSegCache(SS, (ss & ~3) | dpl, sd.base, sd.limit, sd.flags);
@@ -193,7 +195,7 @@ export function iretProtected(cpu: Cpu, osz: number, retEip: number): void {
     return;
   }
   if (flags & NT) {
-    const link = cpu.mmu.read16(cpu.s[w(TR_BASE)]);
+    const link = cpu.mmu.sys.read16(cpu.s[w(TR_BASE)]); // TSS read: a supervisor access
     taskSwitch(cpu, link, 'iret', -1, retEip, 0);
     return;
   }

@@ -24,6 +24,15 @@ export const TLB_GLOBAL = 32;   // global page (CR4.PGE): kept across CR3 writes
 const CR0_PG = 0x80000000 | 0, CR0_WP = 0x10000;
 const CR4_PSE = 0x10, CR4_PGE = 0x80;
 
+/** Supervisor-mode views of the MMU accessors (Mmu.sys). */
+export interface SysAccess {
+  read16(lin: number): number;
+  read32(lin: number): number;
+  write16(lin: number, v: number): void;
+  write32(lin: number, v: number): void;
+  checkWrite(lin: number, size: number): void;
+}
+
 export class Mmu {
   readonly tlb: Int32Array;
   readonly dv: DataView;
@@ -36,10 +45,33 @@ export class Mmu {
   onCodeWrite: (physPage: number) => void = () => {};
   private user = false;
 
+  /**
+   * Implicit supervisor-mode accesses: the same reads and writes, checked as
+   * CPL < 3 whatever the CPL (SDM vol. 3, 4.6: the processor's accesses to the
+   * GDT/LDT, IDT and TSS are supervisor-mode accesses regardless of CPL; so is
+   * the frame an interrupt or call gate pushes on the inner stack, made at the
+   * new CPL). Used by descriptor loads, interrupt delivery, task switches and
+   * call gates, which run while CPL may still be 3 (Linux keeps all of those
+   * on supervisor pages).
+   */
+  readonly sys: SysAccess;
+
   constructor(readonly phys: PhysicalMemory, private readonly s: Int32Array) {
     this.tlb = new Int32Array(phys.buffer, TLB, TLB_ENTRIES);
     this.dv = phys.dv;
     this.u8 = phys.u8;
+    const sup = <T>(f: () => T): T => {
+      if (!this.user) return f();
+      this.setUser(false);
+      try { return f(); } finally { this.setUser(true); }
+    };
+    this.sys = {
+      read16: (lin) => sup(() => this.read16(lin)),
+      read32: (lin) => sup(() => this.read32(lin)),
+      write16: (lin, v) => sup(() => this.write16(lin, v)),
+      write32: (lin, v) => sup(() => this.write32(lin, v)),
+      checkWrite: (lin, size) => sup(() => this.checkWrite(lin, size)),
+    };
   }
 
   /** Privilege for the access checks: user = CPL 3. */

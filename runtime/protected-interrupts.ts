@@ -23,7 +23,8 @@ export function deliverProtected(cpu: Cpu, vector: number, errorCode: number, re
   const idtErr = (vector << 3) | 2 | ext;
   if ((vector << 3) + 7 > (s[w(IDTR_LIMIT)] >>> 0)) fault(GP, idtErr);
   const gateAddr = (s[w(IDTR_BASE)] + (vector << 3)) | 0;
-  const lo = cpu.mmu.read32(gateAddr), hi = cpu.mmu.read32((gateAddr + 4) | 0);
+  // IDT reads are supervisor accesses whatever the CPL (SDM vol. 3, 4.6).
+  const lo = cpu.mmu.sys.read32(gateAddr), hi = cpu.mmu.sys.read32((gateAddr + 4) | 0);
   const type = (hi >>> 8) & 0x1f, gateDpl = (hi >>> 13) & 3;
   const cpl = cpu.cpl;
   if (type !== 5 && type !== 6 && type !== 7 && type !== 0xe && type !== 0xf) fault(GP, idtErr);
@@ -69,9 +70,11 @@ export function deliverProtected(cpu: Cpu, vector: number, errorCode: number, re
     const total = frame.length * push;
     const top = ss32 ? (sp - total) | 0 : (sp - total) & 0xffff;
     const lin = (i: number) => (sd.base + (ss32 ? (sp - (i + 1) * push) | 0 : (sp - (i + 1) * push) & 0xffff)) | 0;
-    cpu.mmu.checkWrite((sd.base + top) | 0, total);
+    // The frame goes on the inner stack at the new CPL (< 3): supervisor accesses.
+    const sys = cpu.mmu.sys;
+    sys.checkWrite((sd.base + top) | 0, total);
     for (let i = 0; i < frame.length; i++) {
-      if (push === 4) cpu.mmu.write32(lin(i), frame[i]); else cpu.mmu.write16(lin(i), frame[i]);
+      if (push === 4) sys.write32(lin(i), frame[i]); else sys.write16(lin(i), frame[i]);
     }
     sp = top;
     setAccessed(cpu, newSs, sd);

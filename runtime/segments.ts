@@ -17,9 +17,9 @@ export function readDescriptor(cpu: Cpu, sel: number, vector = GP): Descriptor {
   const tableLimit = ldt ? s[w(LDTR_LIMIT)] : s[w(GDTR_LIMIT)];
   const idx = sel & ~7;
   if (idx + 7 > (tableLimit >>> 0)) fault(vector, sel & ~3);
-  // Descriptor-table reads are supervisor accesses whatever the CPL.
+  // Descriptor-table reads are supervisor accesses whatever the CPL (SDM vol. 3, 4.6).
   const a = (tableBase + idx) | 0;
-  const lo = cpu.mmu.read32(a), hi = cpu.mmu.read32((a + 4) | 0);
+  const lo = cpu.mmu.sys.read32(a), hi = cpu.mmu.sys.read32((a + 4) | 0);
   return decode(lo, hi);
 }
 
@@ -64,7 +64,7 @@ export function setAccessed(cpu: Cpu, sel: number, d: Descriptor): void {
   if (d.hi & 0x100) return;
   const s = cpu.s;
   const tableBase = sel & 4 ? s[w(LDTR_BASE)] : s[w(GDTR_BASE)];
-  cpu.mmu.write32((tableBase + (sel & ~7) + 4) | 0, d.hi | 0x100);
+  cpu.mmu.sys.write32((tableBase + (sel & ~7) + 4) | 0, d.hi | 0x100);
 }
 
 export { CS };

@@ -16,13 +16,14 @@ const SEG_ORDER_16 = [ES, CS, SS, DS];         // TSS16 offsets 0x22..
 
 function setBusy(cpu: Cpu, sel: number, busy: boolean): void {
   const a = (cpu.s[w(GDTR_BASE)] + (sel & ~7) + 4) | 0;
-  const hi = cpu.mmu.read32(a);
-  cpu.mmu.write32(a, busy ? hi | 0x200 : hi & ~0x200);
+  const hi = cpu.mmu.sys.read32(a);
+  cpu.mmu.sys.write32(a, busy ? hi | 0x200 : hi & ~0x200);
 }
 
 /** Switch to the task whose TSS selector is `sel`. `retEip` is the EIP saved in the outgoing task. */
 export function taskSwitch(cpu: Cpu, sel: number, source: SwitchSource, errorCode: number, retEip: number, ext: number): void {
-  const s = cpu.s, m = cpu.mmu;
+  // TSS and GDT accesses are supervisor accesses whatever the CPL (SDM vol. 3, 4.6).
+  const s = cpu.s, m = cpu.mmu.sys;
   if (sel & 4) fault(GP, (sel & ~3) | ext);
   const d: Descriptor = readDescriptor(cpu, sel, GP);
   const type = (d.hi >>> 8) & 0x1f;

@@ -11,16 +11,16 @@ export function tss32(cpu: Cpu): boolean {
   return ((cpu.s[w(TR_FLAGS)] >>> 8) & 0x8) !== 0;
 }
 
-/** SS:ESP for privilege level `dpl` from the current TSS; #TS(TR) when outside its limit. */
+/** SS:ESP for privilege level `dpl` from the current TSS; #TS(TR) when outside its limit. TSS reads are supervisor accesses. */
 export function innerStack(cpu: Cpu, dpl: number, ext: number): { ss: number; esp: number } {
   const base = cpu.s[w(TR_BASE)], limit = cpu.s[w(TR_LIMIT)] >>> 0;
   const trSel = cpu.segSelTr();
   if (tss32(cpu)) {
     const off = 4 + dpl * 8;
     if (off + 5 > limit) fault(TS, (trSel & ~3) | ext);
-    return { esp: cpu.mmu.read32((base + off) | 0), ss: cpu.mmu.read16((base + off + 4) | 0) };
+    return { esp: cpu.mmu.sys.read32((base + off) | 0), ss: cpu.mmu.sys.read16((base + off + 4) | 0) };
   }
   const off = 2 + dpl * 4;
   if (off + 3 > limit) fault(TS, (trSel & ~3) | ext);
-  return { esp: cpu.mmu.read16((base + off) | 0), ss: cpu.mmu.read16((base + off + 2) | 0) };
+  return { esp: cpu.mmu.sys.read16((base + off) | 0), ss: cpu.mmu.sys.read16((base + off + 2) | 0) };
 }

@@ -371,6 +371,33 @@ export function roundInt(v: number, rc: number): number {
   return r === 0 ? (v < 0 ? -0 : 0) : r;
 }
 
+/**
+ * Round the exact value (-1)^negative * m * 2^e (m >= 0) to an integer
+ * magnitude with rounding control rc (FIST, FBSTP, FRNDINT on an exact
+ * 80-bit image). ORs PE / C1 into X.f when inexact.
+ */
+export function roundIntBig(negative: boolean, m: bigint, e: number, rc: number): bigint {
+  if (e >= 0) return e > 80 ? 1n << 90n : m << BigInt(e); // (beyond every integer format)
+  const sh = BigInt(-e);
+  if (sh > 80n) { // below 1/2: only the directed modes move away from zero
+    if (m === 0n) return 0n;
+    X.f |= PE;
+    const up = rc === RD ? negative : rc === RU ? !negative : false;
+    if (up) X.f |= C1;
+    return up ? 1n : 0n;
+  }
+  let n = m >> sh;
+  const rem = m - (n << sh);
+  if (rem !== 0n) {
+    const half = 1n << (sh - 1n);
+    const up = rc === RN ? rem > half || (rem === half && (n & 1n) === 1n)
+      : rc === RD ? negative : rc === RU ? !negative : false;
+    if (up) { n += 1n; X.f |= C1; }
+    X.f |= PE;
+  }
+  return n;
+}
+
 // ---- 80-bit extended format ------------------------------------------------------
 
 /** An 80-bit value as (mantissa lo, mantissa hi, sign|exponent): the scratch result of to80. */

@@ -74,6 +74,15 @@ for (const engine of TEST_ENGINES) {
       });
     });
 
+    it('FISTTP (SSE3) is not on this CPU: #UD', () => {
+      // fninit; fld1; fisttp word [0x20000]; hlt
+      expect(run(engine, 'dbe3 d9e8 df0d00000200 f4').exception).to.deep.include({ vector: 6, eip: 0x1004 });
+    });
+    it('a LOCK prefix on an x87 instruction is #UD', () => {
+      // fninit; lock fld1; hlt
+      expect(run(engine, 'dbe3 f0d9e8 f4').exception).to.deep.include({ vector: 6, eip: 0x1002 });
+    });
+
     describe('stack faults', () => {
       it('a push onto a full stack is IE|SF with C1 = 1 and loads the indefinite', () => {
         // fninit; fld1 x8; fldz; fnstsw ax; fstp qword [0x20000]; hlt
@@ -187,6 +196,24 @@ for (const engine of TEST_ENGINES) {
         expect(rd16(s, 0x200)).to.equal(0x037f);
         expect(rd16(s, 0x204)).to.equal(0x3fff); // ST(0) = R7 valid, the rest empty
       });
+      it('FNSTENV records the last instruction and data pointers and the opcode (protected mode)', () => {
+        // fninit; mov ebx, 0x20000; fld qword [ebx+8] (at 0x1007: DD 43 08, FOP 543); fnstenv [0x20100]; hlt
+        const r = run(engine, 'dbe3 bb00000200 dd4308 d93500010200 f4', [{ addr: M + 8, bytes: f64b(1) }]);
+        expect(rd32(r, M + 0x10c)).to.equal(0x1007);                  // FIP
+        expect(rd32(r, M + 0x110)).to.equal(0x08 | (0x543 << 16));    // FCS | FOP << 16
+        expect(rd32(r, M + 0x114)).to.equal(M + 8);                   // FDP
+        expect(rd32(r, M + 0x118)).to.equal(0xffff0010);              // FDS (reserved upper half reads as 1s)
+      });
+      it('FLDENV / FRSTOR read back what FNSTENV / FNSAVE wrote in real mode (16- and 32-bit layouts)', () => {
+        // fninit; fld1; fldpi; fnstenv [0x200]; fldenv [0x200]; fnstenv [0x240]; fnsave [0x300]; frstor [0x300]; fnsave [0x380]; hlt
+        const r = run(engine, 'dbe3 d9e8 d9eb d9360002 d9260002 d9364002 dd360003 dd260003 dd368003 f4', [], 'real');
+        expect(Array.from(r.readMemory(0x240, 14))).to.deep.equal(Array.from(r.readMemory(0x200, 14)));
+        expect(Array.from(r.readMemory(0x380, 94))).to.deep.equal(Array.from(r.readMemory(0x300, 94)));
+        expect(rd16(r, 0x206)).to.equal(0x1004);                       // FIP: fldpi
+        // fninit; fld1; fldpi; o32 fnstenv [0x200]; o32 fldenv [0x200]; o32 fnstenv [0x240]; hlt
+        const b = run(engine, 'dbe3 d9e8 d9eb 66d9360002 66d9260002 66d9364002 f4', [], 'real');
+        expect(Array.from(b.readMemory(0x240, 28))).to.deep.equal(Array.from(b.readMemory(0x200, 28)));
+      });
       it('FNSTENV masks all exceptions after storing the environment', () => {
         // fldcw [0x20100]; fnstenv [0x20000]; fnstcw [0x20040]; hlt
         const r = run(engine, 'd92d00010200 d93500000200 d93d40000200 f4', [{ addr: M + 0x100, bytes: u16(0x0360) }]);
@@ -265,6 +292,12 @@ for (const engine of TEST_ENGINES) {
           expect(ax(r) & (0x3f | C1)).to.equal(flags);
         });
       }
+      it('arithmetic on an unsupported encoding (unnormal) is IE with the indefinite result', () => {
+        // fninit; fld tword [0x20000]; fld1; faddp st1, st0; fnstsw ax; fstp tword [0x20010]; hlt
+        const r = run(engine, 'dbe3 db2d00000200 d9e8 dec1 dfe0 db3d10000200 f4', [{ addr: M, bytes: x80b('3fff 4000000000000000') }]);
+        expect(ax(r) & 0x3f).to.equal(IE);
+        expect(x80hex(r.readMemory(M + 0x10, 10))).to.equal('ffffc000000000000000');
+      });
       it('FLD m64 of an SNaN raises IE and loads the QNaN; FLD m32 of a denormal raises DE and is exact', () => {
         // fninit; fld qword [0x20000]; fnstsw ax; fstp tword [0x20010]; hlt
         const r = run(engine, 'dbe3 dd0500000200 dfe0 db3d10000200 f4', [{ addr: M, bytes: i64b(0x7ff0000000000123n) }]);
@@ -369,6 +402,11 @@ for (const engine of TEST_ENGINES) {
         const r = run(engine, 'dbe3 dd0508000200 dd0500000200 ded9 dfe0 9e f4', [{ addr: M, bytes: f64b(-3) }, { addr: M + 8, bytes: f64b(5) }]);
         expect(r.eflags & 0x45).to.equal(0x1); // CF: ST(0) < ST(1)
         expect(ax(r) >> 11 & 7).to.equal(0);   // both popped
+      });
+      it('FSCALE of an exact 80-bit value only moves the exponent', () => {
+        // fninit; fld qword [0x20010]; fld tword [0x20000]; fscale; fstp tword [0x20020]; hlt
+        const r = run(engine, 'dbe3 dd0510000200 db2d00000200 d9fd db3d20000200 f4', [{ addr: M, bytes: x80b('4000 fedcba9876543211') }, { addr: M + 0x10, bytes: f64b(-100.75) }]);
+        expect(x80hex(r.readMemory(M + 0x20, 10))).to.equal('3f9cfedcba9876543211');
       });
       it('FSIN reduces with the x87 66-bit pi (fsin(M_PI) = 1.2246063538223773e-16)', () => {
         // fninit; fld qword [0x20000]; fsin; fstp qword [0x20010]; hlt

@@ -11,6 +11,8 @@
 ;   (IDT bit), +1 (EXT) when an exception, not INT n, hit it; vector beyond
 ;   the IDT limit -> #GP(vector*8 + 2); a gate of the wrong type -> #GP(vector*8 + 2).
 ; - A 16-bit interrupt gate pushes a 16-bit frame (6.12.1).
+; - A #NP handler that makes the segment present and IRETs restarts the
+;   faulting MOV, which then loads the segment (and sets its accessed bit).
 %include "common.inc"
 [bits 16]
 [org ORG]
@@ -196,6 +198,22 @@ after_np1:
   LOG 'NP1E', [f_err]
   mov eax, fs
   LOG 'FS1 ', eax
+  ; #NP fixed up by the handler: it sets the present bit and IRETs to retry the load.
+  SETGATE 11, ABS(h_np_fix), 0x8E
+  mov ax, SEL_NPDATA
+np2_insn:
+  mov fs, ax
+  mov eax, fs
+  LOG 'NP2S', eax                     ; loaded on the retry
+  LOG 'NP2E', [VARS + 4]
+  mov eax, [VARS + 8]
+  sub eax, ABS(np2_insn)
+  LOG 'NP2I', eax
+  movzx eax, byte [ABS(gdt) + SEL_NPDATA + 5]
+  LOG 'NP2A', eax                     ; present and accessed now
+  mov ax, SEL_DATA0
+  mov fs, ax
+  CATCH 11
   EXPECT after_nulds
   xor eax, eax
   mov gs, ax                          ; a null selector loads into GS without a fault
@@ -215,10 +233,14 @@ after_int50:
   LOG 'N50E', [f_err]
   LOG 'N50I', eax
   EXPECT after_int51
+int51_insn:
   int 0x51
 after_int51:
+  mov eax, [f_eip]
+  sub eax, ABS(int51_insn)
   LOG 'T51 ', [f_vec]
   LOG 'T51E', [f_err]
+  LOG 'T51I', eax
   lidt [short_idtr]
   EXPECT after_int70
   int 0x70
@@ -244,6 +266,20 @@ h_int40:
   LOG 'H40I', eax
   LOG 'H40C', [esp + 4]
   LOG 'H40P', esp
+  iretd
+
+; #NP: mark the descriptor named by the error code present, retry.
+h_np_fix:
+  push eax
+  mov eax, [esp + 4]
+  mov [VARS + 4], eax
+  mov eax, [esp + 8]
+  mov [VARS + 8], eax
+  mov eax, [esp + 4]
+  and eax, 0xfff8
+  or byte [ABS(gdt) + eax + 5], 0x80
+  pop eax
+  add esp, 4
   iretd
 
 ; INT 0x41 (trap gate)

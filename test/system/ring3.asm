@@ -15,7 +15,14 @@
 ; - Paging: a ring-3 access to a supervisor page -> #PF with U (4.7): 5 for a
 ;   read, 7 for a write; a not-present page at ring 3 -> U|W = 6.
 ; - SYSENTER / SYSEXIT with the SYSENTER_CS/ESP/EIP MSRs (0x174-0x176).
+; As in Linux, the GDT, IDT, TSS and the ring-0 stack are on supervisor pages:
+; the processor's own accesses to them from CPL 3 (descriptor loads, gate
+; reads, TSS.ESP0, the pushes of the ring-0 frame) are supervisor-mode
+; accesses (SDM vol. 3, 4.6: "implicit supervisor-mode accesses"; the frame
+; is pushed after the CPL change).
 %include "common.inc"
+%define IDT_COPY 0x14000
+%define GDT_COPY 0x15000
 [bits 16]
 [org ORG]
 start:
@@ -37,14 +44,8 @@ start:
   mov al, 0xff
   rep stosb
   mov byte [TSS0 + 0x68 + (0xE0 >> 3)], 0xF0
-  mov ax, SEL_TSS0
-  ltr ax
-  str eax
-  LOG 'STR ', eax
-  movzx eax, byte [ABS(gdt) + SEL_TSS0 + 5]
-  LOG 'BUSY', eax                         ; 0x8B
-
-  ; Paging: user pages everywhere except page 0x180000 (supervisor); 0x183000 not present.
+  ; Paging: user pages everywhere except page 0x180000 and the system pages
+  ; (TSS, IDT and GDT copies, ring-0 stack); 0x183000 not present.
   mov dword [PD], PT0 | 7
   xor ecx, ecx
 .fill:
@@ -57,11 +58,37 @@ start:
   jb .fill
   mov dword [PT0 + 0x180 * 4], 0x180000 | 3
   mov dword [PT0 + 0x183 * 4], 0
+  mov dword [PT0 + (TSS0 >> 12) * 4], TSS0 | 3
+  mov dword [PT0 + (IDT_COPY >> 12) * 4], IDT_COPY | 3
+  mov dword [PT0 + (GDT_COPY >> 12) * 4], GDT_COPY | 3
+  mov dword [PT0 + ((ESP0_TOP - 1) >> 12) * 4], ((ESP0_TOP - 1) & ~0xfff) | 3
+  ; The IDT and GDT move to their supervisor pages.
+  mov esi, IDT_BASE
+  mov edi, IDT_COPY
+  mov ecx, 256 * 2
+  rep movsd
+  mov esi, ABS(gdt)
+  mov edi, GDT_COPY
+  mov ecx, (gdt_end - gdt) / 4
+  rep movsd
+  mov word [VARS], 256 * 8 - 1
+  mov dword [VARS + 2], IDT_COPY
+  lidt [VARS]
+  mov word [VARS], gdt_end - gdt - 1
+  mov dword [VARS + 2], GDT_COPY
+  lgdt [VARS]
   mov eax, PD
   mov cr3, eax
   mov eax, cr0
   or eax, 0x80000000
   mov cr0, eax
+
+  mov ax, SEL_TSS0
+  ltr ax
+  str eax
+  LOG 'STR ', eax
+  movzx eax, byte [GDT_COPY + SEL_TSS0 + 5]
+  LOG 'BUSY', eax                         ; 0x8B
 
   ; SYSENTER MSRs.
   mov ecx, 0x174
@@ -130,10 +157,14 @@ u_after81:
   LOG 'G81K', [f_ss]
   LOG 'G81P', [f_esp]
   EXPECT u_after3
+u_int3:
   int3
 u_after3:
+  mov eax, [f_eip]
+  sub eax, ABS(u_int3)
   LOG 'G3  ', [f_vec]
   LOG 'G3E ', [f_err]
+  LOG 'G3I ', eax                          ; the #GP points at the INT3
 
   ; --- privileged instructions ---
   EXPECT u_after_hlt

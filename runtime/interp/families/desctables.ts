@@ -149,6 +149,15 @@ function arpl(cpu: Cpu, r: Rec): void {
     setFlags(cpu.s, ZF, ZF);
   } else setFlags(cpu.s, ZF, 0);
 }
-def(Mnemonic.Arpl, (r) => { r.osz = 2; return arpl; });
+// In 32-bit code iced decodes 63 /r as Arpl_r32m16_r32 with 32-bit register
+// operands (r0/r1 are then r32 indices): ARPL still works on their low 16
+// bits, the upper halves unchanged (checked on the host CPU), so map them to
+// the 16-bit views.
+def(Mnemonic.Arpl, (r) => {
+  r.osz = 2;
+  if (r.k0 === OP_REG && r.s0 === 4) r.r0 *= 2;
+  if (r.s1 === 4) r.r1 *= 2;
+  return arpl;
+});
 
 export { getZF };

@@ -27,9 +27,9 @@ import { ea, offset } from '../operands.js';
 import { thisEip } from '../control.js';
 import {
   BIG, C0, C1, C2, C3, DE, E80, IE, INDEFINITE, K_DENORMAL, K_INF, K_NAN, K_NORMAL, K_UNSUPPORTED, K_ZERO,
-  OE, OP_ADD, OP_DIV, OP_MUL, OP_SUB, PE, RN, RD, RU, UE, X, ZE,
+  OE, OP_ADD, OP_DIV, OP_MUL, OP_SUB, PE, RN, RU, SF as STACK_FAULT, UE, X, ZE,
   arith, compare, decompose, decompose80, exactTo80, fromBits, hiOf, kind80, loOf,
-  quiet, roundBig, roundInt, signBit, sqrt,
+  quiet, roundBig, roundInt, roundIntBig, signBit, sqrt,
 } from '../../fpu/num.js';
 import {
   Fpu, W_CW, W_EMPTY, W_FCS, W_FDP, W_FDS, W_FIP, W_FOP, W_SW, W_TOP, W_X80V, fpuEnter, fpuEnterNoWait,
@@ -211,26 +211,10 @@ function toInt(f: Fpu, p: number, size: number, cw: number): void {
 function toIntExact(f: Fpu, p: number, size: number, rc: number): void {
   f.image80(p);
   const lo = E80[0], hi = E80[1], se = E80[2], k = kind80(lo, hi, se), negative = (se & 0x8000) !== 0;
-  let n = 0n, ok = k === K_ZERO || k === K_NORMAL || k === K_DENORMAL;
-  if (ok && k !== K_ZERO) {
-    const e = decompose80(lo, hi, se), m = BIG.m;
-    if (e >= 0) n = e > 64 ? 1n << 70n : m << BigInt(e);
-    else {
-      const sh = BigInt(-e);
-      n = sh > 70n ? 0n : m >> sh;
-      const rem = sh > 70n ? m : m - (n << sh);
-      if (rem !== 0n) {
-        const half = sh > 70n ? -1n : 1n << (sh - 1n);
-        const up = rc === RN ? (half > 0n && (rem > half || (rem === half && (n & 1n) === 1n)))
-          : rc === RD ? negative : rc === RU ? !negative : false;
-        if (up) n += 1n;
-        X.f |= PE;
-        if (up) X.f |= C1;
-      }
-    }
-  }
-  const bits = BigInt(size * 8);
-  const lim = 1n << (bits - 1n);
+  const ok = k === K_ZERO || k === K_NORMAL || k === K_DENORMAL;
+  let n = 0n;
+  if (ok && k !== K_ZERO) { const e = decompose80(lo, hi, se); n = roundIntBig(negative, BIG.m, e, rc); }
+  const lim = 1n << BigInt(size * 8 - 1);
   if (ok && (negative ? n <= lim : n < lim)) {
     const v = BigInt.asIntN(64, negative ? -n : n);
     IR[0] = Number(BigInt.asIntN(32, v)); IR[1] = Number(BigInt.asIntN(32, v >> 32n));
@@ -327,16 +311,26 @@ function fldConst(cpu: Cpu, r: Rec): void {
 // ---- handlers: stores -------------------------------------------------------------
 
 const POP = 1;
+/**
+ * A store of `n` bytes: only an access that crosses a page is checked up
+ * front; otherwise the first write is the one that can fault, and every
+ * store handler makes it before changing any FPU state.
+ */
+function checkStore(cpu: Cpu, lin: number, n: number): void {
+  if ((lin & 0xfff) + n > 0x1000) cpu.mmu.checkWrite(lin, n);
+}
 function fstM(cpu: Cpu, r: Rec): void {
-  const f = fpuEnter(cpu), lin = ea(cpu, r), n = r.msz;
-  cpu.mmu.checkWrite(lin, n);
-  ipMem(cpu, r);
-  const p = f.ph(0), m = cpu.mmu;
+  const f = fpuEnter(cpu), lin = ea(cpu, r), n = r.msz, m = cpu.mmu;
+  checkStore(cpu, lin, n);
+  const p = f.ph(0);
   if (f.isEmpty(0)) {
+    if ((f.cw & IE) !== 0) { // masked: the indefinite is stored
+      if (n === 4) m.write32(lin, 0xffc00000 | 0);
+      else if (n === 8) { m.write32(lin, 0); m.write32((lin + 4) | 0, 0xfff80000 | 0); }
+      else { m.write32(lin, 0); m.write32((lin + 4) | 0, 0xc0000000 | 0); m.write16((lin + 8) | 0, 0xffff); }
+    }
+    ipMem(cpu, r);
     if (!f.underflow()) return;
-    if (n === 4) m.write32(lin, 0xffc00000 | 0);
-    else if (n === 8) { m.write32(lin, 0); m.write32((lin + 4) | 0, 0xfff80000 | 0); }
-    else { m.write32(lin, 0); m.write32((lin + 4) | 0, 0xc0000000 | 0); m.write16((lin + 8) | 0, 0xffff); }
     if (r.sub & POP) f.pop();
     return;
   }
@@ -345,6 +339,7 @@ function fstM(cpu: Cpu, r: Rec): void {
   if (n === 10) {
     f.image80(p);
     m.write32(lin, E80[0]); m.write32((lin + 4) | 0, E80[1]); m.write16((lin + 8) | 0, E80[2]);
+    ipMem(cpu, r);
     f.setCC(C1, 0);
     if (r.sub & POP) f.pop();
     return;
@@ -361,10 +356,13 @@ function fstM(cpu: Cpu, r: Rec): void {
   }
   // unmasked over/underflow to memory: nothing stored, C1 = 0, PE not reported
   if (X.f & ~cw & (OE | UE)) X.f &= ~(C1 | PE);
-  const un = f.exc(X.f);
+  if ((X.f & ~cw & (IE | OE | UE)) === 0) {
+    if (n === 4) m.write32(lin, lo); else { m.write32(lin, lo); m.write32((lin + 4) | 0, hi); }
+  }
+  ipMem(cpu, r);
+  const un = X.f !== 0 ? f.exc(X.f) : 0;
   f.setCC(C1, X.f & C1);
   if (un & (IE | OE | UE)) return;
-  if (n === 4) m.write32(lin, lo); else { m.write32(lin, lo); m.write32((lin + 4) | 0, hi); }
   if (r.sub & POP) f.pop();
 }
 function fstSt(cpu: Cpu, r: Rec): void {
@@ -392,21 +390,22 @@ function fstpnce(cpu: Cpu, r: Rec): void {
 }
 function fistM(cpu: Cpu, r: Rec): void {
   const f = fpuEnter(cpu), lin = ea(cpu, r), n = r.msz, m = cpu.mmu;
-  m.checkWrite(lin, n);
-  ipMem(cpu, r);
-  if (f.isEmpty(0)) {
-    if (!f.underflow()) return;
+  checkStore(cpu, lin, n);
+  const empty = f.isEmpty(0);
+  X.f = 0;
+  if (empty) {
+    X.f = IE | STACK_FAULT;
     IR[0] = n === 2 ? 0x8000 : n === 4 ? 0x80000000 | 0 : 0; IR[1] = n === 8 ? 0x80000000 | 0 : 0;
-  } else {
-    X.f = 0;
-    toInt(f, f.ph(0), n, f.cw);
-    const un = f.exc(X.f);
-    f.setCC(C1, X.f & C1);
-    if (un & IE) return;
+  } else toInt(f, f.ph(0), n, f.cw);
+  if ((X.f & ~f.cw & IE) === 0) {
+    if (n === 2) m.write16(lin, IR[0]);
+    else if (n === 4) m.write32(lin, IR[0]);
+    else { m.write32(lin, IR[0]); m.write32((lin + 4) | 0, IR[1]); }
   }
-  if (n === 2) m.write16(lin, IR[0]);
-  else if (n === 4) m.write32(lin, IR[0]);
-  else { m.write32(lin, IR[0]); m.write32((lin + 4) | 0, IR[1]); }
+  ipMem(cpu, r);
+  const un = f.exc(X.f);
+  f.setCC(C1, X.f & C1);
+  if (un & IE) return;
   if (r.sub & POP) f.pop();
 }
 function fbstp(cpu: Cpu, r: Rec): void {
@@ -425,22 +424,8 @@ function fbstp(cpu: Cpu, r: Rec): void {
     const lo = E80[0], hi = E80[1], se = E80[2], k = kind80(lo, hi, se);
     const negative = (se & 0x8000) !== 0;
     let n = 0n;
-    if (k === K_NORMAL || k === K_DENORMAL) {
-      const e = decompose80(lo, hi, se), mm = BIG.m, rc = (f.cw >> 10) & 3;
-      if (e >= 0) n = e > 64 ? 1n << 80n : mm << BigInt(e);
-      else {
-        const sh = BigInt(-e);
-        n = sh > 70n ? 0n : mm >> sh;
-        const rem = sh > 70n ? mm : mm - (n << sh);
-        if (rem !== 0n) {
-          const half = sh > 70n ? -1n : 1n << (sh - 1n);
-          const up = rc === RN ? (half > 0n && (rem > half || (rem === half && (n & 1n) === 1n)))
-            : rc === RD ? negative : rc === RU ? !negative : false;
-          if (up) { n += 1n; X.f |= C1; }
-          X.f |= PE;
-        }
-      }
-    } else if (k !== K_ZERO) bad = true;
+    if (k === K_NORMAL || k === K_DENORMAL) { const e = decompose80(lo, hi, se); n = roundIntBig(negative, BIG.m, e, (f.cw >> 10) & 3); }
+    else if (k !== K_ZERO) bad = true;
     if (n >= 1000000000000000000n) bad = true;
     if (bad) { f.setCC(C1, 0); if (f.exc(IE) & IE) return; }
     else {
@@ -457,6 +442,13 @@ function fbstp(cpu: Cpu, r: Rec): void {
 
 // ---- handlers: arithmetic --------------------------------------------------------------
 
+/**
+ * A NaN result from an operand that is an unsupported 80-bit encoding (held
+ * as an SNaN with an exact image) is the real indefinite, as on the x87.
+ */
+function unsupportedOperand(f: Fpu, p: number): boolean {
+  return f.hasExact(p) && f.kindP(p) === K_UNSUPPORTED;
+}
 function binop(op: number, a: number, b: number, cw: number): number {
   switch (op) {
     case 0: return arith(OP_ADD, a, b, cw);
@@ -477,7 +469,8 @@ function arithRR(cpu: Cpu, r: Rec): void {
     return;
   }
   X.f = 0;
-  const v = binop(r.sub & 7, f.st[pd], f.st[ps], s[W_CW]);
+  let v = binop(r.sub & 7, f.st[pd], f.st[ps], s[W_CW]);
+  if (v !== v && (unsupportedOperand(f, pd) || unsupportedOperand(f, ps))) v = INDEFINITE;
   if (X.f !== 0) {
     const un = f.exc(X.f);
     f.setCC(C1, X.f & C1);
@@ -497,7 +490,8 @@ function arithRM(cpu: Cpu, r: Rec): void {
   // a NaN operand takes precedence over a denormal one; an unmasked denormal stops the instruction
   if (b !== b || f.st[pd] !== f.st[pd]) X.f &= ~DE;
   if (X.f & ~f.cw & DE) { f.setCC(C1, 0); f.exc(X.f); return; }
-  const v = binop(r.sub & 7, f.st[pd], b, f.cw);
+  let v = binop(r.sub & 7, f.st[pd], b, f.cw);
+  if (v !== v && unsupportedOperand(f, pd)) v = INDEFINITE;
   const un = f.exc(X.f);
   f.setCC(C1, X.f & C1);
   if (un & PRE) return;
@@ -513,7 +507,8 @@ function unaryOp(fn: Unary) {
     const p = f.ph(0);
     if (f.isEmpty(0)) { if (f.underflow()) f.setP(p, INDEFINITE); return; }
     X.f = 0;
-    const v = fn(f, f.st[p], f.cw);
+    let v = fn(f, f.st[p], f.cw);
+    if (v !== v && unsupportedOperand(f, p)) v = INDEFINITE;
     const un = f.exc(X.f);
     f.setCC(C1, X.f & C1);
     if (un & PRE) return;
@@ -541,16 +536,7 @@ function frndint(cpu: Cpu, r: Rec): void {
     if (k === K_NORMAL || k === K_DENORMAL) {
       const e = decompose80(lo, hi, se);
       if (e >= 0) { f.setCC(C1, 0); return; } // already an integer
-      const mm = BIG.m, sh = BigInt(-e);
-      let n = sh > 70n ? 0n : mm >> sh;
-      const rem = sh > 70n ? mm : mm - (n << sh);
-      if (rem !== 0n) {
-        const half = sh > 70n ? -1n : 1n << (sh - 1n);
-        const up = rc === RN ? (half > 0n && (rem > half || (rem === half && (n & 1n) === 1n)))
-          : rc === RD ? negative : rc === RU ? !negative : false;
-        if (up) { n += 1n; X.f |= C1; }
-        X.f |= PE;
-      }
+      const n = roundIntBig(negative, BIG.m, e, rc);
       const un = f.exc(X.f);
       f.setCC(C1, X.f & C1);
       if (un & PRE) return;
@@ -583,7 +569,8 @@ function fpatanLike(fn: (y: number, x: number, cw: number) => number) {
       return;
     }
     X.f = 0;
-    const v = fn(f.st[p1], f.st[p0], f.cw);
+    let v = fn(f.st[p1], f.st[p0], f.cw);
+    if (v !== v && (unsupportedOperand(f, p0) || unsupportedOperand(f, p1))) v = INDEFINITE;
     const un = f.exc(X.f);
     f.setCC(C1, X.f & C1);
     if (un & PRE) return;
@@ -597,11 +584,22 @@ function fscaleH(cpu: Cpu, r: Rec): void {
   const p0 = f.ph(0), p1 = f.ph(1);
   if (f.isEmpty(0) || f.isEmpty(1)) { if (f.underflow()) f.setP(p0, INDEFINITE); return; }
   X.f = 0;
-  const v = fscale(f.st[p0], f.st[p1], f.cw);
+  const b = f.st[p1];
+  if (f.hasExact(p0) && b === b && isFinite(b) && f.kindP(p0) === K_NORMAL) {
+    // an exact 80-bit image scales exactly while the exponent stays in range
+    f.image80(p0);
+    const e = (E80[2] & 0x7fff) + Math.trunc(b);
+    if (e > 0 && e < 0x7fff) {
+      f.setCC(C1, 0);
+      f.set80P(p0, E80[0], E80[1], (E80[2] & 0x8000) | e);
+      return;
+    }
+  }
+  const v = fscale(f.st[p0], b, f.cw);
   const un = f.exc(X.f);
   f.setCC(C1, X.f & C1);
   if (un & PRE) return;
-  if (v !== f.st[p0] || f.hasExact(p0) === false) f.setP(p0, v);
+  f.setP(p0, v);
 }
 function fpremH(cpu: Cpu, r: Rec): void {
   const f = fpuEnter(cpu);
@@ -627,7 +625,7 @@ function fxtractH(cpu: Cpu, r: Rec): void {
   const p0 = f.ph(0);
   if (!f.isEmpty(7)) {
     f.setCC(C1, C1);
-    if (f.exc(IE | 0x40) & IE) return;
+    if (f.exc(IE | STACK_FAULT) & IE) return;
     f.setP(p0, INDEFINITE);
     f.top = f.top - 1;
     f.setP(f.ph(0), INDEFINITE);
@@ -661,7 +659,7 @@ function ftrig(kind: number) {
     }
     if (kind >= 2 && !f.isEmpty(7)) {
       f.setCC(C1 | C2, C1);
-      if (f.exc(IE | 0x40) & IE) return;
+      if (f.exc(IE | STACK_FAULT) & IE) return;
       f.setP(p, INDEFINITE);
       f.top = f.top - 1;
       f.setP(f.ph(0), INDEFINITE);
@@ -697,7 +695,7 @@ function fcomRR(cpu: Cpu, r: Rec): void {
   const p0 = f.ph(0), pi = f.ph(i);
   if (f.isEmpty(0) || f.isEmpty(i)) {
     f.setCC(C0 | C1 | C2 | C3, C0 | C2 | C3);
-    if (f.exc(IE | 0x40) & IE) return;
+    if (f.exc(IE | STACK_FAULT) & IE) return;
     popN(f, r.sub);
     return;
   }
@@ -718,7 +716,7 @@ function fcomM(cpu: Cpu, r: Rec): void {
   ipMem(cpu, r);
   if (f.isEmpty(0)) {
     f.setCC(C0 | C1 | C2 | C3, C0 | C2 | C3);
-    if (f.exc(IE | 0x40) & IE) return;
+    if (f.exc(IE | STACK_FAULT) & IE) return;
     if (r.sub & 1) f.pop();
     return;
   }
@@ -734,7 +732,7 @@ function ftst(cpu: Cpu, r: Rec): void {
   ip(cpu, r);
   if (f.isEmpty(0)) {
     f.setCC(C0 | C1 | C2 | C3, C0 | C2 | C3);
-    f.exc(IE | 0x40);
+    f.exc(IE | STACK_FAULT);
     return;
   }
   X.f = 0;
@@ -753,7 +751,7 @@ function fcomi(cpu: Cpu, r: Rec): void {
   if (f.isEmpty(0) || f.isEmpty(r.r1)) {
     setFlags(cpu.s, ALL, ZF | PF | CF);
     f.setCC(C1, 0);
-    if (f.exc(IE | 0x40) & IE) return;
+    if (f.exc(IE | STACK_FAULT) & IE) return;
     if (r.sub & 1) f.pop();
     return;
   }
@@ -1023,6 +1021,10 @@ function fxrstor(cpu: Cpu, r: Rec): void {
 
 // ---- the table ------------------------------------------------------------------------------
 
+/** `def` for x87 mnemonics: a LOCK prefix makes any of them #UD. */
+function fdef(m: Mnemonic | Mnemonic[], f: (r: Rec) => ((cpu: Cpu, r: Rec) => void) | null): void {
+  def(m, (r) => (r.lock ? null : f(r)));
+}
 /** Source kind of a memory arithmetic/compare form from its operand size and integer-ness. */
 function srcKind(r: Rec, int: boolean): number {
   return int ? (r.msz === 2 ? SRC_I16 : SRC_I32) : r.msz === 8 ? SRC_F64 : SRC_F32;
@@ -1031,7 +1033,7 @@ function withFop(h: (cpu: Cpu, r: Rec) => void) {
   return (r: Rec) => { r.imm2 = computeFop(r); return h; };
 }
 
-def(Mnemonic.Fld, (r) => {
+fdef(Mnemonic.Fld, (r) => {
   r.imm2 = computeFop(r);
   if (r.k0 === OP_FPU) return fldSt;
   if (r.k0 !== OP_MEM) return null;
@@ -1039,17 +1041,17 @@ def(Mnemonic.Fld, (r) => {
   r.sub = srcKind(r, false) << 4;
   return fldM;
 });
-def(Mnemonic.Fild, (r) => { r.imm2 = computeFop(r); return r.k0 === OP_MEM ? fildM : null; });
-def(Mnemonic.Fbld, withFop(fbld));
-def([Mnemonic.Fld1, Mnemonic.Fldl2t, Mnemonic.Fldl2e, Mnemonic.Fldpi, Mnemonic.Fldlg2, Mnemonic.Fldln2, Mnemonic.Fldz], (r) => {
+fdef(Mnemonic.Fild, (r) => { r.imm2 = computeFop(r); return r.k0 === OP_MEM ? fildM : null; });
+fdef(Mnemonic.Fbld, withFop(fbld));
+fdef([Mnemonic.Fld1, Mnemonic.Fldl2t, Mnemonic.Fldl2e, Mnemonic.Fldpi, Mnemonic.Fldlg2, Mnemonic.Fldln2, Mnemonic.Fldz], (r) => {
   r.imm2 = computeFop(r); r.sub = r.mnemonic; return fldConst;
 });
-def(Mnemonic.Fst, (r) => { r.imm2 = computeFop(r); r.sub = 0; return r.k0 === OP_MEM ? fstM : fstSt; });
-def(Mnemonic.Fstp, (r) => { r.imm2 = computeFop(r); r.sub = POP; return r.k0 === OP_MEM ? fstM : fstSt; });
-def(Mnemonic.Fstpnce, (r) => { r.imm2 = computeFop(r); return fstpnce; }); // undocumented D9 D8+i
-def(Mnemonic.Fist, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fistM; });
-def(Mnemonic.Fistp, (r) => { r.imm2 = computeFop(r); r.sub = POP; return fistM; });
-def(Mnemonic.Fbstp, withFop(fbstp));
+fdef(Mnemonic.Fst, (r) => { r.imm2 = computeFop(r); r.sub = 0; return r.k0 === OP_MEM ? fstM : fstSt; });
+fdef(Mnemonic.Fstp, (r) => { r.imm2 = computeFop(r); r.sub = POP; return r.k0 === OP_MEM ? fstM : fstSt; });
+fdef(Mnemonic.Fstpnce, (r) => { r.imm2 = computeFop(r); return fstpnce; }); // undocumented D9 D8+i
+fdef(Mnemonic.Fist, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fistM; });
+fdef(Mnemonic.Fistp, (r) => { r.imm2 = computeFop(r); r.sub = POP; return fistM; });
+fdef(Mnemonic.Fbstp, withFop(fbstp));
 // FISTTP is SSE3: this CPU does not have it (no def: #UD).
 
 const ARITH: [Mnemonic, Mnemonic | null, Mnemonic | null, number][] = [
@@ -1062,73 +1064,73 @@ const ARITH: [Mnemonic, Mnemonic | null, Mnemonic | null, number][] = [
   [Mnemonic.Fdivr, Mnemonic.Fdivrp, Mnemonic.Fidivr, 7],
 ];
 for (const [m, mp, mi, op] of ARITH) {
-  def(m, (r) => {
+  fdef(m, (r) => {
     r.imm2 = computeFop(r);
     if (r.k0 === OP_FPU && r.k1 === OP_FPU) { r.sub = op; return arithRR; }
     if (r.k0 === OP_MEM) { r.sub = op | (srcKind(r, false) << 4); return arithRM; }
     return null;
   });
-  if (mp !== null) def(mp, (r) => { r.imm2 = computeFop(r); r.sub = op | 8; return r.k0 === OP_FPU ? arithRR : null; });
-  if (mi !== null) def(mi, (r) => { r.imm2 = computeFop(r); r.sub = op | (srcKind(r, true) << 4); return r.k0 === OP_MEM ? arithRM : null; });
+  if (mp !== null) fdef(mp, (r) => { r.imm2 = computeFop(r); r.sub = op | 8; return r.k0 === OP_FPU ? arithRR : null; });
+  if (mi !== null) fdef(mi, (r) => { r.imm2 = computeFop(r); r.sub = op | (srcKind(r, true) << 4); return r.k0 === OP_MEM ? arithRM : null; });
 }
 
-def(Mnemonic.Fchs, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fchsAbs; });
-def(Mnemonic.Fabs, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fchsAbs; });
-def(Mnemonic.Fsqrt, withFop(unaryOp((_f, x, cw) => sqrt(x, cw))));
-def(Mnemonic.F2xm1, withFop(unaryOp((_f, x) => f2xm1(x))));
-def(Mnemonic.Frndint, withFop(frndint));
-def(Mnemonic.Fscale, withFop(fscaleH));
-def(Mnemonic.Fxtract, withFop(fxtractH));
-def(Mnemonic.Fprem, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fpremH; });
-def(Mnemonic.Fprem1, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fpremH; });
-def(Mnemonic.Fpatan, withFop(fpatanLike((y, x) => fpatan(y, x))));
-def(Mnemonic.Fyl2x, withFop(fpatanLike((y, x, cw) => fyl2x(y, x, cw))));
-def(Mnemonic.Fyl2xp1, withFop(fpatanLike((y, x) => fyl2xp1(y, x))));
-def(Mnemonic.Fsin, withFop(ftrig(0)));
-def(Mnemonic.Fcos, withFop(ftrig(1)));
-def(Mnemonic.Fptan, withFop(ftrig(2)));
-def(Mnemonic.Fsincos, withFop(ftrig(3)));
+fdef(Mnemonic.Fchs, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fchsAbs; });
+fdef(Mnemonic.Fabs, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fchsAbs; });
+fdef(Mnemonic.Fsqrt, withFop(unaryOp((_f, x, cw) => sqrt(x, cw))));
+fdef(Mnemonic.F2xm1, withFop(unaryOp((_f, x) => f2xm1(x))));
+fdef(Mnemonic.Frndint, withFop(frndint));
+fdef(Mnemonic.Fscale, withFop(fscaleH));
+fdef(Mnemonic.Fxtract, withFop(fxtractH));
+fdef(Mnemonic.Fprem, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fpremH; });
+fdef(Mnemonic.Fprem1, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fpremH; });
+fdef(Mnemonic.Fpatan, withFop(fpatanLike((y, x) => fpatan(y, x))));
+fdef(Mnemonic.Fyl2x, withFop(fpatanLike((y, x, cw) => fyl2x(y, x, cw))));
+fdef(Mnemonic.Fyl2xp1, withFop(fpatanLike((y, x) => fyl2xp1(y, x))));
+fdef(Mnemonic.Fsin, withFop(ftrig(0)));
+fdef(Mnemonic.Fcos, withFop(ftrig(1)));
+fdef(Mnemonic.Fptan, withFop(ftrig(2)));
+fdef(Mnemonic.Fsincos, withFop(ftrig(3)));
 
 // compares: sub bit 0 pop, bit 1 pop twice, bit 2 unordered
-def(Mnemonic.Fcom, (r) => { r.imm2 = computeFop(r); if (r.k0 === OP_MEM) { r.sub = srcKind(r, false) << 4; return fcomM; } r.sub = 0; return fcomRR; });
-def(Mnemonic.Fcomp, (r) => { r.imm2 = computeFop(r); if (r.k0 === OP_MEM) { r.sub = 1 | (srcKind(r, false) << 4); return fcomM; } r.sub = 1; return fcomRR; });
-def(Mnemonic.Fcompp, (r) => { r.imm2 = computeFop(r); r.sub = 2; return fcomRR; });
-def(Mnemonic.Fucom, (r) => { r.imm2 = computeFop(r); r.sub = 4; return fcomRR; });
-def(Mnemonic.Fucomp, (r) => { r.imm2 = computeFop(r); r.sub = 5; return fcomRR; });
-def(Mnemonic.Fucompp, (r) => { r.imm2 = computeFop(r); r.sub = 6; return fcomRR; });
-def(Mnemonic.Ficom, (r) => { r.imm2 = computeFop(r); r.sub = srcKind(r, true) << 4; return fcomM; });
-def(Mnemonic.Ficomp, (r) => { r.imm2 = computeFop(r); r.sub = 1 | (srcKind(r, true) << 4); return fcomM; });
-def(Mnemonic.Fcomi, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fcomi; });
-def(Mnemonic.Fcomip, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fcomi; });
-def(Mnemonic.Fucomi, (r) => { r.imm2 = computeFop(r); r.sub = 4; return fcomi; });
-def(Mnemonic.Fucomip, (r) => { r.imm2 = computeFop(r); r.sub = 5; return fcomi; });
-def(Mnemonic.Ftst, withFop(ftst));
-def(Mnemonic.Fxam, withFop(fxam));
+fdef(Mnemonic.Fcom, (r) => { r.imm2 = computeFop(r); if (r.k0 === OP_MEM) { r.sub = srcKind(r, false) << 4; return fcomM; } r.sub = 0; return fcomRR; });
+fdef(Mnemonic.Fcomp, (r) => { r.imm2 = computeFop(r); if (r.k0 === OP_MEM) { r.sub = 1 | (srcKind(r, false) << 4); return fcomM; } r.sub = 1; return fcomRR; });
+fdef(Mnemonic.Fcompp, (r) => { r.imm2 = computeFop(r); r.sub = 2; return fcomRR; });
+fdef(Mnemonic.Fucom, (r) => { r.imm2 = computeFop(r); r.sub = 4; return fcomRR; });
+fdef(Mnemonic.Fucomp, (r) => { r.imm2 = computeFop(r); r.sub = 5; return fcomRR; });
+fdef(Mnemonic.Fucompp, (r) => { r.imm2 = computeFop(r); r.sub = 6; return fcomRR; });
+fdef(Mnemonic.Ficom, (r) => { r.imm2 = computeFop(r); r.sub = srcKind(r, true) << 4; return fcomM; });
+fdef(Mnemonic.Ficomp, (r) => { r.imm2 = computeFop(r); r.sub = 1 | (srcKind(r, true) << 4); return fcomM; });
+fdef(Mnemonic.Fcomi, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fcomi; });
+fdef(Mnemonic.Fcomip, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fcomi; });
+fdef(Mnemonic.Fucomi, (r) => { r.imm2 = computeFop(r); r.sub = 4; return fcomi; });
+fdef(Mnemonic.Fucomip, (r) => { r.imm2 = computeFop(r); r.sub = 5; return fcomi; });
+fdef(Mnemonic.Ftst, withFop(ftst));
+fdef(Mnemonic.Fxam, withFop(fxam));
 
 const FCMOV: [Mnemonic, number][] = [
   [Mnemonic.Fcmovb, 0], [Mnemonic.Fcmove, 1], [Mnemonic.Fcmovbe, 2], [Mnemonic.Fcmovu, 3],
   [Mnemonic.Fcmovnb, 4], [Mnemonic.Fcmovne, 5], [Mnemonic.Fcmovnbe, 6], [Mnemonic.Fcmovnu, 7],
 ];
-for (const [m, cc] of FCMOV) def(m, (r) => { r.imm2 = computeFop(r); r.sub = cc; return fcmov; });
+for (const [m, cc] of FCMOV) fdef(m, (r) => { r.imm2 = computeFop(r); r.sub = cc; return fcmov; });
 
-def(Mnemonic.Fxch, withFop(fxch));
-def(Mnemonic.Fincstp, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fincdecstp; });
-def(Mnemonic.Fdecstp, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fincdecstp; });
-def(Mnemonic.Ffree, (r) => { r.imm2 = computeFop(r); r.sub = 0; return ffree; });
-def(Mnemonic.Ffreep, (r) => { r.imm2 = computeFop(r); r.sub = POP; return ffree; }); // undocumented DF C0+i
-def(Mnemonic.Fnop, withFop(fnop));
-def([Mnemonic.Fneni, Mnemonic.Fndisi, Mnemonic.Fnsetpm], () => fnopControl);
+fdef(Mnemonic.Fxch, withFop(fxch));
+fdef(Mnemonic.Fincstp, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fincdecstp; });
+fdef(Mnemonic.Fdecstp, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fincdecstp; });
+fdef(Mnemonic.Ffree, (r) => { r.imm2 = computeFop(r); r.sub = 0; return ffree; });
+fdef(Mnemonic.Ffreep, (r) => { r.imm2 = computeFop(r); r.sub = POP; return ffree; }); // undocumented DF C0+i
+fdef(Mnemonic.Fnop, withFop(fnop));
+fdef([Mnemonic.Fneni, Mnemonic.Fndisi, Mnemonic.Fnsetpm], () => fnopControl);
 
-def(Mnemonic.Fninit, () => fninit);
-def(Mnemonic.Fnclex, () => fnclex);
-def(Mnemonic.Fnstsw, (r) => (r.k0 === OP_REG ? fnstswAX : r.k0 === OP_MEM ? fnstswM : null));
-def(Mnemonic.Fnstcw, () => fnstcw);
-def(Mnemonic.Fldcw, () => fldcw);
-def(Mnemonic.Fnstenv, () => fnstenv);
-def(Mnemonic.Fldenv, () => fldenv);
-def(Mnemonic.Fnsave, () => fnsave);
-def(Mnemonic.Frstor, () => frstor);
+fdef(Mnemonic.Fninit, () => fninit);
+fdef(Mnemonic.Fnclex, () => fnclex);
+fdef(Mnemonic.Fnstsw, (r) => (r.k0 === OP_REG ? fnstswAX : r.k0 === OP_MEM ? fnstswM : null));
+fdef(Mnemonic.Fnstcw, () => fnstcw);
+fdef(Mnemonic.Fldcw, () => fldcw);
+fdef(Mnemonic.Fnstenv, () => fnstenv);
+fdef(Mnemonic.Fldenv, () => fldenv);
+fdef(Mnemonic.Fnsave, () => fnsave);
+fdef(Mnemonic.Frstor, () => frstor);
 // FXSAVE/FXRSTOR (CPUID does not advertise FXSR on this model yet).
-def(Mnemonic.Fxsave, (r) => (r.code === Code.Fxsave_m512byte ? fxsave : null));
-def(Mnemonic.Fxrstor, (r) => (r.code === Code.Fxrstor_m512byte ? fxrstor : null));
+fdef(Mnemonic.Fxsave, (r) => (r.code === Code.Fxsave_m512byte ? fxsave : null));
+fdef(Mnemonic.Fxrstor, (r) => (r.code === Code.Fxrstor_m512byte ? fxrstor : null));
 

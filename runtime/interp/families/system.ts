@@ -81,7 +81,8 @@ def(Mnemonic.Clts, (r) => { r.term = T_TRAP; return clts; });
 /** LMSW: loads PE MP EM TS; it can set PE but never clear it (SDM vol. 2, LMSW). */
 function lmsw(cpu: Cpu, r: Rec): void {
   requireCpl0(cpu);
-  const v = r.k0 === OP_REG ? cpu.r16[r.r0] : cpu.mmu.read16(linearOf(cpu, r));
+  // A register operand may be a 32-bit one (iced's Lmsw_r32m16): its low word.
+  const v = r.k0 === OP_REG ? (r.s0 === 4 ? cpu.r32[r.r0] : cpu.r16[r.r0]) & 0xffff : cpu.mmu.read16(linearOf(cpu, r));
   const cr0 = cpu.s[w(CR0)];
   cpu.s[w(CR0)] = (cr0 & ~0xe) | (v & 0xf) | (cr0 & 1);
 }
