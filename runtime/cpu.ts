@@ -8,13 +8,14 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT_LO, ICOUNT_HI, STATE_END, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, STATE_END, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
 import type { Unhandled } from './interrupts.js';
 import type { InterruptSource } from './irq.js';
 
+const W64_ICOUNT = ICOUNT / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
 const W_SEG_BASE = w(SEG_BASE), W_SEG_SEL = w(SEG_SEL), W_SEG_LIMIT = w(SEG_LIMIT), W_SEG_FLAGS = w(SEG_FLAGS);
 
@@ -28,6 +29,8 @@ export class Cpu {
   readonly r32: Int32Array;
   readonly r16: Uint16Array;
   readonly r8: Uint8Array;
+  /** The state block as f64s (the instruction counter). */
+  readonly f64: Float64Array;
 
   /** EIP at the start of the block being interpreted (records hold offsets from it). */
   blockEip = 0;
@@ -61,6 +64,7 @@ export class Cpu {
     this.r32 = new Int32Array(buf, REGS, 8);
     this.r16 = new Uint16Array(buf, REGS, 16);
     this.r8 = new Uint8Array(buf, REGS, 32);
+    this.f64 = new Float64Array(buf, 0, STATE_END / 8);
     this.reset();
   }
 
@@ -218,16 +222,14 @@ export class Cpu {
 
   /** Retired instructions (64-bit counter in the state block). */
   icount(): bigint {
-    return (BigInt(this.s[w(ICOUNT_HI)] >>> 0) << 32n) | BigInt(this.s[w(ICOUNT_LO)] >>> 0);
+    return BigInt(this.f64[W64_ICOUNT]);
   }
   /** Retired instructions as a plain number (exact below 2^53). */
   icountNumber(): number {
-    return (this.s[w(ICOUNT_HI)] >>> 0) * 4294967296 + (this.s[w(ICOUNT_LO)] >>> 0);
+    return this.f64[W64_ICOUNT];
   }
   addIcount(n: number): void {
-    const lo = (this.s[w(ICOUNT_LO)] >>> 0) + n;
-    if (lo > 0xffffffff) this.s[w(ICOUNT_HI)] += 1;
-    this.s[w(ICOUNT_LO)] = lo | 0;
+    this.f64[W64_ICOUNT] += n;
   }
 }
 

@@ -44,6 +44,8 @@ export class Mmu {
   /** Called with a physical page number before guest code on it is overwritten. */
   onCodeWrite: (physPage: number) => void = () => {};
   private user = false;
+  /** Bumped whenever linear->physical translations or access rights may change (flushes, CPL). */
+  generation = 0;
 
   /**
    * Implicit supervisor-mode accesses: the same reads and writes, checked as
@@ -76,6 +78,7 @@ export class Mmu {
 
   /** Privilege for the access checks: user = CPL 3. */
   setUser(user: boolean): void {
+    if (user !== this.user) this.generation++;
     this.user = user;
     this.readMask = TLB_VALID | TLB_SLOW | (user ? TLB_NOUSER : 0);
     this.writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE | (user ? TLB_NOUSER : 0);
@@ -313,16 +316,20 @@ export class Mmu {
 
   /** Drop all entries (CR3 write keeps global ones unless `all`). */
   flush(all = true): void {
-    const tlb = this.tlb, keep: number[] = [];
+    const tlb = this.tlb, keep = new Set<number>();
     for (const page of this.filled) {
-      if (!all && (tlb[page] & TLB_GLOBAL) !== 0) keep.push(page);
+      if (!all && (tlb[page] & TLB_GLOBAL) !== 0) keep.add(page);
       else tlb[page] = 0;
     }
-    this.filled = keep;
+    // A page dropped by INVLPG stays listed and is listed again when refilled:
+    // kept global pages are deduplicated, or the list would grow with every
+    // INVLPG + CR3 write of a global page (Linux does that for its fixmaps).
+    this.filled = [...keep];
   }
 
   /** INVLPG. */
   flushPage(lin: number): void {
+    this.generation++;
     this.tlb[lin >>> 12] = 0;
   }
 

@@ -76,6 +76,13 @@ export class Block {
   valid = true;
   /** Times the interpreter ran this block (the JIT's tiering input). */
   hits = 0;
+  /**
+   * Successor chain: the last two blocks that followed this one, by linear
+   * address, valid while the MMU generation is unchanged (no TLB flush,
+   * CPL change) — the dispatcher then skips the TLB and cache lookups.
+   */
+  chainLin0 = -1; chainGen0 = -1; chainBlock0: Block | null = null;
+  chainLin1 = -1; chainGen1 = -1; chainBlock1: Block | null = null;
   constructor(
     /** Physical address of the first byte. */
     readonly phys: number,

@@ -4,7 +4,7 @@
  * exception delivery at the faulting instruction.
  */
 import type { Cpu } from '../cpu.js';
-import { T_BRANCH, type BlockSource } from '../records.js';
+import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
 import { deliver, type Unhandled } from '../interrupts.js';
 import { CODE32, CS, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
@@ -22,8 +22,9 @@ export interface RunResult {
 }
 
 export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
-  const s = cpu.s;
+  const s = cpu.s, mmu = cpu.mmu;
   let executed = 0;
+  let prev: Block | null = null;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
@@ -31,6 +32,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     else if (cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
       const vector = cpu.intr.acknowledge();
       cpu.halted = false;
+      prev = null;
       const u = deliver(cpu, vector, -1, s[W_EIP], false);
       if (u) return { reason: 'unhandled', executed, unhandled: u };
     }
@@ -38,15 +40,30 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     const eip = s[W_EIP];
     const code32 = s[W_CODE32] !== 0;
     const lin = (s[W_CS_BASE] + eip) | 0;
-    let block;
-    try {
-      block = source.get(cpu.mmu.translateFetch(lin), lin, code32);
-    } catch (e) {
-      if (!(e instanceof GuestFault)) throw e;
-      const u = deliver(cpu, e.vector, e.errorCode, eip, false);
-      if (u) return { reason: 'unhandled', executed, unhandled: u };
-      continue;
+    const gen = mmu.generation;
+    let block: Block | null = null;
+    if (prev !== null) {
+      // Chained successor: same linear address, no translation change since it was linked.
+      if (prev.chainLin0 === lin && prev.chainGen0 === gen) block = prev.chainBlock0;
+      else if (prev.chainLin1 === lin && prev.chainGen1 === gen) block = prev.chainBlock1;
+      if (block !== null && (!block.valid || block.code32 !== code32)) block = null;
     }
+    if (block === null) {
+      try {
+        block = source.get(mmu.translateFetch(lin), lin, code32);
+      } catch (e) {
+        if (!(e instanceof GuestFault)) throw e;
+        prev = null;
+        const u = deliver(cpu, e.vector, e.errorCode, eip, false);
+        if (u) return { reason: 'unhandled', executed, unhandled: u };
+        continue;
+      }
+      if (prev !== null) {
+        prev.chainLin1 = prev.chainLin0; prev.chainGen1 = prev.chainGen0; prev.chainBlock1 = prev.chainBlock0;
+        prev.chainLin0 = lin; prev.chainGen0 = gen; prev.chainBlock0 = block;
+      }
+    }
+    prev = block;
     const recs = block.recs;
     let n = recs.length;
     if (n > budget - executed) n = budget - executed;
@@ -66,6 +83,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       cpu.exitBlock = false;
       const at = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
       s[W_EIP] = at;
+      prev = null;
       const u = deliver(cpu, e.vector, e.errorCode, at, false);
       if (u) return { reason: 'unhandled', executed, unhandled: u };
       continue;

@@ -44,9 +44,8 @@ export const CPL = 0x0b0;
 export const CODE32 = 0x0b4;
 /** Non-zero when SS is a 32-bit stack segment (ESP rather than SP). */
 export const STACK32 = 0x0b8;
-/** Retired-instruction counter, 64-bit (lo, hi). */
-export const ICOUNT_LO = 0x0c0;
-export const ICOUNT_HI = 0x0c4;
+/** Retired-instruction counter: an f64 (exact to 2^53), 8-byte aligned. */
+export const ICOUNT = 0x0c0;
 /** Descriptor-table registers. */
 export const GDTR_BASE = 0x0c8;
 export const GDTR_LIMIT = 0x0cc;

@@ -3,7 +3,8 @@ import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH } from '../../records.js';
-import { testCC, getZF } from '../../flags.js';
+import { testCC, getZF, getCF, K_SUB, W_OP, W_MASK, W_A, W_B } from '../../flags.js';
+import { ARITH } from '../../state/eflags.js';
 import { EIP, w } from '../../state/layout.js';
 import { def } from '../table.js';
 import { ea, getReg, readMem } from '../operands.js';
@@ -35,7 +36,31 @@ const JCC: [Mnemonic, number][] = [
   [Mnemonic.Jbe, 6], [Mnemonic.Ja, 7], [Mnemonic.Js, 8], [Mnemonic.Jns, 9], [Mnemonic.Jp, 10], [Mnemonic.Jnp, 11],
   [Mnemonic.Jl, 12], [Mnemonic.Jge, 13], [Mnemonic.Jle, 14], [Mnemonic.Jg, 15],
 ];
-for (const [m, cc] of JCC) def(m, (r) => { r.sub = cc; r.term = T_BRANCH; return r.k0 === OP_REL ? jcc : null; });
+
+/**
+ * Hot conditions specialised: after a 32-bit CMP/SUB (the common case) the
+ * condition comes straight from the lazy operands, without materialising flags.
+ */
+const SUB32 = (K_SUB << 2) | 2;
+function take(cpu: Cpu, r: Rec, cond: boolean): void {
+  const next = nextEip(cpu, r);
+  if (cond) jumpNear(cpu, next + r.imm, r.osz);
+  else cpu.s[W_EIP] = next;
+}
+const lazySub32 = (s: Int32Array): boolean => s[W_OP] === SUB32 && s[W_MASK] === ARITH;
+function jb(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) < (s[W_B] >>> 0) : getCF(s) !== 0); }
+function jae(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) >= (s[W_B] >>> 0) : getCF(s) === 0); }
+function je(cpu: Cpu, r: Rec): void { take(cpu, r, getZF(cpu.s)); }
+function jne(cpu: Cpu, r: Rec): void { take(cpu, r, !getZF(cpu.s)); }
+function jbe(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) <= (s[W_B] >>> 0) : testCC(s, 6)); }
+function ja(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) > (s[W_B] >>> 0) : testCC(s, 7)); }
+function jl(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] < s[W_B] : testCC(s, 12)); }
+function jge(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] >= s[W_B] : testCC(s, 13)); }
+function jle(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] <= s[W_B] : testCC(s, 14)); }
+function jg(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] > s[W_B] : testCC(s, 15)); }
+const FAST_JCC: (typeof jcc | undefined)[] = [undefined, undefined, jb, jae, je, jne, jbe, ja, undefined, undefined, undefined, undefined, jl, jge, jle, jg];
+
+for (const [m, cc] of JCC) def(m, (r) => { r.sub = cc; r.term = T_BRANCH; return r.k0 === OP_REL ? FAST_JCC[cc] ?? jcc : null; });
 
 // The operand size of a near branch decides the EIP wrap; the address size decides CX vs ECX.
 function counter(cpu: Cpu, r: Rec): number { return r.asz === 4 ? cpu.r32[1] : cpu.r16[2]; }
