@@ -27,7 +27,9 @@ const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 interface Run { res: SnippetResult; log: string[] }
 
 /** Run a program from real mode; the log is "TAG=0xvalue" per pair. */
-function runProgram(engine: EngineName, name: string, maxInstructions = 2_000_000, regs: SnippetOptions['regs'] = {}): Run {
+function runProgram(
+  engine: EngineName, name: string, maxInstructions = 2_000_000, regs: SnippetOptions['regs'] = {},
+): Run {
   const words: number[] = [];
   const res = runSnippet({
     engine,
@@ -45,7 +47,9 @@ function runProgram(engine: EngineName, name: string, maxInstructions = 2_000_00
     }],
   });
   const log: string[] = [];
-  for (let i = 0; i < words.length; i += 2) log.push(`${tagName(words[i]).trimEnd()}=${i + 1 < words.length ? hex(words[i + 1]) : '?'}`);
+  for (let i = 0; i < words.length; i += 2) {
+    log.push(`${tagName(words[i]).trimEnd()}=${i + 1 < words.length ? hex(words[i + 1]) : '?'}`);
+  }
   return { res, log };
 }
 
@@ -53,7 +57,8 @@ function runProgram(engine: EngineName, name: string, maxInstructions = 2_000_00
 const E = (pairs: [string, number][]): string[] => pairs.map(([t, v]) => `${t}=${hex(v)}`);
 
 function expectDone({ res, log }: Run, expected: string[]): void {
-  const why = res.exception ? `${res.exception.name} at ${hex(res.exception.eip)}: ${res.exception.reason ?? ''}` : res.stop;
+  const x = res.exception;
+  const why = x ? `${x.name} at ${hex(x.eip)}: ${x.reason ?? ''}` : res.stop;
   expect(log, `log (run stopped: ${why})`).to.deep.equal(expected);
   expect(res.stop, why).to.equal('hlt');
   expect(hex(res.regs.eax), 'EAX at HLT').to.equal(hex(DONE_MAGIC));
@@ -64,12 +69,10 @@ for (const engine of TEST_ENGINES) {
     it('pmode: real -> protected -> real mode', () => {
       const r = runProgram(engine, 'pmode');
       expectDone(r, E([
-        ['CR0R', 0x60000010], ['CSR', 0], ['RES0', 0], ['SEGA', 0x12345678],
-        ['RGPF', 1], ['RGIP', 0],
-        ['CR0P', 0x1], ['CSP', 0x08], ['OLDD', 1], ['GSBA', 0x12345678], ['GSSL', 0x48],
-        ['CS16', 0x38], ['CS32', 0x08],
-        ['CR0B', 0x60000010], ['CSB', 0], ['SEGB', 0x12345678], ['UNRL', 0xcafebabe], ['FSSL', 0x10],
-        ['INT8', 0x8080], ['DONE', 0],
+        ['CR0R', 0x60000010], ['CSR', 0], ['RES0', 0], ['SEGA', 0x12345678], ['RUDF', 1], ['RUDI', 0],
+        ['CR0P', 0x1], ['CSP', 0x08], ['OLDD', 1], ['GSBA', 0x12345678], ['GSSL', 0x48], ['CS16', 0x38],
+        ['CS32', 0x08], ['CR0B', 0x60000010], ['CSB', 0], ['SEGB', 0x12345678], ['UNRL', 0xcafebabe],
+        ['FSSL', 0x10], ['INT8', 0x8080], ['DONE', 0],
       ]));
     });
 
@@ -82,9 +85,10 @@ for (const engine of TEST_ENGINES) {
         ['DE1', 0x0], ['DE1I', 0x0], ['UD', 0x6], ['UDIP', 0x0], ['UDNP', 0xb], ['UDNE', 0x33], ['UDNI', 0x0],
         ['GP1', 0xd], ['GP1E', 0x1f8], ['GP1I', 0x0], ['GP1C', 0x8], ['GP1F', 0x0], ['DS1', 0x10],
         ['GP2', 0xd], ['GP2E', 0x28], ['GP3', 0xd], ['GP3E', 0x0], ['GP4', 0xd], ['GP4E', 0x10], ['GP5', 0xd],
-        ['GP5E', 0x8], ['NP1', 0xb], ['NP1E', 0x50], ['FS1', 0x10], ['NP2S', 0x50], ['NP2E', 0x50], ['NP2I', 0x0], ['NP2A', 0x93], ['NUL', 0xffffffff], ['N50', 0xb],
-        ['N50E', 0x282], ['N50I', 0x0], ['T51', 0xd], ['T51E', 0x28a], ['T51I', 0x0], ['L70', 0xd], ['L70E', 0x382],
-        ['CNT', 0x10], ['ESP', 0xf000], ['DONE', 0x0],
+        ['GP5E', 0x8], ['SS1', 0xc], ['SS1E', 0x50], ['NP1', 0xb], ['NP1E', 0x50], ['FS1', 0x10],
+        ['NP2S', 0x50], ['NP2E', 0x50], ['NP2I', 0x0], ['NP2A', 0x93], ['NUL', 0xffffffff], ['N50', 0xb],
+        ['N50E', 0x282], ['N50I', 0x0], ['T51', 0xd], ['T51E', 0x28a], ['T51I', 0x0], ['L70', 0xd],
+        ['L70E', 0x382], ['CNT', 0x11], ['ESP', 0xf000], ['DONE', 0x0],
       ]));
     });
 
@@ -100,20 +104,20 @@ for (const engine of TEST_ENGINES) {
       ]));
     });
 
-    it('ring3: IRET to ring 3, INT 0x80 stack switch, privileged instructions, I/O bitmap, U/S pages, SYSENTER/SYSEXIT', () => {
+    it('ring3: IRET to ring 3, INT 0x80, privileged instructions, I/O bitmap, U/S pages, SYSENTER/SYSEXIT', () => {
       expectDone(runProgram(engine, 'ring3'), E([
         ['STR', 0x28], ['BUSY', 0x8b], ['MSR', 0x0], ['R3CS', 0x1b], ['R3SS', 0x23], ['R3SP', 0xd000],
         ['R3DS', 0x0], ['R3ES', 0x0], ['R3FS', 0x0], ['R3GS', 0x23], ['KCS', 0x8], ['KSS', 0x10],
         ['KSP', 0xdfec], ['KEIP', 0x0], ['KFCS', 0x1b], ['KFFL', 0x0], ['KFSP', 0xd000], ['KFSS', 0x23],
         ['B3CS', 0x1b], ['B3SP', 0xd000], ['B3DS', 0x23], ['G81', 0xd], ['G81E', 0x40a], ['G81C', 0x1b],
-        ['G81U', 0xd000], ['G81S', 0x23], ['G81K', 0x10], ['G81P', 0xdfec], ['G3', 0xd], ['G3E', 0x1a], ['G3I', 0x0],
-        ['HLT', 0xd], ['HLTE', 0x0], ['HLTI', 0x0], ['CLI', 0xd], ['CLIE', 0x0], ['RCR0', 0xd], ['WCR0', 0xd],
-        ['WCRE', 0x0], ['LGDT', 0xd], ['POPF', 0x0], ['IRTF', 0x0], ['IRTV', 0xffffffff], ['OUT', 0xd],
-        ['OUTE', 0x0], ['DS0', 0xd], ['DS0E', 0x10], ['RETF', 0xd], ['RETE', 0x8], ['RETC', 0x1b],
-        ['RETP', 0xd000], ['UPF1', 0xe], ['UPE1', 0x5], ['UPA1', 0x180000], ['UPI1', 0x0], ['UPE2', 0x7],
-        ['UPA2', 0x180010], ['UPE3', 0x6], ['UPA3', 0x183000], ['SECS', 0x8], ['SESS', 0x10], ['SESP', 0xdc00],
-        ['SEIF', 0x0], ['SXCS', 0x1b], ['SXSS', 0x23], ['SXSP', 0xd000], ['CNT', 0xd], ['KDCS', 0x8],
-        ['KDSS', 0x10], ['KDSP', 0xdfec], ['DONE', 0x0],
+        ['G81U', 0xd000], ['G81S', 0x23], ['G81K', 0x10], ['G81P', 0xdfec], ['G3', 0xd], ['G3E', 0x1a],
+        ['G3I', 0x0], ['HLT', 0xd], ['HLTE', 0x0], ['HLTI', 0x0], ['CLI', 0xd], ['CLIE', 0x0], ['RCR0', 0xd],
+        ['WCR0', 0xd], ['WCRE', 0x0], ['LGDT', 0xd], ['POPF', 0x0], ['IRTF', 0x0], ['IRTV', 0xffffffff],
+        ['OUT', 0xd], ['OUTE', 0x0], ['DS0', 0xd], ['DS0E', 0x10], ['RETF', 0xd], ['RETE', 0x8],
+        ['RETC', 0x1b], ['RETP', 0xd000], ['VIS3', 0x13], ['UPF1', 0xe], ['UPE1', 0x5], ['UPA1', 0x180000],
+        ['UPI1', 0x0], ['UPE2', 0x7], ['UPA2', 0x180010], ['UPE3', 0x6], ['UPA3', 0x183000], ['SECS', 0x8],
+        ['SESS', 0x10], ['SESP', 0xdc00], ['SEIF', 0x0], ['SXCS', 0x1b], ['SXSS', 0x23], ['SXSP', 0xd000],
+        ['CNT', 0xd], ['KDCS', 0x8], ['KDSS', 0x10], ['KDSP', 0xdfec], ['DONE', 0x0],
       ]));
     });
 
@@ -141,7 +145,7 @@ for (const engine of TEST_ENGINES) {
         ['KEIP', 0x0], ['KRCS', 0x1b], ['KP0', 0x22222222], ['KP1', 0x11111111], ['KOSP', 0xcff8],
         ['KOSS', 0x23], ['UCS', 0x1b], ['USP', 0xd000], ['USS', 0x23], ['G0', 0xd], ['G0E', 0x60],
         ['TGBL', 0x28], ['TGOC', 0x1b], ['TGKC', 0x8], ['TGAX', 0x33333333], ['TGCS', 0x1b], ['TGSP', 0xd000],
-        ['KDCS', 0x8], ['DONE', 0x0],
+        ['TSEC', 0x10], ['TSBL', 0x28], ['TSIP', 0x0], ['TSCS', 0x1b], ['KDCS', 0x8], ['DONE', 0x0],
       ]));
     });
 
@@ -158,6 +162,18 @@ for (const engine of TEST_ENGINES) {
         ['SLDM', 0x78], ['LLDB', 0xd], ['LLDE', 0x10], ['SLD2', 0x0], ['STR', 0x28], ['LTRB', 0xd],
         ['LTRE', 0x28], ['GDTL', 0x97], ['GDTB', 0x0], ['IDTL', 0x7ff], ['IDTB', 0x10000], ['SMSW', 0x11],
         ['SMSM', 0x11], ['LMSW', 0x1b], ['CLTS', 0x3], ['DONE', 0x0],
+      ]));
+    });
+
+    it('legacy16: real-mode IRETD, indirect far JMP/CALL, JMP via a gate, 16-bit gates, 16-bit TSS', () => {
+      expectDone(runProgram(engine, 'legacy16'), E([
+        ['RIRD', 0x8000], ['RIRF', 0x3], ['JM32', 0x8], ['C16R', 0xf000], ['C16S', 0x38], ['JGCS', 0x8],
+        ['JGSP', 0xf000], ['T16A', 0x1616], ['T16S', 0xbff0], ['T16R', 0x68], ['T16L', 0x28], ['T16N', 0x4000],
+        ['M16A', 0x32323232], ['M16C', 0x43434343], ['M16T', 0x28], ['T16X', 0x88887777], ['T16I', 0x0],
+        ['T16B', 0x81], ['GSS', 0x10], ['GSP', 0xdff4], ['GIP', 0x0], ['GCS', 0x1b], ['GP0', 0x2222],
+        ['GP1', 0x1111], ['GOSP', 0xcffc], ['GOSS', 0x23], ['UCS', 0x1b], ['USP', 0xd000], ['HSP', 0xdff6],
+        ['HIP', 0x0], ['HCS', 0x1b], ['HFL', 0x0], ['HOSP', 0xd000], ['HOSS', 0x23], ['ICS', 0x1b],
+        ['ISP', 0xd000], ['IBX', 0x66], ['KDCS', 0x8], ['DONE', 0x0],
       ]));
     });
 

@@ -167,19 +167,7 @@ const maxCases = Number(process.env['FPU_FIXTURES_MAX'] ?? 0);
 for (const engine of TEST_ENGINES) {
   describe(`x87 real-CPU fixtures [${engine}]`, () => {
     for (const fx of fixtures) {
-      // FWAIT (9B) is WAIT in runtime/interp/families/misc.ts: its pending-exception check
-      // (#MF) comes from runtime/fpu/state.ts fpuWait once misc.ts calls it.
-      const waits = fx.cases.filter((c) => c.c === '9b');
-      if (waits.length) {
-        it(`${fx.family}: FWAIT with a pending unmasked exception (${waits.length} cases)`, function () {
-          const fails = waits.map((c) => checkFpuCase(c, engine)).filter((x) => x !== null);
-          if (fails.length === waits.length && fails.every((x) => /expected MF .* got hlt/.test(x!))) {
-            this.skip(); // WAIT (misc.ts) does not call fpuWait yet
-          }
-          expect(fails, fails.slice(0, 3).join('\n')).to.deep.equal([]);
-        });
-      }
-      const all = fx.cases.filter((c) => c.c !== '9b');
+      const all = fx.cases;
       it(`${fx.family} (${all.length} cases)`, () => {
         let cases = all;
         if (maxCases > 0 && cases.length > maxCases) {

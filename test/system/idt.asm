@@ -9,7 +9,8 @@
 ; - Selector error codes (6.13): a bad selector in MOV DS -> #GP(sel & ~3);
 ;   not-present segment -> #NP(sel); not-present gate -> #NP(vector*8 + 2)
 ;   (IDT bit), +1 (EXT) when an exception, not INT n, hit it; vector beyond
-;   the IDT limit -> #GP(vector*8 + 2); a gate of the wrong type -> #GP(vector*8 + 2).
+;   the IDT limit -> #GP(vector*8 + 2); a gate of the wrong type -> #GP(vector*8 + 2);
+;   a not-present segment into SS -> #SS(sel) (MOV pseudo-code).
 ; - A 16-bit interrupt gate pushes a 16-bit frame (6.12.1).
 ; - A #NP handler that makes the segment present and IRETs restarts the
 ;   faulting MOV, which then loads the segment (and sets its accessed bit).
@@ -190,6 +191,13 @@ after_gp4:
 after_gp5:
   LOG 'GP5 ', [f_vec]
   LOG 'GP5E', [f_err]
+  CATCH 12
+  EXPECT after_ss1
+  mov ax, SEL_NPDATA                  ; writable data, not present: #SS(sel) for SS
+  mov ss, ax
+after_ss1:
+  LOG 'SS1 ', [f_vec]
+  LOG 'SS1E', [f_err]
   EXPECT after_np1
   mov ax, SEL_NPDATA
   mov fs, ax

@@ -24,7 +24,7 @@ start:
   mov ds, ax
   mov ax, 0x1000
   mov es, ax
-  mov eax, [es:0x0010]    ; linear 0x10010: still 0
+  mov eax, [es:0x0010]                ; linear 0x10010: a different place, still 0
   LOG 'RES0', eax
   mov ax, 0x1fff
   mov es, ax
@@ -33,17 +33,17 @@ start:
 
   ; A real-mode exception through the IVT: #UD (UD2) pushes FLAGS, CS, IP of
   ; the faulting instruction and no error code (SDM vol. 3, 20.1.4). The
-  ; handler moves the return IP to rm_gp_resume.
+  ; handler moves the return IP to rm_ud_resume.
   xor ax, ax
   mov es, ax
-  mov word [6 * 4], rm_gp
+  mov word [6 * 4], rm_ud
   mov word [6 * 4 + 2], 0
-rm_gp_insn:
+rm_ud_insn:
   ud2
-  LOG 'NOGP', 1                       ; not reached
-rm_gp_resume:
-  LOG 'RGPF', [rm_gp_flag]
-  LOG 'RGIP', [rm_gp_ip]              ; the faulting instruction (no error code pushed)
+  LOG 'BAD ', 1                       ; not reached
+rm_ud_resume:
+  LOG 'RUDF', [rm_ud_flag]
+  LOG 'RUDI', [rm_ud_ip]              ; the faulting instruction (no error code pushed)
 
   ; --- protected mode ---
   cli
@@ -60,7 +60,7 @@ pm32:
   mov eax, cs
   LOG 'CSP ', eax
   ; Before reloading, DS still has its real-mode cache (base 0, limit 0xFFFF), and it works.
-  mov eax, [rm_gp_flag]
+  mov eax, [rm_ud_flag]
   LOG 'OLDD', eax
   mov ax, SEL_DATA0
   mov ds, ax
@@ -139,14 +139,14 @@ real_again:
   mov eax, DONE_MAGIC
   hlt
 
-rm_gp:
+rm_ud:
   push bp
   mov bp, sp
-  mov word [rm_gp_flag], 1
+  mov word [rm_ud_flag], 1
   mov ax, [bp + 2]                    ; IP
-  mov [rm_gp_ip], ax
-  sub word [rm_gp_ip], rm_gp_insn     ; 0 when it is the faulting instruction
-  mov word [bp + 2], rm_gp_resume
+  mov [rm_ud_ip], ax
+  sub word [rm_ud_ip], rm_ud_insn     ; 0 when it is the faulting instruction
+  mov word [bp + 2], rm_ud_resume
   pop bp
   iret
 
@@ -155,8 +155,8 @@ rm_int80:
   iret
 
 align 4
-rm_gp_flag: dd 0
-rm_gp_ip:   dd 0
+rm_ud_flag: dd 0
+rm_ud_ip:   dd 0
 
 align 8
 gdt:

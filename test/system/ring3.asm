@@ -12,6 +12,7 @@
 ; - OUT at CPL 3 with IOPL 0: the I/O bitmap allows port 0xE0..0xE3 (LOG), a
 ;   port whose bit is set -> #GP(0).
 ; - Loading DS with a DPL-0 selector at CPL 3 -> #GP(sel); RETF to ring 0 -> #GP(sel).
+; - LAR/LSL/VERR/VERW at CPL 3: ZF = 0 for DPL-0 descriptors (DPL < CPL).
 ; - Paging: a ring-3 access to a supervisor page -> #PF with U (4.7): 5 for a
 ;   read, 7 for a write; a not-present page at ring 3 -> U|W = 6.
 ; - SYSENTER / SYSEXIT with the SYSENTER_CS/ESP/EIP MSRs (0x174-0x176).
@@ -242,6 +243,38 @@ u_after_retf:
   LOG 'RETC', eax
   add esp, 8                               ; the RETF faulted: its frame is still there
   LOG 'RETP', esp
+
+  ; --- LAR / LSL / VERR / VERW at CPL 3: DPL-0 descriptors are not visible ---
+  xor ebx, ebx
+  mov ecx, SEL_DATA0
+  lar eax, ecx
+  setz bl
+  shl ebx, 1
+  mov ecx, SEL_DATA3
+  lar eax, ecx
+  setz al
+  or bl, al
+  shl ebx, 1
+  mov ecx, SEL_TSS0
+  lsl eax, ecx
+  setz al
+  or bl, al
+  shl ebx, 1
+  mov cx, SEL_CODE0
+  verr cx
+  setz al
+  or bl, al
+  shl ebx, 1
+  mov cx, SEL_CODE3
+  verr cx
+  setz al
+  or bl, al
+  shl ebx, 1
+  mov cx, SEL_DATA3
+  verw cx
+  setz al
+  or bl, al
+  LOG 'VIS3', ebx                          ; 0 1 0 0 1 1
 
   ; --- user/supervisor pages ---
   EXPECT u_after_pf1

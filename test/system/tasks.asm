@@ -22,6 +22,10 @@
 ; - CALL through a DPL-3 task gate from ring 3: the task switch reads and
 ;   writes the TSSs as supervisor accesses (SDM vol. 3, 4.6); IRET returns to
 ;   the ring-3 task state saved in its TSS.
+; - INT n from ring 3 with TSS.SS0 invalid (RPL != DPL): #TS(SS0 selector),
+;   EXT = 0 (6.12.1.1 / INT n pseudo-code), delivered through a task gate;
+;   the saved EIP is the INT instruction (a fault), which runs again after the
+;   handler task fixes SS0 and IRETs.
 ; Part B runs with paging on, the TSS pages and the ring-0 stack supervisor
 ; (as in Linux); CR3 is a static TSS field (7.2.1): loaded, never saved.
 %include "common.inc"
@@ -41,6 +45,7 @@ start:
   CATCH 13
   ; #DF -> task gate to TSS1; #GP gate not present.
   SETGATE 8, 0, 0x85, SEL_TSS1
+  SETGATE 10, 0, 0x85, SEL_TSS1            ; #TS -> task gate too
   SETGATE 13, ABS(catch_13), 0x0E
 
   ; Main TSS (LTR) and the #DF task's TSS.
@@ -168,7 +173,8 @@ u_after_gate0:
   mov eax, cs
   LOG 'TGCS', eax
   LOG 'TGSP', esp
-  int 0x80
+u_int80:
+  int 0x80                                 ; #TS first (SS0 broken), then again
 
 ; ---------------------------------------------------------------- handlers
 h_callgate:
@@ -258,6 +264,19 @@ h_df_task:
   LOG 'TGOC', eax                          ; the ring-3 CS saved in TSS0
   mov eax, cs
   LOG 'TGKC', eax
+  mov dword [TSS0 + 8], SEL_DATA0 | 1      ; break SS0: RPL != DPL
+  iretd
+  ; entered again through the #TS task gate: INT 0x80 from ring 3 found SS0 bad
+  LOG 'TSEC', [esp]                        ; #TS(SS0 & ~3), EXT = 0 for INT n
+  movzx eax, word [TSS1]
+  LOG 'TSBL', eax
+  mov eax, [TSS0 + 0x20]
+  sub eax, ABS(u_int80)
+  LOG 'TSIP', eax                          ; the INT instruction, to restart it
+  movzx eax, word [TSS0 + 0x4C]
+  LOG 'TSCS', eax
+  mov dword [TSS0 + 8], SEL_DATA0
+  add esp, 4
   iretd
   LOG 'BAD2', 0
   jmp $

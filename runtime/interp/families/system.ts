@@ -25,6 +25,8 @@ function hlt(cpu: Cpu): void {
 def(Mnemonic.Hlt, (r) => { r.term = T_STOP; return hlt; });
 
 const CR_OFFSET = [CR0, -1, CR2, CR3, CR4];
+/** CR4 bits this model has (matching CPUID): TSD, PSE, PGE, PCE. VME/PVI/DE/PAE/MCE/OSFXSR are reserved here. */
+export const CR4_SUPPORTED = 0x4 | 0x10 | 0x80 | 0x100;
 
 function movFromCr(cpu: Cpu, r: Rec): void {
   requireCpl0(cpu);
@@ -45,7 +47,7 @@ function movToCr(cpu: Cpu, r: Rec): void {
     case 2: cpu.s[w(CR2)] = v; break;
     case 3: cpu.s[w(CR3)] = v; cpu.mmu.flush(false); break;
     case 4:
-      if (v & ~0x2ff) raiseGP(0); // bits this model does not have (beyond VME..PCE) are reserved
+      if (v & ~CR4_SUPPORTED) raiseGP(0); // bits of features CPUID does not report are reserved (SDM vol. 3, 2.5)
       cpu.s[w(CR4)] = v;
       cpu.mmu.flush(true);
       break;
