@@ -8,15 +8,17 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, STATE_END, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, STATE_END, SEG_LO, SEG_HI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
+import { fault, GP, SS as SS_FAULT } from './exceptions.js';
 import type { Unhandled } from './interrupts.js';
 import type { InterruptSource } from './irq.js';
 
 const W64_ICOUNT = ICOUNT / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
+const W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI);
 const W_SEG_BASE = w(SEG_BASE), W_SEG_SEL = w(SEG_SEL), W_SEG_LIMIT = w(SEG_LIMIT), W_SEG_FLAGS = w(SEG_FLAGS);
 
 export class Cpu {
@@ -76,9 +78,10 @@ export class Cpu {
     this.s[w(CR0)] = 0x60000010;
     this.s[w(IDTR_LIMIT)] = 0x3ff;
     this.s[w(GDTR_LIMIT)] = 0xffff;
-    for (let i = 0; i < 6; i++) this.setSegReal(i, 0);
-    this.setSegReal(CS, 0xf000);
-    this.s[W_SEG_BASE + CS] = 0xffff0000 | 0;
+    // Power-on caches: 64 KiB read/write data segments, CS = F000 with base FFFF0000.
+    for (let i = 0; i < 6; i++) this.setSegCache(i, 0, 0, 0xffff, 0x9300);
+    this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b00);
+    this.setCpl(0);
     this.eip = 0xfff0;
     this.r32[2] = 0x0633; // EDX: family 6, model 3 (Pentium II), stepping 3
     this.halted = false;
@@ -103,8 +106,8 @@ export class Cpu {
   /** The task register's selector. */
   segSelTr(): number { return this.s[w(TR_SEL)] & 0xffff; }
   segSel(seg: number): number { return this.s[W_SEG_SEL + seg] & 0xffff; }
-  /** Linear address of seg:off. */
-  lin(seg: number, off: number): number { return (this.s[W_SEG_BASE + seg] + off) | 0; }
+  /** Linear address of an access of `size` bytes at seg:off, limit-checked (see linc). */
+  lin(seg: number, off: number, size = 1): number { return this.linc(seg, off, size); }
 
   /** Load a segment register the real-mode / virtual-8086 way: base = selector * 16. */
   setSegReal(seg: number, sel: number): void {
@@ -112,15 +115,19 @@ export class Cpu {
     sel &= 0xffff;
     s[W_SEG_SEL + seg] = sel;
     s[W_SEG_BASE + seg] = sel << 4;
-    if (!this.protectedMode || this.v86) {
+    if (this.v86) {
+      // Virtual-8086 mode: 64 KiB, present, DPL 3, 16-bit (SDM vol. 3, 20.1.1).
       s[W_SEG_LIMIT + seg] = 0xffff;
-      // Present, writable data / readable code, DPL 0 (3 in vm86), 16-bit.
-      s[W_SEG_FLAGS + seg] = (seg === CS ? 0x9b : 0x93) << 8 | (this.v86 ? 0x6000 : 0);
+      s[W_SEG_FLAGS + seg] = ((seg === CS ? 0x9b : 0x93) << 8) | 0x6000;
+    } else if (!this.protectedMode) {
+      // Real mode: only selector and base change; the limit stays as cached, which is
+      // what "unreal mode" relies on (a segment made usable again: present, read/write).
+      s[W_SEG_FLAGS + seg] = (s[W_SEG_FLAGS + seg] & 0x00f00000) | ((seg === CS ? 0x9b : 0x93) << 8);
     }
+    this.computeBounds(seg);
     if (seg === CS) { s[W_CODE32] = 0; if (!this.protectedMode) this.setCpl(0); else if (this.v86) this.setCpl(3); }
     if (seg === SS) s[W_STACK32] = 0;
   }
-
   /** Load a segment register's hidden part directly (loaders, descriptor loads). */
   setSegCache(seg: number, sel: number, base: number, limit: number, flags: number): void {
     const s = this.s;
@@ -129,8 +136,40 @@ export class Cpu {
     s[W_SEG_LIMIT + seg] = limit;
     s[W_SEG_FLAGS + seg] = flags;
     const big = (flags & 0x400000) !== 0; // D/B bit (descriptor bit 54)
+    this.computeBounds(seg);
     if (seg === CS) s[W_CODE32] = big ? 1 : 0;
     if (seg === SS) s[W_STACK32] = big ? 1 : 0;
+  }
+
+  /** Recompute SEG_LO/SEG_HI from the hidden limit and flags (SDM vol. 3, 5.3). */
+  private computeBounds(seg: number): void {
+    const s = this.s, flags = s[W_SEG_FLAGS + seg], limit = s[W_SEG_LIMIT + seg];
+    const type = (flags >>> 8) & 0x1f;
+    if ((flags & 0x8000) === 0) { s[W_SEG_LO + seg] = 1; s[W_SEG_HI + seg] = 0; return; }
+    if ((type & 0x1c) === 0x14) {
+      // Expand-down data: valid offsets are limit+1 .. 0xFFFF or 0xFFFFFFFF (B bit).
+      s[W_SEG_LO + seg] = (limit + 1) | 0;
+      s[W_SEG_HI + seg] = (flags & 0x400000) !== 0 ? -1 : 0xffff;
+      return;
+    }
+    s[W_SEG_LO + seg] = 0;
+    s[W_SEG_HI + seg] = limit;
+  }
+
+  /**
+   * Linear address of an access of `size` bytes at seg:off, after the limit
+   * check: #SS(0) for the stack segment, #GP(0) otherwise (SDM vol. 3, 6.14).
+   */
+  linc(seg: number, off: number, size: number): number {
+    const s = this.s, o = off >>> 0;
+    if (o < (s[W_SEG_LO + seg] >>> 0) || o + size - 1 > (s[W_SEG_HI + seg] >>> 0)) fault(seg === SS ? SS_FAULT : GP, 0);
+    return (s[W_SEG_BASE + seg] + off) | 0;
+  }
+
+  /** How many whole `n`-byte elements fit from seg:off up to the segment's upper bound (for block copies). */
+  segRoom(seg: number, off: number, n: number): number {
+    const hi = this.s[W_SEG_HI + seg] >>> 0, o = off >>> 0;
+    return o > hi ? 0 : Math.floor((hi - o + 1) / n);
   }
 
   setCpl(cpl: number): void {
@@ -157,11 +196,11 @@ export class Cpu {
     const r = this.r32;
     if (this.s[W_STACK32]) {
       const sp = (r[4] - 4) | 0;
-      this.mmu.write32((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      this.mmu.write32(this.linc(SS, sp, 4), v);
       r[4] = sp;
     } else {
       const sp = (this.r16[8] - 4) & 0xffff;
-      this.mmu.write32((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      this.mmu.write32(this.linc(SS, sp, 4), v);
       this.r16[8] = sp;
     }
   }
@@ -169,35 +208,35 @@ export class Cpu {
     const r = this.r32;
     if (this.s[W_STACK32]) {
       const sp = (r[4] - 2) | 0;
-      this.mmu.write16((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      this.mmu.write16(this.linc(SS, sp, 2), v);
       r[4] = sp;
     } else {
       const sp = (this.r16[8] - 2) & 0xffff;
-      this.mmu.write16((this.s[W_SEG_BASE + SS] + sp) | 0, v);
+      this.mmu.write16(this.linc(SS, sp, 2), v);
       this.r16[8] = sp;
     }
   }
   pop32(): number {
     if (this.s[W_STACK32]) {
       const sp = this.r32[4];
-      const v = this.mmu.read32((this.s[W_SEG_BASE + SS] + sp) | 0);
+      const v = this.mmu.read32(this.linc(SS, sp, 4));
       this.r32[4] = sp + 4;
       return v;
     }
     const sp = this.r16[8];
-    const v = this.mmu.read32((this.s[W_SEG_BASE + SS] + sp) | 0);
+    const v = this.mmu.read32(this.linc(SS, sp, 4));
     this.r16[8] = sp + 4;
     return v;
   }
   pop16(): number {
     if (this.s[W_STACK32]) {
       const sp = this.r32[4];
-      const v = this.mmu.read16((this.s[W_SEG_BASE + SS] + sp) | 0);
+      const v = this.mmu.read16(this.linc(SS, sp, 2));
       this.r32[4] = sp + 2;
       return v;
     }
     const sp = this.r16[8];
-    const v = this.mmu.read16((this.s[W_SEG_BASE + SS] + sp) | 0);
+    const v = this.mmu.read16(this.linc(SS, sp, 2));
     this.r16[8] = sp + 2;
     return v;
   }
@@ -205,12 +244,12 @@ export class Cpu {
   peek32(offset: number): number {
     const sp = this.s[W_STACK32] ? this.r32[4] : this.r16[8];
     const a = this.s[W_STACK32] ? (sp + offset) | 0 : (sp + offset) & 0xffff;
-    return this.mmu.read32((this.s[W_SEG_BASE + SS] + a) | 0);
+    return this.mmu.read32(this.linc(SS, a, 4));
   }
   peek16(offset: number): number {
     const sp = this.s[W_STACK32] ? this.r32[4] : this.r16[8];
     const a = this.s[W_STACK32] ? (sp + offset) | 0 : (sp + offset) & 0xffff;
-    return this.mmu.read16((this.s[W_SEG_BASE + SS] + a) | 0);
+    return this.mmu.read16(this.linc(SS, a, 2));
   }
   /** ESP or SP, as the stack size says. */
   get sp(): number { return this.s[W_STACK32] ? this.r32[4] : this.r16[8]; }

@@ -20,6 +20,7 @@ import type { TimedDevice } from '../devices/timing.js';
 import { loadLinux, type LinuxBootInfo } from '../guests/boot/linux.js';
 import type { Unhandled } from '../runtime/interrupts.js';
 import { IF } from '../runtime/state/eflags.js';
+import { fpuOf } from '../runtime/fpu/state.js';
 
 export interface PcOptions {
   memoryMiB?: number;
@@ -86,6 +87,9 @@ export class Pc {
     this.pci = new PciBus({ onReset: reset('PCI reset control register (0xCF9)') });
     this.pci.register(bus);
     this.timed = [this.pit, this.rtc, this.uart];
+    // x87 errors with CR0.NE = 0 are reported the PC/AT way: FERR# on IRQ13, cleared by a write to port 0xF0.
+    fpuOf(cpu).onFerr = (on) => this.pic.setIrq(13, on);
+    bus.register(0xf0, 1, { read: () => 0xff, write: () => this.pic.setIrq(13, false) });
     // No BIOS runs before a direct kernel boot: leave the PIC and PIT as a BIOS would.
     this.pic.biosDefaults();
     this.pit.biosDefaults();

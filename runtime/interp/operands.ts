@@ -5,9 +5,10 @@
  */
 import type { Cpu } from '../cpu.js';
 import { OP_MEM, OP_REG, type Rec } from '../records.js';
-import { SEG_BASE, w } from '../state/layout.js';
+import { SEG_BASE, SEG_HI, SEG_LO, SS, w } from '../state/layout.js';
+import { fault, GP, SS as SS_FAULT } from '../exceptions.js';
 
-const W_SEG_BASE = w(SEG_BASE);
+const W_SEG_BASE = w(SEG_BASE), W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI);
 
 /** Offset (effective address) of the record's memory operand, wrapped to the address size. */
 export function offset(cpu: Cpu, r: Rec): number {
@@ -18,14 +19,22 @@ export function offset(cpu: Cpu, r: Rec): number {
   return r.asz === 2 ? off & 0xffff : off | 0;
 }
 
-/** Linear address of the record's memory operand. */
+/**
+ * Linear address of the record's memory operand, after the segment limit
+ * check for its whole size (#GP(0), or #SS(0) for SS).
+ */
 export function ea(cpu: Cpu, r: Rec): number {
-  const R = cpu.r32;
+  const R = cpu.r32, s = cpu.s, seg = r.seg;
   let off = r.disp;
   if (r.base >= 0) off += R[r.base];
   if (r.index >= 0) off += R[r.index] << r.scale;
-  if (r.asz === 2) off &= 0xffff;
-  return (cpu.s[W_SEG_BASE + r.seg] + off) | 0;
+  off = r.asz === 2 ? off & 0xffff : off >>> 0;
+  if (off < (s[W_SEG_LO + seg] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + seg] >>> 0)) segmentFault(seg);
+  return (s[W_SEG_BASE + seg] + off) | 0;
+}
+
+function segmentFault(seg: number): never {
+  return fault(seg === SS ? SS_FAULT : GP, 0);
 }
 
 export function getReg(cpu: Cpu, size: number, i: number): number {

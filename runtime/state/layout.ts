@@ -68,6 +68,14 @@ export const MSR_SYSENTER_ESP = 0x12c;
 export const MSR_SYSENTER_EIP = 0x130;
 /** Non-zero while an interrupt shadow (after STI / MOV SS / POP SS) blocks external interrupts for one instruction. */
 export const INT_SHADOW = 0x134;
+/**
+ * Effective offset bounds per segment register, derived from the hidden
+ * limit, expand-down bit and B bit when the segment is loaded: an access of
+ * n bytes at offset o is inside when LO <= o and o + n - 1 <= HI (unsigned).
+ * An unusable segment (null selector, not present) has LO = 1, HI = 0.
+ */
+export const SEG_LO = 0x140;     // 6 x i32
+export const SEG_HI = 0x160;     // 6 x i32
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;

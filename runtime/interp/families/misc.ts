@@ -121,7 +121,7 @@ function enter(cpu: Cpu, r: Rec): void {
   // Every access is checked before the first write so a fault changes nothing.
   const bp = big ? R[5] : cpu.r16[10];
   const mem = cpu.mmu;
-  const srcLin = (i: number) => cpu.lin(SS, big ? (bp - n * i) | 0 : (bp - n * i) & 0xffff);
+  const srcLin = (i: number) => cpu.lin(SS, big ? (bp - n * i) | 0 : (bp - n * i) & 0xffff, n);
   for (let k = 1; k <= level + 1; k++) mem.checkWrite(stackLin(cpu, sp, n * k), n);
   for (let i = 1; i < level; i++) mem.checkRead(srcLin(i), n);
   const put = (k: number, v: number) => { if (n === 4) mem.write32(stackLin(cpu, sp, n * k), v); else mem.write16(stackLin(cpu, sp, n * k), v); };
@@ -138,7 +138,7 @@ function leave(cpu: Cpu, r: Rec): void {
   // (E)SP = (E)BP, then pop (E)BP; the pop is read before anything is committed.
   const big = cpu.stack32;
   const bp = big ? cpu.r32[5] : cpu.r16[10];
-  const lin = cpu.lin(SS, bp);
+  const lin = cpu.lin(SS, bp, r.osz);
   const v = r.osz === 4 ? cpu.mmu.read32(lin) : cpu.mmu.read16(lin);
   if (big) cpu.r32[4] = (bp + r.osz) | 0; else cpu.r16[8] = (bp + r.osz) & 0xffff;
   if (r.osz === 4) cpu.r32[5] = v; else cpu.r16[10] = v;

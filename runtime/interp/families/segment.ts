@@ -47,9 +47,11 @@ function pushSreg(cpu: Cpu, r: Rec): void {
   const v = cpu.segSel(r.r0);
   // A 32-bit push of a segment register writes 16 bits on P6 (the upper half is unchanged); ESP moves by 4.
   if (r.osz === 4) {
-    cpu.mmu.checkWrite((cpu.segBase(SS) + cpu.sp - 4) | 0, 4);
+    const sp = cpu.stack32 ? (cpu.sp - 4) | 0 : (cpu.sp - 4) & 0xffff;
+    const a = cpu.lin(SS, sp, 4);
+    cpu.mmu.checkWrite(a, 4);
     cpu.addSp(-4);
-    cpu.mmu.write16((cpu.segBase(SS) + cpu.sp) | 0, v);
+    cpu.mmu.write16(a, v);
   } else cpu.push16(v);
 }
 function popSreg(cpu: Cpu, r: Rec): void {

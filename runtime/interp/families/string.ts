@@ -30,14 +30,14 @@ import type { Rec } from '../../records.js';
 import { T_BRANCH } from '../../records.js';
 import { getZF, K_SUB, setLazy, szCode } from '../../flags.js';
 import { DF } from '../../state/eflags.js';
-import { EIP, ES, SEG_BASE, w } from '../../state/layout.js';
+import { EIP, ES, w } from '../../state/layout.js';
 import { TLB_VALID } from '../../mmu.js';
 import { def } from '../table.js';
 import { getReg, readMem, setReg, writeMem } from '../operands.js';
 import { nextEip, thisEip } from '../control.js';
 import { W_EFLAGS } from '../../flags.js';
 
-const W_SEG_BASE = w(SEG_BASE), W_EIP = w(EIP);
+const W_EIP = w(EIP);
 /** Most iterations one call of a REP handler runs before it lets the loop check for interrupts. */
 export const REP_CAP = 4096;
 
@@ -56,33 +56,33 @@ function once32(cpu: Cpu, r: Rec, op: number, n: number, d: number): void {
   switch (op) {
     case MOVS: {
       const si = R[ESI], di = R[EDI];
-      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      writeMem(cpu, n, cpu.linc(ES, di, n), readMem(cpu, n, cpu.linc(r.seg, si, n)));
       R[ESI] = si + d; R[EDI] = di + d;
       return;
     }
     case STOS: {
       const di = R[EDI];
-      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, getReg(cpu, n, 0));
+      writeMem(cpu, n, cpu.linc(ES, di, n), getReg(cpu, n, 0));
       R[EDI] = di + d;
       return;
     }
     case LODS: {
       const si = R[ESI];
-      setReg(cpu, n, 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      setReg(cpu, n, 0, readMem(cpu, n, cpu.linc(r.seg, si, n)));
       R[ESI] = si + d;
       return;
     }
     case CMPS: {
       const si = R[ESI], di = R[EDI];
-      const a = readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0);
-      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0);
+      const a = readMem(cpu, n, cpu.linc(r.seg, si, n));
+      const b = readMem(cpu, n, cpu.linc(ES, di, n));
       setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
       R[ESI] = si + d; R[EDI] = di + d;
       return;
     }
     default: { // SCAS
       const di = R[EDI];
-      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0), a = getReg(cpu, n, 0);
+      const b = readMem(cpu, n, cpu.linc(ES, di, n)), a = getReg(cpu, n, 0);
       setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
       R[EDI] = di + d;
     }
@@ -93,33 +93,33 @@ function once16(cpu: Cpu, r: Rec, op: number, n: number, d: number): void {
   switch (op) {
     case MOVS: {
       const si = H[SI], di = H[DI];
-      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      writeMem(cpu, n, cpu.linc(ES, di, n), readMem(cpu, n, cpu.linc(r.seg, si, n)));
       H[SI] = si + d; H[DI] = di + d;
       return;
     }
     case STOS: {
       const di = H[DI];
-      writeMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0, getReg(cpu, n, 0));
+      writeMem(cpu, n, cpu.linc(ES, di, n), getReg(cpu, n, 0));
       H[DI] = di + d;
       return;
     }
     case LODS: {
       const si = H[SI];
-      setReg(cpu, n, 0, readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0));
+      setReg(cpu, n, 0, readMem(cpu, n, cpu.linc(r.seg, si, n)));
       H[SI] = si + d;
       return;
     }
     case CMPS: {
       const si = H[SI], di = H[DI];
-      const a = readMem(cpu, n, (s[W_SEG_BASE + r.seg] + si) | 0);
-      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0);
+      const a = readMem(cpu, n, cpu.linc(r.seg, si, n));
+      const b = readMem(cpu, n, cpu.linc(ES, di, n));
       setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
       H[SI] = si + d; H[DI] = di + d;
       return;
     }
     default: { // SCAS
       const di = H[DI];
-      const b = readMem(cpu, n, (s[W_SEG_BASE + ES] + di) | 0), a = getReg(cpu, n, 0);
+      const b = readMem(cpu, n, cpu.linc(ES, di, n)), a = getReg(cpu, n, 0);
       setLazy(s, (K_SUB << 2) | szCode(n), (a - b) | 0, a, b);
       H[DI] = di + d;
     }
@@ -142,11 +142,12 @@ function single(cpu: Cpu, r: Rec): void {
 function fastStos(cpu: Cpu, r: Rec, n: number, max: number): number {
   const m = cpu.mmu, a32 = r.asz === 4;
   const di = a32 ? cpu.r32[EDI] : cpu.r16[DI];
-  const lin = (cpu.s[W_SEG_BASE + ES] + di) | 0;
+  const lin = cpu.linc(ES, di, n);
   const e = m.tlb[lin >>> 12];
   if ((e & m.writeMask) !== TLB_VALID) return 0;
   let k = ((0x1000 - (lin & 0xfff)) / n) | 0;
   if (!a32) k = Math.min(k, ((0x10000 - di) / n) | 0);
+  k = Math.min(k, cpu.segRoom(ES, di, n));
   if (k > max) k = max;
   if (k <= 0) return 0;
   const host = ((e & ~0xfff) ^ lin) >>> 0, len = k * n, u8 = m.u8, v = cpu.r32[0];
@@ -167,11 +168,12 @@ function fastStos(cpu: Cpu, r: Rec, n: number, max: number): number {
 function fastMovs(cpu: Cpu, r: Rec, n: number, max: number): number {
   const m = cpu.mmu, s = cpu.s, a32 = r.asz === 4;
   const si = a32 ? cpu.r32[ESI] : cpu.r16[SI], di = a32 ? cpu.r32[EDI] : cpu.r16[DI];
-  const src = (s[W_SEG_BASE + r.seg] + si) | 0, dst = (s[W_SEG_BASE + ES] + di) | 0;
+  const src = cpu.linc(r.seg, si, n), dst = cpu.linc(ES, di, n);
   const es = m.tlb[src >>> 12], ed = m.tlb[dst >>> 12];
   if ((es & m.readMask) !== TLB_VALID || (ed & m.writeMask) !== TLB_VALID) return 0;
   let k = Math.min(((0x1000 - (src & 0xfff)) / n) | 0, ((0x1000 - (dst & 0xfff)) / n) | 0);
   if (!a32) k = Math.min(k, ((0x10000 - si) / n) | 0, ((0x10000 - di) / n) | 0);
+  k = Math.min(k, cpu.segRoom(r.seg, si, n), cpu.segRoom(ES, di, n));
   if (k > max) k = max;
   if (k <= 0) return 0;
   const hs = ((es & ~0xfff) ^ src) >>> 0, hd = ((ed & ~0xfff) ^ dst) >>> 0, len = k * n, u8 = m.u8;

@@ -1,0 +1,123 @@
+/**
+ * Child process for bench/boot.ts: boots the guest on one emulator and
+ * reports. Not meant to be run by hand (but it can be):
+ *
+ *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
+ *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
+ *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
+ *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
+ *
+ * The guest's serial output (COM1) goes to stdout, raw, as with
+ * `jitvisor run` and QEMU -nographic. When file descriptor 3 is open (the
+ * bench opens it as a pipe) one JSON object per line goes there:
+ *   {"ev":"t0", ...}        just before the emulator is constructed (files already in memory)
+ *   {"ev":"marker","name":"GUEST-BOOT-OK","ms":..,"cpuMs":..,"executed":..}
+ *                           when a line starting with GUEST- completes on the serial port
+ *   {"ev":"exit", ...}      when the guest ended (jitvisor: how; v86: never)
+ * `ms` and `cpuMs` count from t0 (process.cpuUsage, user + system, all threads);
+ * `executed` is jitvisor's retired guest instructions at that point.
+ * With --until NAME the process exits as soon as that marker is seen.
+ */
+import { readFileSync, writeSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const args = process.argv.slice(2);
+const kind = args.shift();
+function opt(name: string, def?: string): string {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0 && i + 1 < args.length) return args[i + 1];
+  if (def === undefined) { process.stderr.write(`boot-runner: missing --${name}\n`); process.exit(2); }
+  return def;
+}
+const flag = (name: string) => args.includes(`--${name}`);
+
+let fd3 = false;
+try { fstatSync(3); fd3 = true; } catch { /* not opened by a parent: events go nowhere */ }
+function event(o: Record<string, unknown>): void {
+  if (fd3) writeSync(3, JSON.stringify(o) + '\n');
+}
+
+const kernel = new Uint8Array(readFileSync(opt('kernel')));
+const initrd = new Uint8Array(readFileSync(opt('initrd')));
+const cmdline = opt('append', 'console=ttyS0');
+const memoryMiB = Number(opt('memory', '128'));
+const until = opt('until', '');
+
+let t0 = 0;
+let cpu0: NodeJS.CpuUsage = process.cpuUsage();
+let executed: () => number | undefined = () => undefined;
+let onUntil: () => void = () => process.exit(0);
+
+// Serial bytes: raw to stdout (batched), and split into lines to spot the markers.
+let out: number[] = [];
+let line: number[] = [];
+const flush = () => { if (out.length) { try { writeSync(1, Buffer.from(out)); } catch { /* parent gone */ } out = []; } };
+function serialByte(b: number): void {
+  out.push(b);
+  if (out.length >= 4096) flush();
+  if (b === 0x0a) {
+    const text = Buffer.from(line).toString('latin1').replace(/\r/g, '');
+    line = [];
+    if (text.startsWith('GUEST-')) {
+      const name = text.split(' ')[0];
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(cpu0);
+      flush();
+      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, executed: executed() });
+      if (name === until) onUntil();
+    }
+  } else if (line.length < 4096) line.push(b);
+}
+setInterval(flush, 50).unref();
+
+function begin(): void {
+  t0 = performance.now();
+  cpu0 = process.cpuUsage();
+  event({ ev: 't0', kind, pid: process.pid, node: process.version });
+}
+
+if (kind === 'jitvisor') {
+  const { Pc } = await import('../src/pc.js');
+  const engine = opt('engine', 'interpreter') as 'interpreter' | 'jit';
+  const clock = opt('clock', 'deterministic') as 'realtime' | 'deterministic';
+  begin();
+  const pc = new Pc({ memoryMiB, engine, clock, onSerialOutput: serialByte });
+  executed = () => pc.executed;
+  onUntil = () => pc.stop();
+  pc.bootLinux(kernel, 'linux-686.bzImage', cmdline, initrd, 'initramfs.cpio.gz');
+  const exit = await pc.run();
+  flush();
+  const c = process.cpuUsage(cpu0);
+  event({ ev: 'exit', how: exit.kind, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, executed: pc.executed });
+  process.exit(0);
+} else if (kind === 'v86') {
+  const biosDir = opt('bios-dir');
+  const bios = new Uint8Array(readFileSync(join(biosDir, 'seabios.bin')));
+  const vgaBios = new Uint8Array(readFileSync(join(biosDir, 'vgabios-stdvga.bin')));
+  const require = createRequire(import.meta.url);
+  const v86Dir = join(require.resolve('v86/package.json'), '..');
+  const spec = 'v86';   // a variable, so the bench builds even without the package
+  const { V86 } = await import(spec) as { V86: new (o: Record<string, unknown>) => { add_listener(ev: string, f: (b: number) => void): void } };
+  const buf = (u: Uint8Array) => ({ buffer: u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) });
+  begin();
+  const emulator = new V86({
+    wasm_path: join(v86Dir, 'build', 'v86.wasm'),
+    memory_size: memoryMiB * 1024 * 1024,
+    bios: buf(bios),
+    vga_bios: buf(vgaBios),
+    bzimage: buf(kernel),
+    initrd: buf(initrd),
+    cmdline,
+    autostart: true,
+    disable_jit: flag('no-jit'),
+    disable_keyboard: true,
+    disable_mouse: true,
+    disable_speaker: true,
+  });
+  emulator.add_listener('serial0-output-byte', serialByte);
+  onUntil = () => { flush(); process.exit(0); };
+} else {
+  process.stderr.write(`boot-runner: unknown emulator '${kind}' (jitvisor or v86)\n`);
+  process.exit(2);
+}
