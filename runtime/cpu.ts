@@ -36,8 +36,6 @@ export class Cpu {
 
   /** EIP at the start of the block being interpreted (records hold offsets from it). */
   blockEip = 0;
-  /** Set by an instruction to end the current block after it (self-modifying code, mode switches). */
-  exitBlock = false;
   /** HLT executed and no interrupt has woken the CPU yet. */
   halted = false;
   /** Real-mode exceptions whose IVT entry is 0000:0000 stop the machine instead (snippet runner). */
@@ -85,7 +83,6 @@ export class Cpu {
     this.eip = 0xfff0;
     this.r32[2] = 0x0633; // EDX: family 6, model 3 (Pentium II), stepping 3
     this.halted = false;
-    this.exitBlock = false;
     this.pendingStop = null;
     this.tscAdjust = 0n;
     this.mmu.setUser(false);

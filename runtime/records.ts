@@ -34,6 +34,8 @@ export class Rec {
   /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
   code = 0;
   mnemonic = 0;
+  /** Index of this instruction in its block (instructions retired in the block before it). */
+  idx = 0;
   /** Offset of this instruction and of the next one from the block start, in bytes. */
   off = 0;
   next = 0;
@@ -94,6 +96,20 @@ export class Block {
     /** Physical pages the bytes come from (one, or two for a straddling last instruction). */
     readonly pages: number[],
   ) {}
+}
+
+/**
+ * Thrown (not a fault) by the records of a block that was invalidated while
+ * it ran: the loop resumes at that record with freshly decoded code. This
+ * keeps self-modifying-code handling off the per-instruction path.
+ */
+export const BLOCK_EXIT = { blockExit: true } as const;
+const exitHere: Handler = () => { throw BLOCK_EXIT; };
+
+/** Mark a block dead; if it is running, its remaining records stop it. */
+export function killBlock(b: Block): void {
+  b.valid = false;
+  for (const r of b.recs) r.exec = exitHere;
 }
 
 /** Where the execution loop gets blocks from (implemented by translator/frontend). */

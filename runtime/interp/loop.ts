@@ -6,6 +6,7 @@
 import type { Cpu } from '../cpu.js';
 import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
+import { BLOCK_EXIT } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
 import { CODE32, CS, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
 import { IF } from '../state/eflags.js';
@@ -74,13 +75,20 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       for (; i < n; i++) {
         const r = recs[i];
         r.exec(cpu, r);
-        if (cpu.exitBlock) { i++; break; }
       }
     } catch (e) {
+      if (e === BLOCK_EXIT) {
+        // The block was invalidated by a write to its own code (see translator/frontend):
+        // record i was not run; continue from it with freshly decoded code.
+        executed += i;
+        cpu.addIcount(i);
+        s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
+        prev = null;
+        continue;
+      }
       if (!(e instanceof GuestFault)) throw e;
       executed += i;
       cpu.addIcount(i);
-      cpu.exitBlock = false;
       const at = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
       s[W_EIP] = at;
       prev = null;
@@ -92,10 +100,9 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     cpu.addIcount(i);
     const last = recs[i - 1];
     if (last.term !== T_BRANCH) {
-      const off = i < recs.length && !cpu.exitBlock ? recs[i].off : last.next;
+      const off = i < recs.length ? recs[i].off : last.next;
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
     }
-    cpu.exitBlock = false;
     if (cpu.pendingStop) {
       // An instruction (INT n) raised an interrupt nothing handles: stop here.
       const u = cpu.pendingStop;

@@ -5,7 +5,7 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, Rec, T_NONE, type BlockSource } from '../../runtime/records.js';
+import { Block, Rec, T_NONE, killBlock, type BlockSource } from '../../runtime/records.js';
 import { ud } from '../../runtime/interp/table.js';
 import { fillRecord } from './decode.js';
 import '../../runtime/interp/families/index.js';
@@ -79,6 +79,7 @@ export class FrontEnd implements BlockSource {
         }
         const r = new Rec(ud);
         r.off = pos;
+        r.idx = recs.length;
         fillRecord(r, insn, bytes, pos, code32);
         pos += r.len;
         r.next = pos;
@@ -119,7 +120,7 @@ export class FrontEnd implements BlockSource {
     this.stats.invalidations++;
     for (const b of list) {
       if (!b.valid) continue;
-      b.valid = false;
+      killBlock(b);
       this.blocks.delete(b.phys * 2 + (b.code32 ? 1 : 0));
       const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
       if (this.jc[slot] === b) this.jc[slot] = undefined;
@@ -137,8 +138,6 @@ export class FrontEnd implements BlockSource {
         }
       }
     }
-    // The running block may be one of them: finish the current instruction, then refetch.
-    this.cpu.exitBlock = true;
   }
 
   /** Drop everything (tests, mode resets). */

@@ -130,8 +130,7 @@ function softInt(cpu: Cpu, r: Rec, vector: number, software: boolean): void {
   // A fault while delivering (bad gate, stack) returns to the INT instruction itself.
   const u = deliver(cpu, vector, -1, next, software, thisEip(cpu, r));
   if (u) {
-    cpu.pendingStop = u;
-    cpu.exitBlock = true;
+    cpu.pendingStop = u; // INT is a block terminator: the loop stops after this block
   }
 }
 
