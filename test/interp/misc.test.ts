@@ -159,3 +159,16 @@ describe('RDTSC privilege (CR4.TSD)', () => {
     expect(res.unhandled).to.deep.include({ vector: 13, eip: 0x1002 });
   });
 });
+
+for (const engine of TEST_ENGINES) {
+  describe(`RDPMC [${engine}]`, () => {
+    it('reads counter 0/1 as 0 at CPL 0, #GP(0) for other counters', () => {
+      // mov ecx,1; mov eax,-1; mov edx,-1; rdpmc; hlt
+      const r = runSnippet({ engine, code: hexBytes('b901000000 b8ffffffff baffffffff 0f33 f4') });
+      expect(r.stop).to.equal('hlt');
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0, 0]);
+      // mov ecx,2; rdpmc
+      expect(runSnippet({ engine, code: hexBytes('b902000000 0f33 f4') }).exception).to.deep.include({ vector: 13, errorCode: 0, eip: 0x1005 });
+    });
+  });
+}

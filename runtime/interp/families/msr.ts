@@ -7,7 +7,7 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import { T_BRANCH, T_TRAP } from '../../records.js';
-import { CS, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, w } from '../../state/layout.js';
+import { CR4, CS, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, w } from '../../state/layout.js';
 import { IF, RF, VM } from '../../state/eflags.js';
 import { raiseGP } from '../../exceptions.js';
 import { def } from '../table.js';
@@ -79,3 +79,17 @@ function sysexit(cpu: Cpu): void {
 def(Mnemonic.Sysenter, (r) => { r.term = T_BRANCH; return sysenter; });
 def(Mnemonic.Sysexit, (r) => { r.term = T_BRANCH; return sysexit; });
 export { T_TRAP };
+
+/**
+ * RDPMC: #GP(0) unless CPL 0 or CR4.PCE; ECX selects one of the two P6
+ * counters (anything else is #GP(0)). Performance events are not modelled:
+ * both counters read 0.
+ */
+function rdpmc(cpu: Cpu): void {
+  const pce = (cpu.s[w(CR4)] & 0x100) !== 0;
+  if (cpu.protectedMode && (cpu.cpl !== 0 || cpu.v86) && !pce) raiseGP(0);
+  if ((cpu.r32[1] >>> 0) > 1) raiseGP(0);
+  cpu.r32[0] = 0;
+  cpu.r32[2] = 0;
+}
+def(Mnemonic.Rdpmc, () => rdpmc);
