@@ -33,6 +33,14 @@ export function ea(cpu: Cpu, r: Rec): number {
   return (s[W_SEG_BASE + seg] + off) | 0;
 }
 
+/** ea() for the commonest form, [base + disp] with 32-bit addressing (see isBaseDisp32). */
+export function eaBaseDisp(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, seg = r.seg, off = (cpu.r32[r.base] + r.disp) >>> 0;
+  if (off < (s[W_SEG_LO + seg] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + seg] >>> 0)) segmentFault(seg);
+  return (s[W_SEG_BASE + seg] + off) | 0;
+}
+export const isBaseDisp32 = (r: Rec): boolean => r.asz === 4 && r.base >= 0 && r.index < 0;
+
 function segmentFault(seg: number): never {
   return fault(seg === SS ? SS_FAULT : GP, 0);
 }

@@ -7,7 +7,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_MEM, OP_REG } from '../../records.js';
-import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_SBB, K_SUB, getCF, pinCF, setLazy, szCode, W_MASK, W_A, W_B, W_OP, W_RES } from '../../flags.js';
+import { W_EFLAGS, K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_SBB, K_SUB, getCF, pinCF, setLazy, szCode, W_MASK, W_A, W_B, W_OP, W_RES } from '../../flags.js';
 import { ARITH, CF } from '../../state/eflags.js';
 import { def } from '../table.js';
 import { ea, getReg, readMem, readMemW, setReg, writeMem } from '../operands.js';
@@ -72,7 +72,25 @@ function test32RI(cpu: Cpu, r: Rec): void {
   const s = cpu.s, a = cpu.r32[r.r0], b = r.imm;
   s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = a & b; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
 }
-// Remaining 32-bit register forms (ADC/SBB) skip the size dispatch.
+/** CF of the last operation, with the common lazy kinds inlined (multi-precision loops chain ADC/SBB). */
+function carry(s: Int32Array): number {
+  const m = s[W_MASK];
+  if ((m & CF) === 0) return s[W_EFLAGS] & CF;
+  const op = s[W_OP];
+  if (op === ((K_ADD << 2) | 2)) return (s[W_RES] >>> 0) < (s[W_A] >>> 0) ? 1 : 0;
+  if (op === ((K_SUB << 2) | 2)) return (s[W_A] >>> 0) < (s[W_B] >>> 0) ? 1 : 0;
+  return getCF(s) ? 1 : 0;
+}
+function adc32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1], c = carry(s), v = (a + b + c) | 0;
+  R[r.r0] = v; s[W_OP] = ((c ? K_ADC : K_ADD) << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function sbb32RR(cpu: Cpu, r: Rec): void {
+  const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1], c = carry(s), v = (a - b - c) | 0;
+  R[r.r0] = v; s[W_OP] = ((c ? K_SBB : K_SUB) << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+
+// Remaining 32-bit register forms skip the size dispatch.
 function alu32RR(cpu: Cpu, r: Rec): void {
   const R = cpu.r32;
   R[r.r0] = alu(cpu.s, r.sub, 2, R[r.r0], R[r.r1]);
@@ -127,6 +145,8 @@ function aluFactory(op: number) {
           if (op === CMP) return cmp32RR;
           if (op === TEST) return test32RR;
           if (op === AND || op === OR || op === XOR) return logic32RR;
+          if (op === ADC) return adc32RR;
+          if (op === SBB) return sbb32RR;
           return alu32RR;
         }
         return aluRR;

@@ -6,12 +6,14 @@ import { OP_CREG, OP_DREG, OP_IMM, OP_MEM, OP_REG, OP_SREG } from '../../records
 import { movSregFactory } from './segment.js';
 import { movSystemFactory } from './system.js';
 import { def } from '../table.js';
-import { ea, getReg, offset, readMem, readMemW, setReg, sext, writeMem, zext } from '../operands.js';
+import { ea, eaBaseDisp, isBaseDisp32, getReg, offset, readMem, readMemW, setReg, sext, writeMem, zext } from '../operands.js';
 
 function mov32RR(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = cpu.r32[r.r1]; }
 function mov32RI(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = r.imm; }
 function mov32RM(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = cpu.mmu.read32(ea(cpu, r)); }
 function mov32MR(cpu: Cpu, r: Rec): void { cpu.mmu.write32(ea(cpu, r), cpu.r32[r.r1]); }
+function mov32RMbd(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = cpu.mmu.read32(eaBaseDisp(cpu, r)); }
+function mov32MRbd(cpu: Cpu, r: Rec): void { cpu.mmu.write32(eaBaseDisp(cpu, r), cpu.r32[r.r1]); }
 function movRR(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, getReg(cpu, r.osz, r.r1)); }
 function movRI(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, r.imm); }
 function movRM(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, readMem(cpu, r.osz, ea(cpu, r))); }
@@ -22,9 +24,9 @@ def(Mnemonic.Mov, (r) => {
   if (r.k0 === OP_REG) {
     if (r.k1 === OP_REG) return r.osz === 4 ? mov32RR : movRR;
     if (r.k1 === OP_IMM) return r.osz === 4 ? mov32RI : movRI;
-    if (r.k1 === OP_MEM) return r.osz === 4 ? mov32RM : movRM;
+    if (r.k1 === OP_MEM) return r.osz === 4 ? (isBaseDisp32(r) ? mov32RMbd : mov32RM) : movRM;
   } else if (r.k0 === OP_MEM) {
-    if (r.k1 === OP_REG) return r.osz === 4 ? mov32MR : movMR;
+    if (r.k1 === OP_REG) return r.osz === 4 ? (isBaseDisp32(r) ? mov32MRbd : mov32MR) : movMR;
     if (r.k1 === OP_IMM) return movMI;
   }
   if (r.k0 === OP_SREG || r.k1 === OP_SREG) return movSregFactory(r);
