@@ -5,7 +5,13 @@
  */
 import type { Cpu } from './cpu.js';
 
-export type Handler = (cpu: Cpu, r: Rec) => void;
+/**
+ * An interpreter handler. It returns EXIT only from a T_COND record whose
+ * branch was taken (EIP written); every other return value is ignored.
+ */
+export type Handler = (cpu: Cpu, r: Rec) => void | number;
+/** Returned by a T_COND handler that left the block (see T_COND). */
+export const EXIT = 0x4558;
 
 /** Operand kinds. */
 export const OP_NONE = 0;
@@ -25,6 +31,13 @@ export const T_NONE = 0;
 export const T_BRANCH = 1;  // writes EIP itself (jumps, calls, returns, REP restarts...)
 export const T_TRAP = 2;    // privileged / state-changing: end the block after it
 export const T_STOP = 3;    // HLT and friends: leave the execution loop
+/**
+ * A conditional branch in the middle of a block (superblock): when taken its
+ * handler writes EIP and returns EXIT; when not, the block goes on. The
+ * front end turns Jcc/LOOP/JCXZ records into this form (`midExec`) unless
+ * they are the last record, where they stay T_BRANCH.
+ */
+export const T_COND = 4;
 
 /** Base register "none" in memory operands. */
 export const NO_REG = -1;
@@ -68,6 +81,16 @@ export class Rec {
   flagsWritten = 0;
   /** T_* termination kind. */
   term = T_NONE;
+  /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
+  midExec: Handler | null = null;
+  /**
+   * Direct JMP/CALL: the handler to use when the front end continues the
+   * block at the branch target (same page, 32-bit code); it checks the target
+   * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
+   */
+  foldExec: Handler | null = null;
+  /** True when the front end folded this JMP/CALL: the next record is the branch target. */
+  folded = false;
 
   constructor(exec: Handler) {
     this.exec = exec;

@@ -6,7 +6,7 @@
 import type { Cpu } from '../cpu.js';
 import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
-import { BLOCK_EXIT } from '../records.js';
+import { BLOCK_EXIT, EXIT } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
 import { CODE32, CS, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
 import { IF } from '../state/eflags.js';
@@ -70,11 +70,12 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     if (n > budget - executed) n = budget - executed;
     block.hits++;
     cpu.blockEip = eip;
-    let i = 0;
+    let i = 0, left = false;
     try {
       for (; i < n; i++) {
         const r = recs[i];
-        r.exec(cpu, r);
+        // A taken mid-block branch (T_COND) returns EXIT having written EIP.
+        if (r.exec(cpu, r) === EXIT) { i++; left = true; break; }
       }
     } catch (e) {
       if (e === BLOCK_EXIT) {
@@ -99,7 +100,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     executed += i;
     cpu.addIcount(i);
     const last = recs[i - 1];
-    if (last.term !== T_BRANCH) {
+    if (!left && last.term !== T_BRANCH) {
       const off = i < recs.length ? recs[i].off : last.next;
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
     }

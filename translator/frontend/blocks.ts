@@ -5,8 +5,8 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, Rec, T_NONE, killBlock, type BlockSource } from '../../runtime/records.js';
-import { ud } from '../../runtime/interp/table.js';
+import { Block, Rec, T_COND, T_NONE, killBlock, type BlockSource } from '../../runtime/records.js';
+import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fillRecord } from './decode.js';
 import '../../runtime/interp/families/index.js';
 
@@ -48,52 +48,88 @@ export class FrontEnd implements BlockSource {
     return block;
   }
 
+  /**
+   * Decode the block at `phys`. Blocks are superblocks: a conditional branch
+   * that is not taken continues the block (T_COND records), and in 32-bit
+   * code a direct JMP/CALL whose target lies in the same page continues it at
+   * the target (folded). Offsets stay relative to the block start, so a
+   * record's EIP is always block EIP + off. A block ends at any other control
+   * transfer or trapping instruction, at the page end, at a target already in
+   * the block, or at MAX_BLOCK_INSNS.
+   */
   private decode(phys: number, lin: number, code32: boolean): Block {
     const pm = this.cpu.phys;
-    const inPage = 4096 - (phys & 0xfff);
+    const start = phys & 0xfff, pageBase = phys - start;
     const buf = this.scratch;
-    for (let i = 0; i < inPage; i++) buf[i] = pm.read8(phys + i);
-    // Up to 15 bytes of the next linear page, for an instruction that straddles it.
-    let avail = inPage;
-    let nextPhys = -1;
+    // The whole page (folded jumps may go backwards), plus up to 15 bytes of the
+    // next linear page for an instruction that straddles into it.
+    for (let i = 0; i < 4096; i++) buf[i] = pm.read8(pageBase + i);
+    let avail = 4096;
     // A probe, not a translation: a look-ahead into a not-present page must not write CR2.
-    nextPhys = this.cpu.mmu.probe((lin + inPage) | 0);
+    const nextPhys = this.cpu.mmu.probe((lin - start + 4096) | 0);
     if (nextPhys >= 0) {
-      for (let i = 0; i < 15; i++) buf[inPage + i] = pm.read8(nextPhys + i);
-      avail = inPage + 15;
+      for (let i = 0; i < 15; i++) buf[4096 + i] = pm.read8(nextPhys + i);
+      avail = 4096 + 15;
     }
     const bytes = buf.subarray(0, avail);
     const dec = new Decoder(code32 ? 32 : 16, bytes, DECODER_OPTIONS);
     const recs: Rec[] = [];
     const insn = this.insn;
-    let pos = 0, straddles = false;
+    const seen = new Set<number>();
+    let pos = start, straddles = false, length = 0;
     try {
-      while (pos < inPage && recs.length < MAX_BLOCK_INSNS) {
+      while (pos < 4096 && recs.length < MAX_BLOCK_INSNS && !seen.has(pos)) {
+        seen.add(pos);
         dec.position = pos;
         dec.ip = 0n;
         dec.decodeOut(insn);
         if (dec.lastError === DecoderError.NoMoreBytes) {
           // The instruction runs into a page we cannot fetch: fault on it when it is first in line.
-          if (recs.length === 0) this.cpu.mmu.translate((lin + inPage) | 0, false);
+          if (recs.length === 0) this.cpu.mmu.translate((lin - start + 4096) | 0, false);
           break;
         }
         const r = new Rec(ud);
-        r.off = pos;
+        r.off = pos - start;
         r.idx = recs.length;
         fillRecord(r, insn, bytes, pos, code32);
-        pos += r.len;
-        r.next = pos;
+        const end = pos + r.len;
+        r.next = end - start;
         recs.push(r);
+        length += r.len;
         this.stats.insnsDecoded++;
-        if (pos > inPage) straddles = true;
-        if (r.term !== T_NONE) break;
+        if (end > 4096) { straddles = true; break; }
+        if (r.term === T_NONE) { pos = end; continue; }
+        if (r.midExec !== null) {
+          // Conditional branch: the block goes on along the not-taken path.
+          r.exec = r.midExec;
+          r.term = T_COND;
+          pos = end;
+          continue;
+        }
+        if (r.foldExec !== null && code32) {
+          const target = end + r.imm;
+          if (target >= 0 && target < 4096 && !seen.has(target)) {
+            r.exec = r.foldExec;
+            r.term = T_NONE;
+            r.folded = true;
+            pos = target;
+            continue;
+          }
+        }
+        break;
       }
     } finally {
       dec.free();
     }
+    // The last record must leave EIP right: undo mid-block forms there.
+    const last = recs[recs.length - 1];
+    if (last !== undefined && (last.term === T_COND || last.folded)) {
+      bindHandler(last);
+      last.folded = false;
+    }
     const page = phys >>> 12;
     const pages = straddles && nextPhys >= 0 ? [page, nextPhys >>> 12] : [page];
-    const block = new Block(phys, code32, recs, pos, pages);
+    const block = new Block(phys, code32, recs, length, pages);
     for (const p of pages) this.attach(p, block);
     this.stats.blocksDecoded++;
     return block;

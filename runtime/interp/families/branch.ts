@@ -2,7 +2,7 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { OP_MEM, OP_REG, OP_REL, T_BRANCH } from '../../records.js';
+import { EXIT, OP_MEM, OP_REG, OP_REL, T_BRANCH } from '../../records.js';
 import { testCC, getZF, getCF, K_SUB, W_OP, W_MASK, W_A, W_B } from '../../flags.js';
 import { ARITH } from '../../state/eflags.js';
 import { EIP, w } from '../../state/layout.js';
@@ -17,10 +17,13 @@ function jmpRel(cpu: Cpu, r: Rec): void { jumpNear(cpu, nextEip(cpu, r) + r.imm,
 function jmpR(cpu: Cpu, r: Rec): void { jumpNear(cpu, getReg(cpu, r.osz, r.r0), r.osz); }
 function jmpM(cpu: Cpu, r: Rec): void { jumpNear(cpu, readMem(cpu, r.osz, ea(cpu, r)), r.osz); }
 
+/** Folded JMP: the block continues at the target; only the CS limit is checked. */
+function jmpFolded(cpu: Cpu, r: Rec): void { nearTarget(cpu, nextEip(cpu, r) + r.imm, r.osz); }
+
 def(Mnemonic.Jmp, (r) => {
   if (isFar(r)) return farJmpFactory(r);
   r.term = T_BRANCH;
-  if (r.k0 === OP_REL) return jmpRel;
+  if (r.k0 === OP_REL) { r.foldExec = jmpFolded; return jmpRel; }
   if (r.k0 === OP_REG) return jmpR;
   if (r.k0 === OP_MEM) return jmpM;
   return null; // far forms: families/far.ts
@@ -60,20 +63,58 @@ function jle(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s
 function jg(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] > s[W_B] : testCC(s, 15)); }
 const FAST_JCC: (typeof jcc | undefined)[] = [undefined, undefined, jb, jae, je, jne, jbe, ja, undefined, undefined, undefined, undefined, jl, jge, jle, jg];
 
-for (const [m, cc] of JCC) def(m, (r) => { r.sub = cc; r.term = T_BRANCH; return r.k0 === OP_REL ? FAST_JCC[cc] ?? jcc : null; });
+// Mid-block forms (T_COND): leave the block only when taken.
+function takeMid(cpu: Cpu, r: Rec, cond: boolean): number {
+  if (!cond) return 0;
+  jumpNear(cpu, nextEip(cpu, r) + r.imm, r.osz);
+  return EXIT;
+}
+function lazyCond(s: Int32Array, cc: number): boolean {
+  if (lazySub32(s)) {
+    const a = s[W_A], b = s[W_B];
+    switch (cc) {
+      case 2: return (a >>> 0) < (b >>> 0);
+      case 3: return (a >>> 0) >= (b >>> 0);
+      case 4: return a === b;
+      case 5: return a !== b;
+      case 6: return (a >>> 0) <= (b >>> 0);
+      case 7: return (a >>> 0) > (b >>> 0);
+      case 12: return a < b;
+      case 13: return a >= b;
+      case 14: return a <= b;
+      case 15: return a > b;
+    }
+  }
+  return testCC(s, cc);
+}
+function jccMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, lazyCond(cpu.s, r.sub)); }
+function jeMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, getZF(cpu.s)); }
+function jneMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, !getZF(cpu.s)); }
+
+for (const [m, cc] of JCC) def(m, (r) => {
+  r.sub = cc; r.term = T_BRANCH;
+  if (r.k0 !== OP_REL) return null;
+  r.midExec = cc === 4 ? jeMid : cc === 5 ? jneMid : jccMid;
+  return FAST_JCC[cc] ?? jcc;
+});
 
 // The operand size of a near branch decides the EIP wrap; the address size decides CX vs ECX.
 function counter(cpu: Cpu, r: Rec): number { return r.asz === 4 ? cpu.r32[1] : cpu.r16[2]; }
-function decCounter(cpu: Cpu, r: Rec): number {
-  if (r.asz === 4) return (cpu.r32[1] = cpu.r32[1] - 1);
-  return (cpu.r16[2] = cpu.r16[2] - 1);
+/**
+ * LOOP/LOOPE/LOOPNE: decrement the counter and branch; the target is checked
+ * (#GP) before the counter is written, so a fault leaves no change.
+ */
+function loopStep(cpu: Cpu, r: Rec): boolean {
+  const c = r.asz === 4 ? (cpu.r32[1] - 1) | 0 : (cpu.r16[2] - 1) & 0xffff;
+  const z = r.sub === 0 ? true : r.sub === 1 ? getZF(cpu.s) : !getZF(cpu.s);
+  const taken = c !== 0 && z;
+  const t = taken ? nearTarget(cpu, nextEip(cpu, r) + r.imm, r.osz) : 0;
+  if (r.asz === 4) cpu.r32[1] = c; else cpu.r16[2] = c;
+  if (taken) cpu.s[W_EIP] = t;
+  return taken;
 }
 function loop(cpu: Cpu, r: Rec): void {
-  const next = nextEip(cpu, r);
-  const c = decCounter(cpu, r);
-  const z = r.sub === 0 ? true : r.sub === 1 ? getZF(cpu.s) : !getZF(cpu.s);
-  if (c !== 0 && z) jumpNear(cpu, next + r.imm, r.osz);
-  else cpu.s[W_EIP] = next;
+  if (!loopStep(cpu, r)) cpu.s[W_EIP] = nextEip(cpu, r);
 }
 function jcxz(cpu: Cpu, r: Rec): void {
   const next = nextEip(cpu, r);
@@ -81,19 +122,29 @@ function jcxz(cpu: Cpu, r: Rec): void {
   else cpu.s[W_EIP] = next;
 }
 /** LOOP's counter size is the address size: iced's Code names it (…_CX / …_ECX). */
+function loopMid(cpu: Cpu, r: Rec): number {
+  return loopStep(cpu, r) ? EXIT : 0;
+}
+function jcxzMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, counter(cpu, r) === 0); }
 function loopFactory(kind: number) {
-  return (r: Rec) => { r.sub = kind; r.term = T_BRANCH; return loop; };
+  return (r: Rec) => { r.sub = kind; r.term = T_BRANCH; r.midExec = loopMid; return loop; };
 }
 def(Mnemonic.Loop, loopFactory(0));
 def(Mnemonic.Loope, loopFactory(1));
 def(Mnemonic.Loopne, loopFactory(2));
-def([Mnemonic.Jcxz, Mnemonic.Jecxz], (r) => { r.term = T_BRANCH; r.asz = r.mnemonic === Mnemonic.Jecxz ? 4 : 2; return jcxz; });
+def([Mnemonic.Jcxz, Mnemonic.Jecxz], (r) => { r.term = T_BRANCH; r.asz = r.mnemonic === Mnemonic.Jecxz ? 4 : 2; r.midExec = jcxzMid; return jcxz; });
 
 // CALL pushes the return address first (may fault), then jumps.
 function callRel(cpu: Cpu, r: Rec): void {
   const next = nextEip(cpu, r), t = nearTarget(cpu, next + r.imm, r.osz); // #GP before the push
   if (r.osz === 4) cpu.push32(next); else cpu.push16(next);
   cpu.s[W_EIP] = t;
+}
+/** Folded CALL: push the return address; the block continues at the target. */
+function callFolded(cpu: Cpu, r: Rec): void {
+  const next = nextEip(cpu, r);
+  nearTarget(cpu, next + r.imm, r.osz);
+  if (r.osz === 4) cpu.push32(next); else cpu.push16(next);
 }
 function callInd(cpu: Cpu, r: Rec): void {
   const next = nextEip(cpu, r);
@@ -105,7 +156,7 @@ function callInd(cpu: Cpu, r: Rec): void {
 def(Mnemonic.Call, (r) => {
   if (isFar(r)) return farCallFactory(r);
   r.term = T_BRANCH;
-  if (r.k0 === OP_REL) return callRel;
+  if (r.k0 === OP_REL) { r.foldExec = callFolded; return callRel; }
   if (r.k0 === OP_REG || r.k0 === OP_MEM) return callInd;
   return null; // far: families/far.ts
 });
