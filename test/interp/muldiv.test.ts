@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { runSnippet, type Mode, type RegName } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { hexBytes } from '../helpers/asm.js';
+import { ARITH, check, h, type Case } from '../helpers/recorded-case.js';
 
 /**
  * MUL, IMUL (one-, two- and three-operand), DIV, IDIV, including the #DE cases (vector 0, nothing changed, EIP = the instruction).
@@ -14,39 +15,6 @@ import { hexBytes } from '../helpers/asm.js';
  * Memory operands are at 0x20000. Real-mode cases ran on the host as the
  * equivalent 32-bit code (same operation, operand-size prefixes adjusted).
  */
-interface Case {
-  name: string;
-  code: string;                                   // hex; HLT is appended
-  mode?: Mode;
-  regs: Partial<Record<RegName, number>>;
-  eflags: number;
-  mem?: string;                                   // hex at 0x20000 before
-  out: { regs: Partial<Record<RegName, number>>; eflags: number; mem?: string } | 'DE';
-}
-
-const ARITH = 0x8d5; // OF SF ZF AF PF CF
-const MEM = 0x20000;
-const GPRS: RegName[] = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'];
-const h = (v: number): string => '0x' + (v >>> 0).toString(16);
-const toHex = (a: ArrayLike<number>): string => Array.from(a, (x) => x.toString(16).padStart(2, '0')).join('');
-
-function check(engine: (typeof TEST_ENGINES)[number], c: Case): void {
-  const r = runSnippet({
-    engine, code: hexBytes(c.code, 'f4'), mode: c.mode ?? 'protected32', regs: c.regs, eflags: c.eflags,
-    memory: c.mem ? [{ addr: MEM, bytes: hexBytes(c.mem) }] : [],
-  });
-  const exp = c.out === 'DE' ? { regs: c.regs, eflags: c.eflags, mem: c.mem } : c.out;
-  if (c.out === 'DE') {
-    expect(r.stop, 'stop').to.equal('exception');
-    expect(r.exception, 'exception').to.deep.include({ vector: 0, eip: 0x1000 });
-  } else {
-    expect(r.stop, `stop (${r.exception?.name ?? ''})`).to.equal('hlt');
-  }
-  const got = { ...Object.fromEntries(GPRS.map((g) => [g, h(r.regs[g])])), flags: h(r.eflags & ARITH) };
-  const want = { ...Object.fromEntries(GPRS.map((g) => [g, h(exp.regs[g] ?? 0)])), flags: h(exp.eflags & ARITH) };
-  expect(got).to.deep.equal(want);
-  if (exp.mem) expect(toHex(r.readMemory(MEM, exp.mem.length / 2)), 'memory').to.equal(exp.mem);
-}
 
 const CASES: Case[] = [
   { name: 'mul bl', code: 'f6e3', regs: { eax: 0x11112280, ebx: 0x2 }, eflags: 0x50,
