@@ -134,6 +134,28 @@ function aluMI(cpu: Cpu, r: Rec): void {
   writeMem(cpu, n, a, alu(cpu.s, r.sub, szCode(n), x, r.imm));
 }
 
+// 32-bit memory forms: CMP/TEST against memory are hot in kernel and libc code.
+function cmp32MI(cpu: Cpu, r: Rec): void {
+  const s = cpu.s, a = cpu.mmu.read32(ea(cpu, r)), b = r.imm;
+  s[W_OP] = (K_SUB << 2) | 2; s[W_RES] = (a - b) | 0; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function cmp32MR(cpu: Cpu, r: Rec): void {
+  const s = cpu.s, a = cpu.mmu.read32(ea(cpu, r)), b = cpu.r32[r.r1];
+  s[W_OP] = (K_SUB << 2) | 2; s[W_RES] = (a - b) | 0; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+}
+function alu32MI(cpu: Cpu, r: Rec): void {
+  const m = cpu.mmu, a = ea(cpu, r);
+  if (r.sub >= CMP) { alu(cpu.s, r.sub, 2, m.read32(a), r.imm); return; }
+  const x = m.readW32(a);
+  m.write32(a, alu(cpu.s, r.sub, 2, x, r.imm));
+}
+function alu32MR(cpu: Cpu, r: Rec): void {
+  const m = cpu.mmu, a = ea(cpu, r);
+  if (r.sub >= CMP) { alu(cpu.s, r.sub, 2, m.read32(a), cpu.r32[r.r1]); return; }
+  const x = m.readW32(a);
+  m.write32(a, alu(cpu.s, r.sub, 2, x, cpu.r32[r.r1]));
+}
+
 function aluFactory(op: number) {
   return (r: Rec) => {
     r.sub = op;
@@ -164,8 +186,8 @@ function aluFactory(op: number) {
       }
       if (r.k1 === OP_MEM) return r.osz === 4 ? alu32RM : aluRM;
     } else if (r.k0 === OP_MEM) {
-      if (r.k1 === OP_REG) return aluMR;
-      if (r.k1 === OP_IMM) return aluMI;
+      if (r.k1 === OP_REG) return r.osz === 4 ? (op === CMP ? cmp32MR : alu32MR) : aluMR;
+      if (r.k1 === OP_IMM) return r.osz === 4 ? (op === CMP ? cmp32MI : alu32MI) : aluMI;
     }
     return null;
   };

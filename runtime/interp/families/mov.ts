@@ -17,6 +17,8 @@ function mov32MRbd(cpu: Cpu, r: Rec): void { cpu.mmu.write32(eaBaseDisp(cpu, r),
 function movRR(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, getReg(cpu, r.osz, r.r1)); }
 function movRI(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, r.imm); }
 function movRM(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, readMem(cpu, r.osz, ea(cpu, r))); }
+function mov8RM(cpu: Cpu, r: Rec): void { cpu.r8[r.r0] = cpu.mmu.read8(ea(cpu, r)); }
+function mov8MR(cpu: Cpu, r: Rec): void { cpu.mmu.write8(ea(cpu, r), cpu.r8[r.r1]); }
 function movMR(cpu: Cpu, r: Rec): void { writeMem(cpu, r.osz, ea(cpu, r), getReg(cpu, r.osz, r.r1)); }
 function movMI(cpu: Cpu, r: Rec): void { writeMem(cpu, r.osz, ea(cpu, r), r.imm); }
 
@@ -24,9 +26,9 @@ def(Mnemonic.Mov, (r) => {
   if (r.k0 === OP_REG) {
     if (r.k1 === OP_REG) return r.osz === 4 ? mov32RR : movRR;
     if (r.k1 === OP_IMM) return r.osz === 4 ? mov32RI : movRI;
-    if (r.k1 === OP_MEM) return r.osz === 4 ? (isBaseDisp32(r) ? mov32RMbd : mov32RM) : movRM;
+    if (r.k1 === OP_MEM) return r.osz === 4 ? (isBaseDisp32(r) ? mov32RMbd : mov32RM) : r.osz === 1 ? mov8RM : movRM;
   } else if (r.k0 === OP_MEM) {
-    if (r.k1 === OP_REG) return r.osz === 4 ? (isBaseDisp32(r) ? mov32MRbd : mov32MR) : movMR;
+    if (r.k1 === OP_REG) return r.osz === 4 ? (isBaseDisp32(r) ? mov32MRbd : mov32MR) : r.osz === 1 ? mov8MR : movMR;
     if (r.k1 === OP_IMM) return movMI;
   }
   if (r.k0 === OP_SREG || r.k1 === OP_SREG) return movSregFactory(r);
