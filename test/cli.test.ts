@@ -86,3 +86,26 @@ describe('jitvisor exec (CLI)', () => {
     expect(r.err).to.contain('not available yet');
   });
 });
+
+describe('jitvisor run (CLI errors)', () => {
+  it('names the file and the problem for a malformed kernel, and rejects bad options', () => {
+    const bad = file('bad-kernel.img', '00'.repeat(8192));
+    const r = jv('run', '--kernel', bad);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.contain('bad-kernel.img: no boot-sector signature');
+    expect(jv('run', '--kernel', join(dir, 'missing.img')).err).to.contain("cannot read kernel");
+    expect(jv('run', '--clock', 'fast').err).to.contain('--clock must be realtime or deterministic');
+    expect(jv('run', '--memory', '8').err).to.contain('--memory must be between 16 and 3584 MiB');
+    expect(jv('run', '--bogus').code).to.equal(2);
+  });
+  it('says the JIT is not available yet', () => {
+    const r = jv('run', '--engine', 'jit');
+    expect(r.code).to.equal(2);
+    expect(r.err).to.contain('not available yet');
+  });
+  it('stops at --max-instructions with exit status 5', () => {
+    const r = jv('run', '--clock', 'deterministic', '--max-instructions', '200000');
+    expect(r.code).to.equal(5);
+    expect(r.err).to.contain('--max-instructions reached (200000 instructions');
+  });
+});

@@ -18,7 +18,7 @@ export const DEFAULT_KERNEL = GUESTS + 'linux-686.bzImage';
 export const DEFAULT_INITRD = GUESTS + 'initramfs.cpio.gz';
 
 export const RUN_HELP = `usage: jitvisor run [--kernel FILE] [--initrd FILE] [--append "CMDLINE"] [--memory MiB]
-                    [--engine interpreter|jit] [--clock realtime|deterministic] [--max-instructions N]
+                    [--engine interpreter|jit] [--clock realtime|deterministic] [--max-instructions N] [--debugcon]
 
 Boots a Linux bzImage (default: the Debian kernel and busybox initramfs in guests/)
 with the serial console (COM1) on this terminal.
@@ -26,6 +26,7 @@ with the serial console (COM1) on this terminal.
   --memory      guest RAM in MiB (default 128; 16 to 3584)
   --clock       realtime (default): guest time is host time;
                 deterministic: guest time counts instructions, runs are repeatable
+  --debugcon    show what the guest writes to the 0xE9 debug port (Bochs/QEMU debugcon) on stderr
 Keys: Ctrl-A x quit, Ctrl-A h help, Ctrl-A Ctrl-A send Ctrl-A.
 Exit status: 0 guest powered off / halted (or you quit), 1 host error, 2 bad option or file,
 3 guest reset (reboot), 4 triple fault, 5 --max-instructions reached.`;
@@ -43,7 +44,7 @@ function readInput(file: string, what: string): Uint8Array {
 
 export async function runCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(RUN_HELP + '\n'); return 0; }
-  const p = parseArgs(argv, ['kernel', 'initrd', 'append', 'memory', 'engine', 'clock', 'max-instructions'], [], RUN_HELP);
+  const p = parseArgs(argv, ['kernel', 'initrd', 'append', 'memory', 'engine', 'clock', 'max-instructions'], ['debugcon'], RUN_HELP);
   if (p.positional.length) throw new UsageError(`unexpected argument '${p.positional[0]}'`, RUN_HELP);
   const kernelArg = single(p, 'kernel', RUN_HELP);
   const initrdArg = single(p, 'initrd', RUN_HELP);
@@ -68,7 +69,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const flush = () => { if (pending.length) { out.write(Buffer.from(pending)); pending = []; } };
   let pc: Pc;
   try {
-    pc = new Pc({ memoryMiB, engine, clock, onSerialOutput: (b) => { pending.push(b); if (pending.length >= 4096) flush(); } });
+    pc = new Pc({
+      memoryMiB, engine, clock,
+      onSerialOutput: (b) => { pending.push(b); if (pending.length >= 4096) flush(); },
+      ...(p.flags.has('debugcon') ? { onDebugOutput: (b: number) => { process.stderr.write(Buffer.from([b])); } } : {}),
+    });
   } catch (e) {
     if (e instanceof EngineUnavailable) { process.stderr.write(`jitvisor run: ${e.message}\n`); return 2; }
     throw e;
