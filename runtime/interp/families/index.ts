@@ -18,4 +18,4 @@ import './far.js';
 import './io.js';
 import './desctables.js';
 import './msr.js';
-import './fpu.js';
+import './fpu/index.js';

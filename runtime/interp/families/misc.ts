@@ -28,7 +28,7 @@ export const CPUID_SIGNATURE = 0x0633;
  * here when the CPU grows the feature (and only then): guests trust it.
  */
 export const CPUID_FEATURES =
-  (1 << 0) |   // FPU   x87 on chip (families/fpu.ts, runtime/fpu/)
+  (1 << 0) |   // FPU   x87 on chip (families/fpu/, runtime/fpu/)
   // bit 1  VME   virtual-8086 mode extensions: no (CR4.VME not implemented)
   // bit 2  DE    debugging extensions (CR4.DE, I/O breakpoints): no
   (1 << 3) |   // PSE   4 MiB pages (runtime/mmu.ts, CR4.PSE)
@@ -44,7 +44,7 @@ export const CPUID_FEATURES =
   // bit 14 MCA   no
   (1 << 15);   // CMOV  CMOVcc, FCMOVcc, FCOMI
   // bit 23 MMX   no, not yet
-  // bit 24 FXSR  no: a model 3 Pentium II has no FXSAVE/FXRSTOR (families/fpu.ts has them, unadvertised)
+  // bit 24 FXSR  no: a model 3 Pentium II has no FXSAVE/FXRSTOR (families/fpu/ has them, unadvertised)
 
 /** Leaf 2: a Pentium II's cache and TLB descriptors (count 1 in AL). */
 const LEAF2 = [
