@@ -12,6 +12,10 @@ import type { Cpu } from './cpu.js';
 export type Handler = (cpu: Cpu, r: Rec) => void | number;
 /** Returned by a T_COND handler that left the block (see T_COND). */
 export const EXIT = 0x4558;
+/** Returned by a fused compare-and-branch handler: both records ran, the branch was not taken. */
+export const SKIP = 0x4559;
+/** Returned by a fused compare-and-branch handler: both records ran and the branch left the block. */
+export const EXIT2 = 0x455a;
 
 /** Operand kinds. */
 export const OP_NONE = 0;
@@ -91,6 +95,13 @@ export class Rec {
   foldExec: Handler | null = null;
   /** True when the front end folded this JMP/CALL: the next record is the branch target. */
   folded = false;
+  /**
+   * Fused compare-and-branch: this CMP/TEST record's `exec` also runs the
+   * T_COND record `pair` that follows it (one dispatch instead of two);
+   * `plain` is its own handler, used when the block must stop between them.
+   */
+  pair: Rec | null = null;
+  plain: Handler | null = null;
 
   constructor(exec: Handler) {
     this.exec = exec;
@@ -132,7 +143,7 @@ const exitHere: Handler = () => { throw BLOCK_EXIT; };
 /** Mark a block dead; if it is running, its remaining records stop it. */
 export function killBlock(b: Block): void {
   b.valid = false;
-  for (const r of b.recs) r.exec = exitHere;
+  for (const r of b.recs) { r.exec = exitHere; r.plain = null; }
 }
 
 /** Where the execution loop gets blocks from (implemented by translator/frontend). */

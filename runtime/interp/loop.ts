@@ -6,7 +6,7 @@
 import type { Cpu } from '../cpu.js';
 import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
-import { BLOCK_EXIT, EXIT } from '../records.js';
+import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
 import { CODE32, CS, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
 import { IF } from '../state/eflags.js';
@@ -72,12 +72,29 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     cpu.blockEip = eip;
     let i = 0, left = false;
     try {
-      for (; i < n; i++) {
-        const r = recs[i];
-        // A taken mid-block branch (T_COND) returns EXIT having written EIP.
-        if (r.exec(cpu, r) === EXIT) { i++; left = true; break; }
+      if (n === recs.length) {
+        for (; i < n; i++) {
+          const r = recs[i];
+          // A taken mid-block branch (T_COND) returns EXIT having written EIP;
+          // a fused compare-and-branch returns SKIP or EXIT2 for its two records.
+          const x = r.exec(cpu, r);
+          if (x !== undefined) {
+            if (x === EXIT) { i++; left = true; break; }
+            if (x === SKIP) i++;
+            else if (x === EXIT2) { i += 2; left = true; break; }
+          }
+        }
+      } else {
+        // The budget ends inside this block: run records one by one (no fusion),
+        // so the stop lands exactly on instruction n.
+        for (; i < n; i++) {
+          const r = recs[i];
+          if ((r.plain ?? r.exec)(cpu, r) === EXIT) { i++; left = true; break; }
+        }
       }
     } catch (e) {
+      i += cpu.faultSkew;
+      cpu.faultSkew = 0;
       if (e === BLOCK_EXIT) {
         // The block was invalidated by a write to its own code (see translator/frontend):
         // record i was not run; continue from it with freshly decoded code.

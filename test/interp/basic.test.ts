@@ -52,3 +52,42 @@ for (const engine of TEST_ENGINES) {
     });
   });
 }
+
+for (const engine of TEST_ENGINES) {
+  describe(`superblocks and fused compare-and-branch [${engine}]`, () => {
+    // xor eax,eax; mov ecx,10; top: inc eax; cmp eax,3; je skip; add ebx,1; skip: test eax,1; jnz odd;
+    // add edx,1; odd: dec ecx; jnz top; hlt  -- CMP/TEST + Jcc pairs in the middle of blocks
+    const code = hexBytes('31c0b90a0000004083f803740383c301a901000000750383c2014975eaf4');
+    it('computes the same results and counts every instruction', () => {
+      const r = runSnippet({ engine, code });
+      expect(r.stop).to.equal('hlt');
+      expect([r.regs.eax, r.regs.ebx, r.regs.edx, r.regs.ecx]).to.deep.equal([10, 9, 5, 0]);
+      expect(r.instructions).to.equal(87);
+    });
+    it('stops exactly at any instruction budget, also between a compare and its branch', () => {
+      // The architectural trace: EIP before each instruction, and EAX/EBX/EDX after it.
+      const trace: { eip: number; eax: number; ebx: number; edx: number }[] = [];
+      let eax = 0, ebx = 0, edx = 0;
+      const at = (off: number) => trace.push({ eip: 0x1000 + off, eax, ebx, edx });
+      at(0x00); at(0x02);
+      for (let c = 10; c > 0; c--) {
+        at(0x07); eax++;
+        at(0x08); at(0x0b);
+        if (eax !== 3) { at(0x0d); ebx++; }
+        at(0x10); at(0x15);
+        if ((eax & 1) === 0) { at(0x17); edx++; }
+        at(0x1a); at(0x1b);
+      }
+      expect(trace.length).to.equal(86);
+      for (let k = 1; k < 87; k++) {
+        const r = runSnippet({ engine, code, maxInstructions: k });
+        expect(r.stop, `budget ${k}`).to.equal('limit');
+        expect(r.instructions, `budget ${k}`).to.equal(k);
+        // After k instructions EIP is that of instruction k (0-based) and the registers match.
+        const want = k < 86 ? trace[k] : { eip: 0x101d, eax: 10, ebx: 9, edx: 5 };
+        expect(r.eip, `EIP after ${k} instructions`).to.equal(want.eip);
+        expect([r.regs.eax, r.regs.ebx, r.regs.edx], `registers after ${k}`).to.deep.equal(k < 86 ? [want.eax, want.ebx, want.edx] : [10, 9, 5]);
+      }
+    });
+  });
+}

@@ -7,6 +7,7 @@ import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
 import { Block, Rec, T_COND, T_NONE, killBlock, type BlockSource } from '../../runtime/records.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
+import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
 import '../../runtime/interp/families/index.js';
 
@@ -127,6 +128,7 @@ export class FrontEnd implements BlockSource {
       bindHandler(last);
       last.folded = false;
     }
+    fusePairs(recs);
     const page = phys >>> 12;
     const pages = straddles && nextPhys >= 0 ? [page, nextPhys >>> 12] : [page];
     const block = new Block(phys, code32, recs, length, pages);

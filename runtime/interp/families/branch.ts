@@ -64,8 +64,8 @@ function jg(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s)
 const FAST_JCC: (typeof jcc | undefined)[] = [undefined, undefined, jb, jae, je, jne, jbe, ja, undefined, undefined, undefined, undefined, jl, jge, jle, jg];
 
 // Mid-block forms (T_COND): leave the block only when taken.
-function takeMid(cpu: Cpu, r: Rec, cond: boolean): number {
-  if (!cond) return 0;
+function takeMid(cpu: Cpu, r: Rec, cond: boolean): number | void {
+  if (!cond) return;
   jumpNear(cpu, nextEip(cpu, r) + r.imm, r.osz);
   return EXIT;
 }
@@ -87,9 +87,9 @@ function lazyCond(s: Int32Array, cc: number): boolean {
   }
   return testCC(s, cc);
 }
-function jccMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, lazyCond(cpu.s, r.sub)); }
-function jeMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, getZF(cpu.s)); }
-function jneMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, !getZF(cpu.s)); }
+function jccMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, lazyCond(cpu.s, r.sub)); }
+function jeMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, getZF(cpu.s)); }
+function jneMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, !getZF(cpu.s)); }
 
 for (const [m, cc] of JCC) def(m, (r) => {
   r.sub = cc; r.term = T_BRANCH;
@@ -122,10 +122,10 @@ function jcxz(cpu: Cpu, r: Rec): void {
   else cpu.s[W_EIP] = next;
 }
 /** LOOP's counter size is the address size: iced's Code names it (…_CX / …_ECX). */
-function loopMid(cpu: Cpu, r: Rec): number {
-  return loopStep(cpu, r) ? EXIT : 0;
+function loopMid(cpu: Cpu, r: Rec): number | void {
+  if (loopStep(cpu, r)) return EXIT;
 }
-function jcxzMid(cpu: Cpu, r: Rec): number { return takeMid(cpu, r, counter(cpu, r) === 0); }
+function jcxzMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, counter(cpu, r) === 0); }
 function loopFactory(kind: number) {
   return (r: Rec) => { r.sub = kind; r.term = T_BRANCH; r.midExec = loopMid; return loop; };
 }

@@ -1,0 +1,114 @@
+/**
+ * Compare-and-branch fusion: a 32-bit register CMP/TEST directly followed by
+ * a mid-block Jcc (T_COND) runs as one dispatch. The fused handler writes
+ * the same lazy flags as the CMP/TEST, evaluates the condition from the
+ * operands, and branches like the Jcc; both records stay in the block, so
+ * faults, budgets and the JIT still see two instructions (see the loop).
+ */
+import { Mnemonic } from 'iced-x86';
+import type { Cpu } from '../cpu.js';
+import { EXIT2, OP_IMM, OP_REG, SKIP, T_COND, type Handler, type Rec } from '../records.js';
+import { K_LOGIC, K_SUB, PARITY, W_A, W_B, W_MASK, W_OP, W_RES } from '../flags.js';
+import { ARITH } from '../state/eflags.js';
+import { jumpNear, nextEip } from './control.js';
+
+const SUB32 = (K_SUB << 2) | 2, LOGIC32 = (K_LOGIC << 2) | 2;
+
+/** Condition cc after r = a - b (32-bit). */
+function condSub(cc: number, a: number, b: number, r: number): boolean {
+  switch (cc) {
+    case 0: return ((a ^ b) & (a ^ r)) < 0;
+    case 1: return ((a ^ b) & (a ^ r)) >= 0;
+    case 2: return (a >>> 0) < (b >>> 0);
+    case 3: return (a >>> 0) >= (b >>> 0);
+    case 4: return a === b;
+    case 5: return a !== b;
+    case 6: return (a >>> 0) <= (b >>> 0);
+    case 7: return (a >>> 0) > (b >>> 0);
+    case 8: return r < 0;
+    case 9: return r >= 0;
+    case 10: return PARITY[r & 0xff] !== 0;
+    case 11: return PARITY[r & 0xff] === 0;
+    case 12: return a < b;
+    case 13: return a >= b;
+    case 14: return a <= b;
+    default: return a > b;
+  }
+}
+
+/** Condition cc after a logic result r (CF = OF = 0). */
+function condLogic(cc: number, r: number): boolean {
+  switch (cc) {
+    case 0: case 2: return false;
+    case 1: case 3: return true;
+    case 4: case 6: return r === 0;
+    case 5: case 7: return r !== 0;
+    case 8: case 12: return r < 0;
+    case 9: case 13: return r >= 0;
+    case 10: return PARITY[r & 0xff] !== 0;
+    case 11: return PARITY[r & 0xff] === 0;
+    case 14: return r <= 0;
+    default: return r > 0;
+  }
+}
+
+/** Take the fused branch; a #GP on its target belongs to the Jcc record (faultSkew). */
+function branch(cpu: Cpu, j: Rec): number {
+  cpu.faultSkew = 1;
+  jumpNear(cpu, nextEip(cpu, j) + j.imm, j.osz);
+  cpu.faultSkew = 0;
+  return EXIT2;
+}
+
+function cmpRR(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = (a - b) | 0;
+  s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+}
+function cmpRI(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, a = cpu.r32[r.r0], b = r.imm, v = (a - b) | 0;
+  s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+}
+function testRR(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = a & b;
+  s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+}
+function testRI(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, a = cpu.r32[r.r0], b = r.imm, v = a & b;
+  s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+}
+
+const JCC = new Set<Mnemonic>([
+  Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
+  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
+]);
+
+/** The fused handler for `first` followed by `next`, or null when the pair does not fuse. */
+export function fusedHandler(first: Rec, next: Rec): Handler | null {
+  if (next.term !== T_COND || !JCC.has(next.mnemonic)) return null;
+  if (first.osz !== 4 || first.k0 !== OP_REG || first.lock) return null;
+  const isCmp = first.mnemonic === Mnemonic.Cmp, isTest = first.mnemonic === Mnemonic.Test;
+  if (!isCmp && !isTest) return null;
+  if (first.k1 === OP_REG) return isCmp ? cmpRR : testRR;
+  if (first.k1 === OP_IMM) return isCmp ? cmpRI : testRI;
+  return null;
+}
+
+/** Fuse every CMP/TEST + Jcc pair of a block (the front end calls this once per block). */
+export function fusePairs(recs: Rec[]): void {
+  for (let k = 0; k + 1 < recs.length; k++) {
+    const h = fusedHandler(recs[k], recs[k + 1]);
+    if (h === null) continue;
+    recs[k].plain = recs[k].exec;
+    recs[k].exec = h;
+    recs[k].pair = recs[k + 1];
+    k++;
+  }
+}
