@@ -8,10 +8,11 @@ import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
-import { CODE32, CS, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
-import { IF } from '../state/eflags.js';
+import { CODE32, CS, DR, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
+import { IF, TF } from '../state/eflags.js';
 import { W_EFLAGS } from '../flags.js';
 
+const W_DR6 = w(DR) + 6;
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW);
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
@@ -68,6 +69,10 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     const recs = block.recs;
     let n = recs.length;
     if (n > budget - executed) n = budget - executed;
+    // Single-step (EFLAGS.TF at the start of an instruction): run one instruction,
+    // then a #DB trap (SDM vol. 3, 17.3.1.4). MOV SS / POP SS shadows are not modelled for #DB.
+    const step = (s[W_EFLAGS] & TF) !== 0;
+    if (step) n = 1;
     block.hits++;
     cpu.blockEip = eip;
     let i = 0, left = false;
@@ -120,6 +125,12 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     if (!left && last.term !== T_BRANCH) {
       const off = i < recs.length ? recs[i].off : last.next;
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
+    }
+    if (step) {
+      s[W_DR6] |= 0x4000; // BS: single-step
+      prev = null;
+      const u = deliver(cpu, 1, -1, s[W_EIP], false);
+      if (u) return { reason: 'unhandled', executed, unhandled: u };
     }
     if (cpu.pendingStop) {
       // An instruction (INT n) raised an interrupt nothing handles: stop here.

@@ -168,3 +168,26 @@ for (const engine of TEST_ENGINES) {
     });
   });
 }
+
+for (const engine of TEST_ENGINES) {
+  describe(`single-step (EFLAGS.TF) [${engine}]`, () => {
+    it('traps with #DB after the first instruction that starts with TF set', () => {
+      // pushfd; or dword [esp],0x100; popfd; nop; nop; hlt
+      const r = runSnippet({ engine, code: hexBytes('9c 810c2400010000 9d 90 90 f4') });
+      expect(r.stop).to.equal('exception');
+      expect(r.exception).to.deep.include({ vector: 1, eip: 0x100a });
+      expect(r.instructions).to.equal(4);
+    });
+    it('real mode: the #DB handler runs once per instruction until TF is cleared', () => {
+      // IVT[1] = 0000:0x1100 (handler: inc si; iret); code at 0x1000:
+      // pushf; pop ax; or ax,0x100; push ax; popf; nop; nop; nop; pushf; pop ax; and ax,0xfeff; push ax; popf; hlt
+      const handler = hexBytes('46 cf');
+      const code = hexBytes('9c 58 0d0001 50 9d 90 90 90 9c 58 25fffe 50 9d f4');
+      const r = runSnippet({ engine, mode: 'real', code, regs: { esi: 0 },
+        memory: [{ addr: 4, bytes: hexBytes('00110000') }, { addr: 0x1100, bytes: handler }] });
+      expect(r.stop).to.equal('hlt');
+      // Stepped: nop nop nop pushf pop ax and ax push ax popf = 8 instructions after the first popf.
+      expect(r.regs.esi & 0xffff).to.equal(8);
+    });
+  });
+}
