@@ -66,7 +66,16 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const out = process.stdout;
   let pending: number[] = [];
-  const flush = () => { if (pending.length) { out.write(Buffer.from(pending)); pending = []; } };
+  let sawOutput = false;
+  const flush = () => {
+    if (!pending.length) return;
+    if (!sawOutput) {
+      sawOutput = true;
+      if (progressShown) process.stderr.write('\n');
+    }
+    out.write(Buffer.from(pending));
+    pending = [];
+  };
   let pc: Pc;
   try {
     pc = new Pc({
@@ -116,6 +125,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   stdin.resume();
 
   const t0 = performance.now();
+  // Until the guest says something, show that it is alive (on a terminal: one updating line).
+  let progressShown = false;
+  const progress = setInterval(() => {
+    if (sawOutput) { clearInterval(progress); return; }
+    const line = `jitvisor: running, no console output yet (${(pc.executed / 1e9).toFixed(2)} G instructions, ${((performance.now() - t0) / 1000).toFixed(0)} s)`;
+    if (process.stderr.isTTY) { process.stderr.write(`\r${line}`); progressShown = true; } else process.stderr.write(line + '\n');
+  }, 5000);
   let exit: PcExit;
   try {
     const timer = setInterval(flush, 20);
@@ -123,6 +139,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       exit = await pc.run(maxInstructions);
     } finally {
       clearInterval(timer);
+      clearInterval(progress);
       flush();
     }
   } finally {
