@@ -29,8 +29,8 @@ export interface LegacyPcOptions {
   onSerialOut?: (byte: number) => void;
   /** Port 0xE9 output. */
   onDebugOut?: (byte: number) => void;
-  /** Reset requested (i8042 0xFE / output port, port 0x92 bit 0, port 0xCF9). */
-  onReset?: () => void;
+  /** Reset requested, with which line did it (i8042 0xFE / output port, port 0x92 bit 0, port 0xCF9). */
+  onReset?: (source: string) => void;
   /** RTC start time (Unix ms, UTC); default the host clock. Fix it for deterministic runs. */
   startTimeMs?: number;
   /** Initial A20 state (default enabled, as after a BIOS; a machine that runs SeaBIOS from reset may start with false). */
@@ -56,18 +56,18 @@ export class LegacyPc implements TimedDevice {
 
   constructor(o: LegacyPcOptions) {
     const { bus, clock } = o;
-    const reset = () => o.onReset?.();
+    const reset = (source: string) => () => o.onReset?.(source);
     this.pic = new Pic8259();
     this.a20 = new A20Gate(o.a20Enabled ?? true);
     this.pit = new Pit8254({ clock, irq: this.pic });
     this.port61 = new Port61(this.pit, clock);
     this.rtc = new CmosRtc({ clock, irq: this.pic, ramBytes: o.ramBytes, startTimeMs: o.startTimeMs });
     this.com1 = new Uart16550({ clock, irq: this.pic, base: 0x3f8, irqLine: 4, onTransmit: o.onSerialOut });
-    this.i8042 = new I8042({ irq: this.pic, a20: this.a20, onReset: reset });
-    this.port92 = new SystemControlPortA(this.a20, reset);
+    this.i8042 = new I8042({ irq: this.pic, a20: this.a20, onReset: reset('keyboard controller reset line') });
+    this.port92 = new SystemControlPortA(this.a20, reset('port 0x92 reset bit'));
     this.post = new PostCodePort();
     this.debugConsole = new DebugConsolePort(o.onDebugOut);
-    this.pci = new PciBus({ onReset: reset });
+    this.pci = new PciBus({ onReset: reset('PCI reset control register (0xCF9)') });
     for (const d of [this.pic, this.pit, this.port61, this.rtc, this.com1, this.i8042, this.port92, this.post, this.debugConsole, this.pci]) {
       d.register(bus);
     }
@@ -76,6 +76,13 @@ export class LegacyPc implements TimedDevice {
       this.pit.biosDefaults();
     }
     this.timers = [this.pit, this.rtc, this.com1];
+    // FERR# from the x87 (CR0.NE = 0) is IRQ13 on a PC/AT; a write to port 0xF0 clears it.
+    bus.register(0xf0, 1, { read: () => 0xff, write: () => this.pic.setIrq(13, false) });
+  }
+
+  /** The x87's FERR# output (wire the FPU's error signal here). */
+  setFerr(asserted: boolean): void {
+    this.pic.setIrq(13, asserted);
   }
 
   nextEventNs(): number {

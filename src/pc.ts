@@ -8,15 +8,7 @@
  */
 import { Machine, type EngineName } from './machine.js';
 import { VirtualClock, NS_PER_INSTRUCTION, type ClockMode } from './clock.js';
-import { Pic8259 } from '../devices/pic8259.js';
-import { Pit8254 } from '../devices/pit8254.js';
-import { Port61 } from '../devices/port61.js';
-import { CmosRtc } from '../devices/cmos-rtc.js';
-import { Uart16550 } from '../devices/uart16550.js';
-import { I8042 } from '../devices/i8042.js';
-import { A20Gate, DebugConsolePort, PostCodePort, SystemControlPortA } from '../devices/misc-ports.js';
-import { PciBus } from '../devices/pci.js';
-import type { TimedDevice } from '../devices/timing.js';
+import { LegacyPc } from '../devices/legacy-pc.js';
 import { loadLinux, type LinuxBootInfo } from '../guests/boot/linux.js';
 import type { Unhandled } from '../runtime/interrupts.js';
 import { IF } from '../runtime/state/eflags.js';
@@ -51,14 +43,8 @@ const MAX_SLICE = 2_000_000;
 export class Pc {
   readonly machine: Machine;
   readonly clock: VirtualClock;
-  readonly pic = new Pic8259();
-  readonly pit: Pit8254;
-  readonly rtc: CmosRtc;
-  readonly uart: Uart16550;
-  readonly kbc: I8042;
-  readonly a20 = new A20Gate(true);
-  readonly pci: PciBus;
-  private readonly timed: TimedDevice[];
+  /** The ISA/PCI device set (devices/legacy-pc.ts). */
+  readonly devices: LegacyPc;
   private exit: PcExit | null = null;
   private wake: (() => void) | null = null;
 
@@ -67,32 +53,20 @@ export class Pc {
     const cpu = this.machine.cpu;
     this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu);
     cpu.tscSource = () => this.clock.tsc();
-    const clock = this.clock, irq = this.pic, bus = cpu.io;
-    const reset = (source: string) => () => this.requestExit({ kind: 'reset', source });
-    this.pic.register(bus);
-    cpu.intr = this.pic;
-    this.pit = new Pit8254({ clock, irq });
-    this.pit.register(bus);
-    new Port61(this.pit, clock).register(bus);
-    // Deterministic runs start the RTC at a fixed date so they are repeatable; realtime uses the host's.
-    this.rtc = new CmosRtc({ clock, irq, ramBytes: cpu.phys.ramSize, ...(this.clock.mode === 'deterministic' ? { startTimeMs: DETERMINISTIC_EPOCH_MS } : {}) });
-    this.rtc.register(bus);
-    this.uart = new Uart16550({ clock, irq, onTransmit: (b) => this.opts.onSerialOutput?.(b) });
-    this.uart.register(bus);
-    this.kbc = new I8042({ irq, a20: this.a20, onReset: reset('keyboard controller reset line (0xFE)') });
-    this.kbc.register(bus);
-    new SystemControlPortA(this.a20, reset('port 0x92 reset bit')).register(bus);
-    new PostCodePort().register(bus);
-    new DebugConsolePort((b) => this.opts.onDebugOutput?.(b)).register(bus);
-    this.pci = new PciBus({ onReset: reset('PCI reset control register (0xCF9)') });
-    this.pci.register(bus);
-    this.timed = [this.pit, this.rtc, this.uart];
-    // x87 errors with CR0.NE = 0 are reported the PC/AT way: FERR# on IRQ13, cleared by a write to port 0xF0.
-    fpuOf(cpu).onFerr = (on) => this.pic.setIrq(13, on);
-    bus.register(0xf0, 1, { read: () => 0xff, write: () => this.pic.setIrq(13, false) });
-    // No BIOS runs before a direct kernel boot: leave the PIC and PIT as a BIOS would.
-    this.pic.biosDefaults();
-    this.pit.biosDefaults();
+    this.devices = new LegacyPc({
+      bus: cpu.io,
+      clock: this.clock,
+      ramBytes: cpu.phys.ramSize,
+      onSerialOut: (b) => this.opts.onSerialOutput?.(b),
+      onDebugOut: (b) => this.opts.onDebugOutput?.(b),
+      onReset: (source) => this.requestExit({ kind: 'reset', source }),
+      // Deterministic runs start the RTC at a fixed date so they are repeatable; realtime uses the host's.
+      ...(this.clock.mode === 'deterministic' ? { startTimeMs: DETERMINISTIC_EPOCH_MS } : {}),
+      // No BIOS runs before a direct kernel boot: leave the PIC and PIT as a BIOS would.
+      biosDefaults: true,
+    });
+    cpu.intr = this.devices.pic;
+    fpuOf(cpu).onFerr = (on) => this.devices.setFerr(on);
   }
 
   get cpu() { return this.machine.cpu; }
@@ -103,7 +77,7 @@ export class Pc {
 
   /** Host input for the serial console. */
   serialInput(bytes: Uint8Array | string): void {
-    this.uart.receive(bytes);
+    this.devices.com1.receive(bytes);
     this.wake?.();
   }
 
@@ -113,9 +87,7 @@ export class Pc {
   }
 
   private nextEventNs(): number {
-    let t = Infinity;
-    for (const d of this.timed) t = Math.min(t, d.nextEventNs());
-    return t;
+    return this.devices.nextEventNs();
   }
 
   /**
@@ -128,8 +100,8 @@ export class Pc {
     if (this.exit) return -1;
     const cpu = this.cpu;
     const now = this.clock.nowNs();
-    for (const d of this.timed) d.update(now);
-    if (cpu.halted && !this.pic.pending()) {
+    this.devices.update(now);
+    if (cpu.halted && !this.devices.pic.pending()) {
       if ((cpu.getEflags() & IF) === 0) { this.requestExit({ kind: 'halted' }); return -1; }
       const next = this.nextEventNs();
       if (this.clock.mode === 'deterministic') {
