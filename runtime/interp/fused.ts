@@ -1,6 +1,7 @@
 /**
- * Compare-and-branch fusion: a 32-bit register CMP/TEST directly followed by
- * a mid-block Jcc (T_COND) runs as one dispatch. The fused handler writes
+ * Compare-and-branch fusion: a 32-bit register CMP/TEST (or SUB, ADD,
+ * AND/OR/XOR, INC/DEC) directly followed by a mid-block Jcc (T_COND) runs
+ * as one dispatch. The fused handler writes
  * the same lazy flags as the CMP/TEST, evaluates the condition from the
  * operands, and branches like the Jcc; both records stay in the block, so
  * faults, budgets and the JIT still see two instructions (see the loop).
@@ -8,7 +9,7 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../cpu.js';
 import { EXIT2, OP_IMM, OP_REG, SKIP, T_COND, type Handler, type Rec } from '../records.js';
-import { K_LOGIC, K_SUB, PARITY, W_A, W_B, W_MASK, W_OP, W_RES } from '../flags.js';
+import { K_LOGIC, K_SUB, PARITY, testCC, W_A, W_B, W_MASK, W_OP, W_RES } from '../flags.js';
 import { ARITH } from '../state/eflags.js';
 import { jumpNear, nextEip } from './control.js';
 
@@ -85,6 +86,42 @@ function testRI(cpu: Cpu, r: Rec): number {
   return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
 }
 
+// ALU ops that also write their register: SUB, AND/OR/XOR (fast conditions),
+// ADD/INC/DEC (lazy flags written as the plain handlers do, condition via testCC).
+function subRR(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = (a - b) | 0;
+  R[r.r0] = v; s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+}
+function subRI(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = r.imm, v = (a - b) | 0;
+  R[r.r0] = v; s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+}
+function logic(op: number, a: number, b: number): number {
+  return op === Mnemonic.And ? a & b : op === Mnemonic.Or ? a | b : a ^ b;
+}
+function logicRR(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = logic(r.mnemonic, a, b);
+  R[r.r0] = v; s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+}
+function logicRI(cpu: Cpu, r: Rec): number {
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = r.imm, v = logic(r.mnemonic, a, b);
+  R[r.r0] = v; s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
+  const j = r.pair!;
+  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+}
+/** Any other fusable first instruction: its own handler, then the condition from the flags. */
+function generic(cpu: Cpu, r: Rec): number {
+  r.plain!(cpu, r);
+  const j = r.pair!;
+  return testCC(cpu.s, j.sub) ? branch(cpu, j) : SKIP;
+}
+
 const JCC = new Set<Mnemonic>([
   Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
   Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
@@ -94,11 +131,18 @@ const JCC = new Set<Mnemonic>([
 export function fusedHandler(first: Rec, next: Rec): Handler | null {
   if (next.term !== T_COND || !JCC.has(next.mnemonic)) return null;
   if (first.osz !== 4 || first.k0 !== OP_REG || first.lock) return null;
-  const isCmp = first.mnemonic === Mnemonic.Cmp, isTest = first.mnemonic === Mnemonic.Test;
-  if (!isCmp && !isTest) return null;
-  if (first.k1 === OP_REG) return isCmp ? cmpRR : testRR;
-  if (first.k1 === OP_IMM) return isCmp ? cmpRI : testRI;
-  return null;
+  const m = first.mnemonic;
+  if (m === Mnemonic.Inc || m === Mnemonic.Dec) return first.k1 === 0 ? generic : null;
+  if (first.k1 !== OP_REG && first.k1 !== OP_IMM) return null;
+  const rr = first.k1 === OP_REG;
+  switch (m) {
+    case Mnemonic.Cmp: return rr ? cmpRR : cmpRI;
+    case Mnemonic.Test: return rr ? testRR : testRI;
+    case Mnemonic.Sub: return rr ? subRR : subRI;
+    case Mnemonic.And: case Mnemonic.Or: case Mnemonic.Xor: return rr ? logicRR : logicRI;
+    case Mnemonic.Add: return generic;
+    default: return null;
+  }
 }
 
 /** Fuse every CMP/TEST + Jcc pair of a block (the front end calls this once per block). */
