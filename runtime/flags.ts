@@ -130,6 +130,48 @@ export function testCC(s: Int32Array, cc: number): boolean {
   return (cc & 1) !== 0 ? !r : r;
 }
 
+/**
+ * Condition codes straight from the operands of the last operation, without
+ * going through the lazy flags (dispatch fast paths and fused branches).
+ */
+/** Condition cc after r = a - b (32-bit). */
+export function condSub(cc: number, a: number, b: number, r: number): boolean {
+  switch (cc) {
+    case 0: return ((a ^ b) & (a ^ r)) < 0;
+    case 1: return ((a ^ b) & (a ^ r)) >= 0;
+    case 2: return (a >>> 0) < (b >>> 0);
+    case 3: return (a >>> 0) >= (b >>> 0);
+    case 4: return a === b;
+    case 5: return a !== b;
+    case 6: return (a >>> 0) <= (b >>> 0);
+    case 7: return (a >>> 0) > (b >>> 0);
+    case 8: return r < 0;
+    case 9: return r >= 0;
+    case 10: return PARITY[r & 0xff] !== 0;
+    case 11: return PARITY[r & 0xff] === 0;
+    case 12: return a < b;
+    case 13: return a >= b;
+    case 14: return a <= b;
+    default: return a > b;
+  }
+}
+
+/** Condition cc after a logic result r (CF = OF = 0). */
+export function condLogic(cc: number, r: number): boolean {
+  switch (cc) {
+    case 0: case 2: return false;
+    case 1: case 3: return true;
+    case 4: case 6: return r === 0;
+    case 5: case 7: return r !== 0;
+    case 8: case 12: return r < 0;
+    case 9: case 13: return r >= 0;
+    case 10: return PARITY[r & 0xff] !== 0;
+    case 11: return PARITY[r & 0xff] === 0;
+    case 14: return r <= 0;
+    default: return r > 0;
+  }
+}
+
 /** Preserve CF across an operation that leaves it alone (INC/DEC): make it eager first. */
 export function pinCF(s: Int32Array): void {
   if (s[W_MASK] & CF) {

@@ -9,49 +9,11 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../cpu.js';
 import { EXIT2, OP_IMM, OP_REG, SKIP, T_COND, type Handler, type Rec } from '../records.js';
-import { K_LOGIC, K_SUB, PARITY, testCC, W_A, W_B, W_MASK, W_OP, W_RES } from '../flags.js';
+import { condLogic, condSub, K_LOGIC, K_SUB, testCC, W_A, W_B, W_MASK, W_OP, W_RES } from '../flags.js';
 import { ARITH } from '../state/eflags.js';
 import { jumpNear, nextEip } from './control.js';
 
 const SUB32 = (K_SUB << 2) | 2, LOGIC32 = (K_LOGIC << 2) | 2;
-
-/** Condition cc after r = a - b (32-bit). */
-function condSub(cc: number, a: number, b: number, r: number): boolean {
-  switch (cc) {
-    case 0: return ((a ^ b) & (a ^ r)) < 0;
-    case 1: return ((a ^ b) & (a ^ r)) >= 0;
-    case 2: return (a >>> 0) < (b >>> 0);
-    case 3: return (a >>> 0) >= (b >>> 0);
-    case 4: return a === b;
-    case 5: return a !== b;
-    case 6: return (a >>> 0) <= (b >>> 0);
-    case 7: return (a >>> 0) > (b >>> 0);
-    case 8: return r < 0;
-    case 9: return r >= 0;
-    case 10: return PARITY[r & 0xff] !== 0;
-    case 11: return PARITY[r & 0xff] === 0;
-    case 12: return a < b;
-    case 13: return a >= b;
-    case 14: return a <= b;
-    default: return a > b;
-  }
-}
-
-/** Condition cc after a logic result r (CF = OF = 0). */
-function condLogic(cc: number, r: number): boolean {
-  switch (cc) {
-    case 0: case 2: return false;
-    case 1: case 3: return true;
-    case 4: case 6: return r === 0;
-    case 5: case 7: return r !== 0;
-    case 8: case 12: return r < 0;
-    case 9: case 13: return r >= 0;
-    case 10: return PARITY[r & 0xff] !== 0;
-    case 11: return PARITY[r & 0xff] === 0;
-    case 14: return r <= 0;
-    default: return r > 0;
-  }
-}
 
 /** Take the fused branch; a #GP on its target belongs to the Jcc record (faultSkew). */
 function branch(cpu: Cpu, j: Rec): number {

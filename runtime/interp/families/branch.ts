@@ -3,7 +3,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { EXIT, OP_MEM, OP_REG, OP_REL, T_BRANCH } from '../../records.js';
-import { testCC, getZF, getCF, K_SUB, W_OP, W_MASK, W_A, W_B } from '../../flags.js';
+import { condSub, testCC, getZF, getCF, K_SUB, W_OP, W_MASK, W_A, W_B, W_RES } from '../../flags.js';
 import { ARITH } from '../../state/eflags.js';
 import { EIP, w } from '../../state/layout.js';
 import { def } from '../table.js';
@@ -70,22 +70,7 @@ function takeMid(cpu: Cpu, r: Rec, cond: boolean): number | void {
   return EXIT;
 }
 function lazyCond(s: Int32Array, cc: number): boolean {
-  if (lazySub32(s)) {
-    const a = s[W_A], b = s[W_B];
-    switch (cc) {
-      case 2: return (a >>> 0) < (b >>> 0);
-      case 3: return (a >>> 0) >= (b >>> 0);
-      case 4: return a === b;
-      case 5: return a !== b;
-      case 6: return (a >>> 0) <= (b >>> 0);
-      case 7: return (a >>> 0) > (b >>> 0);
-      case 12: return a < b;
-      case 13: return a >= b;
-      case 14: return a <= b;
-      case 15: return a > b;
-    }
-  }
-  return testCC(s, cc);
+  return lazySub32(s) ? condSub(cc, s[W_A], s[W_B], s[W_RES]) : testCC(s, cc);
 }
 function jccMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, lazyCond(cpu.s, r.sub)); }
 function jeMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, getZF(cpu.s)); }
