@@ -6,7 +6,7 @@
  * has a row or is absent by these rules, so a missing instruction is a
  * decision written here, not an oversight.
  */
-import { CpuidFeature, EncodingKind } from 'iced-x86';
+import { CpuidFeature, EncodingKind, Mnemonic } from 'iced-x86';
 
 /** Only legacy-encoded instructions exist on this CPU (no VEX, EVEX, XOP, 3DNow!, MVEX). */
 export const PRESENT_ENCODINGS: readonly EncodingKind[] = [EncodingKind.Legacy];
@@ -24,9 +24,9 @@ export const PRESENT_FEATURES: readonly CpuidFeature[] = [
   CpuidFeature.PAUSE, CpuidFeature.FXSR,
 ];
 
-/**
- * Present-feature Codes this model still lacks, each with the reason: a
- * P6 raises #UD for them (or they belong to earlier or other CPUs).
- */
-export const ABSENT_MNEMONIC_REASONS: ReadonlyMap<string, string> = new Map([
+/** Instructions of present features that still have no row, each with the reason. */
+export const ABSENT_MNEMONICS: ReadonlyMap<Mnemonic, string> = new Map([
+  [Mnemonic.Ud0, 'raises #UD by definition'],
+  [Mnemonic.Ud1, 'raises #UD by definition'],
+  [Mnemonic.Ud2, 'raises #UD by definition'],
 ]);

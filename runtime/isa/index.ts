@@ -7,7 +7,7 @@
  * A Code no row claims raises #UD (what is absent and why: absent.ts).
  */
 import type { Code, Mnemonic } from 'iced-x86';
-import type { IsaRow } from './types.js';
+import type { IsaRow, JitHow } from './types.js';
 import { ALU_ROWS } from './alu.js';
 import { BRANCH_ROWS } from './branch.js';
 import { COND_ROWS } from './cond.js';
@@ -41,6 +41,11 @@ export function isaRow(code: Code, mnemonic: Mnemonic): IsaRow | null {
     byCode[code] = r;
   }
   return r;
+}
+
+/** How the JIT runs `code`: its row's answer, or 'ud' (not on this CPU). */
+export function jitHow(code: Code, mnemonic: Mnemonic): JitHow {
+  return isaRow(code, mnemonic)?.jit ?? 'ud';
 }
 
 /** Every mnemonic some row describes. */

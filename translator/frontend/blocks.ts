@@ -16,7 +16,7 @@ import '../../runtime/interp/families/index.js';
  * A Pentium II ignores an F3 prefix on 0F BC / 0F BD: they are BSF / BSR, not
  * TZCNT / LZCNT (compilers emit `rep bsf` as a TZCNT that still works on old CPUs).
  */
-const DECODER_OPTIONS = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPFX_0FBD;
+export const DECODER_OPTIONS = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPFX_0FBD;
 
 /** Most instructions in one block (long blocks amortise dispatch; the budget can still stop mid-block). */
 export const MAX_BLOCK_INSNS = 256;
