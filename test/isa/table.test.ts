@@ -16,7 +16,7 @@ import { CC_NONE } from '../../runtime/isa/cc.js';
 import { ALU_ADD, ALU_CMP, ALU_NONE } from '../../runtime/isa/alu.js';
 import { SH_NONE, SH_ROL, SH_SAR, SH_SHRD } from '../../runtime/isa/shift.js';
 import { STR_CMPS, STR_MOVS, STR_NONE, STR_STOS } from '../../runtime/isa/string.js';
-import { Rec, T_BRANCH, T_NONE } from '../../runtime/records.js';
+import { Rec, T_BRANCH, T_NONE, T_STOP, T_TRAP } from '../../runtime/records.js';
 
 interface CodeInfo { code: Code; name: string; mnemonic: Mnemonic; encoding: number; features: number[] }
 
@@ -130,6 +130,28 @@ describe('instruction table (runtime/isa)', () => {
     const jmp = decodeOne([0xeb, 0x10], 32), call = decodeOne([0xe8, 0, 0, 0, 0], 32);
     for (const r of [jmp, call]) { expect(r.ends).to.equal(E_FOLD); expect(r.foldExec).to.not.equal(null); }
     expect(decodeOne([0xff, 0xe0], 32).ends).to.not.equal(E_FOLD); // jmp eax
+  });
+
+  it('rows of families bound per mnemonic give their block endings and sizes', () => {
+    expect(decodeOne([0xf4], 32).term).to.equal(T_STOP);                 // hlt
+    expect(decodeOne([0xfb], 32).term).to.equal(T_TRAP);                 // sti
+    expect(decodeOne([0xee], 32).term).to.equal(T_TRAP);                 // out dx, al
+    expect(decodeOne([0x6c], 32).term).to.equal(T_BRANCH);               // insb
+    expect(decodeOne([0x0f, 0x01, 0x10], 32).term).to.equal(T_TRAP);     // lgdt [eax]
+    expect(decodeOne([0x0f, 0x01, 0xd0 + 0], 32).term).to.equal(T_BRANCH); // lgdt with a register operand: #UD
+    expect(decodeOne([0xcd, 0x80], 32).term).to.equal(T_BRANCH);         // int 0x80
+    const iret = decodeOne([0xcf], 16), iretd = decodeOne([0x66, 0xcf], 16);
+    expect([iret.osz, iret.term, iretd.osz, iretd.term]).to.deep.equal([2, T_BRANCH, 4, T_BRANCH]);
+    expect(decodeOne([0x8e, 0xd0], 32).term).to.equal(T_TRAP);           // mov ss, ax: the handler's word (E_HANDLER)
+    expect(decodeOne([0x8c, 0xd8], 32).term).to.equal(T_NONE);           // mov eax, ds
+    expect(decodeOne([0x0f, 0x06], 32).term).to.equal(T_TRAP);           // clts
+    expect(decodeOne([0x0f, 0x22, 0xc0], 32).term).to.equal(T_TRAP);     // mov cr0, eax
+    expect(decodeOne([0x0f, 0x20, 0xc0], 32).term).to.equal(T_NONE);     // mov eax, cr0
+    expect(decodeOne([0x17], 32).term).to.equal(T_TRAP);                 // pop ss
+    expect(decodeOne([0x1f], 32).term).to.equal(T_TRAP);                 // pop ds
+    expect(decodeOne([0x58], 32).term).to.equal(T_NONE);                 // pop eax
+    expect(decodeOne([0x0f, 0xb2, 0x00], 32).term).to.equal(T_TRAP);     // lss eax, [eax]
+    expect(decodeOne([0x0f, 0xb4, 0x00], 32).term).to.equal(T_NONE);     // lfs eax, [eax]
   });
 
   it('absent instructions raise #UD in the interpreter (SSE2 MOVSD shares the string mnemonic)', () => {
