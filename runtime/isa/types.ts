@@ -44,7 +44,7 @@ export type Faults =
 export type FlagEffect =
   | 'none'      // leaves the flags alone
   | 'add' | 'adc' | 'sub' | 'sbb' | 'logic' | 'inc' | 'dec'  // lazy K_ADD/K_ADC/K_SUB/K_SBB/K_LOGIC/K_INC/K_DEC (ADC/SBB record K_ADD/K_SUB when the carry-in is 0)
-  | 'result'    // shifts: CF/OF/AF eager, SF/ZF/PF lazy from the result (K_RESULT); count 0 leaves all alone
+  | 'result'    // K_RESULT: some flags eager, the others lazy from the result (shifts: CF/OF/AF eager; count 0 leaves all alone)
   | 'rotate'    // CF/OF eager, the rest untouched; count 0 leaves all alone
   | 'eager'     // writes some flags eagerly (setFlags / materialize)
   | 'handler';  // not described yet (bound by mnemonic)
