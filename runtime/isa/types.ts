@@ -50,12 +50,13 @@ export type FlagEffect =
   | 'handler';  // not described yet (bound by mnemonic)
 
 /**
- * How the JIT runs it: `callout` = call the record's interpreter handler
- * (`rec.exec`) from generated code; `ud` = the instruction raises #UD (not on
- * this CPU); `inline:<emitter>` = the JIT's emitter registered under that
- * name generates it inline.
+ * How the JIT runs it: `callout` = generated code hands the record to its
+ * interpreter handler (`rec.exec`); `inline:<emitter>` = the JIT's emitter
+ * registered under that name generates it inline; `helper:<name>` = generated
+ * code calls a runtime helper of that name (not the whole handler); `ud` =
+ * the instruction raises #UD (not on this CPU).
  */
-export type JitHow = 'callout' | 'ud' | `inline:${string}`;
+export type JitHow = 'callout' | 'ud' | `inline:${string}` | `helper:${string}`;
 
 /** The interpreter binder name for families still bound per mnemonic by `def()` (runtime/interp/table.ts). */
 export const BY_MNEMONIC = 'by-mnemonic';
