@@ -4,6 +4,8 @@
  * engines. The interpreter runs `exec`; the JIT compiles from the fields.
  */
 import type { Cpu } from './cpu.js';
+import { CC_NONE } from './isa/cc.js';
+import { E_HANDLER, type End } from './isa/types.js';
 
 /**
  * An interpreter handler. It returns EXIT only from a T_COND record whose
@@ -75,7 +77,24 @@ export class Rec {
   index = NO_REG;
   scale = 0;
   disp = 0;
-  /** Family-specific selector (ALU op, condition code, shift kind...), set by the handler factory. */
+  /**
+   * Typed facts from the instruction table (runtime/isa/), stored by the
+   * front end; each has one meaning. `alu`: ALU_* op (runtime/isa/alu.ts);
+   * `shift`: SH_* kind (runtime/isa/shift.ts); `strop`: STR_* string op
+   * (runtime/isa/string.ts); `cc`: condition code CC_* (runtime/isa/cc.ts).
+   * Each is -1 (ALU_NONE, SH_NONE, STR_NONE, CC_NONE) when it does not apply.
+   */
+  alu = -1;
+  shift = -1;
+  strop = -1;
+  cc = CC_NONE;
+  /** How the instruction may end a block (E_* in runtime/isa/types.ts); `term` is what this block made of it. */
+  ends: End = E_HANDLER;
+  /**
+   * Family-specific selector of the families still bound per mnemonic
+   * (runtime/isa/legacy.ts: bit-test op, FPU op and source kind, ...), set by
+   * their handler factories. Families described in runtime/isa/ use the typed fields above.
+   */
   sub = 0;
   /** 0: none, 1: REP/REPE, 2: REPNE. */
   rep = 0;

@@ -6,12 +6,13 @@
  * operands, and branches like the Jcc; both records stay in the block, so
  * faults, budgets and the JIT still see two instructions (see the loop).
  */
-import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../cpu.js';
 import { EXIT2, OP_IMM, OP_REG, SKIP, T_COND, type Handler, type Rec } from '../records.js';
 import { condLogic, condSub, K_LOGIC, K_SUB, testCC, W_A, W_B, W_MASK, W_OP, W_RES } from '../flags.js';
 import { ARITH } from '../state/eflags.js';
 import { jumpNear, nextEip } from './control.js';
+import { isaRow } from '../isa/index.js';
+import { ALU_ADD, ALU_AND, ALU_CMP, ALU_DEC, ALU_INC, ALU_OR, ALU_SUB, ALU_TEST, ALU_XOR } from '../isa/alu.js';
 
 const SUB32 = (K_SUB << 2) | 2, LOGIC32 = (K_LOGIC << 2) | 2;
 
@@ -27,25 +28,25 @@ function cmpRR(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = (a - b) | 0;
   s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+  return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function cmpRI(cpu: Cpu, r: Rec): number {
   const s = cpu.s, a = cpu.r32[r.r0], b = r.imm, v = (a - b) | 0;
   s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+  return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function testRR(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = a & b;
   s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+  return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 function testRI(cpu: Cpu, r: Rec): number {
   const s = cpu.s, a = cpu.r32[r.r0], b = r.imm, v = a & b;
   s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+  return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 
 // ALU ops that also write their register: SUB, AND/OR/XOR (fast conditions),
@@ -54,55 +55,55 @@ function subRR(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = (a - b) | 0;
   R[r.r0] = v; s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+  return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function subRI(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = r.imm, v = (a - b) | 0;
   R[r.r0] = v; s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condSub(j.sub, a, b, v) ? branch(cpu, j) : SKIP;
+  return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function logic(op: number, a: number, b: number): number {
-  return op === Mnemonic.And ? a & b : op === Mnemonic.Or ? a | b : a ^ b;
+  return op === ALU_AND ? a & b : op === ALU_OR ? a | b : a ^ b;
 }
 function logicRR(cpu: Cpu, r: Rec): number {
-  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = logic(r.mnemonic, a, b);
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = logic(r.alu, a, b);
   R[r.r0] = v; s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+  return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 function logicRI(cpu: Cpu, r: Rec): number {
-  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = r.imm, v = logic(r.mnemonic, a, b);
+  const s = cpu.s, R = cpu.r32, a = R[r.r0], b = r.imm, v = logic(r.alu, a, b);
   R[r.r0] = v; s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
   const j = r.pair!;
-  return condLogic(j.sub, v) ? branch(cpu, j) : SKIP;
+  return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 /** Any other fusable first instruction: its own handler, then the condition from the flags. */
 function generic(cpu: Cpu, r: Rec): number {
   r.plain!(cpu, r);
   const j = r.pair!;
-  return testCC(cpu.s, j.sub) ? branch(cpu, j) : SKIP;
+  return testCC(cpu.s, j.cc) ? branch(cpu, j) : SKIP;
 }
 
-const JCC = new Set<Mnemonic>([
-  Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
-  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
-]);
-
-/** The fused handler for `first` followed by `next`, or null when the pair does not fuse. */
+/**
+ * The fused handler for `first` followed by `next`, or null when the pair
+ * does not fuse: `next` must be a mid-block Jcc (bound by the 'jcc' binder:
+ * a branch on the flags alone; LOOPcc and JCXZ also test a counter), `first`
+ * a 32-bit register ALU op (`alu`, from the table).
+ */
 export function fusedHandler(first: Rec, next: Rec): Handler | null {
-  if (next.term !== T_COND || !JCC.has(next.mnemonic)) return null;
+  if (next.term !== T_COND || isaRow(next.code, next.mnemonic)?.interp !== 'jcc') return null;
   if (first.osz !== 4 || first.k0 !== OP_REG || first.lock) return null;
-  const m = first.mnemonic;
-  if (m === Mnemonic.Inc || m === Mnemonic.Dec) return first.k1 === 0 ? generic : null;
+  const op = first.alu;
+  if (op === ALU_INC || op === ALU_DEC) return first.k1 === 0 ? generic : null;
   if (first.k1 !== OP_REG && first.k1 !== OP_IMM) return null;
   const rr = first.k1 === OP_REG;
-  switch (m) {
-    case Mnemonic.Cmp: return rr ? cmpRR : cmpRI;
-    case Mnemonic.Test: return rr ? testRR : testRI;
-    case Mnemonic.Sub: return rr ? subRR : subRI;
-    case Mnemonic.And: case Mnemonic.Or: case Mnemonic.Xor: return rr ? logicRR : logicRI;
-    case Mnemonic.Add: return generic;
+  switch (op) {
+    case ALU_CMP: return rr ? cmpRR : cmpRI;
+    case ALU_TEST: return rr ? testRR : testRI;
+    case ALU_SUB: return rr ? subRR : subRI;
+    case ALU_AND: case ALU_OR: case ALU_XOR: return rr ? logicRR : logicRI;
+    case ALU_ADD: return generic;
     default: return null;
   }
 }

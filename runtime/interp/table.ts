@@ -1,18 +1,30 @@
 /**
- * The instruction table: for each iced-x86 Mnemonic, the factory that picks
- * the interpreter handler for a decoded record (by operand forms and sizes)
- * and may set its family sub-op and block-termination kind. Adding an
- * instruction means one `def` in the family file that implements it.
- * Mnemonics with no entry raise #UD: this CPU model does not have them.
+ * Handler binding: the instruction table (runtime/isa/) names, for each
+ * Code, the interpreter binder that picks its handler; a binder is a
+ * factory registered here with `bind(name, factory)` by the family file that
+ * implements it. It looks at the record's operand forms and typed facts
+ * (alu, cc, shift, ...) and returns the handler, specialised by form.
+ * Families not yet described fact by fact (runtime/isa/legacy.ts) register
+ * one factory per mnemonic with `def`; those may still set `r.sub` and `term`.
+ * A Code with no row raises #UD: this CPU model does not have it.
  */
 import { Code, Mnemonic } from 'iced-x86';
 import type { Handler, Rec } from '../records.js';
 import { raiseUD } from '../exceptions.js';
+import { BY_MNEMONIC, E_BRANCH, isaRow } from '../isa/index.js';
 
 /** Returns the handler, or null when this operand form is not valid (#UD). */
 export type Factory = (r: Rec) => Handler | null;
 
 const factories: (Factory | undefined)[] = [];
+const binders = new Map<string, Factory>();
+
+/** Register the binder `name` (the `interp` column of runtime/isa rows). */
+export function bind(name: string, f: Factory): void {
+  if (name === BY_MNEMONIC || binders.has(name)) throw new Error(`interpreter binder ${name} defined twice`);
+  binders.set(name, f);
+}
+export function hasBinder(name: string): boolean { return name === BY_MNEMONIC || binders.has(name); }
 
 export function def(m: Mnemonic | Mnemonic[], f: Factory): void {
   for (const x of Array.isArray(m) ? m : [m]) {
@@ -23,12 +35,20 @@ export function def(m: Mnemonic | Mnemonic[], f: Factory): void {
 
 export const ud: Handler = () => raiseUD();
 
+/** The factory that binds `r` (by its table row; a per-mnemonic `def` without a row still binds, the table test flags it). */
+function factoryOf(r: Rec): Factory | undefined {
+  if (r.code === Code.INVALID) return undefined;
+  const row = isaRow(r.code, r.mnemonic);
+  if (row === null || row.interp === BY_MNEMONIC) return factories[r.mnemonic];
+  return binders.get(row.interp);
+}
+
 /** Bind `r.exec` from the table. */
 export function bindHandler(r: Rec): void {
-  const f = r.code === Code.INVALID ? undefined : factories[r.mnemonic];
+  const f = factoryOf(r);
   const h = f ? f(r) : null;
   r.exec = h ?? ud;
-  if (!h) r.term = 1; // a #UD always leaves the block
+  if (!h) { r.term = 1; r.ends = E_BRANCH; } // a #UD always leaves the block
 }
 
 export function hasMnemonic(m: Mnemonic): boolean { return factories[m] !== undefined; }

@@ -5,7 +5,8 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, Rec, T_COND, T_NONE, killBlock, type BlockSource } from '../../runtime/records.js';
+import { Block, Rec, T_BRANCH, T_COND, T_NONE, killBlock, type BlockSource } from '../../runtime/records.js';
+import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
@@ -15,7 +16,7 @@ import '../../runtime/interp/families/index.js';
  * A Pentium II ignores an F3 prefix on 0F BC / 0F BD: they are BSF / BSR, not
  * TZCNT / LZCNT (compilers emit `rep bsf` as a TZCNT that still works on old CPUs).
  */
-const DECODER_OPTIONS = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPFX_0FBD;
+export const DECODER_OPTIONS = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPFX_0FBD;
 
 /** Most instructions in one block (long blocks amortise dispatch; the budget can still stop mid-block). */
 export const MAX_BLOCK_INSNS = 256;
@@ -100,14 +101,15 @@ export class FrontEnd implements BlockSource {
         this.stats.insnsDecoded++;
         if (end > 4096) { straddles = true; break; }
         if (r.term === T_NONE) { pos = end; continue; }
-        if (r.midExec !== null) {
+        // How it ends the block is the instruction table's word (runtime/isa: `ends`).
+        if (r.ends === E_COND && r.midExec !== null) {
           // Conditional branch: the block goes on along the not-taken path.
           r.exec = r.midExec;
           r.term = T_COND;
           pos = end;
           continue;
         }
-        if (r.foldExec !== null && code32) {
+        if (r.ends === E_FOLD && r.foldExec !== null && code32) {
           const target = end + r.imm;
           if (target >= 0 && target < 4096 && !seen.has(target)) {
             r.exec = r.foldExec;
@@ -126,6 +128,7 @@ export class FrontEnd implements BlockSource {
     const last = recs[recs.length - 1];
     if (last !== undefined && (last.term === T_COND || last.folded)) {
       bindHandler(last);
+      last.term = T_BRANCH; // E_COND / E_FOLD records end their block as plain branches
       last.folded = false;
     }
     fusePairs(recs);

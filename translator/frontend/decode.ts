@@ -5,6 +5,9 @@
 import { Code, FlowControl, Instruction, MemorySize, MemorySizeExt, OpKind } from 'iced-x86';
 import { NO_REG, OP_FAR, OP_IMM, OP_MEM, OP_REL, OP_STR, Rec, T_BRANCH } from '../../runtime/records.js';
 import { bindHandler } from '../../runtime/interp/table.js';
+import { isaRow } from '../../runtime/isa/index.js';
+import { applyFacts } from '../../runtime/isa/apply.js';
+import { ccFromIced } from '../../runtime/isa/cc.js';
 import { gprNumber, isImmediate, isStringMem, regInfo, segNumber, setOperand, toEflags } from './operands.js';
 
 /** Byte size of an iced MemorySize, cached (MemorySizeExt crosses into wasm). */
@@ -110,5 +113,8 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
     if (r.k0 === 1 /* OP_REG */) r.osz = r.s0;
   }
   void NO_REG; void OP_FAR;
+  // The table's typed facts (ALU op, condition, ...) and how it ends a block.
+  const row = isaRow(insn.code, insn.mnemonic);
+  if (row !== null) applyFacts(r, row, row.cc === 'iced' ? ccFromIced(insn.conditionCode) : row.cc ?? -1);
   bindHandler(r);
 }

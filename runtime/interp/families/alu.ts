@@ -1,18 +1,16 @@
 /**
  * Two-operand ALU (ADD OR ADC SBB AND SUB XOR CMP, TEST) and the one-operand
- * INC DEC NEG NOT. Flags are lazy (runtime/flags.ts). `sub` holds the
- * operation in x86 /digit order so the 80-83 group and the JIT share it.
+ * INC DEC NEG NOT. Flags are lazy (runtime/flags.ts). The operation is
+ * `r.alu` (ALU_* from runtime/isa/alu.ts, the table rows that bind these).
  */
-import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_MEM, OP_REG } from '../../records.js';
 import { W_EFLAGS, K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_SBB, K_SUB, getCF, pinCF, setLazy, szCode, W_MASK, W_A, W_B, W_OP, W_RES } from '../../flags.js';
 import { ARITH, CF } from '../../state/eflags.js';
-import { def } from '../table.js';
+import { bind } from '../table.js';
+import { ALU_ADC as ADC, ALU_ADD as ADD, ALU_AND as AND, ALU_CMP as CMP, ALU_DEC, ALU_OR as OR, ALU_SBB as SBB, ALU_SUB as SUB, ALU_TEST as TEST, ALU_XOR as XOR } from '../../isa/alu.js';
 import { ea, getReg, readMem, readMemW, setReg, writeMem } from '../operands.js';
-
-export const ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7, TEST = 8;
 
 /** Compute `a op b` for operand size code `sz`, record lazy flags, return the result (unmasked). */
 export function alu(s: Int32Array, op: number, sz: number, a: number, b: number): number {
@@ -55,7 +53,7 @@ function cmp32RI(cpu: Cpu, r: Rec): void {
 }
 function logic32RR(cpu: Cpu, r: Rec): void {
   const R = cpu.r32, s = cpu.s, a = R[r.r0], b = R[r.r1];
-  const v = r.sub === AND ? a & b : r.sub === OR ? a | b : a ^ b;
+  const v = r.alu === AND ? a & b : r.alu === OR ? a | b : a ^ b;
   R[r.r0] = v; s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
 }
 function test32RR(cpu: Cpu, r: Rec): void {
@@ -65,7 +63,7 @@ function test32RR(cpu: Cpu, r: Rec): void {
 
 function logic32RI(cpu: Cpu, r: Rec): void {
   const R = cpu.r32, s = cpu.s, a = R[r.r0], b = r.imm;
-  const v = r.sub === AND ? a & b : r.sub === OR ? a | b : a ^ b;
+  const v = r.alu === AND ? a & b : r.alu === OR ? a | b : a ^ b;
   R[r.r0] = v; s[W_OP] = (K_LOGIC << 2) | 2; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
 }
 function test32RI(cpu: Cpu, r: Rec): void {
@@ -93,45 +91,45 @@ function sbb32RR(cpu: Cpu, r: Rec): void {
 // Remaining 32-bit register forms skip the size dispatch.
 function alu32RR(cpu: Cpu, r: Rec): void {
   const R = cpu.r32;
-  R[r.r0] = alu(cpu.s, r.sub, 2, R[r.r0], R[r.r1]);
+  R[r.r0] = alu(cpu.s, r.alu, 2, R[r.r0], R[r.r1]);
 }
 function alu32RI(cpu: Cpu, r: Rec): void {
   const R = cpu.r32;
-  R[r.r0] = alu(cpu.s, r.sub, 2, R[r.r0], r.imm);
+  R[r.r0] = alu(cpu.s, r.alu, 2, R[r.r0], r.imm);
 }
 function alu32RM(cpu: Cpu, r: Rec): void {
   const R = cpu.r32, b = cpu.mmu.read32(ea(cpu, r));
-  const v = alu(cpu.s, r.sub, 2, R[r.r0], b);
-  if (r.sub < CMP) R[r.r0] = v;
+  const v = alu(cpu.s, r.alu, 2, R[r.r0], b);
+  if (r.alu < CMP) R[r.r0] = v;
 }
 
 // Generic forms: any size.
 function aluRR(cpu: Cpu, r: Rec): void {
-  const n = r.osz, v = alu(cpu.s, r.sub, szCode(n), getReg(cpu, n, r.r0), getReg(cpu, n, r.r1));
-  if (r.sub < CMP) setReg(cpu, n, r.r0, v);
+  const n = r.osz, v = alu(cpu.s, r.alu, szCode(n), getReg(cpu, n, r.r0), getReg(cpu, n, r.r1));
+  if (r.alu < CMP) setReg(cpu, n, r.r0, v);
 }
 function aluRI(cpu: Cpu, r: Rec): void {
-  const n = r.osz, v = alu(cpu.s, r.sub, szCode(n), getReg(cpu, n, r.r0), r.imm);
-  if (r.sub < CMP) setReg(cpu, n, r.r0, v);
+  const n = r.osz, v = alu(cpu.s, r.alu, szCode(n), getReg(cpu, n, r.r0), r.imm);
+  if (r.alu < CMP) setReg(cpu, n, r.r0, v);
 }
 function aluRM(cpu: Cpu, r: Rec): void {
   const n = r.osz, b = readMem(cpu, n, ea(cpu, r));
-  const v = alu(cpu.s, r.sub, szCode(n), getReg(cpu, n, r.r0), b);
-  if (r.sub < CMP) setReg(cpu, n, r.r0, v);
+  const v = alu(cpu.s, r.alu, szCode(n), getReg(cpu, n, r.r0), b);
+  if (r.alu < CMP) setReg(cpu, n, r.r0, v);
 }
 function aluMR(cpu: Cpu, r: Rec): void {
   const n = r.osz, a = ea(cpu, r);
-  if (r.sub >= CMP) { alu(cpu.s, r.sub, szCode(n), readMem(cpu, n, a), getReg(cpu, n, r.r1)); return; }
+  if (r.alu >= CMP) { alu(cpu.s, r.alu, szCode(n), readMem(cpu, n, a), getReg(cpu, n, r.r1)); return; }
   const x = readMemW(cpu, n, a);
   const b = getReg(cpu, n, r.r1);
   // Compute into a scratch copy of the flags? No: the write cannot fault (readMemW checked it).
-  writeMem(cpu, n, a, alu(cpu.s, r.sub, szCode(n), x, b));
+  writeMem(cpu, n, a, alu(cpu.s, r.alu, szCode(n), x, b));
 }
 function aluMI(cpu: Cpu, r: Rec): void {
   const n = r.osz, a = ea(cpu, r);
-  if (r.sub >= CMP) { alu(cpu.s, r.sub, szCode(n), readMem(cpu, n, a), r.imm); return; }
+  if (r.alu >= CMP) { alu(cpu.s, r.alu, szCode(n), readMem(cpu, n, a), r.imm); return; }
   const x = readMemW(cpu, n, a);
-  writeMem(cpu, n, a, alu(cpu.s, r.sub, szCode(n), x, r.imm));
+  writeMem(cpu, n, a, alu(cpu.s, r.alu, szCode(n), x, r.imm));
 }
 
 // 32-bit memory forms: CMP/TEST against memory are hot in kernel and libc code.
@@ -145,20 +143,21 @@ function cmp32MR(cpu: Cpu, r: Rec): void {
 }
 function alu32MI(cpu: Cpu, r: Rec): void {
   const m = cpu.mmu, a = ea(cpu, r);
-  if (r.sub >= CMP) { alu(cpu.s, r.sub, 2, m.read32(a), r.imm); return; }
+  if (r.alu >= CMP) { alu(cpu.s, r.alu, 2, m.read32(a), r.imm); return; }
   const x = m.readW32(a);
-  m.write32(a, alu(cpu.s, r.sub, 2, x, r.imm));
+  m.write32(a, alu(cpu.s, r.alu, 2, x, r.imm));
 }
 function alu32MR(cpu: Cpu, r: Rec): void {
   const m = cpu.mmu, a = ea(cpu, r);
-  if (r.sub >= CMP) { alu(cpu.s, r.sub, 2, m.read32(a), cpu.r32[r.r1]); return; }
+  if (r.alu >= CMP) { alu(cpu.s, r.alu, 2, m.read32(a), cpu.r32[r.r1]); return; }
   const x = m.readW32(a);
-  m.write32(a, alu(cpu.s, r.sub, 2, x, cpu.r32[r.r1]));
+  m.write32(a, alu(cpu.s, r.alu, 2, x, cpu.r32[r.r1]));
 }
 
-function aluFactory(op: number) {
+/** Binder 'alu': the two-operand forms, specialised by op, operand kinds and size. */
+function aluFactory() {
   return (r: Rec) => {
-    r.sub = op;
+    const op = r.alu;
     if (r.k0 === OP_REG) {
       if (r.k1 === OP_REG) {
         if (r.osz === 4) {
@@ -193,15 +192,7 @@ function aluFactory(op: number) {
   };
 }
 
-def(Mnemonic.Add, aluFactory(ADD));
-def(Mnemonic.Or, aluFactory(OR));
-def(Mnemonic.Adc, aluFactory(ADC));
-def(Mnemonic.Sbb, aluFactory(SBB));
-def(Mnemonic.And, aluFactory(AND));
-def(Mnemonic.Sub, aluFactory(SUB));
-def(Mnemonic.Xor, aluFactory(XOR));
-def(Mnemonic.Cmp, aluFactory(CMP));
-def(Mnemonic.Test, aluFactory(TEST));
+bind('alu', aluFactory());
 
 // ---- INC DEC NEG NOT -------------------------------------------------------
 
@@ -216,14 +207,16 @@ function inc32R(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = incdec(cpu.s, false, 2
 function dec32R(cpu: Cpu, r: Rec): void { cpu.r32[r.r0] = incdec(cpu.s, true, 2, cpu.r32[r.r0]); }
 function incdecR(cpu: Cpu, r: Rec): void {
   const n = r.osz;
-  setReg(cpu, n, r.r0, incdec(cpu.s, r.sub === 1, szCode(n), getReg(cpu, n, r.r0)));
+  setReg(cpu, n, r.r0, incdec(cpu.s, r.alu === ALU_DEC, szCode(n), getReg(cpu, n, r.r0)));
 }
 function incdecM(cpu: Cpu, r: Rec): void {
   const n = r.osz, a = ea(cpu, r), x = readMemW(cpu, n, a);
-  writeMem(cpu, n, a, incdec(cpu.s, r.sub === 1, szCode(n), x));
+  writeMem(cpu, n, a, incdec(cpu.s, r.alu === ALU_DEC, szCode(n), x));
 }
-def(Mnemonic.Inc, (r) => { r.sub = 0; return r.k0 === OP_REG ? (r.osz === 4 ? inc32R : incdecR) : incdecM; });
-def(Mnemonic.Dec, (r) => { r.sub = 1; return r.k0 === OP_REG ? (r.osz === 4 ? dec32R : incdecR) : incdecM; });
+bind('incdec', (r) => {
+  if (r.k0 === OP_REG) return r.osz !== 4 ? incdecR : r.alu === ALU_DEC ? dec32R : inc32R;
+  return incdecM;
+});
 
 function negR(cpu: Cpu, r: Rec): void {
   const n = r.osz;
@@ -233,13 +226,13 @@ function negM(cpu: Cpu, r: Rec): void {
   const n = r.osz, a = ea(cpu, r), x = readMemW(cpu, n, a);
   writeMem(cpu, n, a, alu(cpu.s, SUB, szCode(n), 0, x));
 }
-def(Mnemonic.Neg, (r) => (r.k0 === OP_REG ? negR : negM));
+bind('neg', (r) => (r.k0 === OP_REG ? negR : negM));
 
 function notR(cpu: Cpu, r: Rec): void { setReg(cpu, r.osz, r.r0, ~getReg(cpu, r.osz, r.r0)); }
 function notM(cpu: Cpu, r: Rec): void {
   const n = r.osz, a = ea(cpu, r), x = readMemW(cpu, n, a);
   writeMem(cpu, n, a, ~x);
 }
-def(Mnemonic.Not, (r) => (r.k0 === OP_REG ? notR : notM));
+bind('not', (r) => (r.k0 === OP_REG ? notR : notM));
 
 export { K_SBB, K_ADC, OP_MEM };

@@ -1,15 +1,20 @@
-/** Near control transfers: JMP, Jcc, CALL, RET, LOOP/LOOPE/LOOPNE, JCXZ/JECXZ. */
-import { Mnemonic } from 'iced-x86';
+/**
+ * Near control transfers: JMP, Jcc, CALL, RET, LOOP/LOOPE/LOOPNE, JCXZ/JECXZ
+ * (rows: runtime/isa/branch.ts and cond.ts, which say how each ends a block;
+ * the condition is `r.cc`). Conditional branches also get a mid-block
+ * handler (`midExec`, for T_COND) and direct JMP/CALL a folded one (`foldExec`).
+ */
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { EXIT, OP_MEM, OP_REG, OP_REL, T_BRANCH } from '../../records.js';
+import { EXIT, OP_MEM, OP_REG, OP_REL } from '../../records.js';
 import { condSub, testCC, getZF, getCF, K_SUB, W_OP, W_MASK, W_A, W_B, W_RES } from '../../flags.js';
 import { ARITH } from '../../state/eflags.js';
 import { EIP, w } from '../../state/layout.js';
-import { def } from '../table.js';
+import { bind } from '../table.js';
+import { CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_L, CC_GE, CC_LE, CC_G, CC_NONE } from '../../isa/cc.js';
 import { ea, getReg, readMem } from '../operands.js';
 import { jumpNear, nearTarget, nextEip } from '../control.js';
-import { farCallFactory, farJmpFactory, isFar } from './far.js';
+import { farCallFactory, farJmpFactory } from './far.js';
 
 const W_EIP = w(EIP);
 
@@ -20,25 +25,19 @@ function jmpM(cpu: Cpu, r: Rec): void { jumpNear(cpu, readMem(cpu, r.osz, ea(cpu
 /** Folded JMP: the block continues at the target; only the CS limit is checked. */
 function jmpFolded(cpu: Cpu, r: Rec): void { nearTarget(cpu, nextEip(cpu, r) + r.imm, r.osz); }
 
-def(Mnemonic.Jmp, (r) => {
-  if (isFar(r)) return farJmpFactory(r);
-  r.term = T_BRANCH;
+bind('jmp', (r) => {
   if (r.k0 === OP_REL) { r.foldExec = jmpFolded; return jmpRel; }
   if (r.k0 === OP_REG) return jmpR;
   if (r.k0 === OP_MEM) return jmpM;
-  return null; // far forms: families/far.ts
+  return null;
 });
+bind('jmpfar', farJmpFactory);
 
 function jcc(cpu: Cpu, r: Rec): void {
   const next = nextEip(cpu, r);
-  if (testCC(cpu.s, r.sub)) jumpNear(cpu, next + r.imm, r.osz);
+  if (testCC(cpu.s, r.cc)) jumpNear(cpu, next + r.imm, r.osz);
   else cpu.s[W_EIP] = next;
 }
-const JCC: [Mnemonic, number][] = [
-  [Mnemonic.Jo, 0], [Mnemonic.Jno, 1], [Mnemonic.Jb, 2], [Mnemonic.Jae, 3], [Mnemonic.Je, 4], [Mnemonic.Jne, 5],
-  [Mnemonic.Jbe, 6], [Mnemonic.Ja, 7], [Mnemonic.Js, 8], [Mnemonic.Jns, 9], [Mnemonic.Jp, 10], [Mnemonic.Jnp, 11],
-  [Mnemonic.Jl, 12], [Mnemonic.Jge, 13], [Mnemonic.Jle, 14], [Mnemonic.Jg, 15],
-];
 
 /**
  * Hot conditions specialised: after a 32-bit CMP/SUB (the common case) the
@@ -55,13 +54,16 @@ function jb(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s)
 function jae(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) >= (s[W_B] >>> 0) : getCF(s) === 0); }
 function je(cpu: Cpu, r: Rec): void { take(cpu, r, getZF(cpu.s)); }
 function jne(cpu: Cpu, r: Rec): void { take(cpu, r, !getZF(cpu.s)); }
-function jbe(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) <= (s[W_B] >>> 0) : testCC(s, 6)); }
-function ja(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) > (s[W_B] >>> 0) : testCC(s, 7)); }
-function jl(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] < s[W_B] : testCC(s, 12)); }
-function jge(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] >= s[W_B] : testCC(s, 13)); }
-function jle(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] <= s[W_B] : testCC(s, 14)); }
-function jg(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] > s[W_B] : testCC(s, 15)); }
-const FAST_JCC: (typeof jcc | undefined)[] = [undefined, undefined, jb, jae, je, jne, jbe, ja, undefined, undefined, undefined, undefined, jl, jge, jle, jg];
+function jbe(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) <= (s[W_B] >>> 0) : testCC(s, CC_BE)); }
+function ja(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? (s[W_A] >>> 0) > (s[W_B] >>> 0) : testCC(s, CC_A)); }
+function jl(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] < s[W_B] : testCC(s, CC_L)); }
+function jge(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] >= s[W_B] : testCC(s, CC_GE)); }
+function jle(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] <= s[W_B] : testCC(s, CC_LE)); }
+function jg(cpu: Cpu, r: Rec): void { const s = cpu.s; take(cpu, r, lazySub32(s) ? s[W_A] > s[W_B] : testCC(s, CC_G)); }
+/** Specialised Jcc handlers by condition code (the others use `jcc`). */
+const FAST_JCC: (typeof jcc | undefined)[] = [];
+FAST_JCC[CC_B] = jb; FAST_JCC[CC_AE] = jae; FAST_JCC[CC_E] = je; FAST_JCC[CC_NE] = jne;
+FAST_JCC[CC_BE] = jbe; FAST_JCC[CC_A] = ja; FAST_JCC[CC_L] = jl; FAST_JCC[CC_GE] = jge; FAST_JCC[CC_LE] = jle; FAST_JCC[CC_G] = jg;
 
 // Mid-block forms (T_COND): leave the block only when taken.
 function takeMid(cpu: Cpu, r: Rec, cond: boolean): number | void {
@@ -72,14 +74,14 @@ function takeMid(cpu: Cpu, r: Rec, cond: boolean): number | void {
 function lazyCond(s: Int32Array, cc: number): boolean {
   return lazySub32(s) ? condSub(cc, s[W_A], s[W_B], s[W_RES]) : testCC(s, cc);
 }
-function jccMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, lazyCond(cpu.s, r.sub)); }
+function jccMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, lazyCond(cpu.s, r.cc)); }
 function jeMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, getZF(cpu.s)); }
 function jneMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, !getZF(cpu.s)); }
 
-for (const [m, cc] of JCC) def(m, (r) => {
-  r.sub = cc; r.term = T_BRANCH;
-  if (r.k0 !== OP_REL) return null;
-  r.midExec = cc === 4 ? jeMid : cc === 5 ? jneMid : jccMid;
+bind('jcc', (r) => {
+  const cc = r.cc;
+  if (r.k0 !== OP_REL || cc === CC_NONE) return null;
+  r.midExec = cc === CC_E ? jeMid : cc === CC_NE ? jneMid : jccMid;
   return FAST_JCC[cc] ?? jcc;
 });
 
@@ -91,7 +93,8 @@ function counter(cpu: Cpu, r: Rec): number { return r.asz === 4 ? cpu.r32[1] : c
  */
 function loopStep(cpu: Cpu, r: Rec): boolean {
   const c = r.asz === 4 ? (cpu.r32[1] - 1) | 0 : (cpu.r16[2] - 1) & 0xffff;
-  const z = r.sub === 0 ? true : r.sub === 1 ? getZF(cpu.s) : !getZF(cpu.s);
+  // LOOP has no condition; LOOPE / LOOPNE carry CC_E / CC_NE.
+  const z = r.cc === CC_NONE ? true : r.cc === CC_E ? getZF(cpu.s) : !getZF(cpu.s);
   const taken = c !== 0 && z;
   const t = taken ? nearTarget(cpu, nextEip(cpu, r) + r.imm, r.osz) : 0;
   if (r.asz === 4) cpu.r32[1] = c; else cpu.r16[2] = c;
@@ -111,13 +114,9 @@ function loopMid(cpu: Cpu, r: Rec): number | void {
   if (loopStep(cpu, r)) return EXIT;
 }
 function jcxzMid(cpu: Cpu, r: Rec): number | void { return takeMid(cpu, r, counter(cpu, r) === 0); }
-function loopFactory(kind: number) {
-  return (r: Rec) => { r.sub = kind; r.term = T_BRANCH; r.midExec = loopMid; return loop; };
-}
-def(Mnemonic.Loop, loopFactory(0));
-def(Mnemonic.Loope, loopFactory(1));
-def(Mnemonic.Loopne, loopFactory(2));
-def([Mnemonic.Jcxz, Mnemonic.Jecxz], (r) => { r.term = T_BRANCH; r.asz = r.mnemonic === Mnemonic.Jecxz ? 4 : 2; r.midExec = jcxzMid; return jcxz; });
+bind('loop', (r) => { r.midExec = loopMid; return loop; });
+/** JCXZ / JECXZ: the row fixes `r.asz` (the counter the mnemonic names). */
+bind('jcxz', (r) => { r.midExec = jcxzMid; return jcxz; });
 
 // CALL pushes the return address first (may fault), then jumps.
 function callRel(cpu: Cpu, r: Rec): void {
@@ -138,17 +137,16 @@ function callInd(cpu: Cpu, r: Rec): void {
   if (r.osz === 4) cpu.push32(next); else cpu.push16(next);
   cpu.s[W_EIP] = tt;
 }
-def(Mnemonic.Call, (r) => {
-  if (isFar(r)) return farCallFactory(r);
-  r.term = T_BRANCH;
+bind('call', (r) => {
   if (r.k0 === OP_REL) { r.foldExec = callFolded; return callRel; }
   if (r.k0 === OP_REG || r.k0 === OP_MEM) return callInd;
-  return null; // far: families/far.ts
+  return null;
 });
+bind('callfar', farCallFactory);
 
 function retNear(cpu: Cpu, r: Rec): void {
   const t = r.osz === 4 ? cpu.peek32(0) : cpu.peek16(0);
   jumpNear(cpu, t, r.osz);
   cpu.addSp(r.osz + (r.k0 !== 0 ? r.imm & 0xffff : 0));
 }
-def(Mnemonic.Ret, (r) => { r.term = T_BRANCH; return retNear; });
+bind('ret', () => retNear);

@@ -5,7 +5,7 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { OP_MEM, OP_REG, T_TRAP } from '../../records.js';
+import { OP_MEM, OP_REG } from '../../records.js';
 import {
   GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, LDTR_BASE, LDTR_LIMIT, LDTR_SEL, TR_BASE, TR_FLAGS, TR_LIMIT, TR_SEL, w,
 } from '../../state/layout.js';
@@ -39,8 +39,8 @@ function storeTableReg(cpu: Cpu, r: Rec): void {
   cpu.mmu.write16(a, cpu.s[w(r.sub ? IDTR_LIMIT : GDTR_LIMIT)]);
   cpu.mmu.write32((a + 2) | 0, base);
 }
-def(Mnemonic.Lgdt, (r) => { if (r.k0 !== OP_MEM) return null; r.sub = 0; r.term = T_TRAP; return loadTableReg; });
-def(Mnemonic.Lidt, (r) => { if (r.k0 !== OP_MEM) return null; r.sub = 1; r.term = T_TRAP; return loadTableReg; });
+def(Mnemonic.Lgdt, (r) => { if (r.k0 !== OP_MEM) return null; r.sub = 0; return loadTableReg; });
+def(Mnemonic.Lidt, (r) => { if (r.k0 !== OP_MEM) return null; r.sub = 1; return loadTableReg; });
 def(Mnemonic.Sgdt, (r) => { if (r.k0 !== OP_MEM) return null; r.sub = 0; return storeTableReg; });
 def(Mnemonic.Sidt, (r) => { if (r.k0 !== OP_MEM) return null; r.sub = 1; return storeTableReg; });
 
@@ -81,8 +81,8 @@ function ltr(cpu: Cpu, r: Rec): void {
 }
 function sldt(cpu: Cpu, r: Rec): void { requireProtected(cpu); store16(cpu, r, cpu.s[w(LDTR_SEL)] & 0xffff); }
 function str(cpu: Cpu, r: Rec): void { requireProtected(cpu); store16(cpu, r, cpu.s[w(TR_SEL)] & 0xffff); }
-def(Mnemonic.Lldt, (r) => { r.term = T_TRAP; return lldt; });
-def(Mnemonic.Ltr, (r) => { r.term = T_TRAP; return ltr; });
+def(Mnemonic.Lldt, () => lldt);
+def(Mnemonic.Ltr, () => ltr);
 def(Mnemonic.Sldt, () => sldt);
 def(Mnemonic.Str, () => str);
 

@@ -12,7 +12,7 @@
 import { Code, Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { OP_FAR, OP_IMM, OP_MEM, T_BRANCH } from '../../records.js';
+import { OP_FAR, OP_IMM, OP_MEM } from '../../records.js';
 import { CS, EIP, SS, w } from '../../state/layout.js';
 import { IOPL } from '../../state/eflags.js';
 import { raiseGP } from '../../exceptions.js';
@@ -92,14 +92,12 @@ export function farJmpFactory(r: Rec) {
   const n = FAR_OSZ.get(r.code);
   if (n === undefined || (r.k0 !== OP_FAR && r.k0 !== OP_MEM)) return null;
   r.osz = n;
-  r.term = T_BRANCH;
   return jmpFar;
 }
 export function farCallFactory(r: Rec) {
   const n = FAR_OSZ.get(r.code);
   if (n === undefined || (r.k0 !== OP_FAR && r.k0 !== OP_MEM)) return null;
   r.osz = n;
-  r.term = T_BRANCH;
   return callFar;
 }
 
@@ -119,7 +117,7 @@ function retFar(cpu: Cpu, r: Rec): void {
   }
   farReturn(cpu, n, extra);
 }
-def(Mnemonic.Retf, (r) => { r.term = T_BRANCH; return retFar; });
+def(Mnemonic.Retf, () => retFar);
 
 // ---- INT n, INT3, INTO, INT1 -----------------------------------------------
 
@@ -147,10 +145,10 @@ function into(cpu: Cpu, r: Rec): void {
 /** INT1 / ICEBP (F1): a #DB trap without the gate-DPL check of INT n. */
 function int1(cpu: Cpu, r: Rec): void { softInt(cpu, r, 1, false); }
 
-def(Mnemonic.Int, (r) => { r.term = T_BRANCH; return intN; });
-def(Mnemonic.Int3, (r) => { r.term = T_BRANCH; return int3; });
-def(Mnemonic.Into, (r) => { r.term = T_BRANCH; return into; });
-def(Mnemonic.Int1, (r) => { r.term = T_BRANCH; return int1; });
+def(Mnemonic.Int, () => intN);
+def(Mnemonic.Int3, () => int3);
+def(Mnemonic.Into, () => into);
+def(Mnemonic.Int1, () => int1);
 
 // ---- IRET / IRETD -----------------------------------------------------------
 
@@ -171,5 +169,5 @@ function iret(cpu: Cpu, r: Rec): void {
   cpu.setEflags(fl, n === 4 ? IRETD_REAL_MASK : IRET_REAL_MASK);
   cpu.addSp(3 * n);
 }
-def(Mnemonic.Iret, (r) => { r.osz = 2; r.term = T_BRANCH; return iret; });
-def(Mnemonic.Iretd, (r) => { r.osz = 4; r.term = T_BRANCH; return iret; });
+// Operand size (IRET 2, IRETD 4) and T_BRANCH: runtime/isa/legacy.ts.
+def([Mnemonic.Iret, Mnemonic.Iretd], () => iret);

@@ -15,7 +15,6 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { T_TRAP } from '../../records.js';
 import { INT_SHADOW, w } from '../../state/layout.js';
 
 const W_SHADOW = w(INT_SHADOW);
@@ -48,7 +47,7 @@ function sti(cpu: Cpu): void {
   if ((cpu.s[W_EFLAGS] & IF) === 0) cpu.s[W_SHADOW] = 1;
   setFlags(cpu.s, IF, IF);
 }
-def(Mnemonic.Sti, (r) => { r.term = T_TRAP; return sti; });
+def(Mnemonic.Sti, () => sti); // T_TRAP (runtime/isa/legacy.ts): interrupts may come in after the next instruction
 
 // ---- LAHF / SAHF --------------------------------------------------------------
 
@@ -88,7 +87,7 @@ function popf(cpu: Cpu, r: Rec): void {
 }
 def([Mnemonic.Popf, Mnemonic.Popfd], (r) => {
   r.sub = r.mnemonic === Mnemonic.Popfd ? 4 : 2;
-  r.term = T_TRAP; // IF / TF / DF may have changed
+  // T_TRAP (runtime/isa/legacy.ts): IF / TF / DF may have changed
   return popf;
 });
 

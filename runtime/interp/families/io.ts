@@ -5,14 +5,15 @@
  * in virtual-8086 mode, every port byte accessed must be clear in the TSS I/O
  * permission bitmap, else #GP(0).
  *
- * I/O instructions end the block (T_TRAP, or T_BRANCH for the string forms)
+ * I/O instructions end the block (T_TRAP, or T_BRANCH for the string forms;
+ * runtime/isa/legacy.ts)
  * so that device side effects — an interrupt raised by a write, a mode
  * change — are seen before the next instruction.
  */
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { OP_IMM, OP_REG, OP_STR, T_BRANCH, T_TRAP } from '../../records.js';
+import { OP_IMM, OP_REG, OP_STR } from '../../records.js';
 import { EIP, ES, TR_BASE, TR_FLAGS, TR_LIMIT, w } from '../../state/layout.js';
 import { DF, IOPL } from '../../state/eflags.js';
 import { raiseGP } from '../../exceptions.js';
@@ -79,13 +80,11 @@ function outH(cpu: Cpu, r: Rec): void {
 def(Mnemonic.In, (r) => {
   if (r.k0 !== OP_REG) return null;
   r.osz = r.s0;
-  r.term = T_TRAP;
   return inH;
 });
 def(Mnemonic.Out, (r) => {
   if (r.k1 !== OP_REG) return null;
   r.osz = r.s1;
-  r.term = T_TRAP;
   return outH;
 });
 
@@ -149,7 +148,6 @@ function stringFactory(size: number, input: boolean) {
   return (r: Rec) => {
     if ((input ? r.k0 : r.k1) !== OP_STR) return null;
     r.osz = size;
-    r.term = T_BRANCH;
     return input ? ins : outs;
   };
 }

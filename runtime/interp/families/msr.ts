@@ -6,7 +6,7 @@
  */
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
-import { T_BRANCH, T_TRAP } from '../../records.js';
+import { T_TRAP } from '../../records.js';
 import { CR4, CS, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, w } from '../../state/layout.js';
 import { IF, RF, VM } from '../../state/eflags.js';
 import { raiseGP } from '../../exceptions.js';
@@ -52,7 +52,7 @@ function wrmsr(cpu: Cpu): void {
   }
 }
 def(Mnemonic.Rdmsr, () => rdmsr);
-def(Mnemonic.Wrmsr, (r) => { r.term = T_TRAP; return wrmsr; });
+def(Mnemonic.Wrmsr, () => wrmsr); // T_TRAP: runtime/isa/legacy.ts
 
 // SYSENTER/SYSEXIT load flat segments derived from SYSENTER_CS without reading descriptors.
 const FLAT_CODE32 = 0x00c09b00, FLAT_DATA32 = 0x00c09300;
@@ -76,8 +76,8 @@ function sysexit(cpu: Cpu): void {
   cpu.r32[4] = cpu.r32[1];
   cpu.eip = cpu.r32[2];
 }
-def(Mnemonic.Sysenter, (r) => { r.term = T_BRANCH; return sysenter; });
-def(Mnemonic.Sysexit, (r) => { r.term = T_BRANCH; return sysexit; });
+def(Mnemonic.Sysenter, () => sysenter);
+def(Mnemonic.Sysexit, () => sysexit);
 export { T_TRAP };
 
 /**

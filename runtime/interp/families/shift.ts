@@ -1,7 +1,7 @@
 /**
  * Shifts and rotates: ROL ROR RCL RCR SHL/SAL SHR SAR (by 1, imm8, CL; r/m
- * 8/16/32) and the double shifts SHLD SHRD (imm8, CL; 16/32). `sub` holds the
- * operation in x86 /digit order (the C0/C1/D0-D3 group), so the JIT can share it.
+ * 8/16/32) and the double shifts SHLD SHRD (imm8, CL; 16/32). The operation
+ * is `r.shift` (SH_* from runtime/isa/shift.ts, x86 /digit order).
  *
  * Semantics: Intel SDM vol. 2B "SAL/SAR/SHL/SHR", "RCL/RCR/ROL/ROR",
  * "SHLD", "SHRD". The count is masked to 5 bits; RCL/RCR of 8/16-bit
@@ -16,7 +16,7 @@
  *    SHRD: MSB of dest ^ LSB of source). So OF never depends on the count.
  *    Exception: ROL/ROR of a *register* by an *immediate* count other than 1
  *    leave OF unchanged (by CL, or on memory, they compute it as above). The
- *    factory selects these forms with the pseudo-ops ROL_I/ROR_I in `sub`.
+ *    binder selects handlers for these forms that use the pseudo-ops ROL_I/ROR_I.
  *  - AF is cleared by SHL/SHR/SAR/SHLD/SHRD (count != 0); rotates do not touch
  *    AF, SF, ZF or PF.
  *  - CF for SHL/SHR with count >= operand size is the last bit shifted out
@@ -27,18 +27,17 @@
  * Flags are half lazy: CF/OF/AF are written eagerly, SF/ZF/PF are lazy from
  * the result (K_RESULT).
  */
-import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_MEM, OP_REG } from '../../records.js';
 import { K_RESULT, getCF, szCode, W_EFLAGS, W_MASK, W_OP, W_RES } from '../../flags.js';
 import { AF, CF, OF, PF, SF, ZF } from '../../state/eflags.js';
-import { def } from '../table.js';
+import { bind } from '../table.js';
+import { SH_RCL as RCL, SH_RCR as RCR, SH_ROL as ROL, SH_ROR as ROR, SH_SAL as SAL, SH_SAR as SAR, SH_SHL as SHL, SH_SHR as SHR, SH_SHRD } from '../../isa/shift.js';
 import { ea, getReg, readMemW, setReg, writeMem } from '../operands.js';
 
-export const ROL = 0, ROR = 1, RCL = 2, RCR = 3, SHL = 4, SHR = 5, SAL = 6, SAR = 7;
-/** ROL/ROR by an immediate count != 1: like ROL/ROR but OF is left unchanged. */
-export const ROL_I = 8, ROR_I = 9;
+/** shiftOp pseudo-ops for ROL/ROR by an immediate count != 1: like ROL/ROR but OF is left unchanged (never in a record). */
+export const ROL_I = 16, ROR_I = 17;
 
 const SZP = SF | ZF | PF;
 const COA = CF | OF | AF;
@@ -185,7 +184,7 @@ function shift32RC(cpu: Cpu, r: Rec): void {
   const c = cpu.r8[CL] & 31;
   if (c === 0) return;
   const R = cpu.r32;
-  R[r.r0] = shiftOp(cpu.s, r.sub, 4, R[r.r0], c);
+  R[r.r0] = shiftOp(cpu.s, r.shift, 4, R[r.r0], c);
 }
 
 // ---- generic forms -------------------------------------------------------------
@@ -194,64 +193,53 @@ function nop(): void { /* count 0: no effect */ }
 
 function shiftRI(cpu: Cpu, r: Rec): void {
   const n = r.osz;
-  setReg(cpu, n, r.r0, shiftOp(cpu.s, r.sub, n, getReg(cpu, n, r.r0), r.imm & 31));
+  setReg(cpu, n, r.r0, shiftOp(cpu.s, r.shift, n, getReg(cpu, n, r.r0), r.imm & 31));
+}
+/** ROL/ROR r8/r16 by an immediate count other than 1: OF unchanged (see the header). */
+function rotImmRI(cpu: Cpu, r: Rec): void {
+  const n = r.osz;
+  setReg(cpu, n, r.r0, shiftOp(cpu.s, r.shift === ROL ? ROL_I : ROR_I, n, getReg(cpu, n, r.r0), r.imm & 31));
 }
 function shiftRC(cpu: Cpu, r: Rec): void {
   const c = cpu.r8[CL] & 31;
   if (c === 0) return;
   const n = r.osz;
-  setReg(cpu, n, r.r0, shiftOp(cpu.s, r.sub, n, getReg(cpu, n, r.r0), c));
+  setReg(cpu, n, r.r0, shiftOp(cpu.s, r.shift, n, getReg(cpu, n, r.r0), c));
 }
 function shiftM(cpu: Cpu, r: Rec, c: number): void {
   const n = r.osz, a = ea(cpu, r);
   const v = readMemW(cpu, n, a); // a count of 0 still accesses the operand (read-modify-write)
   if (c === 0) return;
-  writeMem(cpu, n, a, shiftOp(cpu.s, r.sub, n, v, c));
+  writeMem(cpu, n, a, shiftOp(cpu.s, r.shift, n, v, c));
 }
 function shiftMI(cpu: Cpu, r: Rec): void { shiftM(cpu, r, r.imm & 31); }
 function shiftMC(cpu: Cpu, r: Rec): void { shiftM(cpu, r, cpu.r8[CL] & 31); }
 
-function shiftFactory(op: number) {
-  return (r: Rec) => {
-    r.sub = op;
-    const byCl = r.k1 === OP_REG;
-    if (!byCl && r.k1 !== OP_IMM) return null;
-    if (!byCl && r.k0 === OP_REG && (r.imm & 31) !== 1) {
-      if (op === ROL) r.sub = ROL_I;
-      else if (op === ROR) r.sub = ROR_I;
+bind('shift', (r) => {
+  const op = r.shift;
+  const byCl = r.k1 === OP_REG;
+  if (!byCl && r.k1 !== OP_IMM) return null;
+  if (r.k0 === OP_REG) {
+    if (byCl) return r.osz === 4 ? shift32RC : shiftRC;
+    if ((r.imm & 31) === 0) return nop;
+    const rotImm = (op === ROL || op === ROR) && (r.imm & 31) !== 1;
+    if (r.osz === 4) {
+      if (op === SHL || op === SAL) return shl32RI;
+      if (op === SHR) return shr32RI;
+      if (op === SAR) return sar32RI;
+      if (rotImm) return op === ROL ? rol32RI : ror32RI;
     }
-    if (r.k0 === OP_REG) {
-      if (byCl) return r.osz === 4 ? shift32RC : shiftRC;
-      if ((r.imm & 31) === 0) return nop;
-      if (r.osz === 4) {
-        if (op === SHL || op === SAL) return shl32RI;
-        if (op === SHR) return shr32RI;
-        if (op === SAR) return sar32RI;
-        if (r.sub === ROL_I) return rol32RI;
-        if (r.sub === ROR_I) return ror32RI;
-      }
-      return shiftRI;
-    }
-    if (r.k0 === OP_MEM) return byCl ? shiftMC : shiftMI;
-    return null;
-  };
-}
-
-def(Mnemonic.Rol, shiftFactory(ROL));
-def(Mnemonic.Ror, shiftFactory(ROR));
-def(Mnemonic.Rcl, shiftFactory(RCL));
-def(Mnemonic.Rcr, shiftFactory(RCR));
-def(Mnemonic.Shl, shiftFactory(SHL));
-def(Mnemonic.Sal, shiftFactory(SAL));
-def(Mnemonic.Shr, shiftFactory(SHR));
-def(Mnemonic.Sar, shiftFactory(SAR));
+    return rotImm ? rotImmRI : shiftRI;
+  }
+  if (r.k0 === OP_MEM) return byCl ? shiftMC : shiftMI;
+  return null;
+});
 
 // ---- SHLD / SHRD ---------------------------------------------------------------
 
 /**
  * Double shift of `d` (zero-extended, n = 2 or 4 bytes) with bits from `src`
  * by the masked count `c` (1..31); sets flags, returns the result.
- * `sub` 0 = SHLD, 1 = SHRD.
  */
 export function shiftDouble(s: Int32Array, right: boolean, n: number, d: number, src: number, c: number): number {
   let res: number, cf: number, of: number;
@@ -299,19 +287,19 @@ function shdR(cpu: Cpu, r: Rec): void {
   const c = (r.k2 === OP_REG ? cpu.r8[CL] : r.imm) & 31;
   if (c === 0) return;
   const n = r.osz;
-  setReg(cpu, n, r.r0, shiftDouble(cpu.s, r.sub === 1, n, getReg(cpu, n, r.r0), getReg(cpu, n, r.r1), c));
+  setReg(cpu, n, r.r0, shiftDouble(cpu.s, r.shift === SH_SHRD, n, getReg(cpu, n, r.r0), getReg(cpu, n, r.r1), c));
 }
 function shdM(cpu: Cpu, r: Rec): void {
   const c = (r.k2 === OP_REG ? cpu.r8[CL] : r.imm) & 31;
   const n = r.osz, a = ea(cpu, r);
   const d = readMemW(cpu, n, a);
   if (c === 0) return;
-  writeMem(cpu, n, a, shiftDouble(cpu.s, r.sub === 1, n, d, getReg(cpu, n, r.r1), c));
+  writeMem(cpu, n, a, shiftDouble(cpu.s, r.shift === SH_SHRD, n, d, getReg(cpu, n, r.r1), c));
 }
 
-function shdFactory(right: boolean) {
+function shdFactory() {
   return (r: Rec) => {
-    r.sub = right ? 1 : 0;
+    const right = r.shift === SH_SHRD;
     if (r.k1 !== OP_REG || (r.k2 !== OP_REG && r.k2 !== OP_IMM)) return null;
     if (r.k0 === OP_REG) {
       if (r.k2 === OP_IMM) {
@@ -323,5 +311,4 @@ function shdFactory(right: boolean) {
     return r.k0 === OP_MEM ? shdM : null;
   };
 }
-def(Mnemonic.Shld, shdFactory(false));
-def(Mnemonic.Shrd, shdFactory(true));
+bind('shd', shdFactory());

@@ -24,15 +24,14 @@
  * which faults, invalidates code or sets the dirty bit exactly as a single
  * access would).
  */
-import { Code, Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { T_BRANCH } from '../../records.js';
 import { getZF, K_SUB, setLazy, szCode } from '../../flags.js';
 import { DF } from '../../state/eflags.js';
 import { EIP, ES, w } from '../../state/layout.js';
 import { TLB_VALID } from '../../mmu.js';
-import { def } from '../table.js';
+import { bind } from '../table.js';
+import { STR_CMPS as CMPS, STR_LODS as LODS, STR_MOVS as MOVS, STR_SCAS as SCAS, STR_STOS as STOS } from '../../isa/string.js';
 import { getReg, readMem, setReg, writeMem } from '../operands.js';
 import { nextEip, thisEip } from '../control.js';
 import { W_EFLAGS } from '../../flags.js';
@@ -40,8 +39,6 @@ import { W_EFLAGS } from '../../flags.js';
 const W_EIP = w(EIP);
 /** Most iterations one call of a REP handler runs before it lets the loop check for interrupts. */
 export const REP_CAP = 4096;
-
-const MOVS = 0, CMPS = 1, SCAS = 2, LODS = 3, STOS = 4;
 
 // Register indices: r32 ECX/ESI/EDI; r16 CX/SI/DI (index 2*i).
 const ECX = 1, ESI = 6, EDI = 7, CX = 2, SI = 12, DI = 14;
@@ -129,7 +126,7 @@ function once16(cpu: Cpu, r: Rec, op: number, n: number, d: number): void {
 /** Single (unrepeated) string instruction. */
 function single(cpu: Cpu, r: Rec): void {
   const n = r.osz, d = cpu.s[W_EFLAGS] & DF ? -n : n;
-  if (r.asz === 4) once32(cpu, r, r.sub, n, d); else once16(cpu, r, r.sub, n, d);
+  if (r.asz === 4) once32(cpu, r, r.strop, n, d); else once16(cpu, r, r.strop, n, d);
 }
 
 // ---- fast paths (DF = 0) ---------------------------------------------------------
@@ -193,7 +190,7 @@ function fastMovs(cpu: Cpu, r: Rec, n: number, max: number): number {
 // ---- REP -----------------------------------------------------------------------
 
 function repeated(cpu: Cpu, r: Rec): void {
-  const s = cpu.s, op = r.sub, n = r.osz, a32 = r.asz === 4;
+  const s = cpu.s, op = r.strop, n = r.osz, a32 = r.asz === 4;
   const down = (s[W_EFLAGS] & DF) !== 0, d = down ? -n : n;
   let left = a32 ? cpu.r32[ECX] >>> 0 : cpu.r16[CX];
   // REPE / REPNE only condition CMPS and SCAS; on the others F2 repeats like F3.
@@ -217,28 +214,8 @@ function repeated(cpu: Cpu, r: Rec): void {
   s[W_EIP] = left === 0 ? nextEip(cpu, r) : thisEip(cpu, r);
 }
 
-function factory(op: number, code: Code, size: number) {
-  return (r: Rec) => {
-    if (r.code !== code) return null; // e.g. SSE2 MOVSD/CMPSD share the mnemonic: not on this CPU
-    r.sub = op;
-    r.osz = size;
-    if (r.rep !== 0) { r.term = T_BRANCH; return repeated; }
-    return single;
-  };
-}
-
-def(Mnemonic.Movsb, factory(MOVS, Code.Movsb_m8_m8, 1));
-def(Mnemonic.Movsw, factory(MOVS, Code.Movsw_m16_m16, 2));
-def(Mnemonic.Movsd, factory(MOVS, Code.Movsd_m32_m32, 4));
-def(Mnemonic.Cmpsb, factory(CMPS, Code.Cmpsb_m8_m8, 1));
-def(Mnemonic.Cmpsw, factory(CMPS, Code.Cmpsw_m16_m16, 2));
-def(Mnemonic.Cmpsd, factory(CMPS, Code.Cmpsd_m32_m32, 4));
-def(Mnemonic.Scasb, factory(SCAS, Code.Scasb_AL_m8, 1));
-def(Mnemonic.Scasw, factory(SCAS, Code.Scasw_AX_m16, 2));
-def(Mnemonic.Scasd, factory(SCAS, Code.Scasd_EAX_m32, 4));
-def(Mnemonic.Lodsb, factory(LODS, Code.Lodsb_AL_m8, 1));
-def(Mnemonic.Lodsw, factory(LODS, Code.Lodsw_AX_m16, 2));
-def(Mnemonic.Lodsd, factory(LODS, Code.Lodsd_EAX_m32, 4));
-def(Mnemonic.Stosb, factory(STOS, Code.Stosb_m8_AL, 1));
-def(Mnemonic.Stosw, factory(STOS, Code.Stosw_m16_AX, 2));
-def(Mnemonic.Stosd, factory(STOS, Code.Stosd_m32_EAX, 4));
+/**
+ * Binder 'string': the rows (runtime/isa/string.ts) give the op (`strop`),
+ * the element size (`osz`) and T_BRANCH when repeated (E_REP).
+ */
+bind('string', (r) => (r.rep !== 0 ? repeated : single));

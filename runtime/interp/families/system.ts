@@ -7,7 +7,7 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
-import { OP_CREG, OP_DREG, OP_MEM, OP_REG, T_STOP, T_TRAP } from '../../records.js';
+import { OP_CREG, OP_DREG, OP_MEM, OP_REG, T_TRAP } from '../../records.js';
 import { CR0, CR2, CR3, CR4, DR, w } from '../../state/layout.js';
 import { raiseGP, raiseUD } from '../../exceptions.js';
 import { def } from '../table.js';
@@ -22,7 +22,7 @@ function hlt(cpu: Cpu): void {
   requireCpl0(cpu);
   cpu.halted = true;
 }
-def(Mnemonic.Hlt, (r) => { r.term = T_STOP; return hlt; });
+def(Mnemonic.Hlt, () => hlt); // T_STOP: runtime/isa/legacy.ts
 
 const CR_OFFSET = [CR0, -1, CR2, CR3, CR4];
 /** CR4 bits this model has (matching CPUID): TSD, PSE, PGE, PCE. VME/PVI/DE/PAE/MCE/OSFXSR are reserved here. */
@@ -78,7 +78,7 @@ function clts(cpu: Cpu): void {
   requireCpl0(cpu);
   cpu.s[w(CR0)] &= ~8;
 }
-def(Mnemonic.Clts, (r) => { r.term = T_TRAP; return clts; });
+def(Mnemonic.Clts, () => clts);
 
 /** LMSW: loads PE MP EM TS; it can set PE but never clear it (SDM vol. 2, LMSW). */
 function lmsw(cpu: Cpu, r: Rec): void {
@@ -94,14 +94,14 @@ function smsw(cpu: Cpu, r: Rec): void {
   if (r.k0 === OP_REG) { if (r.s0 === 4) cpu.r32[r.r0] = cr0; else cpu.r16[r.r0] = cr0; }
   else cpu.mmu.write16(linearOf(cpu, r), cr0);
 }
-def(Mnemonic.Lmsw, (r) => { r.term = T_TRAP; return lmsw; });
+def(Mnemonic.Lmsw, () => lmsw);
 def(Mnemonic.Smsw, () => smsw);
 
 function invlpg(cpu: Cpu, r: Rec): void {
   requireCpl0(cpu);
   cpu.mmu.flushPage(linearOf(cpu, r));
 }
-def(Mnemonic.Invlpg, (r) => { if (r.k0 !== OP_MEM) return null; r.term = T_TRAP; return invlpg; });
+def(Mnemonic.Invlpg, (r) => (r.k0 !== OP_MEM ? null : invlpg));
 
 // No caches are modelled: INVD/WBINVD only check privilege.
 function invd(cpu: Cpu): void { requireCpl0(cpu); }

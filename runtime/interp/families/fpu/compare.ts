@@ -7,7 +7,8 @@ import type { Cpu } from '../../../cpu.js';
 import type { Rec } from '../../../records.js';
 import { OP_FPU, OP_MEM } from '../../../records.js';
 import { AF, CF, OF, PF, SF as EF_SF, ZF } from '../../../state/eflags.js';
-import { getCF, getPF, getZF, setFlags } from '../../../flags.js';
+import { getCF, getPF, getZF, setFlags, testCC } from '../../../flags.js';
+import { bind } from '../../table.js';
 import { ea } from '../../operands.js';
 import {
   BIG, C0, C1, C2, C3, DE, E80, IE, INDEFINITE, K_DENORMAL, K_INF, K_NAN, K_NORMAL, K_UNSUPPORTED, K_ZERO,
@@ -148,21 +149,12 @@ function fxam(cpu: Cpu, r: Rec): void {
   f.setCC(C0 | C1 | C2 | C3, cc | (sign ? C1 : 0));
 }
 
-/** FCMOVcc ST(0), ST(i): sub = condition 0 B 1 E 2 BE 3 U, +4 negated. */
+/** FCMOVcc ST(0), ST(i): `cc` is B E BE P or a negation (runtime/isa/cond.ts). */
 function fcmov(cpu: Cpu, r: Rec): void {
   const f = fpuEnter(cpu);
   ip(cpu, r);
   if (f.isEmpty(0) || f.isEmpty(r.r1)) { if (f.underflow()) f.setP(f.ph(0), INDEFINITE); return; }
-  const s = cpu.s;
-  let c: boolean;
-  switch (r.sub & 3) {
-    case 0: c = getCF(s) !== 0; break;
-    case 1: c = getZF(s); break;
-    case 2: c = getCF(s) !== 0 || getZF(s); break;
-    default: c = getPF(s); break;
-  }
-  if (r.sub & 4) c = !c;
-  if (c && r.r1 !== 0) f.copyP(f.ph(0), f.ph(r.r1));
+  if (testCC(cpu.s, r.cc) && r.r1 !== 0) f.copyP(f.ph(0), f.ph(r.r1));
 }
 
 // compares: sub bit 0 pop, bit 1 pop twice, bit 2 unordered
@@ -181,8 +173,4 @@ fdef(Mnemonic.Fucomip, (r) => { r.imm2 = computeFop(r); r.sub = 5; return fcomi;
 fdef(Mnemonic.Ftst, withFop(ftst));
 fdef(Mnemonic.Fxam, withFop(fxam));
 
-const FCMOV: [Mnemonic, number][] = [
-  [Mnemonic.Fcmovb, 0], [Mnemonic.Fcmove, 1], [Mnemonic.Fcmovbe, 2], [Mnemonic.Fcmovu, 3],
-  [Mnemonic.Fcmovnb, 4], [Mnemonic.Fcmovne, 5], [Mnemonic.Fcmovnbe, 6], [Mnemonic.Fcmovnu, 7],
-];
-for (const [m, cc] of FCMOV) fdef(m, (r) => { r.imm2 = computeFop(r); r.sub = cc; return fcmov; });
+bind('fcmovcc', (r) => { if (r.lock) return null; r.imm2 = computeFop(r); return fcmov; }); // LOCK is #UD (fdef)

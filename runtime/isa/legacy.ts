@@ -1,0 +1,112 @@
+/**
+ * Families not yet described fact by fact: their rows name the mnemonics
+ * (so every instruction this CPU has is listed here or in a sibling file),
+ * and the interpreter still binds them per mnemonic with `def()` in
+ * runtime/interp/families/<family>.ts, where the factory picks the form and
+ * may set `rec.sub`. How each ends a block is the row's `ends` (rows split by
+ * Code where forms differ: MOV to a segment, control or debug register and
+ * POP of a segment register end it with T_TRAP). Some factories still set
+ * the same `term` themselves (families/segment.ts, the MOV CRn/DRn forms in
+ * families/system.ts); the table test checks they agree. Moving a family
+ * out of here means: give its rows typed facts and an `interp` binder name,
+ * and make its factory read the facts instead of setting them.
+ */
+import { Code as C, Mnemonic as M } from 'iced-x86';
+import { BY_MNEMONIC, E_BRANCH, E_NONE, E_STOP, E_TRAP, row, type End, type Faults, type FlagEffect, type IsaRow } from './types.js';
+
+interface Facts { flags?: FlagEffect; ends?: End; faults?: Faults; osz?: 2 | 4 }
+
+function legacy(m: M[], f: Facts = {}): IsaRow {
+  return row({ m, interp: BY_MNEMONIC, ends: E_NONE, ...f });
+}
+/** Some Codes of one mnemonic. */
+function forms(m: M, codes: C[], f: Facts = {}): IsaRow {
+  return row({ m: [m], codes, interp: BY_MNEMONIC, ends: E_NONE, ...f });
+}
+
+/** Loading SS (interrupt shadow, stack size), another segment, CR0-4 or DR0-7 changes what the next instructions mean. */
+const MOV_TRAP = [C.Mov_Sreg_rm16, C.Mov_Sreg_r32m16, C.Mov_cr_r32, C.Mov_dr_r32];
+const MOV_PLAIN = [C.Mov_rm8_r8, C.Mov_rm16_r16, C.Mov_rm32_r32, C.Mov_r8_rm8, C.Mov_r16_rm16, C.Mov_r32_rm32,
+  C.Mov_rm16_Sreg, C.Mov_r32m16_Sreg, C.Mov_AL_moffs8, C.Mov_AX_moffs16, C.Mov_EAX_moffs32, C.Mov_moffs8_AL,
+  C.Mov_moffs16_AX, C.Mov_moffs32_EAX, C.Mov_r8_imm8, C.Mov_r16_imm16, C.Mov_r32_imm32, C.Mov_rm8_imm8,
+  C.Mov_rm16_imm16, C.Mov_rm32_imm32];
+/** Reading CRn / DRn: #GP at CPL > 0. */
+const MOV_FROM_CTRL = [C.Mov_r32_cr, C.Mov_r32_dr];
+const POP_SREG = [C.Popw_ES, C.Popd_ES, C.Popw_SS, C.Popd_SS, C.Popw_DS, C.Popd_DS, C.Popw_FS, C.Popd_FS, C.Popw_GS, C.Popd_GS];
+const POP_PLAIN = [C.Pop_r16, C.Pop_r32, C.Pop_rm16, C.Pop_rm32, C.Popw_CS];
+
+const X87: Facts = { flags: 'none' }; // x87 instructions may fault in every form (#NM, #MF), and leave EFLAGS alone
+
+export const LEGACY_ROWS: readonly IsaRow[] = [
+  // families/mov.ts (MOV to/from segment, control and debug registers included)
+  forms(M.Mov, MOV_PLAIN, { flags: 'none', faults: 'mem' }),
+  forms(M.Mov, MOV_FROM_CTRL, { flags: 'none' }),
+  forms(M.Mov, MOV_TRAP, { flags: 'none', ends: E_TRAP }), // MOV CR0 may switch modes; MOV DRn: breakpoints
+  legacy([M.Movsx, M.Movzx, M.Xchg], { flags: 'none', faults: 'mem' }),
+  legacy([M.Lea, M.Nop, M.Pause], { flags: 'none', faults: 'never' }),
+  // families/stack.ts (segment registers: families/segment.ts)
+  legacy([M.Push], { flags: 'none' }),
+  forms(M.Pop, POP_PLAIN, { flags: 'none' }),
+  forms(M.Pop, POP_SREG, { flags: 'none', ends: E_TRAP }),
+  // families/segment.ts
+  legacy([M.Lds, M.Les, M.Lfs, M.Lgs], { flags: 'none' }),
+  legacy([M.Lss], { flags: 'none', ends: E_TRAP }),
+  // families/system.ts
+  legacy([M.Hlt], { flags: 'none', ends: E_STOP }),
+  legacy([M.Clts, M.Lmsw, M.Invlpg], { flags: 'none', ends: E_TRAP }), // paging / FPU state the next instructions depend on
+  legacy([M.Invd, M.Wbinvd, M.Smsw], { flags: 'none' }),
+  // families/far.ts
+  legacy([M.Retf, M.Int, M.Int1, M.Int3, M.Into], { flags: 'eager', ends: E_BRANCH }),
+  legacy([M.Iret], { flags: 'eager', ends: E_BRANCH, osz: 2 }),
+  legacy([M.Iretd], { flags: 'eager', ends: E_BRANCH, osz: 4 }),
+  // families/muldiv.ts: MUL/IMUL CF/OF/ZF/AF eager, SF/PF lazy from the result; DIV/IDIV leave the flags (and may #DE)
+  legacy([M.Mul, M.Imul], { flags: 'result', faults: 'mem' }),
+  legacy([M.Div, M.Idiv], { flags: 'none' }),
+  // families/bcd.ts
+  legacy([M.Aaa, M.Aas, M.Daa, M.Das], { flags: 'eager', faults: 'never' }),
+  legacy([M.Aad], { flags: 'add', faults: 'never' }),
+  legacy([M.Aam], { flags: 'eager' }), // AAM 0: #DE
+  // families/bits.ts
+  legacy([M.Bt, M.Bts, M.Btr, M.Btc, M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem' }),
+  legacy([M.Bswap], { flags: 'none', faults: 'never' }),
+  // families/flagops.ts
+  legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std, M.Lahf, M.Sahf, M.Salc], { flags: 'eager', faults: 'never' }),
+  legacy([M.Cbw, M.Cwde, M.Cwd, M.Cdq], { flags: 'none', faults: 'never' }),
+  legacy([M.Cli], { flags: 'eager' }), // #GP when IOPL < CPL
+  legacy([M.Pushf, M.Pushfd], { flags: 'none' }),
+  legacy([M.Sti, M.Popf, M.Popfd], { flags: 'eager', ends: E_TRAP }), // IF / TF may change: interrupts and single-step at the next boundary
+  // families/atomic.ts
+  legacy([M.Xadd], { flags: 'add', faults: 'mem' }),
+  legacy([M.Cmpxchg], { flags: 'sub', faults: 'mem' }),
+  legacy([M.Cmpxchg8b], { flags: 'eager', faults: 'mem' }),
+  // families/misc.ts
+  legacy([M.Cpuid, M.Rdtsc, M.Xlatb, M.Bound, M.Enter, M.Leave, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
+  legacy([M.Reservednop], { flags: 'none', faults: 'never' }),
+  // families/io.ts
+  // Device side effects (an interrupt raised by a write) are seen before the next instruction.
+  legacy([M.In, M.Out], { flags: 'none', ends: E_TRAP }),
+  legacy([M.Insb, M.Insw, M.Insd, M.Outsb, M.Outsw, M.Outsd], { flags: 'none', ends: E_BRANCH }),
+  // families/desctables.ts
+  legacy([M.Lgdt, M.Lidt, M.Lldt, M.Ltr], { flags: 'none', ends: E_TRAP }),
+  legacy([M.Sgdt, M.Sidt, M.Sldt, M.Str], { flags: 'none' }),
+  legacy([M.Lar, M.Lsl, M.Verr, M.Verw, M.Arpl], { flags: 'eager' }), // ZF
+  // families/msr.ts
+  legacy([M.Rdmsr, M.Rdpmc], { flags: 'none' }),
+  legacy([M.Wrmsr], { flags: 'none', ends: E_TRAP }),
+  legacy([M.Sysenter, M.Sysexit], { flags: 'eager', ends: E_BRANCH }),
+  // families/fpu/load-store.ts
+  legacy([M.Fld, M.Fst, M.Fstp, M.Fstpnce, M.Fild, M.Fist, M.Fistp, M.Fbld, M.Fbstp,
+    M.Fld1, M.Fldl2t, M.Fldl2e, M.Fldpi, M.Fldlg2, M.Fldln2, M.Fldz], X87),
+  // families/fpu/arith.ts
+  legacy([M.Fadd, M.Faddp, M.Fiadd, M.Fsub, M.Fsubp, M.Fisub, M.Fsubr, M.Fsubrp, M.Fisubr, M.Fmul, M.Fmulp, M.Fimul,
+    M.Fdiv, M.Fdivp, M.Fidiv, M.Fdivr, M.Fdivrp, M.Fidivr, M.Fabs, M.Fchs, M.Fprem, M.Fprem1, M.Frndint, M.Fscale,
+    M.Fsqrt, M.Fxtract], X87),
+  // families/fpu/transcendental.ts
+  legacy([M.F2xm1, M.Fyl2x, M.Fyl2xp1, M.Fptan, M.Fpatan, M.Fsin, M.Fcos, M.Fsincos], X87),
+  // families/fpu/compare.ts (FCMOVcc: runtime/isa/cond.ts)
+  legacy([M.Fcom, M.Fcomp, M.Fcompp, M.Fucom, M.Fucomp, M.Fucompp, M.Ficom, M.Ficomp, M.Ftst, M.Fxam], X87),
+  legacy([M.Fcomi, M.Fcomip, M.Fucomi, M.Fucomip], { flags: 'eager' }),
+  // families/fpu/control.ts
+  legacy([M.Fincstp, M.Fdecstp, M.Ffree, M.Ffreep, M.Fxch, M.Fldcw, M.Fnstcw, M.Fnstsw, M.Fnclex, M.Fninit, M.Fnop,
+    M.Fneni, M.Fndisi, M.Fnsetpm, M.Fldenv, M.Fnstenv, M.Frstor, M.Fnsave, M.Fxsave, M.Fxrstor], X87),
+];
