@@ -76,6 +76,20 @@ export const INT_SHADOW = 0x134;
  */
 export const SEG_LO = 0x140;     // 6 x i32
 export const SEG_HI = 0x160;     // 6 x i32
+/**
+ * The same bounds for writes. They differ from SEG_LO/SEG_HI where the
+ * segment type forbids writing (read-only data, any code segment: LO = 1,
+ * HI = 0, so the limit check faults; SDM vol. 3, 5.4.1), while SEG_LO/SEG_HI
+ * are the read bounds (execute-only code: LO = 1, HI = 0). Type checks exist
+ * only for segments loaded in protected mode outside virtual-8086 mode.
+ */
+export const SEG_WLO = 0x180;    // 6 x i32
+export const SEG_WHI = 0x1a0;    // 6 x i32
+/**
+ * Bounds index of a write: SEG_LO/SEG_HI word index + seg + SEG_WRITE gives
+ * SEG_WLO/SEG_WHI (records carry `bnd` = seg for reads, seg + SEG_WRITE for writes).
+ */
+export const SEG_WRITE = (SEG_WLO - SEG_LO) >> 2;
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;
