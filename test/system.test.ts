@@ -177,6 +177,20 @@ for (const engine of TEST_ENGINES) {
       ]));
     });
 
+    it('segtypes: writes to read-only data and code segments, reads of execute-only code are #GP(0)', () => {
+      // Each fault logs (vector << 16) | error code, bit 15 = reported at the instruction: 0xd8000 = #GP(0) there.
+      const GP0 = 0xd8000, NONE = 0xffffffff;
+      expectDone(runProgram(engine, 'segtypes'), E([
+        ['RMCS', 0x11112222], ['RORD', 0x5a5a5a5a], ['ROMV', GP0], ['ROAD', GP0], ['ROIN', GP0], ['ROXC', GP0],
+        ['ROXA', 0x77], ['ROC1', GP0], ['ROC2', GP0], ['ROCA', 0], ['ROBT', NONE], ['ROBS', GP0], ['ROSE', GP0],
+        ['ROPO', GP0], ['ROPS', 0], ['ROPU', NONE], ['ROFS', GP0], ['ROSW', GP0], ['ROSG', GP0],
+        ['ROTG', 0x5a5a5a5a], ['ESST', GP0], ['ESRS', GP0], ['ESRC', 4], ['ESMV', GP0], ['ESIN', GP0],
+        ['ESDI', 0x10850], ['ESLO', NONE], ['RXRD', 0x5a5a5a5a], ['RXWR', GP0], ['CSRD', 0x5a5a5a5a],
+        ['CSWR', GP0], ['CSNT', GP0], ['XORD', GP0], ['XOEA', 0x1234], ['XOWR', GP0], ['XOCS', 0x60],
+        ['EDRD', NONE], ['EDWR', GP0], ['EDLO', GP0], ['EDTG', 0x5a5a5a5a], ['DONE', 0],
+      ]));
+    });
+
     for (const [variant, first] of [[0, '#GP'], [1, '#BP']] as const) {
       it(`triple: a fault while delivering #DF shuts the processor down (variant ${variant}: first ${first})`, () => {
         const { res, log } = runProgram(engine, 'triple', 100_000, { ebp: variant });
