@@ -46,6 +46,13 @@ export class Mmu {
   private user = false;
   /** Bumped whenever linear->physical translations or access rights may change (flushes, CPL). */
   generation = 0;
+  /**
+   * AND mask for every physical address the CPU puts out (the A20M# input):
+   * bit 20 is cleared while the PC's A20 gate is off (the 8086 wrap-around).
+   * Applied when a translation is made, so TLB hits cost nothing extra;
+   * setA20 drops every translation.
+   */
+  private a20Mask = -1;
 
   /**
    * Implicit supervisor-mode accesses: the same reads and writes, checked as
@@ -75,6 +82,16 @@ export class Mmu {
       checkWrite: (lin, size) => sup(() => this.checkWrite(lin, size)),
     };
   }
+
+  /** The A20 gate (port 0x92 bit 1, the i8042 output port bit 1): on = address bit 20 passes. */
+  setA20(on: boolean): void {
+    const mask = on ? -1 : ~0x100000;
+    if (mask === this.a20Mask) return;
+    this.a20Mask = mask;
+    this.flush(true);
+    this.generation++;
+  }
+  get a20(): boolean { return this.a20Mask === -1; }
 
   /** Privilege for the access checks: user = CPL 3. */
   setUser(user: boolean): void {
@@ -219,8 +236,9 @@ export class Mmu {
   translate(lin: number, write: boolean): number {
     const s = this.s;
     if ((s[w(CR0)] & CR0_PG) === 0) {
-      this.fill(lin, lin & ~0xfff, 0);
-      return lin >>> 0;
+      const p = lin & this.a20Mask;
+      this.fill(lin, p & ~0xfff, 0);
+      return p >>> 0;
     }
     return this.walk(lin, write);
   }
@@ -250,9 +268,11 @@ export class Mmu {
   }
 
   private walk(lin: number, write: boolean): number {
-    const s = this.s, phys = this.phys, user = this.user;
+    const s = this.s, phys = this.phys, user = this.user, a20 = this.a20Mask;
     const cr4 = s[w(CR4)], wp = (s[w(CR0)] & CR0_WP) !== 0;
-    const pdeAddr = (s[w(CR3)] & ~0xfff) + ((lin >>> 22) << 2);
+    // Page-structure reads are physical accesses too: A20M# masks bit 20 of every
+    // address the processor puts out (P6 datasheets, A20M#; QEMU masks its walks the same way).
+    const pdeAddr = ((s[w(CR3)] & ~0xfff) + ((lin >>> 22) << 2)) & a20;
     const pde = phys.read32(pdeAddr);
     const errBase = (write ? 2 : 0) | (user ? 4 : 0);
     if ((pde & 1) === 0) this.pageFault(lin, errBase);
@@ -268,7 +288,7 @@ export class Mmu {
       global = (e & 0x100) !== 0;
       frame = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
     } else {
-      const pteAddr = (pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2);
+      const pteAddr = ((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) & a20;
       const pte = phys.read32(pteAddr);
       if ((pte & 1) === 0) this.pageFault(lin, errBase);
       rw = (pde & 2) !== 0 && (pte & 2) !== 0;
@@ -286,6 +306,7 @@ export class Mmu {
     if (!rw || !dirty) flags |= TLB_READONLY;
     if (!us) flags |= TLB_NOUSER;
     if (global && (cr4 & CR4_PGE) !== 0) flags |= TLB_GLOBAL;
+    frame = (frame & a20) >>> 0;
     this.fill(lin, frame, flags);
     return (frame | (lin & 0xfff)) >>> 0;
   }
