@@ -191,6 +191,17 @@ for (const engine of TEST_ENGINES) {
       ]));
     });
 
+    it('taskfault: #TS / #NP after the commit point of a task switch are delivered in the new task', () => {
+      expectDone(runProgram(engine, 'taskfault'), E([
+        // JMP to TSS1 with DS = execute-only code: #TS(0x58) at task 1's first instruction, on its stack.
+        ['HVEC', 10], ['HERR', 0x58], ['HEIP', 0x1154], ['HCS', 0x08], ['HESP', 0xc000], ['HTR', 0x30],
+        ['HB0', 0x89], ['HB1', 0x8b], ['T1DS', 0x10], ['T1GS', 0x48],
+        // JMP back to TSS0 with its saved DS not present: #NP(0x50) after the first JMP, in task 0.
+        ['HVEC', 11], ['HERR', 0x50], ['HEIP', 0x1104], ['HCS', 0x08], ['HESP', 0xf000], ['HTR', 0x28],
+        ['HB0', 0x8b], ['HB1', 0x89], ['T0BK', 2], ['T0DS', 0x10], ['DONE', 0],
+      ]));
+    });
+
     for (const [variant, first] of [[0, '#GP'], [1, '#BP']] as const) {
       it(`triple: a fault while delivering #DF shuts the processor down (variant ${variant}: first ${first})`, () => {
         const { res, log } = runProgram(engine, 'triple', 100_000, { ebp: variant });

@@ -110,9 +110,12 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         continue;
       }
       if (!(e instanceof GuestFault)) throw e;
+      // A fault raised after a task switch committed is delivered in the new task, at its
+      // EIP; the instruction that switched has retired.
+      if (e.taskEip !== undefined) i++;
       executed += i;
       cpu.addIcount(i);
-      const at = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
+      const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
       s[W_EIP] = at;
       prev = null;
       const u = deliver(cpu, e.vector, e.errorCode, at, false);
