@@ -202,6 +202,13 @@ for (const engine of TEST_ENGINES) {
       ]));
     });
 
+    it('espfix: IRET / RET to a 16-bit stack load only SP; interrupts push the whole ESP (log as QEMU gives)', () => {
+      expectDone(runProgram(engine, 'espfix'), E([
+        ['K0SP', 0x2eeec], ['IESP', 0x12347000], ['ISS', 0x5b], ['R3SP', 0x28000], ['R3S2', 0x27000],
+        ['IR16', 0xabcd7ff0], ['RTSP', 0x6000], ['DONE', 0],
+      ]));
+    });
+
     for (const [variant, first] of [[0, '#GP'], [1, '#BP']] as const) {
       it(`triple: a fault while delivering #DF shuts the processor down (variant ${variant}: first ${first})`, () => {
         const { res, log } = runProgram(engine, 'triple', 100_000, { ebp: variant });
