@@ -14,6 +14,7 @@ import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
 import { fault, GP, SS as SS_FAULT } from './exceptions.js';
 import type { Unhandled } from './interrupts.js';
+import { resetDebug } from './debug.js';
 import type { InterruptSource } from './irq.js';
 
 const W64_ICOUNT = ICOUNT / 8;
@@ -49,6 +50,8 @@ export class Cpu {
   pendingStop: Unhandled | null = null;
   /** Where external interrupts come from (the PIC in a PC); null: none. */
   intr: InterruptSource | null = null;
+  /** DR6 B0-B3 bits of the armed instruction breakpoints (runtime/debug.ts). */
+  dbgExec = 0;
   /** Timestamp-counter source (instructions retired unless a machine sets a clock). */
   tscSource: () => bigint = () => this.icount();
   /** Added to the source by WRMSR to the TSC (MSR 0x10). */
@@ -89,6 +92,7 @@ export class Cpu {
     this.tscAdjust = 0n;
     this.mmu.setUser(false);
     this.mmu.flush(true);
+    resetDebug(this);
   }
 
   get eip(): number { return this.s[W_EIP] >>> 0; }

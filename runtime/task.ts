@@ -8,6 +8,7 @@ import { CR0, CR3, CS, DR, DS, ES, FS, GS, GDTR_BASE, LDTR_BASE, LDTR_LIMIT, LDT
 import { NT, VM } from './state/eflags.js';
 import { fault, GP, GuestFault, NP, PF, SS as SS_FAULT, TS } from './exceptions.js';
 import { readDescriptor, loadSegment, type Descriptor } from './segments.js';
+import { updateDebug } from './debug.js';
 
 export type SwitchSource = 'call' | 'jmp' | 'iret' | 'int';
 
@@ -94,7 +95,7 @@ export function taskSwitch(cpu: Cpu, sel: number, source: SwitchSource, errorCod
   cpu.setEflags(newFlags, new32 ? 0x3f7fd5 : 0xffff);
   s[w(EIP)] = newEip;
   // The local breakpoint enables (DR7 L0-L3, LE) are cleared on every task switch (SDM vol. 3, 17.2.4).
-  s[w(DR) + 7] &= ~0x155;
+  if ((s[w(DR) + 7] & 0x155) !== 0) { s[w(DR) + 7] &= ~0x155; updateDebug(cpu); }
   try {
     loadNewTaskSegments(cpu, ldt, sels, newFlags, ext);
     if (errorCode >= 0) {

@@ -66,8 +66,21 @@ export const TSC_OFFSET = 0x120;
 export const MSR_SYSENTER_CS = 0x128;
 export const MSR_SYSENTER_ESP = 0x12c;
 export const MSR_SYSENTER_EIP = 0x130;
-/** Non-zero while an interrupt shadow (after STI / MOV SS / POP SS) blocks external interrupts for one instruction. */
+/**
+ * Non-zero while an interrupt shadow blocks external interrupts for one
+ * instruction: 1 after STI, SHADOW_SS after MOV SS / POP SS (which also hold
+ * debug exceptions, SDM vol. 3, 6.8.3).
+ */
 export const INT_SHADOW = 0x134;
+export const SHADOW_SS = 2;
+/**
+ * Non-zero while the execution loop must run instruction by instruction for
+ * the debug registers: bit 0 DR7 enables a breakpoint (runtime/debug.ts),
+ * bit 1 a #DB is held by MOV SS / POP SS (DB_HELD). Checked once per block.
+ */
+export const DEBUG = 0x138;
+/** DR6 bits of debug traps held until after the instruction following MOV SS / POP SS (SDM vol. 3, 6.8.3). */
+export const DB_HELD = 0x13c;
 /**
  * Effective offset bounds per segment register, derived from the hidden
  * limit, expand-down bit and B bit when the segment is loaded: an access of

@@ -213,6 +213,9 @@ function repeated(cpu: Cpu, r: Rec): void {
     left--; budget--;
     if (a32) cpu.r32[ECX] = left; else cpu.r16[CX] = left;
     if (cond !== 0 && getZF(s) === (cond === 2)) { left = 0; break; }
+    // A data breakpoint hit: the #DB trap comes after this iteration, EIP still at the
+    // REP instruction (SDM vol. 3, 17.3.1.2). Watched pages never take the fast paths.
+    if (cpu.mmu.watchHits !== 0) break;
   }
   s[W_EIP] = left === 0 ? nextEip(cpu, r) : thisEip(cpu, r);
 }
