@@ -209,6 +209,19 @@ for (const engine of TEST_ENGINES) {
       ]));
     });
 
+    it('debug: DR0-DR3 instruction and data breakpoints, RF, DR6/DR7, GD, #DB held after MOV SS / POP SS', () => {
+      // Pairs of one tag: the #DB count, then the last #DB's EIP minus the expected label.
+      expectDone(runProgram(engine, 'debug'), E([
+        ['DR6R', 0xffff0ff0], ['DR7R', 0x400], ['DR6Z', 0xffff0ff0], ['DR7Z', 0x400],
+        ['IBCX', 1], ['IBRF', 0x46], ['IB6', 0xffff0ff1], ['IBP', 1], ['IBP', 0], ['IB2C', 2], ['IB2N', 2],
+        ['NOFI', 0], ['DRD', 0], ['DW6', 0xffff0ff2], ['DWR', 1], ['DWR', 0], ['DWR3', 1], ['DWR3', 0],
+        ['DWR4', 0], ['DWLO', 1], ['DWLO', 0], ['DRRW', 1], ['DRRW', 0], ['DRR1', 0],
+        ['REPC', 3], ['REP', 2], ['REP', 0], ['REPE', 0], ['REPD', 0x10887],
+        ['MSTF', 1], ['MSTF', 0], ['PSTF', 1], ['PSTF', 0], ['MS6', 0xffff0ff2], ['MSDB', 1], ['MSDB', 0], ['MSCX', 3],
+        ['GD6', 0xffff2ff0], ['GD', 1], ['GD', 0], ['GD7', 0x400], ['GPRF', 0x10000], ['BPRF', 0], ['DONE', 0],
+      ]));
+    });
+
     for (const [variant, first] of [[0, '#GP'], [1, '#BP']] as const) {
       it(`triple: a fault while delivering #DF shuts the processor down (variant ${variant}: first ${first})`, () => {
         const { res, log } = runProgram(engine, 'triple', 100_000, { ebp: variant });
