@@ -218,6 +218,7 @@ for (const engine of TEST_ENGINES) {
         ['DWR4', 0], ['DWLO', 1], ['DWLO', 0], ['DRRW', 1], ['DRRW', 0], ['DRR1', 0],
         ['REPC', 3], ['REP', 2], ['REP', 0], ['REPE', 0], ['REPD', 0x10887],
         ['MSTF', 1], ['MSTF', 0], ['PSTF', 1], ['PSTF', 0], ['MS6', 0xffff0ff2], ['MSDB', 1], ['MSDB', 0], ['MSCX', 3],
+        ['MSBP', 1], ['MSBP', 0], ['MSGV', 13], ['MSGP', 1], ['MSGP', 0],
         ['GD6', 0xffff2ff0], ['GD', 1], ['GD', 0], ['GD7', 0x400], ['GPRF', 0x10000], ['BPRF', 0], ['DONE', 0],
       ]));
     });

@@ -34,8 +34,16 @@ function deliverFault(cpu: Cpu, e: GuestFault, at: number): Unhandled | null {
   const rf = e.vector !== DB && (s[W_EFLAGS] & RF) === 0;
   if (rf) s[W_EFLAGS] |= RF;
   const u = deliver(cpu, e.vector, e.errorCode, at, false);
-  if (u && rf) s[W_EFLAGS] &= ~RF; // nobody handles it: leave the state as the fault found it
-  return u;
+  if (u) {
+    if (rf) s[W_EFLAGS] &= ~RF; // nobody handles it: leave the state as the fault found it
+    return u;
+  }
+  // A #DB held by MOV SS / POP SS over this faulting instruction is still pending:
+  // taken at the next boundary, the fault handler's entry (as after an INT n there).
+  const held = takeHeldDb(cpu);
+  if (held === 0) return null;
+  signalDb(cpu, held);
+  return deliver(cpu, DB, -1, s[W_EIP], false);
 }
 
 export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {

@@ -17,12 +17,14 @@
 ; - Single-step after MOV SS / POP SS, and a data breakpoint on MOV SS's
 ;   operand, are held until after the next instruction: one #DB, its EIP after
 ;   that instruction, DR6.BS / B1.
+;   A #DB held over an INT3 or a faulting instruction comes at the entry of
+;   its handler.
 ; - DR7.GD: MOV from DR0 is a #DB fault at the MOV with DR6.BD; entering the
 ;   handler clears GD, so the MOV then runs.
 ; - Fault-class exceptions push RF = 1 (#GP), traps do not (INT3).
 ; QEMU (test/system/qemu/run.sh debug) gives the same log except where it
 ; departs from the SDM: it does not align an unaligned DRn down (DWR4, DWLO),
-; delivers a data breakpoint on MOV SS's operand at once (MSDB), ignores
+; delivers a data breakpoint on MOV SS's operand at once (MSDB, MSBP, MSGP), ignores
 ; DR7.GD (GD) and pushes RF = 0 for faults (GPRF).
 %include "common.inc"
 [bits 16]
@@ -179,6 +181,18 @@ ms2:
   LOG 'MS6 ', [db_dr6]
   RESULT 'MSDB', ms2
   LOG 'MSCX', ecx                          ; 3
+  ; A #DB held over an INT3 or a faulting instruction is taken at the handler's
+  ; entry (the CVE-2018-8897 case: before the handler's first instruction).
+  mov ss, [WATCH + 8]
+  int3
+  RESULT 'MSBP', h_bp
+  mov ax, 0x1f8
+  EXPECT after_msgp
+  mov ss, [WATCH + 8]
+  mov ds, ax                               ; #GP
+after_msgp:
+  LOG 'MSGV', [f_vec]
+  RESULT 'MSGP', catch_13
 
   ; --- general detect ---
   mov eax, 0x2000                          ; GD
