@@ -8,17 +8,18 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, STATE_END, SEG_LO, SEG_HI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
 import { fault, GP, SS as SS_FAULT } from './exceptions.js';
 import type { Unhandled } from './interrupts.js';
+import { resetDebug } from './debug.js';
 import type { InterruptSource } from './irq.js';
 
 const W64_ICOUNT = ICOUNT / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
-const W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI);
+const W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI), W_SEG_WLO = w(SEG_WLO), W_SEG_WHI = w(SEG_WHI);
 const W_SEG_BASE = w(SEG_BASE), W_SEG_SEL = w(SEG_SEL), W_SEG_LIMIT = w(SEG_LIMIT), W_SEG_FLAGS = w(SEG_FLAGS);
 
 export class Cpu {
@@ -49,6 +50,8 @@ export class Cpu {
   pendingStop: Unhandled | null = null;
   /** Where external interrupts come from (the PIC in a PC); null: none. */
   intr: InterruptSource | null = null;
+  /** DR6 B0-B3 bits of the armed instruction breakpoints (runtime/debug.ts). */
+  dbgExec = 0;
   /** Timestamp-counter source (instructions retired unless a machine sets a clock). */
   tscSource: () => bigint = () => this.icount();
   /** Added to the source by WRMSR to the TSC (MSR 0x10). */
@@ -89,6 +92,7 @@ export class Cpu {
     this.tscAdjust = 0n;
     this.mmu.setUser(false);
     this.mmu.flush(true);
+    resetDebug(this);
   }
 
   get eip(): number { return this.s[W_EIP] >>> 0; }
@@ -140,34 +144,61 @@ export class Cpu {
     if (seg === SS) s[W_STACK32] = big ? 1 : 0;
   }
 
-  /** Recompute SEG_LO/SEG_HI from the hidden limit and flags (SDM vol. 3, 5.3). */
+  /**
+   * Recompute the read bounds (SEG_LO/SEG_HI) and write bounds (SEG_WLO/
+   * SEG_WHI) from the hidden limit and flags (SDM vol. 3, 5.3), with the
+   * type restrictions of 5.4.1 for a segment loaded in protected mode: a code
+   * segment is not writable and, unless readable, not readable either; a
+   * read-only data segment is not writable. Real-mode and virtual-8086 loads
+   * make no type checks (a real-mode CS is writable); a cache loaded in
+   * protected mode keeps its restrictions after a return to real mode, which
+   * is why SDM 9.9.2 asks for writable data segments before clearing PE.
+   */
   private computeBounds(seg: number): void {
     const s = this.s, flags = s[W_SEG_FLAGS + seg], limit = s[W_SEG_LIMIT + seg];
     const type = (flags >>> 8) & 0x1f;
-    if ((flags & 0x8000) === 0) { s[W_SEG_LO + seg] = 1; s[W_SEG_HI + seg] = 0; return; }
-    if ((type & 0x1c) === 0x14) {
+    let lo: number, hi: number;
+    if ((flags & 0x8000) === 0) { lo = 1; hi = 0; }
+    else if ((type & 0x1c) === 0x14) {
       // Expand-down data: valid offsets are limit+1 .. 0xFFFF or 0xFFFFFFFF (B bit).
-      s[W_SEG_LO + seg] = (limit + 1) | 0;
-      s[W_SEG_HI + seg] = (flags & 0x400000) !== 0 ? -1 : 0xffff;
-      return;
+      lo = (limit + 1) | 0;
+      hi = (flags & 0x400000) !== 0 ? -1 : 0xffff;
+    } else { lo = 0; hi = limit; }
+    let rlo = lo, rhi = hi, wlo = lo, whi = hi;
+    if (this.protectedMode && !this.v86) {
+      const code = (type & 0x18) === 0x18;
+      if (code || (type & 2) === 0) { wlo = 1; whi = 0; }
+      if (code && (type & 2) === 0) { rlo = 1; rhi = 0; }
     }
-    s[W_SEG_LO + seg] = 0;
-    s[W_SEG_HI + seg] = limit;
+    s[W_SEG_LO + seg] = rlo; s[W_SEG_HI + seg] = rhi;
+    s[W_SEG_WLO + seg] = wlo; s[W_SEG_WHI + seg] = whi;
   }
 
   /**
    * Linear address of an access of `size` bytes at seg:off, after the limit
    * check: #SS(0) for the stack segment, #GP(0) otherwise (SDM vol. 3, 6.14).
+   * Read bounds: the stack (always a writable segment) also uses this for writes.
    */
   linc(seg: number, off: number, size: number): number {
     const s = this.s, o = off >>> 0;
     if (o < (s[W_SEG_LO + seg] >>> 0) || o + size - 1 > (s[W_SEG_HI + seg] >>> 0)) fault(seg === SS ? SS_FAULT : GP, 0);
     return (s[W_SEG_BASE + seg] + off) | 0;
   }
+  /** linc() for a write: the write bounds (a read-only or code segment faults). */
+  lincW(seg: number, off: number, size: number): number {
+    const s = this.s, o = off >>> 0;
+    if (o < (s[W_SEG_WLO + seg] >>> 0) || o + size - 1 > (s[W_SEG_WHI + seg] >>> 0)) fault(seg === SS ? SS_FAULT : GP, 0);
+    return (s[W_SEG_BASE + seg] + off) | 0;
+  }
 
   /** How many whole `n`-byte elements fit from seg:off up to the segment's upper bound (for block copies). */
   segRoom(seg: number, off: number, n: number): number {
     const hi = this.s[W_SEG_HI + seg] >>> 0, o = off >>> 0;
+    return o > hi ? 0 : Math.floor((hi - o + 1) / n);
+  }
+  /** segRoom() for writes. */
+  segRoomW(seg: number, off: number, n: number): number {
+    const hi = this.s[W_SEG_WHI + seg] >>> 0, o = off >>> 0;
     return o > hi ? 0 : Math.floor((hi - o + 1) / n);
   }
 

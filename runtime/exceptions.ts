@@ -26,6 +26,12 @@ export class GuestFault {
   constructor(
     readonly vector: number,
     readonly errorCode: number = -1,
+    /**
+     * Set when the fault belongs to a new task: raised by a task switch after
+     * its commit point, it is delivered in the new task's context, at this
+     * EIP (the new task's), not at the instruction that switched.
+     */
+    readonly taskEip?: number,
   ) {}
   get name(): string { return vectorName(this.vector); }
 }

@@ -92,7 +92,8 @@ function callGate(cpu: Cpu, gate: Descriptor, call: boolean, retEip: number, _os
     if (!present(sd)) fault(SS_FAULT, ss & ~3);
     const args: number[] = [];
     for (let i = params - 1; i >= 0; i--) args.push(size === 4 ? cpu.peek32(i * 4) : cpu.peek16(i * 2));
-    const frame = [cpu.segSel(SS), cpu.sp, ...args, cpu.segSel(CS), retEip];
+    // The whole ESP is saved, also from a 16-bit stack (SDM vol. 2, CALL: Push(tempESP) of the old ESP).
+    const frame = [cpu.segSel(SS), cpu.r32[4], ...args, cpu.segSel(CS), retEip];
     const ss32 = (sd.flags & 0x400000) !== 0;
     const total = frame.length * size;
     const top = ss32 ? (esp - total) | 0 : (esp - total) & 0xffff;
@@ -233,6 +234,8 @@ export function iretProtected(cpu: Cpu, osz: number, retEip: number): void {
   cpu.setEflags(newFlags, mask);
   setAccessed(cpu, ss, sd);
   cpu.setSegCache(SS, ss, sd.base, sd.limit, sd.flags);
+  // A 16-bit stack segment gets only SP; ESP[31:16] keep the value they had at the
+  // IRET (the inner level's), as on hardware: the leak Linux's espfix works around.
   if ((sd.flags & 0x400000) !== 0) cpu.r32[4] = esp; else cpu.r16[8] = esp;
   nullInaccessibleSegments(cpu);
 }

@@ -55,6 +55,8 @@ export function deliver(cpu: Cpu, vector: number, errorCode: number, retEip: num
       if (escalates(v, e.vector)) { v = DF; code = 0; }
       else { v = e.vector; code = e.errorCode; }
       software = false;
+      // A fault after a task gate's switch committed is the new task's (see taskSwitch).
+      if (e.taskEip !== undefined) faultEip = e.taskEip;
       retEip = faultEip;
     }
   }

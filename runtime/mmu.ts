@@ -17,12 +17,15 @@ import { fault, GuestFault, PF as PF_VECTOR } from './exceptions.js';
 export const TLB_VALID = 1;
 export const TLB_READONLY = 2;  // not writable, or dirty bit not yet set: writes take the slow path
 export const TLB_NOUSER = 4;    // supervisor-only page
-export const TLB_SLOW = 8;      // not RAM (MMIO / unmapped): every access takes the slow path
+export const TLB_SLOW = 8;      // not RAM (MMIO / unmapped), or a page with a data breakpoint: every access takes the slow path
 export const TLB_CODE = 16;     // physical page holds decoded code: writes take the slow path
 export const TLB_GLOBAL = 32;   // global page (CR4.PGE): kept across CR3 writes
 
 const CR0_PG = 0x80000000 | 0, CR0_WP = 0x10000;
 const CR4_PSE = 0x10, CR4_PGE = 0x80;
+
+/** A data breakpoint (runtime/debug.ts): `len` bytes at linear `lo`, DR6 bit `bit`. */
+export interface Watch { lo: number; len: number; bit: number; writesOnly: boolean }
 
 /** Supervisor-mode views of the MMU accessors (Mmu.sys). */
 export interface SysAccess {
@@ -46,6 +49,18 @@ export class Mmu {
   private user = false;
   /** Bumped whenever linear->physical translations or access rights may change (flushes, CPL). */
   generation = 0;
+  /**
+   * AND mask for every physical address the CPU puts out (the A20M# input):
+   * bit 20 is cleared while the PC's A20 gate is off (the 8086 wrap-around).
+   * Applied when a translation is made, so TLB hits cost nothing extra;
+   * setA20 drops every translation.
+   */
+  private a20Mask = -1;
+  /** Armed data breakpoints, and the linear pages they touch (those get TLB_SLOW). */
+  private watches: Watch[] = [];
+  private watchPages: Set<number> | null = null;
+  /** DR6 B0-B3 bits of the data breakpoints hit since the execution loop last took them. */
+  watchHits = 0;
 
   /**
    * Implicit supervisor-mode accesses: the same reads and writes, checked as
@@ -76,6 +91,38 @@ export class Mmu {
     };
   }
 
+  /** The A20 gate (port 0x92 bit 1, the i8042 output port bit 1): on = address bit 20 passes. */
+  setA20(on: boolean): void {
+    const mask = on ? -1 : ~0x100000;
+    if (mask === this.a20Mask) return;
+    this.a20Mask = mask;
+    this.flush(true);
+    this.generation++;
+  }
+  get a20(): boolean { return this.a20Mask === -1; }
+
+  /** Arm the data breakpoints (runtime/debug.ts). */
+  setWatches(watches: Watch[]): void {
+    if (watches.length === 0 && this.watches.length === 0) return;
+    this.watches = watches;
+    this.watchPages = null;
+    if (watches.length !== 0) {
+      this.watchPages = new Set();
+      for (const x of watches) { this.watchPages.add(x.lo >>> 12); this.watchPages.add(((x.lo + x.len - 1) | 0) >>> 12); }
+    }
+    this.watchHits = 0;
+    this.flush(true);
+    this.generation++;
+  }
+
+  /** An access of `size` bytes at `lin` went through (slow path): note the breakpoints it hits. */
+  private watch(lin: number, size: number, write: boolean): void {
+    for (const x of this.watches) {
+      if (x.writesOnly && !write) continue;
+      if (((lin - x.lo) >>> 0) < x.len || ((x.lo - lin) >>> 0) < size) this.watchHits |= x.bit;
+    }
+  }
+
   /** Privilege for the access checks: user = CPL 3. */
   setUser(user: boolean): void {
     if (user !== this.user) this.generation++;
@@ -89,7 +136,9 @@ export class Mmu {
   read8(lin: number): number {
     const e = this.tlb[lin >>> 12];
     if ((e & this.readMask) === TLB_VALID) return this.u8[((e & ~0xfff) ^ lin) >>> 0];
-    return this.phys.read8(this.translate(lin, false));
+    const p = this.translate(lin, false);
+    if (this.watches.length !== 0) this.watch(lin, 1, false);
+    return this.phys.read8(p);
   }
   read16(lin: number): number {
     const e = this.tlb[lin >>> 12];
@@ -161,6 +210,7 @@ export class Mmu {
   // ---- slow paths -------------------------------------------------------
 
   private read16Slow(lin: number, _w: boolean): number {
+    if (this.watches.length !== 0) this.watch(lin, 2, false); // a faulting access leaves no hit: the loop drops them
     if ((lin & 0xfff) === 0xfff) {
       // Crossing a page: both pages are checked before the value is assembled.
       const lo = this.translate(lin, false), hi = this.translate((lin + 1) | 0, false); // lin + 1 starts the next page
@@ -169,6 +219,7 @@ export class Mmu {
     return this.phys.read16(this.translate(lin, false));
   }
   private read32Slow(lin: number, _w: boolean): number {
+    if (this.watches.length !== 0) this.watch(lin, 4, false); // a faulting access leaves no hit: the loop drops them
     if ((lin & 0xfff) > 0xffc) {
       // The second page is translated at its first byte: CR2 on a fault there (see checkWrite).
       const p0 = this.translate(lin, false), p1 = this.translate((lin + 3) & ~0xfff, false);
@@ -184,10 +235,12 @@ export class Mmu {
   }
   private write8Slow(lin: number, v: number): void {
     const p = this.translate(lin, true);
+    if (this.watches.length !== 0) this.watch(lin, 1, true);
     this.noteCodeWrite(p);
     this.phys.write8(p, v);
   }
   private writeSlow(lin: number, v: number, size: number): void {
+    if (this.watches.length !== 0) this.watch(lin, size, true);
     const last = (lin + size - 1) | 0;
     if ((last ^ lin) >>> 12) {
       const p0 = this.translate(lin, true), p1 = this.translate(last & ~0xfff, true);
@@ -219,8 +272,9 @@ export class Mmu {
   translate(lin: number, write: boolean): number {
     const s = this.s;
     if ((s[w(CR0)] & CR0_PG) === 0) {
-      this.fill(lin, lin & ~0xfff, 0);
-      return lin >>> 0;
+      const p = lin & this.a20Mask;
+      this.fill(lin, p & ~0xfff, 0);
+      return p >>> 0;
     }
     return this.walk(lin, write);
   }
@@ -250,9 +304,11 @@ export class Mmu {
   }
 
   private walk(lin: number, write: boolean): number {
-    const s = this.s, phys = this.phys, user = this.user;
+    const s = this.s, phys = this.phys, user = this.user, a20 = this.a20Mask;
     const cr4 = s[w(CR4)], wp = (s[w(CR0)] & CR0_WP) !== 0;
-    const pdeAddr = (s[w(CR3)] & ~0xfff) + ((lin >>> 22) << 2);
+    // Page-structure reads are physical accesses too: A20M# masks bit 20 of every
+    // address the processor puts out (P6 datasheets, A20M#; QEMU masks its walks the same way).
+    const pdeAddr = ((s[w(CR3)] & ~0xfff) + ((lin >>> 22) << 2)) & a20;
     const pde = phys.read32(pdeAddr);
     const errBase = (write ? 2 : 0) | (user ? 4 : 0);
     if ((pde & 1) === 0) this.pageFault(lin, errBase);
@@ -268,7 +324,7 @@ export class Mmu {
       global = (e & 0x100) !== 0;
       frame = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
     } else {
-      const pteAddr = (pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2);
+      const pteAddr = ((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) & a20;
       const pte = phys.read32(pteAddr);
       if ((pte & 1) === 0) this.pageFault(lin, errBase);
       rw = (pde & 2) !== 0 && (pte & 2) !== 0;
@@ -286,6 +342,7 @@ export class Mmu {
     if (!rw || !dirty) flags |= TLB_READONLY;
     if (!us) flags |= TLB_NOUSER;
     if (global && (cr4 & CR4_PGE) !== 0) flags |= TLB_GLOBAL;
+    frame = (frame & a20) >>> 0;
     this.fill(lin, frame, flags);
     return (frame | (lin & 0xfff)) >>> 0;
   }
@@ -304,7 +361,7 @@ export class Mmu {
     const page = lin >>> 12;
     if (this.tlb[page] === 0) this.filled.push(page);
     let f = TLB_VALID | flags;
-    if (physPage >= this.phys.ramSize || physPage < 0) f |= TLB_SLOW;
+    if (physPage >= this.phys.ramSize || physPage < 0 || (this.watchPages !== null && this.watchPages.has(page))) f |= TLB_SLOW;
     else if (this.phys.codePages[physPage >>> 12]) f |= TLB_CODE;
     this.tlb[page] = (((RAM_BASE + physPage) ^ (lin & ~0xfff)) & ~0xfff) | f;
   }

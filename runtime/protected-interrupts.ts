@@ -63,7 +63,9 @@ export function deliverProtected(cpu: Cpu, vector: number, errorCode: number, re
     const ss32 = (sd.flags & 0x400000) !== 0;
     const frame: number[] = [];
     if (fromV86) frame.push(cpu.segSel(GS), cpu.segSel(FS), cpu.segSel(DS), cpu.segSel(ES));
-    frame.push(cpu.segSel(SS), cpu.sp, eflags, cpu.segSel(CS), retEip);
+    // The whole ESP is saved, also from a 16-bit stack (SDM vol. 2, INT n: Push(tempESP));
+    // IRET to a 16-bit stack loads only SP back (see iretProtected).
+    frame.push(cpu.segSel(SS), cpu.r32[4], eflags, cpu.segSel(CS), retEip);
     if (errorCode >= 0) frame.push(errorCode);
     // Write the whole frame before changing any state (a fault here is delivered on the old state).
     let sp = ss32 ? newEsp : newEsp & 0xffff;

@@ -73,6 +73,12 @@ export class Rec {
   msz = 0;
   /** Memory operand: segment (0-5), base and index register (0-7 or NO_REG), scale shift, displacement. */
   seg = 3;
+  /**
+   * Which segment bounds check the memory operand: `seg` for a read, seg +
+   * SEG_WRITE (the write bounds) when the instruction writes it (set by the
+   * front end from iced-x86's operand access; see SEG_WLO in state/layout.ts).
+   */
+  bnd = 3;
   base = NO_REG;
   index = NO_REG;
   scale = 0;

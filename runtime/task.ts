@@ -4,10 +4,11 @@
  * IRET with NT set. 32-bit and 16-bit TSS formats.
  */
 import type { Cpu } from './cpu.js';
-import { CR0, CR3, CS, DS, ES, FS, GS, GDTR_BASE, LDTR_BASE, LDTR_LIMIT, LDTR_SEL, SS, TR_BASE, TR_FLAGS, TR_LIMIT, TR_SEL, EIP, w } from './state/layout.js';
+import { CR0, CR3, CS, DR, DS, ES, FS, GS, GDTR_BASE, LDTR_BASE, LDTR_LIMIT, LDTR_SEL, SS, TR_BASE, TR_FLAGS, TR_LIMIT, TR_SEL, EIP, w } from './state/layout.js';
 import { NT, VM } from './state/eflags.js';
-import { fault, GP, NP, TS } from './exceptions.js';
+import { fault, GP, GuestFault, NP, PF, SS as SS_FAULT, TS } from './exceptions.js';
 import { readDescriptor, loadSegment, type Descriptor } from './segments.js';
+import { updateDebug } from './debug.js';
 
 export type SwitchSource = 'call' | 'jmp' | 'iret' | 'int';
 
@@ -93,42 +94,74 @@ export function taskSwitch(cpu: Cpu, sel: number, source: SwitchSource, errorCod
   }
   cpu.setEflags(newFlags, new32 ? 0x3f7fd5 : 0xffff);
   s[w(EIP)] = newEip;
-  // LDT
-  if ((ldt & ~3) === 0) {
-    s[w(LDTR_SEL)] = 0; s[w(LDTR_BASE)] = 0; s[w(LDTR_LIMIT)] = 0;
-  } else {
-    if (ldt & 4) fault(TS, ldt & ~3);
-    const ld = readDescriptor(cpu, ldt, TS);
-    if (((ld.hi >>> 8) & 0x1f) !== 2) fault(TS, ldt & ~3);
-    if ((ld.hi & 0x8000) === 0) fault(TS, ldt & ~3);
-    s[w(LDTR_SEL)] = ldt; s[w(LDTR_BASE)] = ld.base; s[w(LDTR_LIMIT)] = ld.limit;
+  // The local breakpoint enables (DR7 L0-L3, LE) are cleared on every task switch (SDM vol. 3, 17.2.4).
+  if ((s[w(DR) + 7] & 0x155) !== 0) { s[w(DR) + 7] &= ~0x155; updateDebug(cpu); }
+  try {
+    loadNewTaskSegments(cpu, ldt, sels, newFlags, ext);
+    if (errorCode >= 0) {
+      if (cpu.stack32) cpu.push32(errorCode); else cpu.push16(errorCode);
+    }
+  } catch (e) {
+    // Past the commit point a fault belongs to the new task: delivered in its
+    // context, at its EIP (SDM vol. 3, 7.3 step 12 and the #TS / #NP
+    // descriptions in 6.15: the state is loaded from the new TSS, then the
+    // exception is raised).
+    if (!(e instanceof GuestFault)) throw e;
+    throw new GuestFault(e.vector, e.errorCode, newEip);
   }
-  const segOrder = [ES, CS, SS, DS, FS, GS];
+}
+
+const TASK_SEG_ORDER = [CS, SS, ES, DS, FS, GS];
+
+/**
+ * Load the new task's LDTR and segment registers, checked in the order of
+ * SDM vol. 3, table 7-1 (LDT, CS, SS, data segments). Every selector is in
+ * its register before the first check: when one fails, the registers after it
+ * hold their new selectors with unusable hidden parts, as the SDM describes
+ * for #TS / #NP after the commit point.
+ */
+function loadNewTaskSegments(cpu: Cpu, ldt: number, sels: number[], newFlags: number, ext: number): void {
+  const s = cpu.s, segOrder = SEG_ORDER_32; // sels[] is in TSS order
   if (newFlags & VM) {
     segOrder.forEach((seg, i) => cpu.setSegReal(seg, sels[i]));
     cpu.setCpl(3);
   } else {
-    // CS first: it sets the CPL the other loads are checked against.
-    const csSel = sels[1];
-    if ((csSel & ~3) === 0) fault(TS, 0);
-    const cd = readDescriptor(cpu, csSel, TS);
-    if (((cd.hi >>> 8) & 0x18) !== 0x18) fault(TS, csSel & ~3);
-    if ((cd.hi & 0x8000) === 0) fault(NP, csSel & ~3);
-    cpu.setSegCache(CS, csSel, cd.base, cd.limit, cd.flags);
-    cpu.setCpl(csSel & 3);
-    for (const [i, seg] of segOrder.entries()) {
-      if (seg === CS) continue;
-      try {
-        loadSegment(cpu, seg, sels[i]);
-      } catch (e) {
-        // Faults while loading the new task's segments are #TS in the new task's context.
-        cpu.setSegCache(seg, sels[i], 0, 0, 0);
-        fault(TS, sels[i] & ~3);
-      }
-    }
+    segOrder.forEach((seg, i) => { if (seg !== CS) cpu.setSegCache(seg, sels[i], 0, 0, 0); });
   }
-  if (errorCode >= 0) {
-    if (cpu.stack32) cpu.push32(errorCode); else cpu.push16(errorCode);
+  // LDT
+  if ((ldt & ~3) === 0) {
+    s[w(LDTR_SEL)] = 0; s[w(LDTR_BASE)] = 0; s[w(LDTR_LIMIT)] = 0;
+  } else {
+    s[w(LDTR_SEL)] = ldt; s[w(LDTR_BASE)] = 0; s[w(LDTR_LIMIT)] = 0;
+    if (ldt & 4) fault(TS, (ldt & ~3) | ext);
+    const ld = readDescriptor(cpu, ldt, TS);
+    if (((ld.hi >>> 8) & 0x1f) !== 2) fault(TS, (ldt & ~3) | ext);
+    if ((ld.hi & 0x8000) === 0) fault(TS, (ldt & ~3) | ext);
+    s[w(LDTR_BASE)] = ld.base; s[w(LDTR_LIMIT)] = ld.limit;
+  }
+  if (newFlags & VM) return;
+  // CS first: it sets the CPL the other loads are checked against.
+  const csSel = sels[1];
+  if ((csSel & ~3) === 0) fault(TS, ext);
+  const cd = readDescriptor(cpu, csSel, TS);
+  const cdpl = (cd.hi >>> 13) & 3, conformingCs = ((cd.hi >>> 8) & 4) !== 0;
+  if (((cd.hi >>> 8) & 0x18) !== 0x18 || (conformingCs ? cdpl > (csSel & 3) : cdpl !== (csSel & 3))) fault(TS, (csSel & ~3) | ext);
+  if ((cd.hi & 0x8000) === 0) fault(NP, (csSel & ~3) | ext);
+  cpu.setSegCache(CS, csSel, cd.base, cd.limit, cd.flags);
+  cpu.setCpl(csSel & 3);
+  for (const seg of TASK_SEG_ORDER) {
+    if (seg === CS) continue;
+    const sel = sels[segOrder.indexOf(seg)];
+    try {
+      loadSegment(cpu, seg, sel);
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+      cpu.setSegCache(seg, sel, 0, 0, 0);
+      // Not present: #NP, or #SS for the stack segment; any other check: #TS (SDM vol. 3, table 7-1).
+      // A page fault reading the descriptor stays a page fault.
+      if (e.vector === NP || e.vector === SS_FAULT || e.vector === PF) fault(e.vector, e.vector === PF ? e.errorCode : (sel & ~3) | ext);
+      fault(TS, (sel & ~3) | ext);
+    }
   }
 }
 

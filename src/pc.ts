@@ -66,6 +66,9 @@ export class Pc {
       biosDefaults: true,
     });
     cpu.intr = this.devices.pic;
+    // The A20 gate (port 0x92, i8042 output port) drives the CPU's A20M# input.
+    this.devices.a20.onChange = (on) => cpu.mmu.setA20(on);
+    cpu.mmu.setA20(this.devices.a20.enabled);
     fpuOf(cpu).onFerr = (on) => this.devices.setFerr(on);
   }
 

@@ -177,6 +177,52 @@ for (const engine of TEST_ENGINES) {
       ]));
     });
 
+    it('segtypes: writes to read-only data and code segments, reads of execute-only code are #GP(0)', () => {
+      // Each fault logs (vector << 16) | error code, bit 15 = reported at the instruction: 0xd8000 = #GP(0) there.
+      const GP0 = 0xd8000, NONE = 0xffffffff;
+      expectDone(runProgram(engine, 'segtypes'), E([
+        ['RMCS', 0x11112222], ['RORD', 0x5a5a5a5a], ['ROMV', GP0], ['ROAD', GP0], ['ROIN', GP0], ['ROXC', GP0],
+        ['ROXA', 0x77], ['ROC1', GP0], ['ROC2', GP0], ['ROCA', 0], ['ROBT', NONE], ['ROBS', GP0], ['ROSE', GP0],
+        ['ROPO', GP0], ['ROPS', 0], ['ROPU', NONE], ['ROFS', GP0], ['ROSW', GP0], ['ROSG', GP0],
+        ['ROTG', 0x5a5a5a5a], ['ESST', GP0], ['ESRS', GP0], ['ESRC', 4], ['ESMV', GP0], ['ESIN', GP0],
+        ['ESDI', 0x10850], ['ESLO', NONE], ['RXRD', 0x5a5a5a5a], ['RXWR', GP0], ['CSRD', 0x5a5a5a5a],
+        ['CSWR', GP0], ['CSNT', GP0], ['XORD', GP0], ['XOEA', 0x1234], ['XOWR', GP0], ['XOCS', 0x60],
+        ['EDRD', NONE], ['EDWR', GP0], ['EDLO', GP0], ['EDTG', 0x5a5a5a5a], ['DONE', 0],
+      ]));
+    });
+
+    it('taskfault: #TS / #NP after the commit point of a task switch are delivered in the new task', () => {
+      expectDone(runProgram(engine, 'taskfault'), E([
+        // JMP to TSS1 with DS = execute-only code: #TS(0x58) at task 1's first instruction, on its stack.
+        ['HVEC', 10], ['HERR', 0x58], ['HEIP', 0x1154], ['HCS', 0x08], ['HESP', 0xc000], ['HTR', 0x30],
+        ['HB0', 0x89], ['HB1', 0x8b], ['T1DS', 0x10], ['T1GS', 0x48],
+        // JMP back to TSS0 with its saved DS not present: #NP(0x50) after the first JMP, in task 0.
+        ['HVEC', 11], ['HERR', 0x50], ['HEIP', 0x1104], ['HCS', 0x08], ['HESP', 0xf000], ['HTR', 0x28],
+        ['HB0', 0x8b], ['HB1', 0x89], ['T0BK', 2], ['T0DS', 0x10], ['DONE', 0],
+      ]));
+    });
+
+    it('espfix: IRET / RET to a 16-bit stack load only SP; interrupts push the whole ESP (log as QEMU gives)', () => {
+      expectDone(runProgram(engine, 'espfix'), E([
+        ['K0SP', 0x2eeec], ['IESP', 0x12347000], ['ISS', 0x5b], ['R3SP', 0x28000], ['R3S2', 0x27000],
+        ['IR16', 0xabcd7ff0], ['RTSP', 0x6000], ['DONE', 0],
+      ]));
+    });
+
+    it('debug: DR0-DR3 instruction and data breakpoints, RF, DR6/DR7, GD, #DB held after MOV SS / POP SS', () => {
+      // Pairs of one tag: the #DB count, then the last #DB's EIP minus the expected label.
+      expectDone(runProgram(engine, 'debug'), E([
+        ['DR6R', 0xffff0ff0], ['DR7R', 0x400], ['DR6Z', 0xffff0ff0], ['DR7Z', 0x400],
+        ['IBCX', 1], ['IBRF', 0x46], ['IB6', 0xffff0ff1], ['IBP', 1], ['IBP', 0], ['IB2C', 2], ['IB2N', 2],
+        ['NOFI', 0], ['DRD', 0], ['DW6', 0xffff0ff2], ['DWR', 1], ['DWR', 0], ['DWR3', 1], ['DWR3', 0],
+        ['DWR4', 0], ['DWLO', 1], ['DWLO', 0], ['DRRW', 1], ['DRRW', 0], ['DRR1', 0],
+        ['REPC', 3], ['REP', 2], ['REP', 0], ['REPE', 0], ['REPD', 0x10887],
+        ['MSTF', 1], ['MSTF', 0], ['PSTF', 1], ['PSTF', 0], ['MS6', 0xffff0ff2], ['MSDB', 1], ['MSDB', 0], ['MSCX', 3],
+        ['MSBP', 1], ['MSBP', 0], ['MSGV', 13], ['MSGP', 1], ['MSGP', 0],
+        ['GD6', 0xffff2ff0], ['GD', 1], ['GD', 0], ['GD7', 0x400], ['GPRF', 0x10000], ['BPRF', 0], ['DONE', 0],
+      ]));
+    });
+
     for (const [variant, first] of [[0, '#GP'], [1, '#BP']] as const) {
       it(`triple: a fault while delivering #DF shuts the processor down (variant ${variant}: first ${first})`, () => {
         const { res, log } = runProgram(engine, 'triple', 100_000, { ebp: variant });

@@ -5,15 +5,15 @@
  */
 import type { Cpu } from '../cpu.js';
 import { T_BRANCH, type Block, type BlockSource } from '../records.js';
-import { GuestFault } from '../exceptions.js';
+import { DB, GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
-import { CODE32, CS, DR, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
-import { IF, TF } from '../state/eflags.js';
+import { CODE32, CS, DEBUG, EIP, INT_SHADOW, SEG_BASE, SHADOW_SS, w } from '../state/layout.js';
+import { IF, RF, TF } from '../state/eflags.js';
 import { W_EFLAGS } from '../flags.js';
+import { DR6_BS, execBreakpoints, holdDb, signalDb, takeHeldDb } from '../debug.js';
 
-const W_DR6 = w(DR) + 6;
-const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW);
+const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW), W_DEBUG = w(DEBUG);
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
 
@@ -23,6 +23,29 @@ export interface RunResult {
   unhandled?: Unhandled;
 }
 
+/**
+ * Deliver a fault raised at `at`. Fault-class exceptions push RF = 1, so an
+ * instruction breakpoint does not fire again when the handler returns to the
+ * instruction; a #DB pushes RF as it is (SDM vol. 3, 17.3.1.1).
+ */
+function deliverFault(cpu: Cpu, e: GuestFault, at: number): Unhandled | null {
+  const s = cpu.s;
+  cpu.mmu.watchHits = 0; // the instruction did not complete: its data breakpoints do not count
+  const rf = e.vector !== DB && (s[W_EFLAGS] & RF) === 0;
+  if (rf) s[W_EFLAGS] |= RF;
+  const u = deliver(cpu, e.vector, e.errorCode, at, false);
+  if (u) {
+    if (rf) s[W_EFLAGS] &= ~RF; // nobody handles it: leave the state as the fault found it
+    return u;
+  }
+  // A #DB held by MOV SS / POP SS over this faulting instruction is still pending:
+  // taken at the next boundary, the fault handler's entry (as after an INT n there).
+  const held = takeHeldDb(cpu);
+  if (held === 0) return null;
+  signalDb(cpu, held);
+  return deliver(cpu, DB, -1, s[W_EIP], false);
+}
+
 export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   const s = cpu.s, mmu = cpu.mmu;
   let executed = 0;
@@ -30,7 +53,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
-    if (s[W_SHADOW] !== 0) s[W_SHADOW] = 0;
+    const shadow = s[W_SHADOW];
+    if (shadow !== 0) s[W_SHADOW] = 0;
     else if (cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
       const vector = cpu.intr.acknowledge();
       cpu.halted = false;
@@ -42,6 +66,28 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     const eip = s[W_EIP];
     const code32 = s[W_CODE32] !== 0;
     const lin = (s[W_CS_BASE] + eip) | 0;
+    // Single-step (TF), RF, the debug registers: one instruction at a time, checked here.
+    const flags = s[W_EFLAGS];
+    const step = (flags & (TF | RF)) !== 0 || s[W_DEBUG] !== 0;
+    if (step) {
+      // Instruction breakpoints: a fault before the instruction, after external
+      // interrupts (SDM vol. 3, 6.9), not when RF is set or right after MOV SS /
+      // POP SS (17.3.1.1).
+      if (cpu.dbgExec !== 0 && (flags & RF) === 0 && shadow !== SHADOW_SS) {
+        const hits = execBreakpoints(cpu, lin);
+        if (hits !== 0) {
+          prev = null;
+          signalDb(cpu, hits);
+          const u = deliver(cpu, DB, -1, eip, false);
+          if (u) return { reason: 'unhandled', executed, unhandled: u };
+          continue;
+        }
+      }
+      // RF covers this one instruction; the processor clears it once the instruction completes
+      // (clearing it first is the same: a fault pushes RF = 1 anyway, PUSHF stores it as 0).
+      if ((flags & RF) !== 0) s[W_EFLAGS] = flags & ~RF;
+      mmu.watchHits = 0;
+    }
     const gen = mmu.generation;
     let block: Block | null = null;
     if (prev !== null) {
@@ -56,7 +102,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       } catch (e) {
         if (!(e instanceof GuestFault)) throw e;
         prev = null;
-        const u = deliver(cpu, e.vector, e.errorCode, eip, false);
+        const u = deliverFault(cpu, e, eip);
         if (u) return { reason: 'unhandled', executed, unhandled: u };
         continue;
       }
@@ -69,9 +115,6 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     const recs = block.recs;
     let n = recs.length;
     if (n > budget - executed) n = budget - executed;
-    // Single-step (EFLAGS.TF at the start of an instruction): run one instruction,
-    // then a #DB trap (SDM vol. 3, 17.3.1.4). MOV SS / POP SS shadows are not modelled for #DB.
-    const step = (s[W_EFLAGS] & TF) !== 0;
     if (step) n = 1;
     block.hits++;
     cpu.blockEip = eip;
@@ -110,12 +153,15 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         continue;
       }
       if (!(e instanceof GuestFault)) throw e;
+      // A fault raised after a task switch committed is delivered in the new task, at its
+      // EIP; the instruction that switched has retired.
+      if (e.taskEip !== undefined) i++;
       executed += i;
       cpu.addIcount(i);
-      const at = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
+      const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
       s[W_EIP] = at;
       prev = null;
-      const u = deliver(cpu, e.vector, e.errorCode, at, false);
+      const u = deliverFault(cpu, e, at);
       if (u) return { reason: 'unhandled', executed, unhandled: u };
       continue;
     }
@@ -127,10 +173,22 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
     }
     if (step) {
-      s[W_DR6] |= 0x4000; // BS: single-step
-      prev = null;
-      const u = deliver(cpu, 1, -1, s[W_EIP], false);
-      if (u) return { reason: 'unhandled', executed, unhandled: u };
+      // Debug traps after the instruction: single-step (TF at its start, SDM vol. 3,
+      // 17.3.1.4) and data breakpoints (17.3.1.2), one #DB for all. After MOV SS /
+      // POP SS they wait until the next instruction has run (6.8.3).
+      const bits = ((flags & TF) !== 0 ? DR6_BS : 0) | mmu.watchHits;
+      mmu.watchHits = 0;
+      if (s[W_SHADOW] === SHADOW_SS) {
+        if (bits !== 0) holdDb(cpu, bits);
+      } else {
+        const all = bits | takeHeldDb(cpu);
+        if (all !== 0) {
+          prev = null;
+          signalDb(cpu, all);
+          const u = deliver(cpu, DB, -1, s[W_EIP], false);
+          if (u) return { reason: 'unhandled', executed, unhandled: u };
+        }
+      }
     }
     if (cpu.pendingStop) {
       // An instruction (INT n) raised an interrupt nothing handles: stop here.

@@ -21,23 +21,24 @@ export function offset(cpu: Cpu, r: Rec): number {
 
 /**
  * Linear address of the record's memory operand, after the segment limit
- * check for its whole size (#GP(0), or #SS(0) for SS).
+ * and type check for its whole size (#GP(0), or #SS(0) for SS): the bounds
+ * are the read or write bounds of the segment as `r.bnd` says.
  */
 export function ea(cpu: Cpu, r: Rec): number {
-  const R = cpu.r32, s = cpu.s, seg = r.seg;
+  const R = cpu.r32, s = cpu.s, b = r.bnd;
   let off = r.disp;
   if (r.base >= 0) off += R[r.base];
   if (r.index >= 0) off += R[r.index] << r.scale;
   off = r.asz === 2 ? off & 0xffff : off >>> 0;
-  if (off < (s[W_SEG_LO + seg] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + seg] >>> 0)) segmentFault(seg);
-  return (s[W_SEG_BASE + seg] + off) | 0;
+  if (off < (s[W_SEG_LO + b] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + b] >>> 0)) segmentFault(r.seg);
+  return (s[W_SEG_BASE + r.seg] + off) | 0;
 }
 
 /** ea() for the commonest form, [base + disp] with 32-bit addressing (see isBaseDisp32). */
 export function eaBaseDisp(cpu: Cpu, r: Rec): number {
-  const s = cpu.s, seg = r.seg, off = (cpu.r32[r.base] + r.disp) >>> 0;
-  if (off < (s[W_SEG_LO + seg] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + seg] >>> 0)) segmentFault(seg);
-  return (s[W_SEG_BASE + seg] + off) | 0;
+  const s = cpu.s, b = r.bnd, off = (cpu.r32[r.base] + r.disp) >>> 0;
+  if (off < (s[W_SEG_LO + b] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + b] >>> 0)) segmentFault(r.seg);
+  return (s[W_SEG_BASE + r.seg] + off) | 0;
 }
 export const isBaseDisp32 = (r: Rec): boolean => r.asz === 4 && r.base >= 0 && r.index < 0;
 

@@ -66,8 +66,21 @@ export const TSC_OFFSET = 0x120;
 export const MSR_SYSENTER_CS = 0x128;
 export const MSR_SYSENTER_ESP = 0x12c;
 export const MSR_SYSENTER_EIP = 0x130;
-/** Non-zero while an interrupt shadow (after STI / MOV SS / POP SS) blocks external interrupts for one instruction. */
+/**
+ * Non-zero while an interrupt shadow blocks external interrupts for one
+ * instruction: 1 after STI, SHADOW_SS after MOV SS / POP SS (which also hold
+ * debug exceptions, SDM vol. 3, 6.8.3).
+ */
 export const INT_SHADOW = 0x134;
+export const SHADOW_SS = 2;
+/**
+ * Non-zero while the execution loop must run instruction by instruction for
+ * the debug registers: bit 0 DR7 enables a breakpoint (runtime/debug.ts),
+ * bit 1 a #DB is held by MOV SS / POP SS (DB_HELD). Checked once per block.
+ */
+export const DEBUG = 0x138;
+/** DR6 bits of debug traps held until after the instruction following MOV SS / POP SS (SDM vol. 3, 6.8.3). */
+export const DB_HELD = 0x13c;
 /**
  * Effective offset bounds per segment register, derived from the hidden
  * limit, expand-down bit and B bit when the segment is loaded: an access of
@@ -76,6 +89,20 @@ export const INT_SHADOW = 0x134;
  */
 export const SEG_LO = 0x140;     // 6 x i32
 export const SEG_HI = 0x160;     // 6 x i32
+/**
+ * The same bounds for writes. They differ from SEG_LO/SEG_HI where the
+ * segment type forbids writing (read-only data, any code segment: LO = 1,
+ * HI = 0, so the limit check faults; SDM vol. 3, 5.4.1), while SEG_LO/SEG_HI
+ * are the read bounds (execute-only code: LO = 1, HI = 0). Type checks exist
+ * only for segments loaded in protected mode outside virtual-8086 mode.
+ */
+export const SEG_WLO = 0x180;    // 6 x i32
+export const SEG_WHI = 0x1a0;    // 6 x i32
+/**
+ * Bounds index of a write: SEG_LO/SEG_HI word index + seg + SEG_WRITE gives
+ * SEG_WLO/SEG_WHI (records carry `bnd` = seg for reads, seg + SEG_WRITE for writes).
+ */
+export const SEG_WRITE = (SEG_WLO - SEG_LO) >> 2;
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;

@@ -2,7 +2,8 @@
  * One iced-x86 Instruction -> one record. Runs once per instruction per
  * physical address (decode once): nothing here is on the execution hot path.
  */
-import { Code, FlowControl, Instruction, MemorySize, MemorySizeExt, OpKind } from 'iced-x86';
+import { Code, FlowControl, Instruction, InstructionInfoFactory, MemorySize, MemorySizeExt, OpAccess, OpKind } from 'iced-x86';
+import { SEG_WRITE } from '../../runtime/state/layout.js';
 import { NO_REG, OP_FAR, OP_IMM, OP_MEM, OP_REL, OP_STR, Rec, T_BRANCH } from '../../runtime/records.js';
 import { bindHandler } from '../../runtime/interp/table.js';
 import { isaRow } from '../../runtime/isa/index.js';
@@ -15,6 +16,28 @@ const memSizeCache = new Map<number, number>();
 function memBytes(ms: MemorySize): number {
   let v = memSizeCache.get(ms);
   if (v === undefined) { v = MemorySizeExt.size(ms); memSizeCache.set(ms, v); }
+  return v;
+}
+
+const infoFactory = new InstructionInfoFactory();
+/** Per Code and operand index: does the instruction write that memory operand? */
+const writesCache = new Map<number, boolean>();
+/**
+ * Whether the instruction writes its memory operand `i` (iced-x86's operand
+ * access; conditional writes count: CMPXCHG, ARPL write a read-only segment
+ * #GP(0) whatever the comparison, SDM vol. 2). Decides the segment bounds
+ * its access is checked against (Rec.bnd).
+ */
+function writesMemory(insn: Instruction, i: number): boolean {
+  const key = insn.code * 4 + i;
+  let v = writesCache.get(key);
+  if (v === undefined) {
+    const info = infoFactory.info(insn);
+    const a = info.opAccess(i);
+    info.free();
+    v = a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite;
+    writesCache.set(key, v);
+  }
   return v;
 }
 
@@ -79,6 +102,7 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
     } else if (k === OpKind.Memory) {
       setOperand(r, i, OP_MEM, 0, 0);
       r.seg = segNumber(insn.memorySegment);
+      r.bnd = writesMemory(insn, i) ? r.seg + SEG_WRITE : r.seg;
       r.base = gprNumber(insn.memoryBase);
       // XLAT's index is AL (not an addressing register): its handler adds it.
       r.index = insn.code === Code.Xlat_m8 ? NO_REG : gprNumber(insn.memoryIndex);

@@ -74,7 +74,7 @@ function btxMR(cpu: Cpu, r: Rec): void {
   }
   let e = offset(cpu, r) + off;
   e = r.asz === 2 ? e & 0xffff : e | 0;
-  const a = cpu.lin(r.seg, e, n);
+  const a = r.sub === BT ? cpu.linc(r.seg, e, n) : cpu.lincW(r.seg, e, n);
   if (r.sub === BT) { setFlags(cpu.s, CF, (readMem(cpu, n, a) >>> b) & 1); return; }
   const v = readMemW(cpu, n, a);
   writeMem(cpu, n, a, modify(r.sub, v, 1 << b));

@@ -133,7 +133,8 @@ function stringIo(cpu: Cpu, r: Rec, input: boolean): void {
 
 function ioStep(cpu: Cpu, r: Rec, input: boolean, port: number, n: 1 | 2 | 4, seg: number, reg: number, step: number): void {
   const idx = getIndex(cpu, r, reg);
-  const lin = cpu.lin(seg, idx, n);
+  // INS writes ES:(E)DI: the write bounds (a read-only ES faults before the port is read).
+  const lin = input ? cpu.lincW(seg, idx, n) : cpu.lin(seg, idx, n);
   if (input) {
     // The store is checked before the port is read, so a fault has no device side effect.
     cpu.mmu.checkWrite(lin, n);

@@ -3,7 +3,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_MEM, OP_REG, OP_SREG, T_TRAP } from '../../records.js';
-import { CS, INT_SHADOW, SS, w } from '../../state/layout.js';
+import { CS, INT_SHADOW, SHADOW_SS, SS, w } from '../../state/layout.js';
 
 const W_SHADOW = w(INT_SHADOW);
 import { loadSegment } from '../../segments.js';
@@ -21,7 +21,7 @@ export function movFromSreg(cpu: Cpu, r: Rec): void {
 export function movToSreg(cpu: Cpu, r: Rec): void {
   const v = r.k1 === OP_REG ? cpu.r16[r.r1 & ~1] & 0xffff : readMem(cpu, 2, ea(cpu, r));
   loadSegment(cpu, r.r0, v);
-  if (r.r0 === SS) cpu.s[W_SHADOW] = 1;
+  if (r.r0 === SS) cpu.s[W_SHADOW] = SHADOW_SS;
 }
 /** Register index for a 16-bit read of any general register record index (size 2 or 4 view). */
 function fixSrc(r: Rec): void {
@@ -58,7 +58,7 @@ function popSreg(cpu: Cpu, r: Rec): void {
   const v = r.osz === 4 ? cpu.peek32(0) & 0xffff : cpu.peek16(0);
   loadSegment(cpu, r.r0, v);
   cpu.addSp(r.osz);
-  if (r.r0 === SS) cpu.s[W_SHADOW] = 1;
+  if (r.r0 === SS) cpu.s[W_SHADOW] = SHADOW_SS;
 }
 export function pushSregFactory(r: Rec) {
   return pushSreg;

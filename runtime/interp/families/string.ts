@@ -53,13 +53,13 @@ function once32(cpu: Cpu, r: Rec, op: number, n: number, d: number): void {
   switch (op) {
     case MOVS: {
       const si = R[ESI], di = R[EDI];
-      writeMem(cpu, n, cpu.linc(ES, di, n), readMem(cpu, n, cpu.linc(r.seg, si, n)));
+      writeMem(cpu, n, cpu.lincW(ES, di, n), readMem(cpu, n, cpu.linc(r.seg, si, n)));
       R[ESI] = si + d; R[EDI] = di + d;
       return;
     }
     case STOS: {
       const di = R[EDI];
-      writeMem(cpu, n, cpu.linc(ES, di, n), getReg(cpu, n, 0));
+      writeMem(cpu, n, cpu.lincW(ES, di, n), getReg(cpu, n, 0));
       R[EDI] = di + d;
       return;
     }
@@ -90,13 +90,13 @@ function once16(cpu: Cpu, r: Rec, op: number, n: number, d: number): void {
   switch (op) {
     case MOVS: {
       const si = H[SI], di = H[DI];
-      writeMem(cpu, n, cpu.linc(ES, di, n), readMem(cpu, n, cpu.linc(r.seg, si, n)));
+      writeMem(cpu, n, cpu.lincW(ES, di, n), readMem(cpu, n, cpu.linc(r.seg, si, n)));
       H[SI] = si + d; H[DI] = di + d;
       return;
     }
     case STOS: {
       const di = H[DI];
-      writeMem(cpu, n, cpu.linc(ES, di, n), getReg(cpu, n, 0));
+      writeMem(cpu, n, cpu.lincW(ES, di, n), getReg(cpu, n, 0));
       H[DI] = di + d;
       return;
     }
@@ -139,12 +139,12 @@ function single(cpu: Cpu, r: Rec): void {
 function fastStos(cpu: Cpu, r: Rec, n: number, max: number): number {
   const m = cpu.mmu, a32 = r.asz === 4;
   const di = a32 ? cpu.r32[EDI] : cpu.r16[DI];
-  const lin = cpu.linc(ES, di, n);
+  const lin = cpu.lincW(ES, di, n);
   const e = m.tlb[lin >>> 12];
   if ((e & m.writeMask) !== TLB_VALID) return 0;
   let k = ((0x1000 - (lin & 0xfff)) / n) | 0;
   if (!a32) k = Math.min(k, ((0x10000 - di) / n) | 0);
-  k = Math.min(k, cpu.segRoom(ES, di, n));
+  k = Math.min(k, cpu.segRoomW(ES, di, n));
   if (k > max) k = max;
   if (k <= 0) return 0;
   const host = ((e & ~0xfff) ^ lin) >>> 0, len = k * n, u8 = m.u8, v = cpu.r32[0];
@@ -165,12 +165,12 @@ function fastStos(cpu: Cpu, r: Rec, n: number, max: number): number {
 function fastMovs(cpu: Cpu, r: Rec, n: number, max: number): number {
   const m = cpu.mmu, s = cpu.s, a32 = r.asz === 4;
   const si = a32 ? cpu.r32[ESI] : cpu.r16[SI], di = a32 ? cpu.r32[EDI] : cpu.r16[DI];
-  const src = cpu.linc(r.seg, si, n), dst = cpu.linc(ES, di, n);
+  const src = cpu.linc(r.seg, si, n), dst = cpu.lincW(ES, di, n);
   const es = m.tlb[src >>> 12], ed = m.tlb[dst >>> 12];
   if ((es & m.readMask) !== TLB_VALID || (ed & m.writeMask) !== TLB_VALID) return 0;
   let k = Math.min(((0x1000 - (src & 0xfff)) / n) | 0, ((0x1000 - (dst & 0xfff)) / n) | 0);
   if (!a32) k = Math.min(k, ((0x10000 - si) / n) | 0, ((0x10000 - di) / n) | 0);
-  k = Math.min(k, cpu.segRoom(r.seg, si, n), cpu.segRoom(ES, di, n));
+  k = Math.min(k, cpu.segRoom(r.seg, si, n), cpu.segRoomW(ES, di, n));
   if (k > max) k = max;
   if (k <= 0) return 0;
   const hs = ((es & ~0xfff) ^ src) >>> 0, hd = ((ed & ~0xfff) ^ dst) >>> 0, len = k * n, u8 = m.u8;
@@ -210,6 +210,9 @@ function repeated(cpu: Cpu, r: Rec): void {
     left--; budget--;
     if (a32) cpu.r32[ECX] = left; else cpu.r16[CX] = left;
     if (cond !== 0 && getZF(s) === (cond === 2)) { left = 0; break; }
+    // A data breakpoint hit: the #DB trap comes after this iteration, EIP still at the
+    // REP instruction (SDM vol. 3, 17.3.1.2). Watched pages never take the fast paths.
+    if (cpu.mmu.watchHits !== 0) break;
   }
   s[W_EIP] = left === 0 ? nextEip(cpu, r) : thisEip(cpu, r);
 }

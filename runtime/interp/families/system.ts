@@ -9,7 +9,8 @@ import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_CREG, OP_DREG, OP_MEM, OP_REG, T_TRAP } from '../../records.js';
 import { CR0, CR2, CR3, CR4, DR, w } from '../../state/layout.js';
-import { raiseGP, raiseUD } from '../../exceptions.js';
+import { DB, fault, raiseGP, raiseUD } from '../../exceptions.js';
+import { DR6_BD, DR7_GD, signalDb, writeDr } from '../../debug.js';
 import { def } from '../table.js';
 import { ea as linearOf } from '../operands.js';
 
@@ -53,15 +54,23 @@ function movToCr(cpu: Cpu, r: Rec): void {
       break;
   }
 }
+/** MOV to/from DRn with DR7.GD set: a #DB fault before the instruction, DR6.BD (SDM vol. 3, 17.2.4). */
+function generalDetect(cpu: Cpu): void {
+  if ((cpu.s[w(DR) + 7] & DR7_GD) !== 0) {
+    signalDb(cpu, DR6_BD);
+    fault(DB);
+  }
+}
 function movFromDr(cpu: Cpu, r: Rec): void {
   requireCpl0(cpu);
+  generalDetect(cpu);
   const n = r.r1 === 4 ? 6 : r.r1 === 5 ? 7 : r.r1; // DR4/DR5 alias DR6/DR7 when CR4.DE = 0
   cpu.r32[r.r0] = cpu.s[w(DR) + n];
 }
 function movToDr(cpu: Cpu, r: Rec): void {
   requireCpl0(cpu);
-  const n = r.r0 === 4 ? 6 : r.r0 === 5 ? 7 : r.r0;
-  cpu.s[w(DR) + n] = cpu.r32[r.r1];
+  generalDetect(cpu);
+  writeDr(cpu, r.r0 === 4 ? 6 : r.r0 === 5 ? 7 : r.r0, cpu.r32[r.r1]);
 }
 
 export function movSystemFactory(r: Rec): ((cpu: Cpu, r: Rec) => void) | null {
