@@ -11,8 +11,11 @@
  *   rate (ns per instruction) that resync() re-fits between run slices so
  *   that virtual time follows host time. It never goes backwards and never
  *   jumps while the CPU runs; it catches up with host time by a jump only
- *   while the CPU is halted (idle), or after a host stall of more than
- *   MAX_LAG_NS. For interactive use.
+ *   while the CPU is halted (idle), and then no further than the next device
+ *   event, so a host that oversleeps delays timer interrupts but loses none
+ *   (Linux's PIT clocksource counts jiffies x LATCH: a lost tick is a skew
+ *   its clocksource watchdog holds against the TSC). Only a lag of more than
+ *   MAX_LAG_NS (the host stalled) is dropped in one jump. For interactive use.
  *
  * Why not read the host clock directly: whatever the host does between two
  * guest instructions (a slice boundary, garbage collection, another process
@@ -85,7 +88,8 @@ export class VirtualClock implements Clock {
     return Math.floor(this.anchorNs + (insns - this.anchorInsns) * this.rate);
   }
 
-  private hostNs(): number {
+  /** Host time since the clock started, in ns. */
+  hostNs(): number {
     return (this.hostNowMs() - this.t0) * 1e6;
   }
 
@@ -100,9 +104,10 @@ export class VirtualClock implements Clock {
    * Realtime, between run slices: re-anchor at the current virtual time and
    * fit the rate to the host speed measured over the last slice, corrected
    * towards host time. `halted`: the CPU is idle, so virtual time may jump
-   * forward to host time.
+   * forward towards host time, up to `nextEventNs` (the next device event,
+   * which must be delivered before time goes past it).
    */
-  resync(halted: boolean): void {
+  resync(halted: boolean, nextEventNs = Infinity): void {
     if (this.mode !== 'realtime') return;
     const insns = this.cpu.icountNumber();
     const host = this.hostNs();
@@ -111,9 +116,13 @@ export class VirtualClock implements Clock {
     this.anchorNs = now;
     this.anchorInsns = insns;
     let lag = host - now;
-    if (lag > 0 && (halted || lag > MAX_LAG_NS)) {
+    if (lag > MAX_LAG_NS) {
       this.anchorNs = Math.floor(host);
       lag = 0;
+    } else if (lag > 0 && halted) {
+      const to = Math.floor(Math.min(host, Math.max(now, nextEventNs)));
+      this.anchorNs = to;
+      lag = host - to;
     }
     const ran = insns - this.lastInsns, took = host - this.lastHostNs;
     if (halted || ran <= 0) {

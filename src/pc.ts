@@ -103,7 +103,7 @@ export class Pc {
   step(budgetLeft = Infinity): number {
     if (this.exit) return -1;
     const cpu = this.cpu;
-    this.clock.resync(cpu.halted);
+    this.clock.resync(cpu.halted, this.nextEventNs());
     const now = this.clock.nowNs();
     this.devices.update(now);
     if (cpu.halted && !this.devices.pic.pending()) {
@@ -114,7 +114,8 @@ export class Pc {
         this.clock.skipTo(next);
         return 0;
       }
-      return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - now) / 1e6));
+      // Sleep until the host reaches the event (virtual time may still lag the host after an oversleep).
+      return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - Math.max(now, this.clock.hostNs())) / 1e6));
     }
     // Run until the next device event is due, so its interrupt lands on time in virtual time.
     const maxSlice = this.clock.mode === 'deterministic' ? MAX_SLICE : REALTIME_SLICE;

@@ -1,9 +1,10 @@
 /**
- * Linux's PIT-based TSC calibrations (calibrate.asm, transcribed from
- * arch/x86/kernel/tsc.c) run as a guest on a Pc in both clock modes. In
- * realtime mode the host clock is made jittery (a stall every few dozen
- * reads, as garbage collection or a busy host causes): virtual time must not
- * show it, so both calibrations succeed and find the TSC's 1 GHz.
+ * Guest time on a Pc in both clock modes, seen by guest programs. Linux's
+ * PIT-based TSC calibrations (calibrate.asm, transcribed from
+ * arch/x86/kernel/tsc.c) must succeed and find the TSC's 1 GHz, and a guest
+ * idling on HLT must get every timer tick (ticks.asm), also when the host
+ * clock is made jittery (stalls and oversleeping, as garbage collection or a
+ * busy host cause): virtual time must not show it.
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { Pc } from '../../src/pc.js';
 import type { ClockMode } from '../../src/clock.js';
 
-const BIN = fileURLToPath(new URL('../../../test/clock/calibrate.bin', import.meta.url));
 const PIT_HZ = 1193182;
 
 interface Calibration {
@@ -22,11 +22,12 @@ interface Calibration {
 }
 
 /**
- * Run calibrate.bin to its HLT. `stallEvery`: every that many reads of the
- * host clock (performance.now, as the machine reads it), the host "stalls"
- * for `stallMs` (the reading jumps ahead).
+ * Run a real-mode guest program (org 0x1000) on a Pc to its final HLT with
+ * interrupts off, and return a reader of its result dwords. `stallEvery`:
+ * every that many reads of the host clock (performance.now, as the machine
+ * reads it), the host "stalls" for `stallMs` (the reading jumps ahead).
  */
-function calibrate(clock: ClockMode, stallEvery = 0, stallMs = 0): Calibration {
+function runGuest(bin: string, clock: ClockMode, stallEvery = 0, stallMs = 0): (addr: number) => number {
   const realNow = performance.now.bind(performance);
   let reads = 0, offset = 0;
   const jittery = () => {
@@ -42,20 +43,25 @@ function calibrate(clock: ClockMode, stallEvery = 0, stallMs = 0): Calibration {
     for (let i = 0; i < 6; i++) cpu.setSegReal(i, 0);
     cpu.r32[4] = 0x8000;
     cpu.eip = 0x1000;
-    cpu.phys.load(0x1000, new Uint8Array(readFileSync(BIN)));
+    cpu.phys.load(0x1000, new Uint8Array(readFileSync(fileURLToPath(new URL(`../../../test/clock/${bin}`, import.meta.url)))));
+    // Steps that would sleep (the CPU idles) just come round again: host time passes anyway.
     for (let steps = 0; ; steps++) {
-      if (steps > 1e6) throw new Error('calibrate.bin did not finish');
+      if (steps > 1e7) throw new Error(`${bin} did not finish`);
       if (pc.step() < 0) break;
     }
     expect(pc.exitReason).to.deep.equal({ kind: 'halted' });
-    const d = (a: number) => cpu.phys.read32(a) >>> 0;
-    return {
-      slowTicks: d(0x600), pitcnt: d(0x604), tscmin: d(0x608), tscmax: d(0x60c),
-      quickStatus: d(0x620), quickSteps: d(0x624), quickDelta: d(0x628), quickError: d(0x62c),
-    };
+    return (a: number) => cpu.phys.read32(a) >>> 0;
   } finally {
     performance.now = saved;
   }
+}
+
+function calibrate(clock: ClockMode, stallEvery = 0, stallMs = 0): Calibration {
+  const d = runGuest('calibrate.bin', clock, stallEvery, stallMs);
+  return {
+    slowTicks: d(0x600), pitcnt: d(0x604), tscmin: d(0x608), tscmax: d(0x60c),
+    quickStatus: d(0x620), quickSteps: d(0x624), quickDelta: d(0x628), quickError: d(0x62c),
+  };
 }
 
 /** What Linux concludes, in kHz (0 = calibration failed), as tsc.c computes it. */
@@ -85,6 +91,24 @@ describe('Linux TSC calibration against the PIT (calibrate.asm)', function () {
       // quick_pit_calibrate: within 500 ppm, bracketed by exact MSB steps.
       expect(c.quickStatus, info).to.equal(0);
       expect(quickKhz(c), info).to.be.closeTo(1_000_000, 1_000);
+    });
+  }
+});
+
+describe('timer ticks while the guest idles (ticks.asm)', function () {
+  this.timeout(120_000);
+  const LATCH = Math.floor((PIT_HZ + 125) / 250);
+  for (const [label, clock, stallEvery, stallMs] of [
+    ['deterministic', 'deterministic', 0, 0],
+    ['realtime', 'realtime', 0, 0],
+    ['realtime, host oversleeping 30 ms every 5 clock reads', 'realtime', 5, 30],
+  ] as const) {
+    it(`every PIT period raises its IRQ0, none lost: ${label}`, () => {
+      const d = runGuest('ticks.bin', clock, stallEvery, stallMs);
+      expect(d(0x600)).to.equal(100);
+      // 99 periods of LATCH PIT ticks between the first and the 100th tick, in TSC ns.
+      const expected = (99 * LATCH * 1e9) / PIT_HZ;
+      expect((d(0x608) - d(0x604)) >>> 0).to.be.closeTo(expected, expected * 0.001);
     });
   }
 });
