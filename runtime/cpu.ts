@@ -52,13 +52,17 @@ export class Cpu {
   intr: InterruptSource | null = null;
   /** DR6 B0-B3 bits of the armed instruction breakpoints (runtime/debug.ts). */
   dbgExec = 0;
-  /** Timestamp-counter source (instructions retired unless a machine sets a clock). */
-  tscSource: () => bigint = () => this.icount();
+  /**
+   * Timestamp-counter source (instructions retired unless a machine sets a
+   * clock). `pending`: instructions of the running block that have executed
+   * but are not yet counted as retired (the counter is retired per block).
+   */
+  tscSource: (pending: number) => bigint = (pending) => this.icount() + BigInt(pending);
   /** Added to the source by WRMSR to the TSC (MSR 0x10). */
   tscAdjust = 0n;
   /** The time-stamp counter as RDTSC / RDMSR 0x10 read it. */
-  readTsc(): bigint { return BigInt.asUintN(64, this.tscSource() + this.tscAdjust); }
-  writeTsc(v: bigint): void { this.tscAdjust = v - this.tscSource(); }
+  readTsc(pending = 0): bigint { return BigInt.asUintN(64, this.tscSource(pending) + this.tscAdjust); }
+  writeTsc(v: bigint): void { this.tscAdjust = v - this.tscSource(0); }
 
   constructor(ramBytes: number) {
     this.phys = new PhysicalMemory(ramBytes);

@@ -44,8 +44,12 @@ export class Mmu {
   writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE;
   /** Linear page numbers with a TLB entry, so flushes touch only those. */
   private filled: number[] = [];
-  /** Called with a physical page number before guest code on it is overwritten. */
-  onCodeWrite: (physPage: number) => void = () => {};
+  /**
+   * Called before a guest store of `size` bytes (1-4, within one page) of
+   * `value` at physical `phys` on a page flagged as holding decoded code
+   * (phys.codePages): the front end kills the blocks the store overlaps.
+   */
+  onCodeWrite: (phys: number, size: number, value: number) => void = () => {};
   private user = false;
   /** Bumped whenever linear->physical translations or access rights may change (flushes, CPL). */
   generation = 0;
@@ -234,9 +238,9 @@ export class Mmu {
     return this.phys.read32(this.translate(lin, false));
   }
   private write8Slow(lin: number, v: number): void {
-    const p = this.translate(lin, true);
+    const p = this.translateWrite(lin);
     if (this.watches.length !== 0) this.watch(lin, 1, true);
-    this.noteCodeWrite(p);
+    if (this.phys.codePages[p >>> 12]) this.onCodeWrite(p, 1, v & 0xff);
     this.phys.write8(p, v);
   }
   private writeSlow(lin: number, v: number, size: number): void {
@@ -244,23 +248,29 @@ export class Mmu {
     const last = (lin + size - 1) | 0;
     if ((last ^ lin) >>> 12) {
       const p0 = this.translate(lin, true), p1 = this.translate(last & ~0xfff, true);
-      this.noteCodeWrite(p0);
-      this.noteCodeWrite(p1);
       for (let i = 0; i < size; i++) {
         const a = (lin + i) | 0;
         const p = (a ^ lin) >>> 12 ? (p1 & ~0xfff) | (a & 0xfff) : p0 + i;
-        this.phys.write8(p, v >> (8 * i));
+        const b = (v >> (8 * i)) & 0xff;
+        if (this.phys.codePages[p >>> 12]) this.onCodeWrite(p, 1, b);
+        this.phys.write8(p, b);
       }
       return;
     }
-    const p = this.translate(lin, true);
-    this.noteCodeWrite(p);
+    const p = this.translateWrite(lin);
+    if (this.phys.codePages[p >>> 12]) this.onCodeWrite(p, size, size === 2 ? v & 0xffff : v);
     if (size === 2) this.phys.write16(p, v); else this.phys.write32(p, v);
   }
 
-  private noteCodeWrite(p: number): void {
-    const page = p >>> 12;
-    if (this.phys.codePages[page]) this.onCodeWrite(page);
+  /**
+   * Physical address for a write. When the TLB entry allows the write and
+   * only TLB_CODE sent it here (data stored beside decoded code), the entry
+   * already has the answer: no page walk.
+   */
+  private translateWrite(lin: number): number {
+    const e = this.tlb[lin >>> 12];
+    if ((e & this.writeMask & ~TLB_CODE) === TLB_VALID) return (((e & ~0xfff) ^ lin) >>> 0) - RAM_BASE;
+    return this.translate(lin, true);
   }
 
   // ---- translation ------------------------------------------------------

@@ -1,13 +1,33 @@
 /**
  * The machine's virtual clock. Devices read it (runtime/irq.ts Clock) and
- * the TSC is derived from it, so everything agrees on one time line.
+ * the TSC is derived from it, so the TSC, the PIT and the RTC all agree on
+ * one time line in both modes.
  *
- * - realtime: virtual time is host monotonic time since the machine started;
- *   HLT sleeps until the next device event. For interactive use.
  * - deterministic: virtual time is retired instructions x NS_PER_INSTRUCTION,
  *   plus the time skipped while the CPU halts (jumping straight to the next
  *   device event). A run is exactly repeatable and interrupts land on the
  *   same instruction whatever the engine.
+ * - realtime: virtual time also advances with retired instructions, at a
+ *   rate (ns per instruction) that resync() re-fits between run slices so
+ *   that virtual time follows host time. It never goes backwards and never
+ *   jumps while the CPU runs; it catches up with host time by a jump only
+ *   while the CPU is halted (idle), and then no further than the next device
+ *   event, so a host that oversleeps delays timer interrupts but loses none
+ *   (Linux's PIT clocksource counts jiffies x LATCH: a lost tick is a skew
+ *   its clocksource watchdog holds against the TSC). Only a lag of more than
+ *   MAX_LAG_NS (the host stalled) is dropped in one jump. For interactive use.
+ *
+ * Why not read the host clock directly: whatever the host does between two
+ * guest instructions (a slice boundary, garbage collection, another process
+ * on the core) would show up as time that passed inside the guest's code.
+ * Linux calibrates the TSC against the PIT with tight polling loops
+ * (arch/x86/kernel/tsc.c: quick_pit_calibrate() wants every MSB step of
+ * PIT counter 2 bracketed within 500 ppm; pit_calibrate_tsc() rejects a run
+ * where one loop iteration took 10x the shortest), so a host hiccup there
+ * fails calibration ("Fast TSC calibration failed", "Unable to calibrate
+ * against PIT", "Marking TSC unstable", cpu MHz 0.000). Here a loop
+ * iteration always costs the same virtual time within a slice, and the rate
+ * changes by at most MAX_RATE_STEP between slices.
  */
 import type { Clock } from '../runtime/irq.js';
 import type { Cpu } from '../runtime/cpu.js';
@@ -18,15 +38,59 @@ export const CLOCK_MODES: readonly ClockMode[] = ['realtime', 'deterministic'];
 /** Virtual nanoseconds per retired instruction in deterministic mode (a 1 GHz, 1-IPC CPU). */
 export const NS_PER_INSTRUCTION = 1;
 
-export class VirtualClock implements Clock {
-  private readonly t0 = performance.now();
-  private skippedNs = 0;
+/** Realtime: the rate before the first measurement (about an interpreter's speed). */
+const INITIAL_NS_PER_INSN = 20;
+/** Realtime: the rate changes by at most this factor from one slice to the next. */
+export const MAX_RATE_STEP = 1.5;
+/** Realtime: how fast a lag or lead on host time is worked off: the rate is corrected by lag / CATCHUP_NS. */
+const CATCHUP_NS = 20e6;
+/** Realtime: a lag on host time beyond this (the host stalled) is dropped by a jump rather than caught up. */
+export const MAX_LAG_NS = 1e9;
+/** Realtime: the rate is re-fitted only from slices at least this long (shorter ones are mostly overhead). */
+const MIN_SAMPLE_NS = 200e3;
+const MIN_RATE = 0.01, MAX_RATE = 1e6;
 
-  constructor(readonly mode: ClockMode, private readonly cpu: Cpu) {}
+export interface VirtualClockOptions {
+  /** Host monotonic time in ms (default performance.now); tests substitute their own. */
+  hostNowMs?: () => number;
+}
+
+export class VirtualClock implements Clock {
+  private readonly hostNowMs: () => number;
+  private readonly t0: number;
+  private skippedNs = 0;
+  /** Realtime: virtual time = anchorNs + (retired instructions - anchorInsns) x nsPerInsn. */
+  private anchorNs = 0;
+  private anchorInsns = 0;
+  private rate = INITIAL_NS_PER_INSN;
+  /** Realtime: host time and retired instructions at the last resync. */
+  private lastHostNs = 0;
+  private lastInsns = 0;
+
+  constructor(readonly mode: ClockMode, private readonly cpu: Cpu, opts: VirtualClockOptions = {}) {
+    this.hostNowMs = opts.hostNowMs ?? (() => performance.now());
+    this.t0 = this.hostNowMs();
+    this.anchorInsns = this.lastInsns = cpu.icountNumber();
+  }
+
+  /** Virtual ns one instruction takes now (1 in deterministic mode). */
+  get nsPerInstruction(): number {
+    return this.mode === 'deterministic' ? NS_PER_INSTRUCTION : this.rate;
+  }
 
   nowNs(): number {
-    if (this.mode === 'deterministic') return this.cpu.icountNumber() * NS_PER_INSTRUCTION + this.skippedNs;
-    return Math.floor((performance.now() - this.t0) * 1e6);
+    return this.at(this.cpu.icountNumber());
+  }
+
+  /** Virtual time once `insns` instructions have retired (no later than the next resync). */
+  private at(insns: number): number {
+    if (this.mode === 'deterministic') return insns * NS_PER_INSTRUCTION + this.skippedNs;
+    return Math.floor(this.anchorNs + (insns - this.anchorInsns) * this.rate);
+  }
+
+  /** Host time since the clock started, in ns. */
+  hostNs(): number {
+    return (this.hostNowMs() - this.t0) * 1e6;
   }
 
   /** Deterministic mode: let virtual time jump forward to `ns` (the CPU is halted until then). */
@@ -36,8 +100,48 @@ export class VirtualClock implements Clock {
     if (ns > now) this.skippedNs += Math.ceil(ns - now);
   }
 
-  /** The TSC ticks at 1 GHz of virtual time. */
-  tsc(): bigint {
-    return BigInt(this.nowNs());
+  /**
+   * Realtime, between run slices: re-anchor at the current virtual time and
+   * fit the rate to the host speed measured over the last slice, corrected
+   * towards host time. `halted`: the CPU is idle, so virtual time may jump
+   * forward towards host time, up to `nextEventNs` (the next device event,
+   * which must be delivered before time goes past it).
+   */
+  resync(halted: boolean, nextEventNs = Infinity): void {
+    if (this.mode !== 'realtime') return;
+    const insns = this.cpu.icountNumber();
+    const host = this.hostNs();
+    // A CPU reset zeroes the counter: start a new anchor without moving time.
+    const now = insns >= this.anchorInsns ? this.at(insns) : this.anchorNs;
+    this.anchorNs = now;
+    this.anchorInsns = insns;
+    let lag = host - now;
+    if (lag > MAX_LAG_NS) {
+      this.anchorNs = Math.floor(host);
+      lag = 0;
+    } else if (lag > 0 && halted) {
+      const to = Math.floor(Math.min(host, Math.max(now, nextEventNs)));
+      this.anchorNs = to;
+      lag = host - to;
+    }
+    const ran = insns - this.lastInsns, took = host - this.lastHostNs;
+    if (halted || ran <= 0) {
+      // Idle time says nothing about the CPU's speed: start a new sample.
+      this.lastHostNs = host;
+      this.lastInsns = insns;
+      return;
+    }
+    if (took < MIN_SAMPLE_NS) return; // too short to measure: let the sample grow
+    const measured = took / ran;
+    const target = measured * Math.max(0.5, Math.min(2, 1 + lag / CATCHUP_NS));
+    const lo = this.rate / MAX_RATE_STEP, hi = this.rate * MAX_RATE_STEP;
+    this.rate = Math.min(MAX_RATE, Math.max(MIN_RATE, Math.min(hi, Math.max(lo, target))));
+    this.lastHostNs = host;
+    this.lastInsns = insns;
+  }
+
+  /** The TSC ticks at 1 GHz of virtual time; `pending`: instructions of the current block already run. */
+  tsc(pending = 0): bigint {
+    return BigInt(this.at(this.cpu.icountNumber() + pending));
   }
 }

@@ -31,6 +31,7 @@ export class Machine {
 
   /** Run up to `budget` guest instructions. */
   run(budget: number): RunResult {
+    this.frontEnd.maintain();
     return run(this.cpu, this.frontEnd, budget);
   }
 }

@@ -7,7 +7,7 @@
  * guests/boot/linux.ts.
  */
 import { Machine, type EngineName } from './machine.js';
-import { VirtualClock, NS_PER_INSTRUCTION, type ClockMode } from './clock.js';
+import { VirtualClock, type ClockMode } from './clock.js';
 import { LegacyPc } from '../devices/legacy-pc.js';
 import { loadLinux, type LinuxBootInfo } from '../guests/boot/linux.js';
 import type { Unhandled } from '../runtime/interrupts.js';
@@ -35,7 +35,10 @@ export type PcExit =
 /** The RTC's time at power-on in deterministic mode: 2026-01-01T00:00:00Z. */
 export const DETERMINISTIC_EPOCH_MS = Date.UTC(2026, 0, 1);
 
-/** Instructions per slice in realtime mode: short enough for timely timer interrupts (~1-3 ms). */
+/**
+ * Longest realtime slice (~1-5 ms on the interpreter): the clock re-fits its
+ * rate to host time between slices, and host input is seen between them.
+ */
 const REALTIME_SLICE = 100_000;
 /** Longest deterministic slice, so input and stop requests are seen. */
 const MAX_SLICE = 2_000_000;
@@ -52,7 +55,7 @@ export class Pc {
     this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter' });
     const cpu = this.machine.cpu;
     this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu);
-    cpu.tscSource = () => this.clock.tsc();
+    cpu.tscSource = (pending) => this.clock.tsc(pending);
     this.devices = new LegacyPc({
       bus: cpu.io,
       clock: this.clock,
@@ -94,14 +97,16 @@ export class Pc {
   }
 
   /**
-   * Run one slice: bring devices up to date, then run the CPU until the
-   * next device event (deterministic) or for a short slice (realtime).
+   * Run one slice: re-fit the realtime clock to host time, bring devices up
+   * to date, then run the CPU until the next device event is due (at most
+   * MAX_SLICE / REALTIME_SLICE instructions).
    * Returns the milliseconds the host may sleep (the CPU is halted), 0 to
    * continue at once, or -1 when the guest has ended (see `exitReason`).
    */
   step(budgetLeft = Infinity): number {
     if (this.exit) return -1;
     const cpu = this.cpu;
+    this.clock.resync(cpu.halted, this.nextEventNs());
     const now = this.clock.nowNs();
     this.devices.update(now);
     if (cpu.halted && !this.devices.pic.pending()) {
@@ -112,13 +117,13 @@ export class Pc {
         this.clock.skipTo(next);
         return 0;
       }
-      return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - now) / 1e6));
+      // Sleep until the host reaches the event (virtual time may still lag the host after an oversleep).
+      return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - Math.max(now, this.clock.hostNs())) / 1e6));
     }
-    let budget: number;
-    if (this.clock.mode === 'deterministic') {
-      const next = this.nextEventNs();
-      budget = next === Infinity ? MAX_SLICE : Math.max(1, Math.min(MAX_SLICE, Math.ceil((next - now) / NS_PER_INSTRUCTION)));
-    } else budget = REALTIME_SLICE;
+    // Run until the next device event is due, so its interrupt lands on time in virtual time.
+    const maxSlice = this.clock.mode === 'deterministic' ? MAX_SLICE : REALTIME_SLICE;
+    const next = this.nextEventNs();
+    let budget = next === Infinity ? maxSlice : Math.max(1, Math.min(maxSlice, Math.ceil((next - now) / this.clock.nsPerInstruction)));
     if (budget > budgetLeft) budget = Math.max(1, budgetLeft);
     const r = this.machine.run(budget);
     this.executed += r.executed;

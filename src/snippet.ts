@@ -44,6 +44,8 @@ export interface SnippetResult {
   eip: number;                    // unsigned
   eflags: number;                 // unsigned, all flags materialized
   instructions: number;           // guest instructions retired
+  /** What the decode front end did during this run (blocks decoded and killed...). */
+  frontEnd: FrontEndStats;
   /** Read guest physical memory after the run. */
   readMemory(addr: number, len: number): Uint8Array;
 }
@@ -53,6 +55,7 @@ import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../run
 import { decode as decodeDescriptor } from '../runtime/segments.js';
 import { vectorName } from '../runtime/exceptions.js';
 import type { PortHandler } from '../runtime/io.js';
+import type { FrontEndStats } from '../translator/frontend/blocks.js';
 
 /** Flat GDT the protected-mode snippets start with (at 0x500): selectors 0x08 code32, 0x10 data32, 0x18 code16, 0x20 data16. */
 export const SNIPPET_GDT_BASE = 0x500;
@@ -122,6 +125,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
 
   const ports = opts.ports ?? [];
   for (const p of ports) cpu.io.register(p.port, p.count ?? 1, p.handler);
+  const before = { ...m.frontEnd.stats };
   let res;
   try {
     res = m.run(opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS);
@@ -136,6 +140,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     eip: cpu.eip,
     eflags: cpu.getEflags(),
     instructions: res.executed,
+    frontEnd: statsSince(before, m.frontEnd.stats),
     readMemory: (addr, len) => phys.dump(addr, len),
   };
   if (res.unhandled) {
@@ -149,4 +154,10 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     out.eip = u.eip >>> 0;
   }
   return out;
+}
+
+function statsSince(before: FrontEndStats, now: FrontEndStats): FrontEndStats {
+  const d = { ...now };
+  for (const k of Object.keys(d) as (keyof FrontEndStats)[]) d[k] -= before[k];
+  return d;
 }

@@ -24,7 +24,7 @@ Boots a Linux bzImage (default: the Debian kernel and busybox initramfs in guest
 with the serial console (COM1) on this terminal.
   --append      kernel command line (default "console=ttyS0")
   --memory      guest RAM in MiB (default 128; 16 to 3584)
-  --clock       realtime (default): guest time is host time;
+  --clock       realtime (default): guest time keeps pace with host time;
                 deterministic: guest time counts instructions, runs are repeatable
   --debugcon    show what the guest writes to the 0xE9 debug port (Bochs/QEMU debugcon) on stderr
 Keys: Ctrl-A x quit, Ctrl-A h help, Ctrl-A Ctrl-A send Ctrl-A.

@@ -1,7 +1,23 @@
 /**
  * Decode once: guest bytes at a physical address become a block of records,
- * cached until a write to one of its pages invalidates it. One Instruction
- * object is reused for every decode; each Decoder is freed after its block.
+ * cached until a guest write changes bytes it was decoded from. One
+ * Instruction object is reused for every decode; each Decoder is freed after
+ * its block.
+ *
+ * Invalidation is precise (as in QEMU's per-page code bitmaps and v86's
+ * per-page block lists): each page with decoded code keeps a bitmap of the
+ * bytes its blocks cover; a store that misses those bytes (data beside code)
+ * or rewrites them with the same values kills nothing, and a store that hits
+ * them kills only the blocks overlapping the stored bytes. A page whose code
+ * keeps being rewritten before it runs much (self-modifying code, or a
+ * zeroed page executing `add [bx+si],al` on itself) goes into SMC mode: its
+ * blocks are one instruction long, so a store re-decodes at most the
+ * instructions it overlaps instead of a whole block per store. The page
+ * leaves SMC mode when its code goes unwritten for a while (see maintain()).
+ *
+ * Every killed block goes through killBlocks(): engines that keep per-block
+ * state (the JIT's compiled code) register with onBlocksKilled() and also
+ * see Block.valid turn false.
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
@@ -10,6 +26,7 @@ import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
+import { RAM_BASE } from '../../runtime/state/layout.js';
 import '../../runtime/interp/families/index.js';
 
 /**
@@ -22,25 +39,140 @@ export const DECODER_OPTIONS = DecoderOptions.NoMPFX_0FBC | DecoderOptions.NoMPF
 export const MAX_BLOCK_INSNS = 256;
 const JUMP_CACHE = 1 << 14;
 
-export interface FrontEndStats { blocksDecoded: number; insnsDecoded: number; invalidations: number }
+/**
+ * - invalidations: guest stores (or invalidatePage calls) that killed at least one block
+ * - blocksKilled: blocks those killed
+ * - codeWritesIgnored: stores into a code page that missed every decoded byte or left it unchanged
+ * - smcPages: times a page entered SMC mode (one-instruction blocks)
+ */
+export interface FrontEndStats {
+  blocksDecoded: number;
+  insnsDecoded: number;
+  invalidations: number;
+  blocksKilled: number;
+  codeWritesIgnored: number;
+  smcPages: number;
+}
+
+/** Told which blocks just died (their records now only exit); called before they are unlisted. */
+export type BlocksKilledListener = (blocks: readonly Block[]) => void;
+
+/**
+ * SMC heuristic: every SMC_WINDOW invalidating stores to a page, the page goes
+ * into SMC mode if the blocks those stores killed had run fewer than
+ * SMC_RUNS_PER_WRITE times per store on average (the page is written about as
+ * often as its code runs, so decoding whole blocks is wasted work).
+ */
+const SMC_WINDOW = 8;
+const SMC_RUNS_PER_WRITE = 4;
+/** A page in SMC mode whose code has not been written for this many instructions goes back to whole blocks. */
+const SMC_CALM_INSNS = 1_000_000;
+
+/** The block cache's key for code at physical `phys` in a 32-bit (or 16-bit) code segment. */
+function cacheKey(phys: number, code32: boolean): number {
+  return phys * 2 + (code32 ? 1 : 0);
+}
+
+/** The front end's record of one physical page that holds decoded code. */
+class CodePage {
+  /** Live blocks with bytes on this page. */
+  readonly blocks: Block[] = [];
+  /**
+   * One bit per byte of the page: set for bytes some block was decoded from.
+   * A superset: bits of killed blocks are cleared lazily, when a store hits
+   * set bits but no live block (see FrontEnd.codeWrite).
+   */
+  readonly bits = new Int32Array(128);
+  /** SMC heuristic: invalidating stores and the runs of the blocks they killed, in the current window. */
+  writes = 0;
+  runs = 0;
+  /** In SMC mode: blocks are decoded one instruction long. */
+  smc = false;
+  /** Retired-instruction count at the last invalidating store. */
+  lastWrite = 0;
+
+  constructor(readonly page: number) {}
+
+  hits(off: number, len: number): boolean {
+    const bits = this.bits;
+    for (let i = off, end = off + len; i < end; i++) if (bits[i >>> 5] & (1 << (i & 31))) return true;
+    return false;
+  }
+
+  mark(off: number, len: number): void {
+    const bits = this.bits;
+    for (let i = off, end = off + len; i < end; i++) bits[i >>> 5] |= 1 << (i & 31);
+  }
+
+  /** Recompute the bitmap from the live blocks. */
+  rebuild(): void {
+    this.bits.fill(0);
+    for (const b of this.blocks) forEachRange(b, this.page, (off, len) => this.mark(off, len));
+  }
+}
+
+/**
+ * Call `f(off, len)` for each byte range of page `page` that block `b` was
+ * decoded from. A record's bytes start at (block start in its first page) +
+ * rec.off, in the coordinates of the block's first page: a straddling last
+ * instruction continues at offset 0 of pages[1], 4096 bytes on.
+ */
+function forEachRange(b: Block, page: number, f: (off: number, len: number) => void): void {
+  const start = b.phys & 0xfff;
+  for (let k = 0; k < b.pages.length; k++) {
+    if (b.pages[k] !== page) continue;
+    const lo = k * 4096, hi = lo + 4096;
+    for (const r of b.recs) {
+      const a = Math.max(start + r.off, lo), e = Math.min(start + r.off + r.len, hi);
+      if (a < e) f(a - lo, e - a);
+    }
+  }
+}
+
+/** Whether block `b` has a byte in [off, off + len) of page `page`. */
+function overlaps(b: Block, page: number, off: number, len: number): boolean {
+  const start = b.phys & 0xfff;
+  for (let k = 0; k < b.pages.length; k++) {
+    if (b.pages[k] !== page) continue;
+    const a = off + k * 4096, e = a + len;
+    for (const r of b.recs) {
+      const ra = start + r.off;
+      if (ra < e && a < ra + r.len) return true;
+    }
+  }
+  return false;
+}
 
 export class FrontEnd implements BlockSource {
   private readonly insn = new Instruction();
   private readonly blocks = new Map<number, Block>();
-  private readonly byPage = new Map<number, Block[]>();
+  private readonly byPage = new Map<number, CodePage>();
+  /** Pages the SMC heuristic is watching (recent invalidating stores, or SMC mode), checked by maintain(). */
+  private readonly watched = new Set<CodePage>();
+  private readonly killListeners: BlocksKilledListener[] = [];
   private readonly jc: (Block | undefined)[] = new Array(JUMP_CACHE).fill(undefined);
   private readonly scratch = new Uint8Array(4096 + 16);
-  readonly stats: FrontEndStats = { blocksDecoded: 0, insnsDecoded: 0, invalidations: 0 };
+  readonly stats: FrontEndStats = { blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0, codeWritesIgnored: 0, smcPages: 0 };
 
   constructor(private readonly cpu: Cpu) {
-    cpu.mmu.onCodeWrite = (page) => this.invalidatePage(page);
+    cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
+  }
+
+  /** Whether physical page `page` is in SMC mode (one-instruction blocks). */
+  isSmcPage(page: number): boolean {
+    return this.byPage.get(page)?.smc ?? false;
+  }
+
+  /** Register an engine's interest in dead blocks (e.g. to free compiled code). */
+  onBlocksKilled(listener: BlocksKilledListener): void {
+    this.killListeners.push(listener);
   }
 
   get(phys: number, lin: number, code32: boolean): Block {
     const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
     const b = this.jc[slot];
     if (b !== undefined && b.phys === phys && b.code32 === code32) return b;
-    const key = phys * 2 + (code32 ? 1 : 0);
+    const key = cacheKey(phys, code32);
     let block = this.blocks.get(key);
     if (!block) {
       block = this.decode(phys, lin, code32);
@@ -62,10 +194,12 @@ export class FrontEnd implements BlockSource {
   private decode(phys: number, lin: number, code32: boolean): Block {
     const pm = this.cpu.phys;
     const start = phys & 0xfff, pageBase = phys - start;
+    const maxInsns = this.byPage.get(phys >>> 12)?.smc ? 1 : MAX_BLOCK_INSNS;
     const buf = this.scratch;
     // The whole page (folded jumps may go backwards), plus up to 15 bytes of the
     // next linear page for an instruction that straddles into it.
-    for (let i = 0; i < 4096; i++) buf[i] = pm.read8(pageBase + i);
+    if (pageBase + 4096 <= pm.ramSize) buf.set(pm.u8.subarray(RAM_BASE + pageBase, RAM_BASE + pageBase + 4096));
+    else for (let i = 0; i < 4096; i++) buf[i] = pm.read8(pageBase + i);
     let avail = 4096;
     // A probe, not a translation: a look-ahead into a not-present page must not write CR2.
     const nextPhys = this.cpu.mmu.probe((lin - start + 4096) | 0);
@@ -80,7 +214,7 @@ export class FrontEnd implements BlockSource {
     const seen = new Set<number>();
     let pos = start, straddles = false, length = 0;
     try {
-      while (pos < 4096 && recs.length < MAX_BLOCK_INSNS && !seen.has(pos)) {
+      while (pos < 4096 && recs.length < maxInsns && !seen.has(pos)) {
         seen.add(pos);
         dec.position = pos;
         dec.ip = 0n;
@@ -141,48 +275,132 @@ export class FrontEnd implements BlockSource {
   }
 
   private attach(page: number, block: Block): void {
-    let list = this.byPage.get(page);
-    if (!list) {
-      list = [];
-      this.byPage.set(page, list);
+    let cp = this.byPage.get(page);
+    if (!cp) {
+      cp = new CodePage(page);
+      this.byPage.set(page, cp);
+    }
+    if (!this.cpu.phys.codePages[page]) {
+      // Stores to the page now take the MMU's slow path, which calls codeWrite().
       this.cpu.phys.codePages[page] = 1;
       this.cpu.mmu.setCodeFlag(page, true);
     }
-    list.push(block);
+    cp.blocks.push(block);
+    forEachRange(block, page, (off, len) => cp.mark(off, len));
   }
 
-  /** A write hit physical page `page`: drop every block decoded from it. */
-  invalidatePage(page: number): void {
-    const list = this.byPage.get(page);
-    this.byPage.delete(page);
-    this.cpu.phys.codePages[page] = 0;
-    this.cpu.mmu.setCodeFlag(page, false);
-    if (!list) return;
+  /**
+   * The MMU's write slow path, before a guest store of `size` bytes (1-4,
+   * within one page) of `value` at physical `phys` on a page flagged as code.
+   */
+  codeWrite(phys: number, size: number, value: number): void {
+    const page = phys >>> 12, off = phys & 0xfff;
+    const cp = this.byPage.get(page);
+    if (cp === undefined) { this.unflag(page); return; }
+    if (!cp.hits(off, size)) { this.stats.codeWritesIgnored++; return; }
+    // Storing the bytes already there changes no code (zeroed pages running `add [bx+si],al` with AL = 0).
+    const pm = this.cpu.phys;
+    let same = true;
+    for (let i = 0; i < size; i++) if (pm.read8(phys + i) !== ((value >>> (8 * i)) & 0xff)) { same = false; break; }
+    if (same) { this.stats.codeWritesIgnored++; return; }
+    const dead: Block[] = [];
+    for (const b of cp.blocks) if (overlaps(b, page, off, size)) dead.push(b);
+    if (dead.length === 0) {
+      // The bits were left over from dead blocks: refresh them so the next stores here are cheap.
+      cp.rebuild();
+      this.stats.codeWritesIgnored++;
+      return;
+    }
+    this.noteSmc(cp, dead);
+    this.killBlocks(dead);
+  }
+
+  /** SMC heuristic (see SMC_WINDOW), at a store into page `cp` that kills `dead`. */
+  private noteSmc(cp: CodePage, dead: readonly Block[]): void {
+    cp.lastWrite = this.cpu.icountNumber();
+    cp.writes++;
+    this.watched.add(cp);
+    for (const b of dead) cp.runs += b.hits;
+    if (cp.writes < SMC_WINDOW) return;
+    const smc = cp.runs < cp.writes * SMC_RUNS_PER_WRITE;
+    cp.writes = 0;
+    cp.runs = 0;
+    if (smc && !cp.smc) this.stats.smcPages++;
+    cp.smc = smc;
+  }
+
+  /**
+   * Periodic upkeep, called between run slices: a page whose code has not
+   * been stored into for SMC_CALM_INSNS instructions is forgotten by the
+   * heuristic; if it was in SMC mode, its one-instruction blocks are dropped
+   * so that they decode whole again.
+   */
+  maintain(): void {
+    if (this.watched.size === 0) return;
+    const now = this.cpu.icountNumber();
+    for (const cp of this.watched) {
+      if (now - cp.lastWrite < SMC_CALM_INSNS) continue;
+      this.watched.delete(cp);
+      cp.writes = 0;
+      cp.runs = 0;
+      if (cp.smc) {
+        cp.smc = false;
+        if (cp.blocks.length) this.killBlocks([...cp.blocks]);
+      }
+      if (cp.blocks.length === 0) {
+        this.byPage.delete(cp.page);
+        this.unflag(cp.page);
+      }
+    }
+  }
+
+  /**
+   * Kill blocks: mark them dead (a running one stops at its next record),
+   * tell the listeners, and drop them from the caches and page lists. The
+   * one place blocks die.
+   */
+  private killBlocks(dead: readonly Block[]): void {
     this.stats.invalidations++;
-    for (const b of list) {
-      if (!b.valid) continue;
-      killBlock(b);
-      this.blocks.delete(b.phys * 2 + (b.code32 ? 1 : 0));
+    this.stats.blocksKilled += dead.length;
+    for (const b of dead) killBlock(b);
+    for (const l of this.killListeners) l(dead);
+    for (const b of dead) {
+      const key = cacheKey(b.phys, b.code32);
+      if (this.blocks.get(key) === b) this.blocks.delete(key);
       const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
       if (this.jc[slot] === b) this.jc[slot] = undefined;
-      // A block straddling two pages is also listed under the other page: unlist it there.
-      for (const other of b.pages) {
-        if (other === page) continue;
-        const ol = this.byPage.get(other);
-        if (!ol) continue;
-        const i = ol.indexOf(b);
-        if (i >= 0) ol.splice(i, 1);
-        if (ol.length === 0) {
-          this.byPage.delete(other);
-          this.cpu.phys.codePages[other] = 0;
-          this.cpu.mmu.setCodeFlag(other, false);
+      for (const page of b.pages) {
+        const cp = this.byPage.get(page);
+        if (!cp) continue;
+        const i = cp.blocks.indexOf(b);
+        if (i >= 0) cp.blocks.splice(i, 1);
+        if (cp.blocks.length === 0 && !this.watched.has(cp)) {
+          // The page is flagged while blocks live. A page the heuristic watches keeps its
+          // record and its flag: rewritten code tends to be decoded again soon, and
+          // flagging walks the TLB.
+          this.byPage.delete(page);
+          this.unflag(page);
         }
       }
     }
   }
 
-  /** Drop everything (tests, mode resets). */
+  private unflag(page: number): void {
+    this.cpu.phys.codePages[page] = 0;
+    this.cpu.mmu.setCodeFlag(page, false);
+  }
+
+  /** Drop every block decoded from physical page `page` (code loaded behind the guest's back). */
+  invalidatePage(page: number): void {
+    const cp = this.byPage.get(page);
+    if (cp && cp.blocks.length) this.killBlocks([...cp.blocks]);
+    if (!cp || !this.watched.has(cp)) this.unflag(page);
+  }
+
+  /** Drop everything (tests, mode resets), including the SMC heuristic's state. */
   flushAll(): void {
-    for (const page of this.byPage.keys()) this.invalidatePage(page);
+    this.watched.clear();
+    for (const page of [...this.byPage.keys()]) this.invalidatePage(page);
+    this.byPage.clear();
   }
 }

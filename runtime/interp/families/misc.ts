@@ -81,8 +81,8 @@ const CR4_TSD = 0x4;
 function rdtsc(cpu: Cpu, r: Rec): void {
   // #GP(0) when CR4.TSD is set and CPL > 0 (protected or virtual-8086 mode).
   if ((cpu.s[w(CR4)] & CR4_TSD) !== 0 && cpu.protectedMode && (cpu.cpl !== 0 || cpu.v86)) raiseGP(0);
-  // The counter is retired per block: add the instructions of this block that ran before this one.
-  const t = cpu.readTsc() + BigInt(r.idx);
+  // The counter is retired per block: count the instructions of this block that ran before this one.
+  const t = cpu.readTsc(r.idx);
   cpu.r32[0] = Number(t & 0xffffffffn) | 0;
   cpu.r32[2] = Number((t >> 32n) & 0xffffffffn) | 0;
 }
