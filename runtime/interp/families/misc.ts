@@ -194,8 +194,21 @@ def(Mnemonic.Bound, (r) => (r.k0 === OP_REG && r.k1 === OP_MEM ? bound : null));
 def(Mnemonic.Wait, () => fpuWait);
 
 /**
- * 0F 18-0F 1E (iced: "reserved NOP") execute as NOPs on P6-family processors, like
- * the documented 0F 1F /0 multi-byte NOP (Mnemonic.Nop, families/mov.ts). The
- * PREFETCHh forms of 0F 18 (SSE, Pentium III) have no entry: #UD here.
+ * The hint-NOP space 0F 18-0F 1F: on a P6 every encoding there, with any
+ * prefixes, executes as a NOP (SDM vol. 2, appendix A, opcode map: "NOP Ev" /
+ * hint NOP; 0F 1F /0 is Mnemonic.Nop in families/mov.ts). iced names some
+ * ModRM/prefix forms after what later CPUs made of them; this CPU has none of
+ * those features, so each is the NOP it is on a P6 and on later CPUs with the
+ * feature off: PREFETCHh (0F 18 /0-/3, SSE), PREFETCHIT0/1 (0F 18 /7, /6),
+ * CLDEMOTE (0F 1C /0), RDSSPD and ENDBR32/64 (F3 0F 1E, CET). The memory
+ * operand is never accessed (no #PF/#GP). A LOCK prefix makes them #UD: iced
+ * decodes that as invalid. test/interp/hintnop.test.ts replays the host CPU's
+ * verdict on every form (test/fixtures/hintnop/).
  */
-def(Mnemonic.Reservednop, () => () => {});
+function hintNop(): void {}
+def([
+  Mnemonic.Reservednop,
+  Mnemonic.Prefetchnta, Mnemonic.Prefetcht0, Mnemonic.Prefetcht1, Mnemonic.Prefetcht2,
+  Mnemonic.Prefetchit0, Mnemonic.Prefetchit1, Mnemonic.Cldemote,
+  Mnemonic.Rdsspd, Mnemonic.Endbr32, Mnemonic.Endbr64,
+], () => hintNop);
