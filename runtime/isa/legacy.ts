@@ -81,7 +81,10 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Cmpxchg8b], { flags: 'eager', faults: 'mem' }),
   // families/misc.ts
   legacy([M.Cpuid, M.Rdtsc, M.Xlatb, M.Bound, M.Enter, M.Leave, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
-  legacy([M.Reservednop], { flags: 'none', faults: 'never' }),
+  // The hint-NOP space 0F 18-0F 1F under the names later CPUs gave it (PREFETCHh,
+  // PREFETCHIT0/1, CLDEMOTE, RDSSPD, ENDBR32/64): NOPs here, the operand never accessed.
+  legacy([M.Reservednop, M.Prefetchnta, M.Prefetcht0, M.Prefetcht1, M.Prefetcht2, M.Prefetchit0, M.Prefetchit1,
+    M.Cldemote, M.Rdsspd, M.Endbr32, M.Endbr64], { flags: 'none', faults: 'never' }),
   // families/io.ts
   // Device side effects (an interrupt raised by a write) are seen before the next instruction.
   legacy([M.In, M.Out], { flags: 'none', ends: E_TRAP }),
