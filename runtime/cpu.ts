@@ -15,6 +15,7 @@ import { materialize, W_EFLAGS, W_MASK } from './flags.js';
 import { fault, GP, SS as SS_FAULT } from './exceptions.js';
 import type { Unhandled } from './interrupts.js';
 import type { InterruptSource } from './irq.js';
+import { cpuModel, type CpuModel } from './cpu-model.js';
 
 const W64_ICOUNT = ICOUNT / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
@@ -47,6 +48,11 @@ export class Cpu {
    * the snippet runner): the execution loop stops after the block with it.
    */
   pendingStop: Unhandled | null = null;
+  /**
+   * The processor model (runtime/cpu-model.ts): CPUID, CR4 bits, SIMD sets.
+   * Set it before reset(); handlers read it at run time, so decoded code stays valid.
+   */
+  model: CpuModel = cpuModel();
   /** Where external interrupts come from (the PIC in a PC); null: none. */
   intr: InterruptSource | null = null;
   /** Timestamp-counter source (instructions retired unless a machine sets a clock). */
@@ -57,7 +63,8 @@ export class Cpu {
   readTsc(): bigint { return BigInt.asUintN(64, this.tscSource() + this.tscAdjust); }
   writeTsc(v: bigint): void { this.tscAdjust = v - this.tscSource(); }
 
-  constructor(ramBytes: number) {
+  constructor(ramBytes: number, model: CpuModel = cpuModel()) {
+    this.model = model;
     this.phys = new PhysicalMemory(ramBytes);
     this.s = this.phys.s32;
     this.mmu = new Mmu(this.phys, this.s);
@@ -83,7 +90,7 @@ export class Cpu {
     this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b00);
     this.setCpl(0);
     this.eip = 0xfff0;
-    this.r32[2] = 0x0633; // EDX: family 6, model 3 (Pentium II), stepping 3
+    this.r32[2] = this.model.signature; // EDX after reset: the CPUID signature (SDM vol. 3, 9.1.4)
     this.halted = false;
     this.pendingStop = null;
     this.tscAdjust = 0n;

@@ -19,6 +19,8 @@ export interface SnippetOptions {
   /** Initial EFLAGS (bit 1 is always set; IF etc. taken as given). Default 0x2. */
   eflags?: number;
   engine?: EngineName;         // default 'interpreter'
+  /** Processor model (runtime/cpu-model.ts), default pentium2. */
+  cpu?: CpuModelName;
   maxInstructions?: number;    // default 100_000_000
   /** Extra memory contents to load before running. */
   memory?: { addr: number; bytes: Uint8Array }[];
@@ -49,6 +51,7 @@ export interface SnippetResult {
 }
 
 import { Machine } from './machine.js';
+import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
 import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../runtime/state/layout.js';
 import { decode as decodeDescriptor } from '../runtime/segments.js';
 import { vectorName } from '../runtime/exceptions.js';
@@ -89,6 +92,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   if (org < 0 || org + opts.code.length > 0x100000) {
     throw new RangeError(`code of ${opts.code.length} bytes at 0x${org.toString(16)} does not fit below 1 MiB`);
   }
+  cpu.model = cpuModel(opts.cpu);
   cpu.reset();
   m.frontEnd.flushAll();
   phys.u8.fill(0, phys.buffer.byteLength - phys.ramSize, phys.buffer.byteLength);
