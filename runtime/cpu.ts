@@ -8,7 +8,7 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, STATE_END, SEG_LO, SEG_HI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
@@ -90,6 +90,7 @@ export class Cpu {
     this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b00);
     this.setCpl(0);
     this.eip = 0xfff0;
+    this.s[w(MXCSR)] = 0x1f80; // all SIMD exceptions masked, round to nearest (SDM vol. 3, table 9-1)
     this.r32[2] = this.model.signature; // EDX after reset: the CPUID signature (SDM vol. 3, 9.1.4)
     this.halted = false;
     this.pendingStop = null;

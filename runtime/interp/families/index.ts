@@ -19,3 +19,5 @@ import './io.js';
 import './desctables.js';
 import './msr.js';
 import './fpu/index.js';
+import './simd/int.js';
+import './simd/move.js';
