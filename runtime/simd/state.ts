@@ -64,9 +64,14 @@ export function mmxTransition(cpu: Cpu): void {
   s[W_EMPTY] = 0;
 }
 
-/** EMMS: every x87 register empty (tag word 0xFFFF). */
+/**
+ * EMMS: every x87 register empty (tag word 0xFFFF). TOP becomes 0 as well:
+ * the host CPU's fixtures show it (test/fixtures/sse, recorded on AMD; the
+ * SDM only names the tags).
+ */
 export function emms(cpu: Cpu): void {
   cpu.s[W_EMPTY] = 0xff;
+  cpu.s[W_TOP] = 0;
 }
 
 // ---- scratch operands -----------------------------------------------------------
