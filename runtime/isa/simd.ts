@@ -28,6 +28,13 @@ export const SIMD_ROWS: readonly IsaRow[] = [
     M.Unpcklps, M.Unpckhps, M.Unpcklpd, M.Unpckhpd, M.Packsswb, M.Packuswb, M.Packssdw, M.Shufps, M.Shufpd,
     M.Pshufd, M.Pshufw, M.Pshuflw, M.Pshufhw, M.Psllw, M.Pslld, M.Psllq, M.Psrlw, M.Psrld, M.Psrlq, M.Psraw, M.Psrad,
     M.Pslldq, M.Psrldq, M.Pmovmskb, M.Movmskps, M.Movmskpd, M.Pextrw, M.Pinsrw]),
+  // families/simd/float.ts
+  ...simd([M.Addps, M.Addpd, M.Addss, M.Addsd, M.Subps, M.Subpd, M.Subss, M.Subsd, M.Mulps, M.Mulpd, M.Mulss, M.Mulsd,
+    M.Divps, M.Divpd, M.Divss, M.Divsd, M.Sqrtps, M.Sqrtpd, M.Sqrtss, M.Sqrtsd, M.Minps, M.Minpd, M.Minss, M.Minsd,
+    M.Maxps, M.Maxpd, M.Maxss, M.Maxsd, M.Cmpps, M.Cmppd, M.Cmpss, M.Addsubps, M.Addsubpd, M.Haddps, M.Haddpd,
+    M.Hsubps, M.Hsubpd]),
+  row({ m: [M.Cmpsd], codes: [C.Cmpsd_xmm_xmmm64_imm8], interp: 'simd-cmpsd', ends: E_NONE, flags: 'none' }),
+  ...[M.Comiss, M.Ucomiss, M.Comisd, M.Ucomisd].map((m) => row({ m: [m], interp: `simd-${M[m].toLowerCase()}`, ends: E_NONE, flags: 'eager' })),
   // families/simd/move.ts
   ...simd([M.Movd, M.Movq, M.Movdqa, M.Movaps, M.Movapd, M.Movntdq, M.Movntps, M.Movntpd, M.Movdqu, M.Movups, M.Movupd,
     M.Lddqu, M.Movss, M.Movlps, M.Movlpd, M.Movhps, M.Movhpd, M.Movhlps, M.Movlhps, M.Movq2dq, M.Movdq2q, M.Movntq,

@@ -21,3 +21,4 @@ import './msr.js';
 import './fpu/index.js';
 import './simd/int.js';
 import './simd/move.js';
+import './simd/float.js';
