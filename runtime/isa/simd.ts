@@ -35,6 +35,10 @@ export const SIMD_ROWS: readonly IsaRow[] = [
     M.Hsubps, M.Hsubpd]),
   row({ m: [M.Cmpsd], codes: [C.Cmpsd_xmm_xmmm64_imm8], interp: 'simd-cmpsd', ends: E_NONE, flags: 'none' }),
   ...[M.Comiss, M.Ucomiss, M.Comisd, M.Ucomisd].map((m) => row({ m: [m], interp: `simd-${M[m].toLowerCase()}`, ends: E_NONE, flags: 'eager' })),
+  // families/simd/convert.ts
+  ...simd([M.Cvtsi2ss, M.Cvtsi2sd, M.Cvtss2si, M.Cvttss2si, M.Cvtsd2si, M.Cvttsd2si, M.Cvtss2sd, M.Cvtsd2ss, M.Cvtps2pd,
+    M.Cvtpd2ps, M.Cvtdq2ps, M.Cvtps2dq, M.Cvttps2dq, M.Cvtdq2pd, M.Cvtpd2dq, M.Cvttpd2dq, M.Cvtpi2ps, M.Cvtps2pi,
+    M.Cvttps2pi, M.Cvtpi2pd, M.Cvtpd2pi, M.Cvttpd2pi]),
   // families/simd/move.ts
   ...simd([M.Movd, M.Movq, M.Movdqa, M.Movaps, M.Movapd, M.Movntdq, M.Movntps, M.Movntpd, M.Movdqu, M.Movups, M.Movupd,
     M.Lddqu, M.Movss, M.Movlps, M.Movlpd, M.Movhps, M.Movhpd, M.Movhlps, M.Movlhps, M.Movq2dq, M.Movdq2q, M.Movntq,

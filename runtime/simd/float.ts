@@ -226,3 +226,48 @@ export function comiLane(signaling: boolean, a: Lane, b: Lane): number {
 }
 
 export { MX_DAZ };
+
+// ---- conversions ------------------------------------------------------------------------
+
+/** Float lane -> binary32/binary64 lane (CVTSS2SD CVTSD2SS CVTPS2PD CVTPD2PS): NaNs keep their payload's top bits, quieted. */
+export function convertLane(to: Fmt, a: Lane, mx: number): void {
+  if (a.cls >= C_QNAN) {
+    if (a.cls === C_SNAN) FLAGS.pre |= MX_IE;
+    const sign = a.neg ? 0x80000000 : 0;
+    if (to.w === 8) { const m = a.lo & 0x7fffff; RES.hi = (sign | 0x7ff80000 | (m >>> 3)) >>> 0; RES.lo = (m << 29) >>> 0; }
+    else { RES.lo = (sign | 0x7fc00000 | ((a.hi & 0x7ffff) << 3) | (a.lo >>> 29)) >>> 0; RES.hi = 0; }
+    return;
+  }
+  if (a.cls === C_DEN) FLAGS.pre |= MX_DE;
+  if (a.cls === C_ZERO || a.cls === C_INF) { setNum(to, a.v); return; }
+  const e = decompose(a.v);
+  roundTo(to, a.neg, BIG.m, e, mx);
+}
+
+/** Integer -> float lane (CVTSI2SS/SD, CVTDQ2PS/PD, CVTPI2PS/PD). */
+export function fromIntLane(to: Fmt, v: number, mx: number): void {
+  if (v === 0) { setNum(to, 0); return; }
+  const neg = v < 0;
+  roundTo(to, neg, BigInt(Math.abs(v)), 0, mx);
+}
+
+/**
+ * Float lane -> int32 (CVT(T)SS2SI, CVT(T)SD2SI, CVT(T)PS2DQ, ...): rounded by
+ * MXCSR.RC or truncated; NaN, infinity or out of range: IE and the integer
+ * indefinite 0x80000000; inexact: PE.
+ */
+export function toIntLane(a: Lane, trunc: boolean, mx: number): number {
+  if (a.cls >= C_INF) { FLAGS.pre |= MX_IE; return 0x80000000 | 0; }
+  if (a.cls === C_ZERO) return 0;
+  const v = a.v, rc = trunc ? 3 : (mx >> 13) & 3;
+  let r: number;
+  switch (rc) {
+    case 0: { r = Math.round(v); if (r - v === 0.5 && (r & 1) !== 0) r -= 1; break; } // ties to even
+    case 1: r = Math.floor(v); break;
+    case 2: r = Math.ceil(v); break;
+    default: r = Math.trunc(v); break;
+  }
+  if (r > 2147483647 || r < -2147483648) { FLAGS.pre |= MX_IE; return 0x80000000 | 0; }
+  if (r !== v) FLAGS.post |= MX_PE;
+  return r | 0;
+}

@@ -22,3 +22,4 @@ import './fpu/index.js';
 import './simd/int.js';
 import './simd/move.js';
 import './simd/float.js';
+import './simd/convert.js';
