@@ -102,6 +102,8 @@ function roundTo(f: Fmt, neg: boolean, m: bigint, e: number, mx: number): void {
 
 /** a op b on one lane (ADD SUB MUL DIV). */
 export function arith(op: number, f: Fmt, a: Lane, b: Lane, mx: number): void {
+  // A denormal divided by zero is ZE alone, no DE (host CPU fixtures).
+  if (op === OPF_DIV && b.cls === C_ZERO && a.cls === C_DEN) { FLAGS.pre |= MX_ZE; setNum(f, a.neg !== b.neg ? -Infinity : Infinity); return; }
   if (nanOrDenormal(f, a, b)) return;
   const rc = (mx >> 13) & 3;
   let bneg = b.neg;
