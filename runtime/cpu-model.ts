@@ -39,6 +39,8 @@ export interface CpuModel {
   readonly cr4: number;
   /** SIMD_* sets this model executes. */
   readonly simd: number;
+  /** IA32_MISC_ENABLE (MSR 0x1A0) after reset, or null: the MSR does not exist (#GP). */
+  readonly miscEnable: number | null;
 }
 
 // Leaf 1 EDX bits, shared by both models (what the emulator implements).
@@ -59,6 +61,7 @@ const PENTIUM2: CpuModel = {
   brand: '',
   cr4: CR4_TSD | CR4_PSE | CR4_PGE | CR4_PCE,
   simd: 0,
+  miscEnable: null,
 };
 
 const PENTIUM4: CpuModel = {
@@ -73,6 +76,9 @@ const PENTIUM4: CpuModel = {
   brand: 'Intel(R) Pentium(R) 4 CPU 3.00GHz',
   cr4: CR4_TSD | CR4_PSE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT,
   simd: SIMD_MMX | SIMD_SSE | SIMD_SSE2 | SIMD_SSE3 | SIMD_FXSR | SIMD_CLFSH,
+  // Fast strings enabled (bit 0), BTS (bit 11) and PEBS (bit 12) unavailable: Linux reads it
+  // on family 15 (early_init_intel) and would log an unchecked-MSR error without it.
+  miscEnable: 0x1801,
 };
 
 const MODELS: Record<CpuModelName, CpuModel> = { pentium2: PENTIUM2, pentium4: PENTIUM4 };

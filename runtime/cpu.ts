@@ -53,6 +53,8 @@ export class Cpu {
    * Set it before reset(); handlers read it at run time, so decoded code stays valid.
    */
   model: CpuModel = cpuModel();
+  /** IA32_MISC_ENABLE (MSR 0x1A0) on models that have it (families/msr.ts). */
+  miscEnable = 0;
   /** Where external interrupts come from (the PIC in a PC); null: none. */
   intr: InterruptSource | null = null;
   /** Timestamp-counter source (instructions retired unless a machine sets a clock). */
@@ -91,6 +93,7 @@ export class Cpu {
     this.setCpl(0);
     this.eip = 0xfff0;
     this.s[w(MXCSR)] = 0x1f80; // all SIMD exceptions masked, round to nearest (SDM vol. 3, table 9-1)
+    this.miscEnable = this.model.miscEnable ?? 0;
     this.r32[2] = this.model.signature; // EDX after reset: the CPUID signature (SDM vol. 3, 9.1.4)
     this.halted = false;
     this.pendingStop = null;

@@ -51,6 +51,14 @@ for (const engine of TEST_ENGINES) {
       expect(() => cpuModel('core9')).to.throw(/unknown CPU model 'core9'/);
     });
 
+    it('IA32_MISC_ENABLE (MSR 0x1A0): #GP(0) on pentium2, fast strings on pentium4', () => {
+      const code = hexBytes('b9a00100000f32f4'); // mov ecx, 0x1a0; rdmsr
+      expect(runSnippet({ engine, code }).exception?.name).to.equal('#GP');
+      const r = runSnippet({ engine, cpu: 'pentium4', code });
+      expect(r.stop).to.equal('hlt');
+      expect(r.regs.eax & 1).to.equal(1);
+    });
+
     it('CR4.OSFXSR: #GP(0) on pentium2, accepted on pentium4', () => {
       const code = hexBytes(SET_OSFXSR, 'f4');
       expect(runSnippet({ engine, code }).exception?.name).to.equal('#GP');
