@@ -80,6 +80,9 @@ for (const engine of TEST_ENGINES) {
       expect(ex('pentium4', PXOR_MM)).to.equal('ok');
       expect(ex('pentium4', SET_TS, PXOR_MM)).to.equal('#NM@1009');
       expect(ex('pentium4', SET_EM, PXOR_MM)).to.equal('#UD@1009');
+      // FISTTP (SSE3, an x87 instruction): only the model decides (fisttp dword [0x2000])
+      expect(ex('pentium2', 'db0d00200000')).to.equal('#UD@1000');
+      expect(ex('pentium4', 'db0d00200000')).to.equal('ok');
       // fences: only the model matters
       expect(ex('pentium2', '0faef8')).to.equal('#UD@1000'); // sfence
       expect(ex('pentium4', '0faef8', '0faee8', '0faef0')).to.equal('ok'); // sfence, lfence, mfence
