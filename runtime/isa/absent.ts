@@ -4,7 +4,7 @@
  * raises #UD. MMX/SSE/SSE2/SSE3 Codes that have rows (runtime/isa/simd.ts)
  * exist on the models with those sets and are #UD on the others at run time
  * (runtime/simd/state.ts); those sets are not in PRESENT_FEATURES because
- * not every Code of them has a row (FISTTP, MONITOR/MWAIT: #UD everywhere). The table test
+ * not every Code of them has a row (MONITOR/MWAIT: #UD everywhere). The table test
  * (test/isa/table.test.ts) checks that every Code valid in 16/32-bit code
  * has a row or is absent by these rules, so a missing instruction is a
  * decision written here, not an oversight.
