@@ -45,6 +45,7 @@ export interface SnippetResult {
   regs: Record<RegName, number>;  // unsigned 32-bit
   eip: number;                    // unsigned
   eflags: number;                 // unsigned, all flags materialized
+  mxcsr: number;                  // SSE control/status register (models with SSE; 0x1F80 otherwise)
   instructions: number;           // guest instructions retired
   /** Read guest physical memory after the run. */
   readMemory(addr: number, len: number): Uint8Array;
@@ -52,7 +53,7 @@ export interface SnippetResult {
 
 import { Machine } from './machine.js';
 import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
-import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../runtime/state/layout.js';
+import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, MXCSR, w } from '../runtime/state/layout.js';
 import { decode as decodeDescriptor } from '../runtime/segments.js';
 import { vectorName } from '../runtime/exceptions.js';
 import type { PortHandler } from '../runtime/io.js';
@@ -139,6 +140,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     regs,
     eip: cpu.eip,
     eflags: cpu.getEflags(),
+    mxcsr: cpu.s[w(MXCSR)] >>> 0,
     instructions: res.executed,
     readMemory: (addr, len) => phys.dump(addr, len),
   };

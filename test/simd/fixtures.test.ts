@@ -50,6 +50,8 @@ for (const engine of TEST_ENGINES) {
         const r = runSnippet({ engine, cpu: 'pentium4', code, memory: [{ addr: IMG, bytes: img }, { addr: MEM, bytes: hexBytes(k.mi) }] });
         if (k.o) {
           if (r.stop !== 'exception' || r.exception?.vector !== VECTOR[k.o]) bad.push(`${k.asm} (${k.c}): expected #${k.o}, got ${r.stop} ${r.exception?.name ?? ''}`);
+          // #XM: the flags the instruction set (MXCSR of the host's signal frame); the rest of the state is unchanged.
+          else if (k.mxo !== undefined && r.mxcsr !== k.mxo) bad.push(`${k.asm} (${k.c}) si=${k.si}: #XM with MXCSR ${r.mxcsr.toString(16)}, want ${k.mxo.toString(16)}`);
           continue;
         }
         if (r.stop !== 'hlt') { bad.push(`${k.asm} (${k.c}): ${r.stop} ${r.exception?.name ?? ''}`); continue; }
