@@ -100,8 +100,67 @@ function roundTo(f: Fmt, neg: boolean, m: bigint, e: number, mx: number): void {
   setNum(f, v);
 }
 
+// ---- fast path: round to nearest, normal operands and a normal result --------------------
+
+const SPLIT = 134217729; // 2^27 + 1 (Veltkamp)
+/** The rounding error of a*b (Dekker, no FMA); valid for |a|, |b| < 2^900 and |a*b| > 2^-900. */
+function prodErr(a: number, b: number, p: number): number {
+  let c = SPLIT * a; const ah = c - (c - a), al = a - ah;
+  c = SPLIT * b; const bh = c - (c - b), bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+const LO = 2 ** -900, HI = 2 ** 900;
+/** The fast path can be switched off (tests compare it with the BigInt path). */
+export const FAST = { on: true };
+const inMid = (x: number) => { const y = Math.abs(x); return y > LO && y < HI; };
+/**
+ * The common case without BigInt: MXCSR.RC = nearest, both operands normal,
+ * the result normal. binary32 is computed in binary64 and rounded once more
+ * (correct for + - x / sqrt since 53 >= 2 * 24 + 2); exactness (PE) from the
+ * binary64 error (TwoSum / Dekker). Returns false when the BigInt path must decide.
+ */
+function fastArith(op: number, f: Fmt, a: number, b: number): boolean {
+  let r: number, exact: boolean;
+  switch (op) {
+    case OPF_ADD: case OPF_SUB: {
+      if (op === OPF_SUB) b = -b;
+      const s = a + b, bb = s - a, err = (a - (s - bb)) + (b - bb);
+      if (f.w === 4) { r = Math.fround(s); exact = err === 0 && r === s; } else { r = s; exact = err === 0; }
+      break;
+    }
+    case OPF_MUL: {
+      const p = a * b;
+      if (f.w === 4) { r = Math.fround(p); exact = r === p; } // 24 x 24 bits: p is exact
+      else { if (!inMid(a) || !inMid(b) || !inMid(p)) return false; r = p; exact = prodErr(a, b, p) === 0; }
+      break;
+    }
+    case OPF_DIV: {
+      const q = a / b;
+      if (f.w === 4) { r = Math.fround(q); exact = r === q && q * b === a; } // r has 24 bits: q*b exact
+      else { if (!inMid(a) || !inMid(b) || !inMid(q)) return false; r = q; exact = q * b === a && prodErr(q, b, q * b) === 0; }
+      break;
+    }
+    default: return false;
+  }
+  const m = Math.abs(r);
+  if (!(m >= 2 ** f.emin) || m === Infinity || (f.w === 4 && m > 3.4028234663852886e38)) return false;
+  if (!exact) FLAGS.post |= MX_PE;
+  setNum(f, r);
+  return true;
+}
+function fastSqrt(f: Fmt, a: number): boolean {
+  const s = Math.sqrt(a);
+  let r: number, exact: boolean;
+  if (f.w === 4) { r = Math.fround(s); exact = r === s && r * r === a; }
+  else { if (!inMid(a)) return false; r = s; exact = r * r === a && prodErr(r, r, r * r) === 0; }
+  if (!exact) FLAGS.post |= MX_PE;
+  setNum(f, r);
+  return true;
+}
+
 /** a op b on one lane (ADD SUB MUL DIV). */
 export function arith(op: number, f: Fmt, a: Lane, b: Lane, mx: number): void {
+  if ((mx & 0x6000) === 0 && FAST.on && a.cls === C_NORM && b.cls === C_NORM && fastArith(op, f, a.v, b.v)) return;
   // A denormal divided by zero is ZE alone, no DE (host CPU fixtures).
   if (op === OPF_DIV && b.cls === C_ZERO && a.cls === C_DEN) { FLAGS.pre |= MX_ZE; setNum(f, a.neg !== b.neg ? -Infinity : Infinity); return; }
   if (nanOrDenormal(f, a, b)) return;
@@ -174,6 +233,7 @@ function isqrt(n: bigint): bigint {
 
 /** SQRT of one lane. */
 export function sqrtLane(f: Fmt, a: Lane, mx: number): void {
+  if ((mx & 0x6000) === 0 && FAST.on && a.cls === C_NORM && !a.neg && fastSqrt(f, a.v)) return;
   // A negative operand (denormals included) is IE alone: no DE (host CPU fixtures).
   if (a.neg && a.cls !== C_ZERO && !isNaN_(a)) { FLAGS.pre |= MX_IE; setIndefinite(f); return; }
   if (nanOrDenormal(f, a, null)) return;
