@@ -8,7 +8,7 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
@@ -16,6 +16,7 @@ import { fault, GP, SS as SS_FAULT } from './exceptions.js';
 import type { Unhandled } from './interrupts.js';
 import { resetDebug } from './debug.js';
 import type { InterruptSource } from './irq.js';
+import { cpuModel, type CpuModel } from './cpu-model.js';
 
 const W64_ICOUNT = ICOUNT / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
@@ -48,6 +49,13 @@ export class Cpu {
    * the snippet runner): the execution loop stops after the block with it.
    */
   pendingStop: Unhandled | null = null;
+  /**
+   * The processor model (runtime/cpu-model.ts): CPUID, CR4 bits, SIMD sets.
+   * Set it before reset(); handlers read it at run time, so decoded code stays valid.
+   */
+  model: CpuModel = cpuModel();
+  /** IA32_MISC_ENABLE (MSR 0x1A0) on models that have it (families/msr.ts). */
+  miscEnable = 0;
   /** Where external interrupts come from (the PIC in a PC); null: none. */
   intr: InterruptSource | null = null;
   /** DR6 B0-B3 bits of the armed instruction breakpoints (runtime/debug.ts). */
@@ -64,7 +72,8 @@ export class Cpu {
   readTsc(pending = 0): bigint { return BigInt.asUintN(64, this.tscSource(pending) + this.tscAdjust); }
   writeTsc(v: bigint): void { this.tscAdjust = v - this.tscSource(0); }
 
-  constructor(ramBytes: number) {
+  constructor(ramBytes: number, model: CpuModel = cpuModel()) {
+    this.model = model;
     this.phys = new PhysicalMemory(ramBytes);
     this.s = this.phys.s32;
     this.mmu = new Mmu(this.phys, this.s);
@@ -90,7 +99,9 @@ export class Cpu {
     this.setSegCache(CS, 0xf000, 0xffff0000 | 0, 0xffff, 0x9b00);
     this.setCpl(0);
     this.eip = 0xfff0;
-    this.r32[2] = 0x0633; // EDX: family 6, model 3 (Pentium II), stepping 3
+    this.s[w(MXCSR)] = 0x1f80; // all SIMD exceptions masked, round to nearest (SDM vol. 3, table 9-1)
+    this.miscEnable = this.model.miscEnable ?? 0;
+    this.r32[2] = this.model.signature; // EDX after reset: the CPUID signature (SDM vol. 3, 9.1.4)
     this.halted = false;
     this.pendingStop = null;
     this.tscAdjust = 0n;

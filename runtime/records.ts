@@ -31,6 +31,8 @@ export const OP_REL = 7;    // near branch: displacement from the next instructi
 export const OP_FAR = 8;    // far pointer: selector in `imm2`, offset in `imm`
 export const OP_STR = 9;    // implicit string operand (DS:eSI / ES:eDI)
 export const OP_FPU = 10;   // x87 stack register ST(i) in `reg`
+export const OP_MMX = 11;   // MMX register MM0-7 in `reg` (the x87 physical register R(i))
+export const OP_XMM = 12;   // XMM register XMM0-7 in `reg`
 
 /** Block-termination reasons a record may carry. */
 export const T_NONE = 0;

@@ -3,6 +3,7 @@
  * the tests build machines through this module.
  */
 import { Cpu } from '../runtime/cpu.js';
+import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
 import { FrontEnd } from '../translator/frontend/blocks.js';
 import { run, type RunResult } from '../runtime/interp/loop.js';
 
@@ -14,6 +15,8 @@ export class EngineUnavailable extends Error {}
 export interface MachineOptions {
   memoryMiB?: number;   // default 128
   engine?: EngineName;  // default interpreter
+  /** Processor model (runtime/cpu-model.ts), default pentium2. */
+  cpu?: CpuModelName;
 }
 
 export class Machine {
@@ -25,7 +28,7 @@ export class Machine {
     const mib = opts.memoryMiB ?? 128;
     this.engine = opts.engine ?? 'interpreter';
     if (this.engine === 'jit') throw new EngineUnavailable('the JIT engine is not available yet (use --engine interpreter)');
-    this.cpu = new Cpu(mib * 1024 * 1024);
+    this.cpu = new Cpu(mib * 1024 * 1024, cpuModel(opts.cpu));
     this.frontEnd = new FrontEnd(this.cpu);
   }
 

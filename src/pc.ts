@@ -7,6 +7,7 @@
  * guests/boot/linux.ts.
  */
 import { Machine, type EngineName } from './machine.js';
+import type { CpuModelName } from '../runtime/cpu-model.js';
 import { VirtualClock, type ClockMode } from './clock.js';
 import { LegacyPc } from '../devices/legacy-pc.js';
 import { loadLinux, type LinuxBootInfo } from '../guests/boot/linux.js';
@@ -17,6 +18,8 @@ import { fpuOf } from '../runtime/fpu/state.js';
 export interface PcOptions {
   memoryMiB?: number;
   engine?: EngineName;
+  /** Processor model (runtime/cpu-model.ts), default pentium2. */
+  cpu?: CpuModelName;
   clock?: ClockMode;
   /** Bytes the guest writes to COM1. */
   onSerialOutput?: (byte: number) => void;
@@ -52,7 +55,7 @@ export class Pc {
   private wake: (() => void) | null = null;
 
   constructor(readonly opts: PcOptions = {}) {
-    this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter' });
+    this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter', cpu: opts.cpu });
     const cpu = this.machine.cpu;
     this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu);
     cpu.tscSource = (pending) => this.clock.tsc(pending);

@@ -19,6 +19,8 @@ export interface SnippetOptions {
   /** Initial EFLAGS (bit 1 is always set; IF etc. taken as given). Default 0x2. */
   eflags?: number;
   engine?: EngineName;         // default 'interpreter'
+  /** Processor model (runtime/cpu-model.ts), default pentium2. */
+  cpu?: CpuModelName;
   maxInstructions?: number;    // default 100_000_000
   /** Extra memory contents to load before running. */
   memory?: { addr: number; bytes: Uint8Array }[];
@@ -43,6 +45,7 @@ export interface SnippetResult {
   regs: Record<RegName, number>;  // unsigned 32-bit
   eip: number;                    // unsigned
   eflags: number;                 // unsigned, all flags materialized
+  mxcsr: number;                  // SSE control/status register (models with SSE; 0x1F80 otherwise)
   instructions: number;           // guest instructions retired
   /** What the decode front end did during this run (blocks decoded and killed...). */
   frontEnd: FrontEndStats;
@@ -51,7 +54,8 @@ export interface SnippetResult {
 }
 
 import { Machine } from './machine.js';
-import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../runtime/state/layout.js';
+import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
+import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, MXCSR, w } from '../runtime/state/layout.js';
 import { decode as decodeDescriptor } from '../runtime/segments.js';
 import { vectorName } from '../runtime/exceptions.js';
 import type { PortHandler } from '../runtime/io.js';
@@ -92,6 +96,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   if (org < 0 || org + opts.code.length > 0x100000) {
     throw new RangeError(`code of ${opts.code.length} bytes at 0x${org.toString(16)} does not fit below 1 MiB`);
   }
+  cpu.model = cpuModel(opts.cpu);
   cpu.reset();
   m.frontEnd.flushAll();
   phys.u8.fill(0, phys.buffer.byteLength - phys.ramSize, phys.buffer.byteLength);
@@ -139,6 +144,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     regs,
     eip: cpu.eip,
     eflags: cpu.getEflags(),
+    mxcsr: cpu.s[w(MXCSR)] >>> 0,
     instructions: res.executed,
     frontEnd: statsSince(before, m.frontEnd.stats),
     readMemory: (addr, len) => phys.dump(addr, len),

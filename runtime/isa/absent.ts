@@ -1,7 +1,10 @@
 /**
- * What this CPU model (a Pentium II without MMX, runtime/interp/families/misc.ts
- * CPUID) does not have: a Code the decoder can produce that no row describes
- * must fall under one of these rules, and raises #UD. The table test
+ * What no CPU model has (runtime/cpu-model.ts): a Code the decoder can
+ * produce that no row describes must fall under one of these rules, and
+ * raises #UD. MMX/SSE/SSE2/SSE3 Codes that have rows (runtime/isa/simd.ts)
+ * exist on the models with those sets and are #UD on the others at run time
+ * (runtime/simd/state.ts); those sets are not in PRESENT_FEATURES because
+ * not every Code of them has a row (MONITOR/MWAIT: #UD everywhere). The table test
  * (test/isa/table.test.ts) checks that every Code valid in 16/32-bit code
  * has a row or is absent by these rules, so a missing instruction is a
  * decision written here, not an oversight.
@@ -12,9 +15,9 @@ import { CpuidFeature, EncodingKind, Mnemonic } from 'iced-x86';
 export const PRESENT_ENCODINGS: readonly EncodingKind[] = [EncodingKind.Legacy];
 
 /**
- * CPUID features this CPU has. A Code needing any other feature (MMX, SSE*,
- * VMX, CET, Cyrix/Centaur extensions, later additions...) is not on this
- * CPU, unless a row implements it anyway (FXSAVE/FXRSTOR: present, not advertised).
+ * CPUID features every Code of which has a row. A Code needing any other
+ * feature (SSSE3 and later, VMX, CET, Cyrix/Centaur extensions...) is #UD
+ * unless a row implements it (the MMX/SSE rows, FXSAVE/FXRSTOR).
  */
 export const PRESENT_FEATURES: readonly CpuidFeature[] = [
   CpuidFeature.INTEL8086, CpuidFeature.INTEL8086_ONLY, CpuidFeature.INTEL186, CpuidFeature.INTEL286,

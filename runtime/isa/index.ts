@@ -14,8 +14,9 @@ import { COND_ROWS } from './cond.js';
 import { SHIFT_ROWS } from './shift.js';
 import { STRING_ROWS } from './string.js';
 import { LEGACY_ROWS } from './legacy.js';
+import { SIMD_ROWS } from './simd.js';
 
-export const ISA_ROWS: readonly IsaRow[] = [...ALU_ROWS, ...BRANCH_ROWS, ...COND_ROWS, ...SHIFT_ROWS, ...STRING_ROWS, ...LEGACY_ROWS];
+export const ISA_ROWS: readonly IsaRow[] = [...ALU_ROWS, ...BRANCH_ROWS, ...COND_ROWS, ...SHIFT_ROWS, ...STRING_ROWS, ...LEGACY_ROWS, ...SIMD_ROWS];
 
 const byMnemonic: (IsaRow[] | undefined)[] = [];
 for (const r of ISA_ROWS) {

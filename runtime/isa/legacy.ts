@@ -98,7 +98,7 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Wrmsr], { flags: 'none', ends: E_TRAP }),
   legacy([M.Sysenter, M.Sysexit], { flags: 'eager', ends: E_BRANCH }),
   // families/fpu/load-store.ts
-  legacy([M.Fld, M.Fst, M.Fstp, M.Fstpnce, M.Fild, M.Fist, M.Fistp, M.Fbld, M.Fbstp,
+  legacy([M.Fld, M.Fst, M.Fstp, M.Fstpnce, M.Fild, M.Fist, M.Fistp, M.Fisttp, M.Fbld, M.Fbstp,
     M.Fld1, M.Fldl2t, M.Fldl2e, M.Fldpi, M.Fldlg2, M.Fldln2, M.Fldz], X87),
   // families/fpu/arith.ts
   legacy([M.Fadd, M.Faddp, M.Fiadd, M.Fsub, M.Fsubp, M.Fisub, M.Fsubr, M.Fsubrp, M.Fisubr, M.Fmul, M.Fmulp, M.Fimul,

@@ -4,7 +4,7 @@
  * views, generated wasm through loads/stores at these constants) use these
  * names; nothing else in the codebase may hard-code an offset.
  *
- *   0x000000  CPU state block (registers, lazy flags, segments, control regs)
+ *   0x000000  CPU state block (registers, lazy flags, segments, control regs, x87, SIMD)
  *   0x010000  TLB: one 32-bit entry per 4 KiB linear page (1 Mi entries)
  *   0x410000  code-page map: one byte per 4 KiB physical page (1 Mi pages)
  *   0x800000  guest physical RAM, RAM_BASE + physical address
@@ -122,6 +122,17 @@ export const FPU_FDS = 0x25c;    // i32: ... its segment selector
 export const FPU_FOP = 0x260;    // i32: last opcode, 11 bits
 export const FPU_X80V = 0x264;   // i32: bit i set = FPU_X80 entry i is the exact 80-bit value of R(i)
 export const FPU_X80 = 0x280;    // 8 x 16 bytes: exact 80-bit images (bytes 0..9, little endian)
+/**
+ * ---- SIMD region (SSE state; issue 10) ------------------------------------------
+ * MMX registers have no storage of their own: MM(i) is the mantissa of the
+ * x87 physical register R(i) (runtime/simd/state.ts). XMM0..7 are 16 bytes
+ * each, 16-aligned for v128 loads; lane order is little endian (byte 0 =
+ * bits 7..0). MXCSR holds the guest value (reset 0x1F80: Cpu.reset sets it).
+ */
+export const SIMD = 0x800;
+export const SIMD_SIZE = 0x100;
+export const XMM = 0x800;        // 8 x 16 bytes: XMM0..XMM7
+export const MXCSR = 0x880;      // i32
 export const STATE_END = 0x1000;
 
 /** The software TLB (runtime/mmu.ts documents the entry format). */

@@ -1,11 +1,12 @@
 /** `jitvisor exec FILE.bin`: the snippet runner on the command line. */
+import { CPU_MODEL_NAMES, DEFAULT_CPU_MODEL, type CpuModelName } from '../../runtime/cpu-model.js';
 import { readFileSync, statSync } from 'node:fs';
 import { REG_NAMES, runSnippet, DEFAULT_ORG, DEFAULT_ESP, type Mode, type RegName, type SnippetResult, type EngineName } from '../snippet.js';
 import { EngineUnavailable } from '../machine.js';
 import { parseArgs, parseU32, single, UsageError } from './args.js';
 
 export const EXEC_HELP = `usage: jitvisor exec FILE.bin [--mode real|protected32] [--org ADDR] [--set REG=VALUE ...]
-                     [--engine interpreter|jit] [--max-instructions N] [--json]
+                     [--engine interpreter|jit] [--cpu pentium2|pentium4] [--max-instructions N] [--json]
 
 Loads raw machine code at ADDR (default 0x${DEFAULT_ORG.toString(16)}) and runs it until HLT.
   --mode real          16-bit real mode, all segments 0
@@ -21,12 +22,14 @@ const hex = (v: number): string => '0x' + (v >>> 0).toString(16).padStart(8, '0'
 
 export async function execCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(EXEC_HELP + '\n'); return 0; }
-  const p = parseArgs(argv, ['mode', 'org', 'set', 'engine', 'max-instructions'], ['json'], EXEC_HELP);
+  const p = parseArgs(argv, ['mode', 'org', 'set', 'engine', 'cpu', 'max-instructions'], ['json'], EXEC_HELP);
   if (p.positional.length !== 1) throw new UsageError(p.positional.length ? 'exec takes one FILE' : 'exec needs a FILE of machine code', EXEC_HELP);
   const file = p.positional[0];
   const mode = (single(p, 'mode', EXEC_HELP) ?? 'protected32') as Mode;
   if (mode !== 'real' && mode !== 'protected32') throw new UsageError(`--mode must be real or protected32, not '${mode}'`, EXEC_HELP);
   const engine = (single(p, 'engine', EXEC_HELP) ?? 'interpreter') as EngineName;
+  const cpu = (single(p, 'cpu', EXEC_HELP) ?? DEFAULT_CPU_MODEL) as CpuModelName;
+  if (!CPU_MODEL_NAMES.includes(cpu)) throw new UsageError(`--cpu must be ${CPU_MODEL_NAMES.join(' or ')}, not '${cpu}'`, EXEC_HELP);
   if (engine !== 'interpreter' && engine !== 'jit') throw new UsageError(`--engine must be interpreter or jit, not '${engine}'`, EXEC_HELP);
   const orgText = single(p, 'org', EXEC_HELP);
   const org = orgText === undefined ? DEFAULT_ORG : parseU32(orgText, '--org');
@@ -57,7 +60,7 @@ export async function execCommand(argv: string[]): Promise<number> {
 
   let res: SnippetResult;
   try {
-    res = runSnippet({ code, mode, org, regs, eflags, engine, maxInstructions });
+    res = runSnippet({ code, mode, org, regs, eflags, engine, cpu, maxInstructions });
   } catch (e) {
     if (e instanceof EngineUnavailable) { process.stderr.write(`jitvisor exec: ${e.message}\n`); return 2; }
     throw e;

@@ -4,6 +4,7 @@
  * stdout, Ctrl-A x quits, Ctrl-A h helps, Ctrl-A Ctrl-A sends Ctrl-A. The
  * terminal is restored however the process ends.
  */
+import { CPU_MODEL_NAMES, DEFAULT_CPU_MODEL, type CpuModelName } from '../../runtime/cpu-model.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,12 +19,13 @@ export const DEFAULT_KERNEL = GUESTS + 'linux-686.bzImage';
 export const DEFAULT_INITRD = GUESTS + 'initramfs.cpio.gz';
 
 export const RUN_HELP = `usage: jitvisor run [--kernel FILE] [--initrd FILE] [--append "CMDLINE"] [--memory MiB]
-                    [--engine interpreter|jit] [--clock realtime|deterministic] [--max-instructions N] [--debugcon]
+                    [--engine interpreter|jit] [--cpu pentium2|pentium4] [--clock realtime|deterministic] [--max-instructions N] [--debugcon]
 
 Boots a Linux bzImage (default: the Debian kernel and busybox initramfs in guests/)
 with the serial console (COM1) on this terminal.
   --append      kernel command line (default "console=ttyS0")
   --memory      guest RAM in MiB (default 128; 16 to 3584)
+  --cpu         pentium2 (default; no MMX/SSE) or pentium4 (MMX, FXSR, SSE, SSE2, SSE3)
   --clock       realtime (default): guest time keeps pace with host time;
                 deterministic: guest time counts instructions, runs are repeatable
   --debugcon    show what the guest writes to the 0xE9 debug port (Bochs/QEMU debugcon) on stderr
@@ -44,7 +46,7 @@ function readInput(file: string, what: string): Uint8Array {
 
 export async function runCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(RUN_HELP + '\n'); return 0; }
-  const p = parseArgs(argv, ['kernel', 'initrd', 'append', 'memory', 'engine', 'clock', 'max-instructions'], ['debugcon'], RUN_HELP);
+  const p = parseArgs(argv, ['kernel', 'initrd', 'append', 'memory', 'engine', 'cpu', 'clock', 'max-instructions'], ['debugcon'], RUN_HELP);
   if (p.positional.length) throw new UsageError(`unexpected argument '${p.positional[0]}'`, RUN_HELP);
   const kernelArg = single(p, 'kernel', RUN_HELP);
   const initrdArg = single(p, 'initrd', RUN_HELP);
@@ -55,6 +57,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const memoryMiB = memText === undefined ? 128 : parseU32(memText, '--memory');
   if (memoryMiB < 16 || memoryMiB > 3584) throw new UsageError(`--memory must be between 16 and 3584 MiB, not ${memText}`, RUN_HELP);
   const engine = (single(p, 'engine', RUN_HELP) ?? 'interpreter') as EngineName;
+  const cpu = (single(p, 'cpu', RUN_HELP) ?? DEFAULT_CPU_MODEL) as CpuModelName;
+  if (!CPU_MODEL_NAMES.includes(cpu)) throw new UsageError(`--cpu must be ${CPU_MODEL_NAMES.join(' or ')}, not '${cpu}'`, RUN_HELP);
   if (engine !== 'interpreter' && engine !== 'jit') throw new UsageError(`--engine must be interpreter or jit, not '${engine}'`, RUN_HELP);
   const clock = (single(p, 'clock', RUN_HELP) ?? 'realtime') as ClockMode;
   if (!CLOCK_MODES.includes(clock)) throw new UsageError(`--clock must be realtime or deterministic, not '${clock}'`, RUN_HELP);
@@ -79,7 +83,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let pc: Pc;
   try {
     pc = new Pc({
-      memoryMiB, engine, clock,
+      memoryMiB, engine, clock, cpu,
       onSerialOutput: (b) => { pending.push(b); if (pending.length >= 4096) flush(); },
       ...(p.flags.has('debugcon') ? { onDebugOutput: (b: number) => { process.stderr.write(Buffer.from([b])); } } : {}),
     });

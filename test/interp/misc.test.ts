@@ -3,7 +3,11 @@ import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { hexBytes } from '../helpers/asm.js';
 import { runAtCpl3 } from '../helpers/ring3.js';
-import { CPUID_FEATURES, cpuidLeaf } from '../../runtime/interp/families/misc.js';
+import { BASE_FEATURES, cpuModel, cpuidLeaf as cpuidOf } from '../../runtime/cpu-model.js';
+
+const P2 = cpuModel('pentium2');
+const CPUID_FEATURES = P2.leaf1[2];
+const cpuidLeaf = (leaf: number) => cpuidOf(P2, leaf);
 import { CR4, w } from '../../runtime/state/layout.js';
 
 const u32 = (b: Uint8Array, i: number) => (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
@@ -20,6 +24,7 @@ describe('CPUID identity', () => {
   it('is a GenuineIntel Pentium II with exactly the implemented features', () => {
     // FPU PSE TSC MSR CX8 SEP PGE CMOV
     expect(CPUID_FEATURES).to.equal(0x1 | 0x8 | 0x10 | 0x20 | 0x100 | 0x800 | 0x2000 | 0x8000);
+    expect(BASE_FEATURES).to.equal(CPUID_FEATURES);
     expect(cpuidLeaf(0)[0]).to.equal(2);
     expect(cpuidLeaf(1)[0]).to.equal(0x633);
   });

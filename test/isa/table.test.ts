@@ -154,10 +154,12 @@ describe('instruction table (runtime/isa)', () => {
     expect(decodeOne([0x0f, 0xb4, 0x00], 32).term).to.equal(T_NONE);     // lfs eax, [eax]
   });
 
-  it('absent instructions raise #UD in the interpreter (SSE2 MOVSD shares the string mnemonic)', () => {
-    const r = decodeOne([0xf2, 0x0f, 0x10, 0xc1], 32); // movsd xmm0, xmm1
+  it('absent instructions raise #UD in the interpreter; SSE2 MOVSD (shares the string mnemonic) has its own row', () => {
+    const r = decodeOne([0x66, 0x0f, 0x38, 0x00, 0xc1], 32); // pshufb xmm0, xmm1 (SSSE3: not on any model)
     expect(r.exec).to.equal(ud);
     expect(r.term).to.equal(T_BRANCH);
+    expect(isaRow(Code.Movsd_xmm_xmmm64, Mnemonic.Movsd)?.interp).to.equal('simd-movsd');
+    expect(isaRow(Code.Movsd_m32_m32, Mnemonic.Movsd)?.interp).to.not.equal('simd-movsd');
     expect(decodeOne([0x0f, 0x0b], 32).exec).to.equal(ud); // ud2
   });
 });

@@ -125,7 +125,8 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
       r.imm2 = insn.farBranchSelector;
     } else if (isStringMem(k)) {
       setOperand(r, i, OP_STR, 0, 0);
-      if (k === OpKind.MemorySegSI || k === OpKind.MemorySegESI) r.seg = segNumber(insn.memorySegment);
+      // DS:(E)SI sources and MASKMOVQ/MASKMOVDQU's DS:(E)DI honour a segment override.
+      if (k === OpKind.MemorySegSI || k === OpKind.MemorySegESI || k === OpKind.MemorySegDI || k === OpKind.MemorySegEDI) r.seg = segNumber(insn.memorySegment);
       r.asz = k === OpKind.MemorySegSI || k === OpKind.MemorySegDI || k === OpKind.MemoryESDI ? 2 : 4;
       r.msz = memBytes(insn.memorySize);
     }

@@ -5,7 +5,7 @@
 import { OpKind, Register, RflagsBits } from 'iced-x86';
 import { AF, CF, DF, IF, OF, PF, SF, ZF, AC } from '../../runtime/state/eflags.js';
 import {
-  NO_REG, OP_CREG, OP_DREG, OP_FAR, OP_FPU, OP_IMM, OP_MEM, OP_NONE, OP_REG, OP_REL, OP_SREG, OP_STR, Rec,
+  NO_REG, OP_CREG, OP_DREG, OP_FAR, OP_FPU, OP_MMX, OP_XMM, OP_IMM, OP_MEM, OP_NONE, OP_REG, OP_REL, OP_SREG, OP_STR, Rec,
 } from '../../runtime/records.js';
 
 export interface RegInfo { kind: number; size: number; index: number }
@@ -27,6 +27,8 @@ export function regInfo(reg: Register): RegInfo {
   if (reg >= Register.CR0 && reg < Register.CR0 + 16) return { kind: OP_CREG, size: 4, index: reg - Register.CR0 };
   if (reg >= Register.DR0 && reg < Register.DR0 + 16) return { kind: OP_DREG, size: 4, index: reg - Register.DR0 };
   if (reg >= Register.ST0 && reg < Register.ST0 + 8) return { kind: OP_FPU, size: 10, index: reg - Register.ST0 };
+  if (reg >= Register.MM0 && reg < Register.MM0 + 8) return { kind: OP_MMX, size: 8, index: reg - Register.MM0 };
+  if (reg >= Register.XMM0 && reg < Register.XMM0 + 8) return { kind: OP_XMM, size: 16, index: reg - Register.XMM0 };
   return NONE;
 }
 

@@ -19,3 +19,7 @@ import './io.js';
 import './desctables.js';
 import './msr.js';
 import './fpu/index.js';
+import './simd/int.js';
+import './simd/move.js';
+import './simd/float.js';
+import './simd/convert.js';

@@ -1,5 +1,5 @@
 /**
- * Miscellaneous instructions: CPUID (the Pentium II identity), RDTSC, XLAT,
+ * Miscellaneous instructions: CPUID (the CPU model's identity), RDTSC, XLAT,
  * ENTER/LEAVE, PUSHA(D)/POPA(D), BOUND, WAIT, and the multi-byte / reserved
  * NOPs. UD0/UD1/UD2 have no entry on purpose: a mnemonic without a `def`
  * raises #UD (runtime/interp/table.ts).
@@ -12,64 +12,21 @@ import { CR4, SS, w } from '../../state/layout.js';
 import { BR, fault, raiseGP } from '../../exceptions.js';
 import { fpuWait } from '../../fpu/state.js';
 import { def } from '../table.js';
+import { cpuidLeaf } from '../../cpu-model.js';
 import { ea, getReg, readMem, sext } from '../operands.js';
 
 // ---- CPUID ----------------------------------------------------------------
 
-/** Highest basic leaf (a Pentium II has leaves 0, 1, 2 and no extended leaves). */
-export const CPUID_MAX_LEAF = 2;
-/**
- * Leaf 1 EAX: type 0, family 6, model 3, stepping 3 (Pentium II "Klamath").
- * It matches the EDX value after reset (runtime/cpu.ts), as on the real part.
+/*
+ * The leaves come from the machine's CPU model (runtime/cpu-model.ts). Leaf 1
+ * EDX bits this emulator implements on every model: FPU (families/fpu/), PSE
+ * (runtime/mmu.ts, CR4.PSE), TSC (RDTSC, CR4.TSD), MSR (families/msr.ts), CX8,
+ * SEP (SYSENTER/SYSEXIT), PGE (TLB_GLOBAL, CR4.PGE), CMOV (CMOVcc, FCMOVcc,
+ * FCOMI); not VME, DE, PAE, MCE, APIC, MTRR, MCA. The pentium4 model adds
+ * CLFSH, MMX, FXSR, SSE, SSE2 and SSE3 (runtime/simd/, families/simd/).
  */
-export const CPUID_SIGNATURE = 0x0633;
-/**
- * Leaf 1 EDX: the features this emulator implements, one bit each. Add a bit
- * here when the CPU grows the feature (and only then): guests trust it.
- */
-export const CPUID_FEATURES =
-  (1 << 0) |   // FPU   x87 on chip (families/fpu/, runtime/fpu/)
-  // bit 1  VME   virtual-8086 mode extensions: no (CR4.VME not implemented)
-  // bit 2  DE    debugging extensions (CR4.DE, I/O breakpoints): no
-  (1 << 3) |   // PSE   4 MiB pages (runtime/mmu.ts, CR4.PSE)
-  (1 << 4) |   // TSC   RDTSC (misc.ts), CR4.TSD
-  (1 << 5) |   // MSR   RDMSR/WRMSR (families/msr.ts: TSC, SYSENTER_*, PLATFORM_ID, BIOS_SIGN_ID)
-  // bit 6  PAE   no (a Pentium II has it; this model does not)
-  // bit 7  MCE   machine-check exception: no
-  (1 << 8) |   // CX8   CMPXCHG8B
-  // bit 9  APIC  on-chip local APIC: no
-  (1 << 11) |  // SEP   SYSENTER/SYSEXIT (families/msr.ts); model 3 stepping 3 is the first PII where it is real
-  // bit 12 MTRR  no (the MTRR MSRs are not implemented)
-  (1 << 13) |  // PGE   global pages (runtime/mmu.ts TLB_GLOBAL, CR4.PGE)
-  // bit 14 MCA   no
-  (1 << 15);   // CMOV  CMOVcc, FCMOVcc, FCOMI
-  // bit 23 MMX   no, not yet
-  // bit 24 FXSR  no: a model 3 Pentium II has no FXSAVE/FXRSTOR (families/fpu/ has them, unadvertised)
-
-/** Leaf 2: a Pentium II's cache and TLB descriptors (count 1 in AL). */
-const LEAF2 = [
-  0x03020101, // 01: count; 01 ITLB 4K 32 entries 4-way; 02 ITLB 4M 2 entries; 03 DTLB 4K 64 entries 4-way
-  0,
-  0,
-  0x0c040843, // 43 L2 512K 4-way 32-byte lines; 08 L1I 16K 4-way 32-byte; 04 DTLB 4M 8 entries; 0C L1D 16K 4-way 32-byte
-];
-
-/** CPUID results [EAX, EBX, ECX, EDX] for input EAX = leaf. */
-export function cpuidLeaf(leaf: number): [number, number, number, number] {
-  leaf >>>= 0;
-  // SDM vol. 2, CPUID: an input above the maximum basic or extended leaf returns the
-  // highest basic leaf. A Pentium II has no extended leaves, so 0x80000000 lands here
-  // too (EAX = 0x03020101 < 0x80000000: "no extended leaves" to the usual probe).
-  if (leaf > CPUID_MAX_LEAF) leaf = CPUID_MAX_LEAF;
-  switch (leaf) {
-    case 0: return [CPUID_MAX_LEAF, 0x756e6547, 0x6c65746e, 0x49656e69]; // "Genu" "ntel" "ineI"
-    case 1: return [CPUID_SIGNATURE, 0, 0, CPUID_FEATURES];
-    default: return [LEAF2[0], LEAF2[1], LEAF2[2], LEAF2[3]];
-  }
-}
-
 function cpuid(cpu: Cpu): void {
-  const [a, b, c, d] = cpuidLeaf(cpu.r32[0]);
+  const [a, b, c, d] = cpuidLeaf(cpu.model, cpu.r32[0]);
   const R = cpu.r32;
   R[0] = a; R[3] = b; R[1] = c; R[2] = d;
 }

@@ -19,6 +19,8 @@ export const MSR_BIOS_SIGN_ID = 0x8b;
 export const MSR_SYSENTER_CS_NR = 0x174;
 export const MSR_SYSENTER_ESP_NR = 0x175;
 export const MSR_SYSENTER_EIP_NR = 0x176;
+/** IA32_MISC_ENABLE: only on models that have it (runtime/cpu-model.ts), #GP(0) elsewhere. */
+export const MSR_MISC_ENABLE = 0x1a0;
 
 /** The MSRs implemented, for the README and for tests. */
 export const IMPLEMENTED_MSRS: readonly number[] = [MSR_TSC, MSR_PLATFORM_ID, MSR_BIOS_SIGN_ID, MSR_SYSENTER_CS_NR, MSR_SYSENTER_ESP_NR, MSR_SYSENTER_EIP_NR];
@@ -34,6 +36,7 @@ function rdmsr(cpu: Cpu): void {
     case MSR_SYSENTER_CS_NR: lo = cpu.s[w(MSR_SYSENTER_CS)]; break;
     case MSR_SYSENTER_ESP_NR: lo = cpu.s[w(MSR_SYSENTER_ESP)]; break;
     case MSR_SYSENTER_EIP_NR: lo = cpu.s[w(MSR_SYSENTER_EIP)]; break;
+    case MSR_MISC_ENABLE: if (cpu.model.miscEnable === null) raiseGP(0); lo = cpu.miscEnable; break;
     default: raiseGP(0);
   }
   cpu.r32[0] = lo;
@@ -48,6 +51,7 @@ function wrmsr(cpu: Cpu): void {
     case MSR_SYSENTER_CS_NR: cpu.s[w(MSR_SYSENTER_CS)] = lo & 0xffff; break;
     case MSR_SYSENTER_ESP_NR: cpu.s[w(MSR_SYSENTER_ESP)] = lo; break;
     case MSR_SYSENTER_EIP_NR: cpu.s[w(MSR_SYSENTER_EIP)] = lo; break;
+    case MSR_MISC_ENABLE: if (cpu.model.miscEnable === null) raiseGP(0); cpu.miscEnable = lo; break;
     default: raiseGP(0);
   }
 }

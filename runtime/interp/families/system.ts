@@ -26,8 +26,6 @@ function hlt(cpu: Cpu): void {
 def(Mnemonic.Hlt, () => hlt); // T_STOP: runtime/isa/legacy.ts
 
 const CR_OFFSET = [CR0, -1, CR2, CR3, CR4];
-/** CR4 bits this model has (matching CPUID): TSD, PSE, PGE, PCE. VME/PVI/DE/PAE/MCE/OSFXSR are reserved here. */
-export const CR4_SUPPORTED = 0x4 | 0x10 | 0x80 | 0x100;
 
 function movFromCr(cpu: Cpu, r: Rec): void {
   requireCpl0(cpu);
@@ -48,7 +46,9 @@ function movToCr(cpu: Cpu, r: Rec): void {
     case 2: cpu.s[w(CR2)] = v; break;
     case 3: cpu.s[w(CR3)] = v; cpu.mmu.flush(false); break;
     case 4:
-      if (v & ~CR4_SUPPORTED) raiseGP(0); // bits of features CPUID does not report are reserved (SDM vol. 3, 2.5)
+      // Bits of features the model lacks are reserved (SDM vol. 3, 2.5): TSD, PSE, PGE, PCE on
+      // every model; OSFXSR and OSXMMEXCPT where it has FXSR/SSE (runtime/cpu-model.ts).
+      if (v & ~cpu.model.cr4) raiseGP(0);
       cpu.s[w(CR4)] = v;
       cpu.mmu.flush(true);
       break;

@@ -14,6 +14,8 @@ import {
   Fpu, W_CW, W_EMPTY, W_FCS, W_FDP, W_FDS, W_FIP, W_FOP, W_X80V, fpuEnter, fpuEnterNoWait,
 } from '../../../fpu/state.js';
 import { computeFop, ip, POP, fdef, withFop } from './common.js';
+import { SIMD_SSE } from '../../../cpu-model.js';
+import { MXCSR_MASK, mxcsr, setMxcsr, xmmWords } from '../../../simd/state.js';
 
 // ---- handlers: stack and control -----------------------------------------------------
 
@@ -175,12 +177,20 @@ function fxsave(cpu: Cpu, r: Rec): void {
   m.write32((lin + 12) | 0, s[W_FCS] & 0xffff);
   m.write32((lin + 16) | 0, s[W_FDP]);
   m.write32((lin + 20) | 0, s[W_FDS] & 0xffff);
-  m.write32((lin + 24) | 0, 0x1f80); // MXCSR: no SSE on this model, its reset value
-  m.write32((lin + 28) | 0, 0);      // MXCSR_MASK 0: "use the default mask" (pre-Pentium 4)
+  const sse = (cpu.model.simd & SIMD_SSE) !== 0;
+  // Without SSE: MXCSR's reset value and MXCSR_MASK 0 ("use the default mask", pre-Pentium 4).
+  m.write32((lin + 24) | 0, sse ? mxcsr(cpu) : 0x1f80);
+  m.write32((lin + 28) | 0, sse ? MXCSR_MASK : 0);
+  // ST0..ST7 in stack order (SDM vol. 2, FXSAVE table 3-53), 16-byte slots.
   for (let i = 0; i < 8; i++) {
     f.image80(f.ph(i));
     const a = (lin + 32 + 16 * i) | 0;
     m.write32(a, E80[0]); m.write32((a + 4) | 0, E80[1]); m.write32((a + 8) | 0, E80[2]); m.write32((a + 12) | 0, 0);
+  }
+  // XMM0..7 at 160..287 (saved whatever CR4.OSFXSR says: implementation dependent, SDM vol. 2).
+  if (sse) {
+    const x = xmmWords(cpu);
+    for (let k = 0; k < 32; k++) m.write32((lin + 160 + 4 * k) | 0, x[k]);
   }
 }
 function fxrstor(cpu: Cpu, r: Rec): void {
@@ -193,6 +203,15 @@ function fxrstor(cpu: Cpu, r: Rec): void {
   for (let i = 0; i < 8; i++) {
     const a = (lin + 32 + 16 * i) | 0;
     regs.push(m.read32(a) >>> 0, m.read32((a + 4) | 0) >>> 0, m.read16((a + 8) | 0));
+  }
+  const sse = (cpu.model.simd & SIMD_SSE) !== 0;
+  if (sse) {
+    const mx = m.read32((lin + 24) | 0);
+    if (mx & ~MXCSR_MASK) raiseGP(0); // reserved MXCSR bits: #GP(0) before anything changes
+    const x = xmmWords(cpu), img: number[] = [];
+    for (let k = 0; k < 32; k++) img.push(m.read32((lin + 160 + 4 * k) | 0));
+    setMxcsr(cpu, mx);
+    for (let k = 0; k < 32; k++) x[k] = img[k];
   }
   s[W_CW] = cw & 0x1f3f;
   f.setStatusWord(sw);
@@ -218,6 +237,6 @@ fdef(Mnemonic.Fnstenv, () => fnstenv);
 fdef(Mnemonic.Fldenv, () => fldenv);
 fdef(Mnemonic.Fnsave, () => fnsave);
 fdef(Mnemonic.Frstor, () => frstor);
-// FXSAVE/FXRSTOR (CPUID does not advertise FXSR on this model yet).
+// FXSAVE/FXRSTOR: on every model (the pentium2 model runs them without advertising FXSR).
 fdef(Mnemonic.Fxsave, (r) => (r.code === Code.Fxsave_m512byte ? fxsave : null));
 fdef(Mnemonic.Fxrstor, (r) => (r.code === Code.Fxrstor_m512byte ? fxrstor : null));

@@ -5,6 +5,8 @@
  */
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../../cpu.js';
+import { SIMD_SSE3 } from '../../../cpu-model.js';
+import { raiseUD } from '../../../exceptions.js';
 import type { Rec } from '../../../records.js';
 import { OP_FPU, OP_MEM } from '../../../records.js';
 import { ea } from '../../operands.js';
@@ -180,6 +182,17 @@ function fstpnce(cpu: Cpu, r: Rec): void {
   f.pop();
 }
 function fistM(cpu: Cpu, r: Rec): void {
+  fistStore(cpu, r, false);
+}
+/**
+ * FISTTP (SSE3): FISTP with truncation whatever RC says; #UD on models
+ * without SSE3 (runtime/cpu-model.ts), checked before the x87 entry checks.
+ */
+function fisttp(cpu: Cpu, r: Rec): void {
+  if ((cpu.model.simd & SIMD_SSE3) === 0) raiseUD();
+  fistStore(cpu, r, true);
+}
+function fistStore(cpu: Cpu, r: Rec, chop: boolean): void {
   const f = fpuEnter(cpu), lin = ea(cpu, r), n = r.msz, m = cpu.mmu;
   checkStore(cpu, lin, n);
   const empty = f.isEmpty(0);
@@ -187,7 +200,7 @@ function fistM(cpu: Cpu, r: Rec): void {
   if (empty) {
     X.f = IE | STACK_FAULT;
     IR[0] = n === 2 ? 0x8000 : n === 4 ? 0x80000000 | 0 : 0; IR[1] = n === 8 ? 0x80000000 | 0 : 0;
-  } else toInt(f, f.ph(0), n, f.cw);
+  } else toInt(f, f.ph(0), n, chop ? f.cw | 0xc00 : f.cw);
   if ((X.f & ~f.cw & IE) === 0) {
     if (n === 2) m.write16(lin, IR[0]);
     else if (n === 4) m.write32(lin, IR[0]);
@@ -249,5 +262,6 @@ fdef(Mnemonic.Fstp, (r) => { r.imm2 = computeFop(r); r.sub = POP; return r.k0 ==
 fdef(Mnemonic.Fstpnce, (r) => { r.imm2 = computeFop(r); return fstpnce; }); // undocumented D9 D8+i
 fdef(Mnemonic.Fist, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fistM; });
 fdef(Mnemonic.Fistp, (r) => { r.imm2 = computeFop(r); r.sub = POP; return fistM; });
+fdef(Mnemonic.Fisttp, (r) => { r.imm2 = computeFop(r); r.sub = POP; return r.k0 === OP_MEM ? fisttp : null; });
 fdef(Mnemonic.Fbstp, withFop(fbstp));
 // FISTTP is SSE3: this CPU does not have it (no def: #UD).
