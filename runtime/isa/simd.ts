@@ -46,5 +46,5 @@ export const SIMD_ROWS: readonly IsaRow[] = [
   row({ m: [M.Movsd], codes: [C.Movsd_xmm_xmmm64, C.Movsd_xmmm64_xmm], interp: 'simd-movsd', ends: E_NONE, flags: 'none' }),
   shared([M.Maskmovq, M.Maskmovdqu], 'simd-maskmov'),
   shared([M.Sfence, M.Lfence, M.Mfence], 'simd-fence'),
-  shared([M.Prefetchnta, M.Prefetcht0, M.Prefetcht1, M.Prefetcht2], 'simd-prefetch'),
+  // PREFETCHh (0F 18 /0-/3) is in the hint-NOP space: a NOP on every model (runtime/isa/legacy.ts).
 ];

@@ -139,13 +139,12 @@ bind('simd-stmxcsr', (r) => {
   return (cpu, r) => { sseEnter(cpu, need); cpu.mmu.write32(ea(cpu, r), mxcsr(cpu)); };
 });
 
-/** Fences and prefetches: ordering and cache hints only; #UD where the model lacks the set. */
+/** Fences: ordering only; #UD where the model lacks the set. (PREFETCHh is a hint NOP on every model: families/misc.ts.) */
 function hint(r: Rec): Handler {
   const need = needOf(r.code, r.mnemonic);
   return (cpu) => { if ((cpu.model.simd & need) !== need) fault(UD); };
 }
 bind('simd-fence', (r) => (r.code === Code.Sfence || r.code === Code.Lfence || r.code === Code.Mfence ? hint(r) : null));
-bind('simd-prefetch', (r) => (r.k0 === OP_MEM ? hint(r) : null));
 // CLFLUSH: faults like a byte load of its operand (SDM vol. 2, CLFLUSH), no data effect here.
 bind('simd-clflush', (r) => {
   if (r.k0 !== OP_MEM) return null;
