@@ -6,8 +6,8 @@
  * instructions). Too long for `npm test` on the interpreter: `npm run
  * test:memtest` runs it.
  *
- *   node dist/bench/memtest.js [--memory 32] [--engine interpreter] [--clock deterministic]
- *                              [--timeout 7200] [--passes 1] [--screen]
+ *   node dist/bench/memtest.js [--memory 32] [--engine interpreter] [--clock realtime]
+ *                              [--timeout 7200] [--passes 1] [--screen] [--append "nopause ..."]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -22,15 +22,16 @@ const { values } = parseArgs({
   options: {
     memory: { type: 'string', default: '32' },
     engine: { type: 'string', default: 'interpreter' },
-    clock: { type: 'string', default: 'deterministic' },
+    clock: { type: 'string', default: 'realtime' },
     timeout: { type: 'string', default: '7200' },
     passes: { type: 'string', default: '1' },
     screen: { type: 'boolean', default: false },
+    append: { type: 'string', default: '' },
   },
 });
 const memoryMiB = Number(values.memory), timeoutS = Number(values.timeout), passes = Number(values.passes);
 const image = fileURLToPath(new URL('../../guests/memtest86+ia32.bin', import.meta.url));
-const cmdline = 'console=ttyS0,115200';
+const cmdline = ('console=ttyS0,115200 ' + values.append).trim();
 
 const screen = new SerialScreen();
 const pc = new Pc({
@@ -38,7 +39,7 @@ const pc = new Pc({
   onSerialOutput: (b) => screen.write([b]),
 });
 pc.bootLinux(new Uint8Array(readFileSync(image)), 'memtest86+ia32.bin', cmdline);
-process.stderr.write(`memtest86+ia32.bin, ${memoryMiB} MiB, ${values.engine}, ${values.clock} clock, until ${passes} pass(es)\n`);
+process.stderr.write(`memtest86+ia32.bin "${cmdline}", ${memoryMiB} MiB, ${values.engine}, ${values.clock} clock, until ${passes} pass(es)\n`);
 
 const t0 = performance.now();
 const secs = () => ((performance.now() - t0) / 1000).toFixed(1);
