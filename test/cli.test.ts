@@ -117,7 +117,7 @@ describe('jitvisor exec (CLI)', () => {
   });
 });
 
-describe('jitvisor run (CLI errors)', () => {
+describe('jitvisor run (CLI)', () => {
   const bad = file('bad-kernel.img', '00'.repeat(8192));
   it('names the file as typed and the problem for a malformed kernel, and rejects bad options', () => {
     usageError(jv('run', '--kernel', bad), 'run', `${bad}: no boot-sector signature`);
@@ -150,6 +150,17 @@ describe('jitvisor run (CLI errors)', () => {
   });
   it('says the JIT is not available yet', () => {
     usageError(jv('run', '--engine', 'jit'), 'run', 'not available yet');
+  });
+  it('passes a full-screen guest\'s ANSI bytes through to a terminal and gives the cursor back at the end', function () {
+    // Needs a pseudo-terminal: util-linux `script` provides one.
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    const memtest = fileURLToPath(new URL('../../guests/memtest86+ia32.bin', import.meta.url));
+    const cmd = [process.execPath, BIN, 'run', '--kernel', memtest, '--append', 'console=ttyS0,115200', '--memory', '32',
+      '--clock', 'deterministic', '--max-instructions', '80000000'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status, r.stdout).to.equal(5);
+    // memtest86+ clears the screen and hides the cursor first; both arrive as sent, then jitvisor restores the terminal.
+    expect(r.stdout).to.match(/\x1b\[2J\x1b\[\?25l[^]*\x1b\[0m\x1b\[\?25h\r\r?\njitvisor: --max-instructions reached/);
   });
   it('stops at --max-instructions with exit status 5', () => {
     const r = jv('run', '--clock', 'deterministic', '--max-instructions', '200000');

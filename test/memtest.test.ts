@@ -30,10 +30,16 @@ for (const engine of TEST_ENGINES) {
       const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const reached = new Promise<MemtestStatus>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
-          screen.write(d);
-          const st = readMemtestStatus((n) => screen.line(n));
-          if (st?.test && !seen.includes(`#${st.test.number} ${st.test.name}`)) seen.push(`#${st.test.number} ${st.test.name}`);
-          if (st && (st.errors > 0 || (st.test?.number ?? 0) >= UNTIL_TEST)) resolve(st);
+          // A chunk may hold several screen updates (the pipe coalesces writes): look after each escape sequence.
+          for (let i = 0; i < d.length;) {
+            let j = d.indexOf(0x1b, i + 1);
+            if (j < 0) j = d.length;
+            screen.write(d.subarray(i, j));
+            i = j;
+            const st = readMemtestStatus((n) => screen.line(n));
+            if (st?.test && !seen.includes(`#${st.test.number} ${st.test.name}`)) seen.push(`#${st.test.number} ${st.test.name}`);
+            if (st && (st.errors > 0 || (st.test?.number ?? 0) >= UNTIL_TEST)) { resolve(st); return; }
+          }
         });
         child.on('exit', () => reject(new Error(`jitvisor exited early.\nscreen:\n${screen.text()}\nstderr:\n${err}`)));
       });

@@ -122,6 +122,9 @@ async function runGuest(values: OptionValues): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  // A full-screen guest may leave the terminal with attributes set and the
+  // cursor hidden (memtest86+ sends ESC[?25l): give the user theirs back.
+  if (sawOutput && out.isTTY) out.write('\x1b[0m\x1b[?25h');
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   const stats = `${pc.executed} instructions in ${secs} s`;
   switch (exit.kind) {
