@@ -15,7 +15,12 @@ import { readMemtestStatus, type MemtestStatus } from '../guests/memtest-screen.
 
 const BIN = fileURLToPath(new URL('../../bin/jitvisor.js', import.meta.url));
 const MEMTEST = fileURLToPath(new URL('../../guests/memtest86+ia32.bin', import.meta.url));
-/** Tests #0 (walking ones, no cache) and #2 (own address + window) done: #1 is off by default. */
+/**
+ * Until the screen shows test #3 or later: tests #0 (walking ones, caching
+ * off) and #2 (own address + window) are done (#1 is off by default).
+ * memtest redraws the serial screen on a timer (guest time), so not every
+ * test shows up on it; the error count is cumulative.
+ */
 const UNTIL_TEST = 3;
 
 for (const engine of TEST_ENGINES) {
@@ -53,7 +58,8 @@ for (const engine of TEST_ENGINES) {
       expect(await done).to.equal(0);
       expect(st.errors, screen.text()).to.equal(0);
       expect(st.passes).to.equal(0);
-      expect(seen.slice(0, 2)).to.deep.equal(['#0 Address test, walking ones, no cache', '#2 Address test, own address + window']);
+      expect(seen[0]).to.equal('#0 Address test, walking ones, no cache');
+      expect(st.test?.number).to.be.at.least(UNTIL_TEST);
       expect(screen.line(6)).to.match(/^Memory  :\s+32MB/);
       expect(err).to.contain('Linux boot protocol 2.12');
     });
