@@ -91,8 +91,6 @@ function describeParseError(e: Error & { code?: string }, cmd: Command): string 
       if (/ambiguous/.test(e.message)) return `option ${quoted} needs a value (for a value that starts with '-', write ${quoted}=VALUE)`;
       return `option ${quoted} needs a value`;
     }
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return e.message.split('\n')[0];
     default:
       return e.message.split('\n')[0];
   }
