@@ -59,21 +59,47 @@ export function loadLinux(cpu: Cpu, kernel: Uint8Array, name: string, cmdline: s
   if (version < 0x0206) fail(`boot protocol ${protocol} is too old (2.06 or newer needed for 32-bit entry with cmdline_size)`);
   const loadflags = u8(kernel, 0x211);
   if ((loadflags & 1) === 0) fail('not a bzImage (LOADED_HIGH is clear): zImage kernels are not supported');
+  // Sizes, as boot.rst defines them. setup_sects counts 512-byte sectors after
+  // the boot sector (0 means 4), so the header (at most 0x202 + 255) always fits.
   let setupSects = u8(kernel, 0x1f1);
   if (setupSects === 0) setupSects = 4;
   const pmOffset = (setupSects + 1) * 512;
-  if (pmOffset >= kernel.length) fail(`setup_sects = ${setupSects} points past the end of the file`);
-  const syssize = u32(kernel, 0x1f4) * 16;
+  if (pmOffset >= kernel.length) fail(`truncated: setup_sects = ${setupSects} says the real-mode setup is ${pmOffset} bytes, the file has ${kernel.length}`);
+  const hdrEnd = 0x202 + u8(kernel, 0x201);
+  // syssize (32 bits from 2.04) counts 16-byte paragraphs, rounded up: the
+  // last paragraph may be short, so the file may end up to 15 bytes before
+  // syssize * 16 (QEMU's -kernel and GRUB load such files too).
+  const paragraphs = u32(kernel, 0x1f4);
   const pmBytes = kernel.length - pmOffset;
-  if (syssize > pmBytes) fail(`truncated: the header says ${syssize} bytes of protected-mode kernel, the file has ${pmBytes}`);
+  if (Math.ceil(pmBytes / 16) < paragraphs) fail(`truncated: the header says ${paragraphs} paragraphs (${paragraphs * 16} bytes, the last may be short) of protected-mode kernel, the file has ${pmBytes} bytes`);
+  // payload_offset/payload_length (2.08+) locate the compressed kernel inside the protected-mode part.
+  if (version >= 0x0208) {
+    const payloadOffset = u32(kernel, 0x248), payloadLength = u32(kernel, 0x24c);
+    if (payloadLength !== 0 && payloadOffset + payloadLength > pmBytes) {
+      fail(`truncated: the payload (offset ${payloadOffset}, ${payloadLength} bytes) ends past the ${pmBytes} bytes of protected-mode kernel in the file`);
+    }
+  }
+  // kernel_info_offset (2.15+) points at "LToP" + header size inside the protected-mode part.
+  if (version >= 0x020f) {
+    const kinfo = u32(kernel, 0x268);
+    if (kinfo !== 0 && kinfo + 8 > pmBytes) fail(`truncated: kernel_info_offset ${kinfo} is past the ${pmBytes} bytes of protected-mode kernel in the file`);
+  }
   const initrdMax = u32(kernel, 0x22c);
   const cmdlineMax = u32(kernel, 0x238);
   const initSize = version >= 0x020a ? u32(kernel, 0x260) : pmBytes * 4;
+  // Where the kernel will run (boot.rst, init_size): a relocatable kernel
+  // moves itself up to pref_address aligned to kernel_alignment and needs
+  // init_size bytes from there (Debian's: 16 MiB + 16 MiB), a fixed one runs at pref_address.
+  const prefAddress = version >= 0x020a && u32(kernel, 0x25c) === 0 && u32(kernel, 0x258) !== 0 ? u32(kernel, 0x258) : KERNEL_ADDR;
+  const relocatable = u8(kernel, 0x234) !== 0;
+  const alignment = Math.max(1, u32(kernel, 0x230));
+  const runtimeStart = relocatable ? Math.ceil(Math.max(KERNEL_ADDR, prefAddress) / alignment) * alignment : prefAddress;
+  const runtimeEnd = Math.max(runtimeStart + initSize, KERNEL_ADDR + pmBytes);
   const code32Start = u32(kernel, 0x214) || KERNEL_ADDR;
 
   const phys = cpu.phys;
   const ram = phys.ramSize;
-  if (KERNEL_ADDR + Math.max(initSize, pmBytes) > ram) fail(`needs ${(KERNEL_ADDR + initSize) >> 20} MiB of RAM or more to decompress; the machine has ${ram >> 20} MiB`);
+  if (runtimeEnd > ram) fail(`needs ${Math.ceil(runtimeEnd / 0x100000)} MiB of RAM or more to start (init_size ${initSize} bytes from 0x${runtimeStart.toString(16)}); the machine has ${ram >> 20} MiB`);
   const cmdBytes = new TextEncoder().encode(cmdline);
   if (cmdBytes.length > cmdlineMax) fail(`command line of ${cmdBytes.length} bytes exceeds the kernel's limit of ${cmdlineMax}`);
 
@@ -83,8 +109,7 @@ export function loadLinux(cpu: Cpu, kernel: Uint8Array, name: string, cmdline: s
 
   const bp = new Uint8Array(4096);
   // Copy the setup header (0x1F1 .. 0x202 + header length byte at 0x201) into boot_params.
-  const hdrEnd = Math.min(0x202 + u8(kernel, 0x201), 0x290);
-  bp.set(kernel.subarray(0x1f1, hdrEnd), 0x1f1);
+  bp.set(kernel.subarray(0x1f1, Math.min(hdrEnd, 0x290)), 0x1f1);
   const dv = new DataView(bp.buffer);
   // screen_info: an 80x25 colour text mode, as a BIOS would leave it (vgacon expects one).
   dv.setUint8(0x06, 3); dv.setUint8(0x07, 80); dv.setUint8(0x0e, 25); dv.setUint8(0x0f, 1); dv.setUint16(0x10, 16, true);
@@ -96,8 +121,9 @@ export function loadLinux(cpu: Cpu, kernel: Uint8Array, name: string, cmdline: s
     if (initrd.length === 0) throw new BootImageError(`${initrdName}: empty file`);
     const top = Math.min(ram, initrdMax + 1, 0x38000000);
     initrdAddr = (top - initrd.length) & ~0xfff;
-    if (initrdAddr < KERNEL_ADDR + initSize) {
-      throw new BootImageError(`${initrdName}: ${initrd.length} bytes do not fit between the kernel and the top of ${ram >> 20} MiB of RAM`);
+    if (initrdAddr < runtimeEnd) {
+      const need = Math.ceil((runtimeEnd + initrd.length + 0xfff) / 0x100000);
+      throw new BootImageError(`${initrdName}: ${initrd.length} bytes do not fit between the kernel (up to 0x${runtimeEnd.toString(16)}) and the top of ${ram >> 20} MiB of RAM; ${need} MiB would do`);
     }
     phys.load(initrdAddr, initrd);
     dv.setUint32(0x218, initrdAddr, true);

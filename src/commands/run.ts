@@ -1,76 +1,44 @@
 /**
- * `jitvisor run`: boot a Linux kernel with its serial console on the
- * terminal, QEMU style: raw keyboard input goes to COM1, guest output to
- * stdout, Ctrl-A x quits, Ctrl-A h helps, Ctrl-A Ctrl-A sends Ctrl-A. The
- * terminal is restored however the process ends.
+ * `jitvisor run`: boot a guest with its serial console on the terminal,
+ * QEMU style: raw keyboard input goes to COM1, guest output to stdout,
+ * Ctrl-A x quits, Ctrl-A h helps, Ctrl-A Ctrl-A sends Ctrl-A. The terminal
+ * is restored however the process ends. Guest output is passed through
+ * byte for byte, so full-screen guests (memtest86+'s ANSI screen) draw
+ * correctly in a terminal.
  */
-import { CPU_MODEL_NAMES, DEFAULT_CPU_MODEL, type CpuModelName } from '../../runtime/cpu-model.js';
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Pc, type PcExit } from '../pc.js';
-import { CLOCK_MODES, type ClockMode } from '../clock.js';
-import { EngineUnavailable, type EngineName } from '../machine.js';
+import { EngineUnavailable } from '../machine.js';
 import { BootImageError } from '../../guests/boot/linux.js';
-import { parseArgs, parseU32, single, UsageError } from './args.js';
-
-const GUESTS = fileURLToPath(new URL('../../../guests/', import.meta.url));
-export const DEFAULT_KERNEL = GUESTS + 'linux-686.bzImage';
-export const DEFAULT_INITRD = GUESTS + 'initramfs.cpio.gz';
-
-export const RUN_HELP = `usage: jitvisor run [--kernel FILE] [--initrd FILE] [--append "CMDLINE"] [--memory MiB]
-                    [--engine interpreter|jit] [--cpu pentium2|pentium4] [--clock realtime|deterministic] [--max-instructions N] [--debugcon]
-
-Boots a Linux bzImage (default: the Debian kernel and busybox initramfs in guests/)
-with the serial console (COM1) on this terminal.
-  --append      kernel command line (default "console=ttyS0")
-  --memory      guest RAM in MiB (default 128; 16 to 3584)
-  --cpu         pentium2 (default; no MMX/SSE) or pentium4 (MMX, FXSR, SSE, SSE2, SSE3)
-  --clock       realtime (default): guest time keeps pace with host time;
-                deterministic: guest time counts instructions, runs are repeatable
-  --debugcon    show what the guest writes to the 0xE9 debug port (Bochs/QEMU debugcon) on stderr
-Keys: Ctrl-A x quit, Ctrl-A h help, Ctrl-A Ctrl-A send Ctrl-A.
-Exit status: 0 guest powered off / halted (or you quit), 1 host error, 2 bad option or file,
-3 guest reset (reboot), 4 triple fault, 5 --max-instructions reached.`;
+import { UsageError, type Command, type OptionValues } from './command.js';
+import { GUEST_OPTIONS, parseGuestOptions } from './guest-options.js';
 
 export const EXIT_CODES: Record<PcExit['kind'], number> = { halted: 0, stopped: 0, reset: 3, 'triple-fault': 4, limit: 5 };
 
-function readInput(file: string, what: string): Uint8Array {
-  try {
-    if (!statSync(file).isFile()) throw new Error('not a regular file');
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} '${file}': ${(e as Error).message.replace(/^[A-Z]+: /, '')}`);
-  }
-}
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'boot a Linux kernel (or memtest86+) with the serial console on this terminal',
+  synopsis: '[options]',
+  description:
+    'Boots a guest through the Linux boot protocol (default: the Debian kernel and busybox\n' +
+    'initramfs in guests/) with its serial console (COM1) on this terminal.',
+  options: [
+    ...GUEST_OPTIONS,
+    { name: 'debugcon', type: 'boolean', help: 'show what the guest writes to the 0xE9 debug port (Bochs/QEMU debugcon) on stderr' },
+  ],
+  epilogue:
+    'Keys: Ctrl-A x quit, Ctrl-A h help, Ctrl-A Ctrl-A send Ctrl-A.\n' +
+    'Exit status: 0 guest powered off / halted (or you quit), 1 host error, 2 bad option or file,\n' +
+    '3 guest reset (reboot), 4 triple fault, 5 --max-instructions reached.',
+  positionals: { min: 0, max: 0, name: '' },
+  run: runGuest,
+};
 
-export async function runCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(RUN_HELP + '\n'); return 0; }
-  const p = parseArgs(argv, ['kernel', 'initrd', 'append', 'memory', 'engine', 'cpu', 'clock', 'max-instructions'], ['debugcon'], RUN_HELP);
-  if (p.positional.length) throw new UsageError(`unexpected argument '${p.positional[0]}'`, RUN_HELP);
-  const kernelArg = single(p, 'kernel', RUN_HELP);
-  const initrdArg = single(p, 'initrd', RUN_HELP);
-  const kernelFile = kernelArg ?? DEFAULT_KERNEL;
-  const initrdFile = initrdArg ?? (kernelArg === undefined ? DEFAULT_INITRD : undefined);
-  const cmdline = single(p, 'append', RUN_HELP) ?? 'console=ttyS0';
-  const memText = single(p, 'memory', RUN_HELP);
-  const memoryMiB = memText === undefined ? 128 : parseU32(memText, '--memory');
-  if (memoryMiB < 16 || memoryMiB > 3584) throw new UsageError(`--memory must be between 16 and 3584 MiB, not ${memText}`, RUN_HELP);
-  const engine = (single(p, 'engine', RUN_HELP) ?? 'interpreter') as EngineName;
-  const cpu = (single(p, 'cpu', RUN_HELP) ?? DEFAULT_CPU_MODEL) as CpuModelName;
-  if (!CPU_MODEL_NAMES.includes(cpu)) throw new UsageError(`--cpu must be ${CPU_MODEL_NAMES.join(' or ')}, not '${cpu}'`, RUN_HELP);
-  if (engine !== 'interpreter' && engine !== 'jit') throw new UsageError(`--engine must be interpreter or jit, not '${engine}'`, RUN_HELP);
-  const clock = (single(p, 'clock', RUN_HELP) ?? 'realtime') as ClockMode;
-  if (!CLOCK_MODES.includes(clock)) throw new UsageError(`--clock must be realtime or deterministic, not '${clock}'`, RUN_HELP);
-  const maxText = single(p, 'max-instructions', RUN_HELP);
-  const maxInstructions = maxText === undefined ? Infinity : parseU32(maxText, '--max-instructions');
-
-  const kernel = readInput(kernelFile, 'kernel');
-  const initrd = initrdFile === undefined ? undefined : readInput(initrdFile, 'initrd');
-
+async function runGuest(values: OptionValues): Promise<number> {
+  const g = parseGuestOptions(values);
   const out = process.stdout;
   let pending: number[] = [];
   let sawOutput = false;
+  let progressShown = false;
   const flush = () => {
     if (!pending.length) return;
     if (!sawOutput) {
@@ -83,19 +51,21 @@ export async function runCommand(argv: string[]): Promise<number> {
   let pc: Pc;
   try {
     pc = new Pc({
-      memoryMiB, engine, clock, cpu,
+      memoryMiB: g.memoryMiB, engine: g.engine, cpu: g.cpu, clock: g.clock,
       onSerialOutput: (b) => { pending.push(b); if (pending.length >= 4096) flush(); },
-      ...(p.flags.has('debugcon') ? { onDebugOutput: (b: number) => { process.stderr.write(Buffer.from([b])); } } : {}),
+      ...(values.debugcon === true ? { onDebugOutput: (b: number) => { process.stderr.write(Buffer.from([b])); } } : {}),
     });
   } catch (e) {
-    if (e instanceof EngineUnavailable) { process.stderr.write(`jitvisor run: ${e.message}\n`); return 2; }
+    if (e instanceof EngineUnavailable) throw new UsageError(e.message);
     throw e;
   }
   try {
-    const info = pc.bootLinux(kernel, basename(kernelFile), cmdline, initrd, initrdFile ? basename(initrdFile) : undefined);
-    process.stderr.write(`jitvisor: booting ${basename(kernelFile)} (Linux boot protocol ${info.protocol}, ${(kernel.length / 1048576).toFixed(1)} MiB)` +
-      `${initrd ? ` with ${basename(initrdFile!)}` : ''}, ${memoryMiB} MiB RAM, ${engine}, ${clock} clock; cmdline "${cmdline}"\n` +
-      `jitvisor: decompressing the kernel (the kernel's own messages follow on the serial console; Ctrl-A x quits)\n`);
+    const info = pc.bootLinux(g.kernel.bytes, g.kernel.shown, g.cmdline, g.initrd?.bytes, g.initrd?.shown);
+    process.stderr.write(`jitvisor: booting ${g.kernel.shown} (Linux boot protocol ${info.protocol}, ${(g.kernel.bytes.length / 1048576).toFixed(1)} MiB)` +
+      `${g.initrd ? ` with ${g.initrd.shown}` : ''}, ${g.memoryMiB} MiB RAM, ${g.cpu}, ${g.engine}, ${g.clock} clock; cmdline "${g.cmdline}"\n` +
+      (g.defaultGuest
+        ? 'jitvisor: decompressing the kernel (the kernel\'s own messages follow on the serial console; Ctrl-A x quits)\n'
+        : 'jitvisor: starting the guest (its own messages follow on the serial console; Ctrl-A x quits)\n'));
   } catch (e) {
     if (e instanceof BootImageError) throw new UsageError(e.message);
     throw e;
@@ -130,7 +100,6 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const t0 = performance.now();
   // Until the guest says something, show that it is alive (on a terminal: one updating line).
-  let progressShown = false;
   const progress = setInterval(() => {
     if (sawOutput) { clearInterval(progress); return; }
     const line = `jitvisor: running, no console output yet (${(pc.executed / 1e9).toFixed(2)} G instructions, ${((performance.now() - t0) / 1000).toFixed(0)} s)`;
@@ -140,7 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const timer = setInterval(flush, 20);
     try {
-      exit = await pc.run(maxInstructions);
+      exit = await pc.run(g.maxInstructions);
     } finally {
       clearInterval(timer);
       clearInterval(progress);
@@ -153,6 +122,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  // A full-screen guest may leave the terminal with attributes set and the
+  // cursor hidden (memtest86+ sends ESC[?25l): give the user theirs back.
+  if (sawOutput && out.isTTY) out.write('\x1b[0m\x1b[?25h');
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   const stats = `${pc.executed} instructions in ${secs} s`;
   switch (exit.kind) {
