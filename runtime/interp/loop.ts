@@ -8,11 +8,12 @@ import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
-import { CODE32, CS, DR, EIP, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
+import { BLOCK_DEAD, CODE32, CS, DR, EIP, FAULT_REC, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
 import { IF, TF } from '../state/eflags.js';
 import { W_EFLAGS } from '../flags.js';
 
 const W_DR6 = w(DR) + 6;
+const W_FAULT_REC = w(FAULT_REC), W_DEAD = w(BLOCK_DEAD);
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW);
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
@@ -27,6 +28,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   const s = cpu.s, mmu = cpu.mmu;
   let executed = 0;
   let prev: Block | null = null;
+  const hotAt = source.hotAt ?? 0;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
@@ -73,11 +75,19 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     // then a #DB trap (SDM vol. 3, 17.3.1.4). MOV SS / POP SS shadows are not modelled for #DB.
     const step = (s[W_EFLAGS] & TF) !== 0;
     if (step) n = 1;
-    block.hits++;
+    if (++block.hits === hotAt && block.jit === null) source.hot!(block);
     cpu.blockEip = eip;
     let i = 0, left = false;
+    const jit = block.jit;
     try {
-      if (n === recs.length) {
+      if (jit !== null && n === recs.length && !step) {
+        // Compiled code runs the whole block (it fits the budget; no single-step).
+        s[W_DEAD] = 0;
+        const x = jit();
+        s[W_FAULT_REC] = 0;
+        i = x >>> 1;
+        left = (x & 1) !== 0;
+      } else if (n === recs.length) {
         for (; i < n; i++) {
           const r = recs[i];
           // A taken mid-block branch (T_COND) returns EXIT having written EIP;
@@ -98,8 +108,10 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         }
       }
     } catch (e) {
-      i += cpu.faultSkew;
-      cpu.faultSkew = 0;
+      // The record the fault belongs to, when the one that threw is not the loop's own
+      // (compiled code; the second record of a fused pair): see FAULT_REC.
+      const k = s[W_FAULT_REC];
+      if (k !== 0) { i = k - 1; s[W_FAULT_REC] = 0; }
       if (e === BLOCK_EXIT) {
         // The block was invalidated by a write to its own code (see translator/frontend):
         // record i was not run; continue from it with freshly decoded code.

@@ -9,6 +9,10 @@ import { Block, Rec, T_COND, T_NONE, killBlock, type BlockSource } from '../../r
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
+import { TLB_VALID } from '../../runtime/mmu.js';
+import { BLOCK_DEAD, RAM_BASE, w } from '../../runtime/state/layout.js';
+
+const W_DEAD = w(BLOCK_DEAD);
 import '../../runtime/interp/families/index.js';
 
 /**
@@ -38,15 +42,57 @@ export class FrontEnd implements BlockSource {
   get(phys: number, lin: number, code32: boolean): Block {
     const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
     const b = this.jc[slot];
-    if (b !== undefined && b.phys === phys && b.code32 === code32) return b;
+    if (b !== undefined && b.phys === phys && b.code32 === code32 && (b.pages.length === 1 || this.sameTail(b, lin))) return b;
     const key = phys * 2 + (code32 ? 1 : 0);
     let block = this.blocks.get(key);
+    if (block !== undefined && block.pages.length > 1 && !this.sameTail(block, lin)) {
+      // Its last instruction's tail came through another mapping of the next
+      // linear page (another address space): those bytes are not this code.
+      this.retire(block);
+      block = undefined;
+    }
     if (!block) {
       block = this.decode(phys, lin, code32);
       this.blocks.set(key, block);
     }
     this.jc[slot] = block;
     return block;
+  }
+
+  /**
+   * A block whose last instruction straddles into the next page is keyed by
+   * its first physical page, but its tail bytes came through the linear
+   * mapping of the next page at decode time: it is only this code while
+   * that mapping still leads to the same physical page.
+   */
+  private sameTail(b: Block, lin: number): boolean {
+    const next = ((lin & ~0xfff) + 4096) | 0;
+    const mmu = this.cpu.mmu, e = mmu.tlb[next >>> 12];
+    const p = (e & mmu.readMask) === TLB_VALID ? (((e & ~0xfff) ^ next) >>> 0) - RAM_BASE : mmu.probe(next);
+    return p >= 0 && p >>> 12 === b.pages[1];
+  }
+
+  /** Drop one block (not a page): kill it and unlist it from its pages. */
+  private retire(b: Block): void {
+    this.cpu.s[W_DEAD] = 1;
+    killBlock(b);
+    this.blocks.delete(b.phys * 2 + (b.code32 ? 1 : 0));
+    const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
+    if (this.jc[slot] === b) this.jc[slot] = undefined;
+    for (const page of b.pages) this.unlist(page, b);
+  }
+
+  /** Remove `b` from page `page`'s list; a page left without blocks is no longer a code page. */
+  private unlist(page: number, b: Block): void {
+    const list = this.byPage.get(page);
+    if (!list) return;
+    const i = list.indexOf(b);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) {
+      this.byPage.delete(page);
+      this.cpu.phys.codePages[page] = 0;
+      this.cpu.mmu.setCodeFlag(page, false);
+    }
   }
 
   /**
@@ -156,6 +202,8 @@ export class FrontEnd implements BlockSource {
     this.cpu.mmu.setCodeFlag(page, false);
     if (!list) return;
     this.stats.invalidations++;
+    // Compiled code checks this after anything that may write code (see BLOCK_DEAD).
+    this.cpu.s[W_DEAD] = 1;
     for (const b of list) {
       if (!b.valid) continue;
       killBlock(b);
@@ -163,18 +211,7 @@ export class FrontEnd implements BlockSource {
       const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
       if (this.jc[slot] === b) this.jc[slot] = undefined;
       // A block straddling two pages is also listed under the other page: unlist it there.
-      for (const other of b.pages) {
-        if (other === page) continue;
-        const ol = this.byPage.get(other);
-        if (!ol) continue;
-        const i = ol.indexOf(b);
-        if (i >= 0) ol.splice(i, 1);
-        if (ol.length === 0) {
-          this.byPage.delete(other);
-          this.cpu.phys.codePages[other] = 0;
-          this.cpu.mmu.setCodeFlag(other, false);
-        }
-      }
+      for (const other of b.pages) if (other !== page) this.unlist(other, b);
     }
   }
 
