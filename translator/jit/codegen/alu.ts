@@ -1,0 +1,47 @@
+/**
+ * Two-operand ALU inline, 32-bit: ADD SUB AND OR XOR CMP TEST with register,
+ * immediate and memory operands (read-modify-write included). Memory reads
+ * come first (they may fault), then the register or memory result, then the
+ * lazy flags, as the interpreter's handlers order them.
+ */
+import { Mnemonic } from 'iced-x86';
+import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
+import { aluOp, type AluOp } from '../facts.js';
+import type { Fn, X } from '../ir.js';
+import { emitter } from '../registry.js';
+import { eaOffset, inlineEa, read, write } from './mem.js';
+import { setLazy32 } from './flags.js';
+
+const KIND: Partial<Record<AluOp, 'sub' | 'add' | 'logic'>> = {
+  add: 'add', sub: 'sub', cmp: 'sub', and: 'logic', or: 'logic', xor: 'logic', test: 'logic',
+};
+
+function alu(f: Fn, r: Rec): X | null {
+  const op = aluOp(r), kind = KIND[op];
+  if (kind === undefined || r.osz !== 4 || r.lock) return null;
+  if (r.k0 !== OP_REG && r.k0 !== OP_MEM) return null;
+  if (r.k1 !== OP_REG && r.k1 !== OP_IMM && r.k1 !== OP_MEM) return null;
+  if ((r.k0 === OP_MEM || r.k1 === OP_MEM) && !inlineEa(r)) return null;
+  const m = f.m, a = f.local(), b = f.local(), res = f.local();
+  const writes = op !== 'cmp' && op !== 'test';
+  const out: X[] = [];
+  let off = -1;
+  if (r.k0 === OP_MEM || r.k1 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r))); }
+  if (r.k0 === OP_REG) out.push(f.set(a, f.reg(r.r0)));
+  else out.push(read(f, r, r.seg, off, 4, a, writes));
+  if (r.k1 === OP_REG) out.push(f.set(b, f.reg(r.r1)));
+  else if (r.k1 === OP_IMM) out.push(f.set(b, f.c(r.imm)));
+  else out.push(read(f, r, r.seg, off, 4, b));
+  const A = f.get(a), B = f.get(b);
+  const v = op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
+    : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);
+  out.push(f.set(res, v));
+  if (writes) {
+    if (r.k0 === OP_REG) out.push(f.setReg(r.r0, f.get(res)));
+    else { f.stored = true; out.push(write(f, r, r.seg, off, 4, f.get(res))); }
+  }
+  out.push(setLazy32(f, { kind, a, b, r: res }));
+  return f.block(out);
+}
+
+emitter([Mnemonic.Add, Mnemonic.Sub, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test], alu);

@@ -1,0 +1,67 @@
+/**
+ * Flags in generated code, in the interpreter's lazy encoding
+ * (runtime/flags.ts): an inline ALU record writes LAZY_OP/RES/A/B and
+ * LAZY_MASK = ARITH exactly as the interpreter's handler would, and leaves
+ * its operands in locals (Fn.flags) so a later Jcc/SETcc in the same block
+ * evaluates its condition with one or two compares instead of
+ * materialising EFLAGS (QEMU's cc_op, tracked while translating).
+ */
+import { K_ADD, K_LOGIC, K_SUB, SZ32 } from '../../../runtime/flags.js';
+import { ARITH } from '../../../runtime/state/eflags.js';
+import { LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
+import type { FlagSource, Fn, X } from '../ir.js';
+
+const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC } as const;
+
+/** Record a 32-bit flag-producing operation (operands and result in locals). */
+export function setLazy32(f: Fn, src: FlagSource): X {
+  f.flags = src;
+  return f.block([
+    f.st(LAZY_OP, f.c((KIND[src.kind] << 2) | SZ32)),
+    f.st(LAZY_RES, f.get(src.r)),
+    f.st(LAZY_A, f.get(src.a)),
+    f.st(LAZY_B, f.get(src.b)),
+    f.st(LAZY_MASK, f.c(ARITH)),
+  ]);
+}
+
+/** Condition code `cc` (Jcc/SETcc/CMOVcc encoding order) from the tracked flag source, as an i32 0/1. */
+export function condition(f: Fn, src: FlagSource, cc: number): X {
+  const m = f.m, a = f.get(src.a), b = f.get(src.b), r = f.get(src.r);
+  const zf = (): X => m.i32.eqz(f.get(src.r));
+  const sf = (): X => m.i32.lt_s(f.get(src.r), f.c(0));
+  const pf = (): X => m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.get(src.r), f.c(0xff))), f.c(1)));
+  let x: X;
+  const base = cc & ~1;
+  if (base === 10) x = pf();
+  else if (base === 4) x = zf();
+  else if (base === 8) x = sf();
+  else if (src.kind === 'sub') {
+    switch (base) {
+      case 0: x = m.i32.lt_s(m.i32.and(m.i32.xor(a, b), m.i32.xor(f.get(src.a), r)), f.c(0)); break;
+      case 2: x = m.i32.lt_u(a, b); break;
+      case 6: x = m.i32.le_u(a, b); break;
+      case 12: x = m.i32.lt_s(a, b); break;
+      default: x = m.i32.le_s(a, b); break; // 14
+    }
+  } else if (src.kind === 'logic') {
+    switch (base) {
+      case 0: case 2: x = f.c(0); break;       // OF = CF = 0
+      case 6: x = zf(); break;                 // CF | ZF
+      case 12: x = sf(); break;                // SF != OF
+      default: x = m.i32.le_s(r, f.c(0)); break; // ZF | SF != OF
+    }
+  } else {
+    // add: CF = r <u a, OF = (a ^ r) & (b ^ r) < 0
+    const cf = (): X => m.i32.lt_u(f.get(src.r), f.get(src.a));
+    const of = (): X => m.i32.lt_s(m.i32.and(m.i32.xor(f.get(src.a), f.get(src.r)), m.i32.xor(f.get(src.b), f.get(src.r))), f.c(0));
+    switch (base) {
+      case 0: x = of(); break;
+      case 2: x = cf(); break;
+      case 6: x = m.i32.or(cf(), zf()); break;
+      case 12: x = m.i32.ne(sf(), of()); break;
+      default: x = m.i32.or(zf(), m.i32.ne(sf(), of())); break;
+    }
+  }
+  return (cc & 1) !== 0 ? m.i32.eqz(x) : x;
+}
