@@ -21,12 +21,14 @@ export type StopReason = 'budget' | 'hlt' | 'unhandled';
 export interface RunResult {
   reason: StopReason;
   executed: number;
+  /** Of `executed`, instructions retired by compiled code (Block.jit). */
+  compiled: number;
   unhandled?: Unhandled;
 }
 
 export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   const s = cpu.s, mmu = cpu.mmu;
-  let executed = 0;
+  let executed = 0, compiled = 0;
   let prev: Block | null = null;
   const hotAt = source.hotAt ?? 0;
   while (executed < budget) {
@@ -38,9 +40,9 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       cpu.halted = false;
       prev = null;
       const u = deliver(cpu, vector, -1, s[W_EIP], false);
-      if (u) return { reason: 'unhandled', executed, unhandled: u };
+      if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
     }
-    if (cpu.halted) return { reason: 'hlt', executed };
+    if (cpu.halted) return { reason: 'hlt', executed, compiled };
     const eip = s[W_EIP];
     const code32 = s[W_CODE32] !== 0;
     const lin = (s[W_CS_BASE] + eip) | 0;
@@ -59,7 +61,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         if (!(e instanceof GuestFault)) throw e;
         prev = null;
         const u = deliver(cpu, e.vector, e.errorCode, eip, false);
-        if (u) return { reason: 'unhandled', executed, unhandled: u };
+        if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
         continue;
       }
       if (prev !== null) {
@@ -87,6 +89,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         s[W_FAULT_REC] = 0;
         i = x >>> 1;
         left = (x & 1) !== 0;
+        compiled += i;
       } else if (n === recs.length) {
         for (; i < n; i++) {
           const r = recs[i];
@@ -128,7 +131,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       s[W_EIP] = at;
       prev = null;
       const u = deliver(cpu, e.vector, e.errorCode, at, false);
-      if (u) return { reason: 'unhandled', executed, unhandled: u };
+      if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
       continue;
     }
     executed += i;
@@ -142,14 +145,14 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       s[W_DR6] |= 0x4000; // BS: single-step
       prev = null;
       const u = deliver(cpu, 1, -1, s[W_EIP], false);
-      if (u) return { reason: 'unhandled', executed, unhandled: u };
+      if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
     }
     if (cpu.pendingStop) {
       // An instruction (INT n) raised an interrupt nothing handles: stop here.
       const u = cpu.pendingStop;
       cpu.pendingStop = null;
-      return { reason: 'unhandled', executed, unhandled: u };
+      return { reason: 'unhandled', executed, compiled, unhandled: u };
     }
   }
-  return { reason: 'budget', executed };
+  return { reason: 'budget', executed, compiled };
 }

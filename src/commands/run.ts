@@ -150,7 +150,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  const stats = `${pc.executed} instructions in ${secs} s`;
+  const jit = pc.machine.jit;
+  const stats = `${pc.executed} instructions in ${secs} s` + (jit
+    ? `; JIT: ${((100 * pc.compiled) / Math.max(1, pc.executed)).toFixed(1)}% of them in compiled code, ${jit.counters.summary()}`
+    : '');
   switch (exit.kind) {
     case 'halted': process.stderr.write(`\r\njitvisor: the guest halted with interrupts off (powered off) after ${stats}\n`); break;
     case 'stopped': process.stderr.write(`\r\njitvisor: stopped after ${stats}\n`); break;

@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import { runSnippet } from '../../src/snippet.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
+import { remappedTables } from '../helpers/paging.js';
 
 const PD_A = 0x10000, PT_A = 0x11000, PD_B = 0x12000, PT_B = 0x13000;
 
@@ -29,15 +30,6 @@ const MAIN = hexBytes(
   'b903000000ffd201c34975f9c3',
 );
 
-/** Identity map of the first 2 MiB with some linear pages sent elsewhere. */
-function space(pd: number, pt: number, remap: Record<number, number>): { addr: number; bytes: Uint8Array }[] {
-  const d = new Uint8Array(4096), t = new Uint8Array(4096);
-  const dv = new DataView(d.buffer), tv = new DataView(t.buffer);
-  dv.setUint32(0, pt | 3, true);
-  for (let i = 0; i < 512; i++) tv.setUint32(i * 4, (remap[i * 0x1000] ?? i * 0x1000) | 3, true);
-  return [{ addr: pd, bytes: d }, { addr: pt, bytes: t }];
-}
-
 function page(fill: [number, Uint8Array][]): Uint8Array {
   const p = new Uint8Array(4096).fill(0xf4);
   for (const [off, b] of fill) p.set(b, off);
@@ -48,8 +40,8 @@ for (const engine of TEST_ENGINES) {
   describe(`one linear address, two address spaces [${engine}]`, () => {
     it('runs each space\'s own code: successor chains and page-straddling blocks', () => {
       const memory = [
-        ...space(PD_A, PT_A, { 0x60000: 0x70000, 0x41000: 0x51000 }),
-        ...space(PD_B, PT_B, { 0x60000: 0x71000, 0x41000: 0x52000 }),
+        ...remappedTables(PD_A, PT_A, { 0x60000: 0x70000, 0x41000: 0x51000 }),
+        ...remappedTables(PD_B, PT_B, { 0x60000: 0x71000, 0x41000: 0x52000 }),
         // linear 0x60000: mov eax, 1 / mov eax, 2; ret
         { addr: 0x70000, bytes: page([[0, hexBytes('b801000000c3')]]) },
         { addr: 0x71000, bytes: page([[0, hexBytes('b802000000c3')]]) },

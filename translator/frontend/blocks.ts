@@ -215,6 +215,9 @@ export class FrontEnd implements BlockSource {
     }
   }
 
+  /** Every cached (valid) block: profiles read their hit counts. */
+  liveBlocks(): IterableIterator<Block> { return this.blocks.values(); }
+
   /** Drop everything (tests, mode resets). */
   flushAll(): void {
     for (const page of this.byPage.keys()) this.invalidatePage(page);

@@ -10,6 +10,7 @@
 import binaryen from 'binaryen';
 import { EXIT, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
+import { pinCF } from '../../runtime/flags.js';
 import { BLOCK_DEAD, EIP } from '../../runtime/state/layout.js';
 import { Fn, type X } from './ir.js';
 import { emitterFor } from './registry.js';
@@ -69,6 +70,7 @@ export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
     m.addFunctionImport('rd', 'env', 'rd', binaryen.createType([i32, i32, i32]), i32);
     m.addFunctionImport('rdw', 'env', 'rdw', binaryen.createType([i32, i32, i32]), i32);
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
+    m.addFunctionImport('pincf', 'env', 'pincf', binaryen.none, binaryen.none);
     const table: Rec[] = [];
     blocks.forEach((b, j) => {
       const { body, vars } = emitBlock(m, b, table.length, stats);
@@ -91,6 +93,7 @@ function imports(cpu: Cpu, table: Rec[]): Record<string, WebAssembly.ImportValue
   const mmu = cpu.mmu;
   return {
     mem: cpu.phys.memory,
+    pincf: (): void => pinCF(cpu.s),
     interp: (k: number): number => {
       const r = table[k]!;
       return (r.plain ?? r.exec)(cpu, r) === EXIT ? 1 : 0;

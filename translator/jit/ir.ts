@@ -15,7 +15,7 @@ export type X = binaryen.ExpressionRef;
 
 /** What the last inline flag-producing record left in locals (QEMU's cc_op, per block). */
 export interface FlagSource {
-  kind: 'sub' | 'add' | 'logic';
+  kind: 'sub' | 'add' | 'logic' | 'inc' | 'dec';
   a: number;   // locals holding the operands and the result (32-bit operations only)
   b: number;
   r: number;

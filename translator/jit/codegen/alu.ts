@@ -10,7 +10,7 @@ import { aluOp, type AluOp } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { eaOffset, inlineEa, read, write } from './mem.js';
-import { setLazy32 } from './flags.js';
+import { pinCF, setLazy32 } from './flags.js';
 
 const KIND: Partial<Record<AluOp, 'sub' | 'add' | 'logic'>> = {
   add: 'add', sub: 'sub', cmp: 'sub', and: 'logic', or: 'logic', xor: 'logic', test: 'logic',
@@ -45,3 +45,18 @@ function alu(f: Fn, r: Rec): X | null {
 }
 
 emitter([Mnemonic.Add, Mnemonic.Sub, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test], alu);
+
+/** INC/DEC of a 32-bit register: CF kept (made eager first, as the interpreter's pinCF). */
+function incdec(f: Fn, r: Rec): X | null {
+  if (r.osz !== 4 || r.k0 !== OP_REG) return null;
+  const a = f.local(), res = f.local(), dec = r.mnemonic === Mnemonic.Dec;
+  const pin = pinCF(f);
+  return f.block([
+    pin,
+    f.set(a, f.reg(r.r0)),
+    f.set(res, dec ? f.m.i32.sub(f.get(a), f.c(1)) : f.m.i32.add(f.get(a), f.c(1))),
+    f.setReg(r.r0, f.get(res)),
+    setLazy32(f, { kind: dec ? 'dec' : 'inc', a, b: a, r: res }),
+  ]);
+}
+emitter([Mnemonic.Inc, Mnemonic.Dec], incdec);

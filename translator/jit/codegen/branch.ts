@@ -32,9 +32,10 @@ function leaveTo(f: Fn, r: Rec, t: number): X {
 function jcc(f: Fn, r: Rec, last: boolean): X | null {
   if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL || f.flags === null) return null;
   if (r.term !== T_COND && !last) return null;
+  const cond = condition(f, f.flags, jccCondition(r));
+  if (cond === null) return null;
   const m = f.m, t = f.local();
   const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), leaveTo(f, r, t)]);
-  const cond = condition(f, f.flags, jccCondition(r));
   if (r.term === T_COND) return m.if(cond, taken);
   // Last record: the fall-through writes EIP too.
   return f.block([m.if(cond, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);

@@ -6,27 +6,52 @@
  * evaluates its condition with one or two compares instead of
  * materialising EFLAGS (QEMU's cc_op, tracked while translating).
  */
-import { K_ADD, K_LOGIC, K_SUB, SZ32 } from '../../../runtime/flags.js';
-import { ARITH } from '../../../runtime/state/eflags.js';
-import { LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
+import binaryen from 'binaryen';
+import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB, SZ32 } from '../../../runtime/flags.js';
+import { ARITH, CF } from '../../../runtime/state/eflags.js';
+import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { FlagSource, Fn, X } from '../ir.js';
 
-const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC } as const;
+const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC } as const;
 
-/** Record a 32-bit flag-producing operation (operands and result in locals). */
+/** Record a 32-bit flag-producing operation (operands and result in locals). INC/DEC keep CF eager (pinCF first). */
 export function setLazy32(f: Fn, src: FlagSource): X {
   f.flags = src;
+  const incdec = src.kind === 'inc' || src.kind === 'dec';
   return f.block([
     f.st(LAZY_OP, f.c((KIND[src.kind] << 2) | SZ32)),
     f.st(LAZY_RES, f.get(src.r)),
     f.st(LAZY_A, f.get(src.a)),
-    f.st(LAZY_B, f.get(src.b)),
-    f.st(LAZY_MASK, f.c(ARITH)),
+    f.st(LAZY_B, incdec ? f.c(1) : f.get(src.b)),
+    f.st(LAZY_MASK, f.c(incdec ? ARITH & ~CF : ARITH)),
   ]);
 }
 
-/** Condition code `cc` (Jcc/SETcc/CMOVcc encoding order) from the tracked flag source, as an i32 0/1. */
-export function condition(f: Fn, src: FlagSource, cc: number): X {
+/** CF of a tracked sub/add/logic source, as 0/1. */
+function carry(f: Fn, src: FlagSource): X | null {
+  const m = f.m;
+  if (src.kind === 'sub') return m.i32.lt_u(f.get(src.a), f.get(src.b));
+  if (src.kind === 'add') return m.i32.lt_u(f.get(src.r), f.get(src.a));
+  if (src.kind === 'logic') return f.c(0);
+  return null;
+}
+
+/**
+ * runtime/flags.ts pinCF: make a lazy CF eager before an operation that
+ * keeps it (INC/DEC). Statically known source: computed inline; unknown:
+ * the `pincf` import when LAZY_MASK says CF is lazy.
+ */
+export function pinCF(f: Fn): X {
+  const m = f.m, src = f.flags;
+  if (src !== null && (src.kind === 'inc' || src.kind === 'dec')) return m.nop(); // CF already eager
+  const cf = src !== null ? carry(f, src) : null;
+  const lazy = m.i32.and(f.ld(LAZY_MASK), f.c(CF));
+  if (cf === null) return m.if(lazy, m.call('pincf', [], binaryen.none));
+  return m.if(lazy, f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~CF)), cf)));
+}
+
+/** Condition code `cc` (Jcc/SETcc/CMOVcc encoding order) from the tracked flag source, as an i32 0/1; null when it needs CF of an INC/DEC. */
+export function condition(f: Fn, src: FlagSource, cc: number): X | null {
   const m = f.m, a = f.get(src.a), b = f.get(src.b), r = f.get(src.r);
   const zf = (): X => m.i32.eqz(f.get(src.r));
   const sf = (): X => m.i32.lt_s(f.get(src.r), f.c(0));
@@ -36,7 +61,14 @@ export function condition(f: Fn, src: FlagSource, cc: number): X {
   if (base === 10) x = pf();
   else if (base === 4) x = zf();
   else if (base === 8) x = sf();
-  else if (src.kind === 'sub') {
+  else if (src.kind === 'inc' || src.kind === 'dec') {
+    // OF: the result crossed the sign boundary; CF (eager, from before) is not tracked here.
+    const of = (): X => m.i32.eq(f.get(src.r), f.c(src.kind === 'inc' ? 0x80000000 : 0x7fffffff));
+    if (base === 0) x = of();
+    else if (base === 12) x = m.i32.ne(sf(), of());
+    else if (base === 14) x = m.i32.or(zf(), m.i32.ne(sf(), of()));
+    else return null;
+  } else if (src.kind === 'sub') {
     switch (base) {
       case 0: x = m.i32.lt_s(m.i32.and(m.i32.xor(a, b), m.i32.xor(f.get(src.a), r)), f.c(0)); break;
       case 2: x = m.i32.lt_u(a, b); break;
