@@ -144,7 +144,18 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
     case 13: return [0xc1, 0xc0 | (pick([0, 1, 4, 5, 7]) << 3) | reg(), next() & 31];    // rol/ror/shl/shr/sar r32, imm8
     case 14: return [0x0f, 0x90 | (next() & 15), 0xc0 | (next() & 3)];                   // setcc r8 (al..bl)
     case 15: return [0x0f, 0x40 | (next() & 15), 0xc0 | (reg() << 3) | any()];           // cmovcc r32, r32
-    case 16: { const s = depthSkip(); return [0x70 | (next() & 15), s.length, ...s]; }    // jcc over the next instruction
+    case 16: {                                                                            // flag producer; jcc over the next instruction
+      const a = reg(), b = reg(), s = depthSkip();
+      const pre = pick([
+        [0x39, 0xc0 | (a << 3) | a],                                  // cmp r, r (equal)
+        [0x89, 0xc0 | (a << 3) | b, 0x39, 0xc0 | (a << 3) | b],       // mov b, a; cmp b, a (equal values)
+        [0x39, 0xc0 | (a << 3) | b], [0x29, 0xc0 | (a << 3) | b],     // cmp / sub
+        [0x85, 0xc0 | (a << 3) | b], [0x01, 0xc0 | (a << 3) | b],     // test / add
+        [0x83, 0xf8 | b, next() & 0xff],                              // cmp r, imm8
+        [0x48 + b], [0x40 + b], [],                                   // dec / inc / whatever came before
+      ]);
+      return [...pre, 0x70 | (next() & 15), s.length, ...s];
+    }
     case 17: return [0x66, (op() << 3) | 1, 0xc0 | (any() << 3) | reg()];                 // alu r16, r16
     case 18: return [(op() << 3) | 0, 0xc0 | (next() & 0x3f)];                            // alu r8, r8
     case 19: return [0xf7, 0xc0 | (pick([2, 3]) << 3) | reg()];                           // not/neg r32
