@@ -121,11 +121,14 @@ export class Block {
   chainLin1 = -1; chainGen1 = -1; chainBlock1: Block | null = null;
   /**
    * Compiled code for the whole block (set by the JIT, null until then). It
-   * runs every record and returns (records retired) << 1 | (1 when a branch
-   * left the block having written EIP), like the interpreter's loop; a fault
-   * escapes as an exception with FAULT_REC naming the record.
+   * runs every record and returns (records retired) << 1 | (1 when EIP was
+   * written), like the interpreter's loop; a fault escapes as an exception
+   * with FAULT_REC naming the record (layout.ts). A block that branches back
+   * to its own start may run again without returning while `budget`
+   * (instructions) allows: it then always writes EIP, and RETIRED counts
+   * its completed iterations.
    */
-  jit: (() => number) | null = null;
+  jit: ((budget: number) => number) | null = null;
   constructor(
     /** Physical address of the first byte. */
     readonly phys: number,

@@ -39,6 +39,8 @@ export class Machine {
 
   /** Run up to `budget` guest instructions. */
   run(budget: number): RunResult {
-    return run(this.cpu, this.source, budget);
+    const r = run(this.cpu, this.source, budget);
+    this.jit?.sliceEnd();
+    return r;
   }
 }

@@ -80,10 +80,10 @@ describe('jitvisor exec (CLI)', () => {
     expect(jv('exec', file('empty.bin', '')).err).to.contain('is empty');
     expect(jv('bogus').code).to.equal(2);
   });
-  it('says the JIT is not available yet', () => {
-    const r = jv('exec', loop, '--engine', 'jit');
-    expect(r.code).to.equal(2);
-    expect(r.err).to.contain('not available yet');
+  it('--engine jit runs the same program to the same state', () => {
+    const r = jv('exec', loop, '--engine', 'jit', '--json');
+    expect(r.code, r.err).to.equal(0);
+    expect(JSON.parse(r.out)).to.include({ eax: 60, ecx: 0, esp: 0x8000, eip: 0x1010, stop: 'hlt' });
   });
 });
 
@@ -98,10 +98,10 @@ describe('jitvisor run (CLI errors)', () => {
     expect(jv('run', '--memory', '8').err).to.contain('--memory must be between 16 and 3584 MiB');
     expect(jv('run', '--bogus').code).to.equal(2);
   });
-  it('says the JIT is not available yet', () => {
-    const r = jv('run', '--engine', 'jit');
-    expect(r.code).to.equal(2);
-    expect(r.err).to.contain('not available yet');
+  it('--engine jit reports the share of instructions run in compiled code', () => {
+    const r = jv('run', '--engine', 'jit', '--clock', 'deterministic', '--max-instructions', '2000000');
+    expect(r.code).to.equal(5);
+    expect(r.err).to.match(/--max-instructions reached \(2000000 instructions in [\d.]+ s; JIT: [\d.]+% of them in compiled code, \d+ blocks in \d+ modules/);
   });
   it('stops at --max-instructions with exit status 5', () => {
     const r = jv('run', '--clock', 'deterministic', '--max-instructions', '200000');

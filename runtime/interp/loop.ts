@@ -8,12 +8,12 @@ import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
-import { BLOCK_DEAD, CODE32, CS, DR, EIP, FAULT_REC, INT_SHADOW, SEG_BASE, w } from '../state/layout.js';
+import { BLOCK_DEAD, CODE32, CS, DR, EIP, FAULT_REC, INT_SHADOW, RETIRED, SEG_BASE, w } from '../state/layout.js';
 import { IF, TF } from '../state/eflags.js';
 import { W_EFLAGS } from '../flags.js';
 
 const W_DR6 = w(DR) + 6;
-const W_FAULT_REC = w(FAULT_REC), W_DEAD = w(BLOCK_DEAD);
+const W_FAULT_REC = w(FAULT_REC), W_DEAD = w(BLOCK_DEAD), W_RETIRED = w(RETIRED);
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW);
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
@@ -79,14 +79,16 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     if (step) n = 1;
     if (++block.hits === hotAt && block.jit === null) source.hot!(block);
     cpu.blockEip = eip;
-    let i = 0, left = false;
+    let i = 0, left = false, extra = 0;
     const jit = block.jit;
     try {
       if (jit !== null && n === recs.length && !step) {
         // Compiled code runs the whole block (it fits the budget; no single-step).
         s[W_DEAD] = 0;
-        const x = jit();
+        s[W_RETIRED] = 0;
+        const x = jit(budget - executed);
         s[W_FAULT_REC] = 0;
+        s[W_RETIRED] = 0;
         i = x >>> 1;
         left = (x & 1) !== 0;
         compiled += i;
@@ -114,19 +116,19 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       // The record the fault belongs to, when the one that threw is not the loop's own
       // (compiled code; the second record of a fused pair): see FAULT_REC.
       const k = s[W_FAULT_REC];
-      if (k !== 0) { i = k - 1; s[W_FAULT_REC] = 0; }
+      if (k !== 0) { i = k - 1; s[W_FAULT_REC] = 0; extra = s[W_RETIRED]; s[W_RETIRED] = 0; }
       if (e === BLOCK_EXIT) {
         // The block was invalidated by a write to its own code (see translator/frontend):
         // record i was not run; continue from it with freshly decoded code.
-        executed += i;
-        cpu.addIcount(i);
+        executed += i + extra;
+        cpu.addIcount(i + extra);
         s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
         prev = null;
         continue;
       }
       if (!(e instanceof GuestFault)) throw e;
-      executed += i;
-      cpu.addIcount(i);
+      executed += i + extra;
+      cpu.addIcount(i + extra);
       const at = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
       s[W_EIP] = at;
       prev = null;
@@ -136,8 +138,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     }
     executed += i;
     cpu.addIcount(i);
-    const last = recs[i - 1];
-    if (!left && last.term !== T_BRANCH) {
+    if (!left && recs[i - 1].term !== T_BRANCH) {
+      const last = recs[i - 1];
       const off = i < recs.length ? recs[i].off : last.next;
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
     }

@@ -101,6 +101,12 @@ export const FAULT_REC = 0x180;
  */
 export const BLOCK_DEAD = 0x184;
 /**
+ * Instructions retired by the completed iterations of a compiled block that
+ * loops on itself without returning (a fault in a later iteration counts
+ * them too). The dispatcher clears it before entering compiled code.
+ */
+export const RETIRED = 0x18c;
+/**
  * Non-zero when an external interrupt may be pending (reserved for compiled
  * code that chains blocks without returning to the dispatcher; not kept
  * up to date yet: compiled blocks return to the dispatcher after each block).

@@ -8,11 +8,12 @@
  * of Block.jit (runtime/records.ts).
  */
 import binaryen from 'binaryen';
-import { EXIT, T_COND, type Block, type Rec } from '../../runtime/records.js';
+import { EXIT, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { pinCF } from '../../runtime/flags.js';
 import { BLOCK_DEAD, EIP } from '../../runtime/state/layout.js';
-import { Fn, type X } from './ir.js';
+import { Fn, SELF_LOOP, type X } from './ir.js';
+import { isPureCallout } from './facts.js';
 import { emitterFor } from './registry.js';
 import './codegen/index.js';
 
@@ -30,7 +31,7 @@ export interface CompiledBatch {
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch): { body: X; vars: binaryen.Type[] } {
   const f = new Fn(m, b.code32, recBase);
   const recs = b.recs, n = recs.length;
-  const out: X[] = [f.set(f.eip0, f.ld(EIP))];
+  const out: X[] = [];
   for (const r of recs) {
     const last = r.idx === n - 1;
     f.stored = false;
@@ -42,13 +43,22 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: Compile
       x = calloutRecord(f, r);
       f.flags = null;
       f.stored = true;
+      if (!isPureCallout(r)) f.impure = true;
     }
     out.push(x);
-    // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT).
-    if (f.stored && !last) out.push(m.if(f.ld(BLOCK_DEAD), f.exit(r.idx + 1, false)));
+    // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
+    // writing EIP (a block looping on itself may be in a later iteration).
+    if (f.stored && !last) {
+      out.push(m.if(f.ld(BLOCK_DEAD), f.block([f.st(EIP, f.eipAt(recs[r.idx + 1]!.off)), f.exit(r.idx + 1, true)])));
+    }
   }
-  out.push(f.exit(n, false));
-  return { body: m.block(null, out, binaryen.none), vars: f.vars };
+  // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
+  const lastRec = recs[n - 1]!;
+  if (lastRec.term !== T_BRANCH) out.push(f.st(EIP, f.eipAt(lastRec.next)));
+  out.push(f.exit(n, true));
+  // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
+  const body = m.block(null, [f.set(f.eip0, f.ld(EIP)), m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
+  return { body, vars: f.vars };
 }
 
 function calloutRecord(f: Fn, r: Rec): X {
@@ -75,7 +85,7 @@ export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
     blocks.forEach((b, j) => {
       const { body, vars } = emitBlock(m, b, table.length, stats);
       for (const r of b.recs) table.push(r);
-      m.addFunction(`b${j}`, binaryen.none, i32, vars, body);
+      m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
     });
     const bin = m.emitBinary();

@@ -27,12 +27,15 @@ export interface JitOptions {
 
 export const DEFAULT_THRESHOLD = 50;
 export const DEFAULT_BATCH = 64;
+/** Longest a hot block waits for its batch to fill. */
+export const MAX_WAIT_MS = 20;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
   readonly counters = new JitCounters();
   private readonly batch: number;
   private queue: Block[] = [];
+  private queuedAt = 0;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
@@ -45,8 +48,17 @@ export class Jit implements BlockSource {
   }
 
   hot(b: Block): void {
+    if (this.queue.length === 0) this.queuedAt = performance.now();
     this.queue.push(b);
     if (this.queue.length >= this.batch) this.flush();
+  }
+
+  /**
+   * Between run slices: a partial batch is compiled once its oldest block
+   * has waited MAX_WAIT_MS, so a small hot set does not wait for a full batch.
+   */
+  sliceEnd(): void {
+    if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) this.flush();
   }
 
   /** Compile every queued block that is still valid. */

@@ -35,7 +35,8 @@ function jcc(f: Fn, r: Rec, last: boolean): X | null {
   const cond = condition(f, f.flags, jccCondition(r));
   if (cond === null) return null;
   const m = f.m, t = f.local();
-  const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), leaveTo(f, r, t)]);
+  const self = selfTarget(f, r);
+  const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
   if (r.term === T_COND) return m.if(cond, taken);
   // Last record: the fall-through writes EIP too.
   return f.block([m.if(cond, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);
@@ -46,7 +47,17 @@ function jmp(f: Fn, r: Rec, last: boolean): X | null {
   const t = f.local(), set = f.set(t, f.m.i32.add(nextEip(f, r), f.c(r.imm)));
   // Folded: the block goes on at the target; only the limit check remains.
   if (r.folded) return f.block([set, f.m.if(f.m.i32.eqz(inLimit(f, t)), f.m.drop(f.callout(r)))]);
-  return last ? f.block([set, leaveTo(f, r, t)]) : null;
+  if (!last) return null;
+  return f.block([set, selfTarget(f, r) ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
+}
+
+/**
+ * Does the block's last record branch back to the block's own start, with
+ * only pure records before it? (Then the target is inside the CS limit: the
+ * block just ran from there, and nothing in it can change the limit.)
+ */
+function selfTarget(f: Fn, r: Rec): boolean {
+  return r.next + r.imm === 0 && !f.impure;
 }
 
 function call(f: Fn, r: Rec, last: boolean): X | null {
