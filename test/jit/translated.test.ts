@@ -140,7 +140,7 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
     case 9: return [0x0f, pick([0xb6, 0xbe, 0xb7, 0xbf]), 0x43 | (reg() << 3), d8()];     // movzx/movsx r32, [ebx+d8]
     case 10: return [0x8d, 0x44 | (reg() << 3), ((next() & 3) << 6) | (pick(DST) << 3) | 3, next() & 0xff]; // lea r32, [ebx+r*s+d8]
     case 11: { const r = reg(); return [0x50 + any(), 0x58 + r]; }                       // push r32; pop r32
-    case 12: return [pick([0x40, 0x48]) + reg()];                                         // inc/dec r32
+    case 12: return pick([[pick([0x40, 0x48]) + reg()], [0xff, 0x43 | (pick([0, 1]) << 3), d8()]]); // inc/dec r32 / [ebx+d8]
     case 13: return [0xc1, 0xc0 | (pick([0, 1, 4, 5, 7]) << 3) | reg(), next() & 31];    // rol/ror/shl/shr/sar r32, imm8
     case 14: return [0x0f, 0x90 | (next() & 15), 0xc0 | (next() & 3)];                   // setcc r8 (al..bl)
     case 15: return [0x0f, 0x40 | (next() & 15), 0xc0 | (reg() << 3) | any()];           // cmovcc r32, r32

@@ -17,7 +17,8 @@ export const SELF_LOOP = 'top';
 
 /** What the last inline flag-producing record left in locals (QEMU's cc_op, per block). */
 export interface FlagSource {
-  kind: 'sub' | 'add' | 'logic' | 'inc' | 'dec';
+  /** 'result': only SF/ZF/PF are lazy (from r), CF/OF eager in EFLAGS (shifts). */
+  kind: 'sub' | 'add' | 'logic' | 'inc' | 'dec' | 'result';
   a: number;   // locals holding the operands and the result (32-bit operations only)
   b: number;
   r: number;

@@ -48,15 +48,17 @@ emitter([Mnemonic.Add, Mnemonic.Sub, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mn
 
 /** INC/DEC of a 32-bit register: CF kept (made eager first, as the interpreter's pinCF). */
 function incdec(f: Fn, r: Rec): X | null {
-  if (r.osz !== 4 || r.k0 !== OP_REG) return null;
+  if (r.osz !== 4 || r.lock || (r.k0 !== OP_REG && !(r.k0 === OP_MEM && inlineEa(r)))) return null;
   const a = f.local(), res = f.local(), dec = r.mnemonic === Mnemonic.Dec;
-  const pin = pinCF(f);
-  return f.block([
-    pin,
-    f.set(a, f.reg(r.r0)),
-    f.set(res, dec ? f.m.i32.sub(f.get(a), f.c(1)) : f.m.i32.add(f.get(a), f.c(1))),
-    f.setReg(r.r0, f.get(res)),
-    setLazy32(f, { kind: dec ? 'dec' : 'inc', a, b: a, r: res }),
-  ]);
+  const out: X[] = [];
+  let off = -1;
+  // Memory: the read checks write access (read-modify-write), so the write cannot fault after it.
+  if (r.k0 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, a, true)); }
+  else out.push(f.set(a, f.reg(r.r0)));
+  out.push(pinCF(f), f.set(res, dec ? f.m.i32.sub(f.get(a), f.c(1)) : f.m.i32.add(f.get(a), f.c(1))));
+  if (r.k0 === OP_REG) out.push(f.setReg(r.r0, f.get(res)));
+  else { f.stored = true; out.push(write(f, r, r.seg, off, 4, f.get(res))); }
+  out.push(setLazy32(f, { kind: dec ? 'dec' : 'inc', a, b: a, r: res }));
+  return f.block(out);
 }
 emitter([Mnemonic.Inc, Mnemonic.Dec], incdec);

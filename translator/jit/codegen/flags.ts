@@ -7,12 +7,12 @@
  * materialising EFLAGS (QEMU's cc_op, tracked while translating).
  */
 import binaryen from 'binaryen';
-import { K_ADD, K_DEC, K_INC, K_LOGIC, K_SUB, SZ32 } from '../../../runtime/flags.js';
+import { K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SUB, SZ32 } from '../../../runtime/flags.js';
 import { ARITH, CF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { FlagSource, Fn, X } from '../ir.js';
 
-const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC } as const;
+const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC, result: K_RESULT } as const;
 
 /** Record a 32-bit flag-producing operation (operands and result in locals). INC/DEC keep CF eager (pinCF first). */
 export function setLazy32(f: Fn, src: FlagSource): X {
@@ -43,7 +43,7 @@ function carry(f: Fn, src: FlagSource): X | null {
  */
 export function pinCF(f: Fn): X {
   const m = f.m, src = f.flags;
-  if (src !== null && (src.kind === 'inc' || src.kind === 'dec')) return m.nop(); // CF already eager
+  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result')) return m.nop(); // CF already eager
   const cf = src !== null ? carry(f, src) : null;
   const lazy = m.i32.and(f.ld(LAZY_MASK), f.c(CF));
   if (cf === null) return m.if(lazy, m.call('pincf', [], binaryen.none));
@@ -61,6 +61,7 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
   if (base === 10) x = pf();
   else if (base === 4) x = zf();
   else if (base === 8) x = sf();
+  else if (src.kind === 'result') return null; // CF/OF eager: the handler reads them
   else if (src.kind === 'inc' || src.kind === 'dec') {
     // OF: the result crossed the sign boundary; CF (eager, from before) is not tracked here.
     const of = (): X => m.i32.eq(f.get(src.r), f.c(src.kind === 'inc' ? 0x80000000 : 0x7fffffff));

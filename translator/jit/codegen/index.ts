@@ -3,3 +3,4 @@ import './mov.js';
 import './alu.js';
 import './stack.js';
 import './branch.js';
+import './shift.js';
