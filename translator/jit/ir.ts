@@ -17,8 +17,8 @@ export const SELF_LOOP = 'top';
 
 /** What the last inline flag-producing record left in locals (QEMU's cc_op, per block). */
 export interface FlagSource {
-  /** 'result': only SF/ZF/PF are lazy (from r), CF/OF eager in EFLAGS (shifts). */
-  kind: 'sub' | 'add' | 'logic' | 'inc' | 'dec' | 'result';
+  /** 'result': only SF/ZF/PF are lazy (from r), CF/OF eager in EFLAGS (shifts); 'mul': SF/PF lazy, the rest eager (IMUL). */
+  kind: 'sub' | 'add' | 'logic' | 'inc' | 'dec' | 'result' | 'mul';
   a: number;   // locals holding the operands and the result (32-bit operations only)
   b: number;
   r: number;

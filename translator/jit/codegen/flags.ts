@@ -12,7 +12,7 @@ import { ARITH, CF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { FlagSource, Fn, X } from '../ir.js';
 
-const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC, result: K_RESULT } as const;
+const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC, result: K_RESULT, mul: K_RESULT } as const;
 
 /** Record a 32-bit flag-producing operation (operands and result in locals). INC/DEC keep CF eager (pinCF first). */
 export function setLazy32(f: Fn, src: FlagSource): X {
@@ -43,7 +43,7 @@ function carry(f: Fn, src: FlagSource): X | null {
  */
 export function pinCF(f: Fn): X {
   const m = f.m, src = f.flags;
-  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result')) return m.nop(); // CF already eager
+  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result' || src.kind === 'mul')) return m.nop(); // CF already eager
   const cf = src !== null ? carry(f, src) : null;
   const lazy = m.i32.and(f.ld(LAZY_MASK), f.c(CF));
   if (cf === null) return m.if(lazy, m.call('pincf', [], binaryen.none));
@@ -56,6 +56,7 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
   const zf = (): X => m.i32.eqz(f.get(src.r));
   const sf = (): X => m.i32.lt_s(f.get(src.r), f.c(0));
   const pf = (): X => m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.get(src.r), f.c(0xff))), f.c(1)));
+  if (src.kind === 'mul') return null; // ZF/CF/OF eager: the handler reads them
   let x: X;
   const base = cc & ~1;
   if (base === 10) x = pf();

@@ -4,3 +4,4 @@ import './alu.js';
 import './stack.js';
 import './branch.js';
 import './shift.js';
+import './muldiv.js';
