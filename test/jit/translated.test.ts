@@ -158,7 +158,8 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
     }
     case 17: return [0x66, (op() << 3) | 1, 0xc0 | (any() << 3) | reg()];                 // alu r16, r16
     case 18: return [(op() << 3) | 0, 0xc0 | (next() & 0x3f)];                            // alu r8, r8
-    case 19: return [0xf7, 0xc0 | (pick([2, 3]) << 3) | reg()];                           // not/neg r32
+    case 19: return pick([[0xf7, 0xc0 | (pick([2, 3, 4, 5]) << 3) | any()],              // not/neg/mul/imul r32
+      [0xf7, 0x43 | (pick([4, 5]) << 3), d8()]]);                                         // mul/imul [ebx+d8]
     case 20: return pick([[0x0f, 0xc8 + reg()],                                           // bswap
       [0x0f, 0xaf, 0xc0 | (reg() << 3) | any()], [0x6b, 0xc0 | (reg() << 3) | any(), next() & 0xff]]); // imul r32, r32(, imm8)
     default: return [0x87, 0xc0 | (reg() << 3) | reg()];                                 // xchg r32, r32

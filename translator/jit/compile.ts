@@ -10,7 +10,7 @@
 import binaryen from 'binaryen';
 import { EXIT, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { pinCF } from '../../runtime/flags.js';
+import { getCF, pinCF } from '../../runtime/flags.js';
 import { BLOCK_DEAD, EIP } from '../../runtime/state/layout.js';
 import { Fn, SELF_LOOP, type X } from './ir.js';
 import { isPureCallout } from './facts.js';
@@ -19,6 +19,7 @@ import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
 const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt;
+
 
 export interface CompiledBatch {
   /** Module bytes (for sizes and the counters). */
@@ -81,6 +82,7 @@ export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
     m.addFunctionImport('rdw', 'env', 'rdw', binaryen.createType([i32, i32, i32]), i32);
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
     m.addFunctionImport('pincf', 'env', 'pincf', binaryen.none, binaryen.none);
+    m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
     const table: Rec[] = [];
     blocks.forEach((b, j) => {
       const { body, vars } = emitBlock(m, b, table.length, stats);
@@ -104,6 +106,7 @@ function imports(cpu: Cpu, table: Rec[]): Record<string, WebAssembly.ImportValue
   return {
     mem: cpu.phys.memory,
     pincf: (): void => pinCF(cpu.s),
+    getcf: (): number => getCF(cpu.s),
     interp: (k: number): number => {
       const r = table[k]!;
       return (r.plain ?? r.exec)(cpu, r) === EXIT ? 1 : 0;

@@ -18,10 +18,12 @@ export const SELF_LOOP = 'top';
 /** What the last inline flag-producing record left in locals (QEMU's cc_op, per block). */
 export interface FlagSource {
   /** 'result': only SF/ZF/PF are lazy (from r), CF/OF eager in EFLAGS (shifts); 'mul': SF/PF lazy, the rest eager (IMUL). */
-  kind: 'sub' | 'add' | 'logic' | 'inc' | 'dec' | 'result' | 'mul';
+  kind: 'sub' | 'add' | 'logic' | 'inc' | 'dec' | 'result' | 'mul' | 'adc' | 'sbb';
   a: number;   // locals holding the operands and the result (32-bit operations only)
   b: number;
   r: number;
+  /** ADC/SBB: local holding the carry-in (0/1). */
+  c?: number;
 }
 
 export class Fn {

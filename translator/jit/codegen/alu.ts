@@ -10,10 +10,10 @@ import { aluOp, type AluOp } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { eaOffset, inlineEa, read, write } from './mem.js';
-import { pinCF, setLazy32 } from './flags.js';
+import { carryIn, pinCF, setLazy32 } from './flags.js';
 
-const KIND: Partial<Record<AluOp, 'sub' | 'add' | 'logic'>> = {
-  add: 'add', sub: 'sub', cmp: 'sub', and: 'logic', or: 'logic', xor: 'logic', test: 'logic',
+const KIND: Partial<Record<AluOp, 'sub' | 'add' | 'logic' | 'adc' | 'sbb'>> = {
+  add: 'add', sub: 'sub', cmp: 'sub', and: 'logic', or: 'logic', xor: 'logic', test: 'logic', adc: 'adc', sbb: 'sbb',
 };
 
 function alu(f: Fn, r: Rec): X | null {
@@ -33,18 +33,21 @@ function alu(f: Fn, r: Rec): X | null {
   else if (r.k1 === OP_IMM) out.push(f.set(b, f.c(r.imm)));
   else out.push(read(f, r, r.seg, off, 4, b));
   const A = f.get(a), B = f.get(b);
+  let cin: number | undefined;
+  if (kind === 'adc' || kind === 'sbb') { cin = f.local(); out.push(f.set(cin, carryIn(f))); }
   const v = op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
-    : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);
+    : kind === 'adc' ? m.i32.add(m.i32.add(A, B), f.get(cin!)) : kind === 'sbb' ? m.i32.sub(m.i32.sub(A, B), f.get(cin!))
+      : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);
   out.push(f.set(res, v));
   if (writes) {
     if (r.k0 === OP_REG) out.push(f.setReg(r.r0, f.get(res)));
     else { f.stored = true; out.push(write(f, r, r.seg, off, 4, f.get(res))); }
   }
-  out.push(setLazy32(f, { kind, a, b, r: res }));
+  out.push(setLazy32(f, cin === undefined ? { kind, a, b, r: res } : { kind, a, b, r: res, c: cin }));
   return f.block(out);
 }
 
-emitter([Mnemonic.Add, Mnemonic.Sub, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test], alu);
+emitter([Mnemonic.Add, Mnemonic.Sub, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test, Mnemonic.Adc, Mnemonic.Sbb], alu);
 
 /** INC/DEC of a 32-bit register: CF kept (made eager first, as the interpreter's pinCF). */
 function incdec(f: Fn, r: Rec): X | null {

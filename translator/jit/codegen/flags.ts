@@ -7,19 +7,23 @@
  * materialising EFLAGS (QEMU's cc_op, tracked while translating).
  */
 import binaryen from 'binaryen';
-import { K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SUB, SZ32 } from '../../../runtime/flags.js';
+import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB, SZ32 } from '../../../runtime/flags.js';
 import { ARITH, CF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { FlagSource, Fn, X } from '../ir.js';
 
-const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC, result: K_RESULT, mul: K_RESULT } as const;
+const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC, result: K_RESULT, mul: K_RESULT, adc: K_ADD, sbb: K_SUB } as const;
 
 /** Record a 32-bit flag-producing operation (operands and result in locals). INC/DEC keep CF eager (pinCF first). */
 export function setLazy32(f: Fn, src: FlagSource): X {
   f.flags = src;
   const incdec = src.kind === 'inc' || src.kind === 'dec';
+  // ADC/SBB record K_ADC/K_SBB when the carry-in was 1, K_ADD/K_SUB when 0 (runtime/flags.ts).
+  const op = src.c !== undefined
+    ? f.m.select(f.get(src.c), f.c(((src.kind === 'adc' ? K_ADC : K_SBB) << 2) | SZ32), f.c((KIND[src.kind] << 2) | SZ32))
+    : f.c((KIND[src.kind] << 2) | SZ32);
   return f.block([
-    f.st(LAZY_OP, f.c((KIND[src.kind] << 2) | SZ32)),
+    f.st(LAZY_OP, op),
     f.st(LAZY_RES, f.get(src.r)),
     f.st(LAZY_A, f.get(src.a)),
     f.st(LAZY_B, incdec ? f.c(1) : f.get(src.b)),
@@ -33,7 +37,19 @@ function carry(f: Fn, src: FlagSource): X | null {
   if (src.kind === 'sub') return m.i32.lt_u(f.get(src.a), f.get(src.b));
   if (src.kind === 'add') return m.i32.lt_u(f.get(src.r), f.get(src.a));
   if (src.kind === 'logic') return f.c(0);
+  if (src.kind === 'adc') return m.select(f.get(src.c!), m.i32.le_u(f.get(src.r), f.get(src.a)), m.i32.lt_u(f.get(src.r), f.get(src.a)));
+  if (src.kind === 'sbb') return m.select(f.get(src.c!), m.i32.le_u(f.get(src.a), f.get(src.b)), m.i32.lt_u(f.get(src.a), f.get(src.b)));
   return null;
+}
+
+/** CF as 0/1, whatever produced it: tracked source, eager EFLAGS, or the `getcf` import for an unknown lazy state. */
+export function carryIn(f: Fn): X {
+  const m = f.m, src = f.flags;
+  const tracked = src !== null ? carry(f, src) : null;
+  if (tracked !== null) return tracked;
+  const eager = m.i32.and(f.ld(EFLAGS), f.c(CF));
+  if (src !== null) return eager; // inc/dec/result/mul: CF is eager
+  return m.if(m.i32.and(f.ld(LAZY_MASK), f.c(CF)), m.call('getcf', [], binaryen.i32), eager);
 }
 
 /**
@@ -57,6 +73,15 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
   const sf = (): X => m.i32.lt_s(f.get(src.r), f.c(0));
   const pf = (): X => m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.get(src.r), f.c(0xff))), f.c(1)));
   if (src.kind === 'mul') return null; // ZF/CF/OF eager: the handler reads them
+  if (src.kind === 'adc' || src.kind === 'sbb') {
+    const b2 = cc & ~1;
+    let y: X;
+    if (b2 === 4) y = m.i32.eqz(f.get(src.r));
+    else if (b2 === 8) y = m.i32.lt_s(f.get(src.r), f.c(0));
+    else if (b2 === 2) y = carry(f, src)!;
+    else return null;
+    return (cc & 1) !== 0 ? m.i32.eqz(y) : y;
+  }
   let x: X;
   const base = cc & ~1;
   if (base === 10) x = pf();
