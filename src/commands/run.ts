@@ -24,6 +24,7 @@ Boots a Linux bzImage (default: the Debian kernel and busybox initramfs in guest
 with the serial console (COM1) on this terminal.
   --append      kernel command line (default "console=ttyS0")
   --memory      guest RAM in MiB (default 128; 16 to 3584)
+  --engine      jit (default): hot guest code compiled to WebAssembly; interpreter: records only
   --clock       realtime (default): guest time is host time;
                 deterministic: guest time counts instructions, runs are repeatable
   --debugcon    show what the guest writes to the 0xE9 debug port (Bochs/QEMU debugcon) on stderr
@@ -54,7 +55,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const memText = single(p, 'memory', RUN_HELP);
   const memoryMiB = memText === undefined ? 128 : parseU32(memText, '--memory');
   if (memoryMiB < 16 || memoryMiB > 3584) throw new UsageError(`--memory must be between 16 and 3584 MiB, not ${memText}`, RUN_HELP);
-  const engine = (single(p, 'engine', RUN_HELP) ?? 'interpreter') as EngineName;
+  const engine = (single(p, 'engine', RUN_HELP) ?? 'jit') as EngineName;
   if (engine !== 'interpreter' && engine !== 'jit') throw new UsageError(`--engine must be interpreter or jit, not '${engine}'`, RUN_HELP);
   const clock = (single(p, 'clock', RUN_HELP) ?? 'realtime') as ClockMode;
   if (!CLOCK_MODES.includes(clock)) throw new UsageError(`--clock must be realtime or deterministic, not '${clock}'`, RUN_HELP);
