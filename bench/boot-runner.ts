@@ -47,6 +47,8 @@ const until = opt('until', '');
 
 let t0 = 0;
 let executed: () => number | undefined = () => undefined;
+/** jitvisor's JIT counters (share of instructions run compiled, blocks, compile time), when the engine is the JIT. */
+let jitInfo: () => Record<string, unknown> | undefined = () => undefined;
 let onUntil: () => void = () => process.exit(0);
 
 // Serial bytes: raw to stdout (batched), and split into lines to spot the markers.
@@ -64,7 +66,7 @@ function serialByte(b: number): void {
       const ms = performance.now() - t0;
       const c = process.cpuUsage();
       // The event first, then the line: when the bench sees the line on stdout, the event is already in its pipe.
-      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, executed: executed() });
+      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, executed: executed(), jit: jitInfo(), rssMiB: process.memoryUsage.rss() / 1048576 });
       flush();
       if (name === until) onUntil();
     }
@@ -84,6 +86,7 @@ if (kind === 'jitvisor') {
   begin();
   const pc = new Pc({ memoryMiB, engine, clock, onSerialOutput: serialByte });
   executed = () => pc.executed;
+  jitInfo = () => (pc.machine.jit ? { compiled: pc.compiled, ...pc.machine.jit.counters, summary: pc.machine.jit.counters.summary() } : undefined);
   onUntil = () => pc.stop();
   pc.bootLinux(kernel, 'linux-686.bzImage', cmdline, initrd, 'initramfs.cpio.gz');
   const exit = await pc.run();

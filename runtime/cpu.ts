@@ -38,8 +38,6 @@ export class Cpu {
 
   /** EIP at the start of the block being interpreted (records hold offsets from it). */
   blockEip = 0;
-  /** Set by a fused handler while its second instruction may fault (the fault belongs to that one). */
-  faultSkew = 0;
   /** HLT executed and no interrupt has woken the CPU yet. */
   halted = false;
   /** Real-mode exceptions whose IVT entry is 0000:0000 stop the machine instead (snippet runner). */

@@ -11,7 +11,7 @@
  * then (entry & ~0xfff) ^ linear. Generated code uses the same test.
  */
 import { PhysicalMemory } from './memory.js';
-import { CR0, CR3, CR4, CR2, RAM_BASE, TLB, TLB_ENTRIES, w } from './state/layout.js';
+import { CR0, CR3, CR4, CR2, RAM_BASE, READ_MASK, TLB, TLB_ENTRIES, WRITE_MASK, w } from './state/layout.js';
 import { fault, GuestFault, PF as PF_VECTOR } from './exceptions.js';
 
 export const TLB_VALID = 1;
@@ -133,6 +133,9 @@ export class Mmu {
     this.user = user;
     this.readMask = TLB_VALID | TLB_SLOW | (user ? TLB_NOUSER : 0);
     this.writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE | (user ? TLB_NOUSER : 0);
+    // Mirrored into the state block for generated code (same test, same masks).
+    this.s[w(READ_MASK)] = this.readMask;
+    this.s[w(WRITE_MASK)] = this.writeMask;
   }
 
   // ---- fast paths -------------------------------------------------------
@@ -383,6 +386,9 @@ export class Mmu {
 
   /** Drop all entries (CR3 write keeps global ones unless `all`). */
   flush(all = true): void {
+    // Translations change (CR3/CR0/CR4 writes, task switches): links made
+    // under the old ones (successor chains) must not be followed any more.
+    this.generation++;
     const tlb = this.tlb, keep = new Set<number>();
     for (const page of this.filled) {
       if (!all && (tlb[page] & TLB_GLOBAL) !== 0) keep.add(page);

@@ -146,6 +146,16 @@ export class Block {
    */
   chainLin0 = -1; chainGen0 = -1; chainBlock0: Block | null = null;
   chainLin1 = -1; chainGen1 = -1; chainBlock1: Block | null = null;
+  /**
+   * Compiled code for the whole block (set by the JIT, null until then). It
+   * runs every record and returns (records retired) << 1 | (1 when EIP was
+   * written), like the interpreter's loop; a fault escapes as an exception
+   * with FAULT_REC naming the record (layout.ts). A block that branches back
+   * to its own start may run again without returning while `budget`
+   * (instructions) allows: it then always writes EIP, and RETIRED counts
+   * its completed iterations.
+   */
+  jit: ((budget: number) => number) | null = null;
   constructor(
     /** Physical address of the first byte. */
     readonly phys: number,
@@ -177,4 +187,10 @@ export function killBlock(b: Block): void {
 export interface BlockSource {
   /** The block starting at physical address `phys`, decoding it if needed. `lin` is its linear address. */
   get(phys: number, lin: number, code32: boolean): Block;
+  /**
+   * Tiering hook (a JIT): called once, when a block without compiled code
+   * is about to run for the `hotAt`-th time. It may set `b.jit` at once.
+   */
+  readonly hotAt?: number;
+  hot?(b: Block): void;
 }

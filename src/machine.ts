@@ -6,6 +6,8 @@ import { Cpu } from '../runtime/cpu.js';
 import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
 import { FrontEnd } from '../translator/frontend/blocks.js';
 import { run, type RunResult } from '../runtime/interp/loop.js';
+import { Jit, type JitOptions } from '../translator/jit/engine.js';
+import type { BlockSource } from '../runtime/records.js';
 
 export type EngineName = 'interpreter' | 'jit';
 export const ENGINES: readonly EngineName[] = ['interpreter', 'jit'];
@@ -17,24 +19,32 @@ export interface MachineOptions {
   engine?: EngineName;  // default interpreter
   /** Processor model (runtime/cpu-model.ts), default pentium2. */
   cpu?: CpuModelName;
+  /** JIT tiering (engine 'jit'); threshold 0 compiles every block before it first runs. */
+  jit?: JitOptions;
 }
 
 export class Machine {
   readonly cpu: Cpu;
   readonly frontEnd: FrontEnd;
   readonly engine: EngineName;
+  /** The JIT (engine 'jit'), null for the interpreter. */
+  readonly jit: Jit | null;
+  private readonly source: BlockSource;
 
   constructor(opts: MachineOptions = {}) {
     const mib = opts.memoryMiB ?? 128;
     this.engine = opts.engine ?? 'interpreter';
-    if (this.engine === 'jit') throw new EngineUnavailable('the JIT engine is not available yet (use --engine interpreter)');
     this.cpu = new Cpu(mib * 1024 * 1024, cpuModel(opts.cpu));
     this.frontEnd = new FrontEnd(this.cpu);
+    this.jit = this.engine === 'jit' ? new Jit(this.cpu, this.frontEnd, opts.jit) : null;
+    this.source = this.jit ?? this.frontEnd;
   }
 
   /** Run up to `budget` guest instructions. */
   run(budget: number): RunResult {
     this.frontEnd.maintain();
-    return run(this.cpu, this.frontEnd, budget);
+    const r = run(this.cpu, this.source, budget);
+    this.jit?.sliceEnd();
+    return r;
   }
 }

@@ -130,6 +130,7 @@ export class Pc {
     if (budget > budgetLeft) budget = Math.max(1, budgetLeft);
     const r = this.machine.run(budget);
     this.executed += r.executed;
+    this.compiled += r.compiled;
     if (r.reason === 'unhandled' && r.unhandled) {
       this.requestExit({ kind: 'triple-fault', detail: r.unhandled });
       return -1;
@@ -138,6 +139,8 @@ export class Pc {
   }
 
   executed = 0;
+  /** Of `executed`, instructions retired by JIT-compiled code. */
+  compiled = 0;
 
   get exitReason(): PcExit | null { return this.exit; }
 

@@ -122,10 +122,10 @@ describe('jitvisor exec (CLI)', () => {
     expect(parseMaxInstructions('0x10', 100)).to.equal(16);
     expect(parseMaxInstructions(String(MAX_INSTRUCTION_COUNT), 100)).to.equal(2 ** 53);
   });
-  it('says the JIT is not available yet', () => {
-    const r = jv('exec', loop, '--engine', 'jit');
-    expect(r.code).to.equal(2);
-    expect(r.err).to.contain('not available yet');
+  it('--engine jit runs the same program to the same state', () => {
+    const r = jv('exec', loop, '--engine', 'jit', '--json');
+    expect(r.code, r.err).to.equal(0);
+    expect(JSON.parse(r.out)).to.include({ eax: 60, ecx: 0, esp: 0x8000, eip: 0x1010, stop: 'hlt' });
   });
 });
 
@@ -156,12 +156,14 @@ describe('jitvisor run (CLI)', () => {
     expect(readme).to.contain(`needs at least ${DEFAULT_GUEST_MIN_MEMORY_MIB} MiB`);
   });
   it('accepts --max-instructions above 2^32', () => {
-    // Parsing passes; the engine check that follows is what stops it.
-    usageError(jv('run', '--max-instructions', '6700000000', '--engine', 'jit'), 'run', 'not available yet');
+    // Parsing passes; the kernel check that follows is what stops it.
+    usageError(jv('run', '--kernel', bad, '--max-instructions', '6700000000'), 'run', 'no boot-sector signature');
     usageError(jv('run', '--max-instructions=-1'), 'run', "'-1' is negative");
   });
-  it('says the JIT is not available yet', () => {
-    usageError(jv('run', '--engine', 'jit'), 'run', 'not available yet');
+  it('--engine jit reports the share of instructions run in compiled code', () => {
+    const r = jv('run', '--engine', 'jit', '--clock', 'deterministic', '--max-instructions', '2000000');
+    expect(r.code).to.equal(5);
+    expect(r.err).to.match(/--max-instructions reached \(2000000 instructions in [\d.]+ s; JIT: [\d.]+% of them in compiled code, \d+ blocks in \d+ modules/);
   });
   it('passes a full-screen guest\'s ANSI bytes through to a terminal and gives the cursor back at the end', function () {
     // Needs a pseudo-terminal: util-linux `script` provides one.

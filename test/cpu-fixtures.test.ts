@@ -12,9 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runSnippet } from '../src/snippet.js';
 import type { EngineName, RegName, SnippetOptions, SnippetResult } from '../src/snippet.js';
-
-/** Engines every family is replayed on. Adding the JIT is one edit: ['interpreter', 'jit']. */
-export const ENGINES: EngineName[] = ['interpreter'];
+import { TEST_ENGINES } from './helpers/engines.js';
 
 /** Fixture format, see test/fixtures/gen/README.md. */
 export interface CpuCase {
@@ -121,7 +119,7 @@ export function checkCase(run: RunSnippet, c: CpuCase, engine: EngineName): stri
 describe('CPU fixtures (recorded on real hardware)', function () {
   const fixtures = loadCpuFixtures();
   const maxPer = Number(process.env['CPU_FIXTURES_MAX'] ?? 0);
-  for (const engine of ENGINES) {
+  for (const engine of TEST_ENGINES) {
     describe(engine, function () {
       for (const fx of fixtures) {
         it(`${fx.family} (${fx.cases.length} cases)`, function () {

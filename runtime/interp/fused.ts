@@ -10,17 +10,19 @@ import type { Cpu } from '../cpu.js';
 import { EXIT2, OP_IMM, OP_REG, SKIP, T_COND, type Handler, type Rec } from '../records.js';
 import { condLogic, condSub, K_LOGIC, K_SUB, testCC, W_A, W_B, W_MASK, W_OP, W_RES } from '../flags.js';
 import { ARITH } from '../state/eflags.js';
+import { FAULT_REC, w } from '../state/layout.js';
 import { jumpNear, nextEip } from './control.js';
 import { isaRow } from '../isa/index.js';
 import { ALU_ADD, ALU_AND, ALU_CMP, ALU_DEC, ALU_INC, ALU_OR, ALU_SUB, ALU_TEST, ALU_XOR } from '../isa/alu.js';
 
+const W_FAULT_REC = w(FAULT_REC);
 const SUB32 = (K_SUB << 2) | 2, LOGIC32 = (K_LOGIC << 2) | 2;
 
-/** Take the fused branch; a #GP on its target belongs to the Jcc record (faultSkew). */
+/** Take the fused branch; a #GP on its target belongs to the Jcc record (FAULT_REC). */
 function branch(cpu: Cpu, j: Rec): number {
-  cpu.faultSkew = 1;
+  cpu.s[W_FAULT_REC] = j.idx + 1;
   jumpNear(cpu, nextEip(cpu, j) + j.imm, j.osz);
-  cpu.faultSkew = 0;
+  cpu.s[W_FAULT_REC] = 0;
   return EXIT2;
 }
 

@@ -8,18 +8,21 @@ import { T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { DB, GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
-import { CODE32, CS, DEBUG, EIP, INT_SHADOW, SEG_BASE, SHADOW_SS, w } from '../state/layout.js';
+import { BLOCK_DEAD, CODE32, CS, DEBUG, EIP, FAULT_REC, INT_SHADOW, RETIRED, SEG_BASE, SHADOW_SS, w } from '../state/layout.js';
 import { IF, RF, TF } from '../state/eflags.js';
 import { W_EFLAGS } from '../flags.js';
 import { DR6_BS, execBreakpoints, holdDb, signalDb, takeHeldDb } from '../debug.js';
 
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW), W_DEBUG = w(DEBUG);
+const W_FAULT_REC = w(FAULT_REC), W_DEAD = w(BLOCK_DEAD), W_RETIRED = w(RETIRED);
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
 
 export interface RunResult {
   reason: StopReason;
   executed: number;
+  /** Of `executed`, instructions retired by compiled code (Block.jit). */
+  compiled: number;
   unhandled?: Unhandled;
 }
 
@@ -48,8 +51,9 @@ function deliverFault(cpu: Cpu, e: GuestFault, at: number): Unhandled | null {
 
 export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   const s = cpu.s, mmu = cpu.mmu;
-  let executed = 0;
+  let executed = 0, compiled = 0;
   let prev: Block | null = null;
+  const hotAt = source.hotAt ?? 0;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
@@ -60,9 +64,9 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       cpu.halted = false;
       prev = null;
       const u = deliver(cpu, vector, -1, s[W_EIP], false);
-      if (u) return { reason: 'unhandled', executed, unhandled: u };
+      if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
     }
-    if (cpu.halted) return { reason: 'hlt', executed };
+    if (cpu.halted) return { reason: 'hlt', executed, compiled };
     const eip = s[W_EIP];
     const code32 = s[W_CODE32] !== 0;
     const lin = (s[W_CS_BASE] + eip) | 0;
@@ -79,7 +83,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
           prev = null;
           signalDb(cpu, hits);
           const u = deliver(cpu, DB, -1, eip, false);
-          if (u) return { reason: 'unhandled', executed, unhandled: u };
+          if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
           continue;
         }
       }
@@ -103,7 +107,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         if (!(e instanceof GuestFault)) throw e;
         prev = null;
         const u = deliverFault(cpu, e, eip);
-        if (u) return { reason: 'unhandled', executed, unhandled: u };
+        if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
         continue;
       }
       if (prev !== null) {
@@ -116,11 +120,22 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     let n = recs.length;
     if (n > budget - executed) n = budget - executed;
     if (step) n = 1;
-    block.hits++;
+    if (++block.hits === hotAt && block.jit === null) source.hot!(block);
     cpu.blockEip = eip;
-    let i = 0, left = false;
+    let i = 0, left = false, extra = 0;
+    const jit = block.jit;
     try {
-      if (n === recs.length) {
+      if (jit !== null && n === recs.length && !step) {
+        // Compiled code runs the whole block (it fits the budget; no single-step or debug registers).
+        s[W_DEAD] = 0;
+        s[W_RETIRED] = 0;
+        const x = jit(budget - executed);
+        s[W_FAULT_REC] = 0;
+        s[W_RETIRED] = 0;
+        i = x >>> 1;
+        left = (x & 1) !== 0;
+        compiled += i;
+      } else if (n === recs.length) {
         for (; i < n; i++) {
           const r = recs[i];
           // A taken mid-block branch (T_COND) returns EXIT having written EIP;
@@ -141,13 +156,15 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         }
       }
     } catch (e) {
-      i += cpu.faultSkew;
-      cpu.faultSkew = 0;
+      // The record the fault belongs to, when the one that threw is not the loop's own
+      // (compiled code; the second record of a fused pair): see FAULT_REC.
+      const k = s[W_FAULT_REC];
+      if (k !== 0) { i = k - 1; s[W_FAULT_REC] = 0; extra = s[W_RETIRED]; s[W_RETIRED] = 0; }
       if (e === BLOCK_EXIT) {
         // The block was invalidated by a write to its own code (see translator/frontend):
         // record i was not run; continue from it with freshly decoded code.
-        executed += i;
-        cpu.addIcount(i);
+        executed += i + extra;
+        cpu.addIcount(i + extra);
         s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
         prev = null;
         continue;
@@ -156,19 +173,20 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       // A fault raised after a task switch committed is delivered in the new task, at its
       // EIP; the instruction that switched has retired.
       if (e.taskEip !== undefined) i++;
-      executed += i;
-      cpu.addIcount(i);
+      executed += i + extra;
+      cpu.addIcount(i + extra);
       const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
       s[W_EIP] = at;
       prev = null;
       const u = deliverFault(cpu, e, at);
-      if (u) return { reason: 'unhandled', executed, unhandled: u };
+      if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
       continue;
     }
     executed += i;
     cpu.addIcount(i);
-    const last = recs[i - 1];
-    if (!left && last.term !== T_BRANCH) {
+    // (Compiled code that looped on itself may report more than recs.length: it left by a branch.)
+    if (!left && recs[i - 1].term !== T_BRANCH) {
+      const last = recs[i - 1];
       const off = i < recs.length ? recs[i].off : last.next;
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
     }
@@ -186,7 +204,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
           prev = null;
           signalDb(cpu, all);
           const u = deliver(cpu, DB, -1, s[W_EIP], false);
-          if (u) return { reason: 'unhandled', executed, unhandled: u };
+          if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
         }
       }
     }
@@ -194,8 +212,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       // An instruction (INT n) raised an interrupt nothing handles: stop here.
       const u = cpu.pendingStop;
       cpu.pendingStop = null;
-      return { reason: 'unhandled', executed, unhandled: u };
+      return { reason: 'unhandled', executed, compiled, unhandled: u };
     }
   }
-  return { reason: 'budget', executed };
+  return { reason: 'budget', executed, compiled };
 }

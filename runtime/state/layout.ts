@@ -103,6 +103,42 @@ export const SEG_WHI = 0x1a0;    // 6 x i32
  * SEG_WLO/SEG_WHI (records carry `bnd` = seg for reads, seg + SEG_WRITE for writes).
  */
 export const SEG_WRITE = (SEG_WLO - SEG_LO) >> 2;
+/**
+ * The TLB masks for the current privilege level (runtime/mmu.ts): a TLB hit
+ * for a read is (entry & READ_MASK) == TLB_VALID, for a write the same with
+ * WRITE_MASK. Kept here so generated code tests hits the way the MMU does.
+ */
+export const READ_MASK = 0x1c0;
+export const WRITE_MASK = 0x1c4;
+/**
+ * The fault protocol shared by both engines: when a guest fault (or a
+ * BLOCK_EXIT) escapes a block, the record it belongs to is FAULT_REC - 1 if
+ * FAULT_REC is non-zero, else the interpreter loop's own record counter.
+ * Compiled code stores 1 + the index of the record it executes before every
+ * call that may fault; an interpreter handler that runs a second record
+ * (fused compare-and-branch) stores 1 + that record's index while it may
+ * fault. The loop reads it and resets it to 0.
+ */
+export const FAULT_REC = 0x1c8;
+/**
+ * Set to non-zero when decoded code is invalidated (a write to a code page):
+ * compiled code checks it after anything that may have written code and
+ * leaves its block before the next record (the interpreter's BLOCK_EXIT).
+ * The dispatcher clears it before entering compiled code.
+ */
+export const BLOCK_DEAD = 0x1cc;
+/**
+ * Instructions retired by the completed iterations of a compiled block that
+ * loops on itself without returning (a fault in a later iteration counts
+ * them too). The dispatcher clears it before entering compiled code.
+ */
+export const RETIRED = 0x1d4;
+/**
+ * Non-zero when an external interrupt may be pending (reserved for compiled
+ * code that chains blocks without returning to the dispatcher; not kept
+ * up to date yet: compiled blocks return to the dispatcher after each block).
+ */
+export const INTR_PENDING = 0x1d0;
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;

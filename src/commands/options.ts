@@ -3,6 +3,9 @@
  * (--engine and --max-instructions are every engine-running command's).
  */
 import { ENGINES, type EngineName } from '../machine.js';
+
+/** The engine `run` and `exec` use unless told otherwise. */
+export const DEFAULT_ENGINE: EngineName = 'jit';
 import { CPU_MODEL_NAMES, DEFAULT_CPU_MODEL, type CpuModelName } from '../../runtime/cpu-model.js';
 import { UsageError, type OptionDef } from './command.js';
 
@@ -11,7 +14,7 @@ export const MAX_INSTRUCTION_COUNT = 2 ** 53;
 
 export const ENGINE_OPTION: OptionDef = {
   name: 'engine', type: 'string', arg: 'interpreter|jit',
-  help: 'execution engine (default interpreter; the JIT is not built yet)',
+  help: 'execution engine: jit (default): guest code compiled to WebAssembly;\ninterpreter: decoded records run one by one',
 };
 
 export const CPU_OPTION: OptionDef = {
@@ -32,7 +35,7 @@ export function maxInstructionsOption(defaultText: string): OptionDef {
 }
 
 export function parseEngine(text: string | undefined): EngineName {
-  return parseChoice(text, '--engine', ENGINES, 'interpreter');
+  return parseChoice(text, '--engine', ENGINES, DEFAULT_ENGINE);
 }
 
 export function parseChoice<T extends string>(text: string | undefined, what: string, choices: readonly T[], dflt: T): T {

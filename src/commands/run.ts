@@ -126,7 +126,10 @@ async function runGuest(values: OptionValues): Promise<number> {
   // cursor hidden (memtest86+ sends ESC[?25l): give the user theirs back.
   if (sawOutput && out.isTTY) out.write('\x1b[0m\x1b[?25h');
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  const stats = `${pc.executed} instructions in ${secs} s`;
+  const jit = pc.machine.jit;
+  const stats = `${pc.executed} instructions in ${secs} s` + (jit
+    ? `; JIT: ${((100 * pc.compiled) / Math.max(1, pc.executed)).toFixed(1)}% of them in compiled code, ${jit.counters.summary()}`
+    : '');
   switch (exit.kind) {
     case 'halted': process.stderr.write(`\r\njitvisor: the guest halted with interrupts off (powered off) after ${stats}\n`); break;
     case 'stopped': process.stderr.write(`\r\njitvisor: stopped after ${stats}\n`); break;

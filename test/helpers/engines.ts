@@ -3,4 +3,4 @@
  * When the JIT lands, add 'jit' here and every such test covers it.
  */
 import type { EngineName } from '../../src/snippet.js';
-export const TEST_ENGINES: readonly EngineName[] = ['interpreter'];
+export const TEST_ENGINES: readonly EngineName[] = ['interpreter', 'jit'];

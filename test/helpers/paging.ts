@@ -43,3 +43,12 @@ export function withPaging(code: Uint8Array): Uint8Array {
   return out;
 }
 export const PAGING_PREFIX_LEN = ENABLE_PAGING.length;
+
+/** Page directory `pd` + table `pt` identity-mapping the first 2 MiB, with some linear pages sent to other physical pages. */
+export function remappedTables(pd: number, pt: number, remap: Record<number, number>): { addr: number; bytes: Uint8Array }[] {
+  const d = new Uint8Array(4096), t = new Uint8Array(4096);
+  const dv = new DataView(d.buffer), tv = new DataView(t.buffer);
+  dv.setUint32(0, pt | 3, true);
+  for (let i = 0; i < 512; i++) tv.setUint32(i * 4, (remap[i * 0x1000] ?? i * 0x1000) | 3, true);
+  return [{ addr: pd, bytes: d }, { addr: pt, bytes: t }];
+}

@@ -26,7 +26,10 @@ import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
-import { RAM_BASE } from '../../runtime/state/layout.js';
+import { TLB_VALID } from '../../runtime/mmu.js';
+import { BLOCK_DEAD, RAM_BASE, w } from '../../runtime/state/layout.js';
+
+const W_DEAD = w(BLOCK_DEAD);
 import '../../runtime/interp/families/index.js';
 
 /**
@@ -171,15 +174,34 @@ export class FrontEnd implements BlockSource {
   get(phys: number, lin: number, code32: boolean): Block {
     const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
     const b = this.jc[slot];
-    if (b !== undefined && b.phys === phys && b.code32 === code32) return b;
+    if (b !== undefined && b.phys === phys && b.code32 === code32 && (b.pages.length === 1 || this.sameTail(b, lin))) return b;
     const key = cacheKey(phys, code32);
     let block = this.blocks.get(key);
+    if (block !== undefined && block.pages.length > 1 && !this.sameTail(block, lin)) {
+      // Its last instruction's tail came through another mapping of the next
+      // linear page (another address space): those bytes are not this code.
+      this.killBlocks([block]);
+      block = undefined;
+    }
     if (!block) {
       block = this.decode(phys, lin, code32);
       this.blocks.set(key, block);
     }
     this.jc[slot] = block;
     return block;
+  }
+
+  /**
+   * A block whose last instruction straddles into the next page is keyed by
+   * its first physical page, but its tail bytes came through the linear
+   * mapping of the next page at decode time: it is only this code while
+   * that mapping still leads to the same physical page.
+   */
+  private sameTail(b: Block, lin: number): boolean {
+    const next = ((lin & ~0xfff) + 4096) | 0;
+    const mmu = this.cpu.mmu, e = mmu.tlb[next >>> 12];
+    const p = (e & mmu.readMask) === TLB_VALID ? (((e & ~0xfff) ^ next) >>> 0) - RAM_BASE : mmu.probe(next);
+    return p >= 0 && p >>> 12 === b.pages[1];
   }
 
   /**
@@ -362,6 +384,8 @@ export class FrontEnd implements BlockSource {
   private killBlocks(dead: readonly Block[]): void {
     this.stats.invalidations++;
     this.stats.blocksKilled += dead.length;
+    // Compiled code checks this after anything that may write code (see BLOCK_DEAD).
+    this.cpu.s[W_DEAD] = 1;
     for (const b of dead) killBlock(b);
     for (const l of this.killListeners) l(dead);
     for (const b of dead) {
@@ -396,6 +420,9 @@ export class FrontEnd implements BlockSource {
     if (cp && cp.blocks.length) this.killBlocks([...cp.blocks]);
     if (!cp || !this.watched.has(cp)) this.unflag(page);
   }
+
+  /** Every cached (valid) block: profiles read their hit counts. */
+  liveBlocks(): IterableIterator<Block> { return this.blocks.values(); }
 
   /** Drop everything (tests, mode resets), including the SMC heuristic's state. */
   flushAll(): void {

@@ -1,0 +1,67 @@
+/**
+ * Two-operand ALU inline, 32-bit: ADD SUB AND OR XOR CMP TEST with register,
+ * immediate and memory operands (read-modify-write included). Memory reads
+ * come first (they may fault), then the register or memory result, then the
+ * lazy flags, as the interpreter's handlers order them.
+ */
+import { Mnemonic } from 'iced-x86';
+import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
+import { aluOp, type AluOp } from '../facts.js';
+import type { Fn, X } from '../ir.js';
+import { emitter } from '../registry.js';
+import { eaOffset, inlineEa, read, write } from './mem.js';
+import { carryIn, pinCF, setLazy32 } from './flags.js';
+
+const KIND: Partial<Record<AluOp, 'sub' | 'add' | 'logic' | 'adc' | 'sbb'>> = {
+  add: 'add', sub: 'sub', cmp: 'sub', and: 'logic', or: 'logic', xor: 'logic', test: 'logic', adc: 'adc', sbb: 'sbb',
+};
+
+function alu(f: Fn, r: Rec): X | null {
+  const op = aluOp(r), kind = KIND[op];
+  if (kind === undefined || r.osz !== 4 || r.lock) return null;
+  if (r.k0 !== OP_REG && r.k0 !== OP_MEM) return null;
+  if (r.k1 !== OP_REG && r.k1 !== OP_IMM && r.k1 !== OP_MEM) return null;
+  if ((r.k0 === OP_MEM || r.k1 === OP_MEM) && !inlineEa(r)) return null;
+  const m = f.m, a = f.local(), b = f.local(), res = f.local();
+  const writes = op !== 'cmp' && op !== 'test';
+  const out: X[] = [];
+  let off = -1;
+  if (r.k0 === OP_MEM || r.k1 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r))); }
+  if (r.k0 === OP_REG) out.push(f.set(a, f.reg(r.r0)));
+  else out.push(read(f, r, r.seg, off, 4, a, writes));
+  if (r.k1 === OP_REG) out.push(f.set(b, f.reg(r.r1)));
+  else if (r.k1 === OP_IMM) out.push(f.set(b, f.c(r.imm)));
+  else out.push(read(f, r, r.seg, off, 4, b));
+  const A = f.get(a), B = f.get(b);
+  let cin: number | undefined;
+  if (kind === 'adc' || kind === 'sbb') { cin = f.local(); out.push(f.set(cin, carryIn(f))); }
+  const v = op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
+    : kind === 'adc' ? m.i32.add(m.i32.add(A, B), f.get(cin!)) : kind === 'sbb' ? m.i32.sub(m.i32.sub(A, B), f.get(cin!))
+      : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);
+  out.push(f.set(res, v));
+  if (writes) {
+    if (r.k0 === OP_REG) out.push(f.setReg(r.r0, f.get(res)));
+    else { f.stored = true; out.push(write(f, r, r.seg, off, 4, f.get(res))); }
+  }
+  out.push(setLazy32(f, cin === undefined ? { kind, a, b, r: res } : { kind, a, b, r: res, c: cin }));
+  return f.block(out);
+}
+
+emitter([Mnemonic.Add, Mnemonic.Sub, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test, Mnemonic.Adc, Mnemonic.Sbb], alu);
+
+/** INC/DEC of a 32-bit register: CF kept (made eager first, as the interpreter's pinCF). */
+function incdec(f: Fn, r: Rec): X | null {
+  if (r.osz !== 4 || r.lock || (r.k0 !== OP_REG && !(r.k0 === OP_MEM && inlineEa(r)))) return null;
+  const a = f.local(), res = f.local(), dec = r.mnemonic === Mnemonic.Dec;
+  const out: X[] = [];
+  let off = -1;
+  // Memory: the read checks write access (read-modify-write), so the write cannot fault after it.
+  if (r.k0 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, a, true)); }
+  else out.push(f.set(a, f.reg(r.r0)));
+  out.push(pinCF(f), f.set(res, dec ? f.m.i32.sub(f.get(a), f.c(1)) : f.m.i32.add(f.get(a), f.c(1))));
+  if (r.k0 === OP_REG) out.push(f.setReg(r.r0, f.get(res)));
+  else { f.stored = true; out.push(write(f, r, r.seg, off, 4, f.get(res))); }
+  out.push(setLazy32(f, { kind: dec ? 'dec' : 'inc', a, b: a, r: res }));
+  return f.block(out);
+}
+emitter([Mnemonic.Inc, Mnemonic.Dec], incdec);

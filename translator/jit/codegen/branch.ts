@@ -1,0 +1,97 @@
+/**
+ * Near control transfers inline (32-bit code, 32-bit operand size): Jcc
+ * whose condition comes from a flag source tracked in the block, JMP rel,
+ * CALL rel and RET (stack in stack.ts), folded or ending the block. The
+ * target is checked against the CS limit as the interpreter does
+ * (runtime/interp/control.ts nearTarget); a target outside it runs the
+ * record's handler, which raises the #GP.
+ */
+import { Mnemonic } from 'iced-x86';
+import binaryen from 'binaryen';
+import { OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
+import { CS, EIP, SEG_LIMIT } from '../../../runtime/state/layout.js';
+import { isJcc, jccCondition } from '../facts.js';
+import type { Fn, X } from '../ir.js';
+import { emitter } from '../registry.js';
+import { condition } from './flags.js';
+import { pop32, push32, stack32Guard } from './stack.js';
+
+/** EIP of the instruction after `r` (the block's EIP plus the record's offset). */
+export function nextEip(f: Fn, r: Rec): X { return f.m.i32.add(f.get(f.eip0), f.c(r.next)); }
+
+/** Is target `t` (in a local) inside the CS limit? */
+function inLimit(f: Fn, t: number): X { return f.m.i32.le_u(f.get(t), f.ld(SEG_LIMIT + 4 * CS)); }
+
+/** Leave the block at target `t`: EIP = t, `r` retired, or let the handler raise #GP(0). */
+function leaveTo(f: Fn, r: Rec, t: number): X {
+  return f.m.if(inLimit(f, t),
+    f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
+    f.m.drop(f.callout(r)));
+}
+
+function jcc(f: Fn, r: Rec, last: boolean): X | null {
+  if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL || f.flags === null) return null;
+  if (r.term !== T_COND && !last) return null;
+  const cond = condition(f, f.flags, jccCondition(r));
+  if (cond === null) return null;
+  const m = f.m, t = f.local();
+  const self = selfTarget(f, r);
+  const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
+  if (r.term === T_COND) return m.if(cond, taken);
+  // Last record: the fall-through writes EIP too.
+  return f.block([m.if(cond, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);
+}
+
+function jmp(f: Fn, r: Rec, last: boolean): X | null {
+  if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL) return null;
+  const t = f.local(), set = f.set(t, f.m.i32.add(nextEip(f, r), f.c(r.imm)));
+  // Folded: the block goes on at the target; only the limit check remains.
+  if (r.folded) return f.block([set, f.m.if(f.m.i32.eqz(inLimit(f, t)), f.m.drop(f.callout(r)))]);
+  if (!last) return null;
+  return f.block([set, selfTarget(f, r) ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
+}
+
+/**
+ * Does the block's last record branch back to the block's own start, with
+ * only pure records before it? (Then the target is inside the CS limit: the
+ * block just ran from there, and nothing in it can change the limit.)
+ */
+function selfTarget(f: Fn, r: Rec): boolean {
+  return r.next + r.imm === 0 && !f.impure;
+}
+
+function call(f: Fn, r: Rec, last: boolean): X | null {
+  if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL || (!r.folded && !last)) return null;
+  const m = f.m, t = f.local();
+  f.stored = true;
+  // The target is checked before the push (the handler's order); then the push may fault.
+  const body = f.block([
+    push32(f, r, nextEip(f, r)),
+    ...(r.folded ? [] : [f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
+  ]);
+  return f.block([
+    f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))),
+    m.if(inLimit(f, t), stack32Guard(f, r, body), m.drop(f.callout(r))),
+  ]);
+}
+
+function ret(f: Fn, r: Rec, last: boolean): X | null {
+  if (!f.code32 || r.osz !== 4 || r.k0 !== 0 || !last) return null;
+  const t = f.local();
+  // RET reads the target, checks it, then moves ESP (runtime/interp/families/branch.ts retNear).
+  return stack32Guard(f, r, f.block([
+    pop32(f, r, t, false),
+    f.m.if(inLimit(f, t),
+      f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(4))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
+      f.m.drop(f.callout(r))),
+  ]));
+}
+
+for (const m of [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
+  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg]) {
+  emitter(m, (f, r, last) => (isJcc(r) ? jcc(f, r, last) : null));
+}
+emitter(Mnemonic.Jmp, jmp);
+emitter(Mnemonic.Call, call);
+emitter(Mnemonic.Ret, ret);
+void binaryen;

@@ -1,0 +1,126 @@
+/**
+ * Flags in generated code, in the interpreter's lazy encoding
+ * (runtime/flags.ts): an inline ALU record writes LAZY_OP/RES/A/B and
+ * LAZY_MASK = ARITH exactly as the interpreter's handler would, and leaves
+ * its operands in locals (Fn.flags) so a later Jcc/SETcc in the same block
+ * evaluates its condition with one or two compares instead of
+ * materialising EFLAGS (QEMU's cc_op, tracked while translating).
+ */
+import binaryen from 'binaryen';
+import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB, SZ32 } from '../../../runtime/flags.js';
+import { ARITH, CF } from '../../../runtime/state/eflags.js';
+import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
+import type { FlagSource, Fn, X } from '../ir.js';
+
+const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC, result: K_RESULT, mul: K_RESULT, adc: K_ADD, sbb: K_SUB } as const;
+
+/** Record a 32-bit flag-producing operation (operands and result in locals). INC/DEC keep CF eager (pinCF first). */
+export function setLazy32(f: Fn, src: FlagSource): X {
+  f.flags = src;
+  const incdec = src.kind === 'inc' || src.kind === 'dec';
+  // ADC/SBB record K_ADC/K_SBB when the carry-in was 1, K_ADD/K_SUB when 0 (runtime/flags.ts).
+  const op = src.c !== undefined
+    ? f.m.select(f.get(src.c), f.c(((src.kind === 'adc' ? K_ADC : K_SBB) << 2) | SZ32), f.c((KIND[src.kind] << 2) | SZ32))
+    : f.c((KIND[src.kind] << 2) | SZ32);
+  return f.block([
+    f.st(LAZY_OP, op),
+    f.st(LAZY_RES, f.get(src.r)),
+    f.st(LAZY_A, f.get(src.a)),
+    f.st(LAZY_B, incdec ? f.c(1) : f.get(src.b)),
+    f.st(LAZY_MASK, f.c(incdec ? ARITH & ~CF : ARITH)),
+  ]);
+}
+
+/** CF of a tracked sub/add/logic source, as 0/1. */
+function carry(f: Fn, src: FlagSource): X | null {
+  const m = f.m;
+  if (src.kind === 'sub') return m.i32.lt_u(f.get(src.a), f.get(src.b));
+  if (src.kind === 'add') return m.i32.lt_u(f.get(src.r), f.get(src.a));
+  if (src.kind === 'logic') return f.c(0);
+  if (src.kind === 'adc') return m.select(f.get(src.c!), m.i32.le_u(f.get(src.r), f.get(src.a)), m.i32.lt_u(f.get(src.r), f.get(src.a)));
+  if (src.kind === 'sbb') return m.select(f.get(src.c!), m.i32.le_u(f.get(src.a), f.get(src.b)), m.i32.lt_u(f.get(src.a), f.get(src.b)));
+  return null;
+}
+
+/** CF as 0/1, whatever produced it: tracked source, eager EFLAGS, or the `getcf` import for an unknown lazy state. */
+export function carryIn(f: Fn): X {
+  const m = f.m, src = f.flags;
+  const tracked = src !== null ? carry(f, src) : null;
+  if (tracked !== null) return tracked;
+  const eager = m.i32.and(f.ld(EFLAGS), f.c(CF));
+  if (src !== null) return eager; // inc/dec/result/mul: CF is eager
+  return m.if(m.i32.and(f.ld(LAZY_MASK), f.c(CF)), m.call('getcf', [], binaryen.i32), eager);
+}
+
+/**
+ * runtime/flags.ts pinCF: make a lazy CF eager before an operation that
+ * keeps it (INC/DEC). Statically known source: computed inline; unknown:
+ * the `pincf` import when LAZY_MASK says CF is lazy.
+ */
+export function pinCF(f: Fn): X {
+  const m = f.m, src = f.flags;
+  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result' || src.kind === 'mul')) return m.nop(); // CF already eager
+  const cf = src !== null ? carry(f, src) : null;
+  const lazy = m.i32.and(f.ld(LAZY_MASK), f.c(CF));
+  if (cf === null) return m.if(lazy, m.call('pincf', [], binaryen.none));
+  return m.if(lazy, f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~CF)), cf)));
+}
+
+/** Condition code `cc` (Jcc/SETcc/CMOVcc encoding order) from the tracked flag source, as an i32 0/1; null when it needs CF of an INC/DEC. */
+export function condition(f: Fn, src: FlagSource, cc: number): X | null {
+  const m = f.m, a = f.get(src.a), b = f.get(src.b), r = f.get(src.r);
+  const zf = (): X => m.i32.eqz(f.get(src.r));
+  const sf = (): X => m.i32.lt_s(f.get(src.r), f.c(0));
+  const pf = (): X => m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.get(src.r), f.c(0xff))), f.c(1)));
+  if (src.kind === 'mul') return null; // ZF/CF/OF eager: the handler reads them
+  if (src.kind === 'adc' || src.kind === 'sbb') {
+    const b2 = cc & ~1;
+    let y: X;
+    if (b2 === 4) y = m.i32.eqz(f.get(src.r));
+    else if (b2 === 8) y = m.i32.lt_s(f.get(src.r), f.c(0));
+    else if (b2 === 2) y = carry(f, src)!;
+    else return null;
+    return (cc & 1) !== 0 ? m.i32.eqz(y) : y;
+  }
+  let x: X;
+  const base = cc & ~1;
+  if (base === 10) x = pf();
+  else if (base === 4) x = zf();
+  else if (base === 8) x = sf();
+  else if (src.kind === 'result') return null; // CF/OF eager: the handler reads them
+  else if (src.kind === 'inc' || src.kind === 'dec') {
+    // OF: the result crossed the sign boundary; CF (eager, from before) is not tracked here.
+    const of = (): X => m.i32.eq(f.get(src.r), f.c(src.kind === 'inc' ? 0x80000000 : 0x7fffffff));
+    if (base === 0) x = of();
+    else if (base === 12) x = m.i32.ne(sf(), of());
+    else if (base === 14) x = m.i32.or(zf(), m.i32.ne(sf(), of()));
+    else return null;
+  } else if (src.kind === 'sub') {
+    switch (base) {
+      case 0: x = m.i32.lt_s(m.i32.and(m.i32.xor(a, b), m.i32.xor(f.get(src.a), r)), f.c(0)); break;
+      case 2: x = m.i32.lt_u(a, b); break;
+      case 6: x = m.i32.le_u(a, b); break;
+      case 12: x = m.i32.lt_s(a, b); break;
+      default: x = m.i32.le_s(a, b); break; // 14
+    }
+  } else if (src.kind === 'logic') {
+    switch (base) {
+      case 0: case 2: x = f.c(0); break;       // OF = CF = 0
+      case 6: x = zf(); break;                 // CF | ZF
+      case 12: x = sf(); break;                // SF != OF
+      default: x = m.i32.le_s(r, f.c(0)); break; // ZF | SF != OF
+    }
+  } else {
+    // add: CF = r <u a, OF = (a ^ r) & (b ^ r) < 0
+    const cf = (): X => m.i32.lt_u(f.get(src.r), f.get(src.a));
+    const of = (): X => m.i32.lt_s(m.i32.and(m.i32.xor(f.get(src.a), f.get(src.r)), m.i32.xor(f.get(src.b), f.get(src.r))), f.c(0));
+    switch (base) {
+      case 0: x = of(); break;
+      case 2: x = cf(); break;
+      case 6: x = m.i32.or(cf(), zf()); break;
+      case 12: x = m.i32.ne(sf(), of()); break;
+      default: x = m.i32.or(zf(), m.i32.ne(sf(), of())); break;
+    }
+  }
+  return (cc & 1) !== 0 ? m.i32.eqz(x) : x;
+}

@@ -1,0 +1,7 @@
+/** Registers every inline emitter (one file per family). */
+import './mov.js';
+import './alu.js';
+import './stack.js';
+import './branch.js';
+import './shift.js';
+import './muldiv.js';

@@ -1,0 +1,89 @@
+/**
+ * Guest memory access from generated code: effective address, segment
+ * limit check and the TLB hit inline (the MMU's own test, runtime/mmu.ts:
+ * (entry & mask) == TLB_VALID, host offset (entry & ~0xfff) ^ linear);
+ * everything else (limit failure, TLB miss, page crossing, MMIO, a write to
+ * a code page) goes through one runtime import that does the access the
+ * interpreter's way, faults included.
+ */
+import binaryen from 'binaryen';
+import type { Rec } from '../../../runtime/records.js';
+import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
+import { TLB_VALID } from '../../../runtime/mmu.js';
+import type { Fn, X } from '../ir.js';
+
+/** Can the record's memory operand be addressed inline (32-bit addressing)? */
+export const inlineEa = (r: Rec): boolean => r.asz === 4;
+
+/** Offset (effective address) of the record's memory operand, 32-bit addressing. */
+export function eaOffset(f: Fn, r: Rec): X {
+  let e: X | null = r.disp !== 0 || (r.base < 0 && r.index < 0) ? f.c(r.disp) : null;
+  const add = (x: X): void => { e = e === null ? x : f.m.i32.add(e, x); };
+  if (r.base >= 0) add(f.reg(r.base));
+  if (r.index >= 0) add(r.scale ? f.m.i32.shl(f.reg(r.index), f.c(r.scale)) : f.reg(r.index));
+  return e!;
+}
+
+/**
+ * The inline test: offset inside the segment bounds and a TLB hit for the
+ * whole access in one page. Writes (and read-modify-writes) test the write
+ * bounds (SEG_WLO/SEG_WHI: empty for read-only data and code segments), as
+ * the interpreter's `ea()` does through `r.bnd`.
+ */
+function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X {
+  const m = f.m, o = f.get(off);
+  const b = write ? seg + SEG_WRITE : seg;
+  const limit = m.i32.and(
+    m.i32.ge_u(o, f.ld(SEG_LO + 4 * b)),
+    m.i32.and(
+      m.i32.ge_u(m.i32.add(o, f.c(size - 1)), o),
+      m.i32.le_u(m.i32.add(o, f.c(size - 1)), f.ld(SEG_HI + 4 * b))));
+  const hit = m.i32.eq(
+    m.i32.and(f.tee(ent, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)))), f.ld(write ? WRITE_MASK : READ_MASK)),
+    f.c(TLB_VALID));
+  const inPage = size === 1 ? f.c(1) : m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size));
+  return m.i32.and(limit, m.i32.and(hit, inPage));
+}
+
+/** Host byte address of the access once fastTest passed. */
+function host(f: Fn, lin: number, ent: number): X {
+  return f.m.i32.xor(f.m.i32.and(f.get(ent), f.c(~0xfff)), f.get(lin));
+}
+
+function load(f: Fn, size: number, ptr: X): X {
+  const m = f.m;
+  return size === 4 ? m.i32.load(0, 1, ptr) : size === 2 ? m.i32.load16_u(0, 1, ptr) : m.i32.load8_u(0, 1, ptr);
+}
+
+/** Statements that compute seg:off's linear address into `lin` (offset already in `off`). */
+function linear(f: Fn, seg: number, off: number, lin: number): X {
+  return f.set(lin, f.m.i32.add(f.ld(SEG_BASE + 4 * seg), f.get(off)));
+}
+
+/**
+ * Read `size` bytes at seg:[off] into local `dst` (zero-extended). `rmw`
+ * checks write access first (read-modify-write: the later write cannot fault).
+ */
+export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst: number, rmw = false): X {
+  const m = f.m, lin = f.local(), ent = f.local();
+  return f.block([
+    linear(f, seg, off, lin),
+    m.if(fastTest(f, seg, off, lin, ent, size, rmw),
+      f.set(dst, load(f, size, host(f, lin, ent))),
+      f.block([f.faultAt(r), f.set(dst, m.call(rmw ? 'rdw' : 'rd', [f.c(seg), f.get(off), f.c(size)], binaryen.i32))])),
+  ]);
+}
+
+/** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
+export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: X): X {
+  const m = f.m, lin = f.local(), ent = f.local(), val = f.local();
+  const ptr = host(f, lin, ent);
+  const store = size === 4 ? m.i32.store(0, 1, ptr, f.get(val)) : size === 2 ? m.i32.store16(0, 1, ptr, f.get(val)) : m.i32.store8(0, 1, ptr, f.get(val));
+  return f.block([
+    f.set(val, v),
+    linear(f, seg, off, lin),
+    m.if(fastTest(f, seg, off, lin, ent, size, true),
+      store,
+      f.block([f.faultAt(r), m.call('wr', [f.c(seg), f.get(off), f.c(size), f.get(val)], binaryen.none)])),
+  ]);
+}

@@ -1,0 +1,47 @@
+/**
+ * The stack inline: PUSH/POP of 32-bit registers and immediates with a
+ * 32-bit stack (STACK32, tested at run time: a 16-bit stack runs the
+ * record's handler). A push writes first and moves ESP after, so a fault
+ * leaves ESP unchanged, as cpu.push32 does.
+ */
+import { Mnemonic } from 'iced-x86';
+import { OP_IMM, OP_REG, type Rec } from '../../../runtime/records.js';
+import { ESP, SS, STACK32 } from '../../../runtime/state/layout.js';
+import type { Fn, X } from '../ir.js';
+import { emitter } from '../registry.js';
+import { read, write } from './mem.js';
+
+/** `inline` when the stack is 32-bit, else the record's handler. */
+export function stack32Guard(f: Fn, r: Rec, inline: X): X {
+  return f.m.if(f.ld(STACK32), inline, f.m.drop(f.callout(r)));
+}
+
+/** Push `v` (evaluated before ESP moves). */
+export function push32(f: Fn, r: Rec, v: X): X {
+  const sp = f.local();
+  return f.block([
+    f.set(sp, f.m.i32.sub(f.reg(ESP), f.c(4))),
+    write(f, r, SS, sp, 4, v),
+    f.setReg(ESP, f.get(sp)),
+  ]);
+}
+
+/** Read the top of the stack into local `dst`; with `move`, ESP += 4 after. */
+export function pop32(f: Fn, r: Rec, dst: number, move = true): X {
+  const sp = f.local();
+  const out = [f.set(sp, f.reg(ESP)), read(f, r, SS, sp, 4, dst)];
+  if (move) out.push(f.setReg(ESP, f.m.i32.add(f.get(sp), f.c(4))));
+  return f.block(out);
+}
+
+emitter(Mnemonic.Push, (f, r) => {
+  if (r.osz !== 4 || (r.k0 !== OP_REG && r.k0 !== OP_IMM)) return null;
+  f.stored = true;
+  return stack32Guard(f, r, push32(f, r, r.k0 === OP_REG ? f.reg(r.r0) : f.c(r.imm)));
+});
+emitter(Mnemonic.Pop, (f, r) => {
+  if (r.osz !== 4 || r.k0 !== OP_REG) return null;
+  const v = f.local();
+  // ESP moves first, then the register is written: POP ESP leaves the popped value.
+  return stack32Guard(f, r, f.block([pop32(f, r, v), f.setReg(r.r0, f.get(v))]));
+});
