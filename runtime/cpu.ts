@@ -14,6 +14,7 @@ import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
 import { fault, GP, SS as SS_FAULT } from './exceptions.js';
 import type { Unhandled } from './interrupts.js';
+import type { Block } from './records.js';
 import { resetDebug } from './debug.js';
 import type { InterruptSource } from './irq.js';
 import { cpuModel, type CpuModel } from './cpu-model.js';
@@ -38,6 +39,8 @@ export class Cpu {
 
   /** EIP at the start of the block being interpreted (records hold offsets from it). */
   blockEip = 0;
+  /** The block the execution loop is running (compiled or not): a store that kills it must stop it (BLOCK_DEAD). */
+  block: Block | null = null;
   /** HLT executed and no interrupt has woken the CPU yet. */
   halted = false;
   /** Real-mode exceptions whose IVT entry is 0000:0000 stop the machine instead (snippet runner). */

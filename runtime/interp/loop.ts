@@ -122,6 +122,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     if (step) n = 1;
     if (++block.hits === hotAt && block.jit === null) source.hot!(block);
     cpu.blockEip = eip;
+    cpu.block = block;
     let i = 0, left = false, extra = 0;
     const jit = block.jit;
     try {

@@ -121,7 +121,7 @@ export const WRITE_MASK = 0x1c4;
  */
 export const FAULT_REC = 0x1c8;
 /**
- * Set to non-zero when decoded code is invalidated (a write to a code page):
+ * Set to non-zero when the running block (cpu.block) is invalidated by a write to its code:
  * compiled code checks it after anything that may have written code and
  * leaves its block before the next record (the interpreter's BLOCK_EXIT).
  * The dispatcher clears it before entering compiled code.

@@ -384,8 +384,10 @@ export class FrontEnd implements BlockSource {
   private killBlocks(dead: readonly Block[]): void {
     this.stats.invalidations++;
     this.stats.blocksKilled += dead.length;
-    // Compiled code checks this after anything that may write code (see BLOCK_DEAD).
-    this.cpu.s[W_DEAD] = 1;
+    // Compiled code checks this after anything that may write code (see BLOCK_DEAD): only
+    // the running block must stop (the interpreter's records of a dead block throw BLOCK_EXIT).
+    const running = this.cpu.block;
+    if (running !== null && dead.includes(running)) this.cpu.s[W_DEAD] = 1;
     for (const b of dead) killBlock(b);
     for (const l of this.killListeners) l(dead);
     for (const b of dead) {

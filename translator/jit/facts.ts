@@ -1,8 +1,8 @@
 /**
  * What the JIT needs to know about a record beyond its operand fields, read
- * in one place. Today the family sub-op lives in `r.sub` with a meaning per
- * family (runtime/interp/families/*); when the declarative per-instruction
- * table lands (issue 8 item 1), these functions read it instead.
+ * in one place: the typed facts the instruction table (runtime/isa/) stores
+ * in the record (`alu`, `cc`), and `sub` for the families the table does not
+ * describe yet (MOVZX/MOVSX: runtime/isa/legacy.ts).
  */
 import { Mnemonic } from 'iced-x86';
 import type { Rec } from '../../runtime/records.js';
@@ -10,11 +10,15 @@ import type { Rec } from '../../runtime/records.js';
 export type AluOp = 'add' | 'or' | 'adc' | 'sbb' | 'and' | 'sub' | 'xor' | 'cmp' | 'test';
 const ALU_BY_SUB: AluOp[] = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test'];
 
-/** The two-operand ALU operation of an ADD..CMP/TEST record (runtime/interp/families/alu.ts: sub in /digit order). */
-export function aluOp(r: Rec): AluOp { return ALU_BY_SUB[r.sub]!; }
+/** The two-operand ALU operation of an ADD..CMP/TEST record (`rec.alu`, runtime/isa/alu.ts: /digit order, TEST = 8). */
+export function aluOp(r: Rec): AluOp {
+  const op = ALU_BY_SUB[r.alu];
+  if (op === undefined) throw new Error(`JIT: record ${r.code} has no two-operand ALU op (alu=${r.alu})`);
+  return op;
+}
 
-/** Condition code (Jcc/SETcc/CMOVcc low nibble) of a Jcc record (families/branch.ts keeps it in sub). */
-export function jccCondition(r: Rec): number { return r.sub; }
+/** Condition code (Jcc/SETcc/CMOVcc low nibble, runtime/isa/cc.ts) of a Jcc record. */
+export function jccCondition(r: Rec): number { return r.cc; }
 
 /** Source size in bytes of MOVZX/MOVSX (families/mov.ts keeps it in sub). */
 export function extendSourceSize(r: Rec): number { return r.sub; }
