@@ -45,4 +45,26 @@ function shift(f: Fn, r: Rec): X | null {
   ]);
 }
 
+/**
+ * ROL/ROR r32 by an immediate count other than 0 and 1 (families/shift.ts
+ * rol32RI/ror32RI): only CF changes (made eager); OF stays as it was, which
+ * is what the real CPU does for these forms. Count 1 computes OF: a call-out.
+ */
+function rotate(f: Fn, r: Rec): X | null {
+  if (r.osz !== 4 || r.k0 !== OP_REG || r.k1 !== OP_IMM) return null;
+  const c = r.imm & 31;
+  if (c === 0) return f.m.nop();
+  if (c === 1) return null;
+  const m = f.m, res = f.local(), rol = r.mnemonic === Mnemonic.Rol;
+  const cf = rol ? m.i32.and(f.get(res), f.c(1)) : m.i32.shr_u(f.get(res), f.c(31));
+  f.flags = null; // CF is no longer the tracked operation's
+  return f.block([
+    f.set(res, rol ? m.i32.rotl(f.reg(r.r0), f.c(c)) : m.i32.rotr(f.reg(r.r0), f.c(c))),
+    f.setReg(r.r0, f.get(res)),
+    f.st(LAZY_MASK, m.i32.and(f.ld(LAZY_MASK), f.c(~CF))),
+    f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~CF)), cf)),
+  ]);
+}
+
 emitter([Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar], shift);
+emitter([Mnemonic.Rol, Mnemonic.Ror], rotate);
