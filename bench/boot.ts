@@ -43,12 +43,12 @@ and prints a table: start -> GUEST-BOOT-OK (cmdline "console=ttyS0") and the ben
   --only       boot or bench (default: both)
   --engines    comma-separated rows (default: all):
                interp-det, interp-rt   jitvisor interpreter, deterministic / realtime clock
-               jit-det, jit-rt         jitvisor JIT (n/a until it exists)
+               jit-det, jit-rt         jitvisor JIT, deterministic / realtime clock
                v86, v86-nojit          v86 ${'(npm package)'} with its JIT / with disable_jit
                qemu                    qemu-system-i386 TCG, if on PATH
   --timeout    seconds per run before the child is killed (default 900)
   --runs       runs per row and workload; the table shows the median (default 1)
-  --bios-dir   folder with seabios.bin and vgabios-stdvga.bin for v86 (default ../shared/guests
+  --bios-dir   folder with seabios.bin and vgabios-stdvga.bin for v86 (default guests/)
                relative to the repo root)
   --out        JSON results file (default bench/results/boot-<date>.json); --no-json: none`;
 
@@ -79,7 +79,7 @@ class UsageError extends Error {}
 function parseOptions(argv: string[]): Options {
   const o: Options = {
     only: ['boot', 'bench'], engines: ROWS.map((r) => r.id), timeoutS: 900, runs: 1,
-    biosDir: resolve(ROOT, '../shared/guests'), out: '',
+    biosDir: resolve(ROOT, 'guests'), out: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -9,7 +9,8 @@
 # sha256sum.  Run as root (mknod of /dev/console in the initramfs; apt-get install of cpio if
 # missing).
 #
-# Outputs: linux-686.bzImage, linux-686.config, initramfs.cpio.gz, memtest86+ia32.bin.
+# Outputs: linux-686.bzImage, linux-686.config, initramfs.cpio.gz, memtest86+ia32.bin,
+# seabios.bin and vgabios-stdvga.bin (for v86 in bench/boot.ts; jitvisor does not boot a BIOS yet).
 #
 # Env overrides:
 #   OUT=<dir>       output dir     (default: the folder this script is in)
@@ -33,7 +34,7 @@ if [ -z "${KPKG:-}" ]; then
   [ -n "$KPKG" ] || { echo "cannot resolve linux-image-686:i386 dependency (i386 architecture added? apt-get update?)" >&2; exit 1; }
   case "$KPKG" in *:i386) ;; *) KPKG="$KPKG:i386" ;; esac
 fi
-PKGS=("$KPKG" busybox-static:i386 memtest86+:i386)
+PKGS=("$KPKG" busybox-static:i386 memtest86+:i386 seabios)
 echo "[build] packages: ${PKGS[*]}"
 
 rm -rf "$WORK"; mkdir -p "$WORK/debs" "$WORK/x" "$WORK/initramfs"
@@ -42,7 +43,7 @@ chmod 755 "$WORK" "$WORK/debs"
 
 deb_of() { ls "$WORK"/debs/"$1"_*.deb | head -n1; }
 KNAME="${KPKG%%:*}"
-for p in "$KNAME" busybox-static memtest86+; do
+for p in "$KNAME" busybox-static memtest86+ seabios; do
   mkdir -p "$WORK/x/$p"; dpkg-deb -x "$(deb_of "$p")" "$WORK/x/$p"
   echo "[build] $p $(dpkg-deb -f "$(deb_of "$p")" Version)"
 done
@@ -115,8 +116,10 @@ put "$VMLINUZ"                                   linux-686.bzImage
 put "$KCONFIG"                                   linux-686.config
 put "$WORK/initramfs.cpio.gz"                    initramfs.cpio.gz
 put "$WORK/x/memtest86+/boot/memtest86+ia32.bin" memtest86+ia32.bin
+put "$WORK/x/seabios/usr/share/seabios/bios.bin" seabios.bin
+put "$WORK/x/seabios/usr/share/seabios/vgabios-stdvga.bin" vgabios-stdvga.bin
 
 echo "[build] done (compare with the table in README.md):"
-for f in linux-686.bzImage linux-686.config initramfs.cpio.gz memtest86+ia32.bin; do
+for f in linux-686.bzImage linux-686.config initramfs.cpio.gz memtest86+ia32.bin seabios.bin vgabios-stdvga.bin; do
   printf '  %-20s %9s  %s\n' "$f" "$(stat -c %s "$OUT/$f")" "$(sha256sum "$OUT/$f" | cut -d' ' -f1)"
 done
