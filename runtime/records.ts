@@ -156,6 +156,17 @@ export class Block {
    * its completed iterations.
    */
   jit: ((budget: number) => number) | null = null;
+  /**
+   * Chaining (translator/jit/chain.ts): the block's index in the JIT's
+   * shared function table (0 until compiled), and the setter of its
+   * module's link slots: exit site `site` (what LINK_EXIT named) continues
+   * into `to` while the state's CS base + EIP equals `lin` and MMU_GEN
+   * equals `gen`. A compiled block may thus run its successors before it
+   * returns (CUR_BLOCK / BLOCK_EIP name the one running; ICOUNT already
+   * counts the ones before it).
+   */
+  jitId = 0;
+  link: ((site: number, lin: number, gen: number, to: Block) => void) | null = null;
   constructor(
     /** Physical address of the first byte. */
     readonly phys: number,

@@ -9,7 +9,8 @@
  */
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
-import { EIP as EIP_OFF, FAULT_REC, REGS, RETIRED } from '../../runtime/state/layout.js';
+import { CHAINED, CS, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE } from '../../runtime/state/layout.js';
+import { EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED } from './chain.js';
 
 export type X = binaryen.ExpressionRef;
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
@@ -26,6 +27,16 @@ export interface FlagSource {
   c?: number;
 }
 
+/** Allocates a block's exit sites (link slots) in its module: compile.ts. */
+export interface ExitSites {
+  /** A new site: its link-slot globals are named by linkGlobals(site). */
+  next(): number;
+}
+/** Names of the link-slot globals of exit site `site`: linear address, MMU generation, successor id. */
+export const linkGlobals = (site: number): [string, string, string] => [`cl${site}`, `cg${site}`, `ci${site}`];
+/** Name of the shared function table the link slots index (chain.ts). */
+export const CHAIN_TABLE = 'tbl';
+
 export class Fn {
   readonly vars: binaryen.Type[] = [];
   /** Block EIP at entry (EIP in the state block is not written until the block leaves). */
@@ -40,8 +51,11 @@ export class Fn {
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
 
-  /** `recBase`: index of this block's first record in the module's call-out table. */
-  constructor(readonly m: binaryen.Module, readonly code32: boolean, readonly recBase: number) {
+  /**
+   * `recBase`: index of this block's first record in the module's call-out
+   * table; `sites`: where exits get link slots (null: every exit returns to the loop).
+   */
+  constructor(readonly m: binaryen.Module, readonly code32: boolean, readonly recBase: number, readonly sites: ExitSites | null = null) {
     this.eip0 = this.local();
     this.done = this.local();
   }
@@ -73,10 +87,49 @@ export class Fn {
     const m = this.m, z = m.i32.const(0);
     return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
   }
-  /** Leave the block: `retired` records of this iteration done; `left` when EIP was written. */
+  /**
+   * Leave the block: `retired` records of this iteration done; `left` when
+   * EIP was written. When chaining is on and no impure call-out came before
+   * (see chain.ts), continue into the successor the exit's link slot names
+   * if it matches CS base + EIP and the MMU generation; else return to the
+   * loop, naming the site in LINK_EXIT so the loop links it.
+   */
   exit(retired: number, left: boolean): X {
+    const m = this.m, i32 = binaryen.i32;
+    if (this.sites === null || !left || this.impure) {
+      const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
+      return this.sites === null ? ret : this.block([this.countExit(EXIT_IMPURE), ret]);
+    }
+    const site = this.sites.next();
+    const [gl, gg, gi] = linkGlobals(site);
+    const n = this.local(), z = m.i32.const(0);
+    return this.block([
+      this.set(n, m.i32.add(this.get(this.done), this.c(retired))),
+      // Named before the transfer too: a successor that turns out dead or too long for the budget returns at once.
+      this.st(LINK_EXIT, this.c(site + 1)),
+      m.if(m.i32.and(
+        m.i32.eq(this.ld(MMU_GEN), m.global.get(gg, i32)),
+        m.i32.eq(m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF)), m.global.get(gl, i32))),
+      this.block([
+        // The successor's call-outs (RDTSC, device clocks) read ICOUNT: it counts this block now.
+        m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), m.f64.convert_u.i32(this.get(n)))),
+        this.st(CHAINED, m.i32.add(this.ld(CHAINED), this.c(1))),
+        m.return_call_indirect(CHAIN_TABLE, m.global.get(gi, i32), [m.i32.sub(m.local.get(Fn.BUDGET, i32), this.get(n))], i32, i32),
+      ])),
+      this.countExit(EXIT_UNLINKED),
+      m.return(m.i32.or(m.i32.shl(this.get(n), this.c(1)), this.c(1))),
+    ]);
+  }
+  /** Leave to the loop whatever the link slots say (BLOCK_DEAD: the loop must look the code up again). */
+  leave(retired: number, reason: number): X {
     const m = this.m;
-    return m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
+    const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(1)));
+    return this.sites === null ? ret : this.block([this.countExit(reason), ret]);
+  }
+  /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
+  countExit(reason: number): X {
+    const at = JIT_EXITS + 4 * reason;
+    return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
   }
   /** Name the record a fault from the next call belongs to (FAULT_REC protocol). */
   faultAt(r: Rec): X { return this.st(FAULT_REC, this.c(r.idx + 1)); }
@@ -94,6 +147,7 @@ export class Fn {
       this.st(RETIRED, this.get(this.done)),
       m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(n))),
       this.st(EIP_OFF, this.get(target)),
+      ...(this.sites === null ? [] : [this.countExit(EXIT_LOOP)]),
       m.return(m.i32.or(m.i32.shl(this.get(this.done), this.c(1)), this.c(1))),
     ]);
   }
