@@ -4,7 +4,7 @@
  * exception delivery at the faulting instruction.
  */
 import type { Cpu } from '../cpu.js';
-import { T_BRANCH, type Block, type BlockSource } from '../records.js';
+import { JIT_GUARD_FAILED, T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { DB, GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
@@ -148,9 +148,18 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         const x = jit(shadow !== 0 ? n : budget - executed);
         s[W_FAULT_REC] = 0;
         s[W_RETIRED] = 0;
-        i = x >>> 1;
-        left = (x & 1) !== 0;
-        compiled += i;
+        if (x !== JIT_GUARD_FAILED) {
+          i = x >>> 1;
+          left = (x & 1) !== 0;
+          compiled += i;
+        } else if (cpu.icountNumber() !== ic0) {
+          left = true; // a chained successor's entry guard failed: it ran nothing (EIP written); next time it is interpreted
+        } else {
+          ic0 = -1; // this block's entry guard failed: it runs in the interpreter below
+        }
+      }
+      if (ic0 >= 0) {
+        // compiled code ran
       } else if (n === recs.length) {
         for (; i < n; i++) {
           const r = recs[i];

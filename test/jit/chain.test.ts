@@ -97,6 +97,22 @@ for (const engine of TEST_ENGINES) {
     });
   });
 
+  describe(`flat-segment entry guard [${engine}]`, () => {
+    it('a block compiled for a flat DS still raises #GP(0) at the limit once DS is not flat, also entered by a chain', () => {
+      //   mov edx, F; mov ebp, P; mov esi, 0x10000; call ebp; call ebp   ; F runs twice with DS flat (P -> F linked;
+      //                                                                  ; the TLB holds page 0x10000: the inline path would hit)
+      //   mov ebx, eax; mov ax, 0x20; mov ds, ax; mov ecx, 0x1fffe       ; DS: 16-bit data, limit 0xFFFF
+      //   call ebp; hlt                                                   ; P chains into F again: [ESI] is past the limit
+      //   P (0x1023): add edi, 1; call edx; ret       F (0x1029): mov eax, [esi]; ret
+      const code = hexBytes('ba29100000bd23100000be00000100ffd5ffd589c366b820008ed8b9feff0100ffd5f483c701ffd2c38b06c3');
+      const r = runSnippet({ engine, code, memory: [{ addr: 0x10000, bytes: hexBytes('78563412') }] });
+      expect(r.exception, why(r)).to.deep.include({ vector: 13, eip: ORG + 0x29, errorCode: 0 });
+      expect([r.regs.ebx, r.regs.edi, r.regs.eax & 0xffff]).to.deep.equal([0x12345678, 3, 0x20]);
+      // 3 + 2 x (call, add, call, mov, ret, ret) + 4 + call, add, call
+      expect(r.instructions).to.equal(3 + 2 * 6 + 4 + 3);
+    });
+  });
+
   describe(`chained compiled blocks and the loop's boundaries [${engine}]`, () => {
     /**
      *   xor eax, eax; xor edi, edi; sti

@@ -48,7 +48,10 @@ export const EXIT_BUDGET = 2;     // the successor did not fit the budget (it ra
 export const EXIT_DEAD = 3;       // the block was invalidated by a write to its code (BLOCK_DEAD)
 export const EXIT_KILLED = 4;     // the linked successor was killed (stub)
 export const EXIT_LOOP = 5;       // a self-loop ran out of budget
-export const EXIT_REASONS = ['unlinked', 'impure', 'budget', 'dead', 'killed', 'loop-budget'] as const;
+export const EXIT_GUARD = 6;      // a segment the block was compiled flat is not (it ran nothing: the loop interprets it)
+export const EXIT_REASONS = ['unlinked', 'impure', 'budget', 'dead', 'killed', 'loop-budget', 'flat-guard'] as const;
+/** Returned by a compiled block whose flat-segment guard failed (nothing ran). */
+export { JIT_GUARD_FAILED as GUARD_FAILED } from '../../runtime/records.js';
 
 /** Initial table size; it doubles when full. Ids are not reused (see engine.ts: no eviction yet). */
 const INITIAL = 1024;

@@ -12,10 +12,10 @@ import { Mnemonic } from 'iced-x86';
 import { EXIT, OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { getCF, pinCF } from '../../runtime/flags.js';
-import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
 import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout } from './facts.js';
-import { EXIT_BUDGET, EXIT_DEAD, type ChainTable } from './chain.js';
+import { EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, type ChainTable } from './chain.js';
 import { emitterFor } from './registry.js';
 import './codegen/index.js';
 
@@ -52,8 +52,9 @@ export interface CompiledBatch {
   callouts: number;
 }
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch, sites: ExitSites | null): { body: X; vars: binaryen.Type[] } {
-  const f = new Fn(m, b.code32, recBase, sites);
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch, sites: ExitSites | null, regs: boolean,
+  flatNow: ((bnd: number) => boolean) | null): { body: X; vars: binaryen.Type[] } {
+  const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   const recs = b.recs, n = recs.length;
   const out: X[] = [];
   for (const r of recs) {
@@ -82,6 +83,12 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: Compile
   if (lastRec.term !== T_BRANCH) out.push(f.st(EIP, f.eipAt(lastRec.next)));
   out.push(f.exit(n, true));
   const entry: X[] = [f.set(f.eip0, f.ld(EIP))];
+  const guard = f.guard();
+  if (guard !== null) {
+    // Segments assumed flat that are not now: run nothing; the loop interprets the block (chain.ts GUARD_FAILED).
+    const at = JIT_EXITS + 4 * EXIT_GUARD;
+    entry.push(m.if(m.i32.eqz(guard), f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(GUARD_FAILED))])));
+  }
   if (sites !== null) {
     // Entered by a chained predecessor: run only if the whole block fits the budget left (the loop's rule),
     // then name this block as the running one (faults, invalidation, call-outs' blockEip: chain.ts).
@@ -96,6 +103,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: Compile
       f.st(LINK_EXIT, f.c(0)),
     );
   }
+  entry.push(...f.finish());
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
   const body = m.block(null, [...entry, m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
   return { body, vars: f.vars };
@@ -109,9 +117,13 @@ function calloutRecord(f: Fn, r: Rec): X {
 
 /**
  * Compile `blocks` into one module and attach each function as its block's
- * `jit`; with `chain`, the blocks get ids in its table and link slots at their exits.
+ * `jit`; with `chain`, the blocks get ids in its table and link slots at
+ * their exits; with `regs`, registers live in locals inside each block (Fn).
  */
-export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null = null): CompiledBatch {
+export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null = null, regs = false, flat = false): CompiledBatch {
+  // Bounds flat in the state now (the block's context when it becomes hot; the entry guard checks it each run).
+  const s = cpu.s, lo = SEG_LO >> 2, hi = SEG_HI >> 2;
+  const flatNow = flat ? (b: number): boolean => s[lo + b] === 0 && s[hi + b] === -1 : null;
   const m = new binaryen.Module();
   const stats: CompiledBatch = { bytes: 0, inline: 0, callouts: 0 };
   try {
@@ -145,7 +157,7 @@ export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null
     }
     const table: Rec[] = [];
     blocks.forEach((b, j) => {
-      const { body, vars } = emitBlock(m, b, table.length, stats, sites);
+      const { body, vars } = emitBlock(m, b, table.length, stats, sites, regs, flatNow);
       for (const r of b.recs) table.push(r);
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);

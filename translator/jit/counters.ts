@@ -14,7 +14,7 @@ export class JitCounters {
   /** Transfers from a compiled block into its successor inside wasm (chain.ts), read between slices. */
   readonly chained = { n: 0 };
   /** Returns from compiled code to the loop, by reason (chain.ts EXIT_REASONS order). */
-  readonly exits: number[] = [0, 0, 0, 0, 0, 0];
+  readonly exits: number[] = EXIT_REASONS.map(() => 0);
 
   summary(): string {
     const per = this.blocksCompiled ? (this.compileMs * 1000) / this.blocksCompiled : 0;

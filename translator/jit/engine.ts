@@ -26,6 +26,10 @@ export interface JitOptions {
   batch?: number;
   /** Chain compiled blocks inside wasm (chain.ts); default true. */
   chain?: boolean;
+  /** Keep registers in wasm locals inside a block (ir.ts); default true. */
+  regs?: boolean;
+  /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
+  flat?: boolean;
 }
 
 export const DEFAULT_THRESHOLD = 50;
@@ -40,12 +44,16 @@ export class Jit implements BlockSource {
   private queue: Block[] = [];
   private queuedAt = 0;
   private readonly chain: ChainTable | null;
+  private readonly regs: boolean;
+  private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
     this.chain = opts.chain === false ? null : new ChainTable(cpu);
+    this.regs = opts.regs !== false;
+    this.flat = opts.flat !== false;
     if (this.chain !== null) frontEnd.onBlocksKilled((dead) => this.chain!.killed(dead));
   }
 
@@ -75,7 +83,7 @@ export class Jit implements BlockSource {
     this.queue = [];
     if (blocks.length === 0) return;
     const t0 = performance.now();
-    const st = compileBatch(this.cpu, blocks, this.chain);
+    const st = compileBatch(this.cpu, blocks, this.chain, this.regs, this.flat);
     const c = this.counters;
     c.compileMs += performance.now() - t0;
     c.modulesCompiled++;
