@@ -9,6 +9,7 @@ import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
   ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  BLOCK_EIP, CUR_BLOCK,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
@@ -22,6 +23,7 @@ import { cpuModel, type CpuModel } from './cpu-model.js';
 const W64_ICOUNT = ICOUNT / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
 const W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI), W_SEG_WLO = w(SEG_WLO), W_SEG_WHI = w(SEG_WHI);
+const W_BLOCK_EIP = w(BLOCK_EIP), W_CUR_BLOCK = w(CUR_BLOCK);
 const W_SEG_BASE = w(SEG_BASE), W_SEG_SEL = w(SEG_SEL), W_SEG_LIMIT = w(SEG_LIMIT), W_SEG_FLAGS = w(SEG_FLAGS);
 
 export class Cpu {
@@ -37,10 +39,30 @@ export class Cpu {
   /** The state block as f64s (the instruction counter). */
   readonly f64: Float64Array;
 
-  /** EIP at the start of the block being interpreted (records hold offsets from it). */
-  blockEip = 0;
-  /** The block the execution loop is running (compiled or not): a store that kills it must stop it (BLOCK_DEAD). */
-  block: Block | null = null;
+  /**
+   * EIP at the start of the block being run (records hold offsets from it).
+   * In the state block (BLOCK_EIP): compiled code chained into a successor
+   * block writes it there, and the successor's call-outs read it.
+   */
+  get blockEip(): number { return this.s[W_BLOCK_EIP]; }
+  set blockEip(v: number) { this.s[W_BLOCK_EIP] = v; }
+  /**
+   * The block the execution loop is running (compiled or not): a store that
+   * kills it must stop it (BLOCK_DEAD), a fault is located in it. Compiled
+   * code chained into a successor names it by id in CUR_BLOCK (an index
+   * into `jitBlocks`, kept by the JIT); 0 there means the loop's own choice.
+   */
+  get block(): Block | null {
+    const id = this.s[W_CUR_BLOCK];
+    return id === 0 ? this.loopBlock : this.jitBlocks[id] ?? null;
+  }
+  set block(b: Block | null) {
+    this.loopBlock = b;
+    this.s[W_CUR_BLOCK] = 0;
+  }
+  private loopBlock: Block | null = null;
+  /** Compiled blocks by id (Block.jitId): filled by the JIT, read through CUR_BLOCK. */
+  readonly jitBlocks: (Block | undefined)[] = [];
   /** HLT executed and no interrupt has woken the CPU yet. */
   halted = false;
   /** Real-mode exceptions whose IVT entry is 0000:0000 stop the machine instead (snippet runner). */

@@ -156,6 +156,18 @@ export class Block {
    * its completed iterations.
    */
   jit: ((budget: number) => number) | null = null;
+  /**
+   * Chaining (translator/jit/chain.ts): the block's index in the JIT's
+   * shared function table (0 until compiled), and the setter of its
+   * module's link slots: exit site `site` (what LINK_EXIT named) continues
+   * into `to` while the state's CS base + EIP equals `lin` and MMU_GEN
+   * equals `gen`. A compiled block may thus run its successors before it
+   * returns (CUR_BLOCK / BLOCK_EIP name the one running; ICOUNT already
+   * counts the ones before it).
+   */
+  jitId = 0;
+  /** (JIT_GUARD_FAILED is what `jit` returns when the block's entry guard fails: it ran nothing.) */
+  link: ((site: number, lin: number, gen: number, to: Block) => void) | null = null;
   constructor(
     /** Physical address of the first byte. */
     readonly phys: number,
@@ -176,6 +188,14 @@ export class Block {
  */
 export const BLOCK_EXIT = { blockExit: true } as const;
 const exitHere: Handler = () => { throw BLOCK_EXIT; };
+
+/**
+ * Returned by compiled code (Block.jit) whose entry guard failed (a segment
+ * it was compiled flat for is not): nothing ran; the loop runs the block's
+ * records instead, or, when a chained successor returned it, goes on from
+ * the EIP its predecessor wrote.
+ */
+export const JIT_GUARD_FAILED = -1;
 
 /** Mark a block dead; if it is running, its remaining records stop it. */
 export function killBlock(b: Block): void {

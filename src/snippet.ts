@@ -49,6 +49,8 @@ export interface SnippetResult {
   instructions: number;           // guest instructions retired
   /** What the decode front end did during this run (blocks decoded and killed...). */
   frontEnd: FrontEndStats;
+  /** JIT: transfers between compiled blocks that stayed inside wasm (translator/jit/chain.ts); 0 on the interpreter. */
+  chained: number;
   /** Read guest physical memory after the run. */
   readMemory(addr: number, len: number): Uint8Array;
 }
@@ -133,6 +135,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   const ports = opts.ports ?? [];
   for (const p of ports) cpu.io.register(p.port, p.count ?? 1, p.handler);
   const before = { ...m.frontEnd.stats };
+  const chainedBefore = m.jit?.counters.chained.n ?? 0;
   let res;
   try {
     res = m.run(opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS);
@@ -149,6 +152,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     mxcsr: cpu.s[w(MXCSR)] >>> 0,
     instructions: res.executed,
     frontEnd: statsSince(before, m.frontEnd.stats),
+    chained: (m.jit?.counters.chained.n ?? 0) - chainedBefore,
     readMemory: (addr, len) => phys.dump(addr, len),
   };
   if (res.unhandled) {

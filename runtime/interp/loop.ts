@@ -4,17 +4,20 @@
  * exception delivery at the faulting instruction.
  */
 import type { Cpu } from '../cpu.js';
-import { T_BRANCH, type Block, type BlockSource } from '../records.js';
+import { JIT_GUARD_FAILED, T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { DB, GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
-import { BLOCK_DEAD, CODE32, CS, DEBUG, EIP, FAULT_REC, INT_SHADOW, RETIRED, SEG_BASE, SHADOW_SS, w } from '../state/layout.js';
+import {
+  BLOCK_DEAD, BLOCK_EIP, CODE32, CS, DEBUG, EIP, FAULT_REC, INT_SHADOW, LINK_EXIT, MMU_GEN, RETIRED, SEG_BASE, SHADOW_SS, w,
+} from '../state/layout.js';
 import { IF, RF, TF } from '../state/eflags.js';
 import { W_EFLAGS } from '../flags.js';
 import { DR6_BS, execBreakpoints, holdDb, signalDb, takeHeldDb } from '../debug.js';
 
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW), W_DEBUG = w(DEBUG);
 const W_FAULT_REC = w(FAULT_REC), W_DEAD = w(BLOCK_DEAD), W_RETIRED = w(RETIRED);
+const W_BLOCK_EIP = w(BLOCK_EIP), W_GEN = w(MMU_GEN), W_LINK_EXIT = w(LINK_EXIT);
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
 
@@ -53,6 +56,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   const s = cpu.s, mmu = cpu.mmu;
   let executed = 0, compiled = 0;
   let prev: Block | null = null;
+  // Compiled block whose exit site `linkSite` found its link slot stale: linked to the next block run.
+  let linkFrom: Block | null = null, linkSite = 0;
   const hotAt = source.hotAt ?? 0;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
@@ -67,7 +72,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
     }
     if (cpu.halted) return { reason: 'hlt', executed, compiled };
-    const eip = s[W_EIP];
+    let eip = s[W_EIP];
     const code32 = s[W_CODE32] !== 0;
     const lin = (s[W_CS_BASE] + eip) | 0;
     // Single-step (TF), RF, the debug registers: one instruction at a time, checked here.
@@ -115,8 +120,13 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         prev.chainLin0 = lin; prev.chainGen0 = gen; prev.chainBlock0 = block;
       }
     }
+    if (linkFrom !== null) {
+      // Same (linear address, generation) -> block relation the successor cache above keeps.
+      if (linkFrom === prev && block.jitId !== 0 && block.code32 === linkFrom.code32) linkFrom.link!(linkSite, lin, gen, block);
+      linkFrom = null;
+    }
     prev = block;
-    const recs = block.recs;
+    let recs = block.recs;
     let n = recs.length;
     if (n > budget - executed) n = budget - executed;
     if (step) n = 1;
@@ -125,17 +135,31 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     cpu.block = block;
     let i = 0, left = false, extra = 0;
     const jit = block.jit;
+    // ICOUNT before compiled code ran (-1: it did not): chained successors add their predecessors' count to it.
+    let ic0 = -1;
     try {
       if (jit !== null && n === recs.length && !step) {
-        // Compiled code runs the whole block (it fits the budget; no single-step or debug registers).
+        // Compiled code runs the whole block (it fits the budget; no single-step or debug registers)
+        // and maybe successors (translator/jit/chain.ts); after an interrupt shadow only this block.
         s[W_DEAD] = 0;
         s[W_RETIRED] = 0;
-        const x = jit(budget - executed);
+        s[W_GEN] = mmu.generation;
+        ic0 = cpu.icountNumber();
+        const x = jit(shadow !== 0 ? n : budget - executed);
         s[W_FAULT_REC] = 0;
         s[W_RETIRED] = 0;
-        i = x >>> 1;
-        left = (x & 1) !== 0;
-        compiled += i;
+        if (x !== JIT_GUARD_FAILED) {
+          i = x >>> 1;
+          left = (x & 1) !== 0;
+          compiled += i;
+        } else if (cpu.icountNumber() !== ic0) {
+          left = true; // a chained successor's entry guard failed: it ran nothing (EIP written); next time it is interpreted
+        } else {
+          ic0 = -1; // this block's entry guard failed: it runs in the interpreter below
+        }
+      }
+      if (ic0 >= 0) {
+        // compiled code ran
       } else if (n === recs.length) {
         for (; i < n; i++) {
           const r = recs[i];
@@ -157,6 +181,15 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         }
       }
     } catch (e) {
+      if (ic0 >= 0) {
+        // The fault (or BLOCK_EXIT) is in the block compiled code was running: maybe a chained successor.
+        const chained = cpu.icountNumber() - ic0;
+        executed += chained;
+        compiled += chained;
+        s[W_LINK_EXIT] = 0;
+        const cur = cpu.block!;
+        if (cur !== block) { block = cur; recs = cur.recs; eip = s[W_BLOCK_EIP]; }
+      }
       // The record the fault belongs to, when the one that threw is not the loop's own
       // (compiled code; the second record of a fused pair): see FAULT_REC.
       const k = s[W_FAULT_REC];
@@ -182,6 +215,16 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       const u = deliverFault(cpu, e, at);
       if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
       continue;
+    }
+    if (ic0 >= 0) {
+      const chained = cpu.icountNumber() - ic0;
+      if (chained !== 0) {
+        executed += chained;
+        compiled += chained;
+        prev = cpu.block;
+      }
+      const site = s[W_LINK_EXIT];
+      if (site !== 0) { s[W_LINK_EXIT] = 0; linkFrom = prev; linkSite = site - 1; }
     }
     executed += i;
     cpu.addIcount(i);

@@ -139,6 +139,29 @@ export const RETIRED = 0x1d4;
  * up to date yet: compiled blocks return to the dispatcher after each block).
  */
 export const INTR_PENDING = 0x1d0;
+/**
+ * Chaining between compiled blocks (translator/jit/chain.ts): a compiled
+ * block may continue into its successor inside wasm, so what the loop and
+ * the call-outs need to know about "the block being run" lives here, not
+ * in JS variables. CUR_BLOCK: the running compiled block's id (its index
+ * in the JIT's function table; 0 = cpu.block's own field, an interpreted
+ * block); BLOCK_EIP: that block's EIP at its start (cpu.blockEip, which
+ * call-outs read for EIP-relative records).
+ */
+export const CUR_BLOCK = 0x1d8;
+export const BLOCK_EIP = 0x1dc;
+/** Mirror of mmu.generation, written by the loop before it enters compiled code (link slots compare it). */
+export const MMU_GEN = 0x1e0;
+/**
+ * 1 + the exit site (module-wide number) of the running compiled block
+ * whose link slot did not match: the loop links it to the block it runs
+ * next. 0: nothing to link. The loop reads and clears it.
+ */
+export const LINK_EXIT = 0x1e4;
+/** Chained transfers since the JIT last read it (its counters). */
+export const CHAINED = 0x1e8;
+/** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
+export const JIT_EXITS = 0x400;
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;

@@ -8,17 +8,40 @@
  * of Block.jit (runtime/records.ts).
  */
 import binaryen from 'binaryen';
-import { EXIT, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
+import { Mnemonic } from 'iced-x86';
+import { EXIT, OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { getCF, pinCF } from '../../runtime/flags.js';
-import { BLOCK_DEAD, EIP } from '../../runtime/state/layout.js';
-import { Fn, SELF_LOOP, type X } from './ir.js';
-import { isPureCallout } from './facts.js';
+import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
+import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type ExitSites, type X } from './ir.js';
+import { isJcc, isPureCallout } from './facts.js';
+import { EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, type ChainTable } from './chain.js';
 import { emitterFor } from './registry.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
-const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt;
+const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.TailCall;
+
+/**
+ * Near branches whose handler only reads flags/registers/the stack and
+ * writes EIP (and ESP): as pure as isPureCallout's records for chaining and
+ * self-loops (far transfers, which load CS, are not: their mnemonics differ
+ * (Retf) or their operand is OP_FAR / a far pointer in memory).
+ */
+function isPureBranch(r: Rec): boolean {
+  if (r.rep !== 0) return false;
+  if (isJcc(r)) return true;
+  switch (r.mnemonic) {
+    case Mnemonic.Loop: case Mnemonic.Loope: case Mnemonic.Loopne: case Mnemonic.Jcxz: case Mnemonic.Jecxz:
+      return r.k0 === OP_REL;
+    case Mnemonic.Jmp: case Mnemonic.Call:
+      return r.k0 === OP_REL || r.k0 === OP_REG || (r.k0 === OP_MEM && r.msz === r.osz);
+    case Mnemonic.Ret:
+      return true;
+    default:
+      return false;
+  }
+}
 
 
 export interface CompiledBatch {
@@ -29,8 +52,9 @@ export interface CompiledBatch {
   callouts: number;
 }
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch): { body: X; vars: binaryen.Type[] } {
-  const f = new Fn(m, b.code32, recBase);
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch, sites: ExitSites | null, regs: boolean,
+  flatNow: ((bnd: number) => boolean) | null): { body: X; vars: binaryen.Type[] } {
+  const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   const recs = b.recs, n = recs.length;
   const out: X[] = [];
   for (const r of recs) {
@@ -41,24 +65,47 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: Compile
     if (x !== null) stats.inline++;
     else {
       stats.callouts++;
+      // Before the record's own exit (a taken T_COND): it must not chain after an impure handler.
+      if (!isPureCallout(r) && !isPureBranch(r)) f.impure = true;
       x = calloutRecord(f, r);
       f.flags = null;
       f.stored = true;
-      if (!isPureCallout(r)) f.impure = true;
     }
     out.push(x);
     // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
     // writing EIP (a block looping on itself may be in a later iteration).
     if (f.stored && !last) {
-      out.push(m.if(f.ld(BLOCK_DEAD), f.block([f.st(EIP, f.eipAt(recs[r.idx + 1]!.off)), f.exit(r.idx + 1, true)])));
+      out.push(m.if(f.ld(BLOCK_DEAD), f.block([f.st(EIP, f.eipAt(recs[r.idx + 1]!.off)), f.leave(r.idx + 1, EXIT_DEAD)])));
     }
   }
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
   const lastRec = recs[n - 1]!;
   if (lastRec.term !== T_BRANCH) out.push(f.st(EIP, f.eipAt(lastRec.next)));
   out.push(f.exit(n, true));
+  const entry: X[] = [f.set(f.eip0, f.ld(EIP))];
+  const guard = f.guard();
+  if (guard !== null) {
+    // Segments assumed flat that are not now: run nothing; the loop interprets the block (chain.ts GUARD_FAILED).
+    const at = JIT_EXITS + 4 * EXIT_GUARD;
+    entry.push(m.if(m.i32.eqz(guard), f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(GUARD_FAILED))])));
+  }
+  if (sites !== null) {
+    // Entered by a chained predecessor: run only if the whole block fits the budget left (the loop's rule),
+    // then name this block as the running one (faults, invalidation, call-outs' blockEip: chain.ts).
+    const at = JIT_EXITS + 4 * EXIT_BUDGET;
+    entry.push(
+      m.if(m.i32.lt_s(m.local.get(Fn.BUDGET, binaryen.i32), f.c(n)),
+        f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(1))])),
+      f.st(CUR_BLOCK, f.c(b.jitId)),
+      f.st(BLOCK_EIP, f.get(f.eip0)),
+      f.st(RETIRED, f.c(0)),
+      f.st(BLOCK_DEAD, f.c(0)),
+      f.st(LINK_EXIT, f.c(0)),
+    );
+  }
+  entry.push(...f.finish());
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
-  const body = m.block(null, [f.set(f.eip0, f.ld(EIP)), m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
+  const body = m.block(null, [...entry, m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
   return { body, vars: f.vars };
 }
 
@@ -68,8 +115,15 @@ function calloutRecord(f: Fn, r: Rec): X {
   return r.term === T_COND ? f.m.if(call, f.exit(r.idx + 1, true)) : f.m.drop(call);
 }
 
-/** Compile `blocks` into one module and attach each function as its block's `jit`. */
-export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
+/**
+ * Compile `blocks` into one module and attach each function as its block's
+ * `jit`; with `chain`, the blocks get ids in its table and link slots at
+ * their exits; with `regs`, registers live in locals inside each block (Fn).
+ */
+export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null = null, regs = false, flat = false): CompiledBatch {
+  // Bounds flat in the state now (the block's context when it becomes hot; the entry guard checks it each run).
+  const s = cpu.s, lo = SEG_LO >> 2, hi = SEG_HI >> 2;
+  const flatNow = flat ? (b: number): boolean => s[lo + b] === 0 && s[hi + b] === -1 : null;
   const m = new binaryen.Module();
   const stats: CompiledBatch = { bytes: 0, inline: 0, callouts: 0 };
   try {
@@ -83,21 +137,58 @@ export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
     m.addFunctionImport('pincf', 'env', 'pincf', binaryen.none, binaryen.none);
     m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
+    let sites: ExitSites | null = null, nSites = 0;
+    if (chain !== null) {
+      m.addTableImport(CHAIN_TABLE, 'env', 'tbl');
+      const first = chain.alloc(blocks.length);
+      blocks.forEach((b, j) => { b.jitId = first + j; });
+      sites = {
+        next: (): number => {
+          const site = nSites++;
+          // An empty slot: generation -1 never matches (mmu.generation counts up from 0); id 0 is the stub.
+          const [gl, gg, gi] = linkGlobals(site);
+          m.addGlobal(gl, i32, true, m.i32.const(0));
+          m.addGlobal(gg, i32, true, m.i32.const(-1));
+          m.addGlobal(gi, i32, true, m.i32.const(0));
+          for (const g of [gl, gg, gi]) m.addGlobalExport(g, g);
+          return site;
+        },
+      };
+    }
     const table: Rec[] = [];
     blocks.forEach((b, j) => {
-      const { body, vars } = emitBlock(m, b, table.length, stats);
+      const { body, vars } = emitBlock(m, b, table.length, stats, sites, regs, flatNow);
       for (const r of b.recs) table.push(r);
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
     });
     const bin = m.emitBinary();
     stats.bytes = bin.length;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>), { env: imports(cpu, table) });
-    blocks.forEach((b, j) => { b.jit = inst.exports[`b${j}`] as () => number; });
+    const env: Record<string, WebAssembly.ImportValue> = imports(cpu, table);
+    if (chain !== null) env.tbl = chain.table;
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>), { env });
+    const link = chain === null ? null : linker(inst, nSites);
+    blocks.forEach((b, j) => {
+      const fn = inst.exports[`b${j}`] as () => number;
+      b.jit = fn;
+      if (chain !== null) { b.link = link; chain.attach(b, fn); }
+    });
   } finally {
     m.dispose();
   }
   return stats;
+}
+
+/** The setter of a module's link slots (Block.link). */
+function linker(inst: WebAssembly.Instance, nSites: number): (site: number, lin: number, gen: number, to: Block) => void {
+  const g: WebAssembly.Global[] = [];
+  for (let k = 0; k < nSites; k++) for (const name of linkGlobals(k)) g.push(inst.exports[name] as WebAssembly.Global);
+  return (site, lin, gen, to) => {
+    const k = 3 * site;
+    g[k].value = lin;
+    g[k + 1].value = gen;
+    g[k + 2].value = to.jitId;
+  };
 }
 
 /** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */

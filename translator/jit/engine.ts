@@ -13,6 +13,7 @@ import type { Cpu } from '../../runtime/cpu.js';
 import type { FrontEnd } from '../frontend/blocks.js';
 import { compileBatch } from './compile.js';
 import { JitCounters } from './counters.js';
+import { ChainTable } from './chain.js';
 
 export interface JitOptions {
   /**
@@ -23,6 +24,12 @@ export interface JitOptions {
   threshold?: number;
   /** Blocks per module. */
   batch?: number;
+  /** Chain compiled blocks inside wasm (chain.ts); default true. */
+  chain?: boolean;
+  /** Keep registers in wasm locals inside a block (ir.ts); default true. */
+  regs?: boolean;
+  /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
+  flat?: boolean;
 }
 
 export const DEFAULT_THRESHOLD = 50;
@@ -36,11 +43,18 @@ export class Jit implements BlockSource {
   private readonly batch: number;
   private queue: Block[] = [];
   private queuedAt = 0;
+  private readonly chain: ChainTable | null;
+  private readonly regs: boolean;
+  private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
+    this.chain = opts.chain === false ? null : new ChainTable(cpu);
+    this.regs = opts.regs !== false;
+    this.flat = opts.flat !== false;
+    if (this.chain !== null) frontEnd.onBlocksKilled((dead) => this.chain!.killed(dead));
   }
 
   get(phys: number, lin: number, code32: boolean): Block {
@@ -58,6 +72,7 @@ export class Jit implements BlockSource {
    * has waited MAX_WAIT_MS, so a small hot set does not wait for a full batch.
    */
   sliceEnd(): void {
+    this.chain?.sliceEnd(this.counters.exits, this.counters.chained);
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) this.flush();
   }
 
@@ -68,7 +83,7 @@ export class Jit implements BlockSource {
     this.queue = [];
     if (blocks.length === 0) return;
     const t0 = performance.now();
-    const st = compileBatch(this.cpu, blocks);
+    const st = compileBatch(this.cpu, blocks, this.chain, this.regs, this.flat);
     const c = this.counters;
     c.compileMs += performance.now() - t0;
     c.modulesCompiled++;

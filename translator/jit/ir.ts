@@ -9,9 +9,14 @@
  */
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
-import { EIP as EIP_OFF, FAULT_REC, REGS, RETIRED } from '../../runtime/state/layout.js';
+import { CHAINED, CS, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
+import { EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED } from './chain.js';
 
 export type X = binaryen.ExpressionRef;
+/** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
+const appendChild = (block: X, child: X): void => {
+  (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
+};
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
 
@@ -25,6 +30,16 @@ export interface FlagSource {
   /** ADC/SBB: local holding the carry-in (0/1). */
   c?: number;
 }
+
+/** Allocates a block's exit sites (link slots) in its module: compile.ts. */
+export interface ExitSites {
+  /** A new site: its link-slot globals are named by linkGlobals(site). */
+  next(): number;
+}
+/** Names of the link-slot globals of exit site `site`: linear address, MMU generation, successor id. */
+export const linkGlobals = (site: number): [string, string, string] => [`cl${site}`, `cg${site}`, `ci${site}`];
+/** Name of the shared function table the link slots index (chain.ts). */
+export const CHAIN_TABLE = 'tbl';
 
 export class Fn {
   readonly vars: binaryen.Type[] = [];
@@ -40,15 +55,87 @@ export class Fn {
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
 
-  /** `recBase`: index of this block's first record in the module's call-out table. */
-  constructor(readonly m: binaryen.Module, readonly code32: boolean, readonly recBase: number) {
+  /**
+   * `recBase`: index of this block's first record in the module's call-out
+   * table; `sites`: where exits get link slots (null: every exit returns to the loop).
+   */
+  constructor(readonly m: binaryen.Module, readonly code32: boolean, readonly recBase: number, readonly sites: ExitSites | null = null,
+    cacheRegs = false, private readonly flatNow: ((bnd: number) => boolean) | null = null) {
     this.eip0 = this.local();
     this.done = this.local();
+    this.regLocals = cacheRegs ? [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.local()) : null;
+  }
+
+  /**
+   * Flat-segment guard: bounds indices (seg, or seg + SEG_WRITE) the block
+   * assumes flat (LO = 0, HI = 0xFFFFFFFF), so memory accesses through them
+   * skip the inline limit compare (codegen/mem.ts); guard() checks them on
+   * entry. Only before any impure call-out: nothing pure reloads a segment.
+   */
+  private flat = 0;
+  flatBounds(bnd: number): boolean {
+    if (this.flatNow === null || this.impure || !this.flatNow(bnd)) return false;
+    this.flat |= 1 << bnd;
+    return true;
+  }
+  /** The entry condition for the bounds assumed flat, or null when none is. */
+  guard(): X | null {
+    const m = this.m;
+    let g: X | null = null;
+    for (let b = 0; b < 32; b++) {
+      if (((this.flat >>> b) & 1) === 0) continue;
+      const t = m.i32.and(m.i32.eqz(this.ld(SEG_LO + 4 * b)), m.i32.eq(this.ld(SEG_HI + 4 * b), this.c(-1)));
+      g = g === null ? t : m.i32.and(g, t);
+    }
+    return g;
+  }
+
+  /**
+   * Registers in locals (when cacheRegs): local i holds general register i
+   * for the whole block. Loaded on entry (those the block uses), written
+   * back to the state (those it writes) before every import call (faultAt:
+   * a fault or call-out sees the interpreter's state) and every exit, and
+   * reloaded after a call-out (its handler may change any register). The
+   * sync points are empty blocks filled by finish(), once the sets are known.
+   */
+  private readonly regLocals: number[] | null;
+  private used = 0;
+  private written = 0;
+  private readonly writeBacks: X[] = [];
+  private readonly reloads: X[] = [];
+
+  /** Store the registers the block writes (filled in by finish()). */
+  writeBack(): X {
+    if (this.regLocals === null) return this.m.nop();
+    const x = this.m.block(null, []);
+    this.writeBacks.push(x);
+    return x;
+  }
+  /** Reload the registers the block uses (after a call-out; filled in by finish()). */
+  reload(): X {
+    if (this.regLocals === null) return this.m.nop();
+    const x = this.m.block(null, []);
+    this.reloads.push(x);
+    return x;
+  }
+  /** Fill the sync points; returns the loads the block's entry must run. */
+  finish(): X[] {
+    const L = this.regLocals;
+    if (L === null) return [];
+    const loads = (): X[] => L.flatMap((l, i) => ((this.used >> i) & 1 ? [this.set(l, this.ld(REGS + 4 * i))] : []));
+    for (const x of this.writeBacks) {
+      for (let i = 0; i < 8; i++) if ((this.written >> i) & 1) appendChild(x, this.st(REGS + 4 * i, this.get(L[i])));
+    }
+    for (const x of this.reloads) for (const ld of loads()) appendChild(x, ld);
+    return loads();
   }
 
   /** Run the record through its interpreter handler (import `interp`); the value is 1 when a T_COND branch was taken. */
   callout(r: Rec): X {
-    return this.m.block(null, [this.faultAt(r), this.m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)], binaryen.i32);
+    const m = this.m;
+    if (this.regLocals === null) return m.block(null, [this.faultAt(r), m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)], binaryen.i32);
+    const t = this.local();
+    return m.block(null, [this.faultAt(r), this.set(t, m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)), this.reload(), this.get(t)], binaryen.i32);
   }
 
   local(t: binaryen.Type = binaryen.i32): number {
@@ -62,24 +149,90 @@ export class Fn {
   /** i32 at a state-block offset. */
   ld(off: number): X { return this.m.i32.load(off, 4, this.m.i32.const(0)); }
   st(off: number, v: X): X { return this.m.i32.store(off, 4, this.m.i32.const(0), v); }
-  reg(i: number): X { return this.ld(REGS + 4 * i); }
-  setReg(i: number, v: X): X { return this.st(REGS + 4 * i, v); }
+  reg(i: number): X {
+    if (this.regLocals === null) return this.ld(REGS + 4 * i);
+    this.used |= 1 << i;
+    return this.get(this.regLocals[i]);
+  }
+  setReg(i: number, v: X): X {
+    if (this.regLocals === null) return this.st(REGS + 4 * i, v);
+    this.used |= 1 << i;
+    this.written |= 1 << i;
+    return this.set(this.regLocals[i], v);
+  }
   /** Register `i` of the record's numbering for `size` bytes (r32 / r16 / r8 views: runtime/records.ts). */
   regN(size: number, i: number): X {
     const m = this.m, z = m.i32.const(0);
-    return size === 4 ? m.i32.load(REGS + 4 * i, 4, z) : size === 2 ? m.i32.load16_u(REGS + 2 * i, 2, z) : m.i32.load8_u(REGS + i, 1, z);
+    if (this.regLocals === null) {
+      return size === 4 ? m.i32.load(REGS + 4 * i, 4, z) : size === 2 ? m.i32.load16_u(REGS + 2 * i, 2, z) : m.i32.load8_u(REGS + i, 1, z);
+    }
+    if (size === 4) return this.reg(i);
+    // r16 index i: register i >> 1, half i & 1; r8 index i: register i >> 2, byte i & 3 (AL = 0, AH = 1, CL = 4...).
+    const k = size === 2 ? i >> 1 : i >> 2, sh = size === 2 ? (i & 1) * 16 : (i & 3) * 8, mask = size === 2 ? 0xffff : 0xff;
+    const v = sh === 0 ? this.reg(k) : m.i32.shr_u(this.reg(k), this.c(sh));
+    return m.i32.and(v, this.c(mask));
   }
   setRegN(size: number, i: number, v: X): X {
     const m = this.m, z = m.i32.const(0);
-    return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
+    if (this.regLocals === null) {
+      return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
+    }
+    if (size === 4) return this.setReg(i, v);
+    const k = size === 2 ? i >> 1 : i >> 2, sh = size === 2 ? (i & 1) * 16 : (i & 3) * 8, mask = size === 2 ? 0xffff : 0xff;
+    const part = m.i32.and(v, this.c(mask));
+    return this.setReg(k, m.i32.or(m.i32.and(this.reg(k), this.c(~(mask << sh))), sh === 0 ? part : m.i32.shl(part, this.c(sh))));
   }
-  /** Leave the block: `retired` records of this iteration done; `left` when EIP was written. */
+  /**
+   * Leave the block: `retired` records of this iteration done; `left` when
+   * EIP was written. When chaining is on and no impure call-out came before
+   * (see chain.ts), continue into the successor the exit's link slot names
+   * if it matches CS base + EIP and the MMU generation; else return to the
+   * loop, naming the site in LINK_EXIT so the loop links it.
+   */
   exit(retired: number, left: boolean): X {
+    const m = this.m, i32 = binaryen.i32;
+    if (this.sites === null || !left || this.impure) {
+      const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
+      return this.block([this.writeBack(), ...(this.sites === null ? [] : [this.countExit(EXIT_IMPURE)]), ret]);
+    }
+    const site = this.sites.next();
+    const [gl, gg, gi] = linkGlobals(site);
+    const n = this.local(), z = m.i32.const(0);
+    return this.block([
+      this.writeBack(),
+      this.set(n, m.i32.add(this.get(this.done), this.c(retired))),
+      // Named before the transfer too: a successor that turns out dead or too long for the budget returns at once.
+      this.st(LINK_EXIT, this.c(site + 1)),
+      m.if(m.i32.and(
+        m.i32.eq(this.ld(MMU_GEN), m.global.get(gg, i32)),
+        m.i32.eq(m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF)), m.global.get(gl, i32))),
+      this.block([
+        // The successor's call-outs (RDTSC, device clocks) read ICOUNT: it counts this block now.
+        m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), m.f64.convert_u.i32(this.get(n)))),
+        this.st(CHAINED, m.i32.add(this.ld(CHAINED), this.c(1))),
+        m.return_call_indirect(CHAIN_TABLE, m.global.get(gi, i32), [m.i32.sub(m.local.get(Fn.BUDGET, i32), this.get(n))], i32, i32),
+      ])),
+      this.countExit(EXIT_UNLINKED),
+      m.return(m.i32.or(m.i32.shl(this.get(n), this.c(1)), this.c(1))),
+    ]);
+  }
+  /** Leave to the loop whatever the link slots say (BLOCK_DEAD: the loop must look the code up again). */
+  leave(retired: number, reason: number): X {
     const m = this.m;
-    return m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
+    const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(1)));
+    return this.block([this.writeBack(), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
+  }
+  /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
+  countExit(reason: number): X {
+    const at = JIT_EXITS + 4 * reason;
+    return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
   }
   /** Name the record a fault from the next call belongs to (FAULT_REC protocol). */
-  faultAt(r: Rec): X { return this.st(FAULT_REC, this.c(r.idx + 1)); }
+  faultAt(r: Rec): X {
+    // Every import call comes after this: the state must hold the registers (a fault unwinds the locals).
+    const st = this.st(FAULT_REC, this.c(r.idx + 1));
+    return this.regLocals === null ? st : this.block([this.writeBack(), st]);
+  }
   /**
    * A taken branch back to the block's own start (the block has `n`
    * records): run the block again inside wasm while the budget allows
@@ -94,6 +247,8 @@ export class Fn {
       this.st(RETIRED, this.get(this.done)),
       m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(n))),
       this.st(EIP_OFF, this.get(target)),
+      this.writeBack(),
+      ...(this.sites === null ? [] : [this.countExit(EXIT_LOOP)]),
       m.return(m.i32.or(m.i32.shl(this.get(this.done), this.c(1)), this.c(1))),
     ]);
   }

@@ -33,7 +33,8 @@ export function eaOffset(f: Fn, r: Rec): X {
 function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X {
   const m = f.m, o = f.get(off);
   const b = write ? seg + SEG_WRITE : seg;
-  const limit = m.i32.and(
+  // A flat segment (checked on block entry, Fn.flatBounds) only needs the access not to wrap past 4 GiB.
+  const limit = f.flatBounds(b) ? (size === 1 ? f.c(1) : m.i32.ge_u(m.i32.add(o, f.c(size - 1)), o)) : m.i32.and(
     m.i32.ge_u(o, f.ld(SEG_LO + 4 * b)),
     m.i32.and(
       m.i32.ge_u(m.i32.add(o, f.c(size - 1)), o),

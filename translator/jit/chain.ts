@@ -1,0 +1,124 @@
+/**
+ * Chaining between compiled blocks: control stays inside WebAssembly from
+ * one compiled block to the next instead of returning to the JS loop
+ * (runtime/interp/loop.ts) after each block.
+ *
+ * Every compiled block has an id: its index in one funcref table that all
+ * the JIT's modules import (`tbl`). Each exit of a block that writes EIP
+ * (taken branch, fall-through end, RET...) is a *site* with a link slot
+ * (three mutable globals of its module: linear address, MMU generation,
+ * successor id). At the exit the block compares the slot with the state
+ * (CS base + EIP, MMU_GEN) and, when they match, adds its retired
+ * instructions to ICOUNT and `return_call_indirect`s the successor with the
+ * budget that is left; otherwise it stores the site in LINK_EXIT and
+ * returns, and the loop fills the slot with the block it runs next.
+ *
+ * Why this is the interpreter's behaviour: between two blocks the loop
+ * checks interrupts (IF, INT_SHADOW, the controller), HLT, TF/RF/DEBUG,
+ * pendingStop, the budget and the translation of CS:EIP. A block whose
+ * records before the exit ran no impure call-out (compile.ts: none of them
+ * can change IF, TF, the shadow, CR0/CR3/CR4, segments, I/O or the TSC)
+ * leaves all of these as they were when the loop last checked them, except
+ * the budget, which the successor checks in its prologue (it returns at
+ * once, having run nothing, when it does not fit), and the translation,
+ * which the slot's key checks (MMU_GEN is mmu.generation, bumped by every
+ * TLB flush, CPL class change and A20 change; CS base is in the key). The
+ * loop passes a budget of one block when an interrupt shadow covers the
+ * entry boundary, so nothing chains (or loops) past the next boundary.
+ * A dead block's table entry is replaced by a stub that returns at once,
+ * so a slot never runs a killed successor.
+ *
+ * A chained successor names itself in CUR_BLOCK and BLOCK_EIP (its
+ * prologue), so the loop locates a fault or BLOCK_EXIT in it, and
+ * frontend invalidation sees it as the running block.
+ *
+ * Measured (bench in the commit that added this): a return_call_indirect
+ * across modules costs about what a wasm dispatcher loop with
+ * call_indirect does (~5 ns), half a JS->wasm call without any loop logic;
+ * tail calls were chosen as they need no second return protocol.
+ */
+import type { Block } from '../../runtime/records.js';
+import type { Cpu } from '../../runtime/cpu.js';
+import { CHAINED, JIT_EXITS, w } from '../../runtime/state/layout.js';
+
+/** Returns to the loop by reason (JIT_EXITS word index). */
+export const EXIT_UNLINKED = 0;   // link slot empty or stale (LINK_EXIT set: the loop links it)
+export const EXIT_IMPURE = 1;     // an impure call-out ran before the exit: the loop must check
+export const EXIT_BUDGET = 2;     // the successor did not fit the budget (it ran nothing)
+export const EXIT_DEAD = 3;       // the block was invalidated by a write to its code (BLOCK_DEAD)
+export const EXIT_KILLED = 4;     // the linked successor was killed (stub)
+export const EXIT_LOOP = 5;       // a self-loop ran out of budget
+export const EXIT_GUARD = 6;      // a segment the block was compiled flat is not (it ran nothing: the loop interprets it)
+export const EXIT_REASONS = ['unlinked', 'impure', 'budget', 'dead', 'killed', 'loop-budget', 'flat-guard'] as const;
+/** Returned by a compiled block whose flat-segment guard failed (nothing ran). */
+export { JIT_GUARD_FAILED as GUARD_FAILED } from '../../runtime/records.js';
+
+/** Initial table size; it doubles when full. Ids are not reused (see engine.ts: no eviction yet). */
+const INITIAL = 1024;
+
+const W_CHAINED = w(CHAINED), W_EXITS = w(JIT_EXITS);
+
+/** The shared function table, block ids, and the stub that stands in for killed blocks. */
+export class ChainTable {
+  readonly table = new WebAssembly.Table({ initial: INITIAL, element: 'anyfunc' });
+  private readonly stub: WebAssembly.ExportValue;
+  private nextId = 1;
+  /** Ids of killed blocks, dropped from cpu.jitBlocks between slices (a killed block may still be running). */
+  private dead: number[] = [];
+
+  constructor(private readonly cpu: Cpu) {
+    this.stub = stubFunction(cpu.phys.memory);
+    this.table.set(0, this.stub as unknown as () => number);
+  }
+
+  /** Reserve `n` consecutive ids. */
+  alloc(n: number): number {
+    const first = this.nextId;
+    this.nextId += n;
+    if (this.nextId > this.table.length) this.table.grow(Math.max(this.nextId, 2 * this.table.length) - this.table.length);
+    return first;
+  }
+
+  /** Make compiled block `b` (function `fn`, id `b.jitId`) reachable from link slots. */
+  attach(b: Block, fn: WebAssembly.ExportValue): void {
+    this.table.set(b.jitId, fn as unknown as () => number);
+    this.cpu.jitBlocks[b.jitId] = b;
+  }
+
+  /** Blocks died: no link slot may enter them any more. */
+  killed(blocks: readonly Block[]): void {
+    for (const b of blocks) {
+      if (b.jitId === 0) continue;
+      this.table.set(b.jitId, this.stub as unknown as () => number);
+      this.dead.push(b.jitId);
+    }
+  }
+
+  /** Between run slices (no block is running): forget dead blocks; move the wasm-side counters out. */
+  sliceEnd(exits: number[], chained: { n: number }): void {
+    for (const id of this.dead) this.cpu.jitBlocks[id] = undefined;
+    this.dead = [];
+    const s = this.cpu.s;
+    chained.n += s[W_CHAINED];
+    s[W_CHAINED] = 0;
+    for (let k = 0; k < EXIT_REASONS.length; k++) { exits[k] += s[W_EXITS + k]; s[W_EXITS + k] = 0; }
+  }
+}
+
+/** (budget) -> 1: nothing retired, EIP already written by the caller; counts EXIT_KILLED. Hand-assembled: no binaryen needed. */
+function stubFunction(memory: WebAssembly.Memory): WebAssembly.ExportValue {
+  const at = JIT_EXITS + 4 * EXIT_KILLED;
+  const leb = (v: number): number[] => { const out: number[] = []; do { let b = v & 0x7f; v >>>= 7; if (v) b |= 0x80; out.push(b); } while (v); return out; };
+  const body = [0x00, 0x41, 0x00, 0x41, 0x00, 0x28, 0x02, ...leb(at), 0x41, 0x01, 0x6a, 0x36, 0x02, ...leb(at), 0x41, 0x01, 0x0b];
+  const sect = (id: number, bytes: number[]): number[] => [id, ...leb(bytes.length), ...bytes];
+  const str = (t: string): number[] => [t.length, ...[...t].map((c) => c.charCodeAt(0))];
+  const bin = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...sect(1, [1, 0x60, 1, 0x7f, 1, 0x7f]),                       // type (i32) -> i32
+    ...sect(2, [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x01]), // import memory, min 1
+    ...sect(3, [1, 0]),                                              // one function of type 0
+    ...sect(7, [1, ...str('stub'), 0x00, 0x00]),                    // export it
+    ...sect(10, [1, ...leb(body.length), ...body]),
+  ]);
+  return new WebAssembly.Instance(new WebAssembly.Module(bin), { env: { mem: memory } }).exports.stub;
+}
