@@ -51,7 +51,7 @@ function alu(f: Fn, r: Rec): X | null {
   return f.block(out);
 }
 
-emitter([Mnemonic.Add, Mnemonic.Sub, Mnemonic.And, Mnemonic.Or, Mnemonic.Xor, Mnemonic.Cmp, Mnemonic.Test, Mnemonic.Adc, Mnemonic.Sbb], alu);
+emitter('alu', alu);
 
 /** INC/DEC: CF kept (made eager first, as the interpreter's pinCF). */
 function incdec(f: Fn, r: Rec): X | null {
@@ -69,7 +69,7 @@ function incdec(f: Fn, r: Rec): X | null {
   out.push(setLazyN(f, { kind: dec ? 'dec' : 'inc', a, b: a, r: res }, n));
   return f.block(out);
 }
-emitter([Mnemonic.Inc, Mnemonic.Dec], incdec);
+emitter('incdec', incdec);
 
 /**
  * NEG (the interpreter's alu(SUB, 0, x): K_SUB with a = 0, b = x) and NOT
@@ -91,4 +91,4 @@ function negnot(f: Fn, r: Rec): X | null {
   }
   return f.block(out);
 }
-emitter([Mnemonic.Neg, Mnemonic.Not], negnot);
+emitter('negnot', negnot);

@@ -87,11 +87,8 @@ function ret(f: Fn, r: Rec, last: boolean): X | null {
   ]));
 }
 
-for (const m of [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
-  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg]) {
-  emitter(m, (f, r, last) => (isJcc(r) ? jcc(f, r, last) : null));
-}
-emitter(Mnemonic.Jmp, jmp);
-emitter(Mnemonic.Call, call);
-emitter(Mnemonic.Ret, ret);
+emitter('jcc', (f, r, last) => (isJcc(r) ? jcc(f, r, last) : null));
+emitter('jmp', jmp);
+emitter('call', call);
+emitter('ret', ret);
 void binaryen;

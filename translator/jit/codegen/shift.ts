@@ -66,5 +66,5 @@ function rotate(f: Fn, r: Rec): X | null {
   ]);
 }
 
-emitter([Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar], shift);
-emitter([Mnemonic.Rol, Mnemonic.Ror], rotate);
+emitter('shift', shift);
+emitter('rotate', rotate);

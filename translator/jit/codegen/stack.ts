@@ -34,12 +34,12 @@ export function pop32(f: Fn, r: Rec, dst: number, move = true): X {
   return f.block(out);
 }
 
-emitter(Mnemonic.Push, (f, r) => {
+emitter('push', (f, r) => {
   if (r.osz !== 4 || (r.k0 !== OP_REG && r.k0 !== OP_IMM)) return null;
   f.stored = true;
   return stack32Guard(f, r, push32(f, r, r.k0 === OP_REG ? f.reg(r.r0) : f.c(r.imm)));
 });
-emitter(Mnemonic.Pop, (f, r) => {
+emitter('pop', (f, r) => {
   if (r.osz !== 4 || r.k0 !== OP_REG) return null;
   const v = f.local();
   // ESP moves first, then the register is written: POP ESP leaves the popped value.
