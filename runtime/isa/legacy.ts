@@ -47,7 +47,7 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   forms(M.Mov, MOV_TRAP, { flags: 'none', ends: E_TRAP }), // MOV CR0 may switch modes; MOV DRn: breakpoints
   legacy([M.Movsx], { flags: 'none', faults: 'mem', jit: 'inline:movsx' }),
   legacy([M.Movzx], { flags: 'none', faults: 'mem', jit: 'inline:movzx' }),
-  legacy([M.Xchg], { flags: 'none', faults: 'mem' }),
+  legacy([M.Xchg], { flags: 'none', faults: 'mem', jit: 'inline:xchg' }),
   legacy([M.Lea], { flags: 'none', faults: 'never', jit: 'inline:lea' }),
   legacy([M.Nop], { flags: 'none', faults: 'never', jit: 'inline:nop' }),
   legacy([M.Pause], { flags: 'none', faults: 'never' }),
@@ -76,10 +76,10 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Aam], { flags: 'eager' }), // AAM 0: #DE
   // families/bits.ts
   legacy([M.Bt, M.Bts, M.Btr, M.Btc, M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem' }),
-  legacy([M.Bswap], { flags: 'none', faults: 'never' }),
+  legacy([M.Bswap], { flags: 'none', faults: 'never', jit: 'inline:bswap' }),
   // families/flagops.ts
   legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std, M.Lahf, M.Sahf, M.Salc], { flags: 'eager', faults: 'never' }),
-  legacy([M.Cbw, M.Cwde, M.Cwd, M.Cdq], { flags: 'none', faults: 'never' }),
+  legacy([M.Cbw, M.Cwde, M.Cwd, M.Cdq], { flags: 'none', faults: 'never', jit: 'inline:convert' }),
   legacy([M.Cli], { flags: 'eager' }), // #GP when IOPL < CPL
   legacy([M.Pushf, M.Pushfd], { flags: 'none' }),
   legacy([M.Sti, M.Popf, M.Popfd], { flags: 'eager', ends: E_TRAP }), // IF / TF may change: interrupts and single-step at the next boundary

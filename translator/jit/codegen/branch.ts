@@ -1,6 +1,7 @@
 /**
  * Near control transfers inline (32-bit code, 32-bit operand size): Jcc
- * whose condition comes from a flag source tracked in the block, JMP rel,
+ * (condition from the flag source tracked in the block, or from the lazy
+ * state: codegen/flags.ts cond), JMP rel,
  * CALL rel and RET (stack in stack.ts), folded or ending the block. The
  * target is checked against the CS limit as the interpreter does
  * (runtime/interp/control.ts nearTarget); a target outside it runs the
@@ -13,7 +14,7 @@ import { CS, EIP, SEG_LIMIT } from '../../../runtime/state/layout.js';
 import { isJcc, jccCondition } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { condition } from './flags.js';
+import { cond } from './flags.js';
 import { pop32, push32, stack32Guard } from './stack.js';
 
 /** EIP of the instruction after `r` (the block's EIP plus the record's offset). */
@@ -30,16 +31,16 @@ function leaveTo(f: Fn, r: Rec, t: number): X {
 }
 
 function jcc(f: Fn, r: Rec, last: boolean): X | null {
-  if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL || f.flags === null) return null;
+  if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL) return null;
   if (r.term !== T_COND && !last) return null;
-  const cond = condition(f, f.flags, jccCondition(r));
-  if (cond === null) return null;
+  const c = cond(f, jccCondition(r));
+  if (c === null) return null;
   const m = f.m, t = f.local();
   const self = selfTarget(f, r);
   const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
-  if (r.term === T_COND) return m.if(cond, taken);
+  if (r.term === T_COND) return m.if(c, taken);
   // Last record: the fall-through writes EIP too.
-  return f.block([m.if(cond, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);
+  return f.block([m.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);
 }
 
 function jmp(f: Fn, r: Rec, last: boolean): X | null {

@@ -8,7 +8,7 @@
  */
 import binaryen from 'binaryen';
 import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB, SZ32, szCode } from '../../../runtime/flags.js';
-import { ARITH, CF } from '../../../runtime/state/eflags.js';
+import { ARITH, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { FlagSource, Fn, X } from '../ir.js';
 
@@ -88,7 +88,7 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
   const zf = (): X => m.i32.eqz(f.get(src.r));
   const sf = (): X => m.i32.lt_s(f.get(src.r), f.c(0));
   const sh = src.sh ?? 0;
-  const low = (): X => (sh === 0 ? m.i32.and(f.get(src.r), f.c(0xff)) : m.i32.shr_u(f.get(src.r), f.c(sh)));
+  const low = (): X => m.i32.and(sh === 0 ? f.get(src.r) : m.i32.shr_u(f.get(src.r), f.c(sh)), f.c(0xff));
   const pf = (): X => m.i32.eqz(m.i32.and(m.i32.popcnt(low()), f.c(1)));
   if (src.kind === 'mul') return null; // ZF/CF/OF eager: the handler reads them
   if (src.kind === 'adc' || src.kind === 'sbb') {
@@ -138,6 +138,43 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
       case 6: x = m.i32.or(cf(), zf()); break;
       case 12: x = m.i32.ne(sf(), of()); break;
       default: x = m.i32.or(zf(), m.i32.ne(sf(), of())); break;
+    }
+  }
+  return (cc & 1) !== 0 ? m.i32.eqz(x) : x;
+}
+
+/**
+ * Condition code `cc` as an i32 0/1, from the tracked source when it
+ * answers, else from the state block as the interpreter's testCC reads it
+ * (runtime/flags.ts: a flag in LAZY_MASK comes from LAZY_*, else from
+ * EFLAGS). ZF, SF and PF are computed inline, CF through carryIn; null
+ * (a call-out) for conditions on OF when nothing tracked says it is eager.
+ */
+export function cond(f: Fn, cc: number): X | null {
+  const src = f.flags;
+  if (src !== null) {
+    const x = condition(f, src, cc);
+    if (x !== null) return x;
+  }
+  const m = f.m, base = cc & ~1;
+  const lazy = (flag: number): X => m.i32.and(f.ld(LAZY_MASK), f.c(flag));
+  const eager = (flag: number): X => m.i32.ne(m.i32.and(f.ld(EFLAGS), f.c(flag)), f.c(0));
+  // 32 - (8 << size code) = 24, 16, 0: the shift that puts the operation's sign bit at bit 31.
+  const up = (): X => m.i32.sub(f.c(32), m.i32.shl(f.c(8), m.i32.and(f.ld(LAZY_OP), f.c(3))));
+  const zf = (): X => m.select(lazy(ZF), m.i32.eqz(m.i32.shl(f.ld(LAZY_RES), up())), eager(ZF));
+  const sf = (): X => m.select(lazy(SF), m.i32.lt_s(m.i32.shl(f.ld(LAZY_RES), up()), f.c(0)), eager(SF));
+  const ofEager = src !== null && (src.kind === 'result' || src.kind === 'mul');
+  let x: X;
+  switch (base) {
+    case 2: x = carryIn(f); break;
+    case 4: x = zf(); break;
+    case 6: x = m.i32.or(carryIn(f), zf()); break;
+    case 8: x = sf(); break;
+    case 10: x = m.select(lazy(PF), m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.ld(LAZY_RES), f.c(0xff))), f.c(1))), eager(PF)); break;
+    default: {
+      if (!ofEager) return null;
+      const of = eager(OF);
+      x = base === 0 ? of : base === 12 ? m.i32.ne(sf(), of) : m.i32.or(zf(), m.i32.ne(sf(), of));
     }
   }
   return (cc & 1) !== 0 ? m.i32.eqz(x) : x;
