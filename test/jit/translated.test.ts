@@ -185,6 +185,12 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
       [0x66, 0x87, 0xc0 | (reg() << 3) | reg()]]);                                        // xchg r16, r16
     case 29: return pick([[0x99], [0x98], [0x66, 0x98], [0x66, 0x99]]);                   // cdq / cwde / cbw / cwd
     case 30: return [0x66, 0x0f, 0xb6 + pick([0, 8]), 0xc0 | (reg() << 3) | r8()];       // movzx/movsx r16, r8
+    case 31: case 32: {                                                                   // shifts and rotates: sizes, by 1 / CL / imm8, memory
+      const sh = pick([0, 1, 4, 5, 7]) << 3;
+      return pick([[0xd3, 0xc0 | sh | reg()], [0xd1, 0xc0 | sh | reg()], [0xd0, 0xc0 | sh | r8()], [0xd2, 0xc0 | sh | r8()],
+        [0xc0, 0xc0 | sh | r8(), next() & 31], [0x66, 0xc1, 0xc0 | sh | reg(), next() & 31], [0x66, 0xd3, 0xc0 | sh | reg()],
+        [0xc1, 0x43 | sh, d8(), next() & 31], [0xd3, 0x43 | sh, d8()], [0xd0, 0x43 | sh, d8()], [0x66, 0xd1, 0x43 | sh, d8()]]);
+    }
     default: return [0x87, 0xc0 | (reg() << 3) | reg()];                                 // xchg r32, r32
   }
 }
