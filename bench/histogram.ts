@@ -82,19 +82,19 @@ const hits0 = new Map<Block, number>();
 for (const b of fetched) hits0.set(b, b.hits);
 fetched.clear();
 for (const b of hits0.keys()) fetched.add(b);
-const tw = performance.now();
+const tw = performance.now(), cpu0 = process.cpuUsage();
 const endAt = e0 + window;
 let ended = false;
 while (pc.executed < endAt) if (pc.step(endAt - pc.executed) < 0) { ended = true; break; }
-const ms = performance.now() - tw;
+const ms = performance.now() - tw, cpu = process.cpuUsage(cpu0), cpuMs = (cpu.user + cpu.system) / 1000;
 const ran = pc.executed - e0;
 
 const out: string[] = [];
 const where = bench ? `GUEST-BENCH-START + ${skip}` : `boot instruction ${skip}`;
 out.push(`# node dist/bench/histogram.js ${args.join(' ')}`);
-out.push(`# window: ${ran} instructions from ${where} (absolute ${e0}), engine ${engine}, ${(ms / 1000).toFixed(1)} s (${(ran / ms / 1000).toFixed(1)} M instr/s), boot+skip ${((tw - t0) / 1000).toFixed(1)} s${ended ? ', the guest ended' : ''}`);
+out.push(`# window: ${ran} instructions from ${where} (absolute ${e0}), engine ${engine}, ${(ms / 1000).toFixed(1)} s wall, ${(cpuMs / 1000).toFixed(1)} s CPU (${(ran / cpuMs / 1000).toFixed(1)} M instr per CPU s), boot+skip ${((tw - t0) / 1000).toFixed(1)} s${ended ? ', the guest ended' : ''}`);
 out.push(`# front end in the window: ${fe.stats.blocksDecoded - s0.blocksDecoded} blocks decoded, ${fe.stats.blocksKilled - s0.blocksKilled} killed in ${fe.stats.invalidations - s0.invalidations} invalidations, ${fe.stats.smcPages - s0.smcPages} pages put in SMC mode`);
-const json: Record<string, unknown> = { args, engine, bench, skip, window: ran, startAbsolute: e0, ms };
+const json: Record<string, unknown> = { args, engine, bench, skip, window: ran, startAbsolute: e0, ms, cpuMs };
 if (jit) {
   const c = jit.counters as unknown as Record<string, number>;
   const d = (k: string): number => (c[k] ?? 0) - (c0[k] ?? 0);

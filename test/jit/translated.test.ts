@@ -105,6 +105,19 @@ for (const engine of TEST_ENGINES) {
   });
 }
 
+for (const engine of TEST_ENGINES) {
+  describe(`indirect near branches and stack forms [${engine}]`, () => {
+    it('CALL r32, CALL m32, RET imm16, PUSH m32, JMP r32', () => {
+      //   mov dword [0x20000], f2 ; mov eax, f1 ; call eax ; push 7 ; push 8 ; call [0x20000]
+      //   push dword [0x20000] ; pop ecx ; mov edx, done ; jmp edx ; hlt
+      //   f1: add esi, 1 ; ret          f2: add esi, 10 ; ret 8          done: hlt
+      const r = runSnippet({ engine, code: hexBytes('c705000002002e100000b82a100000ffd06a076a08ff1500000200ff350000020059ba34100000ffe2f483c601c383c60ac20800f4'), regs: { esi: 0 } });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect([r.eip, r.regs.esi, r.regs.ecx, r.regs.esp, r.instructions]).to.deep.equal([ORG + 0x35, 11, ORG + 0x2e, 0x8000, 15]);
+    });
+  });
+}
+
 // ---- random instruction sequences: every engine ends in the same state ------------
 
 function rng(seed: number): () => number {
@@ -183,7 +196,8 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
       [0x66, 0x0f, 0x40 | cc(), 0xc0 | (reg() << 3) | any()]]);                           // cmovcc r16, r16
     case 28: return pick([[0x87, 0x43 | (reg() << 3), d8()], [0x86, 0xc0 | (r8() << 3) | r8()], // xchg [ebx+d8], r32 / r8, r8
       [0x66, 0x87, 0xc0 | (reg() << 3) | reg()]]);                                        // xchg r16, r16
-    case 29: return pick([[0x99], [0x98], [0x66, 0x98], [0x66, 0x99]]);                   // cdq / cwde / cbw / cwd
+    case 29: return pick([[0x99], [0x98], [0x66, 0x98], [0x66, 0x99],                    // cdq / cwde / cbw / cwd
+      [0xff, 0x73, d8(), 0x58 + reg()]]);                                                 // push dword [ebx+d8]; pop r32
     case 30: return [0x66, 0x0f, 0xb6 + pick([0, 8]), 0xc0 | (reg() << 3) | r8()];       // movzx/movsx r16, r8
     case 31: case 32: {                                                                   // shifts and rotates: sizes, by 1 / CL / imm8, memory
       const sh = pick([0, 1, 4, 5, 7]) << 3;
