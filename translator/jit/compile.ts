@@ -29,7 +29,15 @@ export interface CompiledBatch {
   callouts: number;
 }
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch): { body: X; vars: binaryen.Type[] } {
+/** What emitModule made: the module's bytes, each block's export name, and how its records were generated. */
+export interface EmittedModule {
+  bytes: Uint8Array;
+  names: string[];
+  inline: number;
+  callouts: number;
+}
+
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }): { body: X; vars: binaryen.Type[] } {
   const f = new Fn(m, b.code32, recBase);
   const recs = b.recs, n = recs.length;
   const out: X[] = [];
@@ -68,10 +76,15 @@ function calloutRecord(f: Fn, r: Rec): X {
   return r.term === T_COND ? f.m.if(call, f.exit(r.idx + 1, true)) : f.m.drop(call);
 }
 
-/** Compile `blocks` into one module and attach each function as its block's `jit`. */
-export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
+/**
+ * Records -> module bytes: one exported function per block (`names[j]` for
+ * `blocks[j]`). Needs no machine: the compile worker (worker.ts) runs it on
+ * copies of the records (pack.ts); the call-outs name records by their index
+ * in the concatenation of the blocks' records, bound by `instantiate`.
+ */
+export function emitModule(blocks: readonly Block[]): EmittedModule {
   const m = new binaryen.Module();
-  const stats: CompiledBatch = { bytes: 0, inline: 0, callouts: 0 };
+  const out: EmittedModule = { bytes: new Uint8Array(0), names: [], inline: 0, callouts: 0 };
   try {
     m.setFeatures(FEATURES);
     m.setMemory(1, -1, null);
@@ -83,21 +96,40 @@ export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
     m.addFunctionImport('pincf', 'env', 'pincf', binaryen.none, binaryen.none);
     m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
-    const table: Rec[] = [];
+    let recBase = 0;
     blocks.forEach((b, j) => {
-      const { body, vars } = emitBlock(m, b, table.length, stats);
-      for (const r of b.recs) table.push(r);
+      const { body, vars } = emitBlock(m, b, recBase, out);
+      recBase += b.recs.length;
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
+      out.names.push(`b${j}`);
     });
-    const bin = m.emitBinary();
-    stats.bytes = bin.length;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>), { env: imports(cpu, table) });
-    blocks.forEach((b, j) => { b.jit = inst.exports[`b${j}`] as () => number; });
+    out.bytes = m.emitBinary();
   } finally {
     m.dispose();
   }
-  return stats;
+  return out;
+}
+
+/**
+ * Instantiate a module made by emitModule from `blocks` (the main thread's
+ * records, in the same order) and attach block j's function as its `jit`
+ * when `attach(j)` says so (the compile worker's blocks may have died meanwhile).
+ */
+export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
+  attach: (j: number) => boolean = () => true): WebAssembly.Instance {
+  const table: Rec[] = [];
+  for (const b of blocks) for (const r of b.recs) table.push(r);
+  const inst = new WebAssembly.Instance(mod, { env: imports(cpu, table) });
+  blocks.forEach((b, j) => { if (attach(j)) b.jit = inst.exports[names[j]] as (budget: number) => number; });
+  return inst;
+}
+
+/** Compile `blocks` into one module on this thread and attach each function as its block's `jit`. */
+export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
+  const e = emitModule(blocks);
+  instantiate(cpu, new WebAssembly.Module(e.bytes as Uint8Array<ArrayBuffer>), blocks, e.names);
+  return { bytes: e.bytes.length, inline: e.inline, callouts: e.callouts };
 }
 
 /** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */

@@ -1,0 +1,59 @@
+/**
+ * The compile worker: a worker_threads thread running binaryen, so the guest
+ * keeps running (interpreted) on the main thread while its hot blocks
+ * compile. One per process, shared by every JIT (worker-client.ts starts it).
+ *
+ * Each JIT talks to it over its own MessagePort (sent in a `port` message):
+ * a request carries packed blocks (pack.ts); the answer carries the compiled
+ * WebAssembly.Module (structured-cloned: V8 shares the compiled code between
+ * threads), each block's export name and the code-generation counts. The
+ * main thread instantiates it with its imports (compile.ts `instantiate`):
+ * call-outs need the records' interpreter handlers, which live there.
+ */
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { unpackBlocks } from './pack.js';
+import { emitModule } from './compile.js';
+
+/** A JIT -> worker request. */
+export interface CompileRequest {
+  id: number;
+  packed: Float64Array;
+}
+
+/** Worker -> JIT answer. */
+export interface CompileReply {
+  id: number;
+  module?: WebAssembly.Module;
+  error?: string;
+  names: string[];
+  inline: number;
+  callouts: number;
+  bytes: number;
+  /** Worker time: binaryen (IR + binary), V8 compile, ms. */
+  emitMs: number;
+  compileMs: number;
+}
+
+function serve(port: MessagePort): void {
+  port.on('message', (req: CompileRequest) => {
+    const t0 = performance.now();
+    try {
+      const e = emitModule(unpackBlocks(req.packed));
+      const t1 = performance.now();
+      const module = new WebAssembly.Module(e.bytes as Uint8Array<ArrayBuffer>);
+      const reply: CompileReply = {
+        id: req.id, module, names: e.names, inline: e.inline, callouts: e.callouts, bytes: e.bytes.length,
+        emitMs: t1 - t0, compileMs: performance.now() - t1,
+      };
+      port.postMessage(reply);
+    } catch (err) {
+      const reply: CompileReply = {
+        id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        names: [], inline: 0, callouts: 0, bytes: 0, emitMs: performance.now() - t0, compileMs: 0,
+      };
+      port.postMessage(reply);
+    }
+  });
+}
+
+parentPort?.on('message', (m: { port: MessagePort }) => serve(m.port));
