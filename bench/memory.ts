@@ -67,8 +67,11 @@ function report(tag: string): void {
   if (gcFn) gcFn();
   const mu = process.memoryUsage();
   const maps = mappings();
-  // Wasm memories are reservations of 8 GiB or more (guard regions); ours is the one holding the guest.
-  const wasm = maps.filter((m) => m.size >= 4 * 1024 * 1024);
+  // A wasm memory is a reservation of 8 GiB or more whose accessible part is its own mapping:
+  // the guest machine's is exactly its size; binaryen's and iced-x86's heaps are others.
+  const guestKb = guestBytes / 1024;
+  const wasm = maps.filter((m) => m.size === guestKb);
+  const top = maps.filter((m) => m.size !== guestKb && !m.name.startsWith('/')).sort((a, b) => b.rss - a.rss).slice(0, 8);
   const f = (kb: number): string => (kb / 1024).toFixed(1);
   const total = maps.reduce((a, m) => a + m.rss, 0);
   const wasmRss = wasm.reduce((a, m) => a + m.rss, 0);
@@ -79,7 +82,8 @@ function report(tag: string): void {
   const jit = pc.machine.jit;
   const lines = [
     `[${tag}] t=${(performance.now() / 1000).toFixed(1)}s instr=${pc.executed} RSS ${f(total)} MiB (VmHWM ${vmhwm().toFixed(1)})`,
-    `  wasm memories (RSS/reserved MiB): ${wasm.map((m) => `${f(m.rss)}/${f(m.size)}`).join(', ')}  [guest machine memory: ${(guestBytes / MiB).toFixed(0)} MiB allocated]`,
+    `  guest machine memory (state, TLB, RAM): ${wasm.map((m) => `${f(m.rss)} of ${f(m.size)}`).join(', ')} MiB resident`,
+    `  largest other anonymous mappings (RSS/size MiB): ${top.map((m) => `${f(m.rss)}/${f(m.size)}${m.name ? ' ' + m.name : ''}`).join(', ')}`,
     `  other anonymous (V8 heap, malloc, code): ${f(total - wasmRss - files)} MiB; file-backed (node, libs): ${f(files)} MiB`,
     `  V8 heap used/total ${(before.heapUsed / MiB).toFixed(1)}/${(before.heapTotal / MiB).toFixed(1)} MiB` +
       (gcFn ? ` -> after GC ${(mu.heapUsed / MiB).toFixed(1)}/${(mu.heapTotal / MiB).toFixed(1)}` : '') +

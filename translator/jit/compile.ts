@@ -6,11 +6,13 @@
  * record: exactly what the interpreter runs for it alone). A block function
  * returns (records retired) << 1 | (EIP written by a branch), the contract
  * of Block.jit (runtime/records.ts).
+ *
+ * This module (with ir.ts, codegen/ and binaryen) runs in the compile worker
+ * (worker.ts); the main thread never loads it: it instantiates the modules
+ * with their imports in link.ts.
  */
 import binaryen from 'binaryen';
-import { EXIT, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
-import type { Cpu } from '../../runtime/cpu.js';
-import { getCF, pinCF } from '../../runtime/flags.js';
+import { T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, EIP } from '../../runtime/state/layout.js';
 import { Fn, SELF_LOOP, type X } from './ir.js';
 import { isPureCallout } from './facts.js';
@@ -20,14 +22,6 @@ import './codegen/index.js';
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
 const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt;
 
-
-export interface CompiledBatch {
-  /** Module bytes (for sizes and the counters). */
-  bytes: number;
-  /** Records emitted inline / through call-outs. */
-  inline: number;
-  callouts: number;
-}
 
 /** What emitModule made: the module's bytes, each block's export name, and how its records were generated. */
 export interface EmittedModule {
@@ -109,51 +103,4 @@ export function emitModule(blocks: readonly Block[]): EmittedModule {
     m.dispose();
   }
   return out;
-}
-
-/**
- * Instantiate a module made by emitModule from `blocks` (the main thread's
- * records, in the same order) and attach block j's function as its `jit`
- * when `attach(j)` says so (the compile worker's blocks may have died meanwhile).
- */
-export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
-  attach: (j: number) => boolean = () => true): WebAssembly.Instance {
-  const table: Rec[] = [];
-  for (const b of blocks) for (const r of b.recs) table.push(r);
-  const inst = new WebAssembly.Instance(mod, { env: imports(cpu, table) });
-  blocks.forEach((b, j) => { if (attach(j)) b.jit = inst.exports[names[j]] as (budget: number) => number; });
-  return inst;
-}
-
-/** Compile `blocks` into one module on this thread and attach each function as its block's `jit`. */
-export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
-  const e = emitModule(blocks);
-  instantiate(cpu, new WebAssembly.Module(e.bytes as Uint8Array<ArrayBuffer>), blocks, e.names);
-  return { bytes: e.bytes.length, inline: e.inline, callouts: e.callouts };
-}
-
-/** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */
-function imports(cpu: Cpu, table: Rec[]): Record<string, WebAssembly.ImportValue> {
-  const mmu = cpu.mmu;
-  return {
-    mem: cpu.phys.memory,
-    pincf: (): void => pinCF(cpu.s),
-    getcf: (): number => getCF(cpu.s),
-    interp: (k: number): number => {
-      const r = table[k]!;
-      return (r.plain ?? r.exec)(cpu, r) === EXIT ? 1 : 0;
-    },
-    rd: (seg: number, off: number, size: number): number => {
-      const lin = cpu.linc(seg, off, size);
-      return size === 4 ? mmu.read32(lin) : size === 2 ? mmu.read16(lin) : mmu.read8(lin);
-    },
-    rdw: (seg: number, off: number, size: number): number => {
-      const lin = cpu.lincW(seg, off, size);
-      return size === 4 ? mmu.readW32(lin) : size === 2 ? mmu.readW16(lin) : mmu.readW8(lin);
-    },
-    wr: (seg: number, off: number, size: number, v: number): void => {
-      const lin = cpu.lincW(seg, off, size);
-      if (size === 4) mmu.write32(lin, v); else if (size === 2) mmu.write16(lin, v); else mmu.write8(lin, v);
-    },
-  };
 }

@@ -12,7 +12,8 @@
  * for instruction, so when code gets attached changes speed only, never
  * what the guest sees or its instruction counts (deterministic runs stay
  * repeatable). Threshold 0 (snippets and tests: compiled before the first
- * run) and `worker: false` compile synchronously on the main thread.
+ * run) and `sync: true` wait for the worker's answer before going on. The
+ * main thread never loads binaryen (link.ts instantiates).
  *
  * The compiled code is bounded (cache.ts): past the limits the least
  * recently run modules lose their code; the front end bounds the decoded
@@ -21,7 +22,7 @@
 import type { Block, BlockSource } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import type { FrontEnd, KillReason } from '../frontend/blocks.js';
-import { compileBatch, instantiate } from './compile.js';
+import { instantiate } from './link.js';
 import { JitCounters } from './counters.js';
 import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
 import { packBlocks } from './pack.js';
@@ -37,8 +38,12 @@ export interface JitOptions {
   threshold?: number;
   /** Blocks per module (at least; more when the worker was busy). */
   batch?: number;
-  /** Compile in the worker thread (default true; threshold 0 always compiles on the main thread). */
-  worker?: boolean;
+  /**
+   * Wait for each batch to be compiled before the block that completed it
+   * runs (default: only with threshold 0). Otherwise blocks run interpreted
+   * until their code arrives.
+   */
+  sync?: boolean;
   /** Bounds of the compiled code (cache.ts DEFAULT_LIMITS). */
   limits?: Partial<CacheLimits>;
 }
@@ -51,7 +56,6 @@ export const MAX_BATCH = 256;
 export const MAX_WAIT_MS = 20;
 /** Requests the worker may have: one compiling, one waiting, so it never idles while blocks queue. */
 const MAX_IN_FLIGHT = 2;
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -60,14 +64,15 @@ export class Jit implements BlockSource {
   private readonly batch: number;
   private queue: Block[] = [];
   private queuedAt = 0;
-  private client: CompileClient | null = null;
+  private readonly client = new CompileClient();
+  private readonly sync: boolean;
   private readonly inFlight = new Map<number, { blocks: Block[]; sent: number }>();
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
-    if (t !== 0 && (opts.worker ?? true)) this.client = new CompileClient();
+    this.sync = opts.sync ?? t === 0;
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
@@ -80,9 +85,9 @@ export class Jit implements BlockSource {
   hot(b: Block): void {
     if (this.queue.length === 0) this.queuedAt = performance.now();
     this.queue.push(b);
-    if (this.client === null) {
-      if (this.queue.length >= this.batch) this.flush();
-    } else if (this.queue.length >= this.batch) this.dispatch();
+    if (this.queue.length < this.batch) return;
+    if (this.sync) this.flush();
+    else this.dispatch();
   }
 
   /**
@@ -91,12 +96,9 @@ export class Jit implements BlockSource {
    * the compiled code under its bound.
    */
   sliceEnd(): void {
-    if (this.client !== null) {
-      this.receive();
-      if (this.client.failed !== null) this.workerFailed();
-    }
+    this.receive();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) {
-      if (this.client === null) this.flush();
+      if (this.sync) this.flush();
       else this.dispatch(true);
     }
     this.bound();
@@ -110,30 +112,17 @@ export class Jit implements BlockSource {
     this.counters.evictedBlocks += blocks;
   }
 
-  /** Compile every queued block that is still valid, here and now (main thread). */
+  /** Compile every queued block that is still valid and attach it before returning. */
   flush(): void {
-    const blocks = this.takeQueue();
-    if (blocks.length === 0) return;
-    const t0 = performance.now();
-    const st = compileBatch(this.cpu, blocks);
-    const c = this.counters;
-    c.compileMs += performance.now() - t0;
-    c.modulesCompiled++;
-    c.blocksCompiled += blocks.length;
-    c.recordsInline += st.inline;
-    c.recordsCallout += st.callouts;
-    c.moduleBytes += st.bytes;
-    this.cache.add(blocks, st.bytes);
-    this.bound();
+    this.dispatch(true, Infinity);
+    this.drain();
   }
 
-  /** Wait for every request in flight and attach it (tests, benchmarks: a known state). */
+  /** Wait for every request in flight and attach it (sync mode; tests and benchmarks: a known state). */
   drain(): void {
-    while (this.client !== null && this.client.inFlight > 0) {
-      this.receive();
-      if (this.client.failed !== null) { this.workerFailed(); break; }
-      if (this.client.inFlight > 0) Atomics.wait(PAUSE, 0, 0, 1); // sleep 1 ms: leave the CPU to the worker
-    }
+    while (this.client.inFlight > 0 && this.client.failed === null) this.attach(this.client.wait());
+    if (this.client.failed !== null) this.workerFailed();
+    this.bound();
   }
 
   private takeQueue(): Block[] {
@@ -144,9 +133,10 @@ export class Jit implements BlockSource {
   }
 
   /** Send queued blocks to the worker (a full batch, or anything when `due`), while it has room. */
-  private dispatch(due = false): void {
-    const client = this.client!;
-    while (this.queue.length > 0 && client.inFlight < MAX_IN_FLIGHT && (due || this.queue.length >= this.batch)) {
+  private dispatch(due = false, room = MAX_IN_FLIGHT): void {
+    const client = this.client;
+    if (client.failed !== null) { this.workerFailed(); return; }
+    while (this.queue.length > 0 && client.inFlight < room && (due || this.queue.length >= this.batch)) {
       const all = this.takeQueue();
       const blocks = all.slice(0, MAX_BATCH);
       this.queue = all.slice(MAX_BATCH);
@@ -159,7 +149,7 @@ export class Jit implements BlockSource {
 
   private receive(): void {
     let r: CompileReply | undefined;
-    while ((r = this.client!.poll()) !== undefined) this.attach(r);
+    while ((r = this.client.poll()) !== undefined) this.attach(r);
     this.bound();
     // Room again: what queued while the worker was busy goes now, as bigger batches.
     if (this.queue.length >= this.batch) this.dispatch();
@@ -192,13 +182,16 @@ export class Jit implements BlockSource {
     this.cache.add(attached, r.bytes);
   }
 
-  /** The worker died: compile what it had on this thread from now on. */
+  /**
+   * The worker died (it should not: its errors come back as answers): compiling
+   * stops and the guest goes on interpreted; a synchronous compile throws.
+   */
   private workerFailed(): void {
-    this.counters.workerFailure = this.client!.failed;
-    for (const { blocks } of this.inFlight.values()) this.queue.push(...blocks);
+    const why = this.client.failed;
+    this.counters.workerFailure = why;
+    this.queue = [];
     this.inFlight.clear();
-    this.client = null;
-    this.flush();
+    if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
   }
 
   /** Evicted from the compiled cache: the block runs interpreted and may become hot again. */

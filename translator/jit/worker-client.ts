@@ -26,13 +26,15 @@ function worker(): Worker {
 
 export class CompileClient {
   private readonly port: MessagePort;
+  /** Bumped (and notified) by the worker after each answer it posts: wait() sleeps on it. */
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 1;
   /** Requests sent and not answered yet. */
   inFlight = 0;
 
   constructor() {
     const { port1, port2 } = new MessageChannel();
-    worker().postMessage({ port: port2 }, [port2]);
+    worker().postMessage({ port: port2, signal: this.signal }, [port2]);
     port1.unref();
     this.port = port1;
   }
@@ -54,6 +56,17 @@ export class CompileClient {
     if (m === undefined) return undefined;
     this.inFlight--;
     return m.message as CompileReply;
+  }
+
+  /** Block until the next answer arrives (synchronous compiles); throws if the worker died. */
+  wait(): CompileReply {
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      const r = this.poll();
+      if (r !== undefined) return r;
+      if (failure !== null) throw new Error(`JIT compile worker failed: ${failure}`);
+      Atomics.wait(this.signal, 0, seen, 1000);
+    }
   }
 
   close(): void { this.port.close(); }

@@ -7,8 +7,10 @@
  * a request carries packed blocks (pack.ts); the answer carries the compiled
  * WebAssembly.Module (structured-cloned: V8 shares the compiled code between
  * threads), each block's export name and the code-generation counts. The
- * main thread instantiates it with its imports (compile.ts `instantiate`):
- * call-outs need the records' interpreter handlers, which live there.
+ * main thread instantiates it with its imports (link.ts `instantiate`):
+ * call-outs need the records' interpreter handlers, which live there. After
+ * each answer the worker bumps and notifies the JIT's shared signal word, so
+ * a synchronous compile (threshold 0) sleeps in Atomics.wait until it comes.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { unpackBlocks } from './pack.js';
@@ -34,7 +36,12 @@ export interface CompileReply {
   compileMs: number;
 }
 
-function serve(port: MessagePort): void {
+function serve(port: MessagePort, signal: Int32Array): void {
+  const post = (reply: CompileReply): void => {
+    port.postMessage(reply);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  };
   port.on('message', (req: CompileRequest) => {
     const t0 = performance.now();
     try {
@@ -45,15 +52,15 @@ function serve(port: MessagePort): void {
         id: req.id, module, names: e.names, inline: e.inline, callouts: e.callouts, bytes: e.bytes.length,
         emitMs: t1 - t0, compileMs: performance.now() - t1,
       };
-      port.postMessage(reply);
+      post(reply);
     } catch (err) {
       const reply: CompileReply = {
         id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err),
         names: [], inline: 0, callouts: 0, bytes: 0, emitMs: performance.now() - t0, compileMs: 0,
       };
-      port.postMessage(reply);
+      post(reply);
     }
   });
 }
 
-parentPort?.on('message', (m: { port: MessagePort }) => serve(m.port));
+parentPort?.on('message', (m: { port: MessagePort; signal: Int32Array }) => serve(m.port, m.signal));
