@@ -7,7 +7,7 @@
  * live objects.
  *
  *   node --expose-gc dist/bench/memory.js [--engine jit|interpreter] [--clock deterministic|realtime]
- *        [--memory 128] [--until GUEST-BOOT-OK] [--every 5] [--append "console=ttyS0"]
+ *        [--memory 128] [--until GUEST-BOOT-OK] [--every 5] [--append "console=ttyS0"] [--max-records N]
  *
  * With --expose-gc the V8 heap is also measured after a full GC (live data vs. garbage not yet collected).
  */
@@ -26,6 +26,7 @@ const { values: o } = parseArgs({
     until: { type: 'string', default: 'GUEST-BOOT-OK' },
     every: { type: 'string', default: '5' },
     append: { type: 'string', default: 'console=ttyS0' },
+    'max-records': { type: 'string' },
   },
 });
 
@@ -60,6 +61,7 @@ const pc = new Pc({
   clock: o.clock as 'deterministic' | 'realtime', onSerialOutput: serial,
 });
 const guestBytes = pc.cpu.phys.memory.buffer.byteLength;
+if (o['max-records'] !== undefined) pc.machine.frontEnd.maxRecords = Number(o['max-records']);
 
 function report(tag: string): void {
   const gcFn = (globalThis as { gc?: () => void }).gc;

@@ -199,7 +199,8 @@ export class FrontEnd implements BlockSource {
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
     codeWritesIgnored: 0, smcPages: 0,
   };
-  readonly maxRecords: number;
+  /** The bound (settable between slices: benchmarks try several). */
+  maxRecords: number;
   /** Eviction recency: each block's hits at the last eviction pass (a block without one was decoded since). */
   private readonly marks = new WeakMap<Block, number>();
   /**
