@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runSnippet, type SnippetResult } from '../../src/snippet.js';
 import { Machine } from '../../src/machine.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
+import { IDLE_MS } from '../../translator/jit/worker-client.js';
 
 const BIN = fileURLToPath(new URL('../../../test/programs/freshcode.bin', import.meta.url));
 const code = (): Uint8Array => new Uint8Array(readFileSync(BIN));
@@ -120,7 +121,7 @@ describe('translation cache: compiling in the worker thread', () => {
     // Wait for the worker at every slice end, so the test sees compiled code whatever the host's speed.
     const { r, peak } = run(m, (mm) => mm.jit!.drain());
     checkResult(r);
-    m.jit!.drain();
+    m.jit!.flush();
     const c = m.jit!.counters;
     expect(c.batchesSent).to.be.above(MAX_MODULES);
     expect(c.modulesCompiled).to.equal(c.batchesSent);
@@ -134,5 +135,22 @@ describe('translation cache: compiling in the worker thread', () => {
   it('the same program without waiting for the worker ends in the same state', () => {
     const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 8 } });
     checkResult(run(m).r);
+    m.jit!.flush(); // leave nothing in flight: the worker is shared by the machines of this process
+  });
+
+  it('an idle worker is ended and a new one starts for the next compile', function () {
+    this.timeout(600_000);
+    const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 8 } });
+    checkResult(run(m, (mm) => mm.jit!.drain()).r);
+    const jit = m.jit!;
+    jit.flush();
+    expect(jit.idleWorker(performance.now()), 'not idle long enough yet').to.equal(false);
+    expect(jit.idleWorker(performance.now() + IDLE_MS + 1)).to.equal(true);
+    const before = jit.counters.modulesCompiled;
+    checkResult(run(m, (mm) => mm.jit!.drain()).r);
+    jit.flush();
+    expect(jit.counters.modulesCompiled).to.be.above(before);
+    expect(jit.counters.workerFailure).to.equal(null);
+    expect(jit.counters.workerStops).to.equal(1);
   });
 });

@@ -29,6 +29,8 @@ export class JitCounters {
   evictedModules = 0;
   evictedBlocks = 0;
   invalidatedBlocks = 0;
+  /** Times the idle compile worker was ended to free its memory (worker-client.ts IDLE_MS). */
+  workerStops = 0;
   /** Set when the compile worker died (compilation then continues on the main thread). */
   workerFailure: string | null = null;
   /** The front end's counters (lookups, hits, misses, kills by reason, evictions, live size). */

@@ -102,6 +102,14 @@ export class Jit implements BlockSource {
       else this.dispatch(true);
     }
     this.bound();
+    this.idleWorker();
+  }
+
+  /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
+  idleWorker(now = performance.now()): boolean {
+    if (this.queue.length !== 0 || !this.client.idle(now)) return false;
+    this.counters.workerStops++;
+    return true;
   }
 
   /** Keep the compiled code under its bound (after anything that attached code; between blocks). */
