@@ -33,6 +33,7 @@ import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
+import { collectGarbage } from './gc.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { BLOCK_DEAD, RAM_BASE, w } from '../../runtime/state/layout.js';
 
@@ -89,6 +90,8 @@ export type BlocksKilledListener = (blocks: readonly Block[], reason: KillReason
 export interface FrontEndOptions {
   /** Bound on the records of live blocks (see evict()); default DEFAULT_MAX_RECORDS. */
   maxRecords?: number;
+  /** A full GC after each eviction pass (default true: gc.ts says why). */
+  gcAfterEvict?: boolean;
 }
 
 /**
@@ -201,6 +204,7 @@ export class FrontEnd implements BlockSource {
   };
   /** The bound (settable between slices: benchmarks try several). */
   maxRecords: number;
+  private readonly gcAfterEvict: boolean;
   /** Eviction recency: each block's hits at the last eviction pass (a block without one was decoded since). */
   private readonly marks = new WeakMap<Block, number>();
   /**
@@ -212,6 +216,7 @@ export class FrontEnd implements BlockSource {
 
   constructor(private readonly cpu: Cpu, opts: FrontEndOptions = {}) {
     this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
+    this.gcAfterEvict = opts.gcAfterEvict ?? true;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
   }
 
@@ -523,6 +528,7 @@ export class FrontEnd implements BlockSource {
     }
     this.stats.evictions++;
     this.killBlocks(cold, 'evict');
+    if (this.gcAfterEvict) collectGarbage();
     return cold.length;
   }
 
