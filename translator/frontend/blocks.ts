@@ -95,8 +95,12 @@ export interface FrontEndOptions {
 }
 
 /**
- * The default bound: the default guest's boot keeps ~N records live (bench/memory.ts);
- * a record with its block share costs ~0.5 KB of V8 heap.
+ * The default bound. The default guest's boot decodes ~41k blocks and would
+ * keep ~300k records live; with this bound it evicts ~26k blocks on the way
+ * (bench/memory.ts). A record with its share of its block costs ~0.5-0.65 KB
+ * of V8 heap, so this caps the decoded code at ~130-170 MB. (65,536 cut the
+ * live heap but cost 36 % more compiled blocks: hot code evicted and
+ * compiled again; docs/jit-plan.md "Memory".)
  */
 export const DEFAULT_MAX_RECORDS = 262_144;
 /** An eviction pass frees down to this fraction of the bound. */
