@@ -73,6 +73,8 @@ export class Jit implements BlockSource {
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
     this.sync = opts.sync ?? t === 0;
+    // Loading binaryen takes the worker 1-3 s of CPU: start it with the machine, not at the first hot block.
+    if (!this.sync) this.client.warm();
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));

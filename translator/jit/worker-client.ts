@@ -70,6 +70,12 @@ export class CompileClient {
     return this.port;
   }
 
+  /** Start the worker now, so binaryen loads while the guest's first (cold) code runs. */
+  warm(): void {
+    this.connect();
+    lastUse = performance.now();
+  }
+
   send(packed: Float64Array): number {
     const id = this.nextId++;
     const req: CompileRequest = { id, packed };
