@@ -4,6 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
+ *        [--jit-threshold N] [--jit-batch N] [--max-records N]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -84,7 +85,13 @@ if (kind === 'jitvisor') {
   const engine = opt('engine', 'interpreter') as 'interpreter' | 'jit';
   const clock = opt('clock', 'deterministic') as 'realtime' | 'deterministic';
   begin();
-  const pc = new Pc({ memoryMiB, engine, clock, onSerialOutput: serialByte });
+  // Tuning knobs for measurements (bench/README.md): JIT threshold and batch, the front end's record bound.
+  const num = (name: string): number | undefined => (args.includes(`--${name}`) ? Number(opt(name)) : undefined);
+  const pc = new Pc({
+    memoryMiB, engine, clock, onSerialOutput: serialByte,
+    jit: { threshold: num('jit-threshold'), batch: num('jit-batch') },
+    frontEnd: { maxRecords: num('max-records') },
+  });
   executed = () => pc.executed;
   jitInfo = () => (pc.machine.jit ? { compiled: pc.compiled, ...pc.machine.jit.counters, summary: pc.machine.jit.counters.summary() } : undefined);
   onUntil = () => pc.stop();

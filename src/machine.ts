@@ -4,7 +4,7 @@
  */
 import { Cpu } from '../runtime/cpu.js';
 import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
-import { FrontEnd } from '../translator/frontend/blocks.js';
+import { FrontEnd, type FrontEndOptions } from '../translator/frontend/blocks.js';
 import { run, type RunResult } from '../runtime/interp/loop.js';
 import { Jit, type JitOptions } from '../translator/jit/engine.js';
 import type { BlockSource } from '../runtime/records.js';
@@ -21,6 +21,8 @@ export interface MachineOptions {
   cpu?: CpuModelName;
   /** JIT tiering (engine 'jit'); threshold 0 compiles every block before it first runs. */
   jit?: JitOptions;
+  /** The decode front end's cache bound. */
+  frontEnd?: FrontEndOptions;
 }
 
 export class Machine {
@@ -35,7 +37,7 @@ export class Machine {
     const mib = opts.memoryMiB ?? 128;
     this.engine = opts.engine ?? 'interpreter';
     this.cpu = new Cpu(mib * 1024 * 1024, cpuModel(opts.cpu));
-    this.frontEnd = new FrontEnd(this.cpu);
+    this.frontEnd = new FrontEnd(this.cpu, opts.frontEnd);
     this.jit = this.engine === 'jit' ? new Jit(this.cpu, this.frontEnd, opts.jit) : null;
     this.source = this.jit ?? this.frontEnd;
   }

@@ -26,6 +26,11 @@ export interface SnippetOptions {
   memory?: { addr: number; bytes: Uint8Array }[];
   /** I/O port devices attached for this run only: `count` ports (default 1) from `port`. */
   ports?: { port: number; count?: number; handler: PortHandler }[];
+  /** Run on this machine instead of the shared one of the engine (its own cache bounds, JIT options). */
+  machine?: Machine;
+  /** Run in slices of this many instructions, calling `onSlice` between them (default: one slice). */
+  slice?: number;
+  onSlice?: (m: Machine) => void;
 }
 
 export interface GuestExceptionInfo {
@@ -56,6 +61,7 @@ export interface SnippetResult {
 }
 
 import { Machine } from './machine.js';
+import type { RunResult } from '../runtime/interp/loop.js';
 import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
 import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, MXCSR, w } from '../runtime/state/layout.js';
 import { decode as decodeDescriptor } from '../runtime/segments.js';
@@ -95,7 +101,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   const mode = opts.mode ?? 'protected32';
   const org = opts.org ?? DEFAULT_ORG;
   const engine = opts.engine ?? 'interpreter';
-  const m = machineFor(engine);
+  const m = opts.machine ?? machineFor(engine);
   const cpu = m.cpu, phys = cpu.phys;
   if (org < 0 || org + opts.code.length > 0x100000) {
     throw new RangeError(`code of ${opts.code.length} bytes at 0x${org.toString(16)} does not fit below 1 MiB`);
@@ -138,7 +144,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   const chainedBefore = m.jit?.counters.chained.n ?? 0;
   let res;
   try {
-    res = m.run(opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS);
+    res = runSlices(m, opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, opts.slice, opts.onSlice);
   } finally {
     for (const p of ports) cpu.io.unregister(p.port, p.count ?? 1);
   }
@@ -166,6 +172,17 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     out.eip = u.eip >>> 0;
   }
   return out;
+}
+
+function runSlices(m: Machine, max: number, slice = Infinity, onSlice?: (m: Machine) => void): RunResult {
+  let executed = 0, compiled = 0;
+  for (;;) {
+    const r = m.run(Math.min(slice, max - executed));
+    executed += r.executed;
+    compiled += r.compiled;
+    if (r.reason !== 'budget' || executed >= max) return { ...r, executed, compiled };
+    onSlice?.(m);
+  }
 }
 
 function statsSince(before: FrontEndStats, now: FrontEndStats): FrontEndStats {

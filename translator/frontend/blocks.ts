@@ -18,6 +18,13 @@
  * Every killed block goes through killBlocks(): engines that keep per-block
  * state (the JIT's compiled code) register with onBlocksKilled() and also
  * see Block.valid turn false.
+ *
+ * The cache is bounded: when its blocks hold more than `maxRecords` records,
+ * maintain() (between run slices) evicts the blocks that have not run since
+ * the previous eviction pass, then, if that is not enough, those that ran
+ * least since then, down to 3/4 of the bound (see evict()). Everything
+ * here depends only on the guest's instruction stream (hit counts, slice
+ * boundaries), never on host time, so deterministic runs stay repeatable.
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
@@ -26,6 +33,7 @@ import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
+import { collectGarbage } from './gc.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { BLOCK_DEAD, RAM_BASE, w } from '../../runtime/state/layout.js';
 
@@ -43,22 +51,60 @@ export const MAX_BLOCK_INSNS = 256;
 const JUMP_CACHE = 1 << 14;
 
 /**
- * - invalidations: guest stores (or invalidatePage calls) that killed at least one block
- * - blocksKilled: blocks those killed
+ * - lookups: get() calls (the loop's chain missed); jcHits / mapHits: found in the
+ *   jump cache / the block map; the rest (misses) decoded a block (blocksDecoded)
+ * - invalidations: kill events (a store, a mapping check, a flush, an eviction pass) that killed at least one block
+ * - blocksKilled: blocks those killed, all reasons; by reason: killedSmc (a guest store
+ *   into their bytes), killedMapping (a straddling block whose next linear page now maps
+ *   elsewhere: page tables / CR3 changed), killedFlush (explicit: invalidatePage,
+ *   flushAll, an SMC page calming down), evicted (the size bound)
+ * - evictions: eviction passes; liveBlocks / liveRecords: the cache's size now
  * - codeWritesIgnored: stores into a code page that missed every decoded byte or left it unchanged
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
  */
 export interface FrontEndStats {
+  lookups: number;
+  jcHits: number;
+  mapHits: number;
   blocksDecoded: number;
   insnsDecoded: number;
   invalidations: number;
   blocksKilled: number;
+  killedSmc: number;
+  killedMapping: number;
+  killedFlush: number;
+  evicted: number;
+  evictions: number;
+  liveBlocks: number;
+  liveRecords: number;
   codeWritesIgnored: number;
   smcPages: number;
 }
 
-/** Told which blocks just died (their records now only exit); called before they are unlisted. */
-export type BlocksKilledListener = (blocks: readonly Block[]) => void;
+/** Why blocks die (FrontEndStats). */
+export type KillReason = 'smc' | 'mapping' | 'flush' | 'evict';
+
+/** Told which blocks just died (their records now only exit) and why; called before they are unlisted. */
+export type BlocksKilledListener = (blocks: readonly Block[], reason: KillReason) => void;
+
+export interface FrontEndOptions {
+  /** Bound on the records of live blocks (see evict()); default DEFAULT_MAX_RECORDS. */
+  maxRecords?: number;
+  /** A full GC after each eviction pass (default true: gc.ts says why). */
+  gcAfterEvict?: boolean;
+}
+
+/**
+ * The default bound. The default guest's boot decodes ~41k blocks and would
+ * keep ~300k records live; with this bound it evicts ~26k blocks on the way
+ * (bench/memory.ts). A record with its share of its block costs ~0.5-0.65 KB
+ * of V8 heap, so this caps the decoded code at ~130-170 MB. (65,536 cut the
+ * live heap but cost 36 % more compiled blocks: hot code evicted and
+ * compiled again; docs/jit-plan.md "Memory".)
+ */
+export const DEFAULT_MAX_RECORDS = 262_144;
+/** An eviction pass frees down to this fraction of the bound. */
+const EVICT_LOW_WATER = 0.75;
 
 /**
  * SMC heuristic: every SMC_WINDOW invalidating stores to a page, the page goes
@@ -155,9 +201,26 @@ export class FrontEnd implements BlockSource {
   private readonly killListeners: BlocksKilledListener[] = [];
   private readonly jc: (Block | undefined)[] = new Array(JUMP_CACHE).fill(undefined);
   private readonly scratch = new Uint8Array(4096 + 16);
-  readonly stats: FrontEndStats = { blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0, codeWritesIgnored: 0, smcPages: 0 };
+  readonly stats: FrontEndStats = {
+    lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
+    killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
+    codeWritesIgnored: 0, smcPages: 0,
+  };
+  /** The bound (settable between slices: benchmarks try several). */
+  maxRecords: number;
+  private readonly gcAfterEvict: boolean;
+  /** Eviction recency: each block's hits at the last eviction pass (a block without one was decoded since). */
+  private readonly marks = new WeakMap<Block, number>();
+  /**
+   * Runs of a block from before an engine reset its hit count (rearm()): the
+   * SMC heuristic counts them, so what the JIT does to `hits` never changes
+   * how blocks are decoded.
+   */
+  private readonly carried = new WeakMap<Block, number>();
 
-  constructor(private readonly cpu: Cpu) {
+  constructor(private readonly cpu: Cpu, opts: FrontEndOptions = {}) {
+    this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
+    this.gcAfterEvict = opts.gcAfterEvict ?? true;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
   }
 
@@ -174,19 +237,25 @@ export class FrontEnd implements BlockSource {
   get(phys: number, lin: number, code32: boolean): Block {
     const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
     const b = this.jc[slot];
-    if (b !== undefined && b.phys === phys && b.code32 === code32 && (b.pages.length === 1 || this.sameTail(b, lin))) return b;
+    this.stats.lookups++;
+    if (b !== undefined && b.phys === phys && b.code32 === code32 && (b.pages.length === 1 || this.sameTail(b, lin))) {
+      this.stats.jcHits++;
+      return b;
+    }
     const key = cacheKey(phys, code32);
     let block = this.blocks.get(key);
     if (block !== undefined && block.pages.length > 1 && !this.sameTail(block, lin)) {
       // Its last instruction's tail came through another mapping of the next
       // linear page (another address space): those bytes are not this code.
-      this.killBlocks([block]);
+      this.killBlocks([block], 'mapping');
       block = undefined;
     }
     if (!block) {
       block = this.decode(phys, lin, code32);
       this.blocks.set(key, block);
-    }
+      this.stats.liveBlocks++;
+      this.stats.liveRecords += block.recs.length;
+    } else this.stats.mapHits++;
     this.jc[slot] = block;
     return block;
   }
@@ -334,7 +403,7 @@ export class FrontEnd implements BlockSource {
       return;
     }
     this.noteSmc(cp, dead);
-    this.killBlocks(dead);
+    this.killBlocks(dead, 'smc');
   }
 
   /** SMC heuristic (see SMC_WINDOW), at a store into page `cp` that kills `dead`. */
@@ -342,7 +411,7 @@ export class FrontEnd implements BlockSource {
     cp.lastWrite = this.cpu.icountNumber();
     cp.writes++;
     this.watched.add(cp);
-    for (const b of dead) cp.runs += b.hits;
+    for (const b of dead) cp.runs += b.hits + (this.carried.get(b) ?? 0);
     if (cp.writes < SMC_WINDOW) return;
     const smc = cp.runs < cp.writes * SMC_RUNS_PER_WRITE;
     cp.writes = 0;
@@ -358,6 +427,7 @@ export class FrontEnd implements BlockSource {
    * so that they decode whole again.
    */
   maintain(): void {
+    if (this.stats.liveRecords > this.maxRecords) this.evict();
     if (this.watched.size === 0) return;
     const now = this.cpu.icountNumber();
     for (const cp of this.watched) {
@@ -367,7 +437,7 @@ export class FrontEnd implements BlockSource {
       cp.runs = 0;
       if (cp.smc) {
         cp.smc = false;
-        if (cp.blocks.length) this.killBlocks([...cp.blocks]);
+        if (cp.blocks.length) this.killBlocks([...cp.blocks], 'flush');
       }
       if (cp.blocks.length === 0) {
         this.byPage.delete(cp.page);
@@ -381,18 +451,29 @@ export class FrontEnd implements BlockSource {
    * tell the listeners, and drop them from the caches and page lists. The
    * one place blocks die.
    */
-  private killBlocks(dead: readonly Block[]): void {
-    this.stats.invalidations++;
-    this.stats.blocksKilled += dead.length;
+  private killBlocks(all: readonly Block[], reason: KillReason): void {
+    const dead = all.filter((b) => b.valid);
+    if (dead.length === 0) return;
+    const st = this.stats;
+    st.invalidations++;
+    st.blocksKilled += dead.length;
+    if (reason === 'smc') st.killedSmc += dead.length;
+    else if (reason === 'mapping') st.killedMapping += dead.length;
+    else if (reason === 'flush') st.killedFlush += dead.length;
+    else st.evicted += dead.length;
     // Compiled code checks this after anything that may write code (see BLOCK_DEAD): only
     // the running block must stop (the interpreter's records of a dead block throw BLOCK_EXIT).
     const running = this.cpu.block;
     if (running !== null && dead.includes(running)) this.cpu.s[W_DEAD] = 1;
     for (const b of dead) killBlock(b);
-    for (const l of this.killListeners) l(dead);
+    for (const l of this.killListeners) l(dead, reason);
     for (const b of dead) {
       const key = cacheKey(b.phys, b.code32);
-      if (this.blocks.get(key) === b) this.blocks.delete(key);
+      if (this.blocks.get(key) === b) {
+        this.blocks.delete(key);
+        st.liveBlocks--;
+        st.liveRecords -= b.recs.length;
+      }
       const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
       if (this.jc[slot] === b) this.jc[slot] = undefined;
       for (const page of b.pages) {
@@ -419,8 +500,50 @@ export class FrontEnd implements BlockSource {
   /** Drop every block decoded from physical page `page` (code loaded behind the guest's back). */
   invalidatePage(page: number): void {
     const cp = this.byPage.get(page);
-    if (cp && cp.blocks.length) this.killBlocks([...cp.blocks]);
+    if (cp && cp.blocks.length) this.killBlocks([...cp.blocks], 'flush');
     if (!cp || !this.watched.has(cp)) this.unflag(page);
+  }
+
+  /**
+   * The size bound (between run slices): evict the blocks that did not run
+   * since the last pass; if the cache is still above EVICT_LOW_WATER of the
+   * bound, then those that ran least since (a stable sort: ties go oldest
+   * first), so a pass frees a quarter of the cache at least and hot code
+   * stays. Returns the blocks evicted.
+   */
+  evict(): number {
+    const low = Math.floor(this.maxRecords * EVICT_LOW_WATER);
+    const cold: Block[] = [];
+    const warm: { b: Block; use: number }[] = [];
+    let keep = this.stats.liveRecords;
+    for (const b of this.blocks.values()) {
+      const mark = this.marks.get(b);
+      const use = mark === undefined ? Infinity : b.hits - mark;
+      if (use === 0) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use });
+      this.marks.set(b, b.hits);
+    }
+    if (keep > low) {
+      warm.sort((x, y) => x.use - y.use);
+      for (const { b } of warm) {
+        if (keep <= low) break;
+        cold.push(b);
+        keep -= b.recs.length;
+      }
+    }
+    this.stats.evictions++;
+    this.killBlocks(cold, 'evict');
+    if (this.gcAfterEvict) collectGarbage();
+    return cold.length;
+  }
+
+  /**
+   * Reset a block's hit count so that the engine's tiering sees it again
+   * (the JIT, after evicting its compiled code); the SMC heuristic keeps
+   * counting its runs.
+   */
+  rearm(b: Block): void {
+    this.carried.set(b, (this.carried.get(b) ?? 0) + b.hits);
+    b.hits = 0;
   }
 
   /** Every cached (valid) block: profiles read their hit counts. */

@@ -53,7 +53,12 @@ export const EXIT_REASONS = ['unlinked', 'impure', 'budget', 'dead', 'killed', '
 /** Returned by a compiled block whose flat-segment guard failed (nothing ran). */
 export { JIT_GUARD_FAILED as GUARD_FAILED } from '../../runtime/records.js';
 
-/** Initial table size; it doubles when full. Ids are not reused (see engine.ts: no eviction yet). */
+/** Names of the link-slot globals of exit site `site`: linear address, MMU generation, successor id. */
+export const linkGlobals = (site: number): [string, string, string] => [`cl${site}`, `cg${site}`, `ci${site}`];
+/** Name of the shared function table the link slots index (imported by every module as env.tbl). */
+export const CHAIN_TABLE = 'tbl';
+
+/** Initial table size; it doubles when full. Ids are not reused: an evicted or killed block's entry becomes the stub (engine.ts), so the table grows by one entry per block ever compiled. */
 const INITIAL = 1024;
 
 const W_CHAINED = w(CHAINED), W_EXITS = w(JIT_EXITS);

@@ -6,16 +6,18 @@
  * record: exactly what the interpreter runs for it alone). A block function
  * returns (records retired) << 1 | (EIP written by a branch), the contract
  * of Block.jit (runtime/records.ts).
+ *
+ * This module (with ir.ts, codegen/ and binaryen) runs in the compile worker
+ * (worker.ts); the main thread never loads it: it instantiates the modules
+ * with their imports, the shared chain table and their link slots in link.ts.
  */
 import binaryen from 'binaryen';
 import { Mnemonic } from 'iced-x86';
-import { EXIT, OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
-import type { Cpu } from '../../runtime/cpu.js';
-import { getCF, pinCF } from '../../runtime/flags.js';
-import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
+import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
+import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED } from '../../runtime/state/layout.js';
 import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout } from './facts.js';
-import { EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, type ChainTable } from './chain.js';
+import { EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED } from './chain.js';
 import { emitterFor } from './registry.js';
 import './codegen/index.js';
 
@@ -44,15 +46,36 @@ function isPureBranch(r: Rec): boolean {
 }
 
 
-export interface CompiledBatch {
-  /** Module bytes (for sizes and the counters). */
-  bytes: number;
-  /** Records emitted inline / through call-outs. */
+/** What emitModule made: the module's bytes, each block's export name, its link-slot count, and how its records were generated. */
+export interface EmittedModule {
+  bytes: Uint8Array;
+  names: string[];
+  /** Exit sites with link slots (three exported globals each: ir.ts linkGlobals); 0 without chaining. */
+  sites: number;
   inline: number;
   callouts: number;
 }
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch, sites: ExitSites | null, regs: boolean,
+/**
+ * How to generate a batch. Plain data: it travels to the compile worker with
+ * the packed blocks (worker.ts).
+ */
+export interface EmitOptions {
+  /** Chaining (chain.ts): ids of the blocks in the shared table are firstId, firstId + 1, ...; 0 = no chaining. */
+  firstId: number;
+  /** Registers in locals inside each block (Fn). */
+  regs: boolean;
+  /**
+   * Bounds indices (bit `seg` or `seg + SEG_WRITE` of SEG_LO/SEG_HI) flat in
+   * the state when the batch was sent: the blocks are compiled without their
+   * limit checks behind an entry guard (Fn.guard); 0 = no flat assumption.
+   */
+  flatMask: number;
+}
+
+export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
+
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null): { body: X; vars: binaryen.Type[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   const recs = b.recs, n = recs.length;
@@ -116,16 +139,15 @@ function calloutRecord(f: Fn, r: Rec): X {
 }
 
 /**
- * Compile `blocks` into one module and attach each function as its block's
- * `jit`; with `chain`, the blocks get ids in its table and link slots at
- * their exits; with `regs`, registers live in locals inside each block (Fn).
+ * Records -> module bytes: one exported function per block (`names[j]` for
+ * `blocks[j]`). Needs no machine: the compile worker (worker.ts) runs it on
+ * copies of the records (pack.ts); the call-outs name records by their index
+ * in the concatenation of the blocks' records, bound by link.ts `instantiate`.
  */
-export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null = null, regs = false, flat = false): CompiledBatch {
-  // Bounds flat in the state now (the block's context when it becomes hot; the entry guard checks it each run).
-  const s = cpu.s, lo = SEG_LO >> 2, hi = SEG_HI >> 2;
-  const flatNow = flat ? (b: number): boolean => s[lo + b] === 0 && s[hi + b] === -1 : null;
+export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAIN): EmittedModule {
+  const flatNow = opts.flatMask !== 0 ? (b: number): boolean => ((opts.flatMask >>> b) & 1) !== 0 : null;
   const m = new binaryen.Module();
-  const stats: CompiledBatch = { bytes: 0, inline: 0, callouts: 0 };
+  const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0 };
   try {
     m.setFeatures(FEATURES);
     m.setMemory(1, -1, null);
@@ -137,14 +159,13 @@ export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
     m.addFunctionImport('pincf', 'env', 'pincf', binaryen.none, binaryen.none);
     m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
-    let sites: ExitSites | null = null, nSites = 0;
-    if (chain !== null) {
+    let sites: ExitSites | null = null;
+    if (opts.firstId !== 0) {
       m.addTableImport(CHAIN_TABLE, 'env', 'tbl');
-      const first = chain.alloc(blocks.length);
-      blocks.forEach((b, j) => { b.jitId = first + j; });
+      blocks.forEach((b, j) => { b.jitId = opts.firstId + j; });
       sites = {
         next: (): number => {
-          const site = nSites++;
+          const site = out.sites++;
           // An empty slot: generation -1 never matches (mmu.generation counts up from 0); id 0 is the stub.
           const [gl, gg, gi] = linkGlobals(site);
           m.addGlobal(gl, i32, true, m.i32.const(0));
@@ -155,64 +176,17 @@ export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null
         },
       };
     }
-    const table: Rec[] = [];
+    let recBase = 0;
     blocks.forEach((b, j) => {
-      const { body, vars } = emitBlock(m, b, table.length, stats, sites, regs, flatNow);
-      for (const r of b.recs) table.push(r);
+      const { body, vars } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow);
+      recBase += b.recs.length;
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
+      out.names.push(`b${j}`);
     });
-    const bin = m.emitBinary();
-    stats.bytes = bin.length;
-    const env: Record<string, WebAssembly.ImportValue> = imports(cpu, table);
-    if (chain !== null) env.tbl = chain.table;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>), { env });
-    const link = chain === null ? null : linker(inst, nSites);
-    blocks.forEach((b, j) => {
-      const fn = inst.exports[`b${j}`] as () => number;
-      b.jit = fn;
-      if (chain !== null) { b.link = link; chain.attach(b, fn); }
-    });
+    out.bytes = m.emitBinary();
   } finally {
     m.dispose();
   }
-  return stats;
-}
-
-/** The setter of a module's link slots (Block.link). */
-function linker(inst: WebAssembly.Instance, nSites: number): (site: number, lin: number, gen: number, to: Block) => void {
-  const g: WebAssembly.Global[] = [];
-  for (let k = 0; k < nSites; k++) for (const name of linkGlobals(k)) g.push(inst.exports[name] as WebAssembly.Global);
-  return (site, lin, gen, to) => {
-    const k = 3 * site;
-    g[k].value = lin;
-    g[k + 1].value = gen;
-    g[k + 2].value = to.jitId;
-  };
-}
-
-/** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */
-function imports(cpu: Cpu, table: Rec[]): Record<string, WebAssembly.ImportValue> {
-  const mmu = cpu.mmu;
-  return {
-    mem: cpu.phys.memory,
-    pincf: (): void => pinCF(cpu.s),
-    getcf: (): number => getCF(cpu.s),
-    interp: (k: number): number => {
-      const r = table[k]!;
-      return (r.plain ?? r.exec)(cpu, r) === EXIT ? 1 : 0;
-    },
-    rd: (seg: number, off: number, size: number): number => {
-      const lin = cpu.linc(seg, off, size);
-      return size === 4 ? mmu.read32(lin) : size === 2 ? mmu.read16(lin) : mmu.read8(lin);
-    },
-    rdw: (seg: number, off: number, size: number): number => {
-      const lin = cpu.lincW(seg, off, size);
-      return size === 4 ? mmu.readW32(lin) : size === 2 ? mmu.readW16(lin) : mmu.readW8(lin);
-    },
-    wr: (seg: number, off: number, size: number, v: number): void => {
-      const lin = cpu.lincW(seg, off, size);
-      if (size === 4) mmu.write32(lin, v); else if (size === 2) mmu.write16(lin, v); else mmu.write8(lin, v);
-    },
-  };
+  return out;
 }

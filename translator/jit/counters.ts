@@ -1,26 +1,60 @@
 import { EXIT_REASONS } from './chain.js';
 
 /** JIT counters: cheap enough to stay on (plain number fields, bumped per batch or per compiled-block run). */
+import type { FrontEndStats } from '../frontend/blocks.js';
+
 export class JitCounters {
   blocksCompiled = 0;
   modulesCompiled = 0;
-  /** Total compile time (binaryen + V8), ms. */
+  /** Total compile time (binaryen + V8), ms: in the worker, or on the main thread for synchronous compiles. */
   compileMs = 0;
+  /** Worker time: binaryen (IR + module bytes) / V8 compiling the bytes, ms. */
+  workerEmitMs = 0;
+  workerCompileMs = 0;
+  /** Main-thread time attaching worker modules (WebAssembly.Instance + binding call-outs), ms. */
+  instantiateMs = 0;
+  /** Sum over worker batches of send -> attach wall time, ms (divide by batchesSent for the mean). */
+  latencyMs = 0;
+  batchesSent = 0;
   recordsInline = 0;
   recordsCallout = 0;
   moduleBytes = 0;
-  /** Blocks that became hot but were invalid by the time their batch compiled. */
+  /** Blocks that became hot but were invalid by the time their batch was sent (or compiled, synchronously). */
   droppedInvalid = 0;
   /** Transfers from a compiled block into its successor inside wasm (chain.ts), read between slices. */
   readonly chained = { n: 0 };
   /** Returns from compiled code to the loop, by reason (chain.ts EXIT_REASONS order). */
   readonly exits: number[] = EXIT_REASONS.map(() => 0);
+  /** Blocks compiled by the worker that had died (front end) by the time their module arrived. */
+  staleAtAttach = 0;
+  /**
+   * Compiled blocks that lost their code: evictedModules / evictedBlocks by the
+   * compiled-code bound (cache.ts) or, blocks only, the front end's eviction;
+   * invalidatedBlocks by the front end's kills (SMC, mapping, flush: reasons in frontEnd).
+   */
+  evictedModules = 0;
+  evictedBlocks = 0;
+  invalidatedBlocks = 0;
+  /** Times the idle compile worker was ended to free its memory (worker-client.ts IDLE_MS). */
+  workerStops = 0;
+  /** Set when the compile worker died (compilation then continues on the main thread). */
+  workerFailure: string | null = null;
+  /** The front end's counters (lookups, hits, misses, kills by reason, evictions, live size). */
+  frontEnd: FrontEndStats | null = null;
 
   summary(): string {
     const per = this.blocksCompiled ? (this.compileMs * 1000) / this.blocksCompiled : 0;
     const share = this.recordsInline + this.recordsCallout;
-    return `${this.blocksCompiled} blocks in ${this.modulesCompiled} modules, ${this.compileMs.toFixed(0)} ms (${per.toFixed(0)} us/block), ` +
-      `${share ? ((100 * this.recordsInline) / share).toFixed(1) : '0'}% of records inline, ` +
-      `${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
+    let s = `${this.blocksCompiled} blocks in ${this.modulesCompiled} modules, ${this.compileMs.toFixed(0)} ms (${per.toFixed(0)} us/block), ` +
+      `${share ? ((100 * this.recordsInline) / share).toFixed(1) : '0'}% of records inline`;
+    s += `; ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
+    if (this.batchesSent) s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
+    if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules), invalidated ${this.invalidatedBlocks}`;
+    const f = this.frontEnd;
+    if (f) {
+      s += `; cache: ${f.liveBlocks} blocks/${f.liveRecords} records, lookups ${f.lookups} (miss ${f.blocksDecoded})` +
+        `, killed smc ${f.killedSmc} mapping ${f.killedMapping} flush ${f.killedFlush} evicted ${f.evicted}`;
+    }
+    return s;
   }
 }

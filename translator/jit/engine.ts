@@ -4,16 +4,33 @@
  * and compiled with others into one module; from then on the loop runs its
  * compiled code (Block.jit) whenever the whole block fits the budget.
  *
- * Compilation is synchronous on the main thread for now (binaryen + a
- * synchronous WebAssembly.Module): batching amortises it; a worker is the
- * next step.
+ * Compilation runs in a worker thread (worker.ts: binaryen, then V8's
+ * compile of the module) while the guest keeps running interpreted; the
+ * answer is polled between run slices and its functions attached to the
+ * blocks that are still alive (the front end may have killed some
+ * meanwhile). A compiled block does exactly what its records do, instruction
+ * for instruction, so when code gets attached changes speed only, never
+ * what the guest sees or its instruction counts (deterministic runs stay
+ * repeatable). Threshold 0 (snippets and tests: compiled before the first
+ * run) and `sync: true` wait for the worker's answer before going on. The
+ * main thread never loads binaryen (link.ts instantiates).
+ *
+ * The compiled code is bounded (cache.ts): past the limits the least
+ * recently run modules lose their code; the front end bounds the decoded
+ * blocks (translator/frontend/blocks.ts).
  */
 import type { Block, BlockSource } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import type { FrontEnd } from '../frontend/blocks.js';
-import { compileBatch } from './compile.js';
+import type { FrontEnd, KillReason } from '../frontend/blocks.js';
+import { instantiate } from './link.js';
 import { JitCounters } from './counters.js';
+import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
+import { packBlocks } from './pack.js';
+import { CompileClient } from './worker-client.js';
+import type { CompileReply } from './worker.js';
 import { ChainTable } from './chain.js';
+import type { EmitOptions } from './compile.js';
+import { SEG_HI, SEG_LO, SEG_WRITE } from '../../runtime/state/layout.js';
 
 export interface JitOptions {
   /**
@@ -22,8 +39,16 @@ export interface JitOptions {
    * what runs).
    */
   threshold?: number;
-  /** Blocks per module. */
+  /** Blocks per module (at least; more when the worker was busy). */
   batch?: number;
+  /**
+   * Wait for each batch to be compiled before the block that completed it
+   * runs (default: only with threshold 0). Otherwise blocks run interpreted
+   * until their code arrives.
+   */
+  sync?: boolean;
+  /** Bounds of the compiled code (cache.ts DEFAULT_LIMITS). */
+  limits?: Partial<CacheLimits>;
   /** Chain compiled blocks inside wasm (chain.ts); default true. */
   chain?: boolean;
   /** Keep registers in wasm locals inside a block (ir.ts); default true. */
@@ -34,15 +59,23 @@ export interface JitOptions {
 
 export const DEFAULT_THRESHOLD = 50;
 export const DEFAULT_BATCH = 64;
+/** Most blocks in one request: what queued while the worker was busy goes in one module, up to this. */
+export const MAX_BATCH = 256;
 /** Longest a hot block waits for its batch to fill. */
 export const MAX_WAIT_MS = 20;
+/** Requests the worker may have: one compiling, one waiting, so it never idles while blocks queue. */
+const MAX_IN_FLIGHT = 2;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
   readonly counters = new JitCounters();
+  readonly cache: CodeCache;
   private readonly batch: number;
   private queue: Block[] = [];
   private queuedAt = 0;
+  private readonly client = new CompileClient();
+  private readonly sync: boolean;
+  private readonly inFlight = new Map<number, { blocks: Block[]; sent: number; firstId: number }>();
   private readonly chain: ChainTable | null;
   private readonly regs: boolean;
   private readonly flat: boolean;
@@ -51,10 +84,15 @@ export class Jit implements BlockSource {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
+    this.sync = opts.sync ?? t === 0;
+    // Loading binaryen takes the worker 1-3 s of CPU: start it with the machine, not at the first hot block.
+    if (!this.sync) this.client.warm();
+    this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
+    this.counters.frontEnd = frontEnd.stats;
     this.chain = opts.chain === false ? null : new ChainTable(cpu);
     this.regs = opts.regs !== false;
     this.flat = opts.flat !== false;
-    if (this.chain !== null) frontEnd.onBlocksKilled((dead) => this.chain!.killed(dead));
+    frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
 
   get(phys: number, lin: number, code32: boolean): Block {
@@ -64,32 +102,155 @@ export class Jit implements BlockSource {
   hot(b: Block): void {
     if (this.queue.length === 0) this.queuedAt = performance.now();
     this.queue.push(b);
-    if (this.queue.length >= this.batch) this.flush();
+    if (this.queue.length < this.batch) return;
+    if (this.sync) this.flush();
+    else this.dispatch();
   }
 
   /**
-   * Between run slices: a partial batch is compiled once its oldest block
-   * has waited MAX_WAIT_MS, so a small hot set does not wait for a full batch.
+   * Between run slices: attach what the worker finished, send what waited
+   * MAX_WAIT_MS (a small hot set does not wait for a full batch), and keep
+   * the compiled code under its bound.
    */
   sliceEnd(): void {
     this.chain?.sliceEnd(this.counters.exits, this.counters.chained);
-    if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) this.flush();
+    this.receive();
+    if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) {
+      if (this.sync) this.flush();
+      else this.dispatch(true);
+    }
+    this.bound();
+    this.idleWorker();
   }
 
-  /** Compile every queued block that is still valid. */
+  /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
+  idleWorker(now = performance.now()): boolean {
+    if (this.queue.length !== 0 || !this.client.idle(now)) return false;
+    this.counters.workerStops++;
+    return true;
+  }
+
+  /** Keep the compiled code under its bound (after anything that attached code; between blocks). */
+  private bound(): void {
+    if (!this.cache.overBound()) return;
+    const [mods, blocks] = this.cache.evict((b) => this.detach(b));
+    this.counters.evictedModules += mods;
+    this.counters.evictedBlocks += blocks;
+  }
+
+  /** Compile every queued block that is still valid and attach it before returning. */
   flush(): void {
+    this.dispatch(true, Infinity);
+    this.drain();
+  }
+
+  /** Wait for every request in flight and attach it (sync mode; tests and benchmarks: a known state). */
+  drain(): void {
+    while (this.client.inFlight > 0 && this.client.failed === null) this.attach(this.client.wait());
+    if (this.client.failed !== null) this.workerFailed();
+    this.bound();
+  }
+
+  private takeQueue(): Block[] {
     const blocks = this.queue.filter((b) => b.valid && b.jit === null);
     this.counters.droppedInvalid += this.queue.length - blocks.length;
     this.queue = [];
-    if (blocks.length === 0) return;
-    const t0 = performance.now();
-    const st = compileBatch(this.cpu, blocks, this.chain, this.regs, this.flat);
+    return blocks;
+  }
+
+  /** Send queued blocks to the worker (a full batch, or anything when `due`), while it has room. */
+  private dispatch(due = false, room = MAX_IN_FLIGHT): void {
+    const client = this.client;
+    if (client.failed !== null) { this.workerFailed(); return; }
+    while (this.queue.length > 0 && client.inFlight < room && (due || this.queue.length >= this.batch)) {
+      const all = this.takeQueue();
+      const blocks = all.slice(0, MAX_BATCH);
+      this.queue = all.slice(MAX_BATCH);
+      if (blocks.length === 0) return;
+      const opts = this.emitOptions(blocks.length);
+      const id = client.send(packBlocks(blocks), opts);
+      this.inFlight.set(id, { blocks, sent: performance.now(), firstId: opts.firstId });
+      this.counters.batchesSent++;
+    }
+  }
+
+  /**
+   * A batch's code-generation options: its ids in the chain table, and the
+   * bounds flat in the state now (the blocks' context when they became hot;
+   * the entry guard checks it on each run).
+   */
+  private emitOptions(n: number): EmitOptions {
+    let flatMask = 0;
+    if (this.flat) {
+      const s = this.cpu.s, lo = SEG_LO >> 2, hi = SEG_HI >> 2;
+      for (let seg = 0; seg < 6; seg++) {
+        for (const b of [seg, seg + SEG_WRITE]) if (s[lo + b] === 0 && s[hi + b] === -1) flatMask |= 1 << b;
+      }
+    }
+    return { firstId: this.chain === null ? 0 : this.chain.alloc(n), regs: this.regs, flatMask };
+  }
+
+  private receive(): void {
+    let r: CompileReply | undefined;
+    while ((r = this.client.poll()) !== undefined) this.attach(r);
+    this.bound();
+    // Room again: what queued while the worker was busy goes now, as bigger batches.
+    if (this.queue.length >= this.batch) this.dispatch();
+  }
+
+  private attach(r: CompileReply): void {
+    const req = this.inFlight.get(r.id);
+    if (req === undefined) return;
+    this.inFlight.delete(r.id);
+    if (r.error !== undefined || r.module === undefined) throw new Error(`JIT compile worker: ${r.error ?? 'no module'}`);
     const c = this.counters;
-    c.compileMs += performance.now() - t0;
+    const t0 = performance.now();
+    const blocks = req.blocks;
+    // Attach only to blocks still alive and without code: the front end may have killed
+    // (or evicted) some while they compiled; their records would only exit now.
+    const live = blocks.map((b) => b.valid && b.jit === null);
+    instantiate(this.cpu, r.module, blocks, r.names, (j) => live[j], this.chain, r.sites, req.firstId);
+    const attached = blocks.filter((_, j) => live[j]);
+    c.instantiateMs += performance.now() - t0;
+    c.workerEmitMs += r.emitMs;
+    c.workerCompileMs += r.compileMs;
+    c.compileMs += r.emitMs + r.compileMs;
+    c.latencyMs += performance.now() - req.sent;
     c.modulesCompiled++;
     c.blocksCompiled += blocks.length;
-    c.recordsInline += st.inline;
-    c.recordsCallout += st.callouts;
-    c.moduleBytes += st.bytes;
+    c.staleAtAttach += blocks.length - attached.length;
+    c.recordsInline += r.inline;
+    c.recordsCallout += r.callouts;
+    c.moduleBytes += r.bytes;
+    this.cache.add(attached, r.bytes);
+  }
+
+  /**
+   * The worker died (it should not: its errors come back as answers): compiling
+   * stops and the guest goes on interpreted; a synchronous compile throws.
+   */
+  private workerFailed(): void {
+    const why = this.client.failed;
+    this.counters.workerFailure = why;
+    this.queue = [];
+    this.inFlight.clear();
+    if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
+  }
+
+  /** Evicted from the compiled cache: the block runs interpreted and may become hot again. */
+  private detach(b: Block): void {
+    // Link slots elsewhere may name it: its table entry becomes the stub, and it is linked again only with new code.
+    this.chain?.killed([b]);
+    b.jitId = 0;
+    b.link = null;
+    b.jit = null;
+    this.frontEnd.rearm(b);
+  }
+
+  private killed(blocks: readonly Block[], reason: KillReason): void {
+    this.chain?.killed(blocks);
+    const n = this.cache.killed(blocks);
+    if (reason === 'evict') this.counters.evictedBlocks += n;
+    else this.counters.invalidatedBlocks += n;
   }
 }

@@ -10,7 +10,7 @@
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
 import { CHAINED, CS, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
-import { EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED } from './chain.js';
+import { CHAIN_TABLE, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals } from './chain.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
@@ -42,10 +42,7 @@ export interface ExitSites {
   /** A new site: its link-slot globals are named by linkGlobals(site). */
   next(): number;
 }
-/** Names of the link-slot globals of exit site `site`: linear address, MMU generation, successor id. */
-export const linkGlobals = (site: number): [string, string, string] => [`cl${site}`, `cg${site}`, `ci${site}`];
-/** Name of the shared function table the link slots index (chain.ts). */
-export const CHAIN_TABLE = 'tbl';
+export { CHAIN_TABLE, linkGlobals } from './chain.js';
 
 export class Fn {
   readonly vars: binaryen.Type[] = [];

@@ -1,0 +1,121 @@
+/**
+ * The translation cache's compiled side: which modules are alive and which
+ * live blocks each one's code is attached to, with a size bound.
+ *
+ * A module is the unit of memory (V8 frees its code only when no function
+ * of its instance is reachable), so the bound counts modules as well as
+ * compiled blocks, and eviction takes whole modules: the ones whose blocks
+ * ran least since the last eviction (Block.hits deltas: a clock-style
+ * recency without any per-run cost). An evicted block only loses its
+ * compiled code (`detach`); it keeps running, interpreted, and may become
+ * hot and be compiled again. A block killed by the front end (SMC,
+ * mapping change, its own eviction) leaves its module through `killed`.
+ */
+import type { Block } from '../../runtime/records.js';
+
+export interface CacheLimits {
+  /** Modules alive (with at least one attached block) before eviction starts. */
+  maxModules: number;
+  /** Compiled blocks attached before eviction starts. */
+  maxBlocks: number;
+}
+
+/**
+ * Defaults: the default guest's boot compiles ~7,700 blocks in ~250 modules
+ * (bench/memory.ts), so the bound is far above a boot's working set; a
+ * module costs V8 ~0.1-0.3 MB (code + instance), so this bounds compiled code
+ * to some tens of MB.
+ */
+export const DEFAULT_LIMITS: CacheLimits = { maxModules: 512, maxBlocks: 32_768 };
+
+/** Eviction frees down to this fraction of the bound, so it does not run again at the next compile. */
+const LOW_WATER = 0.75;
+
+class CachedModule {
+  /** Hits of each block at the last eviction pass (recency). */
+  readonly marks: number[];
+  live: number;
+  /** Added since the last eviction pass: no recency yet, so never the first to go. */
+  fresh = true;
+  constructor(readonly blocks: Block[], readonly bytes: number) {
+    this.marks = blocks.map((b) => b.hits);
+    this.live = blocks.length;
+  }
+}
+
+export class CodeCache {
+  private readonly modules = new Set<CachedModule>();
+  private readonly owner = new Map<Block, CachedModule>();
+
+  constructor(readonly limits: CacheLimits) {}
+
+  get moduleCount(): number { return this.modules.size; }
+  get blockCount(): number { return this.owner.size; }
+
+  /** `blocks`: the blocks of one module whose code was attached. */
+  add(blocks: Block[], bytes: number): void {
+    if (blocks.length === 0) return;
+    const m = new CachedModule(blocks, bytes);
+    this.modules.add(m);
+    for (const b of blocks) this.owner.set(b, m);
+  }
+
+  /** Blocks the front end killed: their modules lose them. Returns how many had compiled code. */
+  killed(blocks: readonly Block[]): number {
+    let n = 0;
+    for (const b of blocks) {
+      const m = this.owner.get(b);
+      if (m === undefined) continue;
+      n++;
+      this.owner.delete(b);
+      if (--m.live === 0) this.modules.delete(m);
+    }
+    return n;
+  }
+
+  overBound(): boolean {
+    return this.modules.size > this.limits.maxModules || this.owner.size > this.limits.maxBlocks;
+  }
+
+  /**
+   * Evict the least recently run modules until under LOW_WATER of the bound
+   * (modules added since the last pass go last); `detach` is called for each
+   * live block of an evicted module. Only while no compiled code runs
+   * (between blocks). Returns [modules, blocks] evicted.
+   */
+  evict(detach: (b: Block) => void): [number, number] {
+    const scored: { m: CachedModule; use: number }[] = [];
+    for (const m of this.modules) {
+      let use = 0;
+      m.blocks.forEach((b, i) => {
+        if (this.owner.get(b) !== m) return;
+        use += b.hits - m.marks[i];
+        m.marks[i] = b.hits;
+      });
+      scored.push({ m, use: m.fresh ? Infinity : use });
+      m.fresh = false;
+    }
+    scored.sort((a, b) => a.use - b.use);
+    const wantModules = Math.floor(this.limits.maxModules * LOW_WATER);
+    const wantBlocks = Math.floor(this.limits.maxBlocks * LOW_WATER);
+    let mods = 0, blocks = 0;
+    for (const { m } of scored) {
+      if (this.modules.size <= wantModules && this.owner.size <= wantBlocks) break;
+      this.modules.delete(m);
+      mods++;
+      for (const b of m.blocks) {
+        if (this.owner.get(b) !== m) continue;
+        this.owner.delete(b);
+        detach(b);
+        blocks++;
+      }
+    }
+    return [mods, blocks];
+  }
+
+  /** Forget everything (the front end flushed). */
+  clear(): void {
+    this.modules.clear();
+    this.owner.clear();
+  }
+}

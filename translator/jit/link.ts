@@ -1,0 +1,77 @@
+/**
+ * The main thread's side of compiled modules: instantiate a module made by
+ * compile.ts `emitModule` with the runtime helpers generated code imports
+ * (the call-outs bound to the records' interpreter handlers by index) and
+ * attach each block's function. Kept apart from compile.ts so that the main
+ * thread does not load binaryen (~65 MB of RSS): code generation runs in
+ * the compile worker (worker.ts).
+ */
+import { EXIT, type Block, type Rec } from '../../runtime/records.js';
+import type { Cpu } from '../../runtime/cpu.js';
+import { getCF, pinCF } from '../../runtime/flags.js';
+import { linkGlobals, type ChainTable } from './chain.js';
+
+/**
+ * Instantiate a module made by emitModule from `blocks` (the main thread's
+ * records, in the same order) and attach block j's function as its `jit`
+ * when `attach(j)` says so (the compile worker's blocks may have died
+ * meanwhile). With `chain` (the module was emitted with chaining: its blocks
+ * have ids firstId, firstId + 1, ..., `sites` link slots), the module imports the shared table and each
+ * attached block becomes reachable from link slots (chain.ts).
+ */
+export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
+  attach: (j: number) => boolean = () => true, chain: ChainTable | null = null, sites = 0, firstId = 0): WebAssembly.Instance {
+  const table: Rec[] = [];
+  for (const b of blocks) for (const r of b.recs) table.push(r);
+  const env = imports(cpu, table);
+  if (chain !== null) env.tbl = chain.table;
+  const inst = new WebAssembly.Instance(mod, { env });
+  const link = chain === null ? null : linker(inst, sites);
+  blocks.forEach((b, j) => {
+    if (!attach(j)) return;
+    const fn = inst.exports[names[j]] as (budget: number) => number;
+    b.jit = fn;
+    // The id the code was emitted with (it names itself in CUR_BLOCK); set only now, so the loop
+    // never links a slot to a block whose code has not arrived (runtime/interp/loop.ts).
+    if (chain !== null) { b.jitId = firstId + j; b.link = link; chain.attach(b, fn); }
+  });
+  return inst;
+}
+
+/** The setter of a module's link slots (Block.link). */
+function linker(inst: WebAssembly.Instance, nSites: number): (site: number, lin: number, gen: number, to: Block) => void {
+  const g: WebAssembly.Global[] = [];
+  for (let k = 0; k < nSites; k++) for (const name of linkGlobals(k)) g.push(inst.exports[name] as WebAssembly.Global);
+  return (site, lin, gen, to) => {
+    const k = 3 * site;
+    g[k].value = lin;
+    g[k + 1].value = gen;
+    g[k + 2].value = to.jitId;
+  };
+}
+
+/** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */
+function imports(cpu: Cpu, table: Rec[]): Record<string, WebAssembly.ImportValue> {
+  const mmu = cpu.mmu;
+  return {
+    mem: cpu.phys.memory,
+    pincf: (): void => pinCF(cpu.s),
+    getcf: (): number => getCF(cpu.s),
+    interp: (k: number): number => {
+      const r = table[k]!;
+      return (r.plain ?? r.exec)(cpu, r) === EXIT ? 1 : 0;
+    },
+    rd: (seg: number, off: number, size: number): number => {
+      const lin = cpu.linc(seg, off, size);
+      return size === 4 ? mmu.read32(lin) : size === 2 ? mmu.read16(lin) : mmu.read8(lin);
+    },
+    rdw: (seg: number, off: number, size: number): number => {
+      const lin = cpu.lincW(seg, off, size);
+      return size === 4 ? mmu.readW32(lin) : size === 2 ? mmu.readW16(lin) : mmu.readW8(lin);
+    },
+    wr: (seg: number, off: number, size: number, v: number): void => {
+      const lin = cpu.lincW(seg, off, size);
+      if (size === 4) mmu.write32(lin, v); else if (size === 2) mmu.write16(lin, v); else mmu.write8(lin, v);
+    },
+  };
+}

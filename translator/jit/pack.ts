@@ -1,0 +1,77 @@
+/**
+ * Blocks -> one transferable buffer and back, so the compile worker
+ * (worker.ts) gets what code generation reads and nothing else. Records hold
+ * interpreter handlers (closures) and links to other records, which cannot
+ * cross threads; the worker rebuilds Rec/Block objects whose data fields
+ * are the originals' and whose handlers are a stub, and the call-outs of the
+ * generated code are bound to the real records by index on the main thread
+ * (compile.ts `instantiate`).
+ *
+ * Which fields travel is read from a Rec at load time: every number and
+ * boolean field. A field of any other kind that is not a handler or a
+ * record link makes this module throw when it loads (so a new kind of field
+ * cannot silently go missing in the worker).
+ */
+import { Block, Rec, type Handler } from '../../runtime/records.js';
+
+/** Record fields that never travel: handlers and links (main-thread only). */
+const MAIN_ONLY = new Set(['exec', 'midExec', 'foldExec', 'plain', 'pair']);
+
+const stub: Handler = () => { throw new Error('JIT worker: a record handler was called in the compile worker'); };
+
+const sample = new Rec(stub) as unknown as Record<string, unknown>;
+const NUM: string[] = [];
+const BOOL: string[] = [];
+for (const k of Object.keys(sample)) {
+  const t = typeof sample[k];
+  if (t === 'number') NUM.push(k);
+  else if (t === 'boolean') BOOL.push(k);
+  else if (!MAIN_ONLY.has(k)) throw new Error(`translator/jit/pack.ts: Rec field '${k}' (${t}) has no packing rule`);
+}
+const FIELDS = [...NUM, ...BOOL];
+const NF = FIELDS.length;
+
+/** Per block: phys, code32, length, page count, pages..., record count, then NF values per record. */
+export function packBlocks(blocks: readonly Block[]): Float64Array {
+  let size = 1;
+  for (const b of blocks) size += 5 + b.pages.length + NF * b.recs.length;
+  const out = new Float64Array(size);
+  let p = 0;
+  out[p++] = blocks.length;
+  for (const b of blocks) {
+    out[p++] = b.phys;
+    out[p++] = b.code32 ? 1 : 0;
+    out[p++] = b.length;
+    out[p++] = b.pages.length;
+    for (const pg of b.pages) out[p++] = pg;
+    out[p++] = b.recs.length;
+    for (const r of b.recs) {
+      const o = r as unknown as Record<string, number | boolean>;
+      for (let i = 0; i < NF; i++) out[p++] = Number(o[FIELDS[i]]);
+    }
+  }
+  return out;
+}
+
+/** The worker's copies: same data fields, stub handlers, no links. */
+export function unpackBlocks(a: Float64Array): Block[] {
+  const blocks: Block[] = [];
+  let p = 0;
+  const n = a[p++];
+  for (let j = 0; j < n; j++) {
+    const phys = a[p++], code32 = a[p++] !== 0, length = a[p++], np = a[p++];
+    const pages: number[] = [];
+    for (let i = 0; i < np; i++) pages.push(a[p++]);
+    const nr = a[p++];
+    const recs: Rec[] = [];
+    for (let k = 0; k < nr; k++) {
+      const r = new Rec(stub);
+      const o = r as unknown as Record<string, number | boolean>;
+      for (let i = 0; i < NUM.length; i++) o[NUM[i]] = a[p++];
+      for (let i = 0; i < BOOL.length; i++) o[BOOL[i]] = a[p++] !== 0;
+      recs.push(r);
+    }
+    blocks.push(new Block(phys, code32, recs, length, pages));
+  }
+  return blocks;
+}

@@ -1,0 +1,121 @@
+/**
+ * The main thread's side of the compile worker (worker.ts): one worker per
+ * process, started on first use and unref'd (it never keeps the process
+ * alive); each JIT gets its own MessageChannel to it. Answers are read with
+ * receiveMessageOnPort, synchronously, when the JIT polls between run
+ * slices: attaching compiled code never waits for the host event loop, and
+ * always happens between blocks.
+ *
+ * The worker holds ~100 MB (binaryen's code and heap, its own V8 isolate,
+ * iced-x86): once no JIT has sent it anything for IDLE_MS, `idle()` ends
+ * it, and the next request starts a new one (1-3 s of its CPU to load
+ * binaryen again, off the main thread).
+ */
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { CompileReply, CompileRequest } from './worker.js';
+import type { EmitOptions } from './compile.js';
+
+/** A worker unused this long is ended (between slices, see CompileClient.idle). */
+export const IDLE_MS = 30_000;
+
+let shared: Worker | null = null;
+/** Bumped each time a worker is started: a client's port belongs to one worker. */
+let generation = 0;
+/** Requests sent by any client and not answered yet; the last send. */
+let pending = 0;
+let lastUse = 0;
+/** Why the worker stopped, when it did without being told to. */
+let failure: string | null = null;
+
+function worker(): Worker {
+  if (shared === null) {
+    const w = new Worker(new URL('./worker.js', import.meta.url));
+    w.unref();
+    let ended = false;
+    w.on('error', (e) => { failure = e instanceof Error ? e.message : String(e); });
+    w.on('exit', (code) => {
+      if (!retired.has(w) && !ended) failure ??= `exited with code ${code}`;
+      ended = true;
+      if (shared === w) shared = null;
+    });
+    shared = w;
+    generation++;
+  }
+  return shared;
+}
+const retired = new WeakSet<Worker>();
+
+export class CompileClient {
+  private port: MessagePort | null = null;
+  private portGeneration = -1;
+  /** Bumped (and notified) by the worker after each answer it posts: wait() sleeps on it. */
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private nextId = 1;
+  /** Requests sent and not answered yet. */
+  inFlight = 0;
+
+  /** The worker died (an uncaught error or exit): pending requests will never be answered. */
+  get failed(): string | null { return failure; }
+
+  /** This client's port to the current worker (a new channel after the worker was restarted). */
+  private connect(): MessagePort {
+    const w = worker();
+    if (this.port === null || this.portGeneration !== generation) {
+      this.port?.close();
+      const { port1, port2 } = new MessageChannel();
+      w.postMessage({ port: port2, signal: this.signal }, [port2]);
+      port1.unref();
+      this.port = port1;
+      this.portGeneration = generation;
+    }
+    return this.port;
+  }
+
+  /** Start the worker now, so binaryen loads while the guest's first (cold) code runs. */
+  warm(): void {
+    this.connect();
+    lastUse = performance.now();
+  }
+
+  send(packed: Float64Array, opts: EmitOptions): number {
+    const id = this.nextId++;
+    const req: CompileRequest = { id, packed, opts };
+    this.connect().postMessage(req, [packed.buffer as ArrayBuffer]);
+    this.inFlight++;
+    pending++;
+    lastUse = performance.now();
+    return id;
+  }
+
+  /** The next answer, if one has arrived. */
+  poll(): CompileReply | undefined {
+    if (this.port === null || this.inFlight === 0) return undefined;
+    const m = receiveMessageOnPort(this.port);
+    if (m === undefined) return undefined;
+    this.inFlight--;
+    pending--;
+    return m.message as CompileReply;
+  }
+
+  /** Block until the next answer arrives (synchronous compiles); throws if the worker died. */
+  wait(): CompileReply {
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      const r = this.poll();
+      if (r !== undefined) return r;
+      if (failure !== null) throw new Error(`JIT compile worker failed: ${failure}`);
+      Atomics.wait(this.signal, 0, seen, 1000);
+    }
+  }
+
+  /** Between slices: end the shared worker when nobody has used it for IDLE_MS. Returns true if it did. */
+  idle(now = performance.now()): boolean {
+    if (shared === null || pending !== 0 || now - lastUse < IDLE_MS) return false;
+    retired.add(shared);
+    void shared.terminate();
+    shared = null;
+    return true;
+  }
+
+  close(): void { this.port?.close(); }
+}

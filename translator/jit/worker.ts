@@ -1,0 +1,70 @@
+/**
+ * The compile worker: a worker_threads thread running binaryen, so the guest
+ * keeps running (interpreted) on the main thread while its hot blocks
+ * compile. One per process, shared by every JIT (worker-client.ts starts it).
+ *
+ * Each JIT talks to it over its own MessagePort (sent in a `port` message):
+ * a request carries packed blocks (pack.ts); the answer carries the compiled
+ * WebAssembly.Module (structured-cloned: V8 shares the compiled code between
+ * threads), each block's export name and the code-generation counts. The
+ * main thread instantiates it with its imports (link.ts `instantiate`):
+ * call-outs need the records' interpreter handlers, which live there. After
+ * each answer the worker bumps and notifies the JIT's shared signal word, so
+ * a synchronous compile (threshold 0) sleeps in Atomics.wait until it comes.
+ */
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { unpackBlocks } from './pack.js';
+import { emitModule, type EmitOptions } from './compile.js';
+
+/** A JIT -> worker request. */
+export interface CompileRequest {
+  id: number;
+  packed: Float64Array;
+  /** Chaining ids, registers in locals, flat-segment assumptions (compile.ts EmitOptions). */
+  opts: EmitOptions;
+}
+
+/** Worker -> JIT answer. */
+export interface CompileReply {
+  id: number;
+  module?: WebAssembly.Module;
+  error?: string;
+  names: string[];
+  /** Link slots in the module (compile.ts EmittedModule.sites). */
+  sites: number;
+  inline: number;
+  callouts: number;
+  bytes: number;
+  /** Worker time: binaryen (IR + binary), V8 compile, ms. */
+  emitMs: number;
+  compileMs: number;
+}
+
+function serve(port: MessagePort, signal: Int32Array): void {
+  const post = (reply: CompileReply): void => {
+    port.postMessage(reply);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  };
+  port.on('message', (req: CompileRequest) => {
+    const t0 = performance.now();
+    try {
+      const e = emitModule(unpackBlocks(req.packed), req.opts);
+      const t1 = performance.now();
+      const module = new WebAssembly.Module(e.bytes as Uint8Array<ArrayBuffer>);
+      const reply: CompileReply = {
+        id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, bytes: e.bytes.length,
+        emitMs: t1 - t0, compileMs: performance.now() - t1,
+      };
+      post(reply);
+    } catch (err) {
+      const reply: CompileReply = {
+        id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        names: [], sites: 0, inline: 0, callouts: 0, bytes: 0, emitMs: performance.now() - t0, compileMs: 0,
+      };
+      post(reply);
+    }
+  });
+}
+
+parentPort?.on('message', (m: { port: MessagePort; signal: Int32Array }) => serve(m.port, m.signal));
