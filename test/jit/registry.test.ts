@@ -40,9 +40,10 @@ describe('instruction table jit column <-> JIT emitter registry', () => {
     expect(emitterFor(rec(Code.Mov_rm16_Sreg, Mnemonic.Mov))).to.equal(undefined);
     expect(emitterFor(rec(Code.Mov_cr_r32, Mnemonic.Mov))).to.equal(undefined);
     expect(emitterFor(rec(Code.Mov_rm32_r32, Mnemonic.Mov))).to.be.a('function');
-    // Indirect JMP and far CALL: call-outs; JMP rel32: inline.
-    expect(emitterFor(rec(Code.Jmp_rm32, Mnemonic.Jmp))).to.equal(undefined);
+    // Far JMP and CALL: call-outs; near JMP rel32 and CALL r/m32: inline.
+    expect(emitterFor(rec(Code.Jmp_ptr1632, Mnemonic.Jmp))).to.equal(undefined);
     expect(emitterFor(rec(Code.Call_ptr1632, Mnemonic.Call))).to.equal(undefined);
     expect(emitterFor(rec(Code.Jmp_rel32_32, Mnemonic.Jmp))).to.be.a('function');
+    expect(emitterFor(rec(Code.Call_rm32, Mnemonic.Call))).to.be.a('function');
   });
 });
