@@ -191,3 +191,52 @@ for (const engine of TEST_ENGINES) {
     });
   });
 }
+
+// ---- registers in wasm locals (JitOptions.regs, off by default: see translator/jit/engine.ts) ---------
+
+/** A flat protected-mode machine running `code` at ORG (the snippet runner's set-up, with JIT options). */
+function flatMachine(jit: { regs?: boolean; chain?: boolean; flat?: boolean } | null, code: Uint8Array): Machine {
+  const m = new Machine({ memoryMiB: 2, engine: jit ? 'jit' : 'interpreter', jit: { threshold: 0, ...jit } });
+  const cpu = m.cpu, phys = cpu.phys, s = cpu.s;
+  cpu.reset();
+  phys.load(ORG, code);
+  const gdt: [number, number][] = [[0, 0], [0x0000ffff, 0x00cf9b00], [0x0000ffff, 0x00cf9300]];
+  gdt.forEach(([lo, hi], i) => { phys.write32(0x500 + 8 * i, lo); phys.write32(0x504 + 8 * i, hi); });
+  s[w(GDTR_BASE)] = 0x500; s[w(GDTR_LIMIT)] = 8 * gdt.length - 1;
+  s[w(IDTR_BASE)] = 0; s[w(IDTR_LIMIT)] = 0;
+  s[w(CR0)] = 0x60000011;
+  const c = decodeDescriptor(gdt[1][0], gdt[1][1]), d = decodeDescriptor(gdt[2][0], gdt[2][1]);
+  for (let i = 0; i < 6; i++) {
+    if (i === CS) cpu.setSegCache(i, 0x08, c.base, c.limit, c.flags);
+    else cpu.setSegCache(i, 0x10, d.base, d.limit, d.flags);
+  }
+  cpu.setCpl(0);
+  cpu.r32[4] = 0x8000;
+  cpu.setEflags(0x2, 0x3f7fd7);
+  cpu.eip = ORG;
+  cpu.stopOnNullVector = true;
+  return m;
+}
+
+describe('registers in wasm locals (JitOptions.regs) end in the interpreter\'s state', () => {
+  const programs: [string, string][] = [
+    ['a fault in the second block of a chain', FAULT_IN_B],
+    ['a fault in the third block of a chain', FAULT_IN_C],
+    // mov ecx, 100; L: add al, cl; mov ah, cl; add bx, ax; mov dh, bl; mov dl, ah; xchg ch, dl; xchg ch, dl;
+    // mov di, dx; push eax; pop esi; lea ebp, [esi + edi*2 + 3]; dec ecx; jnz L; hlt
+    ['8- and 16-bit register views, push/pop, LEA', 'b96400000000c888cc6601c388de88e286ea86ea6689d7505e8d6c7e034975e5f4'],
+  ];
+  for (const [name, hex] of programs) {
+    it(name, () => {
+      const view = (m: Machine, r: ReturnType<Machine['run']>) => ({
+        reason: r.reason, executed: r.executed, vector: r.unhandled?.vector, eip: m.cpu.eip, eflags: m.cpu.getEflags(), regs: Array.from(m.cpu.r32),
+      });
+      const ref = flatMachine(null, hexBytes(hex));
+      const want = view(ref, ref.run(1_000_000));
+      for (const regs of [true, false]) {
+        const m = flatMachine({ regs }, hexBytes(hex));
+        expect(view(m, m.run(1_000_000)), `regs: ${regs}`).to.deep.equal(want);
+      }
+    });
+  }
+});

@@ -51,7 +51,12 @@ export interface JitOptions {
   limits?: Partial<CacheLimits>;
   /** Chain compiled blocks inside wasm (chain.ts); default true. */
   chain?: boolean;
-  /** Keep registers in wasm locals inside a block (ir.ts); default true. */
+  /**
+   * Keep registers in wasm locals inside a block (ir.ts); default false: on
+   * a chained 3-block loop it measured no faster than registers in memory,
+   * and it made the boot's modules 45 % larger (write-backs on every slow
+   * path), so the boot compiled more for no gain (docs/jit-plan.md).
+   */
   regs?: boolean;
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
   flat?: boolean;
@@ -90,7 +95,7 @@ export class Jit implements BlockSource {
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     this.chain = opts.chain === false ? null : new ChainTable(cpu);
-    this.regs = opts.regs !== false;
+    this.regs = opts.regs === true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
