@@ -78,7 +78,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Bt, M.Bts, M.Btr, M.Btc, M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem' }),
   legacy([M.Bswap], { flags: 'none', faults: 'never', jit: 'inline:bswap' }),
   // families/flagops.ts
-  legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std, M.Lahf, M.Sahf, M.Salc], { flags: 'eager', faults: 'never' }),
+  legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std], { flags: 'eager', faults: 'never', jit: 'inline:flagbit' }),
+  legacy([M.Lahf, M.Sahf, M.Salc], { flags: 'eager', faults: 'never' }),
   legacy([M.Cbw, M.Cwde, M.Cwd, M.Cdq], { flags: 'none', faults: 'never', jit: 'inline:convert' }),
   legacy([M.Cli], { flags: 'eager' }), // #GP when IOPL < CPL
   legacy([M.Pushf, M.Pushfd], { flags: 'none' }),
@@ -88,7 +89,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Cmpxchg], { flags: 'sub', faults: 'mem' }),
   legacy([M.Cmpxchg8b], { flags: 'eager', faults: 'mem' }),
   // families/misc.ts
-  legacy([M.Cpuid, M.Rdtsc, M.Xlatb, M.Bound, M.Enter, M.Leave, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
+  legacy([M.Leave], { flags: 'none', jit: 'inline:leave' }),
+  legacy([M.Cpuid, M.Rdtsc, M.Xlatb, M.Bound, M.Enter, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
   // The hint-NOP space 0F 18-0F 1F under the names later CPUs gave it (PREFETCHh,
   // PREFETCHIT0/1, CLDEMOTE, RDSSPD, ENDBR32/64): NOPs here, the operand never accessed.
   legacy([M.Reservednop, M.Prefetchnta, M.Prefetcht0, M.Prefetcht1, M.Prefetcht2, M.Prefetchit0, M.Prefetchit1,

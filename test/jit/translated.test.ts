@@ -197,7 +197,8 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
     case 28: return pick([[0x87, 0x43 | (reg() << 3), d8()], [0x86, 0xc0 | (r8() << 3) | r8()], // xchg [ebx+d8], r32 / r8, r8
       [0x66, 0x87, 0xc0 | (reg() << 3) | reg()]]);                                        // xchg r16, r16
     case 29: return pick([[0x99], [0x98], [0x66, 0x98], [0x66, 0x99],                    // cdq / cwde / cbw / cwd
-      [0xff, 0x73, d8(), 0x58 + reg()]]);                                                 // push dword [ebx+d8]; pop r32
+      [0xff, 0x73, d8(), 0x58 + reg()],                                                  // push dword [ebx+d8]; pop r32
+      [0x89, 0xe5, 0x50 + any(), 0xc9], [pick([0xf8, 0xf9, 0xf5, 0xfc, 0xfd])]]);          // mov ebp, esp; push r32; leave / clc stc cmc cld std
     case 30: return [0x66, 0x0f, 0xb6 + pick([0, 8]), 0xc0 | (reg() << 3) | r8()];       // movzx/movsx r16, r8
     case 31: case 32: {                                                                   // shifts and rotates: sizes, by 1 / CL / imm8, memory
       const sh = pick([0, 1, 4, 5, 7]) << 3;

@@ -2,9 +2,12 @@
  * Small data forms inline: XCHG (registers, and memory: the write access is
  * checked before anything changes, as families/mov.ts does), BSWAP r32
  * (BSWAP r16 leaves 0 in the register, the interpreter's model), CBW CWDE
- * CWD CDQ (families/flagops.ts). None changes flags.
+ * CWD CDQ (families/flagops.ts): none changes flags; and CLC STC CMC CLD STD.
  */
-import { Code } from 'iced-x86';
+import { Code, Mnemonic } from 'iced-x86';
+import { CF, DF } from '../../../runtime/state/eflags.js';
+import { EFLAGS, LAZY_MASK } from '../../../runtime/state/layout.js';
+import { carryIn } from './flags.js';
 import { OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
@@ -64,3 +67,30 @@ function convert(f: Fn, r: Rec): X | null {
 emitter('xchg', xchg);
 emitter('bswap', bswap);
 emitter('convert', convert);
+
+/**
+ * CLC STC CMC CLD STD (families/flagops.ts setFlags): the flag becomes eager
+ * (dropped from LAZY_MASK). CF changes end the tracked flag source's say on
+ * CF; CMC reads CF first (carryIn).
+ */
+function flagBit(f: Fn, r: Rec): X | null {
+  const m = f.m;
+  let which: number, value: X;
+  switch (r.mnemonic) {
+    case Mnemonic.Clc: which = CF; value = f.c(0); break;
+    case Mnemonic.Stc: which = CF; value = f.c(CF); break;
+    case Mnemonic.Cmc: which = CF; value = m.i32.xor(carryIn(f), f.c(CF)); break;
+    case Mnemonic.Cld: which = DF; value = f.c(0); break;
+    case Mnemonic.Std: which = DF; value = f.c(DF); break;
+    default: return null;
+  }
+  const v = f.local();
+  const out = [
+    f.set(v, value),
+    f.st(LAZY_MASK, m.i32.and(f.ld(LAZY_MASK), f.c(~which))),
+    f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~which)), f.get(v))),
+  ];
+  if (which === CF) f.flags = null;
+  return f.block(out);
+}
+emitter('flagbit', flagBit);

@@ -6,7 +6,7 @@
  */
 import { Mnemonic } from 'iced-x86';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
-import { ESP, SS, STACK32 } from '../../../runtime/state/layout.js';
+import { EBP, ESP, SS, STACK32 } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { eaOffset, inlineEa, read, write } from './mem.js';
@@ -51,4 +51,16 @@ emitter('pop', (f, r) => {
   const v = f.local();
   // ESP moves first, then the register is written: POP ESP leaves the popped value.
   return stack32Guard(f, r, f.block([pop32(f, r, v), f.setReg(r.r0, f.get(v))]));
+});
+
+/** LEAVE (32-bit operand and stack): ESP = EBP + 4, EBP = [SS:EBP]; the read comes first (families/misc.ts leave). */
+emitter('leave', (f, r) => {
+  if (r.osz !== 4) return null;
+  const bp = f.local(), v = f.local();
+  return stack32Guard(f, r, f.block([
+    f.set(bp, f.reg(EBP)),
+    read(f, r, SS, bp, 4, v),
+    f.setReg(ESP, f.m.i32.add(f.get(bp), f.c(4))),
+    f.setReg(EBP, f.get(v)),
+  ]));
 });
