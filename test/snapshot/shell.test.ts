@@ -28,7 +28,7 @@ describe('snapshots of the default guest at its shell', function () {
   this.timeout(30 * 60 * 1000);
 
   before(() => {
-    const r = child({ engine: 'jit', boot: true, until: 'GUEST-BOOT-OK[^]*/ # $', save: shellSnap });
+    const r = child({ engine: 'jit', boot: true, until: 'GUEST-BOOT-OK[^]*/ # ', save: shellSnap });
     expect(r.exit).to.equal('matched');
     expect(r.serial).to.contain('GUEST-BOOT-OK');
   });

@@ -1,0 +1,56 @@
+/**
+ * Snapshot costs for a saved machine (default: the default guest at its
+ * shell, made by test/snapshot/child.ts or Ctrl-A s):
+ *   node dist/bench/snapshot.js FILE [--engine jit|interpreter]
+ * Restores FILE, then measures: the copy out (the guest's pause), RAM
+ * compression with each codec and level (same bytes, one after the other,
+ * in this process), a whole save (file, fsync, rename) and a whole restore
+ * from the file. Prints one JSON object (README "Snapshots" quotes it).
+ */
+import * as zlib from 'node:zlib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Machine } from '../src/index.js';
+import { capture } from '../src/snapshot/machine-state.js';
+import type { Pc } from '../src/pc.js';
+
+const file = process.argv[2];
+if (!file) { process.stderr.write('usage: node dist/bench/snapshot.js FILE [--engine jit|interpreter]\n'); process.exit(2); }
+const engine = process.argv.includes('--engine') ? process.argv[process.argv.indexOf('--engine') + 1] as 'jit' | 'interpreter' : 'jit';
+
+const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
+const t0 = performance.now();
+const m = await Machine.restore(file, { engine });
+const restoreMs = ms(t0);
+const pc = (m as unknown as { pc: Pc }).pc;
+// Touch the capture path once (first reads of never-written host pages cost page faults), then time it.
+capture(pc, { kernel: null, initrd: null, cmdline: '', engine }, 'bench');
+const t1 = performance.now();
+const c = capture(pc, { kernel: null, initrd: null, cmdline: '', engine }, 'bench');
+const captureMs = ms(t1);
+const raw = c.ram;
+const codecs: Record<string, { ms: number; bytes: number; decodeMs: number }> = {};
+for (const level of [1, 3, 6, 9]) {
+  const t = performance.now(); const d = zlib.deflateSync(raw, { level }); const e = ms(t);
+  const u = performance.now(); zlib.inflateSync(d); codecs[`deflate-${level}`] = { ms: e, bytes: d.length, decodeMs: ms(u) };
+}
+for (const q of [1, 4, 6]) {
+  const t = performance.now();
+  const d = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: q, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
+  const e = ms(t);
+  const u = performance.now(); zlib.brotliDecompressSync(d); codecs[`brotli-${q}`] = { ms: e, bytes: d.length, decodeMs: ms(u) };
+}
+const dir = mkdtempSync(join(tmpdir(), 'jitvisor-bench-'));
+const saved = await m.saveSnapshot(join(dir, 'x.snap'));
+const t2 = performance.now();
+const again = await Machine.restore(join(dir, 'x.snap'), { engine });
+const restoreAgainMs = ms(t2);
+again.stop(); m.stop();
+rmSync(dir, { recursive: true });
+process.stdout.write(JSON.stringify({
+  file, engine, memoryMiB: c.config.memoryMiB, instructions: c.config.instructions,
+  ramPages: c.config.ram.pages, storedPages: c.config.ram.storedPages, ramSectionBytes: raw.length,
+  restoreMs, captureMs, save: { bytes: saved.bytes, pauseMs: Math.round(saved.pauseMs * 10) / 10, totalMs: Math.round(saved.totalMs * 10) / 10 }, restoreAgainMs,
+  codecs, loadavg: (await import('node:os')).loadavg(),
+}, null, 2) + '\n');
