@@ -29,7 +29,7 @@ import { updateDebug } from '../../runtime/debug.js';
 import { fpuOf } from '../../runtime/fpu/state.js';
 import { StateError, StateReader, type SavedState } from '../../devices/device-state.js';
 import { assemble, disassemble, SnapshotError, type Section } from './format.js';
-import { decodeSection, decodeSectionSync, encodeSection, DEFAULT_CODEC, type CodecChoice } from './codec.js';
+import { decodeSection, decodeSectionSync, encodeSection, DEFAULT_CODEC, SMALL_CODEC, type CodecChoice } from './codec.js';
 import { applyRam, captureRam, ramSectionPages } from './ram.js';
 import { Codec } from './format.js';
 
@@ -110,7 +110,7 @@ export async function encode(c: Capture, ramCodec: CodecChoice = DEFAULT_CODEC):
     encodeSection('CONF', json(c.config), stored),
     encodeSection('CPU ', c.stateBlock, stored),
     encodeSection('CPUX', json(c.cpuExtra), stored),
-    encodeSection('DEVS', json(c.devices), DEFAULT_CODEC),
+    encodeSection('DEVS', json(c.devices), SMALL_CODEC),
     encodeSection('CLCK', json(c.clock), stored),
     encodeSection('RAM ', c.ram, ramCodec),
   ]);
