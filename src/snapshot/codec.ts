@@ -6,8 +6,9 @@
  * 32,768 pages stored, 38 MiB; CPU ms, best of 3, README "Snapshots"):
  * brotli quality 1 compresses them to 21.9 MB in 238 ms; deflate level 1
  * to 21.5 MB in 902 ms, level 6 to 20.9 MB in 1109 ms; brotli 6 to 19.7 MB
- * in 3035 ms. Guest RAM is mostly already-compressed data (the kernel's
- * image, the gzip initramfs) and code, so no codec gains much; brotli 1 is
+ * in 3035 ms. Guest RAM here is kernel code and data, with the compressed
+ * kernel image and initramfs still in freed pages: no fast codec gets more
+ * than ~1.9x out of it, and brotli 1 is
  * ~4x cheaper than the cheapest deflate for 2 % more bytes, and decodes
  * about as fast (~0.45 s). So RAM is written with brotli 1; the small JSON
  * sections with deflate. Readers accept all three codecs, so the writer's
