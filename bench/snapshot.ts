@@ -52,14 +52,14 @@ for (const q of [1, 4, 6]) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'jitvisor-bench-'));
 const saved = await m.saveSnapshot(join(dir, 'x.snap'));
-const t2 = performance.now();
+const t2 = performance.now(), c2 = cpuMs();
 const again = await Machine.restore(join(dir, 'x.snap'), { engine });
-const restoreAgainMs = ms(t2);
+const restoreAgainMs = ms(t2), restoreAgainCpuMs = Math.round(cpuMs() - c2);
 again.stop(); m.stop();
 rmSync(dir, { recursive: true });
 process.stdout.write(JSON.stringify({
   file, engine, memoryMiB: c.config.memoryMiB, instructions: c.config.instructions,
   ramPages: c.config.ram.pages, storedPages: c.config.ram.storedPages, ramSectionBytes: raw.length,
-  restoreMs, captureMs, captureCpuMs, save: { bytes: saved.bytes, pauseMs: Math.round(saved.pauseMs * 10) / 10, totalMs: Math.round(saved.totalMs * 10) / 10 }, restoreAgainMs,
+  restoreMs, captureMs, captureCpuMs, save: { bytes: saved.bytes, pauseMs: Math.round(saved.pauseMs * 10) / 10, totalMs: Math.round(saved.totalMs * 10) / 10 }, restoreAgainMs, restoreAgainCpuMs,
   codecs, loadavg: (await import('node:os')).loadavg(),
 }, null, 2) + '\n');
