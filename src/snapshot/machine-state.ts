@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pc } from '../pc.js';
-import type { EngineName } from '../machine.js';
+import { ENGINES, type EngineName } from '../machine.js';
 import type { ClockMode, ClockState } from '../clock.js';
 import { CLOCK_MODES, CLOCK_STATE_VERSION } from '../clock.js';
 import { CPU_MODEL_NAMES, type CpuModelName } from '../../runtime/cpu-model.js';
@@ -146,6 +146,7 @@ function checkConfig(o: unknown, name: string): SnapshotConfig {
   if (typeof c.memoryMiB !== 'number' || !Number.isInteger(c.memoryMiB) || c.memoryMiB < 1 || c.memoryMiB > 3584) bad(`memory ${String(c.memoryMiB)} MiB`);
   if (!(CPU_MODEL_NAMES as readonly unknown[]).includes(c.cpu)) bad(`CPU model '${String(c.cpu)}' unknown to this jitvisor`);
   if (!(CLOCK_MODES as readonly unknown[]).includes(c.clock)) bad(`clock mode '${String(c.clock)}'`);
+  if (!(ENGINES as readonly unknown[]).includes(c.engine)) bad(`engine '${String(c.engine)}'`);
   if (typeof c.cmdline !== 'string') bad('no command line');
   if (typeof c.instructions !== 'number') bad('no instruction count');
   return c as unknown as SnapshotConfig;
