@@ -8,3 +8,5 @@ export type {
   PcExit, EngineName, ClockMode, CpuModelName, SnapshotConfig, FileIdentity,
 } from './vm.js';
 export { SaveError } from './snapshot/files.js';
+export { MigrationError } from './vm.js';
+export type { MigrateOptions, MigrationReport, RoundReport, Incoming, IncomingOptions, IncomingStats } from './vm.js';
