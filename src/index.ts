@@ -10,3 +10,5 @@ export type {
 export { SaveError } from './snapshot/files.js';
 export { MigrationError } from './vm.js';
 export type { MigrateOptions, MigrationReport, RoundReport, Incoming, IncomingOptions, IncomingStats } from './vm.js';
+export { Fleet, FleetError } from './fleet/fleet.js';
+export type { VmSpec, VmInfo, VmState, VmStatus } from './fleet/fleet.js';
