@@ -11,6 +11,7 @@ import { EngineUnavailable } from '../machine.js';
 import { BootImageError } from '../../guests/boot/linux.js';
 import { UsageError, type Command, type OptionValues } from './command.js';
 import { GUEST_OPTIONS, parseGuestOptions } from './guest-options.js';
+import { runIncoming } from './incoming.js';
 
 export const EXIT_CODES: Record<PcExit['kind'], number> = { halted: 0, stopped: 0, reset: 3, 'triple-fault': 4, limit: 5 };
 
@@ -24,6 +25,7 @@ export const runCommand: Command = {
   options: [
     ...GUEST_OPTIONS,
     { name: 'debugcon', type: 'boolean', help: 'show what the guest writes to the 0xE9 debug port (Bochs/QEMU debugcon) on stderr' },
+    { name: 'incoming', type: 'string', arg: 'tcp:HOST:PORT|unix:PATH', help: 'wait for a live-migrated machine there instead of booting one (src/migration/)' },
   ],
   epilogue:
     'Keys: Ctrl-A x quit, Ctrl-A h help, Ctrl-A Ctrl-A send Ctrl-A.\n' +
@@ -34,6 +36,7 @@ export const runCommand: Command = {
 };
 
 async function runGuest(values: OptionValues): Promise<number> {
+  if (values.incoming !== undefined) return runIncoming(values);
   const g = parseGuestOptions(values);
   const out = process.stdout;
   let pending: number[] = [];
