@@ -27,6 +27,7 @@ import { writeFileAtomic } from './snapshot/files.js';
 import { migrate, type MigrateOptions, type MigrationReport } from './migration/source.js';
 import { listenIncoming, type Incoming, type IncomingOptions, type IncomingStats } from './migration/destination.js';
 import { MigrationError, PROTOCOL_VERSION } from './migration/protocol.js';
+import { version } from './version.js';
 
 export type { PcExit } from './pc.js';
 export type { EngineName } from './machine.js';
@@ -105,11 +106,7 @@ export interface SnapshotSaved {
   instructions: number;
 }
 
-const VERSION: string = (() => {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch { return 'unknown'; }
-})();
+const VERSION = version();
 
 function input(v: string | Uint8Array, name: string | undefined, what: string): { bytes: Uint8Array; name: string } {
   if (typeof v !== 'string') return { bytes: v, name: name ?? `(${what} bytes)` };
@@ -336,6 +333,11 @@ export class Machine extends EventEmitter {
     const out: Record<string, number> = { executed: this.pc.executed, compiled: this.pc.compiled };
     for (const [k, v] of Object.entries(jit.counters)) if (typeof v === 'number') out[k] = v;
     return out;
+  }
+
+  /** The JIT counters' one-line summary (translator/jit/counters.ts), null on the interpreter. */
+  jitSummary(): string | null {
+    return this.pc.machine.jit?.counters.summary() ?? null;
   }
 
   /** SHA-256 of guest RAM and CPU state (src/snapshot/machine-state.ts stateHash). */

@@ -15,11 +15,7 @@ import { parseMigrationAddress } from '../migration/protocol.js';
 import { UsageError, stringValue, type Command, type OptionValues } from './command.js';
 import { GUEST_OPTIONS, parseGuestOptions } from './guest-options.js';
 import { parseCount } from './options.js';
-import { readFileSync } from 'node:fs';
-
-function version(): string {
-  try { return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version; } catch { return 'unknown'; }
-}
+import { version } from '../version.js';
 
 export const fleetCommand: Command = {
   name: 'fleet',

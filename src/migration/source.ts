@@ -95,9 +95,9 @@ export interface MigrationSource {
 function open(a: MigrationAddress, timeoutMs: number): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const s = a.kind === 'tcp' ? connect({ host: a.host, port: a.port }) : connect({ path: a.path });
-    const t = setTimeout(() => { s.destroy(); reject(new MigrationError(`cannot connect to ${formatMigrationAddress(a)}: no answer in ${timeoutMs / 1000} s`)); }, timeoutMs);
+    const t = setTimeout(() => { s.destroy(); reject(new MigrationError(`cannot connect: no answer in ${timeoutMs / 1000} s`)); }, timeoutMs);
     s.once('connect', () => { clearTimeout(t); s.removeAllListeners('error'); resolve(s); });
-    s.once('error', (e) => { clearTimeout(t); reject(new MigrationError(`cannot connect to ${formatMigrationAddress(a)}: ${e.message}`)); });
+    s.once('error', (e) => { clearTimeout(t); reject(new MigrationError(`cannot connect: ${e.message}`)); });
   });
 }
 
@@ -109,7 +109,13 @@ export async function migrate(src: MigrationSource, target: string, opts: Migrat
   const stopPages = opts.stopPages ?? 256, maxRounds = opts.maxRounds ?? 30, timeoutMs = opts.timeoutMs ?? 30_000;
   if (src.ended()) throw new MigrationError('the machine has ended: nothing to migrate');
   const t0 = performance.now();
-  const ch = new Channel(await open(addr, timeoutMs), name);
+  let socket: Socket;
+  try {
+    socket = await open(addr, timeoutMs);
+  } catch (e) {
+    throw new MigrationError(`migration to ${name} failed: ${(e as Error).message}`);
+  }
+  const ch = new Channel(socket, name);
   const pc = src.pc, phys = pc.cpu.phys, mmu = pc.cpu.mmu;
   const pageCount = phys.ramSize >>> 12;
   const rounds: RoundReport[] = [];
