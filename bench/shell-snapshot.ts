@@ -1,12 +1,14 @@
 /**
  * A snapshot of the default guest idle at its shell, for the fleet and
  * migration benches (bench/fleet.ts, bench/migration.ts): made once by
- * booting (JIT, realtime clock, 128 MiB, "console=ttyS0 reboot=t" so that
- * `reboot -f` at the shell makes the guest triple-fault), then reused.
+ * booting (JIT, 128 MiB, "console=ttyS0 reboot=t" so that `reboot -f` at
+ * the shell makes the guest triple-fault), then reused. The boot uses the
+ * deterministic clock (a loaded host cannot upset it); the benches resume
+ * the snapshot with the realtime clock. The guest's console goes to FILE.log.
  *
  *   node dist/bench/shell-snapshot.js [FILE]   (default /tmp/jitvisor-shell.snap)
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { Machine } from '../src/index.js';
 
 export const SHELL_SNAPSHOT = process.env.JITVISOR_SHELL_SNAPSHOT ?? '/tmp/jitvisor-shell.snap';
@@ -26,10 +28,10 @@ export async function ask(send: (s: string) => void, collect: () => string, cmd:
 
 export async function shellSnapshot(file = SHELL_SNAPSHOT, log = (s: string) => process.stderr.write(s + '\n')): Promise<string> {
   if (existsSync(file)) { log(`using the shell snapshot ${file}`); return file; }
-  log(`booting the default guest to its shell (JIT, realtime, 128 MiB) to make ${file} ...`);
-  const m = Machine.create({ engine: 'jit', clock: 'realtime', memoryMiB: 128, cmdline: SHELL_CMDLINE });
+  log(`booting the default guest to its shell (JIT, deterministic clock, 128 MiB) to make ${file} (console in ${file}.log) ...`);
+  const m = Machine.create({ engine: 'jit', clock: 'deterministic', memoryMiB: 128, cmdline: SHELL_CMDLINE });
   let out = '';
-  m.on('output', (b: Buffer) => { out += b.toString('latin1'); });
+  m.on('output', (b: Buffer) => { out += b.toString('latin1'); appendFileSync(`${file}.log`, b); });
   const t0 = performance.now();
   const run = m.run();
   while (!(out.includes('GUEST-BOOT-OK') && /\/ # $/.test(out))) {
