@@ -34,7 +34,7 @@ export async function shellSnapshot(file = SHELL_SNAPSHOT, log = (s: string) => 
   m.on('output', (b: Buffer) => { out += b.toString('latin1'); appendFileSync(`${file}.log`, b); });
   const t0 = performance.now();
   const run = m.run();
-  while (!(out.includes('GUEST-BOOT-OK') && /\/ # $/.test(out))) {
+  while (!(out.includes('GUEST-BOOT-OK') && /\/ # /.test(out.slice(out.indexOf('GUEST-BOOT-OK'))))) {
     if (m.status().state === 'exited') throw new Error(`the guest ended while booting: ${JSON.stringify(m.status().exit)}\n${out.slice(-1000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
