@@ -18,6 +18,7 @@ import { connect, type Socket } from 'node:net';
 import type { Pc } from '../pc.js';
 import type { Capture } from '../snapshot/machine-state.js';
 import { encode } from '../snapshot/machine-state.js';
+import { Codec } from '../snapshot/format.js';
 import { Channel } from './channel.js';
 import { countDirty, dirtyPages, pagesFrame } from './pages.js';
 import { formatMigrationAddress, frame, jsonFrame, MigrationError, MsgType, parseJson, parseMigrationAddress, PROTOCOL_VERSION, type MigrationAddress } from './protocol.js';
@@ -101,6 +102,10 @@ function open(a: MigrationAddress, timeoutMs: number): Promise<Socket> {
   });
 }
 
+/** The STATE message: a snapshot without RAM, nothing compressed (a few KiB: compressing would cost more downtime than it saves). */
+const STORED = { codec: Codec.Stored };
+const encodeState = (c: Capture) => encode(c, STORED, STORED);
+
 const yieldToGuest = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function migrate(src: MigrationSource, target: string, opts: MigrateOptions = {}): Promise<MigrationReport> {
@@ -142,7 +147,7 @@ export async function migrate(src: MigrationSource, target: string, opts: Migrat
     parseJson(await ch.next([MsgType.Accept], timeoutMs), 'ACCEPT');
     // Run the state capture and encoding once now, so the stop-and-copy
     // does not pay for their first (unoptimised) run.
-    await encode(src.captureState());
+    await encodeState(src.captureState());
     mmu.setDirtyLog(new Uint8Array(pageCount));
     let pages: ArrayLike<number> = Uint32Array.from({ length: pageCount }, (_, i) => i);
     let round = 1, best = Infinity, stale = 0;
@@ -165,7 +170,7 @@ export async function migrate(src: MigrationSource, target: string, opts: Migrat
     mmu.setDirtyLog(null);
     const final = await sendRound(round + 1, last, false);
     const tPages = performance.now();
-    const state = await encode(src.captureState());
+    const state = await encodeState(src.captureState());
     const tState = performance.now();
     await ch.send(frame(MsgType.State, state));
     const ready = parseJson<{ applyMs?: number }>(await ch.next([MsgType.Ready], timeoutMs), 'READY');

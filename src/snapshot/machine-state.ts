@@ -108,13 +108,14 @@ export function capture(pc: Pc, who: MachineIdentity, version: string, opts: { r
 const json = (o: unknown): Buffer => Buffer.from(JSON.stringify(o), 'utf8');
 
 /** Encode a capture as a snapshot file's bytes. */
-export async function encode(c: Capture, ramCodec: CodecChoice = DEFAULT_CODEC): Promise<Buffer> {
+/** Encode a capture; `devsCodec` stored (live migration's STATE: no trip through the thread pool while the guest is paused). */
+export async function encode(c: Capture, ramCodec: CodecChoice = DEFAULT_CODEC, devsCodec: CodecChoice = DEFAULT_CODEC): Promise<Buffer> {
   const stored = { codec: Codec.Stored };
   const sections: Section[] = await Promise.all([
     encodeSection('CONF', json(c.config), stored),
     encodeSection('CPU ', c.stateBlock, stored),
     encodeSection('CPUX', json(c.cpuExtra), stored),
-    encodeSection('DEVS', json(c.devices), DEFAULT_CODEC),
+    encodeSection('DEVS', json(c.devices), devsCodec),
     encodeSection('CLCK', json(c.clock), stored),
     encodeSection('RAM ', c.ram, ramCodec),
   ]);
