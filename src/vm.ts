@@ -283,7 +283,10 @@ export class Machine extends EventEmitter {
 
   resume(): void {
     this.pauseRequested = false;
-    this.resumeSignal?.();
+    if (this.resumeSignal) {
+      this.state = 'running'; // the loop wakes on its next turn of the event loop
+      this.resumeSignal();
+    }
   }
 
   /** End the machine: a running run() resolves with { kind: 'stopped' }. */

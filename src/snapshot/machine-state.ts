@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pc } from '../pc.js';
-import type { EngineName } from '../machine.js';
+import { ENGINES, type EngineName } from '../machine.js';
 import type { ClockMode, ClockState } from '../clock.js';
 import { CLOCK_MODES, CLOCK_STATE_VERSION } from '../clock.js';
 import { CPU_MODEL_NAMES, type CpuModelName } from '../../runtime/cpu-model.js';
@@ -29,7 +29,7 @@ import { updateDebug } from '../../runtime/debug.js';
 import { fpuOf } from '../../runtime/fpu/state.js';
 import { StateError, StateReader, type SavedState } from '../../devices/device-state.js';
 import { assemble, disassemble, SnapshotError, type Section } from './format.js';
-import { decodeSection, decodeSectionSync, encodeSection, DEFAULT_CODEC, type CodecChoice } from './codec.js';
+import { decodeSection, decodeSectionSync, encodeSection, DEFAULT_CODEC, SMALL_CODEC, type CodecChoice } from './codec.js';
 import { applyRam, captureRam, emptyRam, ramSectionPages } from './ram.js';
 import { Codec } from './format.js';
 
@@ -109,7 +109,7 @@ const json = (o: unknown): Buffer => Buffer.from(JSON.stringify(o), 'utf8');
 
 /** Encode a capture as a snapshot file's bytes. */
 /** Encode a capture; `devsCodec` stored (live migration's STATE: no trip through the thread pool while the guest is paused). */
-export async function encode(c: Capture, ramCodec: CodecChoice = DEFAULT_CODEC, devsCodec: CodecChoice = DEFAULT_CODEC): Promise<Buffer> {
+export async function encode(c: Capture, ramCodec: CodecChoice = DEFAULT_CODEC, devsCodec: CodecChoice = SMALL_CODEC): Promise<Buffer> {
   const stored = { codec: Codec.Stored };
   const sections: Section[] = await Promise.all([
     encodeSection('CONF', json(c.config), stored),
@@ -151,6 +151,7 @@ function checkConfig(o: unknown, name: string): SnapshotConfig {
   if (typeof c.memoryMiB !== 'number' || !Number.isInteger(c.memoryMiB) || c.memoryMiB < 1 || c.memoryMiB > 3584) bad(`memory ${String(c.memoryMiB)} MiB`);
   if (!(CPU_MODEL_NAMES as readonly unknown[]).includes(c.cpu)) bad(`CPU model '${String(c.cpu)}' unknown to this jitvisor`);
   if (!(CLOCK_MODES as readonly unknown[]).includes(c.clock)) bad(`clock mode '${String(c.clock)}'`);
+  if (!(ENGINES as readonly unknown[]).includes(c.engine)) bad(`engine '${String(c.engine)}'`);
   if (typeof c.cmdline !== 'string') bad('no command line');
   if (typeof c.instructions !== 'number') bad('no instruction count');
   return c as unknown as SnapshotConfig;

@@ -8,7 +8,7 @@
  *
  *   node child.js '{"engine":"jit","boot":true,"instructions":20000000,"save":"/tmp/a.snap"}'
  *   node child.js '{"engine":"jit","restore":"/tmp/a.snap","instructions":10000000}'
- *   node child.js (boot, with "until": "GUEST-BOOT-OK[^]*[/] # $" and "save": a file): a snapshot at the shell
+ *   node child.js (boot, with "until": "GUEST-BOOT-OK[^]*[/] # " and "save": a file): a snapshot at the shell
  */
 import { Machine } from '../../src/index.js';
 import type { EngineName } from '../../src/index.js';
@@ -47,7 +47,10 @@ let exit: string;
 if (until) {
   const run = m.run(args.instructions ? { instructions: args.instructions } : {});
   const paused = new Promise<string>((resolve) => { const t = setInterval(() => { if (matched && m.status().state === 'paused') { clearInterval(t); resolve('matched'); } }, 5); void run.then((e) => { clearInterval(t); resolve(e.kind); }); });
+  // Long runs (a boot) say how far they are on stderr.
+  const progress = setInterval(() => process.stderr.write(`child: ${m.status().instructions} instructions, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`), 30_000);
   exit = await paused;
+  clearInterval(progress);
 } else {
   exit = (await m.run({ instructions: args.instructions ?? 0 })).kind;
 }

@@ -86,11 +86,13 @@ const ret = <T>(r: Record<string, unknown>): T => {
 describe('the monitor (run --monitor, jitvisor monitor)', function () {
   this.timeout(10 * 60 * 1000);
   let g: Guest;
-  after(() => { g?.child.kill('SIGKILL'); });
+  const started: Guest[] = [];
+  after(() => { for (const x of started) if (x.child.exitCode === null) x.child.kill('SIGKILL'); });
 
   it('unix socket: status, pause, resume, errors that change nothing, snapshot save and load', async () => {
     const sockPath = join(dir, 'mon.sock');
     g = await startGuest(`unix:${sockPath}`, 'interpreter');
+    started.push(g);
     const c = await Conn.open(g.addr);
     const hello = await c.next();
     expect(hello).to.have.nested.property('jitvisor.version');
@@ -165,6 +167,7 @@ describe('the monitor (run --monitor, jitvisor monitor)', function () {
 
   it('tcp: random bytes, huge lines and dropped connections do not kill it; the JIT counters', async () => {
     g = await startGuest('tcp:127.0.0.1:0', 'jit');
+    started.push(g);
     expect(g.addr.kind).to.equal('tcp');
     for (let round = 0; round < 20; round++) {
       const c = await Conn.open(g.addr);

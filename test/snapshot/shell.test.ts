@@ -10,8 +10,8 @@
  * Slow: the boot takes minutes (README "Booting"); everything after it is quick.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,7 @@ describe('snapshots of the default guest at its shell', function () {
   this.timeout(30 * 60 * 1000);
 
   before(() => {
-    const r = child({ engine: 'jit', boot: true, until: 'GUEST-BOOT-OK[^]*/ # $', save: shellSnap });
+    const r = child({ engine: 'jit', boot: true, until: 'GUEST-BOOT-OK[^]*/ # ', save: shellSnap });
     expect(r.exit).to.equal('matched');
     expect(r.serial).to.contain('GUEST-BOOT-OK');
   });
@@ -66,4 +66,30 @@ describe('snapshots of the default guest at its shell', function () {
       expect(out).to.not.contain('Linux version'); // resumed, not rebooted
     });
   }
+
+  it('Ctrl-A s at the console saves a snapshot while the guest runs; Ctrl-A x quits', async function () {
+    // The escape keys work on a terminal only: util-linux `script` gives jitvisor a pseudo-terminal.
+    if (spawnSync('script', ['--version']).status !== 0) this.skip();
+    const saved = join(dir, 'ctrl-a-s.snap');
+    const cmd = [process.execPath, BIN, 'run', '--restore', shellSnap, '--snapshot-file', saved].map((a) => `'${a}'`).join(' ');
+    const p = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => p.on('exit', (code) => resolve(code)));
+    const wait = (re: RegExp) => new Promise<void>((resolve, reject) => {
+      const check = () => { if (re.test(out)) { p.stdout.off('data', on); resolve(); } };
+      const on = (d: Buffer) => { out += d.toString('latin1'); check(); };
+      p.stdout.on('data', on);
+      p.once('exit', () => reject(new Error(`exited early: ${out}`)));
+      check();
+    });
+    await wait(/resuming/);
+    p.stdin.write('\x01s');
+    await wait(/snapshot saved to \S*ctrl-a-s\.snap: [\d.]+ MiB, guest stopped \d+ ms/);
+    p.stdin.write('\x01x');
+    expect(await exited).to.equal(0);
+    expect(existsSync(saved)).to.equal(true);
+    const info = spawnSync(process.execPath, [BIN, 'snapshot', 'info', saved], { encoding: 'utf8' });
+    expect(info.status, info.stderr).to.equal(0);
+    expect(info.stdout).to.contain('checksum ok');
+  });
 });
