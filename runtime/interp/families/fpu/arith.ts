@@ -8,13 +8,14 @@ import type { Rec } from '../../../records.js';
 import { OP_FPU, OP_MEM } from '../../../records.js';
 import { ea } from '../../operands.js';
 import {
-  BIG, C0, C1, C2, C3, DE, E80, IE, INDEFINITE, K_DENORMAL, K_NORMAL, K_UNSUPPORTED, OP_ADD, OP_DIV, OP_MUL,
-  OP_SUB, SF as STACK_FAULT, X, arith, decompose80, exactTo80, hiOf, kind80, quiet, roundInt, roundIntBig,
-  sqrt,
+  BIG, C0, C1, C2, C3, DE, E80, FAST, IE, INDEFINITE, K_DENORMAL, K_NAN, K_NORMAL, K_UNSUPPORTED, OP_ADD, OP_DIV,
+  OP_MUL, OP_SUB, SF as STACK_FAULT, X, arith, decompose80, exactTo80, hiOf, kind80, quiet, roundInt,
+  roundIntBig, sqrt, to80,
 } from '../../../fpu/num.js';
-import { W_CW, W_EMPTY, W_SW, W_TOP, fpuEnter } from '../../../fpu/state.js';
+import { Fpu, W_CW, W_EMPTY, W_SW, W_TOP, W_X80V, fpuEnter } from '../../../fpu/state.js';
+import { UA, UB, type Un, binop80, sqrt80, unpack } from '../../../fpu/x80.js';
 import { Q, XT, fprem, fscale, fxtract } from '../../../fpu/trans.js';
-import { PRE, computeFop, ip, ipMem, loadSrc, srcKind, fdef, withFop, unsupportedOperand, unaryOp } from './common.js';
+import { PRE, computeFop, ip, ipMem, loadSrc, srcKind, fdef, withFop, unsupportedOperand } from './common.js';
 
 // ---- handlers: arithmetic --------------------------------------------------------------
 
@@ -28,6 +29,30 @@ function binop(op: number, a: number, b: number, cw: number): number {
     default: return arith(OP_DIV, b, a, cw);
   }
 }
+/**
+ * Result of an arithmetic operation into R(p): the f64 from the fast path,
+ * or the 80-bit image in E80 (FAST.st = 1, or the exact path). Returns false
+ * when an unmasked IE/DE/ZE leaves the destination alone.
+ */
+function commit(f: Fpu, p: number, v: number, in80: boolean): boolean {
+  if (X.f !== 0) {
+    const un = f.exc(X.f);
+    f.setCC(C1, X.f & C1);
+    if (un & PRE) return false;
+  } else f.s[W_SW] &= ~C1;
+  if (in80) f.set80P(p, E80[0], E80[1], E80[2]); else f.setP(p, v);
+  return true;
+}
+/** Register operand as an unpacked 80-bit value. */
+export function regOp(f: Fpu, u: Un, p: number): Un {
+  f.image80(p);
+  return unpack(u, E80[0], E80[1], E80[2]);
+}
+export function valOp(u: Un, v: number): Un {
+  to80(v);
+  return unpack(u, E80[0], E80[1], E80[2]);
+}
+
 /** ST(r0) = ST(r0) op ST(r1) (and pop for the P forms: sub bit 3). */
 function arithRR(cpu: Cpu, r: Rec): void {
   const f = fpuEnter(cpu);
@@ -38,15 +63,17 @@ function arithRR(cpu: Cpu, r: Rec): void {
     return;
   }
   X.f = 0;
-  let v = binop(r.sub & 7, f.st[pd], f.st[ps], s[W_CW]);
-  if (v !== v && (unsupportedOperand(f, pd) || unsupportedOperand(f, ps))) v = INDEFINITE;
-  if (X.f !== 0) {
-    const un = f.exc(X.f);
-    f.setCC(C1, X.f & C1);
-    if (un & PRE) return;
-  } else s[W_SW] &= ~C1;
-  f.setP(pd, v);
-  if (r.sub & 8) f.pop();
+  const xv = s[W_X80V], cw = s[W_CW];
+  if ((((xv >> pd) | (xv >> ps)) & 1) === 0) {
+    const v = binop(r.sub & 7, f.st[pd], f.st[ps], cw);
+    if (FAST.st !== 2) {
+      if (commit(f, pd, v, FAST.st === 1) && (r.sub & 8)) f.pop();
+      return;
+    }
+    X.f = 0;
+  }
+  binop80(r.sub & 7, regOp(f, UA, pd), regOp(f, UB, ps), cw);
+  if (commit(f, pd, 0, true) && (r.sub & 8)) f.pop();
 }
 /** ST(0) = ST(0) op m32fp/m64fp/m16int/m32int. */
 function arithRM(cpu: Cpu, r: Rec): void {
@@ -56,15 +83,34 @@ function arithRM(cpu: Cpu, r: Rec): void {
   ipMem(cpu, r);
   const pd = f.ph(0);
   if (f.isEmpty(0)) { if (f.underflow()) f.setP(pd, INDEFINITE); return; }
+  const cw = f.cw;
   // a NaN operand takes precedence over a denormal one; an unmasked denormal stops the instruction
-  if (b !== b || f.st[pd] !== f.st[pd]) X.f &= ~DE;
-  if (X.f & ~f.cw & DE) { f.setCC(C1, 0); f.exc(X.f); return; }
-  let v = binop(r.sub & 7, f.st[pd], b, f.cw);
-  if (v !== v && unsupportedOperand(f, pd)) v = INDEFINITE;
-  const un = f.exc(X.f);
-  f.setCC(C1, X.f & C1);
-  if (un & PRE) return;
-  f.setP(pd, v);
+  if (b !== b || (f.hasExact(pd) ? f.kindP(pd) === K_NAN : f.st[pd] !== f.st[pd])) X.f &= ~DE;
+  if (X.f & ~cw & DE) { f.setCC(C1, 0); f.exc(X.f); return; }
+  const pre = X.f;
+  if (!f.hasExact(pd)) {
+    const v = binop(r.sub & 7, f.st[pd], b, cw);
+    if (FAST.st !== 2) { commit(f, pd, v, FAST.st === 1); return; }
+    X.f = pre;
+  }
+  const a = regOp(f, UA, pd);
+  binop80(r.sub & 7, a, valOp(UB, b), cw);
+  commit(f, pd, 0, true);
+}
+function fsqrtH(cpu: Cpu, r: Rec): void {
+  const f = fpuEnter(cpu);
+  ip(cpu, r);
+  const p = f.ph(0);
+  if (f.isEmpty(0)) { if (f.underflow()) f.setP(p, INDEFINITE); return; }
+  X.f = 0;
+  const cw = f.cw;
+  if (!f.hasExact(p)) {
+    const v = sqrt(f.st[p], cw);
+    if (FAST.st !== 2) { commit(f, p, v, FAST.st === 1); return; }
+    X.f = 0;
+  }
+  sqrt80(regOp(f, UA, p), cw);
+  commit(f, p, 0, true);
 }
 
 function fchsAbs(cpu: Cpu, r: Rec): void {
@@ -199,7 +245,7 @@ for (const [m, mp, mi, op] of ARITH) {
 
 fdef(Mnemonic.Fchs, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fchsAbs; });
 fdef(Mnemonic.Fabs, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fchsAbs; });
-fdef(Mnemonic.Fsqrt, withFop(unaryOp((_f, x, cw) => sqrt(x, cw))));
+fdef(Mnemonic.Fsqrt, withFop(fsqrtH));
 fdef(Mnemonic.Frndint, withFop(frndint));
 fdef(Mnemonic.Fscale, withFop(fscaleH));
 fdef(Mnemonic.Fxtract, withFop(fxtractH));
