@@ -110,6 +110,7 @@ export function roundPack(neg: boolean, m: bigint, e: number, prec: number, rc: 
   const inexact = R.inexact, up = R.up;
   if (Eu > EMAX) {
     if ((cw & OE) === 0) { // unmasked: the exponent wrapped down
+      if (Eu - WRAP > EMAX) { X.f |= OE | PE | C1; putInf(neg); return; } // still too large (FSCALE): ∞ whatever RC says (host)
       X.f |= OE | (inexact ? PE : 0) | (up ? C1 : 0);
       pack(neg, keep, q - WRAP);
       return;
@@ -121,7 +122,7 @@ export function roundPack(neg: boolean, m: bigint, e: number, prec: number, rc: 
     return;
   }
   if (Eu < EMIN) { // tiny after rounding
-    if ((cw & UE) === 0) { // unmasked: the exponent wrapped up
+    if ((cw & UE) === 0 && Eu + WRAP >= EMIN) { // unmasked: the exponent wrapped up
       X.f |= UE | (inexact ? PE : 0) | (up ? C1 : 0);
       pack(neg, keep, q + WRAP);
       return;
@@ -225,6 +226,8 @@ export function mul80(a: Un, b: Un, cw: number): void {
 
 /** a / b. */
 export function div80(a: Un, b: Un, cw: number): void {
+  // a finite dividend over zero is #Z only, even when the dividend is a denormal (checked on the host)
+  if (b.k === K_ZERO && (a.k === K_NORMAL || a.k === K_DENORMAL)) { X.f |= ZE; putInf(a.neg !== b.neg); return; }
   if (special2(a, b, cw)) return;
   const neg = a.neg !== b.neg;
   if (a.k === K_INF) {
@@ -287,4 +290,85 @@ export function binop80(op: number, a: Un, b: Un, cw: number): void {
     case 6: div80(a, b, cw); return;
     default: div80(b, a, cw); return;
   }
+}
+
+// ---- FPREM / FPREM1, FSCALE, FXTRACT -----------------------------------------------
+
+/** Quotient bits of the last fprem80: 0..7, -1 for an incomplete reduction (C2 = 1), -2 for a NaN / invalid operand. */
+export const QB = { k: 0 };
+/** Exponent of the leading bit of a finite non-zero operand. */
+const lead = (u: Un): number => u.e + bitLength(u.m) - 1;
+
+/**
+ * FPREM (ieee = false: truncated quotient) / FPREM1 (nearest): the exact
+ * partial remainder of a / b; an exponent difference of 64 or more reduces by
+ * (diff & 31) | 32 bits only, as Intel and AMD parts do (C2 = 1).
+ */
+export function fprem80(a: Un, b: Un, ieee: boolean, cw: number): void {
+  QB.k = -2;
+  if (a.k === K_UNSUPPORTED || b.k === K_UNSUPPORTED || a.k === K_NAN || b.k === K_NAN) { special2(a, b, cw); return; }
+  if (a.k === K_INF || b.k === K_ZERO) { X.f |= IE; putIndefinite(); return; }
+  if ((a.k === K_DENORMAL || b.k === K_DENORMAL) && denormal(cw)) return;
+  QB.k = 0;
+  if (b.k === K_INF) { if (a.k === K_ZERO) putUn(a); else roundPack(a.neg, a.m, a.e, 64, RN, cw); return; }
+  if (a.k === K_ZERO) { putUn(a); return; }
+  const d = lead(a) - lead(b);
+  let A = a.m, B = b.m;
+  const e0 = Math.min(a.e, b.e);
+  if (d >= 64) {
+    // reduce by n bits: a - trunc(a / (b * 2^(d - n))) * b * 2^(d - n)
+    const n = (d & 31) | 32;
+    const eb = b.e + d - n; // b scaled
+    const f0 = Math.min(a.e, eb);
+    A = a.m << BigInt(a.e - f0); B = b.m << BigInt(eb - f0);
+    const R = A % B;
+    QB.k = -1;
+    if (R === 0n) { putZero(a.neg); return; }
+    roundPack(a.neg, R, f0, 64, RN, cw);
+    return;
+  }
+  if (d < -1 || (!ieee && d < 0)) { roundPack(a.neg, a.m, a.e, 64, RN, cw); return; } // |a| < |b|: a itself (normalised), quotient 0
+  A = A << BigInt(a.e - e0); B = B << BigInt(b.e - e0);
+  let q = A / B, R = A - q * B, negative = a.neg;
+  if (ieee) {
+    const twice = 2n * R;
+    if (twice > B || (twice === B && (q & 1n) === 1n)) { R = B - R; q += 1n; negative = !negative; }
+  }
+  QB.k = Number(q & 7n);
+  if (R === 0n) { putZero(a.neg); return; }
+  roundPack(negative, R, e0, 64, RN, cw);
+}
+
+/** FSCALE: a * 2^trunc(b), rounded (64 bits, RC) only when the result leaves the range. */
+export function fscale80(a: Un, b: Un, cw: number): void {
+  if (special2(a, b, cw)) return;
+  if (b.k === K_INF) {
+    if (!b.neg) { if (a.k === K_ZERO) { X.f |= IE; putIndefinite(); return; } putInf(a.neg); return; }
+    if (a.k === K_INF) { X.f |= IE; putIndefinite(); return; }
+    putZero(a.neg); return;
+  }
+  if (a.k === K_ZERO || a.k === K_INF) { putUn(a); return; }
+  let n = 0;
+  if (b.k !== K_ZERO) {
+    const L = lead(b);
+    if (L >= 20) n = b.neg ? -(1 << 20) : 1 << 20; // far beyond the range either way
+    else if (L >= 0) { const t = Number(b.e >= 0 ? b.m << BigInt(b.e) : b.m >> BigInt(-b.e)); n = b.neg ? -t : t; }
+  }
+  roundPack(a.neg, a.m, a.e + n, 64, (cw >> 10) & 3, cw);
+}
+
+/** FXTRACT: the significand (in E80) and the exponent as a value (XE, 80-bit image words). */
+export const XE = new Uint32Array(3);
+export function fxtract80(a: Un, cw: number): void {
+  const keep = () => { XE[0] = E80[0]; XE[1] = E80[1]; XE[2] = E80[2]; };
+  if (a.k === K_UNSUPPORTED || a.k === K_NAN) { special1(a, cw); keep(); return; }
+  if (a.k === K_ZERO) { X.f |= ZE; putInf(true); keep(); putUn(a); return; }
+  if (a.k === K_INF) { putInf(false); keep(); putUn(a); return; }
+  if (a.k === K_DENORMAL && denormal(cw)) return;
+  const L = lead(a);
+  // the exponent: an integer, exact in 64 bits
+  if (L === 0) putZero(false);
+  else { const m = BigInt(Math.abs(L)); pack(L < 0, m, 0); }
+  keep();
+  pack(a.neg, a.m, -(bitLength(a.m) - 1));
 }
