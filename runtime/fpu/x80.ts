@@ -145,7 +145,7 @@ export function roundPack(neg: boolean, m: bigint, e: number, prec: number, rc: 
  * same kind the larger significand wins (a tie: the positive one). Also
  * raises DE for a denormal operand when no NaN is involved.
  */
-function special2(a: Un, b: Un, cw: number): boolean {
+export function special2(a: Un, b: Un, cw: number): boolean {
   if (a.k === K_UNSUPPORTED || b.k === K_UNSUPPORTED) { X.f |= IE; putIndefinite(); return true; }
   const an = a.k === K_NAN, bn = b.k === K_NAN;
   if (an || bn) {
@@ -173,7 +173,7 @@ function denormal(cw: number): boolean {
   X.f |= DE;
   return (cw & DE) === 0;
 }
-function special1(a: Un, cw: number): boolean {
+export function special1(a: Un, cw: number): boolean {
   if (a.k === K_UNSUPPORTED) { X.f |= IE; putIndefinite(); return true; }
   if (a.k === K_NAN) {
     if ((a.hi & 0x40000000) === 0) X.f |= IE;
