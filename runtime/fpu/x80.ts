@@ -253,8 +253,10 @@ export function div80(a: Un, b: Un, cw: number): void {
 export function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
   const nb = bitLength(n);
-  // start above the root: 2^ceil(nb/2)
-  let x = 1n << BigInt((nb + 1) >> 1);
+  // start just above the root: the binary64 root of the top bits, raised by a margin
+  const sh = nb > 104 ? (nb - 104 + 1) & ~1 : 0;
+  const est = BigInt(Math.floor(Math.sqrt(Number(n >> BigInt(sh))))) + 2n;
+  let x = (est + (est >> 40n) + 1n) << BigInt(sh >> 1);
   for (;;) {
     const y = (x + n / x) >> 1n;
     if (y >= x) return x;

@@ -13,6 +13,7 @@ import {
   roundIntBig, sqrt, to80,
 } from '../../../fpu/num.js';
 import { Fpu, W_CW, W_EMPTY, W_SW, W_TOP, W_X80V, fpuEnter } from '../../../fpu/state.js';
+import { fastBin80 } from '../../../fpu/fx80.js';
 import { QB, UA, UB, XE, type Un, binop80, fprem80, fscale80, fxtract80, sqrt80, unpack } from '../../../fpu/x80.js';
 import { PRE, computeFop, ip, ipMem, loadSrc, srcKind, fdef, withFop, unsupportedOperand } from './common.js';
 
@@ -71,7 +72,12 @@ function arithRR(cpu: Cpu, r: Rec): void {
     }
     X.f = 0;
   }
-  binop80(r.sub & 7, regOp(f, UA, pd), regOp(f, UB, ps), cw);
+  f.image80(pd);
+  const alo = E80[0], ahi = E80[1], ase = E80[2];
+  f.image80(ps);
+  if (!fastBin80(r.sub & 7, alo, ahi, ase, E80[0], E80[1], E80[2], cw)) {
+    binop80(r.sub & 7, unpack(UA, alo, ahi, ase), unpack(UB, E80[0], E80[1], E80[2]), cw);
+  }
   if (commit(f, pd, 0, true) && (r.sub & 8)) f.pop();
 }
 /** ST(0) = ST(0) op m32fp/m64fp/m16int/m32int. */
@@ -96,8 +102,12 @@ function arithRM(cpu: Cpu, r: Rec): void {
     if (FAST.st !== 2) { commit(f, pd, v, FAST.st === 1); return; }
     X.f = pre;
   }
-  const a = regOp(f, UA, pd);
-  binop80(r.sub & 7, a, valOp(UB, b), cw);
+  f.image80(pd);
+  const alo = E80[0], ahi = E80[1], ase = E80[2];
+  to80(b);
+  if (!fastBin80(r.sub & 7, alo, ahi, ase, E80[0], E80[1], E80[2], cw)) {
+    binop80(r.sub & 7, unpack(UA, alo, ahi, ase), unpack(UB, E80[0], E80[1], E80[2]), cw);
+  }
   commit(f, pd, 0, true);
 }
 function fsqrtH(cpu: Cpu, r: Rec): void {
