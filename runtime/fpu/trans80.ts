@@ -179,11 +179,12 @@ export function fyl2x80(y: Un, x: Un, cw: number): void {
   if (x.m === (x.m & -x.m)) { exact(mul(fromUn(y), bfInt(lead(xb))), cw); return; }
   out(mul(fromUn(y), div(lnBF(xb), LN2)), cw);
 }
-/** FYL2XP1: y * log2(1 + x), |x| < 1 - sqrt(2)/2. */
+/** FYL2XP1: y * log2(1 + x) for x > -1 (the documented domain is |x| < 1 - sqrt(2)/2). */
 export function fyl2xp1_80(y: Un, x: Un, cw: number): void {
   const xb = fromUn(x);
-  const s = div(xb, add(bfInt(2), xb));
-  out(mul(fromUn(y), div(mul(bfInt(2), atanhS(s)), LN2)), cw);
+  // small |x|: 2 atanh(x / (2 + x)) keeps the relative precision; else ln(1 + x) (1 + x exact enough in W bits)
+  const l = lead(xb) < -1 ? mul(bfInt(2), atanhS(div(xb, add(bfInt(2), xb)))) : lnBF(add(ONE, xb));
+  out(mul(fromUn(y), div(l, LN2)), cw);
 }
 /** FPATAN: atan2(y, x) for finite non-zero y, x. */
 export function fpatan80(y: Un, x: Un, cw: number): void {

@@ -45,7 +45,15 @@ function f2xm1H(cpu: Cpu, r: Rec): void {
   X.f = 0;
   const cw = f.cw, a = regOp(f, UA, p);
   if (a.k === K_NAN || a.k === K_UNSUPPORTED) { special1(a, cw); commit(f, p, 0, true); return; }
-  if (finite(a) && lead(a) <= 0) {
+  if (finite(a) && (lead(a) > 0 || (lead(a) === 0 && a.m !== 1n << 63n))) {
+    // |x| > 1: outside the documented domain (undefined); this host returns x unchanged with PE
+    if (denormalStops(f, a, null)) { commit(f, p, 0, true); return; }
+    X.f |= 0x20;
+    f.setCC(C1, 0);
+    f.exc(X.f);
+    return;
+  }
+  if (finite(a)) {
     if (denormalStops(f, a, null)) { commit(f, p, 0, true); return; }
     if (a.m === 1n << 63n && lead(a) === 0) { X.f |= 0x20; commit(f, p, a.neg ? -0.5 : 1, false); return; } // ±1: exact, PE reported
     f2xm1_80(a, cw);
@@ -74,7 +82,7 @@ function fpatanLike(kind: number) {
     } else if (kind === 1 && finite(x) && x.neg) { // log of a negative number (also a denormal): invalid
       X.f |= IE;
       ok = commit(f, p1, INDEFINITE, false);
-    } else if (finite(x) && finite(y) && (kind === 0 || (kind === 1 ? !x.neg : lead(x) < 0))) {
+    } else if (finite(x) && finite(y) && (kind === 0 || (kind === 1 ? !x.neg : !x.neg || lead(x) < 0))) {
       if (denormalStops(f, x, y)) ok = commit(f, p1, 0, true);
       else {
         if (kind === 0) fpatan80(y, x, cw); else if (kind === 1) fyl2x80(y, x, cw); else fyl2xp1_80(y, x, cw);
