@@ -8,6 +8,7 @@
  * returns false, having changed nothing, when the case is not for it.
  */
 import { C1, E80, PE, RD, RN, RU, X } from './num.js';
+import { isqrt } from './x80.js';
 
 const TWO32 = 4294967296, INV16 = 1 / 65536;
 // the 128-bit window (W3 most significant) and the sticky bit below it
@@ -172,4 +173,18 @@ export function fastBin80(op: number, alo: number, ahi: number, ase: number, blo
     case 6: return div(alo, ahi, ase, blo, bhi, bse, prec, rc);
     default: return div(blo, bhi, bse, alo, ahi, ase, prec, rc);
   }
+}
+
+/** FSQRT of a positive normal 80-bit value: a 66-bit integer root (one BigInt isqrt), the remainder as the sticky bit. */
+export function fastSqrt80(lo: number, hi: number, se: number, cw: number): boolean {
+  if (!isNormal(hi, se) || (se & 0x8000) !== 0) return false;
+  const e = (se & 0x7fff) - 16383; // value = m * 2^(e - 63)
+  const k = ((e - 63 - 67) & 1) === 0 ? 67 : 68;
+  const M = ((BigInt(hi) << 32n) | BigInt(lo)) << BigInt(k); // [2^130, 2^132)
+  const r = isqrt(M); // [2^65, 2^66)
+  ST = r * r !== M;
+  const top = Number(r >> 64n), w2 = Number((r >> 32n) & 0xffffffffn), w1 = Number(r & 0xffffffffn);
+  W3 = ((top << 30) | (w2 >>> 2)) >>> 0; W2 = ((w2 << 30) | (w1 >>> 2)) >>> 0; W1 = (w1 << 30) >>> 0; W0 = 0;
+  const pc = (cw >> 8) & 3;
+  return roundWin(false, 65 + (e - 63 - k) / 2, pc === 0 ? 24 : pc === 2 ? 53 : 64, (cw >> 10) & 3);
 }

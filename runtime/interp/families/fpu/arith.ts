@@ -13,7 +13,7 @@ import {
   roundIntBig, sqrt, to80,
 } from '../../../fpu/num.js';
 import { Fpu, W_CW, W_EMPTY, W_SW, W_TOP, W_X80V, fpuEnter } from '../../../fpu/state.js';
-import { fastBin80 } from '../../../fpu/fx80.js';
+import { fastBin80, fastSqrt80 } from '../../../fpu/fx80.js';
 import { QB, UA, UB, XE, type Un, binop80, fprem80, fscale80, fxtract80, sqrt80, unpack } from '../../../fpu/x80.js';
 import { PRE, computeFop, ip, ipMem, loadSrc, srcKind, fdef, withFop, unsupportedOperand } from './common.js';
 
@@ -122,7 +122,8 @@ function fsqrtH(cpu: Cpu, r: Rec): void {
     if (FAST.st !== 2) { commit(f, p, v, FAST.st === 1); return; }
     X.f = 0;
   }
-  sqrt80(regOp(f, UA, p), cw);
+  f.image80(p);
+  if (!fastSqrt80(E80[0], E80[1], E80[2], cw)) sqrt80(regOp(f, UA, p), cw);
   commit(f, p, 0, true);
 }
 
