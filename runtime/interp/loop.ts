@@ -145,7 +145,9 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         s[W_RETIRED] = 0;
         s[W_GEN] = mmu.generation;
         ic0 = cpu.icountNumber();
-        const x = jit(shadow !== 0 ? n : budget - executed);
+        // The budget is an i32 in wasm: a run of 2^31 or more (`exec --max-instructions 2^53`) is cut to
+        // the largest i32 (ToInt32 would wrap it to 0 or below and the block would run nothing, forever).
+        const x = jit(shadow !== 0 ? n : Math.min(budget - executed, 0x7fffffff));
         s[W_FAULT_REC] = 0;
         s[W_RETIRED] = 0;
         if (x !== JIT_GUARD_FAILED) {
