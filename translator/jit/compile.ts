@@ -150,7 +150,6 @@ export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null
           m.addGlobal(gl, i32, true, m.i32.const(0));
           m.addGlobal(gg, i32, true, m.i32.const(-1));
           m.addGlobal(gi, i32, true, m.i32.const(0));
-          for (const g of [gl, gg, gi]) m.addGlobalExport(g, g);
           return site;
         },
       };
@@ -162,6 +161,7 @@ export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
     });
+    if (chain !== null && nSites > 0) addLinkFunction(m, nSites);
     const bin = m.emitBinary();
     stats.bytes = bin.length;
     const env: Record<string, WebAssembly.ImportValue> = imports(cpu, table);
@@ -179,16 +179,29 @@ export function compileBatch(cpu: Cpu, blocks: Block[], chain: ChainTable | null
   return stats;
 }
 
+/**
+ * `link(site, lin, gen, id)`: set exit site `site`'s slot (a br_table over
+ * the module's sites). One export per module: cheaper to build, instantiate
+ * and call than three exported globals per site.
+ */
+function addLinkFunction(m: binaryen.Module, nSites: number): void {
+  const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32);
+  const labels = Array.from({ length: nSites }, (_, k) => `s${k}`);
+  // Block s{k} ends where site k's stores begin: br_table jumps to the end of the block it names.
+  let cur: X = m.block(labels[0], [m.switch(labels, 'none', p(0))]);
+  for (let k = 0; k < nSites; k++) {
+    const [gl, gg, gi] = linkGlobals(k);
+    cur = m.block(k + 1 < nSites ? labels[k + 1] : 'none', [cur, m.global.set(gl, p(1)), m.global.set(gg, p(2)), m.global.set(gi, p(3)), m.return()]);
+  }
+  m.addFunction('link', binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], cur);
+  m.addFunctionExport('link', 'link');
+}
+
 /** The setter of a module's link slots (Block.link). */
 function linker(inst: WebAssembly.Instance, nSites: number): (site: number, lin: number, gen: number, to: Block) => void {
-  const g: WebAssembly.Global[] = [];
-  for (let k = 0; k < nSites; k++) for (const name of linkGlobals(k)) g.push(inst.exports[name] as WebAssembly.Global);
-  return (site, lin, gen, to) => {
-    const k = 3 * site;
-    g[k].value = lin;
-    g[k + 1].value = gen;
-    g[k + 2].value = to.jitId;
-  };
+  if (nSites === 0) return () => {};
+  const set = inst.exports.link as (site: number, lin: number, gen: number, id: number) => void;
+  return (site, lin, gen, to) => set(site, lin, gen, to.jitId);
 }
 
 /** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */
