@@ -9,7 +9,7 @@
 import { EXIT, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { getCF, pinCF } from '../../runtime/flags.js';
-import { linkGlobals, type ChainTable } from './chain.js';
+import type { ChainTable } from './chain.js';
 
 /**
  * Instantiate a module made by emitModule from `blocks` (the main thread's
@@ -38,16 +38,11 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
   return inst;
 }
 
-/** The setter of a module's link slots (Block.link). */
+/** The setter of a module's link slots (Block.link): the module's exported `link` (compile.ts addLinkFunction). */
 function linker(inst: WebAssembly.Instance, nSites: number): (site: number, lin: number, gen: number, to: Block) => void {
-  const g: WebAssembly.Global[] = [];
-  for (let k = 0; k < nSites; k++) for (const name of linkGlobals(k)) g.push(inst.exports[name] as WebAssembly.Global);
-  return (site, lin, gen, to) => {
-    const k = 3 * site;
-    g[k].value = lin;
-    g[k + 1].value = gen;
-    g[k + 2].value = to.jitId;
-  };
+  if (nSites === 0) return () => {};
+  const set = inst.exports.link as (site: number, lin: number, gen: number, id: number) => void;
+  return (site, lin, gen, to) => set(site, lin, gen, to.jitId);
 }
 
 /** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */
