@@ -29,6 +29,10 @@ import { packBlocks } from './pack.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable } from './chain.js';
+import { collectGarbage } from '../frontend/gc.js';
+
+/** Modules attached between full collections (see attach). */
+const GC_EVERY_MODULES = 512;
 import type { EmitOptions } from './compile.js';
 import { SEG_HI, SEG_LO, SEG_WRITE } from '../../runtime/state/layout.js';
 
@@ -82,6 +86,7 @@ export class Jit implements BlockSource {
   private readonly sync: boolean;
   private readonly inFlight = new Map<number, { blocks: Block[]; sent: number; firstId: number }>();
   private readonly chain: ChainTable | null;
+  private modulesSinceGc = 0;
   /** The chain table each batch in flight was given ids in (by its first id). */
   private readonly tables = new Map<number, WebAssembly.Table>();
   private readonly regs: boolean;
@@ -229,6 +234,10 @@ export class Jit implements BlockSource {
     c.compileMs += r.emitMs + r.compileMs;
     c.latencyMs += performance.now() - req.sent;
     c.modulesCompiled++;
+    // Compiled code is freed only when V8 collects its module, and V8 collects by JS heap pressure,
+    // which a module hardly adds to; the code space (native, bounded per process) is what fills: one
+    // module per block (threshold 0, the fixtures) ran it out. So collect now and then.
+    if (++this.modulesSinceGc >= GC_EVERY_MODULES) { this.modulesSinceGc = 0; collectGarbage(); }
     c.blocksCompiled += blocks.length;
     c.staleAtAttach += blocks.length - attached.length;
     c.recordsInline += r.inline;

@@ -15,6 +15,7 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { unpackBlocks } from './pack.js';
 import { emitModule, type EmitOptions } from './compile.js';
+import { collectGarbage } from '../frontend/gc.js';
 
 /** A JIT -> worker request. */
 export interface CompileRequest {
@@ -40,9 +41,17 @@ export interface CompileReply {
   compileMs: number;
 }
 
+/** Modules sent between collections of this thread's heap. */
+const GC_EVERY = 64;
+let sent = 0;
+
 function serve(port: MessagePort, signal: Int32Array): void {
   const post = (reply: CompileReply): void => {
     port.postMessage(reply);
+    // The module objects this thread made stay in its (small, rarely collected) heap after they are
+    // sent, and each pins its compiled code, which V8 allocates from one bounded per-process code
+    // space: without a collection here, one module per block (threshold 0: the fixtures) exhausted it.
+    if (++sent % GC_EVERY === 0) collectGarbage();
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
   };
