@@ -24,6 +24,11 @@ export interface SnippetOptions {
   maxInstructions?: number;    // default 100_000_000
   /** Extra memory contents to load before running. */
   memory?: { addr: number; bytes: Uint8Array }[];
+  /**
+   * Run on this machine instead of the shared one for `engine` (the profiler
+   * and the lockstep checker attach to a machine of their own).
+   */
+  machine?: Machine;
   /** I/O port devices attached for this run only: `count` ports (default 1) from `port`. */
   ports?: { port: number; count?: number; handler: PortHandler }[];
 }
@@ -93,7 +98,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   const mode = opts.mode ?? 'protected32';
   const org = opts.org ?? DEFAULT_ORG;
   const engine = opts.engine ?? 'interpreter';
-  const m = machineFor(engine);
+  const m = opts.machine ?? machineFor(engine);
   const cpu = m.cpu, phys = cpu.phys;
   if (org < 0 || org + opts.code.length > 0x100000) {
     throw new RangeError(`code of ${opts.code.length} bytes at 0x${org.toString(16)} does not fit below 1 MiB`);

@@ -54,6 +54,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   let executed = 0, compiled = 0;
   let prev: Block | null = null;
   const hotAt = source.hotAt ?? 0;
+  const ran = source.ran ?? null;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
@@ -125,8 +126,9 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     cpu.block = block;
     let i = 0, left = false, extra = 0;
     const jit = block.jit;
+    const viaJit = jit !== null && n === recs.length && !step;
     try {
-      if (jit !== null && n === recs.length && !step) {
+      if (viaJit) {
         // Compiled code runs the whole block (it fits the budget; no single-step or debug registers).
         s[W_DEAD] = 0;
         s[W_RETIRED] = 0;
@@ -165,6 +167,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         // The block was invalidated by a write to its own code (see translator/frontend):
         // record i was not run; continue from it with freshly decoded code.
         executed += i + extra;
+        if (viaJit) compiled += i + extra;
+        if (ran !== null) ran(block, i + extra, viaJit);
         cpu.addIcount(i + extra);
         s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
         prev = null;
@@ -175,6 +179,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       // EIP; the instruction that switched has retired.
       if (e.taskEip !== undefined) i++;
       executed += i + extra;
+      if (viaJit) compiled += i + extra;
+      if (ran !== null) ran(block, i + extra, viaJit);
       cpu.addIcount(i + extra);
       const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
       s[W_EIP] = at;
@@ -184,6 +190,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       continue;
     }
     executed += i;
+    if (ran !== null) ran(block, i, viaJit);
     cpu.addIcount(i);
     // (Compiled code that looped on itself may report more than recs.length: it left by a branch.)
     if (!left && recs[i - 1].term !== T_BRANCH) {

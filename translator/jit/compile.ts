@@ -15,6 +15,7 @@ import { BLOCK_DEAD, EIP } from '../../runtime/state/layout.js';
 import { Fn, SELF_LOOP, type X } from './ir.js';
 import { isPureCallout } from './facts.js';
 import { emitterFor } from './registry.js';
+import { functionBodySizes } from './wasm-sizes.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -27,12 +28,22 @@ export interface CompiledBatch {
   /** Records emitted inline / through call-outs. */
   inline: number;
   callouts: number;
+  /**
+   * Per block, in batch order: its function body's size in the module's code
+   * section (wasm-sizes.ts), whether it calls an impure interpreter handler
+   * (facts.ts isPureCallout), and the indices of its records run through
+   * call-outs. Read by the profiler and the lockstep checker.
+   */
+  blocks: { bytes: number; impure: boolean; callouts: number[] }[];
+  /** The module in wasm text format, when asked for (compileBatch's `text`). */
+  text?: string;
 }
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch): { body: X; vars: binaryen.Type[] } {
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: CompiledBatch): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase);
   const recs = b.recs, n = recs.length;
   const out: X[] = [];
+  const callouts: number[] = [];
   for (const r of recs) {
     const last = r.idx === n - 1;
     f.stored = false;
@@ -41,6 +52,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: Compile
     if (x !== null) stats.inline++;
     else {
       stats.callouts++;
+      callouts.push(r.idx);
       x = calloutRecord(f, r);
       f.flags = null;
       f.stored = true;
@@ -59,7 +71,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: Compile
   out.push(f.exit(n, true));
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
   const body = m.block(null, [f.set(f.eip0, f.ld(EIP)), m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
-  return { body, vars: f.vars };
+  return { body, vars: f.vars, impure: f.impure, callouts };
 }
 
 function calloutRecord(f: Fn, r: Rec): X {
@@ -68,10 +80,14 @@ function calloutRecord(f: Fn, r: Rec): X {
   return r.term === T_COND ? f.m.if(call, f.exit(r.idx + 1, true)) : f.m.drop(call);
 }
 
-/** Compile `blocks` into one module and attach each function as its block's `jit`. */
-export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
+/**
+ * Compile `blocks` into one module and attach each function as its block's
+ * `jit`. `opts.text`: also return the module as wasm text (lockstep reports).
+ */
+export function compileBatch(cpu: Cpu, blocks: Block[], opts: { text?: boolean } = {}): CompiledBatch {
   const m = new binaryen.Module();
-  const stats: CompiledBatch = { bytes: 0, inline: 0, callouts: 0 };
+  const stats: CompiledBatch = { bytes: 0, inline: 0, callouts: 0, blocks: [] };
+  const perBlock: { impure: boolean; callouts: number[] }[] = [];
   try {
     m.setFeatures(FEATURES);
     m.setMemory(1, -1, null);
@@ -85,13 +101,17 @@ export function compileBatch(cpu: Cpu, blocks: Block[]): CompiledBatch {
     m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
     const table: Rec[] = [];
     blocks.forEach((b, j) => {
-      const { body, vars } = emitBlock(m, b, table.length, stats);
+      const { body, vars, impure, callouts } = emitBlock(m, b, table.length, stats);
+      perBlock.push({ impure, callouts });
       for (const r of b.recs) table.push(r);
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
     });
     const bin = m.emitBinary();
     stats.bytes = bin.length;
+    const sizes = functionBodySizes(bin);
+    stats.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
+    if (opts.text) stats.text = m.emitText();
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>), { env: imports(cpu, table) });
     blocks.forEach((b, j) => { b.jit = inst.exports[`b${j}`] as () => number; });
   } finally {

@@ -11,7 +11,7 @@
 import type { Block, BlockSource } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import type { FrontEnd } from '../frontend/blocks.js';
-import { compileBatch } from './compile.js';
+import { compileBatch, type CompiledBatch } from './compile.js';
 import { JitCounters } from './counters.js';
 
 export interface JitOptions {
@@ -35,6 +35,14 @@ export class Jit implements BlockSource {
   readonly counters = new JitCounters();
   private readonly batch: number;
   private queue: Block[] = [];
+  /**
+   * Told of every compiled batch, after its blocks got their code (the
+   * profiler and the lockstep checker, translator/jit/profile.ts and
+   * lockstep.ts, hook in here); null normally.
+   */
+  onCompiled: ((blocks: readonly Block[], batch: CompiledBatch, ms: number) => void) | null = null;
+  /** The loop's per-block-run hook (BlockSource.ran), set by the profiler / lockstep only. */
+  ran?: (b: Block, retired: number, compiled: boolean) => void;
   private queuedAt = 0;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -69,12 +77,14 @@ export class Jit implements BlockSource {
     if (blocks.length === 0) return;
     const t0 = performance.now();
     const st = compileBatch(this.cpu, blocks);
+    const ms = performance.now() - t0;
     const c = this.counters;
-    c.compileMs += performance.now() - t0;
+    c.compileMs += ms;
     c.modulesCompiled++;
     c.blocksCompiled += blocks.length;
     c.recordsInline += st.inline;
     c.recordsCallout += st.callouts;
     c.moduleBytes += st.bytes;
+    this.onCompiled?.(blocks, st, ms);
   }
 }

@@ -1,0 +1,449 @@
+/**
+ * Lockstep checking of the JIT against the interpreter, block run by block
+ * run (`jitvisor compare --lockstep`). Every time the execution loop is about
+ * to run a compiled block:
+ *
+ *   1. the state block is copied (registers, lazy flags, segments, x87, SSE);
+ *   2. the compiled code runs, its memory stores journalled;
+ *   3. its stores are undone and the state copy put back;
+ *   4. the interpreter runs the same number of instructions from there
+ *      (its handlers one record at a time, as the loop does at a budget
+ *      boundary), its stores journalled too;
+ *   5. the two ends are compared: every state word (EFLAGS materialised, not
+ *      the lazy words), the fault each raised (vector, error code, where),
+ *      and every byte either one stored.
+ *
+ * The interpreter's end state is kept (it equals the JIT's), so the guest
+ * goes on exactly as before. On the first difference the run stops with a
+ * LockstepDivergence: the block disassembled, its wasm (text format), the
+ * differing state, and the first instruction whose translation differs
+ * (found by compiling ever longer prefixes of the block, see isolate()).
+ *
+ * What is not compared, and why:
+ * - Blocks with a call-out whose handler has effects outside the state
+ *   block and RAM (I/O, the TSC, HLT, MMU and descriptor-table changes,
+ *   far transfers, interrupts: see replayable()) would do them twice: they
+ *   get no compiled code here and run once, in the interpreter.
+ * - A run that invalidates its own block (self-modifying code) cannot be
+ *   replayed (the dead block's records only exit): the JIT's result is kept.
+ * - With `runsPerBlock`, a block's runs after its first N are not checked.
+ *
+ * Journalling stores: in lockstep mode both write masks (WRITE_MASK in the
+ * state block for generated code, Mmu.writeMask for the interpreter and the
+ * REP MOVS/STOS fast paths) are 0, which no TLB entry matches, so every
+ * store of either engine takes the MMU's slow path, and all slow paths end
+ * in PhysicalMemory.write8/16/32. Those three methods are interposed on this
+ * machine's PhysicalMemory instance only (page-walk A/D bit updates go the
+ * same way and are journalled too). Nothing changes in the runtime, normal
+ * runs pay nothing, and no store can bypass the journal (a write-protected
+ * copy of RAM or a per-block RAM diff would cost far more per block). No
+ * MMIO device exists today; an MMIO store in a checked block would be
+ * reported (`mmioStores`), as it would have happened twice.
+ */
+import { Code, Mnemonic } from 'iced-x86';
+import type { Cpu } from '../../runtime/cpu.js';
+import { Block, EXIT, OP_CREG, OP_DREG, OP_FAR, OP_SREG, T_BRANCH, type Rec } from '../../runtime/records.js';
+import { GuestFault } from '../../runtime/exceptions.js';
+import { materialize } from '../../runtime/flags.js';
+import { PhysicalMemory } from '../../runtime/memory.js';
+import {
+  BLOCK_DEAD, CODE32, CS, EFLAGS, EIP, FAULT_REC, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES, RAM_BASE, RETIRED,
+  SEG_BASE, STATE_END, WRITE_MASK, w,
+} from '../../runtime/state/layout.js';
+import type { FrontEnd } from '../frontend/blocks.js';
+import type { Jit } from './engine.js';
+import { compileBatch } from './compile.js';
+import { isPureCallout } from './facts.js';
+import { blockBytes, disassemble, type DisasmLine } from './disasm.js';
+import { stateWordName } from './state-names.js';
+
+type JitFn = (budget: number) => number;
+
+export interface LockstepOptions {
+  /** Check each block's first N compiled runs, then let it run unchecked (default: every run). */
+  runsPerBlock?: number;
+}
+
+export interface LockstepStats {
+  /** Compiled block runs checked against the interpreter, and their instructions. */
+  runsCompared: number;
+  instructionsCompared: number;
+  /** Of those, runs that ended in a guest fault (compared too). */
+  faultsCompared: number;
+  /** Distinct blocks checked at least once. */
+  blocksCompared: number;
+  /** Blocks left to the interpreter because they call an impure handler. */
+  impureBlocks: number;
+  /** Instructions the interpreter ran (impure blocks, budget splits, single-step): not compared. */
+  instructionsInterpreted: number;
+  /** Compiled runs not compared: the block invalidated itself (self-modifying code). */
+  smcRuns: number;
+  smcInstructions: number;
+  /** Compiled runs past `runsPerBlock` (not compared). */
+  uncheckedRuns: number;
+  uncheckedInstructions: number;
+  /** Stores to MMIO in checked blocks (none expected: no MMIO device exists). */
+  mmioStores: number;
+}
+
+/** One engine's end of a run from the same start. */
+interface Side {
+  state: Int32Array;
+  /** Physical address -> [byte before, byte after], for every byte stored. */
+  writes: Map<number, [number, number]>;
+  retired: number;
+  fault: GuestFault | null;
+  /** Anything else thrown (BLOCK_EXIT, a host error). */
+  other: unknown;
+  /** Compiled code's return value (retired << 1 | EIP written). */
+  x: number;
+}
+
+export interface StateDiff { what: string; jit: string; interp: string }
+export interface MemDiff { addr: number; before: number; jit: number; interp: number }
+
+export interface DivergenceReport {
+  /** Block EIP, CS base, physical address, 16/32-bit. */
+  eip: number;
+  csBase: number;
+  phys: number;
+  code32: boolean;
+  /** Instructions retired by the whole run before the block (ICOUNT). */
+  icount: number;
+  disasm: DisasmLine[];
+  /** Index of the first record whose translation differs (prefix isolation), or -1 when not isolated. */
+  culprit: number;
+  /** Instructions each engine retired in the run that differed (the prefix run when isolated). */
+  retired: { jit: number; interp: number };
+  faults: { jit: string | null; interp: string | null };
+  state: StateDiff[];
+  memory: MemDiff[];
+  /** Start state of the run that differed: general registers, EIP, EFLAGS (materialised). */
+  start: StateDiff[];
+  /** The block's generated module in wasm text format. */
+  wasm: string;
+}
+
+export class LockstepDivergence extends Error {
+  constructor(readonly report: DivergenceReport) {
+    super(`lockstep: the JIT and the interpreter differ in the block at 0x${(report.eip >>> 0).toString(16)}`);
+  }
+}
+
+const hex = (v: number, digits = 8): string => '0x' + (v >>> 0).toString(16).padStart(digits, '0');
+const faultText = (f: GuestFault | null): string | null => f === null ? null : `${f.name}${f.errorCode >= 0 ? `(${hex(f.errorCode, 4)})` : ''}`;
+
+/** State words not compared as raw words: the lazy-flag encoding (EFLAGS is compared materialised) and per-run scratch words. */
+const SKIP_WORDS = new Set([EFLAGS, LAZY_OP, LAZY_RES, LAZY_A, LAZY_B, LAZY_MASK, FAULT_REC, RETIRED, BLOCK_DEAD].map(w));
+const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_WMASK = w(WRITE_MASK);
+const W_FAULT_REC = w(FAULT_REC), W_RETIRED = w(RETIRED);
+const WORDS = STATE_END >> 2;
+
+/** Journal of guest stores: interposes the PhysicalMemory write methods of one instance (see the file comment). */
+class StoreJournal {
+  on = false;
+  readonly old = new Map<number, number>();
+  mmio = 0;
+
+  constructor(private readonly phys: PhysicalMemory) {
+    const proto = PhysicalMemory.prototype, u8 = phys.u8, ram = phys.ramSize;
+    const note = (p: number, size: number): void => {
+      for (let i = 0; i < size; i++) {
+        const a = (p + i) >>> 0;
+        if (a >= ram) { this.mmio++; continue; }
+        if (!this.old.has(a)) this.old.set(a, u8[RAM_BASE + a]!);
+      }
+    };
+    phys.write8 = (p, v) => { if (this.on) note(p >>> 0, 1); proto.write8.call(phys, p, v); };
+    phys.write16 = (p, v) => { if (this.on) note(p >>> 0, 2); proto.write16.call(phys, p, v); };
+    phys.write32 = (p, v) => { if (this.on) note(p >>> 0, 4); proto.write32.call(phys, p, v); };
+  }
+
+  /** Stop recording; return [before, after] per byte and clear. */
+  take(): Map<number, [number, number]> {
+    this.on = false;
+    const u8 = this.phys.u8, out = new Map<number, [number, number]>();
+    for (const [a, b] of this.old) out.set(a, [b, u8[RAM_BASE + a]!]);
+    this.old.clear();
+    return out;
+  }
+}
+
+export class Lockstep {
+  readonly stats: LockstepStats = {
+    runsCompared: 0, instructionsCompared: 0, faultsCompared: 0, blocksCompared: 0, impureBlocks: 0,
+    instructionsInterpreted: 0, smcRuns: 0, smcInstructions: 0, uncheckedRuns: 0, uncheckedInstructions: 0, mmioStores: 0,
+  };
+  private readonly journal: StoreJournal;
+  private readonly pre: Int32Array = new Int32Array(WORDS);
+  private readonly runsPerBlock: number;
+  private savedMask = 0;
+  private savedMmuMask = 0;
+
+  constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, private readonly jit: Jit, opts: LockstepOptions = {}) {
+    this.runsPerBlock = opts.runsPerBlock ?? Infinity;
+    this.journal = new StoreJournal(cpu.phys);
+    jit.onCompiled = (blocks, batch) => {
+      blocks.forEach((b, j) => {
+        const fn = b.jit;
+        if (fn === null) return;
+        const info = batch.blocks[j];
+        if (info === undefined || !info.callouts.every((k) => replayable(b.recs[k]!))) {
+          // Its side effects must happen once: the interpreter runs it (hot() is not called again).
+          b.jit = null;
+          this.stats.impureBlocks++;
+          return;
+        }
+        let runs = 0;
+        b.jit = (budget: number): number => {
+          if (runs === 0) this.stats.blocksCompared++;
+          if (++runs > this.runsPerBlock) { b.jit = fn; return this.unchecked(fn, budget); }
+          return this.check(b, fn, budget);
+        };
+      });
+    };
+    jit.ran = (_b, n, compiled) => { if (!compiled) this.stats.instructionsInterpreted += n; };
+  }
+
+  private unchecked(fn: JitFn, budget: number): number {
+    this.stats.uncheckedRuns++;
+    try {
+      const x = fn(budget);
+      this.stats.uncheckedInstructions += x >>> 1;
+      return x;
+    } catch (e) {
+      const k = this.cpu.s[W_FAULT_REC];
+      this.stats.uncheckedInstructions += (k !== 0 ? k - 1 : 0) + this.cpu.s[W_RETIRED];
+      throw e;
+    }
+  }
+
+  private force(): void {
+    const s = this.cpu.s, mmu = this.cpu.mmu;
+    this.savedMask = s[W_WMASK]!;
+    this.savedMmuMask = mmu.writeMask;
+    s[W_WMASK] = 0;
+    mmu.writeMask = 0;
+    this.journal.on = true;
+  }
+
+  private unforce(): Map<number, [number, number]> {
+    const s = this.cpu.s;
+    s[W_WMASK] = this.savedMask;
+    this.cpu.mmu.writeMask = this.savedMmuMask;
+    this.stats.mmioStores += this.journal.mmio;
+    this.journal.mmio = 0;
+    return this.journal.take();
+  }
+
+  /** Put the start state back: undo a side's stores and restore the state block. */
+  private rollback(side: Side): void {
+    const u8 = this.cpu.phys.u8;
+    for (const [a, [before]] of side.writes) u8[RAM_BASE + a] = before;
+    this.cpu.s.set(this.pre);
+  }
+
+  private runJit(fn: JitFn, budget: number): Side {
+    const s = this.cpu.s;
+    let x = 0, fault: GuestFault | null = null, other: unknown = null, retired: number;
+    this.force();
+    try {
+      x = fn(budget);
+      retired = x >>> 1;
+    } catch (e) {
+      if (e instanceof GuestFault) fault = e; else other = e;
+      const k = s[W_FAULT_REC]!;
+      retired = (k !== 0 ? k - 1 : 0) + s[W_RETIRED]!;
+    }
+    const writes = this.unforce();
+    return { state: s.slice(0, WORDS), writes, retired, fault, other, x };
+  }
+
+  private runInterp(n: number): Side {
+    const cpu = this.cpu, s = cpu.s;
+    const block = cpu.block, blockEip = cpu.blockEip;
+    this.force();
+    let fault: GuestFault | null = null, other: unknown = null, retired = 0;
+    try {
+      retired = interpret(cpu, this.frontEnd, n);
+    } catch (e) {
+      if (e instanceof Interrupted) { retired = e.retired; if (e.cause instanceof GuestFault) fault = e.cause; else other = e.cause; } else other = e;
+    }
+    const writes = this.unforce();
+    cpu.block = block;
+    cpu.blockEip = blockEip;
+    return { state: s.slice(0, WORDS), writes, retired, fault, other, x: 0 };
+  }
+
+  private check(b: Block, fn: JitFn, budget: number): number {
+    const cpu = this.cpu, s = cpu.s, st = this.stats;
+    this.pre.set(s.subarray(0, WORDS));
+    const j = this.runJit(fn, budget);
+    if (!b.valid || j.other !== null) {
+      // The block invalidated itself (BLOCK_EXIT or dead at its end), or a host error: keep the JIT's result.
+      st.smcRuns++;
+      st.smcInstructions += j.retired;
+      if (j.other !== null || j.fault !== null) throw j.other ?? j.fault;
+      return j.x;
+    }
+    this.rollback(j);
+    const i = this.runInterp(j.fault !== null ? j.retired + 1 : j.retired);
+    const diff = compareSides(j, i);
+    if (diff !== null) {
+      this.rollback(i);
+      throw new LockstepDivergence(this.report(b, budget, j, i, diff));
+    }
+    st.runsCompared++;
+    st.instructionsCompared += j.retired;
+    if (j.fault !== null) {
+      st.faultsCompared++;
+      // Hand the fault to the loop as the compiled code raised it (FAULT_REC protocol).
+      s[W_FAULT_REC] = j.state[W_FAULT_REC]!;
+      s[W_RETIRED] = j.state[W_RETIRED]!;
+      throw j.fault;
+    }
+    return j.x;
+  }
+
+  /**
+   * The divergence report. The start state is in `pre` again (the caller
+   * rolled back); the first differing record is found by compiling the
+   * block's prefixes of 1, 2, ... records and checking each the same way.
+   */
+  private report(b: Block, budget: number, j: Side, i: Side, diff: Diffs): DivergenceReport {
+    const cpu = this.cpu, s = this.pre;
+    const eip = s[W_EIP]!;
+    let culprit = -1, shown = { j, i, diff };
+    for (let k = 1; k <= b.recs.length; k++) {
+      const pb = new Block(b.phys, b.code32, b.recs.slice(0, k), b.length, b.pages);
+      compileBatch(cpu, [pb]);
+      cpu.s.set(this.pre);
+      const pj = this.runJit(pb.jit!, budget);
+      this.rollback(pj);
+      const pi = this.runInterp(pj.fault !== null ? pj.retired + 1 : pj.retired);
+      this.rollback(pi);
+      const d = compareSides(pj, pi);
+      if (d !== null) { culprit = k - 1; shown = { j: pj, i: pi, diff: d }; break; }
+    }
+    const text = compileBatch(cpu, [new Block(b.phys, b.code32, b.recs, b.length, b.pages)], { text: true }).text ?? '';
+    const start: StateDiff[] = [];
+    const pre = this.pre.slice();
+    const flags = materialize(pre);
+    for (const wd of [0, 1, 2, 3, 4, 5, 6, 7, W_EIP]) start.push({ what: stateWordName(wd), jit: hex(pre[wd]!), interp: hex(pre[wd]!) });
+    start.push({ what: 'EFLAGS', jit: hex(flags), interp: hex(flags) });
+    return {
+      eip, csBase: s[W_CS_BASE]!, phys: b.phys, code32: s[W_CODE32] !== 0, icount: cpu.icountNumber(),
+      disasm: disassemble(b, blockBytes(cpu.phys, b), eip), culprit,
+      retired: { jit: shown.j.retired, interp: shown.i.retired },
+      faults: { jit: faultText(shown.j.fault), interp: faultText(shown.i.fault) },
+      state: shown.diff.state, memory: shown.diff.memory, start, wasm: text,
+    };
+  }
+}
+
+/**
+ * Near control transfers and other handlers whose only effects are on the
+ * state block and RAM (what the lockstep restores), beyond facts.ts
+ * isPureCallout (which is stricter: it also keeps out what the dispatcher
+ * checks between blocks, IF and TF, which matters for looping inside wasm
+ * but not here).
+ */
+const REPLAYABLE = new Set<number>([
+  Mnemonic.Jmp, Mnemonic.Call, Mnemonic.Ret, Mnemonic.Loop, Mnemonic.Loope, Mnemonic.Loopne, Mnemonic.Jcxz, Mnemonic.Jecxz,
+  Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
+  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg,
+  Mnemonic.Enter, Mnemonic.Leave, Mnemonic.Pusha, Mnemonic.Pushad, Mnemonic.Popa, Mnemonic.Popad,
+  Mnemonic.Pushf, Mnemonic.Pushfd, Mnemonic.Popf, Mnemonic.Popfd, Mnemonic.Cli, Mnemonic.Sti, Mnemonic.Lahf, Mnemonic.Sahf,
+  Mnemonic.Xlatb, Mnemonic.Aaa, Mnemonic.Aas, Mnemonic.Daa, Mnemonic.Das, Mnemonic.Aam, Mnemonic.Aad, Mnemonic.Cmpxchg8b,
+  Mnemonic.Bound, Mnemonic.Cpuid, Mnemonic.Movsb, Mnemonic.Movsw, Mnemonic.Movsd, Mnemonic.Stosb, Mnemonic.Stosw, Mnemonic.Stosd,
+  Mnemonic.Lodsb, Mnemonic.Lodsw, Mnemonic.Lodsd, Mnemonic.Cmpsb, Mnemonic.Cmpsw, Mnemonic.Cmpsd, Mnemonic.Scasb, Mnemonic.Scasw, Mnemonic.Scasd,
+]);
+const SYSTEM_KINDS = new Set<number>([OP_SREG, OP_CREG, OP_DREG, OP_FAR]);
+const FAR_FORM = /_ptr16|_m16(16|32)$/;
+
+/** May this call-out record run twice from the same start (its effects are all undone by the lockstep)? */
+export function replayable(r: Rec): boolean {
+  if (isPureCallout(r)) return true;
+  if (!REPLAYABLE.has(r.mnemonic) || SYSTEM_KINDS.has(r.k0) || SYSTEM_KINDS.has(r.k1)) return false;
+  return !FAR_FORM.test(Code[r.code] ?? '');
+}
+
+interface Diffs { state: StateDiff[]; memory: MemDiff[] }
+
+/** EFLAGS bits by name, for a readable flag difference. */
+const FLAG_NAMES: [number, string][] = [[0x1, 'CF'], [0x4, 'PF'], [0x10, 'AF'], [0x40, 'ZF'], [0x80, 'SF'], [0x100, 'TF'], [0x200, 'IF'], [0x400, 'DF'], [0x800, 'OF']];
+export function flagString(f: number): string {
+  return FLAG_NAMES.map(([bit, n]) => (f & bit ? n : n.toLowerCase())).join(' ');
+}
+
+function compareSides(j: Side, i: Side): Diffs | null {
+  const state: StateDiff[] = [];
+  if (j.retired !== i.retired) state.push({ what: 'instructions retired', jit: String(j.retired), interp: String(i.retired) });
+  const fj = faultText(j.fault), fi = faultText(i.fault);
+  if (fj !== fi || j.other !== null || i.other !== null) {
+    state.push({ what: 'fault', jit: fj ?? (j.other !== null ? String(j.other) : 'none'), interp: fi ?? (i.other !== null ? String(i.other) : 'none') });
+  }
+  const fault = j.fault !== null || i.fault !== null;
+  for (let k = 0; k < WORDS; k++) {
+    if (SKIP_WORDS.has(k) || (fault && k === W_EIP)) continue;
+    if (j.state[k] !== i.state[k]) state.push({ what: stateWordName(k), jit: hex(j.state[k]!), interp: hex(i.state[k]!) });
+  }
+  const ej = materialize(j.state.slice()), ei = materialize(i.state.slice());
+  if (ej !== ei) state.push({ what: 'EFLAGS', jit: `${hex(ej)} (${flagString(ej)})`, interp: `${hex(ei)} (${flagString(ei)})` });
+  const memory: MemDiff[] = [];
+  const addrs = new Set([...j.writes.keys(), ...i.writes.keys()]);
+  for (const a of [...addrs].sort((x, y) => x - y)) {
+    const wj = j.writes.get(a), wi = i.writes.get(a);
+    const before = (wj ?? wi)![0];
+    const vj = wj ? wj[1] : before, vi = wi ? wi[1] : before;
+    if (vj !== vi) memory.push({ addr: a, before, jit: vj, interp: vi });
+  }
+  return state.length === 0 && memory.length === 0 ? null : { state, memory };
+}
+
+/** A fault (or BLOCK_EXIT) raised after `retired` instructions of an interpreted run. */
+class Interrupted {
+  constructor(readonly retired: number, readonly cause: unknown) {}
+}
+
+/**
+ * Run exactly `n` instructions in the interpreter from the current state,
+ * following control flow from block to block as the execution loop does,
+ * without taking interrupts (the loop checked them before the compiled run,
+ * and nothing a pure block does can raise one). Records run one at a time
+ * through their own handlers (`plain` of a fused pair), the loop's path at a
+ * budget boundary. Throws Interrupted on a fault.
+ */
+export function interpret(cpu: Cpu, frontEnd: FrontEnd, n: number): number {
+  const s = cpu.s, mmu = cpu.mmu;
+  let done = 0;
+  while (done < n) {
+    const eip = s[W_EIP]!, code32 = s[W_CODE32] !== 0;
+    const lin = (s[W_CS_BASE]! + eip) | 0;
+    let block: Block;
+    try {
+      block = frontEnd.get(mmu.translateFetch(lin), lin, code32);
+    } catch (e) {
+      throw new Interrupted(done, e);
+    }
+    cpu.blockEip = eip;
+    cpu.block = block;
+    const recs = block.recs;
+    let i = 0, left = false;
+    try {
+      for (; i < recs.length && done < n; i++) {
+        const r = recs[i]!;
+        const x = (r.plain ?? r.exec)(cpu, r);
+        done++;
+        if (x === EXIT) { i++; left = true; break; }
+      }
+    } catch (e) {
+      throw new Interrupted(done, e);
+    }
+    if (!left && recs[i - 1]!.term !== T_BRANCH) {
+      const off = i < recs.length ? recs[i]!.off : recs[i - 1]!.next;
+      s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;
+    }
+  }
+  return done;
+}
