@@ -9,8 +9,10 @@ import { readFileSync } from 'node:fs';
 import { helpText, parseCommandLine, UsageError, type Command } from './commands/command.js';
 import { execCommand } from './commands/exec.js';
 import { runCommand } from './commands/run.js';
+import { profileCommand } from './commands/profile.js';
+import { compareCommand } from './commands/compare.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, execCommand];
+export const COMMANDS: readonly Command[] = [runCommand, execCommand, profileCommand, compareCommand];
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -89,8 +89,8 @@ export interface LockstepStats {
 /** One engine's end of a run from the same start. */
 interface Side {
   state: Int32Array;
-  /** Physical address -> [byte before, byte after], for every byte stored. */
-  writes: Map<number, [number, number]>;
+  /** Every byte stored, in order (with its value before), and the values after. */
+  stores: Stores;
   retired: number;
   fault: GuestFault | null;
   /** Anything else thrown (BLOCK_EXIT, a host error). */
@@ -134,38 +134,55 @@ const hex = (v: number, digits = 8): string => '0x' + (v >>> 0).toString(16).pad
 const faultText = (f: GuestFault | null): string | null => f === null ? null : `${f.name}${f.errorCode >= 0 ? `(${hex(f.errorCode, 4)})` : ''}`;
 
 /** State words not compared as raw words: the lazy-flag encoding (EFLAGS is compared materialised) and per-run scratch words. */
-const SKIP_WORDS = new Set([EFLAGS, LAZY_OP, LAZY_RES, LAZY_A, LAZY_B, LAZY_MASK, FAULT_REC, RETIRED, BLOCK_DEAD].map(w));
+const SKIP = new Uint8Array(STATE_END >> 2);
+for (const off of [EFLAGS, LAZY_OP, LAZY_RES, LAZY_A, LAZY_B, LAZY_MASK, FAULT_REC, RETIRED, BLOCK_DEAD]) SKIP[w(off)] = 1;
+const W_EFLAGS = w(EFLAGS), W_LAZY_MASK = w(LAZY_MASK);
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_WMASK = w(WRITE_MASK);
 const W_FAULT_REC = w(FAULT_REC), W_RETIRED = w(RETIRED);
 const WORDS = STATE_END >> 2;
 
+/**
+ * The bytes one run stored, in store order: physical address and the byte
+ * before (an address may repeat), and once the run is over the byte after.
+ * Typed arrays, reused from run to run: a block may store kilobytes (REP
+ * STOS/MOVS) and runs number in the billions.
+ */
+class Stores {
+  n = 0;
+  addr = new Int32Array(256);
+  before = new Uint8Array(256);
+  after = new Uint8Array(256);
+
+  push(a: number, b: number): void {
+    if (this.n === this.addr.length) {
+      const m = this.n * 2;
+      const na = new Int32Array(m); na.set(this.addr); this.addr = na;
+      const nb = new Uint8Array(m); nb.set(this.before); this.before = nb;
+      this.after = new Uint8Array(m);
+    }
+    this.addr[this.n] = a;
+    this.before[this.n++] = b;
+  }
+}
+
 /** Journal of guest stores: interposes the PhysicalMemory write methods of one instance (see the file comment). */
 class StoreJournal {
-  on = false;
-  readonly old = new Map<number, number>();
+  on: Stores | null = null;
   mmio = 0;
 
-  constructor(private readonly phys: PhysicalMemory) {
+  constructor(phys: PhysicalMemory) {
     const proto = PhysicalMemory.prototype, u8 = phys.u8, ram = phys.ramSize;
     const note = (p: number, size: number): void => {
+      const st = this.on!;
       for (let i = 0; i < size; i++) {
         const a = (p + i) >>> 0;
         if (a >= ram) { this.mmio++; continue; }
-        if (!this.old.has(a)) this.old.set(a, u8[RAM_BASE + a]!);
+        st.push(a, u8[RAM_BASE + a]!);
       }
     };
-    phys.write8 = (p, v) => { if (this.on) note(p >>> 0, 1); proto.write8.call(phys, p, v); };
-    phys.write16 = (p, v) => { if (this.on) note(p >>> 0, 2); proto.write16.call(phys, p, v); };
-    phys.write32 = (p, v) => { if (this.on) note(p >>> 0, 4); proto.write32.call(phys, p, v); };
-  }
-
-  /** Stop recording; return [before, after] per byte and clear. */
-  take(): Map<number, [number, number]> {
-    this.on = false;
-    const u8 = this.phys.u8, out = new Map<number, [number, number]>();
-    for (const [a, b] of this.old) out.set(a, [b, u8[RAM_BASE + a]!]);
-    this.old.clear();
-    return out;
+    phys.write8 = (p, v) => { if (this.on !== null) note(p >>> 0, 1); proto.write8.call(phys, p, v); };
+    phys.write16 = (p, v) => { if (this.on !== null) note(p >>> 0, 2); proto.write16.call(phys, p, v); };
+    phys.write32 = (p, v) => { if (this.on !== null) note(p >>> 0, 4); proto.write32.call(phys, p, v); };
   }
 }
 
@@ -176,6 +193,11 @@ export class Lockstep {
   };
   private readonly journal: StoreJournal;
   private readonly pre: Int32Array = new Int32Array(WORDS);
+  /** Reused per checked run: the JIT's and the interpreter's ends. */
+  private readonly jSide: Side = newSide();
+  private readonly iSide: Side = newSide();
+  /** One bit per byte of guest RAM, set while comparing stores (always clear between runs). */
+  private readonly marks: Uint8Array;
   private readonly runsPerBlock: number;
   private savedMask = 0;
   private savedMmuMask = 0;
@@ -183,6 +205,7 @@ export class Lockstep {
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, private readonly jit: Jit, opts: LockstepOptions = {}) {
     this.runsPerBlock = opts.runsPerBlock ?? Infinity;
     this.journal = new StoreJournal(cpu.phys);
+    this.marks = new Uint8Array(Math.ceil(cpu.phys.ramSize / 8));
     jit.onCompiled = (blocks, batch) => {
       blocks.forEach((b, j) => {
         const fn = b.jit;
@@ -218,35 +241,37 @@ export class Lockstep {
     }
   }
 
-  private force(): void {
+  private force(into: Stores): void {
     const s = this.cpu.s, mmu = this.cpu.mmu;
+    into.n = 0;
     this.savedMask = s[W_WMASK]!;
     this.savedMmuMask = mmu.writeMask;
     s[W_WMASK] = 0;
     mmu.writeMask = 0;
-    this.journal.on = true;
+    this.journal.on = into;
   }
 
-  private unforce(): Map<number, [number, number]> {
-    const s = this.cpu.s;
+  private unforce(): void {
+    const s = this.cpu.s, st = this.journal.on!, u8 = this.cpu.phys.u8;
     s[W_WMASK] = this.savedMask;
     this.cpu.mmu.writeMask = this.savedMmuMask;
     this.stats.mmioStores += this.journal.mmio;
     this.journal.mmio = 0;
-    return this.journal.take();
+    this.journal.on = null;
+    for (let k = 0; k < st.n; k++) st.after[k] = u8[RAM_BASE + st.addr[k]!]!;
   }
 
   /** Put the start state back: undo a side's stores and restore the state block. */
   private rollback(side: Side): void {
-    const u8 = this.cpu.phys.u8;
-    for (const [a, [before]] of side.writes) u8[RAM_BASE + a] = before;
+    const u8 = this.cpu.phys.u8, st = side.stores;
+    for (let k = st.n - 1; k >= 0; k--) u8[RAM_BASE + st.addr[k]!] = st.before[k]!;
     this.cpu.s.set(this.pre);
   }
 
-  private runJit(fn: JitFn, budget: number): Side {
+  private runJit(fn: JitFn, budget: number, side: Side = newSide()): Side {
     const s = this.cpu.s;
     let x = 0, fault: GuestFault | null = null, other: unknown = null, retired: number;
-    this.force();
+    this.force(side.stores);
     try {
       x = fn(budget);
       retired = x >>> 1;
@@ -255,30 +280,34 @@ export class Lockstep {
       const k = s[W_FAULT_REC]!;
       retired = (k !== 0 ? k - 1 : 0) + s[W_RETIRED]!;
     }
-    const writes = this.unforce();
-    return { state: s.slice(0, WORDS), writes, retired, fault, other, x };
+    this.unforce();
+    side.state.set(s.subarray(0, WORDS));
+    side.retired = retired; side.fault = fault; side.other = other; side.x = x;
+    return side;
   }
 
-  private runInterp(n: number): Side {
+  private runInterp(n: number, side: Side = newSide()): Side {
     const cpu = this.cpu, s = cpu.s;
     const block = cpu.block, blockEip = cpu.blockEip;
-    this.force();
+    this.force(side.stores);
     let fault: GuestFault | null = null, other: unknown = null, retired = 0;
     try {
       retired = interpret(cpu, this.frontEnd, n);
     } catch (e) {
       if (e instanceof Interrupted) { retired = e.retired; if (e.cause instanceof GuestFault) fault = e.cause; else other = e.cause; } else other = e;
     }
-    const writes = this.unforce();
+    this.unforce();
     cpu.block = block;
     cpu.blockEip = blockEip;
-    return { state: s.slice(0, WORDS), writes, retired, fault, other, x: 0 };
+    side.state.set(s.subarray(0, WORDS));
+    side.retired = retired; side.fault = fault; side.other = other; side.x = 0;
+    return side;
   }
 
   private check(b: Block, fn: JitFn, budget: number): number {
     const cpu = this.cpu, s = cpu.s, st = this.stats;
     this.pre.set(s.subarray(0, WORDS));
-    const j = this.runJit(fn, budget);
+    const j = this.runJit(fn, budget, this.jSide);
     if (!b.valid || j.other !== null) {
       // The block invalidated itself (BLOCK_EXIT or dead at its end), or a host error: keep the JIT's result.
       st.smcRuns++;
@@ -287,9 +316,9 @@ export class Lockstep {
       return j.x;
     }
     this.rollback(j);
-    const i = this.runInterp(j.fault !== null ? j.retired + 1 : j.retired);
-    const diff = compareSides(j, i);
-    if (diff !== null) {
+    const i = this.runInterp(j.fault !== null ? j.retired + 1 : j.retired, this.iSide);
+    if (!this.same(j, i)) {
+      const diff = this.compareSides(j, i)!;
       this.rollback(i);
       throw new LockstepDivergence(this.report(b, budget, j, i, diff));
     }
@@ -321,8 +350,8 @@ export class Lockstep {
       const pj = this.runJit(pb.jit!, budget);
       this.rollback(pj);
       const pi = this.runInterp(pj.fault !== null ? pj.retired + 1 : pj.retired);
+      const d = this.same(pj, pi) ? null : this.compareSides(pj, pi);
       this.rollback(pi);
-      const d = compareSides(pj, pi);
       if (d !== null) { culprit = k - 1; shown = { j: pj, i: pi, diff: d }; break; }
     }
     const text = compileBatch(cpu, [new Block(b.phys, b.code32, b.recs, b.length, b.pages)], { text: true }).text ?? '';
@@ -338,6 +367,82 @@ export class Lockstep {
       faults: { jit: faultText(shown.j.fault), interp: faultText(shown.i.fault) },
       state: shown.diff.state, memory: shown.diff.memory, start, wasm: text,
     };
+  }
+
+  /**
+   * The fast check, run for every block run: the interpreter's end is in
+   * memory now (the JIT's was rolled back). Equal when every state word but
+   * the skipped ones matches, EFLAGS materialise alike, the faults match,
+   * and every byte either stored ends the same (a byte only one of them
+   * stored must have been stored with the value it had).
+   */
+  private same(j: Side, i: Side): boolean {
+    if (j.retired !== i.retired || j.other !== null || i.other !== null || faultText(j.fault) !== faultText(i.fault)) return false;
+    const js = j.state, is = i.state, fault = j.fault !== null;
+    for (let k = 0; k < WORDS; k++) {
+      if (js[k] !== is[k] && SKIP[k] === 0 && !(fault && k === W_EIP)) return false;
+    }
+    if (js[W_EFLAGS] !== is[W_EFLAGS] || js[W_LAZY_MASK] !== 0 || is[W_LAZY_MASK] !== 0) {
+      if (materialize(js.slice(0, 16)) !== materialize(is.slice(0, 16))) return false; // the lazy words and EFLAGS are the first 15
+    }
+    return this.sameStores(j.stores, i.stores);
+  }
+
+  private sameStores(js: Stores, is: Stores): boolean {
+    if (js.n === 0 && is.n === 0) return true;
+    const u8 = this.cpu.phys.u8, marks = this.marks;
+    let ok = true;
+    for (let k = 0; k < js.n; k++) {
+      const a = js.addr[k]!;
+      marks[a >>> 3] |= 1 << (a & 7);
+      if (u8[RAM_BASE + a] !== js.after[k]) ok = false;
+    }
+    // Bytes only the interpreter stored: the JIT left them as they were before.
+    if (ok) {
+      for (let k = 0; k < is.n; k++) {
+        const a = is.addr[k]!;
+        if ((marks[a >>> 3]! & (1 << (a & 7))) !== 0) continue;
+        if (u8[RAM_BASE + a] !== is.before[k]) {
+          // Unless an earlier store of this byte by the interpreter had the before value (first store wins).
+          let first = k;
+          for (let q = 0; q < k; q++) if (is.addr[q] === a) { first = q; break; }
+          if (u8[RAM_BASE + a] !== is.before[first]) { ok = false; break; }
+        }
+      }
+    }
+    for (let k = 0; k < js.n; k++) marks[js.addr[k]! >>> 3] = 0;
+    return ok;
+  }
+
+  /** The differences, spelled out (only once a run differs). The interpreter's end is in memory. */
+  private compareSides(j: Side, i: Side): Diffs {
+    const state: StateDiff[] = [];
+    if (j.retired !== i.retired) state.push({ what: 'instructions retired', jit: String(j.retired), interp: String(i.retired) });
+    const fj = faultText(j.fault), fi = faultText(i.fault);
+    if (fj !== fi || j.other !== null || i.other !== null) {
+      state.push({ what: 'fault', jit: fj ?? (j.other !== null ? String(j.other) : 'none'), interp: fi ?? (i.other !== null ? String(i.other) : 'none') });
+    }
+    const fault = j.fault !== null || i.fault !== null;
+    for (let k = 0; k < WORDS; k++) {
+      if (SKIP[k] !== 0 || (fault && k === W_EIP)) continue;
+      if (j.state[k] !== i.state[k]) state.push({ what: stateWordName(k), jit: hex(j.state[k]!), interp: hex(i.state[k]!) });
+    }
+    const ej = materialize(j.state.slice()), ei = materialize(i.state.slice());
+    if (ej !== ei) state.push({ what: 'EFLAGS', jit: `${hex(ej)} (${flagString(ej)})`, interp: `${hex(ei)} (${flagString(ei)})` });
+    const before = new Map<number, number>(), jAfter = new Map<number, number>(), iAfter = new Map<number, number>();
+    for (const [st, after] of [[j.stores, jAfter], [i.stores, iAfter]] as const) {
+      for (let k = 0; k < st.n; k++) {
+        const a = st.addr[k]!;
+        if (!before.has(a)) before.set(a, st.before[k]!);
+        after.set(a, st.after[k]!);
+      }
+    }
+    const memory: MemDiff[] = [];
+    for (const a of [...before.keys()].sort((x, y) => x - y)) {
+      const b0 = before.get(a)!, vj = jAfter.get(a) ?? b0, vi = iAfter.get(a) ?? b0;
+      if (vj !== vi) memory.push({ addr: a, before: b0, jit: vj, interp: vi });
+    }
+    return { state, memory };
   }
 }
 
@@ -370,35 +475,14 @@ export function replayable(r: Rec): boolean {
 
 interface Diffs { state: StateDiff[]; memory: MemDiff[] }
 
+function newSide(): Side {
+  return { state: new Int32Array(WORDS), stores: new Stores(), retired: 0, fault: null, other: null, x: 0 };
+}
+
 /** EFLAGS bits by name, for a readable flag difference. */
 const FLAG_NAMES: [number, string][] = [[0x1, 'CF'], [0x4, 'PF'], [0x10, 'AF'], [0x40, 'ZF'], [0x80, 'SF'], [0x100, 'TF'], [0x200, 'IF'], [0x400, 'DF'], [0x800, 'OF']];
 export function flagString(f: number): string {
   return FLAG_NAMES.map(([bit, n]) => (f & bit ? n : n.toLowerCase())).join(' ');
-}
-
-function compareSides(j: Side, i: Side): Diffs | null {
-  const state: StateDiff[] = [];
-  if (j.retired !== i.retired) state.push({ what: 'instructions retired', jit: String(j.retired), interp: String(i.retired) });
-  const fj = faultText(j.fault), fi = faultText(i.fault);
-  if (fj !== fi || j.other !== null || i.other !== null) {
-    state.push({ what: 'fault', jit: fj ?? (j.other !== null ? String(j.other) : 'none'), interp: fi ?? (i.other !== null ? String(i.other) : 'none') });
-  }
-  const fault = j.fault !== null || i.fault !== null;
-  for (let k = 0; k < WORDS; k++) {
-    if (SKIP_WORDS.has(k) || (fault && k === W_EIP)) continue;
-    if (j.state[k] !== i.state[k]) state.push({ what: stateWordName(k), jit: hex(j.state[k]!), interp: hex(i.state[k]!) });
-  }
-  const ej = materialize(j.state.slice()), ei = materialize(i.state.slice());
-  if (ej !== ei) state.push({ what: 'EFLAGS', jit: `${hex(ej)} (${flagString(ej)})`, interp: `${hex(ei)} (${flagString(ei)})` });
-  const memory: MemDiff[] = [];
-  const addrs = new Set([...j.writes.keys(), ...i.writes.keys()]);
-  for (const a of [...addrs].sort((x, y) => x - y)) {
-    const wj = j.writes.get(a), wi = i.writes.get(a);
-    const before = (wj ?? wi)![0];
-    const vj = wj ? wj[1] : before, vi = wi ? wi[1] : before;
-    if (vj !== vi) memory.push({ addr: a, before, jit: vj, interp: vi });
-  }
-  return state.length === 0 && memory.length === 0 ? null : { state, memory };
 }
 
 /** A fault (or BLOCK_EXIT) raised after `retired` instructions of an interpreted run. */
