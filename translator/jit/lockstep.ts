@@ -20,10 +20,14 @@
  * (found by compiling ever longer prefixes of the block, see isolate()).
  *
  * What is not compared, and why:
- * - Blocks with a call-out whose handler has effects outside the state
- *   block and RAM (I/O, the TSC, HLT, MMU and descriptor-table changes,
- *   far transfers, interrupts: see replayable()) would do them twice: they
- *   get no compiled code here and run once, in the interpreter.
+ * - Instructions whose handler has effects outside the state block and RAM
+ *   (I/O, the TSC, HLT, MMU and descriptor-table changes, far transfers,
+ *   interrupts: see replayable()) would do them twice. Their records are
+ *   guarded: a checked run stops just before one (guard()), the two engines
+ *   are compared up to there, and the record runs once, in the interpreter
+ *   (runImpure); the loop goes on after it. (Superblocks often end in such
+ *   an instruction after a mid-block exit: the runs that leave earlier are
+ *   compared whole.)
  * - A run that invalidates its own block (self-modifying code) cannot be
  *   replayed (the dead block's records only exit): the JIT's result is kept.
  * - With `runsPerBlock`, a block's runs after its first N are not checked.
@@ -42,7 +46,7 @@
  */
 import { Code, Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, EXIT, OP_CREG, OP_DREG, OP_FAR, OP_SREG, T_BRANCH, type Rec } from '../../runtime/records.js';
+import { Block, EXIT, OP_CREG, OP_DREG, OP_FAR, OP_SREG, T_BRANCH, type Handler, type Rec } from '../../runtime/records.js';
 import { GuestFault } from '../../runtime/exceptions.js';
 import { materialize } from '../../runtime/flags.js';
 import { PhysicalMemory } from '../../runtime/memory.js';
@@ -73,8 +77,9 @@ export interface LockstepStats {
   /** Distinct blocks checked at least once. */
   blocksCompared: number;
   /** Blocks left to the interpreter because they call an impure handler. */
-  impureBlocks: number;
-  /** Instructions the interpreter ran (impure blocks, budget splits, single-step): not compared. */
+  /** Instructions with effects outside the state block and RAM, run once by the interpreter (the run compared up to them). */
+  impureInstructions: number;
+  /** Instructions the loop ran in the interpreter (budget splits, single-step): not compared. */
   instructionsInterpreted: number;
   /** Compiled runs not compared: the block invalidated itself (self-modifying code). */
   smcRuns: number;
@@ -95,6 +100,8 @@ interface Side {
   fault: GuestFault | null;
   /** Anything else thrown (BLOCK_EXIT, a host error). */
   other: unknown;
+  /** The run stopped before this impure record (see guard()). */
+  trap: Rec | null;
   /** Compiled code's return value (retired << 1 | EIP written). */
   x: number;
 }
@@ -188,7 +195,7 @@ class StoreJournal {
 
 export class Lockstep {
   readonly stats: LockstepStats = {
-    runsCompared: 0, instructionsCompared: 0, faultsCompared: 0, blocksCompared: 0, impureBlocks: 0,
+    runsCompared: 0, instructionsCompared: 0, faultsCompared: 0, blocksCompared: 0, impureInstructions: 0,
     instructionsInterpreted: 0, smcRuns: 0, smcInstructions: 0, uncheckedRuns: 0, uncheckedInstructions: 0, mmioStores: 0,
   };
   private readonly journal: StoreJournal;
@@ -200,32 +207,47 @@ export class Lockstep {
   private readonly marks: Uint8Array;
   private readonly runsPerBlock: number;
   private savedMask = 0;
+  /** While set, a guarded (impure) record stops the run before it runs (TRAP). */
+  private trapping = false;
+  private trapRec: Rec | null = null;
+  private readonly guarded = new WeakSet<Rec>();
   private savedMmuMask = 0;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, private readonly jit: Jit, opts: LockstepOptions = {}) {
     this.runsPerBlock = opts.runsPerBlock ?? Infinity;
     this.journal = new StoreJournal(cpu.phys);
     this.marks = new Uint8Array(Math.ceil(cpu.phys.ramSize / 8));
-    jit.onCompiled = (blocks, batch) => {
-      blocks.forEach((b, j) => {
+    jit.onCompiled = (blocks) => {
+      for (const b of blocks) {
         const fn = b.jit;
-        if (fn === null) return;
-        const info = batch.blocks[j];
-        if (info === undefined || !info.callouts.every((k) => replayable(b.recs[k]!))) {
-          // Its side effects must happen once: the interpreter runs it (hot() is not called again).
-          b.jit = null;
-          this.stats.impureBlocks++;
-          return;
-        }
+        if (fn === null) continue;
+        for (const r of b.recs) if (!replayable(r)) this.guard(r);
         let runs = 0;
         b.jit = (budget: number): number => {
           if (runs === 0) this.stats.blocksCompared++;
           if (++runs > this.runsPerBlock) { b.jit = fn; return this.unchecked(fn, budget); }
           return this.check(b, fn, budget);
         };
-      });
+      }
     };
     jit.ran = (_b, n, compiled) => { if (!compiled) this.stats.instructionsInterpreted += n; };
+  }
+
+  /**
+   * A record whose handler must not run twice: while a checked run is in
+   * progress it stops the run just before itself (the call-out has stored
+   * FAULT_REC, so the retired count is known); check() then compares the
+   * runs up to it and runs it once in the interpreter (runImpure).
+   */
+  private guard(r: Rec): void {
+    if (this.guarded.has(r)) return;
+    this.guarded.add(r);
+    const wrap = (h: Handler): Handler => (cpu, rr) => {
+      if (this.trapping) { this.trapRec = rr; throw TRAP; }
+      return h(cpu, rr);
+    };
+    r.exec = wrap(r.exec);
+    if (r.plain !== null) r.plain = wrap(r.plain);
   }
 
   private unchecked(fn: JitFn, budget: number): number {
@@ -270,19 +292,22 @@ export class Lockstep {
 
   private runJit(fn: JitFn, budget: number, side: Side = newSide()): Side {
     const s = this.cpu.s;
-    let x = 0, fault: GuestFault | null = null, other: unknown = null, retired: number;
+    let x = 0, fault: GuestFault | null = null, other: unknown = null, trap: Rec | null = null, retired: number;
     this.force(side.stores);
+    this.trapping = true;
     try {
       x = fn(budget);
       retired = x >>> 1;
     } catch (e) {
-      if (e instanceof GuestFault) fault = e; else other = e;
+      if (e === TRAP) trap = this.trapRec; else if (e instanceof GuestFault) fault = e; else other = e;
       const k = s[W_FAULT_REC]!;
       retired = (k !== 0 ? k - 1 : 0) + s[W_RETIRED]!;
+    } finally {
+      this.trapping = false;
     }
     this.unforce();
     side.state.set(s.subarray(0, WORDS));
-    side.retired = retired; side.fault = fault; side.other = other; side.x = x;
+    side.retired = retired; side.fault = fault; side.other = other; side.trap = trap; side.x = x;
     return side;
   }
 
@@ -291,16 +316,20 @@ export class Lockstep {
     const block = cpu.block, blockEip = cpu.blockEip;
     this.force(side.stores);
     let fault: GuestFault | null = null, other: unknown = null, retired = 0;
+    // The interpreter must not reach an impure record either (it would, on a path the JIT did not take).
+    this.trapping = true;
     try {
       retired = interpret(cpu, this.frontEnd, n);
     } catch (e) {
-      if (e instanceof Interrupted) { retired = e.retired; if (e.cause instanceof GuestFault) fault = e.cause; else other = e.cause; } else other = e;
+      if (e instanceof Interrupted) { retired = e.retired; if (e.cause instanceof GuestFault) fault = e.cause; else other = e.cause === TRAP ? 'stopped before an impure instruction' : e.cause; } else other = e;
+    } finally {
+      this.trapping = false;
     }
     this.unforce();
     cpu.block = block;
     cpu.blockEip = blockEip;
     side.state.set(s.subarray(0, WORDS));
-    side.retired = retired; side.fault = fault; side.other = other; side.x = 0;
+    side.retired = retired; side.fault = fault; side.other = other; side.trap = null; side.x = 0;
     return side;
   }
 
@@ -322,8 +351,11 @@ export class Lockstep {
       this.rollback(i);
       throw new LockstepDivergence(this.report(b, budget, j, i, diff));
     }
-    st.runsCompared++;
-    st.instructionsCompared += j.retired;
+    if (j.retired > 0) {
+      st.runsCompared++;
+      st.instructionsCompared += j.retired;
+    }
+    if (j.trap !== null) return this.runImpure(j.trap, j.retired);
     if (j.fault !== null) {
       st.faultsCompared++;
       // Hand the fault to the loop as the compiled code raised it (FAULT_REC protocol).
@@ -332,6 +364,27 @@ export class Lockstep {
       throw j.fault;
     }
     return j.x;
+  }
+
+  /**
+   * Run the impure record `r` once, in the interpreter, after `k`
+   * instructions of its block's run, and end the run after it (the loop
+   * goes on from the next instruction; its block is a new one).
+   */
+  private runImpure(r: Rec, k: number): number {
+    const cpu = this.cpu, s = cpu.s, eip = cpu.blockEip;
+    let x;
+    try {
+      x = (r.plain ?? r.exec)(cpu, r);
+    } catch (e) {
+      // The loop delivers it at record r (FAULT_REC protocol, with the passes before it).
+      s[W_FAULT_REC] = r.idx + 1;
+      s[W_RETIRED] = k - r.idx;
+      throw e;
+    }
+    this.stats.impureInstructions++;
+    if (x !== EXIT && r.term !== T_BRANCH) s[W_EIP] = s[W_CODE32] !== 0 ? (eip + r.next) | 0 : (eip + r.next) & 0xffff;
+    return ((k + 1) << 1) | 1;
   }
 
   /**
@@ -378,7 +431,8 @@ export class Lockstep {
    */
   private same(j: Side, i: Side): boolean {
     if (j.retired !== i.retired || j.other !== null || i.other !== null || faultText(j.fault) !== faultText(i.fault)) return false;
-    const js = j.state, is = i.state, fault = j.fault !== null;
+    // EIP is written at a block's exits only: not yet at a fault or before an impure record.
+    const js = j.state, is = i.state, fault = j.fault !== null || j.trap !== null;
     for (let k = 0; k < WORDS; k++) {
       if (js[k] !== is[k] && SKIP[k] === 0 && !(fault && k === W_EIP)) return false;
     }
@@ -422,7 +476,7 @@ export class Lockstep {
     if (fj !== fi || j.other !== null || i.other !== null) {
       state.push({ what: 'fault', jit: fj ?? (j.other !== null ? String(j.other) : 'none'), interp: fi ?? (i.other !== null ? String(i.other) : 'none') });
     }
-    const fault = j.fault !== null || i.fault !== null;
+    const fault = j.fault !== null || i.fault !== null || j.trap !== null;
     for (let k = 0; k < WORDS; k++) {
       if (SKIP[k] !== 0 || (fault && k === W_EIP)) continue;
       if (j.state[k] !== i.state[k]) state.push({ what: stateWordName(k), jit: hex(j.state[k]!), interp: hex(i.state[k]!) });
@@ -476,7 +530,7 @@ export function replayable(r: Rec): boolean {
 interface Diffs { state: StateDiff[]; memory: MemDiff[] }
 
 function newSide(): Side {
-  return { state: new Int32Array(WORDS), stores: new Stores(), retired: 0, fault: null, other: null, x: 0 };
+  return { state: new Int32Array(WORDS), stores: new Stores(), retired: 0, fault: null, other: null, trap: null, x: 0 };
 }
 
 /** EFLAGS bits by name, for a readable flag difference. */
@@ -484,6 +538,9 @@ const FLAG_NAMES: [number, string][] = [[0x1, 'CF'], [0x4, 'PF'], [0x10, 'AF'], 
 export function flagString(f: number): string {
   return FLAG_NAMES.map(([bit, n]) => (f & bit ? n : n.toLowerCase())).join(' ');
 }
+
+/** Thrown by a guarded record while a checked run is in progress (see Lockstep.guard). */
+const TRAP = { lockstepTrap: true } as const;
 
 /** A fault (or BLOCK_EXIT) raised after `retired` instructions of an interpreted run. */
 class Interrupted {
