@@ -15,21 +15,8 @@ import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/s
 import { Lockstep, LockstepDivergence, type LockstepStats } from '../../translator/jit/lockstep.js';
 import { testFaults } from '../../translator/jit/test-faults.js';
 import { hexBytes } from '../helpers/asm.js';
+import { ADC_LOOP } from '../helpers/adc-loop.js';
 
-/**
- *   1000 mov ecx, 100
- *   1005 xor eax, eax
- *   1007 xor edx, edx
- *   1009 l: add eax, 0x90000000     ; carries every other time
- *   100e adc edx, 0
- *   1011 dec ecx
- *   1012 jnz l
- *   1014 mov [0x2000], edx
- *   101a mov ebx, 0x1021
- *   101f jmp ebx                    ; ends the block before the HLT (an impure call-out)
- *   1021 hlt
- */
-export const ADC_LOOP = hexBytes('b96400000031c031d2050000009083d2004975f5891500200000bb21100000ffe3f4');
 
 /**
  *   1000 mov eax, 5; 1005 xor edx, edx; 1007 xor ecx, ecx; 1009 mov ebx, 0x1017

@@ -103,6 +103,7 @@ export class Profiler {
     jit.ran = (b, n, compiled) => {
       let p = this.blocks.get(b);
       if (p === undefined) p = this.add(b);
+      if (p.entries === 0) this.firstRun(p);
       p.entries++;
       p.insns += n;
       if (compiled) { p.jitEntries++; p.jitInsns += n; }
@@ -121,10 +122,16 @@ export class Profiler {
     };
   }
 
+  /** Where the block runs and its bytes, taken at its first run (the loop has set cpu.blockEip; it may have been compiled before). */
+  private firstRun(p: BlockProfile): void {
+    p.eip = this.cpu.blockEip;
+    p.csBase = this.cpu.s[w(SEG_BASE) + CS]!;
+    p.bytes = blockBytes(this.cpu.phys, p.block);
+  }
+
   private add(b: Block): BlockProfile {
-    const s = this.cpu.s;
     const p: BlockProfile = {
-      block: b, eip: this.cpu.blockEip, csBase: s[w(SEG_BASE) + CS]!, bytes: blockBytes(this.cpu.phys, b),
+      block: b, eip: 0, csBase: 0, bytes: [],
       entries: 0, jitEntries: 0, insns: 0, jitInsns: 0, compiled: false, wasmBytes: 0, inline: 0, callouts: 0, compileUs: 0,
     };
     this.blocks.set(b, p);
