@@ -201,6 +201,8 @@ export function divergenceText(r: DivergenceReport, st: LockstepStats): string {
     if (r.memory.length > 64) out.push(`  ... ${r.memory.length - 64} more bytes`);
   }
   out.push('', `start state: ${r.start.map((d) => `${d.what}=${d.jit.slice(2)}`).join(' ')}`);
-  out.push('', 'generated wasm (the block compiled alone, text format):', r.wasm.trimEnd(), '');
+  out.push('', r.culprit >= 0
+    ? `generated wasm (text format) of the block's first ${r.culprit + 1} records compiled alone, the run that differs:`
+    : 'generated wasm (text format) of the block compiled alone:', r.wasm.trimEnd(), '');
   return out.join('\n');
 }

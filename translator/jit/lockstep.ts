@@ -127,7 +127,7 @@ export interface DivergenceReport {
   memory: MemDiff[];
   /** Start state of the run that differed: general registers, EIP, EFLAGS (materialised). */
   start: StateDiff[];
-  /** The block's generated module in wasm text format. */
+  /** Generated wasm in text format: the prefix that differs compiled alone (the whole block when not isolated). */
   wasm: string;
 }
 
@@ -395,19 +395,19 @@ export class Lockstep {
   private report(b: Block, budget: number, j: Side, i: Side, diff: Diffs): DivergenceReport {
     const cpu = this.cpu, s = this.pre;
     const eip = s[W_EIP]!;
-    let culprit = -1, shown = { j, i, diff };
+    let culprit = -1, shown = { j, i, diff }, text = '';
     for (let k = 1; k <= b.recs.length; k++) {
       const pb = new Block(b.phys, b.code32, b.recs.slice(0, k), b.length, b.pages);
-      compileBatch(cpu, [pb]);
+      const wat = compileBatch(cpu, [pb], { text: true }).text ?? '';
       cpu.s.set(this.pre);
       const pj = this.runJit(pb.jit!, budget);
       this.rollback(pj);
       const pi = this.runInterp(pj.fault !== null ? pj.retired + 1 : pj.retired);
       const d = this.same(pj, pi) ? null : this.compareSides(pj, pi);
       this.rollback(pi);
-      if (d !== null) { culprit = k - 1; shown = { j: pj, i: pi, diff: d }; break; }
+      if (d !== null) { culprit = k - 1; shown = { j: pj, i: pi, diff: d }; text = wat; break; }
     }
-    const text = compileBatch(cpu, [new Block(b.phys, b.code32, b.recs, b.length, b.pages)], { text: true }).text ?? '';
+    if (culprit < 0) text = compileBatch(cpu, [new Block(b.phys, b.code32, b.recs, b.length, b.pages)], { text: true }).text ?? '';
     const start: StateDiff[] = [];
     const pre = this.pre.slice();
     const flags = materialize(pre);
