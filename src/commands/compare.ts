@@ -32,9 +32,10 @@ export const compareCommand: Command = {
     'registers, flags (materialised EFLAGS), faults and the memory it stored. It stops at the first\n' +
     'difference and shows the block disassembled, its generated wasm, and the differing state.',
   options: [
-    ...GUEST_OPTIONS.filter((o) => o.name !== 'engine'),
+    ...GUEST_OPTIONS.filter((o) => o.name !== 'engine').map((o) => (o.name === 'clock'
+      ? { ...o, arg: 'deterministic', help: 'deterministic (the default and only choice: both engines must take\ninterrupts at the same instruction)' } : o)),
     UNTIL_OPTION,
-    THRESHOLD_OPTION,
+    { ...THRESHOLD_OPTION, help: `${THRESHOLD_OPTION.help}\n(with --lockstep the default is 0)` },
     { name: 'lockstep', type: 'boolean', help: 'check the JIT against the interpreter block run by block run' },
     { name: 'lockstep-runs', type: 'string', arg: 'N', help: 'with --lockstep: check each block\'s first N compiled runs only (default: all)' },
     { name: 'json', type: 'boolean', help: 'print the result as one JSON object' },

@@ -32,11 +32,16 @@
  *   replayed (the dead block's records only exit): the JIT's result is kept.
  * - With `runsPerBlock`, a block's runs after its first N are not checked.
  *
- * Journalling stores: in lockstep mode both write masks (WRITE_MASK in the
- * state block for generated code, Mmu.writeMask for the interpreter and the
- * REP MOVS/STOS fast paths) are 0, which no TLB entry matches, so every
- * store of either engine takes the MMU's slow path, and all slow paths end
- * in PhysicalMemory.write8/16/32. Those three methods are interposed on this
+ * Journalling stores: during a checked run the TLB masks (READ_MASK and
+ * WRITE_MASK in the state block for generated code, Mmu.readMask/writeMask
+ * for the interpreter and the REP MOVS/STOS fast paths) are 0, which no TLB
+ * entry matches, so every access of either engine takes the MMU's slow path,
+ * and every store ends in PhysicalMemory.write8/16/32. The reads go slow
+ * too because the TLB is not rolled back: with paging on, the first run's
+ * TLB miss sets a page table entry's accessed bit (a store) that the second
+ * run, hitting the entry the first one filled, would not repeat; walking on
+ * every access makes both runs set the A and D bits alike (the boot found
+ * this: a false divergence on an A bit). Those three methods are interposed on this
  * machine's PhysicalMemory instance only (page-walk A/D bit updates go the
  * same way and are journalled too). Nothing changes in the runtime, normal
  * runs pay nothing, and no store can bypass the journal (a write-protected
@@ -51,7 +56,7 @@ import { GuestFault } from '../../runtime/exceptions.js';
 import { materialize } from '../../runtime/flags.js';
 import { PhysicalMemory } from '../../runtime/memory.js';
 import {
-  BLOCK_DEAD, CODE32, CS, EFLAGS, EIP, FAULT_REC, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES, RAM_BASE, RETIRED,
+  BLOCK_DEAD, CODE32, CS, EFLAGS, EIP, FAULT_REC, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES, RAM_BASE, READ_MASK, RETIRED,
   SEG_BASE, STATE_END, WRITE_MASK, w,
 } from '../../runtime/state/layout.js';
 import type { FrontEnd } from '../frontend/blocks.js';
@@ -144,7 +149,7 @@ const faultText = (f: GuestFault | null): string | null => f === null ? null : `
 const SKIP = new Uint8Array(STATE_END >> 2);
 for (const off of [EFLAGS, LAZY_OP, LAZY_RES, LAZY_A, LAZY_B, LAZY_MASK, FAULT_REC, RETIRED, BLOCK_DEAD]) SKIP[w(off)] = 1;
 const W_EFLAGS = w(EFLAGS), W_LAZY_MASK = w(LAZY_MASK);
-const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_WMASK = w(WRITE_MASK);
+const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_WMASK = w(WRITE_MASK), W_RMASK = w(READ_MASK);
 const W_FAULT_REC = w(FAULT_REC), W_RETIRED = w(RETIRED);
 const WORDS = STATE_END >> 2;
 
@@ -207,6 +212,8 @@ export class Lockstep {
   private readonly marks: Uint8Array;
   private readonly runsPerBlock: number;
   private savedMask = 0;
+  private savedRMask = 0;
+  private savedMmuRMask = 0;
   /** While set, a guarded (impure) record stops the run before it runs (TRAP). */
   private trapping = false;
   private trapRec: Rec | null = null;
@@ -268,8 +275,12 @@ export class Lockstep {
     into.n = 0;
     this.savedMask = s[W_WMASK]!;
     this.savedMmuMask = mmu.writeMask;
+    this.savedRMask = s[W_RMASK]!;
+    this.savedMmuRMask = mmu.readMask;
     s[W_WMASK] = 0;
     mmu.writeMask = 0;
+    s[W_RMASK] = 0;
+    mmu.readMask = 0;
     this.journal.on = into;
   }
 
@@ -277,6 +288,8 @@ export class Lockstep {
     const s = this.cpu.s, st = this.journal.on!, u8 = this.cpu.phys.u8;
     s[W_WMASK] = this.savedMask;
     this.cpu.mmu.writeMask = this.savedMmuMask;
+    s[W_RMASK] = this.savedRMask;
+    this.cpu.mmu.readMask = this.savedMmuRMask;
     this.stats.mmioStores += this.journal.mmio;
     this.journal.mmio = 0;
     this.journal.on = null;
