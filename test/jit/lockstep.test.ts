@@ -110,5 +110,7 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
     expect(res.stop).to.equal('hlt');
     expect(ls.stats.uncheckedRuns).to.be.greaterThan(0);
     expect(ls.stats.runsCompared).to.equal(ls.stats.blocksCompared);
+    const st = ls.stats;
+    expect(st.instructionsCompared + st.impureInstructions + st.instructionsInterpreted + st.smcInstructions + st.uncheckedInstructions).to.equal(res.instructions);
   });
 });

@@ -232,7 +232,7 @@ export class Lockstep {
         let runs = 0;
         b.jit = (budget: number): number => {
           if (runs === 0) this.stats.blocksCompared++;
-          if (++runs > this.runsPerBlock) { b.jit = fn; return this.unchecked(fn, budget); }
+          if (++runs > this.runsPerBlock) return this.unchecked(fn, budget); // (still wrapped: counted)
           return this.check(b, fn, budget);
         };
       }
