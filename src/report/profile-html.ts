@@ -11,12 +11,12 @@ import { giga, hex8, int, pct } from './profile-text.js';
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const TRANSLATED = '#2f6fb3', INTERPRETED = '#e08a1e', BAR = '#5b8c5a';
 
-/** A "nice" axis maximum and step for values up to `v`. */
-function niceMax(v: number): { max: number; step: number } {
+/** A "nice" axis for values up to `v`: a 1-2-5 step giving about `ticks` intervals, and the maximum. */
+function niceMax(v: number, ticks = 5): { max: number; step: number } {
   if (v <= 0) return { max: 1, step: 0.25 };
-  const e = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * e >= v) return { max: m * e, step: (m * e) / 4 };
-  return { max: 10 * e, step: 2.5 * e };
+  const raw = v / ticks, e = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * e).find((x) => x >= raw)!;
+  return { max: Math.ceil(v / step - 1e-9) * step, step };
 }
 const fmtTick = (v: number): string => (Math.abs(v) >= 1000 ? int(v) : Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1));
 
@@ -34,7 +34,19 @@ function timelineSvg(p: ProfileData): string {
     rows.push({ t0: prev.ms / 1000, t1: s.ms / 1000, tr, it: Math.max(0, all - tr) });
     prev = s;
   }
+  // At most ~150 columns: samples (200 ms apart) are merged into equal slices of the run, so spikes average out.
   const tMax = rows[rows.length - 1]!.t1;
+  const cols = Math.min(150, rows.length), width = tMax / cols;
+  const merged: typeof rows = [];
+  for (let c = 0; c < cols; c++) merged.push({ t0: c * width, t1: (c + 1) * width, tr: 0, it: 0 });
+  for (const r of rows) {
+    // Spread each sample's instructions over the columns it overlaps.
+    for (let c = Math.floor(r.t0 / width); c < cols && c * width < r.t1; c++) {
+      const m = merged[c]!, ov = Math.min(r.t1, m.t1) - Math.max(r.t0, m.t0);
+      if (ov > 0) { m.tr += (r.tr * ov) / width; m.it += (r.it * ov) / width; }
+    }
+  }
+  rows.splice(0, rows.length, ...merged);
   const { max, step } = niceMax(Math.max(...rows.map((r) => r.tr + r.it)));
   const x = (t: number): number => L + ((W - L - R) * t) / tMax;
   const y = (v: number): number => T + (H - T - B) * (1 - v / max);
@@ -47,7 +59,7 @@ function timelineSvg(p: ProfileData): string {
   for (let v = 0; v <= max + 1e-9; v += step) {
     grid.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${L - 8}" y="${y(v) + 4}" text-anchor="end">${fmtTick(v)}</text>`);
   }
-  const ts = niceMax(tMax);
+  const ts = niceMax(tMax, 8);
   for (let t = 0; t <= tMax + 1e-9; t += ts.step) grid.push(`<text x="${x(t)}" y="${H - B + 18}" text-anchor="middle">${fmtTick(t)}</text>`);
   return `<svg viewBox="0 0 ${W} ${H}" class="chart" role="img" aria-label="instructions per second by engine">
 ${grid.join('\n')}
@@ -87,14 +99,14 @@ ${out.join('\n')}
 function hotSvg(p: ProfileData): string {
   const hs = p.hottest;
   if (hs.length === 0) return '<p class="note">No blocks ran.</p>';
-  const W = 960, row = 30, T = 10, L = 250, R = 170, H = T + row * hs.length + 10;
+  const W = 960, row = 30, T = 10, L = 270, R = 170, H = T + row * hs.length + 10;
   const max = Math.max(...hs.map((h) => h.instructions), 1);
   const x = (v: number): number => L + ((W - L - R) * v) / max;
   const out = hs.map((h, i) => {
     const y0 = T + i * row;
     const name = `#${h.rank} ${h.code32 ? '' : `${(h.csBase >>> 4).toString(16)}:`}${hex8(h.eip)}`;
-    const first = h.disasm[0]?.text ?? '';
-    return `<text x="8" y="${y0 + 19}" class="mono">${esc(name)}</text><text x="${L - 8}" y="${y0 + 19}" text-anchor="end" class="small">${esc(first.length > 16 ? first.slice(0, 15) + '…' : first)}</text>
+    const what = `${h.records} insns, ${giga(h.entries)} runs`;
+    return `<text x="8" y="${y0 + 19}" class="mono">${esc(name)}</text><text x="${L - 8}" y="${y0 + 19}" text-anchor="end" class="small">${esc(what)}</text>
 <rect x="${L}" y="${y0 + 4}" width="${x(h.jitInstructions) - L}" height="${row - 10}" fill="${TRANSLATED}"/>
 <rect x="${x(h.jitInstructions)}" y="${y0 + 4}" width="${x(h.instructions) - x(h.jitInstructions)}" height="${row - 10}" fill="${INTERPRETED}"/>
 <text x="${x(h.instructions) + 6}" y="${y0 + 19}">${giga(h.instructions)} (${(100 * h.share).toFixed(1)}%)</text>`;
