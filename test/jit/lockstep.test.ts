@@ -16,6 +16,7 @@ import { Lockstep, LockstepDivergence, type LockstepStats } from '../../translat
 import { testFaults } from '../../translator/jit/test-faults.js';
 import { hexBytes } from '../helpers/asm.js';
 import { ADC_LOOP } from '../helpers/adc-loop.js';
+import { pageTables, withPaging } from '../helpers/paging.js';
 
 
 /**
@@ -92,6 +93,19 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
     const c = lockstep({ code });
     expect(c.res.regs.eax).to.equal(15);
     expectSameAsPlain({ code }, c);
+  });
+
+  it('paging: no false divergence from page walks (accessed bits) the compiled run does not do', () => {
+    // After the paging prefix (code at 0x1017):
+    //   mov dword [0x11004], 0x1003   ; the code page's PTE again with A clear, no INVLPG (the TLB keeps its entry)
+    //   mov ebx, 0x1028; jmp ebx; 1028: mov eax, 1; mov ebx, 0x1034; jmp ebx; 1034: hlt
+    // Replaying the block at 0x1028 must not fetch it again through a page walk (which would set A).
+    const opts = { code: withPaging(hexBytes('c7050410010003100000bb28100000ffe3b801000000bb34100000ffe3f4')), memory: pageTables() };
+    const c = lockstep(opts);
+    expect(c.res.stop).to.equal('hlt');
+    expect(Array.from(c.res.readMemory(0x11004, 4))).to.deep.equal([0x03, 0x10, 0, 0]);
+    expect(c.stats.runsCompared).to.be.greaterThan(2);
+    expectSameAsPlain(opts, c);
   });
 
   for (const name of ['checksum', 'sort', 'strings', 'recursion']) {

@@ -324,7 +324,7 @@ export class Lockstep {
     return side;
   }
 
-  private runInterp(n: number, side: Side = newSide()): Side {
+  private runInterp(n: number, b: Block, side: Side = newSide()): Side {
     const cpu = this.cpu, s = cpu.s;
     const block = cpu.block, blockEip = cpu.blockEip;
     this.force(side.stores);
@@ -332,7 +332,7 @@ export class Lockstep {
     // The interpreter must not reach an impure record either (it would, on a path the JIT did not take).
     this.trapping = true;
     try {
-      retired = interpret(cpu, this.frontEnd, n);
+      retired = interpret(cpu, this.frontEnd, n, b, this.pre[W_EIP]!);
     } catch (e) {
       if (e instanceof Interrupted) { retired = e.retired; if (e.cause instanceof GuestFault) fault = e.cause; else other = e.cause === TRAP ? 'stopped before an impure instruction' : e.cause; } else other = e;
     } finally {
@@ -358,7 +358,7 @@ export class Lockstep {
       return j.x;
     }
     this.rollback(j);
-    const i = this.runInterp(j.fault !== null ? j.retired + 1 : j.retired, this.iSide);
+    const i = this.runInterp(j.fault !== null ? j.retired + 1 : j.retired, b, this.iSide);
     if (!this.same(j, i)) {
       const diff = this.compareSides(j, i)!;
       this.rollback(i);
@@ -415,7 +415,7 @@ export class Lockstep {
       cpu.s.set(this.pre);
       const pj = this.runJit(pb.jit!, budget);
       this.rollback(pj);
-      const pi = this.runInterp(pj.fault !== null ? pj.retired + 1 : pj.retired);
+      const pi = this.runInterp(pj.fault !== null ? pj.retired + 1 : pj.retired, b);
       const d = this.same(pj, pi) ? null : this.compareSides(pj, pi);
       this.rollback(pi);
       if (d !== null) { culprit = k - 1; shown = { j: pj, i: pi, diff: d }; text = wat; break; }
@@ -566,19 +566,26 @@ class Interrupted {
  * without taking interrupts (the loop checked them before the compiled run,
  * and nothing a pure block does can raise one). Records run one at a time
  * through their own handlers (`plain` of a fused pair), the loop's path at a
- * budget boundary. Throws Interrupted on a fault.
+ * budget boundary. Throws Interrupted on a fault. `block0` is the block
+ * the loop fetched at `eip0`.
  */
-export function interpret(cpu: Cpu, frontEnd: FrontEnd, n: number): number {
+export function interpret(cpu: Cpu, frontEnd: FrontEnd, n: number, block0: Block, eip0: number): number {
   const s = cpu.s, mmu = cpu.mmu;
   let done = 0;
   while (done < n) {
     const eip = s[W_EIP]!, code32 = s[W_CODE32] !== 0;
     const lin = (s[W_CS_BASE]! + eip) | 0;
     let block: Block;
-    try {
-      block = frontEnd.get(mmu.translateFetch(lin), lin, code32);
-    } catch (e) {
-      throw new Interrupted(done, e);
+    // The block being checked (again, when it loops on itself) is not fetched again: the
+    // loop fetched it, and compiled code does not fetch (a fetch may walk the page tables
+    // and set an accessed bit the compiled run did not).
+    if (eip === eip0 && block0.valid && block0.code32 === code32) block = block0;
+    else {
+      try {
+        block = frontEnd.get(mmu.translateFetch(lin), lin, code32);
+      } catch (e) {
+        throw new Interrupted(done, e);
+      }
     }
     cpu.blockEip = eip;
     cpu.block = block;
