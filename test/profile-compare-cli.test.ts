@@ -72,10 +72,10 @@ describe('jitvisor profile and compare (CLI, a window of the default guest\'s bo
   });
 
   it('compare --lockstep: no divergence; with the injected ADC fault, stops at an ADC', () => {
-    let r = jv(['compare', '--lockstep', '--max-instructions', '1000000']);
+    let r = jv(['compare', '--lockstep', '--jit-threshold', '0', '--max-instructions', '1000000']);
     expect(r.code, r.out + r.err).to.equal(0);
     expect(r.out).to.contain('0 divergences');
-    r = jv(['compare', '--lockstep', '--max-instructions', '1000000'], { JITVISOR_TEST_FAULT: 'adc-carry' });
+    r = jv(['compare', '--lockstep', '--jit-threshold', '0', '--max-instructions', '1000000'], { JITVISOR_TEST_FAULT: 'adc-carry' });
     expect(r.code, r.out + r.err).to.equal(3);
     expect(r.out).to.contain('DIVERGENCE');
     expect(r.out).to.match(/first differing instruction: [0-9a-f]{8}  adc /);
