@@ -1,0 +1,93 @@
+/**
+ * The translation-cache profiler (translator/jit/profile.ts, `jitvisor
+ * profile`): its per-block figures add up to the loop's totals, and the
+ * hottest block's count matches one computed independently from an
+ * instruction trace of the interpreter; the reports render those figures.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { Machine } from '../../src/machine.js';
+import { runSnippet } from '../../src/snippet.js';
+import { Profiler } from '../../translator/jit/profiler.js';
+import { buildProfile } from '../../src/report/profile-data.js';
+import { profileText } from '../../src/report/profile-text.js';
+import { profileHtml } from '../../src/report/profile-html.js';
+import { ADC_LOOP } from '../helpers/adc-loop.js';
+
+const program = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../test/programs/${name}.bin`, import.meta.url)));
+
+function profiled(code: Uint8Array, threshold: number): { profiler: Profiler; machine: Machine; executed: number; compiled: number } {
+  const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold } });
+  const profiler = new Profiler(machine.cpu, machine.jit!);
+  let executed = 0, compiled = 0;
+  const run = machine.run.bind(machine);
+  machine.run = (budget) => { const r = run(budget); executed += r.executed; compiled += r.compiled; return r; };
+  const res = runSnippet({ code, engine: 'jit', machine });
+  expect(res.stop).to.equal('hlt');
+  expect(executed).to.equal(res.instructions);
+  return { profiler, machine, executed, compiled };
+}
+
+/** EIP before each instruction of a run, from the interpreter (a fresh run per prefix length: nothing shared with the profiler). */
+function trace(code: Uint8Array, n: number): number[] {
+  const eips = [0x1000];
+  for (let k = 1; k <= n; k++) eips.push(runSnippet({ code, engine: 'interpreter', maxInstructions: k }).eip);
+  return eips;
+}
+
+describe('profile: the translation-cache profiler', () => {
+  for (const threshold of [0, 50]) {
+    it(`instructions by engine add up, per block and in all (threshold ${threshold})`, () => {
+      for (const code of [ADC_LOOP, program('checksum'), program('sort')]) {
+        const { profiler, executed, compiled } = profiled(code, threshold);
+        const all = [...profiler.blocks.values()];
+        expect(all.reduce((a, p) => a + p.insns, 0)).to.equal(executed);
+        expect(all.reduce((a, p) => a + p.jitInsns, 0)).to.equal(compiled);
+        for (const p of all) expect(p.jitInsns).to.be.at.most(p.insns);
+        if (threshold === 0) expect(compiled).to.be.greaterThan(0.99 * executed);
+      }
+    });
+  }
+
+  it('the hottest block\'s count matches an independent count from an interpreter trace', () => {
+    const { profiler, executed } = profiled(ADC_LOOP, 0);
+    const hot = profiler.hottest(1)[0]!;
+    expect(hot.eip).to.equal(0x1009); // the loop, entered by its first taken JNZ
+    // Independently: from the first time control jumps from the JNZ (0x1012) back to 0x1009
+    // to the HLT (0x1021), every instruction ran in that block (it loops on itself inside wasm).
+    const eips = trace(ADC_LOOP, executed);
+    let first = -1;
+    for (let k = 1; k < eips.length; k++) if (eips[k] === 0x1009 && eips[k - 1] === 0x1012) { first = k; break; }
+    const hlt = eips.indexOf(0x1021);
+    expect(first).to.be.greaterThan(0);
+    expect(hot.insns).to.equal(hlt - first);
+    expect(hot.insns).to.equal(399); // 99 passes of 4 + the 3 after the loop
+    expect(hot.jitInsns).to.equal(hot.insns);
+    expect(hot.entries).to.equal(1);
+    // Under the interpreter threshold the same block is entered once per pass.
+    const slow = profiled(ADC_LOOP, 50).profiler.hottest(1)[0]!;
+    expect([slow.eip, slow.insns, slow.entries, slow.jitInsns]).to.deep.equal([0x1009, 399, 99, 0]);
+  });
+
+  it('the text and HTML reports show the figures (the page has no external assets)', () => {
+    const { profiler, machine, executed, compiled } = profiled(program('checksum'), 0);
+    const data = buildProfile({
+      profiler, counters: machine.jit!.counters, frontEnd: machine.frontEnd.stats,
+      guest: { kernel: 'checksum.bin', initrd: null, cmdline: '', memoryMiB: 2, cpu: 'pentium2', clock: 'deterministic', jitThreshold: 0 },
+      end: 'hlt', instructions: executed, translated: compiled, wallMs: 1000, cpuMs: 1000,
+      timeline: [{ ms: 0, instructions: 0, translated: 0 }, { ms: 500, instructions: executed >> 1, translated: compiled >> 1 }, { ms: 1000, instructions: executed, translated: compiled }],
+      top: 5,
+    });
+    expect(data.run.translated + data.run.interpreted).to.equal(data.run.instructions);
+    expect(data.cache.blocksCompiled).to.equal(machine.jit!.counters.blocksCompiled);
+    expect(data.cache.compileUsPerBlock.bins.reduce((a, b) => a + b.count, 0)).to.equal(data.cache.blocksCompiled);
+    expect(data.hottest).to.have.length(5);
+    expect(data.hottest[0]!.disasm.length).to.equal(data.hottest[0]!.records);
+    const text = profileText(data);
+    expect(text).to.contain(data.hottest[0]!.disasm[0]!.text);
+    const html = profileHtml(data);
+    expect(html.match(/<svg/g)).to.have.length(3);
+    expect(html).to.not.match(/(src|href)\s*=|@import|url\(/i);
+    expect(html).to.contain(data.hottest[0]!.disasm[0]!.text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  });
+});
