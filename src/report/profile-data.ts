@@ -1,6 +1,6 @@
 /**
  * The figures `jitvisor profile` reports, gathered once from the profiler
- * (translator/jit/profile.ts), the JIT's counters and the front end's, as
+ * (translator/jit/profiler.ts), the JIT's counters and the front end's, as
  * one plain JSON-able object: the text report, --json and the HTML page
  * all render this.
  *
@@ -11,6 +11,7 @@
  */
 import type { Profiler, BlockProfile } from '../../translator/jit/profiler.js';
 import type { DisasmLine } from '../../translator/jit/disasm.js';
+import { EXIT_REASONS } from '../../translator/jit/chain.js';
 
 export interface Dist {
   count: number;
@@ -118,6 +119,34 @@ export function readCounters(c: object): Record<string, CounterValue> {
   return out;
 }
 
+/**
+ * The JIT's counters (JitCounters) as the report shows them: readCounters'
+ * fields, with the structured ones named: `chainedTransfers` (chain.ts),
+ * `exitsByReason` (returns from compiled code to the loop, by chain.ts
+ * EXIT_REASONS), and from the front end its lookups, kills by reason and
+ * evictions (its other figures have their own line).
+ */
+export function jitCounters(c: object, frontEnd: object | null): Record<string, CounterValue> {
+  const out = readCounters(c);
+  delete out.frontEnd;
+  delete out.chained;
+  delete out.exits;
+  const o = c as { chained?: { n: number }; exits?: number[] };
+  if (o.chained !== undefined) out.chainedTransfers = o.chained.n;
+  if (o.exits !== undefined) {
+    const by: Record<string, number> = {};
+    EXIT_REASONS.forEach((r, k) => { by[r] = o.exits![k] ?? 0; });
+    out.exitsByReason = by;
+  }
+  if (frontEnd !== null) {
+    const f = readCounters(frontEnd) as Record<string, number>;
+    out.frontEndLookups = { lookups: f.lookups ?? 0, 'jump-cache hits': f.jcHits ?? 0, 'map hits': f.mapHits ?? 0, 'misses (decoded)': f.blocksDecoded ?? 0 };
+    out.frontEndKills = { smc: f.killedSmc ?? 0, mapping: f.killedMapping ?? 0, flush: f.killedFlush ?? 0 };
+    out.frontEndEvictions = { passes: f.evictions ?? 0, blocks: f.evicted ?? 0 };
+  }
+  return out;
+}
+
 export interface ProfileInputs {
   profiler: Profiler;
   counters: object;
@@ -146,7 +175,7 @@ export function buildProfile(i: ProfileInputs): ProfileData {
   const all = [...i.profiler.blocks.values()];
   const compiled = all.filter((p) => p.compiled);
   const mods = i.profiler.modules;
-  const counters = readCounters(i.counters);
+  const counters = jitCounters(i.counters, i.frontEnd);
   const num = (k: string): number => (typeof counters[k] === 'number' ? counters[k] as number : 0);
   return {
     guest: i.guest,
@@ -183,7 +212,7 @@ export function counterGroups(counters: Record<string, CounterValue>): { title: 
     { title: 'cache hits and misses', test: /hit|miss|lookup/i, entries: [] },
     { title: 'invalidations', test: /invalid|kill|smc/i, entries: [] },
     { title: 'evictions', test: /evict|flush|capacity/i, entries: [] },
-    { title: 'exits to the dispatcher', test: /exit|chain|link/i, entries: [] },
+    { title: 'chaining and returns to the loop', test: /exit|chain|link/i, entries: [] },
     { title: 'other JIT counters', test: /./, entries: [] },
   ];
   for (const [k, v] of Object.entries(counters)) {

@@ -16,8 +16,9 @@ import { ADC_LOOP } from '../helpers/adc-loop.js';
 
 const program = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../test/programs/${name}.bin`, import.meta.url)));
 
-function profiled(code: Uint8Array, threshold: number): { profiler: Profiler; machine: Machine; executed: number; compiled: number } {
-  const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold } });
+function profiled(code: Uint8Array, threshold: number, chain = false): { profiler: Profiler; machine: Machine; executed: number; compiled: number } {
+  // Chaining off unless asked: exact per-block counts need one block per compiled run (profiler.ts).
+  const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold, chain } });
   const profiler = new Profiler(machine.cpu, machine.jit!);
   let executed = 0, compiled = 0;
   const run = machine.run.bind(machine);
@@ -36,16 +37,22 @@ function trace(code: Uint8Array, n: number): number[] {
 }
 
 describe('profile: the translation-cache profiler', () => {
-  for (const threshold of [0, 50]) {
-    it(`instructions by engine add up, per block and in all (threshold ${threshold})`, () => {
+  for (const [threshold, chain] of [[0, false], [50, false], [0, true], [50, true]] as const) {
+    it(`instructions by engine add up, per block and in all (threshold ${threshold}, chaining ${chain ? 'on' : 'off'})`, () => {
+      let transfers = 0;
       for (const code of [ADC_LOOP, program('checksum'), program('sort')]) {
-        const { profiler, executed, compiled } = profiled(code, threshold);
+        const { profiler, machine, executed, compiled } = profiled(code, threshold, chain);
+        machine.jit!.sliceEnd(); // (chained transfers are read from the state between slices)
+        transfers += machine.jit!.counters.chained.n;
         const all = [...profiler.blocks.values()];
         expect(all.reduce((a, p) => a + p.insns, 0)).to.equal(executed);
         expect(all.reduce((a, p) => a + p.jitInsns, 0)).to.equal(compiled);
         for (const p of all) expect(p.jitInsns).to.be.at.most(p.insns);
         if (threshold === 0) expect(compiled).to.be.greaterThan(0.99 * executed);
       }
+      // With chaining on, the chained path of the loop's hook ran (its totals are what the sums above check).
+      if (chain && threshold === 0) expect(transfers).to.be.greaterThan(0);
+      if (!chain) expect(transfers).to.equal(0);
     });
   }
 
@@ -83,7 +90,11 @@ describe('profile: the translation-cache profiler', () => {
     expect(data.cache.compileUsPerBlock.bins.reduce((a, b) => a + b.count, 0)).to.equal(data.cache.blocksCompiled);
     expect(data.hottest).to.have.length(5);
     expect(data.hottest[0]!.disasm.length).to.equal(data.hottest[0]!.records);
+    // The chaining and cache counters this JIT has are reported by name (not "not counted yet").
+    expect(data.counters.exitsByReason).to.have.keys(['unlinked', 'impure', 'budget', 'dead', 'killed', 'loop-budget', 'flat-guard']);
+    expect(data.counters).to.include.keys(['chainedTransfers', 'evictedBlocks', 'invalidatedBlocks', 'frontEndKills', 'frontEndLookups']);
     const text = profileText(data);
+    expect(text).to.contain('chained transfers').and.not.contain('not counted');
     expect(text).to.contain(data.hottest[0]!.disasm[0]!.text);
     const html = profileHtml(data);
     expect(html.match(/<svg/g)).to.have.length(3);

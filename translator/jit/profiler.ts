@@ -65,9 +65,9 @@ export class Profiler {
     jit.onCompiled = (blocks, batch, ms) => {
       this.modules.push({ ms, blocks: blocks.length, bytes: batch.bytes });
       blocks.forEach((b, j) => {
+        if (b.jit === null) return; // killed while it compiled: no code attached (JitCounters.staleAtAttach)
         const p = this.blocks.get(b) ?? this.add(b);
         const info = batch.blocks[j];
-        if (b.jit === null) return; // killed while it compiled: no code attached
         p.compiled = true;
         p.wasmBytes = info?.bytes ?? 0;
         p.callouts = info?.callouts.length ?? 0;
