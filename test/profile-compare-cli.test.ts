@@ -50,7 +50,10 @@ describe('jitvisor profile and compare (CLI, a window of the default guest\'s bo
 
   it('profile --report writes a self-contained page; the text report goes to stdout', () => {
     const file = join(dir, 'out.html');
-    const r = jv(['profile', '--clock', 'deterministic', '--max-instructions', '1000000', '--top', '3', '--report', file]);
+    // Threshold 0 (synchronous compiles): at the default threshold the compile worker's first answer may come
+    // after this short window ends, and the page would have no compiled blocks to chart. 3 M instructions: the
+    // first slice, where the ~250 synchronous compiles happen, does not yield to the timeline's sampler.
+    const r = jv(['profile', '--clock', 'deterministic', '--max-instructions', '3000000', '--jit-threshold', '0', '--top', '3', '--report', file]);
     expect(r.code, r.err).to.equal(0);
     expect(r.out).to.contain('Instructions by engine');
     expect(r.out).to.contain('Hottest blocks');
