@@ -13,6 +13,7 @@ import { buildProfile } from '../../src/report/profile-data.js';
 import { profileText } from '../../src/report/profile-text.js';
 import { profileHtml } from '../../src/report/profile-html.js';
 import { ADC_LOOP } from '../helpers/adc-loop.js';
+import { hexBytes } from '../helpers/asm.js';
 
 const program = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../test/programs/${name}.bin`, import.meta.url)));
 
@@ -55,6 +56,30 @@ describe('profile: the translation-cache profiler', () => {
       if (!chain) expect(transfers).to.equal(0);
     });
   }
+
+  it('a #DE in the third block of a chain: totals add up with chaining on and off; exact per block with it off', () => {
+    // test/jit/chain.test.ts FAULT_IN_C: blocks A (4), B (4), C (6) in a loop; the DIV, C's 4th instruction, faults in pass 20.
+    const code = hexBytes('b932000000bf1400000031c031db83c301e81600000083c603e8120000004fb8e803000031d2f7f74975e3f483c505c383c400c3');
+    for (const chain of [false, true]) {
+      const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain } });
+      const profiler = new Profiler(machine.cpu, machine.jit!);
+      let executed = 0, compiled = 0;
+      const run = machine.run.bind(machine);
+      machine.run = (budget) => { const r = run(budget); executed += r.executed; compiled += r.compiled; return r; };
+      const res = runSnippet({ code, engine: 'jit', machine });
+      expect(res.exception?.vector).to.equal(0);
+      expect(executed).to.equal(4 + 19 * 14 + 4 + 4 + 3);
+      const all = [...profiler.blocks.values()];
+      expect(all.reduce((a, p) => a + p.insns, 0), `chaining ${chain}`).to.equal(executed);
+      expect(all.reduce((a, p) => a + p.jitInsns, 0), `chaining ${chain}`).to.equal(compiled);
+      expect(compiled).to.equal(executed); // every block compiled before it ran, the faulting one's 3 included
+      if (!chain) {
+        const c = all.find((p) => p.eip === 0x101e); // C: dec edi ... jnz L (A at 0x100e: 4 x 19, B at 0x1016: 4 x 20)
+        expect(c, all.map((p) => `${p.eip.toString(16)}:${p.insns}/${p.entries}`).join(' ')).to.not.equal(undefined);
+        expect([c!.insns, c!.entries]).to.deep.equal([19 * 6 + 3, 20]);
+      }
+    }
+  });
 
   it('the hottest block\'s count matches an independent count from an interpreter trace', () => {
     const { profiler, executed } = profiled(ADC_LOOP, 0);
