@@ -166,6 +166,8 @@ export class Block {
    * counts the ones before it).
    */
   jitId = 0;
+  /** The chain table (epoch) holding `jitId` (translator/jit/chain.ts); null until compiled with chaining. */
+  jitTable: WebAssembly.Table | null = null;
   /** (JIT_GUARD_FAILED is what `jit` returns when the block's entry guard fails: it ran nothing.) */
   link: ((site: number, lin: number, gen: number, to: Block) => void) | null = null;
   constructor(

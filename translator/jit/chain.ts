@@ -55,46 +55,74 @@ export { JIT_GUARD_FAILED as GUARD_FAILED } from '../../runtime/records.js';
 
 /** Names of the link-slot globals of exit site `site`: linear address, MMU generation, successor id. */
 export const linkGlobals = (site: number): [string, string, string] => [`cl${site}`, `cg${site}`, `ci${site}`];
-/** Name of the shared function table the link slots index (imported by every module as env.tbl). */
+/** Name of the function table the link slots index (each module imports its epoch's table as env.tbl). */
 export const CHAIN_TABLE = 'tbl';
 
-/** Initial table size; it doubles when full. Ids are not reused: an evicted or killed block's entry becomes the stub (engine.ts), so the table grows by one entry per block ever compiled. */
-const INITIAL = 1024;
+/**
+ * Ids per table (an epoch). A WebAssembly.Table keeps every instance that
+ * imports it alive (V8 records the instances to update their dispatch
+ * tables), so one table for the process life would pin every module ever
+ * compiled: evicted and killed code could never be freed (the JIT's cpu
+ * fixtures, one module per block, ran out of heap). So the ids are dealt in
+ * epochs of CAP: a new table when the current one is full; a module imports
+ * the table of its ids; link slots join blocks of the same table only (the
+ * linker checks); an old table, its instances and their code become garbage
+ * once no live block holds it (Block.jitTable). Global id = epoch * CAP +
+ * index in its table; index 0 of every table is the stub.
+ */
+export const CAP = 2048;
 
 const W_CHAINED = w(CHAINED), W_EXITS = w(JIT_EXITS);
 
-/** The shared function table, block ids, and the stub that stands in for killed blocks. */
+/** The shared function tables (one per epoch), block ids, and the stub that stands in for killed blocks. */
 export class ChainTable {
-  readonly table = new WebAssembly.Table({ initial: INITIAL, element: 'anyfunc' });
+  /** The table new ids are dealt from. */
+  private cur: WebAssembly.Table;
   private readonly stub: WebAssembly.ExportValue;
+  /** Next global id (never reused). */
   private nextId = 1;
   /** Ids of killed blocks, dropped from cpu.jitBlocks between slices (a killed block may still be running). */
   private dead: number[] = [];
+  /** Tables started (epochs), for the counters. */
+  epochs = 1;
 
   constructor(private readonly cpu: Cpu) {
     this.stub = stubFunction(cpu.phys.memory);
-    this.table.set(0, this.stub as unknown as () => number);
+    this.cur = this.newTable();
   }
 
-  /** Reserve `n` consecutive ids. */
-  alloc(n: number): number {
-    const first = this.nextId;
+  private newTable(): WebAssembly.Table {
+    const t = new WebAssembly.Table({ initial: CAP, element: 'anyfunc' });
+    t.set(0, this.stub as unknown as () => number);
+    return t;
+  }
+
+  /** Reserve `n` consecutive ids, all in one table (which the batch's module imports). */
+  alloc(n: number): { firstId: number; table: WebAssembly.Table } {
+    if (n >= CAP) throw new RangeError(`JIT chain table: a batch of ${n} blocks exceeds the ${CAP - 1} ids of a table`);
+    if ((this.nextId % CAP) + n > CAP) {
+      // Start the next epoch: its index 0 is the stub.
+      this.nextId = (Math.floor(this.nextId / CAP) + 1) * CAP + 1;
+      this.cur = this.newTable();
+      this.epochs++;
+    }
+    const firstId = this.nextId;
     this.nextId += n;
-    if (this.nextId > this.table.length) this.table.grow(Math.max(this.nextId, 2 * this.table.length) - this.table.length);
-    return first;
+    return { firstId, table: this.cur };
   }
 
-  /** Make compiled block `b` (function `fn`, id `b.jitId`) reachable from link slots. */
-  attach(b: Block, fn: WebAssembly.ExportValue): void {
-    this.table.set(b.jitId, fn as unknown as () => number);
+  /** Make compiled block `b` (function `fn`, id `b.jitId`, in `table`) reachable from link slots. */
+  attach(b: Block, fn: WebAssembly.ExportValue, table: WebAssembly.Table): void {
+    table.set(b.jitId % CAP, fn as unknown as () => number);
+    b.jitTable = table;
     this.cpu.jitBlocks[b.jitId] = b;
   }
 
-  /** Blocks died: no link slot may enter them any more. */
+  /** Blocks died (or lost their code): no link slot may enter them any more. */
   killed(blocks: readonly Block[]): void {
     for (const b of blocks) {
-      if (b.jitId === 0) continue;
-      this.table.set(b.jitId, this.stub as unknown as () => number);
+      if (b.jitId === 0 || b.jitTable === null) continue;
+      b.jitTable.set(b.jitId % CAP, this.stub as unknown as () => number);
       this.dead.push(b.jitId);
     }
   }

@@ -52,7 +52,7 @@ function isPureBranch(r: Rec): boolean {
 export interface EmittedModule {
   bytes: Uint8Array;
   names: string[];
-  /** Exit sites with link slots (three exported globals each: ir.ts linkGlobals); 0 without chaining. */
+  /** Exit sites with link slots (three globals each, ir.ts linkGlobals, set through the exported `link`); 0 without chaining. */
   sites: number;
   inline: number;
   callouts: number;
@@ -191,7 +191,6 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
           m.addGlobal(gl, i32, true, m.i32.const(0));
           m.addGlobal(gg, i32, true, m.i32.const(-1));
           m.addGlobal(gi, i32, true, m.i32.const(0));
-          for (const g of [gl, gg, gi]) m.addGlobalExport(g, g);
           return site;
         },
       };
@@ -205,6 +204,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       m.addFunctionExport(`b${j}`, `b${j}`);
       out.names.push(`b${j}`);
     });
+    if (opts.firstId !== 0 && out.sites > 0) addLinkFunction(m, out.sites);
     out.bytes = m.emitBinary();
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
@@ -214,4 +214,22 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.dispose();
   }
   return out;
+}
+
+/**
+ * `link(site, lin, gen, id)`: set exit site `site`'s slot (a br_table over
+ * the module's sites). One export per module: cheaper to build, instantiate
+ * and call than three exported globals per site.
+ */
+function addLinkFunction(m: binaryen.Module, nSites: number): void {
+  const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32);
+  const labels = Array.from({ length: nSites }, (_, k) => `s${k}`);
+  // Block s{k} ends where site k's stores begin: br_table jumps to the end of the block it names.
+  let cur: X = m.block(labels[0], [m.switch(labels, 'none', p(0))]);
+  for (let k = 0; k < nSites; k++) {
+    const [gl, gg, gi] = linkGlobals(k);
+    cur = m.block(k + 1 < nSites ? labels[k + 1] : 'none', [cur, m.global.set(gl, p(1)), m.global.set(gg, p(2)), m.global.set(gi, p(3)), m.return()]);
+  }
+  m.addFunction('link', binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], cur);
+  m.addFunctionExport('link', 'link');
 }

@@ -104,6 +104,8 @@ export class Jit implements BlockSource {
   private readonly sync: boolean;
   private readonly inFlight = new Map<number, { blocks: Block[]; sent: number; firstId: number }>();
   private readonly chain: ChainTable | null;
+  /** The chain table each batch in flight was given ids in (by its first id). */
+  private readonly tables = new Map<number, WebAssembly.Table>();
   private readonly regs: boolean;
   private readonly flat: boolean;
 
@@ -214,7 +216,9 @@ export class Jit implements BlockSource {
         for (const b of [seg, seg + SEG_WRITE]) if (s[lo + b] === 0 && s[hi + b] === -1) flatMask |= 1 << b;
       }
     }
-    const opts: EmitOptions = { firstId: this.chain === null ? 0 : this.chain.alloc(n), regs: this.regs, flatMask };
+    const ids = this.chain === null ? null : this.chain.alloc(n);
+    if (ids !== null) this.tables.set(ids.firstId, ids.table);
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, regs: this.regs, flatMask };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
@@ -238,7 +242,10 @@ export class Jit implements BlockSource {
     // Attach only to blocks still alive and without code: the front end may have killed
     // (or evicted) some while they compiled; their records would only exit now.
     const live = blocks.map((b) => b.valid && b.jit === null);
-    instantiate(this.cpu, r.module, blocks, r.names, (j) => live[j], this.chain, r.sites, req.firstId);
+    const tbl = this.tables.get(req.firstId);
+    this.tables.delete(req.firstId);
+    instantiate(this.cpu, r.module, blocks, r.names, (j) => live[j],
+      this.chain !== null && tbl !== undefined ? { table: this.chain, tbl, firstId: req.firstId } : null, r.sites);
     const attached = blocks.filter((_, j) => live[j]);
     c.instantiateMs += performance.now() - t0;
     c.workerEmitMs += r.emitMs;
@@ -264,6 +271,7 @@ export class Jit implements BlockSource {
     this.counters.workerFailure = why;
     this.queue = [];
     this.inFlight.clear();
+    this.tables.clear();
     if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
   }
 
@@ -272,6 +280,7 @@ export class Jit implements BlockSource {
     // Link slots elsewhere may name it: its table entry becomes the stub, and it is linked again only with new code.
     this.chain?.killed([b]);
     b.jitId = 0;
+    b.jitTable = null;
     b.link = null;
     b.jit = null;
     this.frontEnd.rearm(b);

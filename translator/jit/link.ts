@@ -9,45 +9,43 @@
 import { EXIT, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { getCF, pinCF } from '../../runtime/flags.js';
-import { linkGlobals, type ChainTable } from './chain.js';
+import { CAP, type ChainTable } from './chain.js';
 
 /**
  * Instantiate a module made by emitModule from `blocks` (the main thread's
  * records, in the same order) and attach block j's function as its `jit`
  * when `attach(j)` says so (the compile worker's blocks may have died
  * meanwhile). With `chain` (the module was emitted with chaining: its blocks
- * have ids firstId, firstId + 1, ..., `sites` link slots), the module imports the shared table and each
+ * have ids firstId, firstId + 1, ..., `sites` link slots), the module imports its epoch's table and each
  * attached block becomes reachable from link slots (chain.ts).
  */
 export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
-  attach: (j: number) => boolean = () => true, chain: ChainTable | null = null, sites = 0, firstId = 0): WebAssembly.Instance {
+  attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table; firstId: number } | null = null,
+  sites = 0): WebAssembly.Instance {
   const table: Rec[] = [];
   for (const b of blocks) for (const r of b.recs) table.push(r);
   const env = imports(cpu, table);
-  if (chain !== null) env.tbl = chain.table;
+  if (chain !== null) env.tbl = chain.tbl;
   const inst = new WebAssembly.Instance(mod, { env });
-  const link = chain === null ? null : linker(inst, sites);
+  const link = chain === null ? null : linker(inst, sites, chain.firstId);
   blocks.forEach((b, j) => {
     if (!attach(j)) return;
     const fn = inst.exports[names[j]] as (budget: number) => number;
     b.jit = fn;
     // The id the code was emitted with (it names itself in CUR_BLOCK); set only now, so the loop
     // never links a slot to a block whose code has not arrived (runtime/interp/loop.ts).
-    if (chain !== null) { b.jitId = firstId + j; b.link = link; chain.attach(b, fn); }
+    if (chain !== null) { b.jitId = chain.firstId + j; b.link = link; chain.table.attach(b, fn, chain.tbl); }
   });
   return inst;
 }
 
-/** The setter of a module's link slots (Block.link). */
-function linker(inst: WebAssembly.Instance, nSites: number): (site: number, lin: number, gen: number, to: Block) => void {
-  const g: WebAssembly.Global[] = [];
-  for (let k = 0; k < nSites; k++) for (const name of linkGlobals(k)) g.push(inst.exports[name] as WebAssembly.Global);
-  return (site, lin, gen, to) => {
-    const k = 3 * site;
-    g[k].value = lin;
-    g[k + 1].value = gen;
-    g[k + 2].value = to.jitId;
-  };
+/** The setter of a module's link slots (Block.link): the module's exported `link` (compile.ts addLinkFunction). */
+function linker(inst: WebAssembly.Instance, nSites: number, firstId: number): (site: number, lin: number, gen: number, to: Block) => void {
+  if (nSites === 0) return () => {};
+  const set = inst.exports.link as (site: number, lin: number, gen: number, id: number) => void;
+  const epoch = Math.floor(firstId / CAP);
+  // Slots hold an index in this module's table: a successor in another epoch's table is not linked.
+  return (site, lin, gen, to) => { if (Math.floor(to.jitId / CAP) === epoch) set(site, lin, gen, to.jitId % CAP); };
 }
 
 /** The runtime helpers generated code calls; a guest fault escapes them as an exception (FAULT_REC names the record). */
