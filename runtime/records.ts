@@ -215,4 +215,10 @@ export interface BlockSource {
    */
   readonly hotAt?: number;
   hot?(b: Block): void;
+  /**
+   * Profiling hook (translator/jit/profiler.ts, lockstep.ts), absent normally: told after
+   * every block run the instructions it retired (a fault's included) and
+   * whether compiled code ran them.
+   */
+  ran?: (b: Block, retired: number, compiled: boolean) => void;
 }

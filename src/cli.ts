@@ -11,8 +11,10 @@ import { runCommand } from './commands/run.js';
 import { fleetCommand } from './commands/fleet.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { monitorCommand } from './commands/monitor.js';
+import { profileCommand } from './commands/profile.js';
+import { compareCommand } from './commands/compare.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, execCommand, snapshotCommand, monitorCommand, fleetCommand];
+export const COMMANDS: readonly Command[] = [runCommand, execCommand, profileCommand, compareCommand, snapshotCommand, monitorCommand, fleetCommand];
 
 export { version } from './version.js';
 import { version } from './version.js';

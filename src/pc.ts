@@ -21,7 +21,8 @@ export interface PcOptions {
   /** Processor model (runtime/cpu-model.ts), default pentium2. */
   cpu?: CpuModelName;
   clock?: ClockMode;
-  /** JIT tiering and cache bounds (engine 'jit'), the front end's cache bound: benchmarks vary them. */
+  /** JIT tiering and cache bounds (engine 'jit'), the front end's cache bound: benchmarks vary them;
+   *  `jitvisor compare --lockstep` compiles every block before it first runs, with chaining off. */
   jit?: MachineOptions['jit'];
   frontEnd?: MachineOptions['frontEnd'];
   /** Bytes the guest writes to COM1. */

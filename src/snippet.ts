@@ -26,7 +26,7 @@ export interface SnippetOptions {
   memory?: { addr: number; bytes: Uint8Array }[];
   /** I/O port devices attached for this run only: `count` ports (default 1) from `port`. */
   ports?: { port: number; count?: number; handler: PortHandler }[];
-  /** Run on this machine instead of the shared one of the engine (its own cache bounds, JIT options). */
+  /** Run on this machine instead of the shared one of the engine (its own cache bounds, JIT options; the profiler and the lockstep checker attach to one). */
   machine?: Machine;
   /** Run in slices of this many instructions, calling `onSlice` between them (default: one slice). */
   slice?: number;

@@ -59,6 +59,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   // Compiled block whose exit site `linkSite` found its link slot stale: linked to the next block run.
   let linkFrom: Block | null = null, linkSite = 0;
   const hotAt = source.hotAt ?? 0;
+  const ran = source.ran ?? null;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
@@ -188,6 +189,9 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         const chained = cpu.icountNumber() - ic0;
         executed += chained;
         compiled += chained;
+        // The profiler's hook: the chained predecessors' instructions, all told to the block the loop entered
+        // (compiled code counts them in ICOUNT only, not per block: the profile runs with chaining off).
+        if (ran !== null && chained !== 0) ran(block, chained, true);
         s[W_LINK_EXIT] = 0;
         const cur = cpu.block!;
         if (cur !== block) { block = cur; recs = cur.recs; eip = s[W_BLOCK_EIP]; }
@@ -200,6 +204,9 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         // The block was invalidated by a write to its own code (see translator/frontend):
         // record i was not run; continue from it with freshly decoded code.
         executed += i + extra;
+        // (The faulting block's own instructions: chained ones were counted above.)
+        if (ic0 >= 0) compiled += i + extra;
+        if (ran !== null) ran(block, i + extra, ic0 >= 0);
         cpu.addIcount(i + extra);
         s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
         prev = null;
@@ -210,6 +217,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       // EIP; the instruction that switched has retired.
       if (e.taskEip !== undefined) i++;
       executed += i + extra;
+      if (ic0 >= 0) compiled += i + extra;
+      if (ran !== null) ran(block, i + extra, ic0 >= 0);
       cpu.addIcount(i + extra);
       const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
       s[W_EIP] = at;
@@ -223,12 +232,15 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       if (chained !== 0) {
         executed += chained;
         compiled += chained;
+        // The profiler's hook: see the fault path above; `i` below is the last chained block's.
+        if (ran !== null) ran(block, chained, true);
         prev = cpu.block;
       }
       const site = s[W_LINK_EXIT];
       if (site !== 0) { s[W_LINK_EXIT] = 0; linkFrom = prev; linkSite = site - 1; }
     }
     executed += i;
+    if (ran !== null) ran(ic0 >= 0 ? cpu.block! : block, i, ic0 >= 0);
     cpu.addIcount(i);
     // (Compiled code that looped on itself may report more than recs.length: it left by a branch.)
     if (!left && recs[i - 1].term !== T_BRANCH) {

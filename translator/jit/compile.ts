@@ -19,6 +19,8 @@ import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type ExitSites, type X } from 
 import { isJcc, isPureCallout } from './facts.js';
 import { EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED } from './chain.js';
 import { emitterFor } from './registry.js';
+import { functionBodySizes } from './wasm-sizes.js';
+import { testFaults } from './test-faults.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -54,6 +56,15 @@ export interface EmittedModule {
   sites: number;
   inline: number;
   callouts: number;
+  /**
+   * Per block, in batch order: its function body's size in the module's code
+   * section (wasm-sizes.ts), whether it calls an impure interpreter handler
+   * (facts.ts isPureCallout), and the indices of its records run through
+   * call-outs. Read by the profiler and the lockstep checker.
+   */
+  blocks: { bytes: number; impure: boolean; callouts: number[] }[];
+  /** The module in wasm text format, when asked for (EmitOptions.text: lockstep reports only). */
+  text?: string;
 }
 
 /**
@@ -71,15 +82,20 @@ export interface EmitOptions {
    * limit checks behind an entry guard (Fn.guard); 0 = no flat assumption.
    */
   flatMask: number;
+  /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
+  text?: boolean;
+  /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
+  faultAdcCarry?: boolean;
 }
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
-  flatNow: ((bnd: number) => boolean) | null): { body: X; vars: binaryen.Type[] } {
+  flatNow: ((bnd: number) => boolean) | null): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   const recs = b.recs, n = recs.length;
   const out: X[] = [];
+  const callouts: number[] = [];
   for (const r of recs) {
     const last = r.idx === n - 1;
     f.stored = false;
@@ -90,6 +106,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       stats.callouts++;
       // Before the record's own exit (a taken T_COND): it must not chain after an impure handler.
       if (!isPureCallout(r) && !isPureBranch(r)) f.impure = true;
+      callouts.push(r.idx);
       x = calloutRecord(f, r);
       f.flags = null;
       f.stored = true;
@@ -129,7 +146,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   entry.push(...f.finish());
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
   const body = m.block(null, [...entry, m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
-  return { body, vars: f.vars };
+  return { body, vars: f.vars, impure: f.impure, callouts };
 }
 
 function calloutRecord(f: Fn, r: Rec): X {
@@ -147,7 +164,10 @@ function calloutRecord(f: Fn, r: Rec): X {
 export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAIN): EmittedModule {
   const flatNow = opts.flatMask !== 0 ? (b: number): boolean => ((opts.flatMask >>> b) & 1) !== 0 : null;
   const m = new binaryen.Module();
-  const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0 };
+  const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0, blocks: [] };
+  const perBlock: { impure: boolean; callouts: number[] }[] = [];
+  const adcFault = testFaults.adcCarry;
+  testFaults.adcCarry = opts.faultAdcCarry ?? adcFault;
   try {
     m.setFeatures(FEATURES);
     m.setMemory(1, -1, null);
@@ -177,7 +197,8 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     }
     let recBase = 0;
     blocks.forEach((b, j) => {
-      const { body, vars } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow);
+      perBlock.push({ impure, callouts });
       recBase += b.recs.length;
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
@@ -185,7 +206,11 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     });
     if (opts.firstId !== 0 && out.sites > 0) addLinkFunction(m, out.sites);
     out.bytes = m.emitBinary();
+    const sizes = functionBodySizes(out.bytes);
+    out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
+    if (opts.text === true) out.text = m.emitText();
   } finally {
+    testFaults.adcCarry = adcFault;
     m.dispose();
   }
   return out;

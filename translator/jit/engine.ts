@@ -30,11 +30,12 @@ import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable } from './chain.js';
 import { collectGarbage } from '../frontend/gc.js';
+import type { EmitOptions, EmittedModule } from './compile.js';
+import { testFaults } from './test-faults.js';
+import { SEG_HI, SEG_LO, SEG_WRITE } from '../../runtime/state/layout.js';
 
 /** Modules attached between full collections (see attach). */
 const GC_EVERY_MODULES = 512;
-import type { EmitOptions } from './compile.js';
-import { SEG_HI, SEG_LO, SEG_WRITE } from '../../runtime/state/layout.js';
 
 export interface JitOptions {
   /**
@@ -66,6 +67,17 @@ export interface JitOptions {
   flat?: boolean;
 }
 
+/** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
+export interface CompiledBatch {
+  /** Module bytes. */
+  bytes: number;
+  /** Records emitted inline / through call-outs. */
+  inline: number;
+  callouts: number;
+  /** Per block of the batch, in order: wasm body bytes, impure call-outs, call-out record indices. */
+  blocks: EmittedModule['blocks'];
+}
+
 export const DEFAULT_THRESHOLD = 50;
 export const DEFAULT_BATCH = 64;
 /** Most blocks in one request: what queued while the worker was busy goes in one module, up to this. */
@@ -81,6 +93,16 @@ export class Jit implements BlockSource {
   readonly cache: CodeCache;
   private readonly batch: number;
   private queue: Block[] = [];
+  /**
+   * Told of every compiled batch, after its live blocks got their code (the
+   * profiler and the lockstep checker, translator/jit/profile.ts and
+   * lockstep.ts, hook in here); null normally.
+   */
+  onCompiled: ((blocks: readonly Block[], batch: CompiledBatch, ms: number) => void) | null = null;
+  /** Chaining inside wasm is on (JitOptions.chain). */
+  get chaining(): boolean { return this.chain !== null; }
+  /** The loop's per-block-run hook (BlockSource.ran), set by the profiler / lockstep only. */
+  ran?: (b: Block, retired: number, compiled: boolean) => void;
   private queuedAt = 0;
   private readonly client = new CompileClient();
   private readonly sync: boolean;
@@ -201,7 +223,9 @@ export class Jit implements BlockSource {
     }
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    return { firstId: ids === null ? 0 : ids.firstId, regs: this.regs, flatMask };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, regs: this.regs, flatMask };
+    if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
+    return opts;
   }
 
   private receive(): void {
@@ -244,6 +268,7 @@ export class Jit implements BlockSource {
     c.recordsCallout += r.callouts;
     c.moduleBytes += r.bytes;
     this.cache.add(attached, r.bytes);
+    this.onCompiled?.(blocks, { bytes: r.bytes, inline: r.inline, callouts: r.callouts, blocks: r.blocks }, r.emitMs + r.compileMs);
   }
 
   /**

@@ -14,7 +14,7 @@
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { unpackBlocks } from './pack.js';
-import { emitModule, type EmitOptions } from './compile.js';
+import { emitModule, type EmitOptions, type EmittedModule } from './compile.js';
 import { collectGarbage } from '../frontend/gc.js';
 
 /** A JIT -> worker request. */
@@ -36,6 +36,8 @@ export interface CompileReply {
   inline: number;
   callouts: number;
   bytes: number;
+  /** Per block, in request order: wasm body bytes, impure call-outs, call-out record indices (compile.ts EmittedModule.blocks). */
+  blocks: EmittedModule['blocks'];
   /** Worker time: binaryen (IR + binary), V8 compile, ms. */
   emitMs: number;
   compileMs: number;
@@ -62,14 +64,14 @@ function serve(port: MessagePort, signal: Int32Array): void {
       const t1 = performance.now();
       const module = new WebAssembly.Module(e.bytes as Uint8Array<ArrayBuffer>);
       const reply: CompileReply = {
-        id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, bytes: e.bytes.length,
+        id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, bytes: e.bytes.length, blocks: e.blocks,
         emitMs: t1 - t0, compileMs: performance.now() - t1,
       };
       post(reply);
     } catch (err) {
       const reply: CompileReply = {
         id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-        names: [], sites: 0, inline: 0, callouts: 0, bytes: 0, emitMs: performance.now() - t0, compileMs: 0,
+        names: [], sites: 0, inline: 0, callouts: 0, bytes: 0, blocks: [], emitMs: performance.now() - t0, compileMs: 0,
       };
       post(reply);
     }

@@ -14,6 +14,7 @@ import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { eaOffset, inlineEa, read, write } from './mem.js';
 import { carryIn, pinCF, setLazyN } from './flags.js';
+import { testFaults } from '../test-faults.js';
 
 const KIND: Partial<Record<AluOp, 'sub' | 'add' | 'logic' | 'adc' | 'sbb'>> = {
   add: 'add', sub: 'sub', cmp: 'sub', and: 'logic', or: 'logic', xor: 'logic', test: 'logic', adc: 'adc', sbb: 'sbb',
@@ -39,6 +40,7 @@ function alu(f: Fn, r: Rec): X | null {
   const A = f.get(a), B = f.get(b);
   let cin: number | undefined;
   if (kind === 'adc' || kind === 'sbb') { cin = f.local(); out.push(f.set(cin, carryIn(f))); }
+  if (kind === 'adc' && testFaults.adcCarry) out.push(f.set(cin!, m.i32.xor(f.get(cin!), f.c(1)))); // TEST-ONLY (test-faults.ts)
   const v = op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
     : kind === 'adc' ? m.i32.add(m.i32.add(A, B), f.get(cin!)) : kind === 'sbb' ? m.i32.sub(m.i32.sub(A, B), f.get(cin!))
       : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);

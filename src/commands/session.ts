@@ -1,0 +1,145 @@
+/**
+ * A guest run without a terminal, for the commands that measure or check a
+ * run instead of handing the console to the user (profile, compare): boots
+ * the guest from the shared guest options, keeps the tail of its console,
+ * stops at a console marker (--until), the instruction cap, the guest's own
+ * end or Ctrl-C, and reports progress on stderr while it runs.
+ */
+import { Pc, type PcExit } from '../pc.js';
+import { EngineUnavailable, type EngineName } from '../machine.js';
+import { BootImageError } from '../../guests/boot/linux.js';
+import type { ClockMode } from '../clock.js';
+import type { JitOptions } from '../../translator/jit/engine.js';
+import { UsageError, stringValue, type OptionDef, type OptionValues } from './command.js';
+import type { GuestConfig } from './guest-options.js';
+import { parseCount } from './options.js';
+
+export const UNTIL_OPTION: OptionDef = {
+  name: 'until', type: 'string', arg: 'TEXT',
+  help: 'stop when the guest\'s console prints TEXT (default with the default guest:\nGUEST-BOOT-OK, or with bench=1 on its command line its power-off; "" = never)',
+};
+export const THRESHOLD_OPTION: OptionDef = {
+  name: 'jit-threshold', type: 'string', arg: 'N',
+  help: 'runs before a block is compiled (default 50); 0 compiles every block before its first run',
+};
+
+/** --until: given text, or the default guest's boot marker unless its command line runs the benchmark (which powers off). */
+export function parseUntil(values: OptionValues, g: GuestConfig): string | null {
+  const u = stringValue(values, 'until');
+  if (u !== undefined) return u === '' ? null : u;
+  if (!g.defaultGuest) return null;
+  return /(^|\s)bench=/.test(g.cmdline) ? null : 'GUEST-BOOT-OK';
+}
+
+export function parseThreshold(values: OptionValues): number | undefined {
+  const t = stringValue(values, 'jit-threshold');
+  return t === undefined ? undefined : parseCount(t, '--jit-threshold', 1_000_000_000);
+}
+
+export type SessionEnd = PcExit | { kind: 'until' } | { kind: 'interrupted' };
+
+export interface SessionOptions {
+  engine: EngineName;
+  clock: ClockMode;
+  jit?: JitOptions;
+  until: string | null;
+  maxInstructions: number;
+  /** Called with the new Pc before the guest boots (profilers and checkers attach here). */
+  attach?: (pc: Pc) => void;
+  /** Progress line (without newline), asked for every `progressMs`. */
+  progress?: (pc: Pc, elapsedMs: number, consoleTail: string) => string;
+  progressMs?: number;
+  /** Called every `sampleMs` while running (timelines). */
+  sample?: (pc: Pc, elapsedMs: number) => void;
+  sampleMs?: number;
+}
+
+export interface SessionResult {
+  pc: Pc;
+  end: SessionEnd;
+  wallMs: number;
+  /** Process CPU time during the run (all threads), ms. */
+  cpuMs: number;
+  /** The last console lines. */
+  consoleTail: string;
+}
+
+const TAIL = 4096;
+
+/** Printable last line of the console so far (for progress lines). */
+export function lastLine(tail: string): string {
+  const lines = tail.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/).map((l) => l.replace(/[\x00-\x1f\x7f]/g, '').trim()).filter((l) => l !== '');
+  const l = lines[lines.length - 1] ?? '';
+  return l.length > 60 ? l.slice(0, 57) + '...' : l;
+}
+
+export async function runSession(g: GuestConfig, o: SessionOptions): Promise<SessionResult> {
+  let tail = '';
+  let sawUntil = false;
+  let interrupted = false;
+  let pc: Pc;
+  try {
+    pc = new Pc({
+      memoryMiB: g.memoryMiB, engine: o.engine, cpu: g.cpu, clock: o.clock, ...(o.jit ? { jit: o.jit } : {}),
+      onSerialOutput: (b) => {
+        tail += String.fromCharCode(b);
+        if (tail.length > 2 * TAIL) tail = tail.slice(-TAIL);
+        if (o.until !== null && !sawUntil && b === o.until.charCodeAt(o.until.length - 1) && tail.endsWith(o.until)) {
+          sawUntil = true;
+          pc.stop();
+        }
+      },
+    });
+  } catch (e) {
+    if (e instanceof EngineUnavailable) throw new UsageError(e.message);
+    throw e;
+  }
+  o.attach?.(pc);
+  try {
+    pc.bootLinux(g.kernel.bytes, g.kernel.shown, g.cmdline, g.initrd?.bytes, g.initrd?.shown);
+  } catch (e) {
+    if (e instanceof BootImageError) throw new UsageError(e.message);
+    throw e;
+  }
+  const onSignal = (): void => { interrupted = true; pc.stop(); };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  const tty = process.stderr.isTTY === true;
+  let shown = false;
+  const show = (): void => {
+    if (!o.progress) return;
+    const line = o.progress(pc, performance.now() - t0, tail);
+    if (tty) { process.stderr.write(`\r\x1b[K${line}`); shown = true; } else process.stderr.write(line + '\n');
+  };
+  const progress = o.progress ? setInterval(show, o.progressMs ?? (tty ? 1000 : 10_000)) : null;
+  const sampler = o.sample ? setInterval(() => o.sample!(pc, performance.now() - t0), o.sampleMs ?? 250) : null;
+  let exit: PcExit;
+  try {
+    exit = await pc.run(o.maxInstructions);
+  } finally {
+    if (progress) clearInterval(progress);
+    if (sampler) clearInterval(sampler);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const wallMs = performance.now() - t0;
+  const cu = process.cpuUsage(c0);
+  o.sample?.(pc, wallMs);
+  if (shown) process.stderr.write('\r\x1b[K');
+  const end: SessionEnd = interrupted ? { kind: 'interrupted' } : sawUntil && exit.kind === 'stopped' ? { kind: 'until' } : exit;
+  return { pc, end, wallMs, cpuMs: (cu.user + cu.system) / 1000, consoleTail: tail.slice(-TAIL) };
+}
+
+/** How a session ended, in words. */
+export function describeEnd(end: SessionEnd, until: string | null): string {
+  switch (end.kind) {
+    case 'until': return `the console printed ${JSON.stringify(until)}`;
+    case 'interrupted': return 'interrupted (Ctrl-C)';
+    case 'halted': return 'the guest halted with interrupts off (powered off)';
+    case 'stopped': return 'stopped';
+    case 'reset': return `the guest reset the machine (${end.source})`;
+    case 'triple-fault': return `triple fault at 0x${(end.detail.eip >>> 0).toString(16)}: ${end.detail.reason}`;
+    case 'limit': return '--max-instructions reached';
+  }
+}

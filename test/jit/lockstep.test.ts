@@ -1,0 +1,130 @@
+/**
+ * The lockstep checker (translator/jit/lockstep.ts, `jitvisor compare
+ * --lockstep`): guest programs run with every compiled block run replayed
+ * in the interpreter end with no divergence and exactly the state of a
+ * plain JIT run; a deliberately broken translation (the TEST-ONLY fault
+ * injection of translator/jit/test-faults.ts: inline ADC adds the inverted
+ * carry) is caught at that very instruction.
+ *
+ * Programs assembled with nasm (`bits 32`, `org 0x1000`), listings in the comments.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { Machine } from '../../src/machine.js';
+import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
+import { Lockstep, LockstepDivergence, type LockstepStats } from '../../translator/jit/lockstep.js';
+import { testFaults } from '../../translator/jit/test-faults.js';
+import { hexBytes } from '../helpers/asm.js';
+import { ADC_LOOP } from '../helpers/adc-loop.js';
+import { pageTables, withPaging } from '../helpers/paging.js';
+
+
+/**
+ *   1000 mov eax, 5; 1005 xor edx, edx; 1007 xor ecx, ecx; 1009 mov ebx, 0x1017
+ *   100e div ecx                    ; #DE in the middle of a compiled block
+ *   1010 mov esi, 3; 1015 jmp ebx; 1017 hlt
+ */
+const DIV_ZERO = hexBytes('b80500000031d231c9bb17100000f7f1be03000000ffe3f4');
+
+const program = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../../test/programs/${name}.bin`, import.meta.url)));
+
+interface Checked { res: SnippetResult; stats: LockstepStats }
+
+function lockstep(opts: Omit<SnippetOptions, 'machine' | 'engine'>): Checked {
+  const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false } });
+  const ls = new Lockstep(machine.cpu, machine.frontEnd, machine.jit!);
+  const res = runSnippet({ ...opts, engine: 'jit', machine });
+  return { res, stats: ls.stats };
+}
+
+function expectSameAsPlain(opts: Omit<SnippetOptions, 'machine' | 'engine'>, c: Checked): void {
+  const plain = runSnippet({ ...opts, engine: 'jit' });
+  expect(c.res.stop).to.equal(plain.stop);
+  expect(c.res.regs).to.deep.equal(plain.regs);
+  expect([c.res.eip, c.res.eflags, c.res.instructions]).to.deep.equal([plain.eip, plain.eflags, plain.instructions]);
+  expect(c.res.exception).to.deep.equal(plain.exception);
+  expect(Array.from(c.res.readMemory(0x10000, 0x1000))).to.deep.equal(Array.from(plain.readMemory(0x10000, 0x1000)));
+  // Every instruction is accounted for: compared, interpreted, or in a run that could not be replayed.
+  const s = c.stats;
+  expect(s.instructionsCompared + s.impureInstructions + s.instructionsInterpreted + s.smcInstructions + s.uncheckedInstructions).to.equal(c.res.instructions);
+}
+
+describe('lockstep: JIT vs interpreter, block run by block run', () => {
+  afterEach(() => { testFaults.adcCarry = false; });
+
+  it('the ADC loop: no divergence, the loop block compared, state as without lockstep', () => {
+    const c = lockstep({ code: ADC_LOOP });
+    expect(c.res.stop).to.equal('hlt');
+    expect(c.res.regs.edx).to.equal(56);
+    expect(c.stats.instructionsCompared).to.equal(406); // all but the HLT (impure: run once, interpreted)
+    expect(c.stats.impureInstructions).to.equal(1);
+    expectSameAsPlain({ code: ADC_LOOP }, c);
+  });
+
+  it('catches a broken ADC translation (test-only fault injection) and names that instruction', () => {
+    testFaults.adcCarry = true;
+    let report: LockstepDivergence['report'] | null = null;
+    try {
+      lockstep({ code: ADC_LOOP });
+    } catch (e) {
+      if (!(e instanceof LockstepDivergence)) throw e;
+      report = e.report;
+    }
+    expect(report, 'a divergence').to.not.equal(null);
+    const r = report!;
+    expect(r.eip).to.equal(0x1000);
+    expect(r.culprit).to.equal(4);
+    expect(r.disasm[r.culprit]).to.deep.include({ eip: 0x100e, text: 'adc edx, 0' });
+    // The first pass: ADD 0 + 0x90000000 leaves CF = 0; the broken ADC adds 1.
+    expect(r.state).to.deep.include({ what: 'EDX', jit: '0x00000001', interp: '0x00000000' });
+    expect(r.wasm).to.match(/\(func/);
+  });
+
+  it('a #DE in the middle of a compiled block: the fault and the state before it compared', () => {
+    const c = lockstep({ code: DIV_ZERO, regs: { esi: 7 } });
+    expect(c.res.exception).to.deep.include({ vector: 0, eip: 0x100e });
+    expect(c.stats.faultsCompared).to.equal(1);
+    expectSameAsPlain({ code: DIV_ZERO, regs: { esi: 7 } }, c);
+  });
+
+  it('self-modifying code: a loop that rewrites its next instruction', () => {
+    // mov ecx, 5; xor eax, eax; L: mov [patch+2], cl; patch: add eax, 0; dec ecx; jnz L; hlt
+    const code = hexBytes('b90500000031c0880d0f10000083c0004975f4f4');
+    const c = lockstep({ code });
+    expect(c.res.regs.eax).to.equal(15);
+    expectSameAsPlain({ code }, c);
+  });
+
+  it('paging: no false divergence from page walks (accessed bits) the compiled run does not do', () => {
+    // After the paging prefix (code at 0x1017):
+    //   mov dword [0x11004], 0x1003   ; the code page's PTE again with A clear, no INVLPG (the TLB keeps its entry)
+    //   mov ebx, 0x1028; jmp ebx; 1028: mov eax, 1; mov ebx, 0x1034; jmp ebx; 1034: hlt
+    // Replaying the block at 0x1028 must not fetch it again through a page walk (which would set A).
+    const opts = { code: withPaging(hexBytes('c7050410010003100000bb28100000ffe3b801000000bb34100000ffe3f4')), memory: pageTables() };
+    const c = lockstep(opts);
+    expect(c.res.stop).to.equal('hlt');
+    expect(Array.from(c.res.readMemory(0x11004, 4))).to.deep.equal([0x03, 0x10, 0, 0]);
+    expect(c.stats.runsCompared).to.be.greaterThan(2);
+    expectSameAsPlain(opts, c);
+  });
+
+  for (const name of ['checksum', 'sort', 'strings', 'recursion']) {
+    it(`test/programs/${name}: no divergence, the same end state as a plain JIT run`, () => {
+      const c = lockstep({ code: program(name) });
+      expect(c.res.stop).to.equal('hlt');
+      expect(c.stats.runsCompared).to.be.greaterThan(0);
+      expectSameAsPlain({ code: program(name) }, c);
+    });
+  }
+
+  it('--lockstep-runs: a block is checked for its first N runs only', () => {
+    const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false } });
+    const ls = new Lockstep(machine.cpu, machine.frontEnd, machine.jit!, { runsPerBlock: 1 });
+    const res = runSnippet({ code: program('checksum'), engine: 'jit', machine });
+    expect(res.stop).to.equal('hlt');
+    expect(ls.stats.uncheckedRuns).to.be.greaterThan(0);
+    expect(ls.stats.runsCompared).to.equal(ls.stats.blocksCompared);
+    const st = ls.stats;
+    expect(st.instructionsCompared + st.impureInstructions + st.instructionsInterpreted + st.smcInstructions + st.uncheckedInstructions).to.equal(res.instructions);
+  });
+});

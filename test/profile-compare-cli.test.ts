@@ -1,0 +1,99 @@
+/**
+ * `jitvisor profile` and `jitvisor compare` on the command line, on a short
+ * deterministic window of the default guest's boot (its decompressor): the
+ * figures add up, the engines end in the same state, the lockstep finds no
+ * divergence, and finds the TEST-ONLY injected ADC fault
+ * (JITVISOR_TEST_FAULT=adc-carry, translator/jit/test-faults.ts) at an ADC;
+ * bad options are one-line usage errors.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/jitvisor.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'jitvisor-profile-'));
+
+function jv(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+function usageError(r: { code: number | null; err: string }, command: string, text: string): void {
+  expect(r.code, r.err).to.equal(2);
+  expect(r.err.trimEnd().split('\n'), r.err).to.have.length(1);
+  expect(r.err).to.contain(text);
+  expect(r.err).to.contain(`(see: jitvisor ${command} --help)`);
+}
+
+describe('jitvisor profile and compare (CLI, a window of the default guest\'s boot)', function () {
+  this.timeout(600_000);
+
+  it('profile --json: instructions by engine add up; blocks, compile times and hottest blocks are there', () => {
+    const r = jv(['profile', '--clock', 'deterministic', '--max-instructions', '2000000', '--jit-threshold', '0', '--json']);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.err).to.contain('jitvisor profile: booting');
+    const p = JSON.parse(r.out);
+    expect(p.run.instructions).to.equal(2_000_000);
+    expect(p.run.translated + p.run.interpreted).to.equal(p.run.instructions);
+    expect(p.run.translated).to.be.greaterThan(0.9 * p.run.instructions); // threshold 0: compiled before its first run
+    expect(p.guest.jitThreshold).to.equal(0);
+    expect(p.cache.blocksCompiled).to.equal(p.counters.blocksCompiled - p.counters.staleAtAttach); // stale: killed while compiling, no code
+    expect(p.cache.modules).to.equal(p.counters.modulesCompiled);
+    expect(p.cache.compileUsPerBlock.count).to.equal(p.cache.blocksCompiled);
+    expect(p.hottest.length).to.be.greaterThan(0);
+    const top = p.hottest[0];
+    expect(top.disasm).to.have.length(top.records);
+    expect(top.instructions).to.be.at.least(p.hottest[p.hottest.length - 1].instructions);
+  });
+
+  it('profile --report writes a self-contained page; the text report goes to stdout', () => {
+    const file = join(dir, 'out.html');
+    // Threshold 0 (synchronous compiles): at the default threshold the compile worker's first answer may come
+    // after this short window ends, and the page would have no compiled blocks to chart. 3 M instructions: the
+    // first slice, where the ~250 synchronous compiles happen, does not yield to the timeline's sampler.
+    const r = jv(['profile', '--clock', 'deterministic', '--max-instructions', '3000000', '--jit-threshold', '0', '--top', '3', '--report', file]);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.contain('Instructions by engine');
+    expect(r.out).to.contain('Hottest blocks');
+    const html = readFileSync(file, 'utf8');
+    expect(html).to.match(/^<!DOCTYPE html>/);
+    expect(html.match(/<svg/g)).to.have.length(3);
+    expect(html).to.not.match(/(src|href)\s*=|url\(/i);
+  });
+
+  it('compare: the same instructions and end state (registers, RAM) on both engines', () => {
+    const r = jv(['compare', '--max-instructions', '2000000', '--json']);
+    expect(r.code, r.err).to.equal(0);
+    const c = JSON.parse(r.out);
+    expect(c.interpreter.instructions).to.equal(2_000_000);
+    expect(c.jit.instructions).to.equal(2_000_000);
+    expect(c.sameEndState).to.equal(true);
+    expect(c.interpreter.state.ramSha256).to.equal(c.jit.state.ramSha256);
+    expect(c.speedup).to.be.greaterThan(0);
+  });
+
+  it('compare --lockstep: no divergence; with the injected ADC fault, stops at an ADC', () => {
+    let r = jv(['compare', '--lockstep', '--jit-threshold', '0', '--max-instructions', '1000000']);
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(r.out).to.contain('0 divergences');
+    r = jv(['compare', '--lockstep', '--jit-threshold', '0', '--max-instructions', '1000000'], { JITVISOR_TEST_FAULT: 'adc-carry' });
+    expect(r.code, r.out + r.err).to.equal(3);
+    expect(r.out).to.contain('DIVERGENCE');
+    expect(r.out).to.match(/first differing instruction: [0-9a-f]{8}  adc /);
+    expect(r.out).to.match(/^ > [0-9a-f]{8}  [0-9a-f]+ +adc /m);
+    expect(r.out).to.contain('generated wasm (text format)');
+    expect(r.out).to.contain('(module');
+  });
+
+  it('bad options are usage errors', () => {
+    usageError(jv(['profile', '--engine', 'interpreter']), 'profile', 'profile runs the JIT');
+    usageError(jv(['profile', '--top', 'many']), 'profile', "--top: 'many' is not a number");
+    usageError(jv(['profile', '--jit-threshold', '-1']), 'profile', '--jit-threshold');
+    usageError(jv(['compare', '--clock', 'realtime']), 'compare', 'compare needs the deterministic clock');
+    usageError(jv(['compare', '--engine', 'jit']), 'compare', "unknown option '--engine'");
+    usageError(jv(['compare', '--lockstep-runs', '3']), 'compare', '--lockstep-runs goes with --lockstep');
+    usageError(jv(['compare', '--lockstep', '--lockstep-runs', '0']), 'compare', '--lockstep-runs must be at least 1');
+  });
+});
