@@ -43,7 +43,7 @@ for (const engine of TEST_ENGINES) {
     };
 
     it('a fault in the second block of a chain: state, EIP and count exactly the interpreter\'s', () => {
-      const r = runSnippet({ engine, code: hexBytes(FAULT_IN_B) });
+      const r = runSnippet({ engine, machine: chainOn(engine), code: hexBytes(FAULT_IN_B) });
       expect(r.exception, why(r)).to.deep.include({ vector: DE, eip: ORG + 0x2e });
       // 4 + 19 iterations x (A 4 + B 7 + C 2) + A 4 + B's 5 before the DIV
       expect(r.instructions).to.equal(4 + 19 * 13 + 4 + 5);
@@ -52,7 +52,7 @@ for (const engine of TEST_ENGINES) {
     });
 
     it('a fault in the third block of a chain', () => {
-      const r = runSnippet({ engine, code: hexBytes(FAULT_IN_C) });
+      const r = runSnippet({ engine, machine: chainOn(engine), code: hexBytes(FAULT_IN_C) });
       expect(r.exception, why(r)).to.deep.include({ vector: DE, eip: ORG + 0x26 });
       // 4 + 19 x (A 4 + B 4 + C 6) + A 4 + B 4 + C's 3 before the DIV
       expect(r.instructions).to.equal(4 + 19 * 14 + 4 + 4 + 3);
@@ -66,7 +66,7 @@ for (const engine of TEST_ENGINES) {
       //   skip:       add ebx, 1; jmp 0x2000                   ; another page: B is its own block
       // page 0x2000:  add eax, 0 (imm8 at 0x2002); add edx, 2; dec ecx; jnz L; hlt
       const b = hexBytes('83c00083c202490f85faeffffff4');
-      const r = runSnippet({ engine, code: hexBytes('b90a00000031c0f6c1017406880d0220000083c301e9e60f0000'), memory: [{ addr: 0x2000, bytes: b }], regs: { ebx: 0 } });
+      const r = runSnippet({ engine, machine: chainOn(engine), code: hexBytes('b90a00000031c0f6c1017406880d0220000083c301e9e60f0000'), memory: [{ addr: 0x2000, bytes: b }], regs: { ebx: 0 } });
       expect(r.stop, why(r)).to.equal('hlt');
       // ECX = 10..1: B adds the last odd ECX patched in (0 before the first patch).
       expect(r.regs.eax).to.equal(0 + 9 + 9 + 7 + 7 + 5 + 5 + 3 + 3 + 1);
@@ -84,6 +84,7 @@ for (const engine of TEST_ENGINES) {
         'b8002001000f22d8e8040000004d75e3f4b903000000ffd201c34975f9c3');
       const fn = (v: number): Uint8Array => { const p = new Uint8Array(4096).fill(0xf4); p.set(hexBytes(`b80${v}000000c3`)); return p; };
       const r = runSnippet({
+        machine: chainOn(engine),
         engine, code, maxInstructions: 100_000,
         memory: [
           ...remappedTables(0x10000, 0x11000, { 0x60000: 0x70000 }),
@@ -105,7 +106,7 @@ for (const engine of TEST_ENGINES) {
       //   call ebp; hlt                                                   ; P chains into F again: [ESI] is past the limit
       //   P (0x1023): add edi, 1; call edx; ret       F (0x1029): mov eax, [esi]; ret
       const code = hexBytes('ba29100000bd23100000be00000100ffd5ffd589c366b820008ed8b9feff0100ffd5f483c701ffd2c38b06c3');
-      const r = runSnippet({ engine, code, memory: [{ addr: 0x10000, bytes: hexBytes('78563412') }] });
+      const r = runSnippet({ engine, machine: chainOn(engine), code, memory: [{ addr: 0x10000, bytes: hexBytes('78563412') }] });
       expect(r.exception, why(r)).to.deep.include({ vector: 13, eip: ORG + 0x29, errorCode: 0 });
       expect([r.regs.ebx, r.regs.edi, r.regs.eax & 0xffff]).to.deep.equal([0x12345678, 3, 0x20]);
       // 3 + 2 x (call, add, call, mov, ret, ret) + 4 + call, add, call
@@ -125,7 +126,7 @@ for (const engine of TEST_ENGINES) {
 
     /** A flat protected-mode machine with an IDT gate for vector 0x20 and a test interrupt line. */
     function machine(): { m: Machine; line: { up: boolean; taken: number } } {
-      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0 } });
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0, chain: true } });
       const cpu = m.cpu, phys = cpu.phys, s = cpu.s;
       cpu.reset();
       phys.load(ORG, SPIN);
@@ -195,8 +196,17 @@ for (const engine of TEST_ENGINES) {
 // ---- registers in wasm locals (JitOptions.regs, off by default: see translator/jit/engine.ts) ---------
 
 /** A flat protected-mode machine running `code` at ORG (the snippet runner's set-up, with JIT options). */
+/** Chaining is off by default (engine.ts): the JIT's snippets here run on a machine with it on. */
+const chainedMachines = new Map<string, Machine>();
+function chainOn(engine: string): Machine | undefined {
+  if (engine !== 'jit') return undefined;
+  let m = chainedMachines.get(engine);
+  if (m === undefined) { m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: true } }); chainedMachines.set(engine, m); }
+  return m;
+}
+
 function flatMachine(jit: { regs?: boolean; chain?: boolean; flat?: boolean } | null, code: Uint8Array): Machine {
-  const m = new Machine({ memoryMiB: 2, engine: jit ? 'jit' : 'interpreter', jit: { threshold: 0, ...jit } });
+  const m = new Machine({ memoryMiB: 2, engine: jit ? 'jit' : 'interpreter', jit: { threshold: 0, chain: true, ...jit } });
   const cpu = m.cpu, phys = cpu.phys, s = cpu.s;
   cpu.reset();
   phys.load(ORG, code);

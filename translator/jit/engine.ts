@@ -54,7 +54,13 @@ export interface JitOptions {
   sync?: boolean;
   /** Bounds of the compiled code (cache.ts DEFAULT_LIMITS). */
   limits?: Partial<CacheLimits>;
-  /** Chain compiled blocks inside wasm (chain.ts); default true. */
+  /**
+   * Chain compiled blocks inside wasm (chain.ts). Default false for now: a
+   * function table keeps every instance that imports it alive, and the
+   * JIT's cpu fixtures (one module per block, thousands of blocks) ran V8
+   * out of wasm code space with it on, even with tables in epochs; and it
+   * measured no faster on the boot (docs/jit-plan.md).
+   */
   chain?: boolean;
   /**
    * Keep registers in wasm locals inside a block (ir.ts); default false: on
@@ -123,7 +129,7 @@ export class Jit implements BlockSource {
     if (!this.sync) this.client.warm();
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
-    this.chain = opts.chain === false ? null : new ChainTable(cpu);
+    this.chain = opts.chain !== true ? null : new ChainTable(cpu);
     this.regs = opts.regs === true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
