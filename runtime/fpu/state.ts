@@ -65,6 +65,10 @@ export class Fpu {
    */
   onFerr: ((asserted: boolean) => void) | null = null;
   private ferr = false;
+  /** FERR# as last signalled (snapshots save it: the FPU's only state outside the state block). */
+  get ferrAsserted(): boolean { return this.ferr; }
+  /** Restore FERR# from a snapshot without signalling (the PIC's IRQ13 level is restored with the PIC). */
+  restoreFerr(asserted: boolean): void { this.ferr = asserted; }
 
   constructor(readonly cpu: Cpu) {
     const buf = cpu.phys.buffer;
