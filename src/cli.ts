@@ -8,10 +8,11 @@
 import { helpText, parseCommandLine, UsageError, type Command } from './commands/command.js';
 import { execCommand } from './commands/exec.js';
 import { runCommand } from './commands/run.js';
+import { fleetCommand } from './commands/fleet.js';
 import { snapshotCommand } from './commands/snapshot.js';
 import { monitorCommand } from './commands/monitor.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, execCommand, snapshotCommand, monitorCommand];
+export const COMMANDS: readonly Command[] = [runCommand, execCommand, snapshotCommand, monitorCommand, fleetCommand];
 
 export { version } from './version.js';
 import { version } from './version.js';

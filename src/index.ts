@@ -8,3 +8,7 @@ export type {
   PcExit, EngineName, ClockMode, CpuModelName, SnapshotConfig, FileIdentity,
 } from './vm.js';
 export { SaveError } from './snapshot/files.js';
+export { MigrationError } from './vm.js';
+export type { MigrateOptions, MigrationReport, RoundReport, Incoming, IncomingOptions, IncomingStats } from './vm.js';
+export { Fleet, FleetError } from './fleet/fleet.js';
+export type { VmSpec, VmInfo, VmState, VmStatus } from './fleet/fleet.js';

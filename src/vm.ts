@@ -24,6 +24,9 @@ import { DEFAULT_CMDLINE, DEFAULT_INITRD, DEFAULT_KERNEL, DEFAULT_MEMORY_MIB } f
 import { apply, capture, decode, encode, identify, stateHash, type Decoded, type MachineIdentity, type SnapshotConfig } from './snapshot/machine-state.js';
 import { SnapshotError } from './snapshot/format.js';
 import { writeFileAtomic } from './snapshot/files.js';
+import { migrate, type MigrateOptions, type MigrationReport } from './migration/source.js';
+import { listenIncoming, type Incoming, type IncomingOptions, type IncomingStats } from './migration/destination.js';
+import { MigrationError, PROTOCOL_VERSION } from './migration/protocol.js';
 import { version } from './version.js';
 
 export type { PcExit } from './pc.js';
@@ -32,6 +35,9 @@ export type { ClockMode } from './clock.js';
 export type { CpuModelName } from '../runtime/cpu-model.js';
 export type { SnapshotConfig, FileIdentity } from './snapshot/machine-state.js';
 export { SnapshotError } from './snapshot/format.js';
+export { MigrationError } from './migration/protocol.js';
+export type { MigrateOptions, MigrationReport, RoundReport } from './migration/source.js';
+export type { Incoming, IncomingOptions, IncomingStats } from './migration/destination.js';
 
 export interface MachineOptions {
   /** Kernel image: a path, or its bytes (default: Debian's kernel in guests/). */
@@ -85,6 +91,8 @@ export interface MachineStatus {
   memoryMiB: number;
   kernel: string | null;
   cmdline: string;
+  /** Set once the machine was live-migrated away (it then ends 'stopped'): where to. */
+  migratedTo: string | null;
 }
 
 export interface SnapshotSaved {
@@ -313,6 +321,7 @@ export class Machine extends EventEmitter {
       state: this.state, exit: this.exitInfo, instructions: cpu.icountNumber(), executed: this.executedTotal,
       virtualNs: pc.clock.nowNs(), halted: cpu.halted, engine: this.engine, clock: this.clockMode, cpu: cpu.model.name,
       memoryMiB: cpu.phys.ramSize / 1048576, kernel: this.identity.kernel?.name ?? null, cmdline: this.identity.cmdline,
+      migratedTo: this.migratedTo,
     };
   }
 
@@ -365,6 +374,7 @@ export class Machine extends EventEmitter {
    * A snapshot that cannot be used throws and changes nothing.
    */
   async restore(snapshot: string | Uint8Array): Promise<SnapshotConfig> {
+    if (this.migrating) throw new Error('cannot restore a snapshot into a machine being migrated');
     const d = await inspectSnapshot(snapshot);
     const c = d.config;
     const pc = this.newPc(c.memoryMiB, c.cpu);
@@ -376,5 +386,69 @@ export class Machine extends EventEmitter {
     if (this.state === 'exited' || this.state === 'ready') { this.state = 'paused'; this.exitInfo = null; }
     this.wake?.();
     return c;
+  }
+
+  // ---- live migration (src/migration/) ----
+
+  private migrating = false;
+  private migratedTo: string | null = null;
+  /** How this machine arrived, when it came by live migration. */
+  incomingStats: IncomingStats | null = null;
+
+  /**
+   * Live-migrate this machine to a destination waiting with
+   * Machine.listenIncoming / `jitvisor run --incoming` at `target`
+   * (tcp:HOST:PORT or unix:PATH). RAM is copied while the guest runs,
+   * then the guest is paused for the last dirty pages and the CPU, device
+   * and clock state; once the destination has it all, this machine ends
+   * ('stopped', status().migratedTo set) and the guest runs there.
+   * Rejects with a MigrationError when the migration fails: the machine
+   * then goes on as before (running if it was).
+   */
+  async migrate(target: string, opts: MigrateOptions = {}): Promise<MigrationReport> {
+    if (this.migrating) throw new MigrationError('a migration of this machine is already in progress');
+    this.migrating = true;
+    try {
+      const pc = this.pc;
+      return await migrate({
+        pc,
+        hello: () => ({
+          protocol: PROTOCOL_VERSION, jitvisor: VERSION, memoryMiB: pc.cpu.phys.ramSize / 1048576, cpu: pc.cpu.model.name as CpuModelName,
+          clock: this.clockMode, engine: this.engine, kernel: this.identity.kernel, initrd: this.identity.initrd, cmdline: this.identity.cmdline,
+          instructions: pc.cpu.icountNumber(),
+        }),
+        captureState: () => capture(pc, this.identity, VERSION, { ram: false }),
+        running: () => this.state === 'running',
+        ended: () => this.state === 'exited' || pc.exitReason !== null,
+        pause: () => this.pause(),
+        resume: () => this.resume(),
+        handOver: (to) => { this.migratedTo = to; this.stop(); },
+      }, target, opts);
+    } finally {
+      this.migrating = false;
+    }
+  }
+
+  /**
+   * Wait for a machine sent by migrate() at `address` (tcp:HOST:PORT, port
+   * 0 picks one, or unix:PATH). Resolves once listening; its `result`
+   * resolves with the machine, paused (call run() to go on), or rejects
+   * with a MigrationError. Engine and clock default to the source's.
+   */
+  static async listenIncoming(address: string, opts: RestoreOptions & IncomingOptions = {}): Promise<Incoming<Machine>> {
+    return listenIncoming<Machine>(address, (h) => {
+      const engine = opts.engine ?? h.engine;
+      const m = new Machine({ engine, clock: opts.clock ?? h.clock, ...(opts.jit ? { jit: opts.jit } : {}), ...(opts.onDebugOutput ? { onDebugOutput: opts.onDebugOutput } : {}) },
+        { kernel: h.kernel, initrd: h.initrd, cmdline: h.cmdline, engine }, h.memoryMiB, h.cpu);
+      return {
+        pc: m.pc,
+        result: (stats) => { m.state = 'paused'; m.incomingStats = stats; return m; },
+      };
+    }, opts);
+  }
+
+  /** listenIncoming(address).result: the migrated machine, paused. */
+  static async incoming(address: string, opts: RestoreOptions & IncomingOptions = {}): Promise<Machine> {
+    return (await Machine.listenIncoming(address, opts)).result;
   }
 }

@@ -12,13 +12,15 @@ import type { PcExit } from '../pc.js';
 import { EngineUnavailable } from '../machine.js';
 import { BootImageError } from '../../guests/boot/linux.js';
 import { Machine, SnapshotError } from '../vm.js';
-import { MonitorServer } from '../monitor/server.js';
+import { CommandError, MonitorServer } from '../monitor/server.js';
 import { AddressError, formatMonitorAddress, parseMonitorAddress, type MonitorAddress } from '../monitor/address.js';
 import { CLOCK_MODES } from '../clock.js';
 import { version } from '../version.js';
 import { UsageError, stringValue, type Command, type OptionValues } from './command.js';
 import { GUEST_OPTIONS, parseGuestOptions } from './guest-options.js';
 import { parseChoice, parseEngine, parseMaxInstructions } from './options.js';
+import { incomingMachine } from './incoming.js';
+import { addMigrateCommand } from '../migration/monitor-command.js';
 
 export const EXIT_CODES: Record<PcExit['kind'], number> = { halted: 0, stopped: 0, reset: 3, 'triple-fault': 4, limit: 5 };
 
@@ -42,6 +44,7 @@ export const runCommand: Command = {
     { name: 'restore', type: 'string', arg: 'FILE', help: 'resume the machine saved in snapshot FILE instead of booting (its RAM size, CPU,\nkernel and command line come from it; --engine and --clock default to the ones it ran with)' },
     { name: 'snapshot-file', type: 'string', arg: 'FILE', help: `where Ctrl-A s saves a snapshot (default ${DEFAULT_SNAPSHOT_FILE}; replaced safely)` },
     { name: 'monitor', type: 'string', arg: 'unix:PATH|tcp:HOST:PORT', help: 'management interface: JSON commands, one per line (jitvisor monitor sends one);\nuse 127.0.0.1 for tcp: anyone who can connect controls the machine' },
+    { name: 'incoming', type: 'string', arg: 'tcp:HOST:PORT|unix:PATH', help: 'wait for a live-migrated machine there instead of booting one (src/migration/)' },
   ],
   epilogue:
     'Keys: Ctrl-A x quit, Ctrl-A s save a snapshot, Ctrl-A h help, Ctrl-A Ctrl-A send Ctrl-A.\n' +
@@ -55,6 +58,7 @@ const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
 async function makeMachine(values: OptionValues): Promise<{ machine: Machine; maxInstructions: number } | number> {
   const debug = values.debugcon === true ? { onDebugOutput: (b: number) => { process.stderr.write(Buffer.from([b])); } } : {};
+  if (values.incoming !== undefined) return incomingMachine(values, debug);
   const restore = stringValue(values, 'restore');
   if (restore !== undefined) {
     for (const o of FIXED_BY_SNAPSHOT) if (values[o] !== undefined) throw new UsageError(`--${o} cannot be combined with --restore (the snapshot fixes it)`);
@@ -127,6 +131,7 @@ async function runGuest(values: OptionValues): Promise<number> {
   let monitor: MonitorServer | null = null;
   if (monitorAddr) {
     monitor = new MonitorServer(machine, { version: version(), onQuit: () => machine.stop() });
+    addMigrateCommand(monitor, machine, (m) => new CommandError(m), (to) => say(`migrated to ${to}: the guest runs there now`));
     try {
       const a = await monitor.listen(monitorAddr);
       process.stderr.write(`jitvisor: monitor listening on ${formatMonitorAddress(a)}\n`);
@@ -205,7 +210,7 @@ async function runGuest(values: OptionValues): Promise<number> {
     : '');
   switch (exit.kind) {
     case 'halted': process.stderr.write(`\r\njitvisor: the guest halted with interrupts off (powered off) after ${stats}\n`); break;
-    case 'stopped': process.stderr.write(`\r\njitvisor: stopped after ${stats}\n`); break;
+    case 'stopped': process.stderr.write(`\r\njitvisor: ${st.migratedTo ? `migrated to ${st.migratedTo}` : 'stopped'} after ${stats}\n`); break;
     case 'reset': process.stderr.write(`\r\njitvisor: the guest reset the machine (${exit.source}) after ${stats}\n`); break;
     case 'triple-fault': process.stderr.write(`\r\njitvisor: triple fault at 0x${(exit.detail.eip >>> 0).toString(16)}: ${exit.detail.reason} (${stats})\n`); break;
     case 'limit': process.stderr.write(`\r\njitvisor: --max-instructions reached (${stats})\n`); break;

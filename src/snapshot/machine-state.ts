@@ -30,7 +30,7 @@ import { fpuOf } from '../../runtime/fpu/state.js';
 import { StateError, StateReader, type SavedState } from '../../devices/device-state.js';
 import { assemble, disassemble, SnapshotError, type Section } from './format.js';
 import { decodeSection, decodeSectionSync, encodeSection, DEFAULT_CODEC, SMALL_CODEC, type CodecChoice } from './codec.js';
-import { applyRam, captureRam, ramSectionPages } from './ram.js';
+import { applyRam, captureRam, emptyRam, ramSectionPages } from './ram.js';
 import { Codec } from './format.js';
 
 /** A file the machine was booted from, as the snapshot remembers it. */
@@ -76,11 +76,15 @@ export interface Capture {
   ram: Buffer;
 }
 
-/** Copy the whole machine out (between run slices). */
-export function capture(pc: Pc, who: MachineIdentity, version: string): Capture {
+/**
+ * Copy the whole machine out (between run slices). `ram: false` leaves RAM
+ * out (an empty RAM section: apply() then writes no page), for live
+ * migration, which sends RAM on its own (src/migration/).
+ */
+export function capture(pc: Pc, who: MachineIdentity, version: string, opts: { ram?: boolean } = {}): Capture {
   const cpu = pc.cpu;
   if (cpu.pendingStop) throw new Error('cannot snapshot a machine with a pending snippet stop');
-  const ram = captureRam(cpu.phys);
+  const ram = opts.ram === false ? emptyRam(cpu.phys) : captureRam(cpu.phys);
   const stateBlock = Buffer.from(cpu.phys.u8.slice(0, STATE_END));
   const cpuExtra: SavedState = {
     v: CPUX_VERSION,
@@ -104,13 +108,14 @@ export function capture(pc: Pc, who: MachineIdentity, version: string): Capture 
 const json = (o: unknown): Buffer => Buffer.from(JSON.stringify(o), 'utf8');
 
 /** Encode a capture as a snapshot file's bytes. */
-export async function encode(c: Capture, ramCodec: CodecChoice = DEFAULT_CODEC): Promise<Buffer> {
+/** Encode a capture; `devsCodec` stored (live migration's STATE: no trip through the thread pool while the guest is paused). */
+export async function encode(c: Capture, ramCodec: CodecChoice = DEFAULT_CODEC, devsCodec: CodecChoice = SMALL_CODEC): Promise<Buffer> {
   const stored = { codec: Codec.Stored };
   const sections: Section[] = await Promise.all([
     encodeSection('CONF', json(c.config), stored),
     encodeSection('CPU ', c.stateBlock, stored),
     encodeSection('CPUX', json(c.cpuExtra), stored),
-    encodeSection('DEVS', json(c.devices), SMALL_CODEC),
+    encodeSection('DEVS', json(c.devices), devsCodec),
     encodeSection('CLCK', json(c.clock), stored),
     encodeSection('RAM ', c.ram, ramCodec),
   ]);

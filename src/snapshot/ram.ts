@@ -50,6 +50,14 @@ export function captureRam(phys: PhysicalMemory): RamCapture {
   return { raw, pageCount, storedPages: stored };
 }
 
+/** A RAM section with no page stored (all bits clear): a capture without RAM (live migration). */
+export function emptyRam(phys: PhysicalMemory): RamCapture {
+  const pageCount = phys.ramSize / PAGE_SIZE;
+  const raw = Buffer.alloc(4 + Math.ceil(pageCount / 8));
+  raw.writeUInt32LE(pageCount, 0);
+  return { raw, pageCount, storedPages: 0 };
+}
+
 /** Stored-page count of a decoded RAM section (for `snapshot info`), checking its shape. */
 export function ramSectionPages(raw: Buffer, name: string): { pageCount: number; storedPages: number } {
   const bad = (what: string): never => { throw new SnapshotError(`snapshot '${name}': corrupted RAM section: ${what}`); };
