@@ -136,6 +136,8 @@ export async function inspectSnapshot(src: string | Uint8Array): Promise<Decoded
 export class Machine extends EventEmitter {
   private pc: Pc;
   private identity: MachineIdentity;
+  /** The kernel's Linux boot protocol version ("2.15"), when this machine booted one (create); null after a restore. */
+  bootProtocol: string | null = null;
   private readonly engine: EngineName;
   private readonly clockMode: ClockMode;
   private state: MachineState = 'ready';
@@ -179,7 +181,7 @@ export class Machine extends EventEmitter {
     const m = new Machine({ engine, clock: opts.clock ?? 'realtime', ...(opts.jit ? { jit: opts.jit } : {}), ...(opts.onDebugOutput ? { onDebugOutput: opts.onDebugOutput } : {}) },
       { kernel: identify(kernel.name, kernel.bytes), initrd: initrd ? identify(initrd.name, initrd.bytes) : null, cmdline, engine },
       opts.memoryMiB ?? DEFAULT_MEMORY_MIB, opts.cpu);
-    m.pc.bootLinux(kernel.bytes, kernel.name, cmdline, initrd?.bytes, initrd?.name);
+    m.bootProtocol = m.pc.bootLinux(kernel.bytes, kernel.name, cmdline, initrd?.bytes, initrd?.name).protocol;
     return m;
   }
 

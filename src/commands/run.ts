@@ -94,7 +94,7 @@ async function makeMachine(values: OptionValues): Promise<{ machine: Machine; ma
     if (e instanceof EngineUnavailable || e instanceof BootImageError) throw new UsageError(e.message);
     throw e;
   }
-  process.stderr.write(`jitvisor: booting ${g.kernel.shown} (${mib(g.kernel.bytes.length)})` +
+  process.stderr.write(`jitvisor: booting ${g.kernel.shown} (Linux boot protocol ${machine.bootProtocol}, ${mib(g.kernel.bytes.length)})` +
     `${g.initrd ? ` with ${g.initrd.shown}` : ''}, ${g.memoryMiB} MiB RAM, ${g.cpu}, ${g.engine}, ${g.clock} clock; cmdline "${g.cmdline}"\n` +
     (g.defaultGuest
       ? 'jitvisor: decompressing the kernel (the kernel\'s own messages follow on the serial console; Ctrl-A x quits)\n'
