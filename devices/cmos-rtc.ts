@@ -32,6 +32,7 @@
 import type { Clock, IrqSink } from '../runtime/irq.js';
 import { BytePortDevice } from './byte-ports.js';
 import { nsToTicks, ticksToNs, type TimedDevice } from './timing.js';
+import { StateReader, encodeBytes, type SavedState } from './device-state.js';
 
 const RTC_HZ = 32768;
 const UIP_NS = 244_000;
@@ -100,6 +101,30 @@ export class CmosRtc extends BytePortDevice implements TimedDevice {
     this.ram[0x12] = 0x00; // no hard disks
     this.ram[0x14] = 0x02; // equipment: FPU present, EGA/VGA display, no floppies
     this.setRamSize(opts.ramBytes ?? 0);
+  }
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return {
+      v: CmosRtc.STATE_VERSION, ram: encodeBytes(this.ram), nmiMasked: this.nmiMasked, index: this.index,
+      sec: this.sec, min: this.min, hour: this.hour, dow: this.dow, day: this.day, month: this.month, year: this.year, century: this.century,
+      nextUpdateNs: this.nextUpdateNs, uf: this.uf, af: this.af, pf: this.pf, pfTick: this.pfTick, line: this.line,
+    };
+  }
+
+  /** Restore a saveState() result (IRQ8's level is the PIC's to restore). */
+  loadState(state: unknown): void {
+    const r = new StateReader(state, 'RTC', CmosRtc.STATE_VERSION);
+    const big = Number.MAX_SAFE_INTEGER;
+    this.ram.set(r.bytes('ram', 128));
+    this.nmiMasked = r.bool('nmiMasked'); this.index = r.int('index', 0, 0x7f);
+    this.sec = r.int('sec', 0, 59); this.min = r.int('min', 0, 59); this.hour = r.int('hour', 0, 23); this.dow = r.int('dow', 1, 7);
+    this.day = r.int('day', 1, 31); this.month = r.int('month', 1, 12); this.year = r.int('year', 0, 99); this.century = r.int('century', 0, 99);
+    this.nextUpdateNs = r.num('nextUpdateNs', -big, big); this.uf = r.bool('uf'); this.af = r.bool('af'); this.pf = r.bool('pf');
+    this.pfTick = r.int('pfTick', -big, big); this.line = r.bool('line');
   }
 
   /** Fill the memory-size bytes for `bytes` of RAM (and fix the checksum). */

@@ -34,6 +34,7 @@
 import type { IrqSink } from '../runtime/irq.js';
 import { BytePortDevice } from './byte-ports.js';
 import type { A20Gate } from './misc-ports.js';
+import { StateError, StateReader, type SavedState, type StateValue } from './device-state.js';
 
 const ST_OBF = 0x01, ST_SYS = 0x04, ST_CMD = 0x08, ST_UNLOCKED = 0x10, ST_AUXDATA = 0x20, ST_TIMEOUT = 0x40;
 const CTR_KBDINT = 0x01, CTR_AUXINT = 0x02, CTR_SYS = 0x04, CTR_KBDDIS = 0x10, CTR_AUXDIS = 0x20, CTR_XLATE = 0x40;
@@ -91,6 +92,37 @@ export class I8042 extends BytePortDevice {
     this.kbdIrqLine = opts.kbdIrqLine ?? 1;
     this.auxIrqLine = opts.auxIrqLine ?? 12;
     this.ctr = opts.commandByte ?? (CTR_KBDINT | CTR_SYS | CTR_XLATE);
+  }
+
+  // ---- snapshots (devices/device-state.ts); the A20 gate saves itself ----
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    const ob = (b: OutByte): StateValue => [b.value, b.aux, b.timeout];
+    return {
+      v: I8042.STATE_VERSION, ctr: this.ctr, lastWasCommand: this.lastWasCommand, pendingCmd: this.pendingCmd,
+      obf: this.obf, ob: ob(this.ob), ctrlQ: this.ctrlQ.map(ob), kbdQ: [...this.kbdQ], auxQ: [...this.auxQ],
+      kbdLine: this.kbdLine, auxLine: this.auxLine, kbdPendingCmd: this.kbdPendingCmd, kbdScanning: this.kbdScanning,
+      kbdScanSet: this.kbdScanSet, leds: this.leds,
+    };
+  }
+
+  /** Restore a saveState() result (IRQ1/IRQ12 levels are the PIC's to restore). */
+  loadState(state: unknown): void {
+    const r = new StateReader(state, 'i8042', I8042.STATE_VERSION);
+    const ob = (x: unknown, k: string): OutByte => {
+      if (!Array.isArray(x) || x.length !== 3 || typeof x[0] !== 'number' || !Number.isInteger(x[0]) || x[0] < 0 || x[0] > 0xff ||
+        typeof x[1] !== 'boolean' || typeof x[2] !== 'boolean') throw new StateError(`i8042: saved '${k}' is not an output byte`);
+      return { value: x[0], aux: x[1], timeout: x[2] };
+    };
+    this.ctr = r.int('ctr', 0, 0xff); this.lastWasCommand = r.bool('lastWasCommand'); this.pendingCmd = r.int('pendingCmd', 0, 0xff);
+    this.obf = r.bool('obf'); this.ob = ob(r.sub('ob'), 'ob');
+    this.ctrlQ.length = 0; for (const x of r.list('ctrlQ')) this.ctrlQ.push(ob(x, 'ctrlQ'));
+    this.kbdQ.length = 0; this.kbdQ.push(...r.ints('kbdQ', 0, 0xff));
+    this.auxQ.length = 0; this.auxQ.push(...r.ints('auxQ', 0, 0xff));
+    this.kbdLine = r.bool('kbdLine'); this.auxLine = r.bool('auxLine'); this.kbdPendingCmd = r.int('kbdPendingCmd', 0, 0xff);
+    this.kbdScanning = r.bool('kbdScanning'); this.kbdScanSet = r.int('kbdScanSet', 1, 3); this.leds = r.int('leds', 0, 7);
   }
 
   /** Bytes from the keyboard (scan codes as the guest expects them); dropped while scanning is disabled. */

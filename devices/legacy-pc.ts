@@ -19,6 +19,7 @@ import { Pit8254 } from './pit8254.js';
 import { Port61 } from './port61.js';
 import type { TimedDevice } from './timing.js';
 import { Uart16550 } from './uart16550.js';
+import { StateReader, type SavedState } from './device-state.js';
 
 export interface LegacyPcOptions {
   bus: PortBus;
@@ -78,6 +79,38 @@ export class LegacyPc implements TimedDevice {
     this.timers = [this.pit, this.rtc, this.com1];
     // FERR# from the x87 (CR0.NE = 0) is IRQ13 on a PC/AT; a write to port 0xF0 clears it.
     bus.register(0xf0, 1, { read: () => 0xff, write: () => this.pic.setIrq(13, false) });
+  }
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  /** Every device's own saved state (port 0xE9 and the FERR# clear port have none). */
+  saveState(): SavedState {
+    return {
+      v: LegacyPc.STATE_VERSION, pic: this.pic.saveState(), pit: this.pit.saveState(), port61: this.port61.saveState(),
+      rtc: this.rtc.saveState(), com1: this.com1.saveState(), i8042: this.i8042.saveState(), a20: this.a20.saveState(),
+      port92: this.port92.saveState(), post: this.post.saveState(), pci: this.pci.saveState(),
+    };
+  }
+
+  /**
+   * Restore a saveState() result. The PIC goes last: it holds the levels of
+   * every IRQ line, which the other devices restore as their own view of
+   * their line without driving it. The caller re-applies the A20 gate to the CPU.
+   */
+  loadState(state: unknown): void {
+    const r = new StateReader(state, 'devices', LegacyPc.STATE_VERSION);
+    this.pit.loadState(r.sub('pit'));
+    this.port61.loadState(r.sub('port61'));
+    this.rtc.loadState(r.sub('rtc'));
+    this.com1.loadState(r.sub('com1'), 'COM1');
+    this.i8042.loadState(r.sub('i8042'));
+    this.a20.loadState(r.sub('a20'));
+    this.port92.loadState(r.sub('port92'));
+    this.post.loadState(r.sub('post'));
+    this.pci.loadState(r.sub('pci'));
+    this.pic.loadState(r.sub('pic'));
   }
 
   /** The x87's FERR# output (wire the FPU's error signal here). */

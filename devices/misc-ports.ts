@@ -9,6 +9,7 @@
  */
 import type { PortBus, PortHandler } from '../runtime/io.js';
 import { BytePortDevice } from './byte-ports.js';
+import { StateReader, type SavedState } from './device-state.js';
 
 /**
  * The A20 gate. When disabled, physical address bit 20 is forced to 0
@@ -33,6 +34,17 @@ export class A20Gate {
     this.onChange?.(enabled);
   }
 
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return { v: A20Gate.STATE_VERSION, enabled: this.on };
+  }
+
+  /** Restore a saveState() result without calling onChange (the machine re-applies the gate to the CPU). */
+  loadState(state: unknown): void {
+    this.on = new StateReader(state, 'A20 gate', A20Gate.STATE_VERSION).bool('enabled');
+  }
+
   /** AND mask for physical addresses. */
   get mask(): number {
     return this.on ? 0xffffffff : 0xffefffff;
@@ -47,6 +59,16 @@ export class SystemControlPortA extends BytePortDevice {
 
   constructor(private readonly a20: A20Gate, public onReset?: () => void) {
     super();
+  }
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return { v: SystemControlPortA.STATE_VERSION, other: this.other };
+  }
+
+  loadState(state: unknown): void {
+    this.other = new StateReader(state, 'port 0x92', SystemControlPortA.STATE_VERSION).int('other', 0, 0xff) & 0xfc;
   }
 
   protected readByte(): number {
@@ -68,6 +90,16 @@ export class PostCodePort implements PortHandler {
 
   register(bus: PortBus): void {
     bus.register(0x80, 1, this);
+  }
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return { v: PostCodePort.STATE_VERSION, lastCode: this.lastCode };
+  }
+
+  loadState(state: unknown): void {
+    this.lastCode = new StateReader(state, 'port 0x80', PostCodePort.STATE_VERSION).int('lastCode', 0, 0xff);
   }
 
   read(_port: number, size: 1 | 2 | 4): number {

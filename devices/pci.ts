@@ -16,6 +16,7 @@
  * resets the machine (Linux's reboot=pci).
  */
 import type { PortBus, PortHandler } from '../runtime/io.js';
+import { StateError, StateReader, encodeBytes, type SavedState } from './device-state.js';
 
 export interface PciIdentity {
   vendorId: number;
@@ -172,6 +173,32 @@ export class PciBus implements PortHandler {
 
   register(bus: PortBus): void {
     bus.register(0xcf8, 8, this);
+  }
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  /** CONFIG_ADDRESS, the reset control register, and each function's configuration bytes (the masks are fixed by the model). */
+  saveState(): SavedState {
+    const functions: Record<string, string> = {};
+    for (const [devfn, f] of [...this.functions].sort((a, b) => a[0] - b[0])) functions[devfn.toString()] = encodeBytes(f.config);
+    return { v: PciBus.STATE_VERSION, address: this.address, rcr: this.rcr, functions };
+  }
+
+  /** Restore a saveState() result; the snapshot must have the same functions as this bus. */
+  loadState(state: unknown): void {
+    const r = new StateReader(state, 'PCI', PciBus.STATE_VERSION);
+    this.address = r.int('address', 0, 0xffffffff);
+    this.rcr = r.int('rcr', 0, 0xff);
+    const fr = r.sub('functions');
+    const saved = typeof fr === 'object' && fr !== null ? Object.keys(fr) : [];
+    const mine = [...this.functions.keys()].map(String);
+    if (saved.length !== mine.length || !mine.every((k) => saved.includes(k))) {
+      throw new StateError(`PCI: the snapshot's functions (${saved.join(', ')}) are not this machine's (${mine.join(', ')})`);
+    }
+    const fs = new StateReader({ v: 0, ...(fr as object) }, 'PCI functions', 0);
+    for (const [devfn, f] of this.functions) f.config.set(fs.bytes(String(devfn), 256));
   }
 
   /** Put a function on bus 0 at device `dev` (0-31), function `fn` (0-7). */

@@ -22,6 +22,7 @@
  */
 import type { PortBus, PortHandler } from '../runtime/io.js';
 import type { InterruptSource, IrqSink } from '../runtime/irq.js';
+import { StateReader, type SavedState } from './device-state.js';
 
 /** One 8259A. */
 class Chip8259 {
@@ -56,6 +57,29 @@ class Chip8259 {
   lowest = 7;
 
   constructor(readonly isMaster: boolean, readonly elcrWritable: number) {}
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return {
+      v: Chip8259.STATE_VERSION, irr: this.irr, isr: this.isr, imr: this.imr, ready: this.ready, lines: this.lines, elcr: this.elcr,
+      vectorBase: this.vectorBase, icw3: this.icw3, icw4: this.icw4, initStep: this.initStep, single: this.single, needIcw4: this.needIcw4,
+      autoEoi: this.autoEoi, rotateOnAutoEoi: this.rotateOnAutoEoi, specialFullyNested: this.specialFullyNested,
+      specialMask: this.specialMask, readIsr: this.readIsr, poll: this.poll, lowest: this.lowest,
+    };
+  }
+
+  loadState(state: unknown, what: string): void {
+    const r = new StateReader(state, what, Chip8259.STATE_VERSION);
+    this.irr = r.int('irr', 0, 0xff); this.isr = r.int('isr', 0, 0xff); this.imr = r.int('imr', 0, 0xff);
+    this.ready = r.bool('ready'); this.lines = r.int('lines', 0, 0xff); this.elcr = r.int('elcr', 0, 0xff) & this.elcrWritable;
+    this.vectorBase = r.int('vectorBase', 0, 0xff); this.icw3 = r.int('icw3', 0, 0xff); this.icw4 = r.int('icw4', 0, 0xff);
+    this.initStep = r.int('initStep', 0, 4); this.single = r.bool('single'); this.needIcw4 = r.bool('needIcw4');
+    this.autoEoi = r.bool('autoEoi'); this.rotateOnAutoEoi = r.bool('rotateOnAutoEoi'); this.specialFullyNested = r.bool('specialFullyNested');
+    this.specialMask = r.bool('specialMask'); this.readIsr = r.bool('readIsr'); this.poll = r.bool('poll'); this.lowest = r.int('lowest', 0, 7);
+  }
 
   private prio(irq: number): number {
     return (irq - this.lowest - 1) & 7;
@@ -281,6 +305,22 @@ export class Pic8259 implements InterruptSource, IrqSink, PortHandler {
     }
     this.refresh();
     return vector;
+  }
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return { v: Pic8259.STATE_VERSION, master: this.master.saveState(), slave: this.slave.saveState(), intr: this.intr };
+  }
+
+  /** Restore a saveState() result: both chips and the INTR output, without calling onIntrChange. */
+  loadState(state: unknown): void {
+    const r = new StateReader(state, 'PIC', Pic8259.STATE_VERSION);
+    this.master.loadState(r.sub('master'), 'PIC master');
+    this.slave.loadState(r.sub('slave'), 'PIC slave');
+    this.intr = r.bool('intr');
   }
 
   // ---- state inspection (debugging, tests) ----

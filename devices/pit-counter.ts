@@ -19,6 +19,8 @@
  * modes 2/3 (illegal) is treated as 2.
  */
 
+import { StateReader, encodeNum, type SavedState } from './device-state.js';
+
 function toBcd(v: number): number {
   return (v % 10) | (Math.floor(v / 10) % 10) << 4 | (Math.floor(v / 100) % 10) << 8 | (Math.floor(v / 1000) % 10) << 12;
 }
@@ -59,6 +61,31 @@ export class PitCounter {
   private status: number | null = null;
 
   private get modulus(): number { return this.bcd ? 10000 : 0x10000; }
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return {
+      v: PitCounter.STATE_VERSION, mode: this.mode, bcd: this.bcd, rw: this.rw, controlBits: this.controlBits,
+      cr: this.cr, hasCount: this.hasCount, crPending: this.crPending, running: this.running,
+      startTick: this.startTick, startValue: this.startValue, frozen: this.frozen, done: this.done, gate: this.gate,
+      nullUntil: encodeNum(this.nullUntil), writeMsbNext: this.writeMsbNext, lsb: this.lsb, readMsbNext: this.readMsbNext,
+      latched: [...this.latched], status: this.status,
+    };
+  }
+
+  loadState(state: unknown, what: string): void {
+    const r = new StateReader(state, what, PitCounter.STATE_VERSION);
+    const tick = Number.MAX_SAFE_INTEGER;
+    this.mode = r.int('mode', 0, 5); this.bcd = r.bool('bcd'); this.rw = r.int('rw', 0, 3); this.controlBits = r.int('controlBits', 0, 0x3f);
+    this.cr = r.int('cr', 1, 0x10000); this.hasCount = r.bool('hasCount'); this.crPending = r.bool('crPending'); this.running = r.bool('running');
+    this.startTick = r.int('startTick', -tick, tick); this.startValue = r.int('startValue', 1, 0x10000); this.frozen = r.int('frozen', 0, 0x10000);
+    this.done = r.bool('done'); this.gate = r.bool('gate'); this.nullUntil = r.num('nullUntil');
+    this.writeMsbNext = r.bool('writeMsbNext'); this.lsb = r.int('lsb', 0, 0xff); this.readMsbNext = r.bool('readMsbNext');
+    this.latched = r.ints('latched', 0, 0xff, 2); this.status = r.intOrNull('status', 0, 0xff);
+  }
 
   // ---- the counting model ----
 

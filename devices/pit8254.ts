@@ -20,6 +20,7 @@ import type { Clock, IrqSink } from '../runtime/irq.js';
 import { BytePortDevice } from './byte-ports.js';
 import { PitCounter } from './pit-counter.js';
 import { nsToTicks, ticksToNs, type TimedDevice } from './timing.js';
+import { StateReader, type SavedState } from './device-state.js';
 
 export { PitCounter } from './pit-counter.js';
 
@@ -66,6 +67,23 @@ export class Pit8254 extends BytePortDevice implements TimedDevice {
 
   private now(): number {
     return nsToTicks(this.clock.nowNs(), PIT_HZ);
+  }
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return { v: Pit8254.STATE_VERSION, counters: this.counters.map((c) => c.saveState()), line: this.line, lastTick: this.lastTick };
+  }
+
+  /** Restore a saveState() result (the IRQ line's level is the PIC's to restore). */
+  loadState(state: unknown): void {
+    const r = new StateReader(state, 'PIT', Pit8254.STATE_VERSION);
+    const cs = r.list('counters', 3);
+    this.counters.forEach((c, i) => c.loadState(cs[i], `PIT counter ${i}`));
+    this.line = r.bool('line');
+    this.lastTick = r.int('lastTick', 0, Number.MAX_SAFE_INTEGER);
   }
 
   // ---- TimedDevice ----

@@ -13,6 +13,7 @@
 import type { Clock } from '../runtime/irq.js';
 import { BytePortDevice } from './byte-ports.js';
 import type { Pit8254 } from './pit8254.js';
+import { StateReader, type SavedState } from './device-state.js';
 
 /** Half-period of the refresh toggle: counter 1's 15.085 us DRAM refresh cycle. */
 export const REFRESH_TOGGLE_NS = 15085;
@@ -25,6 +26,18 @@ export class Port61 extends BytePortDevice {
   constructor(private readonly pit: Pit8254, private readonly clock: Clock) {
     super();
     this.pit.setGate(2, false); // bit 0 is clear at reset
+  }
+
+  // ---- snapshots (devices/device-state.ts); counter 2's GATE is the PIT's state ----
+
+  static readonly STATE_VERSION = 1;
+
+  saveState(): SavedState {
+    return { v: Port61.STATE_VERSION, control: this.control };
+  }
+
+  loadState(state: unknown): void {
+    this.control = new StateReader(state, 'port 0x61', Port61.STATE_VERSION).int('control', 0, 0x0e) & 0x0e;
   }
 
   /** Whether the speaker is driven (bit 1 set and counter 2 gated on). */

@@ -38,6 +38,7 @@
 import type { Clock, IrqSink } from '../runtime/irq.js';
 import { BytePortDevice } from './byte-ports.js';
 import type { TimedDevice } from './timing.js';
+import { StateReader, type SavedState } from './device-state.js';
 
 const IER_RDI = 0x01, IER_THRI = 0x02, IER_RLSI = 0x04, IER_MSI = 0x08;
 const MCR_DTR = 0x01, MCR_RTS = 0x02, MCR_OUT1 = 0x04, MCR_OUT2 = 0x08, MCR_LOOP = 0x10;
@@ -112,6 +113,33 @@ export class Uart16550 extends BytePortDevice implements TimedDevice {
     this.out2Gates = opts.out2GatesIrq ?? true;
     this.portRanges = [[this.base, 8]];
     this.msrIn = this.hostModem;
+  }
+
+  // ---- snapshots (devices/device-state.ts) ----
+
+  static readonly STATE_VERSION = 1;
+
+  /** Registers, FIFO, the host bytes queued but not yet received, the IRQ line's level. */
+  saveState(): SavedState {
+    return {
+      v: Uart16550.STATE_VERSION, ier: this.ier, lcr: this.lcr, mcr: this.mcr, scr: this.scr, dll: this.dll, dlm: this.dlm,
+      fifoEnabled: this.fifoEnabled, trigger: this.trigger, lsrErrors: this.lsrErrors, msrDelta: this.msrDelta, msrIn: this.msrIn,
+      hostModem: this.hostModem, rx: [...this.rx], lastRbr: this.lastRbr, queue: this.queue.slice(this.queueHead),
+      thrIntPending: this.thrIntPending, timeoutPending: this.timeoutPending, rxActivityNs: this.rxActivityNs, line: this.line,
+    };
+  }
+
+  /** Restore a saveState() result (the IRQ line's level is the PIC's to restore). */
+  loadState(state: unknown, what = `UART 0x${this.base.toString(16)}`): void {
+    const r = new StateReader(state, what, Uart16550.STATE_VERSION);
+    this.ier = r.int('ier', 0, 0x0f); this.lcr = r.int('lcr', 0, 0xff); this.mcr = r.int('mcr', 0, 0x1f); this.scr = r.int('scr', 0, 0xff);
+    this.dll = r.int('dll', 0, 0xff); this.dlm = r.int('dlm', 0, 0xff); this.fifoEnabled = r.bool('fifoEnabled');
+    this.trigger = r.int('trigger', 1, 14); this.lsrErrors = r.int('lsrErrors', 0, 0xff); this.msrDelta = r.int('msrDelta', 0, 0x0f);
+    this.msrIn = r.int('msrIn', 0, 0xf0); this.hostModem = r.int('hostModem', 0, 0xf0);
+    this.rx = r.ints('rx', 0, 0xff, FIFO_SIZE); this.lastRbr = r.int('lastRbr', 0, 0xff);
+    this.queue = r.ints('queue', 0, 0xff); this.queueHead = 0;
+    this.thrIntPending = r.bool('thrIntPending'); this.timeoutPending = r.bool('timeoutPending');
+    this.rxActivityNs = r.num('rxActivityNs', -Number.MAX_VALUE, Number.MAX_VALUE); this.line = r.bool('line');
   }
 
   // ---- host side ----

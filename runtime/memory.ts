@@ -26,6 +26,14 @@ export class PhysicalMemory {
   readonly codePages: Uint8Array;
   readonly ramSize: number;
   private mmio: MmioHandler[] = [];
+  /**
+   * Dirty-page log (live migration, src/migration/): while non-null, one
+   * byte per RAM page, set by every write that goes through this object
+   * (the MMU's slow paths, page-walk A/D updates, loaders). Writes that go
+   * straight to the buffer through a TLB hit are caught by the MMU's
+   * TLB_TRACK flag (runtime/mmu.ts), which sends the first one per page here.
+   */
+  dirty: Uint8Array | null = null;
 
   constructor(ramBytes: number) {
     if (!Number.isInteger(ramBytes) || ramBytes < MIN_RAM || ramBytes > MAX_RAM || ramBytes % 4096 !== 0) {
@@ -78,19 +86,19 @@ export class PhysicalMemory {
   }
   write8(p: number, v: number): void {
     p >>>= 0;
-    if (p < this.ramSize) { this.u8[RAM_BASE + p] = v; return; }
+    if (p < this.ramSize) { this.u8[RAM_BASE + p] = v; if (this.dirty !== null) this.dirty[p >>> 12] = 1; return; }
     this.findMmio(p)?.write(p, 1, v & 0xff);
   }
   write16(p: number, v: number): void {
     p >>>= 0;
-    if (p + 1 < this.ramSize) { this.dv.setUint16(RAM_BASE + p, v, true); return; }
+    if (p + 1 < this.ramSize) { this.dv.setUint16(RAM_BASE + p, v, true); if (this.dirty !== null) this.markDirty(p, 2); return; }
     const h = this.findMmio(p);
     if (h && p + 1 < h.end) { h.write(p, 2, v & 0xffff); return; }
     this.write8(p, v); this.write8(p + 1, v >> 8);
   }
   write32(p: number, v: number): void {
     p >>>= 0;
-    if (p + 3 < this.ramSize) { this.dv.setInt32(RAM_BASE + p, v, true); return; }
+    if (p + 3 < this.ramSize) { this.dv.setInt32(RAM_BASE + p, v, true); if (this.dirty !== null) this.markDirty(p, 4); return; }
     const h = this.findMmio(p);
     if (h && p + 3 < h.end) { h.write(p, 4, v); return; }
     this.write16(p, v); this.write16(p + 2, v >> 16);
@@ -102,6 +110,13 @@ export class PhysicalMemory {
       throw new RangeError(`cannot load ${bytes.length} bytes at 0x${p.toString(16)}: guest RAM is ${this.ramSize} bytes`);
     }
     this.u8.set(bytes, RAM_BASE + p);
+    if (this.dirty !== null && bytes.length !== 0) this.markDirty(p, bytes.length);
+  }
+
+  /** Log [p, p+len) as written (dirty log on, range inside RAM). */
+  markDirty(p: number, len: number): void {
+    const d = this.dirty!;
+    for (let pg = p >>> 12, last = (p + len - 1) >>> 12; pg <= last; pg++) d[pg] = 1;
   }
 
   /** A copy of guest physical memory (RAM only; outside reads as 0xff). */

@@ -20,6 +20,15 @@ export const TLB_NOUSER = 4;    // supervisor-only page
 export const TLB_SLOW = 8;      // not RAM (MMIO / unmapped), or a page with a data breakpoint: every access takes the slow path
 export const TLB_CODE = 16;     // physical page holds decoded code: writes take the slow path
 export const TLB_GLOBAL = 32;   // global page (CR4.PGE): kept across CR3 writes
+/**
+ * Dirty-page tracking (live migration): set on RAM pages not yet written
+ * since the dirty log (PhysicalMemory.dirty) was last cleared, so the first
+ * write to such a page takes the slow path, which logs it and drops the
+ * flag from the entry. Part of writeMask at all times (it is only ever set
+ * while tracking), so generated code, which tests WRITE_MASK from the state
+ * block, traps the same writes with no change.
+ */
+export const TLB_TRACK = 64;
 
 const CR0_PG = 0x80000000 | 0, CR0_WP = 0x10000;
 const CR4_PSE = 0x10, CR4_PGE = 0x80;
@@ -41,7 +50,7 @@ export class Mmu {
   readonly dv: DataView;
   readonly u8: Uint8Array;
   readMask = TLB_VALID | TLB_SLOW;
-  writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE;
+  writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE | TLB_TRACK;
   /** Linear page numbers with a TLB entry, so flushes touch only those. */
   private filled: number[] = [];
   /**
@@ -132,7 +141,7 @@ export class Mmu {
     if (user !== this.user) this.generation++;
     this.user = user;
     this.readMask = TLB_VALID | TLB_SLOW | (user ? TLB_NOUSER : 0);
-    this.writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE | (user ? TLB_NOUSER : 0);
+    this.writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE | TLB_TRACK | (user ? TLB_NOUSER : 0);
     // Mirrored into the state block for generated code (same test, same masks).
     this.s[w(READ_MASK)] = this.readMask;
     this.s[w(WRITE_MASK)] = this.writeMask;
@@ -267,13 +276,32 @@ export class Mmu {
 
   /**
    * Physical address for a write. When the TLB entry allows the write and
-   * only TLB_CODE sent it here (data stored beside decoded code), the entry
-   * already has the answer: no page walk.
+   * only TLB_CODE or TLB_TRACK sent it here (data stored beside decoded
+   * code; the first write to a page since the dirty log was cleared), the
+   * entry already has the answer: no page walk. TLB_TRACK is dropped from
+   * the entry here: the caller's write goes through PhysicalMemory, which
+   * logs the page, so later writes may take the fast path.
    */
   private translateWrite(lin: number): number {
-    const e = this.tlb[lin >>> 12];
-    if ((e & this.writeMask & ~TLB_CODE) === TLB_VALID) return (((e & ~0xfff) ^ lin) >>> 0) - RAM_BASE;
+    const page = lin >>> 12, e = this.tlb[page];
+    if ((e & this.writeMask & ~(TLB_CODE | TLB_TRACK)) === TLB_VALID) {
+      if ((e & TLB_TRACK) !== 0) this.tlb[page] = e & ~TLB_TRACK;
+      return (((e & ~0xfff) ^ lin) >>> 0) - RAM_BASE;
+    }
     return this.translate(lin, true);
+  }
+
+  /**
+   * Start (a fresh Uint8Array of one byte per RAM page) or stop (null)
+   * dirty-page tracking, or start a new round with a cleared log. Every
+   * translation is dropped, so each RAM page is refilled with TLB_TRACK
+   * until it is written (the invariant: while tracking, a writable RAM
+   * entry without TLB_TRACK maps a page marked in the log).
+   */
+  setDirtyLog(log: Uint8Array | null): void {
+    if (log !== null && log.length !== this.phys.ramSize >>> 12) throw new RangeError('dirty log: one byte per RAM page');
+    this.phys.dirty = log;
+    this.flush(true);
   }
 
   // ---- translation ------------------------------------------------------
@@ -375,7 +403,11 @@ export class Mmu {
     if (this.tlb[page] === 0) this.filled.push(page);
     let f = TLB_VALID | flags;
     if (physPage >= this.phys.ramSize || physPage < 0 || (this.watchPages !== null && this.watchPages.has(page))) f |= TLB_SLOW;
-    else if (this.phys.codePages[physPage >>> 12]) f |= TLB_CODE;
+    else {
+      if (this.phys.codePages[physPage >>> 12]) f |= TLB_CODE;
+      const log = this.phys.dirty;
+      if (log !== null && log[physPage >>> 12] === 0) f |= TLB_TRACK;
+    }
     this.tlb[page] = (((RAM_BASE + physPage) ^ (lin & ~0xfff)) & ~0xfff) | f;
   }
 

@@ -5,17 +5,17 @@
  * exit status 2. A new command (profile, compare, snapshot, ...) is a new
  * module added to COMMANDS.
  */
-import { readFileSync } from 'node:fs';
 import { helpText, parseCommandLine, UsageError, type Command } from './commands/command.js';
 import { execCommand } from './commands/exec.js';
 import { runCommand } from './commands/run.js';
+import { fleetCommand } from './commands/fleet.js';
+import { snapshotCommand } from './commands/snapshot.js';
+import { monitorCommand } from './commands/monitor.js';
 
-export const COMMANDS: readonly Command[] = [runCommand, execCommand];
+export const COMMANDS: readonly Command[] = [runCommand, execCommand, snapshotCommand, monitorCommand, fleetCommand];
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { version } from './version.js';
+import { version } from './version.js';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -50,6 +50,18 @@ export const MAX_LAG_NS = 1e9;
 const MIN_SAMPLE_NS = 200e3;
 const MIN_RATE = 0.01, MAX_RATE = 1e6;
 
+export const CLOCK_STATE_VERSION = 1;
+/** A clock as a snapshot keeps it (VirtualClock.save). */
+export interface ClockState {
+  v: number;
+  /** The mode it ran in when saved (informational: a restore may choose another). */
+  mode: ClockMode;
+  /** Virtual time, ns since the machine started. */
+  nowNs: number;
+  /** Realtime: the fitted ns per instruction (deterministic: the fixed rate). */
+  nsPerInstruction: number;
+}
+
 export interface VirtualClockOptions {
   /** Host monotonic time in ms (default performance.now); tests substitute their own. */
   hostNowMs?: () => number;
@@ -57,7 +69,7 @@ export interface VirtualClockOptions {
 
 export class VirtualClock implements Clock {
   private readonly hostNowMs: () => number;
-  private readonly t0: number;
+  private t0: number;
   private skippedNs = 0;
   /** Realtime: virtual time = anchorNs + (retired instructions - anchorInsns) x nsPerInsn. */
   private anchorNs = 0;
@@ -137,6 +149,53 @@ export class VirtualClock implements Clock {
     const lo = this.rate / MAX_RATE_STEP, hi = this.rate * MAX_RATE_STEP;
     this.rate = Math.min(MAX_RATE, Math.max(MIN_RATE, Math.min(hi, Math.max(lo, target))));
     this.lastHostNs = host;
+    this.lastInsns = insns;
+  }
+
+  // ---- snapshots, pause ----
+
+  /**
+   * What a snapshot keeps of the clock: the virtual time now (the
+   * instruction count is in the CPU's state) and the realtime rate. Host
+   * time is not saved: a restored or resumed clock runs on from this
+   * virtual time.
+   */
+  save(): ClockState {
+    return { v: CLOCK_STATE_VERSION, mode: this.mode, nowNs: this.nowNs(), nsPerInstruction: this.nsPerInstruction };
+  }
+
+  /**
+   * Continue the time line of a saved clock (after the CPU state, with its
+   * instruction count, is restored): virtual time now is the saved time, in
+   * either mode whatever the mode it was saved in (a deterministic snapshot
+   * may be resumed in realtime and the other way round).
+   */
+  load(state: ClockState): void {
+    const insns = this.cpu.icountNumber();
+    if (this.mode === 'deterministic') {
+      this.skippedNs = state.nowNs - insns * NS_PER_INSTRUCTION;
+      return;
+    }
+    if (state.mode === 'realtime') this.rate = Math.min(MAX_RATE, Math.max(MIN_RATE, state.nsPerInstruction));
+    this.anchorNs = state.nowNs;
+    this.anchorInsns = insns;
+    this.rebase();
+  }
+
+  /**
+   * Realtime: make host time agree with virtual time now, so time spent
+   * with the machine stopped (paused, or saved in a file) is not seen by the
+   * guest as a lag to catch up (as QEMU's virtual clock stops while a VM is
+   * stopped). Deterministic: nothing to do.
+   */
+  rebase(): void {
+    if (this.mode !== 'realtime') return;
+    const insns = this.cpu.icountNumber();
+    const now = insns >= this.anchorInsns ? this.at(insns) : this.anchorNs;
+    this.anchorNs = now;
+    this.anchorInsns = insns;
+    this.t0 = this.hostNowMs() - now / 1e6;
+    this.lastHostNs = this.hostNs();
     this.lastInsns = insns;
   }
 

@@ -7,6 +7,7 @@
  * guests/boot/linux.ts.
  */
 import { Machine, type EngineName } from './machine.js';
+import type { JitOptions } from '../translator/jit/engine.js';
 import type { CpuModelName } from '../runtime/cpu-model.js';
 import { VirtualClock, type ClockMode } from './clock.js';
 import { LegacyPc } from '../devices/legacy-pc.js';
@@ -21,6 +22,8 @@ export interface PcOptions {
   /** Processor model (runtime/cpu-model.ts), default pentium2. */
   cpu?: CpuModelName;
   clock?: ClockMode;
+  /** JIT tiering (engine 'jit'). */
+  jit?: JitOptions;
   /** Bytes the guest writes to COM1. */
   onSerialOutput?: (byte: number) => void;
   /** Bytes the guest writes to the 0xE9 debug console. */
@@ -55,7 +58,7 @@ export class Pc {
   private wake: (() => void) | null = null;
 
   constructor(readonly opts: PcOptions = {}) {
-    this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter', cpu: opts.cpu });
+    this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter', cpu: opts.cpu, ...(opts.jit ? { jit: opts.jit } : {}) });
     const cpu = this.machine.cpu;
     this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu);
     cpu.tscSource = (pending) => this.clock.tsc(pending);

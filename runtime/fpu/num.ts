@@ -200,17 +200,6 @@ function round24(r: number, errSign: number, rc: number): number {
   return roundBig(r < 0, 2n * BIG.m + BigInt(errSign * (r < 0 ? -1 : 1)), e - 1, 24, PC24_EMIN, 1023, rc);
 }
 
-/** Masked overflow response for a result that left the f64 range. */
-function overflow(negative: boolean, cw: number): number {
-  const rc = (cw >> 10) & 3;
-  X.f |= OE | PE;
-  const toInf = rc === RN || (rc === RU && !negative) || (rc === RD && negative);
-  if (toInf) { X.f |= C1; return negative ? -Infinity : Infinity; }
-  const pc = (cw >> 8) & 3;
-  const max = pc === 0 ? fromBits(0x7fefffff, 0xe0000000) : MAX64;
-  return negative ? -max : max;
-}
-
 // ---- NaN propagation -------------------------------------------------------
 
 /**
@@ -250,23 +239,95 @@ function prodErr(a: number, b: number, p: number): number {
   const bh = t - (t - b), bl = b - bh;
   return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
-const SAFE_HI = 6.696928794914171e299;  // 2^995
-const SAFE_LO = 6.681911775230489e-292; // 2^-967
-const MIN_NORMAL = 2.2250738585072014e-308;
 
 /**
- * ST-op: `a op b` for op in OP_ADD / OP_MUL / OP_SUB / OP_DIV (reverse forms
- * swap the operands before calling). X.f must be cleared by the caller
- * (operand conversions may already have set DE/IE).
+ * Outcome of the binary64 fast paths (`arith`, `sqrt`): 0 = the returned f64
+ * is the x87's exact result; 1 = the result is in E80 (precision control 64
+ * bits: a value with up to 64 significant bits); 2 = not decided here (an
+ * operand or the result near the edges of the binary64 range, or a 64-bit
+ * rounding the fast path cannot certify): the caller computes it exactly
+ * with x80.ts.
+ */
+export const FAST = { st: 0 };
+function slow(): number { FAST.st = 2; return 0; }
+
+/** Results in this range are safe for the fast paths (no binary64 overflow / subnormal, Dekker products work). */
+const FAST_LO = 1e-280, FAST_HI = 1e280;
+
+/**
+ * The operation's binary64 round-to-nearest result r (normal, in the fast
+ * range) and its error err = exact - r (exact for + − ×; for ÷ and √ the
+ * correctly signed quotient of an exact remainder, relative error 2^-53).
+ * Rounds to the precision control with the rounding control.
+ */
+function finishX(r: number, err: number, exact: boolean, cw: number): number {
+  const ar = Math.abs(r);
+  if (!(ar >= FAST_LO && ar <= FAST_HI)) return slow();
+  const pc = (cw >> 8) & 3;
+  if (pc === 0 || pc === 2) return finish(r, err > 0 ? 1 : err < 0 ? -1 : 0, cw);
+  if (err === 0) return r;
+  return round64(r, err, exact, (cw >> 10) & 3);
+}
+
+/**
+ * r + err rounded to 64 significant bits (|err| <= half an ulp of r in
+ * binary64): r's 53 bits plus err counted in units of the 64-bit ulp, rounded
+ * to an integer. The result goes to E80 (FAST.st = 1). With an approximate
+ * err (÷, √: the exact result is then never on the 64-bit grid nor halfway)
+ * the rounding is taken only when err is far from a decision point.
+ */
+function round64(r: number, err: number, exact: boolean, rc: number): number {
+  const h = hiOf(r), l = loOf(r), negative = h >>> 31 === 1;
+  let ex = ((h >>> 20) & 0x7ff) - 1023;
+  let hi = (0x80000000 | ((h & 0xfffff) << 11) | (l >>> 21)) >>> 0;
+  let lo = (l << 11) >>> 0;
+  let t = (negative ? -err : err) * pow2(32 - ex) * 2147483648; // in 64-bit ulps of r, + = larger magnitude
+  if (t === 0) t = (err > 0) !== negative ? 1e-30 : -1e-30; // err far below the ulp: only its sign matters
+  let pow2below = false;
+  if (t < 0 && hi === 0x80000000 && lo === 0) { t *= 2; pow2below = true; } // below 2^ex the ulp halves
+  const fl = Math.floor(t), d = t - fl;
+  let n: number;
+  if (d === 0) {
+    if (!exact) return slow();
+    n = fl;
+  } else {
+    if (!exact && (d < 1e-9 || d > 1 - 1e-9 || Math.abs(d - 0.5) < 1e-9)) return slow();
+    switch (rc) {
+      case RN: n = d > 0.5 ? fl + 1 : d < 0.5 ? fl : fl + (fl & 1); break;
+      case RZ: n = fl; break;
+      case RU: n = negative ? fl : fl + 1; break;
+      default: n = negative ? fl + 1 : fl; break;
+    }
+    X.f |= PE;
+    if (n > t) X.f |= C1;
+  }
+  if (pow2below) {
+    if (n !== 0) { hi = 0xffffffff; lo = (4294967296 + n) >>> 0; ex -= 1; }
+  } else {
+    let L = lo + n;
+    if (L < 0) { L += 4294967296; hi = (hi - 1) >>> 0; } else if (L >= 4294967296) { L -= 4294967296; hi = (hi + 1) >>> 0; }
+    lo = L;
+  }
+  E80[0] = lo; E80[1] = hi; E80[2] = (negative ? 0x8000 : 0) | (ex + 16383);
+  FAST.st = 1;
+  return r;
+}
+
+/**
+ * ST-op fast path on binary64 operands: `a op b` for op in OP_ADD / OP_MUL /
+ * OP_SUB / OP_DIV (reverse forms swap the operands before calling); see FAST
+ * for the outcome. X.f must be cleared by the caller (operand conversions
+ * may already have set DE/IE).
  */
 export function arith(op: number, a: number, b: number, cw: number): number {
+  FAST.st = 0;
   if (a !== a || b !== b) return nan2(a, b);
   switch (op) {
     case OP_ADD: case OP_SUB: {
       if (op === OP_SUB) b = neg(b);
       const s = a + b;
       if (s !== s) { X.f |= IE; return INDEFINITE; } // inf + -inf
-      if (!isFinite(s)) return isFinite(a) && isFinite(b) ? overflow(s < 0, cw) : s;
+      if (!isFinite(s)) return isFinite(a) && isFinite(b) ? slow() : s;
       if (s === 0) {
         // Exact zero: +0, or -0 when rounding down (or both operands are -0).
         const rc = (cw >> 10) & 3;
@@ -274,19 +335,17 @@ export function arith(op: number, a: number, b: number, cw: number): number {
       }
       const bb = s - a;
       const err = (a - (s - bb)) + (b - bb);
-      return finish(s, err > 0 ? 1 : err < 0 ? -1 : 0, cw);
+      if (err === 0 && (cw & 0x300) !== 0) return s; // exact (a binary64 subnormal is a normal extended value)
+      return finishX(s, err, true, cw);
     }
     case OP_MUL: {
       const p = a * b;
       if (p !== p) { X.f |= IE; return INDEFINITE; } // 0 * inf
-      if (!isFinite(p)) return isFinite(a) && isFinite(b) ? overflow(p < 0, cw) : p;
-      if (p === 0 && (a === 0 || b === 0)) return p;
-      const ma = Math.abs(a), mb = Math.abs(b), mp = Math.abs(p);
-      if (ma < SAFE_HI && mb < SAFE_HI && mp >= SAFE_LO) {
-        const e = prodErr(a, b, p);
-        return finish(p, e > 0 ? 1 : e < 0 ? -1 : 0, cw);
-      }
-      return slowMulDiv(false, a, b, cw);
+      if (!isFinite(p)) return isFinite(a) && isFinite(b) ? slow() : p;
+      if (a === 0 || b === 0) return p;
+      const mp = Math.abs(p);
+      if (!(mp >= FAST_LO && mp <= FAST_HI) || Math.abs(a) > FAST_HI || Math.abs(b) > FAST_HI) return slow();
+      return finishX(p, prodErr(a, b, p), true, cw);
     }
     default: { // OP_DIV
       const ainf = !isFinite(a), binf = !isFinite(b);
@@ -294,46 +353,26 @@ export function arith(op: number, a: number, b: number, cw: number): number {
       if (b === 0) { X.f |= ZE; return signBit(a) ^ signBit(b) ? -Infinity : Infinity; }
       const q = a / b;
       if (ainf || binf || a === 0) return q;
-      if (!isFinite(q)) return overflow(q < 0, cw);
-      const mq = Math.abs(q), mb = Math.abs(b);
-      if (mq < SAFE_HI && mb < SAFE_HI && Math.abs(a) >= SAFE_LO && mq >= MIN_NORMAL) {
-        const p = q * b, pe = prodErr(q, b, p);
-        const d = a - p; // exact (Sterbenz)
-        const res = d > pe ? 1 : d < pe ? -1 : 0; // sign of a - q*b
-        return finish(q, b > 0 ? res : -res, cw);
-      }
-      return slowMulDiv(true, a, b, cw);
+      const mq = Math.abs(q), mb = Math.abs(b), ma = Math.abs(a);
+      if (!(mq >= FAST_LO && mq <= FAST_HI && mb >= FAST_LO && mb <= FAST_HI && ma >= FAST_LO && ma <= FAST_HI)) return slow();
+      const p = q * b, pe = prodErr(q, b, p);
+      const rem = (a - p) - pe; // exact: a - p by Sterbenz, and the remainder is representable
+      return finishX(q, rem / b, false, cw);
     }
   }
 }
 
-/** Finite non-zero operands whose product / quotient leaves the Dekker-safe range: exact in BigInt. */
-function slowMulDiv(div: boolean, a: number, b: number, cw: number): number {
-  const negative = (signBit(a) ^ signBit(b)) === 1;
-  const ea = decompose(Math.abs(a)), ma = BIG.m;
-  const eb = decompose(Math.abs(b)), mb = BIG.m;
-  let m: bigint, e: number;
-  if (!div) { m = ma * mb; e = ea + eb; } else {
-    const num = ma << 128n;
-    m = num / mb;
-    e = ea - eb - 128;
-    if (m * mb !== num) { m = (m << 1n) | 1n; e -= 1; } // sticky bit below every rounding point
-  }
-  const pc = (cw >> 8) & 3;
-  return roundBig(negative, m, e, pc === 0 ? 24 : 53, pc === 0 ? PC24_EMIN : -1022, 1023, (cw >> 10) & 3, (cw & UE) === 0);
-}
-
+/** FSQRT fast path on a binary64 operand (see FAST). */
 export function sqrt(a: number, cw: number): number {
+  FAST.st = 0;
   if (a !== a) return nan1(a);
   if (a === 0 || a === Infinity) return a;
   if (a < 0) { X.f |= IE; return INDEFINITE; }
-  let sc = 0, x = a;
-  if (x < SAFE_LO) { x *= 4.149515568880993e180; sc = -300; } // 2^600, exact
-  const r = Math.sqrt(x);
+  if (!(a >= FAST_LO && a <= FAST_HI)) return slow();
+  const r = Math.sqrt(a);
   const p = r * r, pe = prodErr(r, r, p);
-  const d = x - p;
-  const es = d > pe ? 1 : d < pe ? -1 : 0;
-  return finish(sc ? r * pow2(sc) : r, es, cw);
+  const res = (a - p) - pe; // exact
+  return finishX(r, res / (2 * r), false, cw);
 }
 
 // ---- comparisons ----------------------------------------------------------------

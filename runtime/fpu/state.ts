@@ -16,13 +16,12 @@
  *   FPU_X80V  i32       bit i: FPU_X80 entry i holds the exact 80-bit value of R(i)
  *   FPU_X80   8 x 16 B  80-bit images (mantissa lo, mantissa hi, sign|exponent, 0) as u32
  *
- * The exact image is kept for values loaded from a format wider than
- * binary64 that binary64 cannot hold (FLD m80, FILD m64 beyond 2^53, FBLD,
- * FRSTOR/FXRSTOR), and follows the value through register moves (FLD ST(i),
- * FST(P) ST(i), FXCH, FCMOVcc, FCHS, FABS, save/restore). Stores (FST(P) m80 /
- * m64 / m32, FIST(P), FBSTP), compares and FXAM use it, so moving and
- * storing such a value is bit exact; arithmetic uses the binary64 value.
- * Any other write to a register clears its bit.
+ * A register's value is its f64 when its FPU_X80V bit is clear (the f64 is
+ * then exactly the value), else its 80-bit image (the f64 is only the
+ * nearest binary64, for quick tests). Every result binary64 cannot hold
+ * exactly — loads of wider formats, and arithmetic results with more than 53
+ * significant bits or outside the binary64 range — is stored as an image
+ * (set80P); moves, FCHS/FABS and save/restore carry it. docs/fpu.md.
  *
  * Zero bytes are the power-on state (SDM vol. 3, table 9-1): CW 0x0040, SW 0,
  * tags 0x5555 (eight +0.0 registers, "zero"), pointers 0.
@@ -65,6 +64,10 @@ export class Fpu {
    */
   onFerr: ((asserted: boolean) => void) | null = null;
   private ferr = false;
+  /** FERR# as last signalled (snapshots save it: the FPU's only state outside the state block). */
+  get ferrAsserted(): boolean { return this.ferr; }
+  /** Restore FERR# from a snapshot without signalling (the PIC's IRQ13 level is restored with the PIC). */
+  restoreFerr(asserted: boolean): void { this.ferr = asserted; }
 
   constructor(readonly cpu: Cpu) {
     const buf = cpu.phys.buffer;

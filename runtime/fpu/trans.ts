@@ -1,7 +1,8 @@
 /**
- * x87 transcendental and "misc numeric" operations on binary64 values:
- * FSIN FCOS FSINCOS FPTAN FPATAN F2XM1 FYL2X FYL2XP1, FPREM FPREM1, FSCALE,
- * FXTRACT. Exception flags go to X.f (num.ts).
+ * x87 transcendentals on binary64 values: FSIN FCOS FSINCOS FPTAN FPATAN
+ * F2XM1 FYL2X FYL2XP1. The handlers use these only for special operands
+ * (zeros, infinities, out of domain), where the results are exact; finite
+ * operands go to trans80.ts. Exception flags go to X.f (num.ts).
  *
  * Argument reduction for the trigonometric instructions uses the x87's own
  * 66-bit approximation of pi (SDM vol. 1, 8.3.10), done exactly in BigInt,
@@ -174,67 +175,3 @@ export function fyl2xp1(y: number, x: number): number {
   const p = y * h;
   return p + (prodErr(y, h, p) + y * lo);
 }
-
-/**
- * FPREM (ieee = false: truncated quotient) / FPREM1 (ieee: nearest). Sets
- * Q.k = the quotient's low 3 bits (C0/C3/C1), -2 for a NaN or invalid
- * operand (condition codes unchanged), or -1 for an incomplete
- * reduction (C2 = 1: exponent difference >= 64, reduced by 32..63 bits as
- * on Intel parts: (diff & 31) | 32).
- */
-export function fprem(a: number, b: number, ieee: boolean): number {
-  Q.k = -2;
-  if (a !== a || b !== b) return nan2(a, b);
-  if (!isFinite(a) || b === 0) { X.f |= IE; return INDEFINITE; }
-  Q.k = 0;
-  if (!isFinite(b) || a === 0) return a;
-  const d = ilogb(a) - ilogb(b);
-  if (d >= 64) {
-    const n = (d & 31) | 32;
-    const bb = scale2(Math.abs(b), d - n);
-    Q.k = -1;
-    return a % bb; // exact; the sign is a's
-  }
-  if (d < -1 || (!ieee && d < 0)) return a;
-  const ea = decompose(Math.abs(a)), ma = BIG.m;
-  const eb = decompose(Math.abs(b)), mb = BIG.m;
-  const e0 = Math.min(ea, eb);
-  const A = ma << BigInt(ea - e0), B = mb << BigInt(eb - e0);
-  let q = A / B;
-  let R = A - q * B;
-  let negative = a < 0;
-  if (ieee) {
-    const twice = 2n * R;
-    if (twice > B || (twice === B && (q & 1n) === 1n)) { R = B - R; q += 1n; negative = !negative; }
-  }
-  const k = Number(q & 7n);
-  Q.k = k;
-  if (R === 0n) return a < 0 ? -0 : 0;
-  return roundBig(negative, R, e0, 53, -1022, 1023, RN);
-}
-
-/** FSCALE: a * 2^trunc(b). */
-export function fscale(a: number, b: number, cw: number): number {
-  if (a !== a || b !== b) return nan2(a, b);
-  if (b === Infinity) { if (a === 0) { X.f |= IE; return INDEFINITE; } return a; }
-  if (b === -Infinity) { if (!isFinite(a)) { X.f |= IE; return INDEFINITE; } return a < 0 || Object.is(a, -0) ? -0 : 0; }
-  if (a === 0 || !isFinite(a)) return a;
-  let n = Math.trunc(b);
-  if (n > 100000) n = 100000; else if (n < -100000) n = -100000;
-  const r = scale2(a, n);
-  if (isFinite(r) && Math.abs(r) >= 2.2250738585072014e-308) return r;
-  const e = decompose(Math.abs(a));
-  return roundBig(a < 0, BIG.m, e + n, 53, -1022, 1023, (cw >> 10) & 3, (cw & UE) === 0);
-}
-
-/** FXTRACT: exponent of a (as a value) into E.x, returns the significand. */
-export const XT = { exp: 0 };
-export function fxtract(a: number): number {
-  if (a !== a) { const q = nan1(a); XT.exp = q; return q; }
-  if (a === 0) { X.f |= ZE; XT.exp = -Infinity; return a; }
-  if (!isFinite(a)) { XT.exp = Infinity; return a; }
-  const e = ilogb(a);
-  XT.exp = e;
-  return scale2(a, -e);
-}
-

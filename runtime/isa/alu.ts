@@ -14,7 +14,7 @@ export const ALU_NONE = -1;
 export const ALU_WRITES = (op: number): boolean => op < ALU_CMP || op > ALU_TEST;
 
 function two(m: Mnemonic, alu: number, flags: FlagEffect): IsaRow {
-  return row({ m: [m], interp: 'alu', alu, ends: E_NONE, faults: 'mem', flags });
+  return row({ m: [m], interp: 'alu', jit: 'inline:alu', alu, ends: E_NONE, faults: 'mem', flags });
 }
 
 export const ALU_ROWS: readonly IsaRow[] = [
@@ -27,8 +27,8 @@ export const ALU_ROWS: readonly IsaRow[] = [
   two(Mnemonic.Xor, ALU_XOR, 'logic'),
   two(Mnemonic.Cmp, ALU_CMP, 'sub'),
   two(Mnemonic.Test, ALU_TEST, 'logic'),
-  row({ m: [Mnemonic.Inc], interp: 'incdec', alu: ALU_INC, ends: E_NONE, faults: 'mem', flags: 'inc' }),
-  row({ m: [Mnemonic.Dec], interp: 'incdec', alu: ALU_DEC, ends: E_NONE, faults: 'mem', flags: 'dec' }),
-  row({ m: [Mnemonic.Neg], interp: 'neg', alu: ALU_NEG, ends: E_NONE, faults: 'mem', flags: 'sub' }),
-  row({ m: [Mnemonic.Not], interp: 'not', alu: ALU_NOT, ends: E_NONE, faults: 'mem', flags: 'none' }),
+  row({ m: [Mnemonic.Inc], interp: 'incdec', jit: 'inline:incdec', alu: ALU_INC, ends: E_NONE, faults: 'mem', flags: 'inc' }),
+  row({ m: [Mnemonic.Dec], interp: 'incdec', jit: 'inline:incdec', alu: ALU_DEC, ends: E_NONE, faults: 'mem', flags: 'dec' }),
+  row({ m: [Mnemonic.Neg], interp: 'neg', jit: 'inline:negnot', alu: ALU_NEG, ends: E_NONE, faults: 'mem', flags: 'sub' }),
+  row({ m: [Mnemonic.Not], interp: 'not', jit: 'inline:negnot', alu: ALU_NOT, ends: E_NONE, faults: 'mem', flags: 'none' }),
 ];

@@ -7,11 +7,11 @@ import { Code, Mnemonic } from 'iced-x86';
 import { E_BRANCH, E_FOLD, row, type IsaRow } from './types.js';
 
 export const BRANCH_ROWS: readonly IsaRow[] = [
-  row({ m: [Mnemonic.Jmp], codes: [Code.Jmp_rel8_16, Code.Jmp_rel8_32, Code.Jmp_rel16, Code.Jmp_rel32_32], interp: 'jmp', ends: E_FOLD, flags: 'none' }),
-  row({ m: [Mnemonic.Jmp], codes: [Code.Jmp_rm16, Code.Jmp_rm32], interp: 'jmp', ends: E_BRANCH, flags: 'none' }),
+  row({ m: [Mnemonic.Jmp], codes: [Code.Jmp_rel8_16, Code.Jmp_rel8_32, Code.Jmp_rel16, Code.Jmp_rel32_32], interp: 'jmp', jit: 'inline:jmp', ends: E_FOLD, flags: 'none' }),
+  row({ m: [Mnemonic.Jmp], codes: [Code.Jmp_rm16, Code.Jmp_rm32], interp: 'jmp', jit: 'inline:jmpind', ends: E_BRANCH, flags: 'none' }),
   row({ m: [Mnemonic.Jmp], codes: [Code.Jmp_ptr1616, Code.Jmp_ptr1632, Code.Jmp_m1616, Code.Jmp_m1632], interp: 'jmpfar', ends: E_BRANCH, flags: 'eager' }),
-  row({ m: [Mnemonic.Call], codes: [Code.Call_rel16, Code.Call_rel32_32], interp: 'call', ends: E_FOLD, flags: 'none' }),
-  row({ m: [Mnemonic.Call], codes: [Code.Call_rm16, Code.Call_rm32], interp: 'call', ends: E_BRANCH, flags: 'none' }),
+  row({ m: [Mnemonic.Call], codes: [Code.Call_rel16, Code.Call_rel32_32], interp: 'call', jit: 'inline:call', ends: E_FOLD, flags: 'none' }),
+  row({ m: [Mnemonic.Call], codes: [Code.Call_rm16, Code.Call_rm32], interp: 'call', jit: 'inline:callind', ends: E_BRANCH, flags: 'none' }),
   row({ m: [Mnemonic.Call], codes: [Code.Call_ptr1616, Code.Call_ptr1632, Code.Call_m1616, Code.Call_m1632], interp: 'callfar', ends: E_BRANCH, flags: 'eager' }),
-  row({ m: [Mnemonic.Ret], interp: 'ret', ends: E_BRANCH, flags: 'none' }),
+  row({ m: [Mnemonic.Ret], interp: 'ret', jit: 'inline:ret', ends: E_BRANCH, flags: 'none' }),
 ];

@@ -12,9 +12,9 @@
  * and make its factory read the facts instead of setting them.
  */
 import { Code as C, Mnemonic as M } from 'iced-x86';
-import { BY_MNEMONIC, E_BRANCH, E_NONE, E_STOP, E_TRAP, row, type End, type Faults, type FlagEffect, type IsaRow } from './types.js';
+import { BY_MNEMONIC, E_BRANCH, E_NONE, E_STOP, E_TRAP, row, type End, type Faults, type FlagEffect, type IsaRow, type JitHow } from './types.js';
 
-interface Facts { flags?: FlagEffect; ends?: End; faults?: Faults; osz?: 2 | 4 }
+interface Facts { flags?: FlagEffect; ends?: End; faults?: Faults; osz?: 2 | 4; jit?: JitHow }
 
 function legacy(m: M[], f: Facts = {}): IsaRow {
   return row({ m, interp: BY_MNEMONIC, ends: E_NONE, ...f });
@@ -26,8 +26,10 @@ function forms(m: M, codes: C[], f: Facts = {}): IsaRow {
 
 /** Loading SS (interrupt shadow, stack size), another segment, CR0-4 or DR0-7 changes what the next instructions mean. */
 const MOV_TRAP = [C.Mov_Sreg_rm16, C.Mov_Sreg_r32m16, C.Mov_cr_r32, C.Mov_dr_r32];
+/** Reading a segment register (no trap). */
+const MOV_FROM_SREG = [C.Mov_rm16_Sreg, C.Mov_r32m16_Sreg];
 const MOV_PLAIN = [C.Mov_rm8_r8, C.Mov_rm16_r16, C.Mov_rm32_r32, C.Mov_r8_rm8, C.Mov_r16_rm16, C.Mov_r32_rm32,
-  C.Mov_rm16_Sreg, C.Mov_r32m16_Sreg, C.Mov_AL_moffs8, C.Mov_AX_moffs16, C.Mov_EAX_moffs32, C.Mov_moffs8_AL,
+  C.Mov_AL_moffs8, C.Mov_AX_moffs16, C.Mov_EAX_moffs32, C.Mov_moffs8_AL,
   C.Mov_moffs16_AX, C.Mov_moffs32_EAX, C.Mov_r8_imm8, C.Mov_r16_imm16, C.Mov_r32_imm32, C.Mov_rm8_imm8,
   C.Mov_rm16_imm16, C.Mov_rm32_imm32];
 /** Reading CRn / DRn: #GP at CPL > 0. */
@@ -39,14 +41,19 @@ const X87: Facts = { flags: 'none' }; // x87 instructions may fault in every for
 
 export const LEGACY_ROWS: readonly IsaRow[] = [
   // families/mov.ts (MOV to/from segment, control and debug registers included)
-  forms(M.Mov, MOV_PLAIN, { flags: 'none', faults: 'mem' }),
+  forms(M.Mov, MOV_PLAIN, { flags: 'none', faults: 'mem', jit: 'inline:mov' }),
+  forms(M.Mov, MOV_FROM_SREG, { flags: 'none', faults: 'mem' }),
   forms(M.Mov, MOV_FROM_CTRL, { flags: 'none' }),
   forms(M.Mov, MOV_TRAP, { flags: 'none', ends: E_TRAP }), // MOV CR0 may switch modes; MOV DRn: breakpoints
-  legacy([M.Movsx, M.Movzx, M.Xchg], { flags: 'none', faults: 'mem' }),
-  legacy([M.Lea, M.Nop, M.Pause], { flags: 'none', faults: 'never' }),
+  legacy([M.Movsx], { flags: 'none', faults: 'mem', jit: 'inline:movsx' }),
+  legacy([M.Movzx], { flags: 'none', faults: 'mem', jit: 'inline:movzx' }),
+  legacy([M.Xchg], { flags: 'none', faults: 'mem', jit: 'inline:xchg' }),
+  legacy([M.Lea], { flags: 'none', faults: 'never', jit: 'inline:lea' }),
+  legacy([M.Nop], { flags: 'none', faults: 'never', jit: 'inline:nop' }),
+  legacy([M.Pause], { flags: 'none', faults: 'never' }),
   // families/stack.ts (segment registers: families/segment.ts)
-  legacy([M.Push], { flags: 'none' }),
-  forms(M.Pop, POP_PLAIN, { flags: 'none' }),
+  legacy([M.Push], { flags: 'none', jit: 'inline:push' }),
+  forms(M.Pop, POP_PLAIN, { flags: 'none', jit: 'inline:pop' }),
   forms(M.Pop, POP_SREG, { flags: 'none', ends: E_TRAP }),
   // families/segment.ts
   legacy([M.Lds, M.Les, M.Lfs, M.Lgs], { flags: 'none' }),
@@ -60,7 +67,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Iret], { flags: 'eager', ends: E_BRANCH, osz: 2 }),
   legacy([M.Iretd], { flags: 'eager', ends: E_BRANCH, osz: 4 }),
   // families/muldiv.ts: MUL/IMUL CF/OF/ZF/AF eager, SF/PF lazy from the result; DIV/IDIV leave the flags (and may #DE)
-  legacy([M.Mul, M.Imul], { flags: 'result', faults: 'mem' }),
+  legacy([M.Mul], { flags: 'result', faults: 'mem', jit: 'inline:mul' }),
+  legacy([M.Imul], { flags: 'result', faults: 'mem', jit: 'inline:imul' }),
   legacy([M.Div, M.Idiv], { flags: 'none' }),
   // families/bcd.ts
   legacy([M.Aaa, M.Aas, M.Daa, M.Das], { flags: 'eager', faults: 'never' }),
@@ -68,10 +76,11 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Aam], { flags: 'eager' }), // AAM 0: #DE
   // families/bits.ts
   legacy([M.Bt, M.Bts, M.Btr, M.Btc, M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem' }),
-  legacy([M.Bswap], { flags: 'none', faults: 'never' }),
+  legacy([M.Bswap], { flags: 'none', faults: 'never', jit: 'inline:bswap' }),
   // families/flagops.ts
-  legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std, M.Lahf, M.Sahf, M.Salc], { flags: 'eager', faults: 'never' }),
-  legacy([M.Cbw, M.Cwde, M.Cwd, M.Cdq], { flags: 'none', faults: 'never' }),
+  legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std], { flags: 'eager', faults: 'never', jit: 'inline:flagbit' }),
+  legacy([M.Lahf, M.Sahf, M.Salc], { flags: 'eager', faults: 'never' }),
+  legacy([M.Cbw, M.Cwde, M.Cwd, M.Cdq], { flags: 'none', faults: 'never', jit: 'inline:convert' }),
   legacy([M.Cli], { flags: 'eager' }), // #GP when IOPL < CPL
   legacy([M.Pushf, M.Pushfd], { flags: 'none' }),
   legacy([M.Sti, M.Popf, M.Popfd], { flags: 'eager', ends: E_TRAP }), // IF / TF may change: interrupts and single-step at the next boundary
@@ -80,7 +89,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Cmpxchg], { flags: 'sub', faults: 'mem' }),
   legacy([M.Cmpxchg8b], { flags: 'eager', faults: 'mem' }),
   // families/misc.ts
-  legacy([M.Cpuid, M.Rdtsc, M.Xlatb, M.Bound, M.Enter, M.Leave, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
+  legacy([M.Leave], { flags: 'none', jit: 'inline:leave' }),
+  legacy([M.Cpuid, M.Rdtsc, M.Xlatb, M.Bound, M.Enter, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
   // The hint-NOP space 0F 18-0F 1F under the names later CPUs gave it (PREFETCHh,
   // PREFETCHIT0/1, CLDEMOTE, RDSSPD, ENDBR32/64): NOPs here, the operand never accessed.
   legacy([M.Reservednop, M.Prefetchnta, M.Prefetcht0, M.Prefetcht1, M.Prefetcht2, M.Prefetchit0, M.Prefetchit1,

@@ -105,6 +105,19 @@ for (const engine of TEST_ENGINES) {
   });
 }
 
+for (const engine of TEST_ENGINES) {
+  describe(`indirect near branches and stack forms [${engine}]`, () => {
+    it('CALL r32, CALL m32, RET imm16, PUSH m32, JMP r32', () => {
+      //   mov dword [0x20000], f2 ; mov eax, f1 ; call eax ; push 7 ; push 8 ; call [0x20000]
+      //   push dword [0x20000] ; pop ecx ; mov edx, done ; jmp edx ; hlt
+      //   f1: add esi, 1 ; ret          f2: add esi, 10 ; ret 8          done: hlt
+      const r = runSnippet({ engine, code: hexBytes('c705000002002e100000b82a100000ffd06a076a08ff1500000200ff350000020059ba34100000ffe2f483c601c383c60ac20800f4'), regs: { esi: 0 } });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect([r.eip, r.regs.esi, r.regs.ecx, r.regs.esp, r.instructions]).to.deep.equal([ORG + 0x35, 11, ORG + 0x2e, 0x8000, 15]);
+    });
+  });
+}
+
 // ---- random instruction sequences: every engine ends in the same state ------------
 
 function rng(seed: number): () => number {
@@ -114,20 +127,24 @@ function rng(seed: number): () => number {
 
 /** Destination registers: not ESP, not EBX (the base of the data area). */
 const DST = [0, 1, 2, 5, 6, 7];
+/** Byte registers that are not part of EBX: AL CL DL AH CH DH. */
+const DST8 = [0, 1, 2, 4, 5, 6];
 const DATA = 0x20000;
 
 /**
  * One random instruction (bytes). Forms mix what the JIT generates inline
- * (MOV, 32-bit ALU incl. memory and read-modify-write, LEA, PUSH/POP, Jcc)
- * with what it runs through call-outs (ADC/SBB, INC/DEC, shifts, SETcc,
- * CMOVcc, MUL, 8/16-bit ALU, XCHG, BSWAP, NOT/NEG).
+ * (MOV, ALU of every size incl. memory and read-modify-write, INC/DEC,
+ * NOT/NEG, LEA, PUSH/POP, Jcc after tracked and untracked flag producers,
+ * SETcc, CMOVcc, XCHG, BSWAP, CDQ/CWDE, shifts) with what it runs through
+ * call-outs (BT, some shift and rotate forms).
  */
 function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
   const pick = <T>(a: readonly T[]): T => a[next() % a.length]!;
   const reg = () => pick(DST), any = () => next() & 7, d8 = () => (next() & 0x3c);
   const imm32 = () => { const v = next(); return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]; };
   const op = () => next() & 7;
-  switch (next() % 22) {
+  const r8 = () => pick(DST8), cc = () => next() & 15;
+  switch (next() % 36) {
     case 0: return [(op() << 3) | 1, 0xc0 | (any() << 3) | reg()];                        // alu r32, r32
     case 1: return [0x83, 0xc0 | (op() << 3) | reg(), next() & 0xff];                     // alu r32, imm8
     case 2: return [0x81, 0xc0 | (op() << 3) | reg(), ...imm32()];                        // alu r32, imm32
@@ -153,6 +170,10 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
         [0x85, 0xc0 | (a << 3) | b], [0x01, 0xc0 | (a << 3) | b],     // test / add
         [0x83, 0xf8 | b, next() & 0xff],                              // cmp r, imm8
         [0x48 + b], [0x40 + b], [],                                   // dec / inc / whatever came before
+        [0x38, 0xc0 | (next() & 0x3f)], [0x80, 0x7b, d8(), next() & 0xff], // cmp r8, r8 / cmp byte [ebx+d8], imm8
+        [0x66, 0x39, 0xc0 | (a << 3) | b], [0x84, 0xc0 | (next() & 0x3f)], // cmp r16, r16 / test r8, r8
+        [0x0f, 0xa3, 0xc0 | (a << 3) | b], [0xd1, 0xe0 | b],           // bt (a call-out: eager CF) / shl r32, 1
+        [0x0f, 0xaf, 0xc0 | (a << 3) | b], [0xf6, 0xd8 | pick(DST8)],  // imul r32, r32 / neg r8
       ]);
       return [...pre, 0x70 | (next() & 15), s.length, ...s];
     }
@@ -162,6 +183,29 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
       [0xf7, 0x43 | (pick([4, 5]) << 3), d8()]]);                                         // mul/imul [ebx+d8]
     case 20: return pick([[0x0f, 0xc8 + reg()],                                           // bswap
       [0x0f, 0xaf, 0xc0 | (reg() << 3) | any()], [0x6b, 0xc0 | (reg() << 3) | any(), next() & 0xff]]); // imul r32, r32(, imm8)
+    case 21: return [0x80, 0xc0 | (op() << 3) | r8(), next() & 0xff];                     // alu r8, imm8
+    case 22: return [(op() << 3) | pick([0, 2]), 0x43 | (r8() << 3), d8()];               // alu [ebx+d8], r8 / r8, [ebx+d8]
+    case 23: return pick([[0x66, (op() << 3) | 1, 0x43 | (pick(DST) << 3), d8()],         // alu [ebx+d8], r16
+      [0x66, 0x83, 0x43 | (op() << 3), d8(), next() & 0xff], [0x80, 0x43 | (op() << 3), d8(), next() & 0xff]]); // alu m16, imm8 / m8, imm8
+    case 24: return pick([[0xfe, 0xc0 | (pick([0, 1]) << 3) | r8()], [0x66, pick([0x40, 0x48]) + reg()], // inc/dec r8 / r16
+      [0xfe, 0x43 | (pick([0, 1]) << 3), d8()]]);                                         // inc/dec byte [ebx+d8]
+    case 25: return pick([[0xf7, 0x43 | (pick([2, 3]) << 3), d8()], [0xf6, 0x43 | (pick([2, 3]) << 3), d8()], // not/neg m32 / m8
+      [0xf6, 0xc0 | (pick([2, 3]) << 3) | r8()], [0x66, 0xf7, 0xc0 | (pick([2, 3]) << 3) | reg()]]); // not/neg r8 / r16
+    case 26: return [0x0f, 0x90 | cc(), 0x43, d8()];                                      // setcc byte [ebx+d8]
+    case 27: return pick([[0x0f, 0x40 | cc(), 0x43 | (reg() << 3), d8()],                  // cmovcc r32, [ebx+d8]
+      [0x66, 0x0f, 0x40 | cc(), 0xc0 | (reg() << 3) | any()]]);                           // cmovcc r16, r16
+    case 28: return pick([[0x87, 0x43 | (reg() << 3), d8()], [0x86, 0xc0 | (r8() << 3) | r8()], // xchg [ebx+d8], r32 / r8, r8
+      [0x66, 0x87, 0xc0 | (reg() << 3) | reg()]]);                                        // xchg r16, r16
+    case 29: return pick([[0x99], [0x98], [0x66, 0x98], [0x66, 0x99],                    // cdq / cwde / cbw / cwd
+      [0xff, 0x73, d8(), 0x58 + reg()],                                                  // push dword [ebx+d8]; pop r32
+      [0x89, 0xe5, 0x50 + any(), 0xc9], [pick([0xf8, 0xf9, 0xf5, 0xfc, 0xfd])]]);          // mov ebp, esp; push r32; leave / clc stc cmc cld std
+    case 30: return [0x66, 0x0f, 0xb6 + pick([0, 8]), 0xc0 | (reg() << 3) | r8()];       // movzx/movsx r16, r8
+    case 31: case 32: {                                                                   // shifts and rotates: sizes, by 1 / CL / imm8, memory
+      const sh = pick([0, 1, 4, 5, 7]) << 3;
+      return pick([[0xd3, 0xc0 | sh | reg()], [0xd1, 0xc0 | sh | reg()], [0xd0, 0xc0 | sh | r8()], [0xd2, 0xc0 | sh | r8()],
+        [0xc0, 0xc0 | sh | r8(), next() & 31], [0x66, 0xc1, 0xc0 | sh | reg(), next() & 31], [0x66, 0xd3, 0xc0 | sh | reg()],
+        [0xc1, 0x43 | sh, d8(), next() & 31], [0xd3, 0x43 | sh, d8()], [0xd0, 0x43 | sh, d8()], [0x66, 0xd1, 0x43 | sh, d8()]]);
+    }
     default: return [0x87, 0xc0 | (reg() << 3) | reg()];                                 // xchg r32, r32
   }
 }

@@ -24,6 +24,12 @@ export interface FlagSource {
   r: number;
   /** ADC/SBB: local holding the carry-in (0/1). */
   c?: number;
+  /**
+   * 8/16-bit operations: a, b and r hold the operands and result shifted
+   * left by `sh` (24 or 16), so the 32-bit comparisons of the condition code
+   * give the narrow flags (CF, SF, OF, the signed orders); PF reads r >>> sh.
+   */
+  sh?: number;
 }
 
 export class Fn {

@@ -1,6 +1,7 @@
 /**
  * Near control transfers inline (32-bit code, 32-bit operand size): Jcc
- * whose condition comes from a flag source tracked in the block, JMP rel,
+ * (condition from the flag source tracked in the block, or from the lazy
+ * state: codegen/flags.ts cond), JMP rel,
  * CALL rel and RET (stack in stack.ts), folded or ending the block. The
  * target is checked against the CS limit as the interpreter does
  * (runtime/interp/control.ts nearTarget); a target outside it runs the
@@ -8,12 +9,13 @@
  */
 import { Mnemonic } from 'iced-x86';
 import binaryen from 'binaryen';
-import { OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
+import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
+import { eaOffset, inlineEa, read } from './mem.js';
 import { CS, EIP, SEG_LIMIT } from '../../../runtime/state/layout.js';
 import { isJcc, jccCondition } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { condition } from './flags.js';
+import { cond } from './flags.js';
 import { pop32, push32, stack32Guard } from './stack.js';
 
 /** EIP of the instruction after `r` (the block's EIP plus the record's offset). */
@@ -30,16 +32,16 @@ function leaveTo(f: Fn, r: Rec, t: number): X {
 }
 
 function jcc(f: Fn, r: Rec, last: boolean): X | null {
-  if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL || f.flags === null) return null;
+  if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL) return null;
   if (r.term !== T_COND && !last) return null;
-  const cond = condition(f, f.flags, jccCondition(r));
-  if (cond === null) return null;
+  const c = cond(f, jccCondition(r));
+  if (c === null) return null;
   const m = f.m, t = f.local();
   const self = selfTarget(f, r);
   const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
-  if (r.term === T_COND) return m.if(cond, taken);
+  if (r.term === T_COND) return m.if(c, taken);
   // Last record: the fall-through writes EIP too.
-  return f.block([m.if(cond, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);
+  return f.block([m.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);
 }
 
 function jmp(f: Fn, r: Rec, last: boolean): X | null {
@@ -75,23 +77,48 @@ function call(f: Fn, r: Rec, last: boolean): X | null {
   ]);
 }
 
+/** The target of an indirect JMP/CALL r/m32 into local `t` (a memory read may fault). */
+function indirectTarget(f: Fn, r: Rec, t: number): X | null {
+  if (r.k0 === OP_REG) return f.set(t, f.reg(r.r0));
+  if (r.k0 !== OP_MEM || !inlineEa(r)) return null;
+  const off = f.local();
+  return f.block([f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, t)]);
+}
+
+/** JMP r/m32: EIP = the target, checked against the CS limit (families/branch.ts jmpR/jmpM). */
+function jmpInd(f: Fn, r: Rec, last: boolean): X | null {
+  if (!f.code32 || r.osz !== 4 || !last) return null;
+  const t = f.local(), get = indirectTarget(f, r, t);
+  return get === null ? null : f.block([get, leaveTo(f, r, t)]);
+}
+
+/** CALL r/m32: read the target, check it, push the return address, EIP = target (families/branch.ts callInd). */
+function callInd(f: Fn, r: Rec, last: boolean): X | null {
+  if (!f.code32 || r.osz !== 4 || !last) return null;
+  const t = f.local(), get = indirectTarget(f, r, t);
+  if (get === null) return null;
+  f.stored = true;
+  const body = f.block([push32(f, r, nextEip(f, r)), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]);
+  return f.block([get, f.m.if(inLimit(f, t), stack32Guard(f, r, body), f.m.drop(f.callout(r)))]);
+}
+
 function ret(f: Fn, r: Rec, last: boolean): X | null {
-  if (!f.code32 || r.osz !== 4 || r.k0 !== 0 || !last) return null;
+  if (!f.code32 || r.osz !== 4 || (r.k0 !== 0 && r.k0 !== OP_IMM) || !last) return null;
+  const pop = 4 + (r.k0 === OP_IMM ? r.imm & 0xffff : 0);
   const t = f.local();
   // RET reads the target, checks it, then moves ESP (runtime/interp/families/branch.ts retNear).
   return stack32Guard(f, r, f.block([
     pop32(f, r, t, false),
     f.m.if(inLimit(f, t),
-      f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(4))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
+      f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(pop))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
       f.m.drop(f.callout(r))),
   ]));
 }
 
-for (const m of [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja,
-  Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg]) {
-  emitter(m, (f, r, last) => (isJcc(r) ? jcc(f, r, last) : null));
-}
-emitter(Mnemonic.Jmp, jmp);
-emitter(Mnemonic.Call, call);
-emitter(Mnemonic.Ret, ret);
+emitter('jcc', (f, r, last) => (isJcc(r) ? jcc(f, r, last) : null));
+emitter('jmp', jmp);
+emitter('call', call);
+emitter('ret', ret);
+emitter('jmpind', jmpInd);
+emitter('callind', callInd);
 void binaryen;

@@ -7,8 +7,8 @@
  * materialising EFLAGS (QEMU's cc_op, tracked while translating).
  */
 import binaryen from 'binaryen';
-import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB, SZ32 } from '../../../runtime/flags.js';
-import { ARITH, CF } from '../../../runtime/state/eflags.js';
+import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB, SZ32, szCode } from '../../../runtime/flags.js';
+import { ARITH, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { FlagSource, Fn, X } from '../ir.js';
 
@@ -16,19 +16,35 @@ const KIND = { sub: K_SUB, add: K_ADD, logic: K_LOGIC, inc: K_INC, dec: K_DEC, r
 
 /** Record a 32-bit flag-producing operation (operands and result in locals). INC/DEC keep CF eager (pinCF first). */
 export function setLazy32(f: Fn, src: FlagSource): X {
-  f.flags = src;
-  const incdec = src.kind === 'inc' || src.kind === 'dec';
+  return setLazyN(f, src, 4);
+}
+
+/**
+ * Record a flag-producing operation of `size` bytes exactly as the
+ * interpreter's handler does (runtime/flags.ts setLazy: LAZY_A/B/RES hold
+ * the raw, unmasked values, LAZY_OP the kind and size code). `raw` names
+ * the locals holding those; for 8/16-bit operations the tracked source
+ * (Fn.flags) gets copies shifted left by 32 - 8 * size (FlagSource.sh).
+ */
+export function setLazyN(f: Fn, raw: FlagSource, size: number): X {
+  const m = f.m, sz = szCode(size);
+  const incdec = raw.kind === 'inc' || raw.kind === 'dec';
   // ADC/SBB record K_ADC/K_SBB when the carry-in was 1, K_ADD/K_SUB when 0 (runtime/flags.ts).
-  const op = src.c !== undefined
-    ? f.m.select(f.get(src.c), f.c(((src.kind === 'adc' ? K_ADC : K_SBB) << 2) | SZ32), f.c((KIND[src.kind] << 2) | SZ32))
-    : f.c((KIND[src.kind] << 2) | SZ32);
-  return f.block([
+  const op = raw.c !== undefined
+    ? m.select(f.get(raw.c), f.c(((raw.kind === 'adc' ? K_ADC : K_SBB) << 2) | sz), f.c((KIND[raw.kind] << 2) | sz))
+    : f.c((KIND[raw.kind] << 2) | sz);
+  const out: X[] = [
     f.st(LAZY_OP, op),
-    f.st(LAZY_RES, f.get(src.r)),
-    f.st(LAZY_A, f.get(src.a)),
-    f.st(LAZY_B, incdec ? f.c(1) : f.get(src.b)),
+    f.st(LAZY_RES, f.get(raw.r)),
+    f.st(LAZY_A, f.get(raw.a)),
+    f.st(LAZY_B, incdec ? f.c(1) : f.get(raw.b)),
     f.st(LAZY_MASK, f.c(incdec ? ARITH & ~CF : ARITH)),
-  ]);
+  ];
+  if (size === 4) { f.flags = raw; return f.block(out); }
+  const sh = 32 - 8 * size, a = f.local(), b = f.local(), r = f.local();
+  out.push(f.set(a, m.i32.shl(f.get(raw.a), f.c(sh))), f.set(b, m.i32.shl(f.get(raw.b), f.c(sh))), f.set(r, m.i32.shl(f.get(raw.r), f.c(sh))));
+  f.flags = raw.c !== undefined ? { kind: raw.kind, a, b, r, c: raw.c, sh } : { kind: raw.kind, a, b, r, sh };
+  return f.block(out);
 }
 
 /** CF of a tracked sub/add/logic source, as 0/1. */
@@ -71,7 +87,9 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
   const m = f.m, a = f.get(src.a), b = f.get(src.b), r = f.get(src.r);
   const zf = (): X => m.i32.eqz(f.get(src.r));
   const sf = (): X => m.i32.lt_s(f.get(src.r), f.c(0));
-  const pf = (): X => m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.get(src.r), f.c(0xff))), f.c(1)));
+  const sh = src.sh ?? 0;
+  const low = (): X => m.i32.and(sh === 0 ? f.get(src.r) : m.i32.shr_u(f.get(src.r), f.c(sh)), f.c(0xff));
+  const pf = (): X => m.i32.eqz(m.i32.and(m.i32.popcnt(low()), f.c(1)));
   if (src.kind === 'mul') return null; // ZF/CF/OF eager: the handler reads them
   if (src.kind === 'adc' || src.kind === 'sbb') {
     const b2 = cc & ~1;
@@ -90,7 +108,7 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
   else if (src.kind === 'result') return null; // CF/OF eager: the handler reads them
   else if (src.kind === 'inc' || src.kind === 'dec') {
     // OF: the result crossed the sign boundary; CF (eager, from before) is not tracked here.
-    const of = (): X => m.i32.eq(f.get(src.r), f.c(src.kind === 'inc' ? 0x80000000 : 0x7fffffff));
+    const of = (): X => m.i32.eq(f.get(src.r), f.c(src.kind === 'inc' ? 0x80000000 : ((0x7fffffff >>> sh) << sh)));
     if (base === 0) x = of();
     else if (base === 12) x = m.i32.ne(sf(), of());
     else if (base === 14) x = m.i32.or(zf(), m.i32.ne(sf(), of()));
@@ -120,6 +138,43 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
       case 6: x = m.i32.or(cf(), zf()); break;
       case 12: x = m.i32.ne(sf(), of()); break;
       default: x = m.i32.or(zf(), m.i32.ne(sf(), of())); break;
+    }
+  }
+  return (cc & 1) !== 0 ? m.i32.eqz(x) : x;
+}
+
+/**
+ * Condition code `cc` as an i32 0/1, from the tracked source when it
+ * answers, else from the state block as the interpreter's testCC reads it
+ * (runtime/flags.ts: a flag in LAZY_MASK comes from LAZY_*, else from
+ * EFLAGS). ZF, SF and PF are computed inline, CF through carryIn; null
+ * (a call-out) for conditions on OF when nothing tracked says it is eager.
+ */
+export function cond(f: Fn, cc: number): X | null {
+  const src = f.flags;
+  if (src !== null) {
+    const x = condition(f, src, cc);
+    if (x !== null) return x;
+  }
+  const m = f.m, base = cc & ~1;
+  const lazy = (flag: number): X => m.i32.and(f.ld(LAZY_MASK), f.c(flag));
+  const eager = (flag: number): X => m.i32.ne(m.i32.and(f.ld(EFLAGS), f.c(flag)), f.c(0));
+  // 32 - (8 << size code) = 24, 16, 0: the shift that puts the operation's sign bit at bit 31.
+  const up = (): X => m.i32.sub(f.c(32), m.i32.shl(f.c(8), m.i32.and(f.ld(LAZY_OP), f.c(3))));
+  const zf = (): X => m.select(lazy(ZF), m.i32.eqz(m.i32.shl(f.ld(LAZY_RES), up())), eager(ZF));
+  const sf = (): X => m.select(lazy(SF), m.i32.lt_s(m.i32.shl(f.ld(LAZY_RES), up()), f.c(0)), eager(SF));
+  const ofEager = src !== null && (src.kind === 'result' || src.kind === 'mul');
+  let x: X;
+  switch (base) {
+    case 2: x = carryIn(f); break;
+    case 4: x = zf(); break;
+    case 6: x = m.i32.or(carryIn(f), zf()); break;
+    case 8: x = sf(); break;
+    case 10: x = m.select(lazy(PF), m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.ld(LAZY_RES), f.c(0xff))), f.c(1))), eager(PF)); break;
+    default: {
+      if (!ofEager) return null;
+      const of = eager(OF);
+      x = base === 0 ? of : base === 12 ? m.i32.ne(sf(), of) : m.i32.or(zf(), m.i32.ne(sf(), of));
     }
   }
   return (cc & 1) !== 0 ? m.i32.eqz(x) : x;

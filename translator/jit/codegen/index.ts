@@ -5,3 +5,5 @@ import './stack.js';
 import './branch.js';
 import './shift.js';
 import './muldiv.js';
+import './cond.js';
+import './misc.js';

@@ -37,8 +37,8 @@ function extend(f: Fn, r: Rec, signed: boolean): X | null {
   return f.block([...pre, f.setRegN(r.osz, r.r0, src)]);
 }
 
-emitter(Mnemonic.Mov, (f, r) => mov(f, r));
-emitter(Mnemonic.Movzx, (f, r) => extend(f, r, false));
-emitter(Mnemonic.Movsx, (f, r) => extend(f, r, true));
-emitter(Mnemonic.Lea, (f, r) => (r.k1 === OP_MEM && r.osz === 4 && inlineEa(r) ? f.setReg(r.r0, eaOffset(f, r)) : null));
-emitter(Mnemonic.Nop, (f) => f.m.nop());
+emitter('mov', (f, r) => mov(f, r));
+emitter('movzx', (f, r) => extend(f, r, false));
+emitter('movsx', (f, r) => extend(f, r, true));
+emitter('lea', (f, r) => (r.k1 === OP_MEM && r.osz === 4 && inlineEa(r) ? f.setReg(r.r0, eaOffset(f, r)) : null));
+emitter('nop', (f) => f.m.nop());

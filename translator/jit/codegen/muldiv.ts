@@ -57,5 +57,5 @@ function mul1(f: Fn, r: Rec, signed: boolean): X | null {
   return f.block(out);
 }
 
-emitter(Mnemonic.Imul, (f, r) => (r.k1 === 0 ? mul1(f, r, true) : imul(f, r)));
-emitter(Mnemonic.Mul, (f, r) => mul1(f, r, false));
+emitter('imul', (f, r) => (r.k1 === 0 ? mul1(f, r, true) : imul(f, r)));
+emitter('mul', (f, r) => mul1(f, r, false));

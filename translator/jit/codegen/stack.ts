@@ -1,15 +1,15 @@
 /**
- * The stack inline: PUSH/POP of 32-bit registers and immediates with a
+ * The stack inline: PUSH/POP of 32-bit registers, PUSH imm and m32, with a
  * 32-bit stack (STACK32, tested at run time: a 16-bit stack runs the
  * record's handler). A push writes first and moves ESP after, so a fault
  * leaves ESP unchanged, as cpu.push32 does.
  */
 import { Mnemonic } from 'iced-x86';
-import { OP_IMM, OP_REG, type Rec } from '../../../runtime/records.js';
-import { ESP, SS, STACK32 } from '../../../runtime/state/layout.js';
+import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
+import { EBP, ESP, SS, STACK32 } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write } from './mem.js';
 
 /** `inline` when the stack is 32-bit, else the record's handler. */
 export function stack32Guard(f: Fn, r: Rec, inline: X): X {
@@ -34,14 +34,33 @@ export function pop32(f: Fn, r: Rec, dst: number, move = true): X {
   return f.block(out);
 }
 
-emitter(Mnemonic.Push, (f, r) => {
-  if (r.osz !== 4 || (r.k0 !== OP_REG && r.k0 !== OP_IMM)) return null;
+emitter('push', (f, r) => {
+  if (r.osz !== 4) return null;
+  if (r.k0 === OP_MEM && inlineEa(r)) {
+    // PUSH m32: the operand is read first (it may fault), then pushed (families/stack.ts pushM).
+    const off = f.local(), v = f.local();
+    f.stored = true;
+    return stack32Guard(f, r, f.block([f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, v), push32(f, r, f.get(v))]));
+  }
+  if (r.k0 !== OP_REG && r.k0 !== OP_IMM) return null;
   f.stored = true;
   return stack32Guard(f, r, push32(f, r, r.k0 === OP_REG ? f.reg(r.r0) : f.c(r.imm)));
 });
-emitter(Mnemonic.Pop, (f, r) => {
+emitter('pop', (f, r) => {
   if (r.osz !== 4 || r.k0 !== OP_REG) return null;
   const v = f.local();
   // ESP moves first, then the register is written: POP ESP leaves the popped value.
   return stack32Guard(f, r, f.block([pop32(f, r, v), f.setReg(r.r0, f.get(v))]));
+});
+
+/** LEAVE (32-bit operand and stack): ESP = EBP + 4, EBP = [SS:EBP]; the read comes first (families/misc.ts leave). */
+emitter('leave', (f, r) => {
+  if (r.osz !== 4) return null;
+  const bp = f.local(), v = f.local();
+  return stack32Guard(f, r, f.block([
+    f.set(bp, f.reg(EBP)),
+    read(f, r, SS, bp, 4, v),
+    f.setReg(ESP, f.m.i32.add(f.get(bp), f.c(4))),
+    f.setReg(EBP, f.get(v)),
+  ]));
 });

@@ -8,13 +8,14 @@ import type { Rec } from '../../../records.js';
 import { OP_FPU, OP_MEM } from '../../../records.js';
 import { ea } from '../../operands.js';
 import {
-  BIG, C0, C1, C2, C3, DE, E80, IE, INDEFINITE, K_DENORMAL, K_NORMAL, K_UNSUPPORTED, OP_ADD, OP_DIV, OP_MUL,
-  OP_SUB, SF as STACK_FAULT, X, arith, decompose80, exactTo80, hiOf, kind80, quiet, roundInt, roundIntBig,
-  sqrt,
+  BIG, C0, C1, C2, C3, DE, E80, FAST, IE, INDEFINITE, K_DENORMAL, K_NAN, K_NORMAL, K_UNSUPPORTED, K_ZERO, OP_ADD, OP_DIV,
+  OP_MUL, OP_SUB, SF as STACK_FAULT, X, arith, decompose80, exactTo80, hiOf, kind80, quiet, roundInt,
+  roundIntBig, sqrt, to80,
 } from '../../../fpu/num.js';
-import { W_CW, W_EMPTY, W_SW, W_TOP, fpuEnter } from '../../../fpu/state.js';
-import { Q, XT, fprem, fscale, fxtract } from '../../../fpu/trans.js';
-import { PRE, computeFop, ip, ipMem, loadSrc, srcKind, fdef, withFop, unsupportedOperand, unaryOp } from './common.js';
+import { Fpu, W_CW, W_EMPTY, W_SW, W_TOP, W_X80V, fpuEnter } from '../../../fpu/state.js';
+import { fastBin80, fastSqrt80 } from '../../../fpu/fx80.js';
+import { QB, UA, UB, XE, type Un, binop80, fprem80, fscale80, fxtract80, sqrt80, unpack } from '../../../fpu/x80.js';
+import { PRE, computeFop, ip, ipMem, loadSrc, srcKind, fdef, withFop, unsupportedOperand } from './common.js';
 
 // ---- handlers: arithmetic --------------------------------------------------------------
 
@@ -28,6 +29,30 @@ function binop(op: number, a: number, b: number, cw: number): number {
     default: return arith(OP_DIV, b, a, cw);
   }
 }
+/**
+ * Result of an arithmetic operation into R(p): the f64 from the fast path,
+ * or the 80-bit image in E80 (FAST.st = 1, or the exact path). Returns false
+ * when an unmasked IE/DE/ZE leaves the destination alone.
+ */
+function commit(f: Fpu, p: number, v: number, in80: boolean): boolean {
+  if (X.f !== 0) {
+    const un = f.exc(X.f);
+    f.setCC(C1, X.f & C1);
+    if (un & PRE) return false;
+  } else f.s[W_SW] &= ~C1;
+  if (in80) f.set80P(p, E80[0], E80[1], E80[2]); else f.setP(p, v);
+  return true;
+}
+/** Register operand as an unpacked 80-bit value. */
+export function regOp(f: Fpu, u: Un, p: number): Un {
+  f.image80(p);
+  return unpack(u, E80[0], E80[1], E80[2]);
+}
+export function valOp(u: Un, v: number): Un {
+  to80(v);
+  return unpack(u, E80[0], E80[1], E80[2]);
+}
+
 /** ST(r0) = ST(r0) op ST(r1) (and pop for the P forms: sub bit 3). */
 function arithRR(cpu: Cpu, r: Rec): void {
   const f = fpuEnter(cpu);
@@ -38,15 +63,22 @@ function arithRR(cpu: Cpu, r: Rec): void {
     return;
   }
   X.f = 0;
-  let v = binop(r.sub & 7, f.st[pd], f.st[ps], s[W_CW]);
-  if (v !== v && (unsupportedOperand(f, pd) || unsupportedOperand(f, ps))) v = INDEFINITE;
-  if (X.f !== 0) {
-    const un = f.exc(X.f);
-    f.setCC(C1, X.f & C1);
-    if (un & PRE) return;
-  } else s[W_SW] &= ~C1;
-  f.setP(pd, v);
-  if (r.sub & 8) f.pop();
+  const xv = s[W_X80V], cw = s[W_CW];
+  if ((((xv >> pd) | (xv >> ps)) & 1) === 0) {
+    const v = binop(r.sub & 7, f.st[pd], f.st[ps], cw);
+    if (FAST.st !== 2) {
+      if (commit(f, pd, v, FAST.st === 1) && (r.sub & 8)) f.pop();
+      return;
+    }
+    X.f = 0;
+  }
+  f.image80(pd);
+  const alo = E80[0], ahi = E80[1], ase = E80[2];
+  f.image80(ps);
+  if (!fastBin80(r.sub & 7, alo, ahi, ase, E80[0], E80[1], E80[2], cw)) {
+    binop80(r.sub & 7, unpack(UA, alo, ahi, ase), unpack(UB, E80[0], E80[1], E80[2]), cw);
+  }
+  if (commit(f, pd, 0, true) && (r.sub & 8)) f.pop();
 }
 /** ST(0) = ST(0) op m32fp/m64fp/m16int/m32int. */
 function arithRM(cpu: Cpu, r: Rec): void {
@@ -56,15 +88,43 @@ function arithRM(cpu: Cpu, r: Rec): void {
   ipMem(cpu, r);
   const pd = f.ph(0);
   if (f.isEmpty(0)) { if (f.underflow()) f.setP(pd, INDEFINITE); return; }
+  const cw = f.cw;
   // a NaN operand takes precedence over a denormal one; an unmasked denormal stops the instruction
-  if (b !== b || f.st[pd] !== f.st[pd]) X.f &= ~DE;
-  if (X.f & ~f.cw & DE) { f.setCC(C1, 0); f.exc(X.f); return; }
-  let v = binop(r.sub & 7, f.st[pd], b, f.cw);
-  if (v !== v && unsupportedOperand(f, pd)) v = INDEFINITE;
-  const un = f.exc(X.f);
-  f.setCC(C1, X.f & C1);
-  if (un & PRE) return;
-  f.setP(pd, v);
+  // (and so does an unsupported encoding; a denormal dividend over a zero ST(0) is #Z only)
+  if (X.f & DE) {
+    const k = f.kindP(pd);
+    if (b !== b || k === K_NAN || k === K_UNSUPPORTED || ((r.sub & 7) === 7 && k === K_ZERO)) X.f &= ~DE;
+  }
+  if (X.f & ~cw & DE) { f.setCC(C1, 0); f.exc(X.f); return; }
+  const pre = X.f;
+  if (!f.hasExact(pd)) {
+    const v = binop(r.sub & 7, f.st[pd], b, cw);
+    if (FAST.st !== 2) { commit(f, pd, v, FAST.st === 1); return; }
+    X.f = pre;
+  }
+  f.image80(pd);
+  const alo = E80[0], ahi = E80[1], ase = E80[2];
+  to80(b);
+  if (!fastBin80(r.sub & 7, alo, ahi, ase, E80[0], E80[1], E80[2], cw)) {
+    binop80(r.sub & 7, unpack(UA, alo, ahi, ase), unpack(UB, E80[0], E80[1], E80[2]), cw);
+  }
+  commit(f, pd, 0, true);
+}
+function fsqrtH(cpu: Cpu, r: Rec): void {
+  const f = fpuEnter(cpu);
+  ip(cpu, r);
+  const p = f.ph(0);
+  if (f.isEmpty(0)) { if (f.underflow()) f.setP(p, INDEFINITE); return; }
+  X.f = 0;
+  const cw = f.cw;
+  if (!f.hasExact(p)) {
+    const v = sqrt(f.st[p], cw);
+    if (FAST.st !== 2) { commit(f, p, v, FAST.st === 1); return; }
+    X.f = 0;
+  }
+  f.image80(p);
+  if (!fastSqrt80(E80[0], E80[1], E80[2], cw)) sqrt80(regOp(f, UA, p), cw);
+  commit(f, p, 0, true);
 }
 
 function fchsAbs(cpu: Cpu, r: Rec): void {
@@ -86,17 +146,24 @@ function frndint(cpu: Cpu, r: Rec): void {
     f.image80(p);
     const lo = E80[0], hi = E80[1], se = E80[2], k = kind80(lo, hi, se), negative = (se & 0x8000) !== 0;
     if (k === K_NORMAL || k === K_DENORMAL) {
+      if (k === K_DENORMAL) X.f |= DE;
       const e = decompose80(lo, hi, se);
       if (e >= 0) { f.setCC(C1, 0); return; } // already an integer
       const n = roundIntBig(negative, BIG.m, e, rc);
       const un = f.exc(X.f);
-      f.setCC(C1, X.f & C1);
+      f.setCC(C1, un & DE ? 0 : X.f & C1);
       if (un & PRE) return;
       exactTo80(negative, n, 0);
       f.set80P(p, E80[0], E80[1], E80[2]);
       return;
     }
-    if (k === K_UNSUPPORTED) { if (f.exc(IE) & IE) return; f.setP(p, INDEFINITE); return; }
+    if (k === K_UNSUPPORTED) { f.setCC(C1, 0); if (f.exc(IE) & IE) return; f.setP(p, INDEFINITE); return; }
+    if (k === K_NAN) { // quieted with its 64-bit payload
+      f.setCC(C1, 0);
+      if ((hi & 0x40000000) === 0 && f.exc(IE) & IE) return;
+      f.set80P(p, lo, (hi | 0x40000000) >>> 0, se);
+      return;
+    }
   }
   const x = f.st[p];
   const v = x !== x ? quietNaN(x) : roundInt(x, rc);
@@ -116,22 +183,9 @@ function fscaleH(cpu: Cpu, r: Rec): void {
   const p0 = f.ph(0), p1 = f.ph(1);
   if (f.isEmpty(0) || f.isEmpty(1)) { if (f.underflow()) f.setP(p0, INDEFINITE); return; }
   X.f = 0;
-  const b = f.st[p1];
-  if (f.hasExact(p0) && b === b && isFinite(b) && f.kindP(p0) === K_NORMAL) {
-    // an exact 80-bit image scales exactly while the exponent stays in range
-    f.image80(p0);
-    const e = (E80[2] & 0x7fff) + Math.trunc(b);
-    if (e > 0 && e < 0x7fff) {
-      f.setCC(C1, 0);
-      f.set80P(p0, E80[0], E80[1], (E80[2] & 0x8000) | e);
-      return;
-    }
-  }
-  const v = fscale(f.st[p0], b, f.cw);
-  const un = f.exc(X.f);
-  f.setCC(C1, X.f & C1);
-  if (un & PRE) return;
-  f.setP(p0, v);
+  const cw = f.cw;
+  fscale80(regOp(f, UA, p0), regOp(f, UB, p1), cw);
+  commit(f, p0, 0, true);
 }
 function fpremH(cpu: Cpu, r: Rec): void {
   const f = fpuEnter(cpu);
@@ -143,13 +197,13 @@ function fpremH(cpu: Cpu, r: Rec): void {
     return;
   }
   X.f = 0;
-  const v = fprem(f.st[p0], f.st[p1], r.sub === 1);
+  fprem80(regOp(f, UA, p0), regOp(f, UB, p1), r.sub === 1, f.cw);
+  const k = QB.k;
+  if (k === -2) f.setCC(C1 | C2, 0); // NaN / invalid: C1 = C2 = 0, C0 C3 kept (also when unmasked)
   if (f.exc(X.f) & PRE) return;
-  const k = Q.k;
-  if (k === -2) { f.setCC(C1 | C2, 0); f.setP(p0, v); return; } // NaN / invalid: C1 = C2 = 0, C0 C3 kept
-  if (k < 0) f.setCC(C0 | C1 | C2 | C3, C2);
+  if (k === -2) { /* done */ } else if (k < 0) f.setCC(C0 | C1 | C2 | C3, C2);
   else f.setCC(C0 | C1 | C2 | C3, (k & 4 ? C0 : 0) | (k & 2 ? C3 : 0) | (k & 1 ? C1 : 0));
-  f.setP(p0, v);
+  f.set80P(p0, E80[0], E80[1], E80[2]);
 }
 function fxtractH(cpu: Cpu, r: Rec): void {
   const f = fpuEnter(cpu);
@@ -170,11 +224,13 @@ function fxtractH(cpu: Cpu, r: Rec): void {
     return;
   }
   X.f = 0;
-  const sig = fxtract(f.st[p0]);
-  if (f.exc(X.f) & PRE) return;
+  fxtract80(regOp(f, UA, p0), f.cw);
   f.setCC(C1, 0);
-  f.setP(p0, XT.exp);
-  f.push(sig);
+  if (f.exc(X.f) & PRE) return;
+  const slo = E80[0], shi = E80[1], sse = E80[2];
+  f.set80P(p0, XE[0], XE[1], XE[2]);
+  f.pushRoom();
+  f.push80(slo, shi, sse);
 }
 
 const ARITH: [Mnemonic, Mnemonic | null, Mnemonic | null, number][] = [
@@ -199,7 +255,7 @@ for (const [m, mp, mi, op] of ARITH) {
 
 fdef(Mnemonic.Fchs, (r) => { r.imm2 = computeFop(r); r.sub = 0; return fchsAbs; });
 fdef(Mnemonic.Fabs, (r) => { r.imm2 = computeFop(r); r.sub = 1; return fchsAbs; });
-fdef(Mnemonic.Fsqrt, withFop(unaryOp((_f, x, cw) => sqrt(x, cw))));
+fdef(Mnemonic.Fsqrt, withFop(fsqrtH));
 fdef(Mnemonic.Frndint, withFop(frndint));
 fdef(Mnemonic.Fscale, withFop(fscaleH));
 fdef(Mnemonic.Fxtract, withFop(fxtractH));

@@ -137,21 +137,3 @@ export function withFop(h: (cpu: Cpu, r: Rec) => void) {
 export function unsupportedOperand(f: Fpu, p: number): boolean {
   return f.hasExact(p) && f.kindP(p) === K_UNSUPPORTED;
 }
-
-/** One-operand ST(0) operations. */
-type Unary = (f: Fpu, x: number, cw: number) => number;
-export function unaryOp(fn: Unary) {
-  return (cpu: Cpu, r: Rec): void => {
-    const f = fpuEnter(cpu);
-    ip(cpu, r);
-    const p = f.ph(0);
-    if (f.isEmpty(0)) { if (f.underflow()) f.setP(p, INDEFINITE); return; }
-    X.f = 0;
-    let v = fn(f, f.st[p], f.cw);
-    if (v !== v && unsupportedOperand(f, p)) v = INDEFINITE;
-    const un = f.exc(X.f);
-    f.setCC(C1, X.f & C1);
-    if (un & PRE) return;
-    f.setP(p, v);
-  };
-}

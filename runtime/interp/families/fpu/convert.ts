@@ -3,7 +3,7 @@
  * the f64 value or the exact 80-bit image) and m16int/m32int/m64int.
  */
 import {
-  BIG, C1, E80, IE, INDEFINITE, K_DENORMAL, K_INF, K_NAN, K_NORMAL, K_UNSUPPORTED, K_ZERO, PE, RN, UE, X,
+  BIG, C1, E80, IE, INDEFINITE, K_DENORMAL, K_INF, K_NAN, K_NORMAL, K_UNSUPPORTED, K_ZERO, PE, RD, RN, RU, UE, X,
   decompose, decompose80, fromBits, hiOf, kind80, loOf, roundBig, roundInt, roundIntBig, signBit,
 } from '../../../fpu/num.js';
 import { Fpu } from '../../../fpu/state.js';
@@ -41,6 +41,31 @@ export function toF64Bits(v: number): void {
 }
 export const B64 = new Uint32Array(2);
 
+/**
+ * A normal 80-bit value rounded to binary64 without BigInt, when the result
+ * is a normal binary64 value (else NaN: the caller takes the exact path).
+ * ORs PE / C1 into X.f.
+ */
+function round80to64(lo: number, hi: number, se: number, rc: number): number {
+  const negative = (se & 0x8000) !== 0;
+  let E = (se & 0x7fff) - 16383;
+  const r = lo & 0x7ff, half = 0x400;
+  let mlo = (lo & ~0x7ff) >>> 0, mhi = hi;
+  let up = false;
+  const inexact = r !== 0;
+  if (inexact) up = rc === RN ? r > half || (r === half && (lo & 0x800) !== 0) : rc === RU ? !negative : rc === RD ? negative : false;
+  if (up) {
+    const t = mlo + 0x800;
+    if (t >= 4294967296) { mlo = t - 4294967296; mhi += 1; } else mlo = t;
+    if (mhi >= 4294967296) { mhi = 0x80000000; E += 1; }
+  }
+  if (E < -1022 || E > 1023) return NaN;
+  if (inexact) X.f |= up ? PE | C1 : PE;
+  // binary64: sign, exponent, the 52 bits below the integer bit
+  const fh = (mhi >>> 11) & 0xfffff, fl = ((mhi << 21) | (mlo >>> 11)) >>> 0;
+  return fromBits((negative ? 0x80000000 : 0) | ((E + 1023) << 20) | fh, fl);
+}
+
 /** The exact 80-bit image in E80 rounded to m32fp/m64fp (prec 24/53) with flags. */
 export function round80(prec: number, cw: number): number {
   const lo = E80[0], hi = E80[1], se = E80[2];
@@ -53,6 +78,10 @@ export function round80(prec: number, cw: number): number {
     const v = fromBits((negative ? 0x80000000 : 0) | 0x7ff80000 | ((hi >>> 11) & 0x7ffff), ((hi << 21) | (lo >>> 11)) >>> 0);
     if ((hi & 0x40000000) === 0) X.f |= IE;
     return v;
+  }
+  if (prec === 53 && k === K_NORMAL) {
+    const v = round80to64(lo, hi, se, (cw >> 10) & 3);
+    if (v === v) return v;
   }
   const e = decompose80(lo, hi, se); // (stores raise no DE for a denormal source)
   return prec === 24

@@ -1,0 +1,190 @@
+/**
+ * Number-only x87 arithmetic for the common case: + − × ÷ of two normal
+ * 80-bit operands (explicit integer bit set, exponent 1..0x7FFE) whose
+ * result is normal again. The 64-bit significands are pairs of 32-bit words;
+ * the exact result is formed in a 128-bit window (four words) plus a sticky
+ * bit and rounded to the precision control with the rounding control. Same
+ * bits and flags as x80.ts (which handles everything else, in BigInt);
+ * returns false, having changed nothing, when the case is not for it.
+ */
+import { C1, E80, PE, RD, RN, RU, X } from './num.js';
+import { isqrt } from './x80.js';
+
+const TWO32 = 4294967296, INV16 = 1 / 65536;
+// the 128-bit window (W3 most significant) and the sticky bit below it
+let W3 = 0, W2 = 0, W1 = 0, W0 = 0, ST = false;
+
+/**
+ * Round the normalised window (W3 bit 31 set, leading bit of exponent E,
+ * unbiased) to `prec` bits; on success writes E80 and ORs PE / C1 into X.f.
+ */
+function roundWin(neg: boolean, E: number, prec: number, rc: number): boolean {
+  let hi = W3, lo = W2, r: number, half: number, rest: boolean, odd: boolean;
+  if (prec === 64) { r = W1; half = 0x80000000; rest = W0 !== 0 || ST; odd = (W2 & 1) !== 0; }
+  else if (prec === 53) { r = W2 & 0x7ff; half = 0x400; rest = (W1 | W0) !== 0 || ST; odd = (W2 & 0x800) !== 0; lo = (W2 & ~0x7ff) >>> 0; }
+  else { r = W3 & 0xff; half = 0x80; rest = (W2 | W1 | W0) !== 0 || ST; odd = (W3 & 0x100) !== 0; hi = (W3 & ~0xff) >>> 0; lo = 0; }
+  const inexact = r !== 0 || rest;
+  let up = false;
+  if (inexact) {
+    if (rc === RN) up = r > half || (r === half && (rest || odd));
+    else up = rc === RU ? !neg : rc === RD ? neg : false;
+  }
+  if (up) {
+    const inc = prec === 64 ? 1 : prec === 53 ? 0x800 : 0;
+    if (inc !== 0) {
+      const t = lo + inc;
+      if (t >= TWO32) { lo = t - TWO32; hi += 1; } else lo = t;
+    } else hi += 0x100;
+    if (hi >= TWO32) { hi = 0x80000000; E += 1; }
+  }
+  const be = E + 16383;
+  if (be <= 0 || be >= 0x7fff) return false; // tiny or huge: x80.ts
+  E80[0] = lo >>> 0; E80[1] = hi >>> 0; E80[2] = (neg ? 0x8000 : 0) | be;
+  if (inexact) X.f |= up ? PE | C1 : PE;
+  return true;
+}
+
+/** Normalise the window left so that W3 bit 31 is set; returns the shift (-1: all zero). */
+function normalise(): number {
+  let k = 0;
+  while (W3 === 0) {
+    if ((W2 | W1 | W0) === 0) return -1;
+    W3 = W2; W2 = W1; W1 = W0; W0 = 0; k += 32;
+  }
+  const z = Math.clz32(W3);
+  if (z !== 0) {
+    W3 = ((W3 << z) | (W2 >>> (32 - z))) >>> 0;
+    W2 = ((W2 << z) | (W1 >>> (32 - z))) >>> 0;
+    W1 = ((W1 << z) | (W0 >>> (32 - z))) >>> 0;
+    W0 = (W0 << z) >>> 0;
+  }
+  return k + z;
+}
+
+const isNormal = (hi: number, se: number): boolean => {
+  const e = se & 0x7fff;
+  return e !== 0 && e !== 0x7fff && (hi & 0x80000000) !== 0;
+};
+
+/** a + b (sub: a − b) for normal a, b. */
+function add(alo: number, ahi: number, ase: number, blo: number, bhi: number, bse: number, sub: boolean, prec: number, rc: number): boolean {
+  let an = (ase & 0x8000) !== 0, bn = ((bse & 0x8000) !== 0) !== sub;
+  let ea = ase & 0x7fff, eb = bse & 0x7fff;
+  // |a| >= |b|
+  if (eb > ea || (eb === ea && (bhi > ahi || (bhi === ahi && blo > alo)))) {
+    let t = alo; alo = blo; blo = t; t = ahi; ahi = bhi; bhi = t; t = ea; ea = eb; eb = t;
+    const n = an; an = bn; bn = n;
+  }
+  const d = ea - eb;
+  // b shifted right by d in the window [B3 B2 B1 B0] + sticky
+  let B3 = bhi, B2 = blo, B1 = 0, B0 = 0, sticky = false;
+  if (d >= 128) { B3 = 0; B2 = 0; sticky = true; } else if (d > 0) {
+    let k = d;
+    while (k >= 32) { if (B0 !== 0) sticky = true; B0 = B1; B1 = B2; B2 = B3; B3 = 0; k -= 32; }
+    if (k > 0) {
+      if ((B0 << (32 - k)) !== 0) sticky = true;
+      B0 = ((B0 >>> k) | (B1 << (32 - k))) >>> 0;
+      B1 = ((B1 >>> k) | (B2 << (32 - k))) >>> 0;
+      B2 = ((B2 >>> k) | (B3 << (32 - k))) >>> 0;
+      B3 = B3 >>> k;
+    }
+  }
+  let E = ea - 16383;
+  if (an === bn) {
+    let t = B0; W0 = t >>> 0; let c = 0;
+    t = B1 + c; W1 = t >>> 0; c = t >= TWO32 ? 1 : 0;
+    t = alo + B2 + c; W2 = t >>> 0; c = t >= TWO32 ? 1 : 0;
+    t = ahi + B3 + c; W3 = t >>> 0; c = t >= TWO32 ? 1 : 0;
+    if (c) { // carry out: shift right by one
+      if (W0 & 1) sticky = true;
+      W0 = ((W0 >>> 1) | (W1 << 31)) >>> 0; W1 = ((W1 >>> 1) | (W2 << 31)) >>> 0;
+      W2 = ((W2 >>> 1) | (W3 << 31)) >>> 0; W3 = ((W3 >>> 1) | 0x80000000) >>> 0;
+      E += 1;
+    }
+    ST = sticky;
+    return roundWin(an, E, prec, rc);
+  }
+  // a − b − (sticky: a little more, kept as the sticky bit)
+  let t = 0 - B0 - (sticky ? 1 : 0); let br = t < 0 ? 1 : 0; W0 = (t + (br ? TWO32 : 0)) >>> 0;
+  t = 0 - B1 - br; br = t < 0 ? 1 : 0; W1 = (t + (br ? TWO32 : 0)) >>> 0;
+  t = alo - B2 - br; br = t < 0 ? 1 : 0; W2 = (t + (br ? TWO32 : 0)) >>> 0;
+  t = ahi - B3 - br; W3 = (t + (t < 0 ? TWO32 : 0)) >>> 0;
+  const k = normalise();
+  if (k < 0) { // exact zero (only without sticky): +0, or −0 rounding down
+    E80[0] = 0; E80[1] = 0; E80[2] = rc === RD ? 0x8000 : 0;
+    return true;
+  }
+  ST = sticky;
+  return roundWin(an, E - k, prec, rc);
+}
+
+/** a × b for normal a, b. */
+function mul(alo: number, ahi: number, ase: number, blo: number, bhi: number, bse: number, prec: number, rc: number): boolean {
+  const a0 = alo & 0xffff, a1 = alo >>> 16, a2 = ahi & 0xffff, a3 = ahi >>> 16;
+  const b0 = blo & 0xffff, b1 = blo >>> 16, b2 = bhi & 0xffff, b3 = bhi >>> 16;
+  let v = a0 * b0;
+  let c = Math.floor(v * INV16);
+  const l0 = v - c * 65536;
+  v = a0 * b1 + a1 * b0 + c; c = Math.floor(v * INV16); const l1 = v - c * 65536;
+  v = a0 * b2 + a1 * b1 + a2 * b0 + c; c = Math.floor(v * INV16); const l2 = v - c * 65536;
+  v = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + c; c = Math.floor(v * INV16); const l3 = v - c * 65536;
+  v = a1 * b3 + a2 * b2 + a3 * b1 + c; c = Math.floor(v * INV16); const l4 = v - c * 65536;
+  v = a2 * b3 + a3 * b2 + c; c = Math.floor(v * INV16); const l5 = v - c * 65536;
+  v = a3 * b3 + c; const l7 = Math.floor(v * INV16); const l6 = v - l7 * 65536;
+  W0 = (l0 | (l1 << 16)) >>> 0; W1 = (l2 | (l3 << 16)) >>> 0; W2 = (l4 | (l5 << 16)) >>> 0; W3 = (l6 | (l7 << 16)) >>> 0;
+  let E = (ase & 0x7fff) + (bse & 0x7fff) - 2 * 16383 + 1;
+  if ((W3 & 0x80000000) === 0) { normaliseOne(); E -= 1; }
+  ST = false;
+  return roundWin(((ase ^ bse) & 0x8000) !== 0, E, prec, rc);
+}
+function normaliseOne(): void {
+  W3 = ((W3 << 1) | (W2 >>> 31)) >>> 0; W2 = ((W2 << 1) | (W1 >>> 31)) >>> 0;
+  W1 = ((W1 << 1) | (W0 >>> 31)) >>> 0; W0 = (W0 << 1) >>> 0;
+}
+
+/** a ÷ b for normal a, b: 66 quotient bits (one BigInt division), the remainder as the sticky bit. */
+function div(alo: number, ahi: number, ase: number, blo: number, bhi: number, bse: number, prec: number, rc: number): boolean {
+  const A = ((BigInt(ahi) << 32n) | BigInt(alo)) << 65n, B = (BigInt(bhi) << 32n) | BigInt(blo);
+  const q = A / B; // 65 or 66 bits
+  ST = q * B !== A;
+  // the quotient at the top of the window: bit 65 of q (if set) at window bit 127
+  const top = Number(q >> 64n); // 0..3
+  let E = (ase & 0x7fff) - (bse & 0x7fff);
+  const w2 = Number((q >> 32n) & 0xffffffffn), w1 = Number(q & 0xffffffffn);
+  // q = top:w2:w1 (66 bits when top >= 2); place so that bit 65 lands on window bit 127
+  W3 = ((top << 30) | (w2 >>> 2)) >>> 0; W2 = ((w2 << 30) | (w1 >>> 2)) >>> 0; W1 = (w1 << 30) >>> 0; W0 = 0;
+  if ((W3 & 0x80000000) === 0) { normaliseOne(); E -= 1; }
+  return roundWin(((ase ^ bse) & 0x8000) !== 0, E, prec, rc);
+}
+
+/**
+ * op (the handlers' numbering: 0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr)
+ * on two 80-bit images; false when an operand is not normal or the result
+ * leaves the normal range (nothing changed then).
+ */
+export function fastBin80(op: number, alo: number, ahi: number, ase: number, blo: number, bhi: number, bse: number, cw: number): boolean {
+  if (!isNormal(ahi, ase) || !isNormal(bhi, bse)) return false;
+  const pc = (cw >> 8) & 3, prec = pc === 0 ? 24 : pc === 2 ? 53 : 64, rc = (cw >> 10) & 3;
+  switch (op) {
+    case 0: return add(alo, ahi, ase, blo, bhi, bse, false, prec, rc);
+    case 1: return mul(alo, ahi, ase, blo, bhi, bse, prec, rc);
+    case 4: return add(alo, ahi, ase, blo, bhi, bse, true, prec, rc);
+    case 5: return add(blo, bhi, bse, alo, ahi, ase, true, prec, rc);
+    case 6: return div(alo, ahi, ase, blo, bhi, bse, prec, rc);
+    default: return div(blo, bhi, bse, alo, ahi, ase, prec, rc);
+  }
+}
+
+/** FSQRT of a positive normal 80-bit value: a 66-bit integer root (one BigInt isqrt), the remainder as the sticky bit. */
+export function fastSqrt80(lo: number, hi: number, se: number, cw: number): boolean {
+  if (!isNormal(hi, se) || (se & 0x8000) !== 0) return false;
+  const e = (se & 0x7fff) - 16383; // value = m * 2^(e - 63)
+  const k = ((e - 63 - 67) & 1) === 0 ? 67 : 68;
+  const M = ((BigInt(hi) << 32n) | BigInt(lo)) << BigInt(k); // [2^130, 2^132)
+  const r = isqrt(M); // [2^65, 2^66)
+  ST = r * r !== M;
+  const top = Number(r >> 64n), w2 = Number((r >> 32n) & 0xffffffffn), w1 = Number(r & 0xffffffffn);
+  W3 = ((top << 30) | (w2 >>> 2)) >>> 0; W2 = ((w2 << 30) | (w1 >>> 2)) >>> 0; W1 = (w1 << 30) >>> 0; W0 = 0;
+  const pc = (cw >> 8) & 3;
+  return roundWin(false, 65 + (e - 63 - k) / 2, pc === 0 ? 24 : pc === 2 ? 53 : 64, (cw >> 10) & 3);
+}
