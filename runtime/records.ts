@@ -140,6 +140,13 @@ export class Block {
   /** Times the interpreter ran this block (the JIT's tiering input). */
   hits = 0;
   /**
+   * Instructions retired in this block (including runs that ended in a fault or
+   * invalidation). Unlike `hits` (entries from the dispatcher: compiled code
+   * that loops on itself runs many passes per entry) it is the same on every
+   * engine, so guest-visible decisions (the front end's SMC heuristic) use it.
+   */
+  insns = 0;
+  /**
    * Successor chain: the last two blocks that followed this one, by linear
    * address, valid while the MMU generation is unchanged (no TLB flush,
    * CPL change) — the dispatcher then skips the TLB and cache lookups.

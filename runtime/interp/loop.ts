@@ -206,6 +206,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         executed += i + extra;
         // (The faulting block's own instructions: chained ones were counted above.)
         if (ic0 >= 0) compiled += i + extra;
+        block.insns += i + extra;
         if (ran !== null) ran(block, i + extra, ic0 >= 0);
         cpu.addIcount(i + extra);
         s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
@@ -218,6 +219,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       if (e.taskEip !== undefined) i++;
       executed += i + extra;
       if (ic0 >= 0) compiled += i + extra;
+      block.insns += i + extra;
       if (ran !== null) ran(block, i + extra, ic0 >= 0);
       cpu.addIcount(i + extra);
       const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
@@ -240,6 +242,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       if (site !== 0) { s[W_LINK_EXIT] = 0; linkFrom = prev; linkSite = site - 1; }
     }
     executed += i;
+    (ic0 >= 0 ? cpu.block! : block).insns += i;
     if (ran !== null) ran(ic0 >= 0 ? cpu.block! : block, i, ic0 >= 0);
     cpu.addIcount(i);
     // (Compiled code that looped on itself may report more than recs.length: it left by a branch.)

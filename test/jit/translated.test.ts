@@ -27,6 +27,21 @@ for (const engine of TEST_ENGINES) {
       expect(r.regs.eax).to.equal(5 + 4 + 3 + 2 + 1);
     });
 
+    it('a self-loop run 100 times between code writes keeps whole blocks (its passes count as runs on every engine)', () => {
+      // The front end's SMC heuristic (translator/frontend/blocks.ts) weighs code writes against the
+      // runs of the blocks they kill; block shapes are guest-visible (interrupt boundaries, a PIT read's
+      // time), so a block that loops on itself in wasm must count each pass as the interpreter does.
+      //     mov edx, 8
+      // o:  mov ecx, 100
+      // L:  mov eax, 0x11111111; dec ecx; jnz L
+      //     inc dword [L+1]; dec edx; jnz o; hlt
+      const r = runSnippet({ engine, code: hexBytes('ba08000000b964000000b8111111114975f8ff050b1000004a75eaf4') });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect(r.regs.eax).to.equal(0x11111118);
+      expect(r.frontEnd.blocksKilled).to.be.greaterThan(0);
+      expect(r.frontEnd.smcPages).to.equal(0);
+    });
+
     it('code written through one virtual mapping and run through another', () => {
       // Paging on; 3 x call 0x60000 (mov eax, 1; ret), then patch its immediate through
       // the alias 0x40000 (same physical page) to 7, call, to 9, call: EBX = 3 + 7 + 9.

@@ -35,7 +35,7 @@ import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
 import { collectGarbage } from './gc.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
-import { BLOCK_DEAD, RAM_BASE, w } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, RAM_BASE, RETIRED, w } from '../../runtime/state/layout.js';
 
 const W_DEAD = w(BLOCK_DEAD);
 import '../../runtime/interp/families/index.js';
@@ -109,7 +109,8 @@ const EVICT_LOW_WATER = 0.75;
 /**
  * SMC heuristic: every SMC_WINDOW invalidating stores to a page, the page goes
  * into SMC mode if the blocks those stores killed had run fewer than
- * SMC_RUNS_PER_WRITE times per store on average (the page is written about as
+ * SMC_RUNS_PER_WRITE times per store on average (counted as instructions retired
+ * in them over their length, the same on every engine: Block.insns; the page is written about as
  * often as its code runs, so decoding whole blocks is wasted work).
  */
 const SMC_WINDOW = 8;
@@ -216,7 +217,6 @@ export class FrontEnd implements BlockSource {
    * SMC heuristic counts them, so what the JIT does to `hits` never changes
    * how blocks are decoded.
    */
-  private readonly carried = new WeakMap<Block, number>();
 
   constructor(private readonly cpu: Cpu, opts: FrontEndOptions = {}) {
     this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
@@ -411,7 +411,12 @@ export class FrontEnd implements BlockSource {
     cp.lastWrite = this.cpu.icountNumber();
     cp.writes++;
     this.watched.add(cp);
-    for (const b of dead) cp.runs += b.hits + (this.carried.get(b) ?? 0);
+    // Whole-block runs' worth of instructions, not b.hits: compiled code that loops on
+    // itself counts one hit for many passes, and block shapes must not depend on the engine.
+    // The running block's passes completed inside wasm are not in b.insns yet: RETIRED holds
+    // them (0 in the interpreter, whose passes are runs of their own, already counted).
+    const cur = this.cpu.block;
+    for (const b of dead) cp.runs += (b.insns + (b === cur ? this.cpu.s[w(RETIRED)]! : 0)) / b.recs.length;
     if (cp.writes < SMC_WINDOW) return;
     const smc = cp.runs < cp.writes * SMC_RUNS_PER_WRITE;
     cp.writes = 0;
@@ -539,10 +544,9 @@ export class FrontEnd implements BlockSource {
   /**
    * Reset a block's hit count so that the engine's tiering sees it again
    * (the JIT, after evicting its compiled code); the SMC heuristic keeps
-   * counting its runs.
+   * counting its runs (Block.insns).
    */
   rearm(b: Block): void {
-    this.carried.set(b, (this.carried.get(b) ?? 0) + b.hits);
     b.hits = 0;
   }
 
