@@ -42,6 +42,16 @@ for (const engine of TEST_ENGINES) {
       expect(r.frontEnd.smcPages).to.equal(0);
     });
 
+    it('a block whose first records loop on themselves stops exactly at the budget when its last pass falls through', () => {
+      // mov ecx, 3; L: mov eax, 1; dec ecx; jnz L; inc edx (x4); hlt
+      // With 12 instructions: 4 to L's block (one pass), 8 = L's block length left: its first pass loops,
+      // the second falls through the JNZ and runs on; the budget ends after 2 of the INCs.
+      const r = runSnippet({ engine, code: hexBytes('b903000000b8010000004975f842424242f4'), maxInstructions: 12 });
+      expect(r.stop, why(r)).to.equal('limit');
+      expect(r.instructions).to.equal(12);
+      expect(r.regs.edx).to.equal(2);
+    });
+
     it('code written through one virtual mapping and run through another', () => {
       // Paging on; 3 x call 0x60000 (mov eax, 1; ret), then patch its immediate through
       // the alias 0x40000 (same physical page) to 7, call, to 9, call: EBX = 3 + 7 + 9.

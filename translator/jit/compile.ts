@@ -94,6 +94,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   flatNow: ((bnd: number) => boolean) | null): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   const recs = b.recs, n = recs.length;
+  f.recCount = n;
   const out: X[] = [];
   const callouts: number[] = [];
   for (const r of recs) {

@@ -57,6 +57,12 @@ export class Fn {
   flags: FlagSource | null = null;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
+  /**
+   * Records in the block (set by compile.ts). Another pass of a self-loop needs budget
+   * for all of them, not just the loop's: a pass that falls through its loop branch
+   * runs on to the block's end.
+   */
+  recCount = 0;
 
   /**
    * `recBase`: index of this block's first record in the module's call-out
@@ -239,7 +245,8 @@ export class Fn {
   /**
    * A taken branch back to the block's own start (the block has `n`
    * records): run the block again inside wasm while the budget allows
-   * another whole pass, else leave with EIP = `target` (a local).
+   * another whole pass (all `recCount` records: it may fall through), else leave
+   * with EIP = `target` (a local).
    * Only for blocks without impure call-outs: nothing the dispatcher checks
    * between blocks (interrupts, TF, translations) can change in between.
    */
@@ -248,7 +255,7 @@ export class Fn {
     return this.block([
       this.set(this.done, m.i32.add(this.get(this.done), this.c(n))),
       this.st(RETIRED, this.get(this.done)),
-      m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(n))),
+      m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
       this.st(EIP_OFF, this.get(target)),
       this.writeBack(),
       ...(this.sites === null ? [] : [this.countExit(EXIT_LOOP)]),
