@@ -72,4 +72,15 @@ describe('state layout (runtime/state/layout.ts)', () => {
     }
     expect(L.XMM % 16).to.equal(0);
   });
+
+  it('ENGINE_SCRATCH (left out of snapshots\' state hash, zeroed on restore) names declared fields with their offsets and sizes', () => {
+    for (const [name, off, bytes] of L.ENGINE_SCRATCH) {
+      expect(TOP[name], name).to.equal(bytes);
+      expect(at(name), name).to.equal(off);
+    }
+    // The engine words a compiled run leaves behind are there (a snapshot hash that
+    // included them differed after restore: test/snapshot, test/migration).
+    const names = L.ENGINE_SCRATCH.map(([n]) => n);
+    for (const n of ['FAULT_REC', 'BLOCK_DEAD', 'RETIRED', 'CUR_BLOCK', 'BLOCK_EIP', 'MMU_GEN', 'LINK_EXIT', 'CHAINED', 'JIT_EXITS']) expect(names, n).to.include(n);
+  });
 });

@@ -162,6 +162,19 @@ export const LINK_EXIT = 0x1e4;
 export const CHAINED = 0x1e8;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
+/**
+ * The engines' bookkeeping words: not architectural state. A snapshot
+ * zeroes them on restore and the state hash leaves them out, so that two
+ * machines in the same architectural state hash the same whatever their
+ * engines did before (compiled-code exits, chaining, the block last run).
+ * A new word of this kind must be listed here (test/state-layout.test.ts
+ * checks the list against the declared sizes).
+ */
+export const ENGINE_SCRATCH: readonly (readonly [name: string, offset: number, bytes: number])[] = [
+  ['FAULT_REC', FAULT_REC, 4], ['BLOCK_DEAD', BLOCK_DEAD, 4], ['INTR_PENDING', INTR_PENDING, 4], ['RETIRED', RETIRED, 4],
+  ['CUR_BLOCK', CUR_BLOCK, 4], ['BLOCK_EIP', BLOCK_EIP, 4], ['MMU_GEN', MMU_GEN, 4], ['LINK_EXIT', LINK_EXIT, 4],
+  ['CHAINED', CHAINED, 4], ['JIT_EXITS', JIT_EXITS, 32],
+];
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;
 export const FPU_SIZE = 0x200;

@@ -24,7 +24,7 @@ import { ENGINES, type EngineName } from '../machine.js';
 import type { ClockMode, ClockState } from '../clock.js';
 import { CLOCK_MODES, CLOCK_STATE_VERSION } from '../clock.js';
 import { CPU_MODEL_NAMES, type CpuModelName } from '../../runtime/cpu-model.js';
-import { BLOCK_DEAD, FAULT_REC, RAM_BASE, RETIRED, STATE_END } from '../../runtime/state/layout.js';
+import { ENGINE_SCRATCH, RAM_BASE, STATE_END } from '../../runtime/state/layout.js';
 import { updateDebug } from '../../runtime/debug.js';
 import { fpuOf } from '../../runtime/fpu/state.js';
 import { StateError, StateReader, type SavedState } from '../../devices/device-state.js';
@@ -171,7 +171,7 @@ export async function ramPages(d: Decoded): Promise<{ pageCount: number; storedP
 }
 
 /** The engine scratch words of the state block: meaningless between run slices, cleared on restore and left out of state hashes. */
-const SCRATCH = [FAULT_REC, BLOCK_DEAD, RETIRED];
+
 
 /**
  * Put a decoded snapshot into `pc`, a machine freshly built with the
@@ -193,7 +193,7 @@ export async function apply(d: Decoded, pc: Pc): Promise<void> {
     clk.num('nowNs', 0, Number.MAX_SAFE_INTEGER); clk.num('nsPerInstruction', 0, 1e9);
     applyRam(ram, cpu.phys, name);
     cpu.phys.u8.set(block, 0);
-    for (const off of SCRATCH) cpu.s[off >>> 2] = 0;
+    for (const [, off, bytes] of ENGINE_SCRATCH) cpu.s.fill(0, off >>> 2, (off + bytes) >>> 2);
     cpu.halted = r.bool('halted');
     cpu.miscEnable = r.int('miscEnable', -0x80000000, 0xffffffff);
     const tsc = (r.sub('tscAdjust'));
@@ -222,7 +222,7 @@ export async function apply(d: Decoded, pc: Pc): Promise<void> {
 export function stateHash(pc: Pc): string {
   const cpu = pc.cpu;
   const block = Buffer.from(cpu.phys.u8.slice(0, STATE_END));
-  for (const off of SCRATCH) block.writeInt32LE(0, off);
+  for (const [, off, bytes] of ENGINE_SCRATCH) block.fill(0, off, off + bytes);
   return createHash('sha256')
     .update(block)
     .update(JSON.stringify({ halted: cpu.halted, miscEnable: cpu.miscEnable, tscAdjust: cpu.tscAdjust.toString(), ferr: fpuOf(cpu).ferrAsserted }))

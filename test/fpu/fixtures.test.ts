@@ -183,7 +183,10 @@ const fixtures = loadFixtures();
 const maxCases = Number(process.env['FPU_FIXTURES_MAX'] ?? 0);
 
 for (const engine of TEST_ENGINES) {
-  describe(`x87 real-CPU fixtures [${engine}]`, () => {
+  describe(`x87 real-CPU fixtures [${engine}]`, function () {
+    // Thousands of snippets, each compiled (JIT: through the compile worker) before it runs:
+    // minutes on a loaded 2-core machine, past mocha's default.
+    this.timeout(10 * 60_000);
     for (const fx of fixtures) {
       const all = fx.cases;
       it(`${fx.family} (${all.length} cases)`, () => {

@@ -66,7 +66,10 @@ describe('hint-NOP fixture (test/fixtures/hintnop/host.json)', () => {
 });
 
 for (const engine of TEST_ENGINES) {
-  describe(`hint-NOP space 0F 18-0F 1F [${engine}]`, () => {
+  describe(`hint-NOP space 0F 18-0F 1F [${engine}]`, function () {
+    // Thousands of snippets, each compiled (JIT: through the compile worker) before it runs:
+    // minutes on a loaded 2-core machine, past mocha's default.
+    this.timeout(10 * 60_000);
     for (const [mode, paging] of [['protected32', true], ['real', false]] as const) {
       it(`every host-recorded form in ${mode} mode${paging ? ' (operands in a not-present page)' : ''}`, () => {
         const failures: string[] = [];
