@@ -202,14 +202,18 @@ export function divergenceText(r: DivergenceReport, st: LockstepStats): string {
   const at = (e: number): string => (r.code32 ? hex8(e) : `${(r.csBase >>> 4).toString(16)}:${(e & 0xffff).toString(16).padStart(4, '0')}`);
   out.push(`jitvisor compare --lockstep: DIVERGENCE in the block at ${at(r.eip)} (CS base ${hex8(r.csBase)}, physical ${hex8(r.phys)}, ${r.code32 ? 32 : 16}-bit), ` +
     `after ${int(r.icount)} instructions (${int(st.runsCompared)} block runs compared before it)`);
+  if (r.overran) {
+    out.push(`the compiled run retired ${r.retired.jit} instructions, more than its budget of ${r.budget} (the instructions left before the next ` +
+      'device event: an interrupt would be taken late)');
+  }
   const c = r.culprit >= 0 ? r.disasm[r.culprit] : undefined;
   out.push(c
-    ? `first differing instruction: ${at(c.eip)}  ${c.text}  (record ${r.culprit} of the block: its prefix of ${r.culprit + 1} records, compiled alone, already differs)`
-    : 'first differing instruction: not isolated (every prefix of the block agrees; the difference needs the whole block, e.g. its loop back to its start)');
+    ? `first differing instruction: ${at(c.eip)}  ${c.text}  (record ${r.culprit} of the block: its prefix of ${r.culprit + 1} records, compiled alone, already ${r.overran ? 'overruns its budget' : 'differs'})`
+    : `first differing instruction: not isolated (${r.start.length === 0 ? 'a run past --lockstep-runs: not replayed' : 'every prefix of the block agrees; the difference needs the whole block, e.g. its loop back to its start'})`);
   out.push('', 'guest block:');
   for (const l of r.disasm) out.push(`${l.idx === r.culprit ? ' >' : '  '} ${at(l.eip)}  ${l.bytes.padEnd(20)} ${l.text}`);
   out.push('', `state after the ${r.culprit >= 0 ? 'prefix' : 'block'} run          JIT                    interpreter`);
-  out.push(`  ${'instructions retired'.padEnd(26)} ${String(r.retired.jit).padEnd(22)} ${r.retired.interp}`);
+  if (!r.state.some((d) => d.what === 'instructions retired')) out.push(`  ${'instructions retired'.padEnd(26)} ${String(r.retired.jit).padEnd(22)} ${r.retired.interp}`);
   if (r.faults.jit !== null || r.faults.interp !== null) out.push(`  ${'guest fault'.padEnd(26)} ${(r.faults.jit ?? 'none').padEnd(22)} ${r.faults.interp ?? 'none'}`);
   for (const d of r.state) out.push(`  ${d.what.padEnd(26)} ${d.jit.padEnd(22)} ${d.interp}`);
   if (r.memory.length) {
@@ -217,7 +221,7 @@ export function divergenceText(r: DivergenceReport, st: LockstepStats): string {
     for (const m of r.memory.slice(0, 64)) out.push(`  ${hex8(m.addr)}: ${m.before.toString(16).padStart(2, '0')} -> ${m.jit.toString(16).padStart(2, '0')} / ${m.interp.toString(16).padStart(2, '0')}`);
     if (r.memory.length > 64) out.push(`  ... ${r.memory.length - 64} more bytes`);
   }
-  out.push('', `start state: ${r.start.map((d) => `${d.what}=${d.jit.slice(2)}`).join(' ')}`);
+  if (r.start.length) out.push('', `start state: ${r.start.map((d) => `${d.what}=${d.jit.slice(2)}`).join(' ')}`);
   out.push('', r.culprit >= 0
     ? `generated wasm (text format) of the block's first ${r.culprit + 1} records compiled alone, the run that differs:`
     : 'generated wasm (text format) of the block compiled alone:', r.wasm.trimEnd(), '');
