@@ -4,16 +4,14 @@
  * take the same interrupts), side by side; with --lockstep, every compiled
  * block run checked against the interpreter (translator/jit/lockstep.ts).
  */
-import { createHash } from 'node:crypto';
 import { UsageError, stringValue, type Command, type OptionValues } from './command.js';
 import { GUEST_OPTIONS, parseGuestOptions, type GuestConfig } from './guest-options.js';
 import { parseCount } from './options.js';
 import { THRESHOLD_OPTION, UNTIL_OPTION, describeEnd, lastLine, parseThreshold, parseUntil, runSession, type SessionResult } from './session.js';
-import type { Pc } from '../pc.js';
 import type { EngineName } from '../machine.js';
 // Types only: lockstep.ts compiles on the main thread (binaryen), loaded by --lockstep alone (below).
 import type { Lockstep, DivergenceReport, LockstepStats } from '../../translator/jit/lockstep.js';
-import { CR0, CR2, CR3, CR4, EIP, REGS, SEG_BASE, SEG_SEL, w } from '../../runtime/state/layout.js';
+import { endState, registerDiffs, type EndState } from './guest-state.js';
 import { giga, hex8, int, pct } from '../report/profile-text.js';
 
 /**
@@ -41,7 +39,9 @@ export const compareCommand: Command = {
     '--lockstep instead runs the guest once on the JIT, compiling every block after its first run,\n' +
     'and replays each compiled block run in the interpreter from the same start state, comparing\n' +
     'registers, flags (materialised EFLAGS), faults and the memory it stored. It stops at the first\n' +
-    'difference and shows the block disassembled, its generated wasm, and the differing state.',
+    'difference and shows the block disassembled, its generated wasm, and the differing state.\n' +
+    '--at N / --every STEP run both engines in this process to the same instruction counts and compare\n' +
+    'registers and guest RAM page by page there, stopping at the first checkpoint where they differ.',
   options: [
     ...GUEST_OPTIONS.filter((o) => o.name !== 'engine').map((o) => (o.name === 'clock'
       ? { ...o, arg: 'deterministic', help: 'deterministic (the default and only choice: both engines must take\ninterrupts at the same instruction)' } : o)),
@@ -49,6 +49,9 @@ export const compareCommand: Command = {
     { ...THRESHOLD_OPTION, help: `${THRESHOLD_OPTION.help}\n(with --lockstep the default is ${LOCKSTEP_THRESHOLD}: compiled after one run, in batches)` },
     { name: 'lockstep', type: 'boolean', help: 'check the JIT against the interpreter block run by block run' },
     { name: 'lockstep-runs', type: 'string', arg: 'N', help: 'with --lockstep: check each block\'s first N compiled runs only (default: all)' },
+    { name: 'at', type: 'string', arg: 'N', help: 'compare the two engines\' registers and guest RAM at exactly instruction N (both run in this\nprocess; the console does not stop it unless --until is given)' },
+    { name: 'every', type: 'string', arg: 'STEP', help: 'compare them every STEP instructions (to --at N, the guest\'s end or --until) and stop at the\nfirst checkpoint where they differ: registers and RAM pages that differ, the last one the same' },
+    { name: 'from', type: 'string', arg: 'N', help: 'with --every: the first checkpoint (default STEP), to narrow a difference down' },
     { name: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   ],
   epilogue: 'The clock is always deterministic (--clock realtime is refused).\n' +
@@ -66,28 +69,31 @@ async function compare(values: OptionValues): Promise<number> {
   if (runsText !== undefined && values.lockstep !== true) throw new UsageError('--lockstep-runs goes with --lockstep');
   const runs = runsText === undefined ? undefined : parseCount(runsText, '--lockstep-runs', Number.MAX_SAFE_INTEGER);
   if (runs === 0) throw new UsageError('--lockstep-runs must be at least 1');
+  const atText = stringValue(values, 'at'), everyText = stringValue(values, 'every'), fromText = stringValue(values, 'from');
+  if (atText !== undefined || everyText !== undefined || fromText !== undefined) {
+    if (values.lockstep === true) throw new UsageError('--at, --every and --from compare states at checkpoints; --lockstep checks every block run: use one or the other');
+    if (fromText !== undefined && everyText === undefined) throw new UsageError('--from goes with --every');
+    if (atText !== undefined && Number.isFinite(g.maxInstructions)) throw new UsageError('--at N already stops at instruction N: leave out --max-instructions');
+    const at = atText === undefined ? undefined : parseCount(atText, '--at', Number.MAX_SAFE_INTEGER);
+    const every = everyText === undefined ? undefined : parseCount(everyText, '--every', Number.MAX_SAFE_INTEGER);
+    const from = fromText === undefined ? 0 : parseCount(fromText, '--from', Number.MAX_SAFE_INTEGER);
+    if (at === 0) throw new UsageError('--at must be at least 1');
+    if (every === 0) throw new UsageError('--every must be at least 1');
+    const last = at ?? g.maxInstructions;
+    if (from > last) throw new UsageError(`--from ${from} is past the last checkpoint (${last})`);
+    const { checkpoints } = await import('./compare-checkpoints.js');
+    return checkpoints(g, {
+      from, step: every ?? at!, last, threshold, json: values.json === true,
+      // At an instruction count the console does not end the run, unless asked to.
+      until: at !== undefined && stringValue(values, 'until') === undefined ? null : until,
+    });
+  }
   return values.lockstep === true
     ? lockstep(g, until, threshold ?? LOCKSTEP_THRESHOLD, runs, values.json === true)
     : sideBySide(g, until, threshold, values.json === true);
 }
 
 // ---- side by side ----------------------------------------------------------------
-
-interface EndState { regs: Record<string, number>; ramSha256: string; stateSha256: string }
-
-function endState(pc: Pc): EndState {
-  const cpu = pc.cpu, s = cpu.s;
-  const regs: Record<string, number> = {};
-  ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'].forEach((n, i) => { regs[n] = s[w(REGS) + i]! >>> 0; });
-  regs.eip = s[w(EIP)]! >>> 0;
-  regs.eflags = cpu.getEflags() >>> 0;
-  ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].forEach((n, i) => { regs[n] = s[w(SEG_SEL) + i]! >>> 0; regs[`${n}.base`] = s[w(SEG_BASE) + i]! >>> 0; });
-  regs.cr0 = s[w(CR0)]! >>> 0; regs.cr2 = s[w(CR2)]! >>> 0; regs.cr3 = s[w(CR3)]! >>> 0; regs.cr4 = s[w(CR4)]! >>> 0;
-  const phys = cpu.phys;
-  const ram = createHash('sha256').update(phys.u8.subarray(phys.buffer.byteLength - phys.ramSize)).digest('hex');
-  const st = createHash('sha256').update(JSON.stringify(regs)).digest('hex');
-  return { regs, ramSha256: ram, stateSha256: st };
-}
 
 interface EngineRun { engine: EngineName; instructions: number; translated: number; wallMs: number; cpuMs: number; mips: number; end: string; state: EndState }
 
@@ -118,7 +124,7 @@ async function sideBySide(g: GuestConfig, until: string | null, threshold: numbe
     if (e instanceof Interrupted) { process.stderr.write('jitvisor compare: interrupted\n'); return 130; }
     throw e;
   }
-  const regDiffs = Object.keys(a.state.regs).filter((k) => a.state.regs[k] !== b.state.regs[k]);
+  const regDiffs = registerDiffs(a.state.regs, b.state.regs);
   const same = a.instructions === b.instructions && regDiffs.length === 0 && a.state.ramSha256 === b.state.ramSha256;
   if (json) {
     process.stdout.write(JSON.stringify({ guest: { kernel: g.kernel.shown, cmdline: g.cmdline, memoryMiB: g.memoryMiB }, interpreter: a, jit: b, speedup: b.wallMs > 0 ? a.wallMs / b.wallMs : 0, sameEndState: same, differingRegisters: regDiffs }) + '\n');
