@@ -88,22 +88,22 @@ function histSvg(d: Dist, unit: string, what: string): string {
   const { max, step } = niceMax(Math.max(...d.bins.map((b) => b.count)));
   const y = (v: number): number => T + (H - T - B) * (1 - v / max);
   const label = (v: number): string => (v >= 1e6 ? `${v / 1e6}M` : v >= 1000 ? `${v / 1000}k` : v < 1 ? v.toFixed(2) : String(v));
-  // Bins are 1-2-5 steps; in µs, from 1,000 on they read better in ms ("2–5 ms", not "2k–5k").
-  const time = unit.startsWith('µs');
-  const range = (b: { lo: number; hi: number }): string => !time ? `${label(b.lo)}–${label(b.hi)}`
-    : b.lo >= 1000 ? `${b.lo / 1000}–${b.hi / 1000} ms` : b.hi >= 1000 ? `${label(b.lo)} µs–${b.hi / 1000} ms` : `${label(b.lo)}–${label(b.hi)} µs`;
+  // Bins are 1-2-5 steps. Times in µs: once a bin reaches 1 ms, every bin is labelled in ms (the unit is in
+  // the axis title), so that labels stay short enough not to run into each other.
+  const time = unit.startsWith('µs'), inMs = time && d.bins[d.bins.length - 1]!.hi > 1000;
+  const range = (b: { lo: number; hi: number }): string => (inMs ? `${b.lo / 1000}–${b.hi / 1000}` : `${label(b.lo)}–${label(b.hi)}`);
   const out: string[] = [];
   for (let v = 0; v <= max + 1e-9; v += step) out.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${L - 8}" y="${y(v) + 4}" text-anchor="end">${fmtTick(v)}</text>`);
   d.bins.forEach((b, i) => {
     const x0 = L + i * bw + 3;
-    out.push(`<rect x="${x0}" y="${y(b.count)}" width="${bw - 6}" height="${y(0) - y(b.count)}" fill="${BAR}"><title>${range(b)}: ${int(b.count)} ${esc(what)}</title></rect>`);
+    out.push(`<rect x="${x0}" y="${y(b.count)}" width="${bw - 6}" height="${y(0) - y(b.count)}" fill="${BAR}"><title>${range(b)} ${inMs ? 'ms' : esc(unit)}: ${int(b.count)} ${esc(what)}</title></rect>`);
     out.push(`<text x="${x0 + (bw - 6) / 2}" y="${y(b.count) - 5}" text-anchor="middle" class="small">${int(b.count)}</text>`);
     out.push(`<text x="${x0 + (bw - 6) / 2}" y="${H - B + 18}" text-anchor="middle">${esc(range(b))}</text>`);
   });
   return `<svg viewBox="0 0 ${W} ${H}" class="chart" role="img" aria-label="${esc(what)}">
 ${out.join('\n')}
 <line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" class="axis"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" class="axis"/>
-<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle" class="label">${esc(time ? 'compile time per block' : unit)}</text>
+<text x="${(L + W - R) / 2}" y="${H - 8}" text-anchor="middle" class="label">${esc(time ? `compile time per block, ${inMs ? 'ms' : 'µs'}` : unit)}</text>
 <text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle" class="label">${esc(what)}</text>
 </svg>`;
 }
@@ -118,9 +118,14 @@ function hotSvg(p: ProfileData): string {
   const head = `<text x="8" y="20" class="head">block (EIP)</text><text x="215" y="20" text-anchor="end" class="head">length</text>` +
     `<text x="${L - 12}" y="20" text-anchor="end" class="head">entries</text><text x="${L}" y="20" class="head">guest instructions retired in it (share of the run)</text>` +
     `<line x1="8" x2="${W - 8}" y1="28" y2="28" class="grid"/>`;
+  const copies = new Map<string, number>();
   const out = hs.map((h, i) => {
     const y0 = T + i * row;
-    const name = `#${h.rank} ${h.code32 ? '' : `${(h.csBase >>> 4).toString(16)}:`}${hex8(h.eip)}`;
+    const at = `${h.code32 ? '' : `${(h.csBase >>> 4).toString(16)}:`}${hex8(h.eip)}`;
+    // Another block at the same EIP (decoded again after its code was killed, or another mapping): numbered.
+    const copy = (copies.get(at) ?? 0) + 1;
+    copies.set(at, copy);
+    const name = `#${h.rank} ${at}${copy > 1 ? ` (${copy})` : ''}${h.valid ? '' : ' †'}`;
     return `<text x="8" y="${y0 + 19}" class="mono">${esc(name)}</text>` +
       `<text x="215" y="${y0 + 19}" text-anchor="end" class="small">${h.records} instr.</text>` +
       `<text x="${L - 12}" y="${y0 + 19}" text-anchor="end" class="small">${esc(giga(h.entries))}</text>
@@ -169,7 +174,8 @@ export function profileHtml(p: ProfileData): string {
     ['wasm bytes per compiled block', `median ${int(c.wasmBytesPerBlock.median)}, mean ${int(c.wasmBytesPerBlock.mean)}, max ${int(c.wasmBytesPerBlock.max)}`],
     ['records inline / call-outs', `${int(c.recordsInline)} / ${int(c.recordsCallout)} (${pct(c.recordsInline, c.recordsInline + c.recordsCallout)} inline)`],
     ['compile time per module', `median ${usText(1000 * c.compileMsPerModule.median)}, max ${usText(1000 * c.compileMsPerModule.max)}`],
-    ['invalidations (front end)', `${int(fe.invalidations ?? 0)} stores killed ${int(fe.blocksKilled ?? 0)} blocks; ${int(fe.smcPages ?? 0)} pages in SMC mode`],
+    // invalidations counts kill events of every reason (a store into decoded code, a mapping change, a flush, an eviction pass).
+    ['blocks killed (front end)', `${int(fe.blocksKilled ?? 0)} in ${int(fe.invalidations ?? 0)} kill events (by reason below); ${int(fe.smcPages ?? 0)} pages put in SMC mode`],
   ];
   // The JIT's other counters, under a heading per group (a row with an empty value is a heading).
   for (const g of counterGroups(p.counters)) {
@@ -177,7 +183,7 @@ export function profileHtml(p: ProfileData): string {
     if (g.entries.length === 0) { if (g.title !== 'other JIT counters') rows.push([title, '<span class="note">not counted by this JIT yet</span>']); continue; }
     rows.push([title[0]!.toUpperCase() + title.slice(1), '']);
     for (const [k, v] of g.entries) rows.push([counterName(k), counterCell(k, v)]);
-    if (g.title.startsWith('chaining') && p.counters.chainedTransfers === 0) rows.push(['', '<span class="note">jitvisor profile runs with chaining off (exact per-block counts): chained transfers are 0</span>']);
+    if (g.title.startsWith('chaining') && p.counters.chainedTransfers === 0) rows.push(['', '<span class="note">jitvisor profile runs with chaining off (exact per-block counts): chained transfers and these exits (counted by chained code) are 0</span>']);
   }
   const blocks = p.hottest.map((h) => `<details${h.rank <= 3 ? ' open' : ''}><summary><b>#${h.rank}</b> <code>${h.code32 ? '' : `${(h.csBase >>> 4).toString(16)}:`}${hex8(h.eip)}</code>
  — ${int(h.instructions)} instructions (${(100 * h.share).toFixed(1)}%), ${int(h.entries)} entries,
@@ -218,7 +224,7 @@ ${timelineSvg(p)}
 <p class="note">Each module's compile time (binaryen + WebAssembly.Module) shared out over its blocks; ${int(c.blocksCompiled)} blocks, ${(c.compileMs / 1000).toFixed(2)} s in all, median ${usText(c.compileUsPerBlock.median)} a block.</p>
 ${histSvg(c.compileUsPerBlock, 'µs per block', 'blocks')}
 <h2>Hottest blocks</h2>
-<p class="note">By guest instructions retired in the block; entries: times the loop ran it (a block that loops on itself in wasm is one entry for all its passes). Disassembly below.</p>
+<p class="note">By guest instructions retired in the block; entries: times the loop ran it (a block that loops on itself in wasm is one entry for all its passes). (2), (3): other blocks at the same EIP (decoded again after the first was killed, or another physical page); †: not live at the end (killed: its code was written or unmapped, or evicted by the cache bound). Disassembly below.</p>
 <div class="legend"><span class="sw" style="background:${TRANSLATED}"></span>run translated<span class="sw" style="background:${INTERPRETED}"></span>run interpreted</div>
 ${hotSvg(p)}
 <h2>Translation cache</h2>
