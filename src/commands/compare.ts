@@ -199,6 +199,7 @@ async function lockstep(g: GuestConfig, until: string | null, threshold: number,
     `                     ${int(st.instructionsInterpreted).padStart(16)} instructions the loop ran in the interpreter (budget splits, single-step)`,
     `                     ${int(st.smcInstructions).padStart(16)} instructions in ${int(st.smcRuns)} runs that invalidated their own block (self-modifying code)`,
     ...(st.uncheckedRuns ? [`                     ${int(st.uncheckedInstructions).padStart(16)} instructions in ${int(st.uncheckedRuns)} runs past --lockstep-runs`] : []),
+    `  budget:            ${int(st.budgetChecks).padStart(16)} compiled runs (replayed or not) retired at most the budget the loop gave them`,
     ...(st.mmioStores ? [`  warning: ${int(st.mmioStores)} MMIO stores in checked blocks (they happened twice)`] : []),
     '',
   ].join('\n'));
