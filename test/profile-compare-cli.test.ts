@@ -4,6 +4,7 @@
  * figures add up, the engines end in the same state, the lockstep finds no
  * divergence, and finds the TEST-ONLY injected ADC fault
  * (JITVISOR_TEST_FAULT=adc-carry, translator/jit/test-faults.ts) at an ADC;
+ * checkpoints (--at/--every) find it too, between two checkpoints;
  * bad options are one-line usage errors.
  */
 import { expect } from 'chai';
@@ -87,7 +88,27 @@ describe('jitvisor profile and compare (CLI, a window of the default guest\'s bo
     expect(r.out).to.contain('(module');
   });
 
+  it('compare --at/--every: both engines in one process compared at checkpoints; a broken translation is bisected', () => {
+    let r = jv(['compare', '--every', '100000', '--at', '300000', '--json']);
+    expect(r.code, r.out + r.err).to.equal(0);
+    const c = JSON.parse(r.out);
+    expect(c.checkpoints).to.deep.equal([100_000, 200_000, 300_000].map((at) => ({ at, same: true })));
+    expect(c.firstDifference).to.equal(null);
+    // The injected ADC fault: the boot's first ADC runs after ~248 k instructions (compiled before its first run).
+    r = jv(['compare', '--from', '210000', '--every', '10000', '--at', '300000', '--jit-threshold', '0'], { JITVISOR_TEST_FAULT: 'adc-carry' });
+    expect(r.code, r.out + r.err).to.equal(3);
+    expect(r.out).to.match(/^ +240,000 {2}same$/m);
+    expect(r.out).to.contain('first difference at 250,000 instructions; the same at 240,000');
+    expect(r.out).to.match(/^ {2}eflags +[0-9a-f]{8} +[0-9a-f]{8}$/m);
+    expect(r.out).to.contain('narrow it: jitvisor compare [the same guest options] --from 241000 --every 1000 --at 250000 --jit-threshold 0');
+    expect(r.out).to.not.contain('260,000');
+  });
+
   it('bad options are usage errors', () => {
+    usageError(jv(['compare', '--from', '10', '--at', '20']), 'compare', '--from goes with --every');
+    usageError(jv(['compare', '--at', '20', '--lockstep']), 'compare', 'use one or the other');
+    usageError(jv(['compare', '--at', '20', '--max-instructions', '30']), 'compare', '--at N already stops at instruction N');
+    usageError(jv(['compare', '--every', '0']), 'compare', '--every must be at least 1');
     usageError(jv(['profile', '--engine', 'interpreter']), 'profile', 'profile runs the JIT');
     usageError(jv(['profile', '--top', 'many']), 'profile', "--top: 'many' is not a number");
     usageError(jv(['profile', '--jit-threshold', '-1']), 'profile', '--jit-threshold');

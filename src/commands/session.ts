@@ -73,10 +73,19 @@ export function lastLine(tail: string): string {
   return l.length > 60 ? l.slice(0, 57) + '...' : l;
 }
 
-export async function runSession(g: GuestConfig, o: SessionOptions): Promise<SessionResult> {
+/** A guest booted from the shared guest options, not yet run: its Pc and what its console printed. */
+export interface BootedGuest {
+  pc: Pc;
+  /** The last console output (up to 2 x 4 KiB). */
+  tail(): string;
+  /** The console printed the --until text (the Pc was then stopped). */
+  sawUntil(): boolean;
+}
+
+/** Create the Pc for `g` and boot it (the session's options but the run's: until, attach). */
+export function bootGuest(g: GuestConfig, o: Pick<SessionOptions, 'engine' | 'clock' | 'jit' | 'until' | 'attach'>): BootedGuest {
   let tail = '';
   let sawUntil = false;
-  let interrupted = false;
   let pc: Pc;
   try {
     pc = new Pc({
@@ -101,6 +110,13 @@ export async function runSession(g: GuestConfig, o: SessionOptions): Promise<Ses
     if (e instanceof BootImageError) throw new UsageError(e.message);
     throw e;
   }
+  return { pc, tail: () => tail, sawUntil: () => sawUntil };
+}
+
+export async function runSession(g: GuestConfig, o: SessionOptions): Promise<SessionResult> {
+  let interrupted = false;
+  const guest = bootGuest(g, o);
+  const pc = guest.pc;
   const onSignal = (): void => { interrupted = true; pc.stop(); };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -109,7 +125,7 @@ export async function runSession(g: GuestConfig, o: SessionOptions): Promise<Ses
   let shown = false;
   const show = (): void => {
     if (!o.progress) return;
-    const line = o.progress(pc, performance.now() - t0, tail);
+    const line = o.progress(pc, performance.now() - t0, guest.tail());
     if (tty) { process.stderr.write(`\r\x1b[K${line}`); shown = true; } else process.stderr.write(line + '\n');
   };
   const progress = o.progress ? setInterval(show, o.progressMs ?? (tty ? 1000 : 10_000)) : null;
@@ -127,8 +143,8 @@ export async function runSession(g: GuestConfig, o: SessionOptions): Promise<Ses
   const cu = process.cpuUsage(c0);
   o.sample?.(pc, wallMs);
   if (shown) process.stderr.write('\r\x1b[K');
-  const end: SessionEnd = interrupted ? { kind: 'interrupted' } : sawUntil && exit.kind === 'stopped' ? { kind: 'until' } : exit;
-  return { pc, end, wallMs, cpuMs: (cu.user + cu.system) / 1000, consoleTail: tail.slice(-TAIL) };
+  const end: SessionEnd = interrupted ? { kind: 'interrupted' } : guest.sawUntil() && exit.kind === 'stopped' ? { kind: 'until' } : exit;
+  return { pc, end, wallMs, cpuMs: (cu.user + cu.system) / 1000, consoleTail: guest.tail().slice(-TAIL) };
 }
 
 /** How a session ended, in words. */

@@ -49,7 +49,9 @@ export function profileText(p: ProfileData): string {
   out.push(`  compile time per block (its module's time / its blocks): ${distLine(c.compileUsPerBlock, ' us')}`);
   out.push(...bars(c.compileUsPerBlock, ' us'));
   const fe = p.frontEnd;
-  out.push(`  invalidations (front end): ${int(fe.invalidations ?? 0)} stores into decoded code killed ${int(fe.blocksKilled ?? 0)} blocks; ` +
+  // invalidations counts kill events of every reason (a store into decoded code, a mapping change, a flush, an eviction pass).
+  out.push(`  blocks killed (front end): ${int(fe.blocksKilled ?? 0)} in ${int(fe.invalidations ?? 0)} kill events (smc ${int(fe.killedSmc ?? 0)}, ` +
+    `mapping ${int(fe.killedMapping ?? 0)}, flush ${int(fe.killedFlush ?? 0)}, evicted ${int(fe.evicted ?? 0)}); ` +
     `${int(fe.codeWritesIgnored ?? 0)} stores to code pages changed no code; pages put in SMC mode ${int(fe.smcPages ?? 0)}; ` +
     `blocks decoded ${int(fe.blocksDecoded ?? 0)}`);
   for (const g of counterGroups(p.counters)) {

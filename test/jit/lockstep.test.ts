@@ -108,6 +108,62 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
     expectSameAsPlain(opts, c);
   });
 
+  /** mov ecx, 3; L: mov eax, 1; dec ecx; jnz L; inc edx (x4); hlt: L's block loops on itself in wasm (ir.ts loopBack). */
+  const SELF_LOOP = hexBytes('b903000000b8010000004975f842424242f4');
+
+  it('the budget: a self-loop whose last pass falls through stops at the budget (every compiled run checked against it)', () => {
+    // 12 instructions: 4 to L's block, which gets a budget of 8 = its length: one pass loops, the next falls through
+    // the JNZ and runs on; the run must stop after 2 of the INCs. Before the fix in ir.ts loopBack (another pass
+    // needs budget for the whole block, not just the loop) the JIT retired 11 here: a divergence.
+    const opts = { code: SELF_LOOP, maxInstructions: 12 };
+    const c = lockstep(opts);
+    expect(c.res.stop).to.equal('limit');
+    expect(c.res.instructions).to.equal(12);
+    expect(c.res.regs.edx).to.equal(2);
+    expect(c.stats.budgetChecks).to.be.greaterThan(0);
+    expectSameAsPlain(opts, c);
+  });
+
+  it('a compiled run that retires more than its budget is a divergence, checked or past --lockstep-runs', () => {
+    //   1000 mov ebx, 2
+    //   1005 O: mov ecx, 3
+    //   100a L: mov eax, 1; 100f dec ecx; 1010 jnz L; 1012 dec ebx; 1013 jnz O; 1015 hlt
+    // L's block loops on itself. Runs: 5 to L, L's first run 8 (2 passes, out through JNZ O), O's block 4,
+    // then L's second run with a budget of 8 (25 in all): honest code takes one pass (another needs 6) and stops.
+    const code = hexBytes('bb02000000b903000000b8010000004975f84b75f0f4');
+    for (const runsPerBlock of [undefined, 1]) {
+      // Compiled code told a larger budget than the loop gave it stands for a JIT that overruns its budget:
+      // L's second run then runs on to the HLT, 9 instructions (the lockstep stops a checked run before the HLT:
+      // 8 and the HLT, which would run next).
+      const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false } });
+      const jit = machine.jit!;
+      const ls = new Lockstep(machine.cpu, machine.frontEnd, jit, runsPerBlock === undefined ? {} : { runsPerBlock });
+      const wrap = jit.onCompiled!;
+      jit.onCompiled = (blocks, batch, ms) => {
+        for (const b of blocks) {
+          const fn = b.jit;
+          if (fn !== null) b.jit = (budget: number) => fn(budget + 100);
+        }
+        wrap(blocks, batch, ms);
+      };
+      let report: LockstepDivergence['report'] | null = null;
+      try {
+        runSnippet({ code, engine: 'jit', machine, maxInstructions: 25 });
+      } catch (e) {
+        if (!(e instanceof LockstepDivergence)) throw e;
+        report = e.report;
+      }
+      const what = `runsPerBlock ${runsPerBlock}`;
+      expect(report, `a divergence (${what})`).to.not.equal(null);
+      const r = report!;
+      expect([r.overran, r.eip, r.budget, r.icount], what).to.deep.equal([true, 0x100a, 8, 17]);
+      expect(r.state[0], what).to.deep.equal({ what: 'instructions retired', jit: '9 (budget 8)', interp: 'at most 8' });
+      expect(r.culprit, what).to.equal(-1); // the prefixes compiled alone are honest: not isolated
+      // Compared: the first block's run, L's first and O's; with --lockstep-runs 1 L's second run is not replayed, only budget-checked.
+      expect([ls.stats.runsCompared, ls.stats.uncheckedRuns], what).to.deep.equal([3, runsPerBlock === undefined ? 0 : 1]);
+    }
+  });
+
   for (const name of ['checksum', 'sort', 'strings', 'recursion']) {
     it(`test/programs/${name}: no divergence, the same end state as a plain JIT run`, () => {
       const c = lockstep({ code: program(name) });

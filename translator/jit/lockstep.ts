@@ -32,6 +32,14 @@
  *   replayed (the dead block's records only exit): the JIT's result is kept.
  * - With `runsPerBlock`, a block's runs after its first N are not checked.
  *
+ * The budget: every compiled run, checked or not, must retire at most the
+ * budget the loop gave it (the instructions left to the next device event
+ * in the deterministic clock). The replay cannot see an overrun (it runs
+ * the interpreter for as many instructions as the JIT retired), but an
+ * overrun delays the next interrupt: the default boot diverged that way (a
+ * self-loop in wasm, translator/jit/ir.ts loopBack). overran() makes it a
+ * divergence of its own.
+ *
  * Journalling stores: during a checked run the TLB masks (READ_MASK and
  * WRITE_MASK in the state block for generated code, Mmu.readMask/writeMask
  * for the interpreter and the REP MOVS/STOS fast paths) are 0, which no TLB
@@ -51,7 +59,7 @@
  */
 import { Code, Mnemonic } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, EXIT, OP_CREG, OP_DREG, OP_FAR, OP_SREG, T_BRANCH, type Handler, type Rec } from '../../runtime/records.js';
+import { Block, EXIT, JIT_GUARD_FAILED, OP_CREG, OP_DREG, OP_FAR, OP_SREG, T_BRANCH, type Handler, type Rec } from '../../runtime/records.js';
 import { GuestFault } from '../../runtime/exceptions.js';
 import { materialize } from '../../runtime/flags.js';
 import { PhysicalMemory } from '../../runtime/memory.js';
@@ -95,6 +103,11 @@ export interface LockstepStats {
   uncheckedInstructions: number;
   /** Stores to MMIO in checked blocks (none expected: no MMIO device exists). */
   mmioStores: number;
+  /**
+   * Compiled runs checked against their budget (every compiled run, checked or not:
+   * a run may never retire more than the budget the loop gave it; see overran()).
+   */
+  budgetChecks: number;
 }
 
 /** One engine's end of a run from the same start. */
@@ -126,6 +139,10 @@ export interface DivergenceReport {
   disasm: DisasmLine[];
   /** Index of the first record whose translation differs (prefix isolation), or -1 when not isolated. */
   culprit: number;
+  /** The budget the loop gave the compiled run (the most instructions it may retire). */
+  budget: number;
+  /** The JIT retired more than `budget` (the prefix run's when isolated; an overrun is a divergence of its own). */
+  overran: boolean;
   /** Instructions each engine retired in the run that differed (the prefix run when isolated). */
   retired: { jit: number; interp: number };
   faults: { jit: string | null; interp: string | null };
@@ -216,6 +233,7 @@ export class Lockstep {
   readonly stats: LockstepStats = {
     runsCompared: 0, instructionsCompared: 0, faultsCompared: 0, blocksCompared: 0, impureInstructions: 0,
     instructionsInterpreted: 0, smcRuns: 0, smcInstructions: 0, uncheckedRuns: 0, uncheckedInstructions: 0, mmioStores: 0,
+    budgetChecks: 0,
   };
   private readonly journal: StoreJournal;
   private readonly pre: Int32Array = new Int32Array(WORDS);
@@ -248,7 +266,7 @@ export class Lockstep {
         let runs = 0;
         b.jit = (budget: number): number => {
           if (runs === 0) this.stats.blocksCompared++;
-          if (++runs > this.runsPerBlock) return this.unchecked(fn, budget); // (still wrapped: counted)
+          if (++runs > this.runsPerBlock) return this.unchecked(b, fn, budget); // (still wrapped: counted)
           return this.check(b, fn, budget);
         };
       }
@@ -273,10 +291,15 @@ export class Lockstep {
     if (r.plain !== null) r.plain = wrap(r.plain);
   }
 
-  private unchecked(fn: JitFn, budget: number): number {
+  private unchecked(b: Block, fn: JitFn, budget: number): number {
     this.stats.uncheckedRuns++;
+    const eip = this.cpu.s[W_EIP]!, icount = this.cpu.icountNumber();
     try {
       const x = fn(budget);
+      if (x === JIT_GUARD_FAILED) return x;
+      this.stats.budgetChecks++;
+      // Not replayed (the start state was not kept), but the budget is still checked.
+      if ((x >>> 1) > budget) throw new LockstepDivergence(this.overrunReport(b, budget, x >>> 1, eip, icount));
       this.stats.uncheckedInstructions += x >>> 1;
       return x;
     } catch (e) {
@@ -326,7 +349,8 @@ export class Lockstep {
     this.trapping = true;
     try {
       x = fn(budget);
-      retired = x >>> 1;
+      // A failed flat-segment entry guard ran nothing (the loop interprets the block).
+      retired = x === JIT_GUARD_FAILED ? 0 : x >>> 1;
     } catch (e) {
       if (e === TRAP) trap = this.trapRec; else if (e instanceof GuestFault) fault = e; else other = e;
       const k = s[W_FAULT_REC]!;
@@ -366,7 +390,9 @@ export class Lockstep {
     const cpu = this.cpu, s = cpu.s, st = this.stats;
     this.pre.set(s.subarray(0, WORDS));
     const j = this.runJit(fn, budget, this.jSide);
-    if (!b.valid || j.other !== null) {
+    if (j.x !== JIT_GUARD_FAILED) st.budgetChecks++;
+    const over = this.overran(j, budget);
+    if (!over && (!b.valid || j.other !== null)) {
       // The block invalidated itself (BLOCK_EXIT or dead at its end), or a host error: keep the JIT's result.
       st.smcRuns++;
       st.smcInstructions += j.retired;
@@ -375,8 +401,8 @@ export class Lockstep {
     }
     this.rollback(j);
     const i = this.runInterp(j.fault !== null ? j.retired + 1 : j.retired, b, this.iSide);
-    if (!this.same(j, i)) {
-      const diff = this.compareSides(j, i)!;
+    if (over || !this.same(j, i)) {
+      const diff = this.compareSides(j, i, budget);
       this.rollback(i);
       throw new LockstepDivergence(this.report(b, budget, j, i, diff));
     }
@@ -432,7 +458,7 @@ export class Lockstep {
       const pj = this.runJit(pb.jit!, budget);
       this.rollback(pj);
       const pi = this.runInterp(pj.fault !== null ? pj.retired + 1 : pj.retired, b);
-      const d = this.same(pj, pi) ? null : this.compareSides(pj, pi);
+      const d = this.same(pj, pi) && !this.overran(pj, budget) ? null : this.compareSides(pj, pi, budget);
       this.rollback(pi);
       if (d !== null) { culprit = k - 1; shown = { j: pj, i: pi, diff: d }; text = wat; break; }
     }
@@ -444,10 +470,30 @@ export class Lockstep {
     start.push({ what: 'EFLAGS', jit: hex(flags), interp: hex(flags) });
     return {
       eip, csBase: s[W_CS_BASE]!, phys: b.phys, code32: s[W_CODE32] !== 0, icount: cpu.icountNumber(),
-      disasm: disassemble(b, blockBytes(cpu.phys, b), eip), culprit,
+      disasm: disassemble(b, blockBytes(cpu.phys, b), eip), culprit, budget, overran: this.overran(shown.j, budget),
       retired: { jit: shown.j.retired, interp: shown.i.retired },
       faults: { jit: faultText(shown.j.fault), interp: faultText(shown.i.fault) },
       state: shown.diff.state, memory: shown.diff.memory, start, wasm: text,
+    };
+  }
+
+  /**
+   * Did the compiled run retire more than its budget? An impure record it
+   * stopped before (the lockstep's trap) runs next, once: it counts.
+   */
+  private overran(j: Side, budget: number): boolean {
+    return j.x !== JIT_GUARD_FAILED && j.retired + (j.trap !== null ? 1 : 0) > budget;
+  }
+
+  /** The report of an overrun in a run past --lockstep-runs: not replayed, so no state difference or isolation. */
+  private overrunReport(b: Block, budget: number, retired: number, eip: number, icount: number): DivergenceReport {
+    const s = this.cpu.s;
+    return {
+      eip, csBase: s[W_CS_BASE]!, phys: b.phys, code32: b.code32, icount,
+      disasm: disassemble(b, blockBytes(this.cpu.phys, b), eip), culprit: -1, budget, overran: true,
+      retired: { jit: retired, interp: Math.min(retired, budget) }, faults: { jit: null, interp: null },
+      state: [{ what: 'instructions retired', jit: `${retired} (budget ${budget})`, interp: `at most ${budget}` }],
+      memory: [], start: [], wasm: compileHere(this.cpu, new Block(b.phys, b.code32, b.recs, b.length, b.pages)),
     };
   }
 
@@ -498,9 +544,12 @@ export class Lockstep {
   }
 
   /** The differences, spelled out (only once a run differs). The interpreter's end is in memory. */
-  private compareSides(j: Side, i: Side): Diffs {
+  private compareSides(j: Side, i: Side, budget: number): Diffs {
     const state: StateDiff[] = [];
-    if (j.retired !== i.retired) state.push({ what: 'instructions retired', jit: String(j.retired), interp: String(i.retired) });
+    if (this.overran(j, budget)) {
+      const n = j.retired + (j.trap !== null ? 1 : 0);
+      state.push({ what: 'instructions retired', jit: `${n} (budget ${budget})`, interp: `at most ${budget}` });
+    } else if (j.retired !== i.retired) state.push({ what: 'instructions retired', jit: String(j.retired), interp: String(i.retired) });
     const fj = faultText(j.fault), fi = faultText(i.fault);
     if (fj !== fi || j.other !== null || i.other !== null) {
       state.push({ what: 'fault', jit: fj ?? (j.other !== null ? String(j.other) : 'none'), interp: fi ?? (i.other !== null ? String(i.other) : 'none') });
