@@ -71,4 +71,79 @@ describe('x87 fast 80-bit arithmetic (fx80) = exact (x80)', () => {
     }
     expect(bad, bad.join('\n')).to.deep.equal([]);
   });
+  // the number-only ÷ and √ (22-bit digits in doubles) on the values where
+  // digit estimates and corrections are tight: extreme significands, exact
+  // quotients and roots (remainder 0), halfway cases for PC 24/53, one away
+  // from them; every PC and RC, against the BigInt reference.
+  const EDGE: [number, number][] = [
+    [0, 0x80000000], [1, 0x80000000], [0xffffffff, 0xffffffff], [0xfffffffe, 0xffffffff], [0, 0xc0000000],
+    [0xaaaaaaaa, 0xaaaaaaaa], [0x55555555, 0xd5555555], [0xffffffff, 0x80000000], [0, 0xffffffff], [0x003fffff, 0x80000fff],
+    [0xffc00000, 0xfffff000], [0x00400000, 0x80001000], [0xfffff800, 0xffffffff], [0x800, 0x80000000],
+  ];
+  /** (lo, hi) of a non-negative integer below 2^64 given as hi·2^32 + lo pieces, normalised (top bit set). */
+  const norm = (v: bigint): [number, number] => {
+    while (v < 1n << 63n) v <<= 1n;
+    return [Number(v & 0xffffffffn), Number(v >> 32n)];
+  };
+  function check(bad: string[], label: string, got: number[], want: number[]): void {
+    if (got.join() !== want.join() && bad.length < 10) bad.push(`${label}: got ${got.map((x) => x.toString(16))} want ${want.map((x) => x.toString(16))}`);
+  }
+  it('÷ agrees on edge significands, exact quotients and ties in every PC/RC', () => {
+    const r = rng(0xd1f);
+    const big = (): bigint => (BigInt(r()) << 32n) | BigInt(r());
+    const pairs: [number, number, number, number][] = [];
+    for (const a of EDGE) for (const b of EDGE) pairs.push([a[0], a[1], b[0], b[1]]);
+    for (let n = 0; n < 3000; n++) {
+      // a = q·b exactly: q of 1..64 bits, b the rest, so that the quotient is exact or a tie at 24/53 bits
+      const qb = 1 + (r() % 63), q = (big() >> BigInt(64 - qb)) | 1n;
+      const bb = 64 - qb, b = bb === 0 ? 1n : (big() >> BigInt(64 - bb)) | 1n;
+      const [alo, ahi] = norm(q * b), [blo, bhi] = norm(b);
+      pairs.push([alo, ahi, blo, bhi]);
+      // and one off
+      pairs.push([(alo + 1) >>> 0, alo === 0xffffffff ? ahi + 1 : ahi, blo, bhi]);
+      pairs.push([alo, ahi, (blo + (r() & 1 ? 1 : -1)) >>> 0, blo === 0 ? bhi - 1 : bhi]);
+    }
+    const bad: string[] = [];
+    let n = 0;
+    for (const [alo, ahi, blo, bhi] of pairs) {
+      if (!(ahi & 0x80000000) || !(bhi & 0x80000000)) continue;
+      for (let pcrc = 0; pcrc < 16; pcrc++) {
+        const cw = 0x7f | (pcrc << 8), op = (n++ & 1) ? 6 : 7;
+        const ase = 16383 + (r() % 64) - 32, bse = (r() & 0x8000) | (16383 + (r() % 64) - 32);
+        X.f = 0;
+        const ok = fastBin80(op, alo, ahi >>> 0, ase, blo, bhi >>> 0, bse, cw);
+        const got = [E80[0], E80[1], E80[2], X.f, ok ? 1 : 0];
+        X.f = 0;
+        binop80(op, unpack(UA, alo, ahi >>> 0, ase), unpack(UB, blo, bhi >>> 0, bse), cw);
+        check(bad, `op ${op} cw ${cw.toString(16)} ${ahi.toString(16)}:${alo.toString(16)} / ${bhi.toString(16)}:${blo.toString(16)}`, got, [E80[0], E80[1], E80[2], X.f, 1]);
+      }
+    }
+    expect(n).to.be.greaterThan(100000);
+    expect(bad, bad.join('\n')).to.deep.equal([]);
+  });
+  it('√ agrees on edge significands, exact roots and ties in every PC/RC', () => {
+    const r = rng(0x5c7);
+    const vals: [number, number][] = [...EDGE];
+    for (let n = 0; n < 1500; n++) {
+      // m = s² (exact root of up to 32 bits), and s² ± 1
+      const sb = 1 + (r() % 32), s = BigInt(((r() >>> (32 - sb)) | 1) >>> 0);
+      const m = s * s;
+      vals.push(norm(m), norm(m + 1n), norm(m > 1n ? m - 1n : 2n));
+    }
+    const bad: string[] = [];
+    for (const [lo, hi] of vals) {
+      for (let pcrc = 0; pcrc < 16; pcrc++) {
+        for (const se of [16383, 16384, 1, 0x7ffe]) {
+          const cw = 0x7f | (pcrc << 8);
+          X.f = 0;
+          const ok = fastSqrt80(lo, hi, se, cw);
+          const got = [E80[0], E80[1], E80[2], X.f, ok ? 1 : 0];
+          X.f = 0;
+          sqrt80(unpack(UA, lo, hi, se), cw);
+          check(bad, `cw ${cw.toString(16)} ${se.toString(16)}:${hi.toString(16)}:${lo.toString(16)}`, got, [E80[0], E80[1], E80[2], X.f, 1]);
+        }
+      }
+    }
+    expect(bad, bad.join('\n')).to.deep.equal([]);
+  });
 });
