@@ -98,11 +98,16 @@ function expm1S(t: BF): BF {
 /**
  * sin(r), cos(r) for |r| <= pi/4. When r is so small that only the first
  * term counts (r itself, 1), the sum is exactly a 64-bit value while the true
- * value is a little smaller in magnitude: FIRST says so, and `out` then
- * rounds as from just below (chop / toward zero gives the next value down,
- * as the hardware does).
+ * value is a little smaller in magnitude: FIRST says so. The rounding does
+ * not use it (`out` rounds as from just above): for tiny arguments Intel
+ * parts return r (FSIN) under chop / toward zero too, as the recorded Intel
+ * trans.json shows, while this AMD host rounds the exact value (r − 1 ulp);
+ * the modelled CPUs are Intel's, so the AMD cases are allow-listed
+ * (docs/fpu.md).
  */
 const FIRST = { s: false, c: false };
+/** Round a first-term result as from below (the AMD host's, correct, behaviour): off, as Intel parts do. */
+const ROUND_FIRST_BELOW = false;
 function sinS(r: BF): BF {
   FIRST.s = false;
   if (r.m === 0n) return r;
@@ -238,7 +243,7 @@ export const SC = { s: new Uint32Array(3), c: new Uint32Array(3) };
 export function trig80(x: Un, kind: number, cw: number): void {
   const r = reduce(fromUn(x));
   const s = sinS(r), c = cosS(r);
-  const odd = (RQ.q & 1) !== 0, snBelow = odd ? FIRST.c : FIRST.s, csBelow = odd ? FIRST.s : FIRST.c;
+  const odd = (RQ.q & 1) !== 0, snBelow = ROUND_FIRST_BELOW && (odd ? FIRST.c : FIRST.s), csBelow = ROUND_FIRST_BELOW && (odd ? FIRST.s : FIRST.c);
   let sn: BF, cs: BF;
   switch (RQ.q) {
     case 0: sn = s; cs = c; break;

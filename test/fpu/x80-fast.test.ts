@@ -8,7 +8,7 @@
  * fast path declines (result out of the normal range) nothing may change.
  */
 import { expect } from 'chai';
-import { E80, X } from '../../runtime/fpu/num.js';
+import { E80, X, round24, round24Big } from '../../runtime/fpu/num.js';
 import { fastBin80, fastSqrt80 } from '../../runtime/fpu/fx80.js';
 import { UA, UB, binop80, sqrt80, unpack } from '../../runtime/fpu/x80.js';
 
@@ -143,6 +143,30 @@ describe('x87 fast 80-bit arithmetic (fx80) = exact (x80)', () => {
           check(bad, `cw ${cw.toString(16)} ${se.toString(16)}:${hi.toString(16)}:${lo.toString(16)}`, got, [E80[0], E80[1], E80[2], X.f, 1]);
         }
       }
+    }
+    expect(bad, bad.join('\n')).to.deep.equal([]);
+  });
+});
+
+describe('x87 PC 24 rounding of a binary64 result (num.ts round24) = BigInt reference', () => {
+  it('agrees on 200000 random values, errSign and RC, incl. exact values, ties and powers of two', () => {
+    let s = 0x2424;
+    const r32 = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s; };
+    const pick = (k: number): number => (r32() >>> 8) % k; // the LCG's high bits (its low bits have short periods)
+    const bad: string[] = [];
+    for (let n = 0; n < 200000; n++) {
+      // a significand of 1..53 bits (short ones: exact at 24 bits, halfway cases), an exponent in the fast range
+      const bits = 1 + pick(53);
+      let m = (r32() * 2 ** 21 + (r32() >>> 11)) % 2 ** bits;
+      m = Math.max(1, m);
+      if (pick(8) === 0) m = 2 ** (bits - 1); // powers of two
+      const e = pick(1800) - 900 - bits;
+      const v = (pick(2) ? -1 : 1) * m * 2 ** e;
+      if (!(Math.abs(v) >= 1e-280 && Math.abs(v) <= 1e280)) continue;
+      const es = pick(3) - 1, rc = pick(4);
+      X.f = 0; const got = round24(v, es, rc); const gf = X.f;
+      X.f = 0; const want = round24Big(v, es, rc); const wf = X.f;
+      if ((!Object.is(got, want) || gf !== wf) && bad.length < 10) bad.push(`${v} err ${es} rc ${rc}: got ${got} ${gf} want ${want} ${wf}`);
     }
     expect(bad, bad.join('\n')).to.deep.equal([]);
   });
