@@ -2,8 +2,10 @@
  * x87 loop speed: a tight loop of x87 arithmetic on doubles (as compiled C
  * keeps intermediates on the x87 stack), run under each precision control,
  * next to an integer loop of the same length, on both engines. Prints
- * millions of guest instructions per second and the x87/integer ratio (compare
- * ratios within one run; docs/fpu.md "Speed").
+ * millions of guest instructions per CPU second (process.cpuUsage: user +
+ * system, so other processes on a shared machine count less than in wall
+ * time) and the x87/integer ratio (compare ratios within one run;
+ * docs/fpu.md "Speed").
  *
  *   node dist/bench/x87-loop.js [iterations]
  */
@@ -48,12 +50,12 @@ function data(cw: number): Uint8Array {
   return d;
 }
 
-/** Guest instructions per second of the loop alone: a run of N iterations minus a run of N/10 (machine set-up cancels). */
+/** Guest instructions per CPU second of the loop alone: a run of N iterations minus a run of N/10 (machine set-up cancels). */
 function time(engine: EngineName, make: (n: number) => Uint8Array, cw: number, n = N): number {
   const run = (n: number): [number, number] => {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.cpuUsage();
     const r = runSnippet({ code: make(n), engine, memory: [{ addr: DATA, bytes: data(cw) }], maxInstructions: 1e9 });
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    const u = process.cpuUsage(t0), dt = (u.user + u.system) / 1e6;
     if (r.stop !== 'hlt') throw new Error(`stopped: ${r.stop}`);
     return [r.instructions, dt];
   };

@@ -8,7 +8,6 @@
  * returns false, having changed nothing, when the case is not for it.
  */
 import { C1, E80, PE, RD, RN, RU, X } from './num.js';
-import { isqrt } from './x80.js';
 
 const TWO32 = 4294967296, INV16 = 1 / 65536;
 // the 128-bit window (W3 most significant) and the sticky bit below it
@@ -142,17 +141,62 @@ function normaliseOne(): void {
   W1 = ((W1 << 1) | (W0 >>> 31)) >>> 0; W0 = (W0 << 1) >>> 0;
 }
 
-/** a ÷ b for normal a, b: 66 quotient bits (one BigInt division), the remainder as the sticky bit. */
+// ---- ÷ and √ without BigInt: 22-bit limbs in doubles ---------------------------------
+//
+// A 64-bit significand is three limbs of 22 bits (x2 x1 x0, x2 < 2^20). A
+// quotient or root digit of 22 bits is estimated in binary64 (relative error
+// a few 2^-53, so the floor is off by at most one), then the exact remainder
+// is formed limb by limb (every product < 2^45, every sum < 2^53: exact in
+// doubles) and the digit corrected until the remainder is in range. Three
+// digits give 66 bits, the remainder's being non-zero the sticky bit.
+
+const L22 = 4194304, INV22 = 1 / 4194304, L44 = L22 * L22;
+// remainder limbs of the division (T3 is the sign / overflow limb)
+let T0 = 0, T1 = 0, T2 = 0, T3 = 0;
+/** Carry-propagate T0..T3 so that T0..T2 are in [0, 2^22). */
+function carry(): void {
+  let c = Math.floor(T0 * INV22); T0 -= c * L22; T1 += c;
+  c = Math.floor(T1 * INV22); T1 -= c * L22; T2 += c;
+  c = Math.floor(T2 * INV22); T2 -= c * L22; T3 += c;
+}
+/**
+ * One quotient digit: R = (T2 T1 T0) < B on entry; returns q = floor(R·2^22 / B)
+ * and leaves R·2^22 − q·B (< B) in T2 T1 T0.
+ */
+function divDigit(b2: number, b1: number, b0: number, bd: number): number {
+  const r2 = T2, r1 = T1, r0 = T0;
+  let q = Math.floor(((r2 * L44 + r1 * L22 + r0) * L22) / bd);
+  T0 = -q * b0; T1 = r0 - q * b1; T2 = r1 - q * b2; T3 = r2;
+  carry();
+  while (T3 < 0) { q -= 1; T0 += b0; T1 += b1; T2 += b2; carry(); }
+  while (T3 > 0 || T2 > b2 || (T2 === b2 && (T1 > b1 || (T1 === b1 && T0 >= b0)))) {
+    q += 1; T0 -= b0; T1 -= b1; T2 -= b2; carry();
+  }
+  return q;
+}
+/**
+ * Put a 67-bit integer q0·2^66 + q1·2^44 + q2·2^22 + q3 (q0 0 or 1, the
+ * others < 2^22) at the top of the window (bit 66 on window bit 127).
+ */
+function place(q0: number, q1: number, q2: number, q3: number): void {
+  W3 = ((q0 << 31) | (q1 << 9) | (q2 >>> 13)) >>> 0;
+  W2 = ((q2 << 19) | (q3 >>> 3)) >>> 0;
+  W1 = (q3 << 29) >>> 0;
+  W0 = 0;
+}
+
+/** a ÷ b for normal a, b: 66 or 67 quotient bits by 22-bit digits, the remainder as the sticky bit. */
 function div(alo: number, ahi: number, ase: number, blo: number, bhi: number, bse: number, prec: number, rc: number): boolean {
-  const A = ((BigInt(ahi) << 32n) | BigInt(alo)) << 65n, B = (BigInt(bhi) << 32n) | BigInt(blo);
-  const q = A / B; // 65 or 66 bits
-  ST = q * B !== A;
-  // the quotient at the top of the window: bit 65 of q (if set) at window bit 127
-  const top = Number(q >> 64n); // 0..3
+  const b0 = blo & 0x3fffff, b1 = ((blo >>> 22) | ((bhi & 0xfff) << 10)) >>> 0, b2 = bhi >>> 12;
+  const bd = b2 * L44 + b1 * L22 + b0; // B rounded to binary64 (for the estimates only)
+  T0 = alo & 0x3fffff; T1 = ((alo >>> 22) | ((ahi & 0xfff) << 10)) >>> 0; T2 = ahi >>> 12; T3 = 0;
+  // A / B is in (1/2, 2): the integer digit first
+  let q0 = 0;
+  if (ahi > bhi || (ahi === bhi && alo >= blo)) { q0 = 1; T0 -= b0; T1 -= b1; T2 -= b2; carry(); }
+  const q1 = divDigit(b2, b1, b0, bd), q2 = divDigit(b2, b1, b0, bd), q3 = divDigit(b2, b1, b0, bd);
+  ST = (T0 | T1 | T2) !== 0;
+  place(q0, q1, q2, q3);
   let E = (ase & 0x7fff) - (bse & 0x7fff);
-  const w2 = Number((q >> 32n) & 0xffffffffn), w1 = Number(q & 0xffffffffn);
-  // q = top:w2:w1 (66 bits when top >= 2); place so that bit 65 lands on window bit 127
-  W3 = ((top << 30) | (w2 >>> 2)) >>> 0; W2 = ((w2 << 30) | (w1 >>> 2)) >>> 0; W1 = (w1 << 30) >>> 0; W0 = 0;
   if ((W3 & 0x80000000) === 0) { normaliseOne(); E -= 1; }
   return roundWin(((ase ^ bse) & 0x8000) !== 0, E, prec, rc);
 }
@@ -175,16 +219,44 @@ export function fastBin80(op: number, alo: number, ahi: number, ase: number, blo
   }
 }
 
-/** FSQRT of a positive normal 80-bit value: a 66-bit integer root (one BigInt isqrt), the remainder as the sticky bit. */
+/**
+ * Next root digit: S = sh·2^22 + sl is the root so far of the top part P of
+ * the radicand, with remainder r = P − S² (0 <= r <= 2S); the radicand gains
+ * 44 bits c. Returns d (< 2^23) with (S·2^22 + d)² <= P·2^44 + c < (S·2^22 + d + 1)²
+ * and its remainder as V·2^22 + c − d² (V in SQV: the remainder can exceed 2^53).
+ */
+let SQV = 0;
+function sqrtDigit(sh: number, sl: number, r: number, c: number): number {
+  const s = sh * L22 + sl, y = r * L44 + c, s22 = s * L22;
+  let d = Math.floor(y / (s22 + Math.sqrt(s22 * s22 + y)));
+  for (;;) {
+    // remainder = (r − 2·sh·d)·2^44 − 2·sl·d·2^22 + c − d², in pieces that stay exact
+    const v = (r - 2 * sh * d) * L22 - 2 * sl * d;
+    const hi = v * L22, lo = d * d - c; // remainder = hi − lo
+    if (hi < lo) { d -= 1; continue; }
+    // remainder > 2(S·2^22 + d): one more
+    if ((v - 2 * s) * L22 > lo + 2 * d) { d += 1; continue; }
+    SQV = v;
+    return d;
+  }
+}
+
+/** FSQRT of a positive normal 80-bit value: a 66-bit integer root by 22-bit digits, the remainder as the sticky bit. */
 export function fastSqrt80(lo: number, hi: number, se: number, cw: number): boolean {
   if (!isNormal(hi, se) || (se & 0x8000) !== 0) return false;
   const e = (se & 0x7fff) - 16383; // value = m * 2^(e - 63)
   const k = ((e - 63 - 67) & 1) === 0 ? 67 : 68;
-  const M = ((BigInt(hi) << 32n) | BigInt(lo)) << BigInt(k); // [2^130, 2^132)
-  const r = isqrt(M); // [2^65, 2^66)
-  ST = r * r !== M;
-  const top = Number(r >> 64n), w2 = Number((r >> 32n) & 0xffffffffn), w1 = Number(r & 0xffffffffn);
-  W3 = ((top << 30) | (w2 >>> 2)) >>> 0; W2 = ((w2 << 30) | (w1 >>> 2)) >>> 0; W1 = (w1 << 30) >>> 0; W0 = 0;
+  // the radicand M = m·2^k < 2^132 in 44-bit pieces: P0 (bits 88..131), c1 (bits 44..87), 0
+  let p0: number, c1: number;
+  if (k === 68) { p0 = hi * 4096 + (lo >>> 20); c1 = (lo & 0xfffff) * 16777216; } else { p0 = hi * 2048 + (lo >>> 21); c1 = (lo & 0x1fffff) * 8388608; }
+  const s1 = Math.floor(Math.sqrt(p0)); // exact: p0 < 2^44
+  const r1 = p0 - s1 * s1;
+  const d2 = sqrtDigit(0, s1, r1, c1);
+  const r2 = SQV * L22 + c1 - d2 * d2; // < 2^46 here: exact
+  const d3 = sqrtDigit(s1, d2, r2, 0);
+  ST = SQV * L22 !== d3 * d3;
+  place(0, s1, d2, d3);
+  normaliseOne(); // the root's bit 65 onto window bit 127
   const pc = (cw >> 8) & 3;
   return roundWin(false, 65 + (e - 63 - k) / 2, pc === 0 ? 24 : pc === 2 ? 53 : 64, (cw >> 10) & 3);
 }

@@ -171,6 +171,7 @@ function roundsUp(neg_: boolean, keep: bigint, rem: bigint, sh: number, rc: numb
  * (exact - r): errSign. Applies precision control (24 bits) and rounding
  * control, ORs PE and C1 into X.f, returns the register value.
  */
+export { round24 };
 export function finish(r: number, errSign: number, cw: number): number {
   const pc = (cw >> 8) & 3, rc = (cw >> 10) & 3;
   if (pc === 0) return round24(r, errSign, rc);
@@ -192,8 +193,38 @@ export function finish(r: number, errSign: number, cw: number): number {
  * it the 24-bit result is rounded again to binary64's subnormal quantum.
  */
 const PC24_EMIN = -1051;
-/** Precision control 24 bits: round r (+ the sticky errSign) to 24 significand bits. */
+/**
+ * Precision control 24 bits: round r (+ the sticky errSign) to 24 significand
+ * bits. For |r| in the fast paths' range (always, from `finish`) without
+ * BigInt: |r| scaled by a power of two to [2^23, 2^24) (exact), its integer
+ * and fraction parts decide; the same bits and flags as `round24Big`
+ * (test/fpu/x80-fast.test.ts).
+ */
 function round24(r: number, errSign: number, rc: number): number {
+  const a = Math.abs(r);
+  if (!(a >= FAST_LO && a <= FAST_HI)) return round24Big(r, errSign, rc);
+  const negative = r < 0, s = negative ? -errSign : errSign; // sign of (exact − r) in magnitude
+  let q = pow2((((hiOf(a) >>> 20) & 0x7ff) - 1023) - 23);
+  const t = a / q, d = t - Math.floor(t);
+  let fl = Math.floor(t);
+  if (d === 0 && s === 0) return r;
+  if (d === 0 && s < 0 && fl === 8388608) { q /= 2; fl = 16777216; } // just below a power of two: the finer grid
+  // the exact magnitude is fl + d + s·ε: its floor and whether it is above, at or below the half
+  const base = d === 0 && s < 0 ? fl - 1 : fl;
+  let up: boolean;
+  if (rc === RN) {
+    if (d === 0) up = s < 0; // just below fl (from fl − 1: round to fl) or just above fl (stay)
+    else if (d !== 0.5) up = d > 0.5;
+    else up = s > 0 || (s === 0 && (fl & 1) === 1);
+  } else up = rc === RU ? !negative : rc === RD ? negative : false;
+  const n = base + (up ? 1 : 0);
+  X.f |= PE;
+  if (up) X.f |= C1;
+  const v = n * q;
+  return negative ? -v : v;
+}
+/** The same with BigInt, for any finite r (the reference). */
+export function round24Big(r: number, errSign: number, rc: number): number {
   if (r === 0 || !isFinite(r)) return r;
   const e = decompose(Math.abs(r));
   // exact = (2M + errSign) * 2^(e-1) sits on the same side of every 24-bit rounding point.

@@ -95,24 +95,38 @@ function expm1S(t: BF): BF {
   }
   return sum;
 }
-/** sin(r), cos(r) for |r| <= pi/4. */
+/**
+ * sin(r), cos(r) for |r| <= pi/4. When r is so small that only the first
+ * term counts (r itself, 1), the sum is exactly a 64-bit value while the true
+ * value is a little smaller in magnitude: FIRST says so. The rounding does
+ * not use it (`out` rounds as from just above): for tiny arguments Intel
+ * parts return r (FSIN) under chop / toward zero too, as the recorded Intel
+ * trans.json shows, while this AMD host rounds the exact value (r − 1 ulp);
+ * the modelled CPUs are Intel's, so the AMD cases are allow-listed
+ * (docs/fpu.md).
+ */
+const FIRST = { s: false, c: false };
+/** Round a first-term result as from below (the AMD host's, correct, behaviour): off, as Intel parts do. */
+const ROUND_FIRST_BELOW = false;
 function sinS(r: BF): BF {
+  FIRST.s = false;
   if (r.m === 0n) return r;
   const r2 = mul(r, r);
   let term = r, sum = r;
   for (let k = 2; ; k += 2) {
     term = neg(divInt(mul(term, r2), k * (k + 1)));
-    if (small(term, lead(sum) - W - 2)) break;
+    if (small(term, lead(sum) - W - 2)) { FIRST.s = k === 2; break; }
     sum = add(sum, term);
   }
   return sum;
 }
 function cosS(r: BF): BF {
+  FIRST.c = false;
   const r2 = mul(r, r);
   let term = ONE, sum = ONE;
   for (let k = 1; ; k += 2) {
     term = neg(divInt(mul(term, r2), k * (k + 1)));
-    if (term.m === 0n || small(term, -W - 2)) break;
+    if (term.m === 0n || small(term, -W - 2)) { FIRST.c = k === 1 && r.m !== 0n; break; }
     sum = add(sum, term);
   }
   return sum;
@@ -138,12 +152,16 @@ const PIO2 = { m: PI.m, e: PI.e - 1 };
 // ---- operands and results ---------------------------------------------------------------
 
 const fromUn = (u: Un): BF => norm({ m: u.neg ? -u.m : u.m, e: u.e });
+/** The last value rounded by `out` (analysis scripts only). */
+export const LAST: { v: BF } = { v: { m: 0n, e: 0 } };
 /** Round to 64 bits with RC into E80; the x87 reports PE for these results (C1: rounded up). */
-function out(a: BF, cw: number): void {
+function out(a: BF, cw: number, below = false): void {
+  LAST.v = a;
   if (a.m === 0n) { E80[0] = 0; E80[1] = 0; E80[2] = 0; return; }
   const negative = a.m < 0n;
-  // a sticky bit below the working precision: the true value is never exactly a 64-bit value here
-  const m = ((negative ? -a.m : a.m) << 1n) | 1n;
+  // a sticky bit below the working precision: the true value is never exactly a 64-bit value here;
+  // `below`: its magnitude is a little less than |a| (a is a first series term)
+  const m = ((negative ? -a.m : a.m) << 1n) + (below ? -1n : 1n);
   roundPack(negative, m, a.e - 1, 64, (cw >> 10) & 3, cw);
   X.f |= PE;
 }
@@ -225,6 +243,7 @@ export const SC = { s: new Uint32Array(3), c: new Uint32Array(3) };
 export function trig80(x: Un, kind: number, cw: number): void {
   const r = reduce(fromUn(x));
   const s = sinS(r), c = cosS(r);
+  const odd = (RQ.q & 1) !== 0, snBelow = ROUND_FIRST_BELOW && (odd ? FIRST.c : FIRST.s), csBelow = ROUND_FIRST_BELOW && (odd ? FIRST.s : FIRST.c);
   let sn: BF, cs: BF;
   switch (RQ.q) {
     case 0: sn = s; cs = c; break;
@@ -233,11 +252,11 @@ export function trig80(x: Un, kind: number, cw: number): void {
     default: sn = neg(c); cs = s; break;
   }
   const save = (dst: Uint32Array) => { dst[0] = E80[0]; dst[1] = E80[1]; dst[2] = E80[2]; };
-  if (kind === 0) { out(sn, cw); save(SC.s); return; }
-  if (kind === 1) { out(cs, cw); save(SC.s); return; }
+  if (kind === 0) { out(sn, cw, snBelow); save(SC.s); return; }
+  if (kind === 1) { out(cs, cw, csBelow); save(SC.s); return; }
   if (kind === 2) { out(div(sn, cs), cw); save(SC.s); return; }
   const f = X.f;
-  out(cs, cw); save(SC.c);
+  out(cs, cw, csBelow); save(SC.c);
   X.f = f | (X.f & ~C1);
-  out(sn, cw); save(SC.s); // C1 describes the sine (host)
+  out(sn, cw, snBelow); save(SC.s); // C1 describes the sine (host)
 }
