@@ -6,6 +6,7 @@
  * interleaves the CPU with device time. The direct-kernel-boot loader is in
  * guests/boot/linux.ts.
  */
+import { SlicePacer } from './pacing.js';
 import { Machine, type EngineName, type MachineOptions } from './machine.js';
 import type { CpuModelName } from '../runtime/cpu-model.js';
 import { VirtualClock, type ClockMode } from './clock.js';
@@ -56,7 +57,7 @@ export class Pc {
   /** The ISA/PCI device set (devices/legacy-pc.ts). */
   readonly devices: LegacyPc;
   private exit: PcExit | null = null;
-  private wake: (() => void) | null = null;
+  private readonly pacer = new SlicePacer();
 
   constructor(readonly opts: PcOptions = {}) {
     this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter', cpu: opts.cpu, jit: opts.jit, frontEnd: opts.frontEnd });
@@ -91,12 +92,12 @@ export class Pc {
   /** Host input for the serial console. */
   serialInput(bytes: Uint8Array | string): void {
     this.devices.com1.receive(bytes);
-    this.wake?.();
+    this.pacer.wake();
   }
 
   requestExit(e: PcExit): void {
     if (!this.exit) this.exit = e;
-    this.wake?.();
+    this.pacer.wake();
   }
 
   private nextEventNs(): number {
@@ -153,21 +154,13 @@ export class Pc {
    * retired. Yields to the host event loop regularly so input and timers work.
    */
   async run(maxInstructions = Infinity): Promise<PcExit> {
-    let lastYield = performance.now();
+    this.pacer.reset();
     for (;;) {
       if (this.executed >= maxInstructions) this.requestExit({ kind: 'limit' });
       const sleep = this.step(maxInstructions - this.executed);
       if (sleep < 0) return this.exit!;
-      if (sleep > 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => { this.wake = null; resolve(); }, sleep);
-          this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
-        });
-        lastYield = performance.now();
-      } else if (performance.now() - lastYield > 20) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
+      const wait = this.pacer.pace(sleep);
+      if (wait) await wait;
     }
   }
 

@@ -12,6 +12,7 @@
  *
  * Events: 'output' (Buffer: bytes the guest wrote to COM1), 'exit' (PcExit).
  */
+import { SlicePacer } from './pacing.js';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -148,7 +149,7 @@ export class Machine extends EventEmitter {
   private pauseRequested = false;
   private pauseWaiters: (() => void)[] = [];
   private resumeSignal: (() => void) | null = null;
-  private wake: (() => void) | null = null;
+  private readonly pacer = new SlicePacer();
   private loop: Promise<PcExit> | null = null;
 
   private constructor(private readonly pcOpts: { engine: EngineName; clock: ClockMode; jit?: JitOptions; onDebugOutput?: (b: number) => void },
@@ -227,7 +228,7 @@ export class Machine extends EventEmitter {
   private async runLoop(limit: number): Promise<PcExit> {
     const start = this.executedTotal;
     this.pc.clock.rebase();
-    let lastYield = performance.now();
+    this.pacer.reset();
     for (;;) {
       if (this.pauseRequested && !this.pc.exitReason) await this.parked();
       const pc = this.pc;
@@ -245,16 +246,8 @@ export class Machine extends EventEmitter {
         this.emit('exit', exit);
         return exit;
       }
-      if (sleep > 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => { this.wake = null; resolve(); }, sleep);
-          this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
-        });
-        lastYield = performance.now();
-      } else if (performance.now() - lastYield > 20) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
+      const wait = this.pacer.pace(sleep);
+      if (wait) await wait;
     }
   }
 
@@ -279,7 +272,7 @@ export class Machine extends EventEmitter {
   pause(): Promise<void> {
     if (this.state !== 'running') return Promise.resolve();
     this.pauseRequested = true;
-    this.wake?.();
+    this.pacer.wake();
     return new Promise<void>((resolve) => this.pauseWaiters.push(resolve));
   }
 
@@ -298,7 +291,7 @@ export class Machine extends EventEmitter {
     if (this.loop) {
       this.pauseRequested = false;
       this.resumeSignal?.();
-      this.wake?.();
+      this.pacer.wake();
     } else {
       this.state = 'exited';
       this.exitInfo = { kind: 'stopped' };
@@ -314,7 +307,7 @@ export class Machine extends EventEmitter {
   /** Type on the guest's serial console (COM1). */
   sendInput(bytes: Uint8Array | string): void {
     this.pc.serialInput(bytes);
-    this.wake?.();
+    this.pacer.wake();
   }
 
   status(): MachineStatus {
@@ -386,7 +379,7 @@ export class Machine extends EventEmitter {
     this.pc = pc;
     this.identity = { kernel: c.kernel, initrd: c.initrd, cmdline: c.cmdline, engine: this.engine };
     if (this.state === 'exited' || this.state === 'ready') { this.state = 'paused'; this.exitInfo = null; }
-    this.wake?.();
+    this.pacer.wake();
     return c;
   }
 

@@ -10,8 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Fleet, FleetError } from '../fleet/fleet.js';
 import type { VmInfo, VmSpec } from '../fleet/fleet.js';
-import { FleetMonitor, type FleetMonitorAddress } from '../fleet/monitor.js';
-import { parseMigrationAddress } from '../migration/protocol.js';
+import { FleetMonitor } from '../fleet/monitor.js';
+import { formatMonitorAddress, parseMonitorAddress, type MonitorAddress } from '../monitor/address.js';
 import { UsageError, stringValue, type Command, type OptionValues } from './command.js';
 import { GUEST_OPTIONS, parseGuestOptions } from './guest-options.js';
 import { parseCount } from './options.js';
@@ -53,10 +53,10 @@ async function runFleet(values: OptionValues, positionals: string[]): Promise<nu
   for (const n of names) if (!/^[A-Za-z0-9._-]{1,64}$/.test(n)) throw new UsageError(`bad VM name '${n}': use 1 to 64 letters, digits, '.', '_' or '-'`);
   const attach = stringValue(values, 'attach');
   if (attach !== undefined && !names.includes(attach)) throw new UsageError(`--attach ${attach}: no such VM (VMs: ${names.join(', ')})`);
-  let monitorAddr: FleetMonitorAddress | null = null;
+  let monitorAddr: MonitorAddress | null = null;
   const monitorText = stringValue(values, 'monitor');
   if (monitorText !== undefined) {
-    try { monitorAddr = parseMigrationAddress(monitorText); } catch (e) { throw new UsageError(`--monitor: ${(e as Error).message.replace('migration address', 'monitor address')}`); }
+    try { monitorAddr = parseMonitorAddress(monitorText); } catch (e) { throw new UsageError(`--monitor: ${(e as Error).message}`); }
   }
   const logDir = resolve(stringValue(values, 'log-dir') ?? 'jitvisor-fleet');
   try { mkdirSync(logDir, { recursive: true }); } catch (e) { throw new UsageError(`--log-dir ${logDir}: ${(e as Error).message}`); }
@@ -93,7 +93,7 @@ async function runFleet(values: OptionValues, positionals: string[]): Promise<nu
     if (fwd.length && attach !== undefined) { try { fleet.send(attach, Uint8Array.from(fwd)); } catch { /* it ended */ } }
   };
   try {
-    if (monitor) log(`management interface on ${formatAddr(await monitor.listen(monitorAddr!))}`);
+    if (monitor) log(`management interface on ${formatMonitorAddress(await monitor.listen(monitorAddr!))}`);
     if (attach !== undefined) {
       fleet.on('output', (name: string, b: Buffer) => { if (name === attach) process.stdout.write(b); });
       if (tty) stdin.setRawMode(true);
@@ -128,8 +128,4 @@ async function runFleet(values: OptionValues, positionals: string[]): Promise<nu
   }
   log(`all VMs ended: ${fleet.list().map((v) => `${v.name} ${v.state === 'failed' ? 'failed' : v.exit?.kind}`).join(', ')}`);
   return 0;
-}
-
-function formatAddr(a: FleetMonitorAddress): string {
-  return a.kind === 'unix' ? `unix:${a.path}` : `tcp:${a.host}:${a.port}`;
 }

@@ -15,9 +15,11 @@
  * keeps serving every other connection (and this one, after an error
  * reply, unless the line overflowed).
  *
- * Commands are a registry (`addCommand`), so more can be added beside the
- * built-in ones (status, pause, resume, snapshot-save, snapshot-load,
- * jit-counters, quit, query-commands).
+ * `CommandServer` is the protocol: the socket, the framing, the checks of a
+ * request against a registry of commands (`addCommand`) and query-commands.
+ * A single machine's monitor (`MonitorServer`: status, pause, resume,
+ * snapshot-save, snapshot-load, jit-counters, quit) and the fleet's
+ * (src/fleet/monitor.ts) are two command sets on it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { lstat, unlink } from 'node:fs/promises';
@@ -48,71 +50,16 @@ export interface MonitorOptions {
   version?: string;
 }
 
-export class MonitorServer {
+/** The protocol and its socket; what the commands are is the subclass's. */
+export class CommandServer {
   private readonly commands = new Map<string, MonitorCommand>();
   private readonly sockets = new Set<Socket>();
   private server: Server | null = null;
   /** Where it listens (with the port chosen when 0 was asked for). */
   address: MonitorAddress | null = null;
 
-  constructor(private readonly machine: Machine, private readonly opts: MonitorOptions = {}) {
-    this.addBuiltins();
-  }
-
-  addCommand(name: string, cmd: MonitorCommand): void {
-    this.commands.set(name, cmd);
-  }
-
-  commandNames(): string[] { return [...this.commands.keys()].sort(); }
-
-  private addBuiltins(): void {
-    const m = this.machine;
-    this.addCommand('status', {
-      help: 'state (running, paused, exited), instruction count, virtual time, configuration',
-      run: () => {
-        const s = m.status();
-        return { running: s.state === 'running', ...s } as unknown as JsonValue;
-      },
-    });
-    this.addCommand('pause', {
-      help: 'stop the guest between run slices (returns once it is stopped)',
-      run: async () => { await m.pause(); return { state: m.status().state }; },
-    });
-    this.addCommand('resume', {
-      help: 'let a paused guest run on',
-      run: () => { m.resume(); return { state: m.status().state }; },
-    });
-    this.addCommand('cont', { help: 'same as resume (QMP name)', run: () => { m.resume(); return { state: m.status().state }; } });
-    this.addCommand('snapshot-save', {
-      help: 'save the whole machine to a file (temporary file, fsync, rename); the guest stops only while its state is copied',
-      args: { file: { type: 'string', required: true, help: 'snapshot file to write' } },
-      run: async (a) => {
-        try {
-          return { ...(await m.saveSnapshot(String(a.file))) } as unknown as JsonValue;
-        } catch (e) { throw new CommandError((e as Error).message); }
-      },
-    });
-    this.addCommand('snapshot-load', {
-      help: 'replace the machine\'s state with a snapshot\'s (a bad file changes nothing)',
-      args: { file: { type: 'string', required: true, help: 'snapshot file to read' } },
-      run: async (a) => {
-        try {
-          const c = await m.restore(String(a.file));
-          return { file: String(a.file), instructions: c.instructions, savedAt: c.savedAt, state: m.status().state };
-        } catch (e) { throw new CommandError((e as Error).message); }
-      },
-    });
-    this.addCommand('jit-counters', {
-      help: 'the JIT\'s counters (every numeric field), instructions run and run in compiled code',
-      run: () => ({ engine: m.status().engine, ...(m.jitCounters() ?? { executed: m.status().executed }) }),
-    });
-    this.addCommand('quit', {
-      help: 'stop the machine and end jitvisor',
-      run: () => {
-        setImmediate(() => { m.stop(); this.opts.onQuit?.(); });
-        return {};
-      },
-    });
+  /** `greeting`: members added to the line sent on connect (the fleet's says `fleet: true`). */
+  constructor(protected readonly version: string, private readonly greeting: Record<string, JsonValue> = {}) {
     this.addCommand('query-commands', {
       help: 'the commands and their arguments',
       run: () => this.commandNames().map((name) => {
@@ -122,6 +69,11 @@ export class MonitorServer {
     });
   }
 
+  addCommand(name: string, cmd: MonitorCommand): void {
+    this.commands.set(name, cmd);
+  }
+
+  commandNames(): string[] { return [...this.commands.keys()].sort(); }
   /** Start listening; resolves with the address (the chosen port when 0 was asked for). */
   async listen(addr: MonitorAddress): Promise<MonitorAddress> {
     if (addr.kind === 'unix') await removeStaleSocket(addr.path);
@@ -155,7 +107,7 @@ export class MonitorServer {
     sock.on('error', () => { /* the client went away: nothing to do */ });
     sock.setNoDelay?.(true);
     const send = (o: unknown) => { if (!sock.destroyed) sock.write(JSON.stringify(o) + '\n'); };
-    send({ jitvisor: { version: this.opts.version ?? 'unknown', commands: this.commandNames() } });
+    send({ jitvisor: { version: this.version, ...this.greeting, commands: this.commandNames() } });
     let pending: Buffer[] = [];
     let pendingLength = 0;
     // Requests from one connection are answered in order.
@@ -228,6 +180,60 @@ export class MonitorServer {
 
   describe(): string {
     return this.address ? formatMonitorAddress(this.address) : '(not listening)';
+  }
+}
+
+/** A single machine's monitor (`run --monitor`, `Machine`'s library users). */
+export class MonitorServer extends CommandServer {
+  constructor(private readonly machine: Machine, private readonly opts: MonitorOptions = {}) {
+    super(opts.version ?? 'unknown');
+    const m = machine;
+    this.addCommand('status', {
+      help: 'state (running, paused, exited), instruction count, virtual time, configuration',
+      run: () => {
+        const s = m.status();
+        return { running: s.state === 'running', ...s } as unknown as JsonValue;
+      },
+    });
+    this.addCommand('pause', {
+      help: 'stop the guest between run slices (returns once it is stopped)',
+      run: async () => { await m.pause(); return { state: m.status().state }; },
+    });
+    this.addCommand('resume', {
+      help: 'let a paused guest run on',
+      run: () => { m.resume(); return { state: m.status().state }; },
+    });
+    this.addCommand('cont', { help: 'same as resume (QMP name)', run: () => { m.resume(); return { state: m.status().state }; } });
+    this.addCommand('snapshot-save', {
+      help: 'save the whole machine to a file (temporary file, fsync, rename); the guest stops only while its state is copied',
+      args: { file: { type: 'string', required: true, help: 'snapshot file to write' } },
+      run: async (a) => {
+        try {
+          return { ...(await m.saveSnapshot(String(a.file))) } as unknown as JsonValue;
+        } catch (e) { throw new CommandError((e as Error).message); }
+      },
+    });
+    this.addCommand('snapshot-load', {
+      help: 'replace the machine\'s state with a snapshot\'s (a bad file changes nothing)',
+      args: { file: { type: 'string', required: true, help: 'snapshot file to read' } },
+      run: async (a) => {
+        try {
+          const c = await m.restore(String(a.file));
+          return { file: String(a.file), instructions: c.instructions, savedAt: c.savedAt, state: m.status().state };
+        } catch (e) { throw new CommandError((e as Error).message); }
+      },
+    });
+    this.addCommand('jit-counters', {
+      help: 'the JIT\'s counters (every numeric field), instructions run and run in compiled code',
+      run: () => ({ engine: m.status().engine, ...(m.jitCounters() ?? { executed: m.status().executed }) }),
+    });
+    this.addCommand('quit', {
+      help: 'stop the machine and end jitvisor',
+      run: () => {
+        setImmediate(() => { m.stop(); this.opts.onQuit?.(); });
+        return {};
+      },
+    });
   }
 }
 

@@ -76,7 +76,10 @@ describe('jitvisor fleet (CLI + management interface)', function () {
       expect(st.state).to.equal('running');
       expect(st.last.memoryMiB).to.equal(4);
       expect((await request(sock, 'not json')).reply.error).to.include({ class: 'JSONParseError' });
-      expect(((await request(sock, '{"execute":"stop"}')).reply.error as { desc: string }).desc).to.match(/argument 'vm' is required/);
+      // The same request checks as run --monitor (src/monitor/server.ts CommandServer).
+      expect(((await request(sock, '{"execute":"list","arguments":{"vm":"web"}}')).reply.error as { desc: string }).desc).to.match(/list has no argument 'vm' \(it takes none\)/);
+      expect(((await request(sock, '{"execute":"list","extra":1}')).reply.error as { desc: string }).desc).to.match(/unknown request member 'extra'/);
+      expect(((await request(sock, '{"execute":"stop"}')).reply.error as { desc: string }).desc).to.match(/stop needs argument 'vm'/);
       expect(((await request(sock, '{"execute":"status","arguments":{"vm":"nope"}}')).reply.error as { desc: string }).desc).to.match(/no VM named 'nope'/);
       expect(((await request(sock, '{"execute":"stop","arguments":{"vm":"db"}}')).reply.return as { exit: { kind: string } }).exit.kind).to.equal('stopped');
       expect((await request(sock, '{"execute":"quit"}')).reply).to.deep.equal({ return: {} });
