@@ -7,3 +7,4 @@ import './shift.js';
 import './muldiv.js';
 import './cond.js';
 import './misc.js';
+import './string.js';
