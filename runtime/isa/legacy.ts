@@ -69,7 +69,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   // families/muldiv.ts: MUL/IMUL CF/OF/ZF/AF eager, SF/PF lazy from the result; DIV/IDIV leave the flags (and may #DE)
   legacy([M.Mul], { flags: 'result', faults: 'mem', jit: 'inline:mul' }),
   legacy([M.Imul], { flags: 'result', faults: 'mem', jit: 'inline:imul' }),
-  legacy([M.Div, M.Idiv], { flags: 'none' }),
+  legacy([M.Div], { flags: 'none', jit: 'inline:div' }),
+  legacy([M.Idiv], { flags: 'none', jit: 'inline:idiv' }),
   // families/bcd.ts
   legacy([M.Aaa, M.Aas, M.Daa, M.Das], { flags: 'eager', faults: 'never' }),
   legacy([M.Aad], { flags: 'add', faults: 'never' }),
