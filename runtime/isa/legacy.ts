@@ -76,7 +76,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Aad], { flags: 'add', faults: 'never' }),
   legacy([M.Aam], { flags: 'eager' }), // AAM 0: #DE
   // families/bits.ts
-  legacy([M.Bt, M.Bts, M.Btr, M.Btc, M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem' }),
+  legacy([M.Bt, M.Bts, M.Btr, M.Btc], { flags: 'eager', faults: 'mem', jit: 'inline:bt' }),
+  legacy([M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem', jit: 'inline:bitscan' }),
   legacy([M.Bswap], { flags: 'none', faults: 'never', jit: 'inline:bswap' }),
   // families/flagops.ts
   legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std], { flags: 'eager', faults: 'never', jit: 'inline:flagbit' }),

@@ -8,3 +8,4 @@ import './muldiv.js';
 import './cond.js';
 import './misc.js';
 import './string.js';
+import './bits.js';
