@@ -87,8 +87,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Pushf, M.Pushfd], { flags: 'none' }),
   legacy([M.Sti, M.Popf, M.Popfd], { flags: 'eager', ends: E_TRAP }), // IF / TF may change: interrupts and single-step at the next boundary
   // families/atomic.ts
-  legacy([M.Xadd], { flags: 'add', faults: 'mem' }),
-  legacy([M.Cmpxchg], { flags: 'sub', faults: 'mem' }),
+  legacy([M.Xadd], { flags: 'add', faults: 'mem', jit: 'inline:xadd' }),
+  legacy([M.Cmpxchg], { flags: 'sub', faults: 'mem', jit: 'inline:cmpxchg' }),
   legacy([M.Cmpxchg8b], { flags: 'eager', faults: 'mem' }),
   // families/misc.ts
   legacy([M.Leave], { flags: 'none', jit: 'inline:leave' }),

@@ -9,3 +9,4 @@ import './cond.js';
 import './misc.js';
 import './string.js';
 import './bits.js';
+import './atomic.js';
