@@ -50,7 +50,7 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Xchg], { flags: 'none', faults: 'mem', jit: 'inline:xchg' }),
   legacy([M.Lea], { flags: 'none', faults: 'never', jit: 'inline:lea' }),
   legacy([M.Nop], { flags: 'none', faults: 'never', jit: 'inline:nop' }),
-  legacy([M.Pause], { flags: 'none', faults: 'never' }),
+  legacy([M.Pause], { flags: 'none', faults: 'never', jit: 'inline:nop' }), // a spin-loop hint: the interpreter's handler is a NOP
   // families/stack.ts (segment registers: families/segment.ts)
   legacy([M.Push], { flags: 'none', jit: 'inline:push' }),
   forms(M.Pop, POP_PLAIN, { flags: 'none', jit: 'inline:pop' }),

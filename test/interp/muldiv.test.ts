@@ -224,6 +224,22 @@ for (const engine of TEST_ENGINES) {
       expect(r.regs.eax).to.equal(0x1234007b);
     });
 
+    it('memory divisors in a page already mapped (the TLB hit; a snippet starts with it empty), #DE from memory', () => {
+      // mov ecx, [0x20000] fills the TLB; then div/idiv [0x20000] of each size
+      const mem = (b: string) => [{ addr: 0x20000, bytes: hexBytes(b) }];
+      let r = runSnippet({ engine, code: hexBytes('8b0d00000200 f73500000200 f4'), regs: { eax: 0x89abcdef, edx: 0x1234567 }, memory: mem('78563412') });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0x10000000, 0x9abcdef]);
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 f73d00000200 f4'), regs: { eax: 0xffff0000, edx: 0xffffffff }, memory: mem('f0ffffff') });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0x1000, 0]);
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 66f73500000200 f4'), regs: { eax: 0xaaaaffff, edx: 0xbbbb0009 }, memory: mem('0a00') });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0xaaaaffff, 0xbbbb0009]); // 0x9ffff / 10 = 0xffff rem 9
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 f63d00000200 f4'), regs: { eax: 0x1234ff85 }, memory: mem('f9') });
+      expect(r.regs.eax).to.equal(0x1234fc11); // -123 / -7 = 17 rem -4
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 f73500000200 f4'), regs: { eax: 5, edx: 0 }, memory: mem('00000000') });
+      expect(r.exception).to.deep.include({ vector: 0, eip: 0x1006 });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([5, 0]);
+    });
+
     it('64-bit products and quotients are exact (random 32-bit operands, BigInt reference)', () => {
       // The integer results are pure arithmetic; real-CPU flag behaviour is covered by the table above
       // and by the fixture replay (test/cpu-fixtures.test.ts).
