@@ -31,9 +31,9 @@ const FCMOVCC: [Mnemonic, number][] = [
 export const COND_ROWS: readonly IsaRow[] = [
   // A near branch may #GP on its target (CS limit) when taken.
   row({ m: JCC, interp: 'jcc', jit: 'inline:jcc', cc: 'iced', ends: E_COND, flags: 'none' }),
-  row({ m: [Mnemonic.Loop, Mnemonic.Loope, Mnemonic.Loopne], interp: 'loop', cc: 'iced', ends: E_COND, flags: 'none' }),
+  row({ m: [Mnemonic.Loop, Mnemonic.Loope, Mnemonic.Loopne], interp: 'loop', jit: 'inline:loop', cc: 'iced', ends: E_COND, flags: 'none' }),
   row({ m: [Mnemonic.Jcxz], interp: 'jcxz', asz: 2, ends: E_COND, flags: 'none' }),
-  row({ m: [Mnemonic.Jecxz], interp: 'jcxz', asz: 4, ends: E_COND, flags: 'none' }),
+  row({ m: [Mnemonic.Jecxz], interp: 'jcxz', jit: 'inline:loop', asz: 4, ends: E_COND, flags: 'none' }),
   row({ m: SETCC, interp: 'setcc', jit: 'inline:setcc', cc: 'iced', ends: E_NONE, faults: 'mem', flags: 'none' }),
   row({ m: CMOVCC, interp: 'cmovcc', jit: 'inline:cmovcc', cc: 'iced', ends: E_NONE, faults: 'mem', flags: 'none' }),
   ...FCMOVCC.map(([m, cc]) => row({ m: [m], interp: 'fcmovcc', cc, ends: E_NONE, flags: 'none' })),

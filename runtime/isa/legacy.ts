@@ -50,7 +50,7 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Xchg], { flags: 'none', faults: 'mem', jit: 'inline:xchg' }),
   legacy([M.Lea], { flags: 'none', faults: 'never', jit: 'inline:lea' }),
   legacy([M.Nop], { flags: 'none', faults: 'never', jit: 'inline:nop' }),
-  legacy([M.Pause], { flags: 'none', faults: 'never' }),
+  legacy([M.Pause], { flags: 'none', faults: 'never', jit: 'inline:nop' }), // a spin-loop hint: the interpreter's handler is a NOP
   // families/stack.ts (segment registers: families/segment.ts)
   legacy([M.Push], { flags: 'none', jit: 'inline:push' }),
   forms(M.Pop, POP_PLAIN, { flags: 'none', jit: 'inline:pop' }),
@@ -69,13 +69,15 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   // families/muldiv.ts: MUL/IMUL CF/OF/ZF/AF eager, SF/PF lazy from the result; DIV/IDIV leave the flags (and may #DE)
   legacy([M.Mul], { flags: 'result', faults: 'mem', jit: 'inline:mul' }),
   legacy([M.Imul], { flags: 'result', faults: 'mem', jit: 'inline:imul' }),
-  legacy([M.Div, M.Idiv], { flags: 'none' }),
+  legacy([M.Div], { flags: 'none', jit: 'inline:div' }),
+  legacy([M.Idiv], { flags: 'none', jit: 'inline:idiv' }),
   // families/bcd.ts
   legacy([M.Aaa, M.Aas, M.Daa, M.Das], { flags: 'eager', faults: 'never' }),
   legacy([M.Aad], { flags: 'add', faults: 'never' }),
   legacy([M.Aam], { flags: 'eager' }), // AAM 0: #DE
   // families/bits.ts
-  legacy([M.Bt, M.Bts, M.Btr, M.Btc, M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem' }),
+  legacy([M.Bt, M.Bts, M.Btr, M.Btc], { flags: 'eager', faults: 'mem', jit: 'inline:bt' }),
+  legacy([M.Bsf, M.Bsr], { flags: 'eager', faults: 'mem', jit: 'inline:bitscan' }),
   legacy([M.Bswap], { flags: 'none', faults: 'never', jit: 'inline:bswap' }),
   // families/flagops.ts
   legacy([M.Clc, M.Stc, M.Cmc, M.Cld, M.Std], { flags: 'eager', faults: 'never', jit: 'inline:flagbit' }),
@@ -85,8 +87,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Pushf, M.Pushfd], { flags: 'none' }),
   legacy([M.Sti, M.Popf, M.Popfd], { flags: 'eager', ends: E_TRAP }), // IF / TF may change: interrupts and single-step at the next boundary
   // families/atomic.ts
-  legacy([M.Xadd], { flags: 'add', faults: 'mem' }),
-  legacy([M.Cmpxchg], { flags: 'sub', faults: 'mem' }),
+  legacy([M.Xadd], { flags: 'add', faults: 'mem', jit: 'inline:xadd' }),
+  legacy([M.Cmpxchg], { flags: 'sub', faults: 'mem', jit: 'inline:cmpxchg' }),
   legacy([M.Cmpxchg8b], { flags: 'eager', faults: 'mem' }),
   // families/misc.ts
   legacy([M.Leave], { flags: 'none', jit: 'inline:leave' }),

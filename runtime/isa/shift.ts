@@ -24,6 +24,6 @@ export const SHIFT_ROWS: readonly IsaRow[] = [
   sh(Mnemonic.Shr, SH_SHR, 'result', 'shift', 'inline:shift'),
   sh(Mnemonic.Sal, SH_SAL, 'result', 'shift', 'inline:shift'),
   sh(Mnemonic.Sar, SH_SAR, 'result', 'shift', 'inline:shift'),
-  sh(Mnemonic.Shld, SH_SHLD, 'result', 'shd'),
-  sh(Mnemonic.Shrd, SH_SHRD, 'result', 'shd'),
+  sh(Mnemonic.Shld, SH_SHLD, 'result', 'shd', 'inline:shd'),
+  sh(Mnemonic.Shrd, SH_SHRD, 'result', 'shd', 'inline:shd'),
 ];

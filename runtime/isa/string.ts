@@ -8,12 +8,16 @@ import { Code, Mnemonic } from 'iced-x86';
 import { E_REP, row, type IsaRow } from './types.js';
 
 export const STR_MOVS = 0, STR_CMPS = 1, STR_SCAS = 2, STR_LODS = 3, STR_STOS = 4;
+/** Most iterations one execution of a REP string instruction runs (families/string.ts; the JIT does the same count). */
+export const REP_CAP = 4096;
 /** Not a string instruction (the record's default). */
 export const STR_NONE = -1;
 
 function str(m: Mnemonic, code: Code, strop: number, osz: 1 | 2 | 4): IsaRow {
   // The SSE2 MOVSD/CMPSD share the mnemonic: other Codes are not this row.
-  return row({ m: [m], codes: [code], interp: 'string', strop, osz, ends: E_REP, flags: strop === STR_CMPS || strop === STR_SCAS ? 'sub' : 'none' });
+  // MOVS/STOS/LODS inline with 32-bit addressing (translator/jit/codegen/string.ts; REP: a fast path, else the call-out).
+  const jit = strop === STR_MOVS || strop === STR_STOS || strop === STR_LODS ? 'inline:string' : 'callout';
+  return row({ m: [m], codes: [code], interp: 'string', jit, strop, osz, ends: E_REP, flags: strop === STR_CMPS || strop === STR_SCAS ? 'sub' : 'none' });
 }
 
 export const STRING_ROWS: readonly IsaRow[] = [

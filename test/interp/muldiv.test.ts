@@ -204,6 +204,42 @@ for (const engine of TEST_ENGINES) {
       expect(r.eflags & ARITH).to.equal(0x8c1 & ARITH);
     });
 
+    it('IDIV by -1 of every size: the quotient is the negated dividend, #DE only for the most negative one', () => {
+      // idiv ebx / idiv bx / idiv bl with EBX = -1 (integer results: pure arithmetic; flags unchanged)
+      let r = runSnippet({ engine, code: hexBytes('f7fb f4'), regs: { eax: 0x7, edx: 0, ebx: 0xffffffff }, eflags: 0x8d5 });
+      expect([r.regs.eax, r.regs.edx, r.eflags & ARITH]).to.deep.equal([0xfffffff9, 0, 0x8d5 & ARITH]);
+      r = runSnippet({ engine, code: hexBytes('f7fb f4'), regs: { eax: 0x80000001, edx: 0xffffffff, ebx: 0xffffffff } });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0x7fffffff, 0]);
+      r = runSnippet({ engine, code: hexBytes('f7fb f4'), regs: { eax: 0x80000000, edx: 0, ebx: 0xffffffff } });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0x80000000, 0]); // 2^31 / -1 = -2^31 fits
+      // -2^63 / -1 (wasm's i64.div_s would trap on it): #DE, nothing changed
+      r = runSnippet({ engine, code: hexBytes('f7fb f4'), regs: { eax: 0, edx: 0x80000000, ebx: 0xffffffff } });
+      expect(r.exception?.vector).to.equal(0);
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0, 0x80000000]);
+      r = runSnippet({ engine, code: hexBytes('66f7fb f4'), regs: { eax: 0x11118001, edx: 0x2222ffff, ebx: 0xffff } });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0x11117fff, 0x22220000]);
+      r = runSnippet({ engine, code: hexBytes('66f7fb f4'), regs: { eax: 0x0000, edx: 0x8000, ebx: 0xffff } });
+      expect(r.exception?.vector).to.equal(0);
+      r = runSnippet({ engine, code: hexBytes('f6fb f4'), regs: { eax: 0x1234ff85, ebx: 0xff } });
+      expect(r.regs.eax).to.equal(0x1234007b);
+    });
+
+    it('memory divisors in a page already mapped (the TLB hit; a snippet starts with it empty), #DE from memory', () => {
+      // mov ecx, [0x20000] fills the TLB; then div/idiv [0x20000] of each size
+      const mem = (b: string) => [{ addr: 0x20000, bytes: hexBytes(b) }];
+      let r = runSnippet({ engine, code: hexBytes('8b0d00000200 f73500000200 f4'), regs: { eax: 0x89abcdef, edx: 0x1234567 }, memory: mem('78563412') });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0x10000000, 0x9abcdef]);
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 f73d00000200 f4'), regs: { eax: 0xffff0000, edx: 0xffffffff }, memory: mem('f0ffffff') });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0x1000, 0]);
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 66f73500000200 f4'), regs: { eax: 0xaaaaffff, edx: 0xbbbb0009 }, memory: mem('0a00') });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([0xaaaaffff, 0xbbbb0009]); // 0x9ffff / 10 = 0xffff rem 9
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 f63d00000200 f4'), regs: { eax: 0x1234ff85 }, memory: mem('f9') });
+      expect(r.regs.eax).to.equal(0x1234fc11); // -123 / -7 = 17 rem -4
+      r = runSnippet({ engine, code: hexBytes('8b0d00000200 f73500000200 f4'), regs: { eax: 5, edx: 0 }, memory: mem('00000000') });
+      expect(r.exception).to.deep.include({ vector: 0, eip: 0x1006 });
+      expect([r.regs.eax, r.regs.edx]).to.deep.equal([5, 0]);
+    });
+
     it('64-bit products and quotients are exact (random 32-bit operands, BigInt reference)', () => {
       // The integer results are pure arithmetic; real-CPU flag behaviour is covered by the table above
       // and by the fixture replay (test/cpu-fixtures.test.ts).

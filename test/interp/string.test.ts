@@ -148,6 +148,72 @@ for (const engine of TEST_ENGINES) {
       });
     });
 
+    describe('REP runs inside one page (the JIT\'s fast path: memory.fill/copy or an element loop)', () => {
+      /** Forward element-by-element copy of `count` n-byte elements, the CPU's order (a model of the expected memory). */
+      const forwardCopy = (mem: Uint8Array, src: number, dst: number, count: number, n: number): Uint8Array => {
+        const m = Uint8Array.from(mem);
+        for (let i = 0; i < count; i++) { const e = m.slice(src + i * n, src + i * n + n); m.set(e, dst + i * n); }
+        return m;
+      };
+      // A snippet starts with an empty TLB: `mov [edi], al` (8807) / `mov bl, [esi]; mov bl, [edi]; mov [edi], bl` (8a1e8a1f881f)
+      // fill it first, so the REP's pages hit (STOS writes that byte again; MOVS's destination byte is written back unchanged).
+      it('REP STOSD/STOSW of a non-repeating value, and of a byte-splat value, inside a page', () => {
+        let r = run('8807 f3ab', { regs: { eax: 0x44332211, ecx: 16, edi: 0x3004 } });
+        expect(hex(r.readMemory(0x3000, 72))).to.equal('00000000' + '11223344'.repeat(16) + '00000000');
+        expect([r.regs.ecx, r.regs.edi, r.eip]).to.deep.equal([0, 0x3044, 0x1005]); // stopped after the HLT
+        r = run('8807 f366ab', { regs: { eax: 0x12344141, ecx: 7, edi: 0x3001 } });
+        expect(hex(r.readMemory(0x3000, 16))).to.equal('00' + '4141'.repeat(7) + '00');
+        expect([r.regs.eax, r.regs.ecx, r.regs.edi]).to.deep.equal([0x12344141, 0, 0x300f]);
+        r = run('8807 f3ab', { regs: { eax: 0, ecx: 1024, edi: 0x5000 }, memory: [{ addr: 0x4fff, bytes: bytes(4098, () => 0xee) }] });
+        expect(hex(r.readMemory(0x4fff, 1)) + hex(r.readMemory(0x6000, 1))).to.equal('eeee');
+        expect(r.readMemory(0x5000, 4096).every((b) => b === 0)).to.equal(true);
+      });
+      it('REP MOVS inside a page: disjoint, overlapping with the destination below, ahead by less than an element', () => {
+        const init = bytes(64, (i) => 0x40 + i * 3);
+        const mem = new Uint8Array(0x3000);
+        mem.set(init, 0x2000);
+        const cases: [string, number, number, number, number][] = [
+          // code, esi, edi, count, element size
+          ['f3a5', 0x2000, 0x2800, 16, 4],
+          ['f3a5', 0x2008, 0x2004, 10, 4], // destination below, overlapping: memmove gives the same
+          ['f3a5', 0x2000, 0x2002, 10, 4], // ahead by half an element
+          ['f366a5', 0x2000, 0x2001, 12, 2],
+          ['f3a4', 0x2000, 0x2003, 40, 1], // the pattern repeats
+        ];
+        for (const [code, esi, edi, count, n] of cases) {
+          const r = run('8a1e8a1f881f' + code, { regs: { ecx: count, esi, edi }, memory: [{ addr: 0x2000, bytes: init }] });
+          const want = forwardCopy(mem, esi, edi, count, n);
+          const lo = Math.min(esi, edi), hi = Math.max(esi, edi) + count * n + 4;
+          expect(hex(r.readMemory(lo, hi - lo)), `${code} ${esi.toString(16)} -> ${edi.toString(16)}`).to.equal(hex(want.subarray(lo, hi)));
+          expect([r.regs.ecx, r.regs.esi, r.regs.edi]).to.deep.equal([0, esi + count * n, edi + count * n]);
+        }
+      });
+      it('REP_CAP elements fill one page exactly; the next execution does the rest (instruction counts equal)', () => {
+        const r = runSnippet({ engine, code: hexBytes('8807 f3aa f4'), regs: { ecx: REP_CAP + 3, edi: 0x20000, eax: 0x77 }, maxInstructions: 2 });
+        expect(r.stop).to.equal('limit');
+        expect([r.eip, r.regs.ecx, r.regs.edi]).to.deep.equal([0x1002, 3, 0x20000 + REP_CAP]);
+        expect(hex(r.readMemory(0x20000 + REP_CAP - 1, 2))).to.equal('7700');
+        const r2 = runSnippet({ engine, code: hexBytes('8807 f3aa f4'), regs: { ecx: REP_CAP + 3, edi: 0x20000, eax: 0x77 }, maxInstructions: 3 });
+        expect([r2.eip, r2.regs.ecx, r2.regs.edi]).to.deep.equal([0x1004, 0, 0x20000 + REP_CAP + 3]);
+      });
+      it('a run inside one missing page faults at its first element with nothing done', () => {
+        const r = runSnippet({
+          engine, code: withPaging(hexBytes('f3a5 f4')), regs: { ecx: 8, esi: 0x20000, edi: 0x30010 },
+          memory: [...pageTables({ notPresent: [0x30000] }), { addr: 0x20000, bytes: bytes(32, (i) => i + 1) }],
+        });
+        expect(r.exception).to.deep.include({ vector: PF_VEC, eip: 0x1000 + PAGING_PREFIX_LEN, errorCode: 2 });
+        expect([r.regs.ecx, r.regs.esi, r.regs.edi]).to.deep.equal([8, 0x20000, 0x30010]);
+      });
+      it('a 32-bit-address run past the ES limit in real mode: #GP at the element that leaves it', () => {
+        // a32 rep stosb, ES base 0x6000 limit 0xffff, EDI = 0xfffe, 4 bytes: 2 written, then #GP(0)
+        const r = runSnippet({ engine, mode: 'real', code: hexBytes('b800068ec0 b055 f367aa f4'), regs: { ecx: 4, edi: 0xfffe } });
+        expect(r.stop).to.equal('exception');
+        expect(r.exception).to.deep.include({ vector: 13 });
+        expect([r.regs.ecx, r.regs.edi]).to.deep.equal([2, 0x10000]);
+        expect(hex(r.readMemory(0x6000 + 0xfffe, 3))).to.equal('555500');
+      });
+    });
+
     describe('REPE / REPNE CMPS / SCAS', () => {
       const memory = [{ addr: 0x2000, bytes: ascii('hello world\0') }, { addr: 0x3000, bytes: ascii('hello_world\0') }];
       it('REPE CMPSB stops after the first difference', () => {

@@ -51,6 +51,21 @@ for (const engine of TEST_ENGINES) {
       chained(r);
     });
 
+    it('a block ending in REP STOSB (the inline fast path) chains on; a budget stops on the exact instruction', () => {
+      //       mov ebx, 40 ; mov [0x20000], bl (fills the TLB)
+      // top:  mov ecx, 100 ; mov edi, 0x20000 ; mov al, bl ; rep stosb ; dec ebx ; jnz top ; hlt
+      const code = hexBytes('bb28000000 881d00000200 b964000000 bf00000200 88d8 f3aa 4b 75ef f4');
+      const r = runSnippet({ engine, machine: chainOn(engine), code });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect([r.regs.ebx, r.regs.ecx, r.regs.edi, r.instructions]).to.deep.equal([0, 0, 0x20064, 2 + 40 * 6 + 1]);
+      expect(Array.from(r.readMemory(0x20000, 101))).to.deep.equal([...new Array(100).fill(1), 0]);
+      chained(r);
+      // 2 + 6 * 17 + 4 instructions: the REP of the 18th pass has run, its DEC not.
+      const p = runSnippet({ engine, machine: chainOn(engine), code, maxInstructions: 2 + 6 * 17 + 4 });
+      expect([p.regs.ebx, p.regs.ecx, p.regs.edi, p.eip]).to.deep.equal([23, 0, 0x20064, 0x1019]);
+      expect(Array.from(p.readMemory(0x20000, 2))).to.deep.equal([23, 23]);
+    });
+
     it('a fault in the third block of a chain', () => {
       const r = runSnippet({ engine, machine: chainOn(engine), code: hexBytes(FAULT_IN_C) });
       expect(r.exception, why(r)).to.deep.include({ vector: DE, eip: ORG + 0x26 });

@@ -24,7 +24,7 @@ import { testFaults } from './test-faults.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
-const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.TailCall;
+const FEATURES = binaryen.Features.MutableGlobals | binaryen.Features.SignExt | binaryen.Features.TailCall | binaryen.Features.BulkMemory;
 
 /**
  * Near branches whose handler only reads flags/registers/the stack and

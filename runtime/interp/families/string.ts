@@ -31,14 +31,14 @@ import { DF } from '../../state/eflags.js';
 import { EIP, ES, w } from '../../state/layout.js';
 import { TLB_VALID } from '../../mmu.js';
 import { bind } from '../table.js';
-import { STR_CMPS as CMPS, STR_LODS as LODS, STR_MOVS as MOVS, STR_SCAS as SCAS, STR_STOS as STOS } from '../../isa/string.js';
+import { REP_CAP, STR_CMPS as CMPS, STR_LODS as LODS, STR_MOVS as MOVS, STR_SCAS as SCAS, STR_STOS as STOS } from '../../isa/string.js';
 import { getReg, readMem, setReg, writeMem } from '../operands.js';
 import { nextEip, thisEip } from '../control.js';
 import { W_EFLAGS } from '../../flags.js';
 
 const W_EIP = w(EIP);
-/** Most iterations one call of a REP handler runs before it lets the loop check for interrupts. */
-export const REP_CAP = 4096;
+/** Most iterations one call of a REP handler runs before it lets the loop check for interrupts (runtime/isa/string.ts). */
+export { REP_CAP };
 
 // Register indices: r32 ECX/ESI/EDI; r16 CX/SI/DI (index 2*i).
 const ECX = 1, ESI = 6, EDI = 7, CX = 2, SI = 12, DI = 14;

@@ -11,7 +11,8 @@ import { Mnemonic } from 'iced-x86';
 import binaryen from 'binaryen';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
 import { eaOffset, inlineEa, read } from './mem.js';
-import { CS, EIP, SEG_LIMIT } from '../../../runtime/state/layout.js';
+import { CS, ECX, EIP, SEG_LIMIT } from '../../../runtime/state/layout.js';
+import { CC_NONE } from '../../../runtime/isa/cc.js';
 import { isJcc, jccCondition } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
@@ -115,7 +116,37 @@ function ret(f: Fn, r: Rec, last: boolean): X | null {
   ]));
 }
 
+/**
+ * LOOP/LOOPE/LOOPNE and JECXZ (32-bit address and operand size), as
+ * runtime/interp/families/branch.ts: LOOP decrements ECX and branches when
+ * it is not 0 (and ZF = 1 / 0); the target is checked before ECX is
+ * written, so an out-of-limit target runs the handler, which raises the #GP
+ * with ECX unchanged.
+ */
+function loopcc(f: Fn, r: Rec, last: boolean): X | null {
+  if (!f.code32 || r.osz !== 4 || r.asz !== 4 || r.k0 !== OP_REL) return null;
+  if (r.term !== T_COND && !last) return null;
+  const m = f.m, t = f.local(), c = f.local();
+  const jecxz = r.mnemonic === Mnemonic.Jecxz;
+  const z = jecxz || r.cc === CC_NONE ? null : cond(f, r.cc);
+  if (!jecxz && r.cc !== CC_NONE && z === null) return null;
+  const write = jecxz ? [] : [f.setReg(ECX, f.get(c))];
+  const self = selfTarget(f, r);
+  const taken = f.block([
+    f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))),
+    self ? f.block([...write, f.loopBack(r.idx + 1, t)])
+      : m.if(inLimit(f, t), f.block([...write, f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]), m.drop(f.callout(r))),
+  ]);
+  const test = jecxz ? m.i32.eqz(f.reg(ECX)) : z === null ? m.i32.ne(f.get(c), f.c(0)) : m.i32.and(m.i32.ne(f.get(c), f.c(0)), z);
+  const out: X[] = [];
+  if (!jecxz) out.push(f.set(c, m.i32.sub(f.reg(ECX), f.c(1))));
+  out.push(m.if(test, taken), ...write);
+  if (last) out.push(f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true));
+  return f.block(out);
+}
+
 emitter('jcc', (f, r, last) => (isJcc(r) ? jcc(f, r, last) : null));
+emitter('loop', loopcc);
 emitter('jmp', jmp);
 emitter('call', call);
 emitter('ret', ret);

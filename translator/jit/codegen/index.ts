@@ -7,3 +7,6 @@ import './shift.js';
 import './muldiv.js';
 import './cond.js';
 import './misc.js';
+import './string.js';
+import './bits.js';
+import './atomic.js';

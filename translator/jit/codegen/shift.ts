@@ -19,6 +19,7 @@ import { AF, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
+import { SH_SHRD } from '../../../runtime/isa/shift.js';
 import { eaOffset, inlineEa, read, write } from './mem.js';
 
 /** CL in the r8 view (byte offset in the register file, as families/shift.ts CL). */
@@ -141,5 +142,50 @@ function rotate(f: Fn, r: Rec): X | null {
   return x;
 }
 
+/**
+ * SHLD / SHRD r/m32, r32, imm8 or CL (families/shift.ts shiftDouble, 32-bit
+ * case): CF = the last bit shifted out of the destination, OF as for a
+ * 1-bit shift (SHLD: MSB ^ next bit of the destination; SHRD: MSB of the
+ * destination ^ LSB of the source), AF cleared, SF/ZF/PF lazy from the
+ * result; a masked count of 0 changes nothing (memory is still read with
+ * write access). 16-bit forms (counts 17..31 shift dest:src:dest) are
+ * call-outs.
+ */
+function shd(f: Fn, r: Rec): X | null {
+  if (r.osz !== 4 || r.k1 !== OP_REG || (r.k2 !== OP_REG && r.k2 !== OP_IMM)) return null;
+  if (r.k0 !== OP_REG && !(r.k0 === OP_MEM && inlineEa(r))) return null;
+  const m = f.m, right = r.shift === SH_SHRD, byCl = r.k2 === OP_REG;
+  const d = f.local(), src = f.local(), c = f.local(), res = f.local();
+  const out: X[] = [];
+  let off = -1;
+  if (r.k0 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, d, true)); }
+  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : m.nop();
+  if (r.k0 === OP_REG) out.push(f.set(d, f.reg(r.r0)));
+  const D = (): X => f.get(d), S = (): X => f.get(src), C = (): X => f.get(c);
+  const inv = (): X => m.i32.sub(f.c(32), C());
+  const value = right ? m.i32.or(m.i32.shr_u(D(), C()), m.i32.shl(S(), inv())) : m.i32.or(m.i32.shl(D(), C()), m.i32.shr_u(S(), inv()));
+  const cf = right ? m.i32.and(m.i32.shr_u(D(), m.i32.sub(C(), f.c(1))), f.c(1)) : m.i32.and(m.i32.shr_u(D(), inv()), f.c(1));
+  const of = right ? m.i32.shr_u(m.i32.xor(D(), m.i32.shl(S(), f.c(31))), f.c(31)) : m.i32.shr_u(m.i32.xor(D(), m.i32.shl(D(), f.c(1))), f.c(31));
+  if (r.k0 === OP_MEM) f.stored = true;
+  const work = f.block([
+    f.set(src, f.reg(r.r1)),
+    f.set(res, value),
+    f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~(CF | OF | AF))), m.i32.or(cf, m.i32.shl(of, f.c(11))))),
+    f.st(LAZY_OP, f.c((K_RESULT << 2) | szCode(4))),
+    f.st(LAZY_RES, f.get(res)),
+    f.st(LAZY_MASK, f.c(SF | ZF | PF)),
+    r.k0 === OP_REG ? f.setReg(r.r0, f.get(res)) : write(f, r, r.seg, off, 4, f.get(res)),
+  ]);
+  if (byCl) {
+    out.push(f.set(c, m.i32.and(f.regN(1, CL8), f.c(31))), m.if(C(), work));
+    f.flags = null; // count 0 leaves the flags as they were
+  } else {
+    out.push(f.set(c, f.c(r.imm & 31)), work);
+    f.flags = { kind: 'result', a: res, b: res, r: res };
+  }
+  return f.block(out);
+}
+
 emitter('shift', shift);
+emitter('shd', shd);
 emitter('rotate', rotate);
