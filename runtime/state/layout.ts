@@ -160,6 +160,8 @@ export const MMU_GEN = 0x1e0;
 export const LINK_EXIT = 0x1e4;
 /** Chained transfers since the JIT last read it (its counters). */
 export const CHAINED = 0x1e8;
+/** Direct transfers (a block into a same-page block of its own module, translator/jit/chain.ts) since the JIT last read it. */
+export const DIRECT = 0x1ec;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /** Reserved for the x87 FPU state (issue: system CPU). */
