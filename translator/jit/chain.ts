@@ -37,6 +37,29 @@
  * call_indirect does (~5 ns), half a JS->wasm call without any loop logic;
  * tail calls were chosen as they need no second return protocol.
  */
+/*
+ * Direct transfers (JitOptions.direct, on by default; no table): an exit
+ * whose target is static (Jcc taken or not, JMP/CALL rel, fall-through; a
+ * relative branch run through its call-out) and is the start of a block of
+ * the *same module* in the *same 4 KiB page* as the exiting block's start
+ * (compile.ts DirectLinks; the target does not straddle a page) continues
+ * by a direct `return_call` to that block's function when, at run time,
+ * EIP equals that target, the target's alive global (exported by the
+ * module, set by link.ts at attach, cleared by `killed` below when the
+ * front end kills the block or the cache evicts its code) is 1, and the
+ * budget left holds the whole target block; and no impure call-out ran
+ * before the exit (as for table links). The page's translation needs no
+ * check: blocks are keyed by physical address, the running block proves
+ * its linear page maps to its physical page now, pure code cannot change
+ * that (MMU_GEN is unchanged), and a near jump keeps CS; so the target is
+ * the block the loop would look up. The transfer keeps the protocol above:
+ * ICOUNT += this block's instructions, CUR_BLOCK/BLOCK_EIP name the target,
+ * RETIRED and BLOCK_DEAD are reset, and the block's own `k` global counts
+ * the instructions it retired before such transfers (Block.jitInsns: the
+ * SMC heuristic reads them with Block.insns, so block runs count the same
+ * on both engines). Nothing imports anything that would pin a module: a
+ * module's globals and functions are its own.
+ */
 import type { Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { CHAINED, DIRECT, JIT_EXITS, w } from '../../runtime/state/layout.js';
