@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--jit-threshold N] [--jit-batch N] [--max-records N]
+ *        [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-neighbours 0] [--max-records N]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -89,7 +89,11 @@ if (kind === 'jitvisor') {
   const num = (name: string): number | undefined => (args.includes(`--${name}`) ? Number(opt(name)) : undefined);
   const pc = new Pc({
     memoryMiB, engine, clock, onSerialOutput: serialByte,
-    jit: { threshold: num('jit-threshold'), batch: num('jit-batch') },
+    jit: {
+      threshold: num('jit-threshold'), batch: num('jit-batch'),
+      // 0 turns off direct transfers / same-page neighbour batching (translator/jit/chain.ts, engine.ts).
+      ...(num('jit-direct') === 0 ? { direct: false } : {}), ...(num('jit-neighbours') === 0 ? { neighbours: false } : {}),
+    },
     frontEnd: { maxRecords: num('max-records') },
   });
   executed = () => pc.executed;

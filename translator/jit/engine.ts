@@ -68,6 +68,8 @@ export interface JitOptions {
    * by the target's alive global (no table: nothing pins a module). Default true.
    */
   direct?: boolean;
+  /** With direct transfers: queue a hot block's warm same-page successors in its batch (engine.ts hot). Default true. */
+  neighbours?: boolean;
   /**
    * Keep registers in wasm locals inside a block (ir.ts); default false: on
    * a chained 3-block loop it measured no faster than registers in memory,
@@ -126,6 +128,7 @@ export class Jit implements BlockSource {
   /** The chain table each batch in flight was given ids in (by its first id). */
   private readonly tables = new Map<number, WebAssembly.Table | null>();
   private readonly direct: boolean;
+  private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly flat: boolean;
 
@@ -139,6 +142,7 @@ export class Jit implements BlockSource {
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     this.direct = opts.direct !== false;
+    this.neighbours = this.direct && opts.neighbours !== false;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true) : null;
     this.regs = opts.regs === true;
@@ -156,7 +160,7 @@ export class Jit implements BlockSource {
     this.enqueue(b);
     // Direct transfers join blocks of one module only: its warm successors in the same page
     // (the loop's successor cache) go in the same batch, rather than later in another module.
-    if (this.direct) {
+    if (this.neighbours) {
       for (const n of [b.chainBlock0, b.chainBlock1]) {
         if (n !== null && n.valid && n.jit === null && !this.queued.has(n) && n.code32 === b.code32 &&
           n.phys >>> 12 === b.phys >>> 12 && n.hits * 2 >= this.hotAt) { this.enqueue(n); this.counters.neighbours++; }
