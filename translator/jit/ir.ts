@@ -37,7 +37,7 @@ export interface FlagSource {
   sh?: number;
 }
 
-/** A block of the same module a direct transfer may enter (compile.ts directTargets). */
+/** A block of the same module a direct transfer may enter (compile.ts DirectLinks). */
 export interface DirectTarget {
   /** Its function's name in the module. */
   fn: string;
