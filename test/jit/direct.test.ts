@@ -50,9 +50,9 @@ const KILL = 'b92800000031c031db31d2f6c1077506880d5d10000083c3017540f4' + '90'.r
 const FAULT = 'b92c010000bf2800000031db31f601cbf6c101740583c603eb0a4fb8e803000031d2f7f74975e7f4';
 
 /** A JIT machine whose hot blocks are compiled together (one module) at the next slice boundary; the interpreter's own. */
-function machineFor(engine: EngineName): Machine | undefined {
+function machineFor(engine: EngineName, batch = 64): Machine | undefined {
   if (engine !== 'jit') return undefined;
-  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, chain: false, direct: true } });
+  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch, sync: true, chain: false, direct: true } });
 }
 const sliced = { slice: 50, onSlice: (m: Machine): void => m.jit?.flush() };
 
@@ -97,19 +97,18 @@ for (const engine of TEST_ENGINES) {
     });
 
     it('a budget that ends inside a run of direct transfers stops exactly on it', () => {
-      const m = machineFor(engine) ?? new Machine({ memoryMiB: 2, engine });
+      // Batches of 3: the loop's three blocks (L, odd, even) are compiled together once all are hot.
+      const m = machineFor(engine, 3) ?? new Machine({ memoryMiB: 2, engine });
       const budgets = [7, 13, 50, 1, 2, 3, 97, 200, 11];
       const seen: number[] = [];
       let total = 0;
       // The first slices run interpreted and compile; the later ones chain (the last runs to HLT).
       const r = runSnippet({
         engine, machine: m, code: hexBytes(LOOP), slice: 1, maxInstructions: 3,
-        onSlice: (mm) => { mm.jit?.flush(); },
       });
       total += r.instructions;
       for (const b of budgets) {
         const x = m.run(b);
-        m.jit?.flush();
         expect(x.reason).to.equal('budget');
         seen.push(x.executed);
         total += x.executed;

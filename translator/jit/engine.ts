@@ -68,7 +68,11 @@ export interface JitOptions {
    * by the target's alive global (no table: nothing pins a module). Default true.
    */
   direct?: boolean;
-  /** With direct transfers: queue a hot block's warm same-page successors in its batch (engine.ts hot). Default true. */
+  /**
+   * With direct transfers: queue a hot block's warm same-page successors in
+   * its batch (hot()). Default false: on the boot it added 0.4 % direct
+   * transfers for 6 % more blocks compiled, and no CPU gain (docs/jit-plan.md).
+   */
   neighbours?: boolean;
   /**
    * Keep registers in wasm locals inside a block (ir.ts); default false: on
@@ -142,7 +146,7 @@ export class Jit implements BlockSource {
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     this.direct = opts.direct !== false;
-    this.neighbours = this.direct && opts.neighbours !== false;
+    this.neighbours = this.direct && opts.neighbours === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true) : null;
     this.regs = opts.regs === true;
