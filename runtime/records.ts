@@ -206,6 +206,16 @@ export function insnsOf(b: Block): number {
 }
 
 /**
+ * Eviction recency of `b` (its change between passes says whether and how
+ * much it ran): its entries from the loop, plus, while it has compiled code
+ * that direct transfers may enter or leave (jitInsns), its instructions, as
+ * such runs bump no hit count. The interpreter's blocks: their hits.
+ */
+export function recencyOf(b: Block): number {
+  return b.jitInsns === null ? b.hits : b.hits + b.insns + (b.jitInsns.value as number);
+}
+
+/**
  * Thrown (not a fault) by the records of a block that was invalidated while
  * it ran: the loop resumes at that record with freshly decoded code. This
  * keeps self-modifying-code handling off the per-instruction path.

@@ -28,7 +28,7 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, Rec, T_BRANCH, T_COND, T_NONE, killBlock, insnsOf, type BlockSource } from '../../runtime/records.js';
+import { Block, Rec, T_BRANCH, T_COND, T_NONE, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
 import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
@@ -523,9 +523,10 @@ export class FrontEnd implements BlockSource {
     let keep = this.stats.liveRecords;
     for (const b of this.blocks.values()) {
       const mark = this.marks.get(b);
-      const use = mark === undefined ? Infinity : b.hits - mark;
+      const r = recencyOf(b);
+      const use = mark === undefined ? Infinity : r - mark;
       if (use === 0) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use });
-      this.marks.set(b, b.hits);
+      this.marks.set(b, r);
     }
     if (keep > low) {
       warm.sort((x, y) => x.use - y.use);
