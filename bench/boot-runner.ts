@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--jit-threshold N] [--jit-batch N] [--max-records N]
+ *        [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-neighbours 1] [--max-records N]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -89,7 +89,11 @@ if (kind === 'jitvisor') {
   const num = (name: string): number | undefined => (args.includes(`--${name}`) ? Number(opt(name)) : undefined);
   const pc = new Pc({
     memoryMiB, engine, clock, onSerialOutput: serialByte,
-    jit: { threshold: num('jit-threshold'), batch: num('jit-batch') },
+    jit: {
+      threshold: num('jit-threshold'), batch: num('jit-batch'),
+      // --jit-direct 0: no direct transfers (translator/jit/chain.ts); --jit-neighbours 1: same-page neighbour batching (engine.ts).
+      ...(num('jit-direct') === 0 ? { direct: false } : {}), ...(num('jit-neighbours') === 1 ? { neighbours: true } : {}),
+    },
     frontEnd: { maxRecords: num('max-records') },
   });
   executed = () => pc.executed;

@@ -175,6 +175,16 @@ export class Block {
   jitId = 0;
   /** The chain table (epoch) holding `jitId` (translator/jit/chain.ts); null until compiled with chaining. */
   jitTable: WebAssembly.Table | null = null;
+  /**
+   * Direct transfers (translator/jit/chain.ts): 1 in this global while a
+   * block of the same module may jump into this one without the loop (the
+   * JIT clears it when the block is killed or loses its code); and the
+   * instructions this block retired before such a transfer out of it, which
+   * the loop cannot see per block (read with `insns`: jitInsnsOf). Null
+   * without compiled code / direct transfers.
+   */
+  jitAlive: WebAssembly.Global | null = null;
+  jitInsns: WebAssembly.Global | null = null;
   /** (JIT_GUARD_FAILED is what `jit` returns when the block's entry guard fails: it ran nothing.) */
   link: ((site: number, lin: number, gen: number, to: Block) => void) | null = null;
   constructor(
@@ -188,6 +198,21 @@ export class Block {
     /** Physical pages the bytes come from (one, or two for a straddling last instruction). */
     readonly pages: number[],
   ) {}
+}
+
+/** Instructions retired in `b` on every engine: the loop's count plus what compiled code counted before direct transfers out of it. */
+export function insnsOf(b: Block): number {
+  return b.jitInsns === null ? b.insns : b.insns + (b.jitInsns.value as number);
+}
+
+/**
+ * Eviction recency of `b` (its change between passes says whether and how
+ * much it ran): its entries from the loop, plus, while it has compiled code
+ * that direct transfers may enter or leave (jitInsns), its instructions, as
+ * such runs bump no hit count. The interpreter's blocks: their hits.
+ */
+export function recencyOf(b: Block): number {
+  return b.jitInsns === null ? b.hits : b.hits + b.insns + (b.jitInsns.value as number);
 }
 
 /**

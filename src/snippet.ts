@@ -56,6 +56,8 @@ export interface SnippetResult {
   frontEnd: FrontEndStats;
   /** JIT: transfers between compiled blocks that stayed inside wasm (translator/jit/chain.ts); 0 on the interpreter. */
   chained: number;
+  /** JIT: direct transfers into a same-page block of the same module (translator/jit/chain.ts); 0 on the interpreter. */
+  direct: number;
   /** Read guest physical memory after the run. */
   readMemory(addr: number, len: number): Uint8Array;
 }
@@ -142,6 +144,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   for (const p of ports) cpu.io.register(p.port, p.count ?? 1, p.handler);
   const before = { ...m.frontEnd.stats };
   const chainedBefore = m.jit?.counters.chained.n ?? 0;
+  const directBefore = m.jit?.counters.direct.n ?? 0;
   let res;
   try {
     res = runSlices(m, opts.maxInstructions ?? DEFAULT_MAX_INSTRUCTIONS, opts.slice, opts.onSlice);
@@ -159,6 +162,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     instructions: res.executed,
     frontEnd: statsSince(before, m.frontEnd.stats),
     chained: (m.jit?.counters.chained.n ?? 0) - chainedBefore,
+    direct: (m.jit?.counters.direct.n ?? 0) - directBefore,
     readMemory: (addr, len) => phys.dump(addr, len),
   };
   if (res.unhandled) {

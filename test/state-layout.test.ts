@@ -24,7 +24,7 @@ const TOP: Record<string, number> = {
   TSC_OFFSET: 8, MSR_SYSENTER_CS: 4, MSR_SYSENTER_ESP: 4, MSR_SYSENTER_EIP: 4, INT_SHADOW: 4,
   DEBUG: 4, DB_HELD: 4, SEG_LO: 24, SEG_HI: 24, SEG_WLO: 24, SEG_WHI: 24, READ_MASK: 4, WRITE_MASK: 4,
   FAULT_REC: 4, BLOCK_DEAD: 4, RETIRED: 4, INTR_PENDING: 4,
-  CUR_BLOCK: 4, BLOCK_EIP: 4, MMU_GEN: 4, LINK_EXIT: 4, CHAINED: 4, JIT_EXITS: 32, FPU: L.FPU_SIZE, SIMD: L.SIMD_SIZE,
+  CUR_BLOCK: 4, BLOCK_EIP: 4, MMU_GEN: 4, LINK_EXIT: 4, CHAINED: 4, DIRECT: 4, JIT_EXITS: 32, FPU: L.FPU_SIZE, SIMD: L.SIMD_SIZE,
 };
 /** Sub-fields and the region they belong to. */
 const SUB: Record<string, [number, string]> = {
@@ -81,6 +81,6 @@ describe('state layout (runtime/state/layout.ts)', () => {
     // The engine words a compiled run leaves behind are there (a snapshot hash that
     // included them differed after restore: test/snapshot, test/migration).
     const names = L.ENGINE_SCRATCH.map(([n]) => n);
-    for (const n of ['FAULT_REC', 'BLOCK_DEAD', 'RETIRED', 'CUR_BLOCK', 'BLOCK_EIP', 'MMU_GEN', 'LINK_EXIT', 'CHAINED', 'JIT_EXITS']) expect(names, n).to.include(n);
+    for (const n of ['FAULT_REC', 'BLOCK_DEAD', 'RETIRED', 'CUR_BLOCK', 'BLOCK_EIP', 'MMU_GEN', 'LINK_EXIT', 'CHAINED', 'DIRECT', 'JIT_EXITS']) expect(names, n).to.include(n);
   });
 });

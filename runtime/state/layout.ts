@@ -160,6 +160,8 @@ export const MMU_GEN = 0x1e0;
 export const LINK_EXIT = 0x1e4;
 /** Chained transfers since the JIT last read it (its counters). */
 export const CHAINED = 0x1e8;
+/** Direct transfers (a block into a same-page block of its own module, translator/jit/chain.ts) since the JIT last read it. */
+export const DIRECT = 0x1ec;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /**
@@ -173,7 +175,7 @@ export const JIT_EXITS = 0x400;
 export const ENGINE_SCRATCH: readonly (readonly [name: string, offset: number, bytes: number])[] = [
   ['FAULT_REC', FAULT_REC, 4], ['BLOCK_DEAD', BLOCK_DEAD, 4], ['INTR_PENDING', INTR_PENDING, 4], ['RETIRED', RETIRED, 4],
   ['CUR_BLOCK', CUR_BLOCK, 4], ['BLOCK_EIP', BLOCK_EIP, 4], ['MMU_GEN', MMU_GEN, 4], ['LINK_EXIT', LINK_EXIT, 4],
-  ['CHAINED', CHAINED, 4], ['JIT_EXITS', JIT_EXITS, 32],
+  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32],
 ];
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;

@@ -171,7 +171,7 @@ async function lockstep(g: GuestConfig, until: string | null, threshold: number,
       // Chaining off: each compiled run is one block, the unit the checker wraps and replays (lockstep.ts).
       // Synchronous compiles: a block's code is there when its batch fills, not whenever the worker answers
       // (which in a short window may be never: the worker loads binaryen for 1-3 s).
-      jit: { threshold, chain: false, sync: true },
+      jit: { threshold, chain: false, direct: false, sync: true },
       attach: (pc) => { ls = new Lockstep(pc.cpu, pc.machine.frontEnd, pc.machine.jit!, runs === undefined ? {} : { runsPerBlock: runs }); },
       progress: (pc, ms, tail) => {
         const st = ls!.stats;

@@ -54,7 +54,7 @@ async function profile(values: OptionValues): Promise<number> {
     engine: 'jit', clock: g.clock, until, maxInstructions: g.maxInstructions,
     // Chaining off: compiled code does not tell the loop which chained blocks ran how many instructions,
     // only their total, so exact per-block counts need each compiled run to be one block (profiler.ts).
-    jit: { ...(threshold !== undefined ? { threshold } : {}), chain: false },
+    jit: { ...(threshold !== undefined ? { threshold } : {}), chain: false, direct: false },
     attach: (pc) => { profiler = new Profiler(pc.cpu, pc.machine.jit!); },
     sample: (pc, ms) => { timeline.push({ ms, instructions: pc.executed, translated: pc.compiled }); },
     sampleMs: 200,

@@ -31,7 +31,7 @@ const program = (name: string): Uint8Array => new Uint8Array(readFileSync(new UR
 interface Checked { res: SnippetResult; stats: LockstepStats }
 
 function lockstep(opts: Omit<SnippetOptions, 'machine' | 'engine'>): Checked {
-  const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false } });
+  const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });
   const ls = new Lockstep(machine.cpu, machine.frontEnd, machine.jit!);
   const res = runSnippet({ ...opts, engine: 'jit', machine });
   return { res, stats: ls.stats };
@@ -174,7 +174,7 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
   }
 
   it('--lockstep-runs: a block is checked for its first N runs only', () => {
-    const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false } });
+    const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });
     const ls = new Lockstep(machine.cpu, machine.frontEnd, machine.jit!, { runsPerBlock: 1 });
     const res = runSnippet({ code: program('checksum'), engine: 'jit', machine });
     expect(res.stop).to.equal('hlt');

@@ -28,7 +28,7 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, Rec, T_BRANCH, T_COND, T_NONE, killBlock, type BlockSource } from '../../runtime/records.js';
+import { Block, Rec, T_BRANCH, T_COND, T_NONE, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
 import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
@@ -416,7 +416,7 @@ export class FrontEnd implements BlockSource {
     // The running block's passes completed inside wasm are not in b.insns yet: RETIRED holds
     // them (0 in the interpreter, whose passes are runs of their own, already counted).
     const cur = this.cpu.block;
-    for (const b of dead) cp.runs += (b.insns + (b === cur ? this.cpu.s[w(RETIRED)]! : 0)) / b.recs.length;
+    for (const b of dead) cp.runs += (insnsOf(b) + (b === cur ? this.cpu.s[w(RETIRED)]! : 0)) / b.recs.length;
     if (cp.writes < SMC_WINDOW) return;
     const smc = cp.runs < cp.writes * SMC_RUNS_PER_WRITE;
     cp.writes = 0;
@@ -523,9 +523,10 @@ export class FrontEnd implements BlockSource {
     let keep = this.stats.liveRecords;
     for (const b of this.blocks.values()) {
       const mark = this.marks.get(b);
-      const use = mark === undefined ? Infinity : b.hits - mark;
+      const r = recencyOf(b);
+      const use = mark === undefined ? Infinity : r - mark;
       if (use === 0) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use });
-      this.marks.set(b, b.hits);
+      this.marks.set(b, r);
     }
     if (keep > low) {
       warm.sort((x, y) => x.use - y.use);

@@ -5,13 +5,13 @@
  * A module is the unit of memory (V8 frees its code only when no function
  * of its instance is reachable), so the bound counts modules as well as
  * compiled blocks, and eviction takes whole modules: the ones whose blocks
- * ran least since the last eviction (Block.hits deltas: a clock-style
+ * ran least since the last eviction (records.ts recencyOf deltas: a clock-style
  * recency without any per-run cost). An evicted block only loses its
  * compiled code (`detach`); it keeps running, interpreted, and may become
  * hot and be compiled again. A block killed by the front end (SMC,
  * mapping change, its own eviction) leaves its module through `killed`.
  */
-import type { Block } from '../../runtime/records.js';
+import { recencyOf, type Block } from '../../runtime/records.js';
 
 export interface CacheLimits {
   /** Modules alive (with at least one attached block) before eviction starts. */
@@ -38,7 +38,7 @@ class CachedModule {
   /** Added since the last eviction pass: no recency yet, so never the first to go. */
   fresh = true;
   constructor(readonly blocks: Block[], readonly bytes: number) {
-    this.marks = blocks.map((b) => b.hits);
+    this.marks = blocks.map((b) => recencyOf(b));
     this.live = blocks.length;
   }
 }
@@ -89,8 +89,9 @@ export class CodeCache {
       let use = 0;
       m.blocks.forEach((b, i) => {
         if (this.owner.get(b) !== m) return;
-        use += b.hits - m.marks[i];
-        m.marks[i] = b.hits;
+        const r = recencyOf(b);
+        use += r - m.marks[i];
+        m.marks[i] = r;
       });
       scored.push({ m, use: m.fresh ? Infinity : use });
       m.fresh = false;

@@ -37,9 +37,32 @@
  * call_indirect does (~5 ns), half a JS->wasm call without any loop logic;
  * tail calls were chosen as they need no second return protocol.
  */
+/*
+ * Direct transfers (JitOptions.direct, on by default; no table): an exit
+ * whose target is static (Jcc taken or not, JMP/CALL rel, fall-through; a
+ * relative branch run through its call-out) and is the start of a block of
+ * the *same module* in the *same 4 KiB page* as the exiting block's start
+ * (compile.ts DirectLinks; the target does not straddle a page) continues
+ * by a direct `return_call` to that block's function when, at run time,
+ * EIP equals that target, the target's alive global (exported by the
+ * module, set by link.ts at attach, cleared by `killed` below when the
+ * front end kills the block or the cache evicts its code) is 1, and the
+ * budget left holds the whole target block; and no impure call-out ran
+ * before the exit (as for table links). The page's translation needs no
+ * check: blocks are keyed by physical address, the running block proves
+ * its linear page maps to its physical page now, pure code cannot change
+ * that (MMU_GEN is unchanged), and a near jump keeps CS; so the target is
+ * the block the loop would look up. The transfer keeps the protocol above:
+ * ICOUNT += this block's instructions, CUR_BLOCK/BLOCK_EIP name the target,
+ * RETIRED and BLOCK_DEAD are reset, and the block's own `k` global counts
+ * the instructions it retired before such transfers (Block.jitInsns: the
+ * SMC heuristic reads them with Block.insns, so block runs count the same
+ * on both engines). Nothing imports anything that would pin a module: a
+ * module's globals and functions are its own.
+ */
 import type { Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { CHAINED, JIT_EXITS, w } from '../../runtime/state/layout.js';
+import { CHAINED, DIRECT, JIT_EXITS, w } from '../../runtime/state/layout.js';
 
 /** Returns to the loop by reason (JIT_EXITS word index). */
 export const EXIT_UNLINKED = 0;   // link slot empty or stale (LINK_EXIT set: the loop links it)
@@ -57,6 +80,8 @@ export { JIT_GUARD_FAILED as GUARD_FAILED } from '../../runtime/records.js';
 export const linkGlobals = (site: number): [string, string, string] => [`cl${site}`, `cg${site}`, `ci${site}`];
 /** Name of the function table the link slots index (each module imports its epoch's table as env.tbl). */
 export const CHAIN_TABLE = 'tbl';
+/** Names of block j's exported globals for direct transfers: alive (i32, 1 while it may be entered), instructions before transfers out (f64). */
+export const directGlobals = (j: number): [string, string] => [`a${j}`, `k${j}`];
 
 /**
  * Ids per table (an epoch). A WebAssembly.Table keeps every instance that
@@ -72,13 +97,13 @@ export const CHAIN_TABLE = 'tbl';
  */
 export const CAP = 2048;
 
-const W_CHAINED = w(CHAINED), W_EXITS = w(JIT_EXITS);
+const W_CHAINED = w(CHAINED), W_DIRECT = w(DIRECT), W_EXITS = w(JIT_EXITS);
 
 /** The shared function tables (one per epoch), block ids, and the stub that stands in for killed blocks. */
 export class ChainTable {
-  /** The table new ids are dealt from. */
-  private cur: WebAssembly.Table;
-  private readonly stub: WebAssembly.ExportValue;
+  /** The table new ids are dealt from (null: ids only, for direct transfers without table chaining). */
+  private cur: WebAssembly.Table | null;
+  private readonly stub: WebAssembly.ExportValue | null;
   /** Next global id (never reused). */
   private nextId = 1;
   /** Ids of killed blocks, dropped from cpu.jitBlocks between slices (a killed block may still be running). */
@@ -86,19 +111,30 @@ export class ChainTable {
   /** Tables started (epochs), for the counters. */
   epochs = 1;
 
-  constructor(private readonly cpu: Cpu) {
-    this.stub = stubFunction(cpu.phys.memory);
+  /**
+   * `tables` false: ids only (block ids for CUR_BLOCK, cpu.jitBlocks and the
+   * dead list; direct transfers need them), no function table at all, so
+   * nothing pins the modules.
+   */
+  constructor(private readonly cpu: Cpu, readonly tables = true) {
+    this.stub = tables ? stubFunction(cpu.phys.memory) : null;
     this.cur = this.newTable();
   }
 
-  private newTable(): WebAssembly.Table {
+  private newTable(): WebAssembly.Table | null {
+    if (!this.tables) return null;
     const t = new WebAssembly.Table({ initial: CAP, element: 'anyfunc' });
     t.set(0, this.stub as unknown as () => number);
     return t;
   }
 
   /** Reserve `n` consecutive ids, all in one table (which the batch's module imports). */
-  alloc(n: number): { firstId: number; table: WebAssembly.Table } {
+  alloc(n: number): { firstId: number; table: WebAssembly.Table | null } {
+    if (this.cur === null) {
+      const firstId = this.nextId;
+      this.nextId += n;
+      return { firstId, table: null };
+    }
     if (n >= CAP) throw new RangeError(`JIT chain table: a batch of ${n} blocks exceeds the ${CAP - 1} ids of a table`);
     if ((this.nextId % CAP) + n > CAP) {
       // Start the next epoch: its index 0 is the stub.
@@ -112,28 +148,35 @@ export class ChainTable {
   }
 
   /** Make compiled block `b` (function `fn`, id `b.jitId`, in `table`) reachable from link slots. */
-  attach(b: Block, fn: WebAssembly.ExportValue, table: WebAssembly.Table): void {
-    table.set(b.jitId % CAP, fn as unknown as () => number);
-    b.jitTable = table;
+  attach(b: Block, fn: WebAssembly.ExportValue, table: WebAssembly.Table | null): void {
+    if (table !== null) {
+      table.set(b.jitId % CAP, fn as unknown as () => number);
+      b.jitTable = table;
+    }
     this.cpu.jitBlocks[b.jitId] = b;
   }
 
   /** Blocks died (or lost their code): no link slot may enter them any more. */
   killed(blocks: readonly Block[]): void {
     for (const b of blocks) {
-      if (b.jitId === 0 || b.jitTable === null) continue;
-      b.jitTable.set(b.jitId % CAP, this.stub as unknown as () => number);
+      // Direct transfers into it stop (its module's alive global); its instructions counted there move to insns.
+      if (b.jitAlive !== null) { b.jitAlive.value = 0; b.jitAlive = null; }
+      if (b.jitInsns !== null) { b.insns += b.jitInsns.value as number; b.jitInsns = null; }
+      if (b.jitId === 0) continue;
+      if (b.jitTable !== null) b.jitTable.set(b.jitId % CAP, this.stub as unknown as () => number);
       this.dead.push(b.jitId);
     }
   }
 
   /** Between run slices (no block is running): forget dead blocks; move the wasm-side counters out. */
-  sliceEnd(exits: number[], chained: { n: number }): void {
+  sliceEnd(exits: number[], chained: { n: number }, direct: { n: number }): void {
     for (const id of this.dead) this.cpu.jitBlocks[id] = undefined;
     this.dead = [];
     const s = this.cpu.s;
     chained.n += s[W_CHAINED];
     s[W_CHAINED] = 0;
+    direct.n += s[W_DIRECT];
+    s[W_DIRECT] = 0;
     for (let k = 0; k < EXIT_REASONS.length; k++) { exits[k] += s[W_EXITS + k]; s[W_EXITS + k] = 0; }
   }
 }

@@ -15,10 +15,11 @@ import binaryen from 'binaryen';
 import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED } from '../../runtime/state/layout.js';
-import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type ExitSites, type X } from './ir.js';
+import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout } from './facts.js';
-import { EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED } from './chain.js';
+import { directGlobals, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED } from './chain.js';
 import { emitterFor } from './registry.js';
+import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
 import './codegen/index.js';
@@ -72,8 +73,16 @@ export interface EmittedModule {
  * the packed blocks (worker.ts).
  */
 export interface EmitOptions {
-  /** Chaining (chain.ts): ids of the blocks in the shared table are firstId, firstId + 1, ...; 0 = no chaining. */
+  /**
+   * Block ids (CUR_BLOCK): firstId, firstId + 1, ...; 0 = none (then neither
+   * kind of chaining). With ids, table chaining (chain.ts: link slots, the
+   * shared table) unless `table` is false.
+   */
   firstId: number;
+  /** Table chaining (default: on when there are ids). */
+  table?: boolean;
+  /** Direct transfers between same-page blocks of this module (chain.ts; needs ids). */
+  direct?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -91,8 +100,12 @@ export interface EmitOptions {
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
-  flatNow: ((bnd: number) => boolean) | null): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
+  if (direct !== null) {
+    f.direct = (off) => direct.target(b, off);
+    f.insnsGlobal = directGlobals(j)[1];
+  }
   const recs = b.recs, n = recs.length;
   f.recCount = n;
   const out: X[] = [];
@@ -122,7 +135,11 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
   const lastRec = recs[n - 1]!;
   if (lastRec.term !== T_BRANCH) out.push(f.st(EIP, f.eipAt(lastRec.next)));
-  out.push(f.exit(n, true));
+  // Static targets for direct transfers: the fall-through, or a relative branch run through its call-out
+  // (taken or not; an inline branch left by its own exits and never gets here).
+  const ends = lastRec.term !== T_BRANCH ? [lastRec.next]
+    : callouts.includes(lastRec.idx) && lastRec.k0 === OP_REL ? [relTarget(lastRec), lastRec.next] : [];
+  out.push(f.exit(n, true, ends));
   const entry: X[] = [f.set(f.eip0, f.ld(EIP))];
   const guard = f.guard();
   if (guard !== null) {
@@ -153,7 +170,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
 function calloutRecord(f: Fn, r: Rec): X {
   const call = f.callout(r);
   // A taken mid-block branch has written EIP: the block ends after this record.
-  return r.term === T_COND ? f.m.if(call, f.exit(r.idx + 1, true)) : f.m.drop(call);
+  return r.term === T_COND ? f.m.if(call, f.exit(r.idx + 1, true, r.k0 === OP_REL ? [relTarget(r)] : [])) : f.m.drop(call);
 }
 
 /**
@@ -181,7 +198,18 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.addFunctionImport('pincf', 'env', 'pincf', binaryen.none, binaryen.none);
     m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
     let sites: ExitSites | null = null;
-    if (opts.firstId !== 0) {
+    const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
+    if (direct !== null) {
+      blocks.forEach((_, j) => {
+        // Alive starts at 0: link.ts sets it when it attaches the block (a block dead by then is never entered).
+        const [a, k] = directGlobals(j);
+        m.addGlobal(a, i32, true, m.i32.const(0));
+        m.addGlobal(k, binaryen.f64, true, m.f64.const(0));
+        m.addGlobalExport(a, a);
+        m.addGlobalExport(k, k);
+      });
+    }
+    if (opts.firstId !== 0 && opts.table !== false) {
       m.addTableImport(CHAIN_TABLE, 'env', 'tbl');
       blocks.forEach((b, j) => { b.jitId = opts.firstId + j; });
       sites = {
@@ -198,14 +226,14 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     }
     let recBase = 0;
     blocks.forEach((b, j) => {
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j);
       perBlock.push({ impure, callouts });
       recBase += b.recs.length;
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
       out.names.push(`b${j}`);
     });
-    if (opts.firstId !== 0 && out.sites > 0) addLinkFunction(m, out.sites);
+    if (out.sites > 0) addLinkFunction(m, out.sites);
     out.bytes = m.emitBinary();
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
@@ -215,6 +243,30 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.dispose();
   }
   return out;
+}
+
+/**
+ * Which block of the batch a direct transfer may enter (chain.ts): the one
+ * starting at the target's physical address, in the same 4 KiB page as the
+ * source block's start (the running source block proves the page's current
+ * translation: its linear page maps to its physical page, and pure code
+ * cannot change that), of the same code size, and not straddling a page
+ * (its second page's mapping would not be proven). Blocks are keyed by
+ * physical address in the front end, so this is the block the loop would
+ * look up at that EIP while the target is alive.
+ */
+class DirectLinks {
+  private readonly at = new Map<number, number>();
+  constructor(private readonly blocks: readonly Block[], private readonly firstId: number) {
+    blocks.forEach((b, j) => { if (b.pages.length === 1) this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j); });
+  }
+  target(from: Block, off: number): DirectTarget | null {
+    const phys = from.phys + off;
+    if (phys >>> 12 !== from.phys >>> 12 || phys < 0) return null;
+    const j = this.at.get(phys * 2 + (from.code32 ? 1 : 0));
+    if (j === undefined) return null;
+    return { fn: `b${j}`, alive: directGlobals(j)[0], id: this.firstId + j, recs: this.blocks[j]!.recs.length };
+  }
 }
 
 /**

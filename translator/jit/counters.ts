@@ -23,6 +23,10 @@ export class JitCounters {
   droppedInvalid = 0;
   /** Transfers from a compiled block into its successor inside wasm (chain.ts), read between slices. */
   readonly chained = { n: 0 };
+  /** Direct transfers into a same-page block of the same module (chain.ts, no table), read between slices. */
+  readonly direct = { n: 0 };
+  /** Blocks queued for compilation with a hot same-page predecessor before going hot themselves (engine.ts hot). */
+  neighbours = 0;
   /** Returns from compiled code to the loop, by reason (chain.ts EXIT_REASONS order). */
   readonly exits: number[] = EXIT_REASONS.map(() => 0);
   /** Blocks compiled by the worker that had died (front end) by the time their module arrived. */
@@ -47,7 +51,7 @@ export class JitCounters {
     const share = this.recordsInline + this.recordsCallout;
     let s = `${this.blocksCompiled} blocks in ${this.modulesCompiled} modules, ${this.compileMs.toFixed(0)} ms (${per.toFixed(0)} us/block), ` +
       `${share ? ((100 * this.recordsInline) / share).toFixed(1) : '0'}% of records inline`;
-    s += `; ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
+    s += `; ${this.direct.n} direct transfers (${this.neighbours} blocks batched with a predecessor), ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
     if (this.batchesSent) s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
     if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules), invalidated ${this.invalidatedBlocks}`;
     const f = this.frontEnd;

@@ -9,7 +9,7 @@
  */
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
-import { CHAINED, CS, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
 import { CHAIN_TABLE, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals } from './chain.js';
 
 export type X = binaryen.ExpressionRef;
@@ -35,6 +35,18 @@ export interface FlagSource {
    * give the narrow flags (CF, SF, OF, the signed orders); PF reads r >>> sh.
    */
   sh?: number;
+}
+
+/** A block of the same module a direct transfer may enter (compile.ts DirectLinks). */
+export interface DirectTarget {
+  /** Its function's name in the module. */
+  fn: string;
+  /** Its alive global's name (Block.jitAlive). */
+  alive: string;
+  /** Its block id (CUR_BLOCK). */
+  id: number;
+  /** Its record count: the whole block must fit the budget left (the loop's rule). */
+  recs: number;
 }
 
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
@@ -63,6 +75,15 @@ export class Fn {
    * runs on to the block's end.
    */
   recCount = 0;
+  /**
+   * Direct transfers (chain.ts): the block of this module that starts at
+   * byte offset `off` from this block's start, in the same 4 KiB page, when
+   * an exit may jump straight into it; null when direct transfers are off.
+   * `insnsGlobal`: this block's global counting instructions retired before
+   * such transfers out (Block.jitInsns).
+   */
+  direct: ((off: number) => DirectTarget | null) | null = null;
+  insnsGlobal = '';
 
   /**
    * `recBase`: index of this block's first record in the module's call-out
@@ -198,17 +219,19 @@ export class Fn {
    * if it matches CS base + EIP and the MMU generation; else return to the
    * loop, naming the site in LINK_EXIT so the loop links it.
    */
-  exit(retired: number, left: boolean): X {
+  exit(retired: number, left: boolean, targets: readonly number[] = []): X {
     const m = this.m, i32 = binaryen.i32;
+    const direct = left && !this.impure ? this.directTransfers(retired, targets) : [];
     if (this.sites === null || !left || this.impure) {
       const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
-      return this.block([this.writeBack(), ...(this.sites === null ? [] : [this.countExit(EXIT_IMPURE)]), ret]);
+      return this.block([this.writeBack(), ...direct, ...(this.sites === null ? [] : [this.countExit(EXIT_IMPURE)]), ret]);
     }
     const site = this.sites.next();
     const [gl, gg, gi] = linkGlobals(site);
     const n = this.local(), z = m.i32.const(0);
     return this.block([
       this.writeBack(),
+      ...direct,
       this.set(n, m.i32.add(this.get(this.done), this.c(retired))),
       // Named before the transfer too: a successor that turns out dead or too long for the budget returns at once.
       this.st(LINK_EXIT, this.c(site + 1)),
@@ -224,6 +247,45 @@ export class Fn {
       this.countExit(EXIT_UNLINKED),
       m.return(m.i32.or(m.i32.shl(this.get(n), this.c(1)), this.c(1))),
     ]);
+  }
+  /**
+   * Direct transfers at an exit (EIP already written, registers written
+   * back): for each static target `off` (byte offset from the block start)
+   * that is a block of this module in the same page (this.direct), when EIP
+   * is that target, the target is alive and the whole of it fits the budget
+   * left, count this block's instructions (ICOUNT, its insns global), name
+   * the target as the running block (CUR_BLOCK, BLOCK_EIP; RETIRED and
+   * BLOCK_DEAD are its own from here) and tail-call it. Otherwise fall
+   * through to the normal exit. Why the loop would do the same: chain.ts.
+   */
+  private directTransfers(retired: number, targets: readonly number[]): X[] {
+    if (this.direct === null) return [];
+    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = m.i32.const(0);
+    const out: X[] = [];
+    const seen = new Set<number>();
+    for (const off of targets) {
+      if (seen.has(off)) continue;
+      seen.add(off);
+      const t = this.direct(off);
+      if (t === null) continue;
+      const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
+      const at = m.i32.add(this.get(this.eip0), this.c(off));
+      const nf = (): X => m.f64.convert_u.i32(n());
+      out.push(m.if(
+        m.i32.and(m.i32.and(m.i32.eq(this.ld(EIP_OFF), at), m.global.get(t.alive, i32)),
+          m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, i32), n()), this.c(t.recs))),
+        this.block([
+          m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), nf())),
+          m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
+          this.st(CUR_BLOCK, this.c(t.id)),
+          this.st(BLOCK_EIP, m.i32.add(this.get(this.eip0), this.c(off))),
+          this.st(RETIRED, this.c(0)),
+          this.st(BLOCK_DEAD, this.c(0)),
+          this.st(DIRECT, m.i32.add(this.ld(DIRECT), this.c(1))),
+          m.return_call(t.fn, [m.i32.sub(m.local.get(Fn.BUDGET, i32), n())], i32),
+        ])));
+    }
+    return out;
   }
   /** Leave to the loop whatever the link slots say (BLOCK_DEAD: the loop must look the code up again). */
   leave(retired: number, reason: number): X {

@@ -9,7 +9,7 @@
 import { EXIT, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { getCF, pinCF } from '../../runtime/flags.js';
-import { CAP, type ChainTable } from './chain.js';
+import { CAP, directGlobals, type ChainTable } from './chain.js';
 
 /**
  * Instantiate a module made by emitModule from `blocks` (the main thread's
@@ -20,12 +20,12 @@ import { CAP, type ChainTable } from './chain.js';
  * attached block becomes reachable from link slots (chain.ts).
  */
 export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
-  attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table; firstId: number } | null = null,
+  attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table | null; firstId: number; direct?: boolean } | null = null,
   sites = 0): WebAssembly.Instance {
   const table: Rec[] = [];
   for (const b of blocks) for (const r of b.recs) table.push(r);
   const env = imports(cpu, table);
-  if (chain !== null) env.tbl = chain.tbl;
+  if (chain !== null && chain.tbl !== null) env.tbl = chain.tbl;
   const inst = new WebAssembly.Instance(mod, { env });
   const link = chain === null ? null : linker(inst, sites, chain.firstId);
   blocks.forEach((b, j) => {
@@ -35,6 +35,13 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
     // The id the code was emitted with (it names itself in CUR_BLOCK); set only now, so the loop
     // never links a slot to a block whose code has not arrived (runtime/interp/loop.ts).
     if (chain !== null) { b.jitId = chain.firstId + j; b.link = link; chain.table.attach(b, fn, chain.tbl); }
+    if (chain?.direct === true) {
+      // Direct transfers from its module's blocks may enter it from now on (chain.ts killed clears it).
+      const [a, k] = directGlobals(j);
+      b.jitAlive = inst.exports[a] as WebAssembly.Global;
+      b.jitAlive.value = 1;
+      b.jitInsns = inst.exports[k] as WebAssembly.Global;
+    }
   });
   return inst;
 }

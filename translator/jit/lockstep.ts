@@ -254,7 +254,7 @@ export class Lockstep {
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, private readonly jit: Jit, opts: LockstepOptions = {}) {
     // A chained run spans blocks whose impure records are not guarded and whose runs the wrapper below never sees.
-    if (jit.chaining) throw new Error('lockstep needs the JIT with chaining off (JitOptions.chain: false): it checks one block per compiled run');
+    if (jit.chaining) throw new Error('lockstep needs the JIT with chaining off (JitOptions.chain and direct: false): it checks one block per compiled run');
     this.runsPerBlock = opts.runsPerBlock ?? Infinity;
     this.journal = new StoreJournal(cpu.phys);
     this.marks = new Uint8Array(Math.ceil(cpu.phys.ramSize / 8));

@@ -25,10 +25,13 @@ export function nextEip(f: Fn, r: Rec): X { return f.m.i32.add(f.get(f.eip0), f.
 /** Is target `t` (in a local) inside the CS limit? */
 function inLimit(f: Fn, t: number): X { return f.m.i32.le_u(f.get(t), f.ld(SEG_LIMIT + 4 * CS)); }
 
-/** Leave the block at target `t`: EIP = t, `r` retired, or let the handler raise #GP(0). */
-function leaveTo(f: Fn, r: Rec, t: number): X {
+/** Static target of a relative branch, as a byte offset from the block start (direct transfers: ir.ts exit). */
+export const relTarget = (r: Rec): number => r.next + r.imm;
+
+/** Leave the block at target `t`: EIP = t, `r` retired, or let the handler raise #GP(0). `targets`: its static offsets, if any. */
+function leaveTo(f: Fn, r: Rec, t: number, targets: readonly number[] = []): X {
   return f.m.if(inLimit(f, t),
-    f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
+    f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, targets)]),
     f.m.drop(f.callout(r)));
 }
 
@@ -39,10 +42,10 @@ function jcc(f: Fn, r: Rec, last: boolean): X | null {
   if (c === null) return null;
   const m = f.m, t = f.local();
   const self = selfTarget(f, r);
-  const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
+  const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
   if (r.term === T_COND) return m.if(c, taken);
   // Last record: the fall-through writes EIP too.
-  return f.block([m.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true)]);
+  return f.block([m.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next])]);
 }
 
 function jmp(f: Fn, r: Rec, last: boolean): X | null {
@@ -51,7 +54,7 @@ function jmp(f: Fn, r: Rec, last: boolean): X | null {
   // Folded: the block goes on at the target; only the limit check remains.
   if (r.folded) return f.block([set, f.m.if(f.m.i32.eqz(inLimit(f, t)), f.m.drop(f.callout(r)))]);
   if (!last) return null;
-  return f.block([set, selfTarget(f, r) ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t)]);
+  return f.block([set, selfTarget(f, r) ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
 }
 
 /**
@@ -70,7 +73,7 @@ function call(f: Fn, r: Rec, last: boolean): X | null {
   // The target is checked before the push (the handler's order); then the push may fault.
   const body = f.block([
     push32(f, r, nextEip(f, r)),
-    ...(r.folded ? [] : [f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
+    ...(r.folded ? [] : [f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])]),
   ]);
   return f.block([
     f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))),
