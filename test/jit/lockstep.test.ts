@@ -135,7 +135,7 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
       // Compiled code told a larger budget than the loop gave it stands for a JIT that overruns its budget:
       // L's second run then runs on to the HLT, 9 instructions (the lockstep stops a checked run before the HLT:
       // 8 and the HLT, which would run next).
-      const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false } });
+      const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });
       const jit = machine.jit!;
       const ls = new Lockstep(machine.cpu, machine.frontEnd, jit, runsPerBlock === undefined ? {} : { runsPerBlock });
       const wrap = jit.onCompiled!;
