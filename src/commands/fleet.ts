@@ -6,6 +6,7 @@
  * stops and types on them. Ends when every VM has ended, on quit, or on
  * Ctrl-C / SIGTERM (which stop them all).
  */
+import { consoleInput } from './console-input.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Fleet, FleetError } from '../fleet/fleet.js';
@@ -82,16 +83,9 @@ async function runFleet(values: OptionValues, positionals: string[]): Promise<nu
   const onSignal = () => quit();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let escape = false;
-  const onData = (chunk: Buffer) => {
-    const fwd: number[] = [];
-    for (const b of chunk) {
-      if (escape) { escape = false; if (b === 0x78) { quit(); return; } if (b === 0x01) fwd.push(1); }
-      else if (b === 0x01 && tty) escape = true;
-      else fwd.push(b);
-    }
-    if (fwd.length && attach !== undefined) { try { fleet.send(attach, Uint8Array.from(fwd)); } catch { /* it ended */ } }
-  };
+  const onData = consoleInput(tty, { 0x78 /* x */: () => { quit(); return true; } }, (bytes) => {
+    if (attach !== undefined) { try { fleet.send(attach, bytes); } catch { /* it ended */ } }
+  });
   try {
     if (monitor) log(`management interface on ${formatMonitorAddress(await monitor.listen(monitorAddr!))}`);
     if (attach !== undefined) {

@@ -8,6 +8,7 @@
  * terminal. `--monitor` opens the management interface (src/monitor/).
  * Built on the library API (src/vm.ts).
  */
+import { consoleInput } from './console-input.js';
 import type { PcExit } from '../pc.js';
 import { EngineUnavailable } from '../machine.js';
 import { BootImageError } from '../../guests/boot/linux.js';
@@ -160,21 +161,11 @@ async function runGuest(values: OptionValues): Promise<number> {
   const onSignal = () => machine.stop();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let escape = false;
-  const onData = (chunk: Buffer) => {
-    const fwd: number[] = [];
-    for (const b of chunk) {
-      if (escape) {
-        escape = false;
-        if (b === 0x78 /* x */) { machine.stop(); return; }
-        if (b === 0x73 /* s */) saveSnapshot();
-        else if (b === 0x68 /* h */) process.stderr.write('\r\njitvisor: Ctrl-A x quit, Ctrl-A s save a snapshot (' + snapshotFile + '), Ctrl-A Ctrl-A send Ctrl-A\r\n');
-        else if (b === 0x01) fwd.push(0x01);
-      } else if (b === 0x01 && tty) escape = true;
-      else fwd.push(b);
-    }
-    if (fwd.length) machine.sendInput(Uint8Array.from(fwd));
-  };
+  const onData = consoleInput(tty, {
+    0x78 /* x */: () => { machine.stop(); return true; },
+    0x73 /* s */: () => { saveSnapshot(); },
+    0x68 /* h */: () => { process.stderr.write('\r\njitvisor: Ctrl-A x quit, Ctrl-A s save a snapshot (' + snapshotFile + '), Ctrl-A Ctrl-A send Ctrl-A\r\n'); },
+  }, (bytes) => machine.sendInput(bytes));
   if (tty) stdin.setRawMode(true);
   stdin.on('data', onData);
   stdin.on('error', () => {});
