@@ -148,7 +148,11 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         ic0 = cpu.icountNumber();
         // The budget is an i32 in wasm: a run of 2^31 or more (`exec --max-instructions 2^53`) is cut to
         // the largest i32 (ToInt32 would wrap it to 0 or below and the block would run nothing, forever).
-        const x = jit(shadow !== 0 ? n : Math.min(budget - executed, 0x7fffffff));
+        // After an interrupt shadow (STI, MOV SS) the interrupt it held is taken at the next boundary, so
+        // this block runs alone: budget 0 lets no transfer or self-loop go on (each needs the budget left
+        // to hold a whole block), while the block itself runs whole (the loop's check above). Its length
+        // would not do: a block left early by a taken mid-block branch still had budget for a short one.
+        const x = jit(shadow !== 0 ? 0 : Math.min(budget - executed, 0x7fffffff));
         s[W_FAULT_REC] = 0;
         s[W_RETIRED] = 0;
         if (x !== JIT_GUARD_FAILED) {
