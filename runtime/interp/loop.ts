@@ -139,20 +139,21 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     // ICOUNT before compiled code ran (-1: it did not): chained successors add their predecessors' count to it.
     let ic0 = -1;
     try {
-      if (jit !== null && n === recs.length && !step) {
+      // After an interrupt shadow (STI, MOV SS) the interrupt it held is taken at the next boundary, so
+      // the block runs alone, interpreted: no budget keeps compiled code from going on. The block's length
+      // did not: a block left early by a taken mid-block branch still had budget for a short successor,
+      // entered by a direct transfer before the held interrupt (bench=1, `jitvisor compare`). Rare: STI
+      // and MOV/POP SS.
+      if (jit !== null && n === recs.length && !step && shadow === 0) {
         // Compiled code runs the whole block (it fits the budget; no single-step or debug registers)
-        // and maybe successors (translator/jit/chain.ts); after an interrupt shadow only this block.
+        // and maybe successors (translator/jit/chain.ts).
         s[W_DEAD] = 0;
         s[W_RETIRED] = 0;
         s[W_GEN] = mmu.generation;
         ic0 = cpu.icountNumber();
         // The budget is an i32 in wasm: a run of 2^31 or more (`exec --max-instructions 2^53`) is cut to
         // the largest i32 (ToInt32 would wrap it to 0 or below and the block would run nothing, forever).
-        // After an interrupt shadow (STI, MOV SS) the interrupt it held is taken at the next boundary, so
-        // this block runs alone: budget 0 lets no transfer or self-loop go on (each needs the budget left
-        // to hold a whole block), while the block itself runs whole (the loop's check above). Its length
-        // would not do: a block left early by a taken mid-block branch still had budget for a short one.
-        const x = jit(shadow !== 0 ? 0 : Math.min(budget - executed, 0x7fffffff));
+        const x = jit(Math.min(budget - executed, 0x7fffffff));
         s[W_FAULT_REC] = 0;
         s[W_RETIRED] = 0;
         if (x !== JIT_GUARD_FAILED) {
