@@ -9,7 +9,7 @@ import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
   ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
-  BLOCK_EIP, CUR_BLOCK,
+  BLOCK_EIP, CUR_BLOCK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
 import { materialize, W_EFLAGS, W_MASK } from './flags.js';
@@ -20,7 +20,7 @@ import { resetDebug } from './debug.js';
 import type { InterruptSource } from './irq.js';
 import { cpuModel, type CpuModel } from './cpu-model.js';
 
-const W64_ICOUNT = ICOUNT / 8;
+const W64_ICOUNT = ICOUNT / 8, W64_TSC_BASE = TSC_BASE / 8, W64_TSC_ANCHOR = TSC_ANCHOR / 8, W64_TSC_RATE = TSC_RATE / 8, W64_TSC_ADJ = TSC_ADJ / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
 const W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI), W_SEG_WLO = w(SEG_WLO), W_SEG_WHI = w(SEG_WHI);
 const W_BLOCK_EIP = w(BLOCK_EIP), W_CUR_BLOCK = w(CUR_BLOCK);
@@ -84,16 +84,29 @@ export class Cpu {
   /** DR6 B0-B3 bits of the armed instruction breakpoints (runtime/debug.ts). */
   dbgExec = 0;
   /**
-   * Timestamp-counter source (instructions retired unless a machine sets a
-   * clock). `pending`: instructions of the running block that have executed
-   * but are not yet counted as retired (the counter is retired per block).
+   * The time-stamp counter: a time line in the state block (TSC_BASE,
+   * TSC_ANCHOR, TSC_RATE: layout.ts), the one formula both engines compute
+   * (compiled RDTSC inline, translator/jit/codegen/misc.ts). Instructions
+   * retired unless a machine's clock publishes its own (src/clock.ts); it
+   * survives reset() like the clock it describes. `pending`: instructions of
+   * the running block that have executed but are not yet counted as retired
+   * (the counter is retired per block).
    */
-  tscSource: (pending: number) => bigint = (pending) => this.icount() + BigInt(pending);
-  /** Added to the source by WRMSR to the TSC (MSR 0x10). */
-  tscAdjust = 0n;
+  setTscLine(base: number, anchor: number, rate: number): void {
+    const f = this.f64;
+    f[W64_TSC_BASE] = base; f[W64_TSC_ANCHOR] = anchor; f[W64_TSC_RATE] = rate;
+  }
+  private tscNow(pending: number): bigint {
+    const f = this.f64;
+    return BigInt(Math.floor(f[W64_TSC_BASE] + ((f[W64_ICOUNT] + pending) - f[W64_TSC_ANCHOR]) * f[W64_TSC_RATE]));
+  }
+  /** Added to the time line by WRMSR to the TSC (MSR 0x10); in the state block (TSC_ADJ) for compiled code. */
+  get tscAdjust(): bigint { return this.i64[W64_TSC_ADJ]; }
+  set tscAdjust(v: bigint) { this.i64[W64_TSC_ADJ] = BigInt.asIntN(64, v); }
   /** The time-stamp counter as RDTSC / RDMSR 0x10 read it. */
-  readTsc(pending = 0): bigint { return BigInt.asUintN(64, this.tscSource(pending) + this.tscAdjust); }
-  writeTsc(v: bigint): void { this.tscAdjust = v - this.tscSource(0); }
+  readTsc(pending = 0): bigint { return BigInt.asUintN(64, this.tscNow(pending) + this.tscAdjust); }
+  writeTsc(v: bigint): void { this.tscAdjust = v - this.tscNow(0); }
+  private readonly i64: BigInt64Array;
 
   constructor(ramBytes: number, model: CpuModel = cpuModel()) {
     this.model = model;
@@ -106,12 +119,16 @@ export class Cpu {
     this.r16 = new Uint16Array(buf, REGS, 16);
     this.r8 = new Uint8Array(buf, REGS, 32);
     this.f64 = new Float64Array(buf, 0, STATE_END / 8);
+    this.i64 = new BigInt64Array(buf, 0, STATE_END / 8);
+    this.setTscLine(0, 0, 1);
     this.reset();
   }
 
   /** Power-on state (SDM vol. 3, 9.1.1): real mode at F000:FFF0. */
   reset(): void {
+    const f = this.f64, line = [f[W64_TSC_BASE], f[W64_TSC_ANCHOR], f[W64_TSC_RATE]] as const;
     this.phys.u8.fill(0, 0, STATE_END);
+    this.setTscLine(...line); // the clock's, not the CPU's: it goes on
     this.s[W_EFLAGS] = FIXED_ONE;
     this.s[W_MASK] = 0;
     this.s[w(CR0)] = 0x60000010;

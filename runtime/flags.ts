@@ -46,14 +46,29 @@ export function setLazy(s: Int32Array, op: number, res: number, a: number, b: nu
   s[W_MASK] = ARITH;
 }
 
+/**
+ * How CF and OF come from the lazy state, per kind: the one description of
+ * the lazy flags both engines follow (lazyCF/lazyOF below; the JIT emits
+ * the same rules in wasm, translator/jit/codegen/flags.ts addFlagHelpers).
+ * CF compares the operands masked to the operation's size, unsigned; OF
+ * tests the size's sign bit of (a ^ r) & (b ^ r) (add) or (a ^ b) & (a ^ r)
+ * (subtract). INC/DEC carry b = 1; K_INC/K_DEC never have CF lazy.
+ */
+export const CF_NONE = 0, CF_RES_LT_A = 1, CF_RES_LE_A = 2, CF_A_LT_B = 3, CF_A_LE_B = 4;
+export const OF_NONE = 0, OF_ADD = 1, OF_SUB = 2;
+/** CF_* rule by kind (K_ADD ... K_RESULT). */
+export const CF_RULE: Readonly<Uint8Array> = Uint8Array.of(CF_RES_LT_A, CF_RES_LE_A, CF_A_LT_B, CF_A_LE_B, CF_NONE, CF_NONE, CF_NONE, CF_NONE);
+/** OF_* rule by kind. */
+export const OF_RULE: Readonly<Uint8Array> = Uint8Array.of(OF_ADD, OF_ADD, OF_SUB, OF_SUB, OF_NONE, OF_ADD, OF_SUB, OF_NONE);
+
 function lazyCF(s: Int32Array): number {
   const op = s[W_OP], m = MASKS[op & 3];
   const a = (s[W_A] & m) >>> 0;
-  switch (op >> 2) {
-    case K_ADD: return ((s[W_RES] & m) >>> 0) < a ? CF : 0;
-    case K_ADC: return ((s[W_RES] & m) >>> 0) <= a ? CF : 0;
-    case K_SUB: return a < ((s[W_B] & m) >>> 0) ? CF : 0;
-    case K_SBB: return a <= ((s[W_B] & m) >>> 0) ? CF : 0;
+  switch (CF_RULE[(op >> 2) & 7]) {
+    case CF_RES_LT_A: return ((s[W_RES] & m) >>> 0) < a ? CF : 0;
+    case CF_RES_LE_A: return ((s[W_RES] & m) >>> 0) <= a ? CF : 0;
+    case CF_A_LT_B: return a < ((s[W_B] & m) >>> 0) ? CF : 0;
+    case CF_A_LE_B: return a <= ((s[W_B] & m) >>> 0) ? CF : 0;
     default: return 0;
   }
 }
@@ -61,9 +76,9 @@ function lazyCF(s: Int32Array): number {
 function lazyOF(s: Int32Array): number {
   const op = s[W_OP], sign = SIGNS[op & 3];
   const a = s[W_A], b = s[W_B], r = s[W_RES];
-  switch (op >> 2) {
-    case K_ADD: case K_ADC: case K_INC: return ((a ^ r) & (b ^ r) & sign) !== 0 ? OF : 0;
-    case K_SUB: case K_SBB: case K_DEC: return ((a ^ b) & (a ^ r) & sign) !== 0 ? OF : 0;
+  switch (OF_RULE[(op >> 2) & 7]) {
+    case OF_ADD: return ((a ^ r) & (b ^ r) & sign) !== 0 ? OF : 0;
+    case OF_SUB: return ((a ^ b) & (a ^ r) & sign) !== 0 ? OF : 0;
     default: return 0;
   }
 }

@@ -83,6 +83,19 @@ export class VirtualClock implements Clock {
     this.hostNowMs = opts.hostNowMs ?? (() => performance.now());
     this.t0 = this.hostNowMs();
     this.anchorInsns = this.lastInsns = cpu.icountNumber();
+    this.publish();
+  }
+
+  /**
+   * Give the CPU the TSC's time line (Cpu.setTscLine: the state block, which
+   * compiled RDTSC reads too): the TSC ticks at 1 GHz of virtual time, i.e.
+   * at(insns) below, written as floor(base + (insns - anchor) * rate) so that
+   * both engines compute exactly the same f64 operations. Called whenever
+   * the anchor, rate or skipped time change (never while the CPU runs a slice).
+   */
+  private publish(): void {
+    if (this.mode === 'deterministic') this.cpu.setTscLine(this.skippedNs, 0, NS_PER_INSTRUCTION);
+    else this.cpu.setTscLine(this.anchorNs, this.anchorInsns, this.rate);
   }
 
   /** Virtual ns one instruction takes now (1 in deterministic mode). */
@@ -110,6 +123,7 @@ export class VirtualClock implements Clock {
     if (this.mode !== 'deterministic') return;
     const now = this.nowNs();
     if (ns > now) this.skippedNs += Math.ceil(ns - now);
+    this.publish();
   }
 
   /**
@@ -141,15 +155,17 @@ export class VirtualClock implements Clock {
       // Idle time says nothing about the CPU's speed: start a new sample.
       this.lastHostNs = host;
       this.lastInsns = insns;
+      this.publish();
       return;
     }
-    if (took < MIN_SAMPLE_NS) return; // too short to measure: let the sample grow
+    if (took < MIN_SAMPLE_NS) { this.publish(); return; } // too short to measure: let the sample grow
     const measured = took / ran;
     const target = measured * Math.max(0.5, Math.min(2, 1 + lag / CATCHUP_NS));
     const lo = this.rate / MAX_RATE_STEP, hi = this.rate * MAX_RATE_STEP;
     this.rate = Math.min(MAX_RATE, Math.max(MIN_RATE, Math.min(hi, Math.max(lo, target))));
     this.lastHostNs = host;
     this.lastInsns = insns;
+    this.publish();
   }
 
   // ---- snapshots, pause ----
@@ -174,6 +190,7 @@ export class VirtualClock implements Clock {
     const insns = this.cpu.icountNumber();
     if (this.mode === 'deterministic') {
       this.skippedNs = state.nowNs - insns * NS_PER_INSTRUCTION;
+      this.publish();
       return;
     }
     if (state.mode === 'realtime') this.rate = Math.min(MAX_RATE, Math.max(MIN_RATE, state.nsPerInstruction));
@@ -197,6 +214,7 @@ export class VirtualClock implements Clock {
     this.t0 = this.hostNowMs() - now / 1e6;
     this.lastHostNs = this.hostNs();
     this.lastInsns = insns;
+    this.publish();
   }
 
   /** The TSC ticks at 1 GHz of virtual time; `pending`: instructions of the current block already run. */

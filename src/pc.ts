@@ -63,7 +63,6 @@ export class Pc {
     this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter', cpu: opts.cpu, jit: opts.jit, frontEnd: opts.frontEnd });
     const cpu = this.machine.cpu;
     this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu);
-    cpu.tscSource = (pending) => this.clock.tsc(pending);
     this.devices = new LegacyPc({
       bus: cpu.io,
       clock: this.clock,

@@ -9,7 +9,7 @@ import { DB, GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
 import {
-  BLOCK_DEAD, BLOCK_EIP, CODE32, CS, DEBUG, EIP, FAULT_REC, INT_SHADOW, LINK_EXIT, MMU_GEN, RETIRED, SEG_BASE, SHADOW_SS, w,
+  BLOCK_DEAD, BLOCK_EIP, CODE32, CS, CUR_BLOCK, DEBUG, EIP, FAULT_REC, ICOUNT, INT_SHADOW, LINK_EXIT, MMU_GEN, RETIRED, SEG_BASE, SHADOW_SS, w,
 } from '../state/layout.js';
 import { IF, RF, TF } from '../state/eflags.js';
 import { W_EFLAGS } from '../flags.js';
@@ -17,7 +17,8 @@ import { DR6_BS, execBreakpoints, holdDb, signalDb, takeHeldDb } from '../debug.
 
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHADOW = w(INT_SHADOW), W_DEBUG = w(DEBUG);
 const W_FAULT_REC = w(FAULT_REC), W_DEAD = w(BLOCK_DEAD), W_RETIRED = w(RETIRED);
-const W_BLOCK_EIP = w(BLOCK_EIP), W_GEN = w(MMU_GEN), W_LINK_EXIT = w(LINK_EXIT);
+const W_BLOCK_EIP = w(BLOCK_EIP), W_GEN = w(MMU_GEN), W_LINK_EXIT = w(LINK_EXIT), W_CUR_BLOCK = w(CUR_BLOCK);
+const W64_ICOUNT = ICOUNT / 8;
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
 
@@ -53,7 +54,7 @@ function deliverFault(cpu: Cpu, e: GuestFault, at: number): Unhandled | null {
 }
 
 export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
-  const s = cpu.s, mmu = cpu.mmu;
+  const s = cpu.s, mmu = cpu.mmu, f64 = cpu.f64, jitBlocks = cpu.jitBlocks;
   let executed = 0, compiled = 0;
   let prev: Block | null = null;
   // Compiled block whose exit site `linkSite` found its link slot stale: linked to the next block run.
@@ -99,12 +100,14 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       mmu.watchHits = 0;
     }
     const gen = mmu.generation;
+    // The successor cache's key: the MMU generation and the code size in one number (never -1, the empty slot's).
+    const key = gen * 2 + (code32 ? 1 : 0);
     let block: Block | null = null;
     if (prev !== null) {
-      // Chained successor: same linear address, no translation change since it was linked.
-      if (prev.chainLin0 === lin && prev.chainGen0 === gen) block = prev.chainBlock0;
-      else if (prev.chainLin1 === lin && prev.chainGen1 === gen) block = prev.chainBlock1;
-      if (block !== null && (!block.valid || block.code32 !== code32)) block = null;
+      // Chained successor: same linear address and code size, no translation change since it was linked.
+      if (prev.chainLin0 === lin && prev.chainGen0 === key) block = prev.chainBlock0;
+      else if (prev.chainLin1 === lin && prev.chainGen1 === key) block = prev.chainBlock1;
+      if (block !== null && !block.valid) block = null;
     }
     if (block === null) {
       try {
@@ -118,7 +121,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       }
       if (prev !== null) {
         prev.chainLin1 = prev.chainLin0; prev.chainGen1 = prev.chainGen0; prev.chainBlock1 = prev.chainBlock0;
-        prev.chainLin0 = lin; prev.chainGen0 = gen; prev.chainBlock0 = block;
+        prev.chainLin0 = lin; prev.chainGen0 = key; prev.chainBlock0 = block;
       }
     }
     if (linkFrom !== null) {
@@ -149,8 +152,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         // and maybe successors (translator/jit/chain.ts).
         s[W_DEAD] = 0;
         s[W_RETIRED] = 0;
-        s[W_GEN] = mmu.generation;
-        ic0 = cpu.icountNumber();
+        s[W_GEN] = gen;
+        ic0 = f64[W64_ICOUNT];
         // The budget is an i32 in wasm: a run of 2^31 or more (`exec --max-instructions 2^53`) is cut to
         // the largest i32 (ToInt32 would wrap it to 0 or below and the block would run nothing, forever).
         const x = jit(Math.min(budget - executed, 0x7fffffff));
@@ -160,7 +163,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
           i = x >>> 1;
           left = (x & 1) !== 0;
           compiled += i;
-        } else if (cpu.icountNumber() !== ic0) {
+        } else if (f64[W64_ICOUNT] !== ic0) {
           left = true; // a chained successor's entry guard failed: it ran nothing (EIP written); next time it is interpreted
         } else {
           ic0 = -1; // this block's entry guard failed: it runs in the interpreter below
@@ -191,7 +194,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     } catch (e) {
       if (ic0 >= 0) {
         // The fault (or BLOCK_EXIT) is in the block compiled code was running: maybe a chained successor.
-        const chained = cpu.icountNumber() - ic0;
+        const chained = f64[W64_ICOUNT] - ic0;
         executed += chained;
         compiled += chained;
         // The profiler's hook: the chained predecessors' instructions, all told to the block the loop entered
@@ -234,22 +237,31 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
       continue;
     }
+    // The block whose instructions `i` counts: the one the loop entered, unless compiled code went on into
+    // others (ICOUNT moved: direct transfers or chaining counted theirs there), then the one CUR_BLOCK names.
+    let cur: Block = block;
     if (ic0 >= 0) {
-      const chained = cpu.icountNumber() - ic0;
+      const chained = f64[W64_ICOUNT] - ic0;
       if (chained !== 0) {
         executed += chained;
         compiled += chained;
         // The profiler's hook: see the fault path above; `i` below is the last chained block's.
         if (ran !== null) ran(block, chained, true);
-        prev = cpu.block;
+        const id = s[W_CUR_BLOCK];
+        if (id !== 0) {
+          cur = jitBlocks[id]!;
+          // (The last block of the chain wrote EIP: `left`. These are for the EIP fix-up below all the same.)
+          if (cur !== block) { recs = cur.recs; eip = s[W_BLOCK_EIP]; }
+        }
+        prev = cur;
       }
       const site = s[W_LINK_EXIT];
       if (site !== 0) { s[W_LINK_EXIT] = 0; linkFrom = prev; linkSite = site - 1; }
     }
     executed += i;
-    (ic0 >= 0 ? cpu.block! : block).insns += i;
-    if (ran !== null) ran(ic0 >= 0 ? cpu.block! : block, i, ic0 >= 0);
-    cpu.addIcount(i);
+    cur.insns += i;
+    if (ran !== null) ran(cur, i, ic0 >= 0);
+    f64[W64_ICOUNT] += i;
     // (Compiled code that looped on itself may report more than recs.length: it left by a branch.)
     if (!left && recs[i - 1].term !== T_BRANCH) {
       const last = recs[i - 1];

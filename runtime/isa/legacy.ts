@@ -92,7 +92,8 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Cmpxchg8b], { flags: 'eager', faults: 'mem' }),
   // families/misc.ts
   legacy([M.Leave], { flags: 'none', jit: 'inline:leave' }),
-  legacy([M.Cpuid, M.Rdtsc, M.Xlatb, M.Bound, M.Enter, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
+  legacy([M.Rdtsc], { flags: 'none', jit: 'inline:rdtsc' }), // the TSC's time line is in the state block (Cpu.readTsc)
+  legacy([M.Cpuid, M.Xlatb, M.Bound, M.Enter, M.Pusha, M.Pushad, M.Popa, M.Popad, M.Wait], { flags: 'none' }),
   // The hint-NOP space 0F 18-0F 1F under the names later CPUs gave it (PREFETCHh,
   // PREFETCHIT0/1, CLDEMOTE, RDSSPD, ENDBR32/64): NOPs here, the operand never accessed.
   legacy([M.Reservednop, M.Prefetchnta, M.Prefetcht0, M.Prefetcht1, M.Prefetcht2, M.Prefetchit0, M.Prefetchit1,

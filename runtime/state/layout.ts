@@ -165,6 +165,19 @@ export const DIRECT = 0x1ec;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /**
+ * The time-stamp counter's time line, as the machine's clock defines it
+ * (src/clock.ts publishes it through Cpu.setTscLine; runtime/cpu.ts readTsc):
+ * TSC = floor(TSC_BASE + ((ICOUNT + pending) - TSC_ANCHOR) * TSC_RATE) + TSC_ADJ
+ * (mod 2^64), `pending` the instructions of the running block before the
+ * reader. f64, f64, f64 and i64 (Cpu.tscAdjust). Compiled RDTSC computes the
+ * same expression inline (translator/jit/codegen/misc.ts). Engine scratch:
+ * the clock and tscAdjust write them again after a restore.
+ */
+export const TSC_BASE = 0x500;
+export const TSC_ANCHOR = 0x508;
+export const TSC_RATE = 0x510;
+export const TSC_ADJ = 0x518;
+/**
  * The engines' bookkeeping words: not architectural state. A snapshot
  * zeroes them on restore and the state hash leaves them out, so that two
  * machines in the same architectural state hash the same whatever their
@@ -176,6 +189,7 @@ export const ENGINE_SCRATCH: readonly (readonly [name: string, offset: number, b
   ['FAULT_REC', FAULT_REC, 4], ['BLOCK_DEAD', BLOCK_DEAD, 4], ['INTR_PENDING', INTR_PENDING, 4], ['RETIRED', RETIRED, 4],
   ['CUR_BLOCK', CUR_BLOCK, 4], ['BLOCK_EIP', BLOCK_EIP, 4], ['MMU_GEN', MMU_GEN, 4], ['LINK_EXIT', LINK_EXIT, 4],
   ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32],
+  ['TSC_BASE', TSC_BASE, 8], ['TSC_ANCHOR', TSC_ANCHOR, 8], ['TSC_RATE', TSC_RATE, 8], ['TSC_ADJ', TSC_ADJ, 8],
 ];
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;

@@ -13,7 +13,7 @@ function setup(mode: 'realtime' | 'deterministic' = 'realtime') {
   const cpu = new Cpu(1 << 20);
   const host = { ms: 1000 };
   const clock = new VirtualClock(mode, cpu, { hostNowMs: () => host.ms });
-  cpu.tscSource = (pending) => clock.tsc(pending); // as the Pc wires it
+  // The clock publishes its time line to the CPU (Cpu.setTscLine): the TSC both engines read.
   /** One run slice: `insns` instructions taking `ms` of host time, then the resync between slices. */
   const slice = (insns: number, ms: number, halted = false) => {
     cpu.addIcount(insns);
@@ -31,6 +31,18 @@ describe('VirtualClock', () => {
     clock.resync(false);
     expect(clock.nowNs()).to.equal(12345 * NS_PER_INSTRUCTION);
     expect(clock.tsc(5)).to.equal(12350n);
+    expect(cpu.readTsc(5)).to.equal(12350n);
+  });
+
+  it('the CPU\'s TSC (the published time line) is the clock\'s at every point, skips and resyncs included', () => {
+    for (const mode of ['deterministic', 'realtime'] as const) {
+      const { cpu, clock, slice } = setup(mode);
+      for (let i = 0; i < 50; i++) {
+        slice(1000 + 37 * i, 0.013 * (i % 7), i % 5 === 0);
+        if (i % 9 === 0) clock.skipTo(clock.nowNs() + 12345.5);
+        for (const pending of [0, 3, 17]) expect(cpu.readTsc(pending), `${mode} slice ${i} pending ${pending}`).to.equal(clock.tsc(pending));
+      }
+    }
   });
 
   it('realtime: within a slice time moves with instructions only, not with the host clock', () => {

@@ -13,8 +13,9 @@ import { CR0, CS, IDTR_LIMIT, w } from '../../runtime/state/layout.js';
 const CODE3 = decode(0x0000ffff, 0x00cffb00); // code, DPL 3, 32-bit, 4 GiB
 const DATA3 = decode(0x0000ffff, 0x00cff300); // data, DPL 3, 32-bit, 4 GiB
 
-export function runAtCpl3(code: Uint8Array, setup?: (cpu: Cpu) => void, budget = 100_000): { cpu: Cpu; res: RunResult } {
-  const m = new Machine({ memoryMiB: 2 });
+export function runAtCpl3(code: Uint8Array, setup?: (cpu: Cpu) => void, budget = 100_000, engine: 'interpreter' | 'jit' = 'interpreter'): { cpu: Cpu; res: RunResult } {
+  // (the JIT compiles every block before its first run: the compiled form is what runs)
+  const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0 } });
   const cpu = m.cpu;
   cpu.reset();
   cpu.stopOnNullVector = true;

@@ -153,17 +153,19 @@ for (const engine of TEST_ENGINES) {
   });
 }
 
-describe('RDTSC privilege (CR4.TSD)', () => {
-  it('faults #GP(0) at CPL 3 with CR4.TSD, runs without it', () => {
-    const code = hexBytes('0f31f4');
-    let { res } = runAtCpl3(code, (cpu) => { cpu.s[w(CR4)] = 4; });
-    expect(res.reason).to.equal('unhandled');
-    expect(res.unhandled).to.deep.include({ vector: 13, errorCode: 0, eip: 0x1000 });
-    ({ res } = runAtCpl3(code));
-    // At CPL 3 the HLT itself is privileged: #GP at the HLT, after RDTSC ran.
-    expect(res.unhandled).to.deep.include({ vector: 13, eip: 0x1002 });
+for (const engine of TEST_ENGINES) {
+  describe(`RDTSC privilege (CR4.TSD) [${engine}]`, () => {
+    it('faults #GP(0) at CPL 3 with CR4.TSD, runs without it', () => {
+      const code = hexBytes('0f31f4');
+      let { res } = runAtCpl3(code, (cpu) => { cpu.s[w(CR4)] = 4; }, 100_000, engine);
+      expect(res.reason).to.equal('unhandled');
+      expect(res.unhandled).to.deep.include({ vector: 13, errorCode: 0, eip: 0x1000 });
+      ({ res } = runAtCpl3(code, undefined, 100_000, engine));
+      // At CPL 3 the HLT itself is privileged: #GP at the HLT, after RDTSC ran.
+      expect(res.unhandled).to.deep.include({ vector: 13, eip: 0x1002 });
+    });
   });
-});
+}
 
 for (const engine of TEST_ENGINES) {
   describe(`RDPMC [${engine}]`, () => {

@@ -52,6 +52,16 @@ function expectSameAsPlain(opts: Omit<SnippetOptions, 'machine' | 'engine'>, c: 
 describe('lockstep: JIT vs interpreter, block run by block run', () => {
   afterEach(() => { testFaults.adcCarry = false; });
 
+  it('a self-loop reading RDTSC (inline: a function of the state block) is compared, not stopped at', () => {
+    // mov ecx, 100; mov edi, 0x10000; L: rdtsc; mov [edi], eax; mov [edi+4], edx; add edi, 8; dec ecx; jnz L; hlt
+    const opts = { code: hexBytes('b964000000bf000001000f31890789570483c7084975f3f4') };
+    const c = lockstep(opts);
+    expect(c.res.stop).to.equal('hlt');
+    expectSameAsPlain(opts, c);
+    expect(c.stats.instructionsCompared).to.equal(2 + 600);
+    expect(c.stats.impureInstructions).to.equal(1); // the HLT
+  });
+
   it('the ADC loop: no divergence, the loop block compared, state as without lockstep', () => {
     const c = lockstep({ code: ADC_LOOP });
     expect(c.res.stop).to.equal('hlt');

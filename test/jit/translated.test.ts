@@ -161,7 +161,10 @@ const DATA = 0x20000;
  * (MOV, ALU of every size incl. memory and read-modify-write, INC/DEC,
  * NOT/NEG, LEA, PUSH/POP, Jcc after tracked and untracked flag producers,
  * SETcc, CMOVcc, XCHG, BSWAP, CDQ/CWDE, shifts) with what it runs through
- * call-outs (BT, some shift and rotate forms).
+ * call-outs (BT, some shift and rotate forms), and block boundaries that
+ * keep the flags (JMP EDI), after which conditions, INC/DEC and ADC/SBB
+ * read a lazy state no tracked source describes (codegen/flags.ts
+ * lazycf/getof).
  */
 function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
   const pick = <T>(a: readonly T[]): T => a[next() % a.length]!;
@@ -169,7 +172,7 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
   const imm32 = () => { const v = next(); return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]; };
   const op = () => next() & 7;
   const r8 = () => pick(DST8), cc = () => next() & 15;
-  switch (next() % 36) {
+  switch (next() % 38) {
     case 0: return [(op() << 3) | 1, 0xc0 | (any() << 3) | reg()];                        // alu r32, r32
     case 1: return [0x83, 0xc0 | (op() << 3) | reg(), next() & 0xff];                     // alu r32, imm8
     case 2: return [0x81, 0xc0 | (op() << 3) | reg(), ...imm32()];                        // alu r32, imm32
@@ -231,6 +234,8 @@ function randomInsn(next: () => number, depthSkip: () => Uint8Array): number[] {
         [0xc0, 0xc0 | sh | r8(), next() & 31], [0x66, 0xc1, 0xc0 | sh | reg(), next() & 31], [0x66, 0xd3, 0xc0 | sh | reg()],
         [0xc1, 0x43 | sh, d8(), next() & 31], [0xd3, 0x43 | sh, d8()], [0xd0, 0x43 | sh, d8()], [0x66, 0xd1, 0x43 | sh, d8()]]);
     }
+    case 36: case 37:                                                                     // a block boundary that keeps the flags:
+      return [0xe8, 0, 0, 0, 0, 0x5f, 0x8d, 0x7f, 0x06, 0xff, 0xe7];                      // call $+5; pop edi; lea edi, [edi+6]; jmp edi
     default: return [0x87, 0xc0 | (reg() << 3) | reg()];                                 // xchg r32, r32
   }
 }

@@ -22,6 +22,7 @@ import { emitterFor } from './registry.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
+import { addFlagHelpers } from './codegen/flags.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -195,8 +196,6 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.addFunctionImport('rd', 'env', 'rd', binaryen.createType([i32, i32, i32]), i32);
     m.addFunctionImport('rdw', 'env', 'rdw', binaryen.createType([i32, i32, i32]), i32);
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
-    m.addFunctionImport('pincf', 'env', 'pincf', binaryen.none, binaryen.none);
-    m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
     let sites: ExitSites | null = null;
     const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
     if (direct !== null) {
@@ -233,6 +232,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       m.addFunctionExport(`b${j}`, `b${j}`);
       out.names.push(`b${j}`);
     });
+    addFlagHelpers(m); // after the blocks: function j stays block j (functionBodySizes)
     if (out.sites > 0) addLinkFunction(m, out.sites);
     out.bytes = m.emitBinary();
     const sizes = functionBodySizes(out.bytes);

@@ -8,7 +8,6 @@
  */
 import { EXIT, type Block, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { getCF, pinCF } from '../../runtime/flags.js';
 import { CAP, directGlobals, type ChainTable } from './chain.js';
 
 /**
@@ -60,8 +59,6 @@ function imports(cpu: Cpu, table: Rec[]): Record<string, WebAssembly.ImportValue
   const mmu = cpu.mmu;
   return {
     mem: cpu.phys.memory,
-    pincf: (): void => pinCF(cpu.s),
-    getcf: (): number => getCF(cpu.s),
     interp: (k: number): number => {
       const r = table[k]!;
       return (r.plain ?? r.exec)(cpu, r) === EXIT ? 1 : 0;

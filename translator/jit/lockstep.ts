@@ -594,6 +594,8 @@ const REPLAYABLE = new Set<number>([
   Mnemonic.Xlatb, Mnemonic.Aaa, Mnemonic.Aas, Mnemonic.Daa, Mnemonic.Das, Mnemonic.Aam, Mnemonic.Aad, Mnemonic.Cmpxchg8b,
   Mnemonic.Bound, Mnemonic.Cpuid, Mnemonic.Movsb, Mnemonic.Movsw, Mnemonic.Movsd, Mnemonic.Stosb, Mnemonic.Stosw, Mnemonic.Stosd,
   Mnemonic.Lodsb, Mnemonic.Lodsw, Mnemonic.Lodsd, Mnemonic.Cmpsb, Mnemonic.Cmpsw, Mnemonic.Cmpsd, Mnemonic.Scasb, Mnemonic.Scasw, Mnemonic.Scasd,
+  // The TSC is a function of the state block (ICOUNT and the clock's time line, Cpu.readTsc): a replay reads the same value.
+  Mnemonic.Rdtsc,
 ]);
 const SYSTEM_KINDS = new Set<number>([OP_SREG, OP_CREG, OP_DREG, OP_FAR]);
 const FAR_FORM = /_ptr16|_m16(16|32)$/;
@@ -632,9 +634,20 @@ class Interrupted {
  * and nothing a pure block does can raise one). Records run one at a time
  * through their own handlers (`plain` of a fused pair), the loop's path at a
  * budget boundary. Throws Interrupted on a fault. `block0` is the block
- * the loop fetched at `eip0`.
+ * the loop fetched at `eip0`. ICOUNT advances block by block as in the
+ * loop (what RDTSC reads: a self-loop's later passes see their earlier ones)
+ * and is put back at the end, as a compiled run leaves it for the loop.
  */
 export function interpret(cpu: Cpu, frontEnd: FrontEnd, n: number, block0: Block, eip0: number): number {
+  const ic0 = cpu.icountNumber();
+  try {
+    return interpretFrom(cpu, frontEnd, n, block0, eip0);
+  } finally {
+    cpu.addIcount(ic0 - cpu.icountNumber());
+  }
+}
+
+function interpretFrom(cpu: Cpu, frontEnd: FrontEnd, n: number, block0: Block, eip0: number): number {
   const s = cpu.s, mmu = cpu.mmu;
   let done = 0;
   while (done < n) {
@@ -666,6 +679,7 @@ export function interpret(cpu: Cpu, frontEnd: FrontEnd, n: number, block0: Block
     } catch (e) {
       throw new Interrupted(done, e);
     }
+    cpu.addIcount(i);
     if (!left && recs[i - 1]!.term !== T_BRANCH) {
       const off = i < recs.length ? recs[i]!.off : recs[i - 1]!.next;
       s[W_EIP] = code32 ? (eip + off) | 0 : (eip + off) & 0xffff;

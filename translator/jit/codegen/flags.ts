@@ -7,7 +7,10 @@
  * materialising EFLAGS (QEMU's cc_op, tracked while translating).
  */
 import binaryen from 'binaryen';
-import { K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB, SZ32, szCode } from '../../../runtime/flags.js';
+import {
+  CF_A_LE_B, CF_A_LT_B, CF_NONE, CF_RES_LE_A, CF_RES_LT_A, CF_RULE, K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB,
+  OF_ADD, OF_NONE, OF_RULE, OF_SUB, SZ32, szCode,
+} from '../../../runtime/flags.js';
 import { ARITH, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { FlagSource, Fn, X } from '../ir.js';
@@ -58,28 +61,88 @@ function carry(f: Fn, src: FlagSource): X | null {
   return null;
 }
 
-/** CF as 0/1, whatever produced it: tracked source, eager EFLAGS, or the `getcf` import for an unknown lazy state. */
+/** Names of the module-internal helpers addFlagHelpers defines (no import: no wasm -> JS transition). */
+export const LAZY_CF_FN = 'lazycf';
+export const GET_OF_FN = 'getof';
+
+/**
+ * The lazy-flag helpers every module gets (compile.ts emitModule, after the
+ * blocks' functions so that function j is still block j): `lazycf` computes
+ * CF from LAZY_* as 0/1 (runtime/flags.ts lazyCF; the caller checked that
+ * LAZY_MASK has CF), `getof` OF as 0/1 whether lazy or eager
+ * (runtime/flags.ts getOF). Both follow runtime/flags.ts CF_RULE / OF_RULE,
+ * the one description of the lazy kinds: a kind with a new rule there
+ * throws here. Operands are shifted left by 32 - 8 << size code so that the
+ * 32-bit compares give the narrow flags (as FlagSource.sh does).
+ */
+export function addFlagHelpers(m: binaryen.Module): void {
+  const i32 = binaryen.i32, z = (): X => m.i32.const(0), c = (v: number): X => m.i32.const(v);
+  const ld = (off: number): X => m.i32.load(off, 4, z());
+  // locals: 0 op, 1 a, 2 b, 3 r (shifted), 4 sh
+  const get = (i: number): X => m.local.get(i, i32);
+  const prologue = (): X[] => [
+    m.local.set(0, ld(LAZY_OP)),
+    m.local.set(4, m.i32.sub(c(32), m.i32.shl(c(8), m.i32.and(get(0), c(3))))),
+    m.local.set(1, m.i32.shl(ld(LAZY_A), get(4))),
+    m.local.set(2, m.i32.shl(ld(LAZY_B), get(4))),
+    m.local.set(3, m.i32.shl(ld(LAZY_RES), get(4))),
+    m.local.set(0, m.i32.shr_u(get(0), c(2))),
+  ];
+  const a = (): X => get(1), b = (): X => get(2), r = (): X => get(3);
+  const cfOf = (rule: number): X => {
+    switch (rule) {
+      case CF_RES_LT_A: return m.i32.lt_u(r(), a());
+      case CF_RES_LE_A: return m.i32.le_u(r(), a());
+      case CF_A_LT_B: return m.i32.lt_u(a(), b());
+      case CF_A_LE_B: return m.i32.le_u(a(), b());
+      case CF_NONE: return c(0);
+      default: throw new Error(`codegen/flags.ts: no wasm for CF rule ${rule}`);
+    }
+  };
+  const ofOf = (rule: number): X => {
+    switch (rule) {
+      case OF_ADD: return m.i32.lt_s(m.i32.and(m.i32.xor(a(), r()), m.i32.xor(b(), r())), c(0));
+      case OF_SUB: return m.i32.lt_s(m.i32.and(m.i32.xor(a(), b()), m.i32.xor(a(), r())), c(0));
+      case OF_NONE: return c(0);
+      default: throw new Error(`codegen/flags.ts: no wasm for OF rule ${rule}`);
+    }
+  };
+  // One arm per kind (LAZY_OP >> 2 is 0..7): if (kind == k) return rule(k); ...; return 0.
+  const byKind = (rules: Readonly<Uint8Array>, none: number, emit: (rule: number) => X): X[] => {
+    const out: X[] = [];
+    rules.forEach((rule, k) => { if (rule !== none) out.push(m.if(m.i32.eq(get(0), c(k)), m.return(emit(rule)))); });
+    return out;
+  };
+  const vars = [i32, i32, i32, i32, i32];
+  m.addFunction(LAZY_CF_FN, binaryen.none, i32, vars,
+    m.block(null, [...prologue(), ...byKind(CF_RULE, CF_NONE, cfOf), m.return(c(0))], i32));
+  m.addFunction(GET_OF_FN, binaryen.none, i32, vars, m.block(null, [
+    m.if(m.i32.eqz(m.i32.and(ld(LAZY_MASK), c(OF))), m.return(m.i32.ne(m.i32.and(ld(EFLAGS), c(OF)), c(0)))),
+    ...prologue(), ...byKind(OF_RULE, OF_NONE, ofOf), m.return(c(0)),
+  ], i32));
+}
+
+/** CF as 0/1, whatever produced it: tracked source, eager EFLAGS, or the module's `lazycf` for an unknown lazy state. */
 export function carryIn(f: Fn): X {
   const m = f.m, src = f.flags;
   const tracked = src !== null ? carry(f, src) : null;
   if (tracked !== null) return tracked;
   const eager = m.i32.and(f.ld(EFLAGS), f.c(CF));
   if (src !== null) return eager; // inc/dec/result/mul: CF is eager
-  return m.if(m.i32.and(f.ld(LAZY_MASK), f.c(CF)), m.call('getcf', [], binaryen.i32), eager);
+  return m.if(m.i32.and(f.ld(LAZY_MASK), f.c(CF)), m.call(LAZY_CF_FN, [], binaryen.i32), eager);
 }
 
 /**
  * runtime/flags.ts pinCF: make a lazy CF eager before an operation that
  * keeps it (INC/DEC). Statically known source: computed inline; unknown:
- * the `pincf` import when LAZY_MASK says CF is lazy.
+ * the module's `lazycf` when LAZY_MASK says CF is lazy.
  */
 export function pinCF(f: Fn): X {
   const m = f.m, src = f.flags;
   if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result' || src.kind === 'mul')) return m.nop(); // CF already eager
   const cf = src !== null ? carry(f, src) : null;
   const lazy = m.i32.and(f.ld(LAZY_MASK), f.c(CF));
-  if (cf === null) return m.if(lazy, m.call('pincf', [], binaryen.none));
-  return m.if(lazy, f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~CF)), cf)));
+  return m.if(lazy, f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~CF)), cf ?? m.call(LAZY_CF_FN, [], binaryen.i32))));
 }
 
 /** Condition code `cc` (Jcc/SETcc/CMOVcc encoding order) from the tracked flag source, as an i32 0/1; null when it needs CF of an INC/DEC. */
@@ -147,8 +210,9 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
  * Condition code `cc` as an i32 0/1, from the tracked source when it
  * answers, else from the state block as the interpreter's testCC reads it
  * (runtime/flags.ts: a flag in LAZY_MASK comes from LAZY_*, else from
- * EFLAGS). ZF, SF and PF are computed inline, CF through carryIn; null
- * (a call-out) for conditions on OF when nothing tracked says it is eager.
+ * EFLAGS). ZF, SF and PF are computed inline, CF through carryIn, OF
+ * through the module's `getof` (addFlagHelpers) unless a tracked source
+ * says it is eager. Never null.
  */
 export function cond(f: Fn, cc: number): X | null {
   const src = f.flags;
@@ -163,6 +227,7 @@ export function cond(f: Fn, cc: number): X | null {
   const up = (): X => m.i32.sub(f.c(32), m.i32.shl(f.c(8), m.i32.and(f.ld(LAZY_OP), f.c(3))));
   const zf = (): X => m.select(lazy(ZF), m.i32.eqz(m.i32.shl(f.ld(LAZY_RES), up())), eager(ZF));
   const sf = (): X => m.select(lazy(SF), m.i32.lt_s(m.i32.shl(f.ld(LAZY_RES), up()), f.c(0)), eager(SF));
+  // OF: eager after a tracked 'result'/'mul' source, else whatever the state says (the module's `getof`).
   const ofEager = src !== null && (src.kind === 'result' || src.kind === 'mul');
   let x: X;
   switch (base) {
@@ -172,8 +237,7 @@ export function cond(f: Fn, cc: number): X | null {
     case 8: x = sf(); break;
     case 10: x = m.select(lazy(PF), m.i32.eqz(m.i32.and(m.i32.popcnt(m.i32.and(f.ld(LAZY_RES), f.c(0xff))), f.c(1))), eager(PF)); break;
     default: {
-      if (!ofEager) return null;
-      const of = eager(OF);
+      const of = ofEager ? eager(OF) : m.call(GET_OF_FN, [], binaryen.i32);
       x = base === 0 ? of : base === 12 ? m.i32.ne(sf(), of) : m.i32.or(zf(), m.i32.ne(sf(), of));
     }
   }

@@ -4,9 +4,10 @@
  * (BSWAP r16 leaves 0 in the register, the interpreter's model), CBW CWDE
  * CWD CDQ (families/flagops.ts): none changes flags; and CLC STC CMC CLD STD.
  */
+import binaryen from 'binaryen';
 import { Code, Mnemonic } from 'iced-x86';
-import { CF, DF } from '../../../runtime/state/eflags.js';
-import { EFLAGS, LAZY_MASK } from '../../../runtime/state/layout.js';
+import { CF, DF, VM } from '../../../runtime/state/eflags.js';
+import { CPL, CR0, CR4, EFLAGS, ICOUNT, LAZY_MASK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE } from '../../../runtime/state/layout.js';
 import { carryIn } from './flags.js';
 import { OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import type { Fn, X } from '../ir.js';
@@ -94,3 +95,36 @@ function flagBit(f: Fn, r: Rec): X | null {
   return f.block(out);
 }
 emitter('flagbit', flagBit);
+
+/** CR4.TSD: RDTSC is privileged (SDM vol. 3, 2.5). */
+const CR4_TSD = 0x4;
+
+/**
+ * RDTSC (families/misc.ts rdtsc; Cpu.readTsc): EDX:EAX = floor(TSC_BASE +
+ * ((ICOUNT + pending) - TSC_ANCHOR) * TSC_RATE) + TSC_ADJ, the same f64
+ * operations in the same order as the interpreter, on the time line the
+ * clock published in the state block (layout.ts TSC_*: it changes only
+ * between slices). `pending` is what the interpreter passes too, the
+ * instructions retired in this block before the record (r.idx), plus the
+ * earlier passes of a block looping on itself (Fn.done, not yet in ICOUNT);
+ * blocks a direct transfer came from are already in ICOUNT (chain.ts). So
+ * the read is pure, exact anywhere in a chain or a self-loop. When CR4.TSD
+ * makes it fault (#GP(0) in protected mode at CPL > 0 or in virtual-8086
+ * mode) the handler runs, which raises it.
+ */
+function rdtsc(f: Fn, r: Rec): X | null {
+  const m = f.m, z = (): X => m.i32.const(0), i64 = binaryen.i64;
+  const faults = m.i32.and(
+    m.i32.and(m.i32.ne(m.i32.and(f.ld(CR4), f.c(CR4_TSD)), f.c(0)), m.i32.and(f.ld(CR0), f.c(1))),
+    m.i32.or(m.i32.ne(f.ld(CPL), f.c(0)), m.i32.ne(m.i32.and(f.ld(EFLAGS), f.c(VM)), f.c(0))));
+  const ld64 = (off: number): X => m.f64.load(off, 8, z());
+  const pending = m.f64.convert_u.i32(m.i32.add(f.get(f.done), f.c(r.idx)));
+  const t = m.f64.floor(m.f64.add(ld64(TSC_BASE), m.f64.mul(m.f64.sub(m.f64.add(ld64(ICOUNT), pending), ld64(TSC_ANCHOR)), ld64(TSC_RATE))));
+  const v = f.local(i64), V = (): X => m.local.get(v, i64);
+  return m.if(faults, m.drop(f.callout(r)), f.block([
+    m.local.set(v, m.i64.add(m.i64.trunc_s.f64(t), m.i64.load(TSC_ADJ, 8, z()))),
+    f.setReg(0, m.i32.wrap(V())),
+    f.setReg(2, m.i32.wrap(m.i64.shr_u(V(), m.i64.const(32)))),
+  ]));
+}
+emitter('rdtsc', rdtsc);
