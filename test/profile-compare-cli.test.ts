@@ -104,6 +104,32 @@ describe('jitvisor profile and compare (CLI, a window of the default guest\'s bo
     expect(r.out).to.not.contain('260,000');
   });
 
+  it('compare --save-same then --restore: the next pass starts at the last checkpoint where the engines agreed', () => {
+    const snap = join(dir, 'same.snap');
+    let r = jv(['compare', '--from', '200000', '--every', '20000', '--at', '300000', '--jit-threshold', '0', '--save-same', snap], { JITVISOR_TEST_FAULT: 'adc-carry' });
+    expect(r.code, r.out + r.err).to.equal(3);
+    expect(r.out).to.contain('first difference at 260,000 instructions; the same at 240,000');
+    expect(r.out).to.contain(`narrow it: jitvisor compare --restore ${snap} --from 242000 --every 2000 --at 260000 --jit-threshold 0`);
+    // The snapshot holds the machine at 240,000 (the interpreter's, equal to the JIT's there).
+    const info = jv(['snapshot', 'info', snap, '--json']);
+    expect(info.code, info.err).to.equal(0);
+    expect(JSON.parse(info.out).config.instructions).to.equal(240_000);
+    // From it, both engines agree until the injected ADC fault, at the same place as from the boot.
+    r = jv(['compare', '--restore', snap, '--every', '1000', '--at', '260000', '--jit-threshold', '0'], { JITVISOR_TEST_FAULT: 'adc-carry' });
+    expect(r.code, r.out + r.err).to.equal(3);
+    expect(r.out).to.contain(`jitvisor compare: snapshot ${snap} (240,000 instructions in)`);
+    expect(r.out).to.match(/^ +241,000 {2}same$/m);
+    expect(r.out).to.match(/first difference at 2[45]\d,000 instructions; the same at 2[45]\d,000/);
+    // Without the fault the restored engines agree at every checkpoint.
+    r = jv(['compare', '--restore', snap, '--every', '10000', '--at', '300000', '--json']);
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(JSON.parse(r.out).checkpoints.map((c: { at: number }) => c.at)).to.deep.equal([250_000, 260_000, 270_000, 280_000, 290_000, 300_000]);
+    usageError(jv(['compare', '--restore', snap]), 'compare', '--restore goes with --at or --every');
+    usageError(jv(['compare', '--restore', snap, '--at', '300000', '--memory', '64']), 'compare', '--memory cannot be combined with --restore');
+    usageError(jv(['compare', '--restore', snap, '--at', '100000']), 'compare', "is not after the snapshot's instruction 240000");
+    usageError(jv(['compare', '--restore', join(dir, 'none.snap'), '--at', '100000']), 'compare', 'no such file');
+  });
+
   it('bad options are usage errors', () => {
     usageError(jv(['compare', '--from', '10', '--at', '20']), 'compare', '--from goes with --every');
     usageError(jv(['compare', '--at', '20', '--lockstep']), 'compare', 'use one or the other');

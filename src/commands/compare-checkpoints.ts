@@ -9,9 +9,13 @@
  * (a JIT self-loop overran its budget and the timer IRQ came late, README)
  * was bisected by hand; the side-by-side run only says the end states differ.
  */
+import { basename } from 'node:path';
 import type { Pc, PcExit } from '../pc.js';
 import type { GuestConfig } from './guest-options.js';
-import { bootGuest, lastLine, type BootedGuest, type SessionEnd, describeEnd } from './session.js';
+import { bootGuest, guestPc, lastLine, type BootedGuest, type SessionEnd, describeEnd } from './session.js';
+import { apply, capture, encode, identify, type Decoded, type MachineIdentity } from '../snapshot/machine-state.js';
+import { writeFileAtomic } from '../snapshot/files.js';
+import { version } from '../version.js';
 import { guestRam, ramDiffs, registerDiffs, registers, type PageDiff } from './guest-state.js';
 import { giga, hex8, int } from '../report/profile-text.js';
 
@@ -25,6 +29,13 @@ export interface CheckpointOptions {
   until: string | null;
   threshold: number | undefined;
   json: boolean;
+  /**
+   * Both engines start from this snapshot instead of booting `g` (`--restore`; saved in the
+   * deterministic clock): narrowing a difference far into a run then costs only the window.
+   */
+  restore?: { file: string; decoded: Decoded };
+  /** After each checkpoint where the engines agree, the interpreter's machine is saved here (`--save-same`). */
+  saveSame?: string;
 }
 
 export interface CheckpointDifference {
@@ -51,11 +62,28 @@ async function runTo(pc: Pc, target: number, interrupted: () => boolean): Promis
 }
 
 export async function checkpoints(g: GuestConfig, o: CheckpointOptions): Promise<number> {
-  const interp = bootGuest(g, { engine: 'interpreter', clock: 'deterministic', until: o.until });
-  const jit = bootGuest(g, {
-    engine: 'jit', clock: 'deterministic', until: null,
-    ...(o.threshold !== undefined ? { jit: { threshold: o.threshold } } : {}),
-  });
+  const jitOpts = o.threshold !== undefined ? { jit: { threshold: o.threshold } } : {};
+  let interp: BootedGuest, jit: BootedGuest;
+  if (o.restore !== undefined) {
+    const c = o.restore.decoded.config;
+    const start = async (b: BootedGuest): Promise<BootedGuest> => {
+      await apply(o.restore!.decoded, b.pc);
+      // Instruction counts (checkpoints, --from, --at) stay those of the whole run.
+      b.pc.executed = c.instructions;
+      return b;
+    };
+    interp = await start(guestPc(c, { engine: 'interpreter', clock: 'deterministic', until: o.until }));
+    jit = await start(guestPc(c, { engine: 'jit', clock: 'deterministic', until: null, ...jitOpts }));
+  } else {
+    interp = bootGuest(g, { engine: 'interpreter', clock: 'deterministic', until: o.until });
+    jit = bootGuest(g, { engine: 'jit', clock: 'deterministic', until: null, ...jitOpts });
+  }
+  const identity: MachineIdentity = o.restore !== undefined
+    ? { kernel: o.restore.decoded.config.kernel, initrd: o.restore.decoded.config.initrd, cmdline: g.cmdline, engine: 'interpreter' }
+    : {
+      kernel: identify(basename(g.kernel.path), g.kernel.bytes), initrd: g.initrd ? identify(basename(g.initrd.path), g.initrd.bytes) : null,
+      cmdline: g.cmdline, engine: 'interpreter',
+    };
   let interrupted = false;
   const onSignal = (): void => { interrupted = true; };
   process.on('SIGINT', onSignal);
@@ -66,7 +94,8 @@ export async function checkpoints(g: GuestConfig, o: CheckpointOptions): Promise
     process.stderr.write(`jitvisor compare: ${phase}: interpreter at ${giga(interp.pc.executed)}, JIT at ${giga(jit.pc.executed)} instructions, ` +
       `${((performance.now() - t0) / 1000).toFixed(0)} s; console: ${lastLine(interp.tail())}\n`);
   }, 10_000);
-  const header = `jitvisor compare: ${g.kernel.shown}, "${g.cmdline}", ${g.memoryMiB} MiB, deterministic clock; ` +
+  const from = o.restore !== undefined ? `snapshot ${o.restore.file} (${int(o.restore.decoded.config.instructions)} instructions in)` : g.kernel.shown;
+  const header = `jitvisor compare: ${from}, "${g.cmdline}", ${g.memoryMiB} MiB, deterministic clock; ` +
     (o.last === o.step && o.from === 0 ? `the state at instruction ${int(o.last)}` : `checkpoints every ${int(o.step)} instructions` +
       `${o.from > 0 ? ` from ${int(o.from)}` : ''}${Number.isFinite(o.last) ? ` to ${int(o.last)}` : ''}`);
   if (!o.json) process.stdout.write(header + '\n');
@@ -88,6 +117,11 @@ export async function checkpoints(g: GuestConfig, o: CheckpointOptions): Promise
       if (!o.json) process.stdout.write(`  ${int(at).padStart(16)}  ${d === null ? 'same' : 'DIFFERENT'}\n`);
       if (d !== null) { diff = d; break; }
       lastSame = at;
+      if (o.saveSame !== undefined) {
+        phase = `saving ${o.saveSame}`;
+        await writeFileAtomic(o.saveSame, await encode(capture(interp.pc, identity, version())));
+        if (!o.json) process.stdout.write(`  ${''.padStart(16)}  saved to ${o.saveSame}\n`);
+      }
       if (ea !== null) { end = ea === 'idle' ? 'idle' : interp.sawUntil() && ea.kind === 'stopped' ? { kind: 'until' } : ea; break; }
       if (eb !== null && eb !== 'idle') { end = eb; break; }
       if (at >= o.last) { end = { kind: 'limit' }; break; }
@@ -136,8 +170,11 @@ function differenceText(d: CheckpointDifference, o: CheckpointOptions): string {
   const lo = d.lastSame ?? 0;
   if (d.at - lo > 1 && d.instructions.interpreter === d.instructions.jit) {
     const step = Math.max(1, Math.floor((d.at - lo) / 10));
-    out.push('', `narrow it: jitvisor compare [the same guest options]${lo > 0 ? ` --from ${lo + step}` : ''} --every ${step} --at ${d.at}` +
+    const saved = o.saveSame !== undefined && d.lastSame !== null;
+    out.push('', `narrow it: jitvisor compare ${saved ? `--restore ${o.saveSame}` : o.restore !== undefined ? `--restore ${o.restore.file}` : '[the same guest options]'}` +
+      `${lo > 0 ? ` --from ${lo + step}` : ''} --every ${step} --at ${d.at}` +
       `${o.threshold !== undefined ? ` --jit-threshold ${o.threshold}` : ''}`);
+    if (saved) out.push(`  (${o.saveSame} holds the state at ${int(lo)}: both engines start there)`);
   }
   out.push('');
   return out.join('\n');

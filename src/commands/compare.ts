@@ -5,13 +5,16 @@
  * block run checked against the interpreter (translator/jit/lockstep.ts).
  */
 import { UsageError, stringValue, type Command, type OptionValues } from './command.js';
-import { GUEST_OPTIONS, parseGuestOptions, type GuestConfig } from './guest-options.js';
+import { FIXED_BY_SNAPSHOT, GUEST_OPTIONS, parseGuestOptions, type GuestConfig } from './guest-options.js';
 import { parseCount } from './options.js';
 import { THRESHOLD_OPTION, UNTIL_OPTION, describeEnd, lastLine, parseThreshold, parseUntil, runSession, type SessionResult } from './session.js';
 import type { EngineName } from '../machine.js';
 // Types only: lockstep.ts compiles on the main thread (binaryen), loaded by --lockstep alone (below).
 import type { Lockstep, DivergenceReport, LockstepStats } from '../../translator/jit/lockstep.js';
 import { endState, registerDiffs, type EndState } from './guest-state.js';
+import { inspectSnapshot } from '../vm.js';
+import { SnapshotError } from '../snapshot/format.js';
+import type { Decoded } from '../snapshot/machine-state.js';
 import { giga, hex8, int, pct } from '../report/profile-text.js';
 
 /**
@@ -52,6 +55,8 @@ export const compareCommand: Command = {
     { name: 'at', type: 'string', arg: 'N', help: 'compare the two engines\' registers and guest RAM at exactly instruction N (both run in this\nprocess; the console does not stop it unless --until is given)' },
     { name: 'every', type: 'string', arg: 'STEP', help: 'compare them every STEP instructions (to --at N, the guest\'s end or --until) and stop at the\nfirst checkpoint where they differ: registers and RAM pages that differ, the last one the same' },
     { name: 'from', type: 'string', arg: 'N', help: 'with --every: the first checkpoint (default STEP), to narrow a difference down' },
+    { name: 'restore', type: 'string', arg: 'FILE', help: 'with --at/--every: start both engines from snapshot FILE (saved in the deterministic clock, e.g.\nby --save-same) instead of booting; counts stay those of the whole run' },
+    { name: 'save-same', type: 'string', arg: 'FILE', help: 'with --at/--every: after each checkpoint where the engines agree, save the machine to FILE\n(replaced each time), so the next, narrower pass can --restore it' },
     { name: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   ],
   epilogue: 'The clock is always deterministic (--clock realtime is refused).\n' +
@@ -61,7 +66,34 @@ export const compareCommand: Command = {
 };
 
 async function compare(values: OptionValues): Promise<number> {
-  const g = parseGuestOptions(values.clock === undefined ? { ...values, clock: 'deterministic' } : values);
+  const restoreFile = stringValue(values, 'restore'), saveSame = stringValue(values, 'save-same');
+  const checkpointMode = values.at !== undefined || values.every !== undefined;
+  if ((restoreFile !== undefined || saveSame !== undefined) && !checkpointMode) {
+    throw new UsageError(`--${restoreFile !== undefined ? 'restore' : 'save-same'} goes with --at or --every (checkpoints)`);
+  }
+  let restore: { file: string; decoded: Decoded } | undefined;
+  let g: GuestConfig;
+  if (restoreFile !== undefined) {
+    for (const o of FIXED_BY_SNAPSHOT) if (values[o] !== undefined) throw new UsageError(`--${o} cannot be combined with --restore (the snapshot fixes it)`);
+    if (values.clock !== undefined && values.clock !== 'deterministic') throw new UsageError('compare needs the deterministic clock (both engines must take interrupts at the same instruction); leave out --clock');
+    let decoded: Decoded;
+    try {
+      decoded = await inspectSnapshot(restoreFile);
+    } catch (e) {
+      if (e instanceof SnapshotError) throw new UsageError(e.message);
+      if (e instanceof Error && 'code' in e && e.code === 'ENOENT') throw new UsageError(`--restore: no such file '${restoreFile}'`);
+      throw e;
+    }
+    const c = decoded.config;
+    if (c.clock !== 'deterministic') throw new UsageError(`snapshot '${restoreFile}' was saved in the ${c.clock} clock: compare needs one saved in the deterministic clock (both engines must take interrupts at the same instruction)`);
+    restore = { file: restoreFile, decoded };
+    const maxText = stringValue(values, 'max-instructions');
+    g = {
+      kernel: { path: restoreFile, shown: restoreFile, bytes: new Uint8Array(0) }, cmdline: c.cmdline ?? '', memoryMiB: c.memoryMiB, engine: 'interpreter',
+      cpu: c.cpu, clock: 'deterministic', defaultGuest: false,
+      maxInstructions: maxText === undefined ? Infinity : parseCount(maxText, '--max-instructions', Number.MAX_SAFE_INTEGER) || Infinity,
+    };
+  } else g = parseGuestOptions(values.clock === undefined ? { ...values, clock: 'deterministic' } : values);
   if (g.clock !== 'deterministic') throw new UsageError('compare needs the deterministic clock (both engines must take interrupts at the same instruction); leave out --clock');
   const until = parseUntil(values, g);
   const threshold = parseThreshold(values);
@@ -81,9 +113,18 @@ async function compare(values: OptionValues): Promise<number> {
     if (every === 0) throw new UsageError('--every must be at least 1');
     const last = at ?? g.maxInstructions;
     if (from > last) throw new UsageError(`--from ${from} is past the last checkpoint (${last})`);
+    if (restore !== undefined && from > 0 && from <= restore.decoded.config.instructions) {
+      throw new UsageError(`--from ${from} is not after the snapshot's instruction ${restore.decoded.config.instructions}`);
+    }
+    if (restore !== undefined && last <= restore.decoded.config.instructions) {
+      throw new UsageError(`the last checkpoint (${last}) is not after the snapshot's instruction ${restore.decoded.config.instructions}`);
+    }
     const { checkpoints } = await import('./compare-checkpoints.js');
     return checkpoints(g, {
-      from, step: every ?? at!, last, threshold, json: values.json === true,
+      // From a snapshot the first checkpoint is a step past it, unless --from says.
+      from: from === 0 && restore !== undefined && every !== undefined ? restore.decoded.config.instructions + every : from,
+      step: every ?? at!, last, threshold, json: values.json === true,
+      ...(restore !== undefined ? { restore } : {}), ...(saveSame !== undefined ? { saveSame } : {}),
       // At an instruction count the console does not end the run, unless asked to.
       until: at !== undefined && stringValue(values, 'until') === undefined ? null : until,
     });

@@ -47,6 +47,9 @@ export const GUEST_OPTIONS: readonly OptionDef[] = [
 ];
 
 /** A file named on the command line: `shown` is how messages name it (as the user typed it). */
+/** Guest options a snapshot fixes (they describe the machine it holds): refused with --restore. */
+export const FIXED_BY_SNAPSHOT = ['kernel', 'initrd', 'append', 'memory', 'cpu'];
+
 export interface InputFile { path: string; shown: string; bytes: Uint8Array }
 
 export interface GuestConfig {

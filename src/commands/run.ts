@@ -18,7 +18,7 @@ import { AddressError, formatMonitorAddress, parseMonitorAddress, type MonitorAd
 import { CLOCK_MODES } from '../clock.js';
 import { version } from '../version.js';
 import { UsageError, stringValue, type Command, type OptionValues } from './command.js';
-import { GUEST_OPTIONS, parseGuestOptions } from './guest-options.js';
+import { FIXED_BY_SNAPSHOT, GUEST_OPTIONS, parseGuestOptions } from './guest-options.js';
 import { parseChoice, parseEngine, parseMaxInstructions } from './options.js';
 import { incomingMachine } from './incoming.js';
 import { addMigrateCommand } from '../migration/monitor-command.js';
@@ -28,8 +28,6 @@ export const EXIT_CODES: Record<PcExit['kind'], number> = { halted: 0, stopped: 
 /** Where Ctrl-A s saves unless --snapshot-file says otherwise. */
 export const DEFAULT_SNAPSHOT_FILE = 'jitvisor.snap';
 
-/** Guest options a snapshot fixes (they describe the machine it holds). */
-const FIXED_BY_SNAPSHOT = ['kernel', 'initrd', 'append', 'memory', 'cpu'];
 
 export const runCommand: Command = {
   name: 'run',

@@ -84,6 +84,18 @@ export interface BootedGuest {
 
 /** Create the Pc for `g` and boot it (the session's options but the run's: until, attach). */
 export function bootGuest(g: GuestConfig, o: Pick<SessionOptions, 'engine' | 'clock' | 'jit' | 'until' | 'attach'>): BootedGuest {
+  const guest = guestPc(g, o);
+  try {
+    guest.pc.bootLinux(g.kernel.bytes, g.kernel.shown, g.cmdline, g.initrd?.bytes, g.initrd?.shown);
+  } catch (e) {
+    if (e instanceof BootImageError) throw new UsageError(e.message);
+    throw e;
+  }
+  return guest;
+}
+
+/** The Pc for `g` with its console watched (`until`), not booted: bootGuest boots it, `compare --restore` loads a snapshot into it. */
+export function guestPc(g: Pick<GuestConfig, 'memoryMiB' | 'cpu'>, o: Pick<SessionOptions, 'engine' | 'clock' | 'jit' | 'until' | 'attach'>): BootedGuest {
   let tail = '';
   let sawUntil = false;
   let pc: Pc;
@@ -104,12 +116,6 @@ export function bootGuest(g: GuestConfig, o: Pick<SessionOptions, 'engine' | 'cl
     throw e;
   }
   o.attach?.(pc);
-  try {
-    pc.bootLinux(g.kernel.bytes, g.kernel.shown, g.cmdline, g.initrd?.bytes, g.initrd?.shown);
-  } catch (e) {
-    if (e instanceof BootImageError) throw new UsageError(e.message);
-    throw e;
-  }
   return { pc, tail: () => tail, sawUntil: () => sawUntil };
 }
 
