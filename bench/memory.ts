@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
 import { Pc } from '../src/pc.js';
+import { workerStats } from '../translator/jit/worker-client.js';
 
 const { values: o } = parseArgs({
   options: {
@@ -73,14 +74,14 @@ function report(tag: string): void {
   // the guest machine's is exactly its size; binaryen's and iced-x86's heaps are others.
   const guestKb = guestBytes / 1024;
   const wasm = maps.filter((m) => m.size === guestKb);
-  const top = maps.filter((m) => m.size !== guestKb && !m.name.startsWith('/')).sort((a, b) => b.rss - a.rss).slice(0, 8);
+  const top = maps.filter((m) => m.size !== guestKb && !m.name.startsWith('/')).sort((a, b) => b.rss - a.rss).slice(0, 12);
   const f = (kb: number): string => (kb / 1024).toFixed(1);
   const total = maps.reduce((a, m) => a + m.rss, 0);
   const wasmRss = wasm.reduce((a, m) => a + m.rss, 0);
   const files = maps.filter((m) => m.name.startsWith('/')).reduce((a, m) => a + m.rss, 0);
   const fe = pc.machine.frontEnd;
-  let blocks = 0, recs = 0, compiled = 0;
-  for (const b of fe.liveBlocks()) { blocks++; recs += b.recs.length; if (b.jit) compiled++; }
+  let blocks = 0, recs = 0, compiled = 0, compiledRecs = 0;
+  for (const b of fe.liveBlocks()) { blocks++; recs += b.recs.length; if (b.jit) { compiled++; compiledRecs += b.recs.length; } }
   const jit = pc.machine.jit;
   const lines = [
     `[${tag}] t=${(performance.now() / 1000).toFixed(1)}s instr=${pc.executed} RSS ${f(total)} MiB (VmHWM ${vmhwm().toFixed(1)})`,
@@ -91,9 +92,15 @@ function report(tag: string): void {
       (gcFn ? ` -> after GC ${(mu.heapUsed / MiB).toFixed(1)}/${(mu.heapTotal / MiB).toFixed(1)}` : '') +
       `, external ${(mu.external / MiB).toFixed(1)} (arrayBuffers ${(mu.arrayBuffers / MiB).toFixed(1)})`,
     `  V8 spaces (used MiB): ${v8.getHeapSpaceStatistics().map((s) => `${s.space_name.replace('_space', '')} ${(s.space_used_size / MiB).toFixed(1)}`).join(', ')}`,
-    `  front end: ${blocks} live blocks, ${recs} records, ${compiled} compiled; decoded ${fe.stats.blocksDecoded} blocks, killed ${fe.stats.blocksKilled}`,
+    `  front end: ${blocks} live blocks, ${recs} records, ${compiled} compiled (${compiledRecs} records); decoded ${fe.stats.blocksDecoded} blocks, killed ${fe.stats.blocksKilled}`,
   ];
-  if (jit) lines.push(`  JIT: ${jit.counters.summary()}`);
+  if (jit) {
+    lines.push(`  JIT: ${jit.counters.summary()}`);
+    lines.push(`  compiled cache: ${jit.cache.moduleCount} modules, ${jit.cache.blockCount} blocks`);
+    const ws = workerStats();
+    lines.push(ws === null ? '  compile worker: not running' :
+      `  compile worker: V8 heap ${ws.heapUsed.toFixed(1)}/${ws.heapTotal.toFixed(1)} MiB (${Object.entries(ws.spaces).filter(([, v]) => v >= 0.1).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}), ${ws.modules} modules sent`);
+  }
   process.stderr.write(lines.join('\n') + '\n');
 }
 
