@@ -8,6 +8,7 @@
  *
  *   node --expose-gc dist/bench/memory.js [--engine jit|interpreter] [--clock deterministic|realtime]
  *        [--memory 128] [--until GUEST-BOOT-OK] [--every 5] [--append "console=ttyS0"] [--max-records N]
+ *        [--snapshot FILE.heapsnapshot]
  *
  * With --expose-gc the V8 heap is also measured after a full GC (live data vs. garbage not yet collected).
  */
@@ -28,6 +29,8 @@ const { values: o } = parseArgs({
     every: { type: 'string', default: '5' },
     append: { type: 'string', default: 'console=ttyS0' },
     'max-records': { type: 'string' },
+    /** Write a V8 heap snapshot of the main thread here at the marker (bench/heap-summary.ts reads it). */
+    snapshot: { type: 'string' },
   },
 });
 
@@ -36,16 +39,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kernel = new Uint8Array(readFileSync(join(root, 'guests', 'linux-686.bzImage')));
 const initrd = new Uint8Array(readFileSync(join(root, 'guests', 'initramfs.cpio.gz')));
 
-interface Mapping { size: number; rss: number; name: string }
+interface Mapping { size: number; rss: number; name: string; perm: string }
 
 /** Resident kB per mapping from /proc/self/smaps. */
 function mappings(): Mapping[] {
   const out: Mapping[] = [];
   let cur: Mapping | null = null;
   for (const line of readFileSync('/proc/self/smaps', 'latin1').split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (m) {
-      cur = { size: (parseInt(m[2], 16) - parseInt(m[1], 16)) / 1024, rss: 0, name: m[3] };
+      cur = { size: (parseInt(m[2], 16) - parseInt(m[1], 16)) / 1024, rss: 0, name: m[4], perm: m[3] };
       out.push(cur);
     } else if (cur && line.startsWith('Rss:')) cur.rss = parseInt(line.slice(4), 10);
   }
@@ -86,7 +89,7 @@ function report(tag: string): void {
   const lines = [
     `[${tag}] t=${(performance.now() / 1000).toFixed(1)}s instr=${pc.executed} RSS ${f(total)} MiB (VmHWM ${vmhwm().toFixed(1)})`,
     `  guest machine memory (state, TLB, RAM): ${wasm.map((m) => `${f(m.rss)} of ${f(m.size)}`).join(', ')} MiB resident`,
-    `  largest other anonymous mappings (RSS/size MiB): ${top.map((m) => `${f(m.rss)}/${f(m.size)}${m.name ? ' ' + m.name : ''}`).join(', ')}`,
+    `  largest other anonymous mappings (RSS/size MiB): ${top.map((m) => `${f(m.rss)}/${f(m.size)} ${m.perm}${m.name ? ' ' + m.name : ''}`).join(', ')}`,
     `  other anonymous (V8 heap, malloc, code): ${f(total - wasmRss - files)} MiB; file-backed (node, libs): ${f(files)} MiB`,
     `  V8 heap used/total ${(before.heapUsed / MiB).toFixed(1)}/${(before.heapTotal / MiB).toFixed(1)} MiB` +
       (gcFn ? ` -> after GC ${(mu.heapUsed / MiB).toFixed(1)}/${(mu.heapTotal / MiB).toFixed(1)}` : '') +
@@ -111,6 +114,7 @@ function serial(b: number): void {
   line = [];
   if (text.startsWith(o.until)) {
     report(o.until);
+    if (o.snapshot !== undefined) process.stderr.write(`heap snapshot: ${v8.writeHeapSnapshot(o.snapshot)}\n`);
     process.exit(0);
   }
 }

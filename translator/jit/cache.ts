@@ -12,6 +12,7 @@
  * mapping change, its own eviction) leaves its module through `killed`.
  */
 import { recencyOf, type Block } from '../../runtime/records.js';
+import { releaseCallouts } from './link.js';
 
 export interface CacheLimits {
   /** Modules alive (with at least one attached block) before eviction starts. */
@@ -64,6 +65,8 @@ export class CodeCache {
   killed(blocks: readonly Block[]): number {
     let n = 0;
     for (const b of blocks) {
+      // Its module's call-out table may still name its records (also after its code was evicted).
+      releaseCallouts(b);
       const m = this.owner.get(b);
       if (m === undefined) continue;
       n++;
