@@ -62,6 +62,16 @@ function putU8(w: number, sh: number, v: number, name: string): number {
   if ((v & 0xff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..255`);
   return (w & ~(0xff << sh)) | (v << sh);
 }
+function putU16(w: number, sh: number, v: number, name: string): number {
+  if ((v & 0xffff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..65535`);
+  return (w & ~(0xffff << sh)) | (v << sh);
+}
+function putS16(w: number, sh: number, v: number, name: string): number {
+  if ((v << 16) >> 16 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -32768..32767`);
+  return (w & ~(0xffff << sh)) | ((v & 0xffff) << sh);
+}
+/** Rec.wf bit 22: `alt` is the foldExec handler (else midExec). */
+const ALT_FOLD = 1 << 22;
 function putS8(w: number, sh: number, v: number, name: string): number {
   if ((v << 24) >> 24 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -128..127`);
   return (w & ~(0xff << sh)) | ((v & 0xff) << sh);
@@ -69,21 +79,19 @@ function putS8(w: number, sh: number, v: number, name: string): number {
 
 /**
  * One decoded instruction. The small fields (operand kinds, registers,
- * sizes, typed facts, flags) live in byte lanes of six int32 words
- * (wa..wf) behind accessors, so a record is ~20 V8 fields instead of ~45:
+ * sizes, typed facts, offsets, Code and Mnemonic) live in lanes of eight
+ * int32 words (wo, wm, wa..wf) behind accessors, so a record is 19 V8
+ * fields (176 bytes) instead of 42 (~360):
  * records are the largest item of the JIT's heap (docs/jit-plan.md
  * "Memory"). Every field keeps its name and meaning; only the storage is
  * packed (pack.ts ships the words to the compile worker as they are).
  */
 export class Rec {
   exec: Handler;
-  /** Offset of this instruction and of the next one from the block start, in bytes (may be negative: folded jumps go backwards). */
-  off = 0;
-  next = 0;
-  /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
-  code = 0;
-  mnemonic = 0;
-  len = 0;
+  /** Packed: off (low 16 bits, signed) and next (high 16 bits, signed); see the accessors. */
+  wo = 0;
+  /** Packed: iced-x86 Code (low 16 bits) and Mnemonic (high 16 bits). */
+  wm = 0;
   imm = 0;
   imm2 = 0;
   /** Size in bytes of the memory operand (0 when there is none; up to 512: FXSAVE). */
@@ -98,21 +106,15 @@ export class Rec {
   /** EFLAGS bits read / written (iced-x86's view, for flag liveness in the JIT). */
   flagsRead = 0;
   flagsWritten = 0;
-  /** Packed lanes: osz asz k0 k1 | k2 r0 r1 r2 | s0 s1 seg bnd | base index scale rep | alu shift strop cc | ends term flags idx. */
+  /** Packed lanes: osz asz k0 k1 | k2 r0 r1 r2 | s0 s1 seg bnd | base index scale rep | alu shift strop cc | ends term lock:1 folded:1 len:4 altFold:1 idx. */
   wa = 4 | (4 << 8);
   wb = 0;
   wc = (3 << 16) | (3 << 24);
   wd = 0xffff;
   we = -1;
   wf = E_HANDLER;
-  /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
-  midExec: Handler | null = null;
-  /**
-   * Direct JMP/CALL: the handler to use when the front end continues the
-   * block at the branch target (same page, 32-bit code); it checks the target
-   * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
-   */
-  foldExec: Handler | null = null;
+  /** midExec or foldExec (a record has at most one: a conditional branch or a direct JMP/CALL); which, in wf bit 22. */
+  alt: Handler | null = null;
   /**
    * Fused compare-and-branch: this CMP/TEST record's `exec` also runs the
    * T_COND record `pair` that follows it (one dispatch instead of two);
@@ -125,6 +127,32 @@ export class Rec {
     this.exec = exec;
   }
 
+  /** Offset of this instruction and of the next one from the block start, in bytes (may be negative: folded jumps go backwards). */
+  get off(): number { return (this.wo << 16) >> 16; }
+  set off(v: number) { this.wo = putS16(this.wo, 0, v, 'off'); }
+  get next(): number { return this.wo >> 16; }
+  set next(v: number) { this.wo = putS16(this.wo, 16, v, 'next'); }
+  /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
+  get code(): number { return this.wm & 0xffff; }
+  set code(v: number) { this.wm = putU16(this.wm, 0, v, 'code'); }
+  get mnemonic(): number { return this.wm >>> 16; }
+  set mnemonic(v: number) { this.wm = putU16(this.wm, 16, v, 'mnemonic'); }
+  /** Length in bytes (1-15). */
+  get len(): number { return (this.wf >>> 18) & 0xf; }
+  set len(v: number) {
+    if ((v & 0xf) !== v) throw new RangeError(`Rec.len = ${v}: out of its packed range 0..15`);
+    this.wf = (this.wf & ~(0xf << 18)) | (v << 18);
+  }
+  /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
+  get midExec(): Handler | null { return (this.wf & ALT_FOLD) === 0 ? this.alt : null; }
+  set midExec(h: Handler | null) { this.alt = h; this.wf &= ~ALT_FOLD; }
+  /**
+   * Direct JMP/CALL: the handler to use when the front end continues the
+   * block at the branch target (same page, 32-bit code); it checks the target
+   * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
+   */
+  get foldExec(): Handler | null { return (this.wf & ALT_FOLD) !== 0 ? this.alt : null; }
+  set foldExec(h: Handler | null) { this.alt = h; this.wf |= ALT_FOLD; }
   /** Operand size (1, 2, 4) and address size (2, 4) in bytes. */
   get osz(): number { return this.wa & 0xff; }
   set osz(v: number) { this.wa = putU8(this.wa, 0, v, 'osz'); }

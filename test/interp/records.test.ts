@@ -59,6 +59,35 @@ describe('decoded records (packed fields)', () => {
     expect(r.ends).to.equal(E_COND);
   });
 
+  it('offsets, Code/Mnemonic and length share words without disturbing each other', () => {
+    const r = new Rec(h);
+    r.idx = 255; r.lock = true; r.folded = true; r.term = 4; r.ends = E_COND;
+    for (const [off, next, len] of [[-4095, -4080, 15], [4095, 4111, 1], [0, 0, 0], [-1, 14, 15], [-32768, 32767, 7]] as const) {
+      r.off = off; r.next = next; r.len = len;
+      r.code = 0xffff; r.mnemonic = 0; r.code = 4936; r.mnemonic = 0xffff; r.mnemonic = 1834;
+      expect([r.off, r.next, r.len, r.code, r.mnemonic], `off ${off}`).to.deep.equal([off, next, len, 4936, 1834]);
+      expect([r.idx, r.lock, r.folded, r.term, r.ends]).to.deep.equal([255, true, true, 4, E_COND]);
+    }
+    expect(() => { r.off = 32768; }).to.throw(RangeError);
+    expect(() => { r.next = -32769; }).to.throw(RangeError);
+    expect(() => { r.len = 16; }).to.throw(RangeError);
+    expect(() => { r.code = 65536; }).to.throw(RangeError);
+    expect(() => { r.mnemonic = -1; }).to.throw(RangeError);
+  });
+
+  it('midExec and foldExec share one slot: a record has the one it was given, the other is null', () => {
+    const mid = (): void => undefined, fold = (): void => undefined;
+    const a = new Rec(h), b = new Rec(h);
+    expect([a.midExec, a.foldExec]).to.deep.equal([null, null]);
+    a.midExec = mid;
+    b.foldExec = fold;
+    expect([a.midExec, a.foldExec]).to.deep.equal([mid, null]);
+    expect([b.midExec, b.foldExec]).to.deep.equal([null, fold]);
+    // The flag bit lives in wf beside idx/len/term: setting them keeps it.
+    b.idx = 200; b.len = 15; b.term = 1;
+    expect(b.foldExec).to.equal(fold);
+  });
+
   it('a value outside a lane throws instead of truncating', () => {
     const r = new Rec(h);
     for (const k of UNSIGNED) {
