@@ -50,78 +50,71 @@ export const T_COND = 4;
 /** Base register "none" in memory operands. */
 export const NO_REG = -1;
 
+/**
+ * Packed byte lanes of a Rec (see Rec.wa..wf): lane `sh` of a word, unsigned
+ * or sign-extended. The setters check the range (they run at decode time
+ * only), so a value that does not fit is a loud error, never a silently
+ * truncated operand.
+ */
+function u8(w: number, sh: number): number { return (w >>> sh) & 0xff; }
+function s8(w: number, sh: number): number { return (w << (24 - sh)) >> 24; }
+function putU8(w: number, sh: number, v: number, name: string): number {
+  if ((v & 0xff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..255`);
+  return (w & ~(0xff << sh)) | (v << sh);
+}
+function putU16(w: number, sh: number, v: number, name: string): number {
+  if ((v & 0xffff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..65535`);
+  return (w & ~(0xffff << sh)) | (v << sh);
+}
+function putS16(w: number, sh: number, v: number, name: string): number {
+  if ((v << 16) >> 16 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -32768..32767`);
+  return (w & ~(0xffff << sh)) | ((v & 0xffff) << sh);
+}
+/** Rec.wf bit 22: `alt` is the foldExec handler (else midExec). */
+const ALT_FOLD = 1 << 22;
+function putS8(w: number, sh: number, v: number, name: string): number {
+  if ((v << 24) >> 24 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -128..127`);
+  return (w & ~(0xff << sh)) | ((v & 0xff) << sh);
+}
+
+/**
+ * One decoded instruction. The small fields (operand kinds, registers,
+ * sizes, typed facts, offsets, Code and Mnemonic) live in lanes of eight
+ * int32 words (wo, wm, wa..wf) behind accessors, so a record is 19 V8
+ * fields (176 bytes) instead of 42 (~360):
+ * records are the largest item of the JIT's heap (docs/jit-plan.md
+ * "Memory"). Every field keeps its name and meaning; only the storage is
+ * packed (pack.ts ships the words to the compile worker as they are).
+ */
 export class Rec {
   exec: Handler;
-  /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
-  code = 0;
-  mnemonic = 0;
-  /** Index of this instruction in its block (instructions retired in the block before it). */
-  idx = 0;
-  /** Offset of this instruction and of the next one from the block start, in bytes. */
-  off = 0;
-  next = 0;
-  len = 0;
-  /** Operand size (1, 2, 4) and address size (2, 4) in bytes. */
-  osz = 4;
-  asz = 4;
-  /** First/second/third operand kind (OP_*) and register index for OP_REG/OP_SREG/... */
-  k0 = OP_NONE; k1 = OP_NONE; k2 = OP_NONE;
-  r0 = 0; r1 = 0; r2 = 0;
-  /** Size in bytes of register operands 0 and 1 (may differ from osz: MOVZX, shifts by CL...). */
-  s0 = 0; s1 = 0;
+  /** Packed: off (low 16 bits, signed) and next (high 16 bits, signed); see the accessors. */
+  wo = 0;
+  /** Packed: iced-x86 Code (low 16 bits) and Mnemonic (high 16 bits). */
+  wm = 0;
   imm = 0;
   imm2 = 0;
-  /** Size in bytes of the memory operand (0 when there is none). */
+  /** Size in bytes of the memory operand (0 when there is none; up to 512: FXSAVE). */
   msz = 0;
-  /** Memory operand: segment (0-5), base and index register (0-7 or NO_REG), scale shift, displacement. */
-  seg = 3;
-  /**
-   * Which segment bounds check the memory operand: `seg` for a read, seg +
-   * SEG_WRITE (the write bounds) when the instruction writes it (set by the
-   * front end from iced-x86's operand access; see SEG_WLO in state/layout.ts).
-   */
-  bnd = 3;
-  base = NO_REG;
-  index = NO_REG;
-  scale = 0;
   disp = 0;
-  /**
-   * Typed facts from the instruction table (runtime/isa/), stored by the
-   * front end; each has one meaning. `alu`: ALU_* op (runtime/isa/alu.ts);
-   * `shift`: SH_* kind (runtime/isa/shift.ts); `strop`: STR_* string op
-   * (runtime/isa/string.ts); `cc`: condition code CC_* (runtime/isa/cc.ts).
-   * Each is -1 (ALU_NONE, SH_NONE, STR_NONE, CC_NONE) when it does not apply.
-   */
-  alu = -1;
-  shift = -1;
-  strop = -1;
-  cc = CC_NONE;
-  /** How the instruction may end a block (E_* in runtime/isa/types.ts); `term` is what this block made of it. */
-  ends: End = E_HANDLER;
   /**
    * Family-specific selector of the families still bound per mnemonic
    * (runtime/isa/legacy.ts: bit-test op, FPU op and source kind, ...), set by
-   * their handler factories. Families described in runtime/isa/ use the typed fields above.
+   * their handler factories. Families described in runtime/isa/ use the typed fields.
    */
   sub = 0;
-  /** 0: none, 1: REP/REPE, 2: REPNE. */
-  rep = 0;
-  lock = false;
   /** EFLAGS bits read / written (iced-x86's view, for flag liveness in the JIT). */
   flagsRead = 0;
   flagsWritten = 0;
-  /** T_* termination kind. */
-  term = T_NONE;
-  /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
-  midExec: Handler | null = null;
-  /**
-   * Direct JMP/CALL: the handler to use when the front end continues the
-   * block at the branch target (same page, 32-bit code); it checks the target
-   * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
-   */
-  foldExec: Handler | null = null;
-  /** True when the front end folded this JMP/CALL: the next record is the branch target. */
-  folded = false;
+  /** Packed lanes: osz asz k0 k1 | k2 r0 r1 r2 | s0 s1 seg bnd | base index scale rep | alu shift strop cc | ends term lock:1 folded:1 len:4 altFold:1 idx. */
+  wa = 4 | (4 << 8);
+  wb = 0;
+  wc = (3 << 16) | (3 << 24);
+  wd = 0xffff;
+  we = -1;
+  wf = E_HANDLER;
+  /** midExec or foldExec (a record has at most one: a conditional branch or a direct JMP/CALL); which, in wf bit 22. */
+  alt: Handler | null = null;
   /**
    * Fused compare-and-branch: this CMP/TEST record's `exec` also runs the
    * T_COND record `pair` that follows it (one dispatch instead of two);
@@ -133,6 +126,105 @@ export class Rec {
   constructor(exec: Handler) {
     this.exec = exec;
   }
+
+  /** Offset of this instruction and of the next one from the block start, in bytes (may be negative: folded jumps go backwards). */
+  get off(): number { return (this.wo << 16) >> 16; }
+  set off(v: number) { this.wo = putS16(this.wo, 0, v, 'off'); }
+  get next(): number { return this.wo >> 16; }
+  set next(v: number) { this.wo = putS16(this.wo, 16, v, 'next'); }
+  /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
+  get code(): number { return this.wm & 0xffff; }
+  set code(v: number) { this.wm = putU16(this.wm, 0, v, 'code'); }
+  get mnemonic(): number { return this.wm >>> 16; }
+  set mnemonic(v: number) { this.wm = putU16(this.wm, 16, v, 'mnemonic'); }
+  /** Length in bytes (1-15). */
+  get len(): number { return (this.wf >>> 18) & 0xf; }
+  set len(v: number) {
+    if ((v & 0xf) !== v) throw new RangeError(`Rec.len = ${v}: out of its packed range 0..15`);
+    this.wf = (this.wf & ~(0xf << 18)) | (v << 18);
+  }
+  /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
+  get midExec(): Handler | null { return (this.wf & ALT_FOLD) === 0 ? this.alt : null; }
+  set midExec(h: Handler | null) { this.alt = h; this.wf &= ~ALT_FOLD; }
+  /**
+   * Direct JMP/CALL: the handler to use when the front end continues the
+   * block at the branch target (same page, 32-bit code); it checks the target
+   * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
+   */
+  get foldExec(): Handler | null { return (this.wf & ALT_FOLD) !== 0 ? this.alt : null; }
+  set foldExec(h: Handler | null) { this.alt = h; this.wf |= ALT_FOLD; }
+  /** Operand size (1, 2, 4) and address size (2, 4) in bytes. */
+  get osz(): number { return this.wa & 0xff; }
+  set osz(v: number) { this.wa = putU8(this.wa, 0, v, 'osz'); }
+  get asz(): number { return u8(this.wa, 8); }
+  set asz(v: number) { this.wa = putU8(this.wa, 8, v, 'asz'); }
+  /** First/second/third operand kind (OP_*) and register index for OP_REG/OP_SREG/... */
+  get k0(): number { return u8(this.wa, 16); }
+  set k0(v: number) { this.wa = putU8(this.wa, 16, v, 'k0'); }
+  get k1(): number { return this.wa >>> 24; }
+  set k1(v: number) { this.wa = putU8(this.wa, 24, v, 'k1'); }
+  get k2(): number { return this.wb & 0xff; }
+  set k2(v: number) { this.wb = putU8(this.wb, 0, v, 'k2'); }
+  get r0(): number { return u8(this.wb, 8); }
+  set r0(v: number) { this.wb = putU8(this.wb, 8, v, 'r0'); }
+  get r1(): number { return u8(this.wb, 16); }
+  set r1(v: number) { this.wb = putU8(this.wb, 16, v, 'r1'); }
+  get r2(): number { return this.wb >>> 24; }
+  set r2(v: number) { this.wb = putU8(this.wb, 24, v, 'r2'); }
+  /** Size in bytes of register operands 0 and 1 (may differ from osz: MOVZX, shifts by CL...). */
+  get s0(): number { return this.wc & 0xff; }
+  set s0(v: number) { this.wc = putU8(this.wc, 0, v, 's0'); }
+  get s1(): number { return u8(this.wc, 8); }
+  set s1(v: number) { this.wc = putU8(this.wc, 8, v, 's1'); }
+  /** Memory operand: segment (0-5). */
+  get seg(): number { return u8(this.wc, 16); }
+  set seg(v: number) { this.wc = putU8(this.wc, 16, v, 'seg'); }
+  /**
+   * Which segment bounds check the memory operand: `seg` for a read, seg +
+   * SEG_WRITE (the write bounds) when the instruction writes it (set by the
+   * front end from iced-x86's operand access; see SEG_WLO in state/layout.ts).
+   */
+  get bnd(): number { return this.wc >>> 24; }
+  set bnd(v: number) { this.wc = putU8(this.wc, 24, v, 'bnd'); }
+  /** Memory operand: base and index register (0-7 or NO_REG), scale shift; displacement in `disp`. */
+  get base(): number { return s8(this.wd, 0); }
+  set base(v: number) { this.wd = putS8(this.wd, 0, v, 'base'); }
+  get index(): number { return s8(this.wd, 8); }
+  set index(v: number) { this.wd = putS8(this.wd, 8, v, 'index'); }
+  get scale(): number { return u8(this.wd, 16); }
+  set scale(v: number) { this.wd = putU8(this.wd, 16, v, 'scale'); }
+  /** 0: none, 1: REP/REPE, 2: REPNE. */
+  get rep(): number { return this.wd >>> 24; }
+  set rep(v: number) { this.wd = putU8(this.wd, 24, v, 'rep'); }
+  /**
+   * Typed facts from the instruction table (runtime/isa/), stored by the
+   * front end; each has one meaning. `alu`: ALU_* op (runtime/isa/alu.ts);
+   * `shift`: SH_* kind (runtime/isa/shift.ts); `strop`: STR_* string op
+   * (runtime/isa/string.ts); `cc`: condition code CC_* (runtime/isa/cc.ts).
+   * Each is -1 (ALU_NONE, SH_NONE, STR_NONE, CC_NONE) when it does not apply.
+   */
+  get alu(): number { return s8(this.we, 0); }
+  set alu(v: number) { this.we = putS8(this.we, 0, v, 'alu'); }
+  get shift(): number { return s8(this.we, 8); }
+  set shift(v: number) { this.we = putS8(this.we, 8, v, 'shift'); }
+  get strop(): number { return s8(this.we, 16); }
+  set strop(v: number) { this.we = putS8(this.we, 16, v, 'strop'); }
+  get cc(): number { return this.we >> 24; }
+  set cc(v: number) { this.we = putS8(this.we, 24, v, 'cc'); }
+  /** How the instruction may end a block (E_* in runtime/isa/types.ts); `term` is what this block made of it. */
+  get ends(): End { return (this.wf & 0xff) as End; }
+  set ends(v: End) { this.wf = putU8(this.wf, 0, v, 'ends'); }
+  /** T_* termination kind. */
+  get term(): number { return u8(this.wf, 8); }
+  set term(v: number) { this.wf = putU8(this.wf, 8, v, 'term'); }
+  get lock(): boolean { return (this.wf & (1 << 16)) !== 0; }
+  set lock(v: boolean) { this.wf = v ? this.wf | (1 << 16) : this.wf & ~(1 << 16); }
+  /** True when the front end folded this JMP/CALL: the next record is the branch target. */
+  get folded(): boolean { return (this.wf & (1 << 17)) !== 0; }
+  set folded(v: boolean) { this.wf = v ? this.wf | (1 << 17) : this.wf & ~(1 << 17); }
+  /** Index of this instruction in its block (instructions retired in the block before it; < MAX_BLOCK_INSNS = 256). */
+  get idx(): number { return this.wf >>> 24; }
+  set idx(v: number) { this.wf = putU8(this.wf, 24, v, 'idx'); }
 }
 
 export class Block {

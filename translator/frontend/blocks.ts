@@ -97,12 +97,15 @@ export interface FrontEndOptions {
 /**
  * The default bound. The default guest's boot decodes ~41k blocks and would
  * keep ~300k records live; with this bound it evicts ~26k blocks on the way
- * (bench/memory.ts). A record with its share of its block costs ~0.5-0.65 KB
- * of V8 heap, so this caps the decoded code at ~130-170 MB. (65,536 cut the
+ * (bench/memory.ts). A record with its share of its block costs ~0.25 KB
+ * of V8 heap (176 bytes the packed Rec itself), so this caps the decoded
+ * code at ~65 MB (it was ~130-170 MB before records were packed). (65,536 cut the
  * live heap but cost 36 % more compiled blocks: hot code evicted and
  * compiled again; docs/jit-plan.md "Memory".)
  */
 export const DEFAULT_MAX_RECORDS = 262_144;
+/** Blocks killed between sweeps of the successor links to dead blocks (sweepSuccessors, between slices). */
+const SWEEP_KILLED = 1024;
 /** An eviction pass frees down to this fraction of the bound. */
 const EVICT_LOW_WATER = 0.75;
 
@@ -210,6 +213,8 @@ export class FrontEnd implements BlockSource {
   /** The bound (settable between slices: benchmarks try several). */
   maxRecords: number;
   private readonly gcAfterEvict: boolean;
+  /** Blocks killed since the last sweepSuccessors(). */
+  private killedSinceSweep = 0;
   /** Eviction recency: each block's hits at the last eviction pass (a block without one was decoded since). */
   private readonly marks = new WeakMap<Block, number>();
   /**
@@ -433,6 +438,7 @@ export class FrontEnd implements BlockSource {
    */
   maintain(): void {
     if (this.stats.liveRecords > this.maxRecords) this.evict();
+    if (this.killedSinceSweep >= SWEEP_KILLED) this.sweepSuccessors();
     if (this.watched.size === 0) return;
     const now = this.cpu.icountNumber();
     for (const cp of this.watched) {
@@ -466,6 +472,7 @@ export class FrontEnd implements BlockSource {
     else if (reason === 'mapping') st.killedMapping += dead.length;
     else if (reason === 'flush') st.killedFlush += dead.length;
     else st.evicted += dead.length;
+    this.killedSinceSweep += dead.length;
     // Compiled code checks this after anything that may write code (see BLOCK_DEAD): only
     // the running block must stop (the interpreter's records of a dead block throw BLOCK_EXIT).
     const running = this.cpu.block;
@@ -538,6 +545,7 @@ export class FrontEnd implements BlockSource {
     }
     this.stats.evictions++;
     this.killBlocks(cold, 'evict');
+    this.sweepSuccessors();
     if (this.gcAfterEvict) collectGarbage();
     return cold.length;
   }
@@ -549,6 +557,22 @@ export class FrontEnd implements BlockSource {
    */
   rearm(b: Block): void {
     b.hits = 0;
+  }
+
+  /**
+   * Forget successor-cache links (Block.chainBlock0/1, the loop's) that lead
+   * to dead blocks: the loop never follows them (it checks `valid`), but
+   * they kept the dead blocks and their records reachable (~30 % of the
+   * records in the heap at the end of the default boot, docs/jit-plan.md
+   * "Memory"). Only dead targets are dropped, so the loop looks up exactly
+   * what it would have looked up anyway.
+   */
+  sweepSuccessors(): void {
+    this.killedSinceSweep = 0;
+    for (const b of this.blocks.values()) {
+      if (b.chainBlock0 !== null && !b.chainBlock0.valid) { b.chainLin0 = -1; b.chainGen0 = -1; b.chainBlock0 = null; }
+      if (b.chainBlock1 !== null && !b.chainBlock1.valid) { b.chainLin1 = -1; b.chainGen1 = -1; b.chainBlock1 = null; }
+    }
   }
 
   /** Every cached (valid) block: profiles read their hit counts. */

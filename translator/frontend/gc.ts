@@ -1,6 +1,6 @@
 /**
  * A full garbage collection, on request. The front end's eviction drops a
- * quarter or more of the decoded records at once (~0.5 KB of V8 heap each);
+ * quarter or more of the decoded records at once (~0.25 KB of V8 heap each);
  * V8 would let that garbage sit in old space while it grows the heap toward
  * its own limit (measured: the process climbs past 800 MB on a stream of
  * fresh code with 120 MB live), so the front end asks for a collection after

@@ -12,6 +12,7 @@
  * mapping change, its own eviction) leaves its module through `killed`.
  */
 import { recencyOf, type Block } from '../../runtime/records.js';
+import { releaseCallouts } from './link.js';
 
 export interface CacheLimits {
   /** Modules alive (with at least one attached block) before eviction starts. */
@@ -37,7 +38,10 @@ class CachedModule {
   live: number;
   /** Added since the last eviction pass: no recency yet, so never the first to go. */
   fresh = true;
-  constructor(readonly blocks: Block[], readonly bytes: number) {
+  /** The module's attached blocks; a killed one's slot becomes null (it must not keep the dead block reachable). */
+  readonly blocks: (Block | null)[];
+  constructor(blocks: Block[], readonly bytes: number) {
+    this.blocks = blocks;
     this.marks = blocks.map((b) => recencyOf(b));
     this.live = blocks.length;
   }
@@ -64,10 +68,14 @@ export class CodeCache {
   killed(blocks: readonly Block[]): number {
     let n = 0;
     for (const b of blocks) {
+      // Its module's call-out table may still name its records (also after its code was evicted).
+      releaseCallouts(b);
       const m = this.owner.get(b);
       if (m === undefined) continue;
       n++;
       this.owner.delete(b);
+      const i = m.blocks.indexOf(b);
+      if (i >= 0) m.blocks[i] = null;
       if (--m.live === 0) this.modules.delete(m);
     }
     return n;
@@ -88,7 +96,7 @@ export class CodeCache {
     for (const m of this.modules) {
       let use = 0;
       m.blocks.forEach((b, i) => {
-        if (this.owner.get(b) !== m) return;
+        if (b === null || this.owner.get(b) !== m) return;
         const r = recencyOf(b);
         use += r - m.marks[i];
         m.marks[i] = r;
@@ -105,7 +113,7 @@ export class CodeCache {
       this.modules.delete(m);
       mods++;
       for (const b of m.blocks) {
-        if (this.owner.get(b) !== m) continue;
+        if (b === null || this.owner.get(b) !== m) continue;
         this.owner.delete(b);
         detach(b);
         blocks++;

@@ -6,7 +6,7 @@
  * thread does not load binaryen (~65 MB of RSS): code generation runs in
  * the compile worker (worker.ts).
  */
-import { EXIT, type Block, type Rec } from '../../runtime/records.js';
+import { BLOCK_EXIT, EXIT, Rec, type Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { CAP, directGlobals, type ChainTable } from './chain.js';
 
@@ -22,7 +22,14 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
   attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table | null; firstId: number; direct?: boolean } | null = null,
   sites = 0): WebAssembly.Instance {
   const table: Rec[] = [];
-  for (const b of blocks) for (const r of b.recs) table.push(r);
+  blocks.forEach((b, j) => {
+    if (attach(j)) {
+      // Compiled again (its old code was evicted): the old instance never runs its records again.
+      releaseCallouts(b);
+      slots.set(b, { table, base: table.length });
+    }
+    for (const r of b.recs) table.push(attach(j) ? r : DEAD);
+  });
   const env = imports(cpu, table);
   if (chain !== null && chain.tbl !== null) env.tbl = chain.tbl;
   const inst = new WebAssembly.Instance(mod, { env });
@@ -43,6 +50,30 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
     }
   });
   return inst;
+}
+
+/**
+ * Release of dead blocks' records (memory; docs/jit-plan.md "Memory"): an
+ * instance lives while any of its blocks has its code, and its call-out
+ * table named every record of every block of the module, so one live block
+ * kept the records of up to 255 dead ones. A dead block's records only throw
+ * BLOCK_EXIT (records.ts killBlock), so its entries are replaced with one
+ * shared record that does exactly that, and its own records can go.
+ */
+const DEAD = new Rec(() => { throw BLOCK_EXIT; });
+const slots = new WeakMap<Block, { table: Rec[]; base: number }>();
+
+/** Block `b` was killed (after records.ts killBlock): its call-out table entries stop naming its records. */
+export function releaseCallouts(b: Block): void {
+  const at = slots.get(b);
+  if (at === undefined) return;
+  slots.delete(b);
+  at.table.fill(DEAD, at.base, at.base + b.recs.length);
+}
+
+/** The call-out table of the instance holding `b`'s code, while `b` is alive (tests). */
+export function calloutTableOf(b: Block): readonly Rec[] | null {
+  return slots.get(b)?.table ?? null;
 }
 
 /** The setter of a module's link slots (Block.link): the module's exported `link` (compile.ts addLinkFunction). */

@@ -12,11 +12,14 @@
  * binaryen again, off the main thread).
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { CompileReply, CompileRequest } from './worker.js';
+import type { CompileReply, CompileRequest, WorkerStats } from './worker.js';
 import type { EmitOptions } from './compile.js';
 
 /** A worker unused this long is ended (between slices, see CompileClient.idle). */
 export const IDLE_MS = 30_000;
+
+/** The worker's V8 young generation bound (resourceLimits), MiB. */
+const WORKER_YOUNG_MB = 4;
 
 let shared: Worker | null = null;
 /** Bumped each time a worker is started: a client's port belongs to one worker. */
@@ -29,7 +32,10 @@ let failure: string | null = null;
 
 function worker(): Worker {
   if (shared === null) {
-    const w = new Worker(new URL('./worker.js', import.meta.url));
+    // A small young generation: the worker allocates little that lives (binaryen works in its own wasm
+    // heap), and V8's default semi-spaces (up to 16 MiB each) grew to ~14 MiB used for nothing
+    // (bench/memory.ts; docs/jit-plan.md "Memory").
+    const w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
     w.unref();
     let ended = false;
     w.on('error', (e) => { failure = e instanceof Error ? e.message : String(e); });
@@ -118,4 +124,27 @@ export class CompileClient {
   }
 
   close(): void { this.port?.close(); }
+}
+
+/**
+ * The running worker's heap (bench/memory.ts), waiting at most `timeoutMs`
+ * for its answer (it answers between compiles); null when no worker runs.
+ */
+export function workerStats(timeoutMs = 5000): WorkerStats | null {
+  if (shared === null) return null;
+  const { port1, port2 } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  shared.postMessage({ port: port2, signal, stats: true }, [port2]);
+  const end = performance.now() + timeoutMs;
+  try {
+    for (;;) {
+      const m = receiveMessageOnPort(port1);
+      if (m !== undefined) return m.message as WorkerStats;
+      const left = end - performance.now();
+      if (left <= 0) return null;
+      Atomics.wait(signal, 0, 0, Math.min(left, 100));
+    }
+  } finally {
+    port1.close();
+  }
 }

@@ -13,6 +13,7 @@
  * a synchronous compile (threshold 0) sleeps in Atomics.wait until it comes.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import v8 from 'node:v8';
 import { unpackBlocks } from './pack.js';
 import { emitModule, type EmitOptions, type EmittedModule } from './compile.js';
 import { collectGarbage } from '../frontend/gc.js';
@@ -44,7 +45,7 @@ export interface CompileReply {
 }
 
 /** Modules sent between collections of this thread's heap. */
-const GC_EVERY = 64;
+const GC_EVERY = 16;
 let sent = 0;
 
 function serve(port: MessagePort, signal: Int32Array): void {
@@ -78,4 +79,30 @@ function serve(port: MessagePort, signal: Int32Array): void {
   });
 }
 
-parentPort?.on('message', (m: { port: MessagePort; signal: Int32Array }) => serve(m.port, m.signal));
+/** What the worker's isolate holds (bench/memory.ts asks through worker-client.ts workerStats). */
+export interface WorkerStats {
+  /** V8 heap of this thread: used / total, MiB; and per space (used MiB). */
+  heapUsed: number;
+  heapTotal: number;
+  spaces: Record<string, number>;
+  /** Modules compiled by this worker since it started. */
+  modules: number;
+}
+
+function stats(): WorkerStats {
+  const h = v8.getHeapStatistics();
+  const spaces: Record<string, number> = {};
+  for (const sp of v8.getHeapSpaceStatistics()) spaces[sp.space_name.replace('_space', '')] = sp.space_used_size / 1048576;
+  return { heapUsed: h.used_heap_size / 1048576, heapTotal: h.total_heap_size / 1048576, spaces, modules: sent };
+}
+
+parentPort?.on('message', (m: { port: MessagePort; signal: Int32Array; stats?: boolean }) => {
+  if (m.stats === true) {
+    m.port.postMessage(stats());
+    Atomics.add(m.signal, 0, 1);
+    Atomics.notify(m.signal, 0);
+    m.port.close();
+    return;
+  }
+  serve(m.port, m.signal);
+});

@@ -1,0 +1,116 @@
+/**
+ * Records keep their small fields in packed byte lanes (runtime/records.ts):
+ * every field must read back what was stored, at the edges of its range,
+ * without disturbing its neighbours in the same word; a value that does not
+ * fit must throw (never truncate an operand); and the compile worker's copy
+ * (translator/jit/pack.ts) must carry every field.
+ */
+import { expect } from 'chai';
+import { Block, NO_REG, Rec } from '../../runtime/records.js';
+import { CC_NONE } from '../../runtime/isa/cc.js';
+import { E_HANDLER, E_COND } from '../../runtime/isa/types.js';
+import { packBlocks, unpackBlocks } from '../../translator/jit/pack.js';
+
+const h = (): void => undefined;
+
+const UNSIGNED = ['osz', 'asz', 'k0', 'k1', 'k2', 'r0', 'r1', 'r2', 's0', 's1', 'seg', 'bnd', 'scale', 'rep', 'term', 'idx'] as const;
+const SIGNED = ['base', 'index', 'alu', 'shift', 'strop', 'cc'] as const;
+const ALL = [...UNSIGNED, ...SIGNED, 'ends'] as const;
+type Field = typeof ALL[number];
+
+function fields(r: Rec): Record<string, number | boolean> {
+  const o: Record<string, number | boolean> = {};
+  for (const k of ALL) o[k] = r[k];
+  for (const k of ['off', 'next', 'code', 'mnemonic', 'len', 'imm', 'imm2', 'msz', 'disp', 'sub', 'flagsRead', 'flagsWritten', 'lock', 'folded'] as const) o[k] = r[k];
+  return o;
+}
+
+describe('decoded records (packed fields)', () => {
+  it('a new record has the documented defaults', () => {
+    const r = new Rec(h);
+    expect(fields(r)).to.deep.equal({
+      osz: 4, asz: 4, k0: 0, k1: 0, k2: 0, r0: 0, r1: 0, r2: 0, s0: 0, s1: 0, seg: 3, bnd: 3, scale: 0, rep: 0, term: 0, idx: 0,
+      base: NO_REG, index: NO_REG, alu: -1, shift: -1, strop: -1, cc: CC_NONE, ends: E_HANDLER,
+      off: 0, next: 0, code: 0, mnemonic: 0, len: 0, imm: 0, imm2: 0, msz: 0, disp: 0, sub: 0, flagsRead: 0, flagsWritten: 0,
+      lock: false, folded: false,
+    });
+  });
+
+  it('each lane reads back its edge values and leaves the other fields alone', () => {
+    const edges = (k: Field): number[] => ((SIGNED as readonly string[]).includes(k) ? [-128, -2, -1, 0, 7, 127] : [0, 1, 15, 128, 255]);
+    for (const k of ALL) {
+      if (k === 'ends') continue;
+      for (const v of edges(k)) {
+        // Neighbours at their extremes: a lane write must not leak into them.
+        const r = new Rec(h);
+        for (const o of UNSIGNED) r[o] = 255;
+        for (const o of SIGNED) r[o] = -128;
+        r.lock = true; r.folded = true;
+        const before = fields(r);
+        r[k] = v;
+        expect(r[k], k).to.equal(v);
+        expect(fields(r), `${k} = ${v}`).to.deep.equal({ ...before, [k]: v });
+        r.lock = false;
+        expect(r.folded && !r.lock && r[k] === v, `${k} after lock`).to.equal(true);
+      }
+    }
+    const r = new Rec(h);
+    r.ends = E_COND;
+    expect(r.ends).to.equal(E_COND);
+  });
+
+  it('offsets, Code/Mnemonic and length share words without disturbing each other', () => {
+    const r = new Rec(h);
+    r.idx = 255; r.lock = true; r.folded = true; r.term = 4; r.ends = E_COND;
+    for (const [off, next, len] of [[-4095, -4080, 15], [4095, 4111, 1], [0, 0, 0], [-1, 14, 15], [-32768, 32767, 7]] as const) {
+      r.off = off; r.next = next; r.len = len;
+      r.code = 0xffff; r.mnemonic = 0; r.code = 4936; r.mnemonic = 0xffff; r.mnemonic = 1834;
+      expect([r.off, r.next, r.len, r.code, r.mnemonic], `off ${off}`).to.deep.equal([off, next, len, 4936, 1834]);
+      expect([r.idx, r.lock, r.folded, r.term, r.ends]).to.deep.equal([255, true, true, 4, E_COND]);
+    }
+    expect(() => { r.off = 32768; }).to.throw(RangeError);
+    expect(() => { r.next = -32769; }).to.throw(RangeError);
+    expect(() => { r.len = 16; }).to.throw(RangeError);
+    expect(() => { r.code = 65536; }).to.throw(RangeError);
+    expect(() => { r.mnemonic = -1; }).to.throw(RangeError);
+  });
+
+  it('midExec and foldExec share one slot: a record has the one it was given, the other is null', () => {
+    const mid = (): void => undefined, fold = (): void => undefined;
+    const a = new Rec(h), b = new Rec(h);
+    expect([a.midExec, a.foldExec]).to.deep.equal([null, null]);
+    a.midExec = mid;
+    b.foldExec = fold;
+    expect([a.midExec, a.foldExec]).to.deep.equal([mid, null]);
+    expect([b.midExec, b.foldExec]).to.deep.equal([null, fold]);
+    // The flag bit lives in wf beside idx/len/term: setting them keeps it.
+    b.idx = 200; b.len = 15; b.term = 1;
+    expect(b.foldExec).to.equal(fold);
+  });
+
+  it('a value outside a lane throws instead of truncating', () => {
+    const r = new Rec(h);
+    for (const k of UNSIGNED) {
+      expect(() => { r[k] = 256; }, k).to.throw(RangeError);
+      expect(() => { r[k] = -1; }, k).to.throw(RangeError);
+    }
+    for (const k of SIGNED) {
+      expect(() => { r[k] = 128; }, k).to.throw(RangeError);
+      expect(() => { r[k] = -129; }, k).to.throw(RangeError);
+    }
+  });
+
+  it('the compile worker gets every field (pack.ts round trip)', () => {
+    const a = new Rec(h), b = new Rec(h);
+    a.off = -300; a.next = -297; a.len = 3; a.code = 4321; a.mnemonic = 1234; a.imm = -5; a.imm2 = 0x7fffffff; a.msz = 512;
+    a.disp = -0x80000000; a.sub = 999; a.flagsRead = 0x40000; a.flagsWritten = 0x8d5;
+    a.osz = 2; a.asz = 2; a.k0 = 2; a.k1 = 1; a.k2 = 3; a.r0 = 13; a.r1 = 14; a.r2 = 7; a.s0 = 1; a.s1 = 16; a.seg = 5; a.bnd = 11;
+    a.base = -2; a.index = 7; a.scale = 3; a.rep = 2; a.alu = 8; a.shift = -1; a.strop = 4; a.cc = 15; a.term = 4; a.idx = 255;
+    a.lock = true; a.folded = true; a.ends = E_COND;
+    b.idx = 1; b.cc = 0;
+    const [copy] = unpackBlocks(packBlocks([new Block(0x12345, true, [a, b], 9, [0x12, 0x13])]));
+    expect(copy!.phys).to.equal(0x12345);
+    expect(copy!.pages).to.deep.equal([0x12, 0x13]);
+    expect(copy!.recs.map(fields)).to.deep.equal([fields(a), fields(b)]);
+  });
+});
