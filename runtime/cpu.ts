@@ -63,6 +63,14 @@ export class Cpu {
   private loopBlock: Block | null = null;
   /** Compiled blocks by id (Block.jitId): filled by the JIT, read through CUR_BLOCK. */
   readonly jitBlocks: (Block | undefined)[] = [];
+  /**
+   * Called by the execution loop at every block boundary it sees, after any
+   * interrupt there was delivered, before the block runs (`jitvisor compare
+   * --trace`: src/commands/boundary-trace.ts). The interpreter sees every
+   * boundary, the JIT only those where control came back to the loop. Read
+   * once per run() call: set it between runs.
+   */
+  onBoundary: ((cpu: Cpu) => void) | null = null;
   /** HLT executed and no interrupt has woken the CPU yet. */
   halted = false;
   /** Real-mode exceptions whose IVT entry is 0000:0000 stop the machine instead (snippet runner). */

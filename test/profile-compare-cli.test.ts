@@ -120,11 +120,22 @@ describe('jitvisor profile and compare (CLI, a window of the default guest\'s bo
     expect(r.out).to.contain(`jitvisor compare: snapshot ${snap} (240,000 instructions in)`);
     expect(r.out).to.match(/^ +241,000 {2}same$/m);
     expect(r.out).to.match(/first difference at 2[45]\d,000 instructions; the same at 2[45]\d,000/);
+    // --trace: the block boundaries of both engines bracket the broken translation (a compiled run with the ADC).
+    r = jv(['compare', '--restore', snap, '--every', '5000', '--at', '260000', '--jit-threshold', '0', '--trace'], { JITVISOR_TEST_FAULT: 'adc-carry' });
+    expect(r.code, r.out + r.err).to.equal(3);
+    expect(r.out).to.contain('block boundaries (--trace):');
+    const both = /^ {2}both +([\d,]+) {2}eip ([0-9a-f]{8}) .*the last boundary where the states agree/m.exec(r.out);
+    expect(both, r.out).to.not.equal(null);
+    expect(r.out).to.match(/^ {2}JIT +[\d,]+ {2}eip [0-9a-f]{8} .*state not the interpreter's there/m);
+    expect(r.out).to.contain(`the JIT's block at ${both![2]} (physical`);
+    expect(r.out).to.match(/^ {4}[0-9a-f]{8} {2}[0-9a-f]+ +adc /m);
     // Without the fault the restored engines agree at every checkpoint.
     r = jv(['compare', '--restore', snap, '--every', '10000', '--at', '300000', '--json']);
     expect(r.code, r.out + r.err).to.equal(0);
     expect(JSON.parse(r.out).checkpoints.map((c: { at: number }) => c.at)).to.deep.equal([250_000, 260_000, 270_000, 280_000, 290_000, 300_000]);
     usageError(jv(['compare', '--restore', snap]), 'compare', '--restore goes with --at or --every');
+    usageError(jv(['compare', '--trace']), 'compare', '--trace goes with --every');
+    usageError(jv(['compare', '--every', '30000000', '--trace']), 'compare', '--trace records every block boundary');
     usageError(jv(['compare', '--restore', snap, '--at', '300000', '--memory', '64']), 'compare', '--memory cannot be combined with --restore');
     usageError(jv(['compare', '--restore', snap, '--at', '100000']), 'compare', "is not after the snapshot's instruction 240000");
     usageError(jv(['compare', '--restore', join(dir, 'none.snap'), '--at', '100000']), 'compare', 'no such file');

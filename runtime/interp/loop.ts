@@ -61,6 +61,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   let linkFrom: Block | null = null, linkSite = 0;
   const hotAt = source.hotAt ?? 0;
   const ran = source.ran ?? null;
+  const boundary = cpu.onBoundary;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
@@ -74,6 +75,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
     }
     if (cpu.halted) return { reason: 'hlt', executed, compiled };
+    if (boundary !== null) boundary(cpu);
     let eip = s[W_EIP];
     const code32 = s[W_CODE32] !== 0;
     const lin = (s[W_CS_BASE] + eip) | 0;

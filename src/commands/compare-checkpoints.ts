@@ -16,6 +16,7 @@ import { bootGuest, guestPc, lastLine, type BootedGuest, type SessionEnd, descri
 import { apply, capture, encode, identify, type Decoded, type MachineIdentity } from '../snapshot/machine-state.js';
 import { writeFileAtomic } from '../snapshot/files.js';
 import { version } from '../version.js';
+import { BoundaryTrace, boundaryText, firstBoundaryDifference, type BoundaryDifference } from './boundary-trace.js';
 import { guestRam, ramDiffs, registerDiffs, registers, type PageDiff } from './guest-state.js';
 import { giga, hex8, int } from '../report/profile-text.js';
 
@@ -36,7 +37,12 @@ export interface CheckpointOptions {
   restore?: { file: string; decoded: Decoded };
   /** After each checkpoint where the engines agree, the interpreter's machine is saved here (`--save-same`). */
   saveSame?: string;
+  /** Record both engines' block boundaries between checkpoints and locate a difference between two of them (`--trace`). */
+  trace?: boolean;
 }
+
+/** Largest checkpoint step --trace accepts: a boundary costs 16 bytes, and blocks average a few instructions. */
+export const MAX_TRACE_STEP = 20_000_000;
 
 export interface CheckpointDifference {
   at: number;
@@ -45,6 +51,8 @@ export interface CheckpointDifference {
   instructions: { interpreter: number; jit: number };
   registers: { name: string; interpreter: number; jit: number }[];
   ramPages: PageDiff[];
+  /** With --trace: the first block boundary where the JIT's state left the interpreter's (null: none found). */
+  boundaries?: BoundaryDifference | null;
 }
 
 /** Run `pc` until it has retired `target` instructions or ended; yields to the event loop now and then (Ctrl-C, progress). */
@@ -78,6 +86,8 @@ export async function checkpoints(g: GuestConfig, o: CheckpointOptions): Promise
     interp = bootGuest(g, { engine: 'interpreter', clock: 'deterministic', until: o.until });
     jit = bootGuest(g, { engine: 'jit', clock: 'deterministic', until: null, ...jitOpts });
   }
+  const traces = o.trace === true ? { interp: new BoundaryTrace(), jit: new BoundaryTrace() } : null;
+  if (traces !== null) { interp.pc.cpu.onBoundary = traces.interp.record; jit.pc.cpu.onBoundary = traces.jit.record; }
   const identity: MachineIdentity = o.restore !== undefined
     ? { kernel: o.restore.decoded.config.kernel, initrd: o.restore.decoded.config.initrd, cmdline: g.cmdline, engine: 'interpreter' }
     : {
@@ -113,6 +123,9 @@ export async function checkpoints(g: GuestConfig, o: CheckpointOptions): Promise
       const eb = await runTo(jit.pc, at, () => interrupted);
       if (interrupted) { end = { kind: 'interrupted' }; break; }
       const d = compareAt(interp, jit, at, lastSame);
+      if (d !== null && traces !== null) d.boundaries = firstBoundaryDifference(traces.interp, traces.jit);
+      traces?.interp.clear();
+      traces?.jit.clear();
       seen.push({ at, same: d === null });
       if (!o.json) process.stdout.write(`  ${int(at).padStart(16)}  ${d === null ? 'same' : 'DIFFERENT'}\n`);
       if (d !== null) { diff = d; break; }
@@ -140,6 +153,11 @@ export async function checkpoints(g: GuestConfig, o: CheckpointOptions): Promise
     process.stdout.write(`same registers and RAM at all ${seen.length} checkpoint${seen.length === 1 ? '' : 's'}; ended: ${endText}\n`);
   } else {
     process.stdout.write(differenceText(diff, o));
+    if (diff.boundaries !== undefined) {
+      process.stdout.write(diff.boundaries === null
+        ? '\nblock boundaries (--trace): every JIT boundary matched the interpreter\'s; the difference is inside the last compiled run\n'
+        : boundaryText(diff.boundaries, jit.pc));
+    }
   }
   if (end !== null && typeof end === 'object' && end.kind === 'interrupted') return 130;
   return diff === null ? 0 : 3;

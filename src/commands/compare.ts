@@ -15,6 +15,7 @@ import { endState, registerDiffs, type EndState } from './guest-state.js';
 import { inspectSnapshot } from '../vm.js';
 import { SnapshotError } from '../snapshot/format.js';
 import type { Decoded } from '../snapshot/machine-state.js';
+import { MAX_TRACE_STEP } from './compare-checkpoints.js';
 import { giga, hex8, int, pct } from '../report/profile-text.js';
 
 /**
@@ -56,6 +57,7 @@ export const compareCommand: Command = {
     { name: 'every', type: 'string', arg: 'STEP', help: 'compare them every STEP instructions (to --at N, the guest\'s end or --until) and stop at the\nfirst checkpoint where they differ: registers and RAM pages that differ, the last one the same' },
     { name: 'from', type: 'string', arg: 'N', help: 'with --every: the first checkpoint (default STEP), to narrow a difference down' },
     { name: 'restore', type: 'string', arg: 'FILE', help: 'with --at/--every: start both engines from snapshot FILE (saved in the deterministic clock, e.g.\nby --save-same) instead of booting; counts stay those of the whole run' },
+    { name: 'trace', type: 'boolean', help: `with --every STEP (at most ${MAX_TRACE_STEP.toLocaleString('en-US')}): record both engines' block boundaries between\ncheckpoints and, at a difference, show the first boundary where the JIT's state left the interpreter's` },
     { name: 'save-same', type: 'string', arg: 'FILE', help: 'with --at/--every: after each checkpoint where the engines agree, save the machine to FILE\n(replaced each time), so the next, narrower pass can --restore it' },
     { name: 'json', type: 'boolean', help: 'print the result as one JSON object' },
   ],
@@ -68,6 +70,7 @@ export const compareCommand: Command = {
 async function compare(values: OptionValues): Promise<number> {
   const restoreFile = stringValue(values, 'restore'), saveSame = stringValue(values, 'save-same');
   const checkpointMode = values.at !== undefined || values.every !== undefined;
+  if (values.trace === true && values.every === undefined && values.at === undefined) throw new UsageError('--trace goes with --every (checkpoints)');
   if ((restoreFile !== undefined || saveSame !== undefined) && !checkpointMode) {
     throw new UsageError(`--${restoreFile !== undefined ? 'restore' : 'save-same'} goes with --at or --every (checkpoints)`);
   }
@@ -111,6 +114,9 @@ async function compare(values: OptionValues): Promise<number> {
     const from = fromText === undefined ? 0 : parseCount(fromText, '--from', Number.MAX_SAFE_INTEGER);
     if (at === 0) throw new UsageError('--at must be at least 1');
     if (every === 0) throw new UsageError('--every must be at least 1');
+    if (values.trace === true && (every ?? at!) > MAX_TRACE_STEP) {
+      throw new UsageError(`--trace records every block boundary: use it with --every STEP of at most ${MAX_TRACE_STEP}`);
+    }
     const last = at ?? g.maxInstructions;
     if (from > last) throw new UsageError(`--from ${from} is past the last checkpoint (${last})`);
     if (restore !== undefined && from > 0 && from <= restore.decoded.config.instructions) {
@@ -124,7 +130,7 @@ async function compare(values: OptionValues): Promise<number> {
       // From a snapshot the first checkpoint is a step past it, unless --from says.
       from: from === 0 && restore !== undefined && every !== undefined ? restore.decoded.config.instructions + every : from,
       step: every ?? at!, last, threshold, json: values.json === true,
-      ...(restore !== undefined ? { restore } : {}), ...(saveSame !== undefined ? { saveSame } : {}),
+      ...(restore !== undefined ? { restore } : {}), ...(saveSame !== undefined ? { saveSame } : {}), trace: values.trace === true,
       // At an instruction count the console does not end the run, unless asked to.
       until: at !== undefined && stringValue(values, 'until') === undefined ? null : until,
     });

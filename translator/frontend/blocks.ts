@@ -239,6 +239,11 @@ export class FrontEnd implements BlockSource {
     this.killListeners.push(listener);
   }
 
+  /** The live block at `phys` if one is decoded, without decoding or counting a lookup (reports). */
+  peek(phys: number, code32: boolean): Block | undefined {
+    return this.blocks.get(cacheKey(phys, code32));
+  }
+
   get(phys: number, lin: number, code32: boolean): Block {
     const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
     const b = this.jc[slot];
