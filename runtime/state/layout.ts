@@ -165,6 +165,12 @@ export const DIRECT = 0x1ec;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /**
+ * Transfers through a module's dispatcher (translator/jit/chain.ts, "Indirect
+ * and cross-page transfers") and returns to the loop by exit kind, since the
+ * JIT last read them, 8 x i32 (XFER_* in translator/jit/chain.ts).
+ */
+export const JIT_XFERS = 0x420;
+/**
  * The engines' bookkeeping words: not architectural state. A snapshot
  * zeroes them on restore and the state hash leaves them out, so that two
  * machines in the same architectural state hash the same whatever their
@@ -175,7 +181,7 @@ export const JIT_EXITS = 0x400;
 export const ENGINE_SCRATCH: readonly (readonly [name: string, offset: number, bytes: number])[] = [
   ['FAULT_REC', FAULT_REC, 4], ['BLOCK_DEAD', BLOCK_DEAD, 4], ['INTR_PENDING', INTR_PENDING, 4], ['RETIRED', RETIRED, 4],
   ['CUR_BLOCK', CUR_BLOCK, 4], ['BLOCK_EIP', BLOCK_EIP, 4], ['MMU_GEN', MMU_GEN, 4], ['LINK_EXIT', LINK_EXIT, 4],
-  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32],
+  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32], ['JIT_XFERS', JIT_XFERS, 32],
 ];
 /** Reserved for the x87 FPU state (issue: system CPU). */
 export const FPU = 0x200;

@@ -60,9 +60,54 @@
  * on both engines). Nothing imports anything that would pin a module: a
  * module's globals and functions are its own.
  */
+/*
+ * Indirect and cross-page transfers (JitOptions.indirect and .pages, on by
+ * default with direct transfers; compile.ts addDispatch, ir.ts exit). Each
+ * module has a dispatcher over its blocks: `xfind(lin, budget)` answers
+ * 1 + j when block j of the module is the block the loop would run at
+ * linear address `lin` and may be entered now, else 0; `xgo(budget, j)`
+ * names block j as the running block and tail-calls it. An exit with no
+ * static target (RET, RET imm16, JMP/CALL r/m32: JitOptions.indirect), or a
+ * static target in another page (JitOptions.pages), after only pure
+ * records, with EIP written and the registers written back, asks `xfind`
+ * for CS base + EIP; on an answer it keeps the direct-transfer protocol
+ * (ICOUNT and its `k` global += its instructions) and `return_call`s `xgo`.
+ *
+ * Why the block `xfind` names is the one the loop would run:
+ * - the loop fetches at CS base + EIP through mmu.translateFetch, whose hit
+ *   path is exactly `(tlb[lin >>> 12] & readMask) == TLB_VALID`, host =
+ *   (entry & ~0xfff) ^ lin (READ_MASK in the state mirrors readMask:
+ *   Mmu.setUser). xfind makes the same test on the same TLB word, so it
+ *   sees the translation the loop would use *now*, whatever page the target
+ *   is in (a RET target may be anywhere): a CR3 write, INVLPG, CR0/CR4
+ *   write, A20 change or CPL change drops or rewrites those entries (and
+ *   each is an impure call-out, so no transfer follows it in its own
+ *   block). A TLB miss (entry 0 or a flag in the mask: not present,
+ *   supervisor page at CPL 3, MMIO, a watched page) answers 0: the loop
+ *   walks the page tables itself, as it would. So no MMU generation is
+ *   needed: the TLB entry is the mapping check, per page, and it never
+ *   survives a flush that could make it stale;
+ * - the front end keys blocks by (physical address, code size); block j is
+ *   a candidate only when its physical start is that host address, it is
+ *   32-bit code (only 32-bit blocks exit this way, and a near transfer
+ *   keeps CS), and it does not straddle a page (its second page's mapping
+ *   would need a second check: the front end's sameTail). Its alive global
+ *   is 1 only while the front end holds it valid with its code attached
+ *   (link.ts, killed below: stores into its bytes, SMC, eviction), so the
+ *   front end would return this very block;
+ * - the whole target block must fit the budget left (the loop's rule), and
+ *   interrupts, TF, the debug registers and the shadow cannot have changed
+ *   since the loop last checked them (no impure call-out ran: see
+ *   chaining above; a shadow makes the loop pass a one-block budget);
+ * - the segment-limit check of the target was made by the exit itself
+ *   (inLimit in codegen/branch.ts) before EIP was written, as the
+ *   interpreter's handler does; the loop makes no other check at a block.
+ * Same-page static targets keep the plain direct transfer (no TLB load):
+ * the running block proves its page's mapping, as above.
+ */
 import type { Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { CHAINED, DIRECT, JIT_EXITS, w } from '../../runtime/state/layout.js';
+import { CHAINED, DIRECT, JIT_EXITS, JIT_XFERS, w } from '../../runtime/state/layout.js';
 
 /** Returns to the loop by reason (JIT_EXITS word index). */
 export const EXIT_UNLINKED = 0;   // link slot empty or stale (LINK_EXIT set: the loop links it)
@@ -73,6 +118,17 @@ export const EXIT_KILLED = 4;     // the linked successor was killed (stub)
 export const EXIT_LOOP = 5;       // a self-loop ran out of budget
 export const EXIT_GUARD = 6;      // a segment the block was compiled flat is not (it ran nothing: the loop interprets it)
 export const EXIT_REASONS = ['unlinked', 'impure', 'budget', 'dead', 'killed', 'loop-budget', 'flat-guard'] as const;
+/** Dispatcher transfers and returns to the loop by exit kind (JIT_XFERS word index; counters.ts `xfers`). */
+export const XFER_INDIRECT = 0;   // RET / JMP / CALL r/m32 continued into a block of the module (xfind/xgo)
+export const XFER_PAGE = 1;       // a static exit into a block of the module in another page
+export const XFER_MISS_IND = 2;   // an indirect exit xfind had no block for (or not alive, or too long for the budget, or a TLB miss)
+export const XFER_MISS_PAGE = 3;  // the same for a static exit into another page
+export const XFER_RET_STATIC = 4; // returns to the loop from a static exit (fall-through, Jcc, JMP/CALL rel) after only pure records
+export const XFER_RET_IND = 5;    // returns to the loop from an indirect exit (RET, JMP/CALL r/m32) after only pure records
+export const XFER_RET_OTHER = 6;  // other returns: after an impure call-out, BLOCK_DEAD, a self-loop out of budget
+export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other'] as const;
+/** Names of a module's dispatcher functions (compile.ts addDispatch). */
+export const DISPATCH_FIND = 'xfind', DISPATCH_GO = 'xgo';
 /** Returned by a compiled block whose flat-segment guard failed (nothing ran). */
 export { JIT_GUARD_FAILED as GUARD_FAILED } from '../../runtime/records.js';
 
@@ -97,7 +153,7 @@ export const directGlobals = (j: number): [string, string] => [`a${j}`, `k${j}`]
  */
 export const CAP = 2048;
 
-const W_CHAINED = w(CHAINED), W_DIRECT = w(DIRECT), W_EXITS = w(JIT_EXITS);
+const W_CHAINED = w(CHAINED), W_DIRECT = w(DIRECT), W_EXITS = w(JIT_EXITS), W_XFERS = w(JIT_XFERS);
 
 /** The shared function tables (one per epoch), block ids, and the stub that stands in for killed blocks. */
 export class ChainTable {
@@ -169,7 +225,7 @@ export class ChainTable {
   }
 
   /** Between run slices (no block is running): forget dead blocks; move the wasm-side counters out. */
-  sliceEnd(exits: number[], chained: { n: number }, direct: { n: number }): void {
+  sliceEnd(exits: number[], chained: { n: number }, direct: { n: number }, xfers: number[] = []): void {
     for (const id of this.dead) this.cpu.jitBlocks[id] = undefined;
     this.dead = [];
     const s = this.cpu.s;
@@ -178,6 +234,7 @@ export class ChainTable {
     direct.n += s[W_DIRECT];
     s[W_DIRECT] = 0;
     for (let k = 0; k < EXIT_REASONS.length; k++) { exits[k] += s[W_EXITS + k]; s[W_EXITS + k] = 0; }
+    for (let k = 0; k < xfers.length; k++) { xfers[k] += s[W_XFERS + k]; s[W_XFERS + k] = 0; }
   }
 }
 

@@ -14,10 +14,10 @@
 import binaryen from 'binaryen';
 import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED } from '../../runtime/state/layout.js';
-import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type ExitSites, type X } from './ir.js';
+import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';
+import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout } from './facts.js';
-import { directGlobals, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED } from './chain.js';
+import { directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED } from './chain.js';
 import { emitterFor } from './registry.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
@@ -83,6 +83,10 @@ export interface EmitOptions {
   table?: boolean;
   /** Direct transfers between same-page blocks of this module (chain.ts; needs ids). */
   direct?: boolean;
+  /** With `direct`: RET / JMP / CALL r/m32 exits continue through the module's dispatcher (chain.ts). */
+  indirect?: boolean;
+  /** With `direct`: static exits into another page continue through the module's dispatcher (chain.ts). */
+  pages?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -100,11 +104,13 @@ export interface EmitOptions {
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
-  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   if (direct !== null) {
     f.direct = (off) => direct.target(b, off);
     f.insnsGlobal = directGlobals(j)[1];
+    f.counting = true;
+    if (dispatch !== null) f.dispatch = dispatch.forBlock(b);
   }
   const recs = b.recs, n = recs.length;
   f.recCount = n;
@@ -199,6 +205,8 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.addFunctionImport('getcf', 'env', 'getcf', binaryen.none, i32);
     let sites: ExitSites | null = null;
     const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
+    const dispatch = direct !== null && (opts.indirect === true || opts.pages === true)
+      ? new DispatchTargets(blocks, opts.indirect === true, opts.pages === true) : null;
     if (direct !== null) {
       blocks.forEach((_, j) => {
         // Alive starts at 0: link.ts sets it when it attaches the block (a block dead by then is never entered).
@@ -226,7 +234,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     }
     let recBase = 0;
     blocks.forEach((b, j) => {
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch);
       perBlock.push({ impure, callouts });
       recBase += b.recs.length;
       m.addFunction(`b${j}`, i32, i32, vars, body);
@@ -234,6 +242,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       out.names.push(`b${j}`);
     });
     if (out.sites > 0) addLinkFunction(m, out.sites);
+    if (dispatch !== null) addDispatch(m, blocks, dispatch, opts.firstId);
     out.bytes = m.emitBinary();
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
@@ -267,6 +276,83 @@ class DirectLinks {
     if (j === undefined) return null;
     return { fn: `b${j}`, alive: directGlobals(j)[0], id: this.firstId + j, recs: this.blocks[j]!.recs.length };
   }
+}
+
+/**
+ * The blocks of a module its dispatcher may enter (chain.ts "Indirect and
+ * cross-page transfers"): 32-bit code, not straddling a page, keyed by host
+ * address (RAM_BASE + physical start: what the TLB entry gives).
+ */
+class DispatchTargets {
+  /** [host address, block index], sorted by host address. */
+  readonly hosts: [number, number][] = [];
+  /** Page offsets (phys & 0xfff) of the candidates: a static exit can only land on one of those. */
+  private readonly offsets = new Set<number>();
+  constructor(blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean) {
+    blocks.forEach((b, j) => {
+      if (!b.code32 || b.pages.length !== 1) return;
+      this.hosts.push([RAM_BASE + b.phys, j]);
+      this.offsets.add(b.phys & 0xfff);
+    });
+    this.hosts.sort((a, b) => a[0] - b[0]);
+  }
+  forBlock(from: Block): Dispatch | null {
+    if (this.hosts.length === 0 || !from.code32) return null;
+    return {
+      indirect: this.indirect,
+      crossPage: (off) => {
+        if (!this.pages) return false;
+        const pos = (from.phys & 0xfff) + off;
+        // Same page: a direct transfer's job (or a block of another module); else the target's page offset must match one.
+        return (pos < 0 || pos >= 4096) && this.offsets.has(pos & 0xfff);
+      },
+    };
+  }
+}
+
+/**
+ * The module's dispatcher (chain.ts): `xfind(lin, budget)` -> 1 + j when
+ * block j starts at the host address the TLB maps linear `lin` to (the
+ * loop's translateFetch hit test), is alive and fits `budget`, else 0 (a
+ * binary search over the candidates' host addresses); `xgo(budget, j)`
+ * names block j as the running block (CUR_BLOCK, BLOCK_EIP = EIP; RETIRED
+ * and BLOCK_DEAD are its own from here) and tail-calls it (a br_table).
+ */
+function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTargets, firstId: number): void {
+  const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32), c = (v: number): X => m.i32.const(v | 0);
+  const z = (): X => m.i32.const(0);
+  const LIN = 0, BUDGET = 1, HOST = 2;
+  const leaf = (host: number, j: number): X => m.if(m.i32.eq(p(HOST), c(host)),
+    m.return(m.select(m.i32.and(m.global.get(directGlobals(j)[0], i32), m.i32.ge_s(p(BUDGET), c(blocks[j]!.recs.length))), c(j + 1), c(0))));
+  const search = (lo: number, hi: number): X => {
+    if (hi - lo <= 4) return m.block(null, d.hosts.slice(lo, hi).map(([h, j]) => leaf(h, j)), binaryen.none);
+    const mid = (lo + hi) >> 1;
+    return m.if(m.i32.lt_u(p(HOST), c(d.hosts[mid]![0])), search(lo, mid), search(mid, hi));
+  };
+  const entry = m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(p(LIN), c(12)), c(2)));
+  m.addFunction(DISPATCH_FIND, binaryen.createType([i32, i32]), i32, [i32], m.block(null, [
+    m.local.set(HOST, entry),
+    // The loop's fetch: a TLB hit under the current read mask, else it walks the page tables (answer 0).
+    m.if(m.i32.ne(m.i32.and(p(HOST), m.i32.load(READ_MASK, 4, z())), c(1)), m.return(c(0))),
+    m.local.set(HOST, m.i32.xor(m.i32.and(p(HOST), c(~0xfff)), p(LIN))),
+    search(0, d.hosts.length),
+    c(0),
+  ], i32));
+  // xgo: budget, j.
+  const labels = blocks.map((_, j) => `g${j}`);
+  let cur: X = m.block(labels[0], [m.switch(labels, 'gnone', p(1))]);
+  for (let j = 0; j < blocks.length; j++) {
+    cur = m.block(j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur, m.return_call(`b${j}`, [p(0)], i32)]);
+  }
+  m.addFunction(DISPATCH_GO, binaryen.createType([i32, i32]), i32, [], m.block(null, [
+    m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
+    m.i32.store(BLOCK_EIP, 4, z(), m.i32.load(EIP, 4, z())),
+    m.i32.store(RETIRED, 4, z(), c(0)),
+    m.i32.store(BLOCK_DEAD, 4, z(), c(0)),
+    cur,
+    // Never reached (xfind answers only blocks of this module): nothing retired, EIP written.
+    c(1),
+  ], i32));
 }
 
 /**
