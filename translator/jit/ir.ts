@@ -11,8 +11,8 @@ import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, JIT_XFERS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
 import {
-  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals,
-  XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC,
+  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
+  XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC,
 } from './chain.js';
 
 export type X = binaryen.ExpressionRef;
@@ -62,6 +62,14 @@ export interface Dispatch {
    * cross-page transfers are on (JitOptions.pages).
    */
   crossPage(off: number): boolean;
+  /** The module's own dispatcher (xfind) exists: false when only module slots are on. */
+  find: boolean;
+  /**
+   * Cross-module slots (JitOptions.modules): a new exit site whose slot the
+   * loop fills with the block it ran next (chain.ts "Cross-module slots");
+   * null when off.
+   */
+  slot: (() => number) | null;
 }
 
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
@@ -283,23 +291,50 @@ export class Fn {
   private dispatchTransfer(retired: number, targets: readonly number[], indirect: boolean): X[] {
     const d = this.dispatch;
     if (d === null || !this.code32) return [];
+    // Static targets the same-page direct transfers cannot take (another page, or a block of another module).
+    const other = targets.some((off) => this.direct === null || this.direct(off) === null);
     const kind = indirect ? (d.indirect ? XFER_INDIRECT : -1) : targets.some((off) => d.crossPage(off)) ? XFER_PAGE : -1;
-    if (kind < 0) return [];
+    const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
+    if ((kind < 0 || !d.find) && slot < 0) return [];
     const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = m.i32.const(0);
     const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
     const nf = (): X => m.f64.convert_u.i32(n());
     const left = (): X => m.i32.sub(m.local.get(Fn.BUDGET, i32), n());
-    const t = this.local();
-    return [
-      this.set(t, m.call(DISPATCH_FIND, [m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF)), left()], i32)),
-      m.if(this.get(t), this.block([
-        m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), nf())),
-        m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
-        this.countXfer(kind),
-        m.return_call(DISPATCH_GO, [left(), m.i32.sub(this.get(t), this.c(1))], i32),
-      ])),
-      this.countXfer(kind === XFER_INDIRECT ? XFER_MISS_IND : XFER_MISS_PAGE),
+    const account = (): X[] => [
+      m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), nf())),
+      m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
     ];
+    const h = this.local(), t = this.local();
+    // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks).
+    const out: X[] = [this.set(h, m.call(DISPATCH_HOST, [m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF))], i32))];
+    if (kind >= 0 && d.find) {
+      out.push(
+        this.set(t, m.call(DISPATCH_FIND, [this.get(h), left()], i32)),
+        m.if(this.get(t), this.block([
+          ...account(),
+          this.countXfer(kind),
+          m.return_call(DISPATCH_GO, [left(), m.i32.sub(this.get(t), this.c(1))], i32),
+        ])),
+        this.countXfer(kind === XFER_INDIRECT ? XFER_MISS_IND : XFER_MISS_PAGE),
+      );
+    }
+    if (slot >= 0) {
+      const [sh, sr, si] = slotGlobals(slot);
+      out.push(
+        m.if(m.i32.and(m.i32.eq(this.get(h), m.global.get(sh, i32)), m.i32.ge_s(left(), m.global.get(sr, i32))), this.block([
+          ...account(),
+          this.st(CUR_BLOCK, m.global.get(si, i32)),
+          this.st(BLOCK_EIP, this.ld(EIP_OFF)),
+          this.st(RETIRED, this.c(0)),
+          this.st(BLOCK_DEAD, this.c(0)),
+          this.countXfer(XFER_MODULE),
+          m.return_call_indirect(SLOT_TABLE, this.c(slot), [left()], i32, i32),
+        ])),
+        // The loop fills the slot with the block it runs next (runtime/interp/loop.ts linkFrom; link.ts).
+        this.st(LINK_EXIT, this.c(slot + 1)),
+      );
+    }
+    return out;
   }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
