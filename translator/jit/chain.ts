@@ -146,7 +146,10 @@ export const XFER_RET_STATIC = 4; // returns to the loop from a static exit (fal
 export const XFER_RET_IND = 5;    // returns to the loop from an indirect exit (RET, JMP/CALL r/m32) after only pure records
 export const XFER_RET_OTHER = 6;  // other returns: after an impure call-out, BLOCK_DEAD, a self-loop out of budget
 export const XFER_MODULE = 7;     // an exit continued through its cross-module slot
-export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module'] as const;
+export const XFER_LINKS = 8;      // cross-module slots (re)linked by the loop (counted in JS, not a state word)
+export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links'] as const;
+/** JIT_XFERS words in the state block (the counters before XFER_LINKS). */
+const XFER_WORDS = 8;
 /** Names of a module's dispatcher functions (compile.ts addDispatch), its slot table and slot setter. */
 export const DISPATCH_FIND = 'xfind', DISPATCH_GO = 'xgo', DISPATCH_HOST = 'xhost', SLOT_TABLE = 'xt', SLOT_LINK = 'xlink';
 /** Names of cross-module slot `site`'s globals: target host address (0: empty), record count, block id. */
@@ -188,6 +191,8 @@ export class ChainTable {
   private dead: number[] = [];
   /** Tables started (epochs), for the counters. */
   epochs = 1;
+  /** Cross-module slots (re)linked since the last slice end (counters: XFER_LINKS). */
+  slotLinks = 0;
   /** Cross-module slots naming each block (ModuleSlots): emptied when it dies. */
   readonly slotsTo = new Map<Block, Set<SlotRef>>();
   /** Cross-module slots of each block's own exits: emptied when it dies (its module may then be freed). */
@@ -267,7 +272,9 @@ export class ChainTable {
     direct.n += s[W_DIRECT];
     s[W_DIRECT] = 0;
     for (let k = 0; k < EXIT_REASONS.length; k++) { exits[k] += s[W_EXITS + k]; s[W_EXITS + k] = 0; }
-    for (let k = 0; k < xfers.length; k++) { xfers[k] += s[W_XFERS + k]; s[W_XFERS + k] = 0; }
+    for (let k = 0; k < Math.min(xfers.length, XFER_WORDS); k++) { xfers[k] += s[W_XFERS + k]; s[W_XFERS + k] = 0; }
+    if (xfers.length > XFER_LINKS) xfers[XFER_LINKS] += this.slotLinks;
+    this.slotLinks = 0;
   }
 }
 
@@ -300,6 +307,7 @@ export class ModuleSlots {
     if (b.jit === null || b.jitAlive === null || !b.code32 || b.pages.length !== 1 || b.jitId === 0) return;
     this.clear(site);
     this.relinks[site]++;
+    this.chain.slotLinks++;
     this.to[site] = b;
     this.table.set(site, b.jit as unknown as () => number);
     this.set(site, RAM_BASE + b.phys, b.recs.length, b.jitId);
