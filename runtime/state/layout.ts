@@ -165,6 +165,12 @@ export const DIRECT = 0x1ec;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /**
+ * Transfers through a module's dispatcher (translator/jit/chain.ts, "Indirect
+ * and cross-page transfers") and returns to the loop by exit kind, since the
+ * JIT last read them, 8 x i32 (XFER_* in translator/jit/chain.ts).
+ */
+export const JIT_XFERS = 0x420;
+/**
  * The time-stamp counter's time line, as the machine's clock defines it
  * (src/clock.ts publishes it through Cpu.setTscLine; runtime/cpu.ts readTsc):
  * TSC = floor(TSC_BASE + ((ICOUNT + pending) - TSC_ANCHOR) * TSC_RATE) + TSC_ADJ
@@ -188,7 +194,7 @@ export const TSC_ADJ = 0x518;
 export const ENGINE_SCRATCH: readonly (readonly [name: string, offset: number, bytes: number])[] = [
   ['FAULT_REC', FAULT_REC, 4], ['BLOCK_DEAD', BLOCK_DEAD, 4], ['INTR_PENDING', INTR_PENDING, 4], ['RETIRED', RETIRED, 4],
   ['CUR_BLOCK', CUR_BLOCK, 4], ['BLOCK_EIP', BLOCK_EIP, 4], ['MMU_GEN', MMU_GEN, 4], ['LINK_EXIT', LINK_EXIT, 4],
-  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32],
+  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32], ['JIT_XFERS', JIT_XFERS, 32],
   ['TSC_BASE', TSC_BASE, 8], ['TSC_ANCHOR', TSC_ANCHOR, 8], ['TSC_RATE', TSC_RATE, 8], ['TSC_ADJ', TSC_ADJ, 8],
 ];
 /** Reserved for the x87 FPU state (issue: system CPU). */

@@ -60,9 +60,73 @@
  * on both engines). Nothing imports anything that would pin a module: a
  * module's globals and functions are its own.
  */
+/*
+ * Indirect and cross-page transfers (JitOptions.indirect and .pages, on by
+ * default with direct transfers; compile.ts addDispatch, ir.ts exit). Each
+ * module has a dispatcher over its blocks: `xfind(lin, budget)` answers
+ * 1 + j when block j of the module is the block the loop would run at
+ * linear address `lin` and may be entered now, else 0; `xgo(budget, j)`
+ * names block j as the running block and tail-calls it. An exit with no
+ * static target (RET, RET imm16, JMP/CALL r/m32: JitOptions.indirect), or a
+ * static target in another page (JitOptions.pages), after only pure
+ * records, with EIP written and the registers written back, asks `xfind`
+ * for CS base + EIP; on an answer it keeps the direct-transfer protocol
+ * (ICOUNT and its `k` global += its instructions) and `return_call`s `xgo`.
+ *
+ * Why the block `xfind` names is the one the loop would run:
+ * - the loop fetches at CS base + EIP through mmu.translateFetch, whose hit
+ *   path is exactly `(tlb[lin >>> 12] & readMask) == TLB_VALID`, host =
+ *   (entry & ~0xfff) ^ lin (READ_MASK in the state mirrors readMask:
+ *   Mmu.setUser). xfind makes the same test on the same TLB word, so it
+ *   sees the translation the loop would use *now*, whatever page the target
+ *   is in (a RET target may be anywhere): a CR3 write, INVLPG, CR0/CR4
+ *   write, A20 change or CPL change drops or rewrites those entries (and
+ *   each is an impure call-out, so no transfer follows it in its own
+ *   block). A TLB miss (entry 0 or a flag in the mask: not present,
+ *   supervisor page at CPL 3, MMIO, a watched page) answers 0: the loop
+ *   walks the page tables itself, as it would. So no MMU generation is
+ *   needed: the TLB entry is the mapping check, per page, and it never
+ *   survives a flush that could make it stale;
+ * - the front end keys blocks by (physical address, code size); block j is
+ *   a candidate only when its physical start is that host address, it is
+ *   32-bit code (only 32-bit blocks exit this way, and a near transfer
+ *   keeps CS), and it does not straddle a page (its second page's mapping
+ *   would need a second check: the front end's sameTail). Its alive global
+ *   is 1 only while the front end holds it valid with its code attached
+ *   (link.ts, killed below: stores into its bytes, SMC, eviction), so the
+ *   front end would return this very block;
+ * - the whole target block must fit the budget left (the loop's rule), and
+ *   interrupts, TF, the debug registers and the shadow cannot have changed
+ *   since the loop last checked them (no impure call-out ran: see
+ *   chaining above; a shadow makes the loop pass a one-block budget);
+ * - the segment-limit check of the target was made by the exit itself
+ *   (inLimit in codegen/branch.ts) before EIP was written, as the
+ *   interpreter's handler does; the loop makes no other check at a block.
+ * Same-page static targets keep the plain direct transfer (no TLB load):
+ * the running block proves its page's mapping, as above.
+ *
+ * Cross-module slots (JitOptions.modules, with direct transfers and without
+ * table chaining): an indirect exit, or a static one with a target the
+ * module's direct transfers cannot take, also gets a one-entry slot: three
+ * globals of its module (target host address, record count, block id) and
+ * an entry of the module's *own* function table (`xt`, not imported by
+ * anyone). When the TLB gives the slot's host address for CS base + EIP and
+ * the budget left holds the slot's record count, the exit does the
+ * direct-transfer accounting, names the slot's block (CUR_BLOCK, BLOCK_EIP)
+ * and `return_call_indirect`s the table entry. Otherwise it names the site
+ * in LINK_EXIT and returns, and the loop (runtime/interp/loop.ts linkFrom,
+ * the protocol of table chaining) links the site to the block it runs next
+ * (link.ts slotLinker: a compiled, 32-bit, single-page block). The same
+ * argument as the dispatcher's holds (the TLB test is the loop's fetch, the
+ * block is keyed by its host address); a slot must never name a dead block:
+ * when its block dies (`killed`) every slot naming it is emptied (host 0,
+ * which no TLB answer equals) and its table entry cleared, so a module's
+ * table pins another module's code only while that code is alive. (The
+ * shared table of table chaining pinned every module that imported it.)
+ */
 import type { Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { CHAINED, DIRECT, JIT_EXITS, w } from '../../runtime/state/layout.js';
+import { CHAINED, DIRECT, JIT_EXITS, JIT_XFERS, RAM_BASE, w } from '../../runtime/state/layout.js';
 
 /** Returns to the loop by reason (JIT_EXITS word index). */
 export const EXIT_UNLINKED = 0;   // link slot empty or stale (LINK_EXIT set: the loop links it)
@@ -73,6 +137,23 @@ export const EXIT_KILLED = 4;     // the linked successor was killed (stub)
 export const EXIT_LOOP = 5;       // a self-loop ran out of budget
 export const EXIT_GUARD = 6;      // a segment the block was compiled flat is not (it ran nothing: the loop interprets it)
 export const EXIT_REASONS = ['unlinked', 'impure', 'budget', 'dead', 'killed', 'loop-budget', 'flat-guard'] as const;
+/** Dispatcher transfers and returns to the loop by exit kind (JIT_XFERS word index; counters.ts `xfers`). */
+export const XFER_INDIRECT = 0;   // RET / JMP / CALL r/m32 continued into a block of the module (xfind/xgo)
+export const XFER_PAGE = 1;       // a static exit into a block of the module in another page
+export const XFER_MISS_IND = 2;   // an indirect exit xfind had no block for (or not alive, or too long for the budget, or a TLB miss)
+export const XFER_MISS_PAGE = 3;  // the same for a static exit into another page
+export const XFER_RET_STATIC = 4; // returns to the loop from a static exit (fall-through, Jcc, JMP/CALL rel) after only pure records
+export const XFER_RET_IND = 5;    // returns to the loop from an indirect exit (RET, JMP/CALL r/m32) after only pure records
+export const XFER_RET_OTHER = 6;  // other returns: after an impure call-out, BLOCK_DEAD, a self-loop out of budget
+export const XFER_MODULE = 7;     // an exit continued through its cross-module slot
+export const XFER_LINKS = 8;      // cross-module slots (re)linked by the loop (counted in JS, not a state word)
+export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links'] as const;
+/** JIT_XFERS words in the state block (the counters before XFER_LINKS). */
+const XFER_WORDS = 8;
+/** Names of a module's dispatcher functions (compile.ts addDispatch), its slot table and slot setter. */
+export const DISPATCH_FIND = 'xfind', DISPATCH_GO = 'xgo', DISPATCH_HOST = 'xhost', SLOT_TABLE = 'xt', SLOT_LINK = 'xlink';
+/** Names of cross-module slot `site`'s globals: target host address (0: empty), record count, block id. */
+export const slotGlobals = (site: number): [string, string, string] => [`xh${site}`, `xr${site}`, `xi${site}`];
 /** Returned by a compiled block whose flat-segment guard failed (nothing ran). */
 export { JIT_GUARD_FAILED as GUARD_FAILED } from '../../runtime/records.js';
 
@@ -97,7 +178,7 @@ export const directGlobals = (j: number): [string, string] => [`a${j}`, `k${j}`]
  */
 export const CAP = 2048;
 
-const W_CHAINED = w(CHAINED), W_DIRECT = w(DIRECT), W_EXITS = w(JIT_EXITS);
+const W_CHAINED = w(CHAINED), W_DIRECT = w(DIRECT), W_EXITS = w(JIT_EXITS), W_XFERS = w(JIT_XFERS);
 
 /** The shared function tables (one per epoch), block ids, and the stub that stands in for killed blocks. */
 export class ChainTable {
@@ -110,6 +191,12 @@ export class ChainTable {
   private dead: number[] = [];
   /** Tables started (epochs), for the counters. */
   epochs = 1;
+  /** Cross-module slots (re)linked since the last slice end (counters: XFER_LINKS). */
+  slotLinks = 0;
+  /** Cross-module slots naming each block (ModuleSlots): emptied when it dies. */
+  readonly slotsTo = new Map<Block, Set<SlotRef>>();
+  /** Cross-module slots of each block's own exits: emptied when it dies (its module may then be freed). */
+  readonly slotsOf = new Map<Block, { mod: ModuleSlots; first: number; count: number }>();
 
   /**
    * `tables` false: ids only (block ids for CUR_BLOCK, cpu.jitBlocks and the
@@ -156,9 +243,16 @@ export class ChainTable {
     this.cpu.jitBlocks[b.jitId] = b;
   }
 
+
   /** Blocks died (or lost their code): no link slot may enter them any more. */
   killed(blocks: readonly Block[]): void {
     for (const b of blocks) {
+      // Cross-module slots naming it are emptied (nothing enters it; its module is no longer pinned by theirs),
+      // and its own exits' slots too (nothing keeps its module alive for them).
+      const to = this.slotsTo.get(b);
+      if (to !== undefined) { this.slotsTo.delete(b); for (const ref of to) ref.mod.clear(ref.site); }
+      const own = this.slotsOf.get(b);
+      if (own !== undefined) { this.slotsOf.delete(b); for (let k = 0; k < own.count; k++) own.mod.clear(own.first + k); }
       // Direct transfers into it stop (its module's alive global); its instructions counted there move to insns.
       if (b.jitAlive !== null) { b.jitAlive.value = 0; b.jitAlive = null; }
       if (b.jitInsns !== null) { b.insns += b.jitInsns.value as number; b.jitInsns = null; }
@@ -169,7 +263,7 @@ export class ChainTable {
   }
 
   /** Between run slices (no block is running): forget dead blocks; move the wasm-side counters out. */
-  sliceEnd(exits: number[], chained: { n: number }, direct: { n: number }): void {
+  sliceEnd(exits: number[], chained: { n: number }, direct: { n: number }, xfers: number[] = []): void {
     for (const id of this.dead) this.cpu.jitBlocks[id] = undefined;
     this.dead = [];
     const s = this.cpu.s;
@@ -178,6 +272,58 @@ export class ChainTable {
     direct.n += s[W_DIRECT];
     s[W_DIRECT] = 0;
     for (let k = 0; k < EXIT_REASONS.length; k++) { exits[k] += s[W_EXITS + k]; s[W_EXITS + k] = 0; }
+    for (let k = 0; k < Math.min(xfers.length, XFER_WORDS); k++) { xfers[k] += s[W_XFERS + k]; s[W_XFERS + k] = 0; }
+    if (xfers.length > XFER_LINKS) xfers[XFER_LINKS] += this.slotLinks;
+    this.slotLinks = 0;
+  }
+}
+
+/** Relinks of one cross-module slot before it keeps its block (a RET with many callers would relink at every miss). */
+export const MAX_RELINKS = 8;
+
+/** A cross-module slot: its module and site. */
+interface SlotRef { readonly mod: ModuleSlots; readonly site: number }
+
+/**
+ * One module's cross-module slots (chain.ts "Cross-module slots"): the
+ * setter of their globals, its own table, which block each names. Made by
+ * link.ts when the module is instantiated.
+ */
+export class ModuleSlots {
+  private readonly to: (Block | null)[];
+  private readonly refs: SlotRef[];
+  private readonly relinks: Uint8Array;
+  constructor(private readonly chain: ChainTable, private readonly set: (site: number, host: number, recs: number, id: number) => void,
+    private readonly table: WebAssembly.Table, n: number) {
+    this.to = new Array<Block | null>(n).fill(null);
+    this.refs = Array.from({ length: n }, (_, site) => ({ mod: this, site }));
+    this.relinks = new Uint8Array(n);
+  }
+
+  /** Slot `site` names compiled block `b` from now on (the loop's link protocol: b ran right after the site's exit). */
+  link(site: number, b: Block): void {
+    if (site >= this.to.length || this.to[site] === b || this.relinks[site] >= MAX_RELINKS) return;
+    // Only what the slot's guard proves: a live compiled 32-bit block in one page (chain.ts).
+    if (b.jit === null || b.jitAlive === null || !b.code32 || b.pages.length !== 1 || b.jitId === 0) return;
+    this.clear(site);
+    this.relinks[site]++;
+    this.chain.slotLinks++;
+    this.to[site] = b;
+    this.table.set(site, b.jit as unknown as () => number);
+    this.set(site, RAM_BASE + b.phys, b.recs.length, b.jitId);
+    let s = this.chain.slotsTo.get(b);
+    if (s === undefined) { s = new Set(); this.chain.slotsTo.set(b, s); }
+    s.add(this.refs[site]!);
+  }
+
+  /** Empty slot `site` (host 0 never matches; the table entry no longer holds the block's module). */
+  clear(site: number): void {
+    const b = this.to[site];
+    if (b === null || b === undefined) return;
+    this.to[site] = null;
+    this.set(site, 0, 0, 0);
+    this.table.set(site, null);
+    this.chain.slotsTo.get(b)?.delete(this.refs[site]!);
   }
 }
 

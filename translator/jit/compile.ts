@@ -14,10 +14,12 @@
 import binaryen from 'binaryen';
 import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RETIRED } from '../../runtime/state/layout.js';
-import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type ExitSites, type X } from './ir.js';
+import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';
+import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout } from './facts.js';
-import { directGlobals, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED } from './chain.js';
+import {
+  directGlobals, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
+} from './chain.js';
 import { emitterFor } from './registry.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
@@ -64,7 +66,7 @@ export interface EmittedModule {
    * (facts.ts isPureCallout), and the indices of its records run through
    * call-outs. Read by the profiler and the lockstep checker.
    */
-  blocks: { bytes: number; impure: boolean; callouts: number[] }[];
+  blocks: { bytes: number; impure: boolean; callouts: number[]; slots?: [first: number, count: number] }[];
   /** The module in wasm text format, when asked for (EmitOptions.text: lockstep reports only). */
   text?: string;
 }
@@ -84,6 +86,12 @@ export interface EmitOptions {
   table?: boolean;
   /** Direct transfers between same-page blocks of this module (chain.ts; needs ids). */
   direct?: boolean;
+  /** With `direct`: RET / JMP / CALL r/m32 exits continue through the module's dispatcher (chain.ts). */
+  indirect?: boolean;
+  /** With `direct`: static exits into another page continue through the module's dispatcher (chain.ts). */
+  pages?: boolean;
+  /** With `direct` and without `table`: cross-module slots at indirect exits and static exits the direct transfers cannot take (chain.ts). */
+  modules?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -101,11 +109,13 @@ export interface EmitOptions {
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
-  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   if (direct !== null) {
     f.direct = (off) => direct.target(b, off);
     f.insnsGlobal = directGlobals(j)[1];
+    f.counting = true;
+    if (dispatch !== null) f.dispatch = dispatch.forBlock(b);
   }
   const recs = b.recs, n = recs.length;
   f.recCount = n;
@@ -184,7 +194,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
   const flatNow = opts.flatMask !== 0 ? (b: number): boolean => ((opts.flatMask >>> b) & 1) !== 0 : null;
   const m = new binaryen.Module();
   const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0, blocks: [] };
-  const perBlock: { impure: boolean; callouts: number[] }[] = [];
+  const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
   const adcFault = testFaults.adcCarry;
   testFaults.adcCarry = opts.faultAdcCarry ?? adcFault;
   try {
@@ -198,6 +208,9 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
     let sites: ExitSites | null = null;
     const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
+    const modules = opts.modules === true && opts.table === false;
+    const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules)
+      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules) : null;
     if (direct !== null) {
       blocks.forEach((_, j) => {
         // Alive starts at 0: link.ts sets it when it attaches the block (a block dead by then is never entered).
@@ -225,8 +238,10 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     }
     let recBase = 0;
     blocks.forEach((b, j) => {
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j);
-      perBlock.push({ impure, callouts });
+      const slot0 = dispatch?.slots ?? 0;
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch);
+      // Its cross-module slots (link.ts empties them when it dies).
+      perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
@@ -234,6 +249,11 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     });
     addFlagHelpers(m); // after the blocks: function j stays block j (functionBodySizes)
     if (out.sites > 0) addLinkFunction(m, out.sites);
+    if (dispatch !== null) {
+      addDispatch(m, blocks, dispatch, opts.firstId);
+      // Cross-module slots use the loop's link protocol (LINK_EXIT) in place of table chaining's (off here).
+      if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
+    }
     out.bytes = m.emitBinary();
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
@@ -267,6 +287,114 @@ class DirectLinks {
     if (j === undefined) return null;
     return { fn: `b${j}`, alive: directGlobals(j)[0], id: this.firstId + j, recs: this.blocks[j]!.recs.length };
   }
+}
+
+/**
+ * The blocks of a module its dispatcher may enter (chain.ts "Indirect and
+ * cross-page transfers"): 32-bit code, not straddling a page, keyed by host
+ * address (RAM_BASE + physical start: what the TLB entry gives).
+ */
+class DispatchTargets {
+  /** [host address, block index], sorted by host address. */
+  readonly hosts: [number, number][] = [];
+  /** Page offsets (phys & 0xfff) of the candidates: a static exit can only land on one of those. */
+  private readonly offsets = new Set<number>();
+  /** Cross-module slots allocated (their globals are added as they are). */
+  slots = 0;
+  constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean) {
+    blocks.forEach((b, j) => {
+      if (!b.code32 || b.pages.length !== 1) return;
+      this.hosts.push([RAM_BASE + b.phys, j]);
+      this.offsets.add(b.phys & 0xfff);
+    });
+    this.hosts.sort((a, b) => a[0] - b[0]);
+  }
+  /** The module's own dispatcher exists (xfind, xgo). */
+  get find(): boolean { return (this.indirect || this.pages) && this.hosts.length > 0; }
+  forBlock(from: Block): Dispatch | null {
+    if (!from.code32 || (!this.find && !this.modules)) return null;
+    return {
+      indirect: this.indirect,
+      find: this.find,
+      crossPage: (off) => {
+        if (!this.pages) return false;
+        const pos = (from.phys & 0xfff) + off;
+        // Same page: a direct transfer's job (or a block of another module); else the target's page offset must match one.
+        return (pos < 0 || pos >= 4096) && this.offsets.has(pos & 0xfff);
+      },
+      slot: this.modules ? () => this.newSlot() : null,
+    };
+  }
+  private newSlot(): number {
+    const site = this.slots++;
+    // Empty: host 0 (no TLB answer is 0: hosts are RAM_BASE + physical, a miss is -1).
+    for (const g of slotGlobals(site)) this.m.addGlobal(g, binaryen.i32, true, this.m.i32.const(0));
+    return site;
+  }
+}
+
+/**
+ * The module's dispatcher (chain.ts): `xhost(lin)` -> the host address the
+ * TLB maps linear `lin` to under the current read mask (the loop's
+ * translateFetch hit test), or -1; `xfind(host, budget)` -> 1 + j when
+ * block j starts at `host`, is alive and fits `budget`, else 0 (a binary
+ * search over the candidates' host addresses); `xgo(budget, j)` names block
+ * j as the running block (CUR_BLOCK, BLOCK_EIP = EIP; RETIRED and
+ * BLOCK_DEAD are its own from here) and tail-calls it (a br_table).
+ */
+function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTargets, firstId: number): void {
+  const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32), c = (v: number): X => m.i32.const(v | 0);
+  const z = (): X => m.i32.const(0);
+  m.addFunction(DISPATCH_HOST, i32, i32, [i32], m.block(null, [
+    m.local.set(1, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(p(0), c(12)), c(2)))),
+    // The loop's fetch: a TLB hit under the current read mask, else it walks the page tables (-1).
+    m.if(m.i32.ne(m.i32.and(p(1), m.i32.load(READ_MASK, 4, z())), c(1)), m.return(c(-1))),
+    m.i32.xor(m.i32.and(p(1), c(~0xfff)), p(0)),
+  ], i32));
+  if (!d.find) return;
+  const HOST = 0, BUDGET = 1;
+  const leaf = (host: number, j: number): X => m.if(m.i32.eq(p(HOST), c(host)),
+    m.return(m.select(m.i32.and(m.global.get(directGlobals(j)[0], i32), m.i32.ge_s(p(BUDGET), c(blocks[j]!.recs.length))), c(j + 1), c(0))));
+  const search = (lo: number, hi: number): X => {
+    if (hi - lo <= 4) return m.block(null, d.hosts.slice(lo, hi).map(([h, j]) => leaf(h, j)), binaryen.none);
+    const mid = (lo + hi) >> 1;
+    return m.if(m.i32.lt_u(p(HOST), c(d.hosts[mid]![0])), search(lo, mid), search(mid, hi));
+  };
+  m.addFunction(DISPATCH_FIND, binaryen.createType([i32, i32]), i32, [], m.block(null, [search(0, d.hosts.length), c(0)], i32));
+  // xgo: budget, j.
+  const labels = blocks.map((_, j) => `g${j}`);
+  let cur: X = m.block(labels[0], [m.switch(labels, 'gnone', p(1))]);
+  for (let j = 0; j < blocks.length; j++) {
+    cur = m.block(j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur, m.return_call(`b${j}`, [p(0)], i32)]);
+  }
+  m.addFunction(DISPATCH_GO, binaryen.createType([i32, i32]), i32, [], m.block(null, [
+    m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
+    m.i32.store(BLOCK_EIP, 4, z(), m.i32.load(EIP, 4, z())),
+    m.i32.store(RETIRED, 4, z(), c(0)),
+    m.i32.store(BLOCK_DEAD, 4, z(), c(0)),
+    cur,
+    // Never reached (xfind answers only blocks of this module): nothing retired, EIP written.
+    c(1),
+  ], i32));
+}
+
+/**
+ * Cross-module slots (chain.ts): the module's own function table `xt` (one
+ * entry per slot, exported: link.ts sets the entries) and `xlink(site,
+ * host, recs, id)`, the setter of a slot's globals (a br_table, exported).
+ */
+function addSlots(m: binaryen.Module, n: number): void {
+  const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32);
+  m.addTable(SLOT_TABLE, n, n);
+  m.addTableExport(SLOT_TABLE, SLOT_TABLE);
+  const labels = Array.from({ length: n }, (_, k) => `x${k}`);
+  let cur: X = m.block(labels[0], [m.switch(labels, 'xnone', p(0))]);
+  for (let k = 0; k < n; k++) {
+    const [gh, gr, gi] = slotGlobals(k);
+    cur = m.block(k + 1 < n ? labels[k + 1] : 'xnone', [cur, m.global.set(gh, p(1)), m.global.set(gr, p(2)), m.global.set(gi, p(3)), m.return()]);
+  }
+  m.addFunction(SLOT_LINK, binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], cur);
+  m.addFunctionExport(SLOT_LINK, SLOT_LINK);
 }
 
 /**

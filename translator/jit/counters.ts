@@ -1,4 +1,4 @@
-import { EXIT_REASONS } from './chain.js';
+import { EXIT_REASONS, XFER_NAMES } from './chain.js';
 
 /** JIT counters: cheap enough to stay on (plain number fields, bumped per batch or per compiled-block run). */
 import type { FrontEndStats } from '../frontend/blocks.js';
@@ -25,6 +25,12 @@ export class JitCounters {
   readonly chained = { n: 0 };
   /** Direct transfers into a same-page block of the same module (chain.ts, no table), read between slices. */
   readonly direct = { n: 0 };
+  /**
+   * Dispatcher transfers (RET / JMP / CALL r/m32, static exits into another
+   * page) and returns to the loop by exit kind, counted in wasm with direct
+   * transfers on (chain.ts XFER_* order), read between slices.
+   */
+  readonly xfers: number[] = XFER_NAMES.map(() => 0);
   /** Blocks queued for compilation with a hot same-page predecessor before going hot themselves (engine.ts hot). */
   neighbours = 0;
   /** Returns from compiled code to the loop, by reason (chain.ts EXIT_REASONS order). */
@@ -52,6 +58,7 @@ export class JitCounters {
     let s = `${this.blocksCompiled} blocks in ${this.modulesCompiled} modules, ${this.compileMs.toFixed(0)} ms (${per.toFixed(0)} us/block), ` +
       `${share ? ((100 * this.recordsInline) / share).toFixed(1) : '0'}% of records inline`;
     s += `; ${this.direct.n} direct transfers (${this.neighbours} blocks batched with a predecessor), ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
+    s += `; dispatcher: ${XFER_NAMES.map((r, k) => `${r} ${this.xfers[k]}`).join(', ')}`;
     if (this.batchesSent) s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
     if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules), invalidated ${this.invalidatedBlocks}`;
     const f = this.frontEnd;

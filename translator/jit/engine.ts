@@ -69,6 +69,24 @@ export interface JitOptions {
    */
   direct?: boolean;
   /**
+   * With direct transfers: RET, RET imm16 and JMP/CALL r/m32 continue inside
+   * wasm into a block of the same module through its dispatcher (chain.ts
+   * "Indirect and cross-page transfers"). Default true.
+   */
+  indirect?: boolean;
+  /**
+   * With direct transfers: static exits into another page continue into a
+   * block of the same module through its dispatcher, guarded by the target
+   * page's TLB entry (chain.ts). Default true.
+   */
+  pages?: boolean;
+  /**
+   * With direct transfers and without table chaining: RET / indirect exits
+   * and static exits the direct transfers cannot take get a one-entry
+   * cross-module slot the loop fills (chain.ts "Cross-module slots").
+   */
+  modules?: boolean;
+  /**
    * With direct transfers: queue a hot block's warm same-page successors in
    * its batch (hot()). Default false: on the boot it added 0.4 % direct
    * transfers for 6 % more blocks compiled, and no CPU gain (docs/jit-plan.md).
@@ -132,6 +150,9 @@ export class Jit implements BlockSource {
   /** The chain table each batch in flight was given ids in (by its first id). */
   private readonly tables = new Map<number, WebAssembly.Table | null>();
   private readonly direct: boolean;
+  private readonly indirect: boolean;
+  private readonly pages: boolean;
+  private readonly modules: boolean;
   private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly flat: boolean;
@@ -146,6 +167,9 @@ export class Jit implements BlockSource {
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     this.direct = opts.direct !== false;
+    this.indirect = this.direct && opts.indirect !== false;
+    this.pages = this.direct && opts.pages !== false;
+    this.modules = this.direct && opts.chain !== true && opts.modules !== false;
     this.neighbours = this.direct && opts.neighbours === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true) : null;
@@ -181,7 +205,7 @@ export class Jit implements BlockSource {
    * the compiled code under its bound.
    */
   sliceEnd(): void {
-    this.chain?.sliceEnd(this.counters.exits, this.counters.chained, this.counters.direct);
+    this.chain?.sliceEnd(this.counters.exits, this.counters.chained, this.counters.direct, this.counters.xfers);
     this.receive();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) {
       if (this.sync) this.flush();
@@ -264,7 +288,7 @@ export class Jit implements BlockSource {
     }
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, regs: this.regs, flatMask };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, regs: this.regs, flatMask };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
@@ -291,7 +315,7 @@ export class Jit implements BlockSource {
     const tbl = this.tables.get(req.firstId);
     this.tables.delete(req.firstId);
     instantiate(this.cpu, r.module, blocks, r.names, (j) => live[j],
-      this.chain !== null && tbl !== undefined ? { table: this.chain, tbl, firstId: req.firstId, direct: this.direct } : null, r.sites);
+      this.chain !== null && tbl !== undefined ? { table: this.chain, tbl, firstId: req.firstId, direct: this.direct } : null, r.sites, r.blocks);
     const attached = blocks.filter((_, j) => live[j]);
     c.instantiateMs += performance.now() - t0;
     c.workerEmitMs += r.emitMs;

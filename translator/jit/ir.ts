@@ -9,8 +9,11 @@
  */
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
-import { CHAIN_TABLE, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals } from './chain.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, JIT_XFERS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
+import {
+  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
+  XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC,
+} from './chain.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
@@ -49,6 +52,26 @@ export interface DirectTarget {
   recs: number;
 }
 
+/** The module's dispatcher as one block's exits may use it (compile.ts Dispatch; chain.ts "Indirect and cross-page transfers"). */
+export interface Dispatch {
+  /** RET / JMP / CALL r/m32 exits ask the dispatcher (JitOptions.indirect). */
+  indirect: boolean;
+  /**
+   * A static exit to byte offset `off` from the block start lands in another
+   * page where a block of the module may start (same page offset) and
+   * cross-page transfers are on (JitOptions.pages).
+   */
+  crossPage(off: number): boolean;
+  /** The module's own dispatcher (xfind) exists: false when only module slots are on. */
+  find: boolean;
+  /**
+   * Cross-module slots (JitOptions.modules): a new exit site whose slot the
+   * loop fills with the block it ran next (chain.ts "Cross-module slots");
+   * null when off.
+   */
+  slot: (() => number) | null;
+}
+
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
 export interface ExitSites {
   /** A new site: its link-slot globals are named by linkGlobals(site). */
@@ -84,6 +107,10 @@ export class Fn {
    */
   direct: ((off: number) => DirectTarget | null) | null = null;
   insnsGlobal = '';
+  /** The module's dispatcher for indirect and cross-page exits (needs `direct`'s globals); null when both are off. */
+  dispatch: Dispatch | null = null;
+  /** Count returns to the loop by exit kind in JIT_XFERS (with direct transfers on). */
+  counting = false;
 
   /**
    * `recBase`: index of this block's first record in the module's call-out
@@ -219,12 +246,14 @@ export class Fn {
    * if it matches CS base + EIP and the MMU generation; else return to the
    * loop, naming the site in LINK_EXIT so the loop links it.
    */
-  exit(retired: number, left: boolean, targets: readonly number[] = []): X {
+  exit(retired: number, left: boolean, targets: readonly number[] = [], indirect = false): X {
     const m = this.m, i32 = binaryen.i32;
-    const direct = left && !this.impure ? this.directTransfers(retired, targets) : [];
+    const pure = left && !this.impure;
+    const direct = pure ? [...this.directTransfers(retired, targets), ...this.dispatchTransfer(retired, targets, indirect)] : [];
+    const counted = this.counting ? [this.countXfer(!pure ? XFER_RET_OTHER : indirect ? XFER_RET_IND : XFER_RET_STATIC)] : [];
     if (this.sites === null || !left || this.impure) {
       const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
-      return this.block([this.writeBack(), ...direct, ...(this.sites === null ? [] : [this.countExit(EXIT_IMPURE)]), ret]);
+      return this.block([this.writeBack(), ...direct, ...counted, ...(this.sites === null ? [] : [this.countExit(EXIT_IMPURE)]), ret]);
     }
     const site = this.sites.next();
     const [gl, gg, gi] = linkGlobals(site);
@@ -244,9 +273,73 @@ export class Fn {
         this.st(CHAINED, m.i32.add(this.ld(CHAINED), this.c(1))),
         m.return_call_indirect(CHAIN_TABLE, m.global.get(gi, i32), [m.i32.sub(m.local.get(Fn.BUDGET, i32), this.get(n))], i32, i32),
       ])),
+      ...counted,
       this.countExit(EXIT_UNLINKED),
       m.return(m.i32.or(m.i32.shl(this.get(n), this.c(1)), this.c(1))),
     ]);
+  }
+  /**
+   * Indirect and cross-page transfers at an exit (EIP written, registers
+   * written back, only pure records before): an indirect exit (`indirect`),
+   * or one whose static targets include another page where a block of the
+   * module may start, asks the module's `xfind` for CS base + EIP with the
+   * budget left; on an answer (1 + j) it counts this block's instructions
+   * (ICOUNT, its insns global) and tail-calls `xgo(budget left, j)`, which
+   * names block j as the running block and enters it. Otherwise the exit
+   * goes on (to the loop). Why the loop would run the same block: chain.ts.
+   */
+  private dispatchTransfer(retired: number, targets: readonly number[], indirect: boolean): X[] {
+    const d = this.dispatch;
+    if (d === null || !this.code32) return [];
+    // Static targets the same-page direct transfers cannot take (another page, or a block of another module).
+    const other = targets.some((off) => this.direct === null || this.direct(off) === null);
+    const kind = indirect ? (d.indirect ? XFER_INDIRECT : -1) : targets.some((off) => d.crossPage(off)) ? XFER_PAGE : -1;
+    const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
+    if ((kind < 0 || !d.find) && slot < 0) return [];
+    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = m.i32.const(0);
+    const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
+    const nf = (): X => m.f64.convert_u.i32(n());
+    const left = (): X => m.i32.sub(m.local.get(Fn.BUDGET, i32), n());
+    const account = (): X[] => [
+      m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), nf())),
+      m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
+    ];
+    const h = this.local(), t = this.local();
+    // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks).
+    const out: X[] = [this.set(h, m.call(DISPATCH_HOST, [m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF))], i32))];
+    if (kind >= 0 && d.find) {
+      out.push(
+        this.set(t, m.call(DISPATCH_FIND, [this.get(h), left()], i32)),
+        m.if(this.get(t), this.block([
+          ...account(),
+          this.countXfer(kind),
+          m.return_call(DISPATCH_GO, [left(), m.i32.sub(this.get(t), this.c(1))], i32),
+        ])),
+        this.countXfer(kind === XFER_INDIRECT ? XFER_MISS_IND : XFER_MISS_PAGE),
+      );
+    }
+    if (slot >= 0) {
+      const [sh, sr, si] = slotGlobals(slot);
+      out.push(
+        m.if(m.i32.and(m.i32.eq(this.get(h), m.global.get(sh, i32)), m.i32.ge_s(left(), m.global.get(sr, i32))), this.block([
+          ...account(),
+          this.st(CUR_BLOCK, m.global.get(si, i32)),
+          this.st(BLOCK_EIP, this.ld(EIP_OFF)),
+          this.st(RETIRED, this.c(0)),
+          this.st(BLOCK_DEAD, this.c(0)),
+          this.countXfer(XFER_MODULE),
+          m.return_call_indirect(SLOT_TABLE, this.c(slot), [left()], i32, i32),
+        ])),
+        // The loop fills the slot with the block it runs next (runtime/interp/loop.ts linkFrom; link.ts).
+        this.st(LINK_EXIT, this.c(slot + 1)),
+      );
+    }
+    return out;
+  }
+  /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
+  countXfer(k: number): X {
+    const at = JIT_XFERS + 4 * k;
+    return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
   }
   /**
    * Direct transfers at an exit (EIP already written, registers written
@@ -291,7 +384,7 @@ export class Fn {
   leave(retired: number, reason: number): X {
     const m = this.m;
     const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(1)));
-    return this.block([this.writeBack(), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
+    return this.block([this.writeBack(), ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
   }
   /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
   countExit(reason: number): X {
@@ -320,6 +413,7 @@ export class Fn {
       m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
       this.st(EIP_OFF, this.get(target)),
       this.writeBack(),
+      ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []),
       ...(this.sites === null ? [] : [this.countExit(EXIT_LOOP)]),
       m.return(m.i32.or(m.i32.shl(this.get(this.done), this.c(1)), this.c(1))),
     ]);

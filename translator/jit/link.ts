@@ -8,7 +8,8 @@
  */
 import { BLOCK_EXIT, EXIT, Rec, type Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { CAP, directGlobals, type ChainTable } from './chain.js';
+import { CAP, directGlobals, ModuleSlots, SLOT_LINK, SLOT_TABLE, type ChainTable } from './chain.js';
+import type { EmittedModule } from './compile.js';
 
 /**
  * Instantiate a module made by emitModule from `blocks` (the main thread's
@@ -20,27 +21,36 @@ import { CAP, directGlobals, type ChainTable } from './chain.js';
  */
 export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
   attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table | null; firstId: number; direct?: boolean } | null = null,
-  sites = 0): WebAssembly.Instance {
+  sites = 0, perBlock: EmittedModule['blocks'] = []): WebAssembly.Instance {
   const table: Rec[] = [];
   blocks.forEach((b, j) => {
     if (attach(j)) {
       // Compiled again (its old code was evicted): the old instance never runs its records again.
       releaseCallouts(b);
-      slots.set(b, { table, base: table.length });
+      calloutSlots.set(b, { table, base: table.length });
     }
     for (const r of b.recs) table.push(attach(j) ? r : DEAD);
   });
   const env = imports(cpu, table);
   if (chain !== null && chain.tbl !== null) env.tbl = chain.tbl;
   const inst = new WebAssembly.Instance(mod, { env });
-  const link = chain === null ? null : linker(inst, sites, chain.firstId);
+  // Without a shared table the sites are cross-module slots (chain.ts), linked through the module's own table.
+  const slots = chain !== null && chain.tbl === null && sites > 0
+    ? new ModuleSlots(chain.table, inst.exports[SLOT_LINK] as (site: number, host: number, recs: number, id: number) => void, inst.exports[SLOT_TABLE] as WebAssembly.Table, sites)
+    : null;
+  const link = chain === null || slots !== null ? null : linker(inst, sites, chain.firstId);
   blocks.forEach((b, j) => {
     if (!attach(j)) return;
     const fn = inst.exports[names[j]] as (budget: number) => number;
     b.jit = fn;
     // The id the code was emitted with (it names itself in CUR_BLOCK); set only now, so the loop
     // never links a slot to a block whose code has not arrived (runtime/interp/loop.ts).
-    if (chain !== null) { b.jitId = chain.firstId + j; b.link = link; chain.table.attach(b, fn, chain.tbl); }
+    if (chain !== null) {
+      b.jitId = chain.firstId + j;
+      // A slot of a block that died since its exit is not filled (nothing would empty it).
+      b.link = slots !== null ? (site, _lin, _gen, to) => { if (b.jitAlive !== null) slots.link(site, to); } : link;
+      chain.table.attach(b, fn, chain.tbl);
+    }
     if (chain?.direct === true) {
       // Direct transfers from its module's blocks may enter it from now on (chain.ts killed clears it).
       const [a, k] = directGlobals(j);
@@ -48,6 +58,8 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
       b.jitAlive.value = 1;
       b.jitInsns = inst.exports[k] as WebAssembly.Global;
     }
+    const own = perBlock[j]?.slots;
+    if (slots !== null && own !== undefined) chain!.table.slotsOf.set(b, { mod: slots, first: own[0], count: own[1] });
   });
   return inst;
 }
@@ -61,19 +73,19 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
  * shared record that does exactly that, and its own records can go.
  */
 const DEAD = new Rec(() => { throw BLOCK_EXIT; });
-const slots = new WeakMap<Block, { table: Rec[]; base: number }>();
+const calloutSlots = new WeakMap<Block, { table: Rec[]; base: number }>();
 
 /** Block `b` was killed (after records.ts killBlock): its call-out table entries stop naming its records. */
 export function releaseCallouts(b: Block): void {
-  const at = slots.get(b);
+  const at = calloutSlots.get(b);
   if (at === undefined) return;
-  slots.delete(b);
+  calloutSlots.delete(b);
   at.table.fill(DEAD, at.base, at.base + b.recs.length);
 }
 
 /** The call-out table of the instance holding `b`'s code, while `b` is alive (tests). */
 export function calloutTableOf(b: Block): readonly Rec[] | null {
-  return slots.get(b)?.table ?? null;
+  return calloutSlots.get(b)?.table ?? null;
 }
 
 /** The setter of a module's link slots (Block.link): the module's exported `link` (compile.ts addLinkFunction). */

@@ -28,10 +28,13 @@ function inLimit(f: Fn, t: number): X { return f.m.i32.le_u(f.get(t), f.ld(SEG_L
 /** Static target of a relative branch, as a byte offset from the block start (direct transfers: ir.ts exit). */
 export const relTarget = (r: Rec): number => r.next + r.imm;
 
-/** Leave the block at target `t`: EIP = t, `r` retired, or let the handler raise #GP(0). `targets`: its static offsets, if any. */
-function leaveTo(f: Fn, r: Rec, t: number, targets: readonly number[] = []): X {
+/**
+ * Leave the block at target `t`: EIP = t, `r` retired, or let the handler raise #GP(0). `targets`: its static offsets, if any;
+ * `indirect`: a target computed at run time (the module's dispatcher may continue there: chain.ts).
+ */
+function leaveTo(f: Fn, r: Rec, t: number, targets: readonly number[] = [], indirect = false): X {
   return f.m.if(inLimit(f, t),
-    f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, targets)]),
+    f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, targets, indirect)]),
     f.m.drop(f.callout(r)));
 }
 
@@ -93,7 +96,7 @@ function indirectTarget(f: Fn, r: Rec, t: number): X | null {
 function jmpInd(f: Fn, r: Rec, last: boolean): X | null {
   if (!f.code32 || r.osz !== 4 || !last) return null;
   const t = f.local(), get = indirectTarget(f, r, t);
-  return get === null ? null : f.block([get, leaveTo(f, r, t)]);
+  return get === null ? null : f.block([get, leaveTo(f, r, t, [], true)]);
 }
 
 /** CALL r/m32: read the target, check it, push the return address, EIP = target (families/branch.ts callInd). */
@@ -102,7 +105,7 @@ function callInd(f: Fn, r: Rec, last: boolean): X | null {
   const t = f.local(), get = indirectTarget(f, r, t);
   if (get === null) return null;
   f.stored = true;
-  const body = f.block([push32(f, r, nextEip(f, r)), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]);
+  const body = f.block([push32(f, r, nextEip(f, r)), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)]);
   return f.block([get, f.m.if(inLimit(f, t), stack32Guard(f, r, body), f.m.drop(f.callout(r)))]);
 }
 
@@ -114,7 +117,7 @@ function ret(f: Fn, r: Rec, last: boolean): X | null {
   return stack32Guard(f, r, f.block([
     pop32(f, r, t, false),
     f.m.if(inLimit(f, t),
-      f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(pop))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]),
+      f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(pop))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)]),
       f.m.drop(f.callout(r))),
   ]));
 }
@@ -138,13 +141,13 @@ function loopcc(f: Fn, r: Rec, last: boolean): X | null {
   const taken = f.block([
     f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))),
     self ? f.block([...write, f.loopBack(r.idx + 1, t)])
-      : m.if(inLimit(f, t), f.block([...write, f.st(EIP, f.get(t)), f.exit(r.idx + 1, true)]), m.drop(f.callout(r))),
+      : m.if(inLimit(f, t), f.block([...write, f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])]), m.drop(f.callout(r))),
   ]);
   const test = jecxz ? m.i32.eqz(f.reg(ECX)) : z === null ? m.i32.ne(f.get(c), f.c(0)) : m.i32.and(m.i32.ne(f.get(c), f.c(0)), z);
   const out: X[] = [];
   if (!jecxz) out.push(f.set(c, m.i32.sub(f.reg(ECX), f.c(1))));
   out.push(m.if(test, taken), ...write);
-  if (last) out.push(f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true));
+  if (last) out.push(f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next]));
   return f.block(out);
 }
 
