@@ -64,7 +64,8 @@ describe('per-block counts after compiled runs: the interpreter\'s instructions 
 
   for (const engine of TEST_ENGINES) {
     it(`lone compiled runs (one module per block, no transfers) [${engine}]`, () => {
-      const { r, by } = counted(engine, { threshold: 0 }, false);
+      // Cross-module slots (JitOptions.modules) would join the blocks' modules: off, so every run is lone.
+      const { r, by } = counted(engine, { threshold: 0, modules: false }, false);
       expect(r.direct + r.chained).to.equal(0);
       expect(insnsBy(by)).to.deep.equal(insnsBy(ref));
       // Entries by the loop: the interpreter's, but a block that loops on itself in wasm is entered once for many passes.
@@ -73,6 +74,12 @@ describe('per-block counts after compiled runs: the interpreter\'s instructions 
       expect(by.get(0x1009)!.hits).to.equal(engine === 'jit' ? 150 : 299);
       // Eviction recency: a compiled block's hits plus its instructions (records.ts recencyOf).
       for (const [a, c] of by) expect(c.recency, a.toString(16)).to.equal(engine === 'jit' ? c.hits + c.insns : c.hits);
+    });
+
+    it(`runs joined by cross-module slots (one module per block) [${engine}]`, () => {
+      const { r, by } = counted(engine, { threshold: 0 }, false);
+      expect(r.instructions).to.equal(INSNS);
+      expect(insnsBy(by)).to.deep.equal(insnsBy(ref));
     });
 
     it(`runs joined by direct transfers [${engine}]`, () => {
