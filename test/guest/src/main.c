@@ -4,7 +4,7 @@
 static const struct { const char *name; int (*fn)(int, char **); } groups[] = {
   {"start", t_start}, {"float", t_float}, {"malloc", t_malloc}, {"setjmp", t_setjmp},
   {"signals", t_signals}, {"process", t_process}, {"memory", t_memory}, {"threads", t_threads},
-  {"vdso", t_vdso}, {"ldt", t_ldt}, {"x87", t_x87}, {"child", t_child},
+  {"vdso", t_vdso}, {"ldt", t_ldt}, {"x87", t_x87}, {"sse", t_sse}, {"child", t_child},
 };
 
 int main(int argc, char **argv) {

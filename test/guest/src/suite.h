@@ -33,5 +33,6 @@ int t_threads(int argc, char **argv);
 int t_vdso(int argc, char **argv);
 int t_ldt(int argc, char **argv);
 int t_x87(int argc, char **argv);
+int t_sse(int argc, char **argv);
 int t_child(int argc, char **argv);
 #endif
