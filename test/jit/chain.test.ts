@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import { runSnippet, type SnippetResult } from '../../src/snippet.js';
 import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
+import { flatWithTimerGate } from '../helpers/flat-machine.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { remappedTables } from '../helpers/paging.js';
 import { decode as decodeDescriptor } from '../../runtime/segments.js';
@@ -142,27 +143,11 @@ for (const engine of TEST_ENGINES) {
     /** A flat protected-mode machine with an IDT gate for vector 0x20 and a test interrupt line. */
     function machine(): { m: Machine; line: { up: boolean; taken: number } } {
       const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0, chain: true } });
-      const cpu = m.cpu, phys = cpu.phys, s = cpu.s;
+      const cpu = m.cpu, phys = cpu.phys;
       cpu.reset();
       phys.load(ORG, SPIN);
       phys.load(0x1100, HANDLER);
-      const gdt: [number, number][] = [[0, 0], [0x0000ffff, 0x00cf9b00], [0x0000ffff, 0x00cf9300]];
-      gdt.forEach(([lo, hi], i) => { phys.write32(0x500 + 8 * i, lo); phys.write32(0x504 + 8 * i, hi); });
-      // IDT at 0x600: vector 0x20 = 32-bit interrupt gate to 0x08:0x1100.
-      phys.write32(0x600 + 8 * 0x20, 0x00081100);
-      phys.write32(0x604 + 8 * 0x20, 0x00008e00);
-      s[w(GDTR_BASE)] = 0x500; s[w(GDTR_LIMIT)] = 8 * gdt.length - 1;
-      s[w(IDTR_BASE)] = 0x600; s[w(IDTR_LIMIT)] = 8 * 0x21 - 1;
-      s[w(CR0)] = 0x60000011;
-      const code = decodeDescriptor(gdt[1][0], gdt[1][1]), data = decodeDescriptor(gdt[2][0], gdt[2][1]);
-      for (let i = 0; i < 6; i++) {
-        if (i === CS) cpu.setSegCache(i, 0x08, code.base, code.limit, code.flags);
-        else cpu.setSegCache(i, 0x10, data.base, data.limit, data.flags);
-      }
-      cpu.setCpl(0);
-      cpu.r32[4] = 0x8000;
-      cpu.setEflags(0x2, 0x3f7fd7);
-      cpu.eip = ORG;
+      flatWithTimerGate(m, ORG, 0x1100);
       const line = { up: false, taken: 0 };
       const src: InterruptSource = { pending: () => line.up, acknowledge: () => { line.up = false; line.taken++; return 0x20; } };
       cpu.intr = src;
