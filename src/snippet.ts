@@ -108,13 +108,19 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   if (org < 0 || org + opts.code.length > 0x100000) {
     throw new RangeError(`code of ${opts.code.length} bytes at 0x${org.toString(16)} does not fit below 1 MiB`);
   }
-  cpu.model = cpuModel(opts.cpu);
+  const model = cpuModel(opts.cpu);
+  // Records bind the model's handlers when decoded (a Code the model lacks is #UD): another model starts afresh.
+  const images = model === cpu.model ? m.frontEnd.codePageImages() : null;
+  cpu.model = model;
   cpu.reset();
-  m.frontEnd.flushAll();
+  if (images === null) m.frontEnd.flushAll();
   phys.u8.fill(0, phys.buffer.byteLength - phys.ramSize, phys.buffer.byteLength);
   cpu.stopOnNullVector = true;
   phys.load(org, opts.code);
   for (const { addr, bytes } of opts.memory ?? []) phys.load(addr, bytes);
+  // Blocks whose bytes are what they were keep their compiled code: fixture sweeps run one
+  // instruction on thousands of inputs, and compiling it once per case dominated their JIT leg.
+  if (images !== null) m.frontEnd.keepUnchanged(images);
 
   const s = cpu.s;
   if (mode === 'real') {

@@ -584,6 +584,47 @@ export class FrontEnd implements BlockSource {
   liveBlocks(): IterableIterator<Block> { return this.blocks.values(); }
 
   /** Drop everything (tests, mode resets), including the SMC heuristic's state. */
+  /**
+   * Copies of the physical pages live blocks were decoded from, to hand to
+   * keepUnchanged() after memory is reloaded behind the guest's back.
+   */
+  codePageImages(): Map<number, Uint8Array> {
+    const u8 = this.cpu.phys.u8, base = RAM_BASE, out = new Map<number, Uint8Array>();
+    for (const [page, cp] of this.byPage) {
+      if (cp.blocks.length === 0) continue;
+      const at = base + page * 4096;
+      if (at + 4096 <= u8.length) out.set(page, u8.slice(at, at + 4096));
+    }
+    return out;
+  }
+
+  /**
+   * Memory was reloaded behind the guest's back (the snippet runner's next
+   * case): kill the blocks whose bytes differ from `before`
+   * (codePageImages() taken earlier), keep the others with their compiled
+   * code. A block is keyed by its physical address and code size and is
+   * exactly its bytes, so a block whose bytes are unchanged is the block the
+   * front end would decode again. The SMC state of the pages is reset, as
+   * by flushAll().
+   */
+  keepUnchanged(before: ReadonlyMap<number, Uint8Array>): void {
+    this.watched.clear();
+    const u8 = this.cpu.phys.u8, base = RAM_BASE;
+    for (const [page, cp] of [...this.byPage]) {
+      const old = before.get(page);
+      const dead = old === undefined ? [...cp.blocks] : cp.blocks.filter((b) => {
+        let differs = false;
+        forEachRange(b, page, (off, len) => {
+          for (let i = off; i < off + len && !differs; i++) if (u8[base + page * 4096 + i] !== old[i]) differs = true;
+        });
+        return differs;
+      });
+      if (dead.length) this.killBlocks(dead, 'flush');
+      cp.smc = false; cp.writes = 0; cp.runs = 0;
+      if (cp.blocks.length === 0) { this.byPage.delete(page); this.unflag(page); } else cp.rebuild();
+    }
+  }
+
   flushAll(): void {
     this.watched.clear();
     for (const page of [...this.byPage.keys()]) this.invalidatePage(page);

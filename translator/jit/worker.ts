@@ -54,9 +54,10 @@ function serve(port: MessagePort, signal: Int32Array): void {
     // The module objects this thread made stay in its (small, rarely collected) heap after they are
     // sent, and each pins its compiled code, which V8 allocates from one bounded per-process code
     // space: without a collection here, one module per block (threshold 0: the fixtures) exhausted it.
-    if (++sent % GC_EVERY === 0) collectGarbage();
+    // Wake the main thread first: it goes on running the guest while this thread collects.
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
+    if (++sent % GC_EVERY === 0) collectGarbage();
   };
   port.on('message', (req: CompileRequest) => {
     const t0 = performance.now();
