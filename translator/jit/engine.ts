@@ -29,7 +29,7 @@ import { packBlocks } from './pack.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable } from './chain.js';
-import type { XcacheFill } from './xcache.js';
+import type { GlobalDispatch, XcacheFill } from './xcache.js';
 import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { testFaults } from './test-faults.js';
@@ -147,6 +147,8 @@ export class Jit implements BlockSource {
    * lockstep.ts, hook in here); null normally.
    */
   onCompiled: ((blocks: readonly Block[], batch: CompiledBatch, ms: number) => void) | null = null;
+  /** The global dispatch cache (xcache.ts), when on: tests and the profiler read it. */
+  get globalCache(): GlobalDispatch | null { return this.chain?.global ?? null; }
   /** Compiled code may run several blocks per entry: table chaining or direct transfers (JitOptions.chain, direct). */
   get chaining(): boolean { return this.chain !== null; }
   /** The loop's per-block-run hook (BlockSource.ran), set by the profiler / lockstep only. */
