@@ -124,6 +124,30 @@
  * table pins another module's code only while that code is alive. (The
  * shared table of table chaining pinned every module that imported it.)
  */
+/*
+ * Global dispatch cache (JitOptions.global, with direct transfers and
+ * without table chaining; xcache.ts, ir.ts globalTransfer). A slot holds one
+ * target, so a RET with many callers, or an interpreter's dispatch through
+ * function pointers, misses it and returned to the loop. The exits that get
+ * a slot (indirect ones, static ones the direct transfers cannot take) then
+ * probe one direct-mapped table in linear memory (XCACHE, 64 Ki entries:
+ * host address, record count, block id), indexed by a hash of the host
+ * address the TLB gives for CS base + EIP (xhost: the same test as the
+ * dispatcher's, so the same argument holds: the loop's fetch, blocks keyed
+ * by host address, a TLB miss (-1) matches no entry, the budget against the
+ * entry's record count, only pure records before). Only live compiled
+ * 32-bit single-page blocks are entered in it (GlobalDispatch.add), and a
+ * block's entry is emptied when it dies (killed below), so an entry never
+ * names a dead block. On a hit the exit keeps the slot transfer's protocol
+ * (ICOUNT and its `k` global, CUR_BLOCK/BLOCK_EIP, RETIRED = BLOCK_DEAD =
+ * 0, XFER_GLOBAL) and tail-calls the hub's `xjump(budget, slot)`, a
+ * `return_call_indirect` through the hub's own table, whose entry `slot` is
+ * the block's function. Modules import the hub's function, not its table,
+ * so no module is pinned by importing it; the table holds live blocks only.
+ * Filled when a block is attached (link.ts) and when the loop runs a block
+ * right after an exit missed (the LINK_EXIT protocol; an exit without a
+ * slot names XCACHE_SITE).
+ */
 import type { Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { CHAINED, DIRECT, JIT_EXITS, JIT_XFERS, JIT_XFERS2, RAM_BASE, w } from '../../runtime/state/layout.js';
