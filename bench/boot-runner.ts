@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0] [--jit-pages 0] [--jit-modules 0] [--jit-neighbours 1] [--max-records N]
+ *        [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0] [--jit-pages 0] [--jit-modules 0] [--jit-global 0] [--jit-neighbours 1] [--max-records N]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -97,6 +97,8 @@ if (kind === 'jitvisor') {
       ...(num('jit-indirect') === 0 ? { indirect: false } : {}), ...(num('jit-pages') === 0 ? { pages: false } : {}),
       // --jit-modules 0: no cross-module slots (chain.ts).
       ...(num('jit-modules') === 0 ? { modules: false } : {}),
+      // --jit-global 0: no global dispatch cache (translator/jit/xcache.ts).
+      ...(num('jit-global') === 0 ? { global: false } : {}),
     },
     frontEnd: { maxRecords: num('max-records') },
   });

@@ -12,7 +12,7 @@ import * as L from '../runtime/state/layout.js';
 const NOT_STATE_OFFSETS = new Set([
   'EAX', 'ECX', 'EDX', 'EBX', 'ESP', 'EBP', 'ESI', 'EDI', 'ES', 'CS', 'SS', 'DS', 'FS', 'GS',
   'SHADOW_SS', 'SEG_WRITE', 'FPU_SIZE', 'SIMD_SIZE', 'STATE_END', 'TLB', 'TLB_ENTRIES', 'CODE_PAGES',
-  'CODE_PAGE_COUNT', 'RAM_BASE', 'PAGE_SIZE', 'WASM_PAGE',
+  'CODE_PAGE_COUNT', 'XCACHE', 'XCACHE_ENTRIES', 'XCACHE_ENTRY', 'RAM_BASE', 'PAGE_SIZE', 'WASM_PAGE',
 ]);
 
 /** Size in bytes of each top-level field of the state block. */
@@ -24,7 +24,7 @@ const TOP: Record<string, number> = {
   TSC_OFFSET: 8, MSR_SYSENTER_CS: 4, MSR_SYSENTER_ESP: 4, MSR_SYSENTER_EIP: 4, INT_SHADOW: 4,
   DEBUG: 4, DB_HELD: 4, SEG_LO: 24, SEG_HI: 24, SEG_WLO: 24, SEG_WHI: 24, READ_MASK: 4, WRITE_MASK: 4,
   FAULT_REC: 4, BLOCK_DEAD: 4, RETIRED: 4, INTR_PENDING: 4,
-  CUR_BLOCK: 4, BLOCK_EIP: 4, MMU_GEN: 4, LINK_EXIT: 4, CHAINED: 4, DIRECT: 4, JIT_EXITS: 32, JIT_XFERS: 32,
+  CUR_BLOCK: 4, BLOCK_EIP: 4, MMU_GEN: 4, LINK_EXIT: 4, CHAINED: 4, DIRECT: 4, JIT_EXITS: 32, JIT_XFERS: 32, JIT_XFERS2: 16,
   TSC_BASE: 8, TSC_ANCHOR: 8, TSC_RATE: 8, TSC_ADJ: 8, FPU: L.FPU_SIZE, SIMD: L.SIMD_SIZE,
 };
 /** Sub-fields and the region they belong to. */
@@ -83,5 +83,13 @@ describe('state layout (runtime/state/layout.ts)', () => {
     // included them differed after restore: test/snapshot, test/migration).
     const names = L.ENGINE_SCRATCH.map(([n]) => n);
     for (const n of ['FAULT_REC', 'BLOCK_DEAD', 'RETIRED', 'CUR_BLOCK', 'BLOCK_EIP', 'MMU_GEN', 'LINK_EXIT', 'CHAINED', 'DIRECT', 'JIT_EXITS']) expect(names, n).to.include(n);
+  });
+
+  it('the global dispatch cache lies between the code-page map and RAM, in the range the JIT was given (0x510000-0x7fffff)', () => {
+    expect(L.XCACHE).to.be.at.least(L.CODE_PAGES + L.CODE_PAGE_COUNT);
+    expect(L.XCACHE).to.be.at.least(0x510000);
+    expect(L.XCACHE + L.XCACHE_ENTRIES * L.XCACHE_ENTRY).to.be.at.most(Math.min(L.RAM_BASE, 0x800000));
+    expect(L.XCACHE_ENTRIES & (L.XCACHE_ENTRIES - 1), 'a power of two (the hash keeps top bits)').to.equal(0);
+    expect(L.XCACHE_ENTRY).to.equal(16);
   });
 });

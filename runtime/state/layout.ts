@@ -7,6 +7,7 @@
  *   0x000000  CPU state block (registers, lazy flags, segments, control regs, x87, SIMD)
  *   0x010000  TLB: one 32-bit entry per 4 KiB linear page (1 Mi entries)
  *   0x410000  code-page map: one byte per 4 KiB physical page (1 Mi pages)
+ *   0x510000  the JIT's global dispatch cache (64 Ki entries of 16 bytes; translator/jit/xcache.ts)
  *   0x800000  guest physical RAM, RAM_BASE + physical address
  */
 
@@ -171,6 +172,11 @@ export const JIT_EXITS = 0x400;
  */
 export const JIT_XFERS = 0x420;
 /**
+ * More transfer counters (JIT_XFERS continued: XFER_GLOBAL... in
+ * translator/jit/chain.ts), 4 x i32.
+ */
+export const JIT_XFERS2 = 0x520;
+/**
  * The time-stamp counter's time line, as the machine's clock defines it
  * (src/clock.ts publishes it through Cpu.setTscLine; runtime/cpu.ts readTsc):
  * TSC = floor(TSC_BASE + ((ICOUNT + pending) - TSC_ANCHOR) * TSC_RATE) + TSC_ADJ
@@ -194,7 +200,7 @@ export const TSC_ADJ = 0x518;
 export const ENGINE_SCRATCH: readonly (readonly [name: string, offset: number, bytes: number])[] = [
   ['FAULT_REC', FAULT_REC, 4], ['BLOCK_DEAD', BLOCK_DEAD, 4], ['INTR_PENDING', INTR_PENDING, 4], ['RETIRED', RETIRED, 4],
   ['CUR_BLOCK', CUR_BLOCK, 4], ['BLOCK_EIP', BLOCK_EIP, 4], ['MMU_GEN', MMU_GEN, 4], ['LINK_EXIT', LINK_EXIT, 4],
-  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32], ['JIT_XFERS', JIT_XFERS, 32],
+  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['JIT_EXITS', JIT_EXITS, 32], ['JIT_XFERS', JIT_XFERS, 32], ['JIT_XFERS2', JIT_XFERS2, 16],
   ['TSC_BASE', TSC_BASE, 8], ['TSC_ANCHOR', TSC_ANCHOR, 8], ['TSC_RATE', TSC_RATE, 8], ['TSC_ADJ', TSC_ADJ, 8],
 ];
 /** Reserved for the x87 FPU state (issue: system CPU). */
@@ -235,6 +241,15 @@ export const TLB_ENTRIES = 1 << 20;
 /** Code-page map: non-zero for physical pages that hold decoded/translated code. */
 export const CODE_PAGES = TLB + TLB_ENTRIES * 4;
 export const CODE_PAGE_COUNT = 1 << 20;
+/**
+ * The JIT's global dispatch cache (translator/jit/xcache.ts): XCACHE_ENTRIES
+ * entries of XCACHE_ENTRY bytes (host address, record count, block id, 0),
+ * between the code-page map and RAM. Engine scratch: not in snapshots (only
+ * RAM and the state block are), emptied when a JIT starts.
+ */
+export const XCACHE = CODE_PAGES + CODE_PAGE_COUNT;
+export const XCACHE_ENTRIES = 1 << 16;
+export const XCACHE_ENTRY = 16;
 /** Guest physical address 0 lives at this byte offset of the memory. */
 export const RAM_BASE = 0x800000;
 

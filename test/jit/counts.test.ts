@@ -64,8 +64,9 @@ describe('per-block counts after compiled runs: the interpreter\'s instructions 
 
   for (const engine of TEST_ENGINES) {
     it(`lone compiled runs (one module per block, no transfers) [${engine}]`, () => {
-      // Cross-module slots (JitOptions.modules) would join the blocks' modules: off, so every run is lone.
-      const { r, by } = counted(engine, { threshold: 0, modules: false }, false);
+      // Cross-module slots (JitOptions.modules) and the global dispatch cache (global) would join the blocks' modules:
+      // off, so every run is lone.
+      const { r, by } = counted(engine, { threshold: 0, modules: false, global: false }, false);
       expect(r.direct + r.chained).to.equal(0);
       expect(insnsBy(by)).to.deep.equal(insnsBy(ref));
       // Entries by the loop: the interpreter's, but a block that loops on itself in wasm is entered once for many passes.
@@ -77,7 +78,13 @@ describe('per-block counts after compiled runs: the interpreter\'s instructions 
     });
 
     it(`runs joined by cross-module slots (one module per block) [${engine}]`, () => {
-      const { r, by } = counted(engine, { threshold: 0 }, false);
+      const { r, by } = counted(engine, { threshold: 0, global: false }, false);
+      expect(r.instructions).to.equal(INSNS);
+      expect(insnsBy(by)).to.deep.equal(insnsBy(ref));
+    });
+
+    it(`runs joined by the global dispatch cache (one module per block, no slots) [${engine}]`, () => {
+      const { r, by } = counted(engine, { threshold: 0, modules: false }, false);
       expect(r.instructions).to.equal(INSNS);
       expect(insnsBy(by)).to.deep.equal(insnsBy(ref));
     });

@@ -124,9 +124,34 @@
  * table pins another module's code only while that code is alive. (The
  * shared table of table chaining pinned every module that imported it.)
  */
+/*
+ * Global dispatch cache (JitOptions.global, with direct transfers and
+ * without table chaining; xcache.ts, ir.ts globalTransfer). A slot holds one
+ * target, so a RET with many callers, or an interpreter's dispatch through
+ * function pointers, misses it and returned to the loop. The exits that get
+ * a slot (indirect ones, static ones the direct transfers cannot take) then
+ * probe one direct-mapped table in linear memory (XCACHE, 64 Ki entries:
+ * host address, record count, block id), indexed by a hash of the host
+ * address the TLB gives for CS base + EIP (xhost: the same test as the
+ * dispatcher's, so the same argument holds: the loop's fetch, blocks keyed
+ * by host address, a TLB miss (-1) matches no entry, the budget against the
+ * entry's record count, only pure records before). Only live compiled
+ * 32-bit single-page blocks are entered in it (GlobalDispatch.add), and a
+ * block's entry is emptied when it dies (killed below), so an entry never
+ * names a dead block. On a hit the exit keeps the slot transfer's protocol
+ * (ICOUNT and its `k` global, CUR_BLOCK/BLOCK_EIP, RETIRED = BLOCK_DEAD =
+ * 0, XFER_GLOBAL) and tail-calls the hub's `xjump(budget, slot)`, a
+ * `return_call_indirect` through the hub's own table, whose entry `slot` is
+ * the block's function. Modules import the hub's function, not its table,
+ * so no module is pinned by importing it; the table holds live blocks only.
+ * Filled when a block is attached (link.ts) and when the loop runs a block
+ * right after an exit missed (the LINK_EXIT protocol; an exit without a
+ * slot names XCACHE_SITE).
+ */
 import type { Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { CHAINED, DIRECT, JIT_EXITS, JIT_XFERS, RAM_BASE, w } from '../../runtime/state/layout.js';
+import { CHAINED, DIRECT, JIT_EXITS, JIT_XFERS, JIT_XFERS2, RAM_BASE, w } from '../../runtime/state/layout.js';
+import { GlobalDispatch, type XcacheFill } from './xcache.js';
 
 /** Returns to the loop by reason (JIT_EXITS word index). */
 export const EXIT_UNLINKED = 0;   // link slot empty or stale (LINK_EXIT set: the loop links it)
@@ -147,9 +172,20 @@ export const XFER_RET_IND = 5;    // returns to the loop from an indirect exit (
 export const XFER_RET_OTHER = 6;  // other returns: after an impure call-out, BLOCK_DEAD, a self-loop out of budget
 export const XFER_MODULE = 7;     // an exit continued through its cross-module slot
 export const XFER_LINKS = 8;      // cross-module slots (re)linked by the loop (counted in JS, not a state word)
-export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links'] as const;
+export const XFER_GLOBAL = 9;     // an exit continued through the global dispatch cache (xcache.ts; a JIT_XFERS2 word)
+export const XFER_FILLS = 10;     // global dispatch cache entries filled (counted in JS, not a state word)
+export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links', 'global', 'global-fills'] as const;
 /** JIT_XFERS words in the state block (the counters before XFER_LINKS). */
 const XFER_WORDS = 8;
+/** Counters kept in JIT_XFERS2 words, in word order. */
+const XFER_WORDS2 = [XFER_GLOBAL];
+/** Byte offset of the state word counting XFER_* `k` (ir.ts countXfer). */
+export function xferAt(k: number): number {
+  if (k < XFER_WORDS) return JIT_XFERS + 4 * k;
+  const j = XFER_WORDS2.indexOf(k);
+  if (j < 0) throw new RangeError(`transfer counter ${k} is counted in JS, not in a state word`);
+  return JIT_XFERS2 + 4 * j;
+}
 /** Names of a module's dispatcher functions (compile.ts addDispatch), its slot table and slot setter. */
 export const DISPATCH_FIND = 'xfind', DISPATCH_GO = 'xgo', DISPATCH_HOST = 'xhost', SLOT_TABLE = 'xt', SLOT_LINK = 'xlink';
 /** Names of cross-module slot `site`'s globals: target host address (0: empty), record count, block id. */
@@ -197,14 +233,17 @@ export class ChainTable {
   readonly slotsTo = new Map<Block, Set<SlotRef>>();
   /** Cross-module slots of each block's own exits: emptied when it dies (its module may then be freed). */
   readonly slotsOf = new Map<Block, { mod: ModuleSlots; first: number; count: number }>();
+  /** The global dispatch cache (xcache.ts), when on. */
+  readonly global: GlobalDispatch | null;
 
   /**
    * `tables` false: ids only (block ids for CUR_BLOCK, cpu.jitBlocks and the
    * dead list; direct transfers need them), no function table at all, so
    * nothing pins the modules.
    */
-  constructor(private readonly cpu: Cpu, readonly tables = true) {
+  constructor(private readonly cpu: Cpu, readonly tables = true, global: XcacheFill | null = null) {
     this.stub = tables ? stubFunction(cpu.phys.memory) : null;
+    this.global = global === null ? null : new GlobalDispatch(cpu, global);
     this.cur = this.newTable();
   }
 
@@ -254,6 +293,8 @@ export class ChainTable {
       const own = this.slotsOf.get(b);
       if (own !== undefined) { this.slotsOf.delete(b); for (let k = 0; k < own.count; k++) own.mod.clear(own.first + k); }
       // Direct transfers into it stop (its module's alive global); its instructions counted there move to insns.
+      // Nor the global dispatch cache (before jitAlive goes: its entry is found by the block's address).
+      this.global?.killed(b);
       if (b.jitAlive !== null) { b.jitAlive.value = 0; b.jitAlive = null; }
       if (b.jitInsns !== null) { b.insns += b.jitInsns.value as number; b.jitInsns = null; }
       if (b.jitId === 0) continue;
@@ -273,8 +314,10 @@ export class ChainTable {
     s[W_DIRECT] = 0;
     for (let k = 0; k < EXIT_REASONS.length; k++) { exits[k] += s[W_EXITS + k]; s[W_EXITS + k] = 0; }
     for (let k = 0; k < Math.min(xfers.length, XFER_WORDS); k++) { xfers[k] += s[W_XFERS + k]; s[W_XFERS + k] = 0; }
+    for (const k of XFER_WORDS2) { if (k < xfers.length) { const at = w(xferAt(k)); xfers[k] += s[at]; s[at] = 0; } }
     if (xfers.length > XFER_LINKS) xfers[XFER_LINKS] += this.slotLinks;
     this.slotLinks = 0;
+    if (xfers.length > XFER_FILLS && this.global !== null) { xfers[XFER_FILLS] += this.global.fills; this.global.fills = 0; }
   }
 }
 

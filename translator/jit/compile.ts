@@ -21,6 +21,7 @@ import {
   directGlobals, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
 import { emitterFor } from './registry.js';
+import { XJUMP } from './xcache.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
@@ -92,6 +93,12 @@ export interface EmitOptions {
   pages?: boolean;
   /** With `direct` and without `table`: cross-module slots at indirect exits and static exits the direct transfers cannot take (chain.ts). */
   modules?: boolean;
+  /**
+   * With `direct` and without `table`: indirect exits and static exits the
+   * direct transfers cannot take probe the global dispatch cache (xcache.ts)
+   * before returning to the loop; the module imports the hub's `xjump`.
+   */
+  global?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -209,8 +216,10 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     let sites: ExitSites | null = null;
     const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
     const modules = opts.modules === true && opts.table === false;
-    const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules)
-      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules) : null;
+    const global = direct !== null && opts.global === true && opts.table === false;
+    const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules || global)
+      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global) : null;
+    if (global) m.addFunctionImport(XJUMP, 'env', XJUMP, binaryen.createType([i32, i32]), i32);
     if (direct !== null) {
       blocks.forEach((_, j) => {
         // Alive starts at 0: link.ts sets it when it attaches the block (a block dead by then is never entered).
@@ -301,7 +310,8 @@ class DispatchTargets {
   private readonly offsets = new Set<number>();
   /** Cross-module slots allocated (their globals are added as they are). */
   slots = 0;
-  constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean) {
+  constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean,
+    readonly global: boolean) {
     blocks.forEach((b, j) => {
       if (!b.code32 || b.pages.length !== 1) return;
       this.hosts.push([RAM_BASE + b.phys, j]);
@@ -312,7 +322,7 @@ class DispatchTargets {
   /** The module's own dispatcher exists (xfind, xgo). */
   get find(): boolean { return (this.indirect || this.pages) && this.hosts.length > 0; }
   forBlock(from: Block): Dispatch | null {
-    if (!from.code32 || (!this.find && !this.modules)) return null;
+    if (!from.code32 || (!this.find && !this.modules && !this.global)) return null;
     return {
       indirect: this.indirect,
       find: this.find,
@@ -323,6 +333,7 @@ class DispatchTargets {
         return (pos < 0 || pos >= 4096) && this.offsets.has(pos & 0xfff);
       },
       slot: this.modules ? () => this.newSlot() : null,
+      global: this.global,
     };
   }
   private newSlot(): number {

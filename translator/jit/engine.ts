@@ -29,6 +29,7 @@ import { packBlocks } from './pack.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable } from './chain.js';
+import type { GlobalDispatch, XcacheFill } from './xcache.js';
 import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { testFaults } from './test-faults.js';
@@ -87,6 +88,15 @@ export interface JitOptions {
    */
   modules?: boolean;
   /**
+   * With direct transfers and without table chaining: exits that would
+   * return to the loop from a RET, JMP/CALL r/m32 or a static exit into
+   * another module first probe the global dispatch cache (xcache.ts;
+   * chain.ts "Global dispatch cache"). Default true.
+   */
+  global?: boolean;
+  /** How the global dispatch cache is filled (xcache.ts XcacheFill); default 'both'. */
+  globalFill?: XcacheFill;
+  /**
    * With direct transfers: queue a hot block's warm same-page successors in
    * its batch (hot()). Default false: on the boot it added 0.4 % direct
    * transfers for 6 % more blocks compiled, and no CPU gain (docs/jit-plan.md).
@@ -137,6 +147,8 @@ export class Jit implements BlockSource {
    * lockstep.ts, hook in here); null normally.
    */
   onCompiled: ((blocks: readonly Block[], batch: CompiledBatch, ms: number) => void) | null = null;
+  /** The global dispatch cache (xcache.ts), when on: tests and the profiler read it. */
+  get globalCache(): GlobalDispatch | null { return this.chain?.global ?? null; }
   /** Compiled code may run several blocks per entry: table chaining or direct transfers (JitOptions.chain, direct). */
   get chaining(): boolean { return this.chain !== null; }
   /** The loop's per-block-run hook (BlockSource.ran), set by the profiler / lockstep only. */
@@ -153,6 +165,7 @@ export class Jit implements BlockSource {
   private readonly indirect: boolean;
   private readonly pages: boolean;
   private readonly modules: boolean;
+  private readonly global: boolean;
   private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly flat: boolean;
@@ -170,9 +183,10 @@ export class Jit implements BlockSource {
     this.indirect = this.direct && opts.indirect !== false;
     this.pages = this.direct && opts.pages !== false;
     this.modules = this.direct && opts.chain !== true && opts.modules !== false;
+    this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.neighbours = this.direct && opts.neighbours === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
-    this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true) : null;
+    this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
     this.regs = opts.regs === true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
@@ -288,7 +302,7 @@ export class Jit implements BlockSource {
     }
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, regs: this.regs, flatMask };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

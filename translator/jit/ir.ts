@@ -9,11 +9,12 @@
  */
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, JIT_XFERS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
-  XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC,
+  XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
+import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
@@ -70,6 +71,12 @@ export interface Dispatch {
    * null when off.
    */
   slot: (() => number) | null;
+  /**
+   * The global dispatch cache (xcache.ts): the exits that get a slot also
+   * probe it (after the slot) before returning to the loop; the module
+   * imports the hub's `xjump`.
+   */
+  global: boolean;
 }
 
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
@@ -295,7 +302,8 @@ export class Fn {
     const other = targets.some((off) => this.direct === null || this.direct(off) === null);
     const kind = indirect ? (d.indirect ? XFER_INDIRECT : -1) : targets.some((off) => d.crossPage(off)) ? XFER_PAGE : -1;
     const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
-    if ((kind < 0 || !d.find) && slot < 0) return [];
+    const global = d.global && (indirect || other);
+    if ((kind < 0 || !d.find) && slot < 0 && !global) return [];
     const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = m.i32.const(0);
     const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
     const nf = (): X => m.f64.convert_u.i32(n());
@@ -334,11 +342,42 @@ export class Fn {
         this.st(LINK_EXIT, this.c(slot + 1)),
       );
     }
+    if (global) {
+      out.push(...this.globalTransfer(h, left, account));
+      // No slot to name: the loop still tells the link protocol which block ran next (a fill of the cache).
+      if (slot < 0) out.push(this.st(LINK_EXIT, this.c(XCACHE_SITE + 1)));
+    }
     return out;
+  }
+  /**
+   * The global dispatch cache (xcache.ts; chain.ts "Global dispatch
+   * cache"): entry e = XCACHE + 16 * slot(host); when it holds host `h`
+   * (the TLB's answer for CS base + EIP: a miss, -1, matches no entry) and
+   * its record count fits the budget left, do the slot transfer's
+   * accounting, name its block, and tail-call the hub's xjump(left, slot).
+   */
+  private globalTransfer(h: number, left: () => X, account: () => X[]): X[] {
+    const m = this.m, i32 = binaryen.i32;
+    const e = this.local();
+    const at = (off: number): X => m.i32.load(off, 4, this.get(e));
+    // Top 16 bits of h * MUL, times 16: (h * MUL) >>> 12 with the low 4 bits cleared.
+    const bits = Math.log2(XCACHE_ENTRIES);
+    return [
+      this.set(e, m.i32.and(m.i32.shr_u(m.i32.mul(this.get(h), this.c(XCACHE_MUL)), this.c(32 - bits - 4)), this.c((XCACHE_ENTRIES - 1) << 4))),
+      m.if(m.i32.and(m.i32.eq(at(XCACHE), this.get(h)), m.i32.ge_s(left(), at(XCACHE + 4))), this.block([
+        ...account(),
+        this.st(CUR_BLOCK, at(XCACHE + 8)),
+        this.st(BLOCK_EIP, this.ld(EIP_OFF)),
+        this.st(RETIRED, this.c(0)),
+        this.st(BLOCK_DEAD, this.c(0)),
+        this.countXfer(XFER_GLOBAL),
+        m.return_call(XJUMP, [left(), m.i32.shr_u(this.get(e), this.c(4))], i32),
+      ])),
+    ];
   }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
-    const at = JIT_XFERS + 4 * k;
+    const at = xferAt(k);
     return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
   }
   /**

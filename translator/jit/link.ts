@@ -10,6 +10,7 @@ import { BLOCK_EXIT, EXIT, Rec, type Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { CAP, directGlobals, ModuleSlots, SLOT_LINK, SLOT_TABLE, type ChainTable } from './chain.js';
 import type { EmittedModule } from './compile.js';
+import { XJUMP } from './xcache.js';
 
 /**
  * Instantiate a module made by emitModule from `blocks` (the main thread's
@@ -33,12 +34,21 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
   });
   const env = imports(cpu, table);
   if (chain !== null && chain.tbl !== null) env.tbl = chain.tbl;
+  // The global dispatch cache's jump (xcache.ts): imported by modules emitted with it (ignored by the others).
+  const global = chain !== null && chain.tbl === null ? chain.table.global : null;
+  if (global !== null) env[XJUMP] = global.jump;
   const inst = new WebAssembly.Instance(mod, { env });
   // Without a shared table the sites are cross-module slots (chain.ts), linked through the module's own table.
   const slots = chain !== null && chain.tbl === null && sites > 0
     ? new ModuleSlots(chain.table, inst.exports[SLOT_LINK] as (site: number, host: number, recs: number, id: number) => void, inst.exports[SLOT_TABLE] as WebAssembly.Table, sites)
     : null;
-  const link = chain === null || slots !== null ? null : linker(inst, sites, chain.firstId);
+  const link = chain === null || slots !== null || global !== null ? null : linker(inst, sites, chain.firstId);
+  // The loop's link protocol (LINK_EXIT, runtime/interp/loop.ts): block `to` ran right after exit `site` of a block of
+  // this module missed; XCACHE_SITE: an exit with no slot that missed the global cache.
+  const exitLink = slots === null && global === null ? null : (site: number, to: Block): void => {
+    if (slots !== null && site >= 0) slots.link(site, to);
+    if (global !== null && global.fill !== 'attach') global.add(to);
+  };
   blocks.forEach((b, j) => {
     if (!attach(j)) return;
     const fn = inst.exports[names[j]] as (budget: number) => number;
@@ -48,7 +58,7 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
     if (chain !== null) {
       b.jitId = chain.firstId + j;
       // A slot of a block that died since its exit is not filled (nothing would empty it).
-      b.link = slots !== null ? (site, _lin, _gen, to) => { if (b.jitAlive !== null) slots.link(site, to); } : link;
+      b.link = exitLink !== null ? (site, _lin, _gen, to) => { if (b.jitAlive !== null) exitLink(site, to); } : link;
       chain.table.attach(b, fn, chain.tbl);
     }
     if (chain?.direct === true) {
@@ -58,6 +68,8 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
       b.jitAlive.value = 1;
       b.jitInsns = inst.exports[k] as WebAssembly.Global;
     }
+    // Every block an exit may enter goes in the global cache when it arrives (xcache.ts: a fill policy to measure).
+    if (global !== null && global.fill !== 'exit') global.add(b);
     const own = perBlock[j]?.slots;
     if (slots !== null && own !== undefined) chain!.table.slotsOf.set(b, { mod: slots, first: own[0], count: own[1] });
   });
