@@ -63,6 +63,7 @@ export interface SnippetResult {
 }
 
 import { Machine } from './machine.js';
+import type { Cpu } from '../runtime/cpu.js';
 import type { RunResult } from '../runtime/interp/loop.js';
 import { cpuModel, type CpuModelName } from '../runtime/cpu-model.js';
 import { CS, CR0, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, MXCSR, w } from '../runtime/state/layout.js';
@@ -80,6 +81,29 @@ const GDT: [number, number][] = [
   [0x0000ffff, 0x00009b00], // 0x18: code, 16-bit, base 0, 64 KiB
   [0x0000ffff, 0x00009300], // 0x20: data, 16-bit, base 0, 64 KiB
 ];
+
+/**
+ * Flat 32-bit protected mode at CPL 0, as snippets run in it: the GDT above at
+ * SNIPPET_GDT_BASE (null, 4 GiB code 0x08, 4 GiB data 0x10), loaded segment
+ * caches, no IDT (IDTR limit 0: a fault is a triple fault unless the caller
+ * sets one), CR0 = PE with caches disabled as at reset. Registers, EFLAGS and
+ * EIP are the caller's.
+ */
+export function enterFlatProtected(cpu: Cpu): void {
+  const phys = cpu.phys, s = cpu.s;
+  GDT.forEach(([lo, hi], i) => { phys.write32(SNIPPET_GDT_BASE + i * 8, lo); phys.write32(SNIPPET_GDT_BASE + i * 8 + 4, hi); });
+  s[w(GDTR_BASE)] = SNIPPET_GDT_BASE;
+  s[w(GDTR_LIMIT)] = GDT.length * 8 - 1;
+  s[w(IDTR_BASE)] = 0;
+  s[w(IDTR_LIMIT)] = 0;
+  s[w(CR0)] = 0x60000011;
+  const code = decodeDescriptor(GDT[1]![0], GDT[1]![1]), data = decodeDescriptor(GDT[2]![0], GDT[2]![1]);
+  for (let i = 0; i < 6; i++) {
+    if (i === CS) cpu.setSegCache(i, 0x08, code.base, code.limit, code.flags);
+    else cpu.setSegCache(i, 0x10, data.base, data.limit, data.flags);
+  }
+  cpu.setCpl(0);
+}
 const SNIPPET_RAM_MIB = 2;
 export const DEFAULT_ORG = 0x1000;
 export const DEFAULT_ESP = 0x8000;
@@ -128,18 +152,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
     s[w(IDTR_BASE)] = 0;
     s[w(IDTR_LIMIT)] = 0x3ff;
   } else {
-    GDT.forEach(([lo, hi], i) => { phys.write32(SNIPPET_GDT_BASE + i * 8, lo); phys.write32(SNIPPET_GDT_BASE + i * 8 + 4, hi); });
-    s[w(GDTR_BASE)] = SNIPPET_GDT_BASE;
-    s[w(GDTR_LIMIT)] = GDT.length * 8 - 1;
-    s[w(IDTR_BASE)] = 0;
-    s[w(IDTR_LIMIT)] = 0;
-    s[w(CR0)] = 0x60000011;
-    const code = decodeDescriptor(GDT[1][0], GDT[1][1]), data = decodeDescriptor(GDT[2][0], GDT[2][1]);
-    for (let i = 0; i < 6; i++) {
-      if (i === CS) cpu.setSegCache(i, 0x08, code.base, code.limit, code.flags);
-      else cpu.setSegCache(i, 0x10, data.base, data.limit, data.flags);
-    }
-    cpu.setCpl(0);
+    enterFlatProtected(cpu);
   }
   REG_NAMES.forEach((name, i) => { cpu.r32[i] = opts.regs?.[name] ?? (name === 'esp' ? DEFAULT_ESP : 0); });
   cpu.setEflags((opts.eflags ?? 0x2) | 0x2, 0x3f7fd7);

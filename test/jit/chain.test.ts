@@ -14,11 +14,9 @@ import { expect } from 'chai';
 import { runSnippet, type SnippetResult } from '../../src/snippet.js';
 import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
-import { flatWithTimerGate } from '../helpers/flat-machine.js';
+import { flatAt, flatWithTimerGate } from '../helpers/flat-machine.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { remappedTables } from '../helpers/paging.js';
-import { decode as decodeDescriptor } from '../../runtime/segments.js';
-import { CR0, CS, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../../runtime/state/layout.js';
 import type { InterruptSource } from '../../runtime/irq.js';
 
 const ORG = 0x1000, DE = 0;
@@ -207,24 +205,10 @@ function chainOn(engine: string): Machine | undefined {
 
 function flatMachine(jit: { regs?: boolean; chain?: boolean; flat?: boolean } | null, code: Uint8Array): Machine {
   const m = new Machine({ memoryMiB: 2, engine: jit ? 'jit' : 'interpreter', jit: { threshold: 0, chain: true, ...jit } });
-  const cpu = m.cpu, phys = cpu.phys, s = cpu.s;
-  cpu.reset();
-  phys.load(ORG, code);
-  const gdt: [number, number][] = [[0, 0], [0x0000ffff, 0x00cf9b00], [0x0000ffff, 0x00cf9300]];
-  gdt.forEach(([lo, hi], i) => { phys.write32(0x500 + 8 * i, lo); phys.write32(0x504 + 8 * i, hi); });
-  s[w(GDTR_BASE)] = 0x500; s[w(GDTR_LIMIT)] = 8 * gdt.length - 1;
-  s[w(IDTR_BASE)] = 0; s[w(IDTR_LIMIT)] = 0;
-  s[w(CR0)] = 0x60000011;
-  const c = decodeDescriptor(gdt[1][0], gdt[1][1]), d = decodeDescriptor(gdt[2][0], gdt[2][1]);
-  for (let i = 0; i < 6; i++) {
-    if (i === CS) cpu.setSegCache(i, 0x08, c.base, c.limit, c.flags);
-    else cpu.setSegCache(i, 0x10, d.base, d.limit, d.flags);
-  }
-  cpu.setCpl(0);
-  cpu.r32[4] = 0x8000;
-  cpu.setEflags(0x2, 0x3f7fd7);
-  cpu.eip = ORG;
-  cpu.stopOnNullVector = true;
+  m.cpu.reset();
+  m.cpu.phys.load(ORG, code);
+  flatAt(m, ORG);
+  m.cpu.stopOnNullVector = true;
   return m;
 }
 
