@@ -144,7 +144,7 @@ export function runSnippet(opts: SnippetOptions): SnippetResult {
   for (const { addr, bytes } of opts.memory ?? []) phys.load(addr, bytes);
   // Blocks whose bytes are what they were keep their compiled code: fixture sweeps run one
   // instruction on thousands of inputs, and compiling it once per case dominated their JIT leg.
-  if (images !== null) m.frontEnd.keepUnchanged(images);
+  if (images !== null) m.frontEnd.keepUnchanged(images, org, org + opts.code.length);
 
   const s = cpu.s;
   if (mode === 'real') {

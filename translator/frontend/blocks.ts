@@ -605,9 +605,12 @@ export class FrontEnd implements BlockSource {
    * code. A block is keyed by its physical address and code size and is
    * exactly its bytes, so a block whose bytes are unchanged is the block the
    * front end would decode again. The SMC state of the pages is reset, as
-   * by flushAll().
+   * by flushAll(). Only blocks wholly inside the physical range
+   * [`from`, `to`) (the code just loaded) are kept: blocks left over
+   * elsewhere, say over zeroed memory a previous program ran into, would
+   * otherwise outlive their program and show up in the next one's counters.
    */
-  keepUnchanged(before: ReadonlyMap<number, Uint8Array>): void {
+  keepUnchanged(before: ReadonlyMap<number, Uint8Array>, from = 0, to = Infinity): void {
     this.watched.clear();
     const u8 = this.cpu.phys.u8, base = RAM_BASE;
     for (const [page, cp] of [...this.byPage]) {
@@ -615,6 +618,8 @@ export class FrontEnd implements BlockSource {
       const dead = old === undefined ? [...cp.blocks] : cp.blocks.filter((b) => {
         let differs = false;
         forEachRange(b, page, (off, len) => {
+          const at = page * 4096 + off;
+          if (at < from || at + len > to) differs = true;
           for (let i = off; i < off + len && !differs; i++) if (u8[base + page * 4096 + i] !== old[i]) differs = true;
         });
         return differs;
