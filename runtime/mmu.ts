@@ -51,8 +51,17 @@ export class Mmu {
   readonly u8: Uint8Array;
   readMask = TLB_VALID | TLB_SLOW;
   writeMask = TLB_VALID | TLB_SLOW | TLB_READONLY | TLB_CODE | TLB_TRACK;
-  /** Linear page numbers with a TLB entry, so flushes touch only those. */
+  /**
+   * Linear page numbers with a TLB entry, so flushes touch only those: pages
+   * filled without TLB_GLOBAL in `filled`, with it in `filledGlobal`, each
+   * page at most once per list (`listed`: bit 0 / bit 1). A CR3 write walks
+   * only `filled`: with CR4.PGE Linux keeps ~670 global kernel pages across
+   * a context switch, and walking (and re-listing) them at every switch was
+   * 9% of the md5sum phase's CPU (14k switches per 5e8 instructions).
+   */
   private filled: number[] = [];
+  private filledGlobal: number[] = [];
+  private readonly listed = new Uint8Array(TLB_ENTRIES);
   /**
    * Called before a guest store of `size` bytes (1-4, within one page) of
    * `value` at physical `phys` on a page flagged as holding decoded code
@@ -400,7 +409,10 @@ export class Mmu {
 
   private fill(lin: number, physPage: number, flags: number): void {
     const page = lin >>> 12;
-    if (this.tlb[page] === 0) this.filled.push(page);
+    const listed = this.listed[page]!;
+    if ((flags & TLB_GLOBAL) !== 0) {
+      if ((listed & 2) === 0) { this.filledGlobal.push(page); this.listed[page] = listed | 2; }
+    } else if ((listed & 1) === 0) { this.filled.push(page); this.listed[page] = listed | 1; }
     let f = TLB_VALID | flags;
     if (physPage >= this.phys.ramSize || physPage < 0 || (this.watchPages !== null && this.watchPages.has(page))) f |= TLB_SLOW;
     else {
@@ -421,15 +433,20 @@ export class Mmu {
     // Translations change (CR3/CR0/CR4 writes, task switches): links made
     // under the old ones (successor chains) must not be followed any more.
     this.generation++;
-    const tlb = this.tlb, keep = new Set<number>();
+    const tlb = this.tlb, listed = this.listed;
     for (const page of this.filled) {
-      if (!all && (tlb[page] & TLB_GLOBAL) !== 0) keep.add(page);
-      else tlb[page] = 0;
+      // Listed here when filled non-global; it may have been refilled global since (after INVLPG).
+      if (!all && (tlb[page] & TLB_GLOBAL) !== 0) {
+        if ((listed[page]! & 2) === 0) { this.filledGlobal.push(page); listed[page] = 2; } else listed[page] = 2;
+      } else { tlb[page] = 0; listed[page] = listed[page]! & ~1; }
     }
-    // A page dropped by INVLPG stays listed and is listed again when refilled:
-    // kept global pages are deduplicated, or the list would grow with every
-    // INVLPG + CR3 write of a global page (Linux does that for its fixmaps).
-    this.filled = [...keep];
+    this.filled = [];
+    if (all) {
+      for (const page of this.filledGlobal) { tlb[page] = 0; listed[page] = 0; }
+      this.filledGlobal = [];
+    }
+    // Not all: `filledGlobal` keeps its pages; an entry there that is now 0 (INVLPG) or
+    // non-global (refilled so: then also in `filled`, cleared above) costs nothing here.
   }
 
   /** INVLPG. */
@@ -441,10 +458,12 @@ export class Mmu {
   /** Set or clear TLB_CODE on every entry that maps physical page `physPage`. */
   setCodeFlag(physPage: number, on: boolean): void {
     const tlb = this.tlb;
-    for (const page of this.filled) {
-      const e = tlb[page];
-      if (e !== 0 && (e & TLB_SLOW) === 0 && this.entryPhysPage(page, e) === physPage) {
-        tlb[page] = on ? e | TLB_CODE : e & ~TLB_CODE;
+    for (const list of [this.filled, this.filledGlobal]) {
+      for (const page of list) {
+        const e = tlb[page]!;
+        if (e !== 0 && (e & TLB_SLOW) === 0 && this.entryPhysPage(page, e) === physPage) {
+          tlb[page] = on ? e | TLB_CODE : e & ~TLB_CODE;
+        }
       }
     }
   }

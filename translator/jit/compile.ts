@@ -107,6 +107,8 @@ export interface EmitOptions {
    * limit checks behind an entry guard (Fn.guard); 0 = no flat assumption.
    */
   flatMask: number;
+  /** binaryen passes run before emitting: 'O1' / 'O2' (optimize levels) or pass names, comma-separated (JitOptions.optimize). */
+  optimize?: string;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -263,6 +265,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       // Cross-module slots use the loop's link protocol (LINK_EXIT) in place of table chaining's (off here).
       if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
     }
+    if (opts.optimize !== undefined) optimizeModule(m, opts.optimize);
     out.bytes = m.emitBinary();
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
@@ -272,6 +275,30 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.dispose();
   }
   return out;
+}
+
+/**
+ * Runs binaryen passes on a generated module (EmitOptions.optimize). An
+ * experiment, off by default: the generators share expression nodes (the same
+ * `local.get` used twice in one tree, e.g. a segment check's address), which
+ * binaryen's emitter accepts but its passes do not: simplify-locals,
+ * reorder-locals and coalesce-locals produce invalid modules, local-cse and
+ * precompute (in O1) abort. Passes that keep locals (vacuum, merge-blocks,
+ * remove-unused-brs, code-folding, precompute-propagate) work; see
+ * docs/jit-plan.md "Profile of straight-line code" for what they cost.
+ */
+function optimizeModule(m: binaryen.Module, what: string): void {
+  // binaryen 132 splits memory.copy/fill off BulkMemory; optimize-instructions asserts both agree.
+  m.setFeatures(FEATURES | binaryen.Features.BulkMemoryOpt);
+  const level = /^O([0-4])$/.exec(what);
+  if (level) {
+    const [o, s] = [binaryen.getOptimizeLevel(), binaryen.getShrinkLevel()];
+    binaryen.setOptimizeLevel(Number(level[1]));
+    binaryen.setShrinkLevel(0);
+    try { m.optimize(); } finally { binaryen.setOptimizeLevel(o); binaryen.setShrinkLevel(s); }
+  } else {
+    m.runPasses(what.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+  }
 }
 
 /**
