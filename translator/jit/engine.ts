@@ -111,6 +111,8 @@ export interface JitOptions {
   regs?: boolean;
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
   flat?: boolean;
+  /** The common x87 forms inline (codegen/x87.ts); default true. false: every x87 record calls its interpreter handler. */
+  x87?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -168,6 +170,7 @@ export class Jit implements BlockSource {
   private readonly global: boolean;
   private readonly neighbours: boolean;
   private readonly regs: boolean;
+  private readonly x87: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -188,6 +191,7 @@ export class Jit implements BlockSource {
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
     this.regs = opts.regs === true;
+    this.x87 = opts.x87 !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -302,7 +306,7 @@ export class Jit implements BlockSource {
     }
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87 };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

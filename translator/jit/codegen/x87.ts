@@ -1,0 +1,272 @@
+/**
+ * The common x87 forms inline (docs/fpu.md "JIT"): the loads, stores and
+ * register moves that are exact on the binary64 registers, chosen from the
+ * awk phase's histogram (bench/x87-histogram.ts): FLD m32/m64/ST(i), FILD
+ * m32, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX.
+ *
+ * Each form tests its common case inline and otherwise runs the
+ * interpreter's handler for the record (runtime/interp/families/fpu/), so
+ * the rare paths are emulated in one place only. The common case, as the
+ * handlers define it:
+ * - the x87 entry checks pass: CR0.EM and CR0.TS clear, no unmasked
+ *   exception pending (SW.ES clear: else a waiting instruction reports it,
+ *   #MF or FERR#; FNSTSW only checks CR0);
+ * - the registers read are not empty and the register a push writes is
+ *   empty (no stack overflow/underflow);
+ * - values: a memory operand is not a NaN or a denormal (FLD quiets an SNaN
+ *   with IE, a denormal is DE); a register stored to memory has no 80-bit
+ *   image (FPU_X80V clear: its f64 is its value) and is not a NaN; an m32
+ *   store is exact (the f64 is a normal binary32 value, zero or infinity),
+ *   so no rounding control, precision or flag is involved;
+ * - the memory access hits the TLB within one page and the segment bounds
+ *   (codegen/mem.ts fastTest for the whole 4 or 8 bytes): any fault is the
+ *   handler's, raised the interpreter's way, before any FPU state changes.
+ * Then the effects are the handler's: C1 = 0, TOP and FPU_EMPTY for
+ * pushes/pops, FPU_X80V cleared for a binary64 value written (a register
+ * move carries the image), and FIP/FCS/FOP (+ FDP/FDS for memory forms)
+ * written as common.ts `ip`/`ipMem` do (FOP from the record's `imm2`).
+ *
+ * Chaining: the fallback may signal FERR# (SW.ES set: IRQ 13 on a PC), which
+ * the dispatcher must see between blocks, so when ES was set the record's
+ * fallback leaves the block after the handler (EXIT_IMPURE) instead of
+ * marking the whole block impure; the other fallbacks only change FPU state
+ * and memory (a store's fallback: the block checks BLOCK_DEAD after it).
+ */
+import binaryen from 'binaryen';
+import { Mnemonic } from 'iced-x86';
+import { OP_FPU, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
+import {
+  CR0, CS, EIP, FPU_EMPTY, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FIP, FPU_FOP, FPU_ST, FPU_SW, FPU_TOP, FPU_X80, FPU_X80V, SEG_SEL,
+} from '../../../runtime/state/layout.js';
+import { C1, ES } from '../../../runtime/fpu/num.js';
+import { CR0_EM, CR0_TS } from '../../../runtime/fpu/state.js';
+import { EXIT_IMPURE } from '../chain.js';
+import type { Fn, X } from '../ir.js';
+import { emitter } from '../registry.js';
+import { eaOffset, fastTest, host, inlineEa, linear } from './mem.js';
+
+/** Smallest normal binary64 / binary32 magnitudes (below: denormal, DE on a load). */
+const MIN64 = 2.2250738585072014e-308, MIN32 = 1.1754943508222875e-38;
+/** FLD m32/m64 source kinds (families/fpu/common.ts SRC_F32 / SRC_F64, kept in `sub >> 4`). */
+const SRC_F32 = 0, SRC_F64 = 1;
+
+/** Per-record code builder: the locals and expressions every form shares. */
+class X87 {
+  readonly m: binaryen.Module;
+  readonly top: number;
+  readonly es: number;
+  constructor(readonly f: Fn, readonly r: Rec) {
+    this.m = f.m;
+    this.top = f.local();
+    this.es = f.local();
+  }
+  /** Physical register of ST(i), from the TOP local. */
+  ph(i: number): X { return i === 0 ? this.f.get(this.top) : this.m.i32.and(this.m.i32.add(this.f.get(this.top), this.f.c(i)), this.f.c(7)); }
+  bit(word: number, p: X): X { return this.m.i32.and(this.m.i32.shr_u(this.f.ld(word), p), this.f.c(1)); }
+  empty(p: X): X { return this.bit(FPU_EMPTY, p); }
+  full(p: X): X { return this.m.i32.eqz(this.empty(p)); }
+  hasImage(p: X): X { return this.bit(FPU_X80V, p); }
+  /** The entry checks (fpuEnter) pass; `es` is set to SW.ES. */
+  entry(wait: boolean): X {
+    const f = this.f, m = this.m;
+    const cr0 = m.i32.eqz(m.i32.and(f.ld(CR0), f.c(CR0_EM | CR0_TS)));
+    if (!wait) return cr0;
+    return m.i32.and(cr0, m.i32.eqz(f.tee(this.es, m.i32.and(f.ld(FPU_SW), f.c(ES)))));
+  }
+  /** f64 of R(p). */
+  ldF(p: X): X { return this.m.f64.load(FPU_ST, 8, this.m.i32.shl(p, this.f.c(3))); }
+  /** R(p) = an exact binary64 value: not empty, no image (Fpu.setP). */
+  setP(p: number, v: X): X {
+    const f = this.f, m = this.m, mask = (): X => m.i32.xor(m.i32.shl(f.c(1), f.get(p)), f.c(-1));
+    return f.block([
+      m.f64.store(FPU_ST, 8, m.i32.shl(f.get(p), f.c(3)), v),
+      f.st(FPU_EMPTY, m.i32.and(f.ld(FPU_EMPTY), mask())),
+      f.st(FPU_X80V, m.i32.and(f.ld(FPU_X80V), mask())),
+    ]);
+  }
+  /** R(dst) = R(src): bits and image (Fpu.copyP). */
+  copyP(dst: number, src: number): X {
+    const f = this.f, m = this.m;
+    const D = (): X => f.get(dst), S = (): X => f.get(src);
+    const bitD = (): X => m.i32.shl(f.c(1), D());
+    const x80 = (p: () => X): X => m.i32.shl(p(), f.c(4));
+    return f.block([
+      m.i64.store(FPU_ST, 8, m.i32.shl(D(), f.c(3)), m.i64.load(FPU_ST, 8, m.i32.shl(S(), f.c(3)))),
+      f.st(FPU_EMPTY, m.i32.and(f.ld(FPU_EMPTY), m.i32.xor(bitD(), f.c(-1)))),
+      m.if(this.hasImage(S()),
+        f.block([
+          m.i64.store(FPU_X80, 8, x80(D), m.i64.load(FPU_X80, 8, x80(S))),
+          m.i32.store(FPU_X80 + 8, 4, x80(D), m.i32.load(FPU_X80 + 8, 4, x80(S))),
+          f.st(FPU_X80V, m.i32.or(f.ld(FPU_X80V), bitD())),
+        ]),
+        f.st(FPU_X80V, m.i32.and(f.ld(FPU_X80V), m.i32.xor(bitD(), f.c(-1))))),
+    ]);
+  }
+  /** TOP = TOP - 1 (a push; the slot was checked empty). */
+  push(p: number): X { return this.f.st(FPU_TOP, this.f.get(p)); }
+  /** Fpu.pop: R(TOP) empty, TOP + 1. */
+  pop(): X {
+    const f = this.f, m = this.m;
+    return f.block([
+      f.st(FPU_EMPTY, m.i32.or(f.ld(FPU_EMPTY), m.i32.shl(f.c(1), f.get(this.top)))),
+      f.st(FPU_TOP, m.i32.and(m.i32.add(f.get(this.top), f.c(1)), f.c(7))),
+    ]);
+  }
+  clearC1(): X { return this.f.st(FPU_SW, this.m.i32.and(this.f.ld(FPU_SW), this.f.c(~C1))); }
+  /** common.ts ip(): FIP, FCS, FOP; ipMem() adds FDP (the offset in `off`) and FDS. */
+  ip(off: number | null): X[] {
+    const f = this.f, m = this.m, r = this.r;
+    const out = [
+      f.st(FPU_FIP, f.eipAt(r.off)),
+      f.st(FPU_FCS, m.i32.and(f.ld(SEG_SEL + 4 * CS), f.c(0xffff))),
+      f.st(FPU_FOP, f.c(r.imm2)),
+    ];
+    if (off !== null) out.push(f.st(FPU_FDP, f.get(off)), f.st(FPU_FDS, m.i32.and(f.ld(SEG_SEL + 4 * r.seg), f.c(0xffff))));
+    return out;
+  }
+  /**
+   * The whole record: `pre` (locals), then the fast path when `cond` holds,
+   * else the handler; after a handler that ran with SW.ES set (FERR#), leave
+   * the block (the dispatcher checks interrupts). `wait`: the form is a
+   * waiting one (ES matters); `stores`: the handler may write memory.
+   */
+  build(pre: X[], cond: X, fast: X[], wait: boolean, stores: boolean): X {
+    const f = this.f, m = this.m, r = this.r;
+    if (stores) f.stored = true;
+    const slow: X[] = [m.drop(f.callout(r))];
+    if (wait) slow.push(m.if(f.get(this.es), f.block([f.st(EIP, f.eipAt(r.next)), f.leave(r.idx + 1, EXIT_IMPURE)])));
+    return f.block([f.set(this.es, f.c(0)), f.set(this.top, f.ld(FPU_TOP)), ...pre, m.if(cond, f.block(fast), f.block(slow))]);
+  }
+}
+
+/** FLD m32fp / m64fp (load-store.ts fldM). */
+function fldM(f: Fn, r: Rec): X | null {
+  const kind = r.sub >> 4;
+  if (!inlineEa(r) || (kind !== SRC_F32 && kind !== SRC_F64)) return null;
+  const x = new X87(f, r), m = f.m, n = kind === SRC_F64 ? 8 : 4;
+  const off = f.local(), lin = f.local(), ent = f.local(), p = f.local(), v = f.local(binaryen.f64);
+  const V = (): X => m.local.get(v, binaryen.f64);
+  const ptr = (): X => host(f, lin, ent);
+  const value = n === 8 ? m.f64.load(0, 1, ptr()) : m.f64.promote(m.f32.load(0, 1, ptr()));
+  // Not a NaN, not a denormal (an m32 denormal is a binary64 normal: test its binary32 magnitude).
+  const ok = m.i32.and(m.f64.eq(V(), V()), m.i32.or(m.f64.ge(m.f64.abs(V()), m.f64.const(n === 8 ? MIN64 : MIN32)), m.f64.eq(V(), m.f64.const(0))));
+  const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, n, false)),
+    x.empty(f.tee(p, m.i32.and(m.i32.sub(f.get(x.top), f.c(1)), f.c(7)))));
+  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [
+    m.local.set(v, value),
+    m.if(ok, f.block([...x.ip(off), x.clearC1(), x.push(p), x.setP(p, V())]), m.drop(f.callout(r))),
+  ], true, false);
+}
+
+/** FILD m32int (load-store.ts fildM): any int32 is a binary64 value. */
+function fildM(f: Fn, r: Rec): X | null {
+  if (!inlineEa(r) || r.msz !== 4) return null;
+  const x = new X87(f, r), m = f.m;
+  const off = f.local(), lin = f.local(), ent = f.local(), p = f.local();
+  const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, 4, false)),
+    x.empty(f.tee(p, m.i32.and(m.i32.sub(f.get(x.top), f.c(1)), f.c(7)))));
+  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond,
+    [...x.ip(off), x.clearC1(), x.push(p), x.setP(p, m.f64.convert_s.i32(m.i32.load(0, 1, host(f, lin, ent))))], true, false);
+}
+
+/** FLDZ, FLD1 (load-store.ts fldConst: the same value under every rounding control). */
+function fldConst(f: Fn, r: Rec, v: number): X {
+  const x = new X87(f, r), m = f.m, p = f.local();
+  const cond = m.i32.and(x.entry(true), x.empty(f.tee(p, m.i32.and(m.i32.sub(f.get(x.top), f.c(1)), f.c(7)))));
+  return x.build([], cond, [...x.ip(null), x.clearC1(), x.push(p), x.setP(p, m.f64.const(v))], true, false);
+}
+
+/** FLD ST(i) (load-store.ts fldSt). */
+function fldSt(f: Fn, r: Rec): X {
+  const x = new X87(f, r), m = f.m, p = f.local(), src = f.local();
+  const cond = m.i32.and(m.i32.and(x.entry(true), x.full(f.tee(src, x.ph(r.r0)))),
+    x.empty(f.tee(p, m.i32.and(m.i32.sub(f.get(x.top), f.c(1)), f.c(7)))));
+  return x.build([], cond, [...x.ip(null), x.clearC1(), x.push(p), x.copyP(p, src)], true, false);
+}
+
+/** FST / FSTP m32fp m64fp (load-store.ts fstM, the exact cases: no rounding, no flag). */
+function fstM(f: Fn, r: Rec, pop: boolean): X | null {
+  const n = r.msz;
+  if (!inlineEa(r) || (n !== 4 && n !== 8)) return null;
+  const x = new X87(f, r), m = f.m;
+  const off = f.local(), lin = f.local(), ent = f.local(), v = f.local(binaryen.f64), s = f.local(binaryen.f32);
+  const V = (): X => m.local.get(v, binaryen.f64), S = (): X => m.local.get(s, binaryen.f32);
+  const T = (): X => f.get(x.top);
+  // ST(0) not empty and without an image; its f64 not a NaN; an m32 store exact and not a denormal.
+  const exact = n === 8 ? m.f64.eq(V(), V())
+    : m.i32.and(m.f64.eq(m.f64.promote(m.local.tee(s, m.f32.demote(V()), binaryen.f32)), V()),
+      m.i32.or(m.f32.ge(m.f32.abs(S()), m.f32.const(MIN32)), m.f32.eq(S(), m.f32.const(0))));
+  const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, n, true)),
+    m.i32.and(m.i32.and(x.full(T()), m.i32.eqz(x.hasImage(T()))), m.block(null, [m.local.set(v, x.ldF(T())), exact], binaryen.i32)));
+  const ptr = host(f, lin, ent);
+  const store = n === 8 ? m.f64.store(0, 1, ptr, V()) : m.f32.store(0, 1, ptr, S());
+  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond,
+    [store, ...x.ip(off), x.clearC1(), ...(pop ? [x.pop()] : [])], true, true);
+}
+
+/** FST / FSTP ST(i) (load-store.ts fstSt). */
+function fstSt(f: Fn, r: Rec, pop: boolean): X {
+  const x = new X87(f, r), m = f.m, dst = f.local(), src = f.local();
+  const cond = m.i32.and(x.entry(true), x.full(f.get(x.top)));
+  const move = r.r0 === 0 ? [] : [f.set(dst, x.ph(r.r0)), f.set(src, f.get(x.top)), x.copyP(dst, src)];
+  return x.build([], cond, [...x.ip(null), x.clearC1(), ...move, ...(pop ? [x.pop()] : [])], true, false);
+}
+
+/** FXCH ST(i) (control.ts fxch). */
+function fxch(f: Fn, r: Rec): X {
+  const i = r.k1 === OP_FPU ? r.r1 : 1;
+  const x = new X87(f, r), m = f.m, p0 = f.local(), pi = f.local(), t64 = f.local(binaryen.i64), t = f.local(), vb = f.local();
+  const P0 = (): X => f.get(p0), PI = (): X => f.get(pi);
+  const cond = m.i32.and(x.entry(true), m.i32.and(x.full(f.tee(p0, f.get(x.top))), x.full(f.tee(pi, x.ph(i)))));
+  if (i === 0) return x.build([], cond, [...x.ip(null), x.clearC1()], true, false);
+  const at8 = (p: () => X): X => m.i32.shl(p(), f.c(3)), at16 = (p: () => X): X => m.i32.shl(p(), f.c(4));
+  const T64 = (): X => m.local.get(t64, binaryen.i64);
+  const swap64 = (base: number, at: (p: () => X) => X): X[] => [
+    m.local.set(t64, m.i64.load(base, 8, at(P0))),
+    m.i64.store(base, 8, at(P0), m.i64.load(base, 8, at(PI))),
+    m.i64.store(base, 8, at(PI), T64()),
+  ];
+  const b0 = (): X => m.i32.and(m.i32.shr_u(f.get(vb), P0()), f.c(1)), bi = (): X => m.i32.and(m.i32.shr_u(f.get(vb), PI()), f.c(1));
+  return x.build([], cond, [
+    ...x.ip(null), x.clearC1(),
+    ...swap64(FPU_ST, at8),
+    f.set(vb, f.ld(FPU_X80V)),
+    m.if(m.i32.or(b0(), bi()), f.block([
+      ...swap64(FPU_X80, at16),
+      f.set(t, m.i32.load(FPU_X80 + 8, 4, at16(P0))),
+      m.i32.store(FPU_X80 + 8, 4, at16(P0), m.i32.load(FPU_X80 + 8, 4, at16(PI))),
+      m.i32.store(FPU_X80 + 8, 4, at16(PI), f.get(t)),
+      f.st(FPU_X80V, m.i32.or(
+        m.i32.and(f.get(vb), m.i32.xor(m.i32.or(m.i32.shl(f.c(1), P0()), m.i32.shl(f.c(1), PI())), f.c(-1))),
+        m.i32.or(m.i32.shl(bi(), P0()), m.i32.shl(b0(), PI())))),
+    ])),
+  ], true, false);
+}
+
+/** FNSTSW AX (control.ts fnstswAX): no wait; the only fault is #NM. */
+function fnstswAX(f: Fn, r: Rec): X {
+  const x = new X87(f, r), m = f.m;
+  const sw = m.i32.or(m.i32.and(f.ld(FPU_SW), f.c(0xc7ff)), m.i32.shl(m.i32.and(f.get(x.top), f.c(7)), f.c(11)));
+  return x.build([], x.entry(false), [f.setRegN(2, 0, sw)], false, false);
+}
+
+function x87(f: Fn, r: Rec): X | null {
+  if (!f.x87 || r.lock) return null;
+  switch (r.mnemonic) {
+    case Mnemonic.Fld:
+      if (r.k0 === OP_FPU) return fldSt(f, r);
+      return r.k0 === OP_MEM && r.msz !== 10 ? fldM(f, r) : null;
+    case Mnemonic.Fild: return r.k0 === OP_MEM ? fildM(f, r) : null;
+    case Mnemonic.Fldz: return fldConst(f, r, 0);
+    case Mnemonic.Fld1: return fldConst(f, r, 1);
+    case Mnemonic.Fst: case Mnemonic.Fstp: {
+      const pop = r.mnemonic === Mnemonic.Fstp;
+      if (r.k0 === OP_MEM) return fstM(f, r, pop);
+      return r.k0 === OP_FPU ? fstSt(f, r, pop) : null;
+    }
+    case Mnemonic.Fxch: return fxch(f, r);
+    case Mnemonic.Fnstsw: return r.k0 === OP_REG ? fnstswAX(f, r) : null;
+    default: return null;
+  }
+}
+emitter('x87', x87);
