@@ -76,6 +76,16 @@ const PF_STORE = hexBytes('dbe3d9e8dd1d00100300f4');
 /** fninit; fld1; fld qword [0x30008] (not present); hlt */
 const PF_LOAD = hexBytes('dbe3d9e8dd0508000300f4');
 
+/**
+ *   1000 fninit; mov ecx, 100; fldz
+ *   100a L: fadd qword [DATA] (a call-out: pure while no exception is pending); fld st0; fstp qword [DATA+0x100]; dec ecx; jnz L
+ *        fstp qword [DATA+0x108]; fnstsw ax; hlt
+ * The loop is one block that loops on itself in wasm.
+ */
+const LOOP = hexBytes('dbe3b964000000d9eedc0500000200d9c0dd1d000102004975efdd1d08010200dfe0f4');
+/** The same after fldcw [DATA+0x20] (IE unmasked) and fstp qword [DATA+0x110] of an empty ST(0): every x87 record finds ES set (FERR#). */
+const LOOP_ES = hexBytes('dbe3d92d20000200dd1d10010200b964000000d9eedc0500000200d9c0dd1d000102004975efdd1d08010200dfe0f4');
+
 for (const engine of TEST_ENGINES) {
   describe(`x87 forms inline in the JIT and their fallbacks [${engine}]`, () => {
     it('loads, stores, register moves, FXCH, FNSTSW AX; FNSTENV sees the last instruction and operand pointers', () => {
@@ -147,6 +157,20 @@ for (const engine of TEST_ENGINES) {
       expect(d(r, 0x120)).to.equal(0x3dcccccc); // 0.1 to m32 rounded down
       expect(r.regs.eax & 0xffff).to.equal(0x3820); // PE, C1 0, TOP 7
     });
+
+    for (const [name, code, sw] of [
+      ['no exception pending', LOOP, 0x0000],
+      ['an unmasked exception pending (each x87 record leaves the block after its handler)', LOOP_ES, 0x80c1],
+    ] as const) {
+      it(`a block looping on itself with an x87 call-out (FADD m64) and inline forms, ${name}`, () => {
+        const r = runSnippet({ engine, machine: machine(engine), code, memory: [data({ 0: le64('3ff8000000000000'), 0x20: '7e03' })] });
+        ok(r);
+        expect(q(r, 0x100)).to.equal('4062c00000000000'); // 150
+        expect(q(r, 0x108)).to.equal('4062c00000000000');
+        expect(r.regs.eax & 0xffff).to.equal(sw);
+        expect(r.regs.ecx).to.equal(0);
+      });
+    }
 
     for (const [name, code, cr2] of [
       ['an m64 load crossing into a not-present page', PF_CROSS, 0x30000],

@@ -16,7 +16,8 @@ import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';
 import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
-import { isJcc, isPureCallout } from './facts.js';
+import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
+import { x87Callout } from './codegen/x87.js';
 import {
   directGlobals, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
@@ -139,10 +140,13 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     if (x !== null) stats.inline++;
     else {
       stats.callouts++;
+      // An x87 handler entered with no unmasked exception pending is pure; after one that found it pending
+      // (FERR#) the block leaves (codegen/x87.ts x87Callout).
+      const x87 = f.x87 && isX87Guarded(r);
       // Before the record's own exit (a taken T_COND): it must not chain after an impure handler.
-      if (!isPureCallout(r) && !isPureBranch(r)) f.impure = true;
+      if (!x87 && !isPureCallout(r) && !isPureBranch(r)) f.impure = true;
       callouts.push(r.idx);
-      x = calloutRecord(f, r);
+      x = x87 ? x87Callout(f, r) : calloutRecord(f, r);
       f.flags = null;
       f.stored = true;
     }

@@ -134,9 +134,25 @@ class X87 {
     const f = this.f, m = this.m, r = this.r;
     if (stores) f.stored = true;
     const slow: X[] = [m.drop(f.callout(r))];
-    if (wait) slow.push(m.if(f.get(this.es), f.block([f.st(EIP, f.eipAt(r.next)), f.leave(r.idx + 1, EXIT_IMPURE)])));
+    if (wait) slow.push(leaveIf(f, r, f.get(this.es)));
     return f.block([f.set(this.es, f.c(0)), f.set(this.top, f.ld(FPU_TOP)), ...pre, m.if(cond, f.block(fast), f.block(slow))]);
   }
+}
+
+/** After the record's handler: when `es` (SW.ES before it: FERR# may have been signalled), leave the block after the record. */
+function leaveIf(f: Fn, r: Rec, es: X): X {
+  return f.m.if(es, f.block([f.st(EIP, f.eipAt(r.next)), f.leave(r.idx + 1, EXIT_IMPURE)]));
+}
+
+/**
+ * The call-out of an x87 record not generated inline (facts.ts
+ * isX87Guarded; compile.ts): the handler, then leave the block when an
+ * unmasked exception was pending before it (it may have signalled FERR#),
+ * so the block stays pure otherwise.
+ */
+export function x87Callout(f: Fn, r: Rec): X {
+  const es = f.local();
+  return f.block([f.set(es, f.m.i32.and(f.ld(FPU_SW), f.c(ES))), f.m.drop(f.callout(r)), leaveIf(f, r, f.get(es))]);
 }
 
 /** FLD m32fp / m64fp (load-store.ts fldM). */
