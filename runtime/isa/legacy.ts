@@ -121,10 +121,11 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   // families/fpu/transcendental.ts
   legacy([M.F2xm1, M.Fyl2x, M.Fyl2xp1, M.Fptan, M.Fpatan, M.Fsin, M.Fcos, M.Fsincos], X87),
   // families/fpu/compare.ts (FCMOVcc: runtime/isa/cond.ts)
-  legacy([M.Fcom, M.Fcomp, M.Fcompp, M.Fucom, M.Fucomp, M.Fucompp, M.Ficom, M.Ficomp, M.Ftst, M.Fxam], X87),
+  legacy([M.Fcom, M.Fcomp, M.Fcompp, M.Fucom, M.Fucomp, M.Fucompp, M.Ftst], { ...X87, jit: 'inline:x87' }), // register forms inline (codegen/x87.ts)
+  legacy([M.Ficom, M.Ficomp, M.Fxam], X87),
   legacy([M.Fcomi, M.Fcomip, M.Fucomi, M.Fucomip], { flags: 'eager' }),
   // families/fpu/control.ts
-  legacy([M.Fxch, M.Fnstsw], { ...X87, jit: 'inline:x87' }), // FXCH, FNSTSW AX inline (codegen/x87.ts)
-  legacy([M.Fincstp, M.Fdecstp, M.Ffree, M.Ffreep, M.Fldcw, M.Fnstcw, M.Fnclex, M.Fninit, M.Fnop,
+  legacy([M.Fxch, M.Fnstsw, M.Fldcw, M.Fnstcw], { ...X87, jit: 'inline:x87' }), // FXCH, FNSTSW AX, FLDCW, FNSTCW inline (codegen/x87.ts)
+  legacy([M.Fincstp, M.Fdecstp, M.Ffree, M.Ffreep, M.Fnclex, M.Fninit, M.Fnop,
     M.Fneni, M.Fndisi, M.Fnsetpm, M.Fldenv, M.Fnstenv, M.Frstor, M.Fnsave, M.Fxsave, M.Fxrstor], X87),
 ];

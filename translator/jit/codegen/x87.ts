@@ -2,7 +2,8 @@
  * The common x87 forms inline (docs/fpu.md "JIT"): the loads, stores and
  * register moves that are exact on the binary64 registers, chosen from the
  * awk phase's histogram (bench/x87-histogram.ts): FLD m32/m64/ST(i), FILD
- * m32, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX.
+ * m32, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX, FLDCW, FNSTCW,
+ * FCOM/FUCOM (P, PP) ST(i), FTST.
  *
  * Each form tests its common case inline and otherwise runs the
  * interpreter's handler for the record (runtime/interp/families/fpu/), so
@@ -36,10 +37,10 @@ import binaryen from 'binaryen';
 import { Mnemonic } from 'iced-x86';
 import { OP_FPU, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import {
-  CR0, CS, EIP, FPU_EMPTY, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FIP, FPU_FOP, FPU_ST, FPU_SW, FPU_TOP, FPU_X80, FPU_X80V, SEG_SEL,
+  CR0, CS, EIP, FPU_CW, FPU_EMPTY, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FIP, FPU_FOP, FPU_ST, FPU_SW, FPU_TOP, FPU_X80, FPU_X80V, SEG_SEL,
 } from '../../../runtime/state/layout.js';
-import { C1, ES } from '../../../runtime/fpu/num.js';
-import { CR0_EM, CR0_TS } from '../../../runtime/fpu/state.js';
+import { C0, C1, C2, C3, ES, EXC } from '../../../runtime/fpu/num.js';
+import { CR0_EM, CR0_TS, CW_BITS } from '../../../runtime/fpu/state.js';
 import { EXIT_IMPURE } from '../chain.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
@@ -266,6 +267,78 @@ function fnstswAX(f: Fn, r: Rec): X {
   return x.build([], x.entry(false), [f.setRegN(2, 0, sw)], false, false);
 }
 
+/** C3 C2 C0 of a compare: >, <, = (compare.ts CC_OF; unordered takes the handler). */
+function ccOf(f: Fn, a: () => X, b: () => X): X {
+  const m = f.m;
+  return m.select(m.f64.gt(a(), b()), f.c(0), m.select(m.f64.lt(a(), b()), f.c(C0), f.c(C3)));
+}
+
+/**
+ * FCOM FCOMP FCOMPP FUCOM FUCOMP FUCOMPP with register operands (compare.ts
+ * fcomRR; `sub` bit 0: pop, bit 1: pop twice, bit 2: unordered compare):
+ * both registers not empty, without an image, not NaNs (a NaN is the
+ * handler's: IE, or unordered).
+ */
+function fcomRR(f: Fn, r: Rec): X {
+  const i = r.k1 === OP_FPU ? r.r1 : 1;
+  const x = new X87(f, r), m = f.m, pi = f.local(), a = f.local(binaryen.f64), b = f.local(binaryen.f64);
+  const A = (): X => m.local.get(a, binaryen.f64), B = (): X => m.local.get(b, binaryen.f64);
+  const T = (): X => f.get(x.top), PI = (): X => f.get(pi);
+  const cond = m.i32.and(m.i32.and(x.entry(true), m.i32.and(x.full(T()), x.full(f.tee(pi, x.ph(i))))),
+    m.i32.and(m.i32.eqz(m.i32.or(x.hasImage(T()), x.hasImage(PI()))),
+      m.block(null, [m.local.set(a, x.ldF(T())), m.local.set(b, x.ldF(PI())), m.i32.and(m.f64.eq(A(), A()), m.f64.eq(B(), B()))], binaryen.i32)));
+  const pops = (r.sub & 3) === 0 ? [] : (r.sub & 2) === 0 ? [x.pop()] : [x.pop(), popAgain(f, x)];
+  return x.build([], cond, [
+    ...x.ip(null),
+    f.st(FPU_SW, m.i32.or(m.i32.and(f.ld(FPU_SW), f.c(~(C0 | C1 | C2 | C3))), ccOf(f, A, B))),
+    ...pops,
+  ], true, false);
+}
+/** The second pop of FCOMPP / FUCOMPP: R(TOP + 1) empty, TOP + 2. */
+function popAgain(f: Fn, x: X87): X {
+  const m = f.m, p = m.i32.and(m.i32.add(f.get(x.top), f.c(1)), f.c(7));
+  return f.block([
+    f.st(FPU_EMPTY, m.i32.or(f.ld(FPU_EMPTY), m.i32.shl(f.c(1), p))),
+    f.st(FPU_TOP, m.i32.and(m.i32.add(f.get(x.top), f.c(2)), f.c(7))),
+  ]);
+}
+
+/** FTST (compare.ts ftst): ST(0) against +0. */
+function ftst(f: Fn, r: Rec): X {
+  const x = new X87(f, r), m = f.m, a = f.local(binaryen.f64);
+  const A = (): X => m.local.get(a, binaryen.f64), T = (): X => f.get(x.top);
+  const cond = m.i32.and(m.i32.and(x.entry(true), x.full(T())),
+    m.i32.and(m.i32.eqz(x.hasImage(T())), m.block(null, [m.local.set(a, x.ldF(T())), m.f64.eq(A(), A())], binaryen.i32)));
+  return x.build([], cond, [
+    ...x.ip(null),
+    f.st(FPU_SW, m.i32.or(m.i32.and(f.ld(FPU_SW), f.c(~(C0 | C1 | C2 | C3))), ccOf(f, A, () => m.f64.const(0)))),
+  ], true, false);
+}
+
+/**
+ * FLDCW m16 (control.ts fldcw, Fpu.setControlWord): when the new masks
+ * leave no flagged exception unmasked, ES stays clear (it was: the entry
+ * check) and FERR# is not asserted, so only CW changes. Not an `ip` instruction.
+ */
+function fldcw(f: Fn, r: Rec): X | null {
+  if (!inlineEa(r)) return null;
+  const x = new X87(f, r), m = f.m;
+  const off = f.local(), lin = f.local(), ent = f.local(), cw = f.local();
+  const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, 2, false)),
+    m.i32.eqz(m.i32.and(m.i32.and(f.ld(FPU_SW), m.i32.xor(f.tee(cw, m.i32.and(m.i32.load16_u(0, 1, host(f, lin, ent)), f.c(CW_BITS))), f.c(-1))), f.c(EXC))));
+  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [f.st(FPU_CW, f.get(cw))], true, false);
+}
+
+/** FNSTCW m16 (control.ts fnstcw): no wait; CW | 0x40 (bit 6 reads as 1). */
+function fnstcw(f: Fn, r: Rec): X | null {
+  if (!inlineEa(r)) return null;
+  const x = new X87(f, r), m = f.m;
+  const off = f.local(), lin = f.local(), ent = f.local();
+  const cond = m.i32.and(x.entry(false), fastTest(f, r.seg, off, lin, ent, 2, true));
+  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond,
+    [m.i32.store16(0, 1, host(f, lin, ent), m.i32.or(m.i32.and(f.ld(FPU_CW), f.c(CW_BITS)), f.c(0x40)))], false, true);
+}
+
 function x87(f: Fn, r: Rec): X | null {
   if (!f.x87 || r.lock) return null;
   switch (r.mnemonic) {
@@ -282,6 +355,11 @@ function x87(f: Fn, r: Rec): X | null {
     }
     case Mnemonic.Fxch: return fxch(f, r);
     case Mnemonic.Fnstsw: return r.k0 === OP_REG ? fnstswAX(f, r) : null;
+    case Mnemonic.Fcom: case Mnemonic.Fcomp: case Mnemonic.Fcompp: case Mnemonic.Fucom: case Mnemonic.Fucomp: case Mnemonic.Fucompp:
+      return r.k0 === OP_MEM ? null : fcomRR(f, r);
+    case Mnemonic.Ftst: return ftst(f, r);
+    case Mnemonic.Fldcw: return r.k0 === OP_MEM ? fldcw(f, r) : null;
+    case Mnemonic.Fnstcw: return r.k0 === OP_MEM ? fnstcw(f, r) : null;
     default: return null;
   }
 }
