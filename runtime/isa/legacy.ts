@@ -115,7 +115,9 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Fld, M.Fst, M.Fstp, M.Fild, M.Fld1, M.Fldz], { ...X87, jit: 'inline:x87' }),
   legacy([M.Fstpnce, M.Fist, M.Fistp, M.Fisttp, M.Fbld, M.Fbstp, M.Fldl2t, M.Fldl2e, M.Fldpi, M.Fldlg2, M.Fldln2], X87),
   // families/fpu/arith.ts
-  legacy([M.Fadd, M.Faddp, M.Fiadd, M.Fsub, M.Fsubp, M.Fisub, M.Fsubr, M.Fsubrp, M.Fisubr, M.Fmul, M.Fmulp, M.Fimul,
+  // exact sums inline (codegen/x87.ts)
+  legacy([M.Fadd, M.Faddp, M.Fiadd, M.Fsub, M.Fsubp, M.Fisub, M.Fsubr, M.Fsubrp, M.Fisubr], { ...X87, jit: 'inline:x87' }),
+  legacy([M.Fmul, M.Fmulp, M.Fimul,
     M.Fdiv, M.Fdivp, M.Fidiv, M.Fdivr, M.Fdivrp, M.Fidivr, M.Fabs, M.Fchs, M.Fprem, M.Fprem1, M.Frndint, M.Fscale,
     M.Fsqrt, M.Fxtract], X87),
   // families/fpu/transcendental.ts

@@ -86,6 +86,12 @@ const LOOP = hexBytes('dbe3b964000000d9eedc0500000200d9c0dd1d000102004975efdd1d0
 /** The same after fldcw [DATA+0x20] (IE unmasked) and fstp qword [DATA+0x110] of an empty ST(0): every x87 record finds ES set (FERR#). */
 const LOOP_ES = hexBytes('dbe3d92d20000200dd1d10010200b964000000d9eedc0500000200d9c0dd1d000102004975efdd1d08010200dfe0f4');
 
+/**
+ * fninit; mov eax, [DATA+8] (the TLB entry: the inline paths need a hit); fldz; fadd qword [DATA] (a denormal: DE, the exact sum a denormal); fstp qword [DATA+0x100]
+ * fld qword [DATA+8] (1.5); fadd qword [DATA+0x10] (2^-60: exact only at 64 bits, an image); fstp qword [DATA+0x108]; fnstsw ax; hlt
+ */
+const SUMS = hexBytes('dbe3a108000200d9eedc0500000200dd1d00010200dd0508000200dc0510000200dd1d08010200dfe0f4');
+
 for (const engine of TEST_ENGINES) {
   describe(`x87 forms inline in the JIT and their fallbacks [${engine}]`, () => {
     it('loads, stores, register moves, FXCH, FNSTSW AX; FNSTENV sees the last instruction and operand pointers', () => {
@@ -156,6 +162,15 @@ for (const engine of TEST_ENGINES) {
       expect(q(r, 0x118)).to.equal('3fd45f306dc9c882'); // 1/pi at 64 bits rounded down (an 80-bit image), stored rounded down (nearest: ...883)
       expect(d(r, 0x120)).to.equal(0x3dcccccc); // 0.1 to m32 rounded down
       expect(r.regs.eax & 0xffff).to.equal(0x3820); // PE, C1 0, TOP 7
+    });
+
+    it('FADD m64: a denormal operand (DE) and a sum exact only at 64 bits take the handler', () => {
+      const r = runSnippet({ engine, machine: machine(engine), code: SUMS,
+        memory: [data({ 0: le64('0000000000000001'), 8: le64('3ff8000000000000'), 0x10: le64('3c30000000000000') })] });
+      ok(r);
+      expect(q(r, 0x100)).to.equal('0000000000000001');
+      expect(q(r, 0x108)).to.equal('3ff8000000000000'); // 1.5 + 2^-60 rounded to 53 bits
+      expect(r.regs.eax & 0xffff).to.equal(0x0022); // PE | DE, C1 0, TOP 0
     });
 
     for (const [name, code, sw] of [

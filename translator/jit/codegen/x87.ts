@@ -3,7 +3,8 @@
  * register moves that are exact on the binary64 registers, chosen from the
  * awk phase's histogram (bench/x87-histogram.ts): FLD m32/m64/ST(i), FILD
  * m32, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX, FLDCW, FNSTCW,
- * FCOM/FUCOM (P, PP) ST(i), FTST.
+ * FCOM/FUCOM (P, PP) ST(i), FTST, and FADD/FSUB/FSUBR (P, I) when the binary64
+ * sum is exact.
  *
  * Each form tests its common case inline and otherwise runs the
  * interpreter's handler for the record (runtime/interp/families/fpu/), so
@@ -339,6 +340,63 @@ function fnstcw(f: Fn, r: Rec): X | null {
     [m.i32.store16(0, 1, host(f, lin, ent), m.i32.or(m.i32.and(f.ld(FPU_CW), f.c(CW_BITS)), f.c(0x40)))], false, true);
 }
 
+/** Integer source of FIADD & co. (common.ts SRC_I32; SRC_I16 is left to the handler). */
+const SRC_I32 = 2;
+/** CW: precision control, rounding control. */
+const CW_PC = 0x300, CW_RC = 0xc00;
+
+/**
+ * FADD FADDP FIADD FSUB FSUBP FISUB FSUBR FSUBRP FISUBR (arith.ts arithRR /
+ * arithRM; `sub & 7`: 0 add, 4 sub, 5 reversed sub; bit 3 pop; memory kind
+ * in `sub >> 4`) when the binary64 sum is exact (TwoSum error 0: the
+ * x87's result at 53 and 64 bits whatever the rounding control, no flag;
+ * an infinite or NaN operand or an overflow makes the error a NaN): not at
+ * PC 24 (fewer bits), and a zero sum only under round-to-nearest (RD gives
+ * -0 for x - x). Operands: registers not empty and without an image, a
+ * memory operand not a denormal (DE) and not m16int. Products and quotients
+ * call out (an exactness test needs a Dekker product).
+ */
+function addSub(f: Fn, r: Rec): X | null {
+  const op = r.sub & 7, mem = r.k0 === OP_MEM, kind = r.sub >> 4;
+  if (op !== 0 && op !== 4 && op !== 5) return null;
+  if (mem ? !inlineEa(r) || (kind !== SRC_F32 && kind !== SRC_F64 && kind !== SRC_I32) : r.k0 !== OP_FPU || r.k1 !== OP_FPU) return null;
+  const x = new X87(f, r), m = f.m, F64 = binaryen.f64;
+  const pd = f.local(), ps = f.local(), off = f.local(), lin = f.local(), ent = f.local();
+  const [a, b, sum, bb] = [f.local(F64), f.local(F64), f.local(F64), f.local(F64)];
+  const g = (l: number) => (): X => m.local.get(l, F64);
+  const A = g(a), B = g(b), S = g(sum), BB = g(bb);
+  const n = kind === SRC_F64 ? 8 : 4;
+  const ptr = (): X => host(f, lin, ent);
+  const src = !mem ? x.ldF(f.get(ps)) : kind === SRC_F64 ? m.f64.load(0, 1, ptr()) : kind === SRC_F32 ? m.f64.promote(m.f32.load(0, 1, ptr()))
+    : m.f64.convert_s.i32(m.i32.load(0, 1, ptr()));
+  // x + y is the operation: a + b, a + (-b), b + (-a).
+  const X_ = (): X => (op === 5 ? B() : A()), Y = (): X => (op === 0 ? B() : op === 4 ? m.f64.neg(B()) : m.f64.neg(A()));
+  const notDenormal = mem && kind !== SRC_I32
+    ? m.i32.or(m.f64.ge(m.f64.abs(B()), m.f64.const(kind === SRC_F64 ? MIN64 : MIN32)), m.f64.eq(B(), m.f64.const(0))) : f.c(1);
+  const exact = m.block(null, [
+    m.local.set(a, x.ldF(f.get(pd))),
+    m.local.set(b, src),
+    m.local.set(sum, m.f64.add(X_(), Y())),
+    m.local.set(bb, m.f64.sub(S(), X_())),
+    m.i32.and(m.i32.and(notDenormal, m.f64.eq(m.f64.add(m.f64.sub(X_(), m.f64.sub(S(), BB())), m.f64.sub(Y(), BB())), m.f64.const(0))),
+      m.i32.or(m.f64.ne(S(), m.f64.const(0)), m.i32.eqz(m.i32.and(f.ld(FPU_CW), f.c(CW_RC))))),
+  ], binaryen.i32);
+  const regsOk = mem
+    ? m.i32.and(x.full(f.get(pd)), m.i32.eqz(x.hasImage(f.get(pd))))
+    : m.i32.and(m.i32.and(x.full(f.get(pd)), x.full(f.get(ps))), m.i32.eqz(m.i32.or(x.hasImage(f.get(pd)), x.hasImage(f.get(ps)))));
+  const cond = m.i32.and(
+    m.i32.and(m.i32.and(x.entry(true), mem ? fastTest(f, r.seg, off, lin, ent, n, false) : f.c(1)), m.i32.ne(m.i32.and(f.ld(FPU_CW), f.c(CW_PC)), f.c(0))),
+    m.i32.and(regsOk, exact));
+  const pre = mem ? [f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin), f.set(pd, f.get(x.top))]
+    : [f.set(pd, x.ph(r.r0)), f.set(ps, x.ph(r.r1))];
+  const result = f.block([
+    m.f64.store(FPU_ST, 8, m.i32.shl(f.get(pd), f.c(3)), S()),
+    f.st(FPU_EMPTY, m.i32.and(f.ld(FPU_EMPTY), m.i32.xor(m.i32.shl(f.c(1), f.get(pd)), f.c(-1)))),
+    f.st(FPU_X80V, m.i32.and(f.ld(FPU_X80V), m.i32.xor(m.i32.shl(f.c(1), f.get(pd)), f.c(-1)))),
+  ]);
+  return x.build(pre, cond, [...x.ip(mem ? off : null), x.clearC1(), result, ...((r.sub & 8) !== 0 ? [x.pop()] : [])], true, false);
+}
+
 function x87(f: Fn, r: Rec): X | null {
   if (!f.x87 || r.lock) return null;
   switch (r.mnemonic) {
@@ -358,6 +416,9 @@ function x87(f: Fn, r: Rec): X | null {
     case Mnemonic.Fcom: case Mnemonic.Fcomp: case Mnemonic.Fcompp: case Mnemonic.Fucom: case Mnemonic.Fucomp: case Mnemonic.Fucompp:
       return r.k0 === OP_MEM ? null : fcomRR(f, r);
     case Mnemonic.Ftst: return ftst(f, r);
+    case Mnemonic.Fadd: case Mnemonic.Faddp: case Mnemonic.Fiadd: case Mnemonic.Fsub: case Mnemonic.Fsubp: case Mnemonic.Fisub:
+    case Mnemonic.Fsubr: case Mnemonic.Fsubrp: case Mnemonic.Fisubr:
+      return addSub(f, r);
     case Mnemonic.Fldcw: return r.k0 === OP_MEM ? fldcw(f, r) : null;
     case Mnemonic.Fnstcw: return r.k0 === OP_MEM ? fnstcw(f, r) : null;
     default: return null;
