@@ -111,9 +111,9 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Wrmsr], { flags: 'none', ends: E_TRAP }),
   legacy([M.Sysenter, M.Sysexit], { flags: 'eager', ends: E_BRANCH }),
   // families/fpu/load-store.ts
-  // FLD FST FSTP (m32fp m64fp ST(i)), FILD m32int, FLDZ, FLD1: common cases inline (translator/jit/codegen/x87.ts), the rest call out
-  legacy([M.Fld, M.Fst, M.Fstp, M.Fild, M.Fld1, M.Fldz], { ...X87, jit: 'inline:x87' }),
-  legacy([M.Fstpnce, M.Fist, M.Fistp, M.Fisttp, M.Fbld, M.Fbstp, M.Fldl2t, M.Fldl2e, M.Fldpi, M.Fldlg2, M.Fldln2], X87),
+  // FLD FST FSTP (m32fp m64fp ST(i)), FILD, FIST(P) m16/m32, FLDZ, FLD1: common cases inline (translator/jit/codegen/x87.ts), the rest call out
+  legacy([M.Fld, M.Fst, M.Fstp, M.Fild, M.Fist, M.Fistp, M.Fld1, M.Fldz], { ...X87, jit: 'inline:x87' }),
+  legacy([M.Fstpnce, M.Fisttp, M.Fbld, M.Fbstp, M.Fldl2t, M.Fldl2e, M.Fldpi, M.Fldlg2, M.Fldln2], X87),
   // families/fpu/arith.ts
   // exact sums inline (codegen/x87.ts)
   legacy([M.Fadd, M.Faddp, M.Fiadd, M.Fsub, M.Fsubp, M.Fisub, M.Fsubr, M.Fsubrp, M.Fisubr], { ...X87, jit: 'inline:x87' }),

@@ -2,7 +2,7 @@
  * The common x87 forms inline (docs/fpu.md "JIT"): the loads, stores and
  * register moves that are exact on the binary64 registers, chosen from the
  * awk phase's histogram (bench/x87-histogram.ts): FLD m32/m64/ST(i), FILD
- * m32, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX, FLDCW, FNSTCW,
+ * m16/m32/m64, FIST/FISTP m16/m32, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX, FLDCW, FNSTCW,
  * FCOM/FUCOM (P, PP) ST(i), FTST, and FADD/FSUB/FSUBR (P, I) when the binary64
  * sum is exact.
  *
@@ -40,7 +40,7 @@ import { OP_FPU, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import {
   CR0, CS, EIP, FPU_CW, FPU_EMPTY, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FIP, FPU_FOP, FPU_ST, FPU_SW, FPU_TOP, FPU_X80, FPU_X80V, SEG_SEL,
 } from '../../../runtime/state/layout.js';
-import { C0, C1, C2, C3, ES, EXC } from '../../../runtime/fpu/num.js';
+import { C0, C1, C2, C3, ES, EXC, PE } from '../../../runtime/fpu/num.js';
 import { CR0_EM, CR0_TS, CW_BITS } from '../../../runtime/fpu/state.js';
 import { EXIT_IMPURE } from '../chain.js';
 import type { Fn, X } from '../ir.js';
@@ -176,15 +176,63 @@ function fldM(f: Fn, r: Rec): X | null {
   ], true, false);
 }
 
-/** FILD m32int (load-store.ts fildM): any int32 is a binary64 value. */
+/** FILD m16int / m32int / m64int (load-store.ts fildM): any int16/int32, and an int64 of magnitude up to 2^53, is a binary64 value. */
 function fildM(f: Fn, r: Rec): X | null {
-  if (!inlineEa(r) || r.msz !== 4) return null;
-  const x = new X87(f, r), m = f.m;
-  const off = f.local(), lin = f.local(), ent = f.local(), p = f.local();
-  const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, 4, false)),
+  const n = r.msz;
+  if (!inlineEa(r) || (n !== 2 && n !== 4 && n !== 8)) return null;
+  const x = new X87(f, r), m = f.m, i64 = binaryen.i64;
+  const off = f.local(), lin = f.local(), ent = f.local(), p = f.local(), q = f.local(i64);
+  const ptr = (): X => host(f, lin, ent);
+  const Q = (): X => m.local.get(q, i64);
+  let cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, n, false)),
     x.empty(f.tee(p, m.i32.and(m.i32.sub(f.get(x.top), f.c(1)), f.c(7)))));
+  let v: X;
+  if (n === 8) {
+    // |q| <= 2^53: q + 2^53 (wrapping) <= 2^54 unsigned.
+    cond = m.i32.and(cond, m.block(null, [m.local.set(q, m.i64.load(0, 1, ptr())),
+      m.i64.le_u(m.i64.add(Q(), m.i64.const(1n << 53n)), m.i64.const(1n << 54n))], binaryen.i32));
+    v = m.f64.convert_s.i64(Q());
+  } else v = m.f64.convert_s.i32(n === 4 ? m.i32.load(0, 1, ptr()) : m.i32.load16_s(0, 1, ptr()));
   return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond,
-    [...x.ip(off), x.clearC1(), x.push(p), x.setP(p, m.f64.convert_s.i32(m.i32.load(0, 1, host(f, lin, ent))))], true, false);
+    [...x.ip(off), x.clearC1(), x.push(p), x.setP(p, v)], true, false);
+}
+
+/**
+ * FIST / FISTP m16int m32int (load-store.ts fistStore, convert.ts toInt,
+ * num.ts roundInt): ST(0) not empty, without an image, finite; rounded by
+ * RC (f64.nearest is ties-to-even); in range of the format; an inexact
+ * result only with PE masked (PE set, C1 = rounded away from zero).
+ */
+function fistM(f: Fn, r: Rec, pop: boolean): X | null {
+  const n = r.msz;
+  if (!inlineEa(r) || (n !== 2 && n !== 4)) return null;
+  const x = new X87(f, r), m = f.m, F64 = binaryen.f64;
+  const off = f.local(), lin = f.local(), ent = f.local(), v = f.local(F64), q = f.local(F64), rc = f.local(), pe = f.local();
+  const V = (): X => m.local.get(v, F64), Q = (): X => m.local.get(q, F64), T = (): X => f.get(x.top);
+  const RC = (): X => f.get(rc);
+  const rounded = m.select(m.i32.eqz(RC()), m.f64.nearest(V()),
+    m.select(m.i32.eq(RC(), f.c(1)), m.f64.floor(V()), m.select(m.i32.eq(RC(), f.c(2)), m.f64.ceil(V()), m.f64.trunc(V()))));
+  const [lo, hi] = n === 2 ? [-32768, 32767] : [-2147483648, 2147483647];
+  const value = m.block(null, [
+    m.local.set(v, x.ldF(T())),
+    f.set(rc, m.i32.and(m.i32.shr_u(f.ld(FPU_CW), f.c(10)), f.c(3))),
+    m.local.set(q, rounded),
+    f.set(pe, m.f64.ne(Q(), V())),
+    // In range (a NaN fails both), and inexact only with PE masked.
+    m.i32.and(m.i32.and(m.f64.ge(Q(), m.f64.const(lo)), m.f64.le(Q(), m.f64.const(hi))),
+      m.i32.or(m.i32.eqz(f.get(pe)), m.i32.ne(m.i32.and(f.ld(FPU_CW), f.c(PE)), f.c(0)))),
+  ], binaryen.i32);
+  const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, n, true)),
+    m.i32.and(m.i32.and(x.full(T()), m.i32.eqz(x.hasImage(T()))), value));
+  const iv = m.i32.trunc_s.f64(Q());
+  const store = n === 4 ? m.i32.store(0, 1, host(f, lin, ent), iv) : m.i32.store16(0, 1, host(f, lin, ent), iv);
+  // C1: rounded up in magnitude (|q| > |v|).
+  const c1 = m.select(m.f64.gt(m.f64.abs(Q()), m.f64.abs(V())), f.c(C1), f.c(0));
+  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [
+    store, ...x.ip(off),
+    f.st(FPU_SW, m.i32.or(m.i32.and(f.ld(FPU_SW), f.c(~C1)), m.select(f.get(pe), m.i32.or(f.c(PE), c1), f.c(0)))),
+    ...(pop ? [x.pop()] : []),
+  ], true, true);
 }
 
 /** FLDZ, FLD1 (load-store.ts fldConst: the same value under every rounding control). */
@@ -404,6 +452,7 @@ function x87(f: Fn, r: Rec): X | null {
       if (r.k0 === OP_FPU) return fldSt(f, r);
       return r.k0 === OP_MEM && r.msz !== 10 ? fldM(f, r) : null;
     case Mnemonic.Fild: return r.k0 === OP_MEM ? fildM(f, r) : null;
+    case Mnemonic.Fist: case Mnemonic.Fistp: return r.k0 === OP_MEM ? fistM(f, r, r.mnemonic === Mnemonic.Fistp) : null;
     case Mnemonic.Fldz: return fldConst(f, r, 0);
     case Mnemonic.Fld1: return fldConst(f, r, 1);
     case Mnemonic.Fst: case Mnemonic.Fstp: {
