@@ -2,7 +2,7 @@
  * The common x87 forms inline (docs/fpu.md "JIT"): the loads, stores and
  * register moves that are exact on the binary64 registers, chosen from the
  * awk phase's histogram (bench/x87-histogram.ts): FLD m32/m64/ST(i), FILD
- * m16/m32/m64, FIST/FISTP m16/m32, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX, FLDCW, FNSTCW,
+ * m16/m32/m64, FIST/FISTP m16/m32/m64, FLDZ, FLD1, FST/FSTP m32/m64/ST(i), FXCH, FNSTSW AX, FLDCW, FNSTCW,
  * FCOM/FUCOM (P, PP) ST(i), FTST, and FADD/FSUB/FSUBR (P, I) when the binary64
  * sum is exact.
  *
@@ -198,34 +198,37 @@ function fildM(f: Fn, r: Rec): X | null {
 }
 
 /**
- * FIST / FISTP m16int m32int (load-store.ts fistStore, convert.ts toInt,
+ * FIST / FISTP m16int m32int m64int (load-store.ts fistStore, convert.ts toInt,
  * num.ts roundInt): ST(0) not empty, without an image, finite; rounded by
  * RC (f64.nearest is ties-to-even); in range of the format; an inexact
  * result only with PE masked (PE set, C1 = rounded away from zero).
  */
 function fistM(f: Fn, r: Rec, pop: boolean): X | null {
   const n = r.msz;
-  if (!inlineEa(r) || (n !== 2 && n !== 4)) return null;
+  if (!inlineEa(r) || (n !== 2 && n !== 4 && n !== 8)) return null;
   const x = new X87(f, r), m = f.m, F64 = binaryen.f64;
   const off = f.local(), lin = f.local(), ent = f.local(), v = f.local(F64), q = f.local(F64), rc = f.local(), pe = f.local();
   const V = (): X => m.local.get(v, F64), Q = (): X => m.local.get(q, F64), T = (): X => f.get(x.top);
   const RC = (): X => f.get(rc);
   const rounded = m.select(m.i32.eqz(RC()), m.f64.nearest(V()),
     m.select(m.i32.eq(RC(), f.c(1)), m.f64.floor(V()), m.select(m.i32.eq(RC(), f.c(2)), m.f64.ceil(V()), m.f64.trunc(V()))));
-  const [lo, hi] = n === 2 ? [-32768, 32767] : [-2147483648, 2147483647];
+  // m64: -2^63 <= q < 2^63 (2^63 - 1 is not a binary64 value).
+  const [lo, hi] = n === 2 ? [-32768, 32767] : n === 4 ? [-2147483648, 2147483647] : [-9223372036854775808, 9223372036854775808];
+  const below = n === 8 ? m.f64.lt(Q(), m.f64.const(hi)) : m.f64.le(Q(), m.f64.const(hi));
   const value = m.block(null, [
     m.local.set(v, x.ldF(T())),
     f.set(rc, m.i32.and(m.i32.shr_u(f.ld(FPU_CW), f.c(10)), f.c(3))),
     m.local.set(q, rounded),
     f.set(pe, m.f64.ne(Q(), V())),
     // In range (a NaN fails both), and inexact only with PE masked.
-    m.i32.and(m.i32.and(m.f64.ge(Q(), m.f64.const(lo)), m.f64.le(Q(), m.f64.const(hi))),
+    m.i32.and(m.i32.and(m.f64.ge(Q(), m.f64.const(lo)), below),
       m.i32.or(m.i32.eqz(f.get(pe)), m.i32.ne(m.i32.and(f.ld(FPU_CW), f.c(PE)), f.c(0)))),
   ], binaryen.i32);
   const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, n, true)),
     m.i32.and(m.i32.and(x.full(T()), m.i32.eqz(x.hasImage(T()))), value));
-  const iv = m.i32.trunc_s.f64(Q());
-  const store = n === 4 ? m.i32.store(0, 1, host(f, lin, ent), iv) : m.i32.store16(0, 1, host(f, lin, ent), iv);
+  const iv = (): X => m.i32.trunc_s.f64(Q());
+  const store = n === 8 ? m.i64.store(0, 1, host(f, lin, ent), m.i64.trunc_s.f64(Q()))
+    : n === 4 ? m.i32.store(0, 1, host(f, lin, ent), iv()) : m.i32.store16(0, 1, host(f, lin, ent), iv());
   // C1: rounded up in magnitude (|q| > |v|).
   const c1 = m.select(m.f64.gt(m.f64.abs(Q()), m.f64.abs(V())), f.c(C1), f.c(0));
   return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [
