@@ -42,6 +42,7 @@ import {
 } from '../../../runtime/state/layout.js';
 import { C0, C1, C2, C3, ES, EXC, PE } from '../../../runtime/fpu/num.js';
 import { CR0_EM, CR0_TS, CW_BITS } from '../../../runtime/fpu/state.js';
+import { SRC_F32, SRC_F64, SRC_I32 } from '../../../runtime/interp/families/fpu/common.js';
 import { EXIT_IMPURE } from '../chain.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
@@ -49,8 +50,6 @@ import { eaOffset, fastTest, host, inlineEa, linear } from './mem.js';
 
 /** Smallest normal binary64 / binary32 magnitudes (below: denormal, DE on a load). */
 const MIN64 = 2.2250738585072014e-308, MIN32 = 1.1754943508222875e-38;
-/** FLD m32/m64 source kinds (families/fpu/common.ts SRC_F32 / SRC_F64, kept in `sub >> 4`). */
-const SRC_F32 = 0, SRC_F64 = 1;
 
 /** Per-record code builder: the locals and expressions every form shares. */
 class X87 {
@@ -391,8 +390,6 @@ function fnstcw(f: Fn, r: Rec): X | null {
     [m.i32.store16(0, 1, host(f, lin, ent), m.i32.or(m.i32.and(f.ld(FPU_CW), f.c(CW_BITS)), f.c(0x40)))], false, true);
 }
 
-/** Integer source of FIADD & co. (common.ts SRC_I32; SRC_I16 is left to the handler). */
-const SRC_I32 = 2;
 /** CW: precision control, rounding control. */
 const CW_PC = 0x300, CW_RC = 0xc00;
 
