@@ -4,7 +4,7 @@
  * then N more, measured: the process's CPU time and the JIT counters over them.
  * For paired before/after runs (interleave them: A B A B):
  *
- *   node dist/bench/phase-runner.js SNAPSHOT [--warmup N] [--max-instructions N] [--jit-global 0] [--jit-global-fill attach|exit|both] [--jit-modules 0]
+ *   node dist/bench/phase-runner.js SNAPSHOT [--warmup N] [--max-instructions N] [--jit-global 0] [--jit-global-fill attach|exit|both] [--jit-modules 0] [--jit-x87 0]
  *
  * Prints one JSON line: {cpuS, wallS, executed, compiled, xfers: {name: n}, summary}.
  */
@@ -20,6 +20,7 @@ const max = num('max-instructions') ?? 3e9;
 const jit: JitOptions & Record<string, unknown> = {};
 if (num('jit-global') === 0) jit.global = false;
 if (num('jit-modules') === 0) jit.modules = false;
+if (num('jit-x87') === 0) jit.x87 = false;
 const fillAt = args.indexOf('--jit-global-fill');
 if (fillAt >= 0) jit.globalFill = args[fillAt + 1] as JitOptions['globalFill'];
 // Not measured: the first `warmup` instructions (restore, compiling the phase's hot code: the worker's CPU time

@@ -111,18 +111,23 @@ export const LEGACY_ROWS: readonly IsaRow[] = [
   legacy([M.Wrmsr], { flags: 'none', ends: E_TRAP }),
   legacy([M.Sysenter, M.Sysexit], { flags: 'eager', ends: E_BRANCH }),
   // families/fpu/load-store.ts
-  legacy([M.Fld, M.Fst, M.Fstp, M.Fstpnce, M.Fild, M.Fist, M.Fistp, M.Fisttp, M.Fbld, M.Fbstp,
-    M.Fld1, M.Fldl2t, M.Fldl2e, M.Fldpi, M.Fldlg2, M.Fldln2, M.Fldz], X87),
+  // FLD FST FSTP (m32fp m64fp ST(i)), FILD, FIST(P) m16/m32, FLDZ, FLD1: common cases inline (translator/jit/codegen/x87.ts), the rest call out
+  legacy([M.Fld, M.Fst, M.Fstp, M.Fild, M.Fist, M.Fistp, M.Fld1, M.Fldz], { ...X87, jit: 'inline:x87' }),
+  legacy([M.Fstpnce, M.Fisttp, M.Fbld, M.Fbstp, M.Fldl2t, M.Fldl2e, M.Fldpi, M.Fldlg2, M.Fldln2], X87),
   // families/fpu/arith.ts
-  legacy([M.Fadd, M.Faddp, M.Fiadd, M.Fsub, M.Fsubp, M.Fisub, M.Fsubr, M.Fsubrp, M.Fisubr, M.Fmul, M.Fmulp, M.Fimul,
+  // exact sums inline (codegen/x87.ts)
+  legacy([M.Fadd, M.Faddp, M.Fiadd, M.Fsub, M.Fsubp, M.Fisub, M.Fsubr, M.Fsubrp, M.Fisubr], { ...X87, jit: 'inline:x87' }),
+  legacy([M.Fmul, M.Fmulp, M.Fimul,
     M.Fdiv, M.Fdivp, M.Fidiv, M.Fdivr, M.Fdivrp, M.Fidivr, M.Fabs, M.Fchs, M.Fprem, M.Fprem1, M.Frndint, M.Fscale,
     M.Fsqrt, M.Fxtract], X87),
   // families/fpu/transcendental.ts
   legacy([M.F2xm1, M.Fyl2x, M.Fyl2xp1, M.Fptan, M.Fpatan, M.Fsin, M.Fcos, M.Fsincos], X87),
   // families/fpu/compare.ts (FCMOVcc: runtime/isa/cond.ts)
-  legacy([M.Fcom, M.Fcomp, M.Fcompp, M.Fucom, M.Fucomp, M.Fucompp, M.Ficom, M.Ficomp, M.Ftst, M.Fxam], X87),
+  legacy([M.Fcom, M.Fcomp, M.Fcompp, M.Fucom, M.Fucomp, M.Fucompp, M.Ftst], { ...X87, jit: 'inline:x87' }), // register forms inline (codegen/x87.ts)
+  legacy([M.Ficom, M.Ficomp, M.Fxam], X87),
   legacy([M.Fcomi, M.Fcomip, M.Fucomi, M.Fucomip], { flags: 'eager' }),
   // families/fpu/control.ts
-  legacy([M.Fincstp, M.Fdecstp, M.Ffree, M.Ffreep, M.Fxch, M.Fldcw, M.Fnstcw, M.Fnstsw, M.Fnclex, M.Fninit, M.Fnop,
+  legacy([M.Fxch, M.Fnstsw, M.Fldcw, M.Fnstcw], { ...X87, jit: 'inline:x87' }), // FXCH, FNSTSW AX, FLDCW, FNSTCW inline (codegen/x87.ts)
+  legacy([M.Fincstp, M.Fdecstp, M.Ffree, M.Ffreep, M.Fnclex, M.Fninit, M.Fnop,
     M.Fneni, M.Fndisi, M.Fnsetpm, M.Fldenv, M.Fnstenv, M.Frstor, M.Fnsave, M.Fxsave, M.Fxrstor], X87),
 ];

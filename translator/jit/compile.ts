@@ -16,7 +16,8 @@ import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';
 import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
-import { isJcc, isPureCallout } from './facts.js';
+import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
+import { x87Callout } from './codegen/x87.js';
 import {
   directGlobals, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
@@ -107,8 +108,8 @@ export interface EmitOptions {
    * limit checks behind an entry guard (Fn.guard); 0 = no flat assumption.
    */
   flatMask: number;
-  /** binaryen passes run before emitting: 'O1' / 'O2' (optimize levels) or pass names, comma-separated (JitOptions.optimize). */
-  optimize?: string;
+  /** The common x87 forms inline (codegen/x87.ts); default true. */
+  x87?: boolean;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -118,8 +119,9 @@ export interface EmitOptions {
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
-  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
+  f.x87 = x87;
   if (direct !== null) {
     f.direct = (off) => direct.target(b, off);
     f.insnsGlobal = directGlobals(j)[1];
@@ -138,10 +140,13 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     if (x !== null) stats.inline++;
     else {
       stats.callouts++;
+      // An x87 handler entered with no unmasked exception pending is pure; after one that found it pending
+      // (FERR#) the block leaves (codegen/x87.ts x87Callout).
+      const x87 = f.x87 && isX87Guarded(r);
       // Before the record's own exit (a taken T_COND): it must not chain after an impure handler.
-      if (!isPureCallout(r) && !isPureBranch(r)) f.impure = true;
+      if (!x87 && !isPureCallout(r) && !isPureBranch(r)) f.impure = true;
       callouts.push(r.idx);
-      x = calloutRecord(f, r);
+      x = x87 ? x87Callout(f, r) : calloutRecord(f, r);
       f.flags = null;
       f.stored = true;
     }
@@ -250,7 +255,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     let recBase = 0;
     blocks.forEach((b, j) => {
       const slot0 = dispatch?.slots ?? 0;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;
@@ -265,7 +270,6 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       // Cross-module slots use the loop's link protocol (LINK_EXIT) in place of table chaining's (off here).
       if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
     }
-    if (opts.optimize !== undefined) optimizeModule(m, opts.optimize);
     out.bytes = m.emitBinary();
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
@@ -275,30 +279,6 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.dispose();
   }
   return out;
-}
-
-/**
- * Runs binaryen passes on a generated module (EmitOptions.optimize). An
- * experiment, off by default: the generators share expression nodes (the same
- * `local.get` used twice in one tree, e.g. a segment check's address), which
- * binaryen's emitter accepts but its passes do not: simplify-locals,
- * reorder-locals and coalesce-locals produce invalid modules, local-cse and
- * precompute (in O1) abort. Passes that keep locals (vacuum, merge-blocks,
- * remove-unused-brs, code-folding, precompute-propagate) work; see
- * docs/jit-plan.md "Profile of straight-line code" for what they cost.
- */
-function optimizeModule(m: binaryen.Module, what: string): void {
-  // binaryen 132 splits memory.copy/fill off BulkMemory; optimize-instructions asserts both agree.
-  m.setFeatures(FEATURES | binaryen.Features.BulkMemoryOpt);
-  const level = /^O([0-4])$/.exec(what);
-  if (level) {
-    const [o, s] = [binaryen.getOptimizeLevel(), binaryen.getShrinkLevel()];
-    binaryen.setOptimizeLevel(Number(level[1]));
-    binaryen.setShrinkLevel(0);
-    try { m.optimize(); } finally { binaryen.setOptimizeLevel(o); binaryen.setShrinkLevel(s); }
-  } else {
-    m.runPasses(what.split(',').map((p) => p.trim()).filter((p) => p !== ''));
-  }
 }
 
 /**

@@ -109,15 +109,10 @@ export interface JitOptions {
    * path), so the boot compiled more for no gain (docs/jit-plan.md).
    */
   regs?: boolean;
-  /**
-   * Run binaryen passes on each generated module before it is emitted
-   * (compile.ts EmitOptions.optimize): 'none' (default), 'O1', 'O2', or a
-   * comma-separated list of binaryen pass names. See docs/jit-plan.md for
-   * what they cost in the worker and gained in run time.
-   */
-  optimize?: string;
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
   flat?: boolean;
+  /** The common x87 forms inline (codegen/x87.ts); default true. false: every x87 record calls its interpreter handler. */
+  x87?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -175,7 +170,7 @@ export class Jit implements BlockSource {
   private readonly global: boolean;
   private readonly neighbours: boolean;
   private readonly regs: boolean;
-  private readonly optimize: string;
+  private readonly x87: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -196,7 +191,7 @@ export class Jit implements BlockSource {
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
     this.regs = opts.regs === true;
-    this.optimize = opts.optimize ?? 'none';
+    this.x87 = opts.x87 !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -311,7 +306,7 @@ export class Jit implements BlockSource {
     }
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, ...(this.optimize !== 'none' ? { optimize: this.optimize } : {}) };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87 };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -55,3 +55,28 @@ const SYSTEM_OPERANDS = new Set<number>([4, 5, 6]); // OP_SREG, OP_CREG, OP_DREG
 export function isPureCallout(r: Rec): boolean {
   return PURE.has(r.mnemonic) && r.rep === 0 && !SYSTEM_OPERANDS.has(r.k0) && !SYSTEM_OPERANDS.has(r.k1);
 }
+
+/**
+ * x87 records whose interpreter handler, entered with SW.ES clear (no
+ * unmasked exception pending), changes only x87 state, memory and EFLAGS
+ * (FCOMI): FERR# (runtime/fpu/state.ts signalPending, IRQ 13 on a PC) is
+ * only signalled by a waiting instruction that finds ES set, and is only
+ * deasserted (FLDCW's updateES) when it was asserted, which ES clear rules
+ * out. Their call-outs leave the block when ES was set
+ * (codegen/x87.ts x87Callout) instead of making the block impure. Not here:
+ * FNINIT FNCLEX FLDENV FRSTOR FXRSTOR FNSTENV FNSAVE FXSAVE (rare; they
+ * reset the exception state) and WAIT.
+ */
+const X87_GUARDED = new Set<number>([
+  Mnemonic.Fld, Mnemonic.Fst, Mnemonic.Fstp, Mnemonic.Fstpnce, Mnemonic.Fild, Mnemonic.Fist, Mnemonic.Fistp, Mnemonic.Fisttp,
+  Mnemonic.Fbld, Mnemonic.Fbstp, Mnemonic.Fld1, Mnemonic.Fldl2t, Mnemonic.Fldl2e, Mnemonic.Fldpi, Mnemonic.Fldlg2, Mnemonic.Fldln2, Mnemonic.Fldz,
+  Mnemonic.Fadd, Mnemonic.Faddp, Mnemonic.Fiadd, Mnemonic.Fsub, Mnemonic.Fsubp, Mnemonic.Fisub, Mnemonic.Fsubr, Mnemonic.Fsubrp, Mnemonic.Fisubr,
+  Mnemonic.Fmul, Mnemonic.Fmulp, Mnemonic.Fimul, Mnemonic.Fdiv, Mnemonic.Fdivp, Mnemonic.Fidiv, Mnemonic.Fdivr, Mnemonic.Fdivrp, Mnemonic.Fidivr,
+  Mnemonic.Fabs, Mnemonic.Fchs, Mnemonic.Fprem, Mnemonic.Fprem1, Mnemonic.Frndint, Mnemonic.Fscale, Mnemonic.Fsqrt, Mnemonic.Fxtract,
+  Mnemonic.F2xm1, Mnemonic.Fyl2x, Mnemonic.Fyl2xp1, Mnemonic.Fptan, Mnemonic.Fpatan, Mnemonic.Fsin, Mnemonic.Fcos, Mnemonic.Fsincos,
+  Mnemonic.Fcom, Mnemonic.Fcomp, Mnemonic.Fcompp, Mnemonic.Fucom, Mnemonic.Fucomp, Mnemonic.Fucompp, Mnemonic.Ficom, Mnemonic.Ficomp,
+  Mnemonic.Ftst, Mnemonic.Fxam, Mnemonic.Fcomi, Mnemonic.Fcomip, Mnemonic.Fucomi, Mnemonic.Fucomip,
+  Mnemonic.Fcmovb, Mnemonic.Fcmove, Mnemonic.Fcmovbe, Mnemonic.Fcmovu, Mnemonic.Fcmovnb, Mnemonic.Fcmovne, Mnemonic.Fcmovnbe, Mnemonic.Fcmovnu,
+  Mnemonic.Fincstp, Mnemonic.Fdecstp, Mnemonic.Ffree, Mnemonic.Ffreep, Mnemonic.Fxch, Mnemonic.Fldcw, Mnemonic.Fnstcw, Mnemonic.Fnstsw, Mnemonic.Fnop,
+]);
+export const isX87Guarded = (r: Rec): boolean => X87_GUARDED.has(r.mnemonic);

@@ -116,6 +116,8 @@ export class Fn {
   insnsGlobal = '';
   /** The module's dispatcher for indirect and cross-page exits (needs `direct`'s globals); null when both are off. */
   dispatch: Dispatch | null = null;
+  /** Generate the common x87 forms inline (codegen/x87.ts; JitOptions.x87): false = every x87 record calls out. */
+  x87 = true;
   /** Count returns to the loop by exit kind in JIT_XFERS (with direct transfers on). */
   counting = false;
 

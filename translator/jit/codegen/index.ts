@@ -10,3 +10,4 @@ import './misc.js';
 import './string.js';
 import './bits.js';
 import './atomic.js';
+import './x87.js';

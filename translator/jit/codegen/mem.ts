@@ -30,7 +30,7 @@ export function eaOffset(f: Fn, r: Rec): X {
  * bounds (SEG_WLO/SEG_WHI: empty for read-only data and code segments), as
  * the interpreter's `ea()` does through `r.bnd`.
  */
-function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X {
+export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X {
   const m = f.m, o = f.get(off);
   const b = write ? seg + SEG_WRITE : seg;
   // A flat segment (checked on block entry, Fn.flatBounds) only needs the access not to wrap past 4 GiB.
@@ -47,7 +47,7 @@ function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, siz
 }
 
 /** Host byte address of the access once fastTest passed. */
-function host(f: Fn, lin: number, ent: number): X {
+export function host(f: Fn, lin: number, ent: number): X {
   return f.m.i32.xor(f.m.i32.and(f.get(ent), f.c(~0xfff)), f.get(lin));
 }
 
@@ -57,7 +57,7 @@ function load(f: Fn, size: number, ptr: X): X {
 }
 
 /** Statements that compute seg:off's linear address into `lin` (offset already in `off`). */
-function linear(f: Fn, seg: number, off: number, lin: number): X {
+export function linear(f: Fn, seg: number, off: number, lin: number): X {
   return f.set(lin, f.m.i32.add(f.ld(SEG_BASE + 4 * seg), f.get(off)));
 }
 

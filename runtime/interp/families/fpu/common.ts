@@ -78,7 +78,8 @@ export function ipMem(cpu: Cpu, r: Rec): void {
 
 // ---- memory operand formats --------------------------------------------------
 
-const SRC_F32 = 0, SRC_F64 = 1, SRC_I32 = 2, SRC_I16 = 3;
+/** Memory source kinds (`rec.sub >> 4` of the memory forms; the JIT's codegen/x87.ts reads them too). */
+export const SRC_F32 = 0, SRC_F64 = 1, SRC_I32 = 2, SRC_I16 = 3;
 
 /** m32fp -> f64, exact (an SNaN stays signalling: the consumer raises IE); a denormal is DE. */
 function fromF32(b: number): number {
