@@ -146,6 +146,16 @@ function leaveIf(f: Fn, r: Rec, es: X): X {
 }
 
 /**
+ * `a && b` with `b` evaluated only when `a` holds (i32.and evaluates both):
+ * a condition that reads the guest operand through host(f, lin, ent) must
+ * come after the fastTest that makes that address valid, or a TLB miss
+ * reads (or traps on) whatever address the stale entry gives.
+ */
+function andThen(f: Fn, a: X, b: X): X {
+  return f.m.if(a, b, f.c(0));
+}
+
+/**
  * The call-out of an x87 record not generated inline (facts.ts
  * isX87Guarded; compile.ts): the handler, then leave the block when an
  * unmasked exception was pending before it (it may have signalled FERR#),
@@ -188,7 +198,7 @@ function fildM(f: Fn, r: Rec): X | null {
   let v: X;
   if (n === 8) {
     // |q| <= 2^53: q + 2^53 (wrapping) <= 2^54 unsigned.
-    cond = m.i32.and(cond, m.block(null, [m.local.set(q, m.i64.load(0, 1, ptr())),
+    cond = andThen(f, cond, m.block(null, [m.local.set(q, m.i64.load(0, 1, ptr())),
       m.i64.le_u(m.i64.add(Q(), m.i64.const(1n << 53n)), m.i64.const(1n << 54n))], binaryen.i32));
     v = m.f64.convert_s.i64(Q());
   } else v = m.f64.convert_s.i32(n === 4 ? m.i32.load(0, 1, ptr()) : m.i32.load16_s(0, 1, ptr()));
@@ -375,7 +385,7 @@ function fldcw(f: Fn, r: Rec): X | null {
   if (!inlineEa(r)) return null;
   const x = new X87(f, r), m = f.m;
   const off = f.local(), lin = f.local(), ent = f.local(), cw = f.local();
-  const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, 2, false)),
+  const cond = andThen(f, m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, 2, false)),
     m.i32.eqz(m.i32.and(m.i32.and(f.ld(FPU_SW), m.i32.xor(f.tee(cw, m.i32.and(m.i32.load16_u(0, 1, host(f, lin, ent)), f.c(CW_BITS))), f.c(-1))), f.c(EXC))));
   return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [f.st(FPU_CW, f.get(cw))], true, false);
 }
@@ -432,7 +442,7 @@ function addSub(f: Fn, r: Rec): X | null {
   const regsOk = mem
     ? m.i32.and(x.full(f.get(pd)), m.i32.eqz(x.hasImage(f.get(pd))))
     : m.i32.and(m.i32.and(x.full(f.get(pd)), x.full(f.get(ps))), m.i32.eqz(m.i32.or(x.hasImage(f.get(pd)), x.hasImage(f.get(ps)))));
-  const cond = m.i32.and(
+  const cond = andThen(f,
     m.i32.and(m.i32.and(x.entry(true), mem ? fastTest(f, r.seg, off, lin, ent, n, false) : f.c(1)), m.i32.ne(m.i32.and(f.ld(FPU_CW), f.c(CW_PC)), f.c(0))),
     m.i32.and(regsOk, exact));
   const pre = mem ? [f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin), f.set(pd, f.get(x.top))]
