@@ -243,6 +243,7 @@ export class Machine extends EventEmitter {
         const exit = pc.exitReason!;
         this.state = 'exited';
         this.exitInfo = exit;
+        this.pc.machine.jit?.release();
         this.emit('exit', exit);
         return exit;
       }
@@ -295,6 +296,7 @@ export class Machine extends EventEmitter {
     } else {
       this.state = 'exited';
       this.exitInfo = { kind: 'stopped' };
+      this.pc.machine.jit?.release();
       this.emit('exit', this.exitInfo);
     }
   }
@@ -376,6 +378,7 @@ export class Machine extends EventEmitter {
     await apply(d, pc);
     // Swap between slices (this runs on the event loop, never inside step()).
     this.executedBefore += this.pc.executed;
+    this.pc.machine.jit?.release();
     this.pc = pc;
     this.identity = { kernel: c.kernel, initrd: c.initrd, cmdline: c.cmdline, engine: this.engine };
     if (this.state === 'exited' || this.state === 'ready') { this.state = 'paused'; this.exitInfo = null; }

@@ -138,6 +138,26 @@ describe('translation cache: compiling in the worker thread', () => {
     m.jit!.flush(); // leave nothing in flight: the worker is shared by the machines of this process
   });
 
+  it('a machine that ends with compiles in flight does not keep the shared worker from idling', function () {
+    this.timeout(600_000);
+    const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 8 } });
+    let checked = false;
+    // At the first slice end with compiles in flight (what a guest that powers off mid-compile leaves):
+    // they hold the worker, until the JIT is released (Machine calls release() when its guest ends).
+    const r = run(m, (mm) => {
+      const jit = mm.jit!;
+      if (checked || jit.compilesInFlight === 0) return;
+      checked = true;
+      expect(jit.idleWorker(performance.now() + IDLE_MS + 1), 'idle with compiles in flight').to.equal(false);
+      jit.release();
+      expect(jit.compilesInFlight).to.equal(0);
+      expect(jit.idleWorker(performance.now() + IDLE_MS + 1), 'idle after the release').to.equal(true);
+    }).r;
+    expect(checked, 'a slice ended with compiles in flight').to.equal(true);
+    checkResult(r);
+    m.jit!.flush();
+  });
+
   it('an idle worker is ended and a new one starts for the next compile', function () {
     this.timeout(600_000);
     const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 8 } });

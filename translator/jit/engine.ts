@@ -248,6 +248,15 @@ export class Jit implements BlockSource {
     this.counters.evictedBlocks += blocks;
   }
 
+  /** Compile requests sent to the worker and not attached yet. */
+  get compilesInFlight(): number { return this.client.inFlight; }
+
+  /** The machine has ended: drop queued blocks and forget compiles in flight (the shared worker may then idle). */
+  release(): void {
+    this.queue.length = 0;
+    this.client.close();
+  }
+
   /** Compile every queued block that is still valid and attach it before returning. */
   flush(): void {
     this.dispatch(true, Infinity);

@@ -123,7 +123,18 @@ export class CompileClient {
     return true;
   }
 
-  close(): void { this.port?.close(); }
+  /**
+   * This client is done (its machine ended): requests still in flight are
+   * forgotten, so they no longer keep the shared worker from idling (a fleet
+   * or test process outlives its machines), and the port is closed; a later
+   * send() opens a new one.
+   */
+  close(): void {
+    pending -= this.inFlight;
+    this.inFlight = 0;
+    this.port?.close();
+    this.port = null;
+  }
 }
 
 /**
