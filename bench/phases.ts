@@ -128,9 +128,11 @@ export async function phaseSnapshots(cacheDir: string, rebuild = false): Promise
     const p = PHASES[next];
     if (p === undefined || !out.includes(mark(p))) return;
     next++;
-    // Paused between slices (the next slice does not start before the snapshot's copy).
+    // Pause now, not in a later microtask: the run loop need not yield to the event loop between
+    // busy slices, so a pause requested later could land far into the phase (or after its end).
+    const paused = m.pause();
     saving = saving.then(async () => {
-      await m.pause();
+      await paused;
       const s = await m.saveSnapshot(snaps[p]);
       process.stderr.write(`phases: ${p} at ${s.instructions} instructions, ${(s.bytes / 1048576).toFixed(1)} MiB\n`);
       if (next >= PHASES.length) m.stop(); else m.resume();
