@@ -33,7 +33,7 @@ import type { GlobalDispatch, XcacheFill } from './xcache.js';
 import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { testFaults } from './test-faults.js';
-import { SEG_HI, SEG_LO, SEG_WRITE } from '../../runtime/state/layout.js';
+import { SEG_FLAT } from '../../runtime/state/layout.js';
 
 /** Modules attached between full collections (see attach). */
 const GC_EVERY_MODULES = 512;
@@ -306,13 +306,8 @@ export class Jit implements BlockSource {
    * the entry guard checks it on each run).
    */
   private emitOptions(n: number): EmitOptions {
-    let flatMask = 0;
-    if (this.flat) {
-      const s = this.cpu.s, lo = SEG_LO >> 2, hi = SEG_HI >> 2;
-      for (let seg = 0; seg < 6; seg++) {
-        for (const b of [seg, seg + SEG_WRITE]) if (s[lo + b] === 0 && s[hi + b] === -1) flatMask |= 1 << b;
-      }
-    }
+    // SEG_FLAT: the bounds flat now, as the CPU keeps them (runtime/cpu.ts computeBounds); the entry guard reads the same word.
+    const flatMask = this.flat ? this.cpu.s[SEG_FLAT >> 2]! : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
     const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87 };
