@@ -8,7 +8,7 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, SEG_FLAT, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, SEG_FLAT, SEG_FLAT_BASE0, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
   BLOCK_EIP, CUR_BLOCK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
@@ -235,20 +235,22 @@ export class Cpu {
     }
     s[W_SEG_LO + seg] = rlo; s[W_SEG_HI + seg] = rhi;
     s[W_SEG_WLO + seg] = wlo; s[W_SEG_WHI + seg] = whi;
-    const r = 1 << seg, wr = 1 << (seg + SEG_WRITE);
-    let flat = s[W_SEG_FLAT]! & ~(r | wr);
+    const r = 1 << seg, wr = 1 << (seg + SEG_WRITE), b0 = 1 << (seg + SEG_FLAT_BASE0);
+    let flat = s[W_SEG_FLAT]! & ~(r | wr | b0);
     if (rlo === 0 && rhi === -1) flat |= r;
     if (wlo === 0 && whi === -1) flat |= wr;
+    if (s[W_SEG_BASE + seg] === 0) flat |= b0;
     s[W_SEG_FLAT] = flat;
   }
 
-  /** Recompute SEG_FLAT from all the bounds (after the state block was replaced wholesale: a snapshot restore). */
+  /** Recompute SEG_FLAT from all the bounds and bases (after the state block was replaced wholesale: a snapshot restore). */
   refreshSegFlat(): void {
     const s = this.s;
     let flat = 0;
     for (let b = 0; b < 6; b++) {
       if (s[W_SEG_LO + b] === 0 && s[W_SEG_HI + b] === -1) flat |= 1 << b;
       if (s[W_SEG_WLO + b] === 0 && s[W_SEG_WHI + b] === -1) flat |= 1 << (b + SEG_WRITE);
+      if (s[W_SEG_BASE + b] === 0) flat |= 1 << (b + SEG_FLAT_BASE0);
     }
     s[W_SEG_FLAT] = flat;
   }

@@ -265,6 +265,14 @@ export class Block {
    * counts the ones before it).
    */
   jitId = 0;
+  /**
+   * SEG_FLAT (runtime/state/layout.ts) when the block went hot, i.e. in its
+   * own context: which segment bounds are flat and which bases are 0 there.
+   * Its compiled code may assume those (behind its entry guard). Taken from
+   * the state at send time instead, a kernel block sent while the CPU was in
+   * user mode would assume user mode's FS base 0 and fail its guard forever.
+   */
+  jitFlat = 0;
   /** The chain table (epoch) holding `jitId` (translator/jit/chain.ts); null until compiled with chaining. */
   jitTable: WebAssembly.Table | null = null;
   /**

@@ -165,13 +165,17 @@ export const CHAINED = 0x1e8;
 export const DIRECT = 0x1ec;
 /**
  * Bit b set when bounds index b (SEG_LO/SEG_HI word b: seg for reads,
- * seg + SEG_WRITE for writes) is flat: LO = 0 and HI = 0xFFFFFFFF. Derived
+ * seg + SEG_WRITE for writes) is flat: LO = 0 and HI = 0xFFFFFFFF; bit
+ * SEG_FLAT_BASE0 + seg set when segment seg's base is 0 (its linear address
+ * is the offset: compiled code skips the base load and add). Derived
  * from the bounds wherever they change (runtime/cpu.ts computeBounds, and
  * recomputed after a snapshot restore): compiled code that assumed some
  * bounds flat checks them on entry with one load and compare
  * (translator/jit/ir.ts Fn.guard) instead of two loads per bounds index.
  */
 export const SEG_FLAT = 0x1f0;
+/** First SEG_FLAT bit of the base-is-zero bits (one per segment register; bounds bits are 0-5 and 16-21). */
+export const SEG_FLAT_BASE0 = 8;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /**

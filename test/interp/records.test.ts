@@ -108,8 +108,11 @@ describe('decoded records (packed fields)', () => {
     a.base = -2; a.index = 7; a.scale = 3; a.rep = 2; a.alu = 8; a.shift = -1; a.strop = 4; a.cc = 15; a.term = 4; a.idx = 255;
     a.lock = true; a.folded = true; a.ends = E_COND;
     b.idx = 1; b.cc = 0;
-    const [copy] = unpackBlocks(packBlocks([new Block(0x12345, true, [a, b], 9, [0x12, 0x13])]));
+    const blk = new Block(0x12345, true, [a, b], 9, [0x12, 0x13]);
+    blk.jitFlat = 0x3f3f3f; // the segment context it went hot in (SEG_FLAT)
+    const [copy] = unpackBlocks(packBlocks([blk]));
     expect(copy!.phys).to.equal(0x12345);
+    expect(copy!.jitFlat).to.equal(0x3f3f3f);
     expect(copy!.pages).to.deep.equal([0x12, 0x13]);
     expect(copy!.recs.map(fields)).to.deep.equal([fields(a), fields(b)]);
   });

@@ -103,9 +103,11 @@ export interface EmitOptions {
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
-   * Bounds indices (bit `seg` or `seg + SEG_WRITE` of SEG_LO/SEG_HI) flat in
-   * the state when the batch was sent: the blocks are compiled without their
-   * limit checks behind an entry guard (Fn.guard); 0 = no flat assumption.
+   * SEG_FLAT bits (flat bounds indices, zero bases) the blocks may assume
+   * where their own context had them (Block.jitFlat & flatMask): such
+   * accesses are compiled without limit checks or base additions behind an
+   * entry guard (Fn.guard). 0 = no assumption, -1 = whatever each block's
+   * context had.
    */
   flatMask: number;
   /** The common x87 forms inline (codegen/x87.ts); default true. */
@@ -205,7 +207,6 @@ function calloutRecord(f: Fn, r: Rec): X {
  * in the concatenation of the blocks' records, bound by link.ts `instantiate`.
  */
 export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAIN): EmittedModule {
-  const flatNow = opts.flatMask !== 0 ? (b: number): boolean => ((opts.flatMask >>> b) & 1) !== 0 : null;
   const m = new binaryen.Module();
   const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0, blocks: [] };
   const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
@@ -255,6 +256,8 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     let recBase = 0;
     blocks.forEach((b, j) => {
       const slot0 = dispatch?.slots ?? 0;
+      const flat = opts.flatMask & b.jitFlat;
+      const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
       const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });

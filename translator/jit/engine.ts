@@ -271,6 +271,8 @@ export class Jit implements BlockSource {
   }
 
   private enqueue(b: Block): void {
+    // The block is about to run (or, a neighbour, its predecessor is): the segments of its own context.
+    b.jitFlat = this.cpu.s[SEG_FLAT >> 2]!;
     this.queue.push(b);
     this.queued.add(b);
   }
@@ -306,8 +308,8 @@ export class Jit implements BlockSource {
    * the entry guard checks it on each run).
    */
   private emitOptions(n: number): EmitOptions {
-    // SEG_FLAT: the bounds flat now, as the CPU keeps them (runtime/cpu.ts computeBounds); the entry guard reads the same word.
-    const flatMask = this.flat ? this.cpu.s[SEG_FLAT >> 2]! : 0;
+    // Each block's own assumptions come with it (Block.jitFlat, taken when it went hot).
+    const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
     const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87 };

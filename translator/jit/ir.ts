@@ -9,7 +9,7 @@
  */
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_FLAT, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_FLAT, SEG_FLAT_BASE0, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
@@ -143,6 +143,19 @@ export class Fn {
     if (this.flatNow === null || this.impure || !this.flatNow(bnd)) return false;
     this.flat |= 1 << bnd;
     return true;
+  }
+  /**
+   * Segment `seg`'s base is 0 now (SEG_FLAT bit SEG_FLAT_BASE0 + seg, checked
+   * on entry with the flat bounds, under the same rule): its linear
+   * addresses are its offsets.
+   */
+  baseZero(seg: number): boolean {
+    return this.flatBounds(SEG_FLAT_BASE0 + seg);
+  }
+  private labels = 0;
+  /** A label name not used elsewhere in this function. */
+  label(prefix: string): string {
+    return `${prefix}${this.labels++}`;
   }
   /**
    * The entry condition for the bounds assumed flat, or null when none is:

@@ -31,16 +31,17 @@ for (const k of Object.keys(sample)) {
 const FIELDS = [...NUM, ...BOOL];
 const NF = FIELDS.length;
 
-/** Per block: phys, code32, length, page count, pages..., record count, then NF values per record. */
+/** Per block: phys, code32, jitFlat, length, page count, pages..., record count, then NF values per record. */
 export function packBlocks(blocks: readonly Block[]): Float64Array {
   let size = 1;
-  for (const b of blocks) size += 5 + b.pages.length + NF * b.recs.length;
+  for (const b of blocks) size += 6 + b.pages.length + NF * b.recs.length;
   const out = new Float64Array(size);
   let p = 0;
   out[p++] = blocks.length;
   for (const b of blocks) {
     out[p++] = b.phys;
     out[p++] = b.code32 ? 1 : 0;
+    out[p++] = b.jitFlat;
     out[p++] = b.length;
     out[p++] = b.pages.length;
     for (const pg of b.pages) out[p++] = pg;
@@ -59,7 +60,7 @@ export function unpackBlocks(a: Float64Array): Block[] {
   let p = 0;
   const n = a[p++];
   for (let j = 0; j < n; j++) {
-    const phys = a[p++], code32 = a[p++] !== 0, length = a[p++], np = a[p++];
+    const phys = a[p++], code32 = a[p++] !== 0, flat = a[p++] | 0, length = a[p++], np = a[p++];
     const pages: number[] = [];
     for (let i = 0; i < np; i++) pages.push(a[p++]);
     const nr = a[p++];
@@ -71,7 +72,9 @@ export function unpackBlocks(a: Float64Array): Block[] {
       for (let i = 0; i < BOOL.length; i++) o[BOOL[i]] = a[p++] !== 0;
       recs.push(r);
     }
-    blocks.push(new Block(phys, code32, recs, length, pages));
+    const b = new Block(phys, code32, recs, length, pages);
+    b.jitFlat = flat;
+    blocks.push(b);
   }
   return blocks;
 }

@@ -25,25 +25,53 @@ export function eaOffset(f: Fn, r: Rec): X {
 }
 
 /**
- * The inline test: offset inside the segment bounds and a TLB hit for the
- * whole access in one page. Writes (and read-modify-writes) test the write
- * bounds (SEG_WLO/SEG_WHI: empty for read-only data and code segments), as
- * the interpreter's `ea()` does through `r.bnd`.
+ * The conditions of the inline access, each true when it holds: offset
+ * inside the segment bounds, the whole access in one page, a TLB hit. Writes
+ * (and read-modify-writes) test the write bounds (SEG_WLO/SEG_WHI: empty for
+ * read-only data and code segments), as the interpreter's `ea()` does
+ * through `r.bnd`. A flat segment (checked on block entry, Fn.flatBounds)
+ * only needs the access not to wrap past 4 GiB, and with base 0
+ * (Fn.baseZero: the linear address is the offset) the one-page test already
+ * implies that.
  */
-export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X {
-  const m = f.m, o = f.get(off);
+function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X[] {
+  const m = f.m, o = (): X => f.get(off);
   const b = write ? seg + SEG_WRITE : seg;
-  // A flat segment (checked on block entry, Fn.flatBounds) only needs the access not to wrap past 4 GiB.
-  const limit = f.flatBounds(b) ? (size === 1 ? f.c(1) : m.i32.ge_u(m.i32.add(o, f.c(size - 1)), o)) : m.i32.and(
-    m.i32.ge_u(o, f.ld(SEG_LO + 4 * b)),
-    m.i32.and(
-      m.i32.ge_u(m.i32.add(o, f.c(size - 1)), o),
-      m.i32.le_u(m.i32.add(o, f.c(size - 1)), f.ld(SEG_HI + 4 * b))));
-  const hit = m.i32.eq(
+  const out: X[] = [];
+  if (size > 1) out.push(m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size)));
+  if (!f.flatBounds(b)) {
+    out.push(m.i32.ge_u(o(), f.ld(SEG_LO + 4 * b)));
+    if (size > 1) out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
+    out.push(m.i32.le_u(m.i32.add(o(), f.c(size - 1)), f.ld(SEG_HI + 4 * b)));
+  } else if (size > 1 && !f.baseZero(seg)) {
+    out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
+  }
+  out.push(m.i32.eq(
     m.i32.and(f.tee(ent, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)))), f.ld(write ? WRITE_MASK : READ_MASK)),
-    f.c(TLB_VALID));
-  const inPage = size === 1 ? f.c(1) : m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size));
-  return m.i32.and(limit, m.i32.and(hit, inPage));
+    f.c(TLB_VALID)));
+  return out;
+}
+
+/** The inline test as one i32 (1: the access can be made inline); `ent` holds the TLB entry after it. */
+export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X {
+  const m = f.m, conds = fastConds(f, seg, off, lin, ent, size, write);
+  return conds.reduce((a, c) => m.i32.and(a, c));
+}
+
+/**
+ * `fast` when the inline test passes, else `slow`, as a chain of
+ * conditional branches to the slow arm (one compare and branch per
+ * condition, cheapest first, the TLB load last) rather than one i32 made of
+ * the conditions' values: TurboFan materialises each compare of an `and`
+ * (setcc, movzx) before it tests the result.
+ */
+export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, fast: X, slow: X): X {
+  const m = f.m, done = f.label('m'), miss = f.label('s');
+  const conds = fastConds(f, seg, off, lin, ent, size, write);
+  return m.block(done, [
+    m.block(miss, [...conds.map((c) => m.br(miss, m.i32.eqz(c))), fast, m.br(done)]),
+    slow,
+  ]);
 }
 
 /** Host byte address of the access once fastTest passed. */
@@ -58,7 +86,7 @@ function load(f: Fn, size: number, ptr: X): X {
 
 /** Statements that compute seg:off's linear address into `lin` (offset already in `off`). */
 export function linear(f: Fn, seg: number, off: number, lin: number): X {
-  return f.set(lin, f.m.i32.add(f.ld(SEG_BASE + 4 * seg), f.get(off)));
+  return f.set(lin, f.baseZero(seg) ? f.get(off) : f.m.i32.add(f.ld(SEG_BASE + 4 * seg), f.get(off)));
 }
 
 /**
@@ -69,7 +97,7 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   const m = f.m, lin = f.local(), ent = f.local();
   return f.block([
     linear(f, seg, off, lin),
-    m.if(fastTest(f, seg, off, lin, ent, size, rmw),
+    fastIf(f, seg, off, lin, ent, size, rmw,
       f.set(dst, load(f, size, host(f, lin, ent))),
       f.block([f.faultAt(r), f.set(dst, m.call(rmw ? 'rdw' : 'rd', [f.c(seg), f.get(off), f.c(size)], binaryen.i32))])),
   ]);
@@ -83,7 +111,7 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
   return f.block([
     f.set(val, v),
     linear(f, seg, off, lin),
-    m.if(fastTest(f, seg, off, lin, ent, size, true),
+    fastIf(f, seg, off, lin, ent, size, true,
       store,
       f.block([f.faultAt(r), m.call('wr', [f.c(seg), f.get(off), f.c(size), f.get(val)], binaryen.none)])),
   ]);

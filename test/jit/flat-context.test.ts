@@ -1,0 +1,59 @@
+/**
+ * A block's flat-segment assumptions (SEG_FLAT: flat bounds, zero bases)
+ * come from its own context, when it went hot (Block.jitFlat), not from the
+ * state when its batch happens to be sent. Here a loop reading through FS
+ * goes hot while FS has a non-zero base (a kernel's per-CPU segment), and
+ * its batch is completed and sent by another loop running while FS's base
+ * is 0 (user mode's). Taken from the state at send time, the first loop
+ * would assume FS's base 0, fail its entry guard every time it runs in its
+ * own context, and never run compiled.
+ */
+import { expect } from 'chai';
+import { Machine } from '../../src/machine.js';
+import { flatAt } from '../helpers/flat-machine.js';
+import { hexBytes } from '../helpers/asm.js';
+import { TEST_ENGINES } from '../helpers/engines.js';
+import { FS } from '../../runtime/state/layout.js';
+import { EXIT_GUARD } from '../../translator/jit/chain.js';
+
+// K (0x1000): mov ecx, 8; L: mov eax, fs:[esi]; add ebx, eax; dec ecx; jnz L; hlt
+const K = hexBytes('b908000000648b0601c34975f8f4');
+// U (0x1100): mov ecx, 8; L: add edx, 3; dec ecx; jnz L; hlt
+const U = hexBytes('b90800000083c2034975faf4');
+const FS_BASE = 0x20000;
+
+describe('flat-segment assumptions come from the block\'s own context', () => {
+  for (const engine of TEST_ENGINES) {
+    it(`a loop through FS (base ${FS_BASE.toString(16)}) sent in a batch completed while FS's base is 0 [${engine}]`, () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 2, sync: true } });
+      m.cpu.reset();
+      m.cpu.phys.load(0x1000, K);
+      m.cpu.phys.load(0x1100, U);
+      m.cpu.phys.write32(FS_BASE + 0x10, 5);
+      flatAt(m, 0x1000);
+      m.cpu.stopOnNullVector = true;
+      const fs = (base: number): void => m.cpu.setSegCache(FS, 0x10, base, 0xffffffff, 0xcf9300);
+      const runAt = (eip: number): void => {
+        m.cpu.eip = eip;
+        m.cpu.halted = false;
+        const r = m.run(10_000);
+        expect(r.reason, `run at ${eip.toString(16)}`).to.equal('hlt');
+      };
+      m.cpu.r32[6] = 0x10; // ESI
+      m.cpu.r32[2] = 0; m.cpu.r32[3] = 0;
+      fs(FS_BASE);
+      runAt(0x1000);       // K's loop goes hot here (queued, the batch not full)
+      fs(0);
+      runAt(0x1100);       // U's loop completes the batch: sent while FS's base is 0
+      fs(FS_BASE);
+      for (let i = 0; i < 4; i++) runAt(0x1000); // K's loop in its own context again
+      expect(m.cpu.r32[3], 'EBX').to.equal(5 * 8 * 5);
+      expect(m.cpu.r32[2], 'EDX').to.equal(8 * 3);
+      if (engine === 'jit') {
+        const c = m.jit!.counters;
+        expect(c.blocksCompiled, 'both loops compiled').to.be.at.least(2);
+        expect(c.exits[EXIT_GUARD], 'entries that failed the flat-segment guard').to.equal(0);
+      }
+    });
+  }
+});
