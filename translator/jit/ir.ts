@@ -118,6 +118,8 @@ export class Fn {
   dispatch: Dispatch | null = null;
   /** Generate the common x87 forms inline (codegen/x87.ts; JitOptions.x87): false = every x87 record calls out. */
   x87 = true;
+  /** The memory fast path as branches, bases known 0 not added (JitOptions.memBranches). */
+  memBranches = true;
   /** Count returns to the loop by exit kind in JIT_XFERS (with direct transfers on). */
   counting = false;
 
@@ -150,7 +152,7 @@ export class Fn {
    * addresses are its offsets.
    */
   baseZero(seg: number): boolean {
-    return this.flatBounds(SEG_FLAT_BASE0 + seg);
+    return this.memBranches && this.flatBounds(SEG_FLAT_BASE0 + seg);
   }
   private labels = 0;
   /** A label name not used elsewhere in this function. */
