@@ -114,13 +114,14 @@ export interface JitOptions {
   /** The common x87 forms inline (codegen/x87.ts); default true. false: every x87 record calls its interpreter handler. */
   x87?: boolean;
   /**
-   * The memory fast path's form (codegen/mem.ts fastIf): a chain of branches
-   * to the slow arm, and no base addition for segments whose base was 0 in
-   * the block's context (SEG_FLAT). Default true; false = one and-ed test
-   * and the base always added (the earlier form, kept for paired
-   * measurements: bench/phase-pair.ts).
+   * The form of inline tests of several conditions (the memory fast path,
+   * codegen/mem.ts fastIf; the guards of transfers between blocks, ir.ts
+   * Fn.when): a chain of conditional branches. Default true; false = one
+   * i32 of and-ed compares, which TurboFan materialises compare by compare
+   * (setcc, movzx) before testing it: kept for paired measurements
+   * (bench/phase-pair.ts).
    */
-  memBranches?: boolean;
+  branches?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -179,7 +180,7 @@ export class Jit implements BlockSource {
   private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly x87: boolean;
-  private readonly memBranches: boolean;
+  private readonly branches: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -201,7 +202,7 @@ export class Jit implements BlockSource {
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
     this.regs = opts.regs === true;
     this.x87 = opts.x87 !== false;
-    this.memBranches = opts.memBranches !== false;
+    this.branches = opts.branches !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -322,7 +323,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87, memBranches: this.memBranches };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87, branches: this.branches };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

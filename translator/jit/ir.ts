@@ -118,8 +118,8 @@ export class Fn {
   dispatch: Dispatch | null = null;
   /** Generate the common x87 forms inline (codegen/x87.ts; JitOptions.x87): false = every x87 record calls out. */
   x87 = true;
-  /** The memory fast path as branches, bases known 0 not added (JitOptions.memBranches). */
-  memBranches = true;
+  /** Inline tests (memory fast path, transfer guards) as chains of branches (JitOptions.branches; Fn.when). */
+  branches = true;
   /** Count returns to the loop by exit kind in JIT_XFERS (with direct transfers on). */
   counting = false;
 
@@ -152,7 +152,17 @@ export class Fn {
    * addresses are its offsets.
    */
   baseZero(seg: number): boolean {
-    return this.memBranches && this.flatBounds(SEG_FLAT_BASE0 + seg);
+    return this.flatBounds(SEG_FLAT_BASE0 + seg);
+  }
+  /**
+   * `body` when every condition holds, as a chain of branches out of a block
+   * (JitOptions.branches), or one `if` on the and-ed conditions.
+   */
+  when(conds: readonly X[], body: X): X {
+    const m = this.m;
+    if (!this.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), body);
+    const no = this.label('w');
+    return m.block(no, [...conds.map((c) => m.br(no, m.i32.eqz(c))), body]);
   }
   private labels = 0;
   /** A label name not used elsewhere in this function. */
@@ -345,7 +355,7 @@ export class Fn {
     if (slot >= 0) {
       const [sh, sr, si] = slotGlobals(slot);
       out.push(
-        m.if(m.i32.and(m.i32.eq(this.get(h), m.global.get(sh, i32)), m.i32.ge_s(left(), m.global.get(sr, i32))), this.block([
+        this.when([m.i32.eq(this.get(h), m.global.get(sh, i32)), m.i32.ge_s(left(), m.global.get(sr, i32))], this.block([
           ...account(),
           this.st(CUR_BLOCK, m.global.get(si, i32)),
           this.st(BLOCK_EIP, this.ld(EIP_OFF)),
@@ -380,7 +390,7 @@ export class Fn {
     const bits = Math.log2(XCACHE_ENTRIES);
     return [
       this.set(e, m.i32.and(m.i32.shr_u(m.i32.mul(this.get(h), this.c(XCACHE_MUL)), this.c(32 - bits - 4)), this.c((XCACHE_ENTRIES - 1) << 4))),
-      m.if(m.i32.and(m.i32.eq(at(XCACHE), this.get(h)), m.i32.ge_s(left(), at(XCACHE + 4))), this.block([
+      this.when([m.i32.eq(at(XCACHE), this.get(h)), m.i32.ge_s(left(), at(XCACHE + 4))], this.block([
         ...account(),
         this.st(CUR_BLOCK, at(XCACHE + 8)),
         this.st(BLOCK_EIP, this.ld(EIP_OFF)),
@@ -419,9 +429,8 @@ export class Fn {
       const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
       const at = m.i32.add(this.get(this.eip0), this.c(off));
       const nf = (): X => m.f64.convert_u.i32(n());
-      out.push(m.if(
-        m.i32.and(m.i32.and(m.i32.eq(this.ld(EIP_OFF), at), m.global.get(t.alive, i32)),
-          m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, i32), n()), this.c(t.recs))),
+      out.push(this.when(
+        [m.i32.eq(this.ld(EIP_OFF), at), m.global.get(t.alive, i32), m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, i32), n()), this.c(t.recs))],
         this.block([
           m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), nf())),
           m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),

@@ -68,7 +68,7 @@ export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: numb
 export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, fast: X, slow: X): X {
   const m = f.m, done = f.label('m'), miss = f.label('s');
   const conds = fastConds(f, seg, off, lin, ent, size, write);
-  if (!f.memBranches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
+  if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
   return m.block(done, [
     m.block(miss, [...conds.map((c) => m.br(miss, m.i32.eqz(c))), fast, m.br(done)]),
     slow,
