@@ -8,7 +8,7 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, SEG_FLAT, SEG_FLAT_BASE0, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, CODE_CTX, CTX_BASE0, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
   BLOCK_EIP, CUR_BLOCK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
@@ -22,7 +22,7 @@ import { cpuModel, type CpuModel } from './cpu-model.js';
 
 const W64_ICOUNT = ICOUNT / 8, W64_TSC_BASE = TSC_BASE / 8, W64_TSC_ANCHOR = TSC_ANCHOR / 8, W64_TSC_RATE = TSC_RATE / 8, W64_TSC_ADJ = TSC_ADJ / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
-const W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI), W_SEG_WLO = w(SEG_WLO), W_SEG_WHI = w(SEG_WHI), W_SEG_FLAT = w(SEG_FLAT);
+const W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI), W_SEG_WLO = w(SEG_WLO), W_SEG_WHI = w(SEG_WHI), W_CODE_CTX = w(CODE_CTX);
 const W_BLOCK_EIP = w(BLOCK_EIP), W_CUR_BLOCK = w(CUR_BLOCK);
 const W_SEG_BASE = w(SEG_BASE), W_SEG_SEL = w(SEG_SEL), W_SEG_LIMIT = w(SEG_LIMIT), W_SEG_FLAGS = w(SEG_FLAGS);
 
@@ -235,24 +235,24 @@ export class Cpu {
     }
     s[W_SEG_LO + seg] = rlo; s[W_SEG_HI + seg] = rhi;
     s[W_SEG_WLO + seg] = wlo; s[W_SEG_WHI + seg] = whi;
-    const r = 1 << seg, wr = 1 << (seg + SEG_WRITE), b0 = 1 << (seg + SEG_FLAT_BASE0);
-    let flat = s[W_SEG_FLAT]! & ~(r | wr | b0);
+    const r = 1 << seg, wr = 1 << (seg + SEG_WRITE), b0 = 1 << (seg + CTX_BASE0);
+    let flat = s[W_CODE_CTX]! & ~(r | wr | b0);
     if (rlo === 0 && rhi === -1) flat |= r;
     if (wlo === 0 && whi === -1) flat |= wr;
     if (s[W_SEG_BASE + seg] === 0) flat |= b0;
-    s[W_SEG_FLAT] = flat;
+    s[W_CODE_CTX] = flat;
   }
 
-  /** Recompute SEG_FLAT from all the bounds and bases (after the state block was replaced wholesale: a snapshot restore). */
-  refreshSegFlat(): void {
+  /** Recompute CODE_CTX from all the bounds and bases (after the state block was replaced wholesale: a snapshot restore). */
+  refreshCodeCtx(): void {
     const s = this.s;
     let flat = 0;
     for (let b = 0; b < 6; b++) {
       if (s[W_SEG_LO + b] === 0 && s[W_SEG_HI + b] === -1) flat |= 1 << b;
       if (s[W_SEG_WLO + b] === 0 && s[W_SEG_WHI + b] === -1) flat |= 1 << (b + SEG_WRITE);
-      if (s[W_SEG_BASE + b] === 0) flat |= 1 << (b + SEG_FLAT_BASE0);
+      if (s[W_SEG_BASE + b] === 0) flat |= 1 << (b + CTX_BASE0);
     }
-    s[W_SEG_FLAT] = flat;
+    s[W_CODE_CTX] = flat;
   }
 
   /**

@@ -266,7 +266,7 @@ export class Block {
    */
   jitId = 0;
   /**
-   * SEG_FLAT (runtime/state/layout.ts) when the block went hot, i.e. in its
+   * CODE_CTX (runtime/state/layout.ts) when the block went hot, i.e. in its
    * own context: which segment bounds are flat and which bases are 0 there.
    * Its compiled code may assume those (behind its entry guard). Taken from
    * the state at send time instead, a kernel block sent while the CPU was in

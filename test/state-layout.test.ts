@@ -11,7 +11,7 @@ import * as L from '../runtime/state/layout.js';
 /** Exports that are not byte offsets of the state block (indices, sizes, other regions, flags values). */
 const NOT_STATE_OFFSETS = new Set([
   'EAX', 'ECX', 'EDX', 'EBX', 'ESP', 'EBP', 'ESI', 'EDI', 'ES', 'CS', 'SS', 'DS', 'FS', 'GS',
-  'SHADOW_SS', 'SEG_WRITE', 'SEG_FLAT_BASE0', 'FPU_SIZE', 'SIMD_SIZE', 'STATE_END', 'TLB', 'TLB_ENTRIES', 'CODE_PAGES',
+  'SHADOW_SS', 'SEG_WRITE', 'CTX_BASE0', 'FPU_SIZE', 'SIMD_SIZE', 'STATE_END', 'TLB', 'TLB_ENTRIES', 'CODE_PAGES',
   'CODE_PAGE_COUNT', 'XCACHE', 'XCACHE_ENTRIES', 'XCACHE_ENTRY', 'RAM_BASE', 'PAGE_SIZE', 'WASM_PAGE',
 ]);
 
@@ -24,7 +24,7 @@ const TOP: Record<string, number> = {
   TSC_OFFSET: 8, MSR_SYSENTER_CS: 4, MSR_SYSENTER_ESP: 4, MSR_SYSENTER_EIP: 4, INT_SHADOW: 4,
   DEBUG: 4, DB_HELD: 4, SEG_LO: 24, SEG_HI: 24, SEG_WLO: 24, SEG_WHI: 24, READ_MASK: 4, WRITE_MASK: 4,
   FAULT_REC: 4, BLOCK_DEAD: 4, RETIRED: 4, INTR_PENDING: 4,
-  CUR_BLOCK: 4, BLOCK_EIP: 4, MMU_GEN: 4, LINK_EXIT: 4, CHAINED: 4, DIRECT: 4, SEG_FLAT: 4, JIT_EXITS: 32, JIT_XFERS: 32, JIT_XFERS2: 16,
+  CUR_BLOCK: 4, BLOCK_EIP: 4, MMU_GEN: 4, LINK_EXIT: 4, CHAINED: 4, DIRECT: 4, CODE_CTX: 4, JIT_EXITS: 32, JIT_XFERS: 32, JIT_XFERS2: 16,
   TSC_BASE: 8, TSC_ANCHOR: 8, TSC_RATE: 8, TSC_ADJ: 8, FPU: L.FPU_SIZE, SIMD: L.SIMD_SIZE,
 };
 /** Sub-fields and the region they belong to. */

@@ -164,18 +164,19 @@ export const CHAINED = 0x1e8;
 /** Direct transfers (a block into a same-page block of its own module, translator/jit/chain.ts) since the JIT last read it. */
 export const DIRECT = 0x1ec;
 /**
- * Bit b set when bounds index b (SEG_LO/SEG_HI word b: seg for reads,
- * seg + SEG_WRITE for writes) is flat: LO = 0 and HI = 0xFFFFFFFF; bit
- * SEG_FLAT_BASE0 + seg set when segment seg's base is 0 (its linear address
- * is the offset: compiled code skips the base load and add). Derived
- * from the bounds wherever they change (runtime/cpu.ts computeBounds, and
- * recomputed after a snapshot restore): compiled code that assumed some
- * bounds flat checks them on entry with one load and compare
- * (translator/jit/ir.ts Fn.guard) instead of two loads per bounds index.
+ * The context compiled code may assume, one bit per fact, each derived
+ * from the state where it changes (runtime/cpu.ts computeBounds) and
+ * recomputed after a snapshot restore (Cpu.refreshCodeCtx). Bit b (b = seg
+ * for reads, seg + SEG_WRITE for writes): bounds index b is flat, LO = 0
+ * and HI = 0xFFFFFFFF; bit CTX_BASE0 + seg: segment seg's base is 0 (its
+ * linear addresses are its offsets: compiled code skips the base load and
+ * add). A compiled block that assumed some facts of the context it went hot
+ * in (Block.jitFlat) checks them all on entry with one load and compare
+ * (translator/jit/ir.ts Fn.guard) and runs nothing when one does not hold.
  */
-export const SEG_FLAT = 0x1f0;
-/** First SEG_FLAT bit of the base-is-zero bits (one per segment register; bounds bits are 0-5 and 16-21). */
-export const SEG_FLAT_BASE0 = 8;
+export const CODE_CTX = 0x1f0;
+/** First CODE_CTX bit of the base-is-zero bits (one per segment register; bounds bits are 0-5 and 16-21). */
+export const CTX_BASE0 = 8;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /**
@@ -213,7 +214,7 @@ export const TSC_ADJ = 0x518;
 export const ENGINE_SCRATCH: readonly (readonly [name: string, offset: number, bytes: number])[] = [
   ['FAULT_REC', FAULT_REC, 4], ['BLOCK_DEAD', BLOCK_DEAD, 4], ['INTR_PENDING', INTR_PENDING, 4], ['RETIRED', RETIRED, 4],
   ['CUR_BLOCK', CUR_BLOCK, 4], ['BLOCK_EIP', BLOCK_EIP, 4], ['MMU_GEN', MMU_GEN, 4], ['LINK_EXIT', LINK_EXIT, 4],
-  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['SEG_FLAT', SEG_FLAT, 4], ['JIT_EXITS', JIT_EXITS, 32], ['JIT_XFERS', JIT_XFERS, 32], ['JIT_XFERS2', JIT_XFERS2, 16],
+  ['CHAINED', CHAINED, 4], ['DIRECT', DIRECT, 4], ['CODE_CTX', CODE_CTX, 4], ['JIT_EXITS', JIT_EXITS, 32], ['JIT_XFERS', JIT_XFERS, 32], ['JIT_XFERS2', JIT_XFERS2, 16],
   ['TSC_BASE', TSC_BASE, 8], ['TSC_ANCHOR', TSC_ANCHOR, 8], ['TSC_RATE', TSC_RATE, 8], ['TSC_ADJ', TSC_ADJ, 8],
 ];
 /** Reserved for the x87 FPU state (issue: system CPU). */

@@ -203,7 +203,7 @@ export async function apply(d: Decoded, pc: Pc): Promise<void> {
     pc.devices.loadState(devices);
     // Derived state: privilege masks, TLB, breakpoint watches, the A20 line into the MMU.
     cpu.setCpl(cpu.cpl);
-    cpu.refreshSegFlat();
+    cpu.refreshCodeCtx();
     cpu.mmu.flush(true);
     updateDebug(cpu);
     cpu.mmu.watchHits = r.int('watchHits', 0, 15);

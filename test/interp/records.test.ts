@@ -109,7 +109,7 @@ describe('decoded records (packed fields)', () => {
     a.lock = true; a.folded = true; a.ends = E_COND;
     b.idx = 1; b.cc = 0;
     const blk = new Block(0x12345, true, [a, b], 9, [0x12, 0x13]);
-    blk.jitFlat = 0x3f3f3f; // the segment context it went hot in (SEG_FLAT)
+    blk.jitFlat = 0x3f3f3f; // the segment context it went hot in (CODE_CTX)
     const [copy] = unpackBlocks(packBlocks([blk]));
     expect(copy!.phys).to.equal(0x12345);
     expect(copy!.jitFlat).to.equal(0x3f3f3f);

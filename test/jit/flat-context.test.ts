@@ -1,5 +1,5 @@
 /**
- * A block's flat-segment assumptions (SEG_FLAT: flat bounds, zero bases)
+ * A block's flat-segment assumptions (CODE_CTX: flat bounds, zero bases)
  * come from its own context, when it went hot (Block.jitFlat), not from the
  * state when its batch happens to be sent. Here a loop reading through FS
  * goes hot while FS has a non-zero base (a kernel's per-CPU segment), and

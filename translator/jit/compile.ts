@@ -103,7 +103,7 @@ export interface EmitOptions {
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
-   * SEG_FLAT bits (flat bounds indices, zero bases) the blocks may assume
+   * CODE_CTX bits (flat bounds indices, zero bases) the blocks may assume
    * where their own context had them (Block.jitFlat & flatMask): such
    * accesses are compiled without limit checks or base additions behind an
    * entry guard (Fn.guard). 0 = no assumption, -1 = whatever each block's

@@ -33,7 +33,7 @@ import type { GlobalDispatch, XcacheFill } from './xcache.js';
 import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { testFaults } from './test-faults.js';
-import { SEG_FLAT } from '../../runtime/state/layout.js';
+import { CODE_CTX } from '../../runtime/state/layout.js';
 
 /** Modules attached between full collections (see attach). */
 const GC_EVERY_MODULES = 512;
@@ -283,7 +283,7 @@ export class Jit implements BlockSource {
 
   private enqueue(b: Block): void {
     // The block is about to run (or, a neighbour, its predecessor is): the segments of its own context.
-    b.jitFlat = this.cpu.s[SEG_FLAT >> 2]!;
+    b.jitFlat = this.cpu.s[CODE_CTX >> 2]!;
     this.queue.push(b);
     this.queued.add(b);
   }

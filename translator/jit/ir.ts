@@ -9,7 +9,7 @@
  */
 import binaryen from 'binaryen';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_FLAT, SEG_FLAT_BASE0, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
@@ -147,12 +147,12 @@ export class Fn {
     return true;
   }
   /**
-   * Segment `seg`'s base is 0 now (SEG_FLAT bit SEG_FLAT_BASE0 + seg, checked
+   * Segment `seg`'s base is 0 now (CODE_CTX bit CTX_BASE0 + seg, checked
    * on entry with the flat bounds, under the same rule): its linear
    * addresses are its offsets.
    */
   baseZero(seg: number): boolean {
-    return this.flatBounds(SEG_FLAT_BASE0 + seg);
+    return this.flatBounds(CTX_BASE0 + seg);
   }
   /**
    * `body` when every condition holds, as a chain of branches out of a block
@@ -171,13 +171,13 @@ export class Fn {
   }
   /**
    * The entry condition for the bounds assumed flat, or null when none is:
-   * all of them flat now (SEG_FLAT, which the CPU keeps in step with the
+   * all of them flat now (CODE_CTX, which the CPU keeps in step with the
    * bounds: one load and compare instead of two loads per bounds index).
    */
   guard(): X | null {
     if (this.flat === 0) return null;
     const m = this.m;
-    return m.i32.eq(m.i32.and(this.ld(SEG_FLAT), this.c(this.flat)), this.c(this.flat));
+    return m.i32.eq(m.i32.and(this.ld(CODE_CTX), this.c(this.flat)), this.c(this.flat));
   }
 
   /**

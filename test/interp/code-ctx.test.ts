@@ -1,7 +1,7 @@
 /**
- * SEG_FLAT (runtime/state/layout.ts) is derived from the segment bounds:
+ * CODE_CTX (runtime/state/layout.ts) is derived from the segment bounds:
  * bit b set exactly when bounds index b (seg for reads, seg + SEG_WRITE for
- * writes) is LO = 0, HI = 0xFFFFFFFF, and bit SEG_FLAT_BASE0 + seg exactly
+ * writes) is LO = 0, HI = 0xFFFFFFFF, and bit CTX_BASE0 + seg exactly
  * when seg's base is 0. Compiled code's flat-segment entry
  * guard reads only this word, so it must follow every way the bounds change:
  * descriptor loads of every kind, real-mode loads, and a snapshot restore
@@ -10,28 +10,28 @@
 import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { Machine as Vm } from '../../src/vm.js';
-import { CR0, CS, DS, ES, FS, SEG_BASE, SEG_FLAT, SEG_FLAT_BASE0, SEG_HI, SEG_LO, SEG_WRITE, SS, w } from '../../runtime/state/layout.js';
+import { CR0, CS, DS, ES, FS, SEG_BASE, CODE_CTX, CTX_BASE0, SEG_HI, SEG_LO, SEG_WRITE, SS, w } from '../../runtime/state/layout.js';
 import type { Cpu } from '../../runtime/cpu.js';
 
-/** SEG_FLAT as it should be, from the bounds themselves. */
+/** CODE_CTX as it should be, from the bounds themselves. */
 function expected(cpu: Cpu): number {
   const s = cpu.s;
   let flat = 0;
   for (let seg = 0; seg < 6; seg++) {
     for (const b of [seg, seg + SEG_WRITE]) if (s[w(SEG_LO) + b] === 0 && s[w(SEG_HI) + b] === -1) flat |= 1 << b;
-    if (s[w(SEG_BASE) + seg] === 0) flat |= 1 << (seg + SEG_FLAT_BASE0);
+    if (s[w(SEG_BASE) + seg] === 0) flat |= 1 << (seg + CTX_BASE0);
   }
   return flat;
 }
-const flat = (cpu: Cpu): number => cpu.s[w(SEG_FLAT)]!;
+const flat = (cpu: Cpu): number => cpu.s[w(CODE_CTX)]!;
 
-describe('SEG_FLAT follows the segment bounds', () => {
+describe('CODE_CTX follows the segment bounds', () => {
   it('after power-on, real-mode loads and protected-mode descriptor loads of every kind', () => {
     const cpu = new Machine({ memoryMiB: 2, engine: 'interpreter' }).cpu;
     expect(flat(cpu)).to.equal(expected(cpu));
     expect(flat(cpu) & 0x3f003f).to.equal(0); // real mode, 64 KiB limits
-    expect(flat(cpu) & (1 << (CS + SEG_FLAT_BASE0))).to.equal(0); // CS base 0xFFFF0000 at reset
-    expect(flat(cpu) & (1 << (DS + SEG_FLAT_BASE0))).to.not.equal(0);
+    expect(flat(cpu) & (1 << (CS + CTX_BASE0))).to.equal(0); // CS base 0xFFFF0000 at reset
+    expect(flat(cpu) & (1 << (DS + CTX_BASE0))).to.not.equal(0);
     cpu.s[w(CR0)] |= 1;
     cpu.setSegCache(DS, 0x23, 0, 0xffffffff, 0xcff300);        // flat read/write data
     expect(flat(cpu)).to.equal(expected(cpu));
@@ -57,17 +57,17 @@ describe('SEG_FLAT follows the segment bounds', () => {
     cpu.setSegCache(FS, 0x3b, 0x1234000, 0xffffffff, 0xcff300); // flat bounds, base not 0 (a per-CPU segment)
     expect(flat(cpu)).to.equal(expected(cpu));
     expect(flat(cpu) & (1 << FS)).to.not.equal(0);
-    expect(flat(cpu) & (1 << (FS + SEG_FLAT_BASE0))).to.equal(0);
+    expect(flat(cpu) & (1 << (FS + CTX_BASE0))).to.equal(0);
     cpu.setSegCache(FS, 0x3b, 0, 0xffffffff, 0xcff300);
-    expect(flat(cpu) & (1 << (FS + SEG_FLAT_BASE0))).to.not.equal(0);
+    expect(flat(cpu) & (1 << (FS + CTX_BASE0))).to.not.equal(0);
     expect(flat(cpu) & (1 << DS)).to.not.equal(0);
     cpu.s[w(CR0)] &= ~1;
     cpu.setSegReal(DS, 0x1234);                                // real mode keeps the cached limit (unreal mode)
     expect(flat(cpu)).to.equal(expected(cpu));
     expect(flat(cpu) & (1 << DS)).to.not.equal(0);
-    expect(flat(cpu) & (1 << (DS + SEG_FLAT_BASE0))).to.equal(0); // base 0x12340
+    expect(flat(cpu) & (1 << (DS + CTX_BASE0))).to.equal(0); // base 0x12340
     cpu.setSegReal(DS, 0);
-    expect(flat(cpu) & (1 << (DS + SEG_FLAT_BASE0))).to.not.equal(0);
+    expect(flat(cpu) & (1 << (DS + CTX_BASE0))).to.not.equal(0);
   });
 
   it('after a snapshot restore, which zeroes the scratch words, the word is computed again', async () => {
