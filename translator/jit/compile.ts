@@ -71,6 +71,8 @@ export interface EmittedModule {
   blocks: { bytes: number; impure: boolean; callouts: number[]; slots?: [first: number, count: number] }[];
   /** The module in wasm text format, when asked for (EmitOptions.text: lockstep reports only). */
   text?: string;
+  /** Where the time went, ms: building the binaryen IR (from the start of emitModule), and emitBinary (bench/emit.ts). */
+  timing?: { buildMs: number; binaryMs: number };
 }
 
 /**
@@ -206,6 +208,7 @@ function calloutRecord(f: Fn, r: Rec): X {
  */
 export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAIN): EmittedModule {
   const flatNow = opts.flatMask !== 0 ? (b: number): boolean => ((opts.flatMask >>> b) & 1) !== 0 : null;
+  const t0 = performance.now();
   const m = new binaryen.Module();
   const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0, blocks: [] };
   const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
@@ -270,7 +273,9 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       // Cross-module slots use the loop's link protocol (LINK_EXIT) in place of table chaining's (off here).
       if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
     }
+    const t1 = performance.now();
     out.bytes = m.emitBinary();
+    out.timing = { buildMs: t1 - t0, binaryMs: performance.now() - t1 };
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
     if (opts.text === true) out.text = m.emitText();
