@@ -15,7 +15,7 @@ import binaryen from 'binaryen';
 import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';
-import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
+import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
 import {
@@ -198,6 +198,22 @@ function calloutRecord(f: Fn, r: Rec): X {
   const call = f.callout(r);
   // A taken mid-block branch has written EIP: the block ends after this record.
   return r.term === T_COND ? f.m.if(call, f.exit(r.idx + 1, true, r.k0 === OP_REL ? [relTarget(r)] : [])) : f.m.drop(call);
+}
+
+/**
+ * One level of a br_table dispatcher: block `label` holding `children`, then
+ * `last` (a return: unreachable). Appended after the block is made, because
+ * binaryen's Block finalize, given a block of type none with an unreachable
+ * child and a name, walks the whole block looking for branches to it
+ * (wasm.cpp handleUnreachable, BranchSeeker): each level of the nest would
+ * walk every level inside it, O(levels^2) (8% of a boot's emit time in
+ * addSlots alone). Every level is a br_table target, so its type is none
+ * either way: the same module.
+ */
+function level(m: binaryen.Module, label: string, children: X[], last: X): X {
+  const b = m.block(label, children, binaryen.none);
+  appendChild(b, last);
+  return b;
 }
 
 /**
@@ -388,7 +404,7 @@ function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTa
   const labels = blocks.map((_, j) => `g${j}`);
   let cur: X = m.block(labels[0], [m.switch(labels, 'gnone', p(1))]);
   for (let j = 0; j < blocks.length; j++) {
-    cur = m.block(j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur, m.return_call(`b${j}`, [p(0)], i32)]);
+    cur = level(m, j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur], m.return_call(`b${j}`, [p(0)], i32));
   }
   m.addFunction(DISPATCH_GO, binaryen.createType([i32, i32]), i32, [], m.block(null, [
     m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
@@ -414,7 +430,7 @@ function addSlots(m: binaryen.Module, n: number): void {
   let cur: X = m.block(labels[0], [m.switch(labels, 'xnone', p(0))]);
   for (let k = 0; k < n; k++) {
     const [gh, gr, gi] = slotGlobals(k);
-    cur = m.block(k + 1 < n ? labels[k + 1] : 'xnone', [cur, m.global.set(gh, p(1)), m.global.set(gr, p(2)), m.global.set(gi, p(3)), m.return()]);
+    cur = level(m, k + 1 < n ? labels[k + 1] : 'xnone', [cur, m.global.set(gh, p(1)), m.global.set(gr, p(2)), m.global.set(gi, p(3))], m.return());
   }
   m.addFunction(SLOT_LINK, binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], cur);
   m.addFunctionExport(SLOT_LINK, SLOT_LINK);
@@ -432,7 +448,7 @@ function addLinkFunction(m: binaryen.Module, nSites: number): void {
   let cur: X = m.block(labels[0], [m.switch(labels, 'none', p(0))]);
   for (let k = 0; k < nSites; k++) {
     const [gl, gg, gi] = linkGlobals(k);
-    cur = m.block(k + 1 < nSites ? labels[k + 1] : 'none', [cur, m.global.set(gl, p(1)), m.global.set(gg, p(2)), m.global.set(gi, p(3)), m.return()]);
+    cur = level(m, k + 1 < nSites ? labels[k + 1] : 'none', [cur, m.global.set(gl, p(1)), m.global.set(gg, p(2)), m.global.set(gi, p(3))], m.return());
   }
   m.addFunction('link', binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], cur);
   m.addFunctionExport('link', 'link');

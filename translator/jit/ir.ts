@@ -18,7 +18,7 @@ import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
-const appendChild = (block: X, child: X): void => {
+export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
 };
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
