@@ -6,7 +6,8 @@
  * emitBinary / the rest (function sizes, dispose), and the bytes per block.
  *
  *   node dist/bench/emit.js record [--instructions 3e9] [--file F]
- *   node dist/bench/emit.js [--file F] [--passes 3] [--hashes H]
+ *   node dist/bench/emit.js [--file F] [--passes 3] [--hashes H] [--limit N]
+ *   node dist/bench/emit.js --pair OTHER [--passes 3] [--limit N]
  *
  * record: boots the default guest (deterministic clock, default JIT
  * options) for --instructions and appends every request's packed blocks
@@ -20,6 +21,17 @@
  * byte-for-byte the same must keep it. --hashes H writes each module's hash
  * to H if it does not exist, else compares with it and lists the modules
  * that differ (which request, how many blocks).
+ *
+ * --pair OTHER: this build (A) against the build in OTHER (a checkout's
+ * root, with its own dist/; B), both loaded in this process and alternated
+ * request by request, so both see the same machine load: prints B's time
+ * over A's (sums of total, IR build, emitBinary, and the median of the
+ * per-request ratios). On this 2-core machine shared with other runs, only
+ * such ratios mean something; a copy of the same dist/ gives ~1.00 (null
+ * pair). The two builds must not share binaryen's instance: a different
+ * checkout (or copy) does not. --limit N: the first N
+ * requests only (e.g. under valgrind --tool=callgrind, whose instruction
+ * counts do not depend on the machine's load, unlike every time here).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
@@ -115,8 +127,8 @@ function load(file: string): Request[] {
 
 interface Pass { unpack: number; build: number; binary: number; total: number; cpu: number; bytes: number; hashes: string[] }
 
-async function replay(file: string, passes: number, hashFile: string | null): Promise<void> {
-  const reqs = load(file);
+async function replay(file: string, passes: number, hashFile: string | null, limit: number): Promise<void> {
+  const reqs = load(file).slice(0, limit);
   const { unpackBlocks } = await import('../translator/jit/pack.js');
   const { emitModule } = await import('../translator/jit/compile.js');
   const blocks = reqs.reduce((s, r) => s + r.packed[0]!, 0);
@@ -167,6 +179,42 @@ async function replay(file: string, passes: number, hashFile: string | null): Pr
   }
 }
 
+type Emitter = { unpackBlocks: typeof import('../translator/jit/pack.js').unpackBlocks; emitModule: typeof import('../translator/jit/compile.js').emitModule };
+
+async function emitterAt(root: string): Promise<Emitter> {
+  const url = (f: string): string => new URL(`dist/translator/jit/${f}`, `file://${root.endsWith('/') ? root : `${root}/`}`).href;
+  const pack = (await import(url('pack.js'))) as Pick<Emitter, 'unpackBlocks'>;
+  const compile = (await import(url('compile.js'))) as Pick<Emitter, 'emitModule'>;
+  return { unpackBlocks: pack.unpackBlocks, emitModule: compile.emitModule };
+}
+
+async function pair(file: string, other: string, passes: number, limit: number): Promise<void> {
+  const reqs = load(file).slice(0, limit);
+  const a = await emitterAt(ROOT), b = await emitterAt(other);
+  const one = (e: Emitter, q: Request): [number, number, number] => {
+    const t0 = performance.now();
+    const out = e.emitModule(e.unpackBlocks(q.packed), q.opts);
+    return [performance.now() - t0, out.timing?.buildMs ?? 0, out.timing?.binaryMs ?? 0];
+  };
+  for (const q of reqs) { one(a, q); one(b, q); }
+  const sa = [0, 0, 0], sb = [0, 0, 0];
+  const ratios: number[] = [];
+  for (let k = 0; k < passes; k++) {
+    reqs.forEach((q, i) => {
+      // Alternate which build goes first.
+      const [ra, rb] = (i + k) % 2 === 0 ? [one(a, q), one(b, q)] : (([y, x]) => [x, y])([one(b, q), one(a, q)]);
+      for (let j = 0; j < 3; j++) { sa[j]! += ra[j]!; sb[j]! += rb[j]!; }
+      ratios.push(rb[0] / ra[0]);
+    });
+  }
+  ratios.sort((x, y) => x - y);
+  const r = (j: number): string => (sb[j]! / sa[j]!).toFixed(3);
+  console.log(`A = ${ROOT}, B = ${other}: ${reqs.length} modules x ${passes} passes, alternated`);
+  console.log(`A ms: total ${sa[0]!.toFixed(0)}, IR build ${sa[1]!.toFixed(0)}, emitBinary ${sa[2]!.toFixed(0)}; B ms: total ${sb[0]!.toFixed(0)}, IR build ${sb[1]!.toFixed(0)}, emitBinary ${sb[2]!.toFixed(0)}`);
+  console.log(`B/A: total ${r(0)}, IR build ${r(1)}, emitBinary ${r(2)}; median per-module ratio ${ratios[ratios.length >> 1]!.toFixed(3)}`);
+}
+
 const file = arg('file', DEFAULT_FILE);
 if (process.argv[2] === 'record') await record(file, Number(arg('instructions', '3e9')));
-else await replay(file, Number(arg('passes', '3')), process.argv.includes('--hashes') ? arg('hashes', '') : null);
+else if (process.argv.includes('--pair')) await pair(file, arg('pair', ''), Number(arg('passes', '3')), Number(arg('limit', 'Infinity')));
+else await replay(file, Number(arg('passes', '3')), process.argv.includes('--hashes') ? arg('hashes', '') : null, Number(arg('limit', 'Infinity')));

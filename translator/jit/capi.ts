@@ -17,7 +17,7 @@
  * IR already shares nodes elsewhere and is never run through binaryen
  * passes, which assume a tree (docs/jit-plan.md "binaryen passes").
  */
-import binaryen from 'binaryen';
+import binaryen from './binaryen.js';
 
 type X = binaryen.ExpressionRef;
 

@@ -7,7 +7,7 @@
  * directly: every exit and call-out then sees the interpreter's state
  * without a write-back step (keeping them in locals is a later step).
  */
-import binaryen from 'binaryen';
+import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, SEG_HI, SEG_LO, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
