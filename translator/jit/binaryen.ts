@@ -58,8 +58,14 @@ function privateDir(): string | null {
   return dir;
 }
 
+/** Which binaryen.js this process runs: 'dense' (the rewritten copy) or 'stock' (the package as it is). */
+export let binaryenBuild: 'dense' | 'stock' = 'stock';
+
 async function load(): Promise<typeof Stock> {
-  const stock = async (): Promise<typeof Stock> => (await import('binaryen')).default;
+  const stock = async (): Promise<typeof Stock> => {
+    binaryenBuild = 'stock';
+    return (await import('binaryen')).default;
+  };
   if (process.env.JITVISOR_BINARYEN === 'stock') return stock();
   let url: string;
   try {
@@ -85,7 +91,9 @@ async function load(): Promise<typeof Stock> {
     return stock();
   }
   try {
-    return ((await import(url)) as { default: typeof Stock }).default;
+    const b = ((await import(url)) as { default: typeof Stock }).default;
+    binaryenBuild = 'dense';
+    return b;
   } catch {
     return stock();
   }
