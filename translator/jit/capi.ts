@@ -30,12 +30,18 @@ interface CApi {
   _BinaryenConst(module: number, literal: number): X;
   _BinaryenLoad(module: number, bytes: number, signed: number, offset: number, align: number, type: binaryen.Type, ptr: X, memory: number): X;
   _BinaryenStore(module: number, bytes: number, offset: number, align: number, ptr: X, value: X, type: binaryen.Type, memory: number): X;
+  _BinaryenLocalGet(module: number, index: number, type: binaryen.Type): X;
+  _BinaryenLocalSet(module: number, index: number, value: X): X;
 }
 
 const api = binaryen as unknown as CApi;
-for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore'] as const) {
+for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
+// Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
+const { _BinaryenLiteralInt32: literalInt32, _BinaryenConst: makeConst, _BinaryenLoad: makeLoad, _BinaryenStore: makeStore,
+  _BinaryenLocalGet: localGet, _BinaryenLocalSet: localSet } = api;
+const I32 = binaryen.i32;
 /** One Literal's room in binaryen's heap, for the whole process (the worker is one thread; the Const copies it). */
 const LITERAL = api._malloc(api._BinaryenSizeofLiteral());
 
@@ -51,19 +57,27 @@ export class ModuleIR {
     v |= 0;
     let x = this.consts.get(v);
     if (x === undefined) {
-      api._BinaryenLiteralInt32(LITERAL, v);
-      x = api._BinaryenConst(this.ptr, LITERAL);
+      literalInt32(LITERAL, v);
+      x = makeConst(this.ptr, LITERAL);
       this.consts.set(v, x);
     }
     return x;
   }
   /** i32.load offset=off (i32.const 0): binaryen.js `i32.load(off, 4, i32.const(0))`. */
   load(off: number): X {
-    return api._BinaryenLoad(this.ptr, 4, 1, off, 4, binaryen.i32, this.i32(0), 0);
+    return makeLoad(this.ptr, 4, 1, off, 4, I32, this.i32(0), 0);
   }
   /** i32.store offset=off (i32.const 0) v: binaryen.js `i32.store(off, 4, i32.const(0), v)`. */
   store(off: number, v: X): X {
-    return api._BinaryenStore(this.ptr, 4, off, 4, this.i32(0), v, binaryen.i32, 0);
+    return makeStore(this.ptr, 4, off, 4, this.i32(0), v, I32, 0);
+  }
+  /** local.get l (i32): binaryen.js `local.get(l, i32)`. */
+  get(l: number): X {
+    return localGet(this.ptr, l, I32);
+  }
+  /** local.set l v: binaryen.js `local.set(l, v)`. */
+  set(l: number, v: X): X {
+    return localSet(this.ptr, l, v);
   }
 }
 

@@ -213,8 +213,8 @@ export class Fn {
     return this.vars.length; // after the one parameter
   }
   c(v: number): X { return this.ir.i32(v); }
-  get(l: number): X { return this.m.local.get(l, binaryen.i32); }
-  set(l: number, v: X): X { return this.m.local.set(l, v); }
+  get(l: number): X { return this.ir.get(l); }
+  set(l: number, v: X): X { return this.ir.set(l, v); }
   tee(l: number, v: X): X { return this.m.local.tee(l, v, binaryen.i32); }
   /** i32 at a state-block offset. */
   ld(off: number): X { return this.ir.load(off); }
