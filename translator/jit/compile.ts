@@ -11,11 +11,11 @@
  * (worker.ts); the main thread never loads it: it instantiates the modules
  * with their imports, the shared chain table and their link slots in link.ts.
  */
-import binaryen from 'binaryen';
+import binaryen from './binaryen.js';
 import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';
-import { CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
+import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
 import {
@@ -71,6 +71,8 @@ export interface EmittedModule {
   blocks: { bytes: number; impure: boolean; callouts: number[]; slots?: [first: number, count: number] }[];
   /** The module in wasm text format, when asked for (EmitOptions.text: lockstep reports only). */
   text?: string;
+  /** Where the time went, ms: building the binaryen IR (from the start of emitModule), and emitBinary (bench/emit.ts). */
+  timing?: { buildMs: number; binaryMs: number };
 }
 
 /**
@@ -204,12 +206,29 @@ function calloutRecord(f: Fn, r: Rec): X {
 }
 
 /**
+ * One level of a br_table dispatcher: block `label` holding `children`, then
+ * `last` (a return: unreachable). Appended after the block is made, because
+ * binaryen's Block finalize, given a block of type none with an unreachable
+ * child and a name, walks the whole block looking for branches to it
+ * (wasm.cpp handleUnreachable, BranchSeeker): each level of the nest would
+ * walk every level inside it, O(levels^2) (8% of a boot's emit time in
+ * addSlots alone). Every level is a br_table target, so its type is none
+ * either way: the same module.
+ */
+function level(m: binaryen.Module, label: string, children: X[], last: X): X {
+  const b = m.block(label, children, binaryen.none);
+  appendChild(b, last);
+  return b;
+}
+
+/**
  * Records -> module bytes: one exported function per block (`names[j]` for
  * `blocks[j]`). Needs no machine: the compile worker (worker.ts) runs it on
  * copies of the records (pack.ts); the call-outs name records by their index
  * in the concatenation of the blocks' records, bound by link.ts `instantiate`.
  */
 export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAIN): EmittedModule {
+  const t0 = performance.now();
   const m = new binaryen.Module();
   const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0, blocks: [] };
   const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
@@ -276,7 +295,9 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       // Cross-module slots use the loop's link protocol (LINK_EXIT) in place of table chaining's (off here).
       if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
     }
+    const t1 = performance.now();
     out.bytes = m.emitBinary();
+    out.timing = { buildMs: t1 - t0, binaryMs: performance.now() - t1 };
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
     if (opts.text === true) out.text = m.emitText();
@@ -389,7 +410,7 @@ function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTa
   const labels = blocks.map((_, j) => `g${j}`);
   let cur: X = m.block(labels[0], [m.switch(labels, 'gnone', p(1))]);
   for (let j = 0; j < blocks.length; j++) {
-    cur = m.block(j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur, m.return_call(`b${j}`, [p(0)], i32)]);
+    cur = level(m, j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur], m.return_call(`b${j}`, [p(0)], i32));
   }
   m.addFunction(DISPATCH_GO, binaryen.createType([i32, i32]), i32, [], m.block(null, [
     m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
@@ -415,7 +436,7 @@ function addSlots(m: binaryen.Module, n: number): void {
   let cur: X = m.block(labels[0], [m.switch(labels, 'xnone', p(0))]);
   for (let k = 0; k < n; k++) {
     const [gh, gr, gi] = slotGlobals(k);
-    cur = m.block(k + 1 < n ? labels[k + 1] : 'xnone', [cur, m.global.set(gh, p(1)), m.global.set(gr, p(2)), m.global.set(gi, p(3)), m.return()]);
+    cur = level(m, k + 1 < n ? labels[k + 1] : 'xnone', [cur, m.global.set(gh, p(1)), m.global.set(gr, p(2)), m.global.set(gi, p(3))], m.return());
   }
   m.addFunction(SLOT_LINK, binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], cur);
   m.addFunctionExport(SLOT_LINK, SLOT_LINK);
@@ -433,7 +454,7 @@ function addLinkFunction(m: binaryen.Module, nSites: number): void {
   let cur: X = m.block(labels[0], [m.switch(labels, 'none', p(0))]);
   for (let k = 0; k < nSites; k++) {
     const [gl, gg, gi] = linkGlobals(k);
-    cur = m.block(k + 1 < nSites ? labels[k + 1] : 'none', [cur, m.global.set(gl, p(1)), m.global.set(gg, p(2)), m.global.set(gi, p(3)), m.return()]);
+    cur = level(m, k + 1 < nSites ? labels[k + 1] : 'none', [cur, m.global.set(gl, p(1)), m.global.set(gg, p(2)), m.global.set(gi, p(3))], m.return());
   }
   m.addFunction('link', binaryen.createType([i32, i32, i32, i32]), binaryen.none, [], cur);
   m.addFunctionExport('link', 'link');

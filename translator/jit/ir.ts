@@ -7,7 +7,7 @@
  * directly: every exit and call-out then sees the interpreter's state
  * without a write-back step (keeping them in locals is a later step).
  */
-import binaryen from 'binaryen';
+import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
@@ -15,10 +15,11 @@ import {
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
+import { irOf, type ModuleIR } from './capi.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
-const appendChild = (block: X, child: X): void => {
+export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
 };
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
@@ -88,6 +89,8 @@ export { CHAIN_TABLE, linkGlobals } from './chain.js';
 
 export class Fn {
   readonly vars: binaryen.Type[] = [];
+  /** The module's shared constants and direct constructors (capi.ts). */
+  private readonly ir: ModuleIR;
   /** Block EIP at entry (EIP in the state block is not written until the block leaves). */
   readonly eip0: number;
   /** Parameter: instructions the dispatcher's budget still allows. */
@@ -129,6 +132,7 @@ export class Fn {
    */
   constructor(readonly m: binaryen.Module, readonly code32: boolean, readonly recBase: number, readonly sites: ExitSites | null = null,
     cacheRegs = false, private readonly flatNow: ((bnd: number) => boolean) | null = null) {
+    this.ir = irOf(m);
     this.eip0 = this.local();
     this.done = this.local();
     this.regLocals = cacheRegs ? [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.local()) : null;
@@ -232,13 +236,13 @@ export class Fn {
     this.vars.push(t);
     return this.vars.length; // after the one parameter
   }
-  c(v: number): X { return this.m.i32.const(v | 0); }
-  get(l: number): X { return this.m.local.get(l, binaryen.i32); }
-  set(l: number, v: X): X { return this.m.local.set(l, v); }
+  c(v: number): X { return this.ir.i32(v); }
+  get(l: number): X { return this.ir.get(l); }
+  set(l: number, v: X): X { return this.ir.set(l, v); }
   tee(l: number, v: X): X { return this.m.local.tee(l, v, binaryen.i32); }
   /** i32 at a state-block offset. */
-  ld(off: number): X { return this.m.i32.load(off, 4, this.m.i32.const(0)); }
-  st(off: number, v: X): X { return this.m.i32.store(off, 4, this.m.i32.const(0), v); }
+  ld(off: number): X { return this.ir.load(off); }
+  st(off: number, v: X): X { return this.ir.store(off, v); }
   reg(i: number): X {
     if (this.regLocals === null) return this.ld(REGS + 4 * i);
     this.used |= 1 << i;
@@ -252,7 +256,7 @@ export class Fn {
   }
   /** Register `i` of the record's numbering for `size` bytes (r32 / r16 / r8 views: runtime/records.ts). */
   regN(size: number, i: number): X {
-    const m = this.m, z = m.i32.const(0);
+    const m = this.m, z = this.c(0);
     if (this.regLocals === null) {
       return size === 4 ? m.i32.load(REGS + 4 * i, 4, z) : size === 2 ? m.i32.load16_u(REGS + 2 * i, 2, z) : m.i32.load8_u(REGS + i, 1, z);
     }
@@ -263,7 +267,7 @@ export class Fn {
     return m.i32.and(v, this.c(mask));
   }
   setRegN(size: number, i: number, v: X): X {
-    const m = this.m, z = m.i32.const(0);
+    const m = this.m, z = this.c(0);
     if (this.regLocals === null) {
       return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
     }
@@ -290,7 +294,7 @@ export class Fn {
     }
     const site = this.sites.next();
     const [gl, gg, gi] = linkGlobals(site);
-    const n = this.local(), z = m.i32.const(0);
+    const n = this.local(), z = this.c(0);
     return this.block([
       this.writeBack(),
       ...direct,
@@ -302,7 +306,7 @@ export class Fn {
         m.i32.eq(m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF)), m.global.get(gl, i32))),
       this.block([
         // The successor's call-outs (RDTSC, device clocks) read ICOUNT: it counts this block now.
-        m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), m.f64.convert_u.i32(this.get(n)))),
+        m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), m.f64.convert_u.i32(this.get(n)))),
         this.st(CHAINED, m.i32.add(this.ld(CHAINED), this.c(1))),
         m.return_call_indirect(CHAIN_TABLE, m.global.get(gi, i32), [m.i32.sub(m.local.get(Fn.BUDGET, i32), this.get(n))], i32, i32),
       ])),
@@ -330,12 +334,12 @@ export class Fn {
     const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
     const global = d.global && (indirect || other);
     if ((kind < 0 || !d.find) && slot < 0 && !global) return [];
-    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = m.i32.const(0);
+    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
     const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
     const nf = (): X => m.f64.convert_u.i32(n());
     const left = (): X => m.i32.sub(m.local.get(Fn.BUDGET, i32), n());
     const account = (): X[] => [
-      m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), nf())),
+      m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), nf())),
       m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
     ];
     const h = this.local(), t = this.local();
@@ -418,7 +422,7 @@ export class Fn {
    */
   private directTransfers(retired: number, targets: readonly number[]): X[] {
     if (this.direct === null) return [];
-    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = m.i32.const(0);
+    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
     const out: X[] = [];
     const seen = new Set<number>();
     for (const off of targets) {
@@ -432,7 +436,7 @@ export class Fn {
       out.push(this.when(
         [m.i32.eq(this.ld(EIP_OFF), at), m.global.get(t.alive, i32), m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, i32), n()), this.c(t.recs))],
         this.block([
-          m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, m.i32.const(0)), nf())),
+          m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), nf())),
           m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
           this.st(CUR_BLOCK, this.c(t.id)),
           this.st(BLOCK_EIP, m.i32.add(this.get(this.eip0), this.c(off))),

@@ -13,7 +13,7 @@
  * the block is walked as compile.ts walks it (a call-out forgets the
  * tracked flag source), so a Jcc counts as inline only where it would be.
  */
-import binaryen from 'binaryen';
+import binaryen from './binaryen.js';
 import { Mnemonic } from 'iced-x86';
 import { EXIT2, SKIP, type Block, type Handler, type Rec } from '../../runtime/records.js';
 import { Fn } from './ir.js';

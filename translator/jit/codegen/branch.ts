@@ -8,7 +8,7 @@
  * record's handler, which raises the #GP.
  */
 import { Mnemonic } from 'iced-x86';
-import binaryen from 'binaryen';
+import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
 import { eaOffset, inlineEa, read } from './mem.js';
 import { CS, ECX, EIP, SEG_LIMIT } from '../../../runtime/state/layout.js';

@@ -6,7 +6,7 @@
  * evaluates its condition with one or two compares instead of
  * materialising EFLAGS (QEMU's cc_op, tracked while translating).
  */
-import binaryen from 'binaryen';
+import binaryen from '../binaryen.js';
 import {
   CF_A_LE_B, CF_A_LT_B, CF_NONE, CF_RES_LE_A, CF_RES_LT_A, CF_RULE, K_ADC, K_ADD, K_DEC, K_INC, K_LOGIC, K_RESULT, K_SBB, K_SUB,
   OF_ADD, OF_NONE, OF_RULE, OF_SUB, SZ32, szCode,

@@ -5,7 +5,7 @@
  */
 import { Mnemonic } from 'iced-x86';
 import { K_RESULT, SZ32 } from '../../../runtime/flags.js';
-import binaryen from 'binaryen';
+import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { eaOffset, inlineEa, read } from './mem.js';
 import { AF, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';

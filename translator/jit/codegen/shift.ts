@@ -11,7 +11,7 @@
  * A masked count of 0 changes nothing (a memory operand is still read with
  * write access). RCL/RCR run through their handler.
  */
-import binaryen from 'binaryen';
+import binaryen from '../binaryen.js';
 import { Mnemonic } from 'iced-x86';
 import { K_RESULT, szCode } from '../../../runtime/flags.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';

@@ -34,7 +34,7 @@
  * marking the whole block impure; the other fallbacks only change FPU state
  * and memory (a store's fallback: the block checks BLOCK_DEAD after it).
  */
-import binaryen from 'binaryen';
+import binaryen from '../binaryen.js';
 import { Mnemonic } from 'iced-x86';
 import { OP_FPU, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import {

@@ -1,0 +1,93 @@
+/**
+ * The hottest IR constructors, through binaryen's C API (which binaryen.js
+ * exports as `_Binaryen*` functions of its wasm build) instead of the
+ * binaryen.js wrappers, and a per-module cache of constant nodes.
+ *
+ * Why (bench/emit.ts, docs/jit-plan.md "Compile cost"): every binaryen.js
+ * `i32.const` saves the wasm stack, allocates a Literal on it, makes the
+ * literal, makes the Const and restores the stack (five JS -> wasm calls and
+ * a closure); loads and stores wrap their call in the same stack
+ * save/restore. A block's code is mostly state-block loads and stores at
+ * constant offsets and small constants, so `i32.const` alone was 11% of
+ * emitModule.
+ *
+ * Constant nodes are shared: the same Const node appears wherever its value
+ * is used in the module. binaryen's binary writer walks the tree and emits
+ * each use (the bytes are the same as with one node per use); the generated
+ * IR already shares nodes elsewhere and is never run through binaryen
+ * passes, which assume a tree (docs/jit-plan.md "binaryen passes").
+ */
+import binaryen from './binaryen.js';
+
+type X = binaryen.ExpressionRef;
+
+/** The part of binaryen.js's C API used here (exported by the library, absent from its .d.ts). */
+interface CApi {
+  _malloc(bytes: number): number;
+  _BinaryenSizeofLiteral(): number;
+  /** Writes the Literal at `out` (a struct returned through a pointer). */
+  _BinaryenLiteralInt32(out: number, v: number): void;
+  _BinaryenConst(module: number, literal: number): X;
+  _BinaryenLoad(module: number, bytes: number, signed: number, offset: number, align: number, type: binaryen.Type, ptr: X, memory: number): X;
+  _BinaryenStore(module: number, bytes: number, offset: number, align: number, ptr: X, value: X, type: binaryen.Type, memory: number): X;
+  _BinaryenLocalGet(module: number, index: number, type: binaryen.Type): X;
+  _BinaryenLocalSet(module: number, index: number, value: X): X;
+}
+
+const api = binaryen as unknown as CApi;
+for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet'] as const) {
+  if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
+}
+// Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
+const { _BinaryenLiteralInt32: literalInt32, _BinaryenConst: makeConst, _BinaryenLoad: makeLoad, _BinaryenStore: makeStore,
+  _BinaryenLocalGet: localGet, _BinaryenLocalSet: localSet } = api;
+const I32 = binaryen.i32;
+/** One Literal's room in binaryen's heap, for the whole process (the worker is one thread; the Const copies it). */
+const LITERAL = api._malloc(api._BinaryenSizeofLiteral());
+
+/** A module's cached nodes and direct constructors (one per binaryen.Module: `irOf`). */
+export class ModuleIR {
+  private readonly ptr: number;
+  private readonly consts = new Map<number, X>();
+  constructor(m: binaryen.Module) {
+    this.ptr = (m as unknown as { ptr: number }).ptr;
+  }
+  /** i32.const v (shared node). */
+  i32(v: number): X {
+    v |= 0;
+    let x = this.consts.get(v);
+    if (x === undefined) {
+      literalInt32(LITERAL, v);
+      x = makeConst(this.ptr, LITERAL);
+      this.consts.set(v, x);
+    }
+    return x;
+  }
+  /** i32.load offset=off (i32.const 0): binaryen.js `i32.load(off, 4, i32.const(0))`. */
+  load(off: number): X {
+    return makeLoad(this.ptr, 4, 1, off, 4, I32, this.i32(0), 0);
+  }
+  /** i32.store offset=off (i32.const 0) v: binaryen.js `i32.store(off, 4, i32.const(0), v)`. */
+  store(off: number, v: X): X {
+    return makeStore(this.ptr, 4, off, 4, this.i32(0), v, I32, 0);
+  }
+  /** local.get l (i32): binaryen.js `local.get(l, i32)`. */
+  get(l: number): X {
+    return localGet(this.ptr, l, I32);
+  }
+  /** local.set l v: binaryen.js `local.set(l, v)`. */
+  set(l: number, v: X): X {
+    return localSet(this.ptr, l, v);
+  }
+}
+
+const modules = new WeakMap<binaryen.Module, ModuleIR>();
+/** The module's ModuleIR (made on first use). */
+export function irOf(m: binaryen.Module): ModuleIR {
+  let r = modules.get(m);
+  if (r === undefined) {
+    r = new ModuleIR(m);
+    modules.set(m, r);
+  }
+  return r;
+}
