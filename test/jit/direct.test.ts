@@ -112,6 +112,19 @@ for (const engine of TEST_ENGINES) {
       }
     });
 
+    it('a block ending with an inline REP MOVSB goes on into its successor directly', () => {
+      //   xor ebx, ebx; mov ebp, 100
+      //   L: mov esi, 0x10000; mov edi, 0x10100; mov ecx, 8; rep movsb     ; A: ends with the REP (EIP written by it)
+      //      add ebx, [0x10100]; dec ebp; jnz L; hlt                          ; B
+      const code = hexBytes('31dbbd64000000be00000100bf00010100b908000000f3a4031d000101004d75e6f4');
+      const r = runSnippet({ engine, machine: machineFor(engine), code, memory: [{ addr: 0x10000, bytes: hexBytes('0102030405060708') }], ...sliced });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect(r.instructions).to.equal(2 + 100 * 7 + 1); // a REP execution that ends (eCX <= REP_CAP) is one instruction
+      expect(r.regs).to.deep.include({ ebx: Math.imul(100, 0x04030201) >>> 0, ecx: 0, ebp: 0 });
+      // B -> A (jnz) and A -> B (after the REP) both stay in wasm once compiled: not just one of the two per pass.
+      direct(r, 150);
+    });
+
     it('a budget that ends inside a run of direct transfers stops exactly on it', () => {
       // Batches of 3: the loop's three blocks (L, odd, even) are compiled together once all are hot.
       const m = machineFor(engine, 3) ?? new Machine({ memoryMiB: 2, engine });

@@ -14,6 +14,7 @@
 import binaryen from './binaryen.js';
 import { Mnemonic } from 'iced-x86';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
+import { STR_NONE } from '../../runtime/isa/string.js';
 import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';
 import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
@@ -169,8 +170,11 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   if (lastRec.term !== T_BRANCH) out.push(f.st(EIP, f.eipAt(lastRec.next)));
   // Static targets for direct transfers: the fall-through, or a relative branch run through its call-out
   // (taken or not; an inline branch left by its own exits and never gets here).
+  // An inline REP MOVS/STOS (codegen/string.ts; its slow arm leaves by itself) reaches this end having
+  // written EIP = the next instruction (eCX reached 0) or itself (more to do): both are static targets.
   const ends = lastRec.term !== T_BRANCH ? [lastRec.next]
-    : callouts.includes(lastRec.idx) && lastRec.k0 === OP_REL ? [relTarget(lastRec), lastRec.next] : [];
+    : callouts.includes(lastRec.idx) ? (lastRec.k0 === OP_REL ? [relTarget(lastRec), lastRec.next] : [])
+      : lastRec.rep !== 0 && lastRec.strop !== STR_NONE ? [lastRec.next, lastRec.off] : [];
   out.push(f.exit(n, true, ends));
   const entry: X[] = [f.set(f.eip0, f.ld(EIP))];
   const guard = f.guard();
