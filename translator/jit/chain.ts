@@ -132,7 +132,7 @@
  * a slot (indirect ones, static ones the direct transfers cannot take) then
  * probe one direct-mapped table in linear memory (XCACHE, 64 Ki entries:
  * host address, record count, block id), indexed by a hash of the host
- * address the TLB gives for CS base + EIP (xhost: the same test as the
+ * address the TLB gives for CS base + EIP (the inline fetch test, the same as the
  * dispatcher's, so the same argument holds: the loop's fetch, blocks keyed
  * by host address, a TLB miss (-1) matches no entry, the budget against the
  * entry's record count, only pure records before). Only live compiled
@@ -187,7 +187,7 @@ export function xferAt(k: number): number {
   return JIT_XFERS2 + 4 * j;
 }
 /** Names of a module's dispatcher functions (compile.ts addDispatch), its slot table and slot setter. */
-export const DISPATCH_FIND = 'xfind', DISPATCH_GO = 'xgo', DISPATCH_HOST = 'xhost', SLOT_TABLE = 'xt', SLOT_LINK = 'xlink';
+export const DISPATCH_FIND = 'xfind', DISPATCH_GO = 'xgo', SLOT_TABLE = 'xt', SLOT_LINK = 'xlink';
 /** Names of cross-module slot `site`'s globals: target host address (0: empty), record count, block id. */
 export const slotGlobals = (site: number): [string, string, string] => [`xh${site}`, `xr${site}`, `xi${site}`];
 /** Returned by a compiled block whose flat-segment guard failed (nothing ran). */

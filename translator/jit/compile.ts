@@ -20,7 +20,7 @@ import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
 import {
-  directGlobals, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
+  directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
 import { emitterFor } from './registry.js';
 import { XJUMP } from './xcache.js';
@@ -383,9 +383,10 @@ class DispatchTargets {
 }
 
 /**
- * The module's dispatcher (chain.ts): `xhost(lin)` -> the host address the
- * TLB maps linear `lin` to under the current read mask (the loop's
- * translateFetch hit test), or -1; `xfind(host, budget)` -> 1 + j when
+ * The module's dispatcher (chain.ts): given the host address the TLB maps
+ * CS base + EIP to under the current read mask (the loop's translateFetch
+ * hit test, made inline at each exit: ir.ts dispatchTransfer), or -1,
+ * `xfind(host, budget)` -> 1 + j when
  * block j starts at `host`, is alive and fits `budget`, else 0 (a binary
  * search over the candidates' host addresses); `xgo(budget, j)` names block
  * j as the running block (CUR_BLOCK, BLOCK_EIP = EIP; RETIRED and
@@ -394,12 +395,6 @@ class DispatchTargets {
 function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTargets, firstId: number): void {
   const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32), c = (v: number): X => m.i32.const(v | 0);
   const z = (): X => m.i32.const(0);
-  m.addFunction(DISPATCH_HOST, i32, i32, [i32], m.block(null, [
-    m.local.set(1, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(p(0), c(12)), c(2)))),
-    // The loop's fetch: a TLB hit under the current read mask, else it walks the page tables (-1).
-    m.if(m.i32.ne(m.i32.and(p(1), m.i32.load(READ_MASK, 4, z())), c(1)), m.return(c(-1))),
-    m.i32.xor(m.i32.and(p(1), c(~0xfff)), p(0)),
-  ], i32));
   if (!d.find) return;
   const HOST = 0, BUDGET = 1;
   const leaf = (host: number, j: number): X => m.if(m.i32.eq(p(HOST), c(host)),

@@ -9,13 +9,14 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
-  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, DISPATCH_HOST, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
+  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { irOf, type ModuleIR } from './capi.js';
+import { TLB_VALID } from '../../runtime/mmu.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
@@ -342,9 +343,15 @@ export class Fn {
       m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), nf())),
       m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
     ];
-    const h = this.local(), t = this.local();
-    // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks).
-    const out: X[] = [this.set(h, m.call(DISPATCH_HOST, [m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF))], i32))];
+    const h = this.local(), t = this.local(), lin = this.local(), e = this.local();
+    // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks): its
+    // TLB hit test under the current read mask, inline (a call to a helper cost more than the test).
+    const out: X[] = [
+      this.set(lin, m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF))),
+      this.set(e, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(this.get(lin), this.c(12)), this.c(2)))),
+      this.set(h, m.select(m.i32.eq(m.i32.and(this.get(e), this.ld(READ_MASK)), this.c(TLB_VALID)),
+        m.i32.xor(m.i32.and(this.get(e), this.c(~0xfff)), this.get(lin)), this.c(-1))),
+    ];
     if (kind >= 0 && d.find) {
       out.push(
         this.set(t, m.call(DISPATCH_FIND, [this.get(h), left()], i32)),
