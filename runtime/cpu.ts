@@ -8,7 +8,7 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, CODE_CTX, CTX_BASE0, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, CODE_CTX, CTX_BASE0, CTX_STACK32, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
   BLOCK_EIP, CUR_BLOCK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
@@ -192,7 +192,7 @@ export class Cpu {
     }
     this.computeBounds(seg);
     if (seg === CS) { s[W_CODE32] = 0; if (!this.protectedMode) this.setCpl(0); else if (this.v86) this.setCpl(3); }
-    if (seg === SS) s[W_STACK32] = 0;
+    if (seg === SS) this.setStack32(false);
   }
   /** Load a segment register's hidden part directly (loaders, descriptor loads). */
   setSegCache(seg: number, sel: number, base: number, limit: number, flags: number): void {
@@ -204,7 +204,13 @@ export class Cpu {
     const big = (flags & 0x400000) !== 0; // D/B bit (descriptor bit 54)
     this.computeBounds(seg);
     if (seg === CS) s[W_CODE32] = big ? 1 : 0;
-    if (seg === SS) s[W_STACK32] = big ? 1 : 0;
+    if (seg === SS) this.setStack32(big);
+  }
+  /** STACK32 and its CODE_CTX bit (compiled stack operations assume a 32-bit stack behind their block's guard). */
+  private setStack32(big: boolean): void {
+    const s = this.s;
+    s[W_STACK32] = big ? 1 : 0;
+    s[W_CODE_CTX] = big ? s[W_CODE_CTX]! | (1 << CTX_STACK32) : s[W_CODE_CTX]! & ~(1 << CTX_STACK32);
   }
 
   /**
@@ -252,6 +258,7 @@ export class Cpu {
       if (s[W_SEG_WLO + b] === 0 && s[W_SEG_WHI + b] === -1) flat |= 1 << (b + SEG_WRITE);
       if (s[W_SEG_BASE + b] === 0) flat |= 1 << (b + CTX_BASE0);
     }
+    if (s[W_STACK32] !== 0) flat |= 1 << CTX_STACK32;
     s[W_CODE_CTX] = flat;
   }
 

@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { Machine as Vm } from '../../src/vm.js';
-import { CR0, CS, DS, ES, FS, SEG_BASE, CODE_CTX, CTX_BASE0, SEG_HI, SEG_LO, SEG_WRITE, SS, w } from '../../runtime/state/layout.js';
+import { CR0, CS, DS, ES, FS, SEG_BASE, CODE_CTX, CTX_BASE0, CTX_STACK32, STACK32, SEG_HI, SEG_LO, SEG_WRITE, SS, w } from '../../runtime/state/layout.js';
 import type { Cpu } from '../../runtime/cpu.js';
 
 /** CODE_CTX as it should be, from the bounds themselves. */
@@ -21,6 +21,7 @@ function expected(cpu: Cpu): number {
     for (const b of [seg, seg + SEG_WRITE]) if (s[w(SEG_LO) + b] === 0 && s[w(SEG_HI) + b] === -1) flat |= 1 << b;
     if (s[w(SEG_BASE) + seg] === 0) flat |= 1 << (seg + CTX_BASE0);
   }
+  if (s[w(STACK32)] !== 0) flat |= 1 << CTX_STACK32;
   return flat;
 }
 const flat = (cpu: Cpu): number => cpu.s[w(CODE_CTX)]!;
@@ -47,6 +48,11 @@ describe('CODE_CTX follows the segment bounds', () => {
     expect(flat(cpu) & (1 << (CS + SEG_WRITE))).to.equal(0);
     cpu.setSegCache(SS, 0x33, 0, 0xfffff, 0x40f300);           // a 1 MiB limit: not flat
     expect(flat(cpu)).to.equal(expected(cpu));
+    expect(flat(cpu) & (1 << CTX_STACK32), 'B = 1: a 32-bit stack').to.not.equal(0);
+    cpu.setSegCache(SS, 0x33, 0, 0xfffff, 0x00f300);           // B = 0: a 16-bit stack
+    expect(flat(cpu)).to.equal(expected(cpu));
+    expect(flat(cpu) & (1 << CTX_STACK32)).to.equal(0);
+    cpu.setSegCache(SS, 0x33, 0, 0xfffff, 0x40f300);
     expect(flat(cpu) & (1 << SS)).to.equal(0);
     cpu.setSegCache(SS, 0x33, 0, 0xffff, 0x40f700);            // expand-down, big: LO = 0x10000, not flat
     expect(flat(cpu)).to.equal(expected(cpu));

@@ -13,7 +13,7 @@ import { Machine } from '../../src/machine.js';
 import { flatAt } from '../helpers/flat-machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
-import { FS } from '../../runtime/state/layout.js';
+import { FS, SS } from '../../runtime/state/layout.js';
 import { EXIT_GUARD } from '../../translator/jit/chain.js';
 
 // K (0x1000): mov ecx, 8; L: mov eax, fs:[esi]; add ebx, eax; dec ecx; jnz L; hlt
@@ -54,6 +54,32 @@ describe('flat-segment assumptions come from the block\'s own context', () => {
         expect(c.blocksCompiled, 'both loops compiled').to.be.at.least(2);
         expect(c.exits[EXIT_GUARD], 'entries that failed the flat-segment guard').to.equal(0);
       }
+    });
+  }
+
+  for (const engine of TEST_ENGINES) {
+    it(`a PUSH compiled with a 32-bit stack runs as a 16-bit one once SS is 16-bit [${engine}]`, () => {
+      // push eax; mov ecx, esp; hlt
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0 } });
+      const cpu = m.cpu;
+      cpu.reset();
+      cpu.phys.load(0x1000, hexBytes('5089e1f4'));
+      flatAt(m, 0x1000);
+      cpu.stopOnNullVector = true;
+      cpu.r32[0] = 0x11111111;
+      expect(m.run(100).reason).to.equal('hlt');
+      expect(cpu.r32[1]).to.equal(0x7ffc);
+      expect(cpu.phys.read32(0x7ffc)).to.equal(0x11111111);
+      // SS: 16-bit (B = 0) but 4 GiB (G = 1), so its bounds stay flat and only STACK32 differs: the push
+      // uses SP and keeps ESP's upper half (SDM vol. 1, 6.2.3).
+      cpu.setSegCache(SS, 0x10, 0, 0xffffffff, 0x809300);
+      cpu.r32[4] = 0x12346000;
+      cpu.r32[0] = 0x22222222;
+      cpu.halted = false;
+      cpu.eip = 0x1000;
+      expect(m.run(100).reason).to.equal('hlt');
+      expect(cpu.r32[1] >>> 0).to.equal(0x12345ffc);
+      expect(cpu.phys.read32(0x5ffc)).to.equal(0x22222222);
     });
   }
 });

@@ -6,13 +6,15 @@
  */
 import { Mnemonic } from 'iced-x86';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
-import { EBP, ESP, SS, STACK32 } from '../../../runtime/state/layout.js';
+import { EBP, ESP, SS, STACK32, CTX_STACK32 } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { eaOffset, inlineEa, read, write } from './mem.js';
 
 /** `inline` when the stack is 32-bit, else the record's handler. */
 export function stack32Guard(f: Fn, r: Rec, inline: X): X {
+  // A 32-bit stack in the block's context (CODE_CTX, checked on entry): no run-time test.
+  if (f.flatBounds(CTX_STACK32)) return inline;
   return f.m.if(f.ld(STACK32), inline, f.m.drop(f.callout(r)));
 }
 
