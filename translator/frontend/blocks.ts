@@ -126,6 +126,17 @@ function cacheKey(phys: number, code32: boolean): number {
   return phys * 2 + (code32 ? 1 : 0);
 }
 
+/** Whether the 4096 bytes of `u8` at `at` equal `old` (a page image). */
+export function samePage(u8: Uint8Array, at: number, old: Uint8Array): boolean {
+  if (((u8.byteOffset + at) & 3) === 0 && (old.byteOffset & 3) === 0) {
+    const a = new Int32Array(u8.buffer, u8.byteOffset + at, 1024), b = new Int32Array(old.buffer, old.byteOffset, 1024);
+    for (let i = 0; i < 1024; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < 4096; i++) if (u8[at + i] !== old[i]) return false;
+  return true;
+}
+
 /** The front end's record of one physical page that holds decoded code. */
 class CodePage {
   /** Live blocks with bytes on this page. */
@@ -615,6 +626,10 @@ export class FrontEnd implements BlockSource {
     const u8 = this.cpu.phys.u8, base = RAM_BASE;
     for (const [page, cp] of [...this.byPage]) {
       const old = before.get(page);
+      cp.smc = false; cp.writes = 0; cp.runs = 0;
+      // The common case (a batch of snippets reloaded as it was): a page inside the range with all its
+      // bytes unchanged keeps every block, and its bitmap (a superset) stays right.
+      if (old !== undefined && page * 4096 >= from && page * 4096 + 4096 <= to && samePage(u8, base + page * 4096, old)) continue;
       const dead = old === undefined ? [...cp.blocks] : cp.blocks.filter((b) => {
         let differs = false;
         forEachRange(b, page, (off, len) => {
@@ -625,7 +640,6 @@ export class FrontEnd implements BlockSource {
         return differs;
       });
       if (dead.length) this.killBlocks(dead, 'flush');
-      cp.smc = false; cp.writes = 0; cp.runs = 0;
       if (cp.blocks.length === 0) { this.byPage.delete(page); this.unflag(page); } else cp.rebuild();
     }
   }
