@@ -282,7 +282,9 @@ export function runSnippets<T>(list: readonly SnippetOptions[], judge: (res: Sni
       group.push({ ...all[i]!, at });
       at += Math.ceil(Math.max(1, all[i]!.code.length) / BATCH_ALIGN) * BATCH_ALIGN;
     }
-    const image = new Uint8Array(at - BATCH_BASE);
+    // Whole pages (zeros past the last code, as the zeroed RAM has): keepUnchanged then keeps an
+    // unchanged page's blocks without comparing each block's bytes.
+    const image = new Uint8Array(Math.ceil((at - BATCH_BASE) / 4096) * 4096);
     for (const g of group) image.set(g.code, g.at - BATCH_BASE);
     const pages = pageImages(BATCH_BASE, image);
     if (m.jit !== null) precompile(m, first, image, group);
