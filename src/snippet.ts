@@ -75,7 +75,7 @@ import { decode as decodeDescriptor } from '../runtime/segments.js';
 import { vectorName } from '../runtime/exceptions.js';
 import type { PortHandler } from '../runtime/io.js';
 import { samePage, type FrontEndStats } from '../translator/frontend/blocks.js';
-import type { Block } from '../runtime/records.js';
+import { OP_REL, type Block } from '../runtime/records.js';
 
 /** Flat GDT the protected-mode snippets start with (at 0x500): selectors 0x08 code32, 0x10 data32, 0x18 code16, 0x20 data16. */
 export const SNIPPET_GDT_BASE = 0x500;
@@ -177,6 +177,7 @@ function prepare(m: Machine, opts: SnippetOptions, at: number, image: Uint8Array
 function runOn(m: Machine, opts: SnippetOptions, org: number, at: number, image: Uint8Array, pages?: ReadonlyMap<number, Uint8Array>): SnippetResult {
   const cpu = m.cpu, phys = cpu.phys;
   prepare(m, opts, at, image, pages);
+  const before = { ...m.frontEnd.stats };
   REG_NAMES.forEach((name, i) => { cpu.r32[i] = opts.regs?.[name] ?? (name === 'esp' ? DEFAULT_ESP : 0); });
   cpu.setEflags((opts.eflags ?? 0x2) | 0x2, 0x3f7fd7);
   cpu.eip = org;
@@ -184,7 +185,6 @@ function runOn(m: Machine, opts: SnippetOptions, org: number, at: number, image:
 
   const ports = opts.ports ?? [];
   for (const p of ports) cpu.io.register(p.port, p.count ?? 1, p.handler);
-  const before = { ...m.frontEnd.stats };
   const chainedBefore = m.jit?.counters.chained.n ?? 0;
   const directBefore = m.jit?.counters.direct.n ?? 0;
   let res;
@@ -312,25 +312,45 @@ function pageImages(at: number, image: Uint8Array): Map<number, Uint8Array> {
 }
 
 /**
- * Compile the blocks of every code of a batch group, together: the block at
- * each code's start and the ones that follow it in its bytes (past a branch
- * or a stop that ended a block). Blocks found only when they run (a taken
- * branch's target) are compiled then, alone, as with runSnippet.
+ * Compile the blocks of every code of a batch group, together (see aheadBlocks).
+ * Blocks found only when they run are compiled then, alone, as with runSnippet.
  */
 function precompile(m: Machine, opts: SnippetOptions, image: Uint8Array, group: readonly { code: Uint8Array; at: number }[]): void {
   // The state the snippets run in (segments: the JIT compiles for the bounds flat now).
   prepare(m, opts, BATCH_BASE, image);
   const code32 = (opts.mode ?? 'protected32') !== 'real';
   const blocks: Block[] = [];
-  for (const { code, at } of group) {
-    for (let a = at; a < at + code.length;) {
-      const b = m.frontEnd.get(a, a, code32);
-      blocks.push(b);
-      if (b.length <= 0) break;
-      a += b.length;
-    }
-  }
+  for (const { code, at } of group) blocks.push(...aheadBlocks(m, at, at, at + code.length, code32));
   m.jit!.compileNow(blocks);
+}
+
+/** Most blocks aheadBlocks decodes for one snippet. */
+const AHEAD_MAX = 4096;
+
+/**
+ * The blocks the code in [`from`, `to`) may run, starting at `start`, decoded
+ * ahead of the run (physical = linear: the snippets' flat start): each
+ * block's fall-through and, in 32-bit code, its relative branches' targets,
+ * while they stay in the range. It decodes what the
+ * front end would when the run gets there (a block is its start address and
+ * bytes), perhaps more: a path never taken, code the snippet never reaches
+ * with this code size. Each is compiled, never run, there.
+ */
+function aheadBlocks(m: Machine, start: number, from: number, to: number, code32: boolean): Block[] {
+  const seen = new Set<number>([start]), work = [start], out: Block[] = [];
+  const add = (a: number): void => {
+    if (a >= from && a < to && !seen.has(a) && seen.size < AHEAD_MAX) { seen.add(a); work.push(a); }
+  };
+  for (let a = work.pop(); a !== undefined; a = work.pop()) {
+    const b = m.frontEnd.get(a, a, code32);
+    out.push(b);
+    // Exits: a relative branch's target (a conditional one inside the block goes on in it when not
+    // taken; a folded JMP is no exit), and the fall-through after the last record.
+    if (code32) for (const r of b.recs) if (r.k0 === OP_REL && !r.folded) add(b.phys + r.next + r.imm);
+    const last = b.recs[b.recs.length - 1];
+    if (last !== undefined) add(b.phys + last.next);
+  }
+  return out;
 }
 
 function runSlices(m: Machine, max: number, slice = Infinity, onSlice?: (m: Machine) => void): RunResult {
