@@ -126,15 +126,9 @@ function cacheKey(phys: number, code32: boolean): number {
   return phys * 2 + (code32 ? 1 : 0);
 }
 
-/** Whether the 4096 bytes of `u8` at `at` equal `old` (a page image). */
+/** Whether the 4096 bytes of `u8` at `at` equal `old` (a page image); a memcmp (the snippet runner asks per case). */
 export function samePage(u8: Uint8Array, at: number, old: Uint8Array): boolean {
-  if (((u8.byteOffset + at) & 3) === 0 && (old.byteOffset & 3) === 0) {
-    const a = new Int32Array(u8.buffer, u8.byteOffset + at, 1024), b = new Int32Array(old.buffer, old.byteOffset, 1024);
-    for (let i = 0; i < 1024; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < 4096; i++) if (u8[at + i] !== old[i]) return false;
-  return true;
+  return Buffer.from(u8.buffer, u8.byteOffset + at, 4096).equals(old.length === 4096 ? old : old.subarray(0, 4096));
 }
 
 /** The front end's record of one physical page that holds decoded code. */
