@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runSnippet } from '../src/snippet.js';
+import { runSnippets } from '../src/snippet.js';
 import type { EngineName, RegName, SnippetOptions, SnippetResult } from '../src/snippet.js';
 import { TEST_ENGINES } from './helpers/engines.js';
 
@@ -27,13 +27,10 @@ export interface CpuCase {
 }
 export interface CpuFixture { family: string; host: string; generator: string; cases: CpuCase[] }
 
-const ORG = 0x1000;
 const MEM_ADDR = 0x20000;
 const REGS: RegName[] = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'];
 const VECTORS: Record<string, number> = { DE: 0, UD: 6 };
 const MAX_REPORTED = 10;
-
-type RunSnippet = (opts: SnippetOptions) => SnippetResult;
 
 function fixtureDir(): string {
   // compiled to dist/test/cpu-fixtures.test.js; the fixtures stay in the source tree
@@ -64,23 +61,22 @@ const h32 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
 const FLAG_NAMES: [number, string][] = [[0x1, 'CF'], [0x4, 'PF'], [0x10, 'AF'], [0x40, 'ZF'], [0x80, 'SF'], [0x400, 'DF'], [0x800, 'OF']];
 const flagNames = (m: number): string => FLAG_NAMES.filter(([b]) => m & b).map(([, n]) => n).join(',') || '-';
 
-/** Runs one case; returns a description of the mismatch, or null when it passes. */
-export function checkCase(run: RunSnippet, c: CpuCase, engine: EngineName): string | null {
+/** The snippet of one case: its code plus HLT, placed by the batch runner (runSnippets). */
+export function caseOptions(c: CpuCase, engine: EngineName): SnippetOptions {
   const code = fromHex(c.c);
   const full = new Uint8Array(code.length + 1);
   full.set(code);
   full[code.length] = 0xf4; // HLT
   const regs: Partial<Record<RegName, number>> = {};
   REGS.forEach((r, j) => { regs[r] = c.i[j]!; });
-  const opts: SnippetOptions = { code: full, mode: 'protected32', org: ORG, regs, eflags: c.i[7]!, engine, maxInstructions: 10_000 };
+  const opts: SnippetOptions = { code: full, mode: 'protected32', regs, eflags: c.i[7]!, engine, maxInstructions: 10_000 };
   if (c.mi) opts.memory = [{ addr: MEM_ADDR, bytes: fromHex(c.mi) }];
+  return opts;
+}
 
-  let res: SnippetResult;
-  try {
-    res = run(opts);
-  } catch (e) {
-    return `threw ${(e as Error).stack?.split('\n').slice(0, 2).join(' ') ?? String(e)}`;
-  }
+/** Judges one case's run (`res`, or what it threw); returns a description of the mismatch, or null when it passes. */
+export function judgeCase(c: CpuCase, engine: EngineName, res: SnippetResult | Error): string | null {
+  if (res instanceof Error) return `threw ${res.stack?.split('\n').slice(0, 2).join(' ') ?? String(res)}`;
   const problems: string[] = [];
   const fault = typeof c.o === 'string' ? c.o : null;
   // expected registers: the outputs, or (precise exceptions) the inputs unchanged
@@ -89,8 +85,9 @@ export function checkCase(run: RunSnippet, c: CpuCase, engine: EngineName): stri
     const vec = VECTORS[fault];
     if (res.stop !== 'exception' || res.exception?.vector !== vec) {
       problems.push(`stop: expected exception #${fault} (vector ${vec}), got ${res.stop}${res.exception ? ` ${res.exception.name} (vector ${res.exception.vector})` : ''}`);
-    } else if (res.exception.eip >>> 0 !== ORG) {
-      problems.push(`exception eip: expected ${h32(ORG)}, got ${h32(res.exception.eip)}`);
+    } else if (res.exception.eip >>> 0 !== res.org) {
+      // the faulting instruction is the first one, at the address the code was placed at
+      problems.push(`exception eip: expected ${h32(res.org)}, got ${h32(res.exception.eip)}`);
     }
   } else if (res.stop !== 'hlt') {
     problems.push(`stop: expected hlt, got ${res.stop}${res.exception ? ` ${res.exception.name} at ${h32(res.exception.eip)}` : ''}`);
@@ -105,6 +102,10 @@ export function checkCase(run: RunSnippet, c: CpuCase, engine: EngineName): stri
   const wantFl = expRegs[7]! >>> 0, gotFl = res.eflags >>> 0;
   const flDiff = (wantFl ^ gotFl) & c.m;
   if (flDiff) problems.push(`eflags exp ${h32(wantFl)} got ${h32(gotFl)} (m=${c.m.toString(16)}; differ: ${flagNames(flDiff)})`);
+  // The JIT leg tests the translated code: every block is compiled before it first runs (threshold 0).
+  if (engine === 'jit' && res.compiled !== res.instructions) {
+    problems.push(`ran ${res.instructions - res.compiled} of ${res.instructions} instructions interpreted`);
+  }
   if (c.mi) {
     const want = fault ? c.mi : c.mo!;
     const got = toHex(res.readMemory(MEM_ADDR, want.length / 2));
@@ -116,6 +117,23 @@ export function checkCase(run: RunSnippet, c: CpuCase, engine: EngineName): stri
   return `${c.asm}  [${c.c}]\n      in: ${ins}${mem}\n      ${problems.join('\n      ')}`;
 }
 
+/**
+ * Runs the cases in batches (runSnippets: on the JIT, the distinct codes of a
+ * batch are compiled together before the first runs; each case's code is
+ * still compiled before it runs). A batch that throws is run again case by
+ * case, so the throw is pinned on its case. Returns, per case, null or what failed.
+ */
+export function checkCases(cases: readonly CpuCase[], engine: EngineName): (string | null)[] {
+  const opts = cases.map((c) => caseOptions(c, engine));
+  try {
+    return runSnippets(opts, (res, k) => judgeCase(cases[k]!, engine, res));
+  } catch {
+    return cases.map((c, k) => {
+      try { return runSnippets([opts[k]!], (res) => judgeCase(c, engine, res))[0]!; } catch (e) { return judgeCase(c, engine, e as Error); }
+    });
+  }
+}
+
 describe('CPU fixtures (recorded on real hardware)', function () {
   const fixtures = loadCpuFixtures();
   const maxPer = Number(process.env['CPU_FIXTURES_MAX'] ?? 0);
@@ -123,7 +141,6 @@ describe('CPU fixtures (recorded on real hardware)', function () {
     describe(engine, function () {
       for (const fx of fixtures) {
         it(`${fx.family} (${fx.cases.length} cases)`, function () {
-          const run: RunSnippet = runSnippet;
           let cases = fx.cases;
           if (maxPer > 0 && cases.length > maxPer) {
             const step = cases.length / maxPer;
@@ -131,12 +148,7 @@ describe('CPU fixtures (recorded on real hardware)', function () {
           }
           const failures: string[] = [];
           let failed = 0;
-          // Cases with the same code run one after another: the snippet runner keeps a block whose
-          // bytes did not change, so the JIT compiles each instruction once, not once per input.
-          const order = new Map(cases.map((c, k) => [c, k] as const));
-          const byCode = [...cases].sort((x, y) => (x.c < y.c ? -1 : x.c > y.c ? 1 : order.get(x)! - order.get(y)!));
-          for (const c of byCode) {
-            const msg = checkCase(run, c, engine);
+          for (const msg of checkCases(cases, engine)) {
             if (msg === null) continue;
             failed++;
             if (failures.length < MAX_REPORTED) failures.push(msg);

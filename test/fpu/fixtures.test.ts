@@ -15,8 +15,8 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runSnippet } from '../../src/snippet.js';
-import type { EngineName, SnippetResult } from '../../src/snippet.js';
+import { runSnippets } from '../../src/snippet.js';
+import type { EngineName, SnippetOptions, SnippetResult } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 
 interface FpuState { cw: number; sw: number; tw: number; st: string[] }
@@ -30,7 +30,6 @@ export interface FpuCase {
 interface FpuFixture { family: string; host: string; cases: FpuCase[] }
 
 const STATE_IN = 0x20000, STATE_OUT = 0x20200, WIN = 0x20400;
-const ORG = 0x1000;
 // mov ecx, 0x60000031 (the snippet's CR0 plus NE; no flags touched); mov cr0, ecx; frstor [0x20000]
 const PROLOGUE = [0xb9, 0x31, 0x00, 0x00, 0x60, 0x0f, 0x22, 0xc1, 0xdd, 0x25, 0x00, 0x00, 0x02, 0x00];
 // fnsave [0x20200]; hlt
@@ -113,18 +112,22 @@ function describeState(s: FpuState): string {
   return `cw=${h16(s.cw)} sw=${h16(s.sw)} tw=${h16(s.tw)} st=[${regs}]`;
 }
 
-/** Runs one case; returns a description of the mismatch, or null when it passes. */
-export function checkFpuCase(c: FpuCase, engine: EngineName, cpu?: 'pentium4'): string | null {
+/** The snippet of one case (placed by the batch runner, runSnippets). */
+export function fpuCaseOptions(c: FpuCase, engine: EngineName, cpu?: 'pentium4'): SnippetOptions {
   const code = [...PROLOGUE, ...fromHex(c.c), ...EPILOGUE];
   const memory = [{ addr: STATE_IN, bytes: stateImage(c.i) }];
   if (c.mi) memory.push({ addr: WIN, bytes: Uint8Array.from(fromHex(c.mi)) });
-  let res: SnippetResult;
-  try {
-    res = runSnippet({ code: Uint8Array.from(code), cpu, mode: 'protected32', org: ORG, regs: { eax: c.a }, eflags: c.f, engine, memory, maxInstructions: 1000 });
-  } catch (e) {
-    return `threw ${(e as Error).message}`;
-  }
-  const insnEip = ORG + PROLOGUE.length;
+  const opts: SnippetOptions = { code: Uint8Array.from(code), mode: 'protected32', regs: { eax: c.a }, eflags: c.f, engine, memory, maxInstructions: 1000 };
+  if (cpu !== undefined) opts.cpu = cpu;
+  return opts;
+}
+
+/** Judges one case's run (or what it threw); returns a description of the mismatch, or null when it passes. */
+export function judgeFpuCase(c: FpuCase, engine: EngineName, res: SnippetResult | Error): string | null {
+  if (res instanceof Error) return `threw ${res.message}`;
+  // The JIT leg tests the translated code: every block is compiled before it first runs (threshold 0).
+  if (engine === 'jit' && res.compiled !== res.instructions) return `ran ${res.instructions - res.compiled} of ${res.instructions} instructions interpreted`;
+  const insnEip = res.org + PROLOGUE.length;
   const problems: string[] = [];
   if (c.o === 'MF' || c.o === 'UD') {
     const vec = c.o === 'MF' ? 16 : 6;
@@ -229,23 +232,36 @@ for (const engine of TEST_ENGINES) {
           const c = all[e.i];
           expect(c && c.asm === e.asm && c.i.st[0] === e.st0, `allow-list entry ${e.i} (${e.asm} ${e.st0}) names another case`).to.equal(true);
         }
-        // Cases with the same code run one after another: the snippet runner keeps a block whose
-        // bytes did not change, so the JIT compiles each instruction once, not once per input.
+        // runSnippets: on the JIT the distinct codes of a batch are compiled together before the first
+        // runs (one module each cost a worker round trip); each case's code still runs compiled.
         const index = new Map(all.map((c, i) => [c, i] as const));
-        const byCode = [...cases].sort((x, y) => (x.c < y.c ? -1 : x.c > y.c ? 1 : index.get(x)! - index.get(y)!));
-        for (const c of byCode) {
+        const judge = (c: FpuCase, res: SnippetResult | Error): string | null => {
           const a = allow?.get(index.get(c)!);
-          let why = checkFpuCase(allow ? strictCase(c, a) : c, engine, cpu);
-          if (why === null && a !== undefined && checkFpuCase(strictCase(c, undefined), engine, cpu) === null) {
+          let why = judgeFpuCase(allow ? strictCase(c, a) : c, engine, res);
+          if (why === null && a !== undefined && judgeFpuCase(strictCase(c, undefined), engine, res) === null) {
             why = `allow-listed (${a}) but matches the hardware exactly: remove it from x80trans.allow.json`;
           }
-          if (why === null) continue;
+          return why;
+        };
+        const opts = cases.map((c) => fpuCaseOptions(c, engine, cpu));
+        let verdicts: (string | null)[];
+        try {
+          verdicts = runSnippets(opts, (res, k) => judge(cases[k]!, res));
+        } catch {
+          // pin a throw on its case
+          verdicts = cases.map((c, k) => {
+            try { return runSnippets([opts[k]!], (res) => judge(c, res))[0]!; } catch (e) { return judge(c, e as Error); }
+          });
+        }
+        cases.forEach((c, k) => {
+          const why = verdicts[k]!;
+          if (why === null) return;
           failed++;
           if (failures.length < MAX_REPORTED) {
             failures.push(`  ${c.asm}  [${c.c}]\n      in: ${describeState(c.i)} fl=${c.f.toString(16)}${c.mi ? ' mem=' + c.mi.slice(0, 40) : ''}\n`
               + (typeof c.o === 'object' ? `      out: ${describeState(c.o)}\n` : '') + `      ${why}`);
           }
-        }
+        });
         expect(failed, `${failed} of ${cases.length} ${fx.family} cases failed on ${engine}:\n${failures.join('\n')}`).to.equal(0);
       });
     }

@@ -1,6 +1,6 @@
 /** SETcc and CMOVcc: all 16 conditions, register and memory forms, sizes, a faulting CMOV source. */
 import { expect } from 'chai';
-import { runSnippet, type SnippetOptions } from '../../src/snippet.js';
+import { runSnippet, runSnippets, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { hexBytes } from '../helpers/asm.js';
 import { pageTables, withPaging, PAGING_PREFIX_LEN } from '../helpers/paging.js';
@@ -62,16 +62,25 @@ for (const engine of TEST_ENGINES) {
       expect(Array.from(r.readMemory(0x2003, 1))).to.deep.equal([0]);
     });
     it('CMOVcc r32 / r16: all 16 conditions', () => {
+      // runSnippets: the 32 codes compiled once each on the JIT (alternating at one address, the two
+      // forms were compiled again at every run); each result is checked right after its run.
+      const runs: { opts: SnippetOptions; check: (r: SnippetResult) => void }[] = [];
       for (let cc = 0; cc < 16; cc++) {
         for (const f of FLAG_SETS) {
           const t = cond(cc, f);
-          let r = run(`0f4${cc.toString(16)}c1`, { regs: { eax: 0x11111111, ecx: 0x22223333 }, eflags: f }); // cmovcc eax, ecx
-          expect(r.regs.eax, `cc ${cc} flags ${f.toString(16)}`).to.equal(t ? 0x22223333 : 0x11111111);
-          expect(r.eflags & 0xfff).to.equal(f | 2);
-          r = run(`660f4${cc.toString(16)}c1`, { regs: { eax: 0x11111111, ecx: 0x22223333 }, eflags: f }); // cmovcc ax, cx
-          expect(r.regs.eax, `cc ${cc} flags ${f.toString(16)} (16)`).to.equal(t ? 0x11113333 : 0x11111111);
+          runs.push({ opts: { engine, code: hexBytes(`0f4${cc.toString(16)}c1`, 'f4'), regs: { eax: 0x11111111, ecx: 0x22223333 }, eflags: f }, check: (r) => { // cmovcc eax, ecx
+            expect(r.regs.eax, `cc ${cc} flags ${f.toString(16)}`).to.equal(t ? 0x22223333 : 0x11111111);
+            expect(r.eflags & 0xfff).to.equal(f | 2);
+          } });
+          runs.push({ opts: { engine, code: hexBytes(`660f4${cc.toString(16)}c1`, 'f4'), regs: { eax: 0x11111111, ecx: 0x22223333 }, eflags: f }, check: (r) => { // cmovcc ax, cx
+            expect(r.regs.eax, `cc ${cc} flags ${f.toString(16)} (16)`).to.equal(t ? 0x11113333 : 0x11111111);
+          } });
         }
       }
+      runSnippets(runs.map((x) => x.opts), (r, k) => {
+        expect(r.stop, r.exception ? `${r.exception.name} at ${r.exception.eip.toString(16)}` : r.stop).to.equal('hlt');
+        runs[k]!.check(r);
+      });
     });
     it('CMOVcc with a memory source', () => {
       const memory = [{ addr: 0x2000, bytes: hexBytes('efbeadde') }];

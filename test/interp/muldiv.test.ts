@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { runSnippet, type Mode, type RegName } from '../../src/snippet.js';
+import { runSnippet, runSnippets, type Mode, type RegName, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { hexBytes } from '../helpers/asm.js';
 import { ARITH, check, h, type Case } from '../helpers/recorded-case.js';
@@ -248,30 +248,38 @@ for (const engine of TEST_ENGINES) {
       const pick = (): number => { const k = rnd() & 3; return k === 0 ? rnd() & 0xffff : k === 1 ? (0xffffffff - (rnd() & 0xff)) >>> 0 : rnd(); };
       const U = (v: number): bigint => BigInt(v >>> 0), S = (v: number): bigint => BigInt(v | 0);
       const M64 = (1n << 64n) - 1n, M32 = (1n << 32n) - 1n;
+      // runSnippets: four codes, each compiled once on the JIT (one at a time, they alternated at one
+      // address and were compiled again at every switch); each result is checked right after its run.
+      const runs: { opts: SnippetOptions; check: (r: SnippetResult) => void }[] = [];
       for (let i = 0; i < 300; i++) {
         const a = pick(), b = pick() || 1, hi = pick();
         // mul ebx; imul ebx (one operand), with EDX:EAX results
-        let r = runSnippet({ engine, code: hexBytes('f7e3 f4'), regs: { eax: a, ebx: b } });
-        let p = U(a) * U(b);
-        expect([h(r.regs.eax), h(r.regs.edx)], `mul ${h(a)} ${h(b)}`).to.deep.equal([h(Number(p & M32)), h(Number(p >> 32n))]);
-        r = runSnippet({ engine, code: hexBytes('f7eb f4'), regs: { eax: a, ebx: b } });
-        p = (S(a) * S(b)) & M64;
-        expect([h(r.regs.eax), h(r.regs.edx)], `imul ${h(a)} ${h(b)}`).to.deep.equal([h(Number(p & M32)), h(Number(p >> 32n))]);
+        runs.push({ opts: { engine, code: hexBytes('f7e3 f4'), regs: { eax: a, ebx: b } }, check: (r) => {
+          const p = U(a) * U(b);
+          expect([h(r.regs.eax), h(r.regs.edx)], `mul ${h(a)} ${h(b)}`).to.deep.equal([h(Number(p & M32)), h(Number(p >> 32n))]);
+        } });
+        runs.push({ opts: { engine, code: hexBytes('f7eb f4'), regs: { eax: a, ebx: b } }, check: (r) => {
+          const p = (S(a) * S(b)) & M64;
+          expect([h(r.regs.eax), h(r.regs.edx)], `imul ${h(a)} ${h(b)}`).to.deep.equal([h(Number(p & M32)), h(Number(p >> 32n))]);
+        } });
         // div ebx with EDX < EBX (no overflow)
         const d = hi % b;
-        r = runSnippet({ engine, code: hexBytes('f7f3 f4'), regs: { eax: a, edx: d, ebx: b } });
-        const n = (U(d) << 32n) | U(a);
-        expect([h(r.regs.eax), h(r.regs.edx)], `div ${h(d)}:${h(a)} / ${h(b)}`).to.deep.equal([h(Number(n / U(b))), h(Number(n % U(b)))]);
+        runs.push({ opts: { engine, code: hexBytes('f7f3 f4'), regs: { eax: a, edx: d, ebx: b } }, check: (r) => {
+          const n = (U(d) << 32n) | U(a);
+          expect([h(r.regs.eax), h(r.regs.edx)], `div ${h(d)}:${h(a)} / ${h(b)}`).to.deep.equal([h(Number(n / U(b))), h(Number(n % U(b)))]);
+        } });
         // idiv ebx: in range or #DE
-        const sn = BigInt.asIntN(64, (U(hi) << 32n) | U(a)), sd = S(b);
-        r = runSnippet({ engine, code: hexBytes('f7fb f4'), regs: { eax: a, edx: hi, ebx: b } });
-        const q = sn / sd, rm = sn % sd;
-        if (q < -(1n << 31n) || q >= 1n << 31n) {
-          expect(r.exception?.vector, `idiv ${h(hi)}:${h(a)} / ${h(b)} overflows`).to.equal(0);
-        } else {
-          expect([h(r.regs.eax), h(r.regs.edx)], `idiv ${h(hi)}:${h(a)} / ${h(b)}`).to.deep.equal([h(Number(q & M32)), h(Number(rm & M32))]);
-        }
+        runs.push({ opts: { engine, code: hexBytes('f7fb f4'), regs: { eax: a, edx: hi, ebx: b } }, check: (r) => {
+          const sn = BigInt.asIntN(64, (U(hi) << 32n) | U(a)), sd = S(b);
+          const q = sn / sd, rm = sn % sd;
+          if (q < -(1n << 31n) || q >= 1n << 31n) {
+            expect(r.exception?.vector, `idiv ${h(hi)}:${h(a)} / ${h(b)} overflows`).to.equal(0);
+          } else {
+            expect([h(r.regs.eax), h(r.regs.edx)], `idiv ${h(hi)}:${h(a)} / ${h(b)}`).to.deep.equal([h(Number(q & M32)), h(Number(rm & M32))]);
+          }
+        } });
       }
+      runSnippets(runs.map((x) => x.opts), (r, k) => runs[k]!.check(r));
     });
   });
 }

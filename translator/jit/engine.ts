@@ -274,6 +274,18 @@ export class Jit implements BlockSource {
     this.drain();
   }
 
+  /**
+   * Compile these blocks now, together (modules of up to MAX_BATCH blocks),
+   * and attach their code before returning; blocks dead or compiled already
+   * are skipped. The snippet runner's batches (src/snippet.ts runSnippets):
+   * with threshold 0 each block otherwise goes alone, one module and one
+   * worker round trip (~5 ms) each, before its first run.
+   */
+  compileNow(blocks: readonly Block[]): void {
+    for (const b of blocks) if (b.valid && b.jit === null && !this.queued.has(b)) this.enqueue(b);
+    this.flush();
+  }
+
   /** Wait for every request in flight and attach it (sync mode; tests and benchmarks: a known state). */
   drain(): void {
     while (this.client.inFlight > 0 && this.client.failed === null) this.attach(this.client.wait());
