@@ -19,6 +19,8 @@
  *
  *   node dist/bench/rss-trace.js [--every 1] [--top 12] [--dump FILE] -- node dist/bench/boot-runner.js jitvisor --engine jit ...
  *
+ * When the child started one process and waits for it (bench/boot-runner.ts re-starting itself with
+ * src/host-tuning.ts's settings), that process is sampled instead, down to the last one.
  * The child's stdout (the guest's serial output) is discarded; its stderr is passed through; its
  * file descriptor 3 is a pipe whose lines (bench/boot-runner.ts events: markers with CPU time) are
  * printed as they come.
@@ -116,11 +118,22 @@ if (events !== null && events !== undefined && 'on' in events) {
 const samples: Sample[] = [];
 let hwm = 0;
 
+/** The process to sample: the child, or the one process it started, and so on down (boot-runner re-starts itself with the host settings). */
+function leaf(pid: number): number {
+  for (;;) {
+    let kids: string[];
+    try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter((k) => k !== ''); } catch { return pid; }
+    if (kids.length !== 1) return pid;
+    pid = Number(kids[0]);
+  }
+}
+
 function sample(): void {
   if (child.pid === undefined) return;
-  const maps = readMaps(child.pid);
+  const pid = leaf(child.pid);
+  const maps = readMaps(pid);
   if (maps === null) return;
-  const st = status(child.pid);
+  const st = status(pid);
   hwm = Math.max(hwm, st.hwm);
   const kinds = classify(maps);
   const split: Split = { wasm: 0, arenas: 0, brk: 0, code: 0, anon: 0, files: 0 };
