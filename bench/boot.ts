@@ -553,7 +553,7 @@ async function main(): Promise<number> {
       `bzimage, initrd, cmdline, autostart: true, disable_jit, disable_keyboard/mouse/speaker: true}); acpi off (v86's default); serial0-output-byte listener)`);
   }
   if (rows.some((r) => !r.skip && (r.kind === 'interp' || r.kind === 'jit'))) {
-    lines.push('  (jitvisor runner: new Pc({memoryMiB, engine, clock}) + bootLinux + pc.run(), the loop `node bin/jitvisor.js run --clock ... --append ...` uses)');
+    lines.push('  (jitvisor runner: new Pc({memoryMiB, engine, clock}) + bootLinux + pc.run(), the loop `jitvisor run --clock ... --append ...` uses, node started as bin/jitvisor.js starts it: src/host-tuning.ts)');
   }
   const report = lines.join('\n');
   console.log('\n' + report);
