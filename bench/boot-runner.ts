@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0] [--jit-pages 0] [--jit-modules 0] [--jit-global 0] [--jit-neighbours 1] [--max-records N]
+ *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0] [--jit-pages 0] [--jit-modules 0] [--jit-global 0] [--jit-neighbours 1] [--max-records N]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -19,10 +19,16 @@
  * user + system, all threads, Node start-up included, like /proc/<pid>/stat for QEMU);
  * `executed` is jitvisor's retired guest instructions at that point.
  * With --until NAME the process exits as soon as that marker is seen.
+ * jitvisor runs with the settings `jitvisor run` starts node with (src/host-tuning.ts: malloc
+ * arenas, V8's thread pool); when this process was started without them it starts itself again
+ * with them and waits; --untuned runs as started (to measure what they change).
  */
 import { readFileSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { TUNED_ENV, TUNED_NODE_FLAGS, isTuned } from '../src/host-tuning.js';
 
 const args = process.argv.slice(2);
 const kind = args.shift();
@@ -36,6 +42,15 @@ const flag = (name: string) => args.includes(`--${name}`);
 
 let fd3 = false;
 try { fstatSync(3); fd3 = true; } catch { /* not opened by a parent: events go nowhere */ }
+
+// jitvisor is measured as `jitvisor run` runs (src/host-tuning.ts: settings read only at process start).
+// Started by hand without them, run again with them (this process only waits); --untuned: as started.
+if (kind === 'jitvisor' && !flag('untuned') && !isTuned()) {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...TUNED_NODE_FLAGS, fileURLToPath(import.meta.url), kind, ...args], {
+    stdio: ['inherit', 'inherit', 'inherit', fd3 ? 3 : 'ignore'], env: { ...process.env, ...TUNED_ENV },
+  });
+  process.exit(r.status ?? 1);
+}
 function event(o: Record<string, unknown>): void {
   if (fd3) writeSync(3, JSON.stringify(o) + '\n');
 }

@@ -24,6 +24,7 @@ import { cpus, totalmem } from 'node:os';
 import { delimiter, join, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { TUNED_ENV, TUNED_NODE_FLAGS } from '../src/host-tuning.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNNER = 'dist/bench/boot-runner.js';
@@ -199,17 +200,20 @@ interface RunResult {
   tailLines: string[];
 }
 
-interface Command { cmd: string; args: string[]; runner: boolean }
+interface Command { cmd: string; args: string[]; runner: boolean; env?: Readonly<Record<string, string>> }
 
 function quote(a: string): string { return /^[\w@%+=:,./-]+$/.test(a) ? a : `"${a.replace(/(["\\$`])/g, '\\$1')}"`; }
-function commandText(c: Command): string { return [c.cmd === process.execPath ? 'node' : c.cmd, ...c.args].map(quote).join(' '); }
+function commandText(c: Command): string {
+  return [...Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${v}`), c.cmd === process.execPath ? 'node' : c.cmd, ...c.args].map(quote).join(' ');
+}
 
 function commandFor(row: RowDef, w: Workload, o: Options): Command {
   const until = w === 'boot' ? 'GUEST-BOOT-OK' : 'GUEST-BENCH-DONE';
   const common = ['--kernel', KERNEL, '--initrd', INITRD, '--append', CMDLINES[w], '--memory', String(MEMORY_MIB), '--until', until];
   switch (row.kind) {
     case 'interp': case 'jit':
-      return { cmd: process.execPath, runner: true, args: [RUNNER, 'jitvisor', '--engine', row.kind === 'jit' ? 'jit' : 'interpreter', '--clock', row.id.endsWith('-rt') ? 'realtime' : 'deterministic', ...common] };
+      // Started as `jitvisor run` starts (src/host-tuning.ts: malloc arenas, V8's thread pool).
+      return { cmd: process.execPath, runner: true, env: TUNED_ENV, args: [...TUNED_NODE_FLAGS, RUNNER, 'jitvisor', '--engine', row.kind === 'jit' ? 'jit' : 'interpreter', '--clock', row.id.endsWith('-rt') ? 'realtime' : 'deterministic', ...common] };
     case 'v86-jit': case 'v86-nojit':
       return { cmd: process.execPath, runner: true, args: [RUNNER, 'v86', ...(row.kind === 'v86-nojit' ? ['--no-jit'] : []), '--bios-dir', relOrAbs(o.biosDir), ...common] };
     case 'qemu':
@@ -240,7 +244,7 @@ function runOnce(c: Command, w: Workload, timeoutS: number): Promise<RunResult> 
     const res: RunResult = { ok: false, marks: {}, peakRssMiB: null, otherLoad: null, tailLines: [] };
     const host0 = hostJiffies();
     const t0 = performance.now();
-    const child = spawn(c.cmd, c.args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe', c.runner ? 'pipe' : 'ignore'] });
+    const child = spawn(c.cmd, c.args, { cwd: ROOT, env: { ...process.env, ...c.env }, stdio: ['pipe', 'pipe', 'pipe', c.runner ? 'pipe' : 'ignore'] });
     const pid = child.pid ?? -1;
     let finished = false;
     let stderrTail = '';
@@ -549,7 +553,7 @@ async function main(): Promise<number> {
       `bzimage, initrd, cmdline, autostart: true, disable_jit, disable_keyboard/mouse/speaker: true}); acpi off (v86's default); serial0-output-byte listener)`);
   }
   if (rows.some((r) => !r.skip && (r.kind === 'interp' || r.kind === 'jit'))) {
-    lines.push('  (jitvisor runner: new Pc({memoryMiB, engine, clock}) + bootLinux + pc.run(), the loop `node bin/jitvisor.js run --clock ... --append ...` uses)');
+    lines.push('  (jitvisor runner: new Pc({memoryMiB, engine, clock}) + bootLinux + pc.run(), the loop `jitvisor run --clock ... --append ...` uses, node started as bin/jitvisor.js starts it: src/host-tuning.ts)');
   }
   const report = lines.join('\n');
   console.log('\n' + report);

@@ -15,8 +15,15 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { unpackBlocks } from './pack.js';
-import { emitModule, type EmitOptions, type EmittedModule } from './compile.js';
+import type { EmitOptions, EmittedModule } from './compile.js';
 import { collectGarbage } from '../frontend/gc.js';
+import { installIcedEnums } from './iced-enums.js';
+
+// The code generator imports iced-x86 for enum constants only: serve them without instantiating
+// iced-x86's decoder in this thread (~17 MiB; iced-enums.ts). Before compile.js is loaded, hence the
+// dynamic import (messages that arrive meanwhile wait in the ports' queues: no listener yet).
+installIcedEnums();
+const { emitModule } = await import('./compile.js');
 
 /** A JIT -> worker request. */
 export interface CompileRequest {
