@@ -8,7 +8,7 @@ import { Mmu } from './mmu.js';
 import { PortBus } from './io.js';
 import {
   CODE32, CPL, CR0, CS, EIP, ESP, REGS, SEG_BASE, SEG_FLAGS, SEG_LIMIT, SEG_SEL, SS, STACK32,
-  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, CODE_CTX, CTX_BASE0, CTX_STACK32, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
+  ICOUNT, MXCSR, STATE_END, SEG_LO, SEG_HI, SEG_WLO, SEG_WHI, CODE_CTX, CTX_BASE0, CTX_CS4G, CTX_STACK32, SEG_WRITE, IDTR_LIMIT, GDTR_LIMIT, TR_SEL, w,
   BLOCK_EIP, CUR_BLOCK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
@@ -242,7 +242,8 @@ export class Cpu {
     s[W_SEG_LO + seg] = rlo; s[W_SEG_HI + seg] = rhi;
     s[W_SEG_WLO + seg] = wlo; s[W_SEG_WHI + seg] = whi;
     const r = 1 << seg, wr = 1 << (seg + SEG_WRITE), b0 = 1 << (seg + CTX_BASE0);
-    let flat = s[W_CODE_CTX]! & ~(r | wr | b0);
+    let flat = s[W_CODE_CTX]! & ~(r | wr | b0 | (seg === CS ? 1 << CTX_CS4G : 0));
+    if (seg === CS && limit === -1) flat |= 1 << CTX_CS4G;
     if (rlo === 0 && rhi === -1) flat |= r;
     if (wlo === 0 && whi === -1) flat |= wr;
     if (s[W_SEG_BASE + seg] === 0) flat |= b0;
@@ -259,6 +260,7 @@ export class Cpu {
       if (s[W_SEG_BASE + b] === 0) flat |= 1 << (b + CTX_BASE0);
     }
     if (s[W_STACK32] !== 0) flat |= 1 << CTX_STACK32;
+    if (s[W_SEG_LIMIT + CS] === -1) flat |= 1 << CTX_CS4G;
     s[W_CODE_CTX] = flat;
   }
 

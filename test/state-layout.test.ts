@@ -11,7 +11,7 @@ import * as L from '../runtime/state/layout.js';
 /** Exports that are not byte offsets of the state block (indices, sizes, other regions, flags values). */
 const NOT_STATE_OFFSETS = new Set([
   'EAX', 'ECX', 'EDX', 'EBX', 'ESP', 'EBP', 'ESI', 'EDI', 'ES', 'CS', 'SS', 'DS', 'FS', 'GS',
-  'SHADOW_SS', 'SEG_WRITE', 'CTX_BASE0', 'CTX_STACK32', 'FPU_SIZE', 'SIMD_SIZE', 'STATE_END', 'TLB', 'TLB_ENTRIES', 'CODE_PAGES',
+  'SHADOW_SS', 'SEG_WRITE', 'CTX_BASE0', 'CTX_STACK32', 'CTX_CS4G', 'FPU_SIZE', 'SIMD_SIZE', 'STATE_END', 'TLB', 'TLB_ENTRIES', 'CODE_PAGES',
   'CODE_PAGE_COUNT', 'XCACHE', 'XCACHE_ENTRIES', 'XCACHE_ENTRY', 'RAM_BASE', 'PAGE_SIZE', 'WASM_PAGE',
 ]);
 

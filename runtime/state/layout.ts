@@ -170,7 +170,7 @@ export const DIRECT = 0x1ec;
  * for reads, seg + SEG_WRITE for writes): bounds index b is flat, LO = 0
  * and HI = 0xFFFFFFFF; bit CTX_BASE0 + seg: segment seg's base is 0 (its
  * linear addresses are its offsets: compiled code skips the base load and
- * add); bit CTX_STACK32: SS is a 32-bit stack (STACK32 = 1). A compiled block that assumed some facts of the context it went hot
+ * add); bit CTX_STACK32: SS is a 32-bit stack (STACK32 = 1); bit CTX_CS4G: CS's limit is 0xFFFFFFFF. A compiled block that assumed some facts of the context it went hot
  * in (Block.jitFlat) checks them all on entry with one load and compare
  * (translator/jit/ir.ts Fn.guard) and runs nothing when one does not hold.
  */
@@ -179,6 +179,8 @@ export const CODE_CTX = 0x1f0;
 export const CTX_BASE0 = 8;
 /** CODE_CTX bit: STACK32 is 1 (compiled push/pop/call/ret skip their 16-bit-stack check). */
 export const CTX_STACK32 = 14;
+/** CODE_CTX bit: CS's effective limit is 0xFFFFFFFF (compiled near branches skip their target's limit check). */
+export const CTX_CS4G = 15;
 /** Returns from compiled code to the loop by reason (EXIT_* in translator/jit/chain.ts), 8 x i32. */
 export const JIT_EXITS = 0x400;
 /**

@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { Machine as Vm } from '../../src/vm.js';
-import { CR0, CS, DS, ES, FS, SEG_BASE, CODE_CTX, CTX_BASE0, CTX_STACK32, STACK32, SEG_HI, SEG_LO, SEG_WRITE, SS, w } from '../../runtime/state/layout.js';
+import { CR0, CS, DS, ES, FS, SEG_BASE, CODE_CTX, CTX_BASE0, CTX_CS4G, CTX_STACK32, SEG_LIMIT, STACK32, SEG_HI, SEG_LO, SEG_WRITE, SS, w } from '../../runtime/state/layout.js';
 import type { Cpu } from '../../runtime/cpu.js';
 
 /** CODE_CTX as it should be, from the bounds themselves. */
@@ -22,6 +22,7 @@ function expected(cpu: Cpu): number {
     if (s[w(SEG_BASE) + seg] === 0) flat |= 1 << (seg + CTX_BASE0);
   }
   if (s[w(STACK32)] !== 0) flat |= 1 << CTX_STACK32;
+  if (s[w(SEG_LIMIT) + CS] === -1) flat |= 1 << CTX_CS4G;
   return flat;
 }
 const flat = (cpu: Cpu): number => cpu.s[w(CODE_CTX)]!;
@@ -44,6 +45,11 @@ describe('CODE_CTX follows the segment bounds', () => {
     expect(flat(cpu) & (1 << (ES + SEG_WRITE))).to.equal(0);
     cpu.setSegCache(CS, 0x1b, 0, 0xffffffff, 0xcffb00);        // flat code: readable, never writable
     expect(flat(cpu)).to.equal(expected(cpu));
+    expect(flat(cpu) & (1 << CTX_CS4G), 'CS limit 4 GiB').to.not.equal(0);
+    cpu.setSegCache(CS, 0x1b, 0, 0xfffff, 0x40fb00);           // 1 MiB code segment
+    expect(flat(cpu)).to.equal(expected(cpu));
+    expect(flat(cpu) & (1 << CTX_CS4G)).to.equal(0);
+    cpu.setSegCache(CS, 0x1b, 0, 0xffffffff, 0xcffb00);
     expect(flat(cpu) & (1 << CS)).to.not.equal(0);
     expect(flat(cpu) & (1 << (CS + SEG_WRITE))).to.equal(0);
     cpu.setSegCache(SS, 0x33, 0, 0xfffff, 0x40f300);           // a 1 MiB limit: not flat

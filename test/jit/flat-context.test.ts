@@ -13,7 +13,7 @@ import { Machine } from '../../src/machine.js';
 import { flatAt } from '../helpers/flat-machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
-import { FS, SS } from '../../runtime/state/layout.js';
+import { CS, FS, SS } from '../../runtime/state/layout.js';
 import { EXIT_GUARD } from '../../translator/jit/chain.js';
 
 // K (0x1000): mov ecx, 8; L: mov eax, fs:[esi]; add ebx, eax; dec ecx; jnz L; hlt
@@ -80,6 +80,27 @@ describe('flat-segment assumptions come from the block\'s own context', () => {
       expect(m.run(100).reason).to.equal('hlt');
       expect(cpu.r32[1] >>> 0).to.equal(0x12345ffc);
       expect(cpu.phys.read32(0x5ffc)).to.equal(0x22222222);
+    });
+  }
+
+  for (const engine of TEST_ENGINES) {
+    it(`a JMP r32 compiled with a 4 GiB CS still raises #GP(0) past a smaller CS limit [${engine}]`, () => {
+      // mov eax, 0x1012; jmp eax; ...; 0x1012: hlt
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0 } });
+      const cpu = m.cpu;
+      cpu.reset();
+      cpu.phys.load(0x1000, hexBytes('b812100000ffe0' + '90'.repeat(11) + 'f4'));
+      flatAt(m, 0x1000);
+      cpu.stopOnNullVector = true;
+      expect(m.run(100).reason).to.equal('hlt');
+      expect(cpu.eip).to.equal(0x1013);
+      cpu.setSegCache(CS, 0x08, 0, 0x1011, 0x409b00);   // CS limit 0x1011: the target is past it
+      cpu.halted = false;
+      cpu.eip = 0x1000;
+      const r = m.run(100);
+      expect(r.reason).to.equal('unhandled');
+      expect(r.unhandled?.vector, '#GP').to.equal(13);
+      expect(cpu.eip).to.equal(0x1005);
     });
   }
 });

@@ -11,7 +11,7 @@ import { Mnemonic } from 'iced-x86';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
 import { eaOffset, inlineEa, read } from './mem.js';
-import { CS, ECX, EIP, SEG_LIMIT } from '../../../runtime/state/layout.js';
+import { CS, ECX, EIP, SEG_LIMIT, CTX_CS4G } from '../../../runtime/state/layout.js';
 import { CC_NONE } from '../../../runtime/isa/cc.js';
 import { isJcc, jccCondition } from '../facts.js';
 import type { Fn, X } from '../ir.js';
@@ -23,7 +23,11 @@ import { pop32, push32, stack32Guard } from './stack.js';
 export function nextEip(f: Fn, r: Rec): X { return f.m.i32.add(f.get(f.eip0), f.c(r.next)); }
 
 /** Is target `t` (in a local) inside the CS limit? */
-function inLimit(f: Fn, t: number): X { return f.m.i32.le_u(f.get(t), f.ld(SEG_LIMIT + 4 * CS)); }
+function inLimit(f: Fn, t: number): X {
+  // CS's limit 4 GiB in the block's context (CODE_CTX, checked on entry): every target is inside.
+  if (f.flatBounds(CTX_CS4G)) return f.c(1);
+  return f.m.i32.le_u(f.get(t), f.ld(SEG_LIMIT + 4 * CS));
+}
 
 /** Static target of a relative branch, as a byte offset from the block start (direct transfers: ir.ts exit). */
 export const relTarget = (r: Rec): number => r.next + r.imm;
