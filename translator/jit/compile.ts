@@ -28,6 +28,7 @@ import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
 import { addFlagHelpers } from './codegen/flags.js';
+import { deadFlagProducers } from './flag-liveness.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -117,6 +118,8 @@ export interface EmitOptions {
   x87?: boolean;
   /** JitOptions.branches (default true): inline tests as chains of branches. */
   branches?: boolean;
+  /** JitOptions.deadFlags (default true): no flag stores for producers a later record overwrites unobserved (flag-liveness.ts). */
+  deadFlags?: boolean;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -126,7 +129,8 @@ export interface EmitOptions {
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
-  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
+  deadFlags: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   f.x87 = x87;
   f.branches = branches;
@@ -140,11 +144,14 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.recCount = n;
   const out: X[] = [];
   const callouts: number[] = [];
+  const dead = deadFlags ? deadFlagProducers(recs) : null;
   for (const r of recs) {
     const last = r.idx === n - 1;
     f.stored = false;
     const e = emitterFor(r);
+    f.flagsDead = dead !== null && dead[r.idx]!;
     let x = e ? e(f, r, last) : null;
+    f.flagsDead = false;
     if (x !== null) stats.inline++;
     else {
       stats.callouts++;
@@ -284,7 +291,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -122,6 +122,13 @@ export interface JitOptions {
    * (bench/phase-pair.ts).
    */
   branches?: boolean;
+  /**
+   * Flag producers whose flags a later record of the same block overwrites
+   * before anything can observe them store no flag state
+   * (translator/jit/flag-liveness.ts). Default true; false for paired
+   * measurements and to rule it out when hunting a divergence.
+   */
+  deadFlags?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -181,6 +188,7 @@ export class Jit implements BlockSource {
   private readonly regs: boolean;
   private readonly x87: boolean;
   private readonly branches: boolean;
+  private readonly deadFlags: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -203,6 +211,7 @@ export class Jit implements BlockSource {
     this.regs = opts.regs === true;
     this.x87 = opts.x87 !== false;
     this.branches = opts.branches !== false;
+    this.deadFlags = opts.deadFlags !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -335,7 +344,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87, branches: this.branches };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

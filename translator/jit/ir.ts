@@ -9,7 +9,7 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, FAULT_REC, LAZY_MASK, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
@@ -101,6 +101,12 @@ export class Fn {
   /** Set once a call-out of a record that may change system state was emitted: no looping in wasm then. */
   impure = false;
   flags: FlagSource | null = null;
+  /**
+   * The record being emitted produces flags that a later record of the block overwrites before
+   * anything can observe them (flag-liveness.ts, JitOptions.deadFlags): its stores to EFLAGS and
+   * LAZY_* are dropped (st). The flag source is still tracked (`flags`): nothing reads it first.
+   */
+  flagsDead = false;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
@@ -243,7 +249,11 @@ export class Fn {
   tee(l: number, v: X): X { return this.m.local.tee(l, v, binaryen.i32); }
   /** i32 at a state-block offset. */
   ld(off: number): X { return this.ir.load(off); }
-  st(off: number, v: X): X { return this.ir.store(off, v); }
+  st(off: number, v: X): X {
+    // A dead flag producer (flag-liveness.ts) stores no flag state: its producers touch only the six status flags.
+    if (this.flagsDead && off >= EFLAGS && off <= LAZY_MASK) return this.m.nop();
+    return this.ir.store(off, v);
+  }
   reg(i: number): X {
     if (this.regLocals === null) return this.ld(REGS + 4 * i);
     this.used |= 1 << i;

@@ -1,0 +1,107 @@
+/**
+ * Dead flag producers (translator/jit/flag-liveness.ts): which records of a
+ * block need not store their flags, and, on every engine, that the flags
+ * stay exact wherever they can be observed: at a fault, after a shift that
+ * may leave the flags alone, after INC (CF kept), at ADC's carry-in, at the
+ * block's end.
+ */
+import { expect } from 'chai';
+import { Decoder, Instruction } from 'iced-x86';
+import { DECODER_OPTIONS } from '../../translator/frontend/blocks.js';
+import { fillRecord } from '../../translator/frontend/decode.js';
+import { ud } from '../../runtime/interp/table.js';
+import { Rec } from '../../runtime/records.js';
+import { deadFlagProducers } from '../../translator/jit/flag-liveness.js';
+import { AF, ARITH, CF, PF, SF, ZF } from '../../runtime/state/eflags.js';
+import { runSnippet, type SnippetResult } from '../../src/snippet.js';
+import { hexBytes } from '../helpers/asm.js';
+import { TEST_ENGINES } from '../helpers/engines.js';
+import { pageTables, withPaging } from '../helpers/paging.js';
+
+/** The records of a straight-line sequence (32-bit code), one per instruction. */
+function records(hex: string): Rec[] {
+  const bytes = hexBytes(hex);
+  const buf = new Uint8Array([...bytes, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const d = new Decoder(32, buf, DECODER_OPTIONS);
+  const insn = new Instruction();
+  const out: Rec[] = [];
+  while (d.position < bytes.length) {
+    const at = d.position;
+    d.decodeOut(insn);
+    const r = new Rec(ud);
+    fillRecord(r, insn, buf, at, true);
+    out.push(r);
+  }
+  insn.free(); d.free();
+  return out;
+}
+
+describe('dead flag producers: which records store no flags (flag-liveness.ts)', () => {
+  const cases: [string, string, boolean[]][] = [
+    ['imul, imul, add: the first two overwritten', '0fafc1 0fafda 01d9', [true, true, false]],
+    ['shr imm, imul, movzx, add', 'c1ea10 0fafc1 0fb7c0 01c8', [true, true, false, false]],
+    ['a load in between may fault: live', '83c001 8b1500000300 29c9', [false, false, false]],
+    ['LEA and MOV r,r in between are transparent', '83c001 8d0c8b 89c2 31c9', [true, false, false, false]],
+    ['shift by CL is no overwrite, but transparent', '83c001 d3e3 29c9', [true, true, false]],
+    ['shift by CL last: both live', '83c001 d3e3', [false, false]],
+    ['shift by 0 is no overwrite', '83c001 c1e300', [false, false]],
+    ['INC keeps CF: no overwrite', '83c001 43', [false, false]],
+    ['INC before a full overwrite: both dead', '83c001 43 31c0', [true, true, false]],
+    ['ADC reads CF', '83c001 83d300', [false, false]],
+    ['SETC reads CF', '83c001 0f92c0 29c9', [false, false, false]],
+    ['Jcc reads (and ends)', '83c001 7400', [false, false]],
+    ['PUSH may fault', '83c001 50 29c9', [false, false, false]],
+    ['DIV may fault', '83c001 f7f1 29c9', [false, false, false]],
+    ['an overwrite through memory may fault first', '83c001 2b0500000300', [false, false]],
+  ];
+  for (const [what, hex, want] of cases) {
+    it(what, () => expect(deadFlagProducers(records(hex))).to.deep.equal(want));
+  }
+});
+
+for (const engine of TEST_ENGINES) {
+  describe(`flags stay exact where they can be observed [${engine}]`, () => {
+    // mov eax, -1; add eax, 1: CF PF AF ZF set, SF OF clear
+    const ADD = 'b8ffffffff 83c001';
+    const AFTER_ADD = CF | PF | AF | ZF;
+    const why = (r: SnippetResult): string => `stop ${r.stop} ${r.exception?.name ?? ''} ${r.exception?.reason ?? ''}`;
+    const flagsOf = (r: SnippetResult): number => r.eflags & ARITH;
+
+    it('#PF on a load between a producer and its overwrite', () => {
+      // ADD; mov edx, [0x30000] (not present); xor ecx, ecx; hlt
+      const r = runSnippet({ engine, code: withPaging(hexBytes(`${ADD} 8b1500000300 31c9 f4`)), memory: pageTables({ notPresent: [0x30000] }) });
+      expect(r.exception, why(r)).to.deep.include({ vector: 14 });
+      expect(flagsOf(r)).to.equal(AFTER_ADD);
+    });
+
+    it('#DE between a producer and its overwrite', () => {
+      // ADD; div ecx (ecx = 0); xor ebx, ebx; hlt
+      const r = runSnippet({ engine, code: hexBytes(`${ADD} f7f1 31db f4`), regs: { ecx: 0, edx: 0 } });
+      expect(r.exception, why(r)).to.deep.include({ vector: 0 });
+      expect(flagsOf(r)).to.equal(AFTER_ADD);
+    });
+
+    it('a shift by CL = 0 and by 0 leave the flags', () => {
+      let r = runSnippet({ engine, code: hexBytes(`${ADD} d3e3 f4`), regs: { ecx: 0, ebx: 5 } });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect(flagsOf(r)).to.equal(AFTER_ADD);
+      r = runSnippet({ engine, code: hexBytes(`${ADD} c1e300 f4`), regs: { ebx: 5 } });
+      expect(flagsOf(r)).to.equal(AFTER_ADD);
+    });
+
+    it('INC keeps the CF of the producer before it; ADC reads it', () => {
+      let r = runSnippet({ engine, code: hexBytes(`${ADD} 43 f4`), regs: { ebx: 0 } });
+      expect(flagsOf(r)).to.equal(CF); // inc 0 -> 1: ZF PF AF SF OF clear, CF kept
+      r = runSnippet({ engine, code: hexBytes(`${ADD} 83d300 f4`), regs: { ebx: 0 } });
+      expect(r.regs.ebx).to.equal(1);
+    });
+
+    it('a chain of overwritten producers ends with the last one\'s flags', () => {
+      // imul eax, eax; shr eax, 1; add eax, ebx; inc esi; cmp ecx, edx (1 - 2); hlt
+      const r = runSnippet({ engine, code: hexBytes('0fafc0 d1e8 01d8 46 39d1 f4'), regs: { eax: 3, ebx: 4, ecx: 1, edx: 2, esi: 0 } });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect([r.regs.eax, r.regs.esi]).to.deep.equal([8, 1]);
+      expect(flagsOf(r)).to.equal(CF | PF | AF | SF);
+    });
+  });
+}
