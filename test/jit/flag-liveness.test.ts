@@ -11,7 +11,7 @@ import { DECODER_OPTIONS } from '../../translator/frontend/blocks.js';
 import { fillRecord } from '../../translator/frontend/decode.js';
 import { ud } from '../../runtime/interp/table.js';
 import { Rec } from '../../runtime/records.js';
-import { deadFlagProducers } from '../../translator/jit/flag-liveness.js';
+import { flagFates, DROPPED as D, LIVE as L, OWED as O, type FlagFate } from '../../translator/jit/flag-liveness.js';
 import { AF, ARITH, CF, PF, SF, ZF } from '../../runtime/state/eflags.js';
 import { runSnippet, type SnippetResult } from '../../src/snippet.js';
 import { hexBytes } from '../helpers/asm.js';
@@ -36,27 +36,35 @@ function records(hex: string): Rec[] {
   return out;
 }
 
-describe('dead flag producers: which records store no flags (flag-liveness.ts)', () => {
-  const cases: [string, string, boolean[]][] = [
-    ['imul, imul, add: the first two overwritten', '0fafc1 0fafda 01d9', [true, true, false]],
-    ['shr imm, imul, movzx, add', 'c1ea10 0fafc1 0fb7c0 01c8', [true, true, false, false]],
-    ['a load in between may fault: live', '83c001 8b1500000300 29c9', [false, false, false]],
-    ['LEA and MOV r,r in between are transparent', '83c001 8d0c8b 89c2 31c9', [true, false, false, false]],
-    ['shift by CL is no overwrite, but transparent', '83c001 d3e3 29c9', [true, true, false]],
-    ['shift by CL last: both live', '83c001 d3e3', [false, false]],
-    ['shift by 0 is no overwrite', '83c001 c1e300', [false, false]],
-    ['INC keeps CF: no overwrite', '83c001 43', [false, false]],
-    ['INC before a full overwrite: both dead', '83c001 43 31c0', [true, true, false]],
-    ['ADC reads CF', '83c001 83d300', [false, false]],
-    ['SETC reads CF', '83c001 0f92c0 29c9', [false, false, false]],
-    ['Jcc reads (and ends)', '83c001 7400', [false, false]],
-    ['PUSH may fault', '83c001 50 29c9', [false, false, false]],
-    ['DIV may fault', '83c001 f7f1 29c9', [false, false, false]],
-    ['an overwrite through memory may fault first', '83c001 2b0500000300', [false, false]],
+describe('dead flag producers: what becomes of each record\'s flag stores (flag-liveness.ts)', () => {
+  // L: stored, D: dropped (nothing can fault or exit before the overwrite), O: owed (replayed on cold paths).
+  const cases: [string, string, FlagFate[]][] = [
+    ['imul, imul, add: the first two overwritten', '0fafc1 0fafda 01d9', [D, D, L]],
+    ['shr imm, imul, movzx, add', 'c1ea10 0fafc1 0fb7c0 01c8', [D, D, L, L]],
+    ['a load in between may fault: owed', '83c001 8b1500000300 29c9', [O, L, L]],
+    ['an overwrite through memory may fault first: owed', '83c001 2b0500000300', [O, L]],
+    ['LEA and MOV r,r in between are transparent', '83c001 8d0c8b 89c2 31c9', [D, L, L, L]],
+    ['shift by CL is no overwrite, but transparent', '83c001 d3e3 29c9', [D, D, L]],
+    ['shift by CL last: both live', '83c001 d3e3', [L, L]],
+    ['shift by 0 is no overwrite', '83c001 c1e300', [L, L]],
+    ['INC keeps CF: no overwrite', '83c001 43', [L, L]],
+    ['INC before a full overwrite: both dropped', '83c001 43 31c0', [D, D, L]],
+    ['INC (reads the flag state) before a load: nothing owed across it', '83c001 43 8b1500000300 29c9', [L, L, L, L]],
+    ['a load, then INC dropped: the ADD owed', '83c001 8b1500000300 43 29c9', [O, L, D, L]],
+    ['ADC reads CF', '83c001 83d300', [L, L]],
+    ['SETC reads CF', '83c001 0f92c0 29c9', [L, L, L]],
+    ['Jcc reads (and ends)', '83c001 7400', [L, L]],
+    ['PUSH may fault outside a memory operand', '83c001 50 29c9', [L, L, L]],
+    ['DIV may fault', '83c001 f7f1 29c9', [L, L, L]],
+    ['16-bit addressing is not passed over', '83c001 678b07 29c9', [L, L, L]],
   ];
   for (const [what, hex, want] of cases) {
-    it(what, () => expect(deadFlagProducers(records(hex))).to.deep.equal(want));
+    it(what, () => expect(flagFates(records(hex))).to.deep.equal(want));
   }
+  it('owe = false: only drops (nothing passed over may fault)', () => {
+    expect(flagFates(records('83c001 8b1500000300 29c9'), false)).to.deep.equal([L, L, L]);
+    expect(flagFates(records('0fafc1 0fafda 01d9'), false)).to.deep.equal([D, D, L]);
+  });
 });
 
 for (const engine of TEST_ENGINES) {
@@ -71,6 +79,14 @@ for (const engine of TEST_ENGINES) {
       // ADD; mov edx, [0x30000] (not present); xor ecx, ecx; hlt
       const r = runSnippet({ engine, code: withPaging(hexBytes(`${ADD} 8b1500000300 31c9 f4`)), memory: pageTables({ notPresent: [0x30000] }) });
       expect(r.exception, why(r)).to.deep.include({ vector: 14 });
+      expect(flagsOf(r)).to.equal(AFTER_ADD);
+    });
+
+    it('a store that rewrites the overwrite (the block leaves: BLOCK_DEAD) finds the owed flags stored', () => {
+      // ADD; mov word [ORG + 17], 0x9090 (the sub below becomes two NOPs); sub ecx, ecx; hlt
+      const r = runSnippet({ engine, code: hexBytes(`${ADD} 66c705111000009090 29c9 f4`), regs: { ecx: 7 } });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect(r.regs.ecx).to.equal(7);
       expect(flagsOf(r)).to.equal(AFTER_ADD);
     });
 

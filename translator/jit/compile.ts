@@ -28,7 +28,7 @@ import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
 import { addFlagHelpers } from './codegen/flags.js';
-import { deadFlagProducers } from './flag-liveness.js';
+import { flagFates, LIVE, writesFlags } from './flag-liveness.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -119,7 +119,7 @@ export interface EmitOptions {
   /** JitOptions.branches (default true): inline tests as chains of branches. */
   branches?: boolean;
   /** JitOptions.deadFlags (default true): no flag stores for producers a later record overwrites unobserved (flag-liveness.ts). */
-  deadFlags?: boolean;
+  deadFlags?: boolean | 'drop';
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -130,7 +130,7 @@ export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   f.x87 = x87;
   f.branches = branches;
@@ -144,16 +144,19 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.recCount = n;
   const out: X[] = [];
   const callouts: number[] = [];
-  const dead = deadFlags ? deadFlagProducers(recs) : null;
+  const fates = deadFlags !== false ? flagFates(recs, deadFlags === true) : null;
   for (const r of recs) {
     const last = r.idx === n - 1;
     f.stored = false;
     const e = emitterFor(r);
-    f.flagsDead = dead !== null && dead[r.idx]!;
+    const fate = fates === null ? LIVE : fates[r.idx]!;
+    f.flagFate = fate;
     let x = e ? e(f, r, last) : null;
-    f.flagsDead = false;
-    if (x !== null) stats.inline++;
-    else {
+    if (x !== null) {
+      stats.inline++;
+      f.endRecord(fate, false, fates !== null && writesFlags(r));
+    } else {
+      f.flagFate = LIVE;
       stats.callouts++;
       // An x87 handler entered with no unmasked exception pending is pure; after one that found it pending
       // (FERR#) the block leaves (codegen/x87.ts x87Callout).
@@ -162,6 +165,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       if (!x87 && !isPureCallout(r) && !isPureBranch(r)) f.impure = true;
       callouts.push(r.idx);
       x = x87 ? x87Callout(f, r) : calloutRecord(f, r);
+      f.endRecord(LIVE, true, true);
       f.flags = null;
       f.stored = true;
     }
@@ -291,7 +295,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags !== false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

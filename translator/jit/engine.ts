@@ -126,9 +126,11 @@ export interface JitOptions {
    * Flag producers whose flags a later record of the same block overwrites
    * before anything can observe them store no flag state
    * (translator/jit/flag-liveness.ts). Default true; false for paired
-   * measurements and to rule it out when hunting a divergence.
+   * measurements and to rule it out when hunting a divergence; 'drop': only
+   * the producers with no possible fault before the overwrite (no stores
+   * owed to the cold paths).
    */
-  deadFlags?: boolean;
+  deadFlags?: boolean | 'drop';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -188,7 +190,7 @@ export class Jit implements BlockSource {
   private readonly regs: boolean;
   private readonly x87: boolean;
   private readonly branches: boolean;
-  private readonly deadFlags: boolean;
+  private readonly deadFlags: boolean | 'drop';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -211,7 +213,7 @@ export class Jit implements BlockSource {
     this.regs = opts.regs === true;
     this.x87 = opts.x87 !== false;
     this.branches = opts.branches !== false;
-    this.deadFlags = opts.deadFlags !== false;
+    this.deadFlags = opts.deadFlags ?? true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }

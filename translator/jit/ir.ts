@@ -17,6 +17,7 @@ import {
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { irOf, type ModuleIR } from './capi.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
+import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
@@ -102,11 +103,14 @@ export class Fn {
   impure = false;
   flags: FlagSource | null = null;
   /**
-   * The record being emitted produces flags that a later record of the block overwrites before
-   * anything can observe them (flag-liveness.ts, JitOptions.deadFlags): its stores to EFLAGS and
-   * LAZY_* are dropped (st). The flag source is still tracked (`flags`): nothing reads it first.
+   * What becomes of the flag stores of the record being emitted (flag-liveness.ts,
+   * JitOptions.deadFlags): LIVE, DROPPED (a later record overwrites them before anything
+   * can observe them) or OWED (kept for the cold paths: owedFlags). The flag source is
+   * tracked in locals either way (`flags`).
    */
-  flagsDead = false;
+  flagFate: FlagFate = LIVE;
+  private owing: { off: number; v: X }[] | null = null;
+  private owed: { off: number; v: X }[] | null = null;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
@@ -250,9 +254,33 @@ export class Fn {
   /** i32 at a state-block offset. */
   ld(off: number): X { return this.ir.load(off); }
   st(off: number, v: X): X {
-    // A dead flag producer (flag-liveness.ts) stores no flag state: its producers touch only the six status flags.
-    if (this.flagsDead && off >= EFLAGS && off <= LAZY_MASK) return this.m.nop();
+    // A dead flag producer (flag-liveness.ts) stores no flag state (its stores touch only the six status flags);
+    // an OWED one's stores are kept to be replayed where the state must be exact (owedFlags).
+    if (this.flagFate !== LIVE && off >= EFLAGS && off <= LAZY_MASK) {
+      if (this.flagFate === OWED) (this.owing ??= []).push({ off, v });
+      return this.m.nop();
+    }
     return this.ir.store(off, v);
+  }
+  /**
+   * The flag stores owed to the state (an OWED producer's, flag-liveness.ts),
+   * emitted where the state must be exact: before every import call
+   * (faultAt) and at every exit. Copies: an expression is one tree node.
+   */
+  owedFlags(): X[] {
+    return this.owed === null ? [] : this.owed.map((s) => this.ir.store(s.off, this.m.copyExpression(s.v)));
+  }
+  /**
+   * After a record: what the state owes now. A call-out (its faultAt paid,
+   * its handler may write flags) or a live flag writer leaves nothing owed;
+   * an OWED producer leaves its own stores.
+   */
+  endRecord(fate: FlagFate, calledOut: boolean, writesFlags: boolean): void {
+    if (calledOut) this.owed = null;
+    else if (fate === OWED) this.owed = this.owing;
+    else if (fate === LIVE && writesFlags) this.owed = null;
+    this.owing = null;
+    this.flagFate = LIVE;
   }
   reg(i: number): X {
     if (this.regLocals === null) return this.ld(REGS + 4 * i);
@@ -295,6 +323,11 @@ export class Fn {
    * loop, naming the site in LINK_EXIT so the loop links it.
    */
   exit(retired: number, left: boolean, targets: readonly number[] = [], indirect = false): X {
+    const owed = this.owedFlags();
+    const x = this.exitPaid(retired, left, targets, indirect);
+    return owed.length === 0 ? x : this.block([...owed, x]);
+  }
+  private exitPaid(retired: number, left: boolean, targets: readonly number[], indirect: boolean): X {
     const m = this.m, i32 = binaryen.i32;
     const pure = left && !this.impure;
     const direct = pure ? [...this.directTransfers(retired, targets), ...this.dispatchTransfer(retired, targets, indirect)] : [];
@@ -469,7 +502,7 @@ export class Fn {
   leave(retired: number, reason: number): X {
     const m = this.m;
     const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(1)));
-    return this.block([this.writeBack(), ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
+    return this.block([...this.owedFlags(), this.writeBack(), ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
   }
   /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
   countExit(reason: number): X {
@@ -480,7 +513,8 @@ export class Fn {
   faultAt(r: Rec): X {
     // Every import call comes after this: the state must hold the registers (a fault unwinds the locals).
     const st = this.st(FAULT_REC, this.c(r.idx + 1));
-    return this.regLocals === null ? st : this.block([this.writeBack(), st]);
+    const owed = this.owedFlags();
+    return this.regLocals === null && owed.length === 0 ? st : this.block([...owed, this.writeBack(), st]);
   }
   /**
    * A taken branch back to the block's own start (the block has `n`
@@ -493,6 +527,7 @@ export class Fn {
   loopBack(n: number, target: number): X {
     const m = this.m;
     return this.block([
+      ...this.owedFlags(),
       this.set(this.done, m.i32.add(this.get(this.done), this.c(n))),
       this.st(RETIRED, this.get(this.done)),
       m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
