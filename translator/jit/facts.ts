@@ -6,6 +6,7 @@
  */
 import { Mnemonic } from 'iced-x86';
 import type { Rec } from '../../runtime/records.js';
+import { STR_NONE } from '../../runtime/isa/string.js';
 
 export type AluOp = 'add' | 'or' | 'adc' | 'sbb' | 'and' | 'sub' | 'xor' | 'cmp' | 'test';
 const ALU_BY_SUB: AluOp[] = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test'];
@@ -53,7 +54,9 @@ const PURE = new Set<number>([
 const SYSTEM_OPERANDS = new Set<number>([4, 5, 6]); // OP_SREG, OP_CREG, OP_DREG (runtime/records.ts)
 
 export function isPureCallout(r: Rec): boolean {
-  return PURE.has(r.mnemonic) && r.rep === 0 && !SYSTEM_OPERANDS.has(r.k0) && !SYSTEM_OPERANDS.has(r.k1);
+  // A REP prefix makes a string instruction loop (and write EIP); on any other one it is ignored
+  // (F3 0F BC, TZCNT on later CPUs, is BSF here).
+  return PURE.has(r.mnemonic) && (r.rep === 0 || r.strop === STR_NONE) && !SYSTEM_OPERANDS.has(r.k0) && !SYSTEM_OPERANDS.has(r.k1);
 }
 
 /**

@@ -452,6 +452,9 @@ export class Lockstep {
     const eip = s[W_EIP]!;
     let culprit = -1, shown = { j, i, diff }, text = '';
     for (let k = 1; k <= b.recs.length; k++) {
+      // A folded JMP/CALL goes on at its target, the next record: a prefix cannot end with one (its end would
+      // fall through to the JMP's own next instruction, a block the front end never makes).
+      if (k < b.recs.length && b.recs[k - 1]!.folded) continue;
       const pb = new Block(b.phys, b.code32, b.recs.slice(0, k), b.length, b.pages);
       const wat = compileHere(cpu, pb);
       cpu.s.set(this.pre);
