@@ -20,6 +20,8 @@ import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 
 export type X = binaryen.ExpressionRef;
+/** Expression kinds the IR uses in more than one place (capi.ts: one Const per value; local.gets). */
+const SHARED_IDS: ReadonlySet<number> = new Set([binaryen.ConstId, binaryen.LocalGetId]);
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
 export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
@@ -268,7 +270,9 @@ export class Fn {
    * (faultAt) and at every exit. Copies: an expression is one tree node.
    */
   owedFlags(): X[] {
-    return this.owed === null ? [] : this.owed.map((s) => this.ir.store(s.off, this.m.copyExpression(s.v)));
+    if (this.owed === null) return [];
+    // Constants and local.gets are shared across the module already (capi.ts); larger trees are copied.
+    return this.owed.map((s) => this.ir.store(s.off, SHARED_IDS.has(binaryen.getExpressionId(s.v)) ? s.v : this.m.copyExpression(s.v)));
   }
   /**
    * After a record: what the state owes now. A call-out (its faultAt paid,
