@@ -16,6 +16,8 @@ import { Lockstep, LockstepDivergence, type LockstepStats } from '../../translat
 import { testFaults } from '../../translator/jit/test-faults.js';
 import { hexBytes } from '../helpers/asm.js';
 import { ADC_LOOP } from '../helpers/adc-loop.js';
+import { flatAt } from '../helpers/flat-machine.js';
+import { FS } from '../../runtime/state/layout.js';
 import { pageTables, withPaging } from '../helpers/paging.js';
 
 
@@ -99,6 +101,27 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
     expectSameAsPlain(opts, c);
     expect(c.res.regs.eax).to.equal([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].reduce((a, v) => a + Math.log2(v & -v), 0));
     expect(c.stats.impureInstructions).to.equal(1); // the HLT
+  });
+
+  it('a failed entry guard (a block compiled with FS base 0 run with another base) is no divergence', () => {
+    // mov ecx, 8; L: mov eax, fs:[esi]; add ebx, eax; dec ecx; jnz L; hlt
+    const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });
+    const ls = new Lockstep(m.cpu, m.frontEnd, m.jit!);
+    m.cpu.reset();
+    m.cpu.phys.load(0x1000, hexBytes('b908000000648b0601c34975f8f4'));
+    m.cpu.phys.write32(0x20010, 5);
+    flatAt(m, 0x1000);
+    m.cpu.stopOnNullVector = true;
+    m.cpu.r32[6] = 0x10; // ESI
+    for (const base of [0, 0x20000]) {
+      m.cpu.setSegCache(FS, 0x10, base, 0xffffffff, 0xcf9300);
+      m.cpu.eip = 0x1000;
+      m.cpu.halted = false;
+      expect(m.run(10_000).reason).to.equal('hlt'); // a divergence would throw
+    }
+    expect(m.cpu.r32[3], 'EBX').to.equal(8 * 5);
+    // (The guard's failure count in JIT_EXITS is rolled back with the JIT's run: the interpreter's end state stays.)
+    expect(ls.stats.runsCompared).to.be.greaterThan(0);
   });
 
   it('a #DE in the middle of a compiled block: the fault and the state before it compared', () => {

@@ -64,7 +64,7 @@ import { GuestFault } from '../../runtime/exceptions.js';
 import { materialize } from '../../runtime/flags.js';
 import { PhysicalMemory } from '../../runtime/memory.js';
 import {
-  BLOCK_DEAD, CODE32, CS, EFLAGS, EIP, FAULT_REC, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES, RAM_BASE, READ_MASK, RETIRED,
+  BLOCK_DEAD, CODE32, CS, EFLAGS, EIP, FAULT_REC, JIT_EXITS, JIT_XFERS, JIT_XFERS2, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES, RAM_BASE, READ_MASK, RETIRED,
   SEG_BASE, STATE_END, WRITE_MASK, w,
 } from '../../runtime/state/layout.js';
 import type { FrontEnd } from '../frontend/blocks.js';
@@ -166,6 +166,8 @@ const faultText = (f: GuestFault | null): string | null => f === null ? null : `
 /** State words not compared as raw words: the lazy-flag encoding (EFLAGS is compared materialised) and per-run scratch words. */
 const SKIP = new Uint8Array(STATE_END >> 2);
 for (const off of [EFLAGS, LAZY_OP, LAZY_RES, LAZY_A, LAZY_B, LAZY_MASK, FAULT_REC, RETIRED, BLOCK_DEAD]) SKIP[w(off)] = 1;
+// The JIT's own counters (a failed entry guard counts in JIT_EXITS): not guest state, the interpreter never writes them.
+for (const [off, n] of [[JIT_EXITS, 8], [JIT_XFERS, 8], [JIT_XFERS2, 4]] as const) for (let k = 0; k < n; k++) SKIP[w(off) + k] = 1;
 const W_EFLAGS = w(EFLAGS), W_LAZY_MASK = w(LAZY_MASK);
 const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_WMASK = w(WRITE_MASK), W_RMASK = w(READ_MASK);
 const W_FAULT_REC = w(FAULT_REC), W_RETIRED = w(RETIRED);
