@@ -103,6 +103,16 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
     expect(c.stats.impureInstructions).to.equal(1); // the HLT
   });
 
+  it('PAUSE and inline x87 forms (run inline by the JIT) are compared, not stopped at', () => {
+    // mov ecx, 5; L: pause; fld1; fadd st0, st0; fstp dword [0x10000]; dec ecx; jnz L; hlt
+    const opts = { code: hexBytes('b905000000f390d9e8d8c0d91d000001004975f1f4') };
+    const c = lockstep(opts);
+    expect(c.res.stop).to.equal('hlt');
+    expectSameAsPlain(opts, c);
+    expect(Array.from(c.res.readMemory(0x10000, 4))).to.deep.equal([0, 0, 0, 0x40]); // 2.0f
+    expect(c.stats.impureInstructions).to.equal(1); // the HLT
+  });
+
   it('a failed entry guard (a block compiled with FS base 0 run with another base) is no divergence', () => {
     // mov ecx, 8; L: mov eax, fs:[esi]; add ebx, eax; dec ecx; jnz L; hlt
     const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });

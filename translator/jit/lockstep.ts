@@ -71,7 +71,7 @@ import type { FrontEnd } from '../frontend/blocks.js';
 import type { Jit } from './engine.js';
 import { emitModule, NO_CHAIN } from './compile.js';
 import { instantiate } from './link.js';
-import { isPureCallout } from './facts.js';
+import { isPureCallout, isX87Guarded } from './facts.js';
 import { blockBytes, disassemble, type DisasmLine } from './disasm.js';
 import { stateWordName } from './state-names.js';
 
@@ -607,7 +607,9 @@ const FAR_FORM = /_ptr16|_m16(16|32)$/;
 
 /** May this call-out record run twice from the same start (its effects are all undone by the lockstep)? */
 export function replayable(r: Rec): boolean {
-  if (isPureCallout(r)) return true;
+  // x87 forms the JIT may run inline or call out (facts.ts isX87Guarded): they change x87 state (in the
+  // state block), memory and EFLAGS only, all restored by the lockstep.
+  if (isPureCallout(r) || isX87Guarded(r)) return true;
   if (!REPLAYABLE.has(r.mnemonic) || SYSTEM_KINDS.has(r.k0) || SYSTEM_KINDS.has(r.k1)) return false;
   return !FAR_FORM.test(Code[r.code] ?? '');
 }
