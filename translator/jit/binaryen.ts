@@ -190,15 +190,17 @@ async function load(): Promise<typeof Stock> {
     const splitFile = join(dir, `${key}-split.mjs`);
     const denseFile = join(dir, `${key}.mjs`);
     const exists = (f: string): boolean => { try { statSync(f); return true; } catch { return false; } };
+    const wasmFile = join(dir, `${key}.wasm`);
     let file = splitFile;
     build = 'split';
-    if (!exists(splitFile)) {
+    // Both files (a temp-directory cleaner may have taken one): else made again.
+    if (!exists(splitFile) || !exists(wasmFile)) {
       const patched = densify(readFileSync(path, 'utf8'));
       if (patched === null) return stock();
       const split = splitWasm(patched, `${key}.wasm`);
       if (split !== null) {
         // The bytes first: the module's existence says they are there.
-        writeAtomic(join(dir, `${key}.wasm`), split.wasm);
+        writeAtomic(wasmFile, split.wasm);
         writeAtomic(splitFile, split.source);
       } else {
         file = denseFile;
