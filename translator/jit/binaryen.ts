@@ -27,7 +27,7 @@
  * forces that (bench comparisons).
  */
 import type Stock from 'binaryen';
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -164,10 +164,7 @@ export let binaryenBuild: 'split' | 'dense' | 'stock' = 'stock';
 function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    if (typeof data === 'string') writeSync(fd, data);
-    else writeSync(fd, data);
-  } finally { closeSync(fd); }
+  try { writeFileSync(fd, data); } finally { closeSync(fd); }
   renameSync(tmp, file);
 }
 
