@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0] [--jit-pages 0] [--jit-modules 0] [--jit-global 0] [--jit-neighbours 1] [--max-records N]
+ *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0] [--jit-pages 0] [--jit-modules 0] [--jit-global 0] [--jit-neighbours 1] [--max-records N] [--heap-stats]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -82,13 +82,46 @@ function serialByte(b: number): void {
       const ms = performance.now() - t0;
       const c = process.cpuUsage();
       // The event first, then the line: when the bench sees the line on stdout, the event is already in its pipe.
-      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, executed: executed(), jit: jitInfo(), rssMiB: process.memoryUsage.rss() / 1048576 });
+      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, executed: executed(), jit: jitInfo(), rssMiB: process.memoryUsage.rss() / 1048576, ...memory() });
       flush();
       if (name === until) onUntil();
     }
   } else if (line.length < 4096) line.push(b);
 }
 setInterval(flush, 50).unref();
+
+/**
+ * --heap-stats: at each marker, where the memory is (the main thread's V8 heap by space, the compile
+ * worker's heap, process.memoryUsage, /proc's VmHWM), then the same after a full GC of the main thread
+ * (its live heap). Off by default: asking the worker waits for it, and the GC costs time.
+ */
+let memory: () => Record<string, unknown> = () => ({});
+if (flag('heap-stats')) {
+  const v8 = await import('node:v8');
+  const { workerStats } = await import('../translator/jit/worker-client.js');
+  const { collectGarbage } = await import('../translator/frontend/gc.js');
+  const mib = (n: number): number => Math.round(n / 10485.76) / 100;
+  const heap = (): Record<string, unknown> => {
+    const h = v8.getHeapStatistics();
+    const c = v8.getHeapCodeStatistics();
+    const spaces: Record<string, [number, number]> = {};
+    for (const sp of v8.getHeapSpaceStatistics()) spaces[sp.space_name.replace('_space', '')] = [mib(sp.space_used_size), mib(sp.physical_space_size)];
+    const mu = process.memoryUsage();
+    return {
+      used: mib(h.used_heap_size), total: mib(h.total_heap_size), physical: mib(h.total_physical_size), malloced: mib(h.malloced_memory),
+      external: mib(mu.external), arrayBuffers: mib(mu.arrayBuffers), code: mib(c.code_and_metadata_size), bytecode: mib(c.bytecode_and_metadata_size),
+      externalSources: mib(c.external_script_source_size), spaces,
+    };
+  };
+  memory = () => {
+    const status = readFileSync('/proc/self/status', 'latin1');
+    const kB = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+    const main = heap();
+    const worker = workerStats();
+    collectGarbage();
+    return { hwmMiB: kB('VmHWM') / 1024, main, worker, mainAfterGc: heap() };
+  };
+}
 
 function begin(): void {
   t0 = performance.now();

@@ -18,6 +18,7 @@
  * a transient shorter than the sampling interval shows only there.
  *
  *   node dist/bench/rss-trace.js [--every 1] [--top 12] [--dump FILE] -- node dist/bench/boot-runner.js jitvisor --engine jit ...
+ * (with boot-runner --heap-stats, the V8 heaps of both threads at each marker are printed too)
  *
  * When the child started one process and waits for it (bench/boot-runner.ts re-starting itself with
  * src/host-tuning.ts's settings), that process is sampled instead, down to the last one.
@@ -109,8 +110,10 @@ if (events !== null && events !== undefined && 'on' in events) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       try {
-        const e = JSON.parse(line) as { ev?: string; name?: string; ms?: number; cpuMs?: number; executed?: number };
+        const e = JSON.parse(line) as { ev?: string; name?: string; ms?: number; cpuMs?: number; executed?: number; main?: unknown; worker?: unknown; mainAfterGc?: unknown };
         if (e.ev === 'marker') process.stdout.write(`event: ${e.name} at ${((e.ms ?? 0) / 1000).toFixed(1)} s, CPU ${((e.cpuMs ?? 0) / 1000).toFixed(2)} s, ${e.executed} instructions\n`);
+        // boot-runner --heap-stats: the V8 heaps of both threads at the marker.
+        if (e.ev === 'marker' && e.main !== undefined) process.stdout.write(`heaps: ${JSON.stringify({ main: e.main, worker: e.worker, mainAfterGc: e.mainAfterGc })}\n`);
       } catch { /* not an event line */ }
     }
   });

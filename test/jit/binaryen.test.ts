@@ -7,7 +7,13 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import binaryen, { binaryenBuild, densify } from '../../translator/jit/binaryen.js';
+import binaryen, { binaryenBuild, cookTemplate, densify, splitWasm } from '../../translator/jit/binaryen.js';
+
+/** A template literal's value as the language cooks it (the reference for cookTemplate). */
+function cooked(raw: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function(`return \`${raw}\`;`)() as string;
+}
 
 /** The getter as Emscripten minifies it, inside a function returning it with its cache. */
 const ORIGINAL = 'return (function(){var JA=[],l=r=>{var G=JA[r];return G||(JA[r]=G=K6.get(r)),G};return [l, () => JA];})()';
@@ -26,8 +32,37 @@ describe('binaryen.js as the JIT loads it (translator/jit/binaryen.ts)', () => {
     expect(densify(out!), 'the rewritten getter no longer matches').to.equal(null);
   });
 
-  it('this process runs the rewritten module, and it works', () => {
-    expect(binaryenBuild).to.equal('dense');
+  it('the split finds the embedded wasm in the installed binaryen.js and decodes it as the package does', () => {
+    const src = readFileSync(fileURLToPath(import.meta.resolve('binaryen')), 'utf8');
+    const out = splitWasm(src, 'b.wasm');
+    expect(out, 'embedded wasm not found: binaryen.js changed, update translator/jit/binaryen.ts EMBEDDED').to.not.equal(null);
+    expect(out!.source.length, 'the literal is gone').to.be.lessThan(src.length / 10);
+    expect(out!.source).to.not.include('\\0asm');
+    expect(splitWasm(out!.source, 'b.wasm'), 'nothing left to split').to.equal(null);
+    // The package's own decoding of its literal, done by the language: the same bytes.
+    const start = src.indexOf('(`\\0asm') + 2;
+    let end = start;
+    while (src[end] !== '`') end += src[end] === '\\' ? 2 : 1;
+    const ref = cooked(src.slice(start, end));
+    expect(ref.length).to.equal(out!.wasm.length);
+    let diff = -1;
+    for (let i = 0; i < ref.length && diff < 0; i++) if ((ref.charCodeAt(i) & 0xff) !== out!.wasm[i]) diff = i;
+    expect(diff, 'first differing byte').to.equal(-1);
+    // The bytes' holder is let go once they are handed to V8.
+    expect(out!.source).to.match(/var ([\w$]+)=([\w$]+);\2=void 0;try\{/);
+  });
+
+  it('cookTemplate reads every template-literal escape as the language does', () => {
+    for (const raw of [
+      'plain', '\\0asm\\x01\\xFF\\b\\f\\n\\r\\t\\v', '\\`\\\\\\$\\{', 'a\\u00e9\\u{1F600}b', 'line\\\ncontinued', 'cr\rlf\r\nraw\nnl',
+      '\x01\x02 raw controls', 'q\\"\\\'\\a\\Z',
+    ]) expect(cookTemplate(raw), JSON.stringify(raw)).to.equal(cooked(raw));
+    // What a template literal rejects.
+    for (const bad of ['\\xZ1', '\\u12', '\\01', '\\1', 'end\\']) expect(cookTemplate(bad), JSON.stringify(bad)).to.equal(null);
+  });
+
+  it('this process runs the rewritten module, its wasm read from a file, and it works', () => {
+    expect(binaryenBuild).to.equal('split');
     const m = new binaryen.Module();
     try {
       m.addFunction('f', binaryen.none, binaryen.i32, [], m.i32.add(m.i32.const(40), m.i32.const(2)));

@@ -27,7 +27,7 @@
  * forces that (bench comparisons).
  */
 import type Stock from 'binaryen';
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -48,6 +48,102 @@ export function densify(source: string): string | null {
   return source.replace(all, () => dense);
 }
 
+/**
+ * Emscripten's embedded wasm, minified: `bA??=x6(\`\0asm...\`)` (the module variable that keeps the
+ * bytes, the decoder, the literal). Captures: variable, decoder. The literal ends at the first
+ * unescaped backtick (found by scanning, not by the regular expression).
+ */
+const EMBEDDED = /([\w$]+)\?\?=([\w$]+)\(`\\0asm/g;
+
+/** The literal's cooked value (ECMAScript template literal escapes; raw CR LF and CR read as LF). */
+export function cookTemplate(raw: string): string | null {
+  const out: string[] = [];
+  let from = 0;
+  const hex = (at: number, n: number): number | null => {
+    const h = raw.slice(at, at + n);
+    return h.length === n && /^[0-9a-fA-F]+$/.test(h) ? parseInt(h, 16) : null;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x0d) {
+      out.push(raw.slice(from, i), '\n');
+      if (raw.charCodeAt(i + 1) === 0x0a) i++;
+      from = i + 1;
+      continue;
+    }
+    if (c !== 0x5c) continue;
+    out.push(raw.slice(from, i));
+    const e = raw[i + 1];
+    let len = 2;
+    switch (e) {
+      case 'x': { const v = hex(i + 2, 2); if (v === null) return null; out.push(String.fromCharCode(v)); len = 4; break; }
+      case 'u': {
+        if (raw[i + 2] === '{') {
+          const end = raw.indexOf('}', i + 3);
+          const v = end < 0 ? null : hex(i + 3, end - i - 3);
+          if (v === null || v > 0x10ffff) return null;
+          out.push(String.fromCodePoint(v));
+          len = end - i + 1;
+        } else {
+          const v = hex(i + 2, 4);
+          if (v === null) return null;
+          out.push(String.fromCharCode(v));
+          len = 6;
+        }
+        break;
+      }
+      case '0': if (/[0-9]/.test(raw[i + 2] ?? '')) return null; out.push('\0'); break;
+      case 'b': out.push('\b'); break;
+      case 'f': out.push('\f'); break;
+      case 'n': out.push('\n'); break;
+      case 'r': out.push('\r'); break;
+      case 't': out.push('\t'); break;
+      case 'v': out.push('\v'); break;
+      case '\r': len = raw[i + 2] === '\n' ? 3 : 2; break;   // line continuation
+      case '\n': case '\u2028': case '\u2029': break;       // line continuation
+      case undefined: return null;
+      default: if (/[1-9]/.test(e)) return null; out.push(e);
+    }
+    i += len - 1;
+    from = i + 1;
+  }
+  out.push(raw.slice(from));
+  return out.join('');
+}
+
+/**
+ * The source with its embedded wasm replaced by a read of `wasmFile` (a file name next to the
+ * rewritten module), and the wasm's bytes; null when the literal is not there exactly once or does
+ * not decode to a valid module.
+ */
+export function splitWasm(source: string, wasmFile: string): { source: string; wasm: Uint8Array } | null {
+  const found = [...source.matchAll(EMBEDDED)];
+  if (found.length !== 1) return null;
+  const [head, variable] = found[0]!;
+  const start = found[0]!.index + head.length - '\\0asm'.length;
+  let end = start;
+  for (; end < source.length; end++) {
+    const c = source[end];
+    if (c === '\\') end++;
+    else if (c === '`') break;
+    else if (c === '$' && source[end + 1] === '{') return null;
+  }
+  if (end >= source.length || source[end + 1] !== ')') return null;
+  const cooked = cookTemplate(source.slice(start, end));
+  if (cooked === null) return null;
+  // Emscripten's decoder: each char code c gives the byte ~c >> 8 & c (c itself below 256).
+  const wasm = new Uint8Array(cooked.length);
+  for (let i = 0; i < cooked.length; i++) { const c = cooked.charCodeAt(i); wasm[i] = ~c >> 8 & c; }
+  if (!WebAssembly.validate(wasm)) return null;
+  // Read when binaryen instantiates (once); the module variable let go as soon as V8 has the bytes.
+  const read = `${variable}??=__jitvisorReadFileSync(new URL(${JSON.stringify(`./${wasmFile}`)},import.meta.url))`;
+  let out = `import{readFileSync as __jitvisorReadFileSync}from"node:fs";${source.slice(0, found[0]!.index)}${read}${source.slice(end + 2)}`;
+  const take = new RegExp(`(var ([\\w$]+)=${variable.replace(/\$/g, '\\$')};)(try\\{)`, 'g');
+  const takes = [...out.matchAll(take)];
+  if (takes.length === 1) out = out.replace(take, (_, decl: string, _g: string, rest: string) => `${decl}${variable}=void 0;${rest}`);
+  return { source: out, wasm };
+}
+
 /** The directory for the rewritten module: created 0700, and used only if it is ours and private. */
 function privateDir(): string | null {
   const uid = process.getuid?.();
@@ -58,8 +154,19 @@ function privateDir(): string | null {
   return dir;
 }
 
-/** Which binaryen.js this process runs: 'dense' (the rewritten copy) or 'stock' (the package as it is). */
-export let binaryenBuild: 'dense' | 'stock' = 'stock';
+/**
+ * Which binaryen.js this process runs: 'split' (the rewritten copy, its wasm in a file), 'dense'
+ * (the rewritten copy, the wasm embedded as in the package) or 'stock' (the package as it is).
+ */
+export let binaryenBuild: 'split' | 'dense' | 'stock' = 'stock';
+
+/** Written whole under a private name, then renamed: a concurrent process sees no file or the whole one. */
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try { writeFileSync(fd, data); } finally { closeSync(fd); }
+  renameSync(tmp, file);
+}
 
 async function load(): Promise<typeof Stock> {
   const stock = async (): Promise<typeof Stock> => {
@@ -68,23 +175,35 @@ async function load(): Promise<typeof Stock> {
   };
   if (process.env.JITVISOR_BINARYEN === 'stock') return stock();
   let url: string;
+  let build: 'split' | 'dense' = 'dense';
   try {
     const path = fileURLToPath(import.meta.resolve('binaryen'));
     const pkg = JSON.parse(readFileSync(join(path, '..', 'package.json'), 'utf8')) as { version?: string };
     const st = statSync(path);
     const dir = privateDir();
     if (dir === null) return stock();
-    const file = join(dir, `binaryen-${pkg.version ?? 'x'}-${st.size}-${Math.trunc(st.mtimeMs)}.mjs`);
-    try {
-      statSync(file);
-    } catch {
+    const key = `binaryen-${pkg.version ?? 'x'}-${st.size}-${Math.trunc(st.mtimeMs)}`;
+    // The split copy when it is there or can be made; else the dense one (an older run's, or made now).
+    const splitFile = join(dir, `${key}-split.mjs`);
+    const denseFile = join(dir, `${key}.mjs`);
+    const exists = (f: string): boolean => { try { statSync(f); return true; } catch { return false; } };
+    const wasmFile = join(dir, `${key}.wasm`);
+    let file = splitFile;
+    build = 'split';
+    // Both files (a temp-directory cleaner may have taken one): else made again.
+    if (!exists(splitFile) || !exists(wasmFile)) {
       const patched = densify(readFileSync(path, 'utf8'));
       if (patched === null) return stock();
-      // Written whole under a private name, then renamed: a concurrent process sees no file or the whole one.
-      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-      const fd = openSync(tmp, 'wx', 0o600);
-      try { writeSync(fd, patched); } finally { closeSync(fd); }
-      renameSync(tmp, file);
+      const split = splitWasm(patched, `${key}.wasm`);
+      if (split !== null) {
+        // The bytes first: the module's existence says they are there.
+        writeAtomic(wasmFile, split.wasm);
+        writeAtomic(splitFile, split.source);
+      } else {
+        file = denseFile;
+        build = 'dense';
+        if (!exists(denseFile)) writeAtomic(denseFile, patched);
+      }
     }
     url = pathToFileURL(file).href;
   } catch {
@@ -92,7 +211,7 @@ async function load(): Promise<typeof Stock> {
   }
   try {
     const b = ((await import(url)) as { default: typeof Stock }).default;
-    binaryenBuild = 'dense';
+    binaryenBuild = build;
     return b;
   } catch {
     return stock();

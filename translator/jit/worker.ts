@@ -93,6 +93,14 @@ export interface WorkerStats {
   heapUsed: number;
   heapTotal: number;
   spaces: Record<string, number>;
+  /** Heap pages resident, memory V8 counts outside its heap (ArrayBuffers, ...), V8's own malloc, MiB. */
+  physical: number;
+  external: number;
+  malloced: number;
+  /** Code and script sources (v8.getHeapCodeStatistics), MiB: bytecode/code objects, sources kept outside the heap. */
+  code: number;
+  bytecode: number;
+  externalSources: number;
   /** Modules compiled by this worker since it started. */
   modules: number;
 }
@@ -101,7 +109,14 @@ function stats(): WorkerStats {
   const h = v8.getHeapStatistics();
   const spaces: Record<string, number> = {};
   for (const sp of v8.getHeapSpaceStatistics()) spaces[sp.space_name.replace('_space', '')] = sp.space_used_size / 1048576;
-  return { heapUsed: h.used_heap_size / 1048576, heapTotal: h.total_heap_size / 1048576, spaces, modules: sent };
+  const c = v8.getHeapCodeStatistics();
+  const mib = (n: number): number => n / 1048576;
+  return {
+    heapUsed: mib(h.used_heap_size), heapTotal: mib(h.total_heap_size), spaces,
+    physical: mib(h.total_physical_size), external: mib(h.external_memory), malloced: mib(h.malloced_memory),
+    code: mib(c.code_and_metadata_size), bytecode: mib(c.bytecode_and_metadata_size), externalSources: mib(c.external_script_source_size),
+    modules: sent,
+  };
 }
 
 parentPort?.on('message', (m: { port: MessagePort; signal: Int32Array; stats?: boolean }) => {
