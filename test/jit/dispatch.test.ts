@@ -109,7 +109,8 @@ const SHAPES: readonly Shape[] = ['one module', 'a module per block'];
 let shape: Shape = 'one module';
 function machineFor(engine: EngineName): Machine | undefined {
   if (engine !== 'jit') return undefined;
-  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: shape === 'one module' ? 64 : 1, sync: true, chain: false, direct: true } });
+  // globalFirst: false: the module's own dispatcher answers before the global cache (which would take these transfers).
+  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: shape === 'one module' ? 64 : 1, sync: true, chain: false, direct: true, globalFirst: false } });
 }
 const sliced = { slice: 60, onSlice: (m: Machine): void => m.jit?.flush() };
 const mem = (addr: number, hex: string): { addr: number; bytes: Uint8Array } => ({ addr, bytes: hexBytes(hex) });

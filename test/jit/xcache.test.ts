@@ -19,7 +19,7 @@ import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { remappedTables } from '../helpers/paging.js';
 import type { EngineName } from '../../src/machine.js';
-import { XFER_GLOBAL, XFER_MODULE } from '../../translator/jit/chain.js';
+import { XFER_GLOBAL, XFER_INDIRECT, XFER_MODULE } from '../../translator/jit/chain.js';
 import { xcacheSlot } from '../../translator/jit/xcache.js';
 import { RAM_BASE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import type { Block } from '../../runtime/records.js';
@@ -119,6 +119,29 @@ for (const engine of TEST_ENGINES) {
     });
   });
 }
+
+describe('the global dispatch cache before the module\'s own dispatcher (JIT, one module)', () => {
+  /** CALLRET with its blocks compiled together (one module, so xfind knows them too), slots off. */
+  function run(globalFirst?: boolean): number[] {
+    const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, chain: false, direct: true, modules: false, ...(globalFirst === undefined ? {} : { globalFirst }) } });
+    const r = runSnippet({ engine: 'jit', machine: m, code: hexBytes(CALLRET), memory: [mem(0x3000, CALLRET_F)], ...sliced });
+    expect(r.stop, why(r)).to.equal('hlt');
+    expect(r.instructions).to.equal(CALLRET_INSNS);
+    expect(r.regs).to.deep.include({ ...callRetRegs(), ecx: 0, esp: 0x8000 });
+    return m.jit!.counters.xfers;
+  }
+
+  it('by default a RET into a block of the same module is found by the cache first: xfind is not asked', () => {
+    const x = run();
+    expect(x[XFER_GLOBAL], 'transfers through the global cache').to.be.at.least(250);
+    expect(x[XFER_INDIRECT], 'RET transfers through the module\'s xfind').to.equal(0);
+  });
+
+  it('with globalFirst: false the module\'s xfind answers first (the old order): same state', () => {
+    const x = run(false);
+    expect(x[XFER_INDIRECT], 'RET transfers through the module\'s xfind').to.be.at.least(250);
+  });
+});
 
 describe('the global dispatch cache\'s entries (JIT)', () => {
   /** CALLRET run to its end on a JIT machine: its compiled blocks, and the machine. */

@@ -104,6 +104,8 @@ export interface EmitOptions {
    * before returning to the loop; the module imports the hub's `xjump`.
    */
   global?: boolean;
+  /** With `global`: the cache is probed before the module's dispatcher and slot (JitOptions.globalFirst). */
+  globalFirst?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -263,7 +265,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     const modules = opts.modules === true && opts.table === false;
     const global = direct !== null && opts.global === true && opts.table === false;
     const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules || global)
-      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global) : null;
+      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global, global && opts.globalFirst === true) : null;
     if (global) m.addFunctionImport(XJUMP, 'env', XJUMP, binaryen.createType([i32, i32]), i32);
     if (direct !== null) {
       blocks.forEach((_, j) => {
@@ -360,7 +362,7 @@ class DispatchTargets {
   /** Cross-module slots allocated (their globals are added as they are). */
   slots = 0;
   constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean,
-    readonly global: boolean) {
+    readonly global: boolean, readonly globalFirst: boolean) {
     blocks.forEach((b, j) => {
       if (!b.code32 || b.pages.length !== 1) return;
       this.hosts.push([RAM_BASE + b.phys, j]);
@@ -383,6 +385,7 @@ class DispatchTargets {
       },
       slot: this.modules ? () => this.newSlot() : null,
       global: this.global,
+      globalFirst: this.globalFirst,
     };
   }
   private newSlot(): number {
