@@ -28,6 +28,7 @@ import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
 import { addFlagHelpers } from './codegen/flags.js';
+import { addColdHelpers } from './cold.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -162,7 +163,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
     // writing EIP (a block looping on itself may be in a later iteration).
     if (f.stored && !last) {
-      out.push(m.if(f.ld(BLOCK_DEAD), f.block([f.st(EIP, f.eipAt(recs[r.idx + 1]!.off)), f.leave(r.idx + 1, EXIT_DEAD)])));
+      out.push(f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off));
     }
   }
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
@@ -181,7 +182,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   if (guard !== null) {
     // Segments assumed flat that are not now: run nothing; the loop interprets the block (chain.ts GUARD_FAILED).
     const at = JIT_EXITS + 4 * EXIT_GUARD;
-    entry.push(m.if(m.i32.eqz(guard), f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(GUARD_FAILED))])));
+    entry.push(m.if(f.not(guard), f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(GUARD_FAILED))])));
   }
   if (sites !== null) {
     // Entered by a chained predecessor: run only if the whole block fits the budget left (the loop's rule),
@@ -199,7 +200,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   }
   entry.push(...f.finish());
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
-  const body = m.block(null, [...entry, m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
+  const loop = m.loop(SELF_LOOP, m.block(null, out, binaryen.none));
+  const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
   return { body, vars: f.vars, impure: f.impure, callouts };
 }
 
@@ -293,6 +295,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       out.names.push(`b${j}`);
     });
     addFlagHelpers(m); // after the blocks: function j stays block j (functionBodySizes)
+    addColdHelpers(m);
     if (out.sites > 0) addLinkFunction(m, out.sites);
     if (dispatch !== null) {
       addDispatch(m, blocks, dispatch, opts.firstId);

@@ -9,13 +9,14 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
-  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
+  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { irOf, type ModuleIR } from './capi.js';
+import { binaryParts, irOf, unaryParts, type ModuleIR } from './capi.js';
+import { coldAccess, coldCallout, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 
 export type X = binaryen.ExpressionRef;
@@ -25,6 +26,8 @@ export const appendChild = (block: X, child: X): void => {
 };
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
+/** Label of the block whose end is a block's dead-exit tail (Fn.deadCheck). */
+const DEAD_EXIT = 'dead';
 
 /** What the last inline flag-producing record left in locals (QEMU's cc_op, per block). */
 export interface FlagSource {
@@ -88,6 +91,14 @@ export interface ExitSites {
 }
 export { CHAIN_TABLE, linkGlobals } from './chain.js';
 
+/** i32 comparisons and their negations (Fn.not), by binaryen operator. */
+type CmpName = 'eq' | 'ne' | 'lt_s' | 'lt_u' | 'le_s' | 'le_u' | 'gt_s' | 'gt_u' | 'ge_s' | 'ge_u';
+const INVERSE = new Map<number, CmpName>([
+  [binaryen.EqInt32, 'ne'], [binaryen.NeInt32, 'eq'],
+  [binaryen.LtSInt32, 'ge_s'], [binaryen.GeSInt32, 'lt_s'], [binaryen.LtUInt32, 'ge_u'], [binaryen.GeUInt32, 'lt_u'],
+  [binaryen.LeSInt32, 'gt_s'], [binaryen.GtSInt32, 'le_s'], [binaryen.LeUInt32, 'gt_u'], [binaryen.GtUInt32, 'le_u'],
+]);
+
 export class Fn {
   readonly vars: binaryen.Type[] = [];
   /** The module's shared constants and direct constructors (capi.ts). */
@@ -134,6 +145,7 @@ export class Fn {
   constructor(readonly m: binaryen.Module, readonly code32: boolean, readonly recBase: number, readonly sites: ExitSites | null = null,
     cacheRegs = false, private readonly flatNow: ((bnd: number) => boolean) | null = null) {
     this.ir = irOf(m);
+    this.nop = m.nop();
     this.eip0 = this.local();
     this.done = this.local();
     this.regLocals = cacheRegs ? [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.local()) : null;
@@ -167,7 +179,7 @@ export class Fn {
     const m = this.m;
     if (!this.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), body);
     const no = this.label('w');
-    return m.block(no, [...conds.map((c) => m.br(no, m.i32.eqz(c))), body]);
+    return m.block(no, [...conds.map((c) => m.br(no, this.not(c))), body]);
   }
   private labels = 0;
   /** A label name not used elsewhere in this function. */
@@ -188,7 +200,7 @@ export class Fn {
   /**
    * Registers in locals (when cacheRegs): local i holds general register i
    * for the whole block. Loaded on entry (those the block uses), written
-   * back to the state (those it writes) before every import call (faultAt:
+   * back to the state (those it writes) before every import call (callout, slowAccess:
    * a fault or call-out sees the interpreter's state) and every exit, and
    * reloaded after a call-out (its handler may change any register). The
    * sync points are empty blocks filled by finish(), once the sets are known.
@@ -201,14 +213,14 @@ export class Fn {
 
   /** Store the registers the block writes (filled in by finish()). */
   writeBack(): X {
-    if (this.regLocals === null) return this.m.nop();
+    if (this.regLocals === null) return this.nop;
     const x = this.m.block(null, []);
     this.writeBacks.push(x);
     return x;
   }
   /** Reload the registers the block uses (after a call-out; filled in by finish()). */
   reload(): X {
-    if (this.regLocals === null) return this.m.nop();
+    if (this.regLocals === null) return this.nop;
     const x = this.m.block(null, []);
     this.reloads.push(x);
     return x;
@@ -228,9 +240,64 @@ export class Fn {
   /** Run the record through its interpreter handler (import `interp`); the value is 1 when a T_COND branch was taken. */
   callout(r: Rec): X {
     const m = this.m;
-    if (this.regLocals === null) return m.block(null, [this.faultAt(r), m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)], binaryen.i32);
+    // FAULT_REC = r.idx + 1 inside the helper (cold.ts).
+    const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
+    if (this.regLocals === null) return call;
     const t = this.local();
-    return m.block(null, [this.faultAt(r), this.set(t, m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)), this.reload(), this.get(t)], binaryen.i32);
+    return m.block(null, [this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
+  }
+  /**
+   * A memory access's slow arm (codegen/mem.ts): the runtime import `kind`
+   * through a module helper that names the record first (cold.ts); with
+   * registers in locals, they are written back before (a fault unwinds the locals).
+   */
+  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
+    const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+    return this.regLocals === null ? call : this.m.block(null, [this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
+  }
+
+  /**
+   * Emit-time folding (fewer wasm bytes, the same semantics): constants are
+   * the shared nodes of c() (ModuleIR.valueOf), and `x + k` nodes made here
+   * remember their parts so that (x + k1) + k2 is built as x + (k1 + k2).
+   */
+  private readonly sums = new Map<X, [X, number]>();
+  /** a + b (i32, wrapping). */
+  add(a: X, b: X): X {
+    const va = this.ir.valueOf(a), vb = this.ir.valueOf(b);
+    if (va !== undefined && vb !== undefined) return this.c((va + vb) | 0);
+    if (vb === 0) return a;
+    if (va === 0) return b;
+    if (vb === undefined) return this.m.i32.add(a, b);
+    const inner = this.sums.get(a);
+    const [x, k] = inner === undefined ? [a, vb] : [inner[0], (inner[1] + vb) | 0];
+    if (k === 0) return x;
+    const sum = this.m.i32.add(x, this.c(k));
+    this.sums.set(sum, [x, k]);
+    return sum;
+  }
+  /**
+   * The negation of condition `c` (as a branch or `if` condition: only zero
+   * / non-zero matters): a constant folded, an i32 comparison inverted, an
+   * eqz dropped, else eqz(c).
+   */
+  not(c: X): X {
+    const v = this.ir.valueOf(c);
+    if (v !== undefined) return this.c(v === 0 ? 1 : 0);
+    const b = binaryParts(c);
+    if (b !== null) {
+      const inv = INVERSE.get(b[0]);
+      if (inv !== undefined) return this.m.i32[inv](b[1], b[2]);
+    }
+    const u = unaryParts(c);
+    if (u !== null && u[0] === binaryen.EqZInt32) return u[1];
+    return this.m.i32.eqz(c);
+  }
+  /** `if (c) then else` with a constant `c` folded to the arm it selects (a nop when that arm is missing). */
+  if(c: X, then: X, otherwise?: X): X {
+    const v = this.ir.valueOf(c);
+    if (v === undefined) return this.m.if(c, then, otherwise);
+    return v !== 0 ? then : otherwise ?? this.nop;
   }
 
   local(t: binaryen.Type = binaryen.i32): number {
@@ -457,8 +524,12 @@ export class Fn {
   }
   /** Leave to the loop whatever the link slots say (BLOCK_DEAD: the loop must look the code up again). */
   leave(retired: number, reason: number): X {
+    return this.leaveX(this.c(retired), reason);
+  }
+  /** leave() with the records retired computed at run time (an i32 expression; binaryen's ExpressionRef is a number too, hence the two names). */
+  leaveX(retired: X, reason: number): X {
     const m = this.m;
-    const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(1)));
+    const ret = m.return(m.i32.or(m.i32.shl(this.add(this.get(this.done), retired), this.c(1)), this.c(1)));
     return this.block([this.writeBack(), ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
   }
   /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
@@ -466,11 +537,32 @@ export class Fn {
     const at = JIT_EXITS + 4 * reason;
     return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
   }
-  /** Name the record a fault from the next call belongs to (FAULT_REC protocol). */
-  faultAt(r: Rec): X {
-    // Every import call comes after this: the state must hold the registers (a fault unwinds the locals).
-    const st = this.st(FAULT_REC, this.c(r.idx + 1));
-    return this.regLocals === null ? st : this.block([this.writeBack(), st]);
+  /**
+   * After a record that may have written its own block's code the slow way
+   * (Fn.stored): when BLOCK_DEAD is set, leave with `retired` records done and
+   * EIP = the instruction at byte offset `off`, through the function's one
+   * dead-exit tail (deadTail): the site only branches there with both packed
+   * into one constant, off * (recCount + 1) + retired (~13 bytes a site
+   * instead of ~45 for a whole exit each).
+   */
+  deadCheck(retired: number, off: number): X {
+    this.deadExits = true;
+    return this.m.drop(this.m.br(DEAD_EXIT, this.ld(BLOCK_DEAD), this.c(off * (this.recCount + 1) + retired)));
+  }
+  /** Some deadCheck branches to the dead-exit tail: the body must be wrapped by deadTail. */
+  deadExits = false;
+  /**
+   * The dead-exit tail around `body` (which never falls through): block
+   * DEAD_EXIT gives the packed constant of the deadCheck that left it; write
+   * EIP from it and leave as leave(retired, EXIT_DEAD) would.
+   */
+  deadTail(body: X): X[] {
+    const m = this.m, t = this.local(), k = this.c(this.recCount + 1);
+    return [
+      this.set(t, m.block(DEAD_EXIT, [body, m.unreachable()], binaryen.i32)),
+      this.st(EIP_OFF, this.eipAtX(m.i32.div_u(this.get(t), k))),
+      this.leaveX(m.i32.rem_u(this.get(t), k), EXIT_DEAD),
+    ];
   }
   /**
    * A taken branch back to the block's own start (the block has `n`
@@ -495,8 +587,18 @@ export class Fn {
   }
   /** EIP of the instruction at byte offset `off` from the block start (16-bit code wraps). */
   eipAt(off: number): X {
-    const m = this.m, v = m.i32.add(this.get(this.eip0), this.c(off));
-    return this.code32 ? v : m.i32.and(v, this.c(0xffff));
+    return this.eipAtX(this.c(off));
   }
-  block(list: X[]): X { return list.length === 1 ? list[0] : this.m.block(null, list, binaryen.none); }
+  /** eipAt() with the offset computed at run time (an i32 expression). */
+  eipAtX(off: X): X {
+    const v = this.add(this.get(this.eip0), off);
+    return this.code32 ? v : this.m.i32.and(v, this.c(0xffff));
+  }
+  /** Statements in sequence; the nops writeBack/reload/if stand for when there is nothing to do are left out (a byte each). */
+  block(list: X[]): X {
+    const nop = this.nop, kept = list.filter((x) => x !== nop);
+    return kept.length === 1 ? kept[0] : kept.length === 0 ? nop : this.m.block(null, kept, binaryen.none);
+  }
+  /** The one nop node of this function (block() drops it from sequences). */
+  private readonly nop: X;
 }

@@ -70,7 +70,7 @@ export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number
   const conds = fastConds(f, seg, off, lin, ent, size, write);
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
   return m.block(done, [
-    m.block(miss, [...conds.map((c) => m.br(miss, m.i32.eqz(c))), fast, m.br(done)]),
+    m.block(miss, [...conds.map((c) => m.br(miss, f.not(c))), fast, m.br(done)]),
     slow,
   ]);
 }
@@ -91,29 +91,39 @@ export function linear(f: Fn, seg: number, off: number, lin: number): X {
 }
 
 /**
+ * The local holding seg:off's linear address and the statements that set
+ * it: with a zero base (Fn.baseZero) the offset's own local, set already.
+ */
+function linearIn(f: Fn, seg: number, off: number): [lin: number, set: X[]] {
+  if (f.baseZero(seg)) return [off, []];
+  const lin = f.local();
+  return [lin, [linear(f, seg, off, lin)]];
+}
+
+/**
  * Read `size` bytes at seg:[off] into local `dst` (zero-extended). `rmw`
  * checks write access first (read-modify-write: the later write cannot fault).
  */
 export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst: number, rmw = false): X {
-  const m = f.m, lin = f.local(), ent = f.local();
+  const ent = f.local(), [lin, set] = linearIn(f, seg, off);
   return f.block([
-    linear(f, seg, off, lin),
+    ...set,
     fastIf(f, seg, off, lin, ent, size, rmw,
       f.set(dst, load(f, size, host(f, lin, ent))),
-      f.block([f.faultAt(r), f.set(dst, m.call(rmw ? 'rdw' : 'rd', [f.c(seg), f.get(off), f.c(size)], binaryen.i32))])),
+      f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off)))),
   ]);
 }
 
 /** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
 export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: X): X {
-  const m = f.m, lin = f.local(), ent = f.local(), val = f.local();
+  const m = f.m, ent = f.local(), val = f.local(), [lin, set] = linearIn(f, seg, off);
   const ptr = host(f, lin, ent);
   const store = size === 4 ? m.i32.store(0, 1, ptr, f.get(val)) : size === 2 ? m.i32.store16(0, 1, ptr, f.get(val)) : m.i32.store8(0, 1, ptr, f.get(val));
   return f.block([
     f.set(val, v),
-    linear(f, seg, off, lin),
+    ...set,
     fastIf(f, seg, off, lin, ent, size, true,
       store,
-      f.block([f.faultAt(r), m.call('wr', [f.c(seg), f.get(off), f.c(size), f.get(val)], binaryen.none)])),
+      f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val))),
   ]);
 }
