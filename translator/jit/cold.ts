@@ -66,3 +66,20 @@ export function addColdHelpers(m: binaryen.Module): void {
   for (const define of u.values()) define();
   used.delete(m);
 }
+
+/**
+ * Return to the dispatch loop: each state word at the offsets `counters`
+ * (JIT_EXITS / JIT_XFERS counters) += 1, then the block's result
+ * (`n` records retired) << 1 | 1 (EIP written), tail-called from the exit.
+ * ~11 bytes a counter less per exit; these exits go back to the JS loop.
+ */
+export function coldReturn(m: binaryen.Module, n: X, counters: readonly number[]): X {
+  const i32 = binaryen.i32, k = counters.length, name = `c_ret${k}`;
+  need(m, name, () => {
+    const p = (i: number): X => m.local.get(i, i32);
+    const bumps = Array.from({ length: k }, (_, i) => m.i32.store(0, 4, p(i + 1), m.i32.add(m.i32.load(0, 4, p(i + 1)), m.i32.const(1))));
+    m.addFunction(name, binaryen.createType([i32, ...counters.map(() => i32)]), i32, [],
+      m.block(null, [...bumps, m.i32.or(m.i32.shl(p(0), m.i32.const(1)), m.i32.const(1))], i32));
+  });
+  return m.return_call(name, [n, ...counters.map((c) => m.i32.const(c))], i32);
+}

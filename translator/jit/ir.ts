@@ -9,14 +9,14 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { binaryParts, irOf, unaryParts, type ModuleIR } from './capi.js';
-import { coldAccess, coldCallout, type SlowAccess } from './cold.js';
+import { coldAccess, coldCallout, coldReturn, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 
 export type X = binaryen.ExpressionRef;
@@ -109,6 +109,16 @@ export class Fn {
   static readonly BUDGET = 0;
   /** Instructions retired by completed iterations when the block loops on itself (see selfLoop). */
   readonly done: number;
+  /**
+   * The block may branch back to its own start (loopBack: its last record is
+   * a relative branch to offset 0; set by compile.ts before the records).
+   * Otherwise `done` is never written and stays 0: doneX() is the constant.
+   */
+  mayLoop = true;
+  /** Records retired by completed iterations of a self-loop (0 in a block that cannot loop). */
+  doneX(): X { return this.mayLoop ? this.get(this.done) : this.c(0); }
+  /** doneX() + k. */
+  doneN(k: number): X { return this.add(this.doneX(), this.c(k)); }
   /** Set once a call-out of a record that may change system state was emitted: no looping in wasm then. */
   impure = false;
   flags: FlagSource | null = null;
@@ -241,7 +251,8 @@ export class Fn {
   callout(r: Rec): X {
     const m = this.m;
     // FAULT_REC = r.idx + 1 inside the helper (cold.ts).
-    const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
+    const call = this.compact ? coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx))
+      : m.block(null, [this.st(FAULT_REC, this.c(r.idx + 1)), m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)], binaryen.i32);
     if (this.regLocals === null) return call;
     const t = this.local();
     return m.block(null, [this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
@@ -252,7 +263,10 @@ export class Fn {
    * registers in locals, they are written back before (a fault unwinds the locals).
    */
   slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
-    const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+    const m = this.m;
+    const call = this.compact ? coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val)
+      : m.block(null, [this.st(FAULT_REC, this.c(r.idx + 1)), kind === 'wr' ? m.call('wr', [this.c(seg), off, this.c(size), val!], binaryen.none)
+        : m.call(kind, [this.c(seg), off, this.c(size)], binaryen.i32)], kind === 'wr' ? binaryen.none : binaryen.i32);
     return this.regLocals === null ? call : this.m.block(null, [this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
   }
 
@@ -262,6 +276,13 @@ export class Fn {
    * remember their parts so that (x + k1) + k2 is built as x + (k1 + k2).
    */
   private readonly sums = new Map<X, [X, number]>();
+  /** The value of `x` when it is a constant (c()), else undefined. */
+  valueOf(x: X): number | undefined { return this.ir.valueOf(x); }
+  /** Locals set once, to a constant, before any use (codegen/mem.ts setEa). */
+  private readonly constLocals = new Map<number, number>();
+  noteConst(l: number, v: number): void { this.constLocals.set(l, v); }
+  /** The constant local `l` holds (noteConst), else undefined. */
+  constIn(l: number): number | undefined { return this.constLocals.get(l); }
   /** a + b (i32, wrapping). */
   add(a: X, b: X): X {
     const va = this.ir.valueOf(a), vb = this.ir.valueOf(b);
@@ -293,8 +314,18 @@ export class Fn {
     if (u !== null && u[0] === binaryen.EqZInt32) return u[1];
     return this.m.i32.eqz(c);
   }
-  /** `if (c) then else` with a constant `c` folded to the arm it selects (a nop when that arm is missing). */
+  /**
+   * `if (c) then else` with a constant `c` folded to the arm it selects (a
+   * nop when that arm is missing), and eqz(eqz(x)) tested as x (a condition:
+   * only zero / non-zero matters).
+   */
   if(c: X, then: X, otherwise?: X): X {
+    for (let u = unaryParts(c); u !== null && u[0] === binaryen.EqZInt32;) {
+      const inner = unaryParts(u[1]);
+      if (inner === null || inner[0] !== binaryen.EqZInt32) break;
+      c = inner[1];
+      u = unaryParts(c);
+    }
     const v = this.ir.valueOf(c);
     if (v === undefined) return this.m.if(c, then, otherwise);
     return v !== 0 ? then : otherwise ?? this.nop;
@@ -355,10 +386,12 @@ export class Fn {
     const m = this.m, i32 = binaryen.i32;
     const pure = left && !this.impure;
     const direct = pure ? [...this.directTransfers(retired, targets), ...this.dispatchTransfer(retired, targets, indirect)] : [];
-    const counted = this.counting ? [this.countXfer(!pure ? XFER_RET_OTHER : indirect ? XFER_RET_IND : XFER_RET_STATIC)] : [];
+    const counted = this.counting ? [xferAt(!pure ? XFER_RET_OTHER : indirect ? XFER_RET_IND : XFER_RET_STATIC)] : [];
     if (this.sites === null || !left || this.impure) {
-      const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
-      return this.block([this.writeBack(), ...direct, ...counted, ...(this.sites === null ? [] : [this.countExit(EXIT_IMPURE)]), ret]);
+      const counters = [...counted, ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_IMPURE])];
+      if (left) return this.block([this.writeBack(), ...direct, this.toLoop(this.doneN(retired), counters)]);
+      const ret = m.return(m.i32.shl(this.doneN(retired), this.c(1)));
+      return this.block([this.writeBack(), ...direct, ...counters.map((at) => this.bump(at)), ret]);
     }
     const site = this.sites.next();
     const [gl, gg, gi] = linkGlobals(site);
@@ -366,7 +399,7 @@ export class Fn {
     return this.block([
       this.writeBack(),
       ...direct,
-      this.set(n, m.i32.add(this.get(this.done), this.c(retired))),
+      this.set(n, this.doneN(retired)),
       // Named before the transfer too: a successor that turns out dead or too long for the budget returns at once.
       this.st(LINK_EXIT, this.c(site + 1)),
       m.if(m.i32.and(
@@ -378,9 +411,7 @@ export class Fn {
         this.st(CHAINED, m.i32.add(this.ld(CHAINED), this.c(1))),
         m.return_call_indirect(CHAIN_TABLE, m.global.get(gi, i32), [m.i32.sub(m.local.get(Fn.BUDGET, i32), this.get(n))], i32, i32),
       ])),
-      ...counted,
-      this.countExit(EXIT_UNLINKED),
-      m.return(m.i32.or(m.i32.shl(this.get(n), this.c(1)), this.c(1))),
+      this.toLoop(this.get(n), [...counted, JIT_EXITS + 4 * EXIT_UNLINKED]),
     ]);
   }
   /**
@@ -403,7 +434,7 @@ export class Fn {
     const global = d.global && (indirect || other);
     if ((kind < 0 || !d.find) && slot < 0 && !global) return [];
     const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
-    const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
+    const n = (): X => this.doneN(retired);
     const nf = (): X => m.f64.convert_u.i32(n());
     const left = (): X => m.i32.sub(m.local.get(Fn.BUDGET, i32), n());
     const account = (): X[] => [
@@ -481,9 +512,23 @@ export class Fn {
   }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
-    const at = xferAt(k);
+    return this.bump(xferAt(k));
+  }
+  /** The state word at `at` += 1 (a counter). */
+  private bump(at: number): X {
     return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
   }
+  /**
+   * Return to the loop with `n` records retired and EIP written ((n << 1) | 1),
+   * counting `counters` (state offsets) first: through a module helper (cold.ts
+   * coldReturn) when `compact`, else inline.
+   */
+  private toLoop(n: X, counters: readonly number[]): X {
+    if (this.compact) return coldReturn(this.m, n, counters);
+    return this.block([...counters.map((at) => this.bump(at)), this.m.return(this.m.i32.or(this.m.i32.shl(n, this.c(1)), this.c(1)))]);
+  }
+  /** TEMPORARY (measurement): the cold-path helpers and the shared dead-exit tail; false = the code shapes before them. */
+  compact = true;
   /**
    * Direct transfers at an exit (EIP already written, registers written
    * back): for each static target `off` (byte offset from the block start)
@@ -504,7 +549,7 @@ export class Fn {
       seen.add(off);
       const t = this.direct(off);
       if (t === null) continue;
-      const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
+      const n = (): X => this.doneN(retired);
       const at = m.i32.add(this.get(this.eip0), this.c(off));
       const nf = (): X => m.f64.convert_u.i32(n());
       out.push(this.when(
@@ -529,13 +574,12 @@ export class Fn {
   /** leave() with the records retired computed at run time (an i32 expression; binaryen's ExpressionRef is a number too, hence the two names). */
   leaveX(retired: X, reason: number): X {
     const m = this.m;
-    const ret = m.return(m.i32.or(m.i32.shl(this.add(this.get(this.done), retired), this.c(1)), this.c(1)));
-    return this.block([this.writeBack(), ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
+    return this.block([this.writeBack(), this.toLoop(this.add(this.doneX(), retired),
+      [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * reason])])]);
   }
   /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
   countExit(reason: number): X {
-    const at = JIT_EXITS + 4 * reason;
-    return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
+    return this.bump(JIT_EXITS + 4 * reason);
   }
   /**
    * After a record that may have written its own block's code the slow way
@@ -546,6 +590,7 @@ export class Fn {
    * instead of ~45 for a whole exit each).
    */
   deadCheck(retired: number, off: number): X {
+    if (!this.compact) return this.m.if(this.ld(BLOCK_DEAD), this.block([this.st(EIP_OFF, this.eipAt(off)), this.leave(retired, EXIT_DEAD)]));
     this.deadExits = true;
     return this.m.drop(this.m.br(DEAD_EXIT, this.ld(BLOCK_DEAD), this.c(off * (this.recCount + 1) + retired)));
   }
@@ -573,6 +618,7 @@ export class Fn {
    * between blocks (interrupts, TF, translations) can change in between.
    */
   loopBack(n: number, target: number): X {
+    if (!this.mayLoop) throw new Error('ir.ts: loopBack in a block not marked mayLoop');
     const m = this.m;
     return this.block([
       this.set(this.done, m.i32.add(this.get(this.done), this.c(n))),
@@ -580,9 +626,7 @@ export class Fn {
       m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
       this.st(EIP_OFF, this.get(target)),
       this.writeBack(),
-      ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []),
-      ...(this.sites === null ? [] : [this.countExit(EXIT_LOOP)]),
-      m.return(m.i32.or(m.i32.shl(this.get(this.done), this.c(1)), this.c(1))),
+      this.toLoop(this.get(this.done), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
     ]);
   }
   /** EIP of the instruction at byte offset `off` from the block start (16-bit code wraps). */

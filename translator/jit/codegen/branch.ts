@@ -10,7 +10,7 @@
 import { Mnemonic } from 'iced-x86';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
-import { eaOffset, inlineEa, read } from './mem.js';
+import { eaOffset, inlineEa, read, setEa } from './mem.js';
 import { CS, ECX, EIP, SEG_LIMIT, CTX_CS4G } from '../../../runtime/state/layout.js';
 import { CC_NONE } from '../../../runtime/isa/cc.js';
 import { isJcc, jccCondition } from '../facts.js';
@@ -50,9 +50,9 @@ function jcc(f: Fn, r: Rec, last: boolean): X | null {
   const m = f.m, t = f.local();
   const self = selfTarget(f, r);
   const taken = f.block([f.set(t, f.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
-  if (r.term === T_COND) return m.if(c, taken);
+  if (r.term === T_COND) return f.if(c, taken);
   // Last record: the fall-through writes EIP too.
-  return f.block([m.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next])]);
+  return f.block([f.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next])]);
 }
 
 function jmp(f: Fn, r: Rec, last: boolean): X | null {
@@ -70,7 +70,7 @@ function jmp(f: Fn, r: Rec, last: boolean): X | null {
  * block just ran from there, and nothing in it can change the limit.)
  */
 function selfTarget(f: Fn, r: Rec): boolean {
-  return r.next + r.imm === 0 && !f.impure;
+  return r.next + r.imm === 0 && !f.impure && f.mayLoop;
 }
 
 function call(f: Fn, r: Rec, last: boolean): X | null {
@@ -93,7 +93,7 @@ function indirectTarget(f: Fn, r: Rec, t: number): X | null {
   if (r.k0 === OP_REG) return f.set(t, f.reg(r.r0));
   if (r.k0 !== OP_MEM || !inlineEa(r)) return null;
   const off = f.local();
-  return f.block([f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, t)]);
+  return f.block([setEa(f, r, off), read(f, r, r.seg, off, 4, t)]);
 }
 
 /** JMP r/m32: EIP = the target, checked against the CS limit (families/branch.ts jmpR/jmpM). */
@@ -150,7 +150,7 @@ function loopcc(f: Fn, r: Rec, last: boolean): X | null {
   const test = jecxz ? m.i32.eqz(f.reg(ECX)) : z === null ? m.i32.ne(f.get(c), f.c(0)) : m.i32.and(m.i32.ne(f.get(c), f.c(0)), z);
   const out: X[] = [];
   if (!jecxz) out.push(f.set(c, m.i32.sub(f.reg(ECX), f.c(1))));
-  out.push(m.if(test, taken), ...write);
+  out.push(f.if(test, taken), ...write);
   if (last) out.push(f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next]));
   return f.block(out);
 }

@@ -25,6 +25,18 @@ export function eaOffset(f: Fn, r: Rec): X {
 }
 
 /**
+ * `off` = the record's effective address (a fresh local, set once): a
+ * constant one (absolute addressing) is noted for the inline test's folding
+ * (fastConds).
+ */
+export function setEa(f: Fn, r: Rec, off: number): X {
+  const e = eaOffset(f, r);
+  const v = f.valueOf(e);
+  if (v !== undefined) f.noteConst(off, v);
+  return f.set(off, e);
+}
+
+/**
  * The conditions of the inline access, each true when it holds: offset
  * inside the segment bounds, the whole access in one page, a TLB hit. Writes
  * (and read-modify-writes) test the write bounds (SEG_WLO/SEG_WHI: empty for
@@ -38,17 +50,20 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
   const m = f.m, o = (): X => f.get(off);
   const b = write ? seg + SEG_WRITE : seg;
   const out: X[] = [];
-  if (size > 1) out.push(m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size)));
+  // A constant offset (absolute addressing): its wrap test is known now; with a zero base (lin is off) so are its
+  // page-crossing test and its TLB entry's address. A test known to fail stays in (the slow arm does the access).
+  const k = f.constIn(off), klin = lin === off ? k : undefined;
+  const wrapOk = k !== undefined && (k >>> 0) + size - 1 <= 0xffffffff;
+  if (size > 1 && !(klin !== undefined && (klin & 0xfff) <= 0x1000 - size)) out.push(m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size)));
   if (!f.flatBounds(b)) {
     out.push(m.i32.ge_u(o(), f.ld(SEG_LO + 4 * b)));
-    if (size > 1) out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
+    if (size > 1 && !wrapOk) out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
     out.push(m.i32.le_u(m.i32.add(o(), f.c(size - 1)), f.ld(SEG_HI + 4 * b)));
-  } else if (size > 1 && !f.baseZero(seg)) {
+  } else if (size > 1 && !f.baseZero(seg) && !wrapOk) {
     out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
   }
-  out.push(m.i32.eq(
-    m.i32.and(f.tee(ent, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)))), f.ld(write ? WRITE_MASK : READ_MASK)),
-    f.c(TLB_VALID)));
+  const entry = klin !== undefined ? m.i32.load(TLB + 4 * (klin >>> 12), 4, f.c(0)) : m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)));
+  out.push(m.i32.eq(m.i32.and(f.tee(ent, entry), f.ld(write ? WRITE_MASK : READ_MASK)), f.c(TLB_VALID)));
   return out;
 }
 
