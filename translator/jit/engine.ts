@@ -122,8 +122,6 @@ export interface JitOptions {
    * (bench/phase-pair.ts).
    */
   branches?: boolean;
-  /** TEMPORARY (measurement): cold-path helpers and the shared dead-exit tail (Fn.compact); default true. */
-  compact?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -183,7 +181,6 @@ export class Jit implements BlockSource {
   private readonly regs: boolean;
   private readonly x87: boolean;
   private readonly branches: boolean;
-  private readonly compact: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -206,7 +203,6 @@ export class Jit implements BlockSource {
     this.regs = opts.regs === true;
     this.x87 = opts.x87 !== false;
     this.branches = opts.branches !== false;
-    this.compact = opts.compact !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -339,7 +335,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, compact: this.compact };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, regs: this.regs, flatMask, x87: this.x87, branches: this.branches };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -9,7 +9,7 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, FAULT_REC, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
@@ -251,8 +251,7 @@ export class Fn {
   callout(r: Rec): X {
     const m = this.m;
     // FAULT_REC = r.idx + 1 inside the helper (cold.ts).
-    const call = this.compact ? coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx))
-      : m.block(null, [this.st(FAULT_REC, this.c(r.idx + 1)), m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)], binaryen.i32);
+    const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
     if (this.regLocals === null) return call;
     const t = this.local();
     return m.block(null, [this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
@@ -263,10 +262,7 @@ export class Fn {
    * registers in locals, they are written back before (a fault unwinds the locals).
    */
   slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
-    const m = this.m;
-    const call = this.compact ? coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val)
-      : m.block(null, [this.st(FAULT_REC, this.c(r.idx + 1)), kind === 'wr' ? m.call('wr', [this.c(seg), off, this.c(size), val!], binaryen.none)
-        : m.call(kind, [this.c(seg), off, this.c(size)], binaryen.i32)], kind === 'wr' ? binaryen.none : binaryen.i32);
+    const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
     return this.regLocals === null ? call : this.m.block(null, [this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
   }
 
@@ -330,6 +326,22 @@ export class Fn {
     if (v === undefined) return this.m.if(c, then, otherwise);
     return v !== 0 ? then : otherwise ?? this.nop;
   }
+
+  /**
+   * One i32 local per role for the whole function, for values that live
+   * inside one memory access (codegen/mem.ts read/write: TLB entry, linear
+   * address, value to write): fewer locals keeps more indices under 128 (a
+   * one-byte LEB) in long blocks.
+   */
+  scratch(role: 'ent' | 'lin' | 'val'): number {
+    let l = this.scratches.get(role);
+    if (l === undefined) {
+      l = this.local();
+      this.scratches.set(role, l);
+    }
+    return l;
+  }
+  private readonly scratches = new Map<string, number>();
 
   local(t: binaryen.Type = binaryen.i32): number {
     this.vars.push(t);
@@ -520,15 +532,12 @@ export class Fn {
   }
   /**
    * Return to the loop with `n` records retired and EIP written ((n << 1) | 1),
-   * counting `counters` (state offsets) first: through a module helper (cold.ts
-   * coldReturn) when `compact`, else inline.
+   * counting `counters` (state offsets) first, through a module helper (cold.ts
+   * coldReturn: these exits go back to the JS loop anyway).
    */
   private toLoop(n: X, counters: readonly number[]): X {
-    if (this.compact) return coldReturn(this.m, n, counters);
-    return this.block([...counters.map((at) => this.bump(at)), this.m.return(this.m.i32.or(this.m.i32.shl(n, this.c(1)), this.c(1)))]);
+    return coldReturn(this.m, n, counters);
   }
-  /** TEMPORARY (measurement): the cold-path helpers and the shared dead-exit tail; false = the code shapes before them. */
-  compact = true;
   /**
    * Direct transfers at an exit (EIP already written, registers written
    * back): for each static target `off` (byte offset from the block start)
@@ -590,7 +599,6 @@ export class Fn {
    * instead of ~45 for a whole exit each).
    */
   deadCheck(retired: number, off: number): X {
-    if (!this.compact) return this.m.if(this.ld(BLOCK_DEAD), this.block([this.st(EIP_OFF, this.eipAt(off)), this.leave(retired, EXIT_DEAD)]));
     this.deadExits = true;
     return this.m.drop(this.m.br(DEAD_EXIT, this.ld(BLOCK_DEAD), this.c(off * (this.recCount + 1) + retired)));
   }

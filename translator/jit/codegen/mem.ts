@@ -111,7 +111,7 @@ export function linear(f: Fn, seg: number, off: number, lin: number): X {
  */
 function linearIn(f: Fn, seg: number, off: number): [lin: number, set: X[]] {
   if (f.baseZero(seg)) return [off, []];
-  const lin = f.local();
+  const lin = f.scratch('lin');
   return [lin, [linear(f, seg, off, lin)]];
 }
 
@@ -120,7 +120,7 @@ function linearIn(f: Fn, seg: number, off: number): [lin: number, set: X[]] {
  * checks write access first (read-modify-write: the later write cannot fault).
  */
 export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst: number, rmw = false): X {
-  const ent = f.local(), [lin, set] = linearIn(f, seg, off);
+  const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
   return f.block([
     ...set,
     fastIf(f, seg, off, lin, ent, size, rmw,
@@ -131,7 +131,7 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
 
 /** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
 export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: X): X {
-  const m = f.m, ent = f.local(), val = f.local(), [lin, set] = linearIn(f, seg, off);
+  const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const ptr = host(f, lin, ent);
   const store = size === 4 ? m.i32.store(0, 1, ptr, f.get(val)) : size === 2 ? m.i32.store16(0, 1, ptr, f.get(val)) : m.i32.store8(0, 1, ptr, f.get(val));
   return f.block([
