@@ -132,6 +132,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.x87 = x87;
   f.branches = branches;
   if (direct !== null) {
+    f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
     f.insnsGlobal = directGlobals(j)[1];
     f.counting = true;
@@ -180,6 +181,11 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       : lastRec.rep !== 0 && lastRec.strop !== STR_NONE ? [lastRec.next, lastRec.off] : [];
   out.push(f.exit(n, true, ends));
   const entry: X[] = [f.set(f.eip0, f.ld(EIP))];
+  if (f.selfNamed) {
+    // Entered by a transfer (or the loop): name this block as the running one before anything can leave
+    // (a failed entry guard included: runtime/interp/loop.ts reads CUR_BLOCK when ICOUNT moved).
+    entry.push(f.st(CUR_BLOCK, f.c(direct!.id(j))), f.st(BLOCK_EIP, f.get(f.eip0)), f.st(RETIRED, f.c(0)), f.st(BLOCK_DEAD, f.c(0)));
+  }
   const guard = f.guard();
   if (guard !== null) {
     // Segments assumed flat that are not now: run nothing; the loop interprets the block (chain.ts GUARD_FAILED).
@@ -300,7 +306,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     addColdHelpers(m);
     if (out.sites > 0) addLinkFunction(m, out.sites);
     if (dispatch !== null) {
-      addDispatch(m, blocks, dispatch, opts.firstId);
+      addDispatch(m, blocks, dispatch, opts.firstId, sites === null);
       // Cross-module slots use the loop's link protocol (LINK_EXIT) in place of table chaining's (off here).
       if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
     }
@@ -332,6 +338,8 @@ class DirectLinks {
   constructor(private readonly blocks: readonly Block[], private readonly firstId: number) {
     blocks.forEach((b, j) => { if (b.pages.length === 1) this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j); });
   }
+  /** Block id of the batch's block j (CUR_BLOCK). */
+  id(j: number): number { return this.firstId + j; }
   target(from: Block, off: number): DirectTarget | null {
     const phys = from.phys + off;
     if (phys >>> 12 !== from.phys >>> 12 || phys < 0) return null;
@@ -397,7 +405,7 @@ class DispatchTargets {
  * j as the running block (CUR_BLOCK, BLOCK_EIP = EIP; RETIRED and
  * BLOCK_DEAD are its own from here) and tail-calls it (a br_table).
  */
-function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTargets, firstId: number): void {
+function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTargets, firstId: number, selfNamed: boolean): void {
   const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32), c = (v: number): X => m.i32.const(v | 0);
   const z = (): X => m.i32.const(0);
   if (!d.find) return;
@@ -417,10 +425,13 @@ function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTa
     cur = level(m, j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur], m.return_call(`b${j}`, [p(0)], i32));
   }
   m.addFunction(DISPATCH_GO, binaryen.createType([i32, i32]), i32, [], m.block(null, [
-    m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
-    m.i32.store(BLOCK_EIP, 4, z(), m.i32.load(EIP, 4, z())),
-    m.i32.store(RETIRED, 4, z(), c(0)),
-    m.i32.store(BLOCK_DEAD, 4, z(), c(0)),
+    // Blocks that name themselves on entry (Fn.selfNamed: no table chaining) need nothing here.
+    ...(selfNamed ? [] : [
+      m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
+      m.i32.store(BLOCK_EIP, 4, z(), m.i32.load(EIP, 4, z())),
+      m.i32.store(RETIRED, 4, z(), c(0)),
+      m.i32.store(BLOCK_DEAD, 4, z(), c(0)),
+    ]),
     cur,
     // Never reached (xfind answers only blocks of this module): nothing retired, EIP written.
     c(1),

@@ -478,10 +478,7 @@ export class Fn {
       out.push(
         this.when([m.i32.eq(this.get(h), m.global.get(sh, i32)), m.i32.ge_s(left(), m.global.get(sr, i32))], this.block([
           ...account(),
-          this.st(CUR_BLOCK, m.global.get(si, i32)),
-          this.st(BLOCK_EIP, this.ld(EIP_OFF)),
-          this.st(RETIRED, this.c(0)),
-          this.st(BLOCK_DEAD, this.c(0)),
+          ...this.name(() => m.global.get(si, i32), () => this.ld(EIP_OFF)),
           this.countXfer(XFER_MODULE),
           m.return_call_indirect(SLOT_TABLE, this.c(slot), [left()], i32, i32),
         ])),
@@ -513,14 +510,24 @@ export class Fn {
       this.set(e, m.i32.and(m.i32.shr_u(m.i32.mul(this.get(h), this.c(XCACHE_MUL)), this.c(32 - bits - 4)), this.c((XCACHE_ENTRIES - 1) << 4))),
       this.when([m.i32.eq(at(XCACHE), this.get(h)), m.i32.ge_s(left(), at(XCACHE + 4))], this.block([
         ...account(),
-        this.st(CUR_BLOCK, at(XCACHE + 8)),
-        this.st(BLOCK_EIP, this.ld(EIP_OFF)),
-        this.st(RETIRED, this.c(0)),
-        this.st(BLOCK_DEAD, this.c(0)),
+        ...this.name(() => at(XCACHE + 8), () => this.ld(EIP_OFF)),
         this.countXfer(XFER_GLOBAL),
         m.return_call(XJUMP, [left(), m.i32.shr_u(this.get(e), this.c(4))], i32),
       ])),
     ];
+  }
+  /**
+   * Every block of the module names itself on entry (CUR_BLOCK, BLOCK_EIP,
+   * RETIRED and BLOCK_DEAD zeroed: compile.ts emitBlock), so a transfer into
+   * it need not (one entry's ~36 bytes instead of ~36 at each of a block's
+   * ~5 transfer sites). Set by compile.ts: direct transfers on, table
+   * chaining off (its entry names the block after its budget check).
+   */
+  selfNamed = false;
+  /** The stores that name the block a transfer enters (its id, its EIP), unless blocks name themselves. */
+  private name(id: () => X, eip: () => X): X[] {
+    if (this.selfNamed) return [];
+    return [this.st(CUR_BLOCK, id()), this.st(BLOCK_EIP, eip()), this.st(RETIRED, this.c(0)), this.st(BLOCK_DEAD, this.c(0))];
   }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
@@ -566,10 +573,7 @@ export class Fn {
         this.block([
           m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), nf())),
           m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
-          this.st(CUR_BLOCK, this.c(t.id)),
-          this.st(BLOCK_EIP, m.i32.add(this.get(this.eip0), this.c(off))),
-          this.st(RETIRED, this.c(0)),
-          this.st(BLOCK_DEAD, this.c(0)),
+          ...this.name(() => this.c(t.id), () => m.i32.add(this.get(this.eip0), this.c(off))),
           this.st(DIRECT, m.i32.add(this.ld(DIRECT), this.c(1))),
           m.return_call(t.fn, [m.i32.sub(m.local.get(Fn.BUDGET, i32), n())], i32),
         ])));
