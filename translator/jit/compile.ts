@@ -20,7 +20,7 @@ import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
 import {
-  directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
+  directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
 import { emitterFor } from './registry.js';
 import { XJUMP } from './xcache.js';

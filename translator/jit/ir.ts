@@ -590,10 +590,6 @@ export class Fn {
     return this.block([this.writeBack(), this.toLoop(this.add(this.doneX(), retired),
       [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * reason])])]);
   }
-  /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
-  countExit(reason: number): X {
-    return this.bump(JIT_EXITS + 4 * reason);
-  }
   /**
    * After a record that may have written its own block's code the slow way
    * (Fn.stored): when BLOCK_DEAD is set, leave with `retired` records done and

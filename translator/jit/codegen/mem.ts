@@ -6,7 +6,6 @@
  * a code page) goes through one runtime import that does the access the
  * interpreter's way, faults included.
  */
-import binaryen from '../binaryen.js';
 import type { Rec } from '../../../runtime/records.js';
 import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
