@@ -128,6 +128,29 @@ for (const engine of TEST_ENGINES) {
       expect(r.instructions).to.equal(3);
     });
   });
+
+  describe(`constant addresses: the inline test folded at emit time keeps the interpreter's checks [${engine}]`, () => {
+    it('a read across a page boundary reads the second page through its own mapping, once the first page is in the TLB', () => {
+      // Paging on, linear 0x31000 -> physical 0x50000. mov eax, [0x30ffc] (fills the TLB entry of 0x30000);
+      // mov ecx, [0x30ffe] (crosses into 0x31000: a TLB hit on the first page must not read on in host memory); hlt
+      const bytes = (addr: number, b: number[]): { addr: number; bytes: Uint8Array } => ({ addr, bytes: Uint8Array.from(b) });
+      const r = runSnippet({
+        engine, code: withPaging(hexBytes('a1fc0f0300 8b0dfe0f0300 f4')),
+        memory: [...remappedTables(0x10000, 0x11000, { 0x31000: 0x50000 }),
+          bytes(0x30ffc, [0x01, 0x02, 0x11, 0x22]), bytes(0x31000, [0x55, 0x66]), bytes(0x50000, [0x33, 0x44])],
+      });
+      expect(r.stop, why(r)).to.equal('hlt');
+      expect(r.regs.eax >>> 0).to.equal(0x22110201);
+      expect(r.regs.ecx >>> 0).to.equal(0x44332211);
+    });
+
+    it('a 4-byte read at 0xFFFFFFFE in a flat 4 GiB segment (past the limit, wrapping) raises #GP(0)', () => {
+      // mov eax, 1; mov ecx, [0xfffffffe]; mov esi, 3; hlt
+      const r = runSnippet({ engine, code: hexBytes('b801000000 8b0dfeffffff be03000000 f4'), regs: { ecx: 9 } });
+      expect(r.exception, why(r)).to.deep.include({ vector: GP, eip: ORG + 5, errorCode: 0 });
+      expect([r.regs.eax, r.regs.ecx, r.regs.esi]).to.deep.equal([1, 9, 0]);
+    });
+  });
 }
 
 for (const engine of TEST_ENGINES) {

@@ -32,16 +32,38 @@ interface CApi {
   _BinaryenStore(module: number, bytes: number, offset: number, align: number, ptr: X, value: X, type: binaryen.Type, memory: number): X;
   _BinaryenLocalGet(module: number, index: number, type: binaryen.Type): X;
   _BinaryenLocalSet(module: number, index: number, value: X): X;
+  _BinaryenExpressionGetId(x: X): number;
+  _BinaryenBinaryId(): number;
+  _BinaryenBinaryGetOp(x: X): number;
+  _BinaryenBinaryGetLeft(x: X): X;
+  _BinaryenBinaryGetRight(x: X): X;
+  _BinaryenUnaryId(): number;
+  _BinaryenUnaryGetOp(x: X): number;
+  _BinaryenUnaryGetValue(x: X): X;
 }
 
 const api = binaryen as unknown as CApi;
-for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet'] as const) {
+for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet',
+  '_BinaryenExpressionGetId', '_BinaryenBinaryId', '_BinaryenBinaryGetOp', '_BinaryenBinaryGetLeft', '_BinaryenBinaryGetRight', '_BinaryenUnaryId',
+  '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
 // Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
 const { _BinaryenLiteralInt32: literalInt32, _BinaryenConst: makeConst, _BinaryenLoad: makeLoad, _BinaryenStore: makeStore,
   _BinaryenLocalGet: localGet, _BinaryenLocalSet: localSet } = api;
 const I32 = binaryen.i32;
+const BINARY_ID = api._BinaryenBinaryId(), UNARY_ID = api._BinaryenUnaryId();
+
+/** An i32 comparison's operator, operands (binaryen's Binary node), or null for any other node. */
+export function binaryParts(x: X): [op: number, left: X, right: X] | null {
+  if (api._BinaryenExpressionGetId(x) !== BINARY_ID) return null;
+  return [api._BinaryenBinaryGetOp(x), api._BinaryenBinaryGetLeft(x), api._BinaryenBinaryGetRight(x)];
+}
+/** A Unary node's operator and operand, or null for any other node. */
+export function unaryParts(x: X): [op: number, value: X] | null {
+  if (api._BinaryenExpressionGetId(x) !== UNARY_ID) return null;
+  return [api._BinaryenUnaryGetOp(x), api._BinaryenUnaryGetValue(x)];
+}
 /** One Literal's room in binaryen's heap, for the whole process (the worker is one thread; the Const copies it). */
 const LITERAL = api._malloc(api._BinaryenSizeofLiteral());
 
@@ -49,6 +71,8 @@ const LITERAL = api._malloc(api._BinaryenSizeofLiteral());
 export class ModuleIR {
   private readonly ptr: number;
   private readonly consts = new Map<number, X>();
+  /** The cached constants' values by node (constant folding at emit time: Fn.add, Fn.not, Fn.if). */
+  private readonly values = new Map<X, number>();
   constructor(m: binaryen.Module) {
     this.ptr = (m as unknown as { ptr: number }).ptr;
   }
@@ -60,8 +84,13 @@ export class ModuleIR {
       literalInt32(LITERAL, v);
       x = makeConst(this.ptr, LITERAL);
       this.consts.set(v, x);
+      this.values.set(x, v);
     }
     return x;
+  }
+  /** The value of `x` when it is a constant made by i32() (the only way generated code makes i32 constants), else undefined. */
+  valueOf(x: X): number | undefined {
+    return this.values.get(x);
   }
   /** i32.load offset=off (i32.const 0): binaryen.js `i32.load(off, 4, i32.const(0))`. */
   load(off: number): X {

@@ -20,7 +20,7 @@ import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
 import {
-  directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_DEAD, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
+  directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
 import { emitterFor } from './registry.js';
 import { XJUMP } from './xcache.js';
@@ -29,6 +29,7 @@ import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
 import { addFlagHelpers } from './codegen/flags.js';
 import { flagFates, LIVE, writesFlags } from './flag-liveness.js';
+import { addColdHelpers } from './cold.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -137,6 +138,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.x87 = x87;
   f.branches = branches;
   if (direct !== null) {
+    f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
     f.insnsGlobal = directGlobals(j)[1];
     f.counting = true;
@@ -144,6 +146,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   }
   const recs = b.recs, n = recs.length;
   f.recCount = n;
+  // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
+  f.mayLoop = recs.some((r) => r.k0 === OP_REL && relTarget(r) === 0);
   const out: X[] = [];
   const callouts: number[] = [];
   const fates = deadFlags !== false ? flagFates(recs, deadFlags === true) : null;
@@ -175,7 +179,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
     // writing EIP (a block looping on itself may be in a later iteration).
     if (f.stored && !last) {
-      out.push(m.if(f.ld(BLOCK_DEAD), f.block([f.st(EIP, f.eipAt(recs[r.idx + 1]!.off)), f.leave(r.idx + 1, EXIT_DEAD)])));
+      out.push(f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off));
     }
   }
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
@@ -190,11 +194,16 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       : lastRec.rep !== 0 && lastRec.strop !== STR_NONE ? [lastRec.next, lastRec.off] : [];
   out.push(f.exit(n, true, ends));
   const entry: X[] = [f.set(f.eip0, f.ld(EIP))];
+  if (f.selfNamed) {
+    // Entered by a transfer (or the loop): name this block as the running one before anything can leave
+    // (a failed entry guard included: runtime/interp/loop.ts reads CUR_BLOCK when ICOUNT moved).
+    entry.push(f.st(CUR_BLOCK, f.c(direct!.id(j))), f.st(BLOCK_EIP, f.get(f.eip0)), f.st(RETIRED, f.c(0)), f.st(BLOCK_DEAD, f.c(0)));
+  }
   const guard = f.guard();
   if (guard !== null) {
     // Segments assumed flat that are not now: run nothing; the loop interprets the block (chain.ts GUARD_FAILED).
     const at = JIT_EXITS + 4 * EXIT_GUARD;
-    entry.push(m.if(m.i32.eqz(guard), f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(GUARD_FAILED))])));
+    entry.push(m.if(f.not(guard), f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(GUARD_FAILED))])));
   }
   if (sites !== null) {
     // Entered by a chained predecessor: run only if the whole block fits the budget left (the loop's rule),
@@ -212,7 +221,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   }
   entry.push(...f.finish());
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
-  const body = m.block(null, [...entry, m.loop(SELF_LOOP, m.block(null, out, binaryen.none))], binaryen.none);
+  const loop = m.loop(SELF_LOOP, m.block(null, out, binaryen.none));
+  const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
   return { body, vars: f.vars, impure: f.impure, callouts };
 }
 
@@ -306,9 +316,10 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       out.names.push(`b${j}`);
     });
     addFlagHelpers(m); // after the blocks: function j stays block j (functionBodySizes)
+    addColdHelpers(m);
     if (out.sites > 0) addLinkFunction(m, out.sites);
     if (dispatch !== null) {
-      addDispatch(m, blocks, dispatch, opts.firstId);
+      addDispatch(m, blocks, dispatch, opts.firstId, sites === null);
       // Cross-module slots use the loop's link protocol (LINK_EXIT) in place of table chaining's (off here).
       if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
     }
@@ -340,6 +351,8 @@ class DirectLinks {
   constructor(private readonly blocks: readonly Block[], private readonly firstId: number) {
     blocks.forEach((b, j) => { if (b.pages.length === 1) this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j); });
   }
+  /** Block id of the batch's block j (CUR_BLOCK). */
+  id(j: number): number { return this.firstId + j; }
   target(from: Block, off: number): DirectTarget | null {
     const phys = from.phys + off;
     if (phys >>> 12 !== from.phys >>> 12 || phys < 0) return null;
@@ -406,7 +419,7 @@ class DispatchTargets {
  * j as the running block (CUR_BLOCK, BLOCK_EIP = EIP; RETIRED and
  * BLOCK_DEAD are its own from here) and tail-calls it (a br_table).
  */
-function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTargets, firstId: number): void {
+function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTargets, firstId: number, selfNamed: boolean): void {
   const i32 = binaryen.i32, p = (k: number): X => m.local.get(k, i32), c = (v: number): X => m.i32.const(v | 0);
   const z = (): X => m.i32.const(0);
   if (!d.find) return;
@@ -426,10 +439,13 @@ function addDispatch(m: binaryen.Module, blocks: readonly Block[], d: DispatchTa
     cur = level(m, j + 1 < blocks.length ? labels[j + 1] : 'gnone', [cur], m.return_call(`b${j}`, [p(0)], i32));
   }
   m.addFunction(DISPATCH_GO, binaryen.createType([i32, i32]), i32, [], m.block(null, [
-    m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
-    m.i32.store(BLOCK_EIP, 4, z(), m.i32.load(EIP, 4, z())),
-    m.i32.store(RETIRED, 4, z(), c(0)),
-    m.i32.store(BLOCK_DEAD, 4, z(), c(0)),
+    // Blocks that name themselves on entry (Fn.selfNamed: no table chaining) need nothing here.
+    ...(selfNamed ? [] : [
+      m.i32.store(CUR_BLOCK, 4, z(), m.i32.add(p(1), c(firstId))),
+      m.i32.store(BLOCK_EIP, 4, z(), m.i32.load(EIP, 4, z())),
+      m.i32.store(RETIRED, 4, z(), c(0)),
+      m.i32.store(BLOCK_DEAD, 4, z(), c(0)),
+    ]),
     cur,
     // Never reached (xfind answers only blocks of this module): nothing retired, EIP written.
     c(1),

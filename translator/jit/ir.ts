@@ -9,13 +9,14 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, FAULT_REC, LAZY_MASK, ICOUNT, JIT_EXITS, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LAZY_MASK, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
-  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
+  CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { irOf, type ModuleIR } from './capi.js';
+import { binaryParts, irOf, unaryParts, type ModuleIR } from './capi.js';
+import { coldAccess, coldCallout, coldReturn, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 
@@ -28,6 +29,8 @@ export const appendChild = (block: X, child: X): void => {
 };
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
+/** Label of the block whose end is a block's dead-exit tail (Fn.deadCheck). */
+const DEAD_EXIT = 'dead';
 
 /** What the last inline flag-producing record left in locals (QEMU's cc_op, per block). */
 export interface FlagSource {
@@ -93,6 +96,14 @@ export interface ExitSites {
 }
 export { CHAIN_TABLE, linkGlobals } from './chain.js';
 
+/** i32 comparisons and their negations (Fn.not), by binaryen operator. */
+type CmpName = 'eq' | 'ne' | 'lt_s' | 'lt_u' | 'le_s' | 'le_u' | 'gt_s' | 'gt_u' | 'ge_s' | 'ge_u';
+const INVERSE = new Map<number, CmpName>([
+  [binaryen.EqInt32, 'ne'], [binaryen.NeInt32, 'eq'],
+  [binaryen.LtSInt32, 'ge_s'], [binaryen.GeSInt32, 'lt_s'], [binaryen.LtUInt32, 'ge_u'], [binaryen.GeUInt32, 'lt_u'],
+  [binaryen.LeSInt32, 'gt_s'], [binaryen.GtSInt32, 'le_s'], [binaryen.LeUInt32, 'gt_u'], [binaryen.GtUInt32, 'le_u'],
+]);
+
 export class Fn {
   readonly vars: binaryen.Type[] = [];
   /** The module's shared constants and direct constructors (capi.ts). */
@@ -103,6 +114,16 @@ export class Fn {
   static readonly BUDGET = 0;
   /** Instructions retired by completed iterations when the block loops on itself (see selfLoop). */
   readonly done: number;
+  /**
+   * The block may branch back to its own start (loopBack: its last record is
+   * a relative branch to offset 0; set by compile.ts before the records).
+   * Otherwise `done` is never written and stays 0: doneX() is the constant.
+   */
+  mayLoop = true;
+  /** Records retired by completed iterations of a self-loop (0 in a block that cannot loop). */
+  doneX(): X { return this.mayLoop ? this.get(this.done) : this.c(0); }
+  /** doneX() + k. */
+  doneN(k: number): X { return this.add(this.doneX(), this.c(k)); }
   /** Set once a call-out of a record that may change system state was emitted: no looping in wasm then. */
   impure = false;
   flags: FlagSource | null = null;
@@ -148,6 +169,7 @@ export class Fn {
   constructor(readonly m: binaryen.Module, readonly code32: boolean, readonly recBase: number, readonly sites: ExitSites | null = null,
     cacheRegs = false, private readonly flatNow: ((bnd: number) => boolean) | null = null) {
     this.ir = irOf(m);
+    this.nop = m.nop();
     this.eip0 = this.local();
     this.done = this.local();
     this.regLocals = cacheRegs ? [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.local()) : null;
@@ -181,7 +203,7 @@ export class Fn {
     const m = this.m;
     if (!this.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), body);
     const no = this.label('w');
-    return m.block(no, [...conds.map((c) => m.br(no, m.i32.eqz(c))), body]);
+    return m.block(no, [...conds.map((c) => m.br(no, this.not(c))), body]);
   }
   private labels = 0;
   /** A label name not used elsewhere in this function. */
@@ -202,7 +224,7 @@ export class Fn {
   /**
    * Registers in locals (when cacheRegs): local i holds general register i
    * for the whole block. Loaded on entry (those the block uses), written
-   * back to the state (those it writes) before every import call (faultAt:
+   * back to the state (those it writes) before every import call (callout, slowAccess:
    * a fault or call-out sees the interpreter's state) and every exit, and
    * reloaded after a call-out (its handler may change any register). The
    * sync points are empty blocks filled by finish(), once the sets are known.
@@ -215,14 +237,14 @@ export class Fn {
 
   /** Store the registers the block writes (filled in by finish()). */
   writeBack(): X {
-    if (this.regLocals === null) return this.m.nop();
+    if (this.regLocals === null) return this.nop;
     const x = this.m.block(null, []);
     this.writeBacks.push(x);
     return x;
   }
   /** Reload the registers the block uses (after a call-out; filled in by finish()). */
   reload(): X {
-    if (this.regLocals === null) return this.m.nop();
+    if (this.regLocals === null) return this.nop;
     const x = this.m.block(null, []);
     this.reloads.push(x);
     return x;
@@ -242,10 +264,103 @@ export class Fn {
   /** Run the record through its interpreter handler (import `interp`); the value is 1 when a T_COND branch was taken. */
   callout(r: Rec): X {
     const m = this.m;
-    if (this.regLocals === null) return m.block(null, [this.faultAt(r), m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)], binaryen.i32);
+    // FAULT_REC = r.idx + 1 inside the helper (cold.ts).
+    const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
+    // Flag stores owed (flag-liveness.ts) are paid before the handler: it may fault or read them.
+    const owed = this.owedFlags();
+    if (this.regLocals === null) return owed.length === 0 ? call : m.block(null, [...owed, call], binaryen.i32);
     const t = this.local();
-    return m.block(null, [this.faultAt(r), this.set(t, m.call('interp', [this.c(this.recBase + r.idx)], binaryen.i32)), this.reload(), this.get(t)], binaryen.i32);
+    return m.block(null, [...owed, this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
   }
+  /**
+   * A memory access's slow arm (codegen/mem.ts): the runtime import `kind`
+   * through a module helper that names the record first (cold.ts); with
+   * registers in locals, they are written back before (a fault unwinds the locals).
+   */
+  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
+    const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+    // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
+    const owed = this.owedFlags();
+    if (this.regLocals === null && owed.length === 0) return call;
+    return this.m.block(null, [...owed, this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
+  }
+
+  /**
+   * Emit-time folding (fewer wasm bytes, the same semantics): constants are
+   * the shared nodes of c() (ModuleIR.valueOf), and `x + k` nodes made here
+   * remember their parts so that (x + k1) + k2 is built as x + (k1 + k2).
+   */
+  private readonly sums = new Map<X, [X, number]>();
+  /** The value of `x` when it is a constant (c()), else undefined. */
+  valueOf(x: X): number | undefined { return this.ir.valueOf(x); }
+  /** Locals set once, to a constant, before any use (codegen/mem.ts setEa). */
+  private readonly constLocals = new Map<number, number>();
+  noteConst(l: number, v: number): void { this.constLocals.set(l, v); }
+  /** The constant local `l` holds (noteConst), else undefined. */
+  constIn(l: number): number | undefined { return this.constLocals.get(l); }
+  /** a + b (i32, wrapping). */
+  add(a: X, b: X): X {
+    const va = this.ir.valueOf(a), vb = this.ir.valueOf(b);
+    if (va !== undefined && vb !== undefined) return this.c((va + vb) | 0);
+    if (vb === 0) return a;
+    if (va === 0) return b;
+    if (vb === undefined) return this.m.i32.add(a, b);
+    const inner = this.sums.get(a);
+    const [x, k] = inner === undefined ? [a, vb] : [inner[0], (inner[1] + vb) | 0];
+    if (k === 0) return x;
+    const sum = this.m.i32.add(x, this.c(k));
+    this.sums.set(sum, [x, k]);
+    return sum;
+  }
+  /**
+   * The negation of condition `c` (as a branch or `if` condition: only zero
+   * / non-zero matters): a constant folded, an i32 comparison inverted, an
+   * eqz dropped, else eqz(c).
+   */
+  not(c: X): X {
+    const v = this.ir.valueOf(c);
+    if (v !== undefined) return this.c(v === 0 ? 1 : 0);
+    const b = binaryParts(c);
+    if (b !== null) {
+      const inv = INVERSE.get(b[0]);
+      if (inv !== undefined) return this.m.i32[inv](b[1], b[2]);
+    }
+    const u = unaryParts(c);
+    if (u !== null && u[0] === binaryen.EqZInt32) return u[1];
+    return this.m.i32.eqz(c);
+  }
+  /**
+   * `if (c) then else` with a constant `c` folded to the arm it selects (a
+   * nop when that arm is missing), and eqz(eqz(x)) tested as x (a condition:
+   * only zero / non-zero matters).
+   */
+  if(c: X, then: X, otherwise?: X): X {
+    for (let u = unaryParts(c); u !== null && u[0] === binaryen.EqZInt32;) {
+      const inner = unaryParts(u[1]);
+      if (inner === null || inner[0] !== binaryen.EqZInt32) break;
+      c = inner[1];
+      u = unaryParts(c);
+    }
+    const v = this.ir.valueOf(c);
+    if (v === undefined) return this.m.if(c, then, otherwise);
+    return v !== 0 ? then : otherwise ?? this.nop;
+  }
+
+  /**
+   * One i32 local per role for the whole function, for values that live
+   * inside one memory access (codegen/mem.ts read/write: TLB entry, linear
+   * address, value to write): fewer locals keeps more indices under 128 (a
+   * one-byte LEB) in long blocks.
+   */
+  scratch(role: 'ent' | 'lin' | 'val'): number {
+    let l = this.scratches.get(role);
+    if (l === undefined) {
+      l = this.local();
+      this.scratches.set(role, l);
+    }
+    return l;
+  }
+  private readonly scratches = new Map<string, number>();
 
   local(t: binaryen.Type = binaryen.i32): number {
     this.vars.push(t);
@@ -269,7 +384,8 @@ export class Fn {
   /**
    * The flag stores owed to the state (an OWED producer's, flag-liveness.ts),
    * emitted where the state must be exact: before every import call
-   * (faultAt) and at every exit. Copies: an expression is one tree node.
+   * (callout, slowAccess: a fault unwinds to the interpreter's state) and at every
+   * exit (exit, leave, deadCheck, loopBack). Copies: an expression is one tree node.
    */
   owedFlags(): X[] {
     if (this.owed === null) return [];
@@ -277,7 +393,7 @@ export class Fn {
     return this.owed.map((s) => this.ir.store(s.off, SHARED_IDS.has(binaryen.getExpressionId(s.v)) ? s.v : this.m.copyExpression(s.v)));
   }
   /**
-   * After a record: what the state owes now. A call-out (its faultAt paid,
+   * After a record: what the state owes now. A call-out (its callout() paid,
    * its handler may write flags) or a live flag writer leaves nothing owed;
    * an OWED producer leaves its own stores.
    */
@@ -337,10 +453,12 @@ export class Fn {
     const m = this.m, i32 = binaryen.i32;
     const pure = left && !this.impure;
     const direct = pure ? [...this.directTransfers(retired, targets), ...this.dispatchTransfer(retired, targets, indirect)] : [];
-    const counted = this.counting ? [this.countXfer(!pure ? XFER_RET_OTHER : indirect ? XFER_RET_IND : XFER_RET_STATIC)] : [];
+    const counted = this.counting ? [xferAt(!pure ? XFER_RET_OTHER : indirect ? XFER_RET_IND : XFER_RET_STATIC)] : [];
     if (this.sites === null || !left || this.impure) {
-      const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(left ? 1 : 0)));
-      return this.block([this.writeBack(), ...direct, ...counted, ...(this.sites === null ? [] : [this.countExit(EXIT_IMPURE)]), ret]);
+      const counters = [...counted, ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_IMPURE])];
+      if (left) return this.block([this.writeBack(), ...direct, this.toLoop(this.doneN(retired), counters)]);
+      const ret = m.return(m.i32.shl(this.doneN(retired), this.c(1)));
+      return this.block([this.writeBack(), ...direct, ...counters.map((at) => this.bump(at)), ret]);
     }
     const site = this.sites.next();
     const [gl, gg, gi] = linkGlobals(site);
@@ -348,7 +466,7 @@ export class Fn {
     return this.block([
       this.writeBack(),
       ...direct,
-      this.set(n, m.i32.add(this.get(this.done), this.c(retired))),
+      this.set(n, this.doneN(retired)),
       // Named before the transfer too: a successor that turns out dead or too long for the budget returns at once.
       this.st(LINK_EXIT, this.c(site + 1)),
       m.if(m.i32.and(
@@ -360,9 +478,7 @@ export class Fn {
         this.st(CHAINED, m.i32.add(this.ld(CHAINED), this.c(1))),
         m.return_call_indirect(CHAIN_TABLE, m.global.get(gi, i32), [m.i32.sub(m.local.get(Fn.BUDGET, i32), this.get(n))], i32, i32),
       ])),
-      ...counted,
-      this.countExit(EXIT_UNLINKED),
-      m.return(m.i32.or(m.i32.shl(this.get(n), this.c(1)), this.c(1))),
+      this.toLoop(this.get(n), [...counted, JIT_EXITS + 4 * EXIT_UNLINKED]),
     ]);
   }
   /**
@@ -385,7 +501,7 @@ export class Fn {
     const global = d.global && (indirect || other);
     if ((kind < 0 || !d.find) && slot < 0 && !global) return [];
     const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
-    const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
+    const n = (): X => this.doneN(retired);
     const nf = (): X => m.f64.convert_u.i32(n());
     const left = (): X => m.i32.sub(m.local.get(Fn.BUDGET, i32), n());
     const account = (): X[] => [
@@ -420,10 +536,7 @@ export class Fn {
       out.push(
         this.when([m.i32.eq(this.get(h), m.global.get(sh, i32)), m.i32.ge_s(left(), m.global.get(sr, i32))], this.block([
           ...account(),
-          this.st(CUR_BLOCK, m.global.get(si, i32)),
-          this.st(BLOCK_EIP, this.ld(EIP_OFF)),
-          this.st(RETIRED, this.c(0)),
-          this.st(BLOCK_DEAD, this.c(0)),
+          ...this.name(() => m.global.get(si, i32), () => this.ld(EIP_OFF)),
           this.countXfer(XFER_MODULE),
           m.return_call_indirect(SLOT_TABLE, this.c(slot), [left()], i32, i32),
         ])),
@@ -455,19 +568,40 @@ export class Fn {
       this.set(e, m.i32.and(m.i32.shr_u(m.i32.mul(this.get(h), this.c(XCACHE_MUL)), this.c(32 - bits - 4)), this.c((XCACHE_ENTRIES - 1) << 4))),
       this.when([m.i32.eq(at(XCACHE), this.get(h)), m.i32.ge_s(left(), at(XCACHE + 4))], this.block([
         ...account(),
-        this.st(CUR_BLOCK, at(XCACHE + 8)),
-        this.st(BLOCK_EIP, this.ld(EIP_OFF)),
-        this.st(RETIRED, this.c(0)),
-        this.st(BLOCK_DEAD, this.c(0)),
+        ...this.name(() => at(XCACHE + 8), () => this.ld(EIP_OFF)),
         this.countXfer(XFER_GLOBAL),
         m.return_call(XJUMP, [left(), m.i32.shr_u(this.get(e), this.c(4))], i32),
       ])),
     ];
   }
+  /**
+   * Every block of the module names itself on entry (CUR_BLOCK, BLOCK_EIP,
+   * RETIRED and BLOCK_DEAD zeroed: compile.ts emitBlock), so a transfer into
+   * it need not (one entry's ~36 bytes instead of ~36 at each of a block's
+   * ~5 transfer sites). Set by compile.ts: direct transfers on, table
+   * chaining off (its entry names the block after its budget check).
+   */
+  selfNamed = false;
+  /** The stores that name the block a transfer enters (its id, its EIP), unless blocks name themselves. */
+  private name(id: () => X, eip: () => X): X[] {
+    if (this.selfNamed) return [];
+    return [this.st(CUR_BLOCK, id()), this.st(BLOCK_EIP, eip()), this.st(RETIRED, this.c(0)), this.st(BLOCK_DEAD, this.c(0))];
+  }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
-    const at = xferAt(k);
+    return this.bump(xferAt(k));
+  }
+  /** The state word at `at` += 1 (a counter). */
+  private bump(at: number): X {
     return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
+  }
+  /**
+   * Return to the loop with `n` records retired and EIP written ((n << 1) | 1),
+   * counting `counters` (state offsets) first, through a module helper (cold.ts
+   * coldReturn: these exits go back to the JS loop anyway).
+   */
+  private toLoop(n: X, counters: readonly number[]): X {
+    return coldReturn(this.m, n, counters);
   }
   /**
    * Direct transfers at an exit (EIP already written, registers written
@@ -489,7 +623,7 @@ export class Fn {
       seen.add(off);
       const t = this.direct(off);
       if (t === null) continue;
-      const n = (): X => m.i32.add(this.get(this.done), this.c(retired));
+      const n = (): X => this.doneN(retired);
       const at = m.i32.add(this.get(this.eip0), this.c(off));
       const nf = (): X => m.f64.convert_u.i32(n());
       out.push(this.when(
@@ -497,10 +631,7 @@ export class Fn {
         this.block([
           m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), nf())),
           m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
-          this.st(CUR_BLOCK, this.c(t.id)),
-          this.st(BLOCK_EIP, m.i32.add(this.get(this.eip0), this.c(off))),
-          this.st(RETIRED, this.c(0)),
-          this.st(BLOCK_DEAD, this.c(0)),
+          ...this.name(() => this.c(t.id), () => m.i32.add(this.get(this.eip0), this.c(off))),
           this.st(DIRECT, m.i32.add(this.ld(DIRECT), this.c(1))),
           m.return_call(t.fn, [m.i32.sub(m.local.get(Fn.BUDGET, i32), n())], i32),
         ])));
@@ -509,21 +640,45 @@ export class Fn {
   }
   /** Leave to the loop whatever the link slots say (BLOCK_DEAD: the loop must look the code up again). */
   leave(retired: number, reason: number): X {
+    return this.leaveX(this.c(retired), reason);
+  }
+  /** leave() with the records retired computed at run time (an i32 expression; binaryen's ExpressionRef is a number too, hence the two names). */
+  leaveX(retired: X, reason: number): X {
     const m = this.m;
-    const ret = m.return(m.i32.or(m.i32.shl(m.i32.add(this.get(this.done), this.c(retired)), this.c(1)), this.c(1)));
-    return this.block([...this.owedFlags(), this.writeBack(), ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [this.countExit(reason)]), ret]);
+    return this.block([...this.owedFlags(), this.writeBack(), this.toLoop(this.add(this.doneX(), retired),
+      [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * reason])])]);
   }
-  /** JIT_EXITS[reason]++ (counters.ts reads them between slices). */
-  countExit(reason: number): X {
-    const at = JIT_EXITS + 4 * reason;
-    return this.st(at, this.m.i32.add(this.ld(at), this.c(1)));
-  }
-  /** Name the record a fault from the next call belongs to (FAULT_REC protocol). */
-  faultAt(r: Rec): X {
-    // Every import call comes after this: the state must hold the registers (a fault unwinds the locals).
-    const st = this.st(FAULT_REC, this.c(r.idx + 1));
+  /**
+   * After a record that may have written its own block's code the slow way
+   * (Fn.stored): when BLOCK_DEAD is set, leave with `retired` records done and
+   * EIP = the instruction at byte offset `off`, through the function's one
+   * dead-exit tail (deadTail): the site only branches there with both packed
+   * into one constant, off * (recCount + 1) + retired (~13 bytes a site
+   * instead of ~45 for a whole exit each).
+   */
+  deadCheck(retired: number, off: number): X {
+    this.deadExits = true;
+    const br = this.m.drop(this.m.br(DEAD_EXIT, this.ld(BLOCK_DEAD), this.c(off * (this.recCount + 1) + retired)));
+    // The tail is shared: flag stores owed here (flag-liveness.ts) are paid on the way to it.
     const owed = this.owedFlags();
-    return this.regLocals === null && owed.length === 0 ? st : this.block([...owed, this.writeBack(), st]);
+    return owed.length === 0 ? br : this.m.if(this.ld(BLOCK_DEAD), this.block([...owed, br]));
+  }
+  /** Some deadCheck branches to the dead-exit tail: the body must be wrapped by deadTail. */
+  deadExits = false;
+  /**
+   * The dead-exit tail around `body` (which never falls through): block
+   * DEAD_EXIT gives the packed constant of the deadCheck that left it; write
+   * EIP from it and leave as leave(retired, EXIT_DEAD) would.
+   */
+  deadTail(body: X): X[] {
+    // Shared by every deadCheck site: each paid its own owed flag stores (deadCheck); none are owed at the end.
+    if (this.owed !== null) throw new Error('JIT: flag stores still owed at the end of a block');
+    const m = this.m, t = this.local(), k = this.c(this.recCount + 1);
+    return [
+      this.set(t, m.block(DEAD_EXIT, [body, m.unreachable()], binaryen.i32)),
+      this.st(EIP_OFF, this.eipAtX(m.i32.div_u(this.get(t), k))),
+      this.leaveX(m.i32.rem_u(this.get(t), k), EXIT_DEAD),
+    ];
   }
   /**
    * A taken branch back to the block's own start (the block has `n`
@@ -534,6 +689,7 @@ export class Fn {
    * between blocks (interrupts, TF, translations) can change in between.
    */
   loopBack(n: number, target: number): X {
+    if (!this.mayLoop) throw new Error('ir.ts: loopBack in a block not marked mayLoop');
     const m = this.m;
     return this.block([
       ...this.owedFlags(),
@@ -542,15 +698,23 @@ export class Fn {
       m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
       this.st(EIP_OFF, this.get(target)),
       this.writeBack(),
-      ...(this.counting ? [this.countXfer(XFER_RET_OTHER)] : []),
-      ...(this.sites === null ? [] : [this.countExit(EXIT_LOOP)]),
-      m.return(m.i32.or(m.i32.shl(this.get(this.done), this.c(1)), this.c(1))),
+      this.toLoop(this.get(this.done), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
     ]);
   }
   /** EIP of the instruction at byte offset `off` from the block start (16-bit code wraps). */
   eipAt(off: number): X {
-    const m = this.m, v = m.i32.add(this.get(this.eip0), this.c(off));
-    return this.code32 ? v : m.i32.and(v, this.c(0xffff));
+    return this.eipAtX(this.c(off));
   }
-  block(list: X[]): X { return list.length === 1 ? list[0] : this.m.block(null, list, binaryen.none); }
+  /** eipAt() with the offset computed at run time (an i32 expression). */
+  eipAtX(off: X): X {
+    const v = this.add(this.get(this.eip0), off);
+    return this.code32 ? v : this.m.i32.and(v, this.c(0xffff));
+  }
+  /** Statements in sequence; the nops writeBack/reload/if stand for when there is nothing to do are left out (a byte each). */
+  block(list: X[]): X {
+    const nop = this.nop, kept = list.filter((x) => x !== nop);
+    return kept.length === 1 ? kept[0] : kept.length === 0 ? nop : this.m.block(null, kept, binaryen.none);
+  }
+  /** The one nop node of this function (block() drops it from sequences). */
+  private readonly nop: X;
 }

@@ -12,7 +12,7 @@ import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { aluOp, type AluOp } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 import { carryIn, pinCF, setLazyN } from './flags.js';
 import { testFaults } from '../test-faults.js';
 
@@ -27,21 +27,25 @@ function alu(f: Fn, r: Rec): X | null {
   if (r.k0 !== OP_REG && r.k0 !== OP_MEM) return null;
   if (r.k1 !== OP_REG && r.k1 !== OP_IMM && r.k1 !== OP_MEM) return null;
   if ((r.k0 === OP_MEM || r.k1 === OP_MEM) && !inlineEa(r)) return null;
-  const m = f.m, a = f.local(), b = f.local(), res = f.local();
+  const m = f.m, a = f.local(), res = f.local();
+  // OP r, r (XOR EAX,EAX, TEST EAX,EAX...): one load, one local for both operands.
+  const same = r.k0 === OP_REG && r.k1 === OP_REG && r.r0 === r.r1;
+  const b = same ? a : f.local();
   const writes = op !== 'cmp' && op !== 'test';
   const out: X[] = [];
   let off = -1;
-  if (r.k0 === OP_MEM || r.k1 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r))); }
+  if (r.k0 === OP_MEM || r.k1 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off)); }
   if (r.k0 === OP_REG) out.push(f.set(a, f.regN(n, r.r0)));
   else out.push(read(f, r, r.seg, off, n, a, writes));
-  if (r.k1 === OP_REG) out.push(f.set(b, f.regN(n, r.r1)));
+  if (r.k1 === OP_REG) { if (!same) out.push(f.set(b, f.regN(n, r.r1))); }
   else if (r.k1 === OP_IMM) out.push(f.set(b, f.c(r.imm)));
   else out.push(read(f, r, r.seg, off, n, b));
   const A = f.get(a), B = f.get(b);
   let cin: number | undefined;
   if (kind === 'adc' || kind === 'sbb') { cin = f.local(); out.push(f.set(cin, carryIn(f))); }
   if (kind === 'adc' && testFaults.adcCarry) out.push(f.set(cin!, m.i32.xor(f.get(cin!), f.c(1)))); // TEST-ONLY (test-faults.ts)
-  const v = op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
+  // x - x and x ^ x are 0 (their flags still come from the operands: setLazyN).
+  const v = same && (kind === 'sub' || op === 'xor') ? f.c(0) : op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
     : kind === 'adc' ? m.i32.add(m.i32.add(A, B), f.get(cin!)) : kind === 'sbb' ? m.i32.sub(m.i32.sub(A, B), f.get(cin!))
       : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);
   out.push(f.set(res, v));
@@ -63,7 +67,7 @@ function incdec(f: Fn, r: Rec): X | null {
   const out: X[] = [];
   let off = -1;
   // Memory: the read checks write access (read-modify-write), so the write cannot fault after it.
-  if (r.k0 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, a, true)); }
+  if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, n, a, true)); }
   else out.push(f.set(a, f.regN(n, r.r0)));
   out.push(pinCF(f), f.set(res, dec ? f.m.i32.sub(f.get(a), f.c(1)) : f.m.i32.add(f.get(a), f.c(1))));
   if (r.k0 === OP_REG) out.push(f.setRegN(n, r.r0, f.get(res)));
@@ -82,7 +86,7 @@ function negnot(f: Fn, r: Rec): X | null {
   if (r.lock || (r.k0 !== OP_REG && !(r.k0 === OP_MEM && inlineEa(r)))) return null;
   const x = f.local(), res = f.local(), out: X[] = [];
   let off = -1;
-  if (r.k0 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, x, true)); }
+  if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, n, x, true)); }
   else out.push(f.set(x, f.regN(n, r.r0)));
   out.push(f.set(res, neg ? f.m.i32.sub(f.c(0), f.get(x)) : f.m.i32.xor(f.get(x), f.c(-1))));
   if (r.k0 === OP_REG) out.push(f.setRegN(n, r.r0, f.get(res)));

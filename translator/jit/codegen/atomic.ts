@@ -12,7 +12,7 @@ import { OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { setLazyN } from './flags.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 
 function xadd(f: Fn, r: Rec): X | null {
   const n = r.osz, m = f.m;
@@ -20,7 +20,7 @@ function xadd(f: Fn, r: Rec): X | null {
   const a = f.local(), b = f.local(), v = f.local(), off = f.local();
   const out: X[] = [];
   if (r.k0 === OP_REG) out.push(f.set(a, f.regN(n, r.r0)));
-  else out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, a, true));
+  else out.push(setEa(f, r, off), read(f, r, r.seg, off, n, a, true));
   out.push(f.set(b, f.regN(n, r.r1)), f.set(v, m.i32.add(f.get(a), f.get(b))));
   if (r.k0 === OP_REG) out.push(f.setRegN(n, r.r1, f.get(a)), f.setRegN(n, r.r0, f.get(v)));
   else { f.stored = true; out.push(write(f, r, r.seg, off, n, f.get(v)), f.setRegN(n, r.r1, f.get(a))); }
@@ -34,7 +34,7 @@ function cmpxchg(f: Fn, r: Rec): X | null {
   const acc = f.local(), d = f.local(), res = f.local(), off = f.local();
   const out: X[] = [];
   if (r.k0 === OP_REG) out.push(f.set(d, f.regN(n, r.r0)));
-  else out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, d, true));
+  else out.push(setEa(f, r, off), read(f, r, r.seg, off, n, d, true));
   out.push(f.set(acc, f.regN(n, 0)), f.set(res, m.i32.sub(f.get(acc), f.get(d))));
   const eq = m.i32.eq(f.get(acc), f.get(d));
   if (r.k0 === OP_REG) {

@@ -20,7 +20,7 @@ import { ARITH, CF, ZF } from '../../../runtime/state/eflags.js';
 import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 
 /** CF = bit (a 0/1 expression), eagerly; the other flags keep their state. */
 function setCF(f: Fn, bit: X): X {
@@ -52,7 +52,7 @@ function bt(f: Fn, r: Rec): X | null {
   } else if (r.k0 === OP_MEM && inlineEa(r)) {
     const off = f.local();
     if (r.k1 === OP_IMM) {
-      out.push(f.set(b, f.c(r.imm & (n * 8 - 1))), f.set(off, eaOffset(f, r)));
+      out.push(f.set(b, f.c(r.imm & (n * 8 - 1))), setEa(f, r, off));
     } else {
       if (n !== 4) return null; // 16-bit register offsets: call-out
       const o = f.local();
@@ -85,7 +85,7 @@ function scan(f: Fn, r: Rec): X | null {
   const src = f.local(), idx = f.local();
   const out: X[] = [];
   if (r.k1 === OP_REG) out.push(f.set(src, f.regN(n, r.r1)));
-  else if (r.k1 === OP_MEM && inlineEa(r)) { const off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, src)); }
+  else if (r.k1 === OP_MEM && inlineEa(r)) { const off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, n, src)); }
   else return null;
   const lazy = (res: X): X[] => [
     f.st(LAZY_OP, f.c((K_LOGIC << 2) | SZ32)), f.st(LAZY_RES, res), f.st(LAZY_A, f.c(0)), f.st(LAZY_B, f.c(0)),

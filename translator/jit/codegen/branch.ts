@@ -10,7 +10,7 @@
 import { Mnemonic } from 'iced-x86';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
-import { eaOffset, inlineEa, read } from './mem.js';
+import { eaOffset, inlineEa, read, setEa } from './mem.js';
 import { CS, ECX, EIP, SEG_LIMIT, CTX_CS4G } from '../../../runtime/state/layout.js';
 import { CC_NONE } from '../../../runtime/isa/cc.js';
 import { isJcc, jccCondition } from '../facts.js';
@@ -20,7 +20,7 @@ import { cond } from './flags.js';
 import { pop32, push32, stack32Guard } from './stack.js';
 
 /** EIP of the instruction after `r` (the block's EIP plus the record's offset). */
-export function nextEip(f: Fn, r: Rec): X { return f.m.i32.add(f.get(f.eip0), f.c(r.next)); }
+export function nextEip(f: Fn, r: Rec): X { return f.add(f.get(f.eip0), f.c(r.next)); }
 
 /** Is target `t` (in a local) inside the CS limit? */
 function inLimit(f: Fn, t: number): X {
@@ -37,7 +37,7 @@ export const relTarget = (r: Rec): number => r.next + r.imm;
  * `indirect`: a target computed at run time (the module's dispatcher may continue there: chain.ts).
  */
 function leaveTo(f: Fn, r: Rec, t: number, targets: readonly number[] = [], indirect = false): X {
-  return f.m.if(inLimit(f, t),
+  return f.if(inLimit(f, t),
     f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, targets, indirect)]),
     f.m.drop(f.callout(r)));
 }
@@ -49,17 +49,17 @@ function jcc(f: Fn, r: Rec, last: boolean): X | null {
   if (c === null) return null;
   const m = f.m, t = f.local();
   const self = selfTarget(f, r);
-  const taken = f.block([f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
-  if (r.term === T_COND) return m.if(c, taken);
+  const taken = f.block([f.set(t, f.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
+  if (r.term === T_COND) return f.if(c, taken);
   // Last record: the fall-through writes EIP too.
-  return f.block([m.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next])]);
+  return f.block([f.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next])]);
 }
 
 function jmp(f: Fn, r: Rec, last: boolean): X | null {
   if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL) return null;
-  const t = f.local(), set = f.set(t, f.m.i32.add(nextEip(f, r), f.c(r.imm)));
+  const t = f.local(), set = f.set(t, f.add(nextEip(f, r), f.c(r.imm)));
   // Folded: the block goes on at the target; only the limit check remains.
-  if (r.folded) return f.block([set, f.m.if(f.m.i32.eqz(inLimit(f, t)), f.m.drop(f.callout(r)))]);
+  if (r.folded) return f.block([set, f.if(f.not(inLimit(f, t)), f.m.drop(f.callout(r)))]);
   if (!last) return null;
   return f.block([set, selfTarget(f, r) ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
 }
@@ -70,7 +70,7 @@ function jmp(f: Fn, r: Rec, last: boolean): X | null {
  * block just ran from there, and nothing in it can change the limit.)
  */
 function selfTarget(f: Fn, r: Rec): boolean {
-  return r.next + r.imm === 0 && !f.impure;
+  return r.next + r.imm === 0 && !f.impure && f.mayLoop;
 }
 
 function call(f: Fn, r: Rec, last: boolean): X | null {
@@ -83,8 +83,8 @@ function call(f: Fn, r: Rec, last: boolean): X | null {
     ...(r.folded ? [] : [f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])]),
   ]);
   return f.block([
-    f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))),
-    m.if(inLimit(f, t), stack32Guard(f, r, body), m.drop(f.callout(r))),
+    f.set(t, f.add(nextEip(f, r), f.c(r.imm))),
+    f.if(inLimit(f, t), stack32Guard(f, r, body), m.drop(f.callout(r))),
   ]);
 }
 
@@ -93,7 +93,7 @@ function indirectTarget(f: Fn, r: Rec, t: number): X | null {
   if (r.k0 === OP_REG) return f.set(t, f.reg(r.r0));
   if (r.k0 !== OP_MEM || !inlineEa(r)) return null;
   const off = f.local();
-  return f.block([f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, t)]);
+  return f.block([setEa(f, r, off), read(f, r, r.seg, off, 4, t)]);
 }
 
 /** JMP r/m32: EIP = the target, checked against the CS limit (families/branch.ts jmpR/jmpM). */
@@ -110,7 +110,7 @@ function callInd(f: Fn, r: Rec, last: boolean): X | null {
   if (get === null) return null;
   f.stored = true;
   const body = f.block([push32(f, r, nextEip(f, r)), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)]);
-  return f.block([get, f.m.if(inLimit(f, t), stack32Guard(f, r, body), f.m.drop(f.callout(r)))]);
+  return f.block([get, f.if(inLimit(f, t), stack32Guard(f, r, body), f.m.drop(f.callout(r)))]);
 }
 
 function ret(f: Fn, r: Rec, last: boolean): X | null {
@@ -120,7 +120,7 @@ function ret(f: Fn, r: Rec, last: boolean): X | null {
   // RET reads the target, checks it, then moves ESP (runtime/interp/families/branch.ts retNear).
   return stack32Guard(f, r, f.block([
     pop32(f, r, t, false),
-    f.m.if(inLimit(f, t),
+    f.if(inLimit(f, t),
       f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(pop))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)]),
       f.m.drop(f.callout(r))),
   ]));
@@ -143,14 +143,14 @@ function loopcc(f: Fn, r: Rec, last: boolean): X | null {
   const write = jecxz ? [] : [f.setReg(ECX, f.get(c))];
   const self = selfTarget(f, r);
   const taken = f.block([
-    f.set(t, m.i32.add(nextEip(f, r), f.c(r.imm))),
+    f.set(t, f.add(nextEip(f, r), f.c(r.imm))),
     self ? f.block([...write, f.loopBack(r.idx + 1, t)])
-      : m.if(inLimit(f, t), f.block([...write, f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])]), m.drop(f.callout(r))),
+      : f.if(inLimit(f, t), f.block([...write, f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])]), m.drop(f.callout(r))),
   ]);
   const test = jecxz ? m.i32.eqz(f.reg(ECX)) : z === null ? m.i32.ne(f.get(c), f.c(0)) : m.i32.and(m.i32.ne(f.get(c), f.c(0)), z);
   const out: X[] = [];
   if (!jecxz) out.push(f.set(c, m.i32.sub(f.reg(ECX), f.c(1))));
-  out.push(m.if(test, taken), ...write);
+  out.push(f.if(test, taken), ...write);
   if (last) out.push(f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next]));
   return f.block(out);
 }

@@ -8,7 +8,7 @@ import { OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { cond } from './flags.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 
 function setcc(f: Fn, r: Rec): X | null {
   if (r.osz !== 1 || (r.k0 !== OP_REG && !(r.k0 === OP_MEM && inlineEa(r)))) return null;
@@ -18,7 +18,7 @@ function setcc(f: Fn, r: Rec): X | null {
   const off = f.local(), v = f.local();
   f.stored = true;
   // The condition first (the handler's order: testCC, then the write, which may fault).
-  return f.block([f.set(v, c), f.set(off, eaOffset(f, r)), write(f, r, r.seg, off, 1, f.get(v))]);
+  return f.block([f.set(v, c), setEa(f, r, off), write(f, r, r.seg, off, 1, f.get(v))]);
 }
 
 function cmovcc(f: Fn, r: Rec): X | null {
@@ -26,9 +26,9 @@ function cmovcc(f: Fn, r: Rec): X | null {
   if (r.k0 !== OP_REG || n === 1 || (r.k1 !== OP_REG && !(r.k1 === OP_MEM && inlineEa(r)))) return null;
   const c = cond(f, r.cc);
   if (c === null) return null;
-  if (r.k1 === OP_REG) return f.m.if(c, f.setRegN(n, r.r0, f.regN(n, r.r1)));
+  if (r.k1 === OP_REG) return f.if(c, f.setRegN(n, r.r0, f.regN(n, r.r1)));
   const off = f.local(), v = f.local();
-  return f.block([f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, v), f.m.if(c, f.setRegN(n, r.r0, f.get(v)))]);
+  return f.block([setEa(f, r, off), read(f, r, r.seg, off, n, v), f.if(c, f.setRegN(n, r.r0, f.get(v)))]);
 }
 
 emitter('setcc', setcc);

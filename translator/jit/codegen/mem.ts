@@ -6,7 +6,6 @@
  * a code page) goes through one runtime import that does the access the
  * interpreter's way, faults included.
  */
-import binaryen from '../binaryen.js';
 import type { Rec } from '../../../runtime/records.js';
 import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
@@ -25,6 +24,18 @@ export function eaOffset(f: Fn, r: Rec): X {
 }
 
 /**
+ * `off` = the record's effective address (a fresh local, set once): a
+ * constant one (absolute addressing) is noted for the inline test's folding
+ * (fastConds).
+ */
+export function setEa(f: Fn, r: Rec, off: number): X {
+  const e = eaOffset(f, r);
+  const v = f.valueOf(e);
+  if (v !== undefined) f.noteConst(off, v);
+  return f.set(off, e);
+}
+
+/**
  * The conditions of the inline access, each true when it holds: offset
  * inside the segment bounds, the whole access in one page, a TLB hit. Writes
  * (and read-modify-writes) test the write bounds (SEG_WLO/SEG_WHI: empty for
@@ -38,17 +49,20 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
   const m = f.m, o = (): X => f.get(off);
   const b = write ? seg + SEG_WRITE : seg;
   const out: X[] = [];
-  if (size > 1) out.push(m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size)));
+  // A constant offset (absolute addressing): its wrap test is known now; with a zero base (lin is off) so are its
+  // page-crossing test and its TLB entry's address. A test known to fail stays in (the slow arm does the access).
+  const k = f.constIn(off), klin = lin === off ? k : undefined;
+  const wrapOk = k !== undefined && (k >>> 0) + size - 1 <= 0xffffffff;
+  if (size > 1 && !(klin !== undefined && (klin & 0xfff) <= 0x1000 - size)) out.push(m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size)));
   if (!f.flatBounds(b)) {
     out.push(m.i32.ge_u(o(), f.ld(SEG_LO + 4 * b)));
-    if (size > 1) out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
+    if (size > 1 && !wrapOk) out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
     out.push(m.i32.le_u(m.i32.add(o(), f.c(size - 1)), f.ld(SEG_HI + 4 * b)));
-  } else if (size > 1 && !f.baseZero(seg)) {
+  } else if (size > 1 && !f.baseZero(seg) && !wrapOk) {
     out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
   }
-  out.push(m.i32.eq(
-    m.i32.and(f.tee(ent, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)))), f.ld(write ? WRITE_MASK : READ_MASK)),
-    f.c(TLB_VALID)));
+  const entry = klin !== undefined ? m.i32.load(TLB + 4 * (klin >>> 12), 4, f.c(0)) : m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)));
+  out.push(m.i32.eq(m.i32.and(f.tee(ent, entry), f.ld(write ? WRITE_MASK : READ_MASK)), f.c(TLB_VALID)));
   return out;
 }
 
@@ -70,7 +84,7 @@ export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number
   const conds = fastConds(f, seg, off, lin, ent, size, write);
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
   return m.block(done, [
-    m.block(miss, [...conds.map((c) => m.br(miss, m.i32.eqz(c))), fast, m.br(done)]),
+    m.block(miss, [...conds.map((c) => m.br(miss, f.not(c))), fast, m.br(done)]),
     slow,
   ]);
 }
@@ -91,29 +105,39 @@ export function linear(f: Fn, seg: number, off: number, lin: number): X {
 }
 
 /**
+ * The local holding seg:off's linear address and the statements that set
+ * it: with a zero base (Fn.baseZero) the offset's own local, set already.
+ */
+function linearIn(f: Fn, seg: number, off: number): [lin: number, set: X[]] {
+  if (f.baseZero(seg)) return [off, []];
+  const lin = f.scratch('lin');
+  return [lin, [linear(f, seg, off, lin)]];
+}
+
+/**
  * Read `size` bytes at seg:[off] into local `dst` (zero-extended). `rmw`
  * checks write access first (read-modify-write: the later write cannot fault).
  */
 export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst: number, rmw = false): X {
-  const m = f.m, lin = f.local(), ent = f.local();
+  const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
   return f.block([
-    linear(f, seg, off, lin),
+    ...set,
     fastIf(f, seg, off, lin, ent, size, rmw,
       f.set(dst, load(f, size, host(f, lin, ent))),
-      f.block([f.faultAt(r), f.set(dst, m.call(rmw ? 'rdw' : 'rd', [f.c(seg), f.get(off), f.c(size)], binaryen.i32))])),
+      f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off)))),
   ]);
 }
 
 /** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
 export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: X): X {
-  const m = f.m, lin = f.local(), ent = f.local(), val = f.local();
+  const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const ptr = host(f, lin, ent);
   const store = size === 4 ? m.i32.store(0, 1, ptr, f.get(val)) : size === 2 ? m.i32.store16(0, 1, ptr, f.get(val)) : m.i32.store8(0, 1, ptr, f.get(val));
   return f.block([
     f.set(val, v),
-    linear(f, seg, off, lin),
+    ...set,
     fastIf(f, seg, off, lin, ent, size, true,
       store,
-      f.block([f.faultAt(r), m.call('wr', [f.c(seg), f.get(off), f.c(size), f.get(val)], binaryen.none)])),
+      f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val))),
   ]);
 }

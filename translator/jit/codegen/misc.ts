@@ -12,7 +12,7 @@ import { carryIn } from './flags.js';
 import { OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 
 function xchg(f: Fn, r: Rec): X | null {
   const n = r.osz, m = f.m;
@@ -30,7 +30,7 @@ function xchg(f: Fn, r: Rec): X | null {
   f.stored = true;
   void m;
   return f.block([
-    f.set(off, eaOffset(f, r)),
+    setEa(f, r, off),
     read(f, r, r.seg, off, n, v, true),
     write(f, r, r.seg, off, n, f.regN(n, reg)),
     f.setRegN(n, reg, f.get(v)),
@@ -118,7 +118,7 @@ function rdtsc(f: Fn, r: Rec): X | null {
     m.i32.and(m.i32.ne(m.i32.and(f.ld(CR4), f.c(CR4_TSD)), f.c(0)), m.i32.and(f.ld(CR0), f.c(1))),
     m.i32.or(m.i32.ne(f.ld(CPL), f.c(0)), m.i32.ne(m.i32.and(f.ld(EFLAGS), f.c(VM)), f.c(0))));
   const ld64 = (off: number): X => m.f64.load(off, 8, z());
-  const pending = m.f64.convert_u.i32(m.i32.add(f.get(f.done), f.c(r.idx)));
+  const pending = m.f64.convert_u.i32(f.doneN(r.idx));
   const t = m.f64.floor(m.f64.add(ld64(TSC_BASE), m.f64.mul(m.f64.sub(m.f64.add(ld64(ICOUNT), pending), ld64(TSC_ANCHOR)), ld64(TSC_RATE))));
   const v = f.local(i64), V = (): X => m.local.get(v, i64);
   return m.if(faults, m.drop(f.callout(r)), f.block([

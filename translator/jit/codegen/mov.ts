@@ -4,7 +4,7 @@ import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { extendSourceSize } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 
 function mov(f: Fn, r: Rec): X | null {
   const n = r.osz;
@@ -13,12 +13,12 @@ function mov(f: Fn, r: Rec): X | null {
     if (r.k1 === OP_IMM) return f.setRegN(n, r.r0, f.c(r.imm));
     if (r.k1 === OP_MEM && inlineEa(r)) {
       const off = f.local(), v = f.local();
-      return f.block([f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, v), f.setRegN(n, r.r0, f.get(v))]);
+      return f.block([setEa(f, r, off), read(f, r, r.seg, off, n, v), f.setRegN(n, r.r0, f.get(v))]);
     }
   } else if (r.k0 === OP_MEM && inlineEa(r) && (r.k1 === OP_REG || r.k1 === OP_IMM)) {
     const off = f.local();
     f.stored = true;
-    return f.block([f.set(off, eaOffset(f, r)), write(f, r, r.seg, off, n, r.k1 === OP_REG ? f.regN(n, r.r1) : f.c(r.imm))]);
+    return f.block([setEa(f, r, off), write(f, r, r.seg, off, n, r.k1 === OP_REG ? f.regN(n, r.r1) : f.c(r.imm))]);
   }
   return null;
 }
@@ -30,7 +30,7 @@ function extend(f: Fn, r: Rec, signed: boolean): X | null {
   if (r.k1 === OP_REG) src = f.regN(n, r.r1);
   else if (r.k1 === OP_MEM && inlineEa(r)) {
     const off = f.local(), v = f.local();
-    pre.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, v));
+    pre.push(setEa(f, r, off), read(f, r, r.seg, off, n, v));
     src = f.get(v);
   } else return null;
   if (signed) src = n === 1 ? m.i32.extend8_s(src) : m.i32.extend16_s(src);

@@ -7,7 +7,7 @@ import { Mnemonic } from 'iced-x86';
 import { K_RESULT, SZ32 } from '../../../runtime/flags.js';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
-import { eaOffset, inlineEa, read } from './mem.js';
+import { eaOffset, inlineEa, read, setEa } from './mem.js';
 import { AF, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';
 import { EAX, EDX, EFLAGS, LAZY_MASK, LAZY_OP, LAZY_RES, READ_MASK, SEG_BASE, SEG_HI, SEG_LO, TLB } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
@@ -37,7 +37,7 @@ function mul1(f: Fn, r: Rec, signed: boolean): X | null {
   if (r.osz !== 4 || r.k1 !== 0 || (r.k0 !== OP_REG && !(r.k0 === OP_MEM && inlineEa(r)))) return null;
   const m = f.m, src = f.local(), p = f.local(binaryen.i64), lo = f.local(), hi = f.local();
   const out: X[] = [];
-  if (r.k0 === OP_MEM) { const off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, src)); }
+  if (r.k0 === OP_MEM) { const off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, 4, src)); }
   else out.push(f.set(src, f.reg(r.r0)));
   const ext = (x: X): X => (signed ? m.i64.extend_s(x) : m.i64.extend_u(x));
   out.push(
@@ -87,7 +87,7 @@ function divMem(f: Fn, r: Rec, signed: boolean): X {
       m.i32.eq(m.i32.and(f.tee(ent, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)))), f.ld(READ_MASK)), f.c(TLB_VALID))));
   const ptr = m.i32.xor(m.i32.and(f.get(ent), f.c(~0xfff)), f.get(lin));
   const v = n === 4 ? m.i32.load(0, 1, ptr) : n === 2 ? m.i32.load16_u(0, 1, ptr) : m.i32.load8_u(0, 1, ptr);
-  return f.block([f.set(off, eaOffset(f, r)), m.if(hit, divBy(f, r, signed, v), m.drop(f.callout(r)))]);
+  return f.block([setEa(f, r, off), m.if(hit, divBy(f, r, signed, v), m.drop(f.callout(r)))]);
 }
 
 /** The division by `src` (the divisor, zero-extended to 32 bits). */

@@ -20,7 +20,7 @@ import { EFLAGS, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/lay
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { SH_SHRD } from '../../../runtime/isa/shift.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 
 /** CL in the r8 view (byte offset in the register file, as families/shift.ts CL). */
 const CL8 = 4;
@@ -43,7 +43,7 @@ function shape(f: Fn, r: Rec, body: (v: number, c: () => X) => X[]): X | null {
   const out: X[] = [];
   const v = f.local(), cl = f.local();
   let off = -1;
-  if (r.k0 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, n, v, true)); }
+  if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, n, v, true)); }
   const count = (): X => (byCl ? f.get(cl) : f.c(r.imm & 31));
   if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : m.nop();
   if (r.k0 === OP_REG) out.push(f.set(v, f.regN(n, r.r0)));
@@ -158,7 +158,7 @@ function shd(f: Fn, r: Rec): X | null {
   const d = f.local(), src = f.local(), c = f.local(), res = f.local();
   const out: X[] = [];
   let off = -1;
-  if (r.k0 === OP_MEM) { off = f.local(); out.push(f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, d, true)); }
+  if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, 4, d, true)); }
   if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : m.nop();
   if (r.k0 === OP_REG) out.push(f.set(d, f.reg(r.r0)));
   const D = (): X => f.get(d), S = (): X => f.get(src), C = (): X => f.get(c);

@@ -9,7 +9,7 @@ import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { EBP, ESP, SS, STACK32, CTX_STACK32 } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { eaOffset, inlineEa, read, write } from './mem.js';
+import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
 
 /** `inline` when the stack is 32-bit, else the record's handler. */
 export function stack32Guard(f: Fn, r: Rec, inline: X): X {
@@ -42,7 +42,7 @@ emitter('push', (f, r) => {
     // PUSH m32: the operand is read first (it may fault), then pushed (families/stack.ts pushM).
     const off = f.local(), v = f.local();
     f.stored = true;
-    return stack32Guard(f, r, f.block([f.set(off, eaOffset(f, r)), read(f, r, r.seg, off, 4, v), push32(f, r, f.get(v))]));
+    return stack32Guard(f, r, f.block([setEa(f, r, off), read(f, r, r.seg, off, 4, v), push32(f, r, f.get(v))]));
   }
   if (r.k0 !== OP_REG && r.k0 !== OP_IMM) return null;
   f.stored = true;

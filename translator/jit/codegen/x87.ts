@@ -46,7 +46,7 @@ import { SRC_F32, SRC_F64, SRC_I32 } from '../../../runtime/interp/families/fpu/
 import { EXIT_IMPURE } from '../chain.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { eaOffset, fastTest, host, inlineEa, linear } from './mem.js';
+import { eaOffset, fastTest, host, inlineEa, linear, setEa } from './mem.js';
 
 /** Smallest normal binary64 / binary32 magnitudes (below: denormal, DE on a load). */
 const MIN64 = 2.2250738585072014e-308, MIN32 = 1.1754943508222875e-38;
@@ -179,7 +179,7 @@ function fldM(f: Fn, r: Rec): X | null {
   const ok = m.i32.and(m.f64.eq(V(), V()), m.i32.or(m.f64.ge(m.f64.abs(V()), m.f64.const(n === 8 ? MIN64 : MIN32)), m.f64.eq(V(), m.f64.const(0))));
   const cond = m.i32.and(m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, n, false)),
     x.empty(f.tee(p, m.i32.and(m.i32.sub(f.get(x.top), f.c(1)), f.c(7)))));
-  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [
+  return x.build([setEa(f, r, off), linear(f, r.seg, off, lin)], cond, [
     m.local.set(v, value),
     m.if(ok, f.block([...x.ip(off), x.clearC1(), x.push(p), x.setP(p, V())]), m.drop(f.callout(r))),
   ], true, false);
@@ -202,7 +202,7 @@ function fildM(f: Fn, r: Rec): X | null {
       m.i64.le_u(m.i64.add(Q(), m.i64.const(1n << 53n)), m.i64.const(1n << 54n))], binaryen.i32));
     v = m.f64.convert_s.i64(Q());
   } else v = m.f64.convert_s.i32(n === 4 ? m.i32.load(0, 1, ptr()) : m.i32.load16_s(0, 1, ptr()));
-  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond,
+  return x.build([setEa(f, r, off), linear(f, r.seg, off, lin)], cond,
     [...x.ip(off), x.clearC1(), x.push(p), x.setP(p, v)], true, false);
 }
 
@@ -240,7 +240,7 @@ function fistM(f: Fn, r: Rec, pop: boolean): X | null {
     : n === 4 ? m.i32.store(0, 1, host(f, lin, ent), iv()) : m.i32.store16(0, 1, host(f, lin, ent), iv());
   // C1: rounded up in magnitude (|q| > |v|).
   const c1 = m.select(m.f64.gt(m.f64.abs(Q()), m.f64.abs(V())), f.c(C1), f.c(0));
-  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [
+  return x.build([setEa(f, r, off), linear(f, r.seg, off, lin)], cond, [
     store, ...x.ip(off),
     f.st(FPU_SW, m.i32.or(m.i32.and(f.ld(FPU_SW), f.c(~C1)), m.select(f.get(pe), m.i32.or(f.c(PE), c1), f.c(0)))),
     ...(pop ? [x.pop()] : []),
@@ -278,7 +278,7 @@ function fstM(f: Fn, r: Rec, pop: boolean): X | null {
     m.i32.and(m.i32.and(x.full(T()), m.i32.eqz(x.hasImage(T()))), m.block(null, [m.local.set(v, x.ldF(T())), exact], binaryen.i32)));
   const ptr = host(f, lin, ent);
   const store = n === 8 ? m.f64.store(0, 1, ptr, V()) : m.f32.store(0, 1, ptr, S());
-  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond,
+  return x.build([setEa(f, r, off), linear(f, r.seg, off, lin)], cond,
     [store, ...x.ip(off), x.clearC1(), ...(pop ? [x.pop()] : [])], true, true);
 }
 
@@ -387,7 +387,7 @@ function fldcw(f: Fn, r: Rec): X | null {
   const off = f.local(), lin = f.local(), ent = f.local(), cw = f.local();
   const cond = andThen(f, m.i32.and(x.entry(true), fastTest(f, r.seg, off, lin, ent, 2, false)),
     m.i32.eqz(m.i32.and(m.i32.and(f.ld(FPU_SW), m.i32.xor(f.tee(cw, m.i32.and(m.i32.load16_u(0, 1, host(f, lin, ent)), f.c(CW_BITS))), f.c(-1))), f.c(EXC))));
-  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond, [f.st(FPU_CW, f.get(cw))], true, false);
+  return x.build([setEa(f, r, off), linear(f, r.seg, off, lin)], cond, [f.st(FPU_CW, f.get(cw))], true, false);
 }
 
 /** FNSTCW m16 (control.ts fnstcw): no wait; CW | 0x40 (bit 6 reads as 1). */
@@ -396,7 +396,7 @@ function fnstcw(f: Fn, r: Rec): X | null {
   const x = new X87(f, r), m = f.m;
   const off = f.local(), lin = f.local(), ent = f.local();
   const cond = m.i32.and(x.entry(false), fastTest(f, r.seg, off, lin, ent, 2, true));
-  return x.build([f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin)], cond,
+  return x.build([setEa(f, r, off), linear(f, r.seg, off, lin)], cond,
     [m.i32.store16(0, 1, host(f, lin, ent), m.i32.or(m.i32.and(f.ld(FPU_CW), f.c(CW_BITS)), f.c(0x40)))], false, true);
 }
 
@@ -445,7 +445,7 @@ function addSub(f: Fn, r: Rec): X | null {
   const cond = andThen(f,
     m.i32.and(m.i32.and(x.entry(true), mem ? fastTest(f, r.seg, off, lin, ent, n, false) : f.c(1)), m.i32.ne(m.i32.and(f.ld(FPU_CW), f.c(CW_PC)), f.c(0))),
     m.i32.and(regsOk, exact));
-  const pre = mem ? [f.set(off, eaOffset(f, r)), linear(f, r.seg, off, lin), f.set(pd, f.get(x.top))]
+  const pre = mem ? [setEa(f, r, off), linear(f, r.seg, off, lin), f.set(pd, f.get(x.top))]
     : [f.set(pd, x.ph(r.r0)), f.set(ps, x.ph(r.r1))];
   const result = f.block([
     m.f64.store(FPU_ST, 8, m.i32.shl(f.get(pd), f.c(3)), S()),
