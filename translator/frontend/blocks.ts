@@ -62,7 +62,7 @@ const JUMP_CACHE = 1 << 14;
  * - codeWritesIgnored: stores into a code page that missed every decoded byte or left it unchanged
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
  * - redecoded: blocks decoded at an address (and code size) whose block an eviction pass had dropped
- * - evictMs: host time in eviction passes, their full collection included
+ * - evictMs: host time in eviction passes, their full collection included; evictGcMs: the collections alone
  */
 export interface FrontEndStats {
   lookups: number;
@@ -83,6 +83,7 @@ export interface FrontEndStats {
   smcPages: number;
   redecoded: number;
   evictMs: number;
+  evictGcMs: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -217,7 +218,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0,
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -567,8 +568,11 @@ export class FrontEnd implements BlockSource {
     this.stats.evictions++;
     this.killBlocks(cold, 'evict');
     this.sweepSuccessors();
+    const t1 = performance.now();
     if (this.gcAfterEvict) collectGarbage();
-    this.stats.evictMs += performance.now() - t0;
+    const t2 = performance.now();
+    this.stats.evictMs += t2 - t0;
+    this.stats.evictGcMs += t2 - t1;
     return cold.length;
   }
 

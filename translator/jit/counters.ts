@@ -72,7 +72,7 @@ export class JitCounters {
     const f = this.frontEnd;
     if (f) {
       s += `; cache: ${f.liveBlocks} blocks/${f.liveRecords} records, lookups ${f.lookups} (miss ${f.blocksDecoded})` +
-        `, killed smc ${f.killedSmc} mapping ${f.killedMapping} flush ${f.killedFlush} evicted ${f.evicted} (decoded again ${f.redecoded}) in ${f.evictMs.toFixed(0)} ms`;
+        `, killed smc ${f.killedSmc} mapping ${f.killedMapping} flush ${f.killedFlush} evicted ${f.evicted} (decoded again ${f.redecoded}) in ${f.evictMs.toFixed(0)} ms (full GC ${f.evictGcMs.toFixed(0)} ms)`;
       s += `; compiled again ${this.compiledAgain}`;
     }
     return s;
