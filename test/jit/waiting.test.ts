@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { runSnippet } from '../../src/snippet.js';
-import { INTERP_REASONS, I_BUDGET, I_COLD, I_WAITING } from '../../runtime/records.js';
+import { INTERP_REASONS, I_AGAIN, I_BUDGET, I_COLD, I_WAITING } from '../../runtime/records.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 
 /** mov ecx, n; L: add eax, ecx; dec ecx; jnz L; hlt. Blocks: 0x1000 (once, 4 insns to the taken JNZ), 0x1005 (L, 3 a pass). */
@@ -39,6 +39,24 @@ describe('instructions run interpreted under the JIT, by reason; polls of the co
       // Block 0x1000 once (4 instructions), L's first 9 runs (3 each); the 10th run is compiled.
       expect(by[I_COLD]).to.equal(4 + 9 * 3);
       expect(sum(by)).to.equal(r.instructions - r.compiled);
+    });
+
+    it(`code decoded again after the front end's bound evicted it warms up as 'again' [${engine}]`, () => {
+      // A bound of one record: every pass (between slices) evicts whatever is there.
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, sync: true }, frontEnd: { maxRecords: 1 } });
+      const first = runSnippet({ engine, machine: m, code: loop(1000) });
+      expect(first.frontEnd.redecoded).to.equal(0);
+      const again = runSnippet({ engine, machine: m, code: loop(1000) });
+      expect(again.instructions).to.equal(insns(1000));
+      expect(again.regs.eax).to.equal(eax(1000));
+      // Both blocks (0x1000, L) were evicted before the second run and decoded again.
+      expect(again.frontEnd.redecoded).to.equal(2);
+      if (engine !== 'jit') return;
+      const by = m.jit!.counters.interpreted;
+      expect(by[I_COLD]).to.equal(4 + 9 * 3);
+      expect(by[I_AGAIN]).to.equal(4 + 9 * 3);
+      expect(m.jit!.counters.compiledAgain).to.equal(1);
+      expect(sum(by)).to.equal(first.instructions - first.compiled + again.instructions - again.compiled);
     });
 
     it(`a budget ending inside a compiled block counts as budget [${engine}]`, () => {
