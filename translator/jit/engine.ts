@@ -268,8 +268,9 @@ export class Jit implements BlockSource {
     this.receive();
     // A partial batch goes from here only when a block of it runs hot while it waits (a loop: WAIT_SEND
     // runs since it went hot), else at the slice's end as before. Sent whenever the worker had room (or
-    // only when it was idle) partial batches made the boot's modules 182 -> 447 (366), and attaching a
-    // module costs this thread a fixed time (instantiateMs 2.5 -> 4.6 (3.0) s, under load).
+    // only when it was idle) partial batches made the boot's modules 182 -> 447 (366): each module costs
+    // this thread ~1 ms of CPU to attach (perf) and the worker and V8 their per-module work; not measured
+    // to pay off on a loaded machine (docs/jit-plan.md, session 9).
     if (this.queue.length > 0 && b.hits - this.hotAt >= WAIT_SEND && this.queued.has(b) && now - this.queuedAt >= MAX_WAIT_MS) this.dispatch(true);
   }
 
