@@ -16,7 +16,8 @@
  *                           when a line starting with GUEST- completes on the serial port
  *   {"ev":"exit", ...}      when the guest ended (jitvisor: how; v86: never)
  * `ms` counts from t0; `cpuMs` is the whole process's CPU time so far (process.cpuUsage:
- * user + system, all threads, Node start-up included, like /proc/<pid>/stat for QEMU);
+ * user + system, all threads, Node start-up included, like /proc/<pid>/stat for QEMU), `mainCpuMs`
+ * the main thread's alone (Linux; the guest's thread, without the compile worker and V8's helpers);
  * `executed` is jitvisor's retired guest instructions at that point.
  * With --until NAME the process exits as soon as that marker is seen.
  * jitvisor runs with the settings `jitvisor run` starts node with (src/host-tuning.ts: malloc
@@ -67,6 +68,21 @@ let executed: () => number | undefined = () => undefined;
 let jitInfo: () => Record<string, unknown> | undefined = () => undefined;
 let onUntil: () => void = () => process.exit(0);
 
+/**
+ * The main thread's CPU time, ms (Linux: /proc/thread-self/stat utime + stime, in clock ticks of
+ * 10 ms); -1 elsewhere. process.cpuUsage() also counts the compile worker and V8's background
+ * threads, which on a loaded machine hide what the main thread (the guest) spent.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // fields 14 and 15 of proc(5), counted from field 3
+  } catch {
+    return -1;
+  }
+}
+
 // Serial bytes: raw to stdout (batched), and split into lines to spot the markers.
 let out: number[] = [];
 let line: number[] = [];
@@ -82,7 +98,7 @@ function serialByte(b: number): void {
       const ms = performance.now() - t0;
       const c = process.cpuUsage();
       // The event first, then the line: when the bench sees the line on stdout, the event is already in its pipe.
-      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, executed: executed(), jit: jitInfo(), rssMiB: process.memoryUsage.rss() / 1048576, ...memory() });
+      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, mainCpuMs: mainThreadCpuMs(), executed: executed(), jit: jitInfo(), rssMiB: process.memoryUsage.rss() / 1048576, ...memory() });
       flush();
       if (name === until) onUntil();
     }

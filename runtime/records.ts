@@ -239,6 +239,12 @@ export class Block {
    */
   insns = 0;
   /**
+   * Warming up again (the loop's INTERP_REASONS `again`): decoded at an
+   * address whose block the front end's bound evicted before, or its
+   * compiled code was evicted (the JIT rearmed it).
+   */
+  again = false;
+  /**
    * Successor chain: the last two blocks that followed this one, by linear
    * address, valid while the MMU generation is unchanged (no TLB flush,
    * CPL change) — the dispatcher then skips the TLB and cache lookups.
@@ -353,4 +359,30 @@ export interface BlockSource {
    * whether compiled code ran them.
    */
   ran?: (b: Block, retired: number, compiled: boolean) => void;
+  /**
+   * Instructions the loop ran in the interpreter although the source compiles
+   * (a JIT), by reason (INTERP_REASONS order), bumped per interpreted block
+   * run; absent for the interpreter itself.
+   */
+  readonly interpreted?: number[];
+  /**
+   * Called now and then (every 64th run) while a block that went hot still
+   * runs without code: a JIT attaches compile answers that arrived, so the
+   * block's next run may be compiled. Between blocks, like hot().
+   */
+  waiting?(b: Block): void;
 }
+
+/**
+ * Why a block ran interpreted under a JIT (BlockSource.interpreted), as the
+ * loop sees it: `cold` no code and fewer than hotAt runs so far, decoded
+ * for the first time; `again` the same, but its code was decoded before and
+ * evicted by the front end's bound, or its compiled code was evicted
+ * (Block.again); `waiting` no code after
+ * hotAt runs (queued or in the compile worker, or dropped); `budget` the
+ * slice's budget ends inside the block; `step` single-step / debug
+ * registers; `shadow` the boundary after STI / MOV SS; `guard` its compiled
+ * entry guard failed (a segment no longer flat).
+ */
+export const INTERP_REASONS = ['cold', 'again', 'waiting', 'budget', 'step', 'shadow', 'guard'] as const;
+export const I_COLD = 0, I_AGAIN = 1, I_WAITING = 2, I_BUDGET = 3, I_STEP = 4, I_SHADOW = 5, I_GUARD = 6;

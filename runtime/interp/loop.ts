@@ -4,7 +4,7 @@
  * exception delivery at the faulting instruction.
  */
 import type { Cpu } from '../cpu.js';
-import { JIT_GUARD_FAILED, T_BRANCH, type Block, type BlockSource } from '../records.js';
+import { I_AGAIN, I_BUDGET, I_COLD, I_GUARD, I_SHADOW, I_STEP, I_WAITING, JIT_GUARD_FAILED, T_BRANCH, type Block, type BlockSource } from '../records.js';
 import { DB, GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
@@ -19,6 +19,9 @@ const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS, W_CODE32 = w(CODE32), W_SHAD
 const W_FAULT_REC = w(FAULT_REC), W_DEAD = w(BLOCK_DEAD), W_RETIRED = w(RETIRED);
 const W_BLOCK_EIP = w(BLOCK_EIP), W_GEN = w(MMU_GEN), W_LINK_EXIT = w(LINK_EXIT), W_CUR_BLOCK = w(CUR_BLOCK);
 const W64_ICOUNT = ICOUNT / 8;
+
+/** A hot block without code calls BlockSource.waiting every (WAIT_POLL + 1)th run. */
+const WAIT_POLL = 63;
 
 export type StopReason = 'budget' | 'hlt' | 'unhandled';
 
@@ -53,6 +56,15 @@ function deliverFault(cpu: Cpu, e: GuestFault, at: number): Unhandled | null {
   return deliver(cpu, DB, -1, s[W_EIP], false);
 }
 
+/** Why `block` ran interpreted (INTERP_REASONS; `jit` its code at entry, `n` the records the budget allowed). */
+function interpReason(block: Block, jit: Block['jit'], n: number, step: boolean, shadow: number, hotAt: number): number {
+  if (jit === null) return block.hits >= hotAt ? I_WAITING : block.again ? I_AGAIN : I_COLD;
+  if (step) return I_STEP;
+  if (n !== block.recs.length) return I_BUDGET;
+  if (shadow !== 0) return I_SHADOW;
+  return I_GUARD;
+}
+
 export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   const s = cpu.s, mmu = cpu.mmu, f64 = cpu.f64, jitBlocks = cpu.jitBlocks;
   let executed = 0, compiled = 0;
@@ -61,6 +73,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
   let linkFrom: Block | null = null, linkSite = 0;
   const hotAt = source.hotAt ?? 0;
   const ran = source.ran ?? null;
+  const interpreted = source.interpreted ?? null;
+  const waiting = source.waiting?.bind(source) ?? null;
   const boundary = cpu.onBoundary;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
@@ -136,7 +150,13 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     let n = recs.length;
     if (n > budget - executed) n = budget - executed;
     if (step) n = 1;
-    if (++block.hits === hotAt && block.jit === null) source.hot!(block);
+    if (block.jit === null) {
+      const h = ++block.hits;
+      if (h === hotAt) source.hot!(block);
+      // Hot, its code not here yet: let the source look for it now and then (a compile worker's answer
+      // would otherwise wait for the slice's end: up to 2 M instructions interpreted).
+      else if (h > hotAt && (h & WAIT_POLL) === 0 && waiting !== null) waiting(block);
+    } else block.hits++;
     cpu.blockEip = eip;
     cpu.block = block;
     let i = 0, left = false, extra = 0;
@@ -218,6 +238,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         if (ic0 >= 0) compiled += i + extra;
         block.insns += i + extra;
         if (ran !== null) ran(block, i + extra, ic0 >= 0);
+        if (interpreted !== null && ic0 < 0) interpreted[interpReason(block, jit, n, step, shadow, hotAt)] += i + extra;
         cpu.addIcount(i + extra);
         s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
         prev = null;
@@ -231,6 +252,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
       if (ic0 >= 0) compiled += i + extra;
       block.insns += i + extra;
       if (ran !== null) ran(block, i + extra, ic0 >= 0);
+      if (interpreted !== null && ic0 < 0) interpreted[interpReason(block, jit, n, step, shadow, hotAt)] += i + extra;
       cpu.addIcount(i + extra);
       const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
       s[W_EIP] = at;
@@ -263,6 +285,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     executed += i;
     cur.insns += i;
     if (ran !== null) ran(cur, i, ic0 >= 0);
+    if (interpreted !== null && ic0 < 0) interpreted[interpReason(block, jit, n, step, shadow, hotAt)] += i;
     f64[W64_ICOUNT] += i;
     // (Compiled code that looped on itself may report more than recs.length: it left by a branch.)
     if (!left && recs[i - 1].term !== T_BRANCH) {

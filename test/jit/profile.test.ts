@@ -27,6 +27,9 @@ function profiled(code: Uint8Array, threshold: number, chain = false): { profile
   const res = runSnippet({ code, engine: 'jit', machine });
   expect(res.stop).to.equal('hlt');
   expect(executed).to.equal(res.instructions);
+  // Forget compiles still in flight (as a machine whose guest ended does): the compile worker is shared by
+  // the process, and requests nobody will read keep it from idling (test/jit/cache.test.ts checks that).
+  machine.jit!.release();
   return { profiler, machine, executed, compiled };
 }
 

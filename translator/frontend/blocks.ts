@@ -61,6 +61,8 @@ const JUMP_CACHE = 1 << 14;
  * - evictions: eviction passes; liveBlocks / liveRecords: the cache's size now
  * - codeWritesIgnored: stores into a code page that missed every decoded byte or left it unchanged
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
+ * - redecoded: blocks decoded at an address (and code size) whose block an eviction pass had dropped
+ * - evictMs: host time in eviction passes, their full collection included; evictGcMs: the collections alone
  */
 export interface FrontEndStats {
   lookups: number;
@@ -79,6 +81,9 @@ export interface FrontEndStats {
   liveRecords: number;
   codeWritesIgnored: number;
   smcPages: number;
+  redecoded: number;
+  evictMs: number;
+  evictGcMs: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -213,8 +218,10 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0,
   };
+  /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
+  private readonly evictedKeys = new Set<number>();
   /** The bound (settable between slices: benchmarks try several). */
   maxRecords: number;
   private readonly gcAfterEvict: boolean;
@@ -267,6 +274,7 @@ export class FrontEnd implements BlockSource {
     }
     if (!block) {
       block = this.decode(phys, lin, code32);
+      if (this.evictedKeys.has(key)) { block.again = true; this.stats.redecoded++; }
       this.blocks.set(key, block);
       this.stats.liveBlocks++;
       this.stats.liveRecords += block.recs.length;
@@ -481,7 +489,10 @@ export class FrontEnd implements BlockSource {
     if (reason === 'smc') st.killedSmc += dead.length;
     else if (reason === 'mapping') st.killedMapping += dead.length;
     else if (reason === 'flush') st.killedFlush += dead.length;
-    else st.evicted += dead.length;
+    else {
+      st.evicted += dead.length;
+      for (const b of dead) this.evictedKeys.add(cacheKey(b.phys, b.code32));
+    }
     this.killedSinceSweep += dead.length;
     // Compiled code checks this after anything that may write code (see BLOCK_DEAD): only
     // the running block must stop (the interpreter's records of a dead block throw BLOCK_EXIT).
@@ -534,6 +545,7 @@ export class FrontEnd implements BlockSource {
    * stays. Returns the blocks evicted.
    */
   evict(): number {
+    const t0 = performance.now();
     const low = Math.floor(this.maxRecords * EVICT_LOW_WATER);
     const cold: Block[] = [];
     const warm: { b: Block; use: number }[] = [];
@@ -556,7 +568,11 @@ export class FrontEnd implements BlockSource {
     this.stats.evictions++;
     this.killBlocks(cold, 'evict');
     this.sweepSuccessors();
+    const t1 = performance.now();
     if (this.gcAfterEvict) collectGarbage();
+    const t2 = performance.now();
+    this.stats.evictMs += t2 - t0;
+    this.stats.evictGcMs += t2 - t1;
     return cold.length;
   }
 
@@ -567,6 +583,7 @@ export class FrontEnd implements BlockSource {
    */
   rearm(b: Block): void {
     b.hits = 0;
+    b.again = true;
   }
 
   /**

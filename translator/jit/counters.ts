@@ -1,4 +1,5 @@
 import { EXIT_REASONS, XFER_NAMES } from './chain.js';
+import { INTERP_REASONS } from '../../runtime/records.js';
 
 /** JIT counters: cheap enough to stay on (plain number fields, bumped per batch or per compiled-block run). */
 import type { FrontEndStats } from '../frontend/blocks.js';
@@ -16,6 +17,10 @@ export class JitCounters {
   /** Sum over worker batches of send -> attach wall time, ms (divide by batchesSent for the mean). */
   latencyMs = 0;
   batchesSent = 0;
+  /** Blocks sent to the worker that had been compiled (or decoded) before and evicted (Block.again). */
+  compiledAgain = 0;
+  /** Polls of the compile worker from the loop while a hot block waited for its code (engine.ts waiting). */
+  polls = 0;
   recordsInline = 0;
   recordsCallout = 0;
   moduleBytes = 0;
@@ -35,6 +40,8 @@ export class JitCounters {
   neighbours = 0;
   /** Returns from compiled code to the loop, by reason (chain.ts EXIT_REASONS order). */
   readonly exits: number[] = EXIT_REASONS.map(() => 0);
+  /** Guest instructions the loop ran interpreted, by reason (runtime/records.ts INTERP_REASONS order). */
+  readonly interpreted: number[] = INTERP_REASONS.map(() => 0);
   /** Blocks compiled by the worker that had died (front end) by the time their module arrived. */
   staleAtAttach = 0;
   /**
@@ -59,12 +66,14 @@ export class JitCounters {
       `${share ? ((100 * this.recordsInline) / share).toFixed(1) : '0'}% of records inline`;
     s += `; ${this.direct.n} direct transfers (${this.neighbours} blocks batched with a predecessor), ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
     s += `; dispatcher: ${XFER_NAMES.map((r, k) => `${r} ${this.xfers[k]}`).join(', ')}`;
+    s += `; interpreted: ${INTERP_REASONS.map((r, k) => `${r} ${this.interpreted[k]}`).join(', ')}`;
     if (this.batchesSent) s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
     if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules), invalidated ${this.invalidatedBlocks}`;
     const f = this.frontEnd;
     if (f) {
       s += `; cache: ${f.liveBlocks} blocks/${f.liveRecords} records, lookups ${f.lookups} (miss ${f.blocksDecoded})` +
-        `, killed smc ${f.killedSmc} mapping ${f.killedMapping} flush ${f.killedFlush} evicted ${f.evicted}`;
+        `, killed smc ${f.killedSmc} mapping ${f.killedMapping} flush ${f.killedFlush} evicted ${f.evicted} (decoded again ${f.redecoded}) in ${f.evictMs.toFixed(0)} ms (full GC ${f.evictGcMs.toFixed(0)} ms)`;
+      s += `; compiled again ${this.compiledAgain}`;
     }
     return s;
   }

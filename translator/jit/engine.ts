@@ -158,12 +158,18 @@ export const DEFAULT_BATCH = 64;
 export const MAX_BATCH = 256;
 /** Longest a hot block waits for its batch to fill. */
 export const MAX_WAIT_MS = 20;
+/** Shortest interval between the loop's polls of the compile worker (waiting()). */
+const POLL_MS = 1;
+/** Runs of a queued block past hotAt after which the loop's poll sends its partial batch (waiting()). */
+const WAIT_SEND = 1024;
 /** Requests the worker may have: one compiling, one waiting, so it never idles while blocks queue. */
 const MAX_IN_FLIGHT = 2;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
   readonly counters = new JitCounters();
+  /** The loop's count of instructions run interpreted, by reason (BlockSource.interpreted). */
+  readonly interpreted = this.counters.interpreted;
   readonly cache: CodeCache;
   private readonly batch: number;
   private queue: Block[] = [];
@@ -182,6 +188,8 @@ export class Jit implements BlockSource {
   /** The loop's per-block-run hook (BlockSource.ran), set by the profiler / lockstep only. */
   ran?: (b: Block, retired: number, compiled: boolean) => void;
   private queuedAt = 0;
+  /** Last waiting() poll (performance.now()). */
+  private lastPoll = 0;
   private readonly client = new CompileClient();
   private readonly sync: boolean;
   private readonly inFlight = new Map<number, { blocks: Block[]; sent: number; firstId: number }>();
@@ -265,6 +273,28 @@ export class Jit implements BlockSource {
     this.idleWorker();
   }
 
+  /**
+   * The loop, while a hot block runs without code (BlockSource.waiting): what
+   * sliceEnd does for the compile worker (attach its answers; send a batch
+   * that waited MAX_WAIT_MS, here only for a loop), at most every POLL_MS. A slice (2 M
+   * instructions in deterministic mode) takes ~50-100 ms interpreted: the
+   * answer for a hot loop otherwise waits for its end.
+   */
+  waiting(b: Block): void {
+    if (this.sync) return;
+    const now = performance.now();
+    if (now - this.lastPoll < POLL_MS) return;
+    this.lastPoll = now;
+    this.counters.polls++;
+    this.receive();
+    // A partial batch goes from here only when a block of it runs hot while it waits (a loop: WAIT_SEND
+    // runs since it went hot), else at the slice's end as before. Sent whenever the worker had room (or
+    // only when it was idle) partial batches made the boot's modules 182 -> 447 (366): each module costs
+    // this thread ~1 ms of CPU to attach (perf) and the worker and V8 their per-module work; not measured
+    // to pay off on a loaded machine (docs/jit-plan.md, session 9).
+    if (this.queue.length > 0 && b.hits - this.hotAt >= WAIT_SEND && this.queued.has(b) && now - this.queuedAt >= MAX_WAIT_MS) this.dispatch(true);
+  }
+
   /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
   idleWorker(now = performance.now()): boolean {
     if (this.queue.length !== 0 || !this.client.idle(now)) return false;
@@ -337,6 +367,7 @@ export class Jit implements BlockSource {
       const all = this.takeQueue();
       const blocks = all.slice(0, MAX_BATCH);
       this.queue = all.slice(MAX_BATCH);
+      for (const b of blocks) if (b.again) this.counters.compiledAgain++;
       for (const b of this.queue) this.queued.add(b);
       if (blocks.length === 0) return;
       const opts = this.emitOptions(blocks.length);
