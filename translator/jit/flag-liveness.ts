@@ -12,7 +12,7 @@
  * - DROPPED: between it and the overwrite nothing can fault or exit; its
  *   flag stores are simply not emitted.
  * - OWED: the records in between may fault, but only through generated
- *   code's one fault path (Fn.faultAt: the slow arm of an inline memory
+ *   code's fault paths (Fn.slowAccess: the slow arm of an inline memory
  *   access, a call-out) or leave through Fn.exit/leave; the producer writes
  *   all six flags from its own operands (`complete`), so its stores can be
  *   replayed there, on the cold paths only (ir.ts Fn.owedFlags), and the
@@ -45,7 +45,7 @@ const hasMem = (r: Rec): boolean => r.k0 === OP_MEM || r.k1 === OP_MEM || r.k2 =
 function passable(r: Rec, row: IsaRow | null): 'pure' | 'mem' | null {
   if (row === null || row.ends !== E_NONE || r.term !== T_NONE || r.lock || (r.flagsRead & ARITH) !== 0 || row.flags === 'handler') return null;
   if (row.faults === 'never' || (row.faults === 'mem' && (!hasMem(r) || r.mnemonic === Mnemonic.Lea))) return 'pure';
-  // 32-bit addressing: generated inline (codegen/mem.ts) or called out, either way through Fn.faultAt.
+  // 32-bit addressing: generated inline (codegen/mem.ts) or called out, either way through Fn.slowAccess / Fn.callout.
   if (row.faults === 'mem' && r.asz === 4) return 'mem';
   return null;
 }
