@@ -88,6 +88,46 @@ describe('decoded records (packed fields)', () => {
     expect(b.foldExec).to.equal(fold);
   });
 
+  it('plain shares the slot of midExec/foldExec: clearing it (killBlock) leaves theirs', () => {
+    const mid = (): void => undefined, fold = (): void => undefined, own = (): void => undefined;
+    const j = new Rec(h), c = new Rec(h), f = new Rec(h);
+    j.midExec = mid; f.foldExec = fold; c.plain = own;
+    expect([c.plain, c.midExec, c.foldExec]).to.deep.equal([own, null, null]);
+    expect([j.plain, f.plain]).to.deep.equal([null, null]);
+    for (const r of [j, c, f]) r.plain = null;
+    expect([j.midExec, f.foldExec, c.plain, c.midExec]).to.deep.equal([mid, fold, null, null]);
+    c.plain = own; c.idx = 255; c.len = 15; c.term = 4; c.lock = true;
+    expect(c.plain).to.equal(own);
+  });
+
+  it('msz / sub and the flags read / written share words and keep their ranges', () => {
+    const r = new Rec(h);
+    for (const [msz, sub] of [[0, -32768], [512, 32767], [65535, -1], [1, 1834]] as const) {
+      r.msz = msz; r.sub = sub;
+      expect([r.msz, r.sub]).to.deep.equal([msz, sub]);
+    }
+    // Every flag toEflags can produce (OF SF ZF AF CF PF DF IF AC), alone and all together, in either lane.
+    const flags = [0x800, 0x80, 0x40, 0x10, 0x1, 0x4, 0x400, 0x200, 0x40000];
+    for (const v of [...flags, flags.reduce((a, b) => a | b, 0)]) {
+      r.flagsRead = v; r.flagsWritten = 0x40000 | 0x8d5;
+      expect([r.flagsRead, r.flagsWritten], `0x${v.toString(16)}`).to.deep.equal([v, 0x408d5]);
+      r.flagsWritten = v; r.flagsRead = 0x8d5;
+      expect([r.flagsRead, r.flagsWritten], `0x${v.toString(16)}`).to.deep.equal([0x8d5, v]);
+    }
+    expect(() => { r.msz = 65536; }).to.throw(RangeError);
+    expect(() => { r.sub = 32768; }).to.throw(RangeError);
+    expect(() => { r.flagsRead = 0x4000; }).to.throw(RangeError); // NT: no record names it
+    expect(() => { r.flagsWritten = 0x80000; }).to.throw(RangeError);
+  });
+
+  it('a record is 16 fields, all small integers but its handlers and its pair link', () => {
+    // Heap cost per record (docs/jit-plan.md "Memory"): a new field, or a field that may hold a
+    // double (one boxed number per record), is a decision to make on purpose.
+    const r = new Rec(h) as unknown as Record<string, unknown>;
+    expect(Object.keys(r)).to.have.length(16);
+    for (const k of Object.keys(r)) if (!['exec', 'alt', 'pair'].includes(k)) expect(typeof r[k], k).to.equal('number');
+  });
+
   it('a value outside a lane throws instead of truncating', () => {
     const r = new Rec(h);
     for (const k of UNSIGNED) {

@@ -215,6 +215,13 @@ export class FrontEnd implements BlockSource {
   private readonly killListeners: BlocksKilledListener[] = [];
   private readonly jc: (Block | undefined)[] = new Array(JUMP_CACHE).fill(undefined);
   private readonly scratch = new Uint8Array(4096 + 16);
+  /**
+   * Page offsets decode() has put in the block it is building: offset o is
+   * taken when seenAt[o] === seenGen (a new generation per block, instead of
+   * a Set allocated and filled per block).
+   */
+  private readonly seenAt = new Int32Array(4096);
+  private seenGen = 0;
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
@@ -325,11 +332,13 @@ export class FrontEnd implements BlockSource {
     const dec = new Decoder(code32 ? 32 : 16, bytes, DECODER_OPTIONS);
     const recs: Rec[] = [];
     const insn = this.insn;
-    const seen = new Set<number>();
+    const seen = this.seenAt;
+    if (this.seenGen === 0x3fffffff) { seen.fill(0); this.seenGen = 0; }
+    const gen = ++this.seenGen;
     let pos = start, straddles = false, length = 0;
     try {
-      while (pos < 4096 && recs.length < maxInsns && !seen.has(pos)) {
-        seen.add(pos);
+      while (pos < 4096 && recs.length < maxInsns && seen[pos] !== gen) {
+        seen[pos] = gen;
         dec.position = pos;
         dec.ip = 0n;
         dec.decodeOut(insn);
@@ -359,7 +368,7 @@ export class FrontEnd implements BlockSource {
         }
         if (r.ends === E_FOLD && r.foldExec !== null && code32) {
           const target = end + r.imm;
-          if (target >= 0 && target < 4096 && !seen.has(target)) {
+          if (target >= 0 && target < 4096 && seen[target] !== gen) {
             r.exec = r.foldExec;
             r.term = T_NONE;
             r.folded = true;
