@@ -391,7 +391,8 @@ export class FrontEnd implements BlockSource {
     fusePairs(recs);
     const page = phys >>> 12;
     const pages = straddles && nextPhys >= 0 ? [page, nextPhys >>> 12] : [page];
-    const block = new Block(phys, code32, recs, length, pages);
+    // An exact-size copy: the array grew by push (capacity up to 1.5x + 16 slots), and it lives as long as the block.
+    const block = new Block(phys, code32, recs.slice(), length, pages);
     for (const p of pages) this.attach(p, block);
     this.stats.blocksDecoded++;
     return block;
