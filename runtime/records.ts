@@ -95,28 +95,24 @@ function putS8(w: number, sh: number, v: number, name: string): number {
 /**
  * One decoded instruction. The small fields (operand kinds, registers,
  * sizes, typed facts, offsets, Code and Mnemonic, the memory operand's
- * size, `sub`, the flags read and written) live in lanes of ten int32 words
- * (wo, wm, wa..wf, wg, wh) behind accessors, and the three rarely-set
- * second handlers share one slot (`alt`), so a record is 16 V8 fields (152
- * bytes; 176 before the fifth pass of docs/jit-plan.md "Memory", ~360
- * unpacked):
+ * size, `sub`, `imm2`, the flags read and written) live in lanes of ten
+ * int32 words (wo, wm, wa..wf, wg, wh) behind accessors, `next` is derived
+ * (off + len), and the three rarely-set second handlers share one slot
+ * (`alt`), so a record is 15 V8 fields (144 bytes; 176 before the fifth
+ * pass of docs/jit-plan.md "Memory", ~360 unpacked):
  * records are the largest item of the JIT's heap (docs/jit-plan.md
  * "Memory"). Every field keeps its name and meaning; only the storage is
  * packed (pack.ts ships the words to the compile worker as they are).
  */
 export class Rec {
   exec: Handler;
-  /** Packed: off (low 16 bits, signed) and next (high 16 bits, signed); see the accessors. */
+  /** Packed: off (low 16 bits, signed) and msz (high 16 bits); see the accessors. */
   wo = 0;
   /** Packed: iced-x86 Code (low 16 bits) and Mnemonic (high 16 bits). */
   wm = 0;
   imm = 0;
-  imm2 = 0;
   disp = 0;
-  /**
-   * Packed: `msz` (low 16 bits) and `sub` (high 16 bits, signed); see the
-   * accessors.
-   */
+  /** Packed: `imm2` (low 16 bits) and `sub` (high 16 bits, signed); see the accessors. */
   wh = 0;
   /** Packed: `flagsRead` (low 16 bits) and `flagsWritten` (high 16 bits), each in FLAG_LANE form. */
   wg = 0;
@@ -144,11 +140,11 @@ export class Rec {
     this.exec = exec;
   }
 
-  /** Offset of this instruction and of the next one from the block start, in bytes (may be negative: folded jumps go backwards). */
+  /** Offset of this instruction from the block start, in bytes (may be negative: folded jumps go backwards). */
   get off(): number { return (this.wo << 16) >> 16; }
   set off(v: number) { this.wo = putS16(this.wo, 0, v, 'off'); }
-  get next(): number { return this.wo >> 16; }
-  set next(v: number) { this.wo = putS16(this.wo, 16, v, 'next'); }
+  /** Offset of the next instruction (off + len: the fall-through, also after a folded JMP/CALL). */
+  get next(): number { return ((this.wo << 16) >> 16) + ((this.wf >>> 18) & 0xf); }
   /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
   get code(): number { return this.wm & 0xffff; }
   set code(v: number) { this.wm = putU16(this.wm, 0, v, 'code'); }
@@ -180,8 +176,14 @@ export class Rec {
     else if ((this.wf & ALT_PLAIN) !== 0) { this.alt = null; this.wf &= ~ALT_PLAIN; }
   }
   /** Size in bytes of the memory operand (0 when there is none; up to 512: FXSAVE). */
-  get msz(): number { return this.wh & 0xffff; }
-  set msz(v: number) { this.wh = putU16(this.wh, 0, v, 'msz'); }
+  get msz(): number { return this.wo >>> 16; }
+  set msz(v: number) { this.wo = putU16(this.wo, 16, v, 'msz'); }
+  /**
+   * A second immediate (ENTER's level, a far pointer's selector), or what a
+   * family's factory keeps there (the x87 families: the FOP, 11 bits): 0-65535.
+   */
+  get imm2(): number { return this.wh & 0xffff; }
+  set imm2(v: number) { this.wh = putU16(this.wh, 0, v, 'imm2'); }
   /**
    * Family-specific selector of the families still bound per mnemonic
    * (runtime/isa/legacy.ts: bit-test op, FPU op and source kind, ...), set by

@@ -351,8 +351,7 @@ export class FrontEnd implements BlockSource {
         r.off = pos - start;
         r.idx = recs.length;
         fillRecord(r, insn, bytes, pos, code32);
-        const end = pos + r.len;
-        r.next = end - start;
+        const end = pos + r.len; // r.next is end - start (off + len)
         recs.push(r);
         length += r.len;
         this.stats.insnsDecoded++;
