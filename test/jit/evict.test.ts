@@ -2,8 +2,9 @@
  * The front end's size bound (translator/frontend/blocks.ts evict()): an
  * eviction pass drops the blocks that did not run since the previous pass,
  * except those with compiled code, which go only when the pass cannot reach
- * its low-water mark without them (losing one costs a decode, a warm-up
- * interpreted and a compile, not just a decode).
+ * its low-water mark without them, and after the interpreted blocks that ran
+ * fewer than COMPILED_USE times (losing a compiled block costs a decode, a
+ * warm-up interpreted and a compile, not just a decode).
  */
 import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
@@ -35,6 +36,21 @@ for (const engine of TEST_ENGINES) {
       fe.evict();
       expect(fe.peek(0x1005, true)).to.equal(undefined);
       expect(fe.stats.liveRecords).to.equal(0);
+    });
+
+    it('when one must go, an idle compiled block ranks after an interpreted one that ran a few times', () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, sync: true, batch: 1 }, frontEnd: { maxRecords: 1000, gcAfterEvict: false } });
+      runSnippet({ engine, machine: m, code: loop(1000) });
+      const fe = m.frontEnd;
+      const head = fe.peek(0x1000, true)!, body = fe.peek(0x1005, true)!;
+      expect([head.recs.length, body.recs.length]).to.deep.equal([5, 4]);
+      fe.evict(); // marks both
+      head.hits += 3; // the interpreted block ran 3 times since, the compiled one not at all
+      fe.maxRecords = 8; // low-water mark 6 of the 9 records: one block must go
+      fe.evict();
+      const left = [fe.peek(0x1000, true), fe.peek(0x1005, true)];
+      // Interpreter: L is idle, so it goes. JIT: L is compiled, so the head goes instead.
+      expect(left).to.deep.equal(engine === 'jit' ? [undefined, body] : [head, undefined]);
     });
   });
 }

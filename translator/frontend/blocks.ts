@@ -111,6 +111,15 @@ export interface FrontEndOptions {
 export const DEFAULT_MAX_RECORDS = 262_144;
 /** Blocks killed between sweeps of the successor links to dead blocks (sweepSuccessors, between slices). */
 const SWEEP_KILLED = 1024;
+/**
+ * Eviction passes rank a block with compiled code as if it had run this many
+ * more times: after the interpreted blocks that ran fewer times than the
+ * JIT's default threshold (translator/jit DEFAULT_THRESHOLD), which are
+ * cheap to decode again and not about to be compiled (boot: 2,649 -> 1,519
+ * compiled blocks evicted, 914 -> 784 compiled again, 4,866 -> 5,418
+ * decoded again).
+ */
+const COMPILED_USE = 50;
 /** An eviction pass frees down to this fraction of the bound. */
 const EVICT_LOW_WATER = 0.75;
 
@@ -552,8 +561,9 @@ export class FrontEnd implements BlockSource {
    * bound, then those that ran least since (a stable sort: ties go oldest
    * first), so a pass frees a quarter of the cache at least and hot code
    * stays. A block with compiled code that did not run is not evicted with
-   * the idle interpreted ones: it goes first in the second group (use 0),
-   * so it stays while the pass can reach the low-water mark without it.
+   * the idle interpreted ones, and in the second group it ranks as if it had
+   * run COMPILED_USE times more, so it stays while the pass can reach the
+   * low-water mark without it.
    * Losing one costs a decode, a warm-up run interpreted and a compile
    * (a thousand times a decode); on the default boot a third of the
    * compiled blocks evicted idle came back and were compiled again.
@@ -569,7 +579,7 @@ export class FrontEnd implements BlockSource {
       const mark = this.marks.get(b);
       const r = recencyOf(b);
       const use = mark === undefined ? Infinity : r - mark;
-      if (use === 0 && b.jit === null) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use });
+      if (use === 0 && b.jit === null) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use: b.jit === null ? use : use + COMPILED_USE });
       this.marks.set(b, r);
     }
     if (keep > low) {
