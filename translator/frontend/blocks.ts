@@ -102,9 +102,10 @@ export interface FrontEndOptions {
 /**
  * The default bound. The default guest's boot decodes ~41k blocks and would
  * keep ~300k records live; with this bound it evicts ~26k blocks on the way
- * (bench/memory.ts). A record with its share of its block costs ~0.25 KB
- * of V8 heap (176 bytes the packed Rec itself), so this caps the decoded
- * code at ~65 MB (it was ~130-170 MB before records were packed). (65,536 cut the
+ * (bench/memory.ts). A record with its share of its block costs ~0.17 KB
+ * of V8 heap (bench/decode.ts; 144 bytes the packed Rec itself), so this
+ * caps the decoded code at ~45 MB (it was ~130-170 MB before records were
+ * packed, ~55 MB at 176 bytes a record). (65,536 cut the
  * live heap but cost 36 % more compiled blocks: hot code evicted and
  * compiled again; docs/jit-plan.md "Memory".)
  */
