@@ -288,6 +288,13 @@ export class Block {
    */
   again = false;
   /**
+   * The front end's eviction recency (translator/frontend/blocks.ts
+   * evict()): recencyOf(this) at the last eviction pass, -1 before the
+   * first one (a field, not a WeakMap beside the blocks: no ephemeron table
+   * for the GC to trace, ~1 MiB on the boot).
+   */
+  evictMark = -1;
+  /**
    * Successor chain: the last two blocks that followed this one, by linear
    * address, valid while the MMU generation is unchanged (no TLB flush,
    * CPL change) — the dispatcher then skips the TLB and cache lookups.

@@ -244,8 +244,6 @@ export class FrontEnd implements BlockSource {
   private readonly gcAfterEvict: boolean;
   /** Blocks killed since the last sweepSuccessors(). */
   private killedSinceSweep = 0;
-  /** Eviction recency: each block's hits at the last eviction pass (a block without one was decoded since). */
-  private readonly marks = new WeakMap<Block, number>();
   /**
    * Runs of a block from before an engine reset its hit count (rearm()): the
    * SMC heuristic counts them, so what the JIT does to `hits` never changes
@@ -577,11 +575,11 @@ export class FrontEnd implements BlockSource {
     const warm: { b: Block; use: number }[] = [];
     let keep = this.stats.liveRecords;
     for (const b of this.blocks.values()) {
-      const mark = this.marks.get(b);
+      const mark = b.evictMark;
       const r = recencyOf(b);
-      const use = mark === undefined ? Infinity : r - mark;
+      const use = mark < 0 ? Infinity : r - mark;
       if (use === 0 && b.jit === null) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use: b.jit === null ? use : use + COMPILED_USE });
-      this.marks.set(b, r);
+      b.evictMark = r;
     }
     if (keep > low) {
       warm.sort((x, y) => x.use - y.use);
