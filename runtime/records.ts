@@ -114,7 +114,7 @@ export class Rec {
   disp = 0;
   /** Packed: `imm2` (low 16 bits) and `sub` (high 16 bits, signed); see the accessors. */
   wh = 0;
-  /** Packed: `flagsRead` (low 16 bits) and `flagsWritten` (high 16 bits), each in FLAG_LANE form. */
+  /** Packed: `flagsRead` (low 16 bits) and `flagsWritten` (high 16 bits), each as toFlagLane() stores it. */
   wg = 0;
   /** Packed lanes: osz asz k0 k1 | k2 r0 r1 r2 | s0 s1 seg bnd | base index scale rep | alu shift strop cc | ends term lock:1 folded:1 len:4 altFold:1 altPlain:1 idx. */
   wa = 4 | (4 << 8);

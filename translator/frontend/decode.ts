@@ -123,7 +123,7 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
       r.scale = SCALE_SHIFT[insn.memoryIndexScale]!;
       // `| 0`: an int32 the field keeps as a small integer. Number(BigInt) alone comes out of
       // optimized code as a double, which turned `disp` into a boxed double field in every
-      // record (16 bytes and an allocation each; test/frontend/record-fields.test.ts).
+      // record (16 bytes and an allocation each; docs/jit-plan.md "Memory", fifth pass).
       r.disp = Number(BigInt.asIntN(32, insn.memoryDisplacementU64)) | 0;
       r.msz = memBytes(insn.memorySize);
       if (r.base === -2 || r.index === -2) { r.code = Code.INVALID; bindHandler(r); return; }
