@@ -70,8 +70,23 @@ function putS16(w: number, sh: number, v: number, name: string): number {
   if ((v << 16) >> 16 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -32768..32767`);
   return (w & ~(0xffff << sh)) | ((v & 0xffff) << sh);
 }
-/** Rec.wf bit 22: `alt` is the foldExec handler (else midExec). */
+/** Rec.wf bit 22: `alt` is the foldExec handler; bit 23: it is `plain` (neither: midExec). */
 const ALT_FOLD = 1 << 22;
+const ALT_PLAIN = 1 << 23;
+
+/**
+ * EFLAGS bits a record may name in flagsRead / flagsWritten (what
+ * translator/frontend/operands.ts toEflags makes of iced-x86's flags): the
+ * low 12 bits as they are, AC (bit 18) moved to bit 12 of a 16-bit lane.
+ */
+const FLAG_LOW = 0xfff, FLAG_AC = 1 << 18, LANE_AC = 1 << 12;
+function toFlagLane(v: number, name: string): number {
+  if ((v & ~(FLAG_LOW | FLAG_AC)) !== 0) throw new RangeError(`Rec.${name} = 0x${v.toString(16)}: not a set of OF SF ZF AF CF PF DF IF AC`);
+  return (v & FLAG_LOW) | ((v & FLAG_AC) !== 0 ? LANE_AC : 0);
+}
+function fromFlagLane(l: number): number {
+  return (l & FLAG_LOW) | ((l & LANE_AC) !== 0 ? FLAG_AC : 0);
+}
 function putS8(w: number, sh: number, v: number, name: string): number {
   if ((v << 24) >> 24 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -128..127`);
   return (w & ~(0xff << sh)) | ((v & 0xff) << sh);
@@ -79,59 +94,57 @@ function putS8(w: number, sh: number, v: number, name: string): number {
 
 /**
  * One decoded instruction. The small fields (operand kinds, registers,
- * sizes, typed facts, offsets, Code and Mnemonic) live in lanes of eight
- * int32 words (wo, wm, wa..wf) behind accessors, so a record is 19 V8
- * fields (176 bytes) instead of 42 (~360):
+ * sizes, typed facts, offsets, Code and Mnemonic, the memory operand's
+ * size, `sub`, `imm2`, the flags read and written) live in lanes of ten
+ * int32 words (wo, wm, wa..wf, wg, wh) behind accessors, `next` is derived
+ * (off + len), and the three rarely-set second handlers share one slot
+ * (`alt`), so a record is 15 V8 fields (144 bytes; 176 before the fifth
+ * pass of docs/jit-plan.md "Memory", ~360 unpacked):
  * records are the largest item of the JIT's heap (docs/jit-plan.md
  * "Memory"). Every field keeps its name and meaning; only the storage is
  * packed (pack.ts ships the words to the compile worker as they are).
  */
 export class Rec {
   exec: Handler;
-  /** Packed: off (low 16 bits, signed) and next (high 16 bits, signed); see the accessors. */
+  /** Packed: off (low 16 bits, signed) and msz (high 16 bits); see the accessors. */
   wo = 0;
   /** Packed: iced-x86 Code (low 16 bits) and Mnemonic (high 16 bits). */
   wm = 0;
   imm = 0;
-  imm2 = 0;
-  /** Size in bytes of the memory operand (0 when there is none; up to 512: FXSAVE). */
-  msz = 0;
   disp = 0;
-  /**
-   * Family-specific selector of the families still bound per mnemonic
-   * (runtime/isa/legacy.ts: bit-test op, FPU op and source kind, ...), set by
-   * their handler factories. Families described in runtime/isa/ use the typed fields.
-   */
-  sub = 0;
-  /** EFLAGS bits read / written (iced-x86's view, for flag liveness in the JIT). */
-  flagsRead = 0;
-  flagsWritten = 0;
-  /** Packed lanes: osz asz k0 k1 | k2 r0 r1 r2 | s0 s1 seg bnd | base index scale rep | alu shift strop cc | ends term lock:1 folded:1 len:4 altFold:1 idx. */
+  /** Packed: `imm2` (low 16 bits) and `sub` (high 16 bits, signed); see the accessors. */
+  wh = 0;
+  /** Packed: `flagsRead` (low 16 bits) and `flagsWritten` (high 16 bits), each as toFlagLane() stores it. */
+  wg = 0;
+  /** Packed lanes: osz asz k0 k1 | k2 r0 r1 r2 | s0 s1 seg bnd | base index scale rep | alu shift strop cc | ends term lock:1 folded:1 len:4 altFold:1 altPlain:1 idx. */
   wa = 4 | (4 << 8);
   wb = 0;
   wc = (3 << 16) | (3 << 24);
   wd = 0xffff;
   we = -1;
   wf = E_HANDLER;
-  /** midExec or foldExec (a record has at most one: a conditional branch or a direct JMP/CALL); which, in wf bit 22. */
+  /**
+   * The record's one second handler, which one in wf bits 22-23: midExec
+   * (a conditional branch), foldExec (a direct JMP/CALL) or plain (a fused
+   * CMP/TEST); no record needs two of them.
+   */
   alt: Handler | null = null;
   /**
    * Fused compare-and-branch: this CMP/TEST record's `exec` also runs the
    * T_COND record `pair` that follows it (one dispatch instead of two);
-   * `plain` is its own handler, used when the block must stop between them.
+   * `plain` (in `alt`) is its own handler, used when the block must stop between them.
    */
   pair: Rec | null = null;
-  plain: Handler | null = null;
 
   constructor(exec: Handler) {
     this.exec = exec;
   }
 
-  /** Offset of this instruction and of the next one from the block start, in bytes (may be negative: folded jumps go backwards). */
+  /** Offset of this instruction from the block start, in bytes (may be negative: folded jumps go backwards). */
   get off(): number { return (this.wo << 16) >> 16; }
   set off(v: number) { this.wo = putS16(this.wo, 0, v, 'off'); }
-  get next(): number { return this.wo >> 16; }
-  set next(v: number) { this.wo = putS16(this.wo, 16, v, 'next'); }
+  /** Offset of the next instruction (off + len: the fall-through, also after a folded JMP/CALL). */
+  get next(): number { return ((this.wo << 16) >> 16) + ((this.wf >>> 18) & 0xf); }
   /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
   get code(): number { return this.wm & 0xffff; }
   set code(v: number) { this.wm = putU16(this.wm, 0, v, 'code'); }
@@ -144,15 +157,45 @@ export class Rec {
     this.wf = (this.wf & ~(0xf << 18)) | (v << 18);
   }
   /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
-  get midExec(): Handler | null { return (this.wf & ALT_FOLD) === 0 ? this.alt : null; }
-  set midExec(h: Handler | null) { this.alt = h; this.wf &= ~ALT_FOLD; }
+  get midExec(): Handler | null { return (this.wf & (ALT_FOLD | ALT_PLAIN)) === 0 ? this.alt : null; }
+  set midExec(h: Handler | null) { this.alt = h; this.wf &= ~(ALT_FOLD | ALT_PLAIN); }
   /**
    * Direct JMP/CALL: the handler to use when the front end continues the
    * block at the branch target (same page, 32-bit code); it checks the target
    * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
    */
   get foldExec(): Handler | null { return (this.wf & ALT_FOLD) !== 0 ? this.alt : null; }
-  set foldExec(h: Handler | null) { this.alt = h; this.wf |= ALT_FOLD; }
+  set foldExec(h: Handler | null) { this.alt = h; this.wf = (this.wf & ~ALT_PLAIN) | ALT_FOLD; }
+  /**
+   * Fused CMP/TEST (see `pair`): its own handler, null otherwise. Clearing
+   * it (killBlock clears every record's) leaves a midExec/foldExec alone.
+   */
+  get plain(): Handler | null { return (this.wf & ALT_PLAIN) !== 0 ? this.alt : null; }
+  set plain(h: Handler | null) {
+    if (h !== null) { this.alt = h; this.wf = (this.wf & ~ALT_FOLD) | ALT_PLAIN; }
+    else if ((this.wf & ALT_PLAIN) !== 0) { this.alt = null; this.wf &= ~ALT_PLAIN; }
+  }
+  /** Size in bytes of the memory operand (0 when there is none; up to 512: FXSAVE). */
+  get msz(): number { return this.wo >>> 16; }
+  set msz(v: number) { this.wo = putU16(this.wo, 16, v, 'msz'); }
+  /**
+   * A second immediate (ENTER's level, a far pointer's selector), or what a
+   * family's factory keeps there (the x87 families: the FOP, 11 bits): 0-65535.
+   */
+  get imm2(): number { return this.wh & 0xffff; }
+  set imm2(v: number) { this.wh = putU16(this.wh, 0, v, 'imm2'); }
+  /**
+   * Family-specific selector of the families still bound per mnemonic
+   * (runtime/isa/legacy.ts: bit-test op, FPU op and source kind, ...), set by
+   * their handler factories. Families described in runtime/isa/ use the typed fields.
+   */
+  get sub(): number { return this.wh >> 16; }
+  set sub(v: number) { this.wh = putS16(this.wh, 16, v, 'sub'); }
+  /** EFLAGS bits read / written (iced-x86's view, for flag liveness in the JIT): OF SF ZF AF CF PF DF IF AC only. */
+  get flagsRead(): number { return fromFlagLane(this.wg & 0xffff); }
+  set flagsRead(v: number) { this.wg = (this.wg & ~0xffff) | toFlagLane(v, 'flagsRead'); }
+  get flagsWritten(): number { return fromFlagLane(this.wg >>> 16); }
+  set flagsWritten(v: number) { this.wg = (this.wg & 0xffff) | (toFlagLane(v, 'flagsWritten') << 16); }
   /** Operand size (1, 2, 4) and address size (2, 4) in bytes. */
   get osz(): number { return this.wa & 0xff; }
   set osz(v: number) { this.wa = putU8(this.wa, 0, v, 'osz'); }
@@ -244,6 +287,13 @@ export class Block {
    * compiled code was evicted (the JIT rearmed it).
    */
   again = false;
+  /**
+   * The front end's eviction recency (translator/frontend/blocks.ts
+   * evict()): recencyOf(this) at the last eviction pass, -1 before the
+   * first one (a field, not a WeakMap beside the blocks: no ephemeron table
+   * for the GC to trace, ~1 MiB on the boot).
+   */
+  evictMark = -1;
   /**
    * Successor chain: the last two blocks that followed this one, by linear
    * address, valid while the MMU generation is unchanged (no TLB flush,

@@ -35,12 +35,23 @@ export function def(m: Mnemonic | Mnemonic[], f: Factory): void {
 
 export const ud: Handler = () => raiseUD();
 
+/**
+ * Per Code: the factory found for it. Only found ones are kept (a binder
+ * registered later may still fill a gap), and neither `def` nor `bind` can
+ * replace a factory, so an entry never goes stale.
+ */
+const factoryByCode: (Factory | undefined)[] = [];
+
 /** The factory that binds `r` (by its table row; a per-mnemonic `def` without a row still binds, the table test flags it). */
 function factoryOf(r: Rec): Factory | undefined {
-  if (r.code === Code.INVALID) return undefined;
-  const row = isaRow(r.code, r.mnemonic);
-  if (row === null || row.interp === BY_MNEMONIC) return factories[r.mnemonic];
-  return binders.get(row.interp);
+  const code = r.code;
+  const known = factoryByCode[code];
+  if (known !== undefined) return known;
+  if (code === Code.INVALID) return undefined;
+  const row = isaRow(code, r.mnemonic);
+  const f = row === null || row.interp === BY_MNEMONIC ? factories[r.mnemonic] : binders.get(row.interp);
+  if (f !== undefined) factoryByCode[code] = f;
+  return f;
 }
 
 /** Bind `r.exec` from the table. */

@@ -62,14 +62,14 @@ describe('decoded records (packed fields)', () => {
   it('offsets, Code/Mnemonic and length share words without disturbing each other', () => {
     const r = new Rec(h);
     r.idx = 255; r.lock = true; r.folded = true; r.term = 4; r.ends = E_COND;
-    for (const [off, next, len] of [[-4095, -4080, 15], [4095, 4111, 1], [0, 0, 0], [-1, 14, 15], [-32768, 32767, 7]] as const) {
-      r.off = off; r.next = next; r.len = len;
+    for (const [off, len] of [[-4095, 15], [4095, 1], [0, 0], [-1, 15], [-32768, 7], [32767, 15]] as const) {
+      const next = off + len; // derived: the fall-through
+      r.off = off; r.len = len;
       r.code = 0xffff; r.mnemonic = 0; r.code = 4936; r.mnemonic = 0xffff; r.mnemonic = 1834;
       expect([r.off, r.next, r.len, r.code, r.mnemonic], `off ${off}`).to.deep.equal([off, next, len, 4936, 1834]);
       expect([r.idx, r.lock, r.folded, r.term, r.ends]).to.deep.equal([255, true, true, 4, E_COND]);
     }
     expect(() => { r.off = 32768; }).to.throw(RangeError);
-    expect(() => { r.next = -32769; }).to.throw(RangeError);
     expect(() => { r.len = 16; }).to.throw(RangeError);
     expect(() => { r.code = 65536; }).to.throw(RangeError);
     expect(() => { r.mnemonic = -1; }).to.throw(RangeError);
@@ -88,6 +88,48 @@ describe('decoded records (packed fields)', () => {
     expect(b.foldExec).to.equal(fold);
   });
 
+  it('plain shares the slot of midExec/foldExec: clearing it (killBlock) leaves theirs', () => {
+    const mid = (): void => undefined, fold = (): void => undefined, own = (): void => undefined;
+    const j = new Rec(h), c = new Rec(h), f = new Rec(h);
+    j.midExec = mid; f.foldExec = fold; c.plain = own;
+    expect([c.plain, c.midExec, c.foldExec]).to.deep.equal([own, null, null]);
+    expect([j.plain, f.plain]).to.deep.equal([null, null]);
+    for (const r of [j, c, f]) r.plain = null;
+    expect([j.midExec, f.foldExec, c.plain, c.midExec]).to.deep.equal([mid, fold, null, null]);
+    c.plain = own; c.idx = 255; c.len = 15; c.term = 4; c.lock = true;
+    expect(c.plain).to.equal(own);
+  });
+
+  it('msz / off, imm2 / sub and the flags read / written share words and keep their ranges', () => {
+    const r = new Rec(h);
+    for (const [msz, sub, off, imm2] of [[0, -32768, -32768, 65535], [512, 32767, 32767, 0], [65535, -1, -1, 0x7ff], [1, 1834, 0, 1]] as const) {
+      r.msz = msz; r.sub = sub; r.off = off; r.imm2 = imm2;
+      expect([r.msz, r.sub, r.off, r.imm2]).to.deep.equal([msz, sub, off, imm2]);
+    }
+    expect(() => { r.imm2 = 65536; }).to.throw(RangeError);
+    expect(() => { r.imm2 = -1; }).to.throw(RangeError);
+    // Every flag toEflags can produce (OF SF ZF AF CF PF DF IF AC), alone and all together, in either lane.
+    const flags = [0x800, 0x80, 0x40, 0x10, 0x1, 0x4, 0x400, 0x200, 0x40000];
+    for (const v of [...flags, flags.reduce((a, b) => a | b, 0)]) {
+      r.flagsRead = v; r.flagsWritten = 0x40000 | 0x8d5;
+      expect([r.flagsRead, r.flagsWritten], `0x${v.toString(16)}`).to.deep.equal([v, 0x408d5]);
+      r.flagsWritten = v; r.flagsRead = 0x8d5;
+      expect([r.flagsRead, r.flagsWritten], `0x${v.toString(16)}`).to.deep.equal([0x8d5, v]);
+    }
+    expect(() => { r.msz = 65536; }).to.throw(RangeError);
+    expect(() => { r.sub = 32768; }).to.throw(RangeError);
+    expect(() => { r.flagsRead = 0x4000; }).to.throw(RangeError); // NT: no record names it
+    expect(() => { r.flagsWritten = 0x80000; }).to.throw(RangeError);
+  });
+
+  it('a record is 15 fields, all small integers but its handlers and its pair link', () => {
+    // Heap cost per record (docs/jit-plan.md "Memory"): a new field, or a field that may hold a
+    // double (one boxed number per record), is a decision to make on purpose.
+    const r = new Rec(h) as unknown as Record<string, unknown>;
+    expect(Object.keys(r)).to.have.length(15);
+    for (const k of Object.keys(r)) if (!['exec', 'alt', 'pair'].includes(k)) expect(typeof r[k], k).to.equal('number');
+  });
+
   it('a value outside a lane throws instead of truncating', () => {
     const r = new Rec(h);
     for (const k of UNSIGNED) {
@@ -102,7 +144,7 @@ describe('decoded records (packed fields)', () => {
 
   it('the compile worker gets every field (pack.ts round trip)', () => {
     const a = new Rec(h), b = new Rec(h);
-    a.off = -300; a.next = -297; a.len = 3; a.code = 4321; a.mnemonic = 1234; a.imm = -5; a.imm2 = 0x7fffffff; a.msz = 512;
+    a.off = -300; a.len = 3; a.code = 4321; a.mnemonic = 1234; a.imm = -5; a.imm2 = 0xffff; a.msz = 512;
     a.disp = -0x80000000; a.sub = 999; a.flagsRead = 0x40000; a.flagsWritten = 0x8d5;
     a.osz = 2; a.asz = 2; a.k0 = 2; a.k1 = 1; a.k2 = 3; a.r0 = 13; a.r1 = 14; a.r2 = 7; a.s0 = 1; a.s1 = 16; a.seg = 5; a.bnd = 11;
     a.base = -2; a.index = 7; a.scale = 3; a.rep = 2; a.alu = 8; a.shift = -1; a.strop = 4; a.cc = 15; a.term = 4; a.idx = 255;

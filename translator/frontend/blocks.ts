@@ -102,15 +102,25 @@ export interface FrontEndOptions {
 /**
  * The default bound. The default guest's boot decodes ~41k blocks and would
  * keep ~300k records live; with this bound it evicts ~26k blocks on the way
- * (bench/memory.ts). A record with its share of its block costs ~0.25 KB
- * of V8 heap (176 bytes the packed Rec itself), so this caps the decoded
- * code at ~65 MB (it was ~130-170 MB before records were packed). (65,536 cut the
+ * (bench/memory.ts). A record with its share of its block costs ~0.17 KB
+ * of V8 heap (bench/decode.ts; 144 bytes the packed Rec itself), so this
+ * caps the decoded code at ~45 MB (it was ~130-170 MB before records were
+ * packed, ~55 MB at 176 bytes a record). (65,536 cut the
  * live heap but cost 36 % more compiled blocks: hot code evicted and
  * compiled again; docs/jit-plan.md "Memory".)
  */
 export const DEFAULT_MAX_RECORDS = 262_144;
 /** Blocks killed between sweeps of the successor links to dead blocks (sweepSuccessors, between slices). */
 const SWEEP_KILLED = 1024;
+/**
+ * Eviction passes rank a block with compiled code as if it had run this many
+ * more times: after the interpreted blocks that ran fewer times than the
+ * JIT's default threshold (translator/jit DEFAULT_THRESHOLD), which are
+ * cheap to decode again and not about to be compiled (boot: 2,649 -> 1,519
+ * compiled blocks evicted, 914 -> 784 compiled again, 4,866 -> 5,418
+ * decoded again).
+ */
+const COMPILED_USE = 50;
 /** An eviction pass frees down to this fraction of the bound. */
 const EVICT_LOW_WATER = 0.75;
 
@@ -215,6 +225,13 @@ export class FrontEnd implements BlockSource {
   private readonly killListeners: BlocksKilledListener[] = [];
   private readonly jc: (Block | undefined)[] = new Array(JUMP_CACHE).fill(undefined);
   private readonly scratch = new Uint8Array(4096 + 16);
+  /**
+   * Page offsets decode() has put in the block it is building: offset o is
+   * taken when seenAt[o] === seenGen (a new generation per block, instead of
+   * a Set allocated and filled per block).
+   */
+  private readonly seenAt = new Int32Array(4096);
+  private seenGen = 0;
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
@@ -227,8 +244,6 @@ export class FrontEnd implements BlockSource {
   private readonly gcAfterEvict: boolean;
   /** Blocks killed since the last sweepSuccessors(). */
   private killedSinceSweep = 0;
-  /** Eviction recency: each block's hits at the last eviction pass (a block without one was decoded since). */
-  private readonly marks = new WeakMap<Block, number>();
   /**
    * Runs of a block from before an engine reset its hit count (rearm()): the
    * SMC heuristic counts them, so what the JIT does to `hits` never changes
@@ -325,11 +340,13 @@ export class FrontEnd implements BlockSource {
     const dec = new Decoder(code32 ? 32 : 16, bytes, DECODER_OPTIONS);
     const recs: Rec[] = [];
     const insn = this.insn;
-    const seen = new Set<number>();
+    const seen = this.seenAt;
+    if (this.seenGen === 0x3fffffff) { seen.fill(0); this.seenGen = 0; }
+    const gen = ++this.seenGen;
     let pos = start, straddles = false, length = 0;
     try {
-      while (pos < 4096 && recs.length < maxInsns && !seen.has(pos)) {
-        seen.add(pos);
+      while (pos < 4096 && recs.length < maxInsns && seen[pos] !== gen) {
+        seen[pos] = gen;
         dec.position = pos;
         dec.ip = 0n;
         dec.decodeOut(insn);
@@ -342,8 +359,7 @@ export class FrontEnd implements BlockSource {
         r.off = pos - start;
         r.idx = recs.length;
         fillRecord(r, insn, bytes, pos, code32);
-        const end = pos + r.len;
-        r.next = end - start;
+        const end = pos + r.len; // r.next is end - start (off + len)
         recs.push(r);
         length += r.len;
         this.stats.insnsDecoded++;
@@ -359,7 +375,7 @@ export class FrontEnd implements BlockSource {
         }
         if (r.ends === E_FOLD && r.foldExec !== null && code32) {
           const target = end + r.imm;
-          if (target >= 0 && target < 4096 && !seen.has(target)) {
+          if (target >= 0 && target < 4096 && seen[target] !== gen) {
             r.exec = r.foldExec;
             r.term = T_NONE;
             r.folded = true;
@@ -382,7 +398,8 @@ export class FrontEnd implements BlockSource {
     fusePairs(recs);
     const page = phys >>> 12;
     const pages = straddles && nextPhys >= 0 ? [page, nextPhys >>> 12] : [page];
-    const block = new Block(phys, code32, recs, length, pages);
+    // An exact-size copy: the array grew by push (capacity up to 1.5x + 16 slots), and it lives as long as the block.
+    const block = new Block(phys, code32, recs.slice(), length, pages);
     for (const p of pages) this.attach(p, block);
     this.stats.blocksDecoded++;
     return block;
@@ -542,7 +559,14 @@ export class FrontEnd implements BlockSource {
    * since the last pass; if the cache is still above EVICT_LOW_WATER of the
    * bound, then those that ran least since (a stable sort: ties go oldest
    * first), so a pass frees a quarter of the cache at least and hot code
-   * stays. Returns the blocks evicted.
+   * stays. A block with compiled code that did not run is not evicted with
+   * the idle interpreted ones, and in the second group it ranks as if it had
+   * run COMPILED_USE times more, so it stays while the pass can reach the
+   * low-water mark without it.
+   * Losing one costs a decode, a warm-up run interpreted and a compile
+   * (a thousand times a decode); on the default boot a third of the
+   * compiled blocks evicted idle came back and were compiled again.
+   * Returns the blocks evicted.
    */
   evict(): number {
     const t0 = performance.now();
@@ -551,11 +575,11 @@ export class FrontEnd implements BlockSource {
     const warm: { b: Block; use: number }[] = [];
     let keep = this.stats.liveRecords;
     for (const b of this.blocks.values()) {
-      const mark = this.marks.get(b);
+      const mark = b.evictMark;
       const r = recencyOf(b);
-      const use = mark === undefined ? Infinity : r - mark;
-      if (use === 0) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use });
-      this.marks.set(b, r);
+      const use = mark < 0 ? Infinity : r - mark;
+      if (use === 0 && b.jit === null) { cold.push(b); keep -= b.recs.length; } else warm.push({ b, use: b.jit === null ? use : use + COMPILED_USE });
+      b.evictMark = r;
     }
     if (keep > low) {
       warm.sort((x, y) => x.use - y.use);

@@ -7,21 +7,21 @@ import { SEG_WRITE } from '../../runtime/state/layout.js';
 import { NO_REG, OP_FAR, OP_IMM, OP_MEM, OP_REL, OP_STR, Rec, T_BRANCH } from '../../runtime/records.js';
 import { bindHandler } from '../../runtime/interp/table.js';
 import { isaRow } from '../../runtime/isa/index.js';
-import { applyFacts } from '../../runtime/isa/apply.js';
+import { applyFacts, CC_FROM_ICED, rowFacts, type RowFacts } from '../../runtime/isa/apply.js';
 import { ccFromIced } from '../../runtime/isa/cc.js';
 import { gprNumber, isImmediate, isStringMem, regInfo, segNumber, setOperand, toEflags } from './operands.js';
 
-/** Byte size of an iced MemorySize, cached (MemorySizeExt crosses into wasm). */
-const memSizeCache = new Map<number, number>();
+/** Byte size of an iced MemorySize, cached (MemorySizeExt crosses into wasm); -1: not asked yet. */
+const memSizeCache = new Int32Array(1024).fill(-1);
 function memBytes(ms: MemorySize): number {
-  let v = memSizeCache.get(ms);
-  if (v === undefined) { v = MemorySizeExt.size(ms); memSizeCache.set(ms, v); }
+  let v = memSizeCache[ms]!;
+  if (v < 0) { v = MemorySizeExt.size(ms); memSizeCache[ms] = v; }
   return v;
 }
 
 const infoFactory = new InstructionInfoFactory();
-/** Per Code and operand index: does the instruction write that memory operand? */
-const writesCache = new Map<number, boolean>();
+/** Per Code and operand index (code * 4 + i): does the instruction write that memory operand? 0 unknown, 1 no, 2 yes. */
+const writesCache = new Uint8Array(8192 * 4);
 /**
  * Whether the instruction writes its memory operand `i` (iced-x86's operand
  * access; conditional writes count: CMPXCHG, ARPL write a read-only segment
@@ -30,14 +30,13 @@ const writesCache = new Map<number, boolean>();
  */
 function writesMemory(insn: Instruction, i: number): boolean {
   const key = insn.code * 4 + i;
-  let v = writesCache.get(key);
-  if (v === undefined) {
-    const info = infoFactory.info(insn);
-    const a = info.opAccess(i);
-    info.free();
-    v = a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite;
-    writesCache.set(key, v);
-  }
+  const known = writesCache[key]!;
+  if (known !== 0) return known === 2;
+  const info = infoFactory.info(insn);
+  const a = info.opAccess(i);
+  info.free();
+  const v = a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite;
+  writesCache[key] = v ? 2 : 1;
   return v;
 }
 
@@ -53,6 +52,21 @@ function scanPrefixes(bytes: Uint8Array, at: number, len: number): number {
   }
   return flags;
 }
+
+/** Per Code: its row's facts (null: no row, #UD), read once per Code (see runtime/isa/apply.ts). */
+const factsCache: (RowFacts | null | undefined)[] = [];
+function factsOf(code: Code, mnemonic: number): RowFacts | null {
+  let f = factsCache[code];
+  if (f === undefined) {
+    const row = isaRow(code, mnemonic);
+    f = row === null ? null : rowFacts(row);
+    factsCache[code] = f;
+  }
+  return f;
+}
+
+/** Scale factor (1, 2, 4, 8) -> shift. */
+const SCALE_SHIFT: readonly number[] = [0, 0, 1, 1, 2, 2, 2, 2, 3];
 
 function opKind(insn: Instruction, i: number): OpKind {
   return i === 0 ? insn.op0Kind : i === 1 ? insn.op1Kind : i === 2 ? insn.op2Kind : insn.op3Kind;
@@ -106,8 +120,11 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
       r.base = gprNumber(insn.memoryBase);
       // XLAT's index is AL (not an addressing register): its handler adds it.
       r.index = insn.code === Code.Xlat_m8 ? NO_REG : gprNumber(insn.memoryIndex);
-      r.scale = [0, 0, 1, 1, 2, 2, 2, 2, 3][insn.memoryIndexScale];
-      r.disp = Number(BigInt.asIntN(32, insn.memoryDisplacementU64));
+      r.scale = SCALE_SHIFT[insn.memoryIndexScale]!;
+      // `| 0`: an int32 the field keeps as a small integer. Number(BigInt) alone comes out of
+      // optimized code as a double, which turned `disp` into a boxed double field in every
+      // record (16 bytes and an allocation each; docs/jit-plan.md "Memory", fifth pass).
+      r.disp = Number(BigInt.asIntN(32, insn.memoryDisplacementU64)) | 0;
       r.msz = memBytes(insn.memorySize);
       if (r.base === -2 || r.index === -2) { r.code = Code.INVALID; bindHandler(r); return; }
     } else if (isImmediate(k)) {
@@ -139,7 +156,7 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
   }
   void NO_REG; void OP_FAR;
   // The table's typed facts (ALU op, condition, ...) and how it ends a block.
-  const row = isaRow(insn.code, insn.mnemonic);
-  if (row !== null) applyFacts(r, row, row.cc === 'iced' ? ccFromIced(insn.conditionCode) : row.cc ?? -1);
+  const f = factsOf(insn.code, insn.mnemonic);
+  if (f !== null) applyFacts(r, f, f.ccFrom === CC_FROM_ICED ? ccFromIced(insn.conditionCode) : f.cc);
   bindHandler(r);
 }

@@ -8,15 +8,15 @@ import {
   NO_REG, OP_CREG, OP_DREG, OP_FAR, OP_FPU, OP_MMX, OP_XMM, OP_IMM, OP_MEM, OP_NONE, OP_REG, OP_REL, OP_SREG, OP_STR, Rec,
 } from '../../runtime/records.js';
 
-export interface RegInfo { kind: number; size: number; index: number }
+export interface RegInfo { readonly kind: number; readonly size: number; readonly index: number }
 
-const NONE: RegInfo = { kind: OP_NONE, size: 0, index: 0 };
+const NONE: RegInfo = Object.freeze({ kind: OP_NONE, size: 0, index: 0 });
 
 /**
  * Our register views: r32[i] for EAX..EDI, r16[2i] for AX..DI, r8 for AL..BH
  * (AL=0 CL=4 DL=8 BL=12 AH=1 CH=5 DH=9 BH=13: the little-endian byte inside r32).
  */
-export function regInfo(reg: Register): RegInfo {
+function classify(reg: Register): RegInfo {
   if (reg >= Register.AL && reg <= Register.BH) {
     const i = reg - Register.AL;
     return { kind: OP_REG, size: 1, index: (i & 3) * 4 + (i >> 2) };
@@ -30,6 +30,22 @@ export function regInfo(reg: Register): RegInfo {
   if (reg >= Register.MM0 && reg < Register.MM0 + 8) return { kind: OP_MMX, size: 8, index: reg - Register.MM0 };
   if (reg >= Register.XMM0 && reg < Register.XMM0 + 8) return { kind: OP_XMM, size: 16, index: reg - Register.XMM0 };
   return NONE;
+}
+
+/**
+ * Every Register's RegInfo, built once: the front end asks per register
+ * operand of every decoded instruction, so the answers are shared, frozen
+ * descriptors rather than an object allocated per operand (iced-x86 has
+ * fewer than 256 registers; any other value is NONE).
+ */
+const REG_INFO: readonly RegInfo[] = (() => {
+  const out: RegInfo[] = [];
+  for (let reg = 0; reg < 256; reg++) out.push(Object.freeze(classify(reg as Register)));
+  return out;
+})();
+
+export function regInfo(reg: Register): RegInfo {
+  return REG_INFO[reg] ?? NONE;
 }
 
 /** 32-bit register number (0-7) of a 16- or 32-bit general register, for addressing. */

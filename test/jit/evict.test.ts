@@ -1,0 +1,56 @@
+/**
+ * The front end's size bound (translator/frontend/blocks.ts evict()): an
+ * eviction pass drops the blocks that did not run since the previous pass,
+ * except those with compiled code, which go only when the pass cannot reach
+ * its low-water mark without them, and after the interpreted blocks that ran
+ * fewer than COMPILED_USE times (losing a compiled block costs a decode, a
+ * warm-up interpreted and a compile, not just a decode).
+ */
+import { expect } from 'chai';
+import { Machine } from '../../src/machine.js';
+import { runSnippet } from '../../src/snippet.js';
+import { TEST_ENGINES } from '../helpers/engines.js';
+
+/** mov ecx, n; L: add eax, ecx; dec ecx; jnz L; hlt. Blocks: 0x1000 (runs once), 0x1005 (L: hot, compiled under the JIT). */
+function loop(n: number): Uint8Array {
+  return new Uint8Array([0xb9, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24, 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4]);
+}
+
+for (const engine of TEST_ENGINES) {
+  describe(`front end eviction passes [${engine}]`, () => {
+    it('an idle block with compiled code outlives a pass that reaches its low-water mark without it', () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, sync: true, batch: 1 }, frontEnd: { maxRecords: 1000, gcAfterEvict: false } });
+      const r = runSnippet({ engine, machine: m, code: loop(1000) });
+      expect(r.stop).to.equal('hlt');
+      const fe = m.frontEnd;
+      const head = fe.peek(0x1000, true), body = fe.peek(0x1005, true);
+      expect(head !== undefined && body !== undefined, 'both blocks decoded').to.equal(true);
+      expect(body!.jit !== null, 'L compiled').to.equal(engine === 'jit');
+      fe.evict(); // first pass: marks every block (all new since the last pass: nothing evicted)
+      expect([fe.peek(0x1000, true), fe.peek(0x1005, true)]).to.deep.equal([head, body]);
+      fe.evict(); // neither ran since: the interpreted one goes, the compiled one stays (9 records << 750)
+      expect(fe.peek(0x1000, true), 'idle interpreted block').to.equal(undefined);
+      expect(fe.peek(0x1005, true), 'idle compiled block').to.equal(engine === 'jit' ? body : undefined);
+      // The bound still holds: with room for none, it goes too.
+      fe.maxRecords = 1;
+      fe.evict();
+      expect(fe.peek(0x1005, true)).to.equal(undefined);
+      expect(fe.stats.liveRecords).to.equal(0);
+    });
+
+    it('when one must go, an idle compiled block ranks after an interpreted one that ran a few times', () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, sync: true, batch: 1 }, frontEnd: { maxRecords: 1000, gcAfterEvict: false } });
+      runSnippet({ engine, machine: m, code: loop(1000) });
+      const fe = m.frontEnd;
+      const head = fe.peek(0x1000, true)!, body = fe.peek(0x1005, true)!;
+      expect([head.recs.length, body.recs.length]).to.deep.equal([5, 4]);
+      fe.evict(); // marks both
+      head.hits += 3; // the interpreted block ran 3 times since, the compiled one not at all
+      fe.maxRecords = 8; // low-water mark 6 of the 9 records: one block must go
+      fe.evict();
+      const left = [fe.peek(0x1000, true), fe.peek(0x1005, true)];
+      // Interpreter: L is idle, so it goes. JIT: L is compiled, so the head goes instead.
+      expect(left).to.deep.equal(engine === 'jit' ? [undefined, body] : [head, undefined]);
+    });
+  });
+}
