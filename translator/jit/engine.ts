@@ -139,6 +139,14 @@ export interface JitOptions {
    * owed to the cold paths).
    */
   deadFlags?: boolean | 'drop';
+  /**
+   * With deadFlags true: a SETcc, CMOVcc or mid-block Jcc whose condition
+   * the tracked source answers does not count as an observer of the flag
+   * stores before it (flag-liveness.ts quietConsumers). Default true; false
+   * for paired measurements; 'all' (TEST-ONLY) treats every such record as
+   * quiet, so the payment made when the prediction is wrong runs.
+   */
+  quietCC?: boolean | 'all';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -208,6 +216,7 @@ export class Jit implements BlockSource {
   private readonly x87: boolean;
   private readonly branches: boolean;
   private readonly deadFlags: boolean | 'drop';
+  private readonly quietCC: boolean | 'all';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -232,6 +241,7 @@ export class Jit implements BlockSource {
     this.x87 = opts.x87 !== false;
     this.branches = opts.branches !== false;
     this.deadFlags = opts.deadFlags ?? true;
+    this.quietCC = opts.quietCC ?? true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -387,7 +397,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
