@@ -125,6 +125,8 @@ export interface EmitOptions {
   deadFlags?: boolean | 'drop';
   /** JitOptions.quietCC (default true): SETcc/CMOVcc/Jcc answered from the tracked source do not observe flag stores (flag-liveness.ts). */
   quietCC?: boolean | 'all';
+  /** JitOptions.forward: registers read back from the local their last store set (Fn.forward). */
+  forward?: boolean;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -135,10 +137,11 @@ export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   f.x87 = x87;
   f.branches = branches;
+  f.forward = forward && !regs;
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
@@ -177,6 +180,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       f.flags = null;
       f.stored = true;
     }
+    f.fwdEnd(x);
     out.push(x);
     // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
     // writing EIP (a block looping on itself may be in a later iteration).
@@ -309,7 +313,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? true);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? true, opts.forward ?? true);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

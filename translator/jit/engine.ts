@@ -147,6 +147,13 @@ export interface JitOptions {
    * quiet, so the payment made when the prediction is wrong runs.
    */
   quietCC?: boolean | 'all';
+  /**
+   * Registers in the state block are read back from the local their last
+   * store in the block set, instead of loaded again (translator/jit/ir.ts
+   * Fn.forward: TurboFan does not forward stores to loads of linear memory).
+   * Default true; false for paired measurements.
+   */
+  forward?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -217,6 +224,7 @@ export class Jit implements BlockSource {
   private readonly branches: boolean;
   private readonly deadFlags: boolean | 'drop';
   private readonly quietCC: boolean | 'all';
+  private readonly forward: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -242,6 +250,7 @@ export class Jit implements BlockSource {
     this.branches = opts.branches !== false;
     this.deadFlags = opts.deadFlags ?? true;
     this.quietCC = opts.quietCC ?? true;
+    this.forward = opts.forward !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -397,7 +406,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
