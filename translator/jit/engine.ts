@@ -72,13 +72,16 @@ export interface JitOptions {
   /**
    * With direct transfers: RET, RET imm16 and JMP/CALL r/m32 continue inside
    * wasm into a block of the same module through its dispatcher (chain.ts
-   * "Indirect and cross-page transfers"). Default true.
+   * "Indirect and cross-page transfers"). Default false since the global
+   * dispatch cache (probed first) answers nearly all of them: with both
+   * module dispatchers off, phase-pair B/A sh 0.888, md5 0.958, awk 1.012,
+   * sha 0.991 (session 10), 3.4 % fewer bytes (docs/jit-plan.md).
    */
   indirect?: boolean;
   /**
    * With direct transfers: static exits into another page continue into a
    * block of the same module through its dispatcher, guarded by the target
-   * page's TLB entry (chain.ts). Default true.
+   * page's TLB entry (chain.ts). Default false (see `indirect`).
    */
   pages?: boolean;
   /**
@@ -237,8 +240,8 @@ export class Jit implements BlockSource {
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     this.direct = opts.direct !== false;
-    this.indirect = this.direct && opts.indirect !== false;
-    this.pages = this.direct && opts.pages !== false;
+    this.indirect = this.direct && opts.indirect === true;
+    this.pages = this.direct && opts.pages === true;
     this.modules = this.direct && opts.chain !== true && opts.modules !== false;
     this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.globalFirst = this.global && opts.globalFirst !== false;
