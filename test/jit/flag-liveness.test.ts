@@ -91,8 +91,12 @@ describe('dead flag producers: what becomes of each record\'s flag stores (flag-
   });
 });
 
+/** Quiet consumers are off by default (JitOptions.quietCC): the cases about them run on a JIT machine with them on. */
+const quietJit = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, quietCC: true } });
+
 for (const engine of TEST_ENGINES) {
   describe(`flags stay exact where they can be observed [${engine}]`, () => {
+    const quietOn = engine === 'jit' ? { machine: quietJit } : {};
     // mov eax, -1; add eax, 1: CF PF AF ZF set, SF OF clear
     const ADD = 'b8ffffffff 83c001';
     const AFTER_ADD = CF | PF | AF | ZF;
@@ -146,19 +150,19 @@ for (const engine of TEST_ENGINES) {
 
     it('a mid-block JC answered from the tracked ADD: the taken exit finds the ADD\'s flags stored', () => {
       // ADD; jc +3 (taken); xor ecx, ecx; hlt; L: hlt
-      let r = runSnippet({ engine, code: hexBytes(`${ADD} 7203 31c9 f4 f4`) });
+      let r = runSnippet({ engine, ...quietOn, code: hexBytes(`${ADD} 7203 31c9 f4 f4`) });
       expect(r.stop, why(r)).to.equal('hlt');
       expect(r.eip - 0x1000).to.equal(14); // after the second HLT
       expect(flagsOf(r)).to.equal(AFTER_ADD);
       // jnc: not taken, the XOR's flags.
-      r = runSnippet({ engine, code: hexBytes(`${ADD} 7303 31c9 f4 f4`), regs: { ecx: 5 } });
+      r = runSnippet({ engine, ...quietOn, code: hexBytes(`${ADD} 7303 31c9 f4 f4`), regs: { ecx: 5 } });
       expect([r.eip - 0x1000, r.regs.ecx]).to.deep.equal([13, 0]);
       expect(flagsOf(r)).to.equal(ZF | PF);
     });
 
     it('#PF on a CMOVcc memory source after a producer it reads from the tracked locals', () => {
       // ADD; cmovc edx, [0x30000] (not present); xor ecx, ecx; hlt
-      const r = runSnippet({ engine, code: withPaging(hexBytes(`${ADD} 0f421500000300 31c9 f4`)), memory: pageTables({ notPresent: [0x30000] }) });
+      const r = runSnippet({ engine, ...quietOn, code: withPaging(hexBytes(`${ADD} 0f421500000300 31c9 f4`)), memory: pageTables({ notPresent: [0x30000] }) });
       expect(r.exception, why(r)).to.deep.include({ vector: 14 });
       expect(flagsOf(r)).to.equal(AFTER_ADD);
     });

@@ -123,7 +123,7 @@ export interface EmitOptions {
   branches?: boolean;
   /** JitOptions.deadFlags (default true): no flag stores for producers a later record overwrites unobserved (flag-liveness.ts). */
   deadFlags?: boolean | 'drop';
-  /** JitOptions.quietCC (default true): SETcc/CMOVcc/Jcc answered from the tracked source do not observe flag stores (flag-liveness.ts). */
+  /** JitOptions.quietCC (default false): SETcc/CMOVcc/Jcc answered from the tracked source do not observe flag stores (flag-liveness.ts). */
   quietCC?: boolean | 'all';
   /** JitOptions.forward: registers read back from the local their last store set (Fn.forward). */
   forward?: boolean;
@@ -313,7 +313,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? true, opts.forward ?? true);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;
