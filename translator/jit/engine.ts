@@ -157,9 +157,11 @@ export interface JitOptions {
    * Registers in the state block are read back from the local their last
    * store in the block set, instead of loaded again (translator/jit/ir.ts
    * Fn.forward: TurboFan does not forward stores to loads of linear memory).
-   * Default true; false for paired measurements.
+   * Default true: forwarding stops at each memory access's slow-path call
+   * (no forwarded value lives across a call); 'far': it does not; false for
+   * paired measurements.
    */
-  forward?: boolean;
+  forward?: boolean | 'far';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -230,7 +232,7 @@ export class Jit implements BlockSource {
   private readonly branches: boolean;
   private readonly deadFlags: boolean | 'drop';
   private readonly quietCC: boolean | 'all';
-  private readonly forward: boolean;
+  private readonly forward: boolean | 'far';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -256,7 +258,7 @@ export class Jit implements BlockSource {
     this.branches = opts.branches !== false;
     this.deadFlags = opts.deadFlags ?? true;
     this.quietCC = opts.quietCC ?? false;
-    this.forward = opts.forward !== false;
+    this.forward = opts.forward ?? true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }

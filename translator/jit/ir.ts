@@ -284,6 +284,9 @@ export class Fn {
    */
   slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
     const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+    // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
+    // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
+    if (this.forward === true) this.fwdValid = 0;
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
     if (this.regLocals === null && owed.length === 0) return call;
@@ -423,8 +426,10 @@ export class Fn {
    * for all by any call-out (Fn.callout: the handler writes registers the
    * state's way) and at the block start (the self-loop's back edge comes
    * there). The stores stay: the state is exact at every exit and fault.
+   * true: also cleared at every memory access's slow-path call (slowAccess),
+   * so no forwarded value lives across a call; 'far': not.
    */
-  forward = false;
+  forward: boolean | 'far' = false;
   private readonly fwdLocals: number[] = [];
   private fwdValid = 0;
   /** This record's register stores (each with its tee) -> register. */
