@@ -158,10 +158,11 @@ export interface JitOptions {
    * store in the block set, instead of loaded again (translator/jit/ir.ts
    * Fn.forward: TurboFan does not forward stores to loads of linear memory).
    * Default true: forwarding stops at each memory access's slow-path call
-   * (no forwarded value lives across a call); 'far': it does not; false for
-   * paired measurements.
+   * (no forwarded value lives across a call); 'far': it does not; 'loads':
+   * as true, and register loads set the local too; false for paired
+   * measurements.
    */
-  forward?: boolean | 'far';
+  forward?: boolean | 'far' | 'loads';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -232,7 +233,7 @@ export class Jit implements BlockSource {
   private readonly branches: boolean;
   private readonly deadFlags: boolean | 'drop';
   private readonly quietCC: boolean | 'all';
-  private readonly forward: boolean | 'far';
+  private readonly forward: boolean | 'far' | 'loads';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {

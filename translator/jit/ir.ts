@@ -29,6 +29,9 @@ export const appendChild = (block: X, child: X): void => {
 };
 /** binaryen.js's Block accessors (in the library, missing from its .d.ts): Fn.fwdTop walks a record's top-level sequence. */
 const BlockApi = (binaryen as unknown as { Block: { getName(b: X): string | null; getNumChildren(b: X): number; getChildAt(b: X, i: number): X } }).Block;
+/** binaryen's C API getters Fn.fwdTop walks operands with (exported by binaryen.js, absent from its .d.ts). */
+const Get = binaryen as unknown as Record<'_BinaryenStoreGetValue' | '_BinaryenStoreGetPtr' | '_BinaryenLoadGetPtr' | '_BinaryenLocalSetGetValue' | '_BinaryenDropGetValue'
+  | '_BinaryenUnaryGetValue' | '_BinaryenBinaryGetLeft' | '_BinaryenBinaryGetRight', (x: X) => X>;
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
 /** Label of the block whose end is a block's dead-exit tail (Fn.deadCheck). */
@@ -286,7 +289,7 @@ export class Fn {
     const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
     // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
     // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
-    if (this.forward === true) this.fwdValid = 0;
+    if (this.forward !== 'far') this.fwdValid = 0;
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
     if (this.regLocals === null && owed.length === 0) return call;
@@ -429,11 +432,15 @@ export class Fn {
    * true: also cleared at every memory access's slow-path call (slowAccess),
    * so no forwarded value lives across a call; 'far': not.
    */
-  forward: boolean | 'far' = false;
+  forward: boolean | 'far' | 'loads' = false;
   private readonly fwdLocals: number[] = [];
   private fwdValid = 0;
   /** This record's register stores (each with its tee) -> register. */
   private readonly fwdStores = new Map<X, number>();
+  /** This record's register loads teed into the forward local -> register (fwdLoadTees). */
+  private readonly fwdLoads = new Map<X, number>();
+  /** Register loads set the forward local too (JitOptions.forward 'loads'). */
+  fwdLoadTees = false;
   private fwdCalled = false;
   private fwdLocal(i: number): number {
     return this.fwdLocals[i] ??= this.local();
@@ -442,15 +449,39 @@ export class Fn {
   fwdEnd(x: X): void {
     if (!this.forward) return;
     if (this.fwdCalled) this.fwdValid = 0;
-    else if (this.fwdStores.size > 0) this.fwdTop(x);
+    else if (this.fwdStores.size > 0 || this.fwdLoads.size > 0) this.fwdTop(x);
     this.fwdStores.clear();
+    this.fwdLoads.clear();
     this.fwdCalled = false;
   }
+  /**
+   * Walk what runs whenever the record's code reaches its end: unnamed
+   * blocks' children in order and the operands of stores, loads, local.set/tee,
+   * drops, unary and binary nodes (evaluated unconditionally), not into ifs,
+   * loops or named blocks. A branch met on the way can only leave the record
+   * (to the block top, where nothing is valid, or out of the function): no
+   * enclosing label is named. Register stores and load tees found become valid.
+   */
   private fwdTop(x: X): void {
     const id = binaryen.getExpressionId(x);
     if (id === binaryen.StoreId) {
+      this.fwdTop(Get._BinaryenStoreGetPtr(x));
+      this.fwdTop(Get._BinaryenStoreGetValue(x));
       const i = this.fwdStores.get(x);
       if (i !== undefined) this.fwdValid |= 1 << i;
+    } else if (id === binaryen.LocalSetId) {
+      this.fwdTop(Get._BinaryenLocalSetGetValue(x));
+      const i = this.fwdLoads.get(x);
+      if (i !== undefined) this.fwdValid |= 1 << i;
+    } else if (id === binaryen.LoadId) {
+      this.fwdTop(Get._BinaryenLoadGetPtr(x));
+    } else if (id === binaryen.BinaryId) {
+      this.fwdTop(Get._BinaryenBinaryGetLeft(x));
+      this.fwdTop(Get._BinaryenBinaryGetRight(x));
+    } else if (id === binaryen.UnaryId) {
+      this.fwdTop(Get._BinaryenUnaryGetValue(x));
+    } else if (id === binaryen.DropId) {
+      this.fwdTop(Get._BinaryenDropGetValue(x));
     } else if (id === binaryen.BlockId && BlockApi.getName(x) === null) {
       // An unnamed block: nothing branches out of it, every child runs in order.
       const n = BlockApi.getNumChildren(x);
@@ -458,7 +489,15 @@ export class Fn {
     }
   }
   reg(i: number): X {
-    if (this.regLocals === null) return this.forward && ((this.fwdValid >> i) & 1) !== 0 ? this.get(this.fwdLocal(i)) : this.ld(REGS + 4 * i);
+    if (this.regLocals === null) {
+      if (!this.forward) return this.ld(REGS + 4 * i);
+      if (((this.fwdValid >> i) & 1) !== 0) return this.get(this.fwdLocal(i));
+      if (!this.fwdLoadTees) return this.ld(REGS + 4 * i);
+      // Loaded into the local too: valid after the record if this load runs whenever the record's end is reached (fwdTop).
+      const t = this.tee(this.fwdLocal(i), this.ld(REGS + 4 * i));
+      this.fwdLoads.set(t, i);
+      return t;
+    }
     this.used |= 1 << i;
     return this.get(this.regLocals[i]);
   }
