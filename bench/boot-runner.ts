@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0] [--jit-pages 0] [--jit-modules 0] [--jit-global 0] [--jit-neighbours 1] [--max-records N] [--heap-stats]
+ *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--max-records N] [--heap-stats]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -157,10 +157,10 @@ if (kind === 'jitvisor') {
       threshold: num('jit-threshold'), batch: num('jit-batch'),
       // --jit-direct 0: no direct transfers (translator/jit/chain.ts); --jit-neighbours 1: same-page neighbour batching (engine.ts).
       ...(num('jit-direct') === 0 ? { direct: false } : {}), ...(num('jit-neighbours') === 1 ? { neighbours: true } : {}),
-      // --jit-indirect 0 / --jit-pages 0: no RET/indirect or cross-page transfers through the module's dispatcher (chain.ts).
-      ...(num('jit-indirect') === 0 ? { indirect: false } : {}), ...(num('jit-pages') === 0 ? { pages: false } : {}),
-      // --jit-modules 0: no cross-module slots (chain.ts).
-      ...(num('jit-modules') === 0 ? { modules: false } : {}),
+      // --jit-indirect 0|1 / --jit-pages 0|1: RET/indirect or cross-page transfers through the module's dispatcher (chain.ts; default off).
+      ...(num('jit-indirect') !== undefined ? { indirect: num('jit-indirect') === 1 } : {}), ...(num('jit-pages') !== undefined ? { pages: num('jit-pages') === 1 } : {}),
+      // --jit-modules 0|1: cross-module slots (chain.ts; default off).
+      ...(num('jit-modules') !== undefined ? { modules: num('jit-modules') === 1 } : {}),
       // --jit-global 0: no global dispatch cache (translator/jit/xcache.ts).
       ...(num('jit-global') === 0 ? { global: false } : {}),
     },

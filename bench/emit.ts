@@ -8,6 +8,7 @@
  *   node dist/bench/emit.js record [--instructions 3e9] [--file F]
  *   node dist/bench/emit.js [--file F] [--passes 3] [--hashes H] [--limit N]
  *   node dist/bench/emit.js --pair OTHER [--passes 3] [--limit N]
+ *   (replay: --opts JSON merges EmitOptions over every request's, for the bytes of an option's variants)
  *
  * record: boots the default guest (deterministic clock, default JIT
  * options) for --instructions and appends every request's packed blocks
@@ -92,6 +93,9 @@ async function record(file: string, instructions: number): Promise<void> {
   process.exit(0);
 }
 
+/** --opts JSON: EmitOptions merged over every recorded request's (e.g. '{"quietCC":false}': bytes of one option's variants). */
+const OVERRIDE = JSON.parse(process.argv.includes('--opts') ? process.argv[process.argv.indexOf('--opts') + 1] ?? '{}' : '{}') as Partial<EmitOptions>;
+
 function load(file: string): Request[] {
   if (!existsSync(file)) {
     console.error(`no recording at ${file}: run "node dist/bench/emit.js record" first`);
@@ -139,7 +143,7 @@ async function replay(file: string, passes: number, hashFile: string | null, lim
       const t0 = performance.now();
       const b = unpackBlocks(q.packed);
       const t1 = performance.now();
-      const e = emitModule(b, q.opts);
+      const e = emitModule(b, { ...q.opts, ...OVERRIDE });
       const t2 = performance.now();
       r.unpack += t1 - t0;
       r.total += t2 - t0;

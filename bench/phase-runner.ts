@@ -4,7 +4,7 @@
  * then N more, measured: the process's CPU time and the JIT counters over them.
  * For paired before/after runs (interleave them: A B A B):
  *
- *   node dist/bench/phase-runner.js SNAPSHOT [--warmup N] [--max-instructions N] [--jit-global 0] [--jit-global-fill attach|exit|both] [--jit-modules 0] [--jit-x87 0]
+ *   node dist/bench/phase-runner.js SNAPSHOT [--warmup N] [--max-instructions N] [--jit-global 0] [--jit-global-fill attach|exit|both] [--jit-modules 0|1] [--jit-x87 0]
  *
  * Prints one JSON line: {cpuS, wallS, executed, compiled, xfers: {name: n}, summary}.
  */
@@ -14,12 +14,12 @@ import { XFER_NAMES } from '../translator/jit/chain.js';
 
 const args = process.argv.slice(2);
 const snap = args.shift();
-if (snap === undefined) { process.stderr.write('usage: phase-runner SNAPSHOT [--max-instructions N] [--jit-global 0] [--jit-modules 0]\n'); process.exit(2); }
+if (snap === undefined) { process.stderr.write('usage: phase-runner SNAPSHOT [--max-instructions N] [--jit-global 0] [--jit-modules 0|1]\n'); process.exit(2); }
 const num = (name: string): number | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? Number(args[i + 1]) : undefined; };
 const max = num('max-instructions') ?? 3e9;
 const jit: JitOptions & Record<string, unknown> = {};
 if (num('jit-global') === 0) jit.global = false;
-if (num('jit-modules') === 0) jit.modules = false;
+if (num('jit-modules') !== undefined) jit.modules = num('jit-modules') === 1; // default off
 if (num('jit-x87') === 0) jit.x87 = false;
 const fillAt = args.indexOf('--jit-global-fill');
 if (fillAt >= 0) jit.globalFill = args[fillAt + 1] as JitOptions['globalFill'];

@@ -78,7 +78,7 @@ describe('per-block counts after compiled runs: the interpreter\'s instructions 
     });
 
     it(`runs joined by cross-module slots (one module per block) [${engine}]`, () => {
-      const { r, by } = counted(engine, { threshold: 0, global: false }, false);
+      const { r, by } = counted(engine, { threshold: 0, modules: true, global: false }, false);
       expect(r.instructions).to.equal(INSNS);
       expect(insnsBy(by)).to.deep.equal(insnsBy(ref));
     });

@@ -28,7 +28,7 @@ import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
 import { addFlagHelpers } from './codegen/flags.js';
-import { flagFates, LIVE, writesFlags } from './flag-liveness.js';
+import { flagFates, LIVE, quietConsumers, writesFlags } from './flag-liveness.js';
 import { addColdHelpers } from './cold.js';
 import './codegen/index.js';
 
@@ -123,6 +123,10 @@ export interface EmitOptions {
   branches?: boolean;
   /** JitOptions.deadFlags (default true): no flag stores for producers a later record overwrites unobserved (flag-liveness.ts). */
   deadFlags?: boolean | 'drop';
+  /** JitOptions.quietCC (default false): SETcc/CMOVcc/Jcc answered from the tracked source do not observe flag stores (flag-liveness.ts). */
+  quietCC?: boolean | 'all';
+  /** JitOptions.forward: registers read back from the local their last store set (Fn.forward). */
+  forward?: boolean | 'far' | 'loads';
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -133,10 +137,12 @@ export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   f.x87 = x87;
   f.branches = branches;
+  f.forward = regs ? false : forward;
+  f.fwdLoadTees = f.forward === 'loads';
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
@@ -150,7 +156,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.mayLoop = recs.some((r) => r.k0 === OP_REL && relTarget(r) === 0);
   const out: X[] = [];
   const callouts: number[] = [];
-  const fates = deadFlags !== false ? flagFates(recs, deadFlags === true) : null;
+  const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null) : null;
   for (const r of recs) {
     const last = r.idx === n - 1;
     f.stored = false;
@@ -175,6 +181,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       f.flags = null;
       f.stored = true;
     }
+    f.fwdEnd(x);
     out.push(x);
     // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
     // writing EIP (a block looping on itself may be in a later iteration).
@@ -307,7 +314,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

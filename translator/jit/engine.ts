@@ -72,19 +72,25 @@ export interface JitOptions {
   /**
    * With direct transfers: RET, RET imm16 and JMP/CALL r/m32 continue inside
    * wasm into a block of the same module through its dispatcher (chain.ts
-   * "Indirect and cross-page transfers"). Default true.
+   * "Indirect and cross-page transfers"). Default false since the global
+   * dispatch cache (probed first) answers nearly all of them: with both
+   * module dispatchers off, phase-pair B/A sh 0.888, md5 0.958, awk 1.012,
+   * sha 0.991 (session 10), 3.4 % fewer bytes (docs/jit-plan.md).
    */
   indirect?: boolean;
   /**
    * With direct transfers: static exits into another page continue into a
    * block of the same module through its dispatcher, guarded by the target
-   * page's TLB entry (chain.ts). Default true.
+   * page's TLB entry (chain.ts). Default false (see `indirect`).
    */
   pages?: boolean;
   /**
    * With direct transfers and without table chaining: RET / indirect exits
    * and static exits the direct transfers cannot take get a one-entry
    * cross-module slot the loop fills (chain.ts "Cross-module slots").
+   * Default false since the global cache (probed first) answers nearly all:
+   * phase-pair with them off, B/A then swapped (geomeans): md5 0.983, awk
+   * 0.983, sha 0.894, sh 0.973; bytes/block -10.9 % (docs/jit-plan.md).
    */
   modules?: boolean;
   /**
@@ -139,6 +145,27 @@ export interface JitOptions {
    * owed to the cold paths).
    */
   deadFlags?: boolean | 'drop';
+  /**
+   * With deadFlags true: a SETcc, CMOVcc or mid-block Jcc whose condition
+   * the tracked source answers does not count as an observer of the flag
+   * stores before it (flag-liveness.ts quietConsumers). true / false
+   * for paired measurements; 'all' (TEST-ONLY) treats every such record as
+   * quiet, so the payment made when the prediction is wrong runs. Default
+   * false: no measurable gain (phase-pair, both orders, geometric means md5
+   * 1.03, awk 1.04, sha 1.00, sh 0.95) for 3.9 % more bytes (owed stores
+   * replayed on more cold paths; docs/jit-plan.md).
+   */
+  quietCC?: boolean | 'all';
+  /**
+   * Registers in the state block are read back from the local their last
+   * store in the block set, instead of loaded again (translator/jit/ir.ts
+   * Fn.forward: TurboFan does not forward stores to loads of linear memory).
+   * Default true: forwarding stops at each memory access's slow-path call
+   * (no forwarded value lives across a call); 'far': it does not; 'loads':
+   * as true, and register loads set the local too; false for paired
+   * measurements.
+   */
+  forward?: boolean | 'far' | 'loads';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -208,6 +235,8 @@ export class Jit implements BlockSource {
   private readonly x87: boolean;
   private readonly branches: boolean;
   private readonly deadFlags: boolean | 'drop';
+  private readonly quietCC: boolean | 'all';
+  private readonly forward: boolean | 'far' | 'loads';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -220,9 +249,9 @@ export class Jit implements BlockSource {
     this.cache = new CodeCache({ ...DEFAULT_LIMITS, ...opts.limits });
     this.counters.frontEnd = frontEnd.stats;
     this.direct = opts.direct !== false;
-    this.indirect = this.direct && opts.indirect !== false;
-    this.pages = this.direct && opts.pages !== false;
-    this.modules = this.direct && opts.chain !== true && opts.modules !== false;
+    this.indirect = this.direct && opts.indirect === true;
+    this.pages = this.direct && opts.pages === true;
+    this.modules = this.direct && opts.chain !== true && opts.modules === true;
     this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.globalFirst = this.global && opts.globalFirst !== false;
     this.neighbours = this.direct && opts.neighbours === true;
@@ -232,6 +261,8 @@ export class Jit implements BlockSource {
     this.x87 = opts.x87 !== false;
     this.branches = opts.branches !== false;
     this.deadFlags = opts.deadFlags ?? true;
+    this.quietCC = opts.quietCC ?? false;
+    this.forward = opts.forward ?? true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -387,7 +418,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

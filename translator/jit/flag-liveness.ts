@@ -22,12 +22,25 @@
  * stays live, ends any earlier debt: it must find the earlier producer's
  * flags in the state.
  *
+ * Quiet consumers (`quiet`, JitOptions.quietCC): a SETcc, CMOVcc or
+ * mid-block Jcc whose condition generated code takes from the tracked
+ * source (the producer's operands and result in wasm locals, codegen/flags.ts
+ * `condition`) reads no flag state, so it does not observe the stores: the
+ * producers before it may be OWED (never DROPPED: it is passed like a record
+ * that may fault or leave). Whether the tracked source answers is only known
+ * while emitting (a call-out in between forgets it), so `quiet` is a
+ * prediction, and codegen/flags.ts `cond` pays what is owed before it reads
+ * the state instead: with nothing DROPPED across a quiet consumer, the owed
+ * stores of the last OWED producer make the state exact there. A wrong
+ * prediction costs bytes (replays on the cold paths), never correctness.
+ * The taken exit of a Jcc pays the debt as every exit does (Fn.exit).
+ *
  * What an instruction does with the flags and how it may fault is read from
  * the instruction table (runtime/isa), the one description both engines share.
  */
 import { Mnemonic } from 'iced-x86';
 import { isaRow, E_NONE, type FlagEffect, type IsaRow } from '../../runtime/isa/index.js';
-import { OP_IMM, OP_MEM, T_NONE, type Rec } from '../../runtime/records.js';
+import { OP_IMM, OP_MEM, T_COND, T_NONE, type Rec } from '../../runtime/records.js';
 import { ARITH } from '../../runtime/state/eflags.js';
 
 export const LIVE = 0, DROPPED = 1, OWED = 2;
@@ -64,8 +77,55 @@ export function writesFlags(r: Rec): boolean {
   return row !== null && (ARITH_PRODUCER.has(row.flags) || row.flags === 'eager');
 }
 
-/** What becomes of each record's flag stores (see above). `owe` false: DROPPED only (no replay on cold paths). */
-export function flagFates(recs: readonly Rec[], owe = true): FlagFate[] {
+/**
+ * Does the tracked source (codegen/flags.ts `condition`) answer condition
+ * code `cc` after producer `p` (flag effect `kind`)? The bases (cc & ~1)
+ * each kind answers there: 0 O, 2 B, 4 E, 6 BE, 8 S, 10 P, 12 L, 14 LE.
+ */
+function tracks(p: Rec, kind: FlagEffect, cc: number): boolean {
+  const base = cc & ~1;
+  switch (kind) {
+    case 'add': case 'sub': case 'logic': return true;
+    case 'adc': case 'sbb': return base === 2 || base === 4 || base === 8;
+    case 'inc': case 'dec': return base !== 2 && base !== 6; // CF is eager (pinned)
+    case 'result': // shifts by a non-zero constant: CF/OF eager; MUL/IMUL track no condition
+      return SHIFTS.has(p.mnemonic) && p.k1 === OP_IMM && (p.imm & 31) !== 0 && (base === 4 || base === 8 || base === 10);
+    default: return false;
+  }
+}
+
+const CONSUMERS: ReadonlySet<string> = new Set(['jcc', 'setcc', 'cmovcc']);
+
+/**
+ * Records predicted to be quiet consumers (see above): a SETcc, CMOVcc or
+ * mid-block Jcc whose nearest flag-writing record before it, in the block,
+ * is a producer whose tracked source answers its condition. 'all': every
+ * SETcc/CMOVcc/mid-block Jcc (TEST-ONLY: exercises the payment in `cond`).
+ */
+export function quietConsumers(recs: readonly Rec[], mode: boolean | 'all' = true): boolean[] {
+  const quiet = new Array<boolean>(recs.length).fill(false);
+  if (mode === false) return quiet;
+  recs.forEach((r, i) => {
+    const row = isaRow(r.code, r.mnemonic);
+    if (row === null || !CONSUMERS.has(row.interp) || r.lock || (r.flagsRead & ~ARITH) !== 0) return;
+    if (row.interp === 'jcc' ? r.term !== T_COND : r.term !== T_NONE) return;
+    if (mode === 'all') { quiet[i] = true; return; }
+    for (let j = i - 1; j >= 0; j--) {
+      const p = recs[j]!, pr = isaRow(p.code, p.mnemonic);
+      if (pr === null || pr.flags === 'handler') return;
+      if (pr.flags === 'none') continue;
+      quiet[i] = tracks(p, pr.flags, r.cc);
+      return;
+    }
+  });
+  return quiet;
+}
+
+/**
+ * What becomes of each record's flag stores (see above). `owe` false: DROPPED only (no replay on cold paths).
+ * `quiet`: quietConsumers (passed over as records that may fault or leave).
+ */
+export function flagFates(recs: readonly Rec[], owe = true, quiet: readonly boolean[] | null = null): FlagFate[] {
   const n = recs.length;
   const fate = new Array<FlagFate>(n).fill(LIVE);
   // Walking back from the end: `covered` = a complete overwrite comes later, reached through passable records;
@@ -79,7 +139,8 @@ export function flagFates(recs: readonly Rec[], owe = true): FlagFate[] {
       if (pure) fate[i] = DROPPED;
       else if (owe && full) fate[i] = OWED;
     }
-    const pass = passable(r, row);
+    // A quiet consumer: its exits and faults pay the debt, its condition does not read the state (or pays first).
+    const pass = quiet !== null && quiet[i] === true ? (r.k0 === OP_MEM || r.k1 === OP_MEM) && r.asz !== 4 ? null : 'mem' : passable(r, row);
     if (pass === null || (pass === 'mem' && !owe)) { covered = false; pure = false; continue; }
     if (full) { covered = true; pure = pass === 'pure'; continue; }
     if (pass === 'mem') pure = false;

@@ -27,6 +27,11 @@ const SHARED_IDS: ReadonlySet<number> = new Set([binaryen.ConstId, binaryen.Loca
 export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
 };
+/** binaryen.js's Block accessors (in the library, missing from its .d.ts): Fn.fwdTop walks a record's top-level sequence. */
+const BlockApi = (binaryen as unknown as { Block: { getName(b: X): string | null; getNumChildren(b: X): number; getChildAt(b: X, i: number): X } }).Block;
+/** binaryen's C API getters Fn.fwdTop walks operands with (exported by binaryen.js, absent from its .d.ts). */
+const Get = binaryen as unknown as Record<'_BinaryenStoreGetValue' | '_BinaryenStoreGetPtr' | '_BinaryenLoadGetPtr' | '_BinaryenLocalSetGetValue' | '_BinaryenDropGetValue'
+  | '_BinaryenUnaryGetValue' | '_BinaryenBinaryGetLeft' | '_BinaryenBinaryGetRight', (x: X) => X>;
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
 /** Label of the block whose end is a block's dead-exit tail (Fn.deadCheck). */
@@ -266,6 +271,9 @@ export class Fn {
     const m = this.m;
     // FAULT_REC = r.idx + 1 inside the helper (cold.ts).
     const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
+    // The handler writes registers in the state only: no forward local is valid after it (see `forward`).
+    this.fwdValid = 0;
+    this.fwdCalled = true;
     // Flag stores owed (flag-liveness.ts) are paid before the handler: it may fault or read them.
     const owed = this.owedFlags();
     if (this.regLocals === null) return owed.length === 0 ? call : m.block(null, [...owed, call], binaryen.i32);
@@ -279,6 +287,9 @@ export class Fn {
    */
   slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
     const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+    // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
+    // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
+    if (this.forward !== 'far') this.fwdValid = 0;
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
     if (this.regLocals === null && owed.length === 0) return call;
@@ -404,13 +415,99 @@ export class Fn {
     this.owing = null;
     this.flagFate = LIVE;
   }
+  /**
+   * Store-to-load forwarding of registers (JitOptions.forward; registers in
+   * the state block, not in locals): TurboFan keeps every load of linear
+   * memory, so `mov esi, ecx; xor esi, edx` stored ESI and loaded it back
+   * at once, a store-to-load round trip (~5 cycles) on the dependency chain
+   * of every guest instruction. Every register store also sets the
+   * register's forward local (local.tee: the local equals the state word
+   * whenever a store of this function wrote it last). A register is read
+   * from its local while `fwdValid` says so: set after a record whose
+   * top-level sequence (not inside an if or loop: executed whenever the next
+   * record runs) stored it; kept while every write is such a store; cleared
+   * for all by any call-out (Fn.callout: the handler writes registers the
+   * state's way) and at the block start (the self-loop's back edge comes
+   * there). The stores stay: the state is exact at every exit and fault.
+   * true: also cleared at every memory access's slow-path call (slowAccess),
+   * so no forwarded value lives across a call; 'far': not.
+   */
+  forward: boolean | 'far' | 'loads' = false;
+  private readonly fwdLocals: number[] = [];
+  private fwdValid = 0;
+  /** This record's register stores (each with its tee) -> register. */
+  private readonly fwdStores = new Map<X, number>();
+  /** This record's register loads teed into the forward local -> register (fwdLoadTees). */
+  private readonly fwdLoads = new Map<X, number>();
+  /** Register loads set the forward local too (JitOptions.forward 'loads'). */
+  fwdLoadTees = false;
+  private fwdCalled = false;
+  private fwdLocal(i: number): number {
+    return this.fwdLocals[i] ??= this.local();
+  }
+  /** After each record (compile.ts): which forward locals are valid from here on (see `forward`). */
+  fwdEnd(x: X): void {
+    if (!this.forward) return;
+    if (this.fwdCalled) this.fwdValid = 0;
+    else if (this.fwdStores.size > 0 || this.fwdLoads.size > 0) this.fwdTop(x);
+    this.fwdStores.clear();
+    this.fwdLoads.clear();
+    this.fwdCalled = false;
+  }
+  /**
+   * Walk what runs whenever the record's code reaches its end: unnamed
+   * blocks' children in order and the operands of stores, loads, local.set/tee,
+   * drops, unary and binary nodes (evaluated unconditionally), not into ifs,
+   * loops or named blocks. A branch met on the way can only leave the record
+   * (to the block top, where nothing is valid, or out of the function): no
+   * enclosing label is named. Register stores and load tees found become valid.
+   */
+  private fwdTop(x: X): void {
+    const id = binaryen.getExpressionId(x);
+    if (id === binaryen.StoreId) {
+      this.fwdTop(Get._BinaryenStoreGetPtr(x));
+      this.fwdTop(Get._BinaryenStoreGetValue(x));
+      const i = this.fwdStores.get(x);
+      if (i !== undefined) this.fwdValid |= 1 << i;
+    } else if (id === binaryen.LocalSetId) {
+      this.fwdTop(Get._BinaryenLocalSetGetValue(x));
+      const i = this.fwdLoads.get(x);
+      if (i !== undefined) this.fwdValid |= 1 << i;
+    } else if (id === binaryen.LoadId) {
+      this.fwdTop(Get._BinaryenLoadGetPtr(x));
+    } else if (id === binaryen.BinaryId) {
+      this.fwdTop(Get._BinaryenBinaryGetLeft(x));
+      this.fwdTop(Get._BinaryenBinaryGetRight(x));
+    } else if (id === binaryen.UnaryId) {
+      this.fwdTop(Get._BinaryenUnaryGetValue(x));
+    } else if (id === binaryen.DropId) {
+      this.fwdTop(Get._BinaryenDropGetValue(x));
+    } else if (id === binaryen.BlockId && BlockApi.getName(x) === null) {
+      // An unnamed block: nothing branches out of it, every child runs in order.
+      const n = BlockApi.getNumChildren(x);
+      for (let k = 0; k < n; k++) this.fwdTop(BlockApi.getChildAt(x, k));
+    }
+  }
   reg(i: number): X {
-    if (this.regLocals === null) return this.ld(REGS + 4 * i);
+    if (this.regLocals === null) {
+      if (!this.forward) return this.ld(REGS + 4 * i);
+      if (((this.fwdValid >> i) & 1) !== 0) return this.get(this.fwdLocal(i));
+      if (!this.fwdLoadTees) return this.ld(REGS + 4 * i);
+      // Loaded into the local too: valid after the record if this load runs whenever the record's end is reached (fwdTop).
+      const t = this.tee(this.fwdLocal(i), this.ld(REGS + 4 * i));
+      this.fwdLoads.set(t, i);
+      return t;
+    }
     this.used |= 1 << i;
     return this.get(this.regLocals[i]);
   }
   setReg(i: number, v: X): X {
-    if (this.regLocals === null) return this.st(REGS + 4 * i, v);
+    if (this.regLocals === null) {
+      if (!this.forward) return this.st(REGS + 4 * i, v);
+      const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
+      this.fwdStores.set(x, i);
+      return x;
+    }
     this.used |= 1 << i;
     this.written |= 1 << i;
     return this.set(this.regLocals[i], v);
@@ -418,7 +515,7 @@ export class Fn {
   /** Register `i` of the record's numbering for `size` bytes (r32 / r16 / r8 views: runtime/records.ts). */
   regN(size: number, i: number): X {
     const m = this.m, z = this.c(0);
-    if (this.regLocals === null) {
+    if (this.regLocals === null && !(this.forward && size === 4) && !(this.forward && ((this.fwdValid >> (size === 2 ? i >> 1 : i >> 2)) & 1) !== 0)) {
       return size === 4 ? m.i32.load(REGS + 4 * i, 4, z) : size === 2 ? m.i32.load16_u(REGS + 2 * i, 2, z) : m.i32.load8_u(REGS + i, 1, z);
     }
     if (size === 4) return this.reg(i);
@@ -429,7 +526,7 @@ export class Fn {
   }
   setRegN(size: number, i: number, v: X): X {
     const m = this.m, z = this.c(0);
-    if (this.regLocals === null) {
+    if (this.regLocals === null && !this.forward) {
       return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
     }
     if (size === 4) return this.setReg(i, v);

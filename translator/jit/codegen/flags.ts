@@ -214,12 +214,21 @@ export function condition(f: Fn, src: FlagSource, cc: number): X | null {
  * through the module's `getof` (addFlagHelpers) unless a tracked source
  * says it is eager. Never null.
  */
-export function cond(f: Fn, cc: number): X | null {
+export function cond(f: Fn, cc: number): X {
   const src = f.flags;
   if (src !== null) {
     const x = condition(f, src, cc);
     if (x !== null) return x;
   }
+  // Read from the state: a quiet consumer (flag-liveness.ts) the prediction got wrong pays the owed flag stores
+  // first (nothing when nothing is owed: a consumer not predicted quiet observes, so no debt reaches it).
+  const owed = f.owedFlags();
+  const x = fromState(f, src, cc);
+  return owed.length === 0 ? x : f.m.block(null, [...owed, x], binaryen.i32);
+}
+
+/** Condition code `cc` from the state block (cond's fallback). */
+function fromState(f: Fn, src: FlagSource | null, cc: number): X {
   const m = f.m, base = cc & ~1;
   const lazy = (flag: number): X => m.i32.and(f.ld(LAZY_MASK), f.c(flag));
   const eager = (flag: number): X => m.i32.ne(m.i32.and(f.ld(EFLAGS), f.c(flag)), f.c(0));
