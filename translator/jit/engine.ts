@@ -26,6 +26,7 @@ import { instantiate } from './link.js';
 import { JitCounters } from './counters.js';
 import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
 import { packBlocks } from './pack.js';
+import { nextBatch } from './batching.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable } from './chain.js';
@@ -365,8 +366,11 @@ export class Jit implements BlockSource {
     if (client.failed !== null) { this.workerFailed(); return; }
     while (this.queue.length > 0 && client.inFlight < room && (due || this.queue.length >= this.batch)) {
       const all = this.takeQueue();
-      const blocks = all.slice(0, MAX_BATCH);
-      this.queue = all.slice(MAX_BATCH);
+      // Hottest first, loops waiting for their code in a small module of their own (batching.ts).
+      const { n, loops } = nextBatch(all, this.hotAt, this.batch, MAX_BATCH, WAIT_SEND);
+      if (loops) this.counters.loopBatches++;
+      const blocks = all.slice(0, n);
+      this.queue = all.slice(n);
       for (const b of blocks) if (b.again) this.counters.compiledAgain++;
       for (const b of this.queue) this.queued.add(b);
       if (blocks.length === 0) return;
