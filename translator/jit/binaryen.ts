@@ -154,9 +154,11 @@ const INSTANTIATE = /return await WebAssembly\.instantiate\(([\w$]+),([\w$]+)\)/
  * The source with the wasm compiled on the calling thread (new WebAssembly.Module) instead of by
  * WebAssembly.instantiate, whose compile is a job for V8's platform threads; null when the call is
  * not there exactly once. Why: the compile worker loads binaryen while the guest starts, and the
- * process has one platform thread (--v8-pool-size=1) that the main thread's TurboFan jobs keep busy
- * then: the job waited behind them (the worker's first answer came ~3-4 s after it started under
- * load). Compiled here it takes the worker's own time slice; lazily compiled either way.
+ * process has one platform thread (--v8-pool-size=1), whose queue the main thread's TurboFan jobs
+ * fill then: the compile job would wait behind them while the worker idles. Here it costs the worker
+ * ~20-30 ms of its own CPU (lazily compiled either way: its CPU to ready 520-550 ms against
+ * 510-520). Under load 12-17 the wait was not measurable (ready 1.9-2.5 s vs 2.3-3.4 s after the
+ * worker started, both dominated by the load); on a quiet machine it is not measured either.
  */
 export function syncInstantiate(source: string): string | null {
   const found = [...source.matchAll(INSTANTIATE)];

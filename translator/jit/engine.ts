@@ -165,6 +165,8 @@ const POLL_MS = 1;
 const WAIT_SEND = 1024;
 /** Requests the worker may have: one compiling, one waiting, so it never idles while blocks queue. */
 const MAX_IN_FLIGHT = 2;
+/** Requests in flight below which a batch other than loops is sent (dispatch): the second slot is kept for loops. */
+const BIG_IN_FLIGHT = 1;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -368,6 +370,13 @@ export class Jit implements BlockSource {
       const all = this.takeQueue();
       // Hottest first, loops waiting for their code in a small module of their own (batching.ts).
       const { n, loops } = nextBatch(all, this.hotAt, this.batch, MAX_BATCH, WAIT_SEND);
+      // Other batches wait for the worker to be idle (asynchronously: not flush()): the second slot is
+      // for loops, which then wait for one module's emit at most, not for a queued one's too.
+      if (!loops && room !== Infinity && client.inFlight >= BIG_IN_FLIGHT) {
+        this.queue = all;
+        for (const b of all) this.queued.add(b);
+        return;
+      }
       if (loops) this.counters.loopBatches++;
       const blocks = all.slice(0, n);
       this.queue = all.slice(n);
