@@ -25,17 +25,17 @@ describe('the compile worker\'s next batch (translator/jit/batching.ts)', () => 
     expect(queue.map((b) => b.id)).to.deep.equal([0, 1, 2, 3]);
   });
 
-  it('sends loops alone ahead of a backlog of at least LOOP_BATCH blocks', () => {
-    const queue = q(...Array.from({ length: LOOP_BATCH }, () => HOT + 3), HOT + LOOP + 5, HOT + 2 * LOOP);
+  it('sends loops alone ahead of a backlog of at least a batch', () => {
+    const queue = q(...Array.from({ length: BATCH }, () => HOT + 3), HOT + LOOP + 5, HOT + 2 * LOOP);
     const { n, loops } = nextBatch(queue, HOT, BATCH, MAX, LOOP);
     expect(loops).to.equal(true);
     expect(n).to.equal(2);
-    expect(queue.slice(0, 2).map((b) => b.id)).to.deep.equal([LOOP_BATCH + 1, LOOP_BATCH]);
+    expect(queue.slice(0, 2).map((b) => b.id)).to.deep.equal([BATCH + 1, BATCH]);
   });
 
-  it('sends a few loops with a few other blocks together with them', () => {
-    const queue = q(HOT + 1, HOT + LOOP, ...Array.from({ length: LOOP_BATCH - 2 }, () => HOT + 2));
-    expect(nextBatch(queue, HOT, BATCH, MAX, LOOP)).to.deep.equal({ n: LOOP_BATCH, loops: false });
+  it('sends a few loops with a smaller backlog together with it', () => {
+    const queue = q(HOT + 1, HOT + LOOP, ...Array.from({ length: BATCH - 2 }, () => HOT + 2));
+    expect(nextBatch(queue, HOT, BATCH, MAX, LOOP)).to.deep.equal({ n: BATCH, loops: false });
   });
 
   it('splits many loops: the hottest LOOP_BATCH first', () => {

@@ -8,8 +8,8 @@
  *   new code), most run a few times; the loops among them ran interpreted
  *   until their turn in queue order came;
  * - loops alone: blocks that ran `loopRuns` times since going hot go in a
- *   module of at most LOOP_BATCH of their own when more follows (at least
- *   LOOP_BATCH other blocks, or more loops than LOOP_BATCH): answered in a fraction
+ *   module of at most LOOP_BATCH of their own when more follows (a backlog of
+ *   at least a batch, or more loops than LOOP_BATCH): answered in a fraction
  *   of a full module's time. The first modules come from a cold worker (its
  *   JS and binaryen's wasm not tiered up yet): 56 blocks of the kernel's
  *   decompressor took it ~1 s, 16 of them ~0.3-0.6 s.
@@ -32,6 +32,6 @@ export function nextBatch(queue: Queued[], hotAt: number, batch: number, max: nu
   const n = Math.min(queue.length, max);
   let loops = 0;
   while (loops < n && queue[loops]!.hits - hotAt >= loopRuns) loops++;
-  if (loops > LOOP_BATCH || (loops > 0 && queue.length - loops >= Math.min(batch, LOOP_BATCH))) return { n: Math.min(loops, LOOP_BATCH), loops: true };
+  if (loops > LOOP_BATCH || (loops > 0 && queue.length - loops >= batch)) return { n: Math.min(loops, LOOP_BATCH), loops: true };
   return { n, loops: false };
 }

@@ -165,8 +165,6 @@ const POLL_MS = 1;
 const WAIT_SEND = 1024;
 /** Requests the worker may have: one compiling, one waiting, so it never idles while blocks queue. */
 const MAX_IN_FLIGHT = 2;
-/** Requests in flight below which a batch other than loops is sent (dispatch): the second slot is kept for loops. */
-const BIG_IN_FLIGHT = 1;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -367,20 +365,9 @@ export class Jit implements BlockSource {
     const client = this.client;
     if (client.failed !== null) { this.workerFailed(); return; }
     while (this.queue.length > 0 && client.inFlight < room && (due || this.queue.length >= this.batch)) {
-      // Batches without loops wait for an idle worker (asynchronously: not flush()): the second slot is
-      // for loops, which then wait for one module's emit at most, not for a queued one's too. The queue
-      // is looked through only when due (a loop's poll, a slice's end), not at each hot() of a backlog.
-      const held = room !== Infinity && client.inFlight >= BIG_IN_FLIGHT;
-      if (held && (!due || !this.queue.some((b) => b.hits - this.hotAt >= WAIT_SEND))) return;
       const all = this.takeQueue();
       // Hottest first, loops waiting for their code in a small module of their own (batching.ts).
       const { n, loops } = nextBatch(all, this.hotAt, this.batch, MAX_BATCH, WAIT_SEND);
-      if (held && (n === 0 || all[0]!.hits - this.hotAt < WAIT_SEND)) {
-        // (Only when the loop found above was dead: takeQueue dropped it.)
-        this.queue = all;
-        for (const b of all) this.queued.add(b);
-        return;
-      }
       if (loops) this.counters.loopBatches++;
       const blocks = all.slice(0, n);
       this.queue = all.slice(n);
