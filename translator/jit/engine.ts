@@ -366,9 +366,8 @@ export class Jit implements BlockSource {
     if (client.failed !== null) { this.workerFailed(); return; }
     while (this.queue.length > 0 && client.inFlight < room && (due || this.queue.length >= this.batch)) {
       const all = this.takeQueue();
-      // Hottest first, loops waiting for their code in a small module of their own (batching.ts).
-      const { n, loops } = nextBatch(all, this.hotAt, this.batch, MAX_BATCH, WAIT_SEND);
-      if (loops) this.counters.loopBatches++;
+      // Hottest first (batching.ts): past MAX_BATCH the loops of a backlog go before the blocks run once.
+      const n = nextBatch(all, MAX_BATCH);
       const blocks = all.slice(0, n);
       this.queue = all.slice(n);
       for (const b of blocks) if (b.again) this.counters.compiledAgain++;
