@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import binaryen, { binaryenBuild, binaryenCompile, cookTemplate, densify, splitWasm, syncInstantiate } from '../../translator/jit/binaryen.js';
+import binaryen, { binaryenBuild, cookTemplate, densify, splitWasm } from '../../translator/jit/binaryen.js';
 
 /** A template literal's value as the language cooks it (the reference for cookTemplate). */
 function cooked(raw: string): string {
@@ -50,18 +50,6 @@ describe('binaryen.js as the JIT loads it (translator/jit/binaryen.ts)', () => {
     expect(diff, 'first differing byte').to.equal(-1);
     // The bytes' holder is let go once they are handed to V8.
     expect(out!.source).to.match(/var ([\w$]+)=([\w$]+);\2=void 0;try\{/);
-  });
-
-  it('the split module compiles binaryen\'s wasm on the loading thread, not as a platform-thread job', () => {
-    const src = readFileSync(fileURLToPath(import.meta.resolve('binaryen')), 'utf8');
-    const split = splitWasm(densify(src)!, 'b.wasm')!.source;
-    const out = syncInstantiate(split);
-    expect(out, 'WebAssembly.instantiate not found: binaryen.js changed, update translator/jit/binaryen.ts INSTANTIATE').to.not.equal(null);
-    expect(out).to.not.include('WebAssembly.instantiate(');
-    expect(out).to.include('new WebAssembly.Module(');
-    expect(syncInstantiate(out!), 'nothing left to rewrite').to.equal(null);
-    // The module this process loaded has it.
-    expect(binaryenCompile).to.equal('sync');
   });
 
   it('cookTemplate reads every template-literal escape as the language does', () => {

@@ -144,29 +144,6 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
   return { source: out, wasm };
 }
 
-/**
- * Emscripten's instantiation of the wasm, minified: `return await WebAssembly.instantiate(t,r)` (the
- * bytes, the imports). Captures: bytes, imports.
- */
-const INSTANTIATE = /return await WebAssembly\.instantiate\(([\w$]+),([\w$]+)\)/g;
-
-/**
- * The source with the wasm compiled on the calling thread (new WebAssembly.Module) instead of by
- * WebAssembly.instantiate, whose compile is a job for V8's platform threads; null when the call is
- * not there exactly once. Why: the compile worker loads binaryen while the guest starts, and the
- * process has one platform thread (--v8-pool-size=1), whose queue the main thread's TurboFan jobs
- * fill then: the compile job would wait behind them while the worker idles. Here it costs the worker
- * ~20-30 ms of its own CPU (lazily compiled either way: its CPU to ready 520-550 ms against
- * 510-520). Under load 12-17 the wait was not measurable (ready 1.9-2.5 s vs 2.3-3.4 s after the
- * worker started, both dominated by the load); on a quiet machine it is not measured either.
- */
-export function syncInstantiate(source: string): string | null {
-  const found = [...source.matchAll(INSTANTIATE)];
-  if (found.length !== 1) return null;
-  const [all, bytes, imports] = found[0]!;
-  return source.replace(all, () => `const __jitvisorModule=new WebAssembly.Module(${bytes});return{module:__jitvisorModule,instance:new WebAssembly.Instance(__jitvisorModule,${imports})}`);
-}
-
 /** The directory for the rewritten module: created 0700, and used only if it is ours and private. */
 function privateDir(): string | null {
   const uid = process.getuid?.();
@@ -182,8 +159,6 @@ function privateDir(): string | null {
  * (the rewritten copy, the wasm embedded as in the package) or 'stock' (the package as it is).
  */
 export let binaryenBuild: 'split' | 'dense' | 'stock' = 'stock';
-/** How this process compiled binaryen's wasm: 'sync' on the loading thread (syncInstantiate), else 'async'. */
-export let binaryenCompile: 'sync' | 'async' = 'async';
 
 /** Written whole under a private name, then renamed: a concurrent process sees no file or the whole one. */
 function writeAtomic(file: string, data: string | Uint8Array): void {
@@ -209,8 +184,7 @@ async function load(): Promise<typeof Stock> {
     if (dir === null) return stock();
     const key = `binaryen-${pkg.version ?? 'x'}-${st.size}-${Math.trunc(st.mtimeMs)}`;
     // The split copy when it is there or can be made; else the dense one (an older run's, or made now).
-    // (-split2: binaryen compiled on the loading thread, syncInstantiate; -split files of older builds lack it.)
-    const splitFile = join(dir, `${key}-split2.mjs`);
+    const splitFile = join(dir, `${key}-split.mjs`);
     const denseFile = join(dir, `${key}.mjs`);
     const exists = (f: string): boolean => { try { statSync(f); return true; } catch { return false; } };
     const wasmFile = join(dir, `${key}.wasm`);
@@ -224,7 +198,7 @@ async function load(): Promise<typeof Stock> {
       if (split !== null) {
         // The bytes first: the module's existence says they are there.
         writeAtomic(wasmFile, split.wasm);
-        writeAtomic(splitFile, syncInstantiate(split.source) ?? split.source);
+        writeAtomic(splitFile, split.source);
       } else {
         file = denseFile;
         build = 'dense';
@@ -238,7 +212,6 @@ async function load(): Promise<typeof Stock> {
   try {
     const b = ((await import(url)) as { default: typeof Stock }).default;
     binaryenBuild = build;
-    if (build === 'split' && readFileSync(fileURLToPath(url), 'latin1').includes('__jitvisorModule')) binaryenCompile = 'sync';
     return b;
   } catch {
     return stock();
