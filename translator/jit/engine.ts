@@ -26,6 +26,7 @@ import { instantiate } from './link.js';
 import { JitCounters } from './counters.js';
 import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
 import { packBlocks } from './pack.js';
+import { nextBatch } from './batching.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable } from './chain.js';
@@ -396,8 +397,10 @@ export class Jit implements BlockSource {
     if (client.failed !== null) { this.workerFailed(); return; }
     while (this.queue.length > 0 && client.inFlight < room && (due || this.queue.length >= this.batch)) {
       const all = this.takeQueue();
-      const blocks = all.slice(0, MAX_BATCH);
-      this.queue = all.slice(MAX_BATCH);
+      // Hottest first (batching.ts): past MAX_BATCH the loops of a backlog go before the blocks run once.
+      const n = nextBatch(all, MAX_BATCH);
+      const blocks = all.slice(0, n);
+      this.queue = all.slice(n);
       for (const b of blocks) if (b.again) this.counters.compiledAgain++;
       for (const b of this.queue) this.queued.add(b);
       if (blocks.length === 0) return;
