@@ -40,12 +40,21 @@ interface CApi {
   _BinaryenUnaryId(): number;
   _BinaryenUnaryGetOp(x: X): number;
   _BinaryenUnaryGetValue(x: X): X;
+  _BinaryenStoreGetPtr(x: X): X;
+  _BinaryenStoreGetValue(x: X): X;
+  _BinaryenLoadGetPtr(x: X): X;
+  _BinaryenLocalSetGetValue(x: X): X;
+  _BinaryenDropGetValue(x: X): X;
+  _BinaryenBlockGetName(x: X): number;
+  _BinaryenBlockGetNumChildren(x: X): number;
+  _BinaryenBlockGetChildAt(x: X, i: number): X;
 }
 
 const api = binaryen as unknown as CApi;
 for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet',
   '_BinaryenExpressionGetId', '_BinaryenBinaryId', '_BinaryenBinaryGetOp', '_BinaryenBinaryGetLeft', '_BinaryenBinaryGetRight', '_BinaryenUnaryId',
-  '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue'] as const) {
+  '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue', '_BinaryenStoreGetPtr', '_BinaryenStoreGetValue', '_BinaryenLoadGetPtr',
+  '_BinaryenLocalSetGetValue', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
 // Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
@@ -63,6 +72,30 @@ export function binaryParts(x: X): [op: number, left: X, right: X] | null {
 export function unaryParts(x: X): [op: number, value: X] | null {
   if (api._BinaryenExpressionGetId(x) !== UNARY_ID) return null;
   return [api._BinaryenUnaryGetOp(x), api._BinaryenUnaryGetValue(x)];
+}
+const { StoreId: STORE_ID, LoadId: LOAD_ID, LocalSetId: LOCAL_SET_ID, DropId: DROP_ID, BlockId: BLOCK_ID } = binaryen;
+const NONE: readonly X[] = [];
+/**
+ * The operands a node evaluates whenever it is evaluated, in order: a
+ * store's address and value, a load's address, a local.set/tee's value, a
+ * drop's, a unary or binary node's, the children of an unnamed block (no
+ * branch can leave it early). Any other node (if, loop, named block, call...):
+ * none. Fn.fwdTop walks a record's top level with it.
+ */
+export function topOperands(x: X): readonly X[] {
+  const id = api._BinaryenExpressionGetId(x);
+  if (id === STORE_ID) return [api._BinaryenStoreGetPtr(x), api._BinaryenStoreGetValue(x)];
+  if (id === LOCAL_SET_ID) return [api._BinaryenLocalSetGetValue(x)];
+  if (id === LOAD_ID) return [api._BinaryenLoadGetPtr(x)];
+  if (id === BINARY_ID) return [api._BinaryenBinaryGetLeft(x), api._BinaryenBinaryGetRight(x)];
+  if (id === UNARY_ID) return [api._BinaryenUnaryGetValue(x)];
+  if (id === DROP_ID) return [api._BinaryenDropGetValue(x)];
+  if (id === BLOCK_ID && api._BinaryenBlockGetName(x) === 0) {
+    const n = api._BinaryenBlockGetNumChildren(x), out: X[] = [];
+    for (let k = 0; k < n; k++) out.push(api._BinaryenBlockGetChildAt(x, k));
+    return out;
+  }
+  return NONE;
 }
 /** One Literal's room in binaryen's heap, for the whole process (the worker is one thread; the Const copies it). */
 const LITERAL = api._malloc(api._BinaryenSizeofLiteral());

@@ -15,7 +15,7 @@ import {
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { binaryParts, irOf, unaryParts, type ModuleIR } from './capi.js';
+import { binaryParts, irOf, topOperands, unaryParts, type ModuleIR } from './capi.js';
 import { coldAccess, coldCallout, coldReturn, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
@@ -27,11 +27,6 @@ const SHARED_IDS: ReadonlySet<number> = new Set([binaryen.ConstId, binaryen.Loca
 export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
 };
-/** binaryen.js's Block accessors (in the library, missing from its .d.ts): Fn.fwdTop walks a record's top-level sequence. */
-const BlockApi = (binaryen as unknown as { Block: { getName(b: X): string | null; getNumChildren(b: X): number; getChildAt(b: X, i: number): X } }).Block;
-/** binaryen's C API getters Fn.fwdTop walks operands with (exported by binaryen.js, absent from its .d.ts). */
-const Get = binaryen as unknown as Record<'_BinaryenStoreGetValue' | '_BinaryenStoreGetPtr' | '_BinaryenLoadGetPtr' | '_BinaryenLocalSetGetValue' | '_BinaryenDropGetValue'
-  | '_BinaryenUnaryGetValue' | '_BinaryenBinaryGetLeft' | '_BinaryenBinaryGetRight', (x: X) => X>;
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
 /** Label of the block whose end is a block's dead-exit tail (Fn.deadCheck). */
@@ -463,30 +458,10 @@ export class Fn {
    * enclosing label is named. Register stores and load tees found become valid.
    */
   private fwdTop(x: X): void {
-    const id = binaryen.getExpressionId(x);
-    if (id === binaryen.StoreId) {
-      this.fwdTop(Get._BinaryenStoreGetPtr(x));
-      this.fwdTop(Get._BinaryenStoreGetValue(x));
-      const i = this.fwdStores.get(x);
-      if (i !== undefined) this.fwdValid |= 1 << i;
-    } else if (id === binaryen.LocalSetId) {
-      this.fwdTop(Get._BinaryenLocalSetGetValue(x));
-      const i = this.fwdLoads.get(x);
-      if (i !== undefined) this.fwdValid |= 1 << i;
-    } else if (id === binaryen.LoadId) {
-      this.fwdTop(Get._BinaryenLoadGetPtr(x));
-    } else if (id === binaryen.BinaryId) {
-      this.fwdTop(Get._BinaryenBinaryGetLeft(x));
-      this.fwdTop(Get._BinaryenBinaryGetRight(x));
-    } else if (id === binaryen.UnaryId) {
-      this.fwdTop(Get._BinaryenUnaryGetValue(x));
-    } else if (id === binaryen.DropId) {
-      this.fwdTop(Get._BinaryenDropGetValue(x));
-    } else if (id === binaryen.BlockId && BlockApi.getName(x) === null) {
-      // An unnamed block: nothing branches out of it, every child runs in order.
-      const n = BlockApi.getNumChildren(x);
-      for (let k = 0; k < n; k++) this.fwdTop(BlockApi.getChildAt(x, k));
-    }
+    for (const c of topOperands(x)) this.fwdTop(c);
+    // Only register stores are in fwdStores and only load tees in fwdLoads.
+    const i = this.fwdStores.get(x) ?? this.fwdLoads.get(x);
+    if (i !== undefined) this.fwdValid |= 1 << i;
   }
   reg(i: number): X {
     if (this.regLocals === null) {
