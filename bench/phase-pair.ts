@@ -8,11 +8,15 @@
  *   node dist/bench/phase-pair.js SNAPSHOT [--warmup N] [--slice N] [--slices K] [--a JSON] [--b JSON]
  *
  * --a / --b: JitOptions as JSON (default A = {"global":false}, B = {}).
- * Prints one JSON line: per side CPU s, instructions, transfer counters over the measured slices; B/A.
+ * Prints one JSON line: per side process CPU s (all threads: the compile
+ * worker's and TurboFan's too), the main thread's CPU s (bench/thread-cpu.ts,
+ * what the guest's steady state costs), instructions, transfer counters over
+ * the measured slices; B/A of both (ratio, mainRatio).
  */
 import { Machine } from '../src/vm.js';
 import type { JitOptions } from '../translator/jit/engine.js';
 import { XFER_NAMES } from '../translator/jit/chain.js';
+import { mainThreadNs } from './thread-cpu.js';
 
 const args = process.argv.slice(2);
 const snap = args.shift();
@@ -20,32 +24,34 @@ if (snap === undefined) { process.stderr.write('usage: phase-pair SNAPSHOT [--wa
 const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : undefined; };
 const warmup = Number(opt('warmup') ?? 1e9), slice = Number(opt('slice') ?? 2e8), slices = Number(opt('slices') ?? 10);
 const cfg = { a: JSON.parse(opt('a') ?? '{"global":false}') as JitOptions, b: JSON.parse(opt('b') ?? '{}') as JitOptions };
-type Side = { m: Machine; cpu: number; x0: number[]; e0: number };
+type Side = { m: Machine; cpu: number; main: number; x0: number[]; e0: number };
 const xfers = (m: Machine): number[] => [...((m as unknown as { pc: { machine: { jit: { counters: { xfers: number[] } } | null } } }).pc.machine.jit?.counters.xfers ?? [])];
 const executed = (m: Machine): number => m.jitCounters()?.executed ?? 0;
 const sides: Record<'a' | 'b', Side> = {} as Record<'a' | 'b', Side>;
 for (const k of ['a', 'b'] as const) {
   const m = await Machine.restore(snap, { jit: cfg[k] });
   await m.run({ instructions: warmup });
-  sides[k] = { m, cpu: 0, x0: xfers(m), e0: executed(m) };
+  sides[k] = { m, cpu: 0, main: 0, x0: xfers(m), e0: executed(m) };
 }
 for (let i = 0; i < slices; i++) {
   for (const k of (i % 2 === 0 ? ['a', 'b'] : ['b', 'a']) as ('a' | 'b')[]) {
     const s = sides[k];
-    const c0 = process.cpuUsage();
+    const c0 = process.cpuUsage(), n0 = mainThreadNs();
     await s.m.run({ instructions: slice });
     const c = process.cpuUsage(c0);
     s.cpu += (c.user + c.system) / 1e6;
+    s.main += (mainThreadNs() - n0) / 1e9;
   }
 }
 const out: Record<string, unknown> = { warmup, slice, slices };
 for (const k of ['a', 'b'] as const) {
   const s = sides[k], x = xfers(s.m);
   out[k] = {
-    jit: cfg[k], cpuS: +s.cpu.toFixed(2), executed: executed(s.m) - s.e0,
+    jit: cfg[k], cpuS: +s.cpu.toFixed(2), mainS: +s.main.toFixed(3), executed: executed(s.m) - s.e0,
     xfers: Object.fromEntries(x.map((v, j) => [(XFER_NAMES as readonly string[])[j] ?? String(j), v - (s.x0[j] ?? 0)]).filter(([, v]) => v !== 0)),
   };
 }
 out.ratio = +(sides.b.cpu / sides.a.cpu).toFixed(3);
+out.mainRatio = +(sides.b.main / sides.a.main).toFixed(3);
 process.stdout.write(JSON.stringify(out) + '\n');
 process.exit(0);
