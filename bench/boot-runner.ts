@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--max-records N] [--heap-stats]
+ *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--max-records N] [--heap-stats] [--no-prestart]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -145,8 +145,11 @@ function begin(): void {
 }
 
 if (kind === 'jitvisor') {
-  const { Pc } = await import('../src/pc.js');
   const engine = opt('engine', 'interpreter') as 'interpreter' | 'jit';
+  // As bin/jitvisor.js does: the compile worker loads binaryen while the machine's modules are imported
+  // (src/prestart.ts). --no-prestart: started by the engine, after the imports (the earlier behaviour).
+  if (engine === 'jit' && !flag('no-prestart')) (await import('../translator/jit/worker-client.js')).prestartCompileWorker();
+  const { Pc } = await import('../src/pc.js');
   const clock = opt('clock', 'deterministic') as 'realtime' | 'deterministic';
   begin();
   // Tuning knobs for measurements (bench/README.md): JIT threshold and batch, the front end's record bound.
