@@ -30,6 +30,7 @@ import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TUNED_ENV, TUNED_NODE_FLAGS, isTuned } from '../src/host-tuning.js';
+import { readBytes } from '../src/read-bytes.js';
 
 const args = process.argv.slice(2);
 const kind = args.shift();
@@ -56,8 +57,9 @@ function event(o: Record<string, unknown>): void {
   if (fd3) writeSync(3, JSON.stringify(o) + '\n');
 }
 
-const kernel = new Uint8Array(readFileSync(opt('kernel')));
-const initrd = new Uint8Array(readFileSync(opt('initrd')));
+// Views, not copies (src/read-bytes.ts): as `jitvisor run` reads them.
+const kernel = readBytes(opt('kernel'));
+const initrd = readBytes(opt('initrd'));
 const cmdline = opt('append', 'console=ttyS0');
 const memoryMiB = Number(opt('memory', '128'));
 const until = opt('until', '');

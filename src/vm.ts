@@ -14,7 +14,7 @@
  */
 import { SlicePacer } from './pacing.js';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readBytes } from './read-bytes.js';
 import { readFile } from 'node:fs/promises';
 import { Pc, type PcExit } from './pc.js';
 import type { EngineName } from './machine.js';
@@ -112,7 +112,7 @@ const VERSION = version();
 function input(v: string | Uint8Array, name: string | undefined, what: string): { bytes: Uint8Array; name: string } {
   if (typeof v !== 'string') return { bytes: v, name: name ?? `(${what} bytes)` };
   try {
-    return { bytes: new Uint8Array(readFileSync(v)), name: name ?? v };
+    return { bytes: readBytes(v), name: name ?? v };
   } catch (e) {
     throw new Error(`cannot read ${what} '${v}': ${(e as Error).message}`);
   }
