@@ -8,8 +8,9 @@
  *
  * ARGV_JSON is the command line given to prestartFor (as bin/jitvisor.js
  * does); then, after MAKE_AFTER_MS, a machine on ENGINE ('none': no machine)
- * runs a small loop with its compiles waited for; then after WAIT_MS the
- * status is printed.
+ * runs a small loop with its compiles waited for ('create:ENGINE': vm.ts
+ * Machine.create is called with a kernel that cannot be read); then after
+ * WAIT_MS the status is printed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runsJit } from '../../src/prestart.js';
@@ -27,7 +28,12 @@ const atPrestart = compileWorkerStatus();
 if (Number(makeAfterMs) > 0) await sleep(Number(makeAfterMs));
 let compiled = 0, modules = 0, instructions = 0;
 let afterMachine = compileWorkerStatus();
-if (engine === 'interpreter' || engine === 'jit') {
+if (engine.startsWith('create:')) {
+  // Machine.create with a kernel that cannot be read: it throws after starting (or not) the worker.
+  const { Machine: Vm } = await import('../../src/vm.js');
+  try { Vm.create({ engine: engine.slice(7) as 'jit' | 'interpreter', kernel: '/nonexistent/kernel' }); } catch { /* expected */ }
+  afterMachine = compileWorkerStatus();
+} else if (engine === 'interpreter' || engine === 'jit') {
   // Compiled after 2 runs, one block a module; its compiles waited for between slices.
   const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1 } });
   afterMachine = compileWorkerStatus();

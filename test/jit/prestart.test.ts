@@ -58,6 +58,16 @@ describe('compile worker prestart', function () {
     });
   }
 
+  for (const engine of TEST_ENGINES) {
+    it(`${engine}: Machine.create starts the worker before it reads the kernel only for the JIT`, () => {
+      const r = child(`create:${engine}`, []);
+      expect(r.prestarted, 'no command line here').to.equal(false);
+      // The kernel could not be read: no machine, so nothing adopted the worker Machine.create started.
+      if (engine === 'jit') expect(r.afterMachine).to.deep.include({ started: 1, running: true, adopted: false });
+      else expect(r.afterMachine).to.deep.include({ started: 0, running: false });
+    });
+  }
+
   it('a prestarted worker that no JIT takes up is ended', () => {
     const r = child('none', ['run'], 200, 0, 1500);
     expect(r.prestarted).to.equal(true);
