@@ -65,7 +65,7 @@ function worker(): Worker {
 }
 const retired = new WeakSet<Worker>();
 
-/** Stop the worker without being told to (the unadopted timer, CompileClient.idle). */
+/** End the worker (the unadopted timer, CompileClient.idle); retired, so its exit is not taken for a failure. */
 function retire(): void {
   if (unadopted !== null) { clearTimeout(unadopted); unadopted = null; }
   if (shared === null) return;
