@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--max-records N] [--heap-stats]
+ *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--max-records N] [--heap-stats] [--no-prestart]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -30,6 +30,7 @@ import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TUNED_ENV, TUNED_NODE_FLAGS, isTuned } from '../src/host-tuning.js';
+import { readBytes } from '../src/read-bytes.js';
 
 const args = process.argv.slice(2);
 const kind = args.shift();
@@ -56,8 +57,9 @@ function event(o: Record<string, unknown>): void {
   if (fd3) writeSync(3, JSON.stringify(o) + '\n');
 }
 
-const kernel = new Uint8Array(readFileSync(opt('kernel')));
-const initrd = new Uint8Array(readFileSync(opt('initrd')));
+// Views, not copies (src/read-bytes.ts): as `jitvisor run` reads them.
+const kernel = readBytes(opt('kernel'));
+const initrd = readBytes(opt('initrd'));
 const cmdline = opt('append', 'console=ttyS0');
 const memoryMiB = Number(opt('memory', '128'));
 const until = opt('until', '');
@@ -145,8 +147,11 @@ function begin(): void {
 }
 
 if (kind === 'jitvisor') {
-  const { Pc } = await import('../src/pc.js');
   const engine = opt('engine', 'interpreter') as 'interpreter' | 'jit';
+  // As bin/jitvisor.js does: the compile worker loads binaryen while the machine's modules are imported
+  // (src/prestart.ts). --no-prestart: started by the engine, after the imports (the earlier behaviour).
+  if (engine === 'jit' && !flag('no-prestart')) (await import('../translator/jit/worker-client.js')).prestartCompileWorker();
+  const { Pc } = await import('../src/pc.js');
   const clock = opt('clock', 'deterministic') as 'realtime' | 'deterministic';
   begin();
   // Tuning knobs for measurements (bench/README.md): JIT threshold and batch, the front end's record bound.

@@ -15,7 +15,7 @@
  * awk phase, /work/snaps/ph-awk.snap).
  */
 import { Machine } from '../src/vm.js';
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../runtime/iced.js';
 import { RecordCounter, formOf } from '../translator/jit/profile.js';
 import type { Block, Handler } from '../runtime/records.js';
 import type { JitOptions } from '../translator/jit/engine.js';

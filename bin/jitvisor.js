@@ -9,5 +9,8 @@ if (!existsSync(cli)) {
   process.stderr.write('jitvisor: dist/ is missing; run `npm install` (or `npm run build`) in the jitvisor checkout first\n');
   process.exit(2);
 }
+// The compile worker first, when this command line runs a JIT: binaryen loads in it while the rest is imported.
+const { prestartFor } = await import(new URL('../dist/src/prestart.js', import.meta.url).href);
+prestartFor(process.argv.slice(2));
 const { main } = await import(cli);
 process.exitCode = await main(process.argv.slice(2));

@@ -14,7 +14,8 @@
  */
 import { SlicePacer } from './pacing.js';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readBytes } from './read-bytes.js';
+import { prestartCompileWorker } from '../translator/jit/worker-client.js';
 import { readFile } from 'node:fs/promises';
 import { Pc, type PcExit } from './pc.js';
 import type { EngineName } from './machine.js';
@@ -112,7 +113,7 @@ const VERSION = version();
 function input(v: string | Uint8Array, name: string | undefined, what: string): { bytes: Uint8Array; name: string } {
   if (typeof v !== 'string') return { bytes: v, name: name ?? `(${what} bytes)` };
   try {
-    return { bytes: new Uint8Array(readFileSync(v)), name: name ?? v };
+    return { bytes: readBytes(v), name: name ?? v };
   } catch (e) {
     throw new Error(`cannot read ${what} '${v}': ${(e as Error).message}`);
   }
@@ -174,6 +175,9 @@ export class Machine extends EventEmitter {
    * run()). Throws on a missing or malformed kernel / initrd.
    */
   static create(opts: MachineOptions = {}): Machine {
+    // The compile worker loads binaryen while the kernel and initrd are read and hashed (the JIT
+    // engine would start it only after them); ended after a while if the machine is not made.
+    if ((opts.engine ?? 'jit') === 'jit') prestartCompileWorker();
     const kernel = input(opts.kernel ?? DEFAULT_KERNEL, opts.kernelName, 'kernel');
     const initrdSrc = opts.initrd === undefined ? (opts.kernel === undefined ? DEFAULT_INITRD : null) : opts.initrd;
     const initrd = initrdSrc === null ? null : input(initrdSrc, opts.initrdName, 'initrd');

@@ -8,7 +8,7 @@
  * one factory per mnemonic with `def`; those may still set `r.sub` and `term`.
  * A Code with no row raises #UD: this CPU model does not have it.
  */
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../iced.js';
 import type { Handler, Rec } from '../records.js';
 import { raiseUD } from '../exceptions.js';
 import { BY_MNEMONIC, E_BRANCH, isaRow } from '../isa/index.js';

@@ -9,7 +9,7 @@
  * has a row or is absent by these rules, so a missing instruction is a
  * decision written here, not an oversight.
  */
-import { CpuidFeature, EncodingKind, Mnemonic } from 'iced-x86';
+import { CpuidFeature, EncodingKind, Mnemonic } from '../iced.js';
 
 /** Only legacy-encoded instructions exist on this CPU (no VEX, EVEX, XOP, 3DNow!, MVEX). */
 export const PRESENT_ENCODINGS: readonly EncodingKind[] = [EncodingKind.Legacy];

@@ -3,7 +3,7 @@
  * /digit order, so the 80-83 group, the JIT and the interpreter share it)
  * and the one-operand INC DEC NEG NOT. Interpreter: runtime/interp/families/alu.ts.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../iced.js';
 import { E_NONE, row, type FlagEffect, type IsaRow } from './types.js';
 
 export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;

@@ -3,7 +3,7 @@
  * of JMP/CALL, which go to families/far.ts). Direct near JMP/CALL may be
  * folded into the superblock (E_FOLD). Conditional branches: runtime/isa/cond.ts.
  */
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../iced.js';
 import { E_BRANCH, E_FOLD, row, type IsaRow } from './types.js';
 
 export const BRANCH_ROWS: readonly IsaRow[] = [

@@ -6,7 +6,7 @@
  * only mapping; FCMOVcc (which iced gives no condition code) names its own
  * in runtime/isa/cond.ts.
  */
-import { ConditionCode } from 'iced-x86';
+import { ConditionCode } from '../iced.js';
 
 export const CC_O = 0, CC_NO = 1, CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7;
 export const CC_S = 8, CC_NS = 9, CC_P = 10, CC_NP = 11, CC_L = 12, CC_GE = 13, CC_LE = 14, CC_G = 15;

@@ -6,7 +6,7 @@
  * Interpreter: families/branch.ts (branches), families/cond.ts (SETcc,
  * CMOVcc), families/fpu/compare.ts (FCMOVcc).
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../iced.js';
 import { CC_A, CC_AE, CC_B, CC_BE, CC_E, CC_NE, CC_NP, CC_P } from './cc.js';
 import { E_COND, E_NONE, row, type IsaRow } from './types.js';
 

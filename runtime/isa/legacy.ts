@@ -11,7 +11,7 @@
  * out of here means: give its rows typed facts and an `interp` binder name,
  * and make its factory read the facts instead of setting them.
  */
-import { Code as C, Mnemonic as M } from 'iced-x86';
+import { Code as C, Mnemonic as M } from '../iced.js';
 import { BY_MNEMONIC, E_BRANCH, E_NONE, E_STOP, E_TRAP, row, type End, type Faults, type FlagEffect, type IsaRow, type JitHow } from './types.js';
 
 interface Facts { flags?: FlagEffect; ends?: End; faults?: Faults; osz?: 2 | 4; jit?: JitHow }

@@ -3,7 +3,7 @@
  * /digit order, the C0/C1/D0-D3 group) and the double shifts SHLD SHRD.
  * Interpreter: runtime/interp/families/shift.ts.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../iced.js';
 import { E_NONE, row, type FlagEffect, type IsaRow, type JitHow } from './types.js';
 
 export const SH_ROL = 0, SH_ROR = 1, SH_RCL = 2, SH_RCR = 3, SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;

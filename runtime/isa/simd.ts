@@ -7,7 +7,7 @@
  * blocks do not depend on the model. Every row leaves EFLAGS alone and may
  * fault in any form (#UD, #NM, #MF, #XM besides its memory operand).
  */
-import { Code as C, Mnemonic as M } from 'iced-x86';
+import { Code as C, Mnemonic as M } from '../iced.js';
 import { E_NONE, row, type IsaRow } from './types.js';
 
 /** One row per mnemonic, binder simd-<mnemonic>. */

@@ -4,7 +4,7 @@
  * the iterations and writes EIP (E_REP). INS/OUTS: the I/O family (legacy rows).
  * Interpreter: runtime/interp/families/string.ts.
  */
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../iced.js';
 import { E_REP, row, type IsaRow } from './types.js';
 
 export const STR_MOVS = 0, STR_CMPS = 1, STR_SCAS = 2, STR_LODS = 3, STR_STOS = 4;

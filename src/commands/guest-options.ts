@@ -5,7 +5,8 @@
  * and checked here once, so the commands agree on names, defaults, limits
  * and messages.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readBytes } from '../read-bytes.js';
 import { relative, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLOCK_MODES, type ClockMode } from '../clock.js';
@@ -84,7 +85,7 @@ export function parseMemory(text: string | undefined): number {
 export function readInput(path: string, shown: string, what: string): InputFile {
   try {
     if (!statSync(path).isFile()) throw new Error('not a regular file');
-    return { path, shown, bytes: new Uint8Array(readFileSync(path)) };
+    return { path, shown, bytes: readBytes(path) };
   } catch (e) {
     throw new UsageError(`cannot read ${what} '${shown}': ${(e as Error).message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`);
   }

@@ -26,7 +26,7 @@
  * here depends only on the guest's instruction stream (hit counts, slice
  * boundaries), never on host time, so deterministic runs stay repeatable.
  */
-import { Decoder, DecoderOptions, DecoderError, Instruction } from 'iced-x86';
+import { Decoder, DecoderOptions, DecoderError, Instruction } from '../../runtime/iced.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { Block, Rec, T_BRANCH, T_COND, T_NONE, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
 import { E_COND, E_FOLD } from '../../runtime/isa/types.js';

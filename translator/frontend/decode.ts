@@ -2,7 +2,7 @@
  * One iced-x86 Instruction -> one record. Runs once per instruction per
  * physical address (decode once): nothing here is on the execution hot path.
  */
-import { Code, FlowControl, Instruction, InstructionInfoFactory, MemorySize, MemorySizeExt, OpAccess, OpKind } from 'iced-x86';
+import { Code, FlowControl, Instruction, InstructionInfoFactory, MemorySize, MemorySizeExt, OpAccess, OpKind } from '../../runtime/iced.js';
 import { SEG_WRITE } from '../../runtime/state/layout.js';
 import { NO_REG, OP_FAR, OP_IMM, OP_MEM, OP_REL, OP_STR, Rec, T_BRANCH } from '../../runtime/records.js';
 import { bindHandler } from '../../runtime/interp/table.js';

@@ -2,7 +2,7 @@
  * iced-x86 operands -> record fields: register numbering for our register
  * views, EFLAGS bit conversion, memory operands.
  */
-import { OpKind, Register, RflagsBits } from 'iced-x86';
+import { OpKind, Register, RflagsBits } from '../../runtime/iced.js';
 import { AF, CF, DF, IF, OF, PF, SF, ZF, AC } from '../../runtime/state/eflags.js';
 import {
   NO_REG, OP_CREG, OP_DREG, OP_FAR, OP_FPU, OP_MMX, OP_XMM, OP_IMM, OP_MEM, OP_NONE, OP_REG, OP_REL, OP_SREG, OP_STR, Rec,

@@ -12,7 +12,7 @@
  * with their imports, the shared chain table and their link slots in link.ts.
  */
 import binaryen from './binaryen.js';
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../runtime/iced.js';
 import { OP_MEM, OP_REG, OP_REL, T_BRANCH, T_COND, type Block, type Rec } from '../../runtime/records.js';
 import { STR_NONE } from '../../runtime/isa/string.js';
 import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, READ_MASK, RETIRED, TLB } from '../../runtime/state/layout.js';

@@ -4,7 +4,7 @@
  * EIP and the instruction bytes. Used by `jitvisor profile` (hottest blocks)
  * and `jitvisor compare --lockstep` (the diverging block).
  */
-import { Decoder, Formatter, FormatterSyntax } from 'iced-x86';
+import { Decoder, Formatter, FormatterSyntax } from '../../runtime/iced.js';
 import type { Block } from '../../runtime/records.js';
 import type { PhysicalMemory } from '../../runtime/memory.js';
 import { DECODER_OPTIONS } from '../frontend/blocks.js';

@@ -4,7 +4,7 @@
  * in the record (`alu`, `cc`), and `sub` for the families the table does not
  * describe yet (MOVZX/MOVSX: runtime/isa/legacy.ts).
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../runtime/iced.js';
 import type { Rec } from '../../runtime/records.js';
 import { STR_NONE } from '../../runtime/isa/string.js';
 

@@ -38,7 +38,7 @@
  * What an instruction does with the flags and how it may fault is read from
  * the instruction table (runtime/isa), the one description both engines share.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../runtime/iced.js';
 import { isaRow, E_NONE, type FlagEffect, type IsaRow } from '../../runtime/isa/index.js';
 import { OP_IMM, OP_MEM, T_COND, T_NONE, type Rec } from '../../runtime/records.js';
 import { ARITH } from '../../runtime/state/eflags.js';

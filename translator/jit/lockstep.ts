@@ -57,7 +57,7 @@
  * MMIO device exists today; an MMIO store in a checked block would be
  * reported (`mmioStores`), as it would have happened twice.
  */
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../../runtime/iced.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { Block, EXIT, JIT_GUARD_FAILED, OP_CREG, OP_DREG, OP_FAR, OP_SREG, T_BRANCH, type Handler, type Rec } from '../../runtime/records.js';
 import { GuestFault } from '../../runtime/exceptions.js';

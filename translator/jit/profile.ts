@@ -14,7 +14,7 @@
  * tracked flag source), so a Jcc counts as inline only where it would be.
  */
 import binaryen from './binaryen.js';
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../runtime/iced.js';
 import { EXIT2, SKIP, type Block, type Handler, type Rec } from '../../runtime/records.js';
 import { Fn } from './ir.js';
 import { emitterFor } from './registry.js';

@@ -10,6 +10,12 @@
  * iced-x86): once no JIT has sent it anything for IDLE_MS, `idle()` ends
  * it, and the next request starts a new one (1-3 s of its CPU to load
  * binaryen again, off the main thread).
+ *
+ * A command that will run a JIT can start the worker before it imports the
+ * rest of the machine (prestartCompileWorker, src/prestart.ts): the worker
+ * loads binaryen while the main thread imports and builds the machine, and
+ * the first JIT to connect uses it (the same one worker as always: there is
+ * never a second). One that no JIT connects to within PRESTART_MS is ended.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { CompileReply, CompileRequest, WorkerStats } from './worker.js';
@@ -29,6 +35,13 @@ let pending = 0;
 let lastUse = 0;
 /** Why the worker stopped, when it did without being told to. */
 let failure: string | null = null;
+/** Workers that have exited (tests: a prestarted worker nobody used is gone). */
+let exited = 0;
+/** Ends a prestarted worker that no client connected to in time (null: none such waits). */
+let unadopted: ReturnType<typeof setTimeout> | null = null;
+
+/** How long a prestarted worker waits for its first client before it is ended, ms. */
+export const PRESTART_MS = 15_000;
 
 function worker(): Worker {
   if (shared === null) {
@@ -43,6 +56,7 @@ function worker(): Worker {
       if (!retired.has(w) && !ended) failure ??= `exited with code ${code}`;
       ended = true;
       if (shared === w) shared = null;
+      exited++;
     });
     shared = w;
     generation++;
@@ -50,6 +64,40 @@ function worker(): Worker {
   return shared;
 }
 const retired = new WeakSet<Worker>();
+
+/** End the worker (the unadopted timer, CompileClient.idle); retired, so its exit is not taken for a failure. */
+function retire(): void {
+  if (unadopted !== null) { clearTimeout(unadopted); unadopted = null; }
+  if (shared === null) return;
+  retired.add(shared);
+  void shared.terminate();
+  shared = null;
+}
+
+/**
+ * Start the compile worker now, ahead of the JIT that will use it (the CLI
+ * and the boot bench call this first thing when the command runs a JIT:
+ * src/prestart.ts). Returns false when a worker already runs. When no
+ * CompileClient connects within `unadoptedMs`, the worker is ended (a timer
+ * that does not keep the process alive): a process that ends up making no
+ * JIT holds its ~100 MB no longer than that.
+ */
+export function prestartCompileWorker(unadoptedMs = PRESTART_MS): boolean {
+  if (shared !== null) return false;
+  worker();
+  lastUse = performance.now();
+  unadopted = setTimeout(() => {
+    unadopted = null;
+    retire();
+  }, unadoptedMs);
+  unadopted.unref();
+  return true;
+}
+
+/** Workers started and ended in this thread so far, and whether one runs (tests, bench). */
+export function compileWorkerStatus(): { started: number; exited: number; running: boolean; adopted: boolean } {
+  return { started: generation, exited, running: shared !== null, adopted: shared !== null && unadopted === null };
+}
 
 export class CompileClient {
   private port: MessagePort | null = null;
@@ -66,6 +114,8 @@ export class CompileClient {
   /** This client's port to the current worker (a new channel after the worker was restarted). */
   private connect(): MessagePort {
     const w = worker();
+    // A prestarted worker is this client's now: it is no longer ended for want of one.
+    if (unadopted !== null) { clearTimeout(unadopted); unadopted = null; }
     if (this.port === null || this.portGeneration !== generation) {
       this.port?.close();
       const { port1, port2 } = new MessageChannel();
@@ -117,9 +167,7 @@ export class CompileClient {
   /** Between slices: end the shared worker when nobody has used it for IDLE_MS. Returns true if it did. */
   idle(now = performance.now()): boolean {
     if (shared === null || pending !== 0 || now - lastUse < IDLE_MS) return false;
-    retired.add(shared);
-    void shared.terminate();
-    shared = null;
+    retire();
     return true;
   }
 

@@ -9,7 +9,7 @@
  * its own value when the comparison fails), so the memory forms check write
  * access up front and fault on a read-only page either way.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_MEM, OP_REG } from '../../records.js';

@@ -11,7 +11,7 @@
  *  - AAD: all six flags as for the 8-bit ADD AL + (AH * base), recorded lazily.
  * AAM with base 0 raises #DE with nothing changed.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { K_ADD, PARITY, getAF, getCF, setFlags, setLazy } from '../../flags.js';

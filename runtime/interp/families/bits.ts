@@ -16,7 +16,7 @@
  * BSWAP r16 is undefined in the SDM; the real CPU (checked natively) zeroes
  * the 16-bit register.
  */
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_MEM, OP_REG } from '../../records.js';

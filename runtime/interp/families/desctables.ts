@@ -2,7 +2,7 @@
  * Descriptor-table and protection instructions: LGDT/LIDT/SGDT/SIDT,
  * LLDT/SLDT, LTR/STR, LAR/LSL/VERR/VERW, ARPL (SDM vol. 2 for each).
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_MEM, OP_REG } from '../../records.js';

@@ -9,7 +9,7 @@
  * runtime/interrupts.ts in every mode; what nothing handles stops the run
  * (cpu.pendingStop).
  */
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_FAR, OP_IMM, OP_MEM } from '../../records.js';

@@ -12,7 +12,7 @@
  *   cleared; VM is unaffected"), elsewhere leaves them alone; a 16-bit POPF
  *   only writes bits 15..0.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { INT_SHADOW, w } from '../../state/layout.js';

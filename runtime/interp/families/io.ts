@@ -10,7 +10,7 @@
  * so that device side effects — an interrupt raised by a write, a mode
  * change — are seen before the next instruction.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_REG, OP_STR } from '../../records.js';

@@ -4,7 +4,7 @@
  * NOPs. UD0/UD1/UD2 have no entry on purpose: a mnemonic without a `def`
  * raises #UD (runtime/interp/table.ts).
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_MEM, OP_REG } from '../../records.js';

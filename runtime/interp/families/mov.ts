@@ -1,5 +1,5 @@
 /** Data movement: MOV (general registers, memory, immediates), MOVZX/MOVSX, LEA, XCHG, NOP forms. */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_CREG, OP_DREG, OP_IMM, OP_MEM, OP_REG, OP_SREG } from '../../records.js';

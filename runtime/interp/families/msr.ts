@@ -4,7 +4,7 @@
  * this Pentium II model has and a kernel touches; any other MSR number is
  * #GP(0), as on a real CPU (Linux probes with the _safe accessors).
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import { T_TRAP } from '../../records.js';
 import { CR4, CS, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP, SS, w } from '../../state/layout.js';

@@ -15,7 +15,7 @@
  * changes. 64-bit products and dividends are handled exactly with 16-bit
  * split arithmetic on doubles: no BigInt, no allocation.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_MEM, OP_NONE, OP_REG } from '../../records.js';

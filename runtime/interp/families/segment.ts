@@ -1,5 +1,5 @@
 /** Segment-register moves: MOV Sreg, PUSH/POP Sreg, LDS/LES/LFS/LGS/LSS. */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_MEM, OP_REG, OP_SREG, T_TRAP } from '../../records.js';

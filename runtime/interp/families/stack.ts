@@ -1,5 +1,5 @@
 /** PUSH and POP of general registers, memory and immediates. */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_SREG } from '../../records.js';

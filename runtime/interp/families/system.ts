@@ -4,7 +4,7 @@
  * (The full set — descriptor tables, INVLPG, MSRs, I/O permission — is the
  * system-CPU work; each lands in this family.)
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../iced.js';
 import type { Cpu } from '../../cpu.js';
 import type { Rec } from '../../records.js';
 import { OP_CREG, OP_DREG, OP_MEM, OP_REG, T_TRAP } from '../../records.js';

@@ -7,7 +7,7 @@
  * operands are zero-extended register/memory values or the raw immediate,
  * the recorded result is the unmasked 32-bit value.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { aluOp, type AluOp } from '../facts.js';
 import type { Fn, X } from '../ir.js';

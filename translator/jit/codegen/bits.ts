@@ -13,7 +13,7 @@
  * (ZF = 1, PF = 1, the rest 0); else the index goes to the destination,
  * lazy K_LOGIC of the index with ZF eager 0.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import { K_LOGIC, SZ32 } from '../../../runtime/flags.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { ARITH, CF, ZF } from '../../../runtime/state/eflags.js';

@@ -7,7 +7,7 @@
  * (runtime/interp/control.ts nearTarget); a target outside it runs the
  * record's handler, which raises the #GP.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
 import { eaOffset, inlineEa, read, setEa } from './mem.js';

@@ -5,7 +5,7 @@
  * CWD CDQ (families/flagops.ts): none changes flags; and CLC STC CMC CLD STD.
  */
 import binaryen from '../binaryen.js';
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../../../runtime/iced.js';
 import { CF, DF, VM } from '../../../runtime/state/eflags.js';
 import { CPL, CR0, CR4, EFLAGS, ICOUNT, LAZY_MASK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE } from '../../../runtime/state/layout.js';
 import { carryIn } from './flags.js';

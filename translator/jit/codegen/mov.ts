@@ -1,5 +1,5 @@
 /** Data movement inline: MOV (registers, memory, immediates; any size), MOVZX/MOVSX, LEA, NOP. */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { extendSourceSize } from '../facts.js';
 import type { Fn, X } from '../ir.js';

@@ -3,7 +3,7 @@
  * (runtime/interp/families/muldiv.ts imul32RR): CF = OF = the signed product
  * does not fit in 32 bits, ZF and AF cleared, SF/PF lazy from the result.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import { K_RESULT, SZ32 } from '../../../runtime/flags.js';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';

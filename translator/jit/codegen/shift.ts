@@ -12,7 +12,7 @@
  * write access). RCL/RCR run through their handler.
  */
 import binaryen from '../binaryen.js';
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import { K_RESULT, szCode } from '../../../runtime/flags.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { AF, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';

@@ -4,7 +4,7 @@
  * record's handler). A push writes first and moves ESP after, so a fault
  * leaves ESP unchanged, as cpu.push32 does.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { EBP, ESP, SS, STACK32, CTX_STACK32 } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';

@@ -35,7 +35,7 @@
  * and memory (a store's fallback: the block checks BLOCK_DEAD after it).
  */
 import binaryen from '../binaryen.js';
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../runtime/iced.js';
 import { OP_FPU, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import {
   CR0, CS, EIP, FPU_CW, FPU_EMPTY, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FIP, FPU_FOP, FPU_ST, FPU_SW, FPU_TOP, FPU_X80, FPU_X80V, SEG_SEL,

@@ -2,7 +2,7 @@
  * x87 arithmetic: FADD FMUL FSUB FSUBR FDIV FDIVR (register, memory, popping
  * and integer forms), FCHS FABS FSQRT FRNDINT FSCALE FXTRACT FPREM FPREM1.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import type { Rec } from '../../../records.js';
 import { OP_FPU, OP_MEM } from '../../../records.js';

@@ -4,7 +4,7 @@
  * m16int m32int), the `fdef` wrapper (LOCK is #UD), and the one-operand
  * ST(0) handler shape used by FSQRT and F2XM1.
  */
-import { CodeExt, Mnemonic } from 'iced-x86';
+import { CodeExt, Mnemonic } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import type { Rec } from '../../../records.js';
 import { NO_REG, OP_FPU } from '../../../records.js';

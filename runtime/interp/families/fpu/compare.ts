@@ -2,7 +2,7 @@
  * x87 compares and conditional moves: FCOM FCOMP FCOMPP FICOM FICOMP FUCOM
  * FUCOMP FUCOMPP FCOMI FCOMIP FUCOMI FUCOMIP FTST FXAM FCMOVcc.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import type { Rec } from '../../../records.js';
 import { OP_FPU, OP_MEM } from '../../../records.js';

@@ -3,7 +3,7 @@
  * FNENI FNDISI FNSETPM, FNINIT FNCLEX FNSTSW FNSTCW FLDCW, FNSTENV FLDENV
  * FNSAVE FRSTOR, FXSAVE FXRSTOR.
  */
-import { Code, Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import type { Rec } from '../../../records.js';
 import { OP_FPU, OP_MEM, OP_REG } from '../../../records.js';

@@ -3,7 +3,7 @@
  * FILD FIST FISTP (m16 m32 m64), FBLD FBSTP, FLD1 FLDZ FLDPI FLDL2E FLDL2T
  * FLDLG2 FLDLN2.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import { SIMD_SSE3 } from '../../../cpu-model.js';
 import { raiseUD } from '../../../exceptions.js';

@@ -6,7 +6,7 @@
  * out-of-domain values) take the binary64 rules of runtime/fpu/trans.ts,
  * which give exactly representable results.
  */
-import { Mnemonic } from 'iced-x86';
+import { Mnemonic } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import type { Rec } from '../../../records.js';
 import {

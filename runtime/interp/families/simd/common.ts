@@ -4,7 +4,7 @@
  * addition under MMX), and the generic "dst = op(dst, src)" handler shapes
  * over the scratch vectors of runtime/simd/state.ts.
  */
-import { Code, CpuidFeature, Instruction, Mnemonic } from 'iced-x86';
+import { Code, CpuidFeature, Instruction, Mnemonic } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import { OP_IMM, OP_MMX, OP_XMM, type Handler, type Rec } from '../../../records.js';
 import { SIMD_CLFSH, SIMD_FXSR, SIMD_MMX, SIMD_SSE, SIMD_SSE2, SIMD_SSE3 } from '../../../cpu-model.js';

@@ -5,7 +5,7 @@
  * (MXCSR rounding, the integer indefinite 0x80000000, exact flags). Forms
  * with an MMX register make the x87 -> MMX transition.
  */
-import { Mnemonic as M } from 'iced-x86';
+import { Mnemonic as M } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import { OP_MEM, OP_MMX, OP_REG, OP_XMM, type Handler, type Rec } from '../../../records.js';
 import {

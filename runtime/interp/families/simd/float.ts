@@ -6,7 +6,7 @@
  * CR4.OSXMMEXCPT = 0): pre-computation flags (IE DE ZE) of all lanes first,
  * else all flags (SDM vol. 1, 11.5.2).
  */
-import { Mnemonic as M } from 'iced-x86';
+import { Mnemonic as M } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import { OP_XMM, type Handler, type Rec } from '../../../records.js';
 import { VA, VB, VR, getXmm, mxcsr, raiseSimd, readMemVec, setXmm, sseEnter, unmasked, MX_DAZ } from '../../../simd/state.js';

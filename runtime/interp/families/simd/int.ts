@@ -5,7 +5,7 @@
  * shuffles, PMOVMSKB / MOVMSKPS / MOVMSKPD, PEXTRW / PINSRW. SDM vol. 2,
  * per instruction; all leave EFLAGS alone.
  */
-import { Mnemonic as M } from 'iced-x86';
+import { Mnemonic as M } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import { OP_MEM, OP_MMX, OP_REG, OP_XMM, type Rec } from '../../../records.js';
 import { VA, VB, VR, getMm, getXmm, mmxEnter, mmxTransition, readMemVec, setMm, setXmm, sseEnter } from '../../../simd/state.js';

@@ -5,7 +5,7 @@
  * MOVNTI LDDQU MOVDDUP MOVSHDUP MOVSLDUP MASKMOVQ MASKMOVDQU, EMMS,
  * LDMXCSR STMXCSR, SFENCE LFENCE MFENCE, PREFETCHh, CLFLUSH. SDM vol. 2.
  */
-import { Code, Mnemonic as M } from 'iced-x86';
+import { Code, Mnemonic as M } from '../../../iced.js';
 import type { Cpu } from '../../../cpu.js';
 import { OP_MEM, OP_MMX, OP_REG, OP_STR, OP_XMM, type Handler, type Rec } from '../../../records.js';
 import {
