@@ -19,13 +19,17 @@ export function ltu(a: number, b: number): boolean {
 }
 
 /**
- * Whether `size` bytes at offset `off` (size >= 1) leave the bounds [lo, hi]
- * (inclusive, unsigned): off below lo, the last byte above hi, or the access
- * wrapping past 2^32 (its last byte is then below its first).
+ * Whether `size` bytes at offset `off` leave the bounds [lo, hi] (inclusive,
+ * unsigned), exactly as `off < lo || off + size - 1 > hi` in unbounded
+ * arithmetic: off below lo, the last byte above hi, or the access wrapping
+ * past 2^32 (its last byte is then below its first). Size 0 (a memory
+ * operand with no size: `msz` 0) faults only past hi + 1.
  */
 export function outOfBounds(off: number, size: number, lo: number, hi: number): boolean {
+  if (ltu(off, lo)) return true;
+  if (size === 0) return hi !== -1 && ltu((hi + 1) | 0, off);
   const end = (off + size - 1) | 0;
-  return ltu(off, lo) || ltu(hi, end) || ltu(end, off);
+  return ltu(hi, end) || ltu(end, off);
 }
 
 /**

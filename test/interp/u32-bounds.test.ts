@@ -21,7 +21,7 @@ describe('u32: unsigned compares of int32 values', () => {
     }
   });
   it('outOfBounds: below lo, last byte above hi, or wrapping past 2^32', () => {
-    for (const off of EDGE) for (const size of [1, 2, 4, 8, 16]) for (const lo of [0, 0x1000, 0x80000000]) for (const hi of [0xffff, 0x7fffffff, 0xbfffffff, 0xfffffffe, 0xffffffff]) {
+    for (const off of EDGE) for (const size of [0, 1, 2, 4, 8, 16, 512]) for (const lo of [0, 0x1000, 0x80000000]) for (const hi of [0, 0xfff, 0xffff, 0x7fffffff, 0xbfffffff, 0xfffffffd, 0xfffffffe, 0xffffffff]) {
       const want = (off >>> 0) < lo || (off >>> 0) + size - 1 > hi; // exact: doubles, no wrap
       expect(outOfBounds(off | 0, size, lo | 0, hi | 0), `off ${off.toString(16)} size ${size} [${lo.toString(16)}, ${hi.toString(16)}]`).to.equal(want);
     }
@@ -47,6 +47,12 @@ for (const engine of TEST_ENGINES) {
       const r = runSnippet({ engine, code: hexBytes('bbf0ffffff 89430c b901000000 89430d f4') });
       expect(r.exception).to.deep.include({ vector: 13, errorCode: 0, eip: 0x100d });
       expect(r.regs.ecx).to.equal(1);
+    });
+    it('INVLPG: its memory operand has no size (msz 0) and is checked as offset - 1 <= limit: no fault', () => {
+      // invlpg [0x1000]; mov ebx,1; hlt (the kernel's first INVLPG, at ~2.33 G instructions of the boot)
+      const r = runSnippet({ engine, code: hexBytes('0f013d00100000 bb01000000 f4') });
+      expect(r.exception).to.equal(undefined);
+      expect(r.regs.ebx).to.equal(1);
     });
     it('a push with ESP = 2 wraps past 2^32: #SS(0), ESP unchanged', () => {
       // mov esp,2; mov ebx,1; push eax; hlt
