@@ -156,13 +156,19 @@ class CodePage {
    * set bits but no live block (see FrontEnd.codeWrite).
    */
   readonly bits = new Int32Array(128);
-  /** SMC heuristic: invalidating stores and the runs of the blocks they killed, in the current window. */
+  /**
+   * SMC heuristic: invalidating stores and the runs of the blocks they killed, in the current window.
+   * `runs` (a sum of fractions) and `lastWrite` (an instruction count, past 2^31 in the boot) start as
+   * -0, a double: V8 gives the fields a double representation from the first page on, instead of
+   * changing it when the first such value is stored, which throws away the optimised code of every
+   * function that touches a CodePage (the boot's first SMC store after 2^31 instructions, ~2.3 G).
+   */
   writes = 0;
-  runs = 0;
+  runs = -0;
   /** In SMC mode: blocks are decoded one instruction long. */
   smc = false;
   /** Retired-instruction count at the last invalidating store. */
-  lastWrite = 0;
+  lastWrite = -0;
 
   constructor(readonly page: number) {}
 
