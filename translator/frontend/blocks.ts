@@ -224,6 +224,15 @@ function overlaps(b: Block, page: number, off: number, len: number): boolean {
 
 export class FrontEnd implements BlockSource {
   private readonly insn = new Instruction();
+  /**
+   * The last block's Decoder, freed (its wasm side is gone; this only keeps
+   * the JS object). Why: a Decoder's map (iced-x86's wrapper after its
+   * constructor set its pointer) is held only by live Decoders, and none is
+   * alive between blocks: each full GC freed it and deoptimised decode() and
+   * the Decoder methods inlined in it ('marking dependent code ... weak
+   * objects' in the boot's kernel-init burst, twice).
+   */
+  private spentDecoder: Decoder | null = null;
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, CodePage>();
   /** Pages the SMC heuristic is watching (recent invalidating stores, or SMC mode), checked by maintain(). */
@@ -393,6 +402,7 @@ export class FrontEnd implements BlockSource {
       }
     } finally {
       dec.free();
+      this.spentDecoder = dec;
     }
     // The last record must leave EIP right: undo mid-block forms there.
     const last = recs[recs.length - 1];
