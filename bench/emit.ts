@@ -8,6 +8,8 @@
  *   node dist/bench/emit.js record [--instructions 3e9] [--file F]
  *   node dist/bench/emit.js [--file F] [--passes 3] [--hashes H] [--limit N]
  *   node dist/bench/emit.js --pair OTHER [--passes 3] [--limit N]
+ *   (replay and --pair: --gc-every N forces a full GC every N requests, as the worker does every
+ *   16 modules (worker.ts GC_EVERY): what a full GC costs code generation shows only with it)
  *   (replay: --opts JSON merges EmitOptions over every request's, for the bytes of an option's variants)
  *
  * record: boots the default guest (deterministic clock, default JIT
@@ -131,10 +133,15 @@ function load(file: string): Request[] {
 
 interface Pass { unpack: number; build: number; binary: number; total: number; cpu: number; bytes: number; hashes: string[] }
 
+/** --gc-every N: a full GC every N requests (0: none). */
+const GC_EVERY = Number(arg('gc-every', '0'));
+const { collectGarbage } = await import('../translator/frontend/gc.js');
+
 async function replay(file: string, passes: number, hashFile: string | null, limit: number): Promise<void> {
   const reqs = load(file).slice(0, limit);
   const { unpackBlocks } = await import('../translator/jit/pack.js');
   const { emitModule } = await import('../translator/jit/compile.js');
+  let done = 0;
   const blocks = reqs.reduce((s, r) => s + r.packed[0]!, 0);
   const run = (): Pass => {
     const r: Pass = { unpack: 0, build: 0, binary: 0, total: 0, cpu: 0, bytes: 0, hashes: [] };
@@ -151,6 +158,7 @@ async function replay(file: string, passes: number, hashFile: string | null, lim
       r.binary += e.timing?.binaryMs ?? 0;
       r.bytes += e.bytes.length;
       r.hashes.push(createHash('sha256').update(e.bytes).digest('hex'));
+      if (GC_EVERY > 0 && ++done % GC_EVERY === 0) collectGarbage(); // in the pass's CPU time: the worker pays it too
     }
     const c = process.cpuUsage(c0);
     r.cpu = (c.user + c.system) / 1000;
@@ -205,6 +213,8 @@ async function pair(file: string, other: string, passes: number, limit: number):
   const ratios: number[] = [];
   for (let k = 0; k < passes; k++) {
     reqs.forEach((q, i) => {
+      // Untimed: one collection for both builds.
+      if (GC_EVERY > 0 && i % GC_EVERY === GC_EVERY - 1) collectGarbage();
       // Alternate which build goes first.
       const [ra, rb] = (i + k) % 2 === 0 ? [one(a, q), one(b, q)] : (([y, x]) => [x, y])([one(b, q), one(a, q)]);
       for (let j = 0; j < 3; j++) { sa[j]! += ra[j]!; sb[j]! += rb[j]!; }

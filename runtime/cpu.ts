@@ -19,6 +19,7 @@ import type { Block } from './records.js';
 import { resetDebug } from './debug.js';
 import type { InterruptSource } from './irq.js';
 import { cpuModel, type CpuModel } from './cpu-model.js';
+import { outOfBounds, roomTo } from './u32.js';
 
 const W64_ICOUNT = ICOUNT / 8, W64_TSC_BASE = TSC_BASE / 8, W64_TSC_ANCHOR = TSC_ANCHOR / 8, W64_TSC_RATE = TSC_RATE / 8, W64_TSC_ADJ = TSC_ADJ / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
@@ -270,26 +271,24 @@ export class Cpu {
    * Read bounds: the stack (always a writable segment) also uses this for writes.
    */
   linc(seg: number, off: number, size: number): number {
-    const s = this.s, o = off >>> 0;
-    if (o < (s[W_SEG_LO + seg] >>> 0) || o + size - 1 > (s[W_SEG_HI + seg] >>> 0)) fault(seg === SS ? SS_FAULT : GP, 0);
+    const s = this.s;
+    if (outOfBounds(off, size, s[W_SEG_LO + seg], s[W_SEG_HI + seg])) fault(seg === SS ? SS_FAULT : GP, 0);
     return (s[W_SEG_BASE + seg] + off) | 0;
   }
   /** linc() for a write: the write bounds (a read-only or code segment faults). */
   lincW(seg: number, off: number, size: number): number {
-    const s = this.s, o = off >>> 0;
-    if (o < (s[W_SEG_WLO + seg] >>> 0) || o + size - 1 > (s[W_SEG_WHI + seg] >>> 0)) fault(seg === SS ? SS_FAULT : GP, 0);
+    const s = this.s;
+    if (outOfBounds(off, size, s[W_SEG_WLO + seg], s[W_SEG_WHI + seg])) fault(seg === SS ? SS_FAULT : GP, 0);
     return (s[W_SEG_BASE + seg] + off) | 0;
   }
 
-  /** How many whole `n`-byte elements fit from seg:off up to the segment's upper bound (for block copies). */
+  /** How many whole `n`-byte elements fit from seg:off up to the segment's upper bound (for block copies; capped: u32.ts roomTo). */
   segRoom(seg: number, off: number, n: number): number {
-    const hi = this.s[W_SEG_HI + seg] >>> 0, o = off >>> 0;
-    return o > hi ? 0 : Math.floor((hi - o + 1) / n);
+    return roomTo(off, this.s[W_SEG_HI + seg], n);
   }
   /** segRoom() for writes. */
   segRoomW(seg: number, off: number, n: number): number {
-    const hi = this.s[W_SEG_WHI + seg] >>> 0, o = off >>> 0;
-    return o > hi ? 0 : Math.floor((hi - o + 1) / n);
+    return roomTo(off, this.s[W_SEG_WHI + seg], n);
   }
 
   setCpl(cpl: number): void {

@@ -7,6 +7,7 @@ import type { Cpu } from '../cpu.js';
 import { OP_MEM, OP_REG, type Rec } from '../records.js';
 import { SEG_BASE, SEG_HI, SEG_LO, SS, w } from '../state/layout.js';
 import { fault, GP, SS as SS_FAULT } from '../exceptions.js';
+import { outOfBounds } from '../u32.js';
 
 const W_SEG_BASE = w(SEG_BASE), W_SEG_LO = w(SEG_LO), W_SEG_HI = w(SEG_HI);
 
@@ -29,15 +30,15 @@ export function ea(cpu: Cpu, r: Rec): number {
   let off = r.disp;
   if (r.base >= 0) off += R[r.base];
   if (r.index >= 0) off += R[r.index] << r.scale;
-  off = r.asz === 2 ? off & 0xffff : off >>> 0;
-  if (off < (s[W_SEG_LO + b] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + b] >>> 0)) segmentFault(r.seg);
+  off = r.asz === 2 ? off & 0xffff : off | 0;
+  if (outOfBounds(off, r.msz, s[W_SEG_LO + b], s[W_SEG_HI + b])) segmentFault(r.seg);
   return (s[W_SEG_BASE + r.seg] + off) | 0;
 }
 
 /** ea() for the commonest form, [base + disp] with 32-bit addressing (see isBaseDisp32). */
 export function eaBaseDisp(cpu: Cpu, r: Rec): number {
-  const s = cpu.s, b = r.bnd, off = (cpu.r32[r.base] + r.disp) >>> 0;
-  if (off < (s[W_SEG_LO + b] >>> 0) || off + r.msz - 1 > (s[W_SEG_HI + b] >>> 0)) segmentFault(r.seg);
+  const s = cpu.s, b = r.bnd, off = (cpu.r32[r.base] + r.disp) | 0;
+  if (outOfBounds(off, r.msz, s[W_SEG_LO + b], s[W_SEG_HI + b])) segmentFault(r.seg);
   return (s[W_SEG_BASE + r.seg] + off) | 0;
 }
 export const isBaseDisp32 = (r: Rec): boolean => r.asz === 4 && r.base >= 0 && r.index < 0;

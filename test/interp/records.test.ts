@@ -157,5 +157,10 @@ describe('decoded records (packed fields)', () => {
     expect(copy!.jitFlat).to.equal(0x3f3f3f);
     expect(copy!.pages).to.deep.equal([0x12, 0x13]);
     expect(copy!.recs.map(fields)).to.deep.equal([fields(a), fields(b)]);
+    // Numbers outside int32 travel as they are (pack.ts num() makes only int32 values small integers).
+    b.imm = 0xffffffff;
+    const [big] = unpackBlocks(packBlocks([new Block(0x80000000, true, [b], 1, [0x80000])]));
+    expect(big!.recs[0]!.imm).to.equal(0xffffffff);
+    expect(big!.phys).to.equal(0x80000000);
   });
 });

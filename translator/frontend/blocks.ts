@@ -156,13 +156,19 @@ class CodePage {
    * set bits but no live block (see FrontEnd.codeWrite).
    */
   readonly bits = new Int32Array(128);
-  /** SMC heuristic: invalidating stores and the runs of the blocks they killed, in the current window. */
+  /**
+   * SMC heuristic: invalidating stores and the runs of the blocks they killed, in the current window.
+   * `runs` (a sum of fractions) and `lastWrite` (an instruction count, past 2^31 in the boot) start as
+   * -0, a double: V8 gives the fields a double representation from the first page on, instead of
+   * changing it when the first such value is stored, which throws away the optimised code of every
+   * function that touches a CodePage (the boot's first SMC store after 2^31 instructions, ~2.3 G).
+   */
   writes = 0;
-  runs = 0;
+  runs = -0;
   /** In SMC mode: blocks are decoded one instruction long. */
   smc = false;
   /** Retired-instruction count at the last invalidating store. */
-  lastWrite = 0;
+  lastWrite = -0;
 
   constructor(readonly page: number) {}
 
@@ -218,6 +224,15 @@ function overlaps(b: Block, page: number, off: number, len: number): boolean {
 
 export class FrontEnd implements BlockSource {
   private readonly insn = new Instruction();
+  /**
+   * The last block's Decoder, freed (its wasm side is gone; this only keeps
+   * the JS object). Why: a Decoder's map (iced-x86's wrapper after its
+   * constructor set its pointer) is held only by live Decoders, and none is
+   * alive between blocks: each full GC freed it and deoptimised decode() and
+   * the Decoder methods inlined in it ('marking dependent code ... weak
+   * objects' in the boot's kernel-init burst, twice).
+   */
+  private spentDecoder: Decoder | null = null;
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, CodePage>();
   /** Pages the SMC heuristic is watching (recent invalidating stores, or SMC mode), checked by maintain(). */
@@ -387,6 +402,7 @@ export class FrontEnd implements BlockSource {
       }
     } finally {
       dec.free();
+      this.spentDecoder = dec;
     }
     // The last record must leave EIP right: undo mid-block forms there.
     const last = recs[recs.length - 1];

@@ -135,10 +135,28 @@ export interface EmitOptions {
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
+/**
+ * The last module's objects, kept alive until the next module replaces them.
+ * Why: V8's optimised code checks the maps (hidden classes) of the objects it
+ * was optimised on, and a map that only transitions lead to (a class's
+ * instance after its field initialisers) is freed by a full GC when no object
+ * has it any more. Every object of a module (its Fn per block, ModuleIR,
+ * binaryen.Module, the worker's copies of Block and Rec, ...) is garbage once
+ * the module is emitted, so each full GC in the worker (worker.ts forces one
+ * every 16 modules) freed those maps and threw away the optimised code of
+ * ~50-110 functions of code generation at once (`node --trace-deopt`:
+ * "marking dependent code ... reason: weak objects"), which then ran
+ * unoptimised until V8 optimised them again. One live object of each shape
+ * keeps the maps.
+ */
+const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: Fn | null; direct: DirectLinks | null; dispatch: DispatchTargets | null } =
+  { m: null, blocks: null, fn: null, direct: null, dispatch: null };
+
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
+  anchor.fn = f;
   f.x87 = x87;
   f.branches = branches;
   f.forward = regs ? false : forward;
@@ -336,9 +354,14 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));
     if (opts.text === true) out.text = m.emitText();
+    anchor.direct = direct;
+    anchor.dispatch = dispatch;
   } finally {
     testFaults.adcCarry = adcFault;
     m.dispose();
+    // (Disposed: its wrapper, and through irOf's WeakMap its ModuleIR, stay as shapes only.)
+    anchor.m = m;
+    anchor.blocks = blocks;
   }
   return out;
 }

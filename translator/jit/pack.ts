@@ -54,21 +54,35 @@ export function packBlocks(blocks: readonly Block[]): Float64Array {
   return out;
 }
 
+/**
+ * A value read from the Float64Array, as a small integer when it is one.
+ * Why: a Float64Array element is a heap number until optimised code unboxes
+ * it, and a heap number stored into an object field that held small
+ * integers turns the field's representation to double for every object of
+ * that shape: in the worker, each of the Rec's 12 number fields became a
+ * boxed double (`node --trace-generalization`: "wo: s->d" ... at
+ * unpackBlocks), read back through the box by all of code generation.
+ * `v | 0` is a small integer; values that are not int32 stay as they are.
+ */
+function num(v: number): number {
+  return (v | 0) === v ? v | 0 : v;
+}
+
 /** The worker's copies: same data fields, stub handlers, no links. */
 export function unpackBlocks(a: Float64Array): Block[] {
   const blocks: Block[] = [];
   let p = 0;
   const n = a[p++];
   for (let j = 0; j < n; j++) {
-    const phys = a[p++], code32 = a[p++] !== 0, flat = a[p++] | 0, length = a[p++], np = a[p++];
+    const phys = num(a[p++]), code32 = a[p++] !== 0, flat = a[p++] | 0, length = num(a[p++]), np = a[p++];
     const pages: number[] = [];
-    for (let i = 0; i < np; i++) pages.push(a[p++]);
+    for (let i = 0; i < np; i++) pages.push(num(a[p++]));
     const nr = a[p++];
     const recs: Rec[] = [];
     for (let k = 0; k < nr; k++) {
       const r = new Rec(stub);
       const o = r as unknown as Record<string, number | boolean>;
-      for (let i = 0; i < NUM.length; i++) o[NUM[i]] = a[p++];
+      for (let i = 0; i < NUM.length; i++) o[NUM[i]] = num(a[p++]);
       for (let i = 0; i < BOOL.length; i++) o[BOOL[i]] = a[p++] !== 0;
       recs.push(r);
     }
