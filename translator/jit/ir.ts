@@ -104,6 +104,42 @@ const INVERSE = new Map<number, CmpName>([
   [binaryen.LeSInt32, 'gt_s'], [binaryen.GtSInt32, 'le_s'], [binaryen.LeUInt32, 'gt_u'], [binaryen.GtUInt32, 'le_u'],
 ]);
 
+/** What an effective address (codegen/mem.ts setEa) was computed from, for page groups (Fn.pageGroups). */
+export interface EaKey {
+  /** Base and index registers (-1: none), scale. */
+  readonly base: number;
+  readonly index: number;
+  readonly scale: number;
+  readonly disp: number;
+  /** Fn.regGen of base and index and Fn.calls when it was computed. */
+  readonly gens: string;
+}
+
+/**
+ * A page group (Fn.pageGroups): its leader's inline check also covers the
+ * bytes [lo, hi) (displacements from the same registers) and sets `hb` (the
+ * TLB entry's host bits, page-aligned) when it passes; members test hb's bit
+ * 0 (1: the leader did not pass in this pass) and then need no check.
+ */
+export interface PageGroup {
+  readonly key: string;
+  /** Checked against WRITE_MASK (members may write) or READ_MASK (reads only). */
+  readonly write: boolean;
+  readonly hb: number;
+  /** The leader's offset and linear-address locals and its displacement. */
+  readonly off: number;
+  readonly disp: number;
+  lo: number;
+  hi: number;
+  members: number;
+  /** Empty blocks filled at the end: the range test (in the leader's miss chain), the hb set (its fast arm). */
+  readonly test: X;
+  readonly setHb: X;
+  /** The leader's miss label (the range test branches there) and its TLB-entry local. */
+  readonly miss: string;
+  readonly ent: number;
+}
+
 export class Fn {
   readonly vars: binaryen.Type[] = [];
   /** The module's shared constants and direct constructors (capi.ts). */
@@ -161,6 +197,42 @@ export class Fn {
   branches = true;
   /** Count returns to the loop by exit kind in JIT_XFERS (with direct transfers on). */
   counting = false;
+
+  /**
+   * Page groups (JitOptions.pageGroups; codegen/mem.ts): accesses through the
+   * same base/index registers, unchanged since the group's first access (its
+   * leader), reuse the leader's TLB check. `regGen[i]` counts the stores of
+   * register i emitted so far and `calls` the call-outs (a handler may write
+   * any register, the TLB or the masks): an effective address remembers both
+   * when it is computed (setEa), a group when it is led, and an access joins
+   * a group only when neither moved since. Emission order is execution order
+   * here (a record's code has no back edge that reaches an access; the
+   * self-loop's back edge passes the reset at the top: groupReset).
+   */
+  pageGroups = false;
+  readonly regGen: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  calls = 0;
+  /** Effective-address locals set by setEa -> what they were computed from. */
+  readonly eaKeys = new Map<number, EaKey>();
+  /** Every group led in this function (filled in at the end: finishGroups). */
+  readonly groups: PageGroup[] = [];
+  /** The groups still open, by key (read and write kind). */
+  readonly openGroups = new Map<string, { r?: PageGroup; w?: PageGroup }>();
+  private readonly resetAt: X[] = [];
+  /** The top of each pass (compile.ts): every used group's host base invalid (1) until its leader runs. */
+  groupReset(): X {
+    const x = this.m.block(null, []);
+    this.resetAt.push(x);
+    return x;
+  }
+  /** Fill the groups' placeholders (codegen/mem.ts finishGroup) and the resets; after the last record. */
+  finishGroups(finish: (g: PageGroup) => void): void {
+    for (const g of this.groups) {
+      if (g.members === 0) continue;
+      finish(g);
+      for (const x of this.resetAt) appendChild(x, this.set(g.hb, this.c(1)));
+    }
+  }
 
   /**
    * `recBase`: index of this block's first record in the module's call-out
@@ -268,6 +340,7 @@ export class Fn {
     const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
     // The handler writes registers in the state only: no forward local is valid after it (see `forward`).
     this.fwdValid = 0;
+    this.calls++;
     this.fwdCalled = true;
     // Flag stores owed (flag-liveness.ts) are paid before the handler: it may fault or read them.
     const owed = this.owedFlags();
@@ -477,6 +550,7 @@ export class Fn {
     return this.get(this.regLocals[i]);
   }
   setReg(i: number, v: X): X {
+    this.regGen[i]!++;
     if (this.regLocals === null) {
       if (!this.forward) return this.st(REGS + 4 * i, v);
       const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
@@ -502,6 +576,7 @@ export class Fn {
   setRegN(size: number, i: number, v: X): X {
     const m = this.m, z = this.c(0);
     if (this.regLocals === null && !this.forward) {
+      this.regGen[size === 4 ? i : size === 2 ? i >> 1 : i >> 2]!++;
       return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
     }
     if (size === 4) return this.setReg(i, v);

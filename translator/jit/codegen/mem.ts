@@ -9,7 +9,7 @@
 import type { Rec } from '../../../runtime/records.js';
 import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
-import type { Fn, X } from '../ir.js';
+import { appendChild, type Fn, type PageGroup, type X } from '../ir.js';
 
 /** Can the record's memory operand be addressed inline (32-bit addressing)? */
 export const inlineEa = (r: Rec): boolean => r.asz === 4;
@@ -32,7 +32,83 @@ export function setEa(f: Fn, r: Rec, off: number): X {
   const e = eaOffset(f, r);
   const v = f.valueOf(e);
   if (v !== undefined) f.noteConst(off, v);
+  else if (f.pageGroups) f.eaKeys.set(off, { base: r.base, index: r.index, scale: r.scale, disp: r.disp | 0, gens: gensOf(f, r.base, r.index) });
   return f.set(off, e);
+}
+
+/** The stores of registers `base` and `index` and the call-outs emitted so far, as a key (Fn.regGen, Fn.calls). */
+const gensOf = (f: Fn, base: number, index: number): string =>
+  `${base >= 0 ? f.regGen[base] : ''},${index >= 0 ? f.regGen[index] : ''},${f.calls}`;
+
+/**
+ * Widest span of bytes a page group covers: the leader's one-page test is
+ * on the whole span, so a wider one would fail more often (its members then
+ * make their own inline checks, as without groups).
+ */
+const GROUP_SPAN = 256;
+
+type GroupUse = { lead: PageGroup } | { member: PageGroup };
+
+/**
+ * Page groups (Fn.pageGroups): an access whose offset is the record's
+ * effective address through registers not stored since, in a segment with
+ * base 0 and flat bounds (its offset is its linear address), either joins
+ * the open group of the same registers (a read joins a read or write group,
+ * a write only a write group: WRITE_MASK holds every READ_MASK bit) when the
+ * group's span stays within GROUP_SPAN, or leads a new one. Nothing between
+ * a leader and a member can change the TLB entry's answer for that page: the
+ * masks, CR3 and the entries change only in call-outs (Fn.calls), a slow
+ * access only fills entries (Mmu.fill) or drops TLB_TRACK.
+ */
+function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean): GroupUse | null {
+  if (!f.pageGroups || !f.branches) return null;
+  const k = f.eaKeys.get(off);
+  if (k === undefined || gensOf(f, k.base, k.index) !== k.gens) return null;
+  if (!f.baseZero(seg) || !f.flatBounds(write ? seg + SEG_WRITE : seg)) return null;
+  const key = `${k.base},${k.index},${k.scale},${k.gens}`;
+  let open = f.openGroups.get(key);
+  if (open === undefined) f.openGroups.set(key, open = {});
+  const g = write ? open.w : open.w ?? open.r;
+  if (g !== undefined) {
+    const lo = Math.min(g.lo, k.disp), hi = Math.max(g.hi, k.disp + size);
+    if (hi - lo <= GROUP_SPAN) {
+      g.lo = lo;
+      g.hi = hi;
+      g.members++;
+      return { member: g };
+    }
+  }
+  const lead: PageGroup = {
+    key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
+    test: f.m.block(null, []), setHb: f.m.block(null, []), miss: f.label('s'), ent: f.scratch('ent'),
+  };
+  f.groups.push(lead);
+  if (write) open.w = lead; else open.r = lead;
+  return { lead };
+}
+
+/**
+ * A group with members (Fn.finishGroups): the leader's miss chain also tests
+ * that its span [lo, hi) lies in the leader's page, and its fast arm sets hb.
+ */
+export function finishGroup(f: Fn, g: PageGroup): void {
+  const m = f.m;
+  const first = f.add(f.get(g.off), f.c(g.lo - g.disp));
+  appendChild(g.test, m.br(g.miss, m.i32.gt_u(m.i32.and(first, f.c(0xfff)), f.c(0x1000 - (g.hi - g.lo)))));
+  appendChild(g.setHb, f.set(g.hb, m.i32.and(f.get(g.ent), f.c(~0xfff))));
+}
+
+/**
+ * A member's access: when its group's leader passed in this pass (hb bit 0
+ * clear), the host address is hb ^ the offset, no check; else `full`, the
+ * access with its own inline check.
+ */
+function memberIf(f: Fn, g: PageGroup, off: number, fast: (ptr: X) => X, full: X): X {
+  const m = f.m, done = f.label('m'), own = f.label('s');
+  return m.block(done, [
+    m.block(own, [m.br(own, m.i32.and(f.get(g.hb), f.c(1))), fast(m.i32.xor(f.get(g.hb), f.get(off))), m.br(done)]),
+    full,
+  ]);
 }
 
 /**
@@ -79,12 +155,12 @@ export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: numb
  * the conditions' values: TurboFan materialises each compare of an `and`
  * (setcc, movzx) before it tests the result.
  */
-export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, fast: X, slow: X): X {
-  const m = f.m, done = f.label('m'), miss = f.label('s');
+export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, fast: X, slow: X, lead?: PageGroup): X {
+  const m = f.m, done = f.label('m'), miss = lead?.miss ?? f.label('s');
   const conds = fastConds(f, seg, off, lin, ent, size, write);
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
   return m.block(done, [
-    m.block(miss, [...conds.map((c) => m.br(miss, f.not(c))), fast, m.br(done)]),
+    m.block(miss, [...(lead ? [lead.test] : []), ...conds.map((c) => m.br(miss, f.not(c))), ...(lead ? [lead.setHb] : []), fast, m.br(done)]),
     slow,
   ]);
 }
@@ -120,12 +196,12 @@ function linearIn(f: Fn, seg: number, off: number): [lin: number, set: X[]] {
  */
 export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst: number, rmw = false): X {
   const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
-  return f.block([
-    ...set,
-    fastIf(f, seg, off, lin, ent, size, rmw,
-      f.set(dst, load(f, size, host(f, lin, ent))),
-      f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off)))),
-  ]);
+  const g = groupUse(f, seg, off, size, rmw);
+  const full = fastIf(f, seg, off, lin, ent, size, rmw,
+    f.set(dst, load(f, size, host(f, lin, ent))),
+    f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off))), g !== null && 'lead' in g ? g.lead : undefined);
+  if (g !== null && 'member' in g) return memberIf(f, g.member, off, (p) => f.set(dst, load(f, size, p)), full);
+  return f.block([...set, full]);
 }
 
 /** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
@@ -133,11 +209,13 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
   const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const ptr = host(f, lin, ent);
   const store = size === 4 ? m.i32.store(0, 1, ptr, f.get(val)) : size === 2 ? m.i32.store16(0, 1, ptr, f.get(val)) : m.i32.store8(0, 1, ptr, f.get(val));
-  return f.block([
-    f.set(val, v),
-    ...set,
-    fastIf(f, seg, off, lin, ent, size, true,
-      store,
-      f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val))),
-  ]);
+  const g = groupUse(f, seg, off, size, true);
+  const full = fastIf(f, seg, off, lin, ent, size, true,
+    store,
+    f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val)), g !== null && 'lead' in g ? g.lead : undefined);
+  if (g !== null && 'member' in g) {
+    const st = (p: X): X => (size === 4 ? m.i32.store(0, 1, p, f.get(val)) : size === 2 ? m.i32.store16(0, 1, p, f.get(val)) : m.i32.store8(0, 1, p, f.get(val)));
+    return f.block([f.set(val, v), memberIf(f, g.member, off, st, full)]);
+  }
+  return f.block([f.set(val, v), ...set, full]);
 }
