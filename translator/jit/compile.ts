@@ -129,7 +129,7 @@ export interface EmitOptions {
   /** JitOptions.forward: registers read back from the local their last store set (Fn.forward). */
   forward?: boolean | 'far' | 'loads';
   /** JitOptions.pageGroups: accesses through the same unchanged registers share their leader's TLB check (codegen/mem.ts). */
-  pageGroups?: boolean;
+  pageGroups?: boolean | 'merge';
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -140,13 +140,13 @@ export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   f.x87 = x87;
   f.branches = branches;
   f.forward = regs ? false : forward;
   f.fwdLoadTees = f.forward === 'loads';
-  f.pageGroups = !regs && pageGroups;
+  f.pageGroups = regs ? false : pageGroups;
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);

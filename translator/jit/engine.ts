@@ -172,7 +172,7 @@ export interface JitOptions {
    * index registers, unchanged since the group's first access, reuse that
    * access's TLB check (one check per page per register value in a block).
    */
-  pageGroups?: boolean;
+  pageGroups?: boolean | 'merge';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -244,7 +244,7 @@ export class Jit implements BlockSource {
   private readonly deadFlags: boolean | 'drop';
   private readonly quietCC: boolean | 'all';
   private readonly forward: boolean | 'far' | 'loads';
-  private readonly pageGroups: boolean;
+  private readonly pageGroups: boolean | 'merge';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {

@@ -16,7 +16,7 @@ import {
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { binaryParts, irOf, topOperands, unaryParts, type ModuleIR } from './capi.js';
-import { coldAccess, coldCallout, coldReturn, type SlowAccess } from './cold.js';
+import { coldAccess, coldCallout, coldChecked, coldReturn, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 
@@ -26,6 +26,10 @@ const SHARED_IDS: ReadonlySet<number> = new Set([binaryen.ConstId, binaryen.Loca
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
 export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
+};
+/** binaryen.js's Load.setOffset (in the library, missing from its .d.ts). */
+export const setLoadOffset = (load: X, offset: number): void => {
+  (binaryen as unknown as { Load: { setOffset(l: X, o: number): void } }).Load.setOffset(load, offset);
 };
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
@@ -123,8 +127,8 @@ export interface EaKey {
  */
 export interface PageGroup {
   readonly key: string;
-  /** Checked against WRITE_MASK (members may write) or READ_MASK (reads only). */
-  readonly write: boolean;
+  /** Checked against WRITE_MASK (members may write) or READ_MASK (reads only; 'merge': until a write joins). */
+  write: boolean;
   readonly hb: number;
   /** The leader's offset and linear-address locals and its displacement. */
   readonly off: number;
@@ -138,6 +142,8 @@ export interface PageGroup {
   /** The leader's miss label (the range test branches there) and its TLB-entry local. */
   readonly miss: string;
   readonly ent: number;
+  /** A read leader's READ_MASK load ('merge': made WRITE_MASK when a write joins), else null. */
+  mask: X | null;
 }
 
 export class Fn {
@@ -209,8 +215,21 @@ export class Fn {
    * here (a record's code has no back edge that reaches an access; the
    * self-loop's back edge passes the reset at the top: groupReset).
    */
-  pageGroups = false;
+  pageGroups: boolean | 'merge' = false;
   readonly regGen: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /**
+   * What register i's stores since its generation began added to it, when
+   * all of them added constants (setRegAdd: PUSH, POP, ADD/SUB r32, imm): an
+   * address through it is keyed by its displacement from the value the
+   * generation began with, so [esp+8] after a PUSH is in the group of
+   * [esp+4] before it.
+   */
+  readonly regDelta: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** A store of a register that is not `old + constant`: a new generation (page groups). */
+  private regStored(i: number): void {
+    this.regGen[i]!++;
+    this.regDelta[i] = 0;
+  }
   calls = 0;
   /** Effective-address locals set by setEa -> what they were computed from. */
   readonly eaKeys = new Map<number, EaKey>();
@@ -353,8 +372,9 @@ export class Fn {
    * through a module helper that names the record first (cold.ts); with
    * registers in locals, they are written back before (a fault unwinds the locals).
    */
-  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
-    const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X, checked = false): X {
+    // checked: the whole access with its inline check in a helper (a page group's member whose leader did not pass).
+    const call = (checked ? coldChecked : coldAccess)(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
     // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
     // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
     if (this.forward !== 'far') this.fwdValid = 0;
@@ -549,8 +569,16 @@ export class Fn {
     this.used |= 1 << i;
     return this.get(this.regLocals[i]);
   }
+  /** setReg(i, v) where v is register i's value + `d` (page groups: the generation goes on, regDelta). */
+  setRegAdd(i: number, v: X, d: number): X {
+    const gen = this.regGen[i]!, delta = this.regDelta[i]!;
+    const x = this.setReg(i, v);
+    this.regGen[i] = gen;
+    this.regDelta[i] = (delta + d) | 0;
+    return x;
+  }
   setReg(i: number, v: X): X {
-    this.regGen[i]!++;
+    this.regStored(i);
     if (this.regLocals === null) {
       if (!this.forward) return this.st(REGS + 4 * i, v);
       const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
@@ -576,7 +604,7 @@ export class Fn {
   setRegN(size: number, i: number, v: X): X {
     const m = this.m, z = this.c(0);
     if (this.regLocals === null && !this.forward) {
-      this.regGen[size === 4 ? i : size === 2 ? i >> 1 : i >> 2]!++;
+      this.regStored(size === 4 ? i : size === 2 ? i >> 1 : i >> 2);
       return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
     }
     if (size === 4) return this.setReg(i, v);

@@ -9,7 +9,7 @@
 import type { Rec } from '../../../runtime/records.js';
 import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
-import { appendChild, type Fn, type PageGroup, type X } from '../ir.js';
+import { appendChild, setLoadOffset, type Fn, type PageGroup, type X } from '../ir.js';
 
 /** Can the record's memory operand be addressed inline (32-bit addressing)? */
 export const inlineEa = (r: Rec): boolean => r.asz === 4;
@@ -32,8 +32,17 @@ export function setEa(f: Fn, r: Rec, off: number): X {
   const e = eaOffset(f, r);
   const v = f.valueOf(e);
   if (v !== undefined) f.noteConst(off, v);
-  else if (f.pageGroups) f.eaKeys.set(off, { base: r.base, index: r.index, scale: r.scale, disp: r.disp | 0, gens: gensOf(f, r.base, r.index) });
+  else if (f.pageGroups) {
+    // The displacement from the registers' values at the start of their generations (Fn.regDelta).
+    const d = r.disp + (r.base >= 0 ? f.regDelta[r.base]! : 0) + (r.index >= 0 ? f.regDelta[r.index]! << r.scale : 0);
+    f.eaKeys.set(off, { base: r.base, index: r.index, scale: r.scale, disp: d | 0, gens: gensOf(f, r.base, r.index) });
+  }
   return f.set(off, e);
+}
+
+/** Local `off`, set by the caller to register `base` + `disp`, may join a page group (PUSH, POP: codegen/stack.ts). */
+export function noteEa(f: Fn, off: number, base: number, disp: number): void {
+  if (f.pageGroups) f.eaKeys.set(off, { base, index: -1, scale: 0, disp: (disp + f.regDelta[base]!) | 0, gens: gensOf(f, base, -1) });
 }
 
 /** The stores of registers `base` and `index` and the call-outs emitted so far, as a key (Fn.regGen, Fn.calls). */
@@ -47,7 +56,7 @@ const gensOf = (f: Fn, base: number, index: number): string =>
  */
 const GROUP_SPAN = 256;
 
-type GroupUse = { lead: PageGroup } | { member: PageGroup };
+type GroupUse = { lead: PageGroup; member?: undefined } | { member: PageGroup; lead?: undefined };
 
 /**
  * Page groups (Fn.pageGroups): an access whose offset is the record's
@@ -68,22 +77,25 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
   const key = `${k.base},${k.index},${k.scale},${k.gens}`;
   let open = f.openGroups.get(key);
   if (open === undefined) f.openGroups.set(key, open = {});
-  const g = write ? open.w : open.w ?? open.r;
+  // 'merge': one group per registers; a write joining a read leader's group makes the leader check WRITE_MASK.
+  const merge = f.pageGroups === 'merge';
+  const g = write && !merge ? open.w : open.w ?? open.r;
   if (g !== undefined) {
     const lo = Math.min(g.lo, k.disp), hi = Math.max(g.hi, k.disp + size);
     if (hi - lo <= GROUP_SPAN) {
       g.lo = lo;
       g.hi = hi;
       g.members++;
+      if (write) g.write = true;
       return { member: g };
     }
   }
   const lead: PageGroup = {
     key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
-    test: f.m.block(null, []), setHb: f.m.block(null, []), miss: f.label('s'), ent: f.scratch('ent'),
+    test: f.m.block(null, []), setHb: f.m.block(null, []), miss: f.label('s'), ent: f.scratch('ent'), mask: null,
   };
   f.groups.push(lead);
-  if (write) open.w = lead; else open.r = lead;
+  if (write || merge) open.w = lead; else open.r = lead;
   return { lead };
 }
 
@@ -96,12 +108,14 @@ export function finishGroup(f: Fn, g: PageGroup): void {
   const first = f.add(f.get(g.off), f.c(g.lo - g.disp));
   appendChild(g.test, m.br(g.miss, m.i32.gt_u(m.i32.and(first, f.c(0xfff)), f.c(0x1000 - (g.hi - g.lo)))));
   appendChild(g.setHb, f.set(g.hb, m.i32.and(f.get(g.ent), f.c(~0xfff))));
+  // A read leader whose group took writes ('merge'): its TLB test becomes the write test (WRITE_MASK holds READ_MASK's bits).
+  if (g.write && g.mask !== null) setLoadOffset(g.mask, WRITE_MASK);
 }
 
 /**
  * A member's access: when its group's leader passed in this pass (hb bit 0
  * clear), the host address is hb ^ the offset, no check; else `full`, the
- * access with its own inline check.
+ * access with its own check (cold.ts coldChecked: a helper call, few bytes).
  */
 function memberIf(f: Fn, g: PageGroup, off: number, fast: (ptr: X) => X, full: X): X {
   const m = f.m, done = f.label('m'), own = f.label('s');
@@ -121,7 +135,7 @@ function memberIf(f: Fn, g: PageGroup, off: number, fast: (ptr: X) => X, full: X
  * (Fn.baseZero: the linear address is the offset) the one-page test already
  * implies that.
  */
-function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X[] {
+function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, lead?: PageGroup): X[] {
   const m = f.m, o = (): X => f.get(off);
   const b = write ? seg + SEG_WRITE : seg;
   const out: X[] = [];
@@ -138,7 +152,9 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
     out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
   }
   const entry = klin !== undefined ? m.i32.load(TLB + 4 * (klin >>> 12), 4, f.c(0)) : m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)));
-  out.push(m.i32.eq(m.i32.and(f.tee(ent, entry), f.ld(write ? WRITE_MASK : READ_MASK)), f.c(TLB_VALID)));
+  const mask = f.ld(write ? WRITE_MASK : READ_MASK);
+  if (lead !== undefined && !write) lead.mask = mask;
+  out.push(m.i32.eq(m.i32.and(f.tee(ent, entry), mask), f.c(TLB_VALID)));
   return out;
 }
 
@@ -157,7 +173,7 @@ export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: numb
  */
 export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, fast: X, slow: X, lead?: PageGroup): X {
   const m = f.m, done = f.label('m'), miss = lead?.miss ?? f.label('s');
-  const conds = fastConds(f, seg, off, lin, ent, size, write);
+  const conds = fastConds(f, seg, off, lin, ent, size, write, lead);
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
   return m.block(done, [
     m.block(miss, [...(lead ? [lead.test] : []), ...conds.map((c) => m.br(miss, f.not(c))), ...(lead ? [lead.setHb] : []), fast, m.br(done)]),
@@ -197,10 +213,12 @@ function linearIn(f: Fn, seg: number, off: number): [lin: number, set: X[]] {
 export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst: number, rmw = false): X {
   const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, rmw);
+  if (g?.member !== undefined) {
+    return memberIf(f, g.member, off, (p) => f.set(dst, load(f, size, p)), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, true)));
+  }
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
     f.set(dst, load(f, size, host(f, lin, ent))),
-    f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off))), g !== null && 'lead' in g ? g.lead : undefined);
-  if (g !== null && 'member' in g) return memberIf(f, g.member, off, (p) => f.set(dst, load(f, size, p)), full);
+    f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off))), g?.lead);
   return f.block([...set, full]);
 }
 
@@ -210,12 +228,12 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
   const ptr = host(f, lin, ent);
   const store = size === 4 ? m.i32.store(0, 1, ptr, f.get(val)) : size === 2 ? m.i32.store16(0, 1, ptr, f.get(val)) : m.i32.store8(0, 1, ptr, f.get(val));
   const g = groupUse(f, seg, off, size, true);
+  if (g?.member !== undefined) {
+    const st = (p: X): X => (size === 4 ? m.i32.store(0, 1, p, f.get(val)) : size === 2 ? m.i32.store16(0, 1, p, f.get(val)) : m.i32.store8(0, 1, p, f.get(val)));
+    return f.block([f.set(val, v), memberIf(f, g.member, off, st, f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), true))]);
+  }
   const full = fastIf(f, seg, off, lin, ent, size, true,
     store,
-    f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val)), g !== null && 'lead' in g ? g.lead : undefined);
-  if (g !== null && 'member' in g) {
-    const st = (p: X): X => (size === 4 ? m.i32.store(0, 1, p, f.get(val)) : size === 2 ? m.i32.store16(0, 1, p, f.get(val)) : m.i32.store8(0, 1, p, f.get(val)));
-    return f.block([f.set(val, v), memberIf(f, g.member, off, st, full)]);
-  }
+    f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val)), g?.lead);
   return f.block([f.set(val, v), ...set, full]);
 }
