@@ -123,7 +123,8 @@ export interface EaKey {
  * A page group (Fn.pageGroups): its leader's inline check also covers the
  * bytes [lo, hi) (displacements from the same registers) and sets `hb` (the
  * TLB entry's host bits, page-aligned) when it passes; members test hb's bit
- * 0 (1: the leader did not pass in this pass) and then need no check.
+ * 0 (1: the leader did not pass in this pass, or the span leaves its page)
+ * and then need no check.
  */
 export interface PageGroup {
   readonly key: string;
@@ -136,11 +137,9 @@ export interface PageGroup {
   lo: number;
   hi: number;
   members: number;
-  /** Empty blocks filled at the end: the range test (in the leader's miss chain), the hb set (its fast arm). */
-  readonly test: X;
+  /** An empty block in the leader's fast arm, filled at the end (codegen/mem.ts finishGroup): the hb set. */
   readonly setHb: X;
-  /** The leader's miss label (the range test branches there) and its TLB-entry local. */
-  readonly miss: string;
+  /** The leader's TLB-entry local. */
   readonly ent: number;
   /** A read leader's READ_MASK load ('merge': made WRITE_MASK when a write joins), else null. */
   mask: X | null;
