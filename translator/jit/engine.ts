@@ -169,8 +169,11 @@ export interface JitOptions {
   forward?: boolean | 'far' | 'loads';
   /**
    * Page groups (codegen/mem.ts): memory accesses through the same base and
-   * index registers, unchanged since the group's first access, reuse that
-   * access's TLB check (one check per page per register value in a block).
+   * index registers (unchanged since the group's first access, or moved by
+   * constants: PUSH, POP, ADD/SUB r32, imm), within 16 bytes of each other,
+   * reuse the first access's TLB check. true: reads and writes in separate
+   * groups; 'merge': one group, its leader testing WRITE_MASK once a write
+   * joins.
    */
   pageGroups?: boolean | 'merge';
 }
@@ -271,7 +274,7 @@ export class Jit implements BlockSource {
     this.deadFlags = opts.deadFlags ?? true;
     this.quietCC = opts.quietCC ?? false;
     this.forward = opts.forward ?? true;
-    this.pageGroups = opts.pageGroups ?? false;
+    this.pageGroups = opts.pageGroups ?? 'merge';
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
