@@ -115,8 +115,8 @@ export interface EaKey {
   readonly index: number;
   readonly scale: number;
   readonly disp: number;
-  /** Fn.regGen of base and index and Fn.calls when it was computed. */
-  readonly gens: string;
+  /** The newest of Fn.regGen of base and index and Fn.calls when it was computed (codegen/mem.ts gensOf). */
+  readonly gens: number;
 }
 
 /**
@@ -127,7 +127,7 @@ export interface EaKey {
  * and then need no check.
  */
 export interface PageGroup {
-  readonly key: string;
+  readonly key: number;
   /** Checked against WRITE_MASK (members may write) or READ_MASK (reads only; 'merge': until a write joins). */
   write: boolean;
   readonly hb: number;
@@ -206,9 +206,9 @@ export class Fn {
   /**
    * Page groups (JitOptions.pageGroups; codegen/mem.ts): accesses through the
    * same base/index registers, unchanged since the group's first access (its
-   * leader), reuse the leader's TLB check. `regGen[i]` counts the stores of
-   * register i emitted so far and `calls` the call-outs (a handler may write
-   * any register, the TLB or the masks): an effective address remembers both
+   * leader), reuse the leader's TLB check. `regGen[i]` is the version of
+   * register i's last store emitted and `calls` the last call-out's (a handler
+   * may write any register, the TLB or the masks): an effective address remembers both
    * when it is computed (setEa), a group when it is led, and an access joins
    * a group only when neither moved since. Emission order is execution order
    * here (a record's code has no back edge that reaches an access; the
@@ -226,16 +226,18 @@ export class Fn {
   readonly regDelta: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /** A store of a register that is not `old + constant`: a new generation (page groups). */
   private regStored(i: number): void {
-    this.regGen[i]!++;
+    this.regGen[i] = ++this.versions;
     this.regDelta[i] = 0;
   }
+  /** The counter regGen and calls take their values from (each new one larger than all before). */
+  private versions = 0;
   calls = 0;
   /** Effective-address locals set by setEa -> what they were computed from. */
   readonly eaKeys = new Map<number, EaKey>();
   /** Every group led in this function (filled in at the end: finishGroups). */
   readonly groups: PageGroup[] = [];
   /** The groups still open, by key (read and write kind). */
-  readonly openGroups = new Map<string, { r?: PageGroup; w?: PageGroup }>();
+  readonly openGroups = new Map<number, { r?: PageGroup; w?: PageGroup }>();
   private readonly resetAt: X[] = [];
   /** The top of each pass (compile.ts): every used group's host base invalid (1) until its leader runs. */
   groupReset(): X {
@@ -358,7 +360,7 @@ export class Fn {
     const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
     // The handler writes registers in the state only: no forward local is valid after it (see `forward`).
     this.fwdValid = 0;
-    this.calls++;
+    this.calls = ++this.versions;
     this.fwdCalled = true;
     // Flag stores owed (flag-liveness.ts) are paid before the handler: it may fault or read them.
     const owed = this.owedFlags();

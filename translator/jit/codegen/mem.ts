@@ -45,9 +45,13 @@ export function noteEa(f: Fn, off: number, base: number, disp: number): void {
   if (f.pageGroups) f.eaKeys.set(off, { base, index: -1, scale: 0, disp: (disp + f.regDelta[base]!) | 0, gens: gensOf(f, base, -1) });
 }
 
-/** The stores of registers `base` and `index` and the call-outs emitted so far, as a key (Fn.regGen, Fn.calls). */
-const gensOf = (f: Fn, base: number, index: number): string =>
-  `${base >= 0 ? f.regGen[base] : ''},${index >= 0 ? f.regGen[index] : ''},${f.calls}`;
+/**
+ * The version of an address through `base` and `index`: the newest of their
+ * generations and the last call-out (Fn.regGen, Fn.calls: all drawn from one
+ * increasing counter, so a new store to either or a call-out makes it grow).
+ */
+const gensOf = (f: Fn, base: number, index: number): number =>
+  Math.max(base >= 0 ? f.regGen[base]! : 0, index >= 0 ? f.regGen[index]! : 0, f.calls);
 
 /**
  * Widest span of bytes a page group covers. Where the span straddles a page
@@ -76,7 +80,7 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
   const k = f.eaKeys.get(off);
   if (k === undefined || gensOf(f, k.base, k.index) !== k.gens) return null;
   if (!f.baseZero(seg) || !f.flatBounds(write ? seg + SEG_WRITE : seg)) return null;
-  const key = `${k.base},${k.index},${k.scale},${k.gens}`;
+  const key = k.gens * 1024 + (((k.base + 1) << 6) | ((k.index + 1) << 2) | k.scale);
   let open = f.openGroups.get(key);
   if (open === undefined) f.openGroups.set(key, open = {});
   // 'merge': one group per registers; a write joining a read leader's group makes the leader check WRITE_MASK.
