@@ -4,7 +4,7 @@
  * then N more, measured: the process's CPU time and the JIT counters over them.
  * For paired before/after runs (interleave them: A B A B):
  *
- *   node dist/bench/phase-runner.js SNAPSHOT [--warmup N] [--max-instructions N] [--jit-global 0] [--jit-global-fill attach|exit|both] [--jit-modules 0|1] [--jit-x87 0]
+ *   node dist/bench/phase-runner.js SNAPSHOT [--warmup N] [--max-instructions N] [--jit-global 0] [--jit-global-fill attach|exit|both] [--jit-modules 0|1] [--jit-x87 0] [--jit JSON]
  *
  * Prints one JSON line: {cpuS, wallS, executed, compiled, xfers: {name: n}, summary}.
  */
@@ -21,6 +21,9 @@ const jit: JitOptions & Record<string, unknown> = {};
 if (num('jit-global') === 0) jit.global = false;
 if (num('jit-modules') !== undefined) jit.modules = num('jit-modules') === 1; // default off
 if (num('jit-x87') === 0) jit.x87 = false;
+// --jit JSON: more JitOptions, merged over the flags above (e.g. '{"pageGroups":true}').
+const jitAt = args.indexOf('--jit');
+if (jitAt >= 0) Object.assign(jit, JSON.parse(args[jitAt + 1]!) as JitOptions);
 const fillAt = args.indexOf('--jit-global-fill');
 if (fillAt >= 0) jit.globalFill = args[fillAt + 1] as JitOptions['globalFill'];
 // Not measured: the first `warmup` instructions (restore, compiling the phase's hot code: the worker's CPU time

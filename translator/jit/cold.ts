@@ -12,7 +12,8 @@
  * (compile.ts emitModule: function j stays block j for functionBodySizes).
  */
 import binaryen from './binaryen.js';
-import { FAULT_REC } from '../../runtime/state/layout.js';
+import { FAULT_REC, READ_MASK, TLB, WRITE_MASK } from '../../runtime/state/layout.js';
+import { TLB_VALID } from '../../runtime/mmu.js';
 
 type X = binaryen.ExpressionRef;
 
@@ -56,6 +57,40 @@ export function coldAccess(m: binaryen.Module, kind: SlowAccess, seg: number, si
   }
   need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32]), i32, [],
     m.block(null, [storeFault(m), m.call(kind, [m.i32.const(seg), m.local.get(1, i32), m.i32.const(size)], i32)], i32)));
+  return m.call(name, [fault, off], i32);
+}
+
+/**
+ * A whole access with its inline check, as a helper (page groups' members
+ * whose leader did not pass: codegen/mem.ts): offset = linear address (a
+ * segment with base 0 and flat bounds), the one-page test, the TLB test with
+ * the mask from the state, the access; else the slow arm (coldAccess's).
+ * One call site of a few bytes instead of a second inline check.
+ */
+export function coldChecked(m: binaryen.Module, kind: SlowAccess, seg: number, size: number, fault: X, off: X, val?: X): X {
+  const i32 = binaryen.i32, name = `k_${kind}${seg}_${size}`;
+  const o = (): X => m.local.get(1, i32), ENT = kind === 'wr' ? 3 : 2, z = (): X => m.i32.const(0);
+  const ptr = (): X => m.i32.xor(m.i32.and(m.local.get(ENT, i32), m.i32.const(~0xfff)), o());
+  const hit: X[] = [
+    ...(size > 1 ? [m.br('slow', m.i32.gt_u(m.i32.and(o(), m.i32.const(0xfff)), m.i32.const(0x1000 - size)))] : []),
+    m.local.set(ENT, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(o(), m.i32.const(12)), m.i32.const(2)))),
+    m.br('slow', m.i32.ne(m.i32.and(m.local.get(ENT, i32), m.i32.load(kind === 'rd' ? READ_MASK : WRITE_MASK, 4, z())), m.i32.const(TLB_VALID))),
+  ];
+  if (kind === 'wr') {
+    if (val === undefined) throw new Error('cold.ts: a checked write needs its value');
+    const v = (): X => m.local.get(2, i32);
+    const store = size === 4 ? m.i32.store(0, 1, ptr(), v()) : size === 2 ? m.i32.store16(0, 1, ptr(), v()) : m.i32.store8(0, 1, ptr(), v());
+    need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, [i32], m.block(null, [
+      m.block('slow', [...hit, store, m.return()]),
+      storeFault(m), m.call('wr', [m.i32.const(seg), o(), m.i32.const(size), v()], binaryen.none),
+    ])));
+    return m.call(name, [fault, off, val], binaryen.none);
+  }
+  const load = size === 4 ? m.i32.load(0, 1, ptr()) : size === 2 ? m.i32.load16_u(0, 1, ptr()) : m.i32.load8_u(0, 1, ptr());
+  need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32], m.block(null, [
+    m.block('slow', [...hit, m.return(load)]),
+    storeFault(m), m.call(kind, [m.i32.const(seg), o(), m.i32.const(size)], i32),
+  ], i32)));
   return m.call(name, [fault, off], i32);
 }
 

@@ -19,6 +19,7 @@ import { BLOCK_DEAD, BLOCK_EIP, CUR_BLOCK, EIP, JIT_EXITS, LINK_EXIT, RAM_BASE, 
 import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget, type Dispatch, type ExitSites, type X } from './ir.js';
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
+import { finishGroup } from './codegen/mem.js';
 import {
   directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
@@ -127,6 +128,8 @@ export interface EmitOptions {
   quietCC?: boolean | 'all';
   /** JitOptions.forward: registers read back from the local their last store set (Fn.forward). */
   forward?: boolean | 'far' | 'loads';
+  /** JitOptions.pageGroups: accesses through the same unchanged registers share their leader's TLB check (codegen/mem.ts). */
+  pageGroups?: boolean | 'merge';
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -154,13 +157,14 @@ const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: 
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
   f.branches = branches;
   f.forward = regs ? false : forward;
   f.fwdLoadTees = f.forward === 'loads';
+  f.pageGroups = regs ? false : pageGroups;
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
@@ -172,7 +176,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.recCount = n;
   // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
   f.mayLoop = recs.some((r) => r.k0 === OP_REL && relTarget(r) === 0);
-  const out: X[] = [];
+  // Each pass starts with every page group's host base invalid (Fn.groupReset; empty without groups).
+  const out: X[] = [f.groupReset()];
   const callouts: number[] = [];
   const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null) : null;
   for (const r of recs) {
@@ -207,6 +212,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       out.push(f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off));
     }
   }
+  f.finishGroups((g) => finishGroup(f, g));
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
   const lastRec = recs[n - 1]!;
   if (lastRec.term !== T_BRANCH) out.push(f.st(EIP, f.eipAt(lastRec.next)));
@@ -332,7 +338,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

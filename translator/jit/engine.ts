@@ -167,6 +167,15 @@ export interface JitOptions {
    * measurements.
    */
   forward?: boolean | 'far' | 'loads';
+  /**
+   * Page groups (codegen/mem.ts): memory accesses through the same base and
+   * index registers (unchanged since the group's first access, or moved by
+   * constants: PUSH, POP, ADD/SUB r32, imm), within 16 bytes of each other,
+   * reuse the first access's TLB check. true: reads and writes in separate
+   * groups; 'merge': one group, its leader testing WRITE_MASK once a write
+   * joins.
+   */
+  pageGroups?: boolean | 'merge';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -238,6 +247,7 @@ export class Jit implements BlockSource {
   private readonly deadFlags: boolean | 'drop';
   private readonly quietCC: boolean | 'all';
   private readonly forward: boolean | 'far' | 'loads';
+  private readonly pageGroups: boolean | 'merge';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -264,6 +274,7 @@ export class Jit implements BlockSource {
     this.deadFlags = opts.deadFlags ?? true;
     this.quietCC = opts.quietCC ?? false;
     this.forward = opts.forward ?? true;
+    this.pageGroups = opts.pageGroups ?? 'merge';
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -421,7 +432,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -16,7 +16,7 @@ import {
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { binaryParts, irOf, topOperands, unaryParts, type ModuleIR } from './capi.js';
-import { coldAccess, coldCallout, coldReturn, type SlowAccess } from './cold.js';
+import { coldAccess, coldCallout, coldChecked, coldReturn, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 
@@ -26,6 +26,10 @@ const SHARED_IDS: ReadonlySet<number> = new Set([binaryen.ConstId, binaryen.Loca
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
 export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
+};
+/** binaryen.js's Load.setOffset (in the library, missing from its .d.ts). */
+export const setLoadOffset = (load: X, offset: number): void => {
+  (binaryen as unknown as { Load: { setOffset(l: X, o: number): void } }).Load.setOffset(load, offset);
 };
 /** Label of the loop around a block's body (a branch back to the block start continues it). */
 export const SELF_LOOP = 'top';
@@ -104,6 +108,43 @@ const INVERSE = new Map<number, CmpName>([
   [binaryen.LeSInt32, 'gt_s'], [binaryen.GtSInt32, 'le_s'], [binaryen.LeUInt32, 'gt_u'], [binaryen.GtUInt32, 'le_u'],
 ]);
 
+/** What an effective address (codegen/mem.ts setEa) was computed from, for page groups (Fn.pageGroups). */
+export interface EaKey {
+  /** Base and index registers (-1: none), scale. */
+  readonly base: number;
+  readonly index: number;
+  readonly scale: number;
+  readonly disp: number;
+  /** The newest of Fn.regGen of base and index and Fn.calls when it was computed (codegen/mem.ts gensOf). */
+  readonly gens: number;
+}
+
+/**
+ * A page group (Fn.pageGroups): its leader's inline check also covers the
+ * bytes [lo, hi) (displacements from the same registers) and sets `hb` (the
+ * TLB entry's host bits, page-aligned) when it passes; members test hb's bit
+ * 0 (1: the leader did not pass in this pass, or the span leaves its page)
+ * and then need no check.
+ */
+export interface PageGroup {
+  readonly key: number;
+  /** Checked against WRITE_MASK (members may write) or READ_MASK (reads only; 'merge': until a write joins). */
+  write: boolean;
+  readonly hb: number;
+  /** The leader's offset and linear-address locals and its displacement. */
+  readonly off: number;
+  readonly disp: number;
+  lo: number;
+  hi: number;
+  members: number;
+  /** An empty block in the leader's fast arm, filled at the end (codegen/mem.ts finishGroup): the hb set. */
+  readonly setHb: X;
+  /** The leader's TLB-entry local. */
+  readonly ent: number;
+  /** A read leader's READ_MASK load ('merge': made WRITE_MASK when a write joins), else null. */
+  mask: X | null;
+}
+
 export class Fn {
   readonly vars: binaryen.Type[] = [];
   /** The module's shared constants and direct constructors (capi.ts). */
@@ -161,6 +202,57 @@ export class Fn {
   branches = true;
   /** Count returns to the loop by exit kind in JIT_XFERS (with direct transfers on). */
   counting = false;
+
+  /**
+   * Page groups (JitOptions.pageGroups; codegen/mem.ts): accesses through the
+   * same base/index registers, unchanged since the group's first access (its
+   * leader), reuse the leader's TLB check. `regGen[i]` is the version of
+   * register i's last store emitted and `calls` the last call-out's (a handler
+   * may write any register, the TLB or the masks): an effective address remembers both
+   * when it is computed (setEa), a group when it is led, and an access joins
+   * a group only when neither moved since. Emission order is execution order
+   * here (a record's code has no back edge that reaches an access; the
+   * self-loop's back edge passes the reset at the top: groupReset).
+   */
+  pageGroups: boolean | 'merge' = false;
+  readonly regGen: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /**
+   * What register i's stores since its generation began added to it, when
+   * all of them added constants (setRegAdd: PUSH, POP, ADD/SUB r32, imm): an
+   * address through it is keyed by its displacement from the value the
+   * generation began with, so [esp+8] after a PUSH is in the group of
+   * [esp+4] before it.
+   */
+  readonly regDelta: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  /** A store of a register that is not `old + constant`: a new generation (page groups). */
+  private regStored(i: number): void {
+    this.regGen[i] = ++this.versions;
+    this.regDelta[i] = 0;
+  }
+  /** The counter regGen and calls take their values from (each new one larger than all before). */
+  private versions = 0;
+  calls = 0;
+  /** Effective-address locals set by setEa -> what they were computed from. */
+  readonly eaKeys = new Map<number, EaKey>();
+  /** Every group led in this function (filled in at the end: finishGroups). */
+  readonly groups: PageGroup[] = [];
+  /** The groups still open, by key (read and write kind). */
+  readonly openGroups = new Map<number, { r?: PageGroup; w?: PageGroup }>();
+  private readonly resetAt: X[] = [];
+  /** The top of each pass (compile.ts): every used group's host base invalid (1) until its leader runs. */
+  groupReset(): X {
+    const x = this.m.block(null, []);
+    this.resetAt.push(x);
+    return x;
+  }
+  /** Fill the groups' placeholders (codegen/mem.ts finishGroup) and the resets; after the last record. */
+  finishGroups(finish: (g: PageGroup) => void): void {
+    for (const g of this.groups) {
+      if (g.members === 0) continue;
+      finish(g);
+      for (const x of this.resetAt) appendChild(x, this.set(g.hb, this.c(1)));
+    }
+  }
 
   /**
    * `recBase`: index of this block's first record in the module's call-out
@@ -268,6 +360,7 @@ export class Fn {
     const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
     // The handler writes registers in the state only: no forward local is valid after it (see `forward`).
     this.fwdValid = 0;
+    this.calls = ++this.versions;
     this.fwdCalled = true;
     // Flag stores owed (flag-liveness.ts) are paid before the handler: it may fault or read them.
     const owed = this.owedFlags();
@@ -280,8 +373,9 @@ export class Fn {
    * through a module helper that names the record first (cold.ts); with
    * registers in locals, they are written back before (a fault unwinds the locals).
    */
-  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X): X {
-    const call = coldAccess(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X, checked = false): X {
+    // checked: the whole access with its inline check in a helper (a page group's member whose leader did not pass).
+    const call = (checked ? coldChecked : coldAccess)(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
     // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
     // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
     if (this.forward !== 'far') this.fwdValid = 0;
@@ -476,7 +570,16 @@ export class Fn {
     this.used |= 1 << i;
     return this.get(this.regLocals[i]);
   }
+  /** setReg(i, v) where v is register i's value + `d` (page groups: the generation goes on, regDelta). */
+  setRegAdd(i: number, v: X, d: number): X {
+    const gen = this.regGen[i]!, delta = this.regDelta[i]!;
+    const x = this.setReg(i, v);
+    this.regGen[i] = gen;
+    this.regDelta[i] = (delta + d) | 0;
+    return x;
+  }
   setReg(i: number, v: X): X {
+    this.regStored(i);
     if (this.regLocals === null) {
       if (!this.forward) return this.st(REGS + 4 * i, v);
       const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
@@ -502,6 +605,7 @@ export class Fn {
   setRegN(size: number, i: number, v: X): X {
     const m = this.m, z = this.c(0);
     if (this.regLocals === null && !this.forward) {
+      this.regStored(size === 4 ? i : size === 2 ? i >> 1 : i >> 2);
       return size === 4 ? m.i32.store(REGS + 4 * i, 4, z, v) : size === 2 ? m.i32.store16(REGS + 2 * i, 2, z, v) : m.i32.store8(REGS + i, 1, z, v);
     }
     if (size === 4) return this.setReg(i, v);

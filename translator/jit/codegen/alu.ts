@@ -50,7 +50,10 @@ function alu(f: Fn, r: Rec): X | null {
       : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);
   out.push(f.set(res, v));
   if (writes) {
-    if (r.k0 === OP_REG) out.push(f.setRegN(n, r.r0, f.get(res)));
+    // ADD/SUB r32, imm: the register's page groups go on (Fn.setRegAdd; codegen/mem.ts).
+    if (r.k0 === OP_REG && n === 4 && r.k1 === OP_IMM && kind === 'add' && op === 'add') out.push(f.setRegAdd(r.r0, f.get(res), r.imm));
+    else if (r.k0 === OP_REG && n === 4 && r.k1 === OP_IMM && op === 'sub') out.push(f.setRegAdd(r.r0, f.get(res), -r.imm));
+    else if (r.k0 === OP_REG) out.push(f.setRegN(n, r.r0, f.get(res)));
     else { f.stored = true; out.push(write(f, r, r.seg, off, n, f.get(res))); }
   }
   out.push(setLazyN(f, cin === undefined ? { kind, a, b, r: res } : { kind, a, b, r: res, c: cin }, n));

@@ -9,7 +9,7 @@ import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { EBP, ESP, SS, STACK32, CTX_STACK32 } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
-import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
+import { eaOffset, inlineEa, noteEa, read, write, setEa } from './mem.js';
 
 /** `inline` when the stack is 32-bit, else the record's handler. */
 export function stack32Guard(f: Fn, r: Rec, inline: X): X {
@@ -21,18 +21,20 @@ export function stack32Guard(f: Fn, r: Rec, inline: X): X {
 /** Push `v` (evaluated before ESP moves). */
 export function push32(f: Fn, r: Rec, v: X): X {
   const sp = f.local();
+  noteEa(f, sp, ESP, -4);
   return f.block([
     f.set(sp, f.m.i32.sub(f.reg(ESP), f.c(4))),
     write(f, r, SS, sp, 4, v),
-    f.setReg(ESP, f.get(sp)),
+    f.setRegAdd(ESP, f.get(sp), -4),
   ]);
 }
 
 /** Read the top of the stack into local `dst`; with `move`, ESP += 4 after. */
 export function pop32(f: Fn, r: Rec, dst: number, move = true): X {
   const sp = f.local();
+  noteEa(f, sp, ESP, 0);
   const out = [f.set(sp, f.reg(ESP)), read(f, r, SS, sp, 4, dst)];
-  if (move) out.push(f.setReg(ESP, f.m.i32.add(f.get(sp), f.c(4))));
+  if (move) out.push(f.setRegAdd(ESP, f.m.i32.add(f.get(sp), f.c(4)), 4));
   return f.block(out);
 }
 
