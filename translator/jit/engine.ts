@@ -346,15 +346,18 @@ export class Jit implements BlockSource {
     // MAX_WAIT_MS), so the modules stay small and the next pass evicts code in use again: after a
     // realtime boot an idle shell compiled ~200 modules and evicted ~130 every 20 s (bench/idle.ts).
     // Queued now (not sent: bound() runs inside attach paths), they go to the worker together at the
-    // next dispatch and come back as a few big modules. Their jitFlat stays: it is the context they
-    // went hot in, not the one running now.
+    // next dispatch and come back as a few big modules. They are compiled assuming no context
+    // (jitFlat 0, no entry guard): the context they last went hot in may not be the one they run in
+    // now, and the eviction that used to make them go hot again was what refreshed it (kept, one
+    // idle window after a realtime boot ran 298 k instructions/20 s interpreted on failed guards).
     if (repack.length === 0) return;
     if (this.queue.length === 0) this.queuedAt = performance.now();
     for (const b of repack) {
       if (!b.valid || this.queued.has(b)) continue;
+      b.jitFlat = 0;
       this.queue.push(b);
       this.queued.add(b);
-      this.counters.repacked++;
+      this.counters.evictedRepacked++;
     }
   }
 
