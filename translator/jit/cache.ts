@@ -38,11 +38,14 @@ class CachedModule {
   live: number;
   /** Added since the last eviction pass: no recency yet, so never the first to go. */
   fresh = true;
+  /** Per block: its recency when the module was added (whether it ran since, for Jit.bound's repacking). */
+  readonly added: number[];
   /** The module's attached blocks; a killed one's slot becomes null (it must not keep the dead block reachable). */
   readonly blocks: (Block | null)[];
   constructor(blocks: Block[], readonly bytes: number) {
     this.blocks = blocks;
     this.marks = blocks.map((b) => recencyOf(b));
+    this.added = [...this.marks];
     this.live = blocks.length;
   }
 }
@@ -88,10 +91,17 @@ export class CodeCache {
   /**
    * Evict the least recently run modules until under LOW_WATER of the bound
    * (modules added since the last pass go last); `detach` is called for each
-   * live block of an evicted module. Only while no compiled code runs
-   * (between blocks). Returns [modules, blocks] evicted.
+   * live block of an evicted module, with `repack` true when the block ran
+   * since its module was compiled and the pass is over the module bound alone
+   * (see Jit.bound: such a block is in use and goes back to the worker at
+   * once, with the others, into one module). Only while no compiled code
+   * runs (between blocks). Returns [modules, blocks] evicted.
    */
-  evict(detach: (b: Block) => void): [number, number] {
+  evict(detach: (b: Block, repack: boolean) => void): [number, number] {
+    // Too many modules but not too many blocks: the modules are small (an idle guest's trickle of
+    // hot blocks, a few per module), and the blocks of evicted ones that still run are better packed
+    // together than left to come back hot one small module at a time.
+    const packs = this.modules.size > this.limits.maxModules && this.owner.size <= this.limits.maxBlocks;
     const scored: { m: CachedModule; use: number }[] = [];
     for (const m of this.modules) {
       let use = 0;
@@ -112,12 +122,12 @@ export class CodeCache {
       if (this.modules.size <= wantModules && this.owner.size <= wantBlocks) break;
       this.modules.delete(m);
       mods++;
-      for (const b of m.blocks) {
-        if (b === null || this.owner.get(b) !== m) continue;
+      m.blocks.forEach((b, i) => {
+        if (b === null || this.owner.get(b) !== m) return;
         this.owner.delete(b);
-        detach(b);
+        detach(b, packs && m.marks[i] !== m.added[i]);
         blocks++;
-      }
+      });
     }
     return [mods, blocks];
   }

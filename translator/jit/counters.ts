@@ -51,6 +51,8 @@ export class JitCounters {
    */
   evictedModules = 0;
   evictedBlocks = 0;
+  /** Of evictedBlocks, those that had run since the previous pass, queued again at once to be compiled together (engine.ts bound). */
+  evictedRepacked = 0;
   invalidatedBlocks = 0;
   /** Times the idle compile worker was ended to free its memory (worker-client.ts IDLE_MS). */
   workerStops = 0;
@@ -68,7 +70,7 @@ export class JitCounters {
     s += `; dispatcher: ${XFER_NAMES.map((r, k) => `${r} ${this.xfers[k]}`).join(', ')}`;
     s += `; interpreted: ${INTERP_REASONS.map((r, k) => `${r} ${this.interpreted[k]}`).join(', ')}`;
     if (this.batchesSent) s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
-    if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules), invalidated ${this.invalidatedBlocks}`;
+    if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules, ${this.evictedRepacked} repacked), invalidated ${this.invalidatedBlocks}`;
     const f = this.frontEnd;
     if (f) {
       s += `; cache: ${f.liveBlocks} blocks/${f.liveRecords} records, lookups ${f.lookups} (miss ${f.blocksDecoded})` +
