@@ -28,8 +28,18 @@ export const E_REP = 6;
  * form (families still bound by mnemonic, see runtime/isa/legacy.ts).
  */
 export const E_HANDLER = 7;
-export type End = typeof E_NONE | typeof E_BRANCH | typeof E_COND | typeof E_FOLD | typeof E_TRAP | typeof E_STOP | typeof E_REP | typeof E_HANDLER;
-export const END_NAMES = ['none', 'branch', 'cond', 'fold', 'trap', 'stop', 'rep', 'handler'] as const;
+/**
+ * Never a table row's: a RET the front end put right after a CALL rel32
+ * whose target held a lone RET (0xC3) when the block was decoded, so the
+ * block goes on at the CALL's return address (translator/frontend/blocks.ts
+ * "paired RET"). Its own EIP (the CALL's target, anywhere in the address
+ * space) is in `disp` and its fall-through (the CALL's next) in `imm`:
+ * runtime/records.ts Rec.off / Rec.next read them there.
+ */
+export const E_PAIRED = 8;
+export type End = typeof E_NONE | typeof E_BRANCH | typeof E_COND | typeof E_FOLD | typeof E_TRAP | typeof E_STOP | typeof E_REP | typeof E_HANDLER
+  | typeof E_PAIRED;
+export const END_NAMES = ['none', 'branch', 'cond', 'fold', 'trap', 'stop', 'rep', 'handler', 'paired'] as const;
 
 /** Whether executing it may raise an exception (the JIT must then make state precise first). */
 export type Faults =

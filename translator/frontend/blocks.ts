@@ -26,10 +26,11 @@
  * here depends only on the guest's instruction stream (hit counts, slice
  * boundaries), never on host time, so deterministic runs stay repeatable.
  */
-import { Decoder, DecoderOptions, DecoderError, Instruction } from '../../runtime/iced.js';
+import { Decoder, DecoderOptions, DecoderError, Instruction, Mnemonic } from '../../runtime/iced.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, Rec, T_BRANCH, T_COND, T_NONE, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
-import { E_COND, E_FOLD } from '../../runtime/isa/types.js';
+import { Block, OP_REL, Rec, T_BRANCH, T_COND, T_NONE, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
+import { E_COND, E_FOLD, E_PAIRED } from '../../runtime/isa/types.js';
+import { callPaired, retAt, retPaired } from '../../runtime/interp/families/branch.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
@@ -84,6 +85,8 @@ export interface FrontEndStats {
   redecoded: number;
   evictMs: number;
   evictGcMs: number;
+  /** CALL rel32 records decoded paired with the lone RET at their target (the block goes on after them). */
+  pairedRets: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -135,6 +138,34 @@ const SMC_WINDOW = 8;
 const SMC_RUNS_PER_WRITE = 4;
 /** A page in SMC mode whose code has not been written for this many instructions goes back to whole blocks. */
 const SMC_CALM_INSNS = 1_000_000;
+
+/** A RET's record as the front end decodes 0xC3 in 32-bit code (pairedRet copies it). */
+let retTemplate: Rec | null = null;
+
+/**
+ * The record of the RET paired with CALL record `call` (see FrontEnd.decode,
+ * "paired RET"): a 32-bit RET whose EIP is the CALL's target (`disp`) and
+ * whose fall-through is the CALL's next (`imm`), ends E_PAIRED, T_COND (it
+ * leaves the block when the popped value is not that return address).
+ */
+function pairedRet(call: Rec, idx: number, insn: Instruction): Rec {
+  if (retTemplate === null) {
+    const bytes = Uint8Array.of(0xc3);
+    const d = new Decoder(32, bytes, DECODER_OPTIONS);
+    try { d.decodeOut(insn); } finally { d.free(); }
+    retTemplate = new Rec(ud);
+    fillRecord(retTemplate, insn, bytes, 0, true);
+  }
+  const t = retTemplate, p = new Rec(retPaired);
+  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg;
+  p.wa = t.wa; p.wb = t.wb; p.wc = t.wc; p.wd = t.wd; p.we = t.we; p.wf = t.wf;
+  p.ends = E_PAIRED;
+  p.term = T_COND;
+  p.idx = idx;
+  p.disp = (call.next + call.imm) | 0;
+  p.imm = call.next;
+  return p;
+}
 
 /** The block cache's key for code at physical `phys` in a 32-bit (or 16-bit) code segment. */
 function cacheKey(phys: number, code32: boolean): number {
@@ -250,7 +281,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0,
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -388,6 +419,19 @@ export class FrontEnd implements BlockSource {
           pos = end;
           continue;
         }
+        // Paired RET: a CALL rel32 whose target holds a lone RET (a static-call trampoline of a call
+        // site patched to nothing, say) goes on after the CALL, the RET as the next record, so the
+        // pair costs no block exit. The target may be in any page: the CALL record checks at run time
+        // that a fetch there still finds the RET (callPaired), or ends the block as the real CALL.
+        if (r.ends === E_FOLD && code32 && r.mnemonic === Mnemonic.Call && r.k0 === OP_REL && r.osz === 4 && recs.length < maxInsns &&
+            retAt(this.cpu, (lin - start + end + r.imm) | 0)) {
+          r.exec = callPaired;
+          r.term = T_COND;
+          recs.push(pairedRet(r, recs.length, insn));
+          this.stats.pairedRets++;
+          pos = end;
+          continue;
+        }
         if (r.ends === E_FOLD && r.foldExec !== null && code32) {
           const target = end + r.imm;
           if (target >= 0 && target < 4096 && seen[target] !== gen) {
@@ -404,9 +448,9 @@ export class FrontEnd implements BlockSource {
       dec.free();
       this.spentDecoder = dec;
     }
-    // The last record must leave EIP right: undo mid-block forms there.
+    // The last record must leave EIP right: undo mid-block forms there (a paired RET's falls through to its CALL's next).
     const last = recs[recs.length - 1];
-    if (last !== undefined && (last.term === T_COND || last.folded)) {
+    if (last !== undefined && last.ends !== E_PAIRED && (last.term === T_COND || last.folded)) {
       bindHandler(last);
       last.term = T_BRANCH; // E_COND / E_FOLD records end their block as plain branches
       last.folded = false;

@@ -9,14 +9,15 @@ import type { Rec } from '../../records.js';
 import { EXIT, OP_MEM, OP_REG, OP_REL } from '../../records.js';
 import { condSub, testCC, getZF, getCF, K_SUB, W_OP, W_MASK, W_A, W_B, W_RES } from '../../flags.js';
 import { ARITH } from '../../state/eflags.js';
-import { EIP, w } from '../../state/layout.js';
+import { CS, EIP, SEG_BASE, w } from '../../state/layout.js';
+import { TLB_VALID } from '../../mmu.js';
 import { bind } from '../table.js';
 import { CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_L, CC_GE, CC_LE, CC_G, CC_NONE } from '../../isa/cc.js';
 import { ea, getReg, readMem } from '../operands.js';
 import { jumpNear, nearTarget, nextEip } from '../control.js';
 import { farCallFactory, farJmpFactory } from './far.js';
 
-const W_EIP = w(EIP);
+const W_EIP = w(EIP), W_CS_BASE = w(SEG_BASE) + CS;
 
 function jmpRel(cpu: Cpu, r: Rec): void { jumpNear(cpu, nextEip(cpu, r) + r.imm, r.osz); }
 function jmpR(cpu: Cpu, r: Rec): void { jumpNear(cpu, getReg(cpu, r.osz, r.r0), r.osz); }
@@ -130,6 +131,51 @@ function callFolded(cpu: Cpu, r: Rec): void {
   nearTarget(cpu, next + r.imm, r.osz);
   if (r.osz === 4) cpu.push32(next); else cpu.push16(next);
 }
+
+/**
+ * Would an instruction fetch at linear `lin` find a lone RET (0xC3) now, with
+ * no side effect? Only through a TLB entry that passes the read mask (the
+ * fetch's check: no NX here): a miss, a slow page (MMIO, a data breakpoint)
+ * or a supervisor page at CPL 3 says no, and the real CALL goes there (its
+ * fetch walks the page tables, setting accessed bits, and faults as it
+ * should). Generated code makes the same test (codegen/branch.ts retAt), with
+ * the mask from the state block.
+ */
+export function retAt(cpu: Cpu, lin: number): boolean {
+  const mmu = cpu.mmu, e = mmu.tlb[lin >>> 12]!;
+  return (e & mmu.readMask) === TLB_VALID && mmu.u8[((e & ~0xfff) ^ lin) >>> 0] === 0xc3;
+}
+
+/**
+ * A CALL rel32 paired with the RET at its target (ends E_PAIRED, the next
+ * record; translator/frontend/blocks.ts): the CALL as callRel does it
+ * (target checked, return address pushed), then, if the target still holds
+ * a lone RET now (`retAt`: the page may have been remapped or rewritten
+ * since the block was decoded), the block goes on with the paired RET;
+ * otherwise EIP = the target and the block ends here (T_COND).
+ */
+export function callPaired(cpu: Cpu, r: Rec): number | void {
+  const next = nextEip(cpu, r), t = nearTarget(cpu, next + r.imm, 4);
+  cpu.push32(next);
+  if (retAt(cpu, (cpu.s[W_CS_BASE]! + t) | 0)) return;
+  cpu.s[W_EIP] = t;
+  return EXIT;
+}
+
+/**
+ * The paired RET (32-bit; its EIP is the CALL's target, `r.off`): RET as
+ * retNear does it. The popped value is what the CALL pushed unless the stack
+ * is not RAM; when it is the CALL's return address (`r.next`) the block goes
+ * on there, else EIP = the popped value and the block ends (T_COND).
+ */
+export function retPaired(cpu: Cpu, r: Rec): number | void {
+  const v = cpu.peek32(0), t = nearTarget(cpu, v, 4);
+  cpu.addSp(4);
+  if (t === nextEip(cpu, r)) return;
+  cpu.s[W_EIP] = t;
+  return EXIT;
+}
+
 function callInd(cpu: Cpu, r: Rec): void {
   const next = nextEip(cpu, r);
   const t = r.k0 === OP_REG ? getReg(cpu, r.osz, r.r0) : readMem(cpu, r.osz, ea(cpu, r));

@@ -11,7 +11,9 @@ import { Mnemonic } from '../../../runtime/iced.js';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
 import { eaOffset, inlineEa, read, setEa } from './mem.js';
-import { CS, ECX, EIP, SEG_LIMIT, CTX_CS4G } from '../../../runtime/state/layout.js';
+import { CS, ECX, EIP, READ_MASK, SEG_BASE, SEG_LIMIT, STACK32, TLB, CTX_CS4G, CTX_STACK32 } from '../../../runtime/state/layout.js';
+import { TLB_VALID } from '../../../runtime/mmu.js';
+import { E_PAIRED } from '../../../runtime/isa/types.js';
 import { CC_NONE } from '../../../runtime/isa/cc.js';
 import { isJcc, jccCondition } from '../facts.js';
 import type { Fn, X } from '../ir.js';
@@ -73,7 +75,53 @@ function selfTarget(f: Fn, r: Rec): boolean {
   return r.next + r.imm === 0 && !f.impure && f.mayLoop;
 }
 
+/**
+ * Would a fetch at CS base + `t` (a local) find a lone RET now (families/branch.ts retAt): its TLB entry
+ * passes READ_MASK (from the state: the lockstep checker zeroes it, and then no pair goes on) and the byte
+ * there is 0xC3.
+ */
+function retAt(f: Fn, t: number): X {
+  const m = f.m, lin = f.local(), e = f.local();
+  return m.block(null, [
+    f.set(lin, f.baseZero(CS) ? f.get(t) : m.i32.add(f.ld(SEG_BASE + 4 * CS), f.get(t))),
+    f.set(e, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)))),
+    m.if(m.i32.eq(m.i32.and(f.get(e), f.ld(READ_MASK)), f.c(TLB_VALID)),
+      m.i32.eq(m.i32.load8_u(0, 1, m.i32.xor(m.i32.and(f.get(e), f.c(~0xfff)), f.get(lin))), f.c(0xc3)),
+      f.c(0)),
+  ], binaryen.i32);
+}
+
+/** A T_COND record's handler, which may leave the block (returns EXIT having written EIP). */
+function calloutMid(f: Fn, r: Rec, targets: readonly number[], indirect: boolean): X {
+  return f.if(f.callout(r), f.exit(r.idx + 1, true, targets, indirect));
+}
+
+/** `inline` when the stack is 32-bit, else the T_COND record's handler (stack.ts stack32Guard for one that may leave). */
+function stack32Mid(f: Fn, r: Rec, inline: X, targets: readonly number[], indirect: boolean): X {
+  if (f.flatBounds(CTX_STACK32)) return inline;
+  return f.m.if(f.ld(STACK32), inline, calloutMid(f, r, targets, indirect));
+}
+
+/**
+ * CALL rel32 paired with the RET at its target (families/branch.ts callPaired; the next record is the
+ * RET, ends E_PAIRED): push the return address, then go on when the target still holds a lone RET, else
+ * EIP = the target and leave, as the unpaired CALL does.
+ */
+function callPaired(f: Fn, r: Rec): X {
+  const t = f.local();
+  f.stored = true;
+  const body = f.block([
+    push32(f, r, nextEip(f, r)),
+    f.if(f.not(retAt(f, t)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])])),
+  ]);
+  return f.block([
+    f.set(t, f.add(nextEip(f, r), f.c(r.imm))),
+    f.if(inLimit(f, t), stack32Mid(f, r, body, [relTarget(r)], false), calloutMid(f, r, [relTarget(r)], false)),
+  ]);
+}
+
 function call(f: Fn, r: Rec, last: boolean): X | null {
+  if (f.code32 && r.osz === 4 && r.k0 === OP_REL && r.term === T_COND && !last) return callPaired(f, r);
   if (!f.code32 || r.osz !== 4 || r.k0 !== OP_REL || (!r.folded && !last)) return null;
   const m = f.m, t = f.local();
   f.stored = true;
@@ -113,7 +161,26 @@ function callInd(f: Fn, r: Rec, last: boolean): X | null {
   return f.block([get, f.if(inLimit(f, t), stack32Guard(f, r, body), f.m.drop(f.callout(r)))]);
 }
 
+/**
+ * The paired RET (families/branch.ts retPaired): pop, check the target, ESP += 4; go on when the popped
+ * value is the CALL's return address (r.next), else leave there. Last in its block, it falls through to
+ * the block's end, which writes EIP = r.next.
+ */
+function retPaired(f: Fn, r: Rec): X {
+  const m = f.m, t = f.local();
+  return stack32Mid(f, r, f.block([
+    pop32(f, r, t, false),
+    f.if(inLimit(f, t),
+      f.block([
+        f.setReg(4, m.i32.add(f.reg(4), f.c(4))),
+        f.if(m.i32.ne(f.get(t), nextEip(f, r)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)])),
+      ]),
+      calloutMid(f, r, [], true)),
+  ]), [], true);
+}
+
 function ret(f: Fn, r: Rec, last: boolean): X | null {
+  if (f.code32 && r.ends === E_PAIRED) return retPaired(f, r);
   if (!f.code32 || r.osz !== 4 || (r.k0 !== 0 && r.k0 !== OP_IMM) || !last) return null;
   const pop = 4 + (r.k0 === OP_IMM ? r.imm & 0xffff : 0);
   const t = f.local();
