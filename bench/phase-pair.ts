@@ -5,9 +5,11 @@
  * instructions, A B A B, adding each slice's process CPU time to its side.
  * Both machines run the same deterministic guest path.
  *
- *   node dist/bench/phase-pair.js SNAPSHOT [--warmup N] [--slice N] [--slices K] [--a JSON] [--b JSON]
+ *   node dist/bench/phase-pair.js SNAPSHOT [--warmup N] [--slice N] [--slices K] [--a JSON] [--b JSON] [--fa JSON] [--fb JSON]
  *
  * --a / --b: JitOptions as JSON (default A = {"global":false}, B = {}).
+ * --fa / --fb: front-end settings as JSON, applied before the warm-up
+ * (FrontEnd fields: {"pairRets": false}, {"maxRecords": 300000}).
  * Prints one JSON line: per side process CPU s (all threads: the compile
  * worker's and TurboFan's too), the main thread's CPU s (bench/thread-cpu.ts,
  * what the guest's steady state costs), instructions, transfer counters over
@@ -17,6 +19,7 @@ import { Machine } from '../src/vm.js';
 import type { JitOptions } from '../translator/jit/engine.js';
 import { XFER_NAMES } from '../translator/jit/chain.js';
 import { mainThreadNs } from './thread-cpu.js';
+import type { FrontEnd } from '../translator/frontend/blocks.js';
 
 const args = process.argv.slice(2);
 const snap = args.shift();
@@ -24,12 +27,16 @@ if (snap === undefined) { process.stderr.write('usage: phase-pair SNAPSHOT [--wa
 const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : undefined; };
 const warmup = Number(opt('warmup') ?? 1e9), slice = Number(opt('slice') ?? 2e8), slices = Number(opt('slices') ?? 10);
 const cfg = { a: JSON.parse(opt('a') ?? '{"global":false}') as JitOptions, b: JSON.parse(opt('b') ?? '{}') as JitOptions };
+type FrontEndSettings = Partial<Pick<FrontEnd, 'pairRets' | 'maxRecords'>>;
+const fe = { a: JSON.parse(opt('fa') ?? '{}') as FrontEndSettings, b: JSON.parse(opt('fb') ?? '{}') as FrontEndSettings };
+const frontEndOf = (m: Machine): FrontEnd => (m as unknown as { pc: { machine: { frontEnd: FrontEnd } } }).pc.machine.frontEnd;
 type Side = { m: Machine; cpu: number; main: number; x0: number[]; e0: number };
 const xfers = (m: Machine): number[] => [...((m as unknown as { pc: { machine: { jit: { counters: { xfers: number[] } } | null } } }).pc.machine.jit?.counters.xfers ?? [])];
 const executed = (m: Machine): number => m.jitCounters()?.executed ?? 0;
 const sides: Record<'a' | 'b', Side> = {} as Record<'a' | 'b', Side>;
 for (const k of ['a', 'b'] as const) {
   const m = await Machine.restore(snap, { jit: cfg[k] });
+  Object.assign(frontEndOf(m), fe[k]);
   await m.run({ instructions: warmup });
   sides[k] = { m, cpu: 0, main: 0, x0: xfers(m), e0: executed(m) };
 }
@@ -47,7 +54,7 @@ const out: Record<string, unknown> = { warmup, slice, slices };
 for (const k of ['a', 'b'] as const) {
   const s = sides[k], x = xfers(s.m);
   out[k] = {
-    jit: cfg[k], cpuS: +s.cpu.toFixed(2), mainS: +s.main.toFixed(3), executed: executed(s.m) - s.e0,
+    jit: cfg[k], frontEnd: fe[k], pairedRets: frontEndOf(s.m).stats.pairedRets, cpuS: +s.cpu.toFixed(2), mainS: +s.main.toFixed(3), executed: executed(s.m) - s.e0,
     xfers: Object.fromEntries(x.map((v, j) => [(XFER_NAMES as readonly string[])[j] ?? String(j), v - (s.x0[j] ?? 0)]).filter(([, v]) => v !== 0)),
   };
 }

@@ -100,6 +100,8 @@ export interface FrontEndOptions {
   maxRecords?: number;
   /** A full GC after each eviction pass (default true: gc.ts says why). */
   gcAfterEvict?: boolean;
+  /** Paired RETs (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
+  pairRets?: boolean;
 }
 
 /**
@@ -287,6 +289,8 @@ export class FrontEnd implements BlockSource {
   private readonly evictedKeys = new Set<number>();
   /** The bound (settable between slices: benchmarks try several). */
   maxRecords: number;
+  /** Decode paired RETs (FrontEndOptions.pairRets; settable before a run: benchmarks compare). */
+  pairRets: boolean;
   private readonly gcAfterEvict: boolean;
   /** Blocks killed since the last sweepSuccessors(). */
   private killedSinceSweep = 0;
@@ -298,6 +302,7 @@ export class FrontEnd implements BlockSource {
 
   constructor(private readonly cpu: Cpu, opts: FrontEndOptions = {}) {
     this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
+    this.pairRets = opts.pairRets ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
   }
@@ -370,6 +375,7 @@ export class FrontEnd implements BlockSource {
     const pm = this.cpu.phys;
     const start = phys & 0xfff, pageBase = phys - start;
     const maxInsns = this.byPage.get(phys >>> 12)?.smc ? 1 : MAX_BLOCK_INSNS;
+    const pairRets = this.pairRets;
     const buf = this.scratch;
     // The whole page (folded jumps may go backwards), plus up to 15 bytes of the
     // next linear page for an instruction that straddles into it.
@@ -423,7 +429,7 @@ export class FrontEnd implements BlockSource {
         // site patched to nothing, say) goes on after the CALL, the RET as the next record, so the
         // pair costs no block exit. The target may be in any page: the CALL record checks at run time
         // that a fetch there still finds the RET (callPaired), or ends the block as the real CALL.
-        if (r.ends === E_FOLD && code32 && r.mnemonic === Mnemonic.Call && r.k0 === OP_REL && r.osz === 4 && recs.length < maxInsns &&
+        if (pairRets && r.ends === E_FOLD && code32 && r.mnemonic === Mnemonic.Call && r.k0 === OP_REL && r.osz === 4 && recs.length < maxInsns &&
             retAt(this.cpu, (lin - start + end + r.imm) | 0)) {
           r.exec = callPaired;
           r.term = T_COND;
