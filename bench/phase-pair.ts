@@ -30,7 +30,8 @@ const cfg = { a: JSON.parse(opt('a') ?? '{"global":false}') as JitOptions, b: JS
 type FrontEndSettings = Partial<Pick<FrontEnd, 'pairRets' | 'maxRecords'>>;
 const fe = { a: JSON.parse(opt('fa') ?? '{}') as FrontEndSettings, b: JSON.parse(opt('fb') ?? '{}') as FrontEndSettings };
 const frontEndOf = (m: Machine): FrontEnd => (m as unknown as { pc: { machine: { frontEnd: FrontEnd } } }).pc.machine.frontEnd;
-type Side = { m: Machine; cpu: number; main: number; x0: number[]; e0: number };
+type Side = { m: Machine; cpu: number; main: number; x0: number[]; e0: number; c0: Record<string, number>; d0: number };
+const directs = (m: Machine): number => (m as unknown as { pc: { machine: { jit: { counters: { direct: { n: number } } } | null } } }).pc.machine.jit?.counters.direct.n ?? 0;
 const xfers = (m: Machine): number[] => [...((m as unknown as { pc: { machine: { jit: { counters: { xfers: number[] } } | null } } }).pc.machine.jit?.counters.xfers ?? [])];
 const executed = (m: Machine): number => m.jitCounters()?.executed ?? 0;
 const sides: Record<'a' | 'b', Side> = {} as Record<'a' | 'b', Side>;
@@ -38,7 +39,7 @@ for (const k of ['a', 'b'] as const) {
   const m = await Machine.restore(snap, { jit: cfg[k] });
   Object.assign(frontEndOf(m), fe[k]);
   await m.run({ instructions: warmup });
-  sides[k] = { m, cpu: 0, main: 0, x0: xfers(m), e0: executed(m) };
+  sides[k] = { m, cpu: 0, main: 0, x0: xfers(m), e0: executed(m), c0: m.jitCounters() ?? {}, d0: directs(m) };
 }
 for (let i = 0; i < slices; i++) {
   for (const k of (i % 2 === 0 ? ['a', 'b'] : ['b', 'a']) as ('a' | 'b')[]) {
@@ -55,6 +56,8 @@ for (const k of ['a', 'b'] as const) {
   const s = sides[k], x = xfers(s.m);
   out[k] = {
     jit: cfg[k], frontEnd: fe[k], pairedRets: frontEndOf(s.m).stats.pairedRets, cpuS: +s.cpu.toFixed(2), mainS: +s.main.toFixed(3), executed: executed(s.m) - s.e0,
+    // Over the measured slices: instructions compiled code retired, blocks compiled (a window with a compile burst is not steady).
+    counters: { ...Object.fromEntries(['compiled', 'blocksCompiled'].map((c) => [c, (s.m.jitCounters()?.[c] ?? 0) - (s.c0[c] ?? 0)])), direct: directs(s.m) - s.d0 },
     xfers: Object.fromEntries(x.map((v, j) => [(XFER_NAMES as readonly string[])[j] ?? String(j), v - (s.x0[j] ?? 0)]).filter(([, v]) => v !== 0)),
   };
 }
