@@ -87,6 +87,22 @@ for (const engine of TEST_ENGINES) {
       expect(r.frontEnd.pairedRets).to.be.at.least(1);
     });
 
+    it('a 16-bit stack (SS.B = 0) in 32-bit code: the records run their handlers, the rewrite still ends the pair', () => {
+      // lgdt [0x5100]; mov ax,8; mov ss,ax (a 16-bit data segment); then the loop of changeAt500 without
+      // paging, the change being mov word [0x3000], 0xc342 (inc edx; ret).
+      const code = hexBytes('0f011500510000 66b80800 8ed0 b9e8030000', call(0x1012, 0x3000),
+        '43 81f9f4010000 7509 66c7050030000042c3 49 75e6 f4');
+      const gdt = { addr: 0x5000, bytes: hexBytes('0000000000000000 ffff00000093 0000') };
+      const gdtr = { addr: 0x5100, bytes: hexBytes('0f00 00500000') };
+      const r = runSnippet({ engine, code, memory: [...RET_PAGE, gdt, gdtr] });
+      expect(r.stop, stopped(r)).to.equal('hlt');
+      expect(r.regs.ebx).to.equal(1000);
+      expect(r.regs.edx).to.equal(499);
+      expect(r.regs.esp).to.equal(0x8000);
+      expect(Buffer.from(r.readMemory(0x7ffc, 4)).readUInt32LE(0)).to.equal(0x1017);
+      expect(r.frontEnd.pairedRets).to.be.at.least(1);
+    });
+
     it('the target page unmapped: the CALL retires and the fetch at the target faults (#PF at the target)', () => {
       const code = changeAt500(remapTo(0));
       const r = runSnippet({ engine, code, memory: [...pageTables(), ...RET_PAGE] });
