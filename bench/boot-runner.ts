@@ -12,7 +12,7 @@
  * `jitvisor run` and QEMU -nographic. When file descriptor 3 is open (the
  * bench opens it as a pipe) one JSON object per line goes there:
  *   {"ev":"t0", ...}        just before the emulator is constructed (files already in memory)
- *   {"ev":"marker","name":"GUEST-BOOT-OK","ms":..,"cpuMs":..,"executed":..}
+ *   {"ev":"marker","name":"GUEST-BOOT-OK","ms":..,"cpuMs":..,"executed":..,"jit":{..},"frontEnd":{..}}
  *                           when a line starting with GUEST- completes on the serial port
  *   {"ev":"exit", ...}      when the guest ended (jitvisor: how; v86: never)
  * `ms` counts from t0; `cpuMs` is the whole process's CPU time so far (process.cpuUsage:
@@ -57,9 +57,17 @@ function event(o: Record<string, unknown>): void {
   if (fd3) writeSync(3, JSON.stringify(o) + '\n');
 }
 
-// Views, not copies (src/read-bytes.ts): as `jitvisor run` reads them.
-const kernel = readBytes(opt('kernel'));
-const initrd = readBytes(opt('initrd'));
+// Views, not copies (src/read-bytes.ts): as `jitvisor run` reads them. Held only until the emulator
+// has them (takeImages): `jitvisor run` keeps no reference to its files after the boot loader copied
+// them into guest RAM, so their 6.8 MB go with the next collection; kept here, they added ~6.5 MiB
+// to every peak RSS this runner reported (docs/jit-plan.md "Memory", sixth pass).
+let images: { kernel: Uint8Array; initrd: Uint8Array } | null = { kernel: readBytes(opt('kernel')), initrd: readBytes(opt('initrd')) };
+function takeImages(): { kernel: Uint8Array; initrd: Uint8Array } {
+  if (images === null) throw new Error('boot-runner: the boot images were already handed over');
+  const i = images;
+  images = null;
+  return i;
+}
 const cmdline = opt('append', 'console=ttyS0');
 const memoryMiB = Number(opt('memory', '128'));
 const until = opt('until', '');
@@ -68,6 +76,8 @@ let t0 = 0;
 let executed: () => number | undefined = () => undefined;
 /** jitvisor's JIT counters (share of instructions run compiled, blocks, compile time), when the engine is the JIT. */
 let jitInfo: () => Record<string, unknown> | undefined = () => undefined;
+/** The decode front end's counters (translator/frontend/blocks.ts FrontEndStats): decoded, decoded again, evicted, live records. */
+let frontEndInfo: () => Record<string, unknown> | undefined = () => undefined;
 let onUntil: () => void = () => process.exit(0);
 
 /**
@@ -100,7 +110,7 @@ function serialByte(b: number): void {
       const ms = performance.now() - t0;
       const c = process.cpuUsage();
       // The event first, then the line: when the bench sees the line on stdout, the event is already in its pipe.
-      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, mainCpuMs: mainThreadCpuMs(), executed: executed(), jit: jitInfo(), rssMiB: process.memoryUsage.rss() / 1048576, ...memory() });
+      event({ ev: 'marker', name, line: text, ms, cpuMs: (c.user + c.system) / 1000, mainCpuMs: mainThreadCpuMs(), executed: executed(), jit: jitInfo(), frontEnd: frontEndInfo(), rssMiB: process.memoryUsage.rss() / 1048576, ...memory() });
       flush();
       if (name === until) onUntil();
     }
@@ -174,9 +184,11 @@ if (kind === 'jitvisor') {
     frontEnd: { maxRecords: num('max-records') },
   });
   executed = () => pc.executed;
+  frontEndInfo = () => ({ ...pc.machine.frontEnd.stats });
   jitInfo = () => (pc.machine.jit ? { compiled: pc.compiled, ...pc.machine.jit.counters, summary: pc.machine.jit.counters.summary() } : undefined);
   onUntil = () => pc.stop();
-  pc.bootLinux(kernel, 'linux-686.bzImage', cmdline, initrd, 'initramfs.cpio.gz');
+  // In a function of its own, so that no variable of this (suspended) block keeps the images.
+  ((): void => { const { kernel, initrd } = takeImages(); pc.bootLinux(kernel, 'linux-686.bzImage', cmdline, initrd, 'initramfs.cpio.gz'); })();
   const exit = await pc.run();
   flush();
   const c = process.cpuUsage();
@@ -192,13 +204,18 @@ if (kind === 'jitvisor') {
   const { V86 } = await import(spec) as { V86: new (o: Record<string, unknown>) => { add_listener(ev: string, f: (b: number) => void): void } };
   const buf = (u: Uint8Array) => ({ buffer: u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) });
   begin();
+  // v86 is given copies (buf); the files' own buffers go as with jitvisor.
+  const given = ((): { bzimage: ReturnType<typeof buf>; initrd: ReturnType<typeof buf> } => {
+    const { kernel, initrd } = takeImages();
+    return { bzimage: buf(kernel), initrd: buf(initrd) };
+  })();
   const emulator = new V86({
     wasm_path: join(v86Dir, 'build', 'v86.wasm'),
     memory_size: memoryMiB * 1024 * 1024,
     bios: buf(bios),
     vga_bios: buf(vgaBios),
-    bzimage: buf(kernel),
-    initrd: buf(initrd),
+    bzimage: given.bzimage,
+    initrd: given.initrd,
     cmdline,
     autostart: true,
     disable_jit: flag('no-jit'),

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --v8-pool-size=1 --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --v8-pool-size=1 --max-semi-space-size=4
 // The shebang starts node as src/host-tuning.ts says (malloc arenas, V8's thread pool: a JIT run's peak RSS;
 // test/host-tuning.test.ts keeps the two equal). `node bin/jitvisor.js` works too, without them.
 // The `jitvisor` command: runs the compiled CLI (TypeScript is compiled to dist/ by `npm install`).

@@ -17,10 +17,19 @@
  * 475 -> 419 MiB, boot CPU 57.7 -> 54.7 s in the same group; with the
  * smaller young generation as well, 465 -> 414 MiB, CPU 56.2 -> 53.5 s, and
  * 474 -> 405 MiB, CPU 50.5 -> 46.6 s in another pair.
+ *
+ * One arena since the sixth pass (docs/jit-plan.md "Memory"): with two, the
+ * main thread's arena kept ~24 MiB free but resident at the boot's peak
+ * (V8's platform thread compiles the worker's binaryen functions with
+ * TurboFan there, 20-34 MB of compile zones each for the largest, early in
+ * the boot; glibc returns free memory only from the top of an arena), while
+ * the other arena grew for the worker's module bytes. One arena reuses those
+ * holes for everything: peak 336.9 -> 318.9 and 330.8 -> 315.2 MiB in
+ * interleaved pairs, process CPU 37.8 -> 37.4 s and 37.1 -> 36.5 s.
  */
 
-/** Environment for node (glibc malloc: at most two arenas). */
-export const TUNED_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+/** Environment for node (glibc malloc: one arena for every thread). */
+export const TUNED_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
 
 /**
  * node's own options: V8's platform thread pool of one thread; the main thread's young generation

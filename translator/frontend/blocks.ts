@@ -113,8 +113,14 @@ export interface FrontEndOptions {
  * packed, ~55 MB at 176 bytes a record). (65,536 cut the
  * live heap but cost 36 % more compiled blocks: hot code evicted and
  * compiled again; docs/jit-plan.md "Memory".)
+ * 196,608 since the sixth pass (was 262,144): now that compiled blocks
+ * rank last in a pass (COMPILED_USE), the boot at this bound evicts
+ * interpreted blocks that ran a few times, decodes ~6 k blocks more (~0.2 s
+ * of decode) and compiles ~500-800 fewer (their hit counts restart), for a
+ * peak RSS ~15 MiB lower at the same main-thread CPU (interleaved pairs);
+ * 131,072 went too far (14 passes, main-thread CPU +7 %).
  */
-export const DEFAULT_MAX_RECORDS = 262_144;
+export const DEFAULT_MAX_RECORDS = 196_608;
 /** Blocks killed between sweeps of the successor links to dead blocks (sweepSuccessors, between slices). */
 const SWEEP_KILLED = 1024;
 /**
