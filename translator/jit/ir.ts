@@ -16,7 +16,7 @@ import {
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { binaryParts, irOf, topOperands, unaryParts, type ModuleIR } from './capi.js';
-import { coldAccess, coldCallout, coldChecked, coldReturn, type SlowAccess } from './cold.js';
+import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 
@@ -107,6 +107,24 @@ const INVERSE = new Map<number, CmpName>([
   [binaryen.LtSInt32, 'ge_s'], [binaryen.GeSInt32, 'lt_s'], [binaryen.LtUInt32, 'ge_u'], [binaryen.GeUInt32, 'lt_u'],
   [binaryen.LeSInt32, 'gt_s'], [binaryen.GtSInt32, 'le_s'], [binaryen.LeUInt32, 'gt_u'], [binaryen.GtUInt32, 'le_u'],
 ]);
+
+/**
+ * The negation of condition `c` in module `m` (Fn.not; codegen/mem.ts's
+ * helpers, which have no Fn): a constant folded, an i32 comparison
+ * inverted, an eqz dropped, else eqz(c).
+ */
+export function negate(m: binaryen.Module, c: X, ir: ModuleIR = irOf(m)): X {
+  const v = ir.valueOf(c);
+  if (v !== undefined) return ir.i32(v === 0 ? 1 : 0);
+  const b = binaryParts(c);
+  if (b !== null) {
+    const inv = INVERSE.get(b[0]);
+    if (inv !== undefined) return m.i32[inv](b[1], b[2]);
+  }
+  const u = unaryParts(c);
+  if (u !== null && u[0] === binaryen.EqZInt32) return u[1];
+  return m.i32.eqz(c);
+}
 
 /** What an effective address (codegen/mem.ts setEa) was computed from, for page groups (Fn.pageGroups). */
 export interface EaKey {
@@ -373,9 +391,10 @@ export class Fn {
    * through a module helper that names the record first (cold.ts); with
    * registers in locals, they are written back before (a fault unwinds the locals).
    */
-  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X, checked = false): X {
-    // checked: the whole access with its inline check in a helper (a page group's member whose leader did not pass).
-    const call = (checked ? coldChecked : coldAccess)(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X, helper: ColdAccess = coldAccess): X {
+    // helper: codegen/mem.ts checkedAccess is the whole access with its inline check (a page group's member whose
+    // leader did not pass).
+    const call = helper(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
     // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
     // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
     if (this.forward !== 'far') this.fwdValid = 0;
@@ -418,16 +437,7 @@ export class Fn {
    * eqz dropped, else eqz(c).
    */
   not(c: X): X {
-    const v = this.ir.valueOf(c);
-    if (v !== undefined) return this.c(v === 0 ? 1 : 0);
-    const b = binaryParts(c);
-    if (b !== null) {
-      const inv = INVERSE.get(b[0]);
-      if (inv !== undefined) return this.m.i32[inv](b[1], b[2]);
-    }
-    const u = unaryParts(c);
-    if (u !== null && u[0] === binaryen.EqZInt32) return u[1];
-    return this.m.i32.eqz(c);
+    return negate(this.m, c, this.ir);
   }
   /**
    * `if (c) then else` with a constant `c` folded to the arm it selects (a
