@@ -179,12 +179,14 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
       g.lo = lo;
       g.hi = hi;
       g.members++;
+      // This member's own slow arm (numbered next) is the first after the group's last use so far (Fn.slowReload).
+      g.until = f.slowArms.length;
       if (write) g.write = true;
       return { member: g };
     }
   }
   const lead: PageGroup = {
-    key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
+    key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0, from: f.slowArms.length, until: 0,
     setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null,
   };
   f.groups.push(lead);
