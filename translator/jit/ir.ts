@@ -162,8 +162,9 @@ export interface PageGroup {
   /** A read leader's READ_MASK load ('merge': made WRITE_MASK when a write joins), else null. */
   mask: X | null;
   /**
-   * Fn.slowReload: the slow arms (Fn.slowArms, by number) from the leader's
-   * own to the last member's (excluded) set hb to 1 after their call.
+   * Fn.slowReload: the slow arms (Fn.slowArms, by number) after the
+   * leader's own, up to the last member's (excluded), set hb to 1 after
+   * their call.
    */
   readonly from: number;
   until: number;

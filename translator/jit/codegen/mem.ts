@@ -186,7 +186,9 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
     }
   }
   const lead: PageGroup = {
-    key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0, from: f.slowArms.length, until: 0,
+    key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
+    // Not the leader's own slow arm (numbered next): hb is the pass top's constant 1 there, nothing to spill.
+    from: f.slowArms.length + 1, until: 0,
     setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null,
   };
   f.groups.push(lead);
