@@ -130,8 +130,8 @@ export interface EmitOptions {
   forward?: boolean | 'far' | 'loads';
   /** JitOptions.pageGroups: accesses through the same unchanged registers share their leader's TLB check (codegen/mem.ts). */
   pageGroups?: boolean | 'merge';
-  /** JitOptions.slowReload (default true): nothing the hot path defines lives across a slow-path call (Fn.slowAccess). */
-  slowReload?: boolean | 'near';
+  /** JitOptions.slowReload (the engine's default 'near'; absent: false): nothing the hot path defines lives across a slow-path call (Fn.slowAccess). */
+  slowReload?: boolean | 'near' | 'flags' | 'groups';
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -159,7 +159,7 @@ const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: 
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;

@@ -182,9 +182,13 @@ export interface JitOptions {
    * owed flag stores it paid from the state words it stored them to, and
    * sets the host base of the page groups still to be used to 1 (their
    * members then take the checked helper), so TurboFan does not spill those
-   * values on the hot path. Default true; false for paired measurements.
+   * values on the hot path. 'near' (default): both, forwarding stops at the
+   * call as before; true: also forwarded registers kept across the call
+   * (reloaded in the arms they lived across: +3.4 % bytes, no gain measured
+   * over 'near'); 'flags' / 'groups': one of the two (measurements); false:
+   * none (docs/jit-plan.md "Slow arms, session 12").
    */
-  slowReload?: boolean | 'near';
+  slowReload?: boolean | 'near' | 'flags' | 'groups';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -257,7 +261,7 @@ export class Jit implements BlockSource {
   private readonly quietCC: boolean | 'all';
   private readonly forward: boolean | 'far' | 'loads';
   private readonly pageGroups: boolean | 'merge';
-  private readonly slowReload: boolean | 'near';
+  private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -285,7 +289,7 @@ export class Jit implements BlockSource {
     this.quietCC = opts.quietCC ?? false;
     this.forward = opts.forward ?? true;
     this.pageGroups = opts.pageGroups ?? 'merge';
-    this.slowReload = opts.slowReload ?? true;
+    this.slowReload = opts.slowReload ?? 'near';
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }

@@ -15,7 +15,7 @@ import {
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { binaryParts, irOf, topOperands, unaryParts, type ModuleIR } from './capi.js';
+import { binaryParts, irOf, localGetIndex, topOperands, unaryParts, type ModuleIR } from './capi.js';
 import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
@@ -292,7 +292,7 @@ export class Fn {
    * the checked helper in that pass), filled in at finishGroups: slowArms[s]
    * is the s-th slow arm's empty block.
    */
-  slowReload: boolean | 'near' = false;
+  slowReload: boolean | 'near' | 'flags' | 'groups' = false;
   readonly slowArms: X[] = [];
   /** Per register: the slow arms passed while its forward local was valid, not yet given its reload (slowAfter). */
   private readonly fwdPending: X[][] = [[], [], [], [], [], [], [], []];
@@ -442,15 +442,14 @@ export class Fn {
    * arm's page-group resets (filled in at finishGroups).
    */
   private slowAfter(): X[] {
-    const out: X[] = [], seen = new Set<number>(), words = new Set<number>(), owed = this.owed ?? [];
+    const out: X[] = [], seen = new Set<number>(), words = new Set<number>(), owed = this.slowReload === 'groups' ? [] : this.owed ?? [];
     // The last store to each word is the one the state holds (newest first); a local stored twice is loaded once.
     for (let i = owed.length - 1; i >= 0; i--) {
       const s = owed[i]!, last = !words.has(s.off);
       words.add(s.off);
-      if (!last || binaryen.getExpressionId(s.v) !== binaryen.LocalGetId) continue;
-      const l = (binaryen.getExpressionInfo(s.v) as unknown as { index: number }).index;
+      const l = last ? localGetIndex(s.v) : -1;
       // Local 0 is the parameter (the budget), never a flag operand.
-      if (l === 0 || seen.has(l)) continue;
+      if (l <= 0 || seen.has(l)) continue;
       seen.add(l);
       out.push(this.set(l, this.ir.load(s.off)));
     }
@@ -462,7 +461,7 @@ export class Fn {
       out.push(arm);
     }
     // Page-group resets only where a group was led already (the groups led later start after this arm).
-    if (this.groups.length > 0) {
+    if (this.groups.length > 0 && this.slowReload !== 'flags') {
       const arm = this.m.block(null, []);
       this.slowArms.push(arm);
       out.push(arm);
