@@ -10,7 +10,9 @@
  *     (the interpreter then reads CF from the state the exit left);
  *   - a page group's host base (hb) after another access's slow arm: its
  *     member must still write the right page (read back through another
- *     register, its own group).
+ *     register, its own group);
+ *   - POP's and PUSH's ESP and LEAVE's EBP after their own slow access
+ *     (Fn.keepAcross: the new ESP / EBP from the state's).
  * The reloads are identities when right: each case fails only when a
  * reload takes the wrong word (or the group reset the wrong value). On both
  * engines; the JIT with slowReload true and 'near' (no forwarding across
@@ -46,6 +48,16 @@ for (const { engine, mode } of cases) {
       expect(r.eax).to.equal(2);
       expect(r.edx & 0xff).to.equal(0);
       expect(r.esi).to.equal(0);
+    });
+
+    it('POP, PUSH and LEAVE through a stack outside RAM: ESP and EBP after their slow accesses', () => {
+      // mov esp, 0xc0000010; pop eax; push ebx; push ecx; pop edx; mov esi, esp; mov ebp, 0xc0000100; leave; hlt
+      const r = run({ code: hexBytes('bc100000c0 58 53 51 5a 89e6 bd000100c0 c9 f4'), regs: { ebx: 0x1234, ecx: 0x5678 } });
+      expect(r.esi >>> 0).to.equal(0xc0000010);
+      expect(r.eax >>> 0).to.equal(0xffffffff);
+      expect(r.edx >>> 0).to.equal(0xffffffff);
+      expect(r.esp >>> 0).to.equal(0xc0000104);
+      expect(r.ebp >>> 0).to.equal(0xffffffff);
     });
 
     it('a page group\'s member after another access\'s slow arm', () => {

@@ -294,6 +294,18 @@ export class Fn {
    */
   slowReload: boolean | 'near' | 'flags' | 'groups' = false;
   readonly slowArms: X[] = [];
+  private readonly keeps: [local: number, v: () => X][] = [];
+  /**
+   * Local `l` is used after the next memory access and the state gives its
+   * value at that access's slow-path call (`v`: state loads and constants):
+   * that slow arm sets it again after the call (slowReload true only;
+   * codegen/stack.ts: PUSH's and POP's ESP, LEAVE's EBP). Not in 'near':
+   * +24 bytes/block over the boot recording (1977 -> 2001) for no gain the
+   * pairs could see (decompressor off/near 0.986 with it, 0.958-0.974 without).
+   */
+  keepAcross(l: number, v: () => X): void {
+    if (this.slowReload === true) this.keeps.push([l, v]);
+  }
   /** Per register: the slow arms passed while its forward local was valid, not yet given its reload (slowAfter). */
   private readonly fwdPending: X[][] = [[], [], [], [], [], [], [], []];
 
@@ -428,6 +440,7 @@ export class Fn {
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
     const after = this.slowReload ? this.slowAfter() : [];
+    this.keeps.length = 0;
     if (after.length > 0) {
       if (kind === 'wr') return this.m.block(null, [...owed, this.writeBack(), call, ...after]);
       const t = this.scratch('slow');
@@ -442,7 +455,8 @@ export class Fn {
    * arm's page-group resets (filled in at finishGroups).
    */
   private slowAfter(): X[] {
-    const out: X[] = [], seen = new Set<number>(), words = new Set<number>(), owed = this.slowReload === 'groups' ? [] : this.owed ?? [];
+    const out: X[] = this.keeps.map(([l, v]) => this.set(l, v()));
+    const seen = new Set<number>(), words = new Set<number>(), owed = this.slowReload === 'groups' ? [] : this.owed ?? [];
     // The last store to each word is the one the state holds (newest first); a local stored twice is loaded once.
     for (let i = owed.length - 1; i >= 0; i--) {
       const s = owed[i]!, last = !words.has(s.off);
