@@ -10,7 +10,8 @@
  *   node dist/bench/emit.js --pair OTHER [--passes 3] [--limit N]
  *   (replay and --pair: --gc-every N forces a full GC every N requests, as the worker does every
  *   16 modules (worker.ts GC_EVERY): what a full GC costs code generation shows only with it)
- *   (replay: --opts JSON merges EmitOptions over every request's, for the bytes of an option's variants)
+ *   (replay and --pair: --opts JSON merges EmitOptions over every request's, for the bytes of an option's variants;
+ *   --pair gives it to both builds, an option the other build lacks is ignored there)
  *
  * record: boots the default guest (deterministic clock, default JIT
  * options) for --instructions and appends every request's packed blocks
@@ -205,7 +206,7 @@ async function pair(file: string, other: string, passes: number, limit: number):
   const a = await emitterAt(ROOT), b = await emitterAt(other);
   const one = (e: Emitter, q: Request): [number, number, number] => {
     const t0 = performance.now();
-    const out = e.emitModule(e.unpackBlocks(q.packed), q.opts);
+    const out = e.emitModule(e.unpackBlocks(q.packed), { ...q.opts, ...OVERRIDE });
     return [performance.now() - t0, out.timing?.buildMs ?? 0, out.timing?.binaryMs ?? 0];
   };
   for (const q of reqs) { one(a, q); one(b, q); }

@@ -44,6 +44,7 @@ interface CApi {
   _BinaryenStoreGetValue(x: X): X;
   _BinaryenLoadGetPtr(x: X): X;
   _BinaryenLocalSetGetValue(x: X): X;
+  _BinaryenLocalGetGetIndex(x: X): number;
   _BinaryenDropGetValue(x: X): X;
   _BinaryenBlockGetName(x: X): number;
   _BinaryenBlockGetNumChildren(x: X): number;
@@ -54,7 +55,7 @@ const api = binaryen as unknown as CApi;
 for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet',
   '_BinaryenExpressionGetId', '_BinaryenBinaryId', '_BinaryenBinaryGetOp', '_BinaryenBinaryGetLeft', '_BinaryenBinaryGetRight', '_BinaryenUnaryId',
   '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue', '_BinaryenStoreGetPtr', '_BinaryenStoreGetValue', '_BinaryenLoadGetPtr',
-  '_BinaryenLocalSetGetValue', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt'] as const) {
+  '_BinaryenLocalSetGetValue', '_BinaryenLocalGetGetIndex', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
 // Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
@@ -73,7 +74,11 @@ export function unaryParts(x: X): [op: number, value: X] | null {
   if (api._BinaryenExpressionGetId(x) !== UNARY_ID) return null;
   return [api._BinaryenUnaryGetOp(x), api._BinaryenUnaryGetValue(x)];
 }
-const { StoreId: STORE_ID, LoadId: LOAD_ID, LocalSetId: LOCAL_SET_ID, DropId: DROP_ID, BlockId: BLOCK_ID } = binaryen;
+const { StoreId: STORE_ID, LoadId: LOAD_ID, LocalSetId: LOCAL_SET_ID, LocalGetId: LOCAL_GET_ID, DropId: DROP_ID, BlockId: BLOCK_ID } = binaryen;
+/** The local a local.get node reads, or -1 for any other node (Fn.slowAfter: binaryen.getExpressionInfo builds an object). */
+export function localGetIndex(x: X): number {
+  return api._BinaryenExpressionGetId(x) === LOCAL_GET_ID ? api._BinaryenLocalGetGetIndex(x) : -1;
+}
 const NONE: readonly X[] = [];
 /**
  * The operands a node evaluates whenever it is evaluated, in order: a

@@ -12,8 +12,7 @@
  * (compile.ts emitModule: function j stays block j for functionBodySizes).
  */
 import binaryen from './binaryen.js';
-import { FAULT_REC, READ_MASK, TLB, WRITE_MASK } from '../../runtime/state/layout.js';
-import { TLB_VALID } from '../../runtime/mmu.js';
+import { FAULT_REC } from '../../runtime/state/layout.js';
 
 type X = binaryen.ExpressionRef;
 
@@ -23,7 +22,8 @@ export type SlowAccess = 'rd' | 'rdw' | 'wr';
 /** Per module: helper name -> its definer, for the helpers its blocks called. */
 const used = new WeakMap<binaryen.Module, Map<string, () => void>>();
 
-function need(m: binaryen.Module, name: string, define: () => void): void {
+/** Define helper `name` (by `define`, after the module's blocks: addColdHelpers) unless the module has it already. */
+export function needHelper(m: binaryen.Module, name: string, define: () => void): void {
   let u = used.get(m);
   if (u === undefined) {
     u = new Map();
@@ -37,7 +37,7 @@ const storeFault = (m: binaryen.Module): X => m.i32.store(FAULT_REC, 4, m.i32.co
 /** `interp(rec)` after FAULT_REC = `fault`: the record's handler (the value is 1 when a T_COND branch was taken). */
 export function coldCallout(m: binaryen.Module, fault: X, rec: X): X {
   const i32 = binaryen.i32, name = 'c_interp';
-  need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32]), i32, [],
+  needHelper(m, name, () => m.addFunction(name, binaryen.createType([i32, i32]), i32, [],
     m.block(null, [storeFault(m), m.call('interp', [m.local.get(1, i32)], i32)], i32)));
   return m.call(name, [fault, rec], i32);
 }
@@ -51,48 +51,28 @@ export function coldAccess(m: binaryen.Module, kind: SlowAccess, seg: number, si
   const i32 = binaryen.i32, name = `c_${kind}${seg}_${size}`;
   if (kind === 'wr') {
     if (val === undefined) throw new Error('cold.ts: a slow write needs its value');
-    need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, [],
-      m.block(null, [storeFault(m), m.call('wr', [m.i32.const(seg), m.local.get(1, i32), m.i32.const(size), m.local.get(2, i32)], binaryen.none)])));
+    needHelper(m, name, () => m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, [],
+      m.block(null, slowCall(m, kind, seg, size))));
     return m.call(name, [fault, off, val], binaryen.none);
   }
-  need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32]), i32, [],
-    m.block(null, [storeFault(m), m.call(kind, [m.i32.const(seg), m.local.get(1, i32), m.i32.const(size)], i32)], i32)));
+  needHelper(m, name, () => m.addFunction(name, binaryen.createType([i32, i32]), i32, [],
+    m.block(null, slowCall(m, kind, seg, size), i32)));
   return m.call(name, [fault, off], i32);
 }
 
 /**
- * A whole access with its inline check, as a helper (page groups' members
- * whose leader did not pass: codegen/mem.ts): offset = linear address (a
- * segment with base 0 and flat bounds), the one-page test, the TLB test with
- * the mask from the state, the access; else the slow arm (coldAccess's).
- * One call site of a few bytes instead of a second inline check.
+ * A helper's slow arm, in a function whose parameters are (fault, offset[,
+ * value]): FAULT_REC = fault, then the runtime import (the value read, or
+ * none for `wr`). Shared with codegen/mem.ts checkedAccess.
  */
-export function coldChecked(m: binaryen.Module, kind: SlowAccess, seg: number, size: number, fault: X, off: X, val?: X): X {
-  const i32 = binaryen.i32, name = `k_${kind}${seg}_${size}`;
-  const o = (): X => m.local.get(1, i32), ENT = kind === 'wr' ? 3 : 2, z = (): X => m.i32.const(0);
-  const ptr = (): X => m.i32.xor(m.i32.and(m.local.get(ENT, i32), m.i32.const(~0xfff)), o());
-  const hit: X[] = [
-    ...(size > 1 ? [m.br('slow', m.i32.gt_u(m.i32.and(o(), m.i32.const(0xfff)), m.i32.const(0x1000 - size)))] : []),
-    m.local.set(ENT, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(o(), m.i32.const(12)), m.i32.const(2)))),
-    m.br('slow', m.i32.ne(m.i32.and(m.local.get(ENT, i32), m.i32.load(kind === 'rd' ? READ_MASK : WRITE_MASK, 4, z())), m.i32.const(TLB_VALID))),
-  ];
-  if (kind === 'wr') {
-    if (val === undefined) throw new Error('cold.ts: a checked write needs its value');
-    const v = (): X => m.local.get(2, i32);
-    const store = size === 4 ? m.i32.store(0, 1, ptr(), v()) : size === 2 ? m.i32.store16(0, 1, ptr(), v()) : m.i32.store8(0, 1, ptr(), v());
-    need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, [i32], m.block(null, [
-      m.block('slow', [...hit, store, m.return()]),
-      storeFault(m), m.call('wr', [m.i32.const(seg), o(), m.i32.const(size), v()], binaryen.none),
-    ])));
-    return m.call(name, [fault, off, val], binaryen.none);
-  }
-  const load = size === 4 ? m.i32.load(0, 1, ptr()) : size === 2 ? m.i32.load16_u(0, 1, ptr()) : m.i32.load8_u(0, 1, ptr());
-  need(m, name, () => m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32], m.block(null, [
-    m.block('slow', [...hit, m.return(load)]),
-    storeFault(m), m.call(kind, [m.i32.const(seg), o(), m.i32.const(size)], i32),
-  ], i32)));
-  return m.call(name, [fault, off], i32);
+export function slowCall(m: binaryen.Module, kind: SlowAccess, seg: number, size: number): X[] {
+  const i32 = binaryen.i32;
+  if (kind === 'wr') return [storeFault(m), m.call('wr', [m.i32.const(seg), m.local.get(1, i32), m.i32.const(size), m.local.get(2, i32)], binaryen.none)];
+  return [storeFault(m), m.call(kind, [m.i32.const(seg), m.local.get(1, i32), m.i32.const(size)], i32)];
 }
+
+/** The signature of coldAccess, for ir.ts slowAccess's helper (codegen/mem.ts checkedAccess is the other). */
+export type ColdAccess = typeof coldAccess;
 
 /** Define the helpers the module's blocks called (after the blocks' functions). */
 export function addColdHelpers(m: binaryen.Module): void {
@@ -110,7 +90,7 @@ export function addColdHelpers(m: binaryen.Module): void {
  */
 export function coldReturn(m: binaryen.Module, n: X, counters: readonly number[]): X {
   const i32 = binaryen.i32, k = counters.length, name = `c_ret${k}`;
-  need(m, name, () => {
+  needHelper(m, name, () => {
     const p = (i: number): X => m.local.get(i, i32);
     const bumps = Array.from({ length: k }, (_, i) => m.i32.store(0, 4, p(i + 1), m.i32.add(m.i32.load(0, 4, p(i + 1)), m.i32.const(1))));
     m.addFunction(name, binaryen.createType([i32, ...counters.map(() => i32)]), i32, [],

@@ -176,6 +176,19 @@ export interface JitOptions {
    * joins.
    */
   pageGroups?: boolean | 'merge';
+  /**
+   * Nothing live across a memory access's slow-path call (translator/jit/ir.ts
+   * Fn.slowAccess): after the call, its slow arm reloads the locals of the
+   * owed flag stores it paid from the state words it stored them to, and
+   * sets the host base of the page groups still to be used to 1 (their
+   * members then take the checked helper), so TurboFan does not spill those
+   * values on the hot path. 'near' (default): both, forwarding stops at the
+   * call as before; true: also forwarded registers kept across the call
+   * (reloaded in the arms they lived across: +3.4 % bytes, no gain measured
+   * over 'near'); 'flags' / 'groups': one of the two (measurements); false:
+   * none (docs/jit-plan.md "Slow arms, session 12").
+   */
+  slowReload?: boolean | 'near' | 'flags' | 'groups';
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -248,6 +261,7 @@ export class Jit implements BlockSource {
   private readonly quietCC: boolean | 'all';
   private readonly forward: boolean | 'far' | 'loads';
   private readonly pageGroups: boolean | 'merge';
+  private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -275,6 +289,7 @@ export class Jit implements BlockSource {
     this.quietCC = opts.quietCC ?? false;
     this.forward = opts.forward ?? true;
     this.pageGroups = opts.pageGroups ?? 'merge';
+    this.slowReload = opts.slowReload ?? 'near';
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -451,7 +466,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -15,8 +15,8 @@ import {
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { binaryParts, irOf, topOperands, unaryParts, type ModuleIR } from './capi.js';
-import { coldAccess, coldCallout, coldChecked, coldReturn, type SlowAccess } from './cold.js';
+import { binaryParts, irOf, localGetIndex, topOperands, unaryParts, type ModuleIR } from './capi.js';
+import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 
@@ -108,6 +108,24 @@ const INVERSE = new Map<number, CmpName>([
   [binaryen.LeSInt32, 'gt_s'], [binaryen.GtSInt32, 'le_s'], [binaryen.LeUInt32, 'gt_u'], [binaryen.GtUInt32, 'le_u'],
 ]);
 
+/**
+ * The negation of condition `c` in module `m` (Fn.not; codegen/mem.ts's
+ * helpers, which have no Fn): a constant folded, an i32 comparison
+ * inverted, an eqz dropped, else eqz(c).
+ */
+export function negate(m: binaryen.Module, c: X, ir: ModuleIR = irOf(m)): X {
+  const v = ir.valueOf(c);
+  if (v !== undefined) return ir.i32(v === 0 ? 1 : 0);
+  const b = binaryParts(c);
+  if (b !== null) {
+    const inv = INVERSE.get(b[0]);
+    if (inv !== undefined) return m.i32[inv](b[1], b[2]);
+  }
+  const u = unaryParts(c);
+  if (u !== null && u[0] === binaryen.EqZInt32) return u[1];
+  return m.i32.eqz(c);
+}
+
 /** What an effective address (codegen/mem.ts setEa) was computed from, for page groups (Fn.pageGroups). */
 export interface EaKey {
   /** Base and index registers (-1: none), scale. */
@@ -143,6 +161,13 @@ export interface PageGroup {
   readonly ent: number;
   /** A read leader's READ_MASK load ('merge': made WRITE_MASK when a write joins), else null. */
   mask: X | null;
+  /**
+   * Fn.slowReload: the slow arms (Fn.slowArms, by number) after the
+   * leader's own, up to the last member's (excluded), set hb to 1 after
+   * their call.
+   */
+  readonly from: number;
+  until: number;
 }
 
 export class Fn {
@@ -251,8 +276,38 @@ export class Fn {
       if (g.members === 0) continue;
       finish(g);
       for (const x of this.resetAt) appendChild(x, this.set(g.hb, this.c(1)));
+      for (let s = g.from; s < g.until; s++) appendChild(this.slowArms[s]!, this.set(g.hb, this.c(1)));
     }
   }
+  /**
+   * Nothing the hot path defines lives across a slow-path call
+   * (JitOptions.slowReload). TurboFan spills a value live across a call at
+   * its definition, on the hot path too, and every memory access has a
+   * slow-path call: a SUB whose flags are owed past a write spilled its
+   * three operands to the stack (perf annotate, decompressor). So after the
+   * call, the slow arm (slowAccess) gives every such value a new definition:
+   * the owed flag stores' locals are loaded back from the state words just
+   * stored (the call changes no flag state: a fault unwinds), and the host
+   * bases of the page groups used after it are set to 1 (their members take
+   * the checked helper in that pass), filled in at finishGroups: slowArms[s]
+   * is the s-th slow arm's empty block.
+   */
+  slowReload: boolean | 'near' | 'flags' | 'groups' = false;
+  readonly slowArms: X[] = [];
+  private readonly keeps: [local: number, v: () => X][] = [];
+  /**
+   * Local `l` is used after the next memory access and the state gives its
+   * value at that access's slow-path call (`v`: state loads and constants):
+   * that slow arm sets it again after the call (slowReload true only;
+   * codegen/stack.ts: PUSH's and POP's ESP, LEAVE's EBP). Not in 'near':
+   * +24 bytes/block over the boot recording (1977 -> 2001) for no gain the
+   * pairs could see (decompressor off/near 0.986 with it, 0.958-0.974 without).
+   */
+  keepAcross(l: number, v: () => X): void {
+    if (this.slowReload === true) this.keeps.push([l, v]);
+  }
+  /** Per register: the slow arms passed while its forward local was valid, not yet given its reload (slowAfter). */
+  private readonly fwdPending: X[][] = [[], [], [], [], [], [], [], []];
 
   /**
    * `recBase`: index of this block's first record in the module's call-out
@@ -360,6 +415,7 @@ export class Fn {
     const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
     // The handler writes registers in the state only: no forward local is valid after it (see `forward`).
     this.fwdValid = 0;
+    this.fwdDropPending();
     this.calls = ++this.versions;
     this.fwdCalled = true;
     // Flag stores owed (flag-liveness.ts) are paid before the handler: it may fault or read them.
@@ -373,16 +429,58 @@ export class Fn {
    * through a module helper that names the record first (cold.ts); with
    * registers in locals, they are written back before (a fault unwinds the locals).
    */
-  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X, checked = false): X {
-    // checked: the whole access with its inline check in a helper (a page group's member whose leader did not pass).
-    const call = (checked ? coldChecked : coldAccess)(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
+  slowAccess(r: Rec, kind: SlowAccess, seg: number, size: number, off: X, val?: X, helper: ColdAccess = coldAccess): X {
+    // helper: codegen/mem.ts checkedAccess is the whole access with its inline check (a page group's member whose
+    // leader did not pass).
+    const call = helper(this.m, kind, seg, size, this.c(r.idx + 1), off, val);
     // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
     // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
-    if (this.forward !== 'far') this.fwdValid = 0;
+    // slowReload true: kept valid too, the slow arm loads the forwarded registers read later back (slowAfter).
+    if (this.forward !== 'far' && this.slowReload !== true) this.fwdValid = 0;
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
+    const after = this.slowReload ? this.slowAfter() : [];
+    this.keeps.length = 0;
+    if (after.length > 0) {
+      if (kind === 'wr') return this.m.block(null, [...owed, this.writeBack(), call, ...after]);
+      const t = this.scratch('slow');
+      return this.m.block(null, [...owed, this.writeBack(), this.set(t, call), ...after, this.get(t)], binaryen.i32);
+    }
     if (this.regLocals === null && owed.length === 0) return call;
     return this.m.block(null, [...owed, this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
+  }
+  /**
+   * What a slow arm runs after its call (slowReload): the owed flag stores'
+   * locals loaded back from the words they were stored to, then the slow
+   * arm's page-group resets (filled in at finishGroups).
+   */
+  private slowAfter(): X[] {
+    const out: X[] = this.keeps.map(([l, v]) => this.set(l, v()));
+    const seen = new Set<number>(), words = new Set<number>(), owed = this.slowReload === 'groups' ? [] : this.owed ?? [];
+    // The last store to each word is the one the state holds (newest first); a local stored twice is loaded once.
+    for (let i = owed.length - 1; i >= 0; i--) {
+      const s = owed[i]!, last = !words.has(s.off);
+      words.add(s.off);
+      const l = last ? localGetIndex(s.v) : -1;
+      // Local 0 is the parameter (the budget), never a flag operand.
+      if (l <= 0 || seen.has(l)) continue;
+      seen.add(l);
+      out.push(this.set(l, this.ir.load(s.off)));
+    }
+    // Forwarded registers valid here (slowReload true: kept across the call): loaded back in this arm if read later
+    // while still valid (reg: fwdPending).
+    if (this.fwdValid !== 0 && this.slowReload === true) {
+      const arm = this.m.block(null, []);
+      for (let i = 0; i < 8; i++) if ((this.fwdValid >> i) & 1) this.fwdPending[i]!.push(arm);
+      out.push(arm);
+    }
+    // Page-group resets only where a group was led already (the groups led later start after this arm).
+    if (this.groups.length > 0 && this.slowReload !== 'flags') {
+      const arm = this.m.block(null, []);
+      this.slowArms.push(arm);
+      out.push(arm);
+    }
+    return out;
   }
 
   /**
@@ -418,16 +516,7 @@ export class Fn {
    * eqz dropped, else eqz(c).
    */
   not(c: X): X {
-    const v = this.ir.valueOf(c);
-    if (v !== undefined) return this.c(v === 0 ? 1 : 0);
-    const b = binaryParts(c);
-    if (b !== null) {
-      const inv = INVERSE.get(b[0]);
-      if (inv !== undefined) return this.m.i32[inv](b[1], b[2]);
-    }
-    const u = unaryParts(c);
-    if (u !== null && u[0] === binaryen.EqZInt32) return u[1];
-    return this.m.i32.eqz(c);
+    return negate(this.m, c, this.ir);
   }
   /**
    * `if (c) then else` with a constant `c` folded to the arm it selects (a
@@ -452,7 +541,7 @@ export class Fn {
    * address, value to write): fewer locals keeps more indices under 128 (a
    * one-byte LEB) in long blocks.
    */
-  scratch(role: 'ent' | 'lin' | 'val'): number {
+  scratch(role: 'ent' | 'lin' | 'val' | 'slow'): number {
     let l = this.scratches.get(role);
     if (l === undefined) {
       l = this.local();
@@ -531,13 +620,20 @@ export class Fn {
   /** Register loads set the forward local too (JitOptions.forward 'loads'). */
   fwdLoadTees = false;
   private fwdCalled = false;
+  /** No forward local is valid any more: no later read needs a slow arm's reload. */
+  private fwdDropPending(): void {
+    for (const p of this.fwdPending) p.length = 0;
+  }
   private fwdLocal(i: number): number {
     return this.fwdLocals[i] ??= this.local();
   }
   /** After each record (compile.ts): which forward locals are valid from here on (see `forward`). */
   fwdEnd(x: X): void {
     if (!this.forward) return;
-    if (this.fwdCalled) this.fwdValid = 0;
+    if (this.fwdCalled) {
+      this.fwdValid = 0;
+      this.fwdDropPending();
+    }
     else if (this.fwdStores.size > 0 || this.fwdLoads.size > 0) this.fwdTop(x);
     this.fwdStores.clear();
     this.fwdLoads.clear();
@@ -560,7 +656,13 @@ export class Fn {
   reg(i: number): X {
     if (this.regLocals === null) {
       if (!this.forward) return this.ld(REGS + 4 * i);
-      if (((this.fwdValid >> i) & 1) !== 0) return this.get(this.fwdLocal(i));
+      if (((this.fwdValid >> i) & 1) !== 0) {
+        // Read after slow arms it lived across (slowReload true): each gives the local a new definition from the state.
+        const p = this.fwdPending[i]!;
+        for (const arm of p) appendChild(arm, this.set(this.fwdLocal(i), this.ld(REGS + 4 * i)));
+        p.length = 0;
+        return this.get(this.fwdLocal(i));
+      }
       if (!this.fwdLoadTees) return this.ld(REGS + 4 * i);
       // Loaded into the local too: valid after the record if this load runs whenever the record's end is reached (fwdTop).
       const t = this.tee(this.fwdLocal(i), this.ld(REGS + 4 * i));

@@ -1,15 +1,102 @@
 /**
  * Guest memory access from generated code: effective address, segment
  * limit check and the TLB hit inline (the MMU's own test, runtime/mmu.ts:
- * (entry & mask) == TLB_VALID, host offset (entry & ~0xfff) ^ linear);
+ * (entry & mask) == TLB_VALID, host offset (entry & ~0xfff) ^ linear: tlbHit, host);
  * everything else (limit failure, TLB miss, page crossing, MMIO, a write to
  * a code page) goes through one runtime import that does the access the
  * interpreter's way, faults included.
  */
+import binaryen from '../binaryen.js';
 import type { Rec } from '../../../runtime/records.js';
 import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
-import { appendChild, setLoadOffset, type Fn, type PageGroup, type X } from '../ir.js';
+import { irOf } from '../capi.js';
+import { needHelper, slowCall, type SlowAccess } from '../cold.js';
+import { appendChild, negate, setLoadOffset, type Fn, type PageGroup, type X } from '../ir.js';
+
+/**
+ * The TLB protocol of an inline access (runtime/mmu.ts's own test: (entry &
+ * mask) == TLB_VALID, host address (entry & ~0xfff) ^ linear), spelled once
+ * for generated code: the one-page test (onePage), the entry and mask test
+ * (tlbHit), the host address (host), the access (loadAt, storeAt). The
+ * inline check (fastConds) and the checked helper (checkedAccess) are both
+ * made of these, so a change to the protocol has one place to go. `Emit` is
+ * what they need of a function under construction: a block's Fn, or
+ * helperEmit's stand-in inside a module helper (no Fn there).
+ */
+type Emit = Pick<Fn, 'm' | 'c' | 'get' | 'ld' | 'tee' | 'not'>;
+
+/** The whole access of `size` (> 1) bytes at the linear address in local `lin` lies in one page. */
+const onePage = (e: Emit, lin: number, size: number): X => e.m.i32.le_u(e.m.i32.and(e.get(lin), e.c(0xfff)), e.c(0x1000 - size));
+
+/**
+ * The TLB entry of the page of local `lin` (`klin`: its value, when it is a
+ * constant), teed into local `ent`, maps the page for this access: its bits
+ * under READ_MASK or WRITE_MASK (`write`: also read-modify-writes) are
+ * TLB_VALID. The mask is loaded from the state every time (the lockstep
+ * checker zeroes it to journal stores); returned too, for page groups'
+ * leaders (finishGroup patches a read leader's mask load to WRITE_MASK).
+ */
+function tlbHit(e: Emit, lin: number, ent: number, write: boolean, klin?: number): [hit: X, mask: X] {
+  const m = e.m;
+  const entry = klin !== undefined ? m.i32.load(TLB + 4 * (klin >>> 12), 4, e.c(0)) : m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(e.get(lin), e.c(12)), e.c(2)));
+  const mask = e.ld(write ? WRITE_MASK : READ_MASK);
+  return [m.i32.eq(m.i32.and(e.tee(ent, entry), mask), e.c(TLB_VALID)), mask];
+}
+
+/** Host byte address of the access once its TLB test passed (entry in local `ent`). */
+export function host(e: Emit, lin: number, ent: number): X {
+  return e.m.i32.xor(e.m.i32.and(e.get(ent), e.c(~0xfff)), e.get(lin));
+}
+
+/** Load `size` bytes (zero-extended) at host address `ptr`. */
+function loadAt(m: binaryen.Module, size: number, ptr: X): X {
+  return size === 4 ? m.i32.load(0, 1, ptr) : size === 2 ? m.i32.load16_u(0, 1, ptr) : m.i32.load8_u(0, 1, ptr);
+}
+
+/** Store the low `size` bytes of `v` at host address `ptr`. */
+function storeAt(m: binaryen.Module, size: number, ptr: X, v: X): X {
+  return size === 4 ? m.i32.store(0, 1, ptr, v) : size === 2 ? m.i32.store16(0, 1, ptr, v) : m.i32.store8(0, 1, ptr, v);
+}
+
+/** An Emit for a module helper's body: the module's shared nodes (capi.ts), no Fn. */
+function helperEmit(m: binaryen.Module): Emit {
+  const ir = irOf(m);
+  return {
+    m, c: (v) => ir.i32(v), get: (l) => ir.get(l), ld: (off) => ir.load(off),
+    tee: (l, v) => m.local.tee(l, v, binaryen.i32), not: (c) => negate(m, c, ir),
+  };
+}
+
+/**
+ * A whole access with its inline check, as a module helper (a page group's
+ * member whose leader did not pass: memberIf): offset = linear address (a
+ * segment with base 0 and flat bounds), so the check is the one-page test
+ * and the TLB test; else the slow arm (cold.ts slowCall). One call site of
+ * a few bytes instead of a second inline check; called as ir.ts slowAccess's
+ * helper, in cold.ts coldAccess's place (same parameters).
+ */
+export function checkedAccess(m: binaryen.Module, kind: SlowAccess, seg: number, size: number, fault: X, off: X, val?: X): X {
+  const i32 = binaryen.i32, name = `k_${kind}${seg}_${size}`, OFF = 1, ENT = kind === 'wr' ? 3 : 2;
+  if (kind === 'wr' && val === undefined) throw new Error('codegen/mem.ts: a checked write needs its value');
+  needHelper(m, name, () => {
+    const e = helperEmit(m);
+    const conds = [...(size > 1 ? [onePage(e, OFF, size)] : []), tlbHit(e, OFF, ENT, kind !== 'rd')[0]];
+    const hit = conds.map((c) => m.br('slow', e.not(c)));
+    if (kind === 'wr') {
+      m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, [i32], m.block(null, [
+        m.block('slow', [...hit, storeAt(m, size, host(e, OFF, ENT), e.get(2)), m.return()]),
+        ...slowCall(m, kind, seg, size),
+      ]));
+    } else {
+      m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32], m.block(null, [
+        m.block('slow', [...hit, m.return(loadAt(m, size, host(e, OFF, ENT)))]),
+        ...slowCall(m, kind, seg, size),
+      ], i32));
+    }
+  });
+  return kind === 'wr' ? m.call(name, [fault, off, val!], binaryen.none) : m.call(name, [fault, off], i32);
+}
 
 /** Can the record's memory operand be addressed inline (32-bit addressing)? */
 export const inlineEa = (r: Rec): boolean => r.asz === 4;
@@ -92,12 +179,16 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
       g.lo = lo;
       g.hi = hi;
       g.members++;
+      // This member's own slow arm (numbered next) is the first after the group's last use so far (Fn.slowReload).
+      g.until = f.slowArms.length;
       if (write) g.write = true;
       return { member: g };
     }
   }
   const lead: PageGroup = {
     key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
+    // Not the leader's own slow arm (numbered next): hb is the pass top's constant 1 there, nothing to spill.
+    from: f.slowArms.length + 1, until: 0,
     setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null,
   };
   f.groups.push(lead);
@@ -123,7 +214,7 @@ export function finishGroup(f: Fn, g: PageGroup): void {
 /**
  * A member's access: when its group's leader passed in this pass (hb bit 0
  * clear), the host address is hb ^ the offset, no check; else `full`, the
- * access with its own check (cold.ts coldChecked: a helper call, few bytes).
+ * access with its own check (checkedAccess: a helper call, few bytes).
  */
 function memberIf(f: Fn, g: PageGroup, off: number, fast: (ptr: X) => X, full: X): X {
   const m = f.m, done = f.label('m'), own = f.label('s');
@@ -151,7 +242,7 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
   // page-crossing test and its TLB entry's address. A test known to fail stays in (the slow arm does the access).
   const k = f.constIn(off), klin = lin === off ? k : undefined;
   const wrapOk = k !== undefined && (k >>> 0) + size - 1 <= 0xffffffff;
-  if (size > 1 && !(klin !== undefined && (klin & 0xfff) <= 0x1000 - size)) out.push(m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0x1000 - size)));
+  if (size > 1 && !(klin !== undefined && (klin & 0xfff) <= 0x1000 - size)) out.push(onePage(f, lin, size));
   if (!f.flatBounds(b)) {
     out.push(m.i32.ge_u(o(), f.ld(SEG_LO + 4 * b)));
     if (size > 1 && !wrapOk) out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
@@ -159,10 +250,9 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
   } else if (size > 1 && !f.baseZero(seg) && !wrapOk) {
     out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
   }
-  const entry = klin !== undefined ? m.i32.load(TLB + 4 * (klin >>> 12), 4, f.c(0)) : m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)));
-  const mask = f.ld(write ? WRITE_MASK : READ_MASK);
+  const [hit, mask] = tlbHit(f, lin, ent, write, klin);
   if (lead !== undefined && !write) lead.mask = mask;
-  out.push(m.i32.eq(m.i32.and(f.tee(ent, entry), mask), f.c(TLB_VALID)));
+  out.push(hit);
   return out;
 }
 
@@ -189,16 +279,6 @@ export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number
   ]);
 }
 
-/** Host byte address of the access once fastTest passed. */
-export function host(f: Fn, lin: number, ent: number): X {
-  return f.m.i32.xor(f.m.i32.and(f.get(ent), f.c(~0xfff)), f.get(lin));
-}
-
-function load(f: Fn, size: number, ptr: X): X {
-  const m = f.m;
-  return size === 4 ? m.i32.load(0, 1, ptr) : size === 2 ? m.i32.load16_u(0, 1, ptr) : m.i32.load8_u(0, 1, ptr);
-}
-
 /** Statements that compute seg:off's linear address into `lin` (offset already in `off`). */
 export function linear(f: Fn, seg: number, off: number, lin: number): X {
   return f.set(lin, f.baseZero(seg) ? f.get(off) : f.m.i32.add(f.ld(SEG_BASE + 4 * seg), f.get(off)));
@@ -222,10 +302,10 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, rmw);
   if (g?.member !== undefined) {
-    return memberIf(f, g.member, off, (p) => f.set(dst, load(f, size, p)), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, true)));
+    return memberIf(f, g.member, off, (p) => f.set(dst, loadAt(f.m, size, p)), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
   }
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
-    f.set(dst, load(f, size, host(f, lin, ent))),
+    f.set(dst, loadAt(f.m, size, host(f, lin, ent))),
     f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off))), g?.lead);
   return f.block([...set, full]);
 }
@@ -233,15 +313,13 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
 /** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
 export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: X): X {
   const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
-  const ptr = host(f, lin, ent);
-  const store = size === 4 ? m.i32.store(0, 1, ptr, f.get(val)) : size === 2 ? m.i32.store16(0, 1, ptr, f.get(val)) : m.i32.store8(0, 1, ptr, f.get(val));
   const g = groupUse(f, seg, off, size, true);
   if (g?.member !== undefined) {
-    const st = (p: X): X => (size === 4 ? m.i32.store(0, 1, p, f.get(val)) : size === 2 ? m.i32.store16(0, 1, p, f.get(val)) : m.i32.store8(0, 1, p, f.get(val)));
-    return f.block([f.set(val, v), memberIf(f, g.member, off, st, f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), true))]);
+    const st = (p: X): X => storeAt(m, size, p, f.get(val));
+    return f.block([f.set(val, v), memberIf(f, g.member, off, st, f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
   }
   const full = fastIf(f, seg, off, lin, ent, size, true,
-    store,
+    storeAt(m, size, host(f, lin, ent), f.get(val)),
     f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val)), g?.lead);
   return f.block([f.set(val, v), ...set, full]);
 }

@@ -6,7 +6,7 @@
  */
 import { Mnemonic } from '../../../runtime/iced.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
-import { EBP, ESP, SS, STACK32, CTX_STACK32 } from '../../../runtime/state/layout.js';
+import { EBP, ESP, REGS, SS, STACK32, CTX_STACK32 } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { eaOffset, inlineEa, noteEa, read, write, setEa } from './mem.js';
@@ -22,8 +22,11 @@ export function stack32Guard(f: Fn, r: Rec, inline: X): X {
 export function push32(f: Fn, r: Rec, v: X): X {
   const sp = f.local();
   noteEa(f, sp, ESP, -4);
+  const set = f.set(sp, f.m.i32.sub(f.reg(ESP), f.c(4)));
+  // ESP is still in the state at the write's slow-path call: sp need not live across it (Fn.keepAcross).
+  f.keepAcross(sp, () => f.m.i32.sub(f.ld(REGS + 4 * ESP), f.c(4)));
   return f.block([
-    f.set(sp, f.m.i32.sub(f.reg(ESP), f.c(4))),
+    set,
     write(f, r, SS, sp, 4, v),
     f.setRegAdd(ESP, f.get(sp), -4),
   ]);
@@ -33,7 +36,9 @@ export function push32(f: Fn, r: Rec, v: X): X {
 export function pop32(f: Fn, r: Rec, dst: number, move = true): X {
   const sp = f.local();
   noteEa(f, sp, ESP, 0);
-  const out = [f.set(sp, f.reg(ESP)), read(f, r, SS, sp, 4, dst)];
+  const set = f.set(sp, f.reg(ESP));
+  if (move) f.keepAcross(sp, () => f.ld(REGS + 4 * ESP));
+  const out = [set, read(f, r, SS, sp, 4, dst)];
   if (move) out.push(f.setRegAdd(ESP, f.m.i32.add(f.get(sp), f.c(4)), 4));
   return f.block(out);
 }
@@ -61,8 +66,10 @@ emitter('pop', (f, r) => {
 emitter('leave', (f, r) => {
   if (r.osz !== 4) return null;
   const bp = f.local(), v = f.local();
+  const set = f.set(bp, f.reg(EBP));
+  f.keepAcross(bp, () => f.ld(REGS + 4 * EBP));
   return stack32Guard(f, r, f.block([
-    f.set(bp, f.reg(EBP)),
+    set,
     read(f, r, SS, bp, 4, v),
     f.setReg(ESP, f.m.i32.add(f.get(bp), f.c(4))),
     f.setReg(EBP, f.get(v)),
