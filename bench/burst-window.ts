@@ -8,7 +8,8 @@
  * thousand blocks) and stops; then SNAP is restored with `--jit`, runs
  * `--skip` instructions unmeasured and `--window` measured, and one JSON line
  * gives the window's main-thread and other threads' CPU ms, wall ms, blocks
- * and batches compiled, priority batches, instructions interpreted by reason.
+ * and batches compiled, priority batches, main-thread ms attaching modules
+ * (JitCounters.instantiateMs), instructions interpreted by reason.
  * Compare configurations by interleaving processes (A B B A ...).
  *
  *   node dist/bench/burst-window.js WARM_SNAP WARM_N SNAP [--skip N] [--window N] [--jit JSON]
@@ -43,15 +44,19 @@ warm.stop();
 const m = await Machine.restore(snap, { jit });
 const jc = counters(m);
 if (skip > 0) await m.run({ instructions: skip });
-const snapOf = (): { i: number[]; blocks: number; batches: number; prio: number; th: { main: number; others: number }; t: number } =>
-  ({ i: [...jc.interpreted], blocks: jc.blocksCompiled, batches: jc.batchesSent, prio: jc.priorityBatches, th: threadNs(), t: performance.now() });
+const snapOf = (): { i: number[]; blocks: number; batches: number; prio: number; attach: number; th: { main: number; others: number }; t: number } =>
+  ({ i: [...jc.interpreted], blocks: jc.blocksCompiled, batches: jc.batchesSent, prio: jc.priorityBatches, attach: jc.instantiateMs, th: threadNs(), t: performance.now() });
+const mono = (): string => (Number(process.hrtime.bigint()) / 1e9).toFixed(6);
+const monoA = mono();
 const a = snapOf();
 await m.run({ instructions: window });
 const b = snapOf();
+// CLOCK_MONOTONIC seconds, the clock of `perf record -k mono`: cut a profile of this process to the window.
+process.stderr.write(`window monotonic ${monoA} ${mono()}\n`);
 process.stdout.write(JSON.stringify({
   jit, warmBlocks, from: skip, window,
   mainMs: +((b.th.main - a.th.main) / 1e6).toFixed(1), othersMs: +((b.th.others - a.th.others) / 1e6).toFixed(1), wallMs: +(b.t - a.t).toFixed(0),
-  blocks: b.blocks - a.blocks, batches: b.batches - a.batches, priority: b.prio - a.prio,
+  blocks: b.blocks - a.blocks, batches: b.batches - a.batches, priority: b.prio - a.prio, attachMs: +(b.attach - a.attach).toFixed(1),
   interpreted: Object.fromEntries(INTERP_REASONS.map((nm, k) => [nm, (b.i[k] ?? 0) - (a.i[k] ?? 0)] as const).filter(([, v]) => v !== 0)),
 }) + '\n');
 process.exit(0);

@@ -120,7 +120,11 @@ export interface JitOptions {
   /**
    * A queued loop (WAIT_SEND runs past hot) that runs while both requests are
    * in flight goes to the worker in a small request compiled before the one
-   * waiting there (waiting(), the priority lane). Default true.
+   * waiting there (waiting(), the priority lane). Default false: on the
+   * 2.96-3.06 G burst (bench/burst-window.ts, warm worker) it fired in 2 of 9
+   * runs and no effect showed through the run-to-run spread of the
+   * instructions interpreted while waiting (5-26 M without it, 5-12 M with
+   * it, in runs where it did not fire too; docs/jit-plan.md session 12, burst12).
    */
   priority?: boolean;
   /**
@@ -277,7 +281,7 @@ export class Jit implements BlockSource {
     this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.globalFirst = this.global && opts.globalFirst !== false;
     this.neighbours = this.direct && opts.neighbours === true;
-    this.priority = opts.priority ?? true;
+    this.priority = opts.priority === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
     this.regs = opts.regs === true;
