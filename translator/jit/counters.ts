@@ -17,6 +17,8 @@ export class JitCounters {
   /** Sum over worker batches of send -> attach wall time, ms (divide by batchesSent for the mean). */
   latencyMs = 0;
   batchesSent = 0;
+  /** Of batchesSent: small batches of loops sent ahead of the requests in flight (engine.ts waiting, priority lane). */
+  priorityBatches = 0;
   /** Blocks sent to the worker that had been compiled (or decoded) before and evicted (Block.again). */
   compiledAgain = 0;
   /** Polls of the compile worker from the loop while a hot block waited for its code (engine.ts waiting). */

@@ -118,6 +118,16 @@ export interface JitOptions {
    */
   neighbours?: boolean;
   /**
+   * A queued loop (WAIT_SEND runs past hot) that runs while both requests are
+   * in flight goes to the worker in a small request compiled before the one
+   * waiting there (waiting(), the priority lane). Default false: on the
+   * 2.96-3.06 G burst (bench/burst-window.ts, warm worker) it fired in 2 of 9
+   * runs and no effect showed through the run-to-run spread of the
+   * instructions interpreted while waiting (5-26 M without it, 5-12 M with
+   * it, in runs where it did not fire too; docs/jit-plan.md session 12, burst12).
+   */
+  priority?: boolean;
+  /**
    * Keep registers in wasm locals inside a block (ir.ts); default false: on
    * a chained 3-block loop it measured no faster than registers in memory,
    * and it made the boot's modules 45 % larger (write-backs on every slow
@@ -214,6 +224,8 @@ const POLL_MS = 1;
 const WAIT_SEND = 1024;
 /** Requests the worker may have: one compiling, one waiting, so it never idles while blocks queue. */
 const MAX_IN_FLIGHT = 2;
+/** Most blocks in a priority batch (waiting()): the loops only, so it compiles in a few ms. */
+const PRIORITY_MAX = 16;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -243,6 +255,9 @@ export class Jit implements BlockSource {
   private readonly client = new CompileClient();
   private readonly sync: boolean;
   private readonly inFlight = new Map<number, { blocks: Block[]; sent: number; firstId: number }>();
+  /** The priority request in flight (waiting()), 0 if none. */
+  private priorityId = 0;
+  private readonly priority: boolean;
   private readonly chain: ChainTable | null;
   private modulesSinceGc = 0;
   /** The chain table each batch in flight was given ids in (by its first id). */
@@ -280,6 +295,7 @@ export class Jit implements BlockSource {
     this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.globalFirst = this.global && opts.globalFirst !== false;
     this.neighbours = this.direct && opts.neighbours === true;
+    this.priority = opts.priority === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
     this.regs = opts.regs === true;
@@ -351,6 +367,25 @@ export class Jit implements BlockSource {
     // this thread ~1 ms of CPU to attach (perf) and the worker and V8 their per-module work; not measured
     // to pay off on a loaded machine (docs/jit-plan.md, session 9).
     if (this.queue.length > 0 && b.hits - this.hotAt >= WAIT_SEND && this.queued.has(b) && now - this.queuedAt >= MAX_WAIT_MS) this.dispatch(true);
+    // Priority lane: a loop that went hot while both requests were in flight would wait for both
+    // (hottest-first orders only what is still queued; docs/jit-plan.md session 11, mid11: the mpi loops
+    // at 2.98 G ran ~1.3 M instructions interpreted so). Its loops go now, in a small request the
+    // worker takes before the one waiting there, one such request at a time.
+    if (this.priority && this.priorityId === 0 && this.queued.has(b) && b.hits - this.hotAt >= WAIT_SEND &&
+      this.client.inFlight >= MAX_IN_FLIGHT && this.client.failed === null) this.sendPriority();
+  }
+
+  /** The queued loops (runs past hotAt >= WAIT_SEND / 4, hottest first, at most PRIORITY_MAX) in a request of their own. */
+  private sendPriority(): void {
+    const loops = this.queue.filter((q) => q.valid && q.jit === null && q.hits - this.hotAt >= WAIT_SEND / 4);
+    loops.sort((x, y) => y.hits - x.hits);
+    loops.length = Math.min(loops.length, PRIORITY_MAX);
+    if (loops.length === 0) return;
+    const sending = new Set(loops);
+    this.queue = this.queue.filter((q) => !sending.has(q));
+    for (const q of loops) this.queued.delete(q);
+    this.priorityId = this.send(loops, true);
+    this.counters.priorityBatches++;
   }
 
   /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
@@ -440,7 +475,9 @@ export class Jit implements BlockSource {
   private dispatch(due = false, room = MAX_IN_FLIGHT): void {
     const client = this.client;
     if (client.failed !== null) { this.workerFailed(); return; }
-    while (this.queue.length > 0 && client.inFlight < room && (due || this.queue.length >= this.batch)) {
+    // A priority request in flight (waiting()) is small and takes no ordinary request's room: counted
+    // against it, the queue grew behind it into 150-220-block batches the next loops then waited for.
+    while (this.queue.length > 0 && client.inFlight - (this.priorityId === 0 ? 0 : 1) < room && (due || this.queue.length >= this.batch)) {
       const all = this.takeQueue();
       // Hottest first (batching.ts): past MAX_BATCH the loops of a backlog go before the blocks run once.
       const n = nextBatch(all, MAX_BATCH);
@@ -449,11 +486,16 @@ export class Jit implements BlockSource {
       for (const b of blocks) if (b.again) this.counters.compiledAgain++;
       for (const b of this.queue) this.queued.add(b);
       if (blocks.length === 0) return;
-      const opts = this.emitOptions(blocks.length);
-      const id = client.send(packBlocks(blocks), opts);
-      this.inFlight.set(id, { blocks, sent: performance.now(), firstId: opts.firstId });
-      this.counters.batchesSent++;
+      this.send(blocks, false);
     }
+  }
+
+  private send(blocks: Block[], priority: boolean): number {
+    const opts = this.emitOptions(blocks.length);
+    const id = this.client.send(packBlocks(blocks), opts, priority);
+    this.inFlight.set(id, { blocks, sent: performance.now(), firstId: opts.firstId });
+    this.counters.batchesSent++;
+    return id;
   }
 
   /**
@@ -483,6 +525,7 @@ export class Jit implements BlockSource {
     const req = this.inFlight.get(r.id);
     if (req === undefined) return;
     this.inFlight.delete(r.id);
+    if (r.id === this.priorityId) this.priorityId = 0;
     if (r.error !== undefined || r.module === undefined) throw new Error(`JIT compile worker: ${r.error ?? 'no module'}`);
     const c = this.counters;
     const t0 = performance.now();
@@ -524,6 +567,7 @@ export class Jit implements BlockSource {
     this.queue = [];
     this.queued.clear();
     this.inFlight.clear();
+    this.priorityId = 0;
     this.tables.clear();
     if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
   }

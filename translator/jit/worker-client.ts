@@ -133,9 +133,10 @@ export class CompileClient {
     lastUse = performance.now();
   }
 
-  send(packed: Float64Array, opts: EmitOptions): number {
+  /** Send a request; a `priority` one is compiled before this client's others still waiting in the worker. */
+  send(packed: Float64Array, opts: EmitOptions, priority = false): number {
     const id = this.nextId++;
-    const req: CompileRequest = { id, packed, opts };
+    const req: CompileRequest = { id, packed, opts, priority };
     this.connect().postMessage(req, [packed.buffer as ArrayBuffer]);
     this.inFlight++;
     pending++;

@@ -12,7 +12,7 @@
  * each answer the worker bumps and notifies the JIT's shared signal word, so
  * a synchronous compile (threshold 0) sleeps in Atomics.wait until it comes.
  */
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { unpackBlocks } from './pack.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
@@ -31,6 +31,11 @@ export interface CompileRequest {
   packed: Float64Array;
   /** Chaining ids, registers in locals, flat-segment assumptions (compile.ts EmitOptions). */
   opts: EmitOptions;
+  /**
+   * Compile ahead of this port's other waiting requests (engine.ts waiting():
+   * loops that run interpreted behind full requests in flight).
+   */
+  priority?: boolean;
 }
 
 /** Worker -> JIT answer. */
@@ -66,7 +71,7 @@ function serve(port: MessagePort, signal: Int32Array): void {
     Atomics.notify(signal, 0);
     if (++sent % GC_EVERY === 0) collectGarbage();
   };
-  port.on('message', (req: CompileRequest) => {
+  const compile = (req: CompileRequest): void => {
     const t0 = performance.now();
     try {
       const e = emitModule(unpackBlocks(req.packed), req.opts);
@@ -83,6 +88,21 @@ function serve(port: MessagePort, signal: Int32Array): void {
         names: [], sites: 0, inline: 0, callouts: 0, bytes: 0, blocks: [], emitMs: performance.now() - t0, compileMs: 0,
       };
       post(reply);
+    }
+  };
+  // Requests are taken off the port before each compile, so a priority request sent while others
+  // wait here goes next (one compile at a time; the main thread keeps up to two ordinary ones here).
+  const jobs: CompileRequest[] = [];
+  const take = (): void => {
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) jobs.push(m.message as CompileRequest);
+  };
+  port.on('message', (req: CompileRequest) => {
+    jobs.push(req);
+    take();
+    while (jobs.length > 0) {
+      const k = jobs.findIndex((r) => r.priority === true);
+      compile(jobs.splice(k < 0 ? 0 : k, 1)[0]!);
+      take();
     }
   });
 }
