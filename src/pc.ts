@@ -30,8 +30,6 @@ export interface PcOptions {
   onSerialOutput?: (byte: number) => void;
   /** Bytes the guest writes to the 0xE9 debug console. */
   onDebugOutput?: (byte: number) => void;
-  /** The realtime clock's host time in ms (default performance.now); tests substitute their own. */
-  hostNowMs?: () => number;
 }
 
 /** How a guest run ended. */
@@ -45,27 +43,13 @@ export type PcExit =
 /** The RTC's time at power-on in deterministic mode: 2026-01-01T00:00:00Z. */
 export const DETERMINISTIC_EPOCH_MS = Date.UTC(2026, 0, 1);
 
+/**
+ * Longest realtime slice (~1-5 ms on the interpreter): the clock re-fits its
+ * rate to host time between slices, and host input is seen between them.
+ */
+const REALTIME_SLICE = 100_000;
 /** Longest deterministic slice, so input and stop requests are seen. */
 const MAX_SLICE = 2_000_000;
-/**
- * Realtime: a slice runs up to REALTIME_SLICE_NS of virtual time (about as
- * much host time once the clock's rate is fitted): the clock re-fits its
- * rate to host time between slices, and host input is seen between them.
- * Sized in time, not instructions: a fixed 100,000 instructions (2 ms on the
- * interpreter) was 100 us of compiled code, so a JIT boot ran ~66,000 slices
- * to the deterministic clock's ~4,200, each one a return to the loop, a
- * block interpreted up to the budget, a resync and the slice-end work
- * (translator/jit/engine.ts sliceEnd). Never fewer than REALTIME_MIN_SLICE
- * instructions (as before on a slow engine) nor more than MAX_SLICE (as in
- * deterministic mode).
- */
-const REALTIME_SLICE_NS = 2e6;
-const REALTIME_MIN_SLICE = 100_000;
-
-/** The longest realtime slice, in instructions, at `nsPerInstruction` (see REALTIME_SLICE_NS). */
-export function realtimeSlice(nsPerInstruction: number): number {
-  return Math.min(MAX_SLICE, Math.max(REALTIME_MIN_SLICE, Math.floor(REALTIME_SLICE_NS / nsPerInstruction)));
-}
 
 export class Pc {
   readonly machine: Machine;
@@ -78,7 +62,7 @@ export class Pc {
   constructor(readonly opts: PcOptions = {}) {
     this.machine = new Machine({ memoryMiB: opts.memoryMiB ?? 128, engine: opts.engine ?? 'interpreter', cpu: opts.cpu, jit: opts.jit, frontEnd: opts.frontEnd });
     const cpu = this.machine.cpu;
-    this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu, opts.hostNowMs ? { hostNowMs: opts.hostNowMs } : {});
+    this.clock = new VirtualClock(opts.clock ?? 'realtime', cpu);
     this.devices = new LegacyPc({
       bus: cpu.io,
       clock: this.clock,
@@ -122,7 +106,7 @@ export class Pc {
   /**
    * Run one slice: re-fit the realtime clock to host time, bring devices up
    * to date, then run the CPU until the next device event is due (at most
-   * MAX_SLICE instructions; realtime: see realtimeSlice).
+   * MAX_SLICE / REALTIME_SLICE instructions).
    * Returns the milliseconds the host may sleep (the CPU is halted), 0 to
    * continue at once, or -1 when the guest has ended (see `exitReason`).
    */
@@ -144,7 +128,7 @@ export class Pc {
       return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - Math.max(now, this.clock.hostNs())) / 1e6));
     }
     // Run until the next device event is due, so its interrupt lands on time in virtual time.
-    const maxSlice = this.clock.mode === 'deterministic' ? MAX_SLICE : realtimeSlice(this.clock.nsPerInstruction);
+    const maxSlice = this.clock.mode === 'deterministic' ? MAX_SLICE : REALTIME_SLICE;
     const next = this.nextEventNs();
     let budget = next === Infinity ? maxSlice : Math.max(1, Math.min(maxSlice, Math.ceil((next - now) / this.clock.nsPerInstruction)));
     if (budget > budgetLeft) budget = Math.max(1, budgetLeft);
