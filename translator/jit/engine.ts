@@ -195,19 +195,6 @@ export const DEFAULT_BATCH = 64;
 export const MAX_BATCH = 256;
 /** Longest a hot block waits for its batch to fill. */
 export const MAX_WAIT_MS = 20;
-/**
- * Fewest instructions retired between two partial batches sent at a slice's
- * end (sliceEnd): the deterministic clock's longest slice (src/pc.ts
- * MAX_SLICE), so that how often partial batches go does not depend on how
- * often slices end. The realtime clock ends a slice at every timer tick (every
- * 4 ms of host time, however slowly the guest runs), where deterministic
- * slices of 2 M instructions take 50-100 ms interpreted: during the boot's
- * compile burst it sent each partial batch as soon as it was MAX_WAIT_MS old,
- * 480-725 modules for the boot's ~7,000 blocks where the deterministic clock
- * makes ~220 (each module costs the main thread ~1 ms to attach, and the
- * worker and V8 their per-module work).
- */
-const PARTIAL_EVERY_INSNS = 2_000_000;
 /** Shortest interval between the loop's polls of the compile worker (waiting()). */
 const POLL_MS = 1;
 /** Runs of a queued block past hotAt after which the loop's poll sends its partial batch (waiting()). */
@@ -238,8 +225,6 @@ export class Jit implements BlockSource {
   /** The loop's per-block-run hook (BlockSource.ran), set by the profiler / lockstep only. */
   ran?: (b: Block, retired: number, compiled: boolean) => void;
   private queuedAt = 0;
-  /** The instruction count when sliceEnd last sent a partial batch (PARTIAL_EVERY_INSNS). */
-  private partialAt = -Infinity;
   /** Last waiting() poll (performance.now()). */
   private lastPoll = 0;
   private readonly client = new CompileClient();
@@ -325,15 +310,7 @@ export class Jit implements BlockSource {
     this.receive();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) {
       if (this.sync) this.flush();
-      else {
-        // (A CPU reset zeroes the count: a count below partialAt is a new run.)
-        const icount = this.cpu.icountNumber();
-        if (icount - this.partialAt >= PARTIAL_EVERY_INSNS || icount < this.partialAt) {
-          const sent = this.counters.batchesSent;
-          this.dispatch(true);
-          if (this.counters.batchesSent !== sent) this.partialAt = icount; // (none sent: the worker had no room)
-        }
-      }
+      else this.dispatch(true);
     }
     this.bound();
     this.idleWorker();
