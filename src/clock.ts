@@ -14,10 +14,8 @@
  *   while the CPU is halted (idle), and then no further than the next device
  *   event, so a host that oversleeps delays timer interrupts but loses none
  *   (Linux's PIT clocksource counts jiffies x LATCH: a lost tick is a skew
- *   its clocksource watchdog holds against the TSC). A lag of more than
- *   MAX_LAG_NS (the host stalled) is forgiven as a pause is (rebase): the
- *   guest does not see the stall, its clock falls behind the host's by it.
- *   For interactive use.
+ *   its clocksource watchdog holds against the TSC). Only a lag of more than
+ *   MAX_LAG_NS (the host stalled) is dropped in one jump. For interactive use.
  *
  * Why not read the host clock directly: whatever the host does between two
  * guest instructions (a slice boundary, garbage collection, another process
@@ -46,13 +44,7 @@ const INITIAL_NS_PER_INSN = 20;
 export const MAX_RATE_STEP = 1.5;
 /** Realtime: how fast a lag or lead on host time is worked off: the rate is corrected by lag / CATCHUP_NS. */
 const CATCHUP_NS = 20e6;
-/**
- * Realtime: a lag on host time beyond this (the host stalled) is forgiven, as the time a machine is
- * paused is (rebase), rather than caught up. Dropping it by a jump of virtual time lost ticks (one
- * PIT edge for all the periods jumped over), and a jump that falls in the guest's timer interrupt
- * trips Linux's hang detection: boots at load 8-13 logged "hrtimer: interrupt took 1.2-3.0 s"
- * (likely such jumps) and then thrashed the front-end cache (docs/jit-plan.md, session 12).
- */
+/** Realtime: a lag on host time beyond this (the host stalled) is dropped by a jump rather than caught up. */
 export const MAX_LAG_NS = 1e9;
 /** Realtime: the rate is re-fitted only from slices at least this long (shorter ones are mostly overhead). */
 const MIN_SAMPLE_NS = 200e3;
@@ -151,14 +143,9 @@ export class VirtualClock implements Clock {
     this.anchorInsns = insns;
     let lag = host - now;
     if (lag > MAX_LAG_NS) {
-      // Host time moves back to agree with virtual time; the stall says nothing about the CPU's speed.
-      this.t0 += lag / 1e6;
-      this.lastHostNs = this.hostNs();
-      this.lastInsns = insns;
-      this.publish();
-      return;
-    }
-    if (lag > 0 && halted) {
+      this.anchorNs = Math.floor(host);
+      lag = 0;
+    } else if (lag > 0 && halted) {
       const to = Math.floor(Math.min(host, Math.max(now, nextEventNs)));
       this.anchorNs = to;
       lag = host - to;

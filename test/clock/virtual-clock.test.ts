@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { Cpu } from '../../runtime/cpu.js';
-import { VirtualClock, MAX_RATE_STEP, MAX_LAG_NS, NS_PER_INSTRUCTION } from '../../src/clock.js';
+import { VirtualClock, MAX_RATE_STEP, NS_PER_INSTRUCTION } from '../../src/clock.js';
 import { Pit8254, PIT_HZ } from '../../devices/pit8254.js';
 import { nsToTicks } from '../../devices/timing.js';
 
@@ -91,33 +91,6 @@ describe('VirtualClock', () => {
     for (let i = 0; i < 10; i++) slice(100_000, 2);
     slice(0, 300, true); // idle for 300 ms
     expect(clock.nowNs()).to.be.closeTo((host.ms - 1000) * 1e6, 1);
-  });
-
-  it('realtime: a host stall beyond MAX_LAG_NS is forgiven like a pause: no jump, no lost PIT periods', () => {
-    for (const halted of [false, true]) {
-      const { cpu, host, clock, slice } = setup();
-      let edges = 0;
-      const pit = new Pit8254({ clock, irq: { setIrq: (_line: number, level: boolean) => { if (level) edges++; } } });
-      // Counter 0, mode 2, 4 ms periods (4773 ticks, Linux's HZ=250 LATCH): a rising edge per period, delivered
-      // by update() (called here once per 2 ms slice, as Pc.step ends slices at least that often).
-      pit.write(0x43, 1, 0x34); pit.write(0x40, 1, 4773 & 0xff); pit.write(0x40, 1, 4773 >> 8);
-      for (let i = 0; i < 20; i++) { slice(100_000, 2); pit.update(clock.nowNs()); }
-      const before = clock.nowNs(), rate = clock.nsPerInstruction;
-      const stallMs = MAX_LAG_NS / 1e6 + 500;
-      if (!halted) cpu.addIcount(100_000);
-      const atResync = clock.nowNs();
-      host.ms += stallMs + (halted ? 0 : 2);
-      clock.resync(halted);
-      // Virtual time goes on from where it was: the stall is not seen (no 1.5 s jump).
-      expect(clock.nowNs(), `halted ${halted}`).to.equal(atResync);
-      expect(clock.nowNs() - before, `halted ${halted}`).to.be.below(3e6);
-      pit.update(clock.nowNs());
-      const edgesAfterStall = edges;
-      // ...and it follows host time again at the same rate, every period delivered.
-      for (let i = 0; i < 20; i++) { slice(100_000, 2); pit.update(clock.nowNs()); }
-      expect(clock.nsPerInstruction / rate, `halted ${halted}`).to.be.within(1 / MAX_RATE_STEP, MAX_RATE_STEP);
-      expect(edges - edgesAfterStall, `halted ${halted}: 40 ms, 10 periods`).to.be.within(9, 11);
-    }
   });
 
   it('realtime: the PIT and the TSC count the same time across host stalls', () => {
