@@ -48,6 +48,19 @@ const CATCHUP_NS = 20e6;
 export const MAX_LAG_NS = 1e9;
 /** Realtime: the rate is re-fitted only from slices at least this long (shorter ones are mostly overhead). */
 const MIN_SAMPLE_NS = 200e3;
+/**
+ * Realtime: a sample whose slices averaged fewer instructions than this measures the slices' own host
+ * overhead (the loop, device updates, the block decoded afresh where a budget ended mid-block) more
+ * than the guest's speed. Fitted in, that overhead fed itself: a higher rate makes the budget to the
+ * next device event smaller, so more of a slice is overhead, so the rate goes higher. In realtime boots
+ * (session 12) serial output late in the boot (an event every 87 us) drove the rate to 0.2-0.6 ms per
+ * instruction, slices of ~1 instruction each decoding a ~200-instruction block: 4-15 M instructions
+ * decoded instead of ~1 M, 5-25 s of front-end eviction; an idle guest with its PIT periodic fitted
+ * 130-440 ns (docs/jit-plan.md, idle11). Such a sample bounds the guest's time per instruction from
+ * above, so it may lower the rate, not raise it (dropped altogether, a high rate stayed stuck where
+ * close events kept budgets small: a guest saw 70 s pass during its early kernel init).
+ */
+export const MIN_SAMPLE_INSNS_PER_SLICE = 5_000;
 const MIN_RATE = 0.01, MAX_RATE = 1e6;
 
 export const CLOCK_STATE_VERSION = 1;
@@ -78,6 +91,8 @@ export class VirtualClock implements Clock {
   /** Realtime: host time and retired instructions at the last resync. */
   private lastHostNs = 0;
   private lastInsns = 0;
+  /** Realtime: slices in the current sample (since lastHostNs / lastInsns). */
+  private sampleSlices = 0;
 
   constructor(readonly mode: ClockMode, private readonly cpu: Cpu, opts: VirtualClockOptions = {}) {
     this.hostNowMs = opts.hostNowMs ?? (() => performance.now());
@@ -155,13 +170,19 @@ export class VirtualClock implements Clock {
       // Idle time says nothing about the CPU's speed: start a new sample.
       this.lastHostNs = host;
       this.lastInsns = insns;
+      this.sampleSlices = 0;
       this.publish();
       return;
     }
+    this.sampleSlices++;
     if (took < MIN_SAMPLE_NS) { this.publish(); return; } // too short to measure: let the sample grow
+    // Slices of a few instructions measure mostly their own overhead: an upper bound of the guest's
+    // time per instruction, so such a sample may lower the rate but not raise it.
+    const overheadBound = ran < this.sampleSlices * MIN_SAMPLE_INSNS_PER_SLICE;
+    this.sampleSlices = 0;
     const measured = took / ran;
     const target = measured * Math.max(0.5, Math.min(2, 1 + lag / CATCHUP_NS));
-    const lo = this.rate / MAX_RATE_STEP, hi = this.rate * MAX_RATE_STEP;
+    const lo = this.rate / MAX_RATE_STEP, hi = overheadBound ? this.rate : this.rate * MAX_RATE_STEP;
     this.rate = Math.min(MAX_RATE, Math.max(MIN_RATE, Math.min(hi, Math.max(lo, target))));
     this.lastHostNs = host;
     this.lastInsns = insns;
@@ -214,6 +235,7 @@ export class VirtualClock implements Clock {
     this.t0 = this.hostNowMs() - now / 1e6;
     this.lastHostNs = this.hostNs();
     this.lastInsns = insns;
+    this.sampleSlices = 0;
     this.publish();
   }
 

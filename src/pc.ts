@@ -116,8 +116,10 @@ export class Pc {
     this.clock.resync(cpu.halted, this.nextEventNs());
     const now = this.clock.nowNs();
     this.devices.update(now);
+    // HLT with interrupts off: nothing wakes it (no NMI source here), whether or not an IRQ is pending
+    // (the check used to come after the pending one: an IRQ raised just before `cli; hlt` made it spin).
+    if (cpu.halted && (cpu.getEflags() & IF) === 0) { this.requestExit({ kind: 'halted' }); return -1; }
     if (cpu.halted && !this.devices.pic.pending()) {
-      if ((cpu.getEflags() & IF) === 0) { this.requestExit({ kind: 'halted' }); return -1; }
       const next = this.nextEventNs();
       if (this.clock.mode === 'deterministic') {
         if (next === Infinity) return 50; // nothing will ever happen but host input: wait for it

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { Cpu } from '../../runtime/cpu.js';
-import { VirtualClock, MAX_RATE_STEP, NS_PER_INSTRUCTION } from '../../src/clock.js';
+import { VirtualClock, MAX_RATE_STEP, MIN_SAMPLE_INSNS_PER_SLICE, NS_PER_INSTRUCTION } from '../../src/clock.js';
 import { Pit8254, PIT_HZ } from '../../devices/pit8254.js';
 import { nsToTicks } from '../../devices/timing.js';
 
@@ -84,6 +84,32 @@ describe('VirtualClock', () => {
     const hostNs = (host.ms - 1000) * 1e6;
     expect(Math.abs(clock.nowNs() - hostNs) / hostNs).to.be.below(0.01);
     expect(clock.nsPerInstruction).to.be.closeTo(50, 5);
+  });
+
+  it('realtime: slices of a few instructions each (their host overhead) do not drive the rate up', () => {
+    const { host, clock, slice } = setup();
+    for (let i = 0; i < 20; i++) slice(100_000, 0.5); // 5 ns per instruction
+    const rate = clock.nsPerInstruction;
+    expect(rate).to.be.closeTo(5, 0.5);
+    // Budgets to a close device event: 10 instructions a slice, each slice costing 0.2 ms of host overhead
+    // (20,000 ns "per instruction"). Fitted in, the rate would climb 1.5x a slice to that (and the budgets,
+    // time to the event / rate, would shrink further).
+    for (let i = 0; i < 200; i++) slice(10, 0.2);
+    expect(clock.nsPerInstruction).to.equal(rate);
+    // Slices of normal length fit it again.
+    for (let i = 0; i < 20; i++) slice(2 * MIN_SAMPLE_INSNS_PER_SLICE, 0.1);
+    expect(clock.nsPerInstruction).to.be.greaterThan(rate);
+    expect(Math.abs(clock.nowNs() - (host.ms - 1000) * 1e6)).to.be.below(45e6);
+  });
+
+  it('realtime: slices of a few instructions may still lower a rate that is too high', () => {
+    const { clock, slice } = setup();
+    for (let i = 0; i < 20; i++) slice(100_000, 50); // 500 ns per instruction (a slow phase)
+    const rate = clock.nsPerInstruction;
+    expect(rate).to.be.above(200);
+    // The guest got fast, but a close device event keeps budgets small: 100 instructions in 0.01 ms a slice.
+    for (let i = 0; i < 100; i++) slice(100, 0.01);
+    expect(clock.nsPerInstruction).to.be.below(rate / 2);
   });
 
   it('realtime: catches up with host time by a jump while the CPU is halted', () => {
