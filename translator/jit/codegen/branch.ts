@@ -10,9 +10,8 @@
 import { Mnemonic } from '../../../runtime/iced.js';
 import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, OP_REL, T_COND, type Rec } from '../../../runtime/records.js';
-import { eaOffset, inlineEa, read, setEa } from './mem.js';
-import { CS, ECX, EIP, READ_MASK, SEG_BASE, SEG_LIMIT, STACK32, TLB, CTX_CS4G, CTX_STACK32 } from '../../../runtime/state/layout.js';
-import { TLB_VALID } from '../../../runtime/mmu.js';
+import { eaOffset, host, inlineEa, read, setEa, tlbHit } from './mem.js';
+import { CS, ECX, EIP, SEG_BASE, SEG_LIMIT, STACK32, CTX_CS4G, CTX_STACK32 } from '../../../runtime/state/layout.js';
 import { E_PAIRED } from '../../../runtime/isa/types.js';
 import { CC_NONE } from '../../../runtime/isa/cc.js';
 import { isJcc, jccCondition } from '../facts.js';
@@ -84,10 +83,7 @@ function retAt(f: Fn, t: number): X {
   const m = f.m, lin = f.local(), e = f.local();
   return m.block(null, [
     f.set(lin, f.baseZero(CS) ? f.get(t) : m.i32.add(f.ld(SEG_BASE + 4 * CS), f.get(t))),
-    f.set(e, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(f.get(lin), f.c(12)), f.c(2)))),
-    m.if(m.i32.eq(m.i32.and(f.get(e), f.ld(READ_MASK)), f.c(TLB_VALID)),
-      m.i32.eq(m.i32.load8_u(0, 1, m.i32.xor(m.i32.and(f.get(e), f.c(~0xfff)), f.get(lin))), f.c(0xc3)),
-      f.c(0)),
+    m.if(tlbHit(f, lin, e, false)[0], m.i32.eq(m.i32.load8_u(0, 1, host(f, lin, e)), f.c(0xc3)), f.c(0)),
   ], binaryen.i32);
 }
 

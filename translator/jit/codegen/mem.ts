@@ -37,7 +37,7 @@ const onePage = (e: Emit, lin: number, size: number): X => e.m.i32.le_u(e.m.i32.
  * checker zeroes it to journal stores); returned too, for page groups'
  * leaders (finishGroup patches a read leader's mask load to WRITE_MASK).
  */
-function tlbHit(e: Emit, lin: number, ent: number, write: boolean, klin?: number): [hit: X, mask: X] {
+export function tlbHit(e: Emit, lin: number, ent: number, write: boolean, klin?: number): [hit: X, mask: X] {
   const m = e.m;
   const entry = klin !== undefined ? m.i32.load(TLB + 4 * (klin >>> 12), 4, e.c(0)) : m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(e.get(lin), e.c(12)), e.c(2)));
   const mask = e.ld(write ? WRITE_MASK : READ_MASK);
