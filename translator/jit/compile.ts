@@ -132,6 +132,8 @@ export interface EmitOptions {
   pageGroups?: boolean | 'merge';
   /** JitOptions.slowReload (the engine's default 'near'; absent: false): nothing the hot path defines lives across a slow-path call (Fn.slowAccess). */
   slowReload?: boolean | 'near' | 'flags' | 'groups';
+  /** JitOptions.eager: the worker adds a compilationHints section so V8 compiles the blocks' functions in `new WebAssembly.Module` (eager-hints.ts). */
+  eager?: boolean;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */

@@ -199,6 +199,12 @@ export interface JitOptions {
    * none (docs/jit-plan.md "Slow arms, session 12").
    */
   slowReload?: boolean | 'near' | 'flags' | 'groups';
+  /**
+   * The blocks' functions compiled by Liftoff in the compile worker, inside
+   * `new WebAssembly.Module`, instead of lazily on the main thread at their
+   * first call (eager-hints.ts: a compilationHints section).
+   */
+  eager?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -277,6 +283,7 @@ export class Jit implements BlockSource {
   private readonly forward: boolean | 'far' | 'loads';
   private readonly pageGroups: boolean | 'merge';
   private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
+  private readonly eager: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -306,6 +313,7 @@ export class Jit implements BlockSource {
     this.forward = opts.forward ?? true;
     this.pageGroups = opts.pageGroups ?? 'merge';
     this.slowReload = opts.slowReload ?? 'near';
+    this.eager = opts.eager === true;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -508,7 +516,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -18,6 +18,7 @@ import { unpackBlocks } from './pack.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { collectGarbage } from '../frontend/gc.js';
 import { installIcedEnums } from './iced-enums.js';
+import { enableCompilationHints, withEagerHints } from './eager-hints.js';
 
 // The code generator imports iced-x86 for enum constants only: serve them without instantiating
 // iced-x86's decoder in this thread (~17 MiB; iced-enums.ts). Before compile.js is loaded, hence the
@@ -76,7 +77,10 @@ function serve(port: MessagePort, signal: Int32Array): void {
     try {
       const e = emitModule(unpackBlocks(req.packed), req.opts);
       const t1 = performance.now();
-      const module = new WebAssembly.Module(e.bytes as Uint8Array<ArrayBuffer>);
+      // JitOptions.eager: Liftoff runs here, in this constructor, for the blocks' functions (eager-hints.ts).
+      if (req.opts.eager === true) enableCompilationHints();
+      const bin = req.opts.eager === true ? withEagerHints(e.bytes, e.names.length) : e.bytes;
+      const module = new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>);
       const reply: CompileReply = {
         id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, bytes: e.bytes.length, blocks: e.blocks,
         emitMs: t1 - t0, compileMs: performance.now() - t1,
