@@ -44,8 +44,9 @@ warm.stop();
 const m = await Machine.restore(snap, { jit });
 const jc = counters(m);
 if (skip > 0) await m.run({ instructions: skip });
-const snapOf = (): { i: number[]; blocks: number; batches: number; prio: number; attach: number; th: { main: number; others: number }; t: number } =>
-  ({ i: [...jc.interpreted], blocks: jc.blocksCompiled, batches: jc.batchesSent, prio: jc.priorityBatches, attach: jc.instantiateMs, th: threadNs(), t: performance.now() });
+const snapOf = (): { i: number[]; blocks: number; batches: number; prio: number; attach: number; emit: number; v8: number; th: { main: number; others: number }; t: number } =>
+  ({ i: [...jc.interpreted], blocks: jc.blocksCompiled, batches: jc.batchesSent, prio: jc.priorityBatches, attach: jc.instantiateMs,
+    emit: jc.workerEmitMs, v8: jc.workerCompileMs, th: threadNs(), t: performance.now() });
 const mono = (): string => (Number(process.hrtime.bigint()) / 1e9).toFixed(6);
 const monoA = mono();
 const a = snapOf();
@@ -57,6 +58,8 @@ process.stdout.write(JSON.stringify({
   jit, warmBlocks, from: skip, window,
   mainMs: +((b.th.main - a.th.main) / 1e6).toFixed(1), othersMs: +((b.th.others - a.th.others) / 1e6).toFixed(1), wallMs: +(b.t - a.t).toFixed(0),
   blocks: b.blocks - a.blocks, batches: b.batches - a.batches, priority: b.prio - a.prio, attachMs: +(b.attach - a.attach).toFixed(1),
+  // The worker's wall time per module: binaryen (emitMs) and new WebAssembly.Module (v8Ms: Liftoff too with JitOptions.eager).
+  emitMs: +(b.emit - a.emit).toFixed(1), v8Ms: +(b.v8 - a.v8).toFixed(1),
   interpreted: Object.fromEntries(INTERP_REASONS.map((nm, k) => [nm, (b.i[k] ?? 0) - (a.i[k] ?? 0)] as const).filter(([, v]) => v !== 0)),
 }) + '\n');
 process.exit(0);

@@ -124,7 +124,10 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
       // `| 0`: an int32 the field keeps as a small integer. Number(BigInt) alone comes out of
       // optimized code as a double, which turned `disp` into a boxed double field in every
       // record (16 bytes and an allocation each; docs/jit-plan.md "Memory", fifth pass).
-      r.disp = Number(BigInt.asIntN(32, insn.memoryDisplacementU64)) | 0;
+      // No displacement bytes: 0, without the getter's BigInts (the wasm i64 result, then
+      // asIntN: allocations that die young, for every [reg] / [reg+reg*s] operand). The signed
+      // getter: `memoryDisplacementU64` makes a third (asUintN); the low 32 bits are the same.
+      r.disp = insn.memoryDisplSize === 0 ? 0 : Number(BigInt.asIntN(32, insn.memoryDisplacement)) | 0;
       r.msz = memBytes(insn.memorySize);
       if (r.base === -2 || r.index === -2) { r.code = Code.INVALID; bindHandler(r); return; }
     } else if (isImmediate(k)) {
