@@ -40,7 +40,9 @@ export const ud: Handler = () => raiseUD();
  * registered later may still fill a gap), and neither `def` nor `bind` can
  * replace a factory, so an entry never goes stale.
  */
-const factoryByCode: (Factory | undefined)[] = [];
+// Full size (iced-x86's Code values are < 8192): filled at scattered indices from empty, it went to
+// dictionary elements (a hash lookup per bind; frontend/decode.ts factsCache likewise).
+const factoryByCode: (Factory | undefined)[] = new Array<Factory | undefined>(8192).fill(undefined);
 
 /** The factory that binds `r` (by its table row; a per-mnemonic `def` without a row still binds, the table test flags it). */
 function factoryOf(r: Rec): Factory | undefined {

@@ -53,8 +53,13 @@ function scanPrefixes(bytes: Uint8Array, at: number, len: number): number {
   return flags;
 }
 
-/** Per Code: its row's facts (null: no row, #UD), read once per Code (see runtime/isa/apply.ts). */
-const factsCache: (RowFacts | null | undefined)[] = [];
+/**
+ * Per Code: its row's facts (null: no row, #UD), read once per Code (see runtime/isa/apply.ts).
+ * Allocated at its full size (iced-x86's Code values are < 8192): an empty array filled at
+ * scattered indices goes to dictionary elements, a hash lookup per instruction (perf of
+ * bench/decode: KeyedLoadIC_Megamorphic under factsOf).
+ */
+const factsCache: (RowFacts | null | undefined)[] = new Array<RowFacts | null | undefined>(8192).fill(undefined);
 function factsOf(code: Code, mnemonic: number): RowFacts | null {
   let f = factsCache[code];
   if (f === undefined) {
