@@ -40,18 +40,35 @@ function writesMemory(insn: Instruction, i: number): boolean {
   return v;
 }
 
-/** Legacy prefixes before the opcode: which of 0x66 / 0x67 are present. */
+/**
+ * Legacy prefixes before the opcode: which of 0x66 / 0x67 are present (bits 0, 1), whether a
+ * 0xF2 / 0xF3 (bit 2) or a LOCK 0xF0 (bit 3) is: without those bytes iced-x86 cannot report a
+ * REP/REPNE or LOCK prefix, so fillRecord asks it (a wasm call per getter) only when one is there.
+ */
 function scanPrefixes(bytes: Uint8Array, at: number, len: number): number {
   let flags = 0;
   for (let i = at; i < at + len; i++) {
     const b = bytes[i];
     if (b === 0x66) flags |= 1;
     else if (b === 0x67) flags |= 2;
-    else if (b === 0xf0 || b === 0xf2 || b === 0xf3 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65) continue;
+    else if (b === 0xf2 || b === 0xf3) flags |= 4;
+    else if (b === 0xf0) flags |= 8;
+    else if (b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || b === 0x64 || b === 0x65) continue;
     else break;
   }
   return flags;
 }
+
+/**
+ * Per Code, what iced-x86 answers the same for every instruction of that Code (its tables are
+ * indexed by Code), asked once: the mnemonic (-1: not asked yet), the flow control, and the
+ * record's packed flag lanes (Rec.wg from flagsRead / flagsWritten). The flags only for Codes
+ * with no immediate operand: iced-x86 derives a shift or rotate by an immediate's flags from the
+ * count (0: none, 1: OF too), so those are asked per instruction.
+ */
+const mnemonicOf = new Int32Array(8192).fill(-1);
+const flowOf = new Int32Array(8192).fill(-1);
+const flagWordOf = new Int32Array(8192).fill(-1);
 
 /**
  * Per Code: its row's facts (null: no row, #UD), read once per Code (see runtime/isa/apply.ts).
@@ -98,18 +115,29 @@ function immediateOf(insn: Instruction, k: OpKind): number {
  * that are not a valid instruction (the record then raises #UD).
  */
 export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: number, code32: boolean): void {
-  r.code = insn.code;
-  r.mnemonic = insn.mnemonic;
-  r.len = insn.length;
-  const pf = scanPrefixes(bytes, at, insn.length);
+  const code = insn.code;
+  r.code = code;
+  let mnemonic = mnemonicOf[code]!;
+  if (mnemonic < 0) { mnemonic = insn.mnemonic; mnemonicOf[code] = mnemonic; }
+  r.mnemonic = mnemonic;
+  const len = insn.length;
+  r.len = len;
+  const pf = scanPrefixes(bytes, at, len);
   r.osz = code32 !== ((pf & 1) !== 0) ? 4 : 2;
   r.asz = code32 !== ((pf & 2) !== 0) ? 4 : 2;
-  r.rep = insn.hasRepnePrefix ? 2 : insn.hasRepePrefix || insn.hasRepPrefix ? 1 : 0;
-  r.lock = insn.hasLockPrefix;
-  r.flagsRead = toEflags(insn.rflagsRead);
-  r.flagsWritten = toEflags(insn.rflagsModified);
-  r.term = insn.flowControl === FlowControl.Next ? 0 : T_BRANCH;
-  if (insn.code === Code.INVALID) { bindHandler(r); return; }
+  r.rep = (pf & 4) === 0 ? 0 : insn.hasRepnePrefix ? 2 : insn.hasRepePrefix || insn.hasRepPrefix ? 1 : 0;
+  r.lock = (pf & 8) !== 0 && insn.hasLockPrefix;
+  const flagWord = flagWordOf[code]!;
+  if (flagWord >= 0) r.wg = flagWord;
+  else {
+    r.flagsRead = toEflags(insn.rflagsRead);
+    r.flagsWritten = toEflags(insn.rflagsModified);
+  }
+  const wg = r.wg;
+  let flow = flowOf[code]!;
+  if (flow < 0) { flow = insn.flowControl; flowOf[code] = flow; }
+  r.term = flow === FlowControl.Next ? 0 : T_BRANCH;
+  if (code === Code.INVALID) { bindHandler(r); return; }
 
   let immCount = 0;
   const n = Math.min(insn.opCount, 3);
@@ -124,7 +152,7 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
       r.bnd = writesMemory(insn, i) ? r.seg + SEG_WRITE : r.seg;
       r.base = gprNumber(insn.memoryBase);
       // XLAT's index is AL (not an addressing register): its handler adds it.
-      r.index = insn.code === Code.Xlat_m8 ? NO_REG : gprNumber(insn.memoryIndex);
+      r.index = code === Code.Xlat_m8 ? NO_REG : gprNumber(insn.memoryIndex);
       r.scale = SCALE_SHIFT[insn.memoryIndexScale]!;
       // `| 0`: an int32 the field keeps as a small integer. Number(BigInt) alone comes out of
       // optimized code as a double, which turned `disp` into a boxed double field in every
@@ -163,8 +191,9 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
     if (r.k0 === 1 /* OP_REG */) r.osz = r.s0;
   }
   void NO_REG; void OP_FAR;
+  if (flagWord < 0 && immCount === 0) flagWordOf[code] = wg;
   // The table's typed facts (ALU op, condition, ...) and how it ends a block.
-  const f = factsOf(insn.code, insn.mnemonic);
+  const f = factsOf(code, mnemonic);
   if (f !== null) applyFacts(r, f, f.ccFrom === CC_FROM_ICED ? ccFromIced(insn.conditionCode) : f.cc);
   bindHandler(r);
 }
