@@ -132,6 +132,8 @@ export interface EmitOptions {
   pageGroups?: boolean | 'merge';
   /** JitOptions.slowReload (the engine's default 'near'; absent: false): nothing the hot path defines lives across a slow-path call (Fn.slowAccess). */
   slowReload?: boolean | 'near' | 'flags' | 'groups';
+  /** JitOptions.wideStores (default true, absent too): adjacent constant state words stored with one i64.store (Fn.st2). */
+  wideStores?: boolean;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -159,7 +161,7 @@ const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: 
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', wideStores: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -168,6 +170,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.fwdLoadTees = f.forward === 'loads';
   f.pageGroups = regs ? false : pageGroups;
   f.slowReload = slowReload;
+  f.wideStores = wideStores;
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
@@ -231,7 +234,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   if (f.selfNamed) {
     // Entered by a transfer (or the loop): name this block as the running one before anything can leave
     // (a failed entry guard included: runtime/interp/loop.ts reads CUR_BLOCK when ICOUNT moved).
-    entry.push(f.st(CUR_BLOCK, f.c(direct!.id(j))), f.st(BLOCK_EIP, f.get(f.eip0)), f.st(RETIRED, f.c(0)), f.st(BLOCK_DEAD, f.c(0)));
+    entry.push(f.st(CUR_BLOCK, f.c(direct!.id(j))), f.st(BLOCK_EIP, f.get(f.eip0)), ...f.st2(RETIRED, f.c(0), f.c(0)));
   }
   const guard = f.guard();
   if (guard !== null) {
@@ -248,8 +251,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
         f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(1))])),
       f.st(CUR_BLOCK, f.c(b.jitId)),
       f.st(BLOCK_EIP, f.get(f.eip0)),
-      f.st(RETIRED, f.c(0)),
-      f.st(BLOCK_DEAD, f.c(0)),
+      ...f.st2(RETIRED, f.c(0), f.c(0)),
       f.st(LINK_EXIT, f.c(0)),
     );
   }
@@ -341,7 +343,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.wideStores !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -9,7 +9,7 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LAZY_MASK, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LAZY_OP, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
@@ -126,6 +126,11 @@ export function negate(m: binaryen.Module, c: X, ir: ModuleIR = irOf(m)): X {
   return m.i32.eqz(c);
 }
 
+/** A flag store kept for the cold paths (Fn.owedFlags): an i32 store of `v`, or (`wide`, Fn.st2) an i64 store of the constant `v`. */
+interface OwedStore { off: number; v: X; wide: boolean }
+/** The flag state's words: EFLAGS and the lazy words (runtime/state/layout.ts; LAZY_OP is the last). */
+const isFlagWord = (off: number): boolean => off >= EFLAGS && off <= LAZY_OP;
+
 /** What an effective address (codegen/mem.ts setEa) was computed from, for page groups (Fn.pageGroups). */
 export interface EaKey {
   /** Base and index registers (-1: none), scale. */
@@ -200,8 +205,14 @@ export class Fn {
    * tracked in locals either way (`flags`).
    */
   flagFate: FlagFate = LIVE;
-  private owing: { off: number; v: X }[] | null = null;
-  private owed: { off: number; v: X }[] | null = null;
+  private owing: OwedStore[] | null = null;
+  private owed: OwedStore[] | null = null;
+  /**
+   * Two constant words next to each other, 8-byte aligned, stored with one
+   * i64.store (st2: LAZY_MASK and LAZY_OP; JitOptions.wideStores). false:
+   * two i32 stores (the code before; for A/B pairs).
+   */
+  wideStores = true;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
@@ -461,6 +472,8 @@ export class Fn {
     for (let i = owed.length - 1; i >= 0; i--) {
       const s = owed[i]!, last = !words.has(s.off);
       words.add(s.off);
+      // An i64 store of a constant (st2) covers the next word too; there is no local to reload.
+      if (s.wide) { words.add(s.off + 4); continue; }
       const l = last ? localGetIndex(s.v) : -1;
       // Local 0 is the parameter (the budget), never a flag operand.
       if (l <= 0 || seen.has(l)) continue;
@@ -564,11 +577,30 @@ export class Fn {
   st(off: number, v: X): X {
     // A dead flag producer (flag-liveness.ts) stores no flag state (its stores touch only the six status flags);
     // an OWED one's stores are kept to be replayed where the state must be exact (owedFlags).
-    if (this.flagFate !== LIVE && off >= EFLAGS && off <= LAZY_MASK) {
-      if (this.flagFate === OWED) (this.owing ??= []).push({ off, v });
+    if (this.flagFate !== LIVE && isFlagWord(off)) {
+      if (this.flagFate === OWED) (this.owing ??= []).push({ off, v, wide: false });
       return this.m.nop();
     }
     return this.ir.store(off, v);
+  }
+  /**
+   * `lo` at state offset `off` and `hi` at off + 4: one i64.store of a
+   * constant when both are constants and `off` is 8-byte aligned
+   * (wideStores), else two i32 stores. Why: every inline flag producer
+   * stores LAZY_MASK and LAZY_OP, nearly always both constants; one store
+   * is 12 wasm bytes instead of 15 and one x86 store instead of two, and
+   * the owed copies (owedFlags) replayed at every call and exit shrink the
+   * same way. A list: the caller's sequence takes it (a nested block costs bytes).
+   */
+  st2(off: number, lo: X, hi: X): X[] {
+    const a = this.ir.valueOf(lo), b = this.ir.valueOf(hi);
+    if (!this.wideStores || a === undefined || b === undefined || (off & 7) !== 0) return [this.st(off, lo), this.st(off + 4, hi)];
+    const v = this.ir.i64(a, b);
+    if (this.flagFate !== LIVE && isFlagWord(off)) {
+      if (this.flagFate === OWED) (this.owing ??= []).push({ off, v, wide: true });
+      return [];
+    }
+    return [this.ir.store64(off, v)];
   }
   /**
    * The flag stores owed to the state (an OWED producer's, flag-liveness.ts),
@@ -579,7 +611,8 @@ export class Fn {
   owedFlags(): X[] {
     if (this.owed === null) return [];
     // Constants and local.gets are shared across the module already (capi.ts); larger trees are copied.
-    return this.owed.map((s) => this.ir.store(s.off, SHARED_IDS.has(binaryen.getExpressionId(s.v)) ? s.v : this.m.copyExpression(s.v)));
+    return this.owed.map((s) => s.wide ? this.ir.store64(s.off, s.v)
+      : this.ir.store(s.off, SHARED_IDS.has(binaryen.getExpressionId(s.v)) ? s.v : this.m.copyExpression(s.v)));
   }
   /**
    * After a record: what the state owes now. A call-out (its callout() paid,
@@ -863,7 +896,7 @@ export class Fn {
   /** The stores that name the block a transfer enters (its id, its EIP), unless blocks name themselves. */
   private name(id: () => X, eip: () => X): X[] {
     if (this.selfNamed) return [];
-    return [this.st(CUR_BLOCK, id()), this.st(BLOCK_EIP, eip()), this.st(RETIRED, this.c(0)), this.st(BLOCK_DEAD, this.c(0))];
+    return [this.st(CUR_BLOCK, id()), this.st(BLOCK_EIP, eip()), ...this.st2(RETIRED, this.c(0), this.c(0))];
   }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
