@@ -1,7 +1,7 @@
 /**
  * LAZY_MASK and LAZY_OP stored as one i64 (runtime/state/layout.ts: an
  * 8-byte-aligned pair, LAZY_MASK the low word; translator/jit/ir.ts Fn.st2,
- * JitOptions.wideStores). Each case ends a block with a flag producer (its
+ * JitOptions.compact). Each case ends a block with a flag producer (its
  * stores live) and compares the lazy words the engine left in the state
  * block with the interpreter's, word by word, and the free word between
  * LAZY_B and LAZY_MASK stays 0: a store of the halves swapped, at the wrong
@@ -9,7 +9,7 @@
  * i64 store at a dead-block exit (its following write patched the next
  * instruction into SETC, which the interpreter then answers from the state:
  * CF comes from LAZY_OP's kind, so a swapped pair gives CF 0, not 1).
- * The JIT runs with wideStores on and off (the fallback's two i32 stores).
+ * The JIT runs with compact on and off (the fallback's two i32 stores).
  */
 import { expect } from 'chai';
 import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
@@ -47,8 +47,8 @@ const REGS = { eax: 0x80000003, ecx: 0x7ffffffe, edx: 0 };
 
 const engines = TEST_ENGINES.flatMap((engine) => (engine === 'jit' ? [true, false] : [undefined]).map((wide) => ({ engine, wide })));
 for (const { engine, wide } of engines) {
-  describe(`LAZY_MASK/LAZY_OP as one i64 store: the lazy words as the interpreter leaves them [${engine}${wide === undefined ? '' : `, wideStores ${String(wide)}`}]`, () => {
-    const machine = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0, ...(wide === undefined ? {} : { wideStores: wide }) } });
+  describe(`LAZY_MASK/LAZY_OP as one i64 store: the lazy words as the interpreter leaves them [${engine}${wide === undefined ? '' : `, compact ${String(wide)}`}]`, () => {
+    const machine = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0, ...(wide === undefined ? {} : { compact: wide }) } });
     const reference = new Machine({ memoryMiB: 2, engine: 'interpreter' });
     const run = (m: Machine, opts: Omit<SnippetOptions, 'engine' | 'machine'>): { r: SnippetResult; words: number[] } => {
       const r = runSnippet({ ...opts, engine: m === reference ? 'interpreter' : engine, machine: m });

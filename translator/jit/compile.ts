@@ -132,8 +132,8 @@ export interface EmitOptions {
   pageGroups?: boolean | 'merge';
   /** JitOptions.slowReload (the engine's default 'near'; absent: false): nothing the hot path defines lives across a slow-path call (Fn.slowAccess). */
   slowReload?: boolean | 'near' | 'flags' | 'groups';
-  /** JitOptions.wideStores (default true, absent too): adjacent constant state words stored with one i64.store (Fn.st2). */
-  wideStores?: boolean;
+  /** JitOptions.compact (default true, absent too): session 13's byte cuts (Fn.compact; i64 stores of constant pairs: Fn.st2). */
+  compact?: boolean;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -161,7 +161,7 @@ const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: 
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', wideStores: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -170,7 +170,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.fwdLoadTees = f.forward === 'loads';
   f.pageGroups = regs ? false : pageGroups;
   f.slowReload = slowReload;
-  f.wideStores = wideStores;
+  f.compact = compact;
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
@@ -257,7 +257,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   }
   entry.push(...f.finish());
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
-  const loop = m.loop(SELF_LOOP, m.block(null, out, binaryen.none));
+  const loop = m.loop(SELF_LOOP, f.seq(out, binaryen.none));
   const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
   return { body, vars: f.vars, impure: f.impure, callouts };
 }
@@ -343,7 +343,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.wideStores !== false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

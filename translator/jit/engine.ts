@@ -200,12 +200,15 @@ export interface JitOptions {
    */
   slowReload?: boolean | 'near' | 'flags' | 'groups';
   /**
-   * Two adjacent 8-byte-aligned state words that are both constants at a
-   * store site (LAZY_MASK and LAZY_OP: every inline flag producer's) are
-   * stored with one i64.store (translator/jit/ir.ts Fn.st2). Default true;
-   * false: two i32 stores (A/B measurements).
+   * Fewer wasm bytes for the same work (translator/jit/ir.ts Fn.compact):
+   * two adjacent 8-byte-aligned state words that are both constants at a
+   * store site (LAZY_MASK and LAZY_OP: every inline flag producer's;
+   * RETIRED and BLOCK_DEAD at a block's entry) stored with one i64.store
+   * (Fn.st2); a slow arm's page-group resets before its call (no local
+   * around a read's call); CS base + EIP at transfer sites as EIP when CS's
+   * base is 0. Default true; false: the code before (A/B measurements).
    */
-  wideStores?: boolean;
+  compact?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -284,7 +287,7 @@ export class Jit implements BlockSource {
   private readonly forward: boolean | 'far' | 'loads';
   private readonly pageGroups: boolean | 'merge';
   private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
-  private readonly wideStores: boolean;
+  private readonly compact: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -314,7 +317,7 @@ export class Jit implements BlockSource {
     this.forward = opts.forward ?? true;
     this.pageGroups = opts.pageGroups ?? 'merge';
     this.slowReload = opts.slowReload ?? 'near';
-    this.wideStores = opts.wideStores !== false;
+    this.compact = opts.compact !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -517,7 +520,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, wideStores: this.wideStores };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, compact: this.compact };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

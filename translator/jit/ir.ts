@@ -208,11 +208,14 @@ export class Fn {
   private owing: OwedStore[] | null = null;
   private owed: OwedStore[] | null = null;
   /**
-   * Two constant words next to each other, 8-byte aligned, stored with one
-   * i64.store (st2: LAZY_MASK and LAZY_OP; JitOptions.wideStores). false:
-   * two i32 stores (the code before; for A/B pairs).
+   * JitOptions.compact (session 13's byte cuts; false: the code before
+   * them, for A/B pairs): two constant words next to each other, 8-byte
+   * aligned, stored with one i64.store (st2: LAZY_MASK and LAZY_OP,
+   * RETIRED and BLOCK_DEAD); a slow arm's page-group resets before its
+   * call (slowAccess); CS base + EIP at a transfer site as EIP when CS's
+   * base is 0 (csLinear).
    */
-  wideStores = true;
+  compact = true;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
@@ -433,7 +436,7 @@ export class Fn {
     const owed = this.owedFlags();
     if (this.regLocals === null) return owed.length === 0 ? call : m.block(null, [...owed, call], binaryen.i32);
     const t = this.local();
-    return m.block(null, [...owed, this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
+    return this.seq([...owed, this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
   }
   /**
    * A memory access's slow arm (codegen/mem.ts): the runtime import `kind`
@@ -450,22 +453,25 @@ export class Fn {
     if (this.forward !== 'far' && this.slowReload !== true) this.fwdValid = 0;
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
-    const after = this.slowReload ? this.slowAfter() : [];
+    const before: X[] = [];
+    const after = this.slowReload ? this.slowAfter(before) : [];
     this.keeps.length = 0;
     if (after.length > 0) {
-      if (kind === 'wr') return this.m.block(null, [...owed, this.writeBack(), call, ...after]);
+      if (kind === 'wr') return this.seq([...owed, this.writeBack(), ...before, call, ...after], binaryen.none);
       const t = this.scratch('slow');
-      return this.m.block(null, [...owed, this.writeBack(), this.set(t, call), ...after, this.get(t)], binaryen.i32);
+      return this.seq([...owed, this.writeBack(), ...before, this.set(t, call), ...after, this.get(t)], binaryen.i32);
     }
+    if (before.length > 0) return this.seq([...owed, this.writeBack(), ...before, call], kind === 'wr' ? binaryen.none : binaryen.i32);
     if (this.regLocals === null && owed.length === 0) return call;
-    return this.m.block(null, [...owed, this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
+    return this.seq([...owed, this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
   }
   /**
    * What a slow arm runs after its call (slowReload): the owed flag stores'
-   * locals loaded back from the words they were stored to, then the slow
-   * arm's page-group resets (filled in at finishGroups).
+   * locals loaded back from the words they were stored to; the slow arm's
+   * page-group resets (filled in at finishGroups) go to `before` (run
+   * before the call).
    */
-  private slowAfter(): X[] {
+  private slowAfter(before: X[]): X[] {
     const out: X[] = this.keeps.map(([l, v]) => this.set(l, v()));
     const seen = new Set<number>(), words = new Set<number>(), owed = this.slowReload === 'groups' ? [] : this.owed ?? [];
     // The last store to each word is the one the state holds (newest first); a local stored twice is loaded once.
@@ -488,10 +494,12 @@ export class Fn {
       out.push(arm);
     }
     // Page-group resets only where a group was led already (the groups led later start after this arm).
+    // Before the call (`before`): a constant needs no spill, and a read's arm then needs no local for the
+    // call's value around an arm that mostly stays empty (an empty block costs no bytes).
     if (this.groups.length > 0 && this.slowReload !== 'flags') {
       const arm = this.m.block(null, []);
       this.slowArms.push(arm);
-      out.push(arm);
+      (this.compact ? before : out).push(arm);
     }
     return out;
   }
@@ -579,14 +587,14 @@ export class Fn {
     // an OWED one's stores are kept to be replayed where the state must be exact (owedFlags).
     if (this.flagFate !== LIVE && isFlagWord(off)) {
       if (this.flagFate === OWED) (this.owing ??= []).push({ off, v, wide: false });
-      return this.m.nop();
+      return this.nop;
     }
     return this.ir.store(off, v);
   }
   /**
    * `lo` at state offset `off` and `hi` at off + 4: one i64.store of a
    * constant when both are constants and `off` is 8-byte aligned
-   * (wideStores), else two i32 stores. Why: every inline flag producer
+   * (compact), else two i32 stores. Why: every inline flag producer
    * stores LAZY_MASK and LAZY_OP, nearly always both constants; one store
    * is 12 wasm bytes instead of 15 and one x86 store instead of two, and
    * the owed copies (owedFlags) replayed at every call and exit shrink the
@@ -594,7 +602,7 @@ export class Fn {
    */
   st2(off: number, lo: X, hi: X): X[] {
     const a = this.ir.valueOf(lo), b = this.ir.valueOf(hi);
-    if (!this.wideStores || a === undefined || b === undefined || (off & 7) !== 0) return [this.st(off, lo), this.st(off + 4, hi)];
+    if (!this.compact || a === undefined || b === undefined || (off & 7) !== 0) return [this.st(off, lo), this.st(off + 4, hi)];
     const v = this.ir.i64(a, b);
     if (this.flagFate !== LIVE && isFlagWord(off)) {
       if (this.flagFate === OWED) (this.owing ??= []).push({ off, v, wide: true });
@@ -782,7 +790,7 @@ export class Fn {
       this.st(LINK_EXIT, this.c(site + 1)),
       m.if(m.i32.and(
         m.i32.eq(this.ld(MMU_GEN), m.global.get(gg, i32)),
-        m.i32.eq(m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF)), m.global.get(gl, i32))),
+        m.i32.eq(this.csLinear(), m.global.get(gl, i32))),
       this.block([
         // The successor's call-outs (RDTSC, device clocks) read ICOUNT: it counts this block now.
         m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), m.f64.convert_u.i32(this.get(n)))),
@@ -823,7 +831,7 @@ export class Fn {
     // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks): its
     // TLB hit test under the current read mask, inline (a call to a helper cost more than the test).
     const out: X[] = [
-      this.set(lin, m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF))),
+      this.set(lin, this.csLinear()),
       this.set(e, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(this.get(lin), this.c(12)), this.c(2)))),
       this.set(h, m.select(m.i32.eq(m.i32.and(this.get(e), this.ld(READ_MASK)), this.c(TLB_VALID)),
         m.i32.xor(m.i32.and(this.get(e), this.c(~0xfff)), this.get(lin)), this.c(-1))),
@@ -861,6 +869,14 @@ export class Fn {
       if (slot < 0) out.push(this.st(LINK_EXIT, this.c(XCACHE_SITE + 1)));
     }
     return out;
+  }
+  /**
+   * CS base + EIP (EIP written) at an exit: EIP alone when CS's base is 0
+   * (Fn.baseZero: the entry guard checks it), a load and an add fewer at
+   * every transfer site.
+   */
+  private csLinear(): X {
+    return this.compact && this.baseZero(CS) ? this.ld(EIP_OFF) : this.m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF));
   }
   /**
    * The global dispatch cache (xcache.ts; chain.ts "Global dispatch
@@ -1026,6 +1042,17 @@ export class Fn {
     const nop = this.nop, kept = list.filter((x) => x !== nop);
     return kept.length === 1 ? kept[0] : kept.length === 0 ? nop : this.m.block(null, kept, binaryen.none);
   }
-  /** The one nop node of this function (block() drops it from sequences). */
-  private readonly nop: X;
+  /**
+   * A sequence of type `type` without the function's nop (a byte each in
+   * the binary; unnamed blocks nested in blocks cost nothing: binaryen's
+   * writer emits their children in place).
+   */
+  seq(list: X[], type: binaryen.Type): X {
+    return this.m.block(null, list.filter((x) => x !== this.nop), type);
+  }
+  /**
+   * The one nop node of this function (block() and seq() drop it from
+   * sequences): code that emits nothing returns it, not a new m.nop().
+   */
+  readonly nop: X;
 }

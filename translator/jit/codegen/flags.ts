@@ -139,7 +139,7 @@ export function carryIn(f: Fn): X {
  */
 export function pinCF(f: Fn): X {
   const m = f.m, src = f.flags;
-  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result' || src.kind === 'mul')) return m.nop(); // CF already eager
+  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result' || src.kind === 'mul')) return f.nop; // CF already eager
   const cf = src !== null ? carry(f, src) : null;
   const lazy = m.i32.and(f.ld(LAZY_MASK), f.c(CF));
   return m.if(lazy, f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~CF)), cf ?? m.call(LAZY_CF_FN, [], binaryen.i32))));

@@ -45,7 +45,7 @@ function shape(f: Fn, r: Rec, body: (v: number, c: () => X) => X[]): X | null {
   let off = -1;
   if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, n, v, true)); }
   const count = (): X => (byCl ? f.get(cl) : f.c(r.imm & 31));
-  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : m.nop();
+  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : f.nop;
   if (r.k0 === OP_REG) out.push(f.set(v, f.regN(n, r.r0)));
   const res = f.local();
   const store = (x: X): X => (r.k0 === OP_REG ? f.setRegN(n, r.r0, x) : write(f, r, r.seg, off, n, x));
@@ -158,7 +158,7 @@ function shd(f: Fn, r: Rec): X | null {
   const out: X[] = [];
   let off = -1;
   if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, 4, d, true)); }
-  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : m.nop();
+  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : f.nop;
   if (r.k0 === OP_REG) out.push(f.set(d, f.reg(r.r0)));
   const D = (): X => f.get(d), S = (): X => f.get(src), C = (): X => f.get(c);
   const inv = (): X => m.i32.sub(f.c(32), C());
