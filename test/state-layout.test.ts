@@ -85,6 +85,18 @@ describe('state layout (runtime/state/layout.ts)', () => {
     for (const n of ['FAULT_REC', 'BLOCK_DEAD', 'RETIRED', 'CUR_BLOCK', 'BLOCK_EIP', 'MMU_GEN', 'LINK_EXIT', 'CHAINED', 'DIRECT', 'JIT_EXITS']) expect(names, n).to.include(n);
   });
 
+  it('LAZY_MASK and LAZY_OP are one 8-byte-aligned pair, LAZY_MASK low (the JIT stores both with one i64: ir.ts Fn.st2); the flag words end at LAZY_OP', () => {
+    expect(L.LAZY_MASK % 8).to.equal(0);
+    expect(L.LAZY_OP).to.equal(L.LAZY_MASK + 4);
+    // ir.ts isFlagWord: EFLAGS..LAZY_OP holds every flag word (dead and owed flag stores are told apart by offset).
+    for (const n of ['LAZY_RES', 'LAZY_A', 'LAZY_B', 'LAZY_MASK']) expect(at(n), n).to.be.within(L.EFLAGS, L.LAZY_OP);
+  });
+
+  it('RETIRED and BLOCK_DEAD are one 8-byte-aligned pair, RETIRED low (a self-naming block zeroes both with one i64: compile.ts emitBlock)', () => {
+    expect(L.RETIRED % 8).to.equal(0);
+    expect(L.BLOCK_DEAD).to.equal(L.RETIRED + 4);
+  });
+
   it('the global dispatch cache lies between the code-page map and RAM, in the range the JIT was given (0x510000-0x7fffff)', () => {
     expect(L.XCACHE).to.be.at.least(L.CODE_PAGES + L.CODE_PAGE_COUNT);
     expect(L.XCACHE).to.be.at.least(0x510000);

@@ -20,12 +20,20 @@ export const EIP = 0x020;
 /** EFLAGS with the lazily computed arithmetic flags possibly stale: see LAZY_MASK. */
 export const EFLAGS = 0x024;
 /** Lazy flags: the last flag-producing operation (see runtime/flags.ts). */
-export const LAZY_OP = 0x028;
-export const LAZY_RES = 0x02c;
-export const LAZY_A = 0x030;
-export const LAZY_B = 0x034;
+export const LAZY_RES = 0x028;
+export const LAZY_A = 0x02c;
+export const LAZY_B = 0x030;
 /** Which of CF/PF/AF/ZF/SF/OF must be computed from LAZY_* rather than read from EFLAGS. */
 export const LAZY_MASK = 0x038;
+/**
+ * The operation's kind and size code. LAZY_MASK and LAZY_OP are one 8-byte
+ * aligned pair (LAZY_MASK the low word): compiled code stores both with one
+ * i64.store where both are constants at a site, as nearly every flag
+ * producer's are (translator/jit/ir.ts Fn.st2; the mask low keeps the i64
+ * constant's LEB one byte shorter). 0x034 is free. The lazy words end at
+ * LAZY_OP: EFLAGS..LAZY_OP is the flag state (ir.ts Fn.st).
+ */
+export const LAZY_OP = 0x03c;
 
 /** Segment registers in encoding order; hidden parts in parallel arrays of 6. */
 export const ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -127,19 +135,24 @@ export const FAULT_REC = 0x1c8;
  * leaves its block before the next record (the interpreter's BLOCK_EXIT).
  * The dispatcher clears it before entering compiled code.
  */
-export const BLOCK_DEAD = 0x1cc;
+export const BLOCK_DEAD = 0x1d4;
 /**
  * Instructions retired by the completed iterations of a compiled block that
  * loops on itself without returning (a fault in a later iteration counts
  * them too). The dispatcher clears it before entering compiled code.
  */
-export const RETIRED = 0x1d4;
+export const RETIRED = 0x1d0;
+/*
+ * RETIRED and BLOCK_DEAD are one 8-byte-aligned pair (RETIRED the low word):
+ * a compiled block that names itself on entry zeroes both with one i64.store
+ * (translator/jit/compile.ts emitBlock, ir.ts Fn.st2).
+ */
 /**
  * Non-zero when an external interrupt may be pending (reserved for compiled
  * code that chains blocks without returning to the dispatcher; not kept
  * up to date yet: compiled blocks return to the dispatcher after each block).
  */
-export const INTR_PENDING = 0x1d0;
+export const INTR_PENDING = 0x1cc;
 /**
  * Chaining between compiled blocks (translator/jit/chain.ts): a compiled
  * block may continue into its successor inside wasm, so what the loop and

@@ -23,8 +23,14 @@
 import { createHash } from 'node:crypto';
 
 export const MAGIC = Buffer.from('JITVSNAP', 'latin1');
-/** The format this jitvisor writes, and the newest it reads. */
-export const FORMAT_VERSION = 1;
+/**
+ * The format this jitvisor writes, and the newest it reads. Stepped when the
+ * meaning of a section's bytes changes: 2 moved the lazy-flag words of the
+ * CPU state block (runtime/state/layout.ts LAZY_OP/LAZY_MASK as one 8-byte pair).
+ */
+export const FORMAT_VERSION = 2;
+/** The oldest format this jitvisor reads: older files hold a state block of another layout. */
+export const OLDEST_VERSION = 2;
 export const HEADER_BYTES = 24;
 export const SECTION_HEADER_BYTES = 24;
 export const TRAILER_BYTES = 32;
@@ -90,6 +96,9 @@ export function disassemble(file: Uint8Array, name: string): Map<string, Section
   if (!sum.equals(buf.subarray(end))) fail('corrupted: checksum mismatch (the SHA-256 of its contents is not the one recorded)');
   if (version > FORMAT_VERSION) fail(`written in snapshot format version ${version}, newer than this jitvisor reads (version ${FORMAT_VERSION}); use a newer jitvisor`);
   if (version < 1) fail(`unknown snapshot format version ${version}`);
+  if (version < OLDEST_VERSION) {
+    fail(`written in snapshot format version ${version}, older than this jitvisor reads (versions ${OLDEST_VERSION}-${FORMAT_VERSION}: the CPU state block's layout changed); make the snapshot again with this jitvisor`);
+  }
   const sections = new Map<string, Section>();
   let o = HEADER_BYTES;
   while (o < end) {

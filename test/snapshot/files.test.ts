@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Machine, SnapshotError } from '../../src/index.js';
-import { FORMAT_VERSION, HEADER_BYTES, TRAILER_BYTES } from '../../src/snapshot/format.js';
+import { FORMAT_VERSION, HEADER_BYTES, OLDEST_VERSION, TRAILER_BYTES } from '../../src/snapshot/format.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/jitvisor.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -104,6 +104,13 @@ describe('snapshot files: good, bad, and safely written', function () {
     b.writeUInt32LE(FORMAT_VERSION + 1, 8);
     createHash('sha256').update(b.subarray(0, b.length - TRAILER_BYTES)).digest().copy(b, b.length - TRAILER_BYTES);
     await refused('newer.snap', b, new RegExp(`format version ${FORMAT_VERSION + 1}, newer than this jitvisor reads \\(version ${FORMAT_VERSION}\\)`), true);
+  });
+
+  it('refuses an older format version (checksum intact), saying so: its state block has another layout', async () => {
+    const b = Buffer.from(good);
+    b.writeUInt32LE(OLDEST_VERSION - 1, 8);
+    createHash('sha256').update(b.subarray(0, b.length - TRAILER_BYTES)).digest().copy(b, b.length - TRAILER_BYTES);
+    await refused('older.snap', b, new RegExp(`format version ${OLDEST_VERSION - 1}, older than this jitvisor reads \\(versions ${OLDEST_VERSION}-${FORMAT_VERSION}: the CPU state block's layout changed\\)`), true);
   });
 
   it('`jitvisor run --restore` refuses them too (exit status 2, one line), and a missing file', () => {

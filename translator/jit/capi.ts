@@ -61,7 +61,7 @@ for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '
 // Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
 const { _BinaryenLiteralInt32: literalInt32, _BinaryenConst: makeConst, _BinaryenLoad: makeLoad, _BinaryenStore: makeStore,
   _BinaryenLocalGet: localGet, _BinaryenLocalSet: localSet } = api;
-const I32 = binaryen.i32;
+const I32 = binaryen.i32, I64 = binaryen.i64;
 const BINARY_ID = api._BinaryenBinaryId(), UNARY_ID = api._BinaryenUnaryId();
 
 /** An i32 comparison's operator, operands (binaryen's Binary node), or null for any other node. */
@@ -111,7 +111,7 @@ export class ModuleIR {
   private readonly consts = new Map<number, X>();
   /** The cached constants' values by node (constant folding at emit time: Fn.add, Fn.not, Fn.if). */
   private readonly values = new Map<X, number>();
-  constructor(m: binaryen.Module) {
+  constructor(private readonly m: binaryen.Module) {
     this.ptr = (m as unknown as { ptr: number }).ptr;
   }
   /** i32.const v (shared node). */
@@ -137,6 +137,24 @@ export class ModuleIR {
   /** i32.store offset=off (i32.const 0) v: binaryen.js `i32.store(off, 4, i32.const(0), v)`. */
   store(off: number, v: X): X {
     return makeStore(this.ptr, 4, off, 4, this.i32(0), v, I32, 0);
+  }
+  /**
+   * i64.const (hi << 32 | lo) (shared node, like i32()): binaryen.js's own
+   * constructor, a handful of values per module (two constant words stored at once: Fn.st2).
+   */
+  i64(lo: number, hi: number): X {
+    const key = `${lo | 0},${hi | 0}`;
+    let x = this.consts64.get(key);
+    if (x === undefined) {
+      x = this.m.i64.const((BigInt(hi | 0) << 32n) | BigInt(lo >>> 0));
+      this.consts64.set(key, x);
+    }
+    return x;
+  }
+  private readonly consts64 = new Map<string, X>();
+  /** i64.store offset=off (i32.const 0) v, 8-byte aligned (`off` must be). */
+  store64(off: number, v: X): X {
+    return makeStore(this.ptr, 8, off, 8, this.i32(0), v, I64, 0);
   }
   /** local.get l (i32): binaryen.js `local.get(l, i32)`. */
   get(l: number): X {

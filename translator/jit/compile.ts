@@ -134,6 +134,8 @@ export interface EmitOptions {
   slowReload?: boolean | 'near' | 'flags' | 'groups';
   /** JitOptions.eager: the worker adds a compilationHints section so V8 compiles the blocks' functions in `new WebAssembly.Module` (eager-hints.ts). */
   eager?: boolean;
+  /** JitOptions.compact (default true, absent too): session 13's byte cuts (Fn.compact; i64 stores of constant pairs: Fn.st2). */
+  compact?: boolean;
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -161,7 +163,7 @@ const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: 
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -170,6 +172,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.fwdLoadTees = f.forward === 'loads';
   f.pageGroups = regs ? false : pageGroups;
   f.slowReload = slowReload;
+  f.compact = compact;
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
@@ -233,7 +236,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   if (f.selfNamed) {
     // Entered by a transfer (or the loop): name this block as the running one before anything can leave
     // (a failed entry guard included: runtime/interp/loop.ts reads CUR_BLOCK when ICOUNT moved).
-    entry.push(f.st(CUR_BLOCK, f.c(direct!.id(j))), f.st(BLOCK_EIP, f.get(f.eip0)), f.st(RETIRED, f.c(0)), f.st(BLOCK_DEAD, f.c(0)));
+    entry.push(f.st(CUR_BLOCK, f.c(direct!.id(j))), f.st(BLOCK_EIP, f.get(f.eip0)), ...f.st2(RETIRED, f.c(0), f.c(0)));
   }
   const guard = f.guard();
   if (guard !== null) {
@@ -250,14 +253,13 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
         f.block([f.st(at, m.i32.add(f.ld(at), f.c(1))), m.return(f.c(1))])),
       f.st(CUR_BLOCK, f.c(b.jitId)),
       f.st(BLOCK_EIP, f.get(f.eip0)),
-      f.st(RETIRED, f.c(0)),
-      f.st(BLOCK_DEAD, f.c(0)),
+      ...f.st2(RETIRED, f.c(0), f.c(0)),
       f.st(LINK_EXIT, f.c(0)),
     );
   }
   entry.push(...f.finish());
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
-  const loop = m.loop(SELF_LOOP, m.block(null, out, binaryen.none));
+  const loop = m.loop(SELF_LOOP, f.seq(out, binaryen.none));
   const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
   return { body, vars: f.vars, impure: f.impure, callouts };
 }
@@ -343,7 +345,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

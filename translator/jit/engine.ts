@@ -205,6 +205,16 @@ export interface JitOptions {
    * first call (eager-hints.ts: a compilationHints section).
    */
   eager?: boolean;
+  /**
+   * Fewer wasm bytes for the same work (translator/jit/ir.ts Fn.compact):
+   * two adjacent 8-byte-aligned state words that are both constants at a
+   * store site (LAZY_MASK and LAZY_OP: every inline flag producer's;
+   * RETIRED and BLOCK_DEAD at a block's entry) stored with one i64.store
+   * (Fn.st2); a slow arm's page-group resets before its call (no local
+   * around a read's call); CS base + EIP at transfer sites as EIP when CS's
+   * base is 0. Default true; false: the code before (A/B measurements).
+   */
+  compact?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -284,6 +294,7 @@ export class Jit implements BlockSource {
   private readonly pageGroups: boolean | 'merge';
   private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
   private readonly eager: boolean;
+  private readonly compact: boolean;
   private readonly flat: boolean;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
@@ -314,6 +325,7 @@ export class Jit implements BlockSource {
     this.pageGroups = opts.pageGroups ?? 'merge';
     this.slowReload = opts.slowReload ?? 'near';
     this.eager = opts.eager === true;
+    this.compact = opts.compact !== false;
     this.flat = opts.flat !== false;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
@@ -516,7 +528,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -9,7 +9,7 @@
  */
 import binaryen from './binaryen.js';
 import type { Rec } from '../../runtime/records.js';
-import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LAZY_MASK, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
+import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LAZY_OP, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
   XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
@@ -126,6 +126,11 @@ export function negate(m: binaryen.Module, c: X, ir: ModuleIR = irOf(m)): X {
   return m.i32.eqz(c);
 }
 
+/** A flag store kept for the cold paths (Fn.owedFlags): an i32 store of `v`, or (`wide`, Fn.st2) an i64 store of the constant `v`. */
+interface OwedStore { off: number; v: X; wide: boolean }
+/** The flag state's words: EFLAGS and the lazy words (runtime/state/layout.ts; LAZY_OP is the last). */
+const isFlagWord = (off: number): boolean => off >= EFLAGS && off <= LAZY_OP;
+
 /** What an effective address (codegen/mem.ts setEa) was computed from, for page groups (Fn.pageGroups). */
 export interface EaKey {
   /** Base and index registers (-1: none), scale. */
@@ -200,8 +205,17 @@ export class Fn {
    * tracked in locals either way (`flags`).
    */
   flagFate: FlagFate = LIVE;
-  private owing: { off: number; v: X }[] | null = null;
-  private owed: { off: number; v: X }[] | null = null;
+  private owing: OwedStore[] | null = null;
+  private owed: OwedStore[] | null = null;
+  /**
+   * JitOptions.compact (session 13's byte cuts; false: the code before
+   * them, for A/B pairs): two constant words next to each other, 8-byte
+   * aligned, stored with one i64.store (st2: LAZY_MASK and LAZY_OP,
+   * RETIRED and BLOCK_DEAD); a slow arm's page-group resets before its
+   * call (slowAccess); CS base + EIP at a transfer site as EIP when CS's
+   * base is 0 (csLinear).
+   */
+  compact = true;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
@@ -422,7 +436,7 @@ export class Fn {
     const owed = this.owedFlags();
     if (this.regLocals === null) return owed.length === 0 ? call : m.block(null, [...owed, call], binaryen.i32);
     const t = this.local();
-    return m.block(null, [...owed, this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
+    return this.seq([...owed, this.writeBack(), this.set(t, call), this.reload(), this.get(t)], binaryen.i32);
   }
   /**
    * A memory access's slow arm (codegen/mem.ts): the runtime import `kind`
@@ -439,28 +453,33 @@ export class Fn {
     if (this.forward !== 'far' && this.slowReload !== true) this.fwdValid = 0;
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
-    const after = this.slowReload ? this.slowAfter() : [];
+    const before: X[] = [];
+    const after = this.slowReload ? this.slowAfter(before) : [];
     this.keeps.length = 0;
     if (after.length > 0) {
-      if (kind === 'wr') return this.m.block(null, [...owed, this.writeBack(), call, ...after]);
+      if (kind === 'wr') return this.seq([...owed, this.writeBack(), ...before, call, ...after], binaryen.none);
       const t = this.scratch('slow');
-      return this.m.block(null, [...owed, this.writeBack(), this.set(t, call), ...after, this.get(t)], binaryen.i32);
+      return this.seq([...owed, this.writeBack(), ...before, this.set(t, call), ...after, this.get(t)], binaryen.i32);
     }
+    if (before.length > 0) return this.seq([...owed, this.writeBack(), ...before, call], kind === 'wr' ? binaryen.none : binaryen.i32);
     if (this.regLocals === null && owed.length === 0) return call;
-    return this.m.block(null, [...owed, this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
+    return this.seq([...owed, this.writeBack(), call], kind === 'wr' ? binaryen.none : binaryen.i32);
   }
   /**
    * What a slow arm runs after its call (slowReload): the owed flag stores'
-   * locals loaded back from the words they were stored to, then the slow
-   * arm's page-group resets (filled in at finishGroups).
+   * locals loaded back from the words they were stored to; the slow arm's
+   * page-group resets (filled in at finishGroups) go to `before` (run
+   * before the call).
    */
-  private slowAfter(): X[] {
+  private slowAfter(before: X[]): X[] {
     const out: X[] = this.keeps.map(([l, v]) => this.set(l, v()));
     const seen = new Set<number>(), words = new Set<number>(), owed = this.slowReload === 'groups' ? [] : this.owed ?? [];
     // The last store to each word is the one the state holds (newest first); a local stored twice is loaded once.
     for (let i = owed.length - 1; i >= 0; i--) {
       const s = owed[i]!, last = !words.has(s.off);
       words.add(s.off);
+      // An i64 store of a constant (st2) covers the next word too; there is no local to reload.
+      if (s.wide) { words.add(s.off + 4); continue; }
       const l = last ? localGetIndex(s.v) : -1;
       // Local 0 is the parameter (the budget), never a flag operand.
       if (l <= 0 || seen.has(l)) continue;
@@ -475,10 +494,12 @@ export class Fn {
       out.push(arm);
     }
     // Page-group resets only where a group was led already (the groups led later start after this arm).
+    // Before the call (`before`): a constant needs no spill, and a read's arm then needs no local for the
+    // call's value around an arm that mostly stays empty (an empty block costs no bytes).
     if (this.groups.length > 0 && this.slowReload !== 'flags') {
       const arm = this.m.block(null, []);
       this.slowArms.push(arm);
-      out.push(arm);
+      (this.compact ? before : out).push(arm);
     }
     return out;
   }
@@ -564,11 +585,30 @@ export class Fn {
   st(off: number, v: X): X {
     // A dead flag producer (flag-liveness.ts) stores no flag state (its stores touch only the six status flags);
     // an OWED one's stores are kept to be replayed where the state must be exact (owedFlags).
-    if (this.flagFate !== LIVE && off >= EFLAGS && off <= LAZY_MASK) {
-      if (this.flagFate === OWED) (this.owing ??= []).push({ off, v });
-      return this.m.nop();
+    if (this.flagFate !== LIVE && isFlagWord(off)) {
+      if (this.flagFate === OWED) (this.owing ??= []).push({ off, v, wide: false });
+      return this.nop;
     }
     return this.ir.store(off, v);
+  }
+  /**
+   * `lo` at state offset `off` and `hi` at off + 4: one i64.store of a
+   * constant when both are constants and `off` is 8-byte aligned
+   * (compact), else two i32 stores. Why: every inline flag producer
+   * stores LAZY_MASK and LAZY_OP, nearly always both constants; one store
+   * is 12 wasm bytes instead of 15 and one x86 store instead of two, and
+   * the owed copies (owedFlags) replayed at every call and exit shrink the
+   * same way. A list: the caller's sequence takes it (a nested block costs bytes).
+   */
+  st2(off: number, lo: X, hi: X): X[] {
+    const a = this.ir.valueOf(lo), b = this.ir.valueOf(hi);
+    if (!this.compact || a === undefined || b === undefined || (off & 7) !== 0) return [this.st(off, lo), this.st(off + 4, hi)];
+    const v = this.ir.i64(a, b);
+    if (this.flagFate !== LIVE && isFlagWord(off)) {
+      if (this.flagFate === OWED) (this.owing ??= []).push({ off, v, wide: true });
+      return [];
+    }
+    return [this.ir.store64(off, v)];
   }
   /**
    * The flag stores owed to the state (an OWED producer's, flag-liveness.ts),
@@ -579,7 +619,8 @@ export class Fn {
   owedFlags(): X[] {
     if (this.owed === null) return [];
     // Constants and local.gets are shared across the module already (capi.ts); larger trees are copied.
-    return this.owed.map((s) => this.ir.store(s.off, SHARED_IDS.has(binaryen.getExpressionId(s.v)) ? s.v : this.m.copyExpression(s.v)));
+    return this.owed.map((s) => s.wide ? this.ir.store64(s.off, s.v)
+      : this.ir.store(s.off, SHARED_IDS.has(binaryen.getExpressionId(s.v)) ? s.v : this.m.copyExpression(s.v)));
   }
   /**
    * After a record: what the state owes now. A call-out (its callout() paid,
@@ -749,7 +790,7 @@ export class Fn {
       this.st(LINK_EXIT, this.c(site + 1)),
       m.if(m.i32.and(
         m.i32.eq(this.ld(MMU_GEN), m.global.get(gg, i32)),
-        m.i32.eq(m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF)), m.global.get(gl, i32))),
+        m.i32.eq(this.csLinear(), m.global.get(gl, i32))),
       this.block([
         // The successor's call-outs (RDTSC, device clocks) read ICOUNT: it counts this block now.
         m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), m.f64.convert_u.i32(this.get(n)))),
@@ -790,7 +831,7 @@ export class Fn {
     // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks): its
     // TLB hit test under the current read mask, inline (a call to a helper cost more than the test).
     const out: X[] = [
-      this.set(lin, m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF))),
+      this.set(lin, this.csLinear()),
       this.set(e, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(this.get(lin), this.c(12)), this.c(2)))),
       this.set(h, m.select(m.i32.eq(m.i32.and(this.get(e), this.ld(READ_MASK)), this.c(TLB_VALID)),
         m.i32.xor(m.i32.and(this.get(e), this.c(~0xfff)), this.get(lin)), this.c(-1))),
@@ -830,6 +871,14 @@ export class Fn {
     return out;
   }
   /**
+   * CS base + EIP (EIP written) at an exit: EIP alone when CS's base is 0
+   * (Fn.baseZero: the entry guard checks it), a load and an add fewer at
+   * every transfer site.
+   */
+  private csLinear(): X {
+    return this.compact && this.baseZero(CS) ? this.ld(EIP_OFF) : this.m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF));
+  }
+  /**
    * The global dispatch cache (xcache.ts; chain.ts "Global dispatch
    * cache"): entry e = XCACHE + 16 * slot(host); when it holds host `h`
    * (the TLB's answer for CS base + EIP: a miss, -1, matches no entry) and
@@ -863,7 +912,7 @@ export class Fn {
   /** The stores that name the block a transfer enters (its id, its EIP), unless blocks name themselves. */
   private name(id: () => X, eip: () => X): X[] {
     if (this.selfNamed) return [];
-    return [this.st(CUR_BLOCK, id()), this.st(BLOCK_EIP, eip()), this.st(RETIRED, this.c(0)), this.st(BLOCK_DEAD, this.c(0))];
+    return [this.st(CUR_BLOCK, id()), this.st(BLOCK_EIP, eip()), ...this.st2(RETIRED, this.c(0), this.c(0))];
   }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
@@ -993,6 +1042,17 @@ export class Fn {
     const nop = this.nop, kept = list.filter((x) => x !== nop);
     return kept.length === 1 ? kept[0] : kept.length === 0 ? nop : this.m.block(null, kept, binaryen.none);
   }
-  /** The one nop node of this function (block() drops it from sequences). */
-  private readonly nop: X;
+  /**
+   * A sequence of type `type` without the function's nop (a byte each in
+   * the binary; unnamed blocks nested in blocks cost nothing: binaryen's
+   * writer emits their children in place).
+   */
+  seq(list: X[], type: binaryen.Type): X {
+    return this.m.block(null, list.filter((x) => x !== this.nop), type);
+  }
+  /**
+   * The one nop node of this function (block() and seq() drop it from
+   * sequences): code that emits nothing returns it, not a new m.nop().
+   */
+  readonly nop: X;
 }

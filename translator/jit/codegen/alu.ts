@@ -27,9 +27,12 @@ function alu(f: Fn, r: Rec): X | null {
   if (r.k0 !== OP_REG && r.k0 !== OP_MEM) return null;
   if (r.k1 !== OP_REG && r.k1 !== OP_IMM && r.k1 !== OP_MEM) return null;
   if ((r.k0 === OP_MEM || r.k1 === OP_MEM) && !inlineEa(r)) return null;
-  const m = f.m, a = f.local(), res = f.local();
+  const m = f.m, a = f.local();
   // OP r, r (XOR EAX,EAX, TEST EAX,EAX...): one load, one local for both operands.
   const same = r.k0 === OP_REG && r.k1 === OP_REG && r.r0 === r.r1;
+  // TEST/AND/OR r, r: the result is the operand (its local, no AND to build: fewer bytes, TurboFan folds x & x anyway).
+  const ident = same && (op === 'test' || op === 'and' || op === 'or');
+  const res = ident ? a : f.local();
   const b = same ? a : f.local();
   const writes = op !== 'cmp' && op !== 'test';
   const out: X[] = [];
@@ -45,10 +48,10 @@ function alu(f: Fn, r: Rec): X | null {
   if (kind === 'adc' || kind === 'sbb') { cin = f.local(); out.push(f.set(cin, carryIn(f))); }
   if (kind === 'adc' && testFaults.adcCarry) out.push(f.set(cin!, m.i32.xor(f.get(cin!), f.c(1)))); // TEST-ONLY (test-faults.ts)
   // x - x and x ^ x are 0 (their flags still come from the operands: setLazyN).
-  const v = same && (kind === 'sub' || op === 'xor') ? f.c(0) : op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
+  const v = ident ? A : same && (kind === 'sub' || op === 'xor') ? f.c(0) : op === 'add' ? m.i32.add(A, B) : kind === 'sub' ? m.i32.sub(A, B)
     : kind === 'adc' ? m.i32.add(m.i32.add(A, B), f.get(cin!)) : kind === 'sbb' ? m.i32.sub(m.i32.sub(A, B), f.get(cin!))
       : op === 'or' ? m.i32.or(A, B) : op === 'xor' ? m.i32.xor(A, B) : m.i32.and(A, B);
-  out.push(f.set(res, v));
+  if (!ident) out.push(f.set(res, v));
   if (writes) {
     // ADD/SUB r32, imm: the register's page groups go on (Fn.setRegAdd; codegen/mem.ts).
     if (r.k0 === OP_REG && n === 4 && r.k1 === OP_IMM && kind === 'add' && op === 'add') out.push(f.setRegAdd(r.r0, f.get(res), r.imm));

@@ -17,7 +17,7 @@ import { Mnemonic } from '../../../runtime/iced.js';
 import { K_LOGIC, SZ32 } from '../../../runtime/flags.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { ARITH, CF, ZF } from '../../../runtime/state/eflags.js';
-import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
+import { EFLAGS, LAZY_A, LAZY_B, LAZY_MASK, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { eaOffset, inlineEa, read, write, setEa } from './mem.js';
@@ -87,16 +87,15 @@ function scan(f: Fn, r: Rec): X | null {
   if (r.k1 === OP_REG) out.push(f.set(src, f.regN(n, r.r1)));
   else if (r.k1 === OP_MEM && inlineEa(r)) { const off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, n, src)); }
   else return null;
-  const lazy = (res: X): X[] => [
-    f.st(LAZY_OP, f.c((K_LOGIC << 2) | SZ32)), f.st(LAZY_RES, res), f.st(LAZY_A, f.c(0)), f.st(LAZY_B, f.c(0)),
+  const lazy = (res: X, mask: number): X[] => [
+    f.st(LAZY_RES, res), f.st(LAZY_A, f.c(0)), f.st(LAZY_B, f.c(0)), ...f.st2(LAZY_MASK, f.c(mask), f.c((K_LOGIC << 2) | SZ32)),
   ];
   out.push(m.if(m.i32.eqz(f.get(src)),
-    f.block([...lazy(f.c(0)), f.st(LAZY_MASK, f.c(ARITH))]),
+    f.block(lazy(f.c(0), ARITH)),
     f.block([
       f.set(idx, r.mnemonic === Mnemonic.Bsf ? m.i32.ctz(f.get(src)) : m.i32.sub(f.c(31), m.i32.clz(f.get(src)))),
       f.setRegN(n, r.r0, f.get(idx)),
-      ...lazy(f.get(idx)),
-      f.st(LAZY_MASK, f.c(ARITH & ~ZF)),
+      ...lazy(f.get(idx), ARITH & ~ZF),
       f.st(EFLAGS, m.i32.and(f.ld(EFLAGS), f.c(~ZF))),
     ])));
   f.flags = null;

@@ -37,11 +37,11 @@ export function setLazyN(f: Fn, raw: FlagSource, size: number): X {
     ? m.select(f.get(raw.c), f.c(((raw.kind === 'adc' ? K_ADC : K_SBB) << 2) | sz), f.c((KIND[raw.kind] << 2) | sz))
     : f.c((KIND[raw.kind] << 2) | sz);
   const out: X[] = [
-    f.st(LAZY_OP, op),
     f.st(LAZY_RES, f.get(raw.r)),
     f.st(LAZY_A, f.get(raw.a)),
     f.st(LAZY_B, incdec ? f.c(1) : f.get(raw.b)),
-    f.st(LAZY_MASK, f.c(incdec ? ARITH & ~CF : ARITH)),
+    // One i64 store when the op is a constant (all but ADC/SBB's select): layout.ts LAZY_OP.
+    ...f.st2(LAZY_MASK, f.c(incdec ? ARITH & ~CF : ARITH), op),
   ];
   if (size === 4) { f.flags = raw; return f.block(out); }
   const sh = 32 - 8 * size, a = f.local(), b = f.local(), r = f.local();
@@ -139,7 +139,7 @@ export function carryIn(f: Fn): X {
  */
 export function pinCF(f: Fn): X {
   const m = f.m, src = f.flags;
-  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result' || src.kind === 'mul')) return m.nop(); // CF already eager
+  if (src !== null && (src.kind === 'inc' || src.kind === 'dec' || src.kind === 'result' || src.kind === 'mul')) return f.nop; // CF already eager
   const cf = src !== null ? carry(f, src) : null;
   const lazy = m.i32.and(f.ld(LAZY_MASK), f.c(CF));
   return m.if(lazy, f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~CF)), cf ?? m.call(LAZY_CF_FN, [], binaryen.i32))));

@@ -41,4 +41,4 @@ emitter('mov', (f, r) => mov(f, r));
 emitter('movzx', (f, r) => extend(f, r, false));
 emitter('movsx', (f, r) => extend(f, r, true));
 emitter('lea', (f, r) => (r.k1 === OP_MEM && r.osz === 4 && inlineEa(r) ? f.setReg(r.r0, eaOffset(f, r)) : null));
-emitter('nop', (f) => f.m.nop());
+emitter('nop', (f) => f.nop);

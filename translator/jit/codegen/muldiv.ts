@@ -9,7 +9,7 @@ import binaryen from '../binaryen.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { eaOffset, inlineEa, read, setEa } from './mem.js';
 import { AF, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';
-import { EAX, EDX, EFLAGS, LAZY_MASK, LAZY_OP, LAZY_RES, READ_MASK, SEG_BASE, SEG_HI, SEG_LO, TLB } from '../../../runtime/state/layout.js';
+import { EAX, EDX, EFLAGS, LAZY_MASK, LAZY_RES, READ_MASK, SEG_BASE, SEG_HI, SEG_LO, TLB } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
@@ -26,9 +26,8 @@ function imul(f: Fn, r: Rec): X | null {
     f.set(lo, m.i32.mul(f.get(a), f.get(b))),
     f.setReg(r.r0, f.get(lo)),
     f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~(CF | OF | ZF | AF))), m.select(overflow, f.c(CF | OF), f.c(0)))),
-    f.st(LAZY_OP, f.c((K_RESULT << 2) | SZ32)),
     f.st(LAZY_RES, f.get(lo)),
-    f.st(LAZY_MASK, f.c(SF | PF)),
+    ...f.st2(LAZY_MASK, f.c(SF | PF), f.c((K_RESULT << 2) | SZ32)),
   ]);
 }
 
@@ -51,9 +50,8 @@ function mul1(f: Fn, r: Rec, signed: boolean): X | null {
   f.flags = { kind: 'mul', a: src, b: src, r: lo };
   out.push(
     f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~(CF | OF | ZF | AF))), m.select(ovf, f.c(CF | OF), f.c(0)))),
-    f.st(LAZY_OP, f.c((K_RESULT << 2) | SZ32)),
     f.st(LAZY_RES, f.get(lo)),
-    f.st(LAZY_MASK, f.c(SF | PF)),
+    ...f.st2(LAZY_MASK, f.c(SF | PF), f.c((K_RESULT << 2) | SZ32)),
   );
   return f.block(out);
 }

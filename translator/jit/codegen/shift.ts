@@ -16,7 +16,7 @@ import { Mnemonic } from '../../../runtime/iced.js';
 import { K_RESULT, szCode } from '../../../runtime/flags.js';
 import { OP_IMM, OP_MEM, OP_REG, type Rec } from '../../../runtime/records.js';
 import { AF, CF, OF, PF, SF, ZF } from '../../../runtime/state/eflags.js';
-import { EFLAGS, LAZY_MASK, LAZY_OP, LAZY_RES } from '../../../runtime/state/layout.js';
+import { EFLAGS, LAZY_MASK, LAZY_RES } from '../../../runtime/state/layout.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { SH_SHRD } from '../../../runtime/isa/shift.js';
@@ -45,7 +45,7 @@ function shape(f: Fn, r: Rec, body: (v: number, c: () => X) => X[]): X | null {
   let off = -1;
   if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, n, v, true)); }
   const count = (): X => (byCl ? f.get(cl) : f.c(r.imm & 31));
-  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : m.nop();
+  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : f.nop;
   if (r.k0 === OP_REG) out.push(f.set(v, f.regN(n, r.r0)));
   const res = f.local();
   const store = (x: X): X => (r.k0 === OP_REG ? f.setRegN(n, r.r0, x) : write(f, r, r.seg, off, n, x));
@@ -90,9 +90,8 @@ function shift(f: Fn, r: Rec): X | null {
     return [
       f.tee(res, value),
       f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~(CF | OF | AF))), m.i32.or(cf, of))),
-      f.st(LAZY_OP, f.c((K_RESULT << 2) | szCode(n))),
       f.st(LAZY_RES, f.get(res)),
-      f.st(LAZY_MASK, f.c(SF | ZF | PF)),
+      ...f.st2(LAZY_MASK, f.c(SF | ZF | PF), f.c((K_RESULT << 2) | szCode(n))),
     ];
   });
   if (x === null) return null;
@@ -159,7 +158,7 @@ function shd(f: Fn, r: Rec): X | null {
   const out: X[] = [];
   let off = -1;
   if (r.k0 === OP_MEM) { off = f.local(); out.push(setEa(f, r, off), read(f, r, r.seg, off, 4, d, true)); }
-  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : m.nop();
+  if (!byCl && (r.imm & 31) === 0) return r.k0 === OP_MEM ? f.block(out) : f.nop;
   if (r.k0 === OP_REG) out.push(f.set(d, f.reg(r.r0)));
   const D = (): X => f.get(d), S = (): X => f.get(src), C = (): X => f.get(c);
   const inv = (): X => m.i32.sub(f.c(32), C());
@@ -171,9 +170,8 @@ function shd(f: Fn, r: Rec): X | null {
     f.set(src, f.reg(r.r1)),
     f.set(res, value),
     f.st(EFLAGS, m.i32.or(m.i32.and(f.ld(EFLAGS), f.c(~(CF | OF | AF))), m.i32.or(cf, m.i32.shl(of, f.c(11))))),
-    f.st(LAZY_OP, f.c((K_RESULT << 2) | szCode(4))),
     f.st(LAZY_RES, f.get(res)),
-    f.st(LAZY_MASK, f.c(SF | ZF | PF)),
+    ...f.st2(LAZY_MASK, f.c(SF | ZF | PF), f.c((K_RESULT << 2) | szCode(4))),
     r.k0 === OP_REG ? f.setReg(r.r0, f.get(res)) : write(f, r, r.seg, off, 4, f.get(res)),
   ]);
   if (byCl) {
