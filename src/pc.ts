@@ -129,7 +129,8 @@ export class Pc {
       // Sleep until the host reaches the event (virtual time may still lag the host after an oversleep).
       return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - Math.max(now, this.clock.hostNs())) / 1e6));
     }
-    // Run until the next device event is due, so its interrupt lands on time in virtual time.
+    // Run until the next device event is due, so its interrupt lands on time in virtual time (realtime: at the
+    // end of the block that time falls in, below).
     const maxSlice = this.clock.mode === 'deterministic' ? MAX_SLICE : REALTIME_SLICE;
     const next = this.nextEventNs();
     let budget = next === Infinity ? maxSlice : Math.max(1, Math.min(maxSlice, Math.ceil((next - now) / this.clock.nsPerInstruction)));
