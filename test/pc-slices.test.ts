@@ -49,7 +49,7 @@ describe('Pc.step: where run slices end', function () {
         expect(pc.step()).to.equal(0);
         if (steps >= 2 && pc.cpu.eip !== LOOP) midBlock.push(pc.cpu.eip);
       }
-      expect(pc.executed, 'instructions run').to.be.greaterThan(100_000);
+      expect(pc.executed, 'instructions run (300 slices, a loop block or more each)').to.be.greaterThan(2_000);
       expect(midBlock.length, `slices ended mid-block at ${midBlock.slice(0, 5).map((e) => e.toString(16))}`).to.equal(0);
       // No block starts inside the loop.
       const fe = pc.machine.frontEnd;
