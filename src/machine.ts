@@ -42,10 +42,10 @@ export class Machine {
     this.source = this.jit ?? this.frontEnd;
   }
 
-  /** Run up to `budget` guest instructions. */
-  run(budget: number): RunResult {
+  /** Run up to `budget` guest instructions (`wholeBlocks`: up to the end of the block the budget ends in, see loop.ts). */
+  run(budget: number, wholeBlocks = false): RunResult {
     this.frontEnd.maintain();
-    const r = run(this.cpu, this.source, budget);
+    const r = run(this.cpu, this.source, budget, wholeBlocks);
     this.jit?.sliceEnd();
     return r;
   }

@@ -129,12 +129,18 @@ export class Pc {
       // Sleep until the host reaches the event (virtual time may still lag the host after an oversleep).
       return next === Infinity ? 50 : Math.max(0, Math.min(50, (next - Math.max(now, this.clock.hostNs())) / 1e6));
     }
-    // Run until the next device event is due, so its interrupt lands on time in virtual time.
+    // Run until the next device event is due, so its interrupt lands on time in virtual time (realtime: at the
+    // end of the block that time falls in, below).
     const maxSlice = this.clock.mode === 'deterministic' ? MAX_SLICE : REALTIME_SLICE;
     const next = this.nextEventNs();
     let budget = next === Infinity ? maxSlice : Math.max(1, Math.min(maxSlice, Math.ceil((next - now) / this.clock.nsPerInstruction)));
-    if (budget > budgetLeft) budget = Math.max(1, budgetLeft);
-    const r = this.machine.run(budget);
+    // Realtime: the budget only approximates the event's time (the rate is a fit), so the slice may end at
+    // the end of the block the budget ends in, not mid-block (Machine.run wholeBlocks: a mid-block stop
+    // decodes a block for the tail where the next slice resumes). The interrupt lands a few instructions
+    // later in virtual time; deterministic slices and a caller's instruction limit stay exact.
+    let wholeBlocks = this.clock.mode === 'realtime';
+    if (budget >= budgetLeft) { budget = Math.max(1, budgetLeft); wholeBlocks = false; }
+    const r = this.machine.run(budget, wholeBlocks);
     this.executed += r.executed;
     this.compiled += r.compiled;
     if (r.reason === 'unhandled' && r.unhandled) {

@@ -65,7 +65,15 @@ function interpReason(block: Block, jit: Block['jit'], n: number, step: boolean,
   return I_GUARD;
 }
 
-export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
+/**
+ * Run up to `budget` guest instructions. `wholeBlocks`: the run may go past the budget to the end of the
+ * block it ends in (at most one block more; compiled code then runs that block too) instead of stopping
+ * exactly on instruction `budget`. The realtime clock's slices (src/pc.ts) want that: their budget only
+ * approximates the next device event, and an exact stop mid-block resumes there in the next slice, at
+ * an address no block starts at: the front end decodes a block for that tail, used once (nearly every
+ * realtime slice ended so: ~63,000 tails a boot, the front-end cache thrashed with them).
+ */
+export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks = false): RunResult {
   const s = cpu.s, mmu = cpu.mmu, f64 = cpu.f64, jitBlocks = cpu.jitBlocks;
   let executed = 0, compiled = 0;
   let prev: Block | null = null;
@@ -148,7 +156,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
     prev = block;
     let recs = block.recs;
     let n = recs.length;
-    if (n > budget - executed) n = budget - executed;
+    if (n > budget - executed && !wholeBlocks) n = budget - executed;
     if (step) n = 1;
     if (block.jit === null) {
       const h = ++block.hits;
@@ -178,7 +186,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number): RunResult {
         ic0 = f64[W64_ICOUNT];
         // The budget is an i32 in wasm: a run of 2^31 or more (`exec --max-instructions 2^53`) is cut to
         // the largest i32 (ToInt32 would wrap it to 0 or below and the block would run nothing, forever).
-        const x = jit(Math.min(budget - executed, 0x7fffffff));
+        // (wholeBlocks: at least the block's own length, so it runs whole and goes on into nothing more.)
+        const x = jit(Math.min(Math.max(budget - executed, n), 0x7fffffff));
         s[W_FAULT_REC] = 0;
         s[W_RETIRED] = 0;
         if (x !== JIT_GUARD_FAILED) {
