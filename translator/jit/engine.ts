@@ -112,6 +112,14 @@ export interface JitOptions {
    */
   globalFirst?: boolean;
   /**
+   * With direct transfers: a static exit into another page whose target may
+   * be a block of the same module (same page offset, 32-bit, one page)
+   * compares the TLB's host address for CS base + EIP with that block's and
+   * tail-calls it directly (ir.ts dispatchTransfer, XFER_FAR), before the
+   * global cache's probe: no hash, no loads from the cache, no hub. Default true.
+   */
+  farDirect?: boolean;
+  /**
    * With direct transfers: queue a hot block's warm same-page successors in
    * its batch (hot()). Default false: on the boot it added 0.4 % direct
    * transfers for 6 % more blocks compiled, and no CPU gain (docs/jit-plan.md).
@@ -268,6 +276,7 @@ export class Jit implements BlockSource {
   private readonly modules: boolean;
   private readonly global: boolean;
   private readonly globalFirst: boolean;
+  private readonly farDirect: boolean;
   private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly x87: boolean;
@@ -294,6 +303,7 @@ export class Jit implements BlockSource {
     this.modules = this.direct && opts.chain !== true && opts.modules === true;
     this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.globalFirst = this.global && opts.globalFirst !== false;
+    this.farDirect = this.direct && opts.farDirect !== false;
     this.neighbours = this.direct && opts.neighbours === true;
     this.priority = opts.priority === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
@@ -508,7 +518,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
