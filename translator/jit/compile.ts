@@ -25,6 +25,7 @@ import {
 } from './chain.js';
 import { emitterFor } from './registry.js';
 import { XJUMP } from './xcache.js';
+import { hintsOf } from './pack.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
@@ -110,6 +111,8 @@ export interface EmitOptions {
   globalFirst?: boolean;
   /** With `direct`: static exits into another page enter a block of the module by its host address (JitOptions.farDirect). */
   farDirect?: boolean;
+  /** With `direct`: indirect exits enter a block of the module their successor hints name, by its host address (JitOptions.hints). */
+  hints?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -310,9 +313,10 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
     const modules = opts.modules === true && opts.table === false;
     const global = direct !== null && opts.global === true && opts.table === false;
-    const far = direct !== null && opts.farDirect === true ? direct : null;
+    const far = direct !== null && (opts.farDirect === true || opts.hints === true) ? direct : null;
     const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules || global || far !== null)
-      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global, global && opts.globalFirst === true, far) : null;
+      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global, global && opts.globalFirst === true, far,
+        opts.farDirect === true, opts.hints === true) : null;
     if (global) m.addFunctionImport(XJUMP, 'env', XJUMP, binaryen.createType([i32, i32]), i32);
     if (direct !== null) {
       blocks.forEach((_, j) => {
@@ -425,6 +429,20 @@ class DirectLinks {
     if (!from.code32 || (pos >= 0 && pos < 4096)) return [];
     return (this.byOffset.get(pos & 0xfff) ?? []).slice(0, MAX_FAR).map((j) => this.targetOf(j));
   }
+  /**
+   * The blocks of the module an indirect exit of `from` (RET, JMP/CALL r/m32)
+   * may well land on: its successor hints (pack.ts hintsOf: blocks the loop
+   * ran right after it while it was interpreted), 32-bit and in one page.
+   */
+  hinted(from: Block): DirectTarget[] {
+    if (!from.code32) return [];
+    const out: DirectTarget[] = [];
+    for (const phys of hintsOf(from)) {
+      const j = this.at.get(phys * 2 + 1);
+      if (j !== undefined) out.push(this.targetOf(j));
+    }
+    return out;
+  }
 }
 
 /**
@@ -447,7 +465,8 @@ class DispatchTargets {
   /** Cross-module slots allocated (their globals are added as they are). */
   slots = 0;
   constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean,
-    readonly global: boolean, readonly globalFirst: boolean, private readonly far: DirectLinks | null) {
+    readonly global: boolean, readonly globalFirst: boolean, private readonly far: DirectLinks | null, private readonly farStatic: boolean,
+    private readonly hints: boolean) {
     blocks.forEach((b, j) => {
       if (!b.code32 || b.pages.length !== 1) return;
       this.hosts.push([RAM_BASE + b.phys, j]);
@@ -471,7 +490,8 @@ class DispatchTargets {
       slot: this.modules ? () => this.newSlot() : null,
       global: this.global,
       globalFirst: this.globalFirst,
-      far: (off) => this.far?.far(from, off) ?? [],
+      far: (off) => (this.farStatic ? this.far?.far(from, off) : null) ?? [],
+      hinted: () => (this.hints ? this.far?.hinted(from) : null) ?? [],
     };
   }
   private newSlot(): number {

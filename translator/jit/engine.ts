@@ -120,6 +120,14 @@ export interface JitOptions {
    */
   farDirect?: boolean;
   /**
+   * With direct transfers: an indirect exit (RET, JMP/CALL r/m32) first
+   * checks the blocks of its module the loop ran right after its block while
+   * it was interpreted (its successor cache, sent with it: pack.ts), by their
+   * host address as far transfers do (XFER_HINT), then the global cache.
+   * Default true.
+   */
+  hints?: boolean;
+  /**
    * With direct transfers: queue a hot block's warm same-page successors in
    * its batch (hot()). Default false: on the boot it added 0.4 % direct
    * transfers for 6 % more blocks compiled, and no CPU gain (docs/jit-plan.md).
@@ -277,6 +285,7 @@ export class Jit implements BlockSource {
   private readonly global: boolean;
   private readonly globalFirst: boolean;
   private readonly farDirect: boolean;
+  private readonly hints: boolean;
   private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly x87: boolean;
@@ -304,6 +313,7 @@ export class Jit implements BlockSource {
     this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.globalFirst = this.global && opts.globalFirst !== false;
     this.farDirect = this.direct && opts.farDirect !== false;
+    this.hints = this.direct && opts.hints !== false;
     this.neighbours = this.direct && opts.neighbours === true;
     this.priority = opts.priority === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
@@ -518,7 +528,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

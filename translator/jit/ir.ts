@@ -12,7 +12,7 @@ import type { Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LAZY_MASK, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
-  XFER_FAR, XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
+  XFER_FAR, XFER_GLOBAL, XFER_HINT, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { binaryParts, irOf, localGetIndex, topOperands, unaryParts, type ModuleIR } from './capi.js';
@@ -100,6 +100,8 @@ export interface Dispatch {
    * tail call when the TLB's host address for CS base + EIP is theirs.
    */
   far(off: number): readonly DirectTarget[];
+  /** The blocks of this module the exiting block's successor hints name (JitOptions.hints): its indirect exits' far targets. */
+  hinted(): readonly DirectTarget[];
 }
 
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
@@ -787,7 +789,8 @@ export class Fn {
     const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
     const global = d.global && (indirect || other);
     // Blocks of this module in another page a static target may be (their page offset): each guarded by its host address.
-    const far = indirect ? [] : [...new Map(targets.flatMap((off) => d.far(off)).map((t) => [t.fn, t])).values()];
+    // An indirect exit: the blocks of the module the loop saw this block's exits land on (compile.ts DirectLinks.hinted).
+    const far = indirect ? d.hinted() : [...new Map(targets.flatMap((off) => d.far(off)).map((t) => [t.fn, t])).values()];
     if ((kind < 0 || !d.find) && slot < 0 && !global && far.length === 0) return [];
     const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
     const n = (): X => this.doneN(retired);
@@ -809,12 +812,12 @@ export class Fn {
     // A far target of this module: the host address is the whole proof (as for the global cache below: the
     // loop's fetch would find that physical block), so a compare with a constant and a direct tail call,
     // before the cache's hash, two loads and the hub's indirect call.
-    for (const t of far) {
-      out.push(this.when([m.i32.eq(this.get(h), this.c(t.host)), m.global.get(t.alive, i32), m.i32.ge_s(left(), this.c(t.recs))], this.block([
+    for (const ft of far) {
+      out.push(this.when([m.i32.eq(this.get(h), this.c(ft.host)), m.global.get(ft.alive, i32), m.i32.ge_s(left(), this.c(ft.recs))], this.block([
         ...account(),
-        ...this.name(() => this.c(t.id), () => this.ld(EIP_OFF)),
-        this.countXfer(XFER_FAR),
-        m.return_call(t.fn, [left()], i32),
+        ...this.name(() => this.c(ft.id), () => this.ld(EIP_OFF)),
+        this.countXfer(indirect ? XFER_HINT : XFER_FAR),
+        m.return_call(ft.fn, [left()], i32),
       ])));
     }
     // Cache first: one hashed probe; on sh about half of the xfind calls (a binary search) missed.
