@@ -59,6 +59,9 @@ export class CodeCache {
   get moduleCount(): number { return this.modules.size; }
   get blockCount(): number { return this.owner.size; }
 
+  /** The module holding `b`'s code (an identity to compare), undefined when it has none. */
+  moduleOf(b: Block): object | undefined { return this.owner.get(b); }
+
   /** `blocks`: the blocks of one module whose code was attached. */
   add(blocks: Block[], bytes: number): void {
     if (blocks.length === 0) return;

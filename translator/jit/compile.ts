@@ -113,6 +113,8 @@ export interface EmitOptions {
   farDirect?: boolean;
   /** With `direct`: indirect exits enter a block of the module their successor hints name, by its host address (JitOptions.hints). */
   hints?: boolean;
+  /** With `global`: count the cache's transfers per target entry (JitOptions.regroup). */
+  regroup?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -316,7 +318,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     const far = direct !== null && (opts.farDirect === true || opts.hints === true) ? direct : null;
     const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules || global || far !== null)
       ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global, global && opts.globalFirst === true, far,
-        opts.farDirect === true, opts.hints === true) : null;
+        opts.farDirect === true, opts.hints === true, global && opts.regroup === true) : null;
     if (global) m.addFunctionImport(XJUMP, 'env', XJUMP, binaryen.createType([i32, i32]), i32);
     if (direct !== null) {
       blocks.forEach((_, j) => {
@@ -466,7 +468,7 @@ class DispatchTargets {
   slots = 0;
   constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean,
     readonly global: boolean, readonly globalFirst: boolean, private readonly far: DirectLinks | null, private readonly farStatic: boolean,
-    private readonly hints: boolean) {
+    private readonly hints: boolean, private readonly countTargets: boolean) {
     blocks.forEach((b, j) => {
       if (!b.code32 || b.pages.length !== 1) return;
       this.hosts.push([RAM_BASE + b.phys, j]);
@@ -492,6 +494,7 @@ class DispatchTargets {
       globalFirst: this.globalFirst,
       far: (off) => (this.farStatic ? this.far?.far(from, off) : null) ?? [],
       hinted: () => (this.hints ? this.far?.hinted(from) : null) ?? [],
+      countTargets: this.countTargets,
     };
   }
   private newSlot(): number {

@@ -102,6 +102,8 @@ export interface Dispatch {
   far(off: number): readonly DirectTarget[];
   /** The blocks of this module the exiting block's successor hints name (JitOptions.hints): its indirect exits' far targets. */
   hinted(): readonly DirectTarget[];
+  /** Count the global cache's transfers per target entry (JitOptions.regroup; xcache.ts takeHot). */
+  countTargets: boolean;
 }
 
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
@@ -873,6 +875,8 @@ export class Fn {
         ...account(),
         ...this.name(() => at(XCACHE + 8), () => this.ld(EIP_OFF)),
         this.countXfer(XFER_GLOBAL),
+        // Transfers per target (JitOptions.regroup: the engine compiles hot ones again with their predecessors, in one module).
+        ...(this.dispatch?.countTargets === true ? [m.i32.store(XCACHE + 12, 4, this.get(e), m.i32.add(at(XCACHE + 12), this.c(1)))] : []),
         m.return_call(XJUMP, [left(), m.i32.shr_u(this.get(e), this.c(4))], i32),
       ])),
     ];
