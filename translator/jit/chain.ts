@@ -285,9 +285,43 @@ export class ChainTable {
   }
 
 
+  /**
+   * Old copies of regrouped blocks (engine.ts regroupHot): still enterable by
+   * the direct transfers of the blocks left in their old modules (a dead copy
+   * would send those exits to the loop), until the block dies or loses its
+   * code (killed below clears them all).
+   */
+  private readonly copies = new Map<Block, { alive: WebAssembly.Global; insns: WebAssembly.Global | null; id: number }[]>();
+
+  /**
+   * Block `b` is about to get new code while its current copy stays
+   * enterable from its module (regroup): the copy is remembered, and leaves
+   * the global cache (the new code takes its entry at attach).
+   */
+  keepCopy(b: Block): void {
+    this.global?.killed(b);
+    if (b.jitAlive !== null) {
+      let list = this.copies.get(b);
+      if (list === undefined) this.copies.set(b, list = []);
+      list.push({ alive: b.jitAlive, insns: b.jitInsns, id: b.jitId });
+    }
+    b.jitAlive = null;
+    b.jitInsns = null;
+  }
+
   /** Blocks died (or lost their code): no link slot may enter them any more. */
   killed(blocks: readonly Block[]): void {
     for (const b of blocks) {
+      // Regrouped blocks' old copies die with them.
+      const copies = this.copies.size === 0 ? undefined : this.copies.get(b);
+      if (copies !== undefined) {
+        this.copies.delete(b);
+        for (const c of copies) {
+          c.alive.value = 0;
+          if (c.insns !== null) b.insns += c.insns.value as number;
+          if (c.id !== 0) this.dead.push(c.id);
+        }
+      }
       // Cross-module slots naming it are emptied (nothing enters it; its module is no longer pinned by theirs),
       // and its own exits' slots too (nothing keeps its module alive for them).
       const to = this.slotsTo.get(b);

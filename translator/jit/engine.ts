@@ -466,10 +466,15 @@ export class Jit implements BlockSource {
     this.counters.regrouped += blocks.length;
   }
 
-  /** A regrouped block's old code goes (as at eviction: nothing enters it any more, its module may be freed); its new code follows. */
+  /**
+   * A regrouped block's new code is about to be attached: its old copy stays
+   * enterable by the direct transfers of the blocks of its old module (until
+   * the block dies: ChainTable.keepCopy), the loop and the global cache
+   * take the new one, its old module no longer counts it.
+   */
   private retire(b: Block): void {
-    this.chain?.killed([b]);
-    this.cache.killed([b]);
+    this.chain!.keepCopy(b);
+    this.cache.moveOut(b);
     b.jitId = 0;
     b.jitTable = null;
     b.link = null;
@@ -624,11 +629,12 @@ export class Jit implements BlockSource {
     // (or evicted) some while they compiled; their records would only exit now.
     // A regroup batch (regroupHot) replaces the code of its blocks that are still alive.
     const live = blocks.map((b) => b.valid && (b.jit === null || replace));
-    if (replace) blocks.forEach((b, j) => { if (live[j] && b.jit !== null) this.retire(b); });
+    const kept = blocks.map(() => false);
+    if (replace) blocks.forEach((b, j) => { if (live[j] && b.jit !== null) { this.retire(b); kept[j] = true; } });
     const tbl = this.tables.get(req.firstId);
     this.tables.delete(req.firstId);
     instantiate(this.cpu, r.module, blocks, r.names, (j) => live[j],
-      this.chain !== null && tbl !== undefined ? { table: this.chain, tbl, firstId: req.firstId, direct: this.direct } : null, r.sites, r.blocks);
+      this.chain !== null && tbl !== undefined ? { table: this.chain, tbl, firstId: req.firstId, direct: this.direct } : null, r.sites, r.blocks, (j) => kept[j]!);
     const attached = blocks.filter((_, j) => live[j]);
     c.instantiateMs += performance.now() - t0;
     c.workerEmitMs += r.emitMs;
