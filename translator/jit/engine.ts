@@ -131,10 +131,14 @@ export interface JitOptions {
    * With the global cache: count its transfers per target (ir.ts
    * globalTransfer) and, after a slice with at least `regroup` of them
    * (true: REGROUP_MIN), compile the hottest targets again together with
-   * the compiled blocks the loop saw run right before them, in one module
-   * whose code replaces theirs (regroupHot): a hot edge between blocks that
-   * landed in different modules becomes a direct, far or hinted transfer.
-   * Each block once. Default false.
+   * their predecessors in other modules, in one module the loop and the
+   * cache enter from then on (regroupHot; the old copies stay enterable
+   * from their old modules): a hot edge between blocks that landed in
+   * different modules becomes a direct, far or hinted transfer. Each block
+   * once. Default false: the boot's middle 0.77x, but the bench phases
+   * level at best and the boot worse (global transfers 25 M -> 45 M: each
+   * regroup moves blocks away from same-module successors; docs/jit-plan.md
+   * session 13).
    */
   regroup?: boolean | number;
   /**
