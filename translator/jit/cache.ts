@@ -59,6 +59,9 @@ export class CodeCache {
   get moduleCount(): number { return this.modules.size; }
   get blockCount(): number { return this.owner.size; }
 
+  /** The module holding `b`'s code (an identity to compare), undefined when it has none. */
+  moduleOf(b: Block): object | undefined { return this.owner.get(b); }
+
   /** `blocks`: the blocks of one module whose code was attached. */
   add(blocks: Block[], bytes: number): void {
     if (blocks.length === 0) return;
@@ -73,15 +76,24 @@ export class CodeCache {
     for (const b of blocks) {
       // Its module's call-out table may still name its records (also after its code was evicted).
       releaseCallouts(b);
-      const m = this.owner.get(b);
-      if (m === undefined) continue;
-      n++;
-      this.owner.delete(b);
-      const i = m.blocks.indexOf(b);
-      if (i >= 0) m.blocks[i] = null;
-      if (--m.live === 0) this.modules.delete(m);
+      if (this.moveOut(b)) n++;
     }
     return n;
+  }
+
+  /**
+   * `b`'s code moves to another module while its old copy may still run
+   * (engine.ts regroupHot): its module forgets it (and goes when it held
+   * nothing else), its call-outs stay. False when it had no code here.
+   */
+  moveOut(b: Block): boolean {
+    const m = this.owner.get(b);
+    if (m === undefined) return false;
+    this.owner.delete(b);
+    const i = m.blocks.indexOf(b);
+    if (i >= 0) m.blocks[i] = null;
+    if (--m.live === 0) this.modules.delete(m);
+    return true;
   }
 
   overBound(): boolean {

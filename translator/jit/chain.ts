@@ -174,11 +174,13 @@ export const XFER_MODULE = 7;     // an exit continued through its cross-module 
 export const XFER_LINKS = 8;      // cross-module slots (re)linked by the loop (counted in JS, not a state word)
 export const XFER_GLOBAL = 9;     // an exit continued through the global dispatch cache (xcache.ts; a JIT_XFERS2 word)
 export const XFER_FILLS = 10;     // global dispatch cache entries filled (counted in JS, not a state word)
-export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links', 'global', 'global-fills'] as const;
+export const XFER_FAR = 11;       // a static exit into a block of the module in another page, by its host address (a JIT_XFERS2 word; JitOptions.farDirect)
+export const XFER_HINT = 12;      // an indirect exit into a block of the module its successor hints named, by its host address (a JIT_XFERS2 word; JitOptions.hints)
+export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links', 'global', 'global-fills', 'far', 'hint'] as const;
 /** JIT_XFERS words in the state block (the counters before XFER_LINKS). */
 const XFER_WORDS = 8;
 /** Counters kept in JIT_XFERS2 words, in word order. */
-const XFER_WORDS2 = [XFER_GLOBAL];
+const XFER_WORDS2 = [XFER_GLOBAL, XFER_FAR, XFER_HINT];
 /** Byte offset of the state word counting XFER_* `k` (ir.ts countXfer). */
 export function xferAt(k: number): number {
   if (k < XFER_WORDS) return JIT_XFERS + 4 * k;
@@ -283,9 +285,43 @@ export class ChainTable {
   }
 
 
+  /**
+   * Old copies of regrouped blocks (engine.ts regroupHot): still enterable by
+   * the direct transfers of the blocks left in their old modules (a dead copy
+   * would send those exits to the loop), until the block dies or loses its
+   * code (killed below clears them all).
+   */
+  private readonly copies = new Map<Block, { alive: WebAssembly.Global; insns: WebAssembly.Global | null; id: number }[]>();
+
+  /**
+   * Block `b` is about to get new code while its current copy stays
+   * enterable from its module (regroup): the copy is remembered, and leaves
+   * the global cache (the new code takes its entry at attach).
+   */
+  keepCopy(b: Block): void {
+    this.global?.killed(b);
+    if (b.jitAlive !== null) {
+      let list = this.copies.get(b);
+      if (list === undefined) this.copies.set(b, list = []);
+      list.push({ alive: b.jitAlive, insns: b.jitInsns, id: b.jitId });
+    }
+    b.jitAlive = null;
+    b.jitInsns = null;
+  }
+
   /** Blocks died (or lost their code): no link slot may enter them any more. */
   killed(blocks: readonly Block[]): void {
     for (const b of blocks) {
+      // Regrouped blocks' old copies die with them.
+      const copies = this.copies.size === 0 ? undefined : this.copies.get(b);
+      if (copies !== undefined) {
+        this.copies.delete(b);
+        for (const c of copies) {
+          c.alive.value = 0;
+          if (c.insns !== null) b.insns += c.insns.value as number;
+          if (c.id !== 0) this.dead.push(c.id);
+        }
+      }
       // Cross-module slots naming it are emptied (nothing enters it; its module is no longer pinned by theirs),
       // and its own exits' slots too (nothing keeps its module alive for them).
       const to = this.slotsTo.get(b);

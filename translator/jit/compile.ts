@@ -25,6 +25,7 @@ import {
 } from './chain.js';
 import { emitterFor } from './registry.js';
 import { XJUMP } from './xcache.js';
+import { hintsOf } from './pack.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
@@ -108,6 +109,12 @@ export interface EmitOptions {
   global?: boolean;
   /** With `global`: the cache is probed before the module's dispatcher and slot (JitOptions.globalFirst). */
   globalFirst?: boolean;
+  /** With `direct`: static exits into another page enter a block of the module by its host address (JitOptions.farDirect). */
+  farDirect?: boolean;
+  /** With `direct`: indirect exits enter a block of the module their successor hints name, by its host address (JitOptions.hints). */
+  hints?: boolean;
+  /** With `global`: count the cache's transfers per target entry (JitOptions.regroup). */
+  regroup?: boolean;
   /** Registers in locals inside each block (Fn). */
   regs: boolean;
   /**
@@ -312,8 +319,10 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
     const modules = opts.modules === true && opts.table === false;
     const global = direct !== null && opts.global === true && opts.table === false;
-    const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules || global)
-      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global, global && opts.globalFirst === true) : null;
+    const far = direct !== null && (opts.farDirect === true || opts.hints === true) ? direct : null;
+    const dispatch = direct !== null && (opts.indirect === true || opts.pages === true || modules || global || far !== null)
+      ? new DispatchTargets(m, blocks, opts.indirect === true, opts.pages === true, modules, global, global && opts.globalFirst === true, far,
+        opts.farDirect === true, opts.hints === true, global && opts.regroup === true) : null;
     if (global) m.addFunctionImport(XJUMP, 'env', XJUMP, binaryen.createType([i32, i32]), i32);
     if (direct !== null) {
       blocks.forEach((_, j) => {
@@ -391,19 +400,63 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
  */
 class DirectLinks {
   private readonly at = new Map<number, number>();
+  /** 32-bit single-page blocks by page offset (phys & 0xfff): the candidates of a far target (far()). */
+  private readonly byOffset = new Map<number, number[]>();
   constructor(private readonly blocks: readonly Block[], private readonly firstId: number) {
-    blocks.forEach((b, j) => { if (b.pages.length === 1) this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j); });
+    blocks.forEach((b, j) => {
+      if (b.pages.length !== 1) return;
+      this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j);
+      if (!b.code32) return;
+      const o = this.byOffset.get(b.phys & 0xfff);
+      if (o === undefined) this.byOffset.set(b.phys & 0xfff, [j]); else o.push(j);
+    });
   }
   /** Block id of the batch's block j (CUR_BLOCK). */
   id(j: number): number { return this.firstId + j; }
+  private targetOf(j: number): DirectTarget {
+    const b = this.blocks[j]!;
+    return { fn: `b${j}`, alive: directGlobals(j)[0], id: this.firstId + j, recs: b.recs.length, host: RAM_BASE + b.phys };
+  }
   target(from: Block, off: number): DirectTarget | null {
     const phys = from.phys + off;
     if (phys >>> 12 !== from.phys >>> 12 || phys < 0) return null;
     const j = this.at.get(phys * 2 + (from.code32 ? 1 : 0));
-    if (j === undefined) return null;
-    return { fn: `b${j}`, alive: directGlobals(j)[0], id: this.firstId + j, recs: this.blocks[j]!.recs.length };
+    return j === undefined ? null : this.targetOf(j);
+  }
+  /**
+   * A static target in another page than `from`'s start (a 32-bit block):
+   * the module's blocks that may start there (its page offset; which
+   * physical page the target's linear page maps to is known only at run time,
+   * so each is guarded by its host address: ir.ts dispatchTransfer), at most
+   * MAX_FAR of them.
+   */
+  far(from: Block, off: number): DirectTarget[] {
+    const pos = (from.phys & 0xfff) + off;
+    if (!from.code32 || (pos >= 0 && pos < 4096)) return [];
+    return (this.byOffset.get(pos & 0xfff) ?? []).slice(0, MAX_FAR).map((j) => this.targetOf(j));
+  }
+  /**
+   * The blocks of the module an indirect exit of `from` (RET, JMP/CALL r/m32)
+   * may well land on: its successor hints (pack.ts hintsOf: blocks the loop
+   * ran right after it while it was interpreted), 32-bit and in one page.
+   */
+  hinted(from: Block): DirectTarget[] {
+    if (!from.code32) return [];
+    const out: DirectTarget[] = [];
+    for (const phys of hintsOf(from)) {
+      const j = this.at.get(phys * 2 + 1);
+      if (j !== undefined) out.push(this.targetOf(j));
+    }
+    return out;
   }
 }
+
+/**
+ * Candidates a far static exit checks (DirectLinks.far): one compare and branch
+ * each. Two blocks of a module at one page offset are rare (a batch holds at
+ * most 256 blocks; 4,096 offsets), beyond that the global cache answers.
+ */
+const MAX_FAR = 2;
 
 /**
  * The blocks of a module its dispatcher may enter (chain.ts "Indirect and
@@ -418,7 +471,8 @@ class DispatchTargets {
   /** Cross-module slots allocated (their globals are added as they are). */
   slots = 0;
   constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean,
-    readonly global: boolean, readonly globalFirst: boolean) {
+    readonly global: boolean, readonly globalFirst: boolean, private readonly far: DirectLinks | null, private readonly farStatic: boolean,
+    private readonly hints: boolean, private readonly countTargets: boolean) {
     blocks.forEach((b, j) => {
       if (!b.code32 || b.pages.length !== 1) return;
       this.hosts.push([RAM_BASE + b.phys, j]);
@@ -429,7 +483,7 @@ class DispatchTargets {
   /** The module's own dispatcher exists (xfind, xgo). */
   get find(): boolean { return (this.indirect || this.pages) && this.hosts.length > 0; }
   forBlock(from: Block): Dispatch | null {
-    if (!from.code32 || (!this.find && !this.modules && !this.global)) return null;
+    if (!from.code32 || (!this.find && !this.modules && !this.global && this.far === null)) return null;
     return {
       indirect: this.indirect,
       find: this.find,
@@ -442,6 +496,9 @@ class DispatchTargets {
       slot: this.modules ? () => this.newSlot() : null,
       global: this.global,
       globalFirst: this.globalFirst,
+      far: (off) => (this.farStatic ? this.far?.far(from, off) : null) ?? [],
+      hinted: () => (this.hints ? this.far?.hinted(from) : null) ?? [],
+      countTargets: this.countTargets,
     };
   }
   private newSlot(): number {

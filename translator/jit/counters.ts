@@ -40,6 +40,9 @@ export class JitCounters {
   readonly xfers: number[] = XFER_NAMES.map(() => 0);
   /** Blocks queued for compilation with a hot same-page predecessor before going hot themselves (engine.ts hot). */
   neighbours = 0;
+  /** Batches of hot global-cache targets and their predecessors compiled again together (JitOptions.regroup), and their blocks. */
+  regroups = 0;
+  regrouped = 0;
   /** Returns from compiled code to the loop, by reason (chain.ts EXIT_REASONS order). */
   readonly exits: number[] = EXIT_REASONS.map(() => 0);
   /** Guest instructions the loop ran interpreted, by reason (runtime/records.ts INTERP_REASONS order). */

@@ -29,7 +29,7 @@ import { packBlocks } from './pack.js';
 import { nextBatch } from './batching.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
-import { ChainTable } from './chain.js';
+import { ChainTable, XFER_GLOBAL } from './chain.js';
 import type { GlobalDispatch, XcacheFill } from './xcache.js';
 import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
@@ -111,6 +111,36 @@ export interface JitOptions {
    * (sides swapped) on sh, 0.93 awk, 0.89 md5, 0.93 sha (docs/jit-plan.md).
    */
   globalFirst?: boolean;
+  /**
+   * With direct transfers: a static exit into another page whose target may
+   * be a block of the same module (same page offset, 32-bit, one page)
+   * compares the TLB's host address for CS base + EIP with that block's and
+   * tail-calls it directly (ir.ts dispatchTransfer, XFER_FAR), before the
+   * global cache's probe: no hash, no loads from the cache, no hub. Default true.
+   */
+  farDirect?: boolean;
+  /**
+   * With direct transfers: an indirect exit (RET, JMP/CALL r/m32) first
+   * checks the blocks of its module the loop ran right after its block while
+   * it was interpreted (its successor cache, sent with it: pack.ts), by their
+   * host address as far transfers do (XFER_HINT), then the global cache.
+   * Default true.
+   */
+  hints?: boolean;
+  /**
+   * With the global cache: count its transfers per target (ir.ts
+   * globalTransfer) and, after a slice with at least `regroup` of them
+   * (true: REGROUP_MIN), compile the hottest targets again together with
+   * their predecessors in other modules, in one module the loop and the
+   * cache enter from then on (regroupHot; the old copies stay enterable
+   * from their old modules): a hot edge between blocks that landed in
+   * different modules becomes a direct, far or hinted transfer. Each block
+   * once. Default false: the boot's middle 0.77x, but the bench phases
+   * level at best and the boot worse (global transfers 25 M -> 45 M: each
+   * regroup moves blocks away from same-module successors; docs/jit-plan.md
+   * session 13).
+   */
+  regroup?: boolean | number;
   /**
    * With direct transfers: queue a hot block's warm same-page successors in
    * its batch (hot()). Default false: on the boot it added 0.4 % direct
@@ -242,6 +272,13 @@ const WAIT_SEND = 1024;
 const MAX_IN_FLIGHT = 2;
 /** Most blocks in a priority batch (waiting()): the loops only, so it compiles in a few ms. */
 const PRIORITY_MAX = 16;
+/** Global-cache transfers in one slice that start a regroup (JitOptions.regroup true): ~1 per 100 instructions of a 2 M slice. */
+const REGROUP_MIN = 20_000;
+/** A target is hot when it took at least this share of the counted transfers (xcache.ts takeHot). */
+const REGROUP_SHARE = 1 / 32;
+/** Most hot targets, and most blocks, in one regroup batch. */
+const REGROUP_TARGETS = 16;
+const REGROUP_MAX = 64;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -284,6 +321,15 @@ export class Jit implements BlockSource {
   private readonly modules: boolean;
   private readonly global: boolean;
   private readonly globalFirst: boolean;
+  private readonly farDirect: boolean;
+  private readonly hints: boolean;
+  /** Global-cache transfers in a slice past which hot targets are regrouped (0: off). */
+  private readonly regroupMin: number;
+  private lastGlobal = 0;
+  /** The regroup request in flight (its attach replaces the blocks' code), 0 if none. */
+  private regroupId = 0;
+  /** Blocks regrouped once (or considered): never again. */
+  private readonly regrouped = new WeakSet<Block>();
   private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly x87: boolean;
@@ -312,6 +358,9 @@ export class Jit implements BlockSource {
     this.modules = this.direct && opts.chain !== true && opts.modules === true;
     this.global = this.direct && opts.chain !== true && opts.global !== false;
     this.globalFirst = this.global && opts.globalFirst !== false;
+    this.farDirect = this.direct && opts.farDirect !== false;
+    this.hints = this.direct && opts.hints !== false;
+    this.regroupMin = !this.global || opts.regroup === undefined || opts.regroup === false ? 0 : opts.regroup === true ? REGROUP_MIN : Math.max(1, opts.regroup);
     this.neighbours = this.direct && opts.neighbours === true;
     this.priority = opts.priority === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
@@ -358,6 +407,11 @@ export class Jit implements BlockSource {
    */
   sliceEnd(): void {
     this.chain?.sliceEnd(this.counters.exits, this.counters.chained, this.counters.direct, this.counters.xfers);
+    if (this.regroupMin > 0) {
+      const g = this.counters.xfers[XFER_GLOBAL]!, d = g - this.lastGlobal;
+      this.lastGlobal = g;
+      if (d >= this.regroupMin && this.regroupId === 0 && this.client.failed === null) this.regroupHot();
+    }
     this.receive();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) {
       if (this.sync) this.flush();
@@ -406,6 +460,56 @@ export class Jit implements BlockSource {
     for (const q of loops) this.queued.delete(q);
     this.priorityId = this.send(loops, true);
     this.counters.priorityBatches++;
+  }
+
+  /**
+   * Hot global-cache targets (xcache.ts takeHot) and the compiled blocks of
+   * other modules the loop saw run right before them (their successor
+   * caches: the exits that reach them) go to the worker together, once each;
+   * their new module's code is what the loop and the global cache enter
+   * from then on (retire: the old copies stay enterable from their old
+   * modules), so a hot edge between two modules becomes one inside a module.
+   */
+  private regroupHot(): void {
+    const g = this.chain!.global!;
+    const hot = g.takeHot(REGROUP_SHARE, REGROUP_TARGETS).filter((b) => b.valid && b.jit !== null && !this.regrouped.has(b));
+    if (hot.length === 0) return;
+    const targets = new Set(hot);
+    // Only edges between modules: a target whose predecessors share its module gains nothing from moving (its
+    // transfers there are RETs the hints missed), and moving part of a module splits it (awk phase: global
+    // transfers 10.9 M -> 28.0 M per 1e9, main x1.14, when every hot target was regrouped).
+    const set = new Set<Block>();
+    const other = (b: Block, t: Block | null): boolean => t !== null && targets.has(t) && this.cache.moduleOf(t) !== this.cache.moduleOf(b);
+    for (const b of this.frontEnd.liveBlocks()) {
+      if (set.size >= REGROUP_MAX) break;
+      if (b.jit === null || this.regrouped.has(b) || targets.has(b)) continue;
+      if (other(b, b.chainBlock0)) { set.add(b); set.add(b.chainBlock0!); }
+      if (other(b, b.chainBlock1)) { set.add(b); set.add(b.chainBlock1!); }
+    }
+    // (Hot targets that are each other's predecessors: the middle's delay pass, two blocks in two modules.)
+    for (const t of hot) for (const n of [t.chainBlock0, t.chainBlock1]) if (n !== t && other(t, n)) { set.add(t); set.add(n!); }
+    for (const t of hot) this.regrouped.add(t);
+    const blocks = [...set].slice(0, REGROUP_MAX);
+    for (const b of blocks) this.regrouped.add(b);
+    if (blocks.length < 2) return;
+    this.regroupId = this.send(blocks, false);
+    this.counters.regroups++;
+    this.counters.regrouped += blocks.length;
+  }
+
+  /**
+   * A regrouped block's new code is about to be attached: its old copy stays
+   * enterable by the direct transfers of the blocks of its old module (until
+   * the block dies: ChainTable.keepCopy), the loop and the global cache
+   * take the new one, its old module no longer counts it.
+   */
+  private retire(b: Block): void {
+    this.chain!.keepCopy(b);
+    this.cache.moveOut(b);
+    b.jitId = 0;
+    b.jitTable = null;
+    b.link = null;
+    b.jit = null;
   }
 
   /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
@@ -528,7 +632,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
@@ -546,17 +650,22 @@ export class Jit implements BlockSource {
     if (req === undefined) return;
     this.inFlight.delete(r.id);
     if (r.id === this.priorityId) this.priorityId = 0;
+    const replace = r.id === this.regroupId;
+    if (replace) this.regroupId = 0;
     if (r.error !== undefined || r.module === undefined) throw new Error(`JIT compile worker: ${r.error ?? 'no module'}`);
     const c = this.counters;
     const t0 = performance.now();
     const blocks = req.blocks;
     // Attach only to blocks still alive and without code: the front end may have killed
     // (or evicted) some while they compiled; their records would only exit now.
-    const live = blocks.map((b) => b.valid && b.jit === null);
+    // A regroup batch (regroupHot) replaces the code of its blocks that are still alive.
+    const live = blocks.map((b) => b.valid && (b.jit === null || replace));
+    const kept = blocks.map(() => false);
+    if (replace) blocks.forEach((b, j) => { if (live[j] && b.jit !== null) { this.retire(b); kept[j] = true; } });
     const tbl = this.tables.get(req.firstId);
     this.tables.delete(req.firstId);
     instantiate(this.cpu, r.module, blocks, r.names, (j) => live[j],
-      this.chain !== null && tbl !== undefined ? { table: this.chain, tbl, firstId: req.firstId, direct: this.direct } : null, r.sites, r.blocks);
+      this.chain !== null && tbl !== undefined ? { table: this.chain, tbl, firstId: req.firstId, direct: this.direct } : null, r.sites, r.blocks, (j) => kept[j]!);
     const attached = blocks.filter((_, j) => live[j]);
     c.instantiateMs += performance.now() - t0;
     c.workerEmitMs += r.emitMs;
@@ -588,6 +697,7 @@ export class Jit implements BlockSource {
     this.queued.clear();
     this.inFlight.clear();
     this.priorityId = 0;
+    this.regroupId = 0;
     this.tables.clear();
     if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
   }

@@ -12,7 +12,7 @@ import type { Rec } from '../../runtime/records.js';
 import { BLOCK_DEAD, BLOCK_EIP, CHAINED, CUR_BLOCK, CS, DIRECT, EFLAGS, EIP as EIP_OFF, ICOUNT, JIT_EXITS, LAZY_OP, LINK_EXIT, MMU_GEN, READ_MASK, REGS, RETIRED, SEG_BASE, CODE_CTX, CTX_BASE0, TLB, XCACHE, XCACHE_ENTRIES } from '../../runtime/state/layout.js';
 import {
   CHAIN_TABLE, DISPATCH_FIND, DISPATCH_GO, EXIT_DEAD, EXIT_IMPURE, EXIT_LOOP, EXIT_UNLINKED, linkGlobals, SLOT_TABLE, slotGlobals,
-  XFER_GLOBAL, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
+  XFER_FAR, XFER_GLOBAL, XFER_HINT, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
 import { binaryParts, irOf, localGetIndex, topOperands, unaryParts, type ModuleIR } from './capi.js';
@@ -63,6 +63,8 @@ export interface DirectTarget {
   id: number;
   /** Its record count: the whole block must fit the budget left (the loop's rule). */
   recs: number;
+  /** Its host address (RAM_BASE + physical start): what the TLB gives for its linear start (a far target's guard). */
+  host: number;
 }
 
 /** The module's dispatcher as one block's exits may use it (compile.ts Dispatch; chain.ts "Indirect and cross-page transfers"). */
@@ -91,6 +93,17 @@ export interface Dispatch {
   global: boolean;
   /** With `global`: the cache is probed first, before xfind and the slot (JitOptions.globalFirst). */
   globalFirst: boolean;
+  /**
+   * Far direct transfers (JitOptions.farDirect): the blocks of this module a static
+   * exit to byte offset `off` may land on when that is in another page (same
+   * page offset, 32-bit, one page; at most MAX_FAR), entered by a direct
+   * tail call when the TLB's host address for CS base + EIP is theirs.
+   */
+  far(off: number): readonly DirectTarget[];
+  /** The blocks of this module the exiting block's successor hints name (JitOptions.hints): its indirect exits' far targets. */
+  hinted(): readonly DirectTarget[];
+  /** Count the global cache's transfers per target entry (JitOptions.regroup; xcache.ts takeHot). */
+  countTargets: boolean;
 }
 
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
@@ -818,7 +831,10 @@ export class Fn {
     const kind = indirect ? (d.indirect ? XFER_INDIRECT : -1) : targets.some((off) => d.crossPage(off)) ? XFER_PAGE : -1;
     const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
     const global = d.global && (indirect || other);
-    if ((kind < 0 || !d.find) && slot < 0 && !global) return [];
+    // Blocks of this module in another page a static target may be (their page offset): each guarded by its host address.
+    // An indirect exit: the blocks of the module the loop saw this block's exits land on (compile.ts DirectLinks.hinted).
+    const far = indirect ? d.hinted() : [...new Map(targets.flatMap((off) => d.far(off)).map((t) => [t.fn, t])).values()];
+    if ((kind < 0 || !d.find) && slot < 0 && !global && far.length === 0) return [];
     const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
     const n = (): X => this.doneN(retired);
     const nf = (): X => m.f64.convert_u.i32(n());
@@ -836,6 +852,17 @@ export class Fn {
       this.set(h, m.select(m.i32.eq(m.i32.and(this.get(e), this.ld(READ_MASK)), this.c(TLB_VALID)),
         m.i32.xor(m.i32.and(this.get(e), this.c(~0xfff)), this.get(lin)), this.c(-1))),
     ];
+    // A far target of this module: the host address is the whole proof (as for the global cache below: the
+    // loop's fetch would find that physical block), so a compare with a constant and a direct tail call,
+    // before the cache's hash, two loads and the hub's indirect call.
+    for (const ft of far) {
+      out.push(this.when([m.i32.eq(this.get(h), this.c(ft.host)), m.global.get(ft.alive, i32), m.i32.ge_s(left(), this.c(ft.recs))], this.block([
+        ...account(),
+        ...this.name(() => this.c(ft.id), () => this.ld(EIP_OFF)),
+        this.countXfer(indirect ? XFER_HINT : XFER_FAR),
+        m.return_call(ft.fn, [left()], i32),
+      ])));
+    }
     // Cache first: one hashed probe; on sh about half of the xfind calls (a binary search) missed.
     const first = global && d.globalFirst;
     if (first) out.push(...this.globalTransfer(h, left, account));
@@ -897,6 +924,8 @@ export class Fn {
         ...account(),
         ...this.name(() => at(XCACHE + 8), () => this.ld(EIP_OFF)),
         this.countXfer(XFER_GLOBAL),
+        // Transfers per target (JitOptions.regroup: the engine compiles hot ones again with their predecessors, in one module).
+        ...(this.dispatch?.countTargets === true ? [m.i32.store(XCACHE + 12, 4, this.get(e), m.i32.add(at(XCACHE + 12), this.c(1)))] : []),
         m.return_call(XJUMP, [left(), m.i32.shr_u(this.get(e), this.c(4))], i32),
       ])),
     ];

@@ -22,12 +22,13 @@ import { XJUMP } from './xcache.js';
  */
 export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
   attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table | null; firstId: number; direct?: boolean } | null = null,
-  sites = 0, perBlock: EmittedModule['blocks'] = []): WebAssembly.Instance {
+  sites = 0, perBlock: EmittedModule['blocks'] = [], keep: (j: number) => boolean = () => false): WebAssembly.Instance {
   const table: Rec[] = [];
   blocks.forEach((b, j) => {
     if (attach(j)) {
-      // Compiled again (its old code was evicted): the old instance never runs its records again.
-      releaseCallouts(b);
+      // Compiled again (its old code was evicted): the old instance never runs its records again. Unless
+      // `keep(j)`: its old copy stays enterable (a regroup, engine.ts) and calls out through the old table.
+      if (!keep(j)) releaseCallouts(b);
       calloutSlots.set(b, { table, base: table.length });
     }
     for (const r of b.recs) table.push(attach(j) ? r : DEAD);

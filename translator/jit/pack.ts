@@ -31,9 +31,25 @@ for (const k of Object.keys(sample)) {
 const FIELDS = [...NUM, ...BOOL];
 const NF = FIELDS.length;
 
-/** Per block: phys, code32, jitFlat, length, page count, pages..., record count, then NF values per record. */
+/** Successor hints per block (hintsOf): the physical starts of the last two blocks the loop ran after it. */
+const HINTS = 2;
+
+/**
+ * A block's successor hint for the compile worker: the physical start of a
+ * block the loop ran right after it (its successor cache, Block.chainBlock0/1),
+ * when that one may be entered by a transfer (valid, 32-bit like it, one
+ * page); else -1.
+ */
+function hint(b: Block, n: Block | null): number {
+  return n !== null && n.valid && n.code32 && b.code32 && n.pages.length === 1 ? n.phys : -1;
+}
+
+/**
+ * Per block: phys, code32, jitFlat, length, page count, pages..., record count, then NF values per record;
+ * after the blocks, HINTS successor hints per block (a trailer: bench/emit.ts recordings made before it still unpack).
+ */
 export function packBlocks(blocks: readonly Block[]): Float64Array {
-  let size = 1;
+  let size = 1 + HINTS * blocks.length;
   for (const b of blocks) size += 6 + b.pages.length + NF * b.recs.length;
   const out = new Float64Array(size);
   let p = 0;
@@ -51,7 +67,15 @@ export function packBlocks(blocks: readonly Block[]): Float64Array {
       for (let i = 0; i < NF; i++) out[p++] = Number(o[FIELDS[i]]);
     }
   }
+  for (const b of blocks) { out[p++] = hint(b, b.chainBlock0); out[p++] = hint(b, b.chainBlock1); }
   return out;
+}
+
+/** The worker's blocks' successor hints (physical starts; packBlocks's trailer), for far direct transfers at indirect exits (compile.ts). */
+const hints = new WeakMap<Block, readonly number[]>();
+/** Block `b`'s successor hints (physical starts of blocks the loop ran after it), empty when none travelled with it. */
+export function hintsOf(b: Block): readonly number[] {
+  return hints.get(b) ?? [];
 }
 
 /**
@@ -89,6 +113,13 @@ export function unpackBlocks(a: Float64Array): Block[] {
     const b = new Block(phys, code32, recs, length, pages);
     b.jitFlat = flat;
     blocks.push(b);
+  }
+  if (p + HINTS * n <= a.length) {
+    for (const b of blocks) {
+      const h: number[] = [];
+      for (let i = 0; i < HINTS; i++) { const v = a[p++]; if (v >= 0 && !h.includes(v)) h.push(num(v)); }
+      hints.set(b, h);
+    }
   }
   return blocks;
 }

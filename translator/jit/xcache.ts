@@ -76,8 +76,31 @@ export class GlobalDispatch {
     w[at] = host;
     w[at + 1] = b.recs.length;
     w[at + 2] = b.jitId;
+    w[at + 3] = 0;
     this.fills++;
     return true;
+  }
+
+  /**
+   * The blocks whose entries counted at least `share` of the transfers
+   * counted since the last call (generated code counts them in the entry's
+   * fourth word with JitOptions.regroup: ir.ts globalTransfer), hottest
+   * first, at most `max`; every count starts again from 0.
+   */
+  takeHot(share: number, max: number): Block[] {
+    const w = this.words;
+    let total = 0;
+    for (let at = 3; at < w.length; at += 4) total += w[at]!;
+    const hot: [number, Block][] = [];
+    for (let at = 3, k = 0; at < w.length; at += 4, k++) {
+      const c = w[at]!;
+      if (c === 0) continue;
+      w[at] = 0;
+      const b = this.owner[k];
+      if (b !== null && b !== undefined && c >= total * share) hot.push([c, b]);
+    }
+    hot.sort((x, y) => y[0] - x[0]);
+    return hot.slice(0, max).map(([, b]) => b);
   }
 
   /** Block `b` died or lost its code: its entry, if it holds it, is emptied (nothing enters it; its module is not held). */
@@ -90,6 +113,7 @@ export class GlobalDispatch {
     this.words[at] = 0;
     this.words[at + 1] = 0;
     this.words[at + 2] = 0;
+    this.words[at + 3] = 0;
   }
 
   /** The block in entry `k`, and whether the hub's table holds a function there (tests). */
