@@ -136,6 +136,12 @@ export interface JitOptions {
   regs?: boolean;
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
   flat?: boolean;
+  /**
+   * Entry-guard failures after which a compiled block is compiled again
+   * without the context facts that failed (guardFailed); 0 = never (its
+   * code stays, every failure runs it interpreted). Default GUARD_RECOMPILE.
+   */
+  guardRecompile?: number;
   /** The common x87 forms inline (codegen/x87.ts); default true. false: every x87 record calls its interpreter handler. */
   x87?: boolean;
   /**
@@ -226,6 +232,15 @@ const WAIT_SEND = 1024;
 const MAX_IN_FLIGHT = 2;
 /** Most blocks in a priority batch (waiting()): the loops only, so it compiles in a few ms. */
 const PRIORITY_MAX = 16;
+/**
+ * Entry-guard failures of one compiled block before it is compiled again
+ * (guardFailed): a context seen a few times (one run from another process)
+ * costs a few interpreted runs, not a module; one seen every time costs
+ * ~16 runs once. bench=1 on the 196,608-record bound: 190 k failures of 49
+ * blocks, 10.7 M instructions interpreted, all user code that went hot with
+ * FS base 0 and then ran with FS base != 0.
+ */
+export const GUARD_RECOMPILE = 16;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -278,6 +293,13 @@ export class Jit implements BlockSource {
   private readonly pageGroups: boolean | 'merge';
   private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
   private readonly flat: boolean;
+  private readonly guardRecompile: number;
+  /**
+   * Per compiled block whose entry guard failed: failures since it was
+   * compiled, and the CODE_CTX facts it assumed that failed (never assumed
+   * again for it: enqueue). Weak: only blocks that failed, dropped with them.
+   */
+  private readonly guards = new WeakMap<Block, { fails: number; varies: number }>();
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
@@ -307,6 +329,7 @@ export class Jit implements BlockSource {
     this.pageGroups = opts.pageGroups ?? 'merge';
     this.slowReload = opts.slowReload ?? 'near';
     this.flat = opts.flat !== false;
+    this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
 
@@ -388,6 +411,35 @@ export class Jit implements BlockSource {
     this.counters.priorityBatches++;
   }
 
+  /**
+   * The loop: `b`'s entry guard failed (BlockSource.guardFailed). A block that
+   * went hot in one context (a process with FS base 0) and runs in another
+   * fails every time and runs interpreted for good; after guardRecompile
+   * failures its code goes and it is queued again (hot already: no warm-up),
+   * assuming only what holds both where it went hot and now, and never the
+   * facts that failed.
+   */
+  guardFailed(b: Block): void {
+    if (this.guardRecompile === 0 || b.jit === null) return;
+    const now = this.cpu.s[CODE_CTX >> 2]!;
+    let g = this.guards.get(b);
+    if (g === undefined) this.guards.set(b, g = { fails: 0, varies: 0 });
+    g.varies |= b.jitFlat & ~now;
+    if (++g.fails < this.guardRecompile) return;
+    g.fails = 0;
+    this.counters.guardRecompiles++;
+    this.cache.killed([b]);
+    this.unlink(b);
+    if (this.queued.has(b)) return;
+    if (this.queue.length === 0) this.queuedAt = performance.now();
+    b.jitFlat &= now & ~g.varies;
+    this.queue.push(b);
+    this.queued.add(b);
+    if (this.queue.length < this.batch) return;
+    if (this.sync) this.flush();
+    else this.dispatch();
+  }
+
   /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
   idleWorker(now = performance.now()): boolean {
     if (this.queue.length !== 0 || !this.client.idle(now)) return false;
@@ -458,7 +510,7 @@ export class Jit implements BlockSource {
 
   private enqueue(b: Block): void {
     // The block is about to run (or, a neighbour, its predecessor is): the segments of its own context.
-    b.jitFlat = this.cpu.s[CODE_CTX >> 2]!;
+    b.jitFlat = this.cpu.s[CODE_CTX >> 2]! & ~(this.guards.get(b)?.varies ?? 0);
     this.queue.push(b);
     this.queued.add(b);
   }
@@ -574,13 +626,18 @@ export class Jit implements BlockSource {
 
   /** Evicted from the compiled cache: the block runs interpreted and may become hot again. */
   private detach(b: Block): void {
+    this.unlink(b);
+    this.frontEnd.rearm(b);
+  }
+
+  /** `b` loses its code (its module may live on: nothing enters it there again). */
+  private unlink(b: Block): void {
     // Link slots elsewhere may name it: its table entry becomes the stub, and it is linked again only with new code.
     this.chain?.killed([b]);
     b.jitId = 0;
     b.jitTable = null;
     b.link = null;
     b.jit = null;
-    this.frontEnd.rearm(b);
   }
 
   private killed(blocks: readonly Block[], reason: KillReason): void {
