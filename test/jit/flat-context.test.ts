@@ -97,6 +97,35 @@ describe('flat-segment assumptions come from the block\'s own context', () => {
   }
 
   for (const engine of TEST_ENGINES) {
+    it(`a loop that runs mostly where its guard holds keeps its code [${engine}]`, () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1, sync: true } });
+      m.cpu.reset();
+      m.cpu.phys.load(0x1000, K);
+      m.cpu.phys.write32(0x10, 7);
+      m.cpu.phys.write32(FS_BASE + 0x10, 5);
+      flatAt(m, 0x1000);
+      m.cpu.stopOnNullVector = true;
+      const fs = (base: number): void => m.cpu.setSegCache(FS, 0x10, base, 0xffffffff, 0xcf9300);
+      const runK = (): void => {
+        m.cpu.eip = 0x1000;
+        m.cpu.halted = false;
+        expect(m.run(10_000).reason).to.equal('hlt');
+      };
+      m.cpu.r32[6] = 0x10; // ESI
+      m.cpu.r32[3] = 0;
+      fs(0);
+      runK();
+      // Four runs where FS's base is 0 for each one where it is not: its failures are a fifth of its runs.
+      for (let i = 0; i < 40; i++) {
+        for (let k = 0; k < 4; k++) runK();
+        fs(FS_BASE); runK(); fs(0);
+      }
+      expect(m.cpu.r32[3], 'EBX').to.equal(7 * 8 + 40 * (4 * 7 + 5) * 8);
+      if (engine === 'jit') expect(m.jit!.counters.guardRecompiles, 'kept its code').to.equal(0);
+    });
+  }
+
+  for (const engine of TEST_ENGINES) {
     it(`a PUSH compiled with a 32-bit stack runs as a 16-bit one once SS is 16-bit [${engine}]`, () => {
       // push eax; mov ecx, esp; hlt
       const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0 } });
