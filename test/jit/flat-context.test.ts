@@ -62,7 +62,7 @@ describe('flat-segment assumptions come from the block\'s own context', () => {
     it(`a loop compiled while FS's base was 0 is compiled again once it keeps running with another base [${engine}]`, () => {
       // The bench=1 workload's case: user code that went hot in a process with FS base 0 and then ran, for
       // good, with FS base != 0 failed its entry guard on every run (10.7 M instructions interpreted).
-      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1, sync: true } });
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1, sync: true, guardRecompile: 16 } });
       m.cpu.reset();
       m.cpu.phys.load(0x1000, K);
       m.cpu.phys.write32(0x10, 7);
@@ -98,7 +98,7 @@ describe('flat-segment assumptions come from the block\'s own context', () => {
 
   for (const engine of TEST_ENGINES) {
     it(`a loop that runs mostly where its guard holds keeps its code [${engine}]`, () => {
-      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1, sync: true } });
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1, sync: true, guardRecompile: 16 } });
       m.cpu.reset();
       m.cpu.phys.load(0x1000, K);
       m.cpu.phys.write32(0x10, 7);

@@ -233,14 +233,18 @@ const MAX_IN_FLIGHT = 2;
 /** Most blocks in a priority batch (waiting()): the loops only, so it compiles in a few ms. */
 const PRIORITY_MAX = 16;
 /**
- * Entry-guard failures of one compiled block before it is compiled again
- * (guardFailed): a context seen a few times (one run from another process)
- * costs a few interpreted runs, not a module; one seen every time costs
- * ~16 runs once. bench=1 on the 196,608-record bound: 190 k failures of 49
- * blocks, 10.7 M instructions interpreted, all user code that went hot with
- * FS base 0 and then ran with FS base != 0.
+ * Entry-guard failures of one compiled block (in a window where they ran at
+ * least half of its instructions) before it is compiled again (guardFailed).
+ * bench=1 on the 196,608-record bound: 190 k failures of 49 blocks (2.5-45 k
+ * each), 10.7 M instructions interpreted, all user code that went hot with FS
+ * base 0 and then ran with FS base != 0. The boot meets the same blocks in
+ * its last moments (43 of them, 1.63 M instructions): at 16 failures they
+ * were all compiled again there, and eight boot pairs read main thread +2 %
+ * on average (0.999-1.043, `waiting` up as their batch joined user space's
+ * compile burst). At 256 the boot's few failures stay interpreted and a
+ * workload's lasting ones cost ~256 runs a block once.
  */
-export const GUARD_RECOMPILE = 16;
+export const GUARD_RECOMPILE = 256;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
