@@ -427,6 +427,12 @@ export interface BlockSource {
    * block's next run may be compiled. Between blocks, like hot().
    */
   waiting?(b: Block): void;
+  /**
+   * Called when compiled block `b`'s entry guard failed (the context it
+   * assumed does not hold: it runs interpreted), before the loop interprets
+   * it. A JIT may drop its code and compile it again. Between blocks.
+   */
+  guardFailed?(b: Block): void;
 }
 
 /**

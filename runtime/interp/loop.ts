@@ -83,6 +83,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
   const ran = source.ran ?? null;
   const interpreted = source.interpreted ?? null;
   const waiting = source.waiting?.bind(source) ?? null;
+  const guardFailed = source.guardFailed?.bind(source) ?? null;
   const boundary = cpu.onBoundary;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
@@ -198,6 +199,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
           left = true; // a chained successor's entry guard failed: it ran nothing (EIP written); next time it is interpreted
         } else {
           ic0 = -1; // this block's entry guard failed: it runs in the interpreter below
+          if (guardFailed !== null) guardFailed(block);
         }
       }
       if (ic0 >= 0) {

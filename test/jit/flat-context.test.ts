@@ -15,6 +15,7 @@ import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { CS, FS, SS } from '../../runtime/state/layout.js';
 import { EXIT_GUARD } from '../../translator/jit/chain.js';
+import { INTERP_REASONS } from '../../runtime/records.js';
 
 // K (0x1000): mov ecx, 8; L: mov eax, fs:[esi]; add ebx, eax; dec ecx; jnz L; hlt
 const K = hexBytes('b908000000648b0601c34975f8f4');
@@ -54,6 +55,73 @@ describe('flat-segment assumptions come from the block\'s own context', () => {
         expect(c.blocksCompiled, 'both loops compiled').to.be.at.least(2);
         expect(c.exits[EXIT_GUARD], 'entries that failed the flat-segment guard').to.equal(0);
       }
+    });
+  }
+
+  for (const engine of TEST_ENGINES) {
+    it(`a loop compiled while FS's base was 0 is compiled again once it keeps running with another base [${engine}]`, () => {
+      // The bench=1 workload's case: user code that went hot in a process with FS base 0 and then ran, for
+      // good, with FS base != 0 failed its entry guard on every run (10.7 M instructions interpreted).
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1, sync: true, guardRecompile: 16 } });
+      m.cpu.reset();
+      m.cpu.phys.load(0x1000, K);
+      m.cpu.phys.write32(0x10, 7);
+      m.cpu.phys.write32(FS_BASE + 0x10, 5);
+      flatAt(m, 0x1000);
+      m.cpu.stopOnNullVector = true;
+      const fs = (base: number): void => m.cpu.setSegCache(FS, 0x10, base, 0xffffffff, 0xcf9300);
+      const runK = (): void => {
+        m.cpu.eip = 0x1000;
+        m.cpu.halted = false;
+        expect(m.run(10_000).reason).to.equal('hlt');
+      };
+      m.cpu.r32[6] = 0x10; // ESI
+      m.cpu.r32[3] = 0;
+      fs(0);
+      runK(); // the loop goes hot and is compiled assuming FS's base 0
+      expect(m.cpu.r32[3], 'EBX').to.equal(7 * 8);
+      fs(FS_BASE);
+      const guardFails = (): number => m.jit?.counters.exits[EXIT_GUARD] ?? 0;
+      for (let i = 0; i < 40; i++) runK();
+      const after40 = guardFails();
+      for (let i = 0; i < 10; i++) runK();
+      expect(m.cpu.r32[3], 'EBX').to.equal(7 * 8 + 50 * 5 * 8);
+      if (engine === 'jit') {
+        const c = m.jit!.counters;
+        expect(c.guardRecompiles, 'compiled again once').to.equal(1);
+        expect(after40, 'failed entries before it was compiled again').to.be.within(1, 16 * 8);
+        expect(guardFails(), 'failed entries after it was compiled again').to.equal(after40);
+        expect(c.interpreted[INTERP_REASONS.indexOf('guard')], 'instructions interpreted for failed guards').to.be.below(16 * 8 * 4);
+      }
+    });
+  }
+
+  for (const engine of TEST_ENGINES) {
+    it(`a loop that runs mostly where its guard holds keeps its code [${engine}]`, () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, batch: 1, sync: true, guardRecompile: 16 } });
+      m.cpu.reset();
+      m.cpu.phys.load(0x1000, K);
+      m.cpu.phys.write32(0x10, 7);
+      m.cpu.phys.write32(FS_BASE + 0x10, 5);
+      flatAt(m, 0x1000);
+      m.cpu.stopOnNullVector = true;
+      const fs = (base: number): void => m.cpu.setSegCache(FS, 0x10, base, 0xffffffff, 0xcf9300);
+      const runK = (): void => {
+        m.cpu.eip = 0x1000;
+        m.cpu.halted = false;
+        expect(m.run(10_000).reason).to.equal('hlt');
+      };
+      m.cpu.r32[6] = 0x10; // ESI
+      m.cpu.r32[3] = 0;
+      fs(0);
+      runK();
+      // Four runs where FS's base is 0 for each one where it is not: its failures are a fifth of its runs.
+      for (let i = 0; i < 40; i++) {
+        for (let k = 0; k < 4; k++) runK();
+        fs(FS_BASE); runK(); fs(0);
+      }
+      expect(m.cpu.r32[3], 'EBX').to.equal(7 * 8 + 40 * (4 * 7 + 5) * 8);
+      if (engine === 'jit') expect(m.jit!.counters.guardRecompiles, 'kept its code').to.equal(0);
     });
   }
 

@@ -59,6 +59,8 @@ export class JitCounters {
   /** Of evictedBlocks, those that had run since the previous pass, queued again at once to be compiled together (engine.ts bound). */
   evictedRepacked = 0;
   invalidatedBlocks = 0;
+  /** Compiled blocks whose entry guard failed GUARD_RECOMPILE times, sent again without the facts that failed (engine.ts guardFailed). */
+  guardRecompiles = 0;
   /** Times the idle compile worker was ended to free its memory (worker-client.ts IDLE_MS). */
   workerStops = 0;
   /** Set when the compile worker died (compilation then continues on the main thread). */
@@ -76,6 +78,7 @@ export class JitCounters {
     s += `; interpreted: ${INTERP_REASONS.map((r, k) => `${r} ${this.interpreted[k]}`).join(', ')}`;
     if (this.batchesSent) s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
     if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules, ${this.evictedRepacked} repacked), invalidated ${this.invalidatedBlocks}`;
+    if (this.guardRecompiles) s += `; recompiled for failed entry guards ${this.guardRecompiles}`;
     const f = this.frontEnd;
     if (f) {
       s += `; cache: ${f.liveBlocks} blocks/${f.liveRecords} records, lookups ${f.lookups} (miss ${f.blocksDecoded})` +

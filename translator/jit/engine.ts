@@ -166,6 +166,12 @@ export interface JitOptions {
   regs?: boolean;
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
   flat?: boolean;
+  /**
+   * Entry-guard failures after which a compiled block is compiled again
+   * without the context facts that failed (guardFailed); 0 = never (its
+   * code stays, every failure runs it interpreted). Default GUARD_RECOMPILE.
+   */
+  guardRecompile?: number;
   /** The common x87 forms inline (codegen/x87.ts); default true. false: every x87 record calls its interpreter handler. */
   x87?: boolean;
   /**
@@ -279,6 +285,19 @@ const REGROUP_SHARE = 1 / 32;
 /** Most hot targets, and most blocks, in one regroup batch. */
 const REGROUP_TARGETS = 16;
 const REGROUP_MAX = 64;
+/**
+ * Entry-guard failures of one compiled block (in a window where they ran at
+ * least half of its instructions) before it is compiled again (guardFailed).
+ * bench=1 on the 196,608-record bound: 190 k failures of 49 blocks (2.5-45 k
+ * each), 10.7 M instructions interpreted, all user code that went hot with FS
+ * base 0 and then ran with FS base != 0. The boot meets the same blocks in
+ * its last moments (43 of them, 1.63 M instructions): at 16 failures they
+ * were all compiled again there, and eight boot pairs read main thread +2 %
+ * on average (0.999-1.043, `waiting` up as their batch joined user space's
+ * compile burst). At 256 the boot's few failures stay interpreted and a
+ * workload's lasting ones cost ~256 runs a block once.
+ */
+export const GUARD_RECOMPILE = 256;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -342,6 +361,15 @@ export class Jit implements BlockSource {
   private readonly eager: boolean;
   private readonly compact: boolean;
   private readonly flat: boolean;
+  private readonly guardRecompile: number;
+  /**
+   * Per compiled block whose entry guard failed: failures in the current
+   * window, the instructions they ran interpreted (`lost`) and the block's
+   * retired count when the window began (`from`), and the CODE_CTX facts
+   * that failed when it was compiled again (never assumed again for it:
+   * enqueue). Weak: only blocks that failed, dropped with them.
+   */
+  private readonly guards = new WeakMap<Block, { fails: number; varies: number; from: number; lost: number }>();
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, opts: JitOptions = {}) {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
@@ -376,6 +404,7 @@ export class Jit implements BlockSource {
     this.eager = opts.eager === true;
     this.compact = opts.compact !== false;
     this.flat = opts.flat !== false;
+    this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
   }
 
@@ -512,6 +541,50 @@ export class Jit implements BlockSource {
     b.jit = null;
   }
 
+  /**
+   * The loop: `b`'s entry guard failed (BlockSource.guardFailed). A block that
+   * went hot in one context (a process with FS base 0) and runs in another
+   * fails every time and runs interpreted for good; after guardRecompile
+   * failures its code goes and it is queued again (hot already: no warm-up),
+   * assuming only what holds both where it went hot and now, and never the
+   * facts that failed.
+   */
+  guardFailed(b: Block): void {
+    if (this.guardRecompile === 0 || b.jit === null) return;
+    const now = this.cpu.s[CODE_CTX >> 2]!;
+    // Instructions the block retired so far, compiled or not (direct transfers' share included).
+    const retired = b.insns + (b.jitInsns === null ? 0 : b.jitInsns.value as number);
+    let g = this.guards.get(b);
+    if (g === undefined) this.guards.set(b, g = { fails: 0, varies: 0, from: retired, lost: 0 });
+    g.fails++;
+    g.lost += b.recs.length;
+    if (g.fails < this.guardRecompile) return;
+    // Only a block that runs mostly where its guard fails: one that runs mostly where it holds would lose
+    // more in its compiled code without the facts than its failures cost (a boot pair with every such block
+    // compiled again: main thread +3 %, 43 blocks). A window of retired instructions at a time.
+    if (g.lost * 2 < retired - g.from) { g.fails = 0; g.lost = 0; g.from = retired; return; }
+    g.fails = 0;
+    g.lost = 0;
+    g.from = retired;
+    g.varies |= b.jitFlat & ~now;
+    this.counters.guardRecompiles++;
+    this.cache.killed([b]);
+    this.unlink(b);
+    // As if it had just gone hot: its runs so far would put it first in a batch (hottest first) and let
+    // its polls send partial batches at once (waiting(): WAIT_SEND runs past hotAt). New since the last
+    // eviction pass for the front end (evictMark -1), not a block whose runs went backwards.
+    b.hits = this.hotAt;
+    b.evictMark = -1;
+    if (this.queued.has(b)) return;
+    if (this.queue.length === 0) this.queuedAt = performance.now();
+    b.jitFlat &= now & ~g.varies;
+    this.queue.push(b);
+    this.queued.add(b);
+    if (this.queue.length < this.batch) return;
+    if (this.sync) this.flush();
+    else this.dispatch();
+  }
+
   /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
   idleWorker(now = performance.now()): boolean {
     if (this.queue.length !== 0 || !this.client.idle(now)) return false;
@@ -582,7 +655,7 @@ export class Jit implements BlockSource {
 
   private enqueue(b: Block): void {
     // The block is about to run (or, a neighbour, its predecessor is): the segments of its own context.
-    b.jitFlat = this.cpu.s[CODE_CTX >> 2]!;
+    b.jitFlat = this.cpu.s[CODE_CTX >> 2]! & ~(this.guards.get(b)?.varies ?? 0);
     this.queue.push(b);
     this.queued.add(b);
   }
@@ -704,13 +777,18 @@ export class Jit implements BlockSource {
 
   /** Evicted from the compiled cache: the block runs interpreted and may become hot again. */
   private detach(b: Block): void {
+    this.unlink(b);
+    this.frontEnd.rearm(b);
+  }
+
+  /** `b` loses its code (its module may live on: nothing enters it there again). */
+  private unlink(b: Block): void {
     // Link slots elsewhere may name it: its table entry becomes the stub, and it is linked again only with new code.
     this.chain?.killed([b]);
     b.jitId = 0;
     b.jitTable = null;
     b.link = null;
     b.jit = null;
-    this.frontEnd.rearm(b);
   }
 
   private killed(blocks: readonly Block[], reason: KillReason): void {
