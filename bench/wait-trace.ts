@@ -4,6 +4,7 @@
  * instructions it ran between going hot and getting its code, and when.
  *
  *   node dist/bench/wait-trace.js [--kernel K] [--initrd I] [--until GUEST-BOOT-OK] [--instructions N] [--top 20]
+ *     [--clock deterministic|realtime]
  *
  * Prints the worker's start-up (first hot block, first send, first answer,
  * ms from the machine's construction), a histogram of blocks by waiting
@@ -27,6 +28,8 @@ const kernel = new Uint8Array(readFileSync(opt('kernel', 'guests/linux-686.bzIma
 const initrd = new Uint8Array(readFileSync(opt('initrd', 'guests/initramfs.cpio.gz')));
 const until = opt('until', 'GUEST-BOOT-OK');
 const top = Number(opt('top', '20'));
+const clock = opt('clock', 'deterministic');
+if (clock !== 'deterministic' && clock !== 'realtime') throw new Error(`--clock: deterministic or realtime, not ${clock}`);
 /** Stop after this many guest instructions (a prefix of the boot), if before the marker. */
 const limit = Number(opt('instructions', 'Infinity'));
 
@@ -35,7 +38,7 @@ const t0 = performance.now();
 let line: number[] = [];
 let done = false;
 const pc = new Pc({
-  memoryMiB: 128, engine: 'jit', clock: 'deterministic',
+  memoryMiB: 128, engine: 'jit', clock,
   onSerialOutput: (b) => {
     if (b !== 0x0a) { if (line.length < 256) line.push(b); return; }
     const text = Buffer.from(line).toString('latin1');
