@@ -16,9 +16,9 @@ import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import type { EngineName } from '../../src/machine.js';
+import { why } from '../helpers/transfer-programs.js';
 
 const ORG = 0x1000, DE = 0;
-const why = (r: SnippetResult): string => (r.exception ? `${r.exception.name} at ${r.exception.eip.toString(16)}: ${r.exception.reason ?? ''}` : r.stop);
 
 /**
  *   mov ecx, 300; xor eax, eax; xor ebx, ebx

@@ -13,7 +13,7 @@
  * the comments.
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetResult } from '../../src/snippet.js';
+import { runSnippet } from '../../src/snippet.js';
 import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { flatWithTimerGate } from '../helpers/flat-machine.js';
@@ -24,25 +24,10 @@ import { XFER_GLOBAL, XFER_INDIRECT, XFER_MODULE, XFER_PAGE } from '../../transl
 import { decode as decodeDescriptor } from '../../runtime/segments.js';
 import { CR0, CS, GDTR_BASE, GDTR_LIMIT, IDTR_BASE, IDTR_LIMIT, w } from '../../runtime/state/layout.js';
 import type { InterruptSource } from '../../runtime/irq.js';
+import { why, mem, CALLRET, CALLRET_F, CALLRET_INSNS, callRetRegs, PATCH, PATCH_F, REMAP, REMAP_INSNS } from '../helpers/transfer-programs.js';
 
 const ORG = 0x1000;
-const why = (r: SnippetResult): string => (r.exception ? `${r.exception.name} at ${r.exception.eip.toString(16)}: ${r.exception.reason ?? ''}` : r.stop);
 
-/**
- * A call into another page and its RET back (0x1000 and 0x3000):
- *   mov ecx, 300; xor eax, eax; xor ebx, ebx
- *   L: call 0x3000                     ; block [call]: a static exit into another page
- *   R: add ebx, eax; dec ecx; jnz L; hlt   ; the RET's target; jnz L: a same-page direct transfer
- *   F (0x3000): add eax, ecx; ret      ; RET into R, another page
- */
-const CALLRET = 'b92c01000031c031dbe8f21f000001c34975f6f4';
-const CALLRET_F = '01c8c3';
-const CALLRET_INSNS = 3 + 300 * 6 + 1;
-function callRetRegs(): { eax: number; ebx: number } {
-  let eax = 0, ebx = 0;
-  for (let ecx = 300; ecx > 0; ecx--) { eax += ecx; ebx += eax; }
-  return { eax, ebx };
-}
 
 /**
  * A jump table, CALL r32, CALL m32, RET and RET imm16 in one page:
@@ -59,34 +44,7 @@ const TABLE = 'b99001000031dbbe3c10000089c883e003ff248683c301eb1183c364eb0cba2e1
 /** 3 + 100 x (L 3 + next 2) x 4 + c0 2 + c1 2 + c2 5 (mov, call, fn 2, jmp) + c3 3 (call, fn2 2) + hlt */
 const TABLE_INSNS = 3 + 100 * (4 * 5 + 2 + 2 + 5 + 3) + 1;
 
-/**
- * A RET target rewritten while its caller's module can enter it (0x1000 and 0x3000):
- *   mov ecx, 90; xor eax, eax; xor edx, edx
- *   L: test cl, 31; jnz skip; mov [P + 2], cl      ; ECX a multiple of 32 (64, 32): patch P's immediate
- *   skip: call 0x3000
- *   P (0x1019): add eax, 0; dec ecx; jnz L; hlt      ; F's RET target
- *   F (0x3000): add edx, 2; ret
- */
-const PATCH = 'b95a00000031c031d2f6c11f7506880d1b100000e8e71f000083c0004975eaf4';
-const PATCH_F = '83c202c3';
 
-/**
- * Paging on, two address spaces (page directories A at 0x10000, B at
- * 0x12000); linear 0x60000 maps to physical 0x60000 in A, 0x71000 in B:
- *   mov eax, 0x10000; mov cr3, eax; mov eax, cr0; or eax, 0x80000000; mov cr0, eax
- *   xor ebx, ebx; mov ebp, 10
- *   outer: mov eax, 0x10000; mov cr3, eax; call do3         ; A: +1 x 3
- *          mov eax, 0x12000; mov cr3, eax; call do3         ; B: +2 x 3
- *          mov dword [0x13180], 0x72003; invlpg [0x60000]  ; B's PTE of 0x60000 -> 0x72000
- *          call do3                                         ; +4 x 3
- *          mov dword [0x13180], 0x71003; invlpg [0x60000]; dec ebp; jnz outer; hlt
- *   do3 (0x105f): mov ecx, 3
- *   .1: call 0x60000; add ebx, eax; dec ecx; jnz .1; ret   ; static call into another page, RET back
- * Physical 0x60000: mov eax, 1; ret   0x71000: mov eax, 2; ret   0x72000: mov eax, 4; ret
- */
-const REMAP = 'b8000001000f22d80f20c00d000000800f22c031dbbd0a000000b8000001000f22d8e838000000b8002001000f22d8e82b000000c70580310100032007000f013d00000600e815000000c70580310100031007000f013d000006004d75bcf4b903000000e897ef050001c34975f6c3';
-/** 7 + 10 x (3 + do3 + 3 + do3 + 3 + do3 + 4) + hlt; do3 = mov + 3 x (call, mov, ret, add, dec, jnz) + ret */
-const REMAP_INSNS = 7 + 10 * (3 * 3 + 4 + 3 * (1 + 3 * 6 + 1)) + 1;
 
 /**
  * A timer loop (0x1000, F at 0x3000, the handler at 0x1100):
@@ -114,7 +72,6 @@ function machineFor(engine: EngineName): Machine | undefined {
   return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: shape === 'one module' ? 64 : 1, sync: true, chain: false, direct: true, indirect: true, pages: true, modules: true, globalFirst: false, farDirect: false, hints: false } });
 }
 const sliced = { slice: 60, onSlice: (m: Machine): void => m.jit?.flush() };
-const mem = (addr: number, hex: string): { addr: number; bytes: Uint8Array } => ({ addr, bytes: hexBytes(hex) });
 
 for (const engine of TEST_ENGINES) for (const sh of engine === 'jit' ? SHAPES : SHAPES.slice(0, 1)) {
   describe(`indirect and cross-page transfers between compiled blocks [${engine}${engine === 'jit' ? `, ${sh}` : ''}]`, () => {

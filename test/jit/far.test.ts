@@ -14,7 +14,7 @@
  * Programs from dispatch.test.ts (nasm listings there), and one of their own.
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetResult } from '../../src/snippet.js';
+import { runSnippet } from '../../src/snippet.js';
 import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
@@ -22,19 +22,10 @@ import { remappedTables } from '../helpers/paging.js';
 import type { EngineName } from '../../src/machine.js';
 import { XFER_FAR, XFER_GLOBAL, XFER_HINT } from '../../translator/jit/chain.js';
 import type { JitOptions } from '../../translator/jit/engine.js';
+import { why, mem, CALLRET, CALLRET_F, CALLRET_INSNS, callRetRegs, PATCH, PATCH_F, REMAP, REMAP_INSNS } from '../helpers/transfer-programs.js';
+// Here PATCH's P is F's successor hint, and REMAP's three targets of 0x60000 are blocks at the same page offset (far candidates).
 
-const why = (r: SnippetResult): string => (r.exception ? `${r.exception.name} at ${r.exception.eip.toString(16)}: ${r.exception.reason ?? ''}` : r.stop);
-const mem = (addr: number, hex: string): { addr: number; bytes: Uint8Array } => ({ addr, bytes: hexBytes(hex) });
 
-/** call 0x3000 in a loop of 300; F: add eax, ecx; ret (dispatch.test.ts CALLRET). */
-const CALLRET = 'b92c01000031c031dbe8f21f000001c34975f6f4';
-const CALLRET_F = '01c8c3';
-const CALLRET_INSNS = 3 + 300 * 6 + 1;
-function callRetRegs(): { eax: number; ebx: number } {
-  let eax = 0, ebx = 0;
-  for (let ecx = 300; ecx > 0; ecx--) { eax += ecx; ebx += eax; }
-  return { eax, ebx };
-}
 
 /**
  * The call's target rewritten while the caller's module holds its old code (0x1000 and 0x3000):
@@ -64,13 +55,7 @@ function twoRegs(): { eax: number; ebx: number; edx: number } {
   return { eax: eax | 0, ebx: ebx | 0, edx: edx | 0 };
 }
 
-/** A RET target rewritten while its caller's module can enter it (dispatch.test.ts PATCH): P is F's hint. */
-const PATCH = 'b95a00000031c031d2f6c11f7506880d1b100000e8e71f000083c0004975eaf4';
-const PATCH_F = '83c202c3';
 
-/** Two address spaces and INVLPG under a static call into another page (dispatch.test.ts REMAP): three blocks at page offset 0. */
-const REMAP = 'b8000001000f22d80f20c00d000000800f22c031dbbd0a000000b8000001000f22d8e838000000b8002001000f22d8e82b000000c70580310100032007000f013d00000600e815000000c70580310100031007000f013d000006004d75bcf4b903000000e897ef050001c34975f6c3';
-const REMAP_INSNS = 7 + 10 * (3 * 3 + 4 + 3 * (1 + 3 * 6 + 1)) + 1;
 
 function machineFor(engine: EngineName, jit: JitOptions = {}): Machine | undefined {
   if (engine !== 'jit') return undefined;

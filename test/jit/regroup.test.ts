@@ -10,29 +10,16 @@
  * Programs from dispatch.test.ts (nasm listings there).
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetResult } from '../../src/snippet.js';
+import { runSnippet } from '../../src/snippet.js';
 import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import type { EngineName } from '../../src/machine.js';
 import { XFER_FAR, XFER_GLOBAL, XFER_HINT } from '../../translator/jit/chain.js';
 import type { JitOptions } from '../../translator/jit/engine.js';
+import { why, mem, CALLRET, CALLRET_F, CALLRET_INSNS, callRetRegs, PATCH, PATCH_F } from '../helpers/transfer-programs.js';
 
-const why = (r: SnippetResult): string => (r.exception ? `${r.exception.name} at ${r.exception.eip.toString(16)}: ${r.exception.reason ?? ''}` : r.stop);
-const mem = (addr: number, hex: string): { addr: number; bytes: Uint8Array } => ({ addr, bytes: hexBytes(hex) });
 
-/** call 0x3000 in a loop of 300; F: add eax, ecx; ret (dispatch.test.ts CALLRET). */
-const CALLRET = 'b92c01000031c031dbe8f21f000001c34975f6f4';
-const CALLRET_F = '01c8c3';
-const CALLRET_INSNS = 3 + 300 * 6 + 1;
-function callRetRegs(): { eax: number; ebx: number } {
-  let eax = 0, ebx = 0;
-  for (let ecx = 300; ecx > 0; ecx--) { eax += ecx; ebx += eax; }
-  return { eax, ebx };
-}
-/** F's RET target P patched at ECX = 64 and 32 (dispatch.test.ts PATCH). */
-const PATCH = 'b95a00000031c031d2f6c11f7506880d1b100000e8e71f000083c0004975eaf4';
-const PATCH_F = '83c202c3';
 
 function machineFor(engine: EngineName, jit: JitOptions = {}): Machine | undefined {
   if (engine !== 'jit') return undefined;
