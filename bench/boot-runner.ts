@@ -5,6 +5,7 @@
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--jit JSON] [--max-records N] [--heap-stats] [--no-prestart]
+ *        [--timeline MS] [--stop-at N]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *
@@ -15,6 +16,12 @@
  *   {"ev":"marker","name":"GUEST-BOOT-OK","ms":..,"cpuMs":..,"executed":..,"jit":{..},"frontEnd":{..}}
  *                           when a line starting with GUEST- completes on the serial port
  *   {"ev":"exit", ...}      when the guest ended (jitvisor: how; v86: never)
+ * jitvisor only, for start-up timelines (bench/start-timeline.ts): `at` is ms since the process
+ * started (performance.now()), `mainMs` the main thread's CPU ms (/proc schedstat, not 10 ms ticks):
+ *   {"ev":"run", ...}       (--timeline) just before the first guest instruction
+ *   {"ev":"tick", ...}      (--timeline MS) every MS ms: executed, CPU, modules attached, interpreted
+ *   {"ev":"module", ...}    (--timeline) each compiled module as it is attached: its blocks, executed
+ * --stop-at N ends the run after N guest instructions (its exit event then says "limit").
  * `ms` counts from t0; `cpuMs` is the whole process's CPU time so far (process.cpuUsage:
  * user + system, all threads, Node start-up included, like /proc/<pid>/stat for QEMU), `mainCpuMs`
  * the main thread's alone (Linux; the guest's thread, without the compile worker and V8's helpers);
@@ -31,6 +38,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TUNED_ENV, TUNED_NODE_FLAGS, isTuned } from '../src/host-tuning.js';
 import { readBytes } from '../src/read-bytes.js';
+import { mainThreadNs } from './thread-cpu.js';
 
 const args = process.argv.slice(2);
 const kind = args.shift();
@@ -153,7 +161,7 @@ if (flag('heap-stats')) {
 
 function begin(): void {
   t0 = performance.now();
-  event({ ev: 't0', kind, pid: process.pid, node: process.version });
+  event({ ev: 't0', kind, pid: process.pid, node: process.version, at: t0 });
 }
 
 if (kind === 'jitvisor') {
@@ -189,10 +197,22 @@ if (kind === 'jitvisor') {
   onUntil = () => pc.stop();
   // In a function of its own, so that no variable of this (suspended) block keeps the images.
   ((): void => { const { kernel, initrd } = takeImages(); pc.bootLinux(kernel, 'linux-686.bzImage', cmdline, initrd, 'initramfs.cpio.gz'); })();
-  const exit = await pc.run();
+  const now = (): Record<string, number> => {
+    const c = process.cpuUsage();
+    return { at: performance.now(), mainMs: mainThreadNs() / 1e6, cpuMs: (c.user + c.system) / 1000, executed: pc.executed };
+  };
+  const every = num('timeline');
+  if (every !== undefined) {
+    const jit = pc.machine.jit;
+    const interpreted = (): number => (jit ? jit.counters.interpreted.reduce((a, b) => a + b, 0) : 0);
+    if (jit) jit.onCompiled = (blocks) => event({ ev: 'module', ...now(), blocks: blocks.length });
+    setInterval(() => event({ ev: 'tick', ...now(), modules: jit?.counters.modulesCompiled ?? 0, interpreted: interpreted() }), every).unref();
+    event({ ev: 'run', ...now() });
+  }
+  const exit = await pc.run(num('stop-at') ?? Infinity);
   flush();
   const c = process.cpuUsage();
-  event({ ev: 'exit', how: exit.kind, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, executed: pc.executed });
+  event({ ev: 'exit', how: exit.kind, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, executed: pc.executed, ...(every !== undefined ? now() : {}) });
   process.exit(0);
 } else if (kind === 'v86') {
   const biosDir = opt('bios-dir');
