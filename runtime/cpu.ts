@@ -19,7 +19,7 @@ import type { Block } from './records.js';
 import { resetDebug } from './debug.js';
 import type { InterruptSource } from './irq.js';
 import { cpuModel, type CpuModel } from './cpu-model.js';
-import { outOfBounds, roomTo } from './u32.js';
+import { outOfBounds, roomDown, roomTo } from './u32.js';
 
 const W64_ICOUNT = ICOUNT / 8, W64_TSC_BASE = TSC_BASE / 8, W64_TSC_ANCHOR = TSC_ANCHOR / 8, W64_TSC_RATE = TSC_RATE / 8, W64_TSC_ADJ = TSC_ADJ / 8;
 const W_EIP = w(EIP), W_CPL = w(CPL), W_CODE32 = w(CODE32), W_STACK32 = w(STACK32);
@@ -289,6 +289,14 @@ export class Cpu {
   /** segRoom() for writes. */
   segRoomW(seg: number, off: number, n: number): number {
     return roomTo(off, this.s[W_SEG_WHI + seg], n);
+  }
+  /** How many whole `n`-byte elements fit from seg:off down to the segment's lower bound (block copies going down; u32.ts roomDown). */
+  segRoomDown(seg: number, off: number, n: number): number {
+    return roomDown(off, this.s[W_SEG_LO + seg], n);
+  }
+  /** segRoomDown() for writes. */
+  segRoomDownW(seg: number, off: number, n: number): number {
+    return roomDown(off, this.s[W_SEG_WLO + seg], n);
   }
 
   setCpl(cpl: number): void {

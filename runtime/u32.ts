@@ -44,3 +44,16 @@ export function roomTo(off: number, hi: number, n: number): number {
   const d = (hi - off) | 0; // hi - off as an unsigned number, in int32 form
   return d < 0 || d >= 0x3fffffff ? (0x40000000 / n) | 0 : ((d + 1) / n) | 0;
 }
+
+/**
+ * Elements at offsets off, off - n, off - 2n, ... (a string instruction
+ * going down, DF = 1) that start at or above the bound `lo` (inclusive,
+ * unsigned), so that none wraps below offset 0: 0 when off is below lo.
+ * Capped like roomTo. Each element's top stays below the first one's, which
+ * the caller checks (linc).
+ */
+export function roomDown(off: number, lo: number, n: number): number {
+  if (ltu(off, lo)) return 0;
+  const d = (off - lo) | 0; // off - lo as an unsigned number, in int32 form
+  return d < 0 || d >= 0x3fffffff ? (0x40000000 / n) | 0 : ((d / n) | 0) + 1;
+}

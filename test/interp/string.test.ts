@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { runSnippet, type SnippetOptions } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { hexBytes } from '../helpers/asm.js';
-import { pageTables, withPaging, PAGING_PREFIX_LEN } from '../helpers/paging.js';
+import { pageTables, remappedTables, withPaging, PAGING_PREFIX_LEN } from '../helpers/paging.js';
 import { REP_CAP } from '../../runtime/interp/families/string.js';
 
 const CF = 0x1, ZF = 0x40, SF = 0x80, DF = 0x400;
@@ -211,6 +211,93 @@ for (const engine of TEST_ENGINES) {
         expect(r.exception).to.deep.include({ vector: 13 });
         expect([r.regs.ecx, r.regs.edi]).to.deep.equal([2, 0x10000]);
         expect(hex(r.readMemory(0x6000 + 0xfffe, 3))).to.equal('555500');
+      });
+    });
+
+    describe('REP going down (DF=1) a page at a time (the handler\'s fast path)', () => {
+      /** Element-by-element copy from the top down, the CPU's order with DF=1 (a model of the expected memory). */
+      const backwardCopy = (mem: Uint8Array, src: number, dst: number, count: number, n: number): Uint8Array => {
+        const m = Uint8Array.from(mem);
+        for (let i = 0; i < count; i++) { const e = m.slice(src - i * n, src - i * n + n); m.set(e, dst - i * n); }
+        return m;
+      };
+      it('REP MOVS down: disjoint, destination above (the kernel stub\'s move), destination below by less than an element', () => {
+        const init = bytes(0x80, (i) => 0x40 + i * 3);
+        const mem = new Uint8Array(0x3000);
+        mem.set(init, 0x2000);
+        const cases: [string, number, number, number, number][] = [
+          // code, esi, edi, count, element size (esi/edi: the first, highest element)
+          ['f3a5', 0x2040, 0x2840, 16, 4],
+          ['f3a5', 0x2040, 0x2044, 14, 4], // destination one element above, overlapping: memmove gives the same
+          ['f3a5', 0x2040, 0x2042, 12, 4], // above by half an element
+          ['f3a5', 0x2040, 0x203f, 12, 4], // below by one byte: element by element differs from memmove
+          ['f366a5', 0x2040, 0x203f, 12, 2],
+          ['f3a4', 0x2040, 0x203d, 40, 1], // the pattern repeats
+        ];
+        for (const [code, esi, edi, count, n] of cases) {
+          const r = run('8a1e8a1f881f' + code, { regs: { ecx: count, esi, edi }, eflags: DF, memory: [{ addr: 0x2000, bytes: init }] });
+          const want = backwardCopy(mem, esi, edi, count, n);
+          const lo = Math.min(esi, edi) - count * n - 4, hi = Math.max(esi, edi) + n + 4;
+          expect(hex(r.readMemory(lo, hi - lo)), `${code} ${esi.toString(16)} -> ${edi.toString(16)}`).to.equal(hex(want.subarray(lo, hi)));
+          expect([r.regs.ecx, r.regs.esi, r.regs.edi]).to.deep.equal([0, esi - count * n, edi - count * n]);
+        }
+      });
+      it('REP MOVSD down across page boundaries, an element straddling one', () => {
+        const init = bytes(0x40, (i) => 0x80 + i);
+        const mem = new Uint8Array(0x6000);
+        mem.set(init, 0x2fe0);
+        const r = run('8a1e8a1f881f f3a5', { regs: { ecx: 12, esi: 0x3002, edi: 0x5009 }, eflags: DF, memory: [{ addr: 0x2fe0, bytes: init }] });
+        const want = backwardCopy(mem, 0x3002, 0x5009, 12, 4);
+        expect(hex(r.readMemory(0x4fd0, 0x40))).to.equal(hex(want.subarray(0x4fd0, 0x5010)));
+        expect([r.regs.ecx, r.regs.esi, r.regs.edi]).to.deep.equal([0, 0x3002 - 48, 0x5009 - 48]);
+      });
+      it('REP MOVSD down from a page into a page mapped elsewhere (paging), an element straddling them', () => {
+        // Linear 0x30000 -> physical 0x50000, 0x2f000 -> 0x70000: each page's run is copied from its own host page.
+        const lin = (a: number): number => (a * 7 + 3) & 0xff;
+        const mem = new Uint8Array(0x50000);
+        for (let a = 0x2ffd0; a < 0x30010; a++) mem[a] = lin(a);
+        const r = runSnippet({
+          // mov bl,[esi] ; mov bl,[esi-0x10] ; mov bl,[edi] ; mov [edi],bl: both source pages and the destination in the TLB.
+          engine, code: withPaging(hexBytes('8a1e 8a5ef0 8a1f881f f3a5 f4')), regs: { ecx: 12, esi: 0x30002, edi: 0x41009 }, eflags: DF,
+          memory: [...remappedTables(0x10000, 0x11000, { 0x30000: 0x50000, 0x2f000: 0x70000 }),
+            { addr: 0x70fd0, bytes: bytes(0x30, (i) => lin(0x2ffd0 + i)) }, { addr: 0x50000, bytes: bytes(0x10, (i) => lin(0x30000 + i)) }],
+        });
+        expect(r.stop).to.equal('hlt');
+        const want = backwardCopy(mem, 0x30002, 0x41009, 12, 4);
+        expect(hex(r.readMemory(0x40fd0, 0x40))).to.equal(hex(want.subarray(0x40fd0, 0x41010)));
+        expect([r.regs.ecx, r.regs.esi, r.regs.edi]).to.deep.equal([0, 0x30002 - 48, 0x41009 - 48]);
+      });
+      it('REP STOSD/STOSW/STOSB down inside a page', () => {
+        let r = run('8807 f3ab', { regs: { eax: 0x44332211, ecx: 16, edi: 0x3040 }, eflags: DF });
+        expect(hex(r.readMemory(0x3000, 72))).to.equal('00000000' + '11223344'.repeat(16) + '00000000');
+        expect([r.regs.ecx, r.regs.edi]).to.deep.equal([0, 0x3000]);
+        r = run('8807 f366ab', { regs: { eax: 0x12345678, ecx: 7, edi: 0x300d }, eflags: DF });
+        expect(hex(r.readMemory(0x3000, 16))).to.equal('00' + '7856'.repeat(7) + '00');
+        expect(r.regs.edi).to.equal(0x2fff);
+        r = run('8807 f3aa', { regs: { eax: 0x99, ecx: 0x1000, edi: 0x5fff }, memory: [{ addr: 0x4fff, bytes: bytes(0x1002, () => 0xee) }], eflags: DF });
+        expect(hex(r.readMemory(0x4fff, 1)) + hex(r.readMemory(0x6000, 1))).to.equal('eeee');
+        expect(r.readMemory(0x5000, 0x1000).every((b) => b === 0x99)).to.equal(true);
+      });
+      it('real mode: DI wraps below 0 (16-bit addressing), EDI leaves the ES limit (#GP at that element)', () => {
+        // ES = 0x680 (base 0x6800, inside a page): rep stosb going down from DI = 1, 4 bytes: DI 1, 0, 0xffff, 0xfffe.
+        let r = runSnippet({ engine, mode: 'real', code: hexBytes('b880068ec0 b055 fd f3aa f4'), regs: { ecx: 4, edi: 1 } });
+        expect(r.stop).to.equal('hlt');
+        expect([r.regs.ecx & 0xffff, r.regs.edi & 0xffff]).to.deep.equal([0, 0xfffd]);
+        expect(hex(r.readMemory(0x67ff, 4)) + hex(r.readMemory(0x167fe, 2))).to.equal('00555500' + '5555');
+        // a32 rep stosb from EDI = 1 down: 1, 0, then 0xffffffff is past the 64 KiB limit: #GP with 2 written.
+        r = runSnippet({ engine, mode: 'real', code: hexBytes('b880068ec0 b055 fd f367aa f4'), regs: { ecx: 4, edi: 1 } });
+        expect(r.stop).to.equal('exception');
+        expect(r.exception).to.deep.include({ vector: 13 });
+        expect([r.regs.ecx, r.regs.edi]).to.deep.equal([2, 0xffffffff]);
+        expect(hex(r.readMemory(0x67ff, 4))).to.equal('00555500');
+      });
+      it('REP STOSB down over already-decoded code (the fast path must invalidate)', () => {
+        //     mov ebx,2 ; top: rep stosb ; patch: inc esi ; nop
+        //     mov ecx,2 ; mov al,42 ; mov edi,patch+1 ; dec ebx ; jnz top ; hlt
+        // The second pass writes 42 42 (inc edx twice) over the decoded `inc esi ; nop`, from the top down.
+        const r = runSnippet({ engine, code: hexBytes('bb02000000f3aa4690b902000000b042bf081000004b75edf4'), eflags: DF });
+        expect(r.stop).to.equal('hlt');
+        expect([r.regs.esi, r.regs.edx]).to.deep.equal([1, 2]);
       });
     });
 

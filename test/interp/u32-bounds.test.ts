@@ -5,7 +5,7 @@
  * top of the 4 GiB offset space, where an access wraps past 2^32.
  */
 import { expect } from 'chai';
-import { ltu, outOfBounds, roomTo } from '../../runtime/u32.js';
+import { ltu, outOfBounds, roomDown, roomTo } from '../../runtime/u32.js';
 import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { hexBytes } from '../helpers/asm.js';
@@ -30,6 +30,12 @@ describe('u32: unsigned compares of int32 values', () => {
     for (const off of EDGE) for (const hi of EDGE) for (const n of [1, 2, 4]) {
       const exact = (off >>> 0) > (hi >>> 0) ? 0 : Math.floor(((hi >>> 0) - (off >>> 0) + 1) / n);
       expect(roomTo(off | 0, hi | 0, n), `off ${off.toString(16)} hi ${hi.toString(16)} n ${n}`).to.equal(Math.min(exact, Math.floor(0x40000000 / n)));
+    }
+  });
+  it('roomDown: whole elements from off down to lo (none wrapping below 0), exact below the cap', () => {
+    for (const off of EDGE) for (const lo of EDGE) for (const n of [1, 2, 4]) {
+      const exact = (off >>> 0) < (lo >>> 0) ? 0 : Math.floor(((off >>> 0) - (lo >>> 0)) / n) + 1;
+      expect(roomDown(off | 0, lo | 0, n), `off ${off.toString(16)} lo ${lo.toString(16)} n ${n}`).to.equal(Math.min(exact, Math.floor(0x40000000 / n)));
     }
   });
 });
