@@ -64,7 +64,8 @@ const JUMP_CACHE = 1 << 14;
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
  * - redecoded: blocks decoded at an address (and code size) whose block an eviction pass had dropped
  * - evictMs: host time in eviction passes, their full collection included; evictGcMs: the collections alone
- * - recycled: records decoded into a dead block's record (FrontEndOptions.recycle) instead of a new one
+ * - recycled: records decoded into a dead block's record (FrontEndOptions.recycle) instead of a new one;
+ *   spare: dead blocks' records waiting to be decoded into (after the last decode or reclaim)
  */
 export interface FrontEndStats {
   lookups: number;
@@ -89,6 +90,7 @@ export interface FrontEndStats {
   /** CALL rel32 records decoded paired with the lone RET at their target (the block goes on after them). */
   pairedRets: number;
   recycled: number;
+  spare: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -293,7 +295,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0, recycled: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0, recycled: 0, spare: 0,
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -366,6 +368,7 @@ export class FrontEnd implements BlockSource {
       this.blocks.set(key, block);
       this.stats.liveBlocks++;
       this.stats.liveRecords += block.recs.length;
+      this.stats.spare = this.spare.length;
     } else this.stats.mapHits++;
     this.jc[slot] = block;
     return block;
@@ -655,6 +658,7 @@ export class FrontEnd implements BlockSource {
       for (let i = 0; i < recs.length && spare.length < cap; i++) spare.push(recs[i]!);
     }
     this.dying.length = 0;
+    this.stats.spare = spare.length;
   }
 
   private unflag(page: number): void {
