@@ -312,7 +312,7 @@ export class FrontEnd implements BlockSource {
    * every record of an evicted or killed block was old-space garbage until
    * the next full collection: ~19 MiB of the main heap at the boot's peak.
    */
-  private readonly recycle: boolean;
+  recycle: boolean;
   private readonly dying: Block[] = [];
   private readonly spare: Rec[] = [];
   /** Blocks killed since the last sweepSuccessors(). */
@@ -651,6 +651,8 @@ export class FrontEnd implements BlockSource {
    * (what one eviction pass frees); the rest is left to the GC.
    */
   private reclaim(): void {
+    // Turned off since the blocks died (a profiler attached: Jit.keepDeadRecords): they keep their records.
+    if (!this.recycle) { this.dying.length = 0; return; }
     const spare = this.spare, cap = this.maxRecords >> 2;
     for (const b of this.dying) {
       const recs = b.recs;
