@@ -4,7 +4,7 @@
  *
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
- *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--jit JSON] [--max-records N] [--heap-stats] [--no-prestart]
+ *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--jit JSON] [--max-records N] [--front JSON] [--heap-stats] [--no-prestart]
  *        [--timeline MS] [--stop-at N]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
  *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
@@ -189,7 +189,8 @@ if (kind === 'jitvisor') {
       // --jit JSON: more JitOptions (e.g. '{"pageGroups":true}'), over the flags above.
       ...(args.includes('--jit') ? JSON.parse(opt('jit', '{}')) as Record<string, unknown> : {}),
     },
-    frontEnd: { maxRecords: num('max-records') },
+    // --front JSON: more FrontEndOptions (e.g. '{"gcAfterEvict":false}', '{"recycle":false}'), over --max-records.
+    frontEnd: { maxRecords: num('max-records'), ...(args.includes('--front') ? JSON.parse(opt('front', '{}')) as Record<string, unknown> : {}) },
   });
   executed = () => pc.executed;
   frontEndInfo = () => ({ ...pc.machine.frontEnd.stats });

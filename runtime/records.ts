@@ -141,6 +141,32 @@ export class Rec {
   }
 
   /**
+   * Make this record what `new Rec(exec)` makes (every field to its
+   * initial value above), for the front end to decode into again: records
+   * of dead blocks are reused (translator/frontend/blocks.ts `reclaim`)
+   * instead of becoming old-space garbage. test/interp/records.test.ts
+   * checks it against a fresh record, so a field added above without a
+   * line here fails there.
+   */
+  reset(exec: Handler): void {
+    this.exec = exec;
+    this.wo = 0;
+    this.wm = 0;
+    this.imm = 0;
+    this.disp = 0;
+    this.wh = 0;
+    this.wg = 0;
+    this.wa = 4 | (4 << 8);
+    this.wb = 0;
+    this.wc = (3 << 16) | (3 << 24);
+    this.wd = 0xffff;
+    this.we = -1;
+    this.wf = E_HANDLER;
+    this.alt = null;
+    this.pair = null;
+  }
+
+  /**
    * Offset of this instruction from the block start, in bytes (may be negative: folded jumps go backwards).
    * A paired RET (ends E_PAIRED) sits at its CALL's target, anywhere: its offset is the int32 in `disp`.
    */
@@ -354,7 +380,11 @@ export class Block {
     readonly phys: number,
     /** 32-bit code segment (true) or 16-bit. */
     readonly code32: boolean,
-    readonly recs: Rec[],
+    /**
+     * The records (the front end replaces them with deadRecs() of the same
+     * length once the block is dead and they are reused: see FrontEnd.reclaim).
+     */
+    public recs: Rec[],
     /** Byte length of the block's code. */
     readonly length: number,
     /** Physical pages the bytes come from (one, or two for a straddling last instruction). */
@@ -392,6 +422,25 @@ const exitHere: Handler = () => { throw BLOCK_EXIT; };
  * the EIP its predecessor wrote.
  */
 export const JIT_GUARD_FAILED = -1;
+
+/**
+ * Records that only stop a block (BLOCK_EXIT), standing in for a dead
+ * block's own once those are reused (FrontEnd.reclaim): the same length, so
+ * whatever still counts a dead block's records (a compiled module's call-out
+ * numbering, link.ts) counts the same; one shared array per length.
+ */
+const deadRec = new Rec(exitHere);
+const deadArrays: Rec[][] = [];
+export function deadRecs(n: number): Rec[] {
+  let a = deadArrays[n];
+  if (a === undefined) {
+    // Built by push, as decode's arrays are (packed elements; not frozen): one elements kind for every block's records.
+    a = [];
+    for (let i = 0; i < n; i++) a.push(deadRec);
+    deadArrays[n] = a;
+  }
+  return a;
+}
 
 /** Mark a block dead; if it is running, its remaining records stop it. */
 export function killBlock(b: Block): void {

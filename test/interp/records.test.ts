@@ -163,4 +163,16 @@ describe('decoded records (packed fields)', () => {
     expect(big!.recs[0]!.imm).to.equal(0xffffffff);
     expect(big!.phys).to.equal(0x80000000);
   });
+  it('reset() makes a used record what a new one is (the front end decodes into dead blocks\' records again)', () => {
+    const r = new Rec(h), g = (): number => 1;
+    r.off = -300; r.len = 3; r.code = 4321; r.mnemonic = 1234; r.imm = -5; r.imm2 = 0xffff; r.msz = 512;
+    r.disp = -0x80000000; r.sub = 999; r.flagsRead = 0x40000; r.flagsWritten = 0x8d5;
+    for (const o of UNSIGNED) r[o] = 255;
+    for (const o of SIGNED) r[o] = -128;
+    r.lock = true; r.folded = true; r.ends = E_COND; r.plain = g; r.pair = new Rec(h);
+    r.reset(g);
+    // Every own field (a field added to Rec without a line in reset() shows here), not just the accessors.
+    expect(Object.entries(r)).to.deep.equal(Object.entries(new Rec(g)));
+    expect(r.exec).to.equal(g);
+  });
 });

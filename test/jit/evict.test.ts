@@ -10,6 +10,8 @@ import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
+import { BLOCK_EXIT, type Rec } from '../../runtime/records.js';
+import type { Cpu } from '../../runtime/cpu.js';
 
 /** mov ecx, n; L: add eax, ecx; dec ecx; jnz L; hlt. Blocks: 0x1000 (runs once), 0x1005 (L: hot, compiled under the JIT). */
 function loop(n: number): Uint8Array {
@@ -52,5 +54,31 @@ for (const engine of TEST_ENGINES) {
       // Interpreter: L is idle, so it goes. JIT: L is compiled, so the head goes instead.
       expect(left).to.deep.equal(engine === 'jit' ? [undefined, body] : [head, undefined]);
     });
+    for (const recycle of [true, false]) {
+      it(`an evicted block's records are ${recycle ? '' : 'not '}decoded into again (recycle: ${recycle})`, () => {
+        const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, sync: true, batch: 1 }, frontEnd: { maxRecords: 1000, gcAfterEvict: false, recycle } });
+        expect(runSnippet({ engine, machine: m, code: loop(1000) }).regs.eax).to.equal(500500);
+        const fe = m.frontEnd;
+        const head = fe.peek(0x1000, true)!;
+        const own: Rec[] = head.recs.slice();
+        fe.evict();
+        fe.evict(); // the head did not run since: it goes
+        expect(fe.peek(0x1000, true)).to.equal(undefined);
+        expect(head.valid).to.equal(false);
+        // Its array now only stops a block (the same length), its own records are spare.
+        expect(head.recs.length).to.equal(own.length);
+        if (recycle) {
+          expect(head.recs.every((r) => !own.includes(r))).to.equal(true);
+          expect(() => head.recs[0]!.exec(m.cpu as Cpu, head.recs[0]!)).to.throw().that.equals(BLOCK_EXIT);
+        } else expect(head.recs).to.deep.equal(own);
+        // Another program at the same place: decoded into the head's old records (or new ones), and right.
+        const r = runSnippet({ engine, machine: m, code: loop(7) });
+        expect(r.regs.eax).to.equal(28);
+        const again = fe.peek(0x1000, true)!;
+        expect(again !== head && again.valid).to.equal(true);
+        expect(again.recs.some((x) => own.includes(x)), 'old records reused').to.equal(recycle);
+        expect(fe.stats.recycled > 0).to.equal(recycle);
+      });
+    }
   });
 }

@@ -20,7 +20,10 @@ const program = (name: string): Uint8Array => new Uint8Array(readFileSync(new UR
 function profiled(code: Uint8Array, threshold: number, chain = false): { profiler: Profiler; machine: Machine; executed: number; compiled: number } {
   // Chaining off unless asked: exact per-block counts need one block per compiled run (profiler.ts).
   const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold, chain } });
+  expect(machine.frontEnd.recycle, 'records reused before a profiler attaches').to.equal(true);
   const profiler = new Profiler(machine.cpu, machine.jit!);
+  // It disassembles dead blocks after the run: their records must stay theirs.
+  expect(machine.frontEnd.recycle, 'records reused once a profiler attached').to.equal(false);
   let executed = 0, compiled = 0;
   const run = machine.run.bind(machine);
   machine.run = (budget) => { const r = run(budget); executed += r.executed; compiled += r.compiled; return r; };

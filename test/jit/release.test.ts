@@ -25,7 +25,9 @@ const KILL = 'b92800000031c031db31d2f6c1077506880d5d10000083c3017540f4' + '90'.r
 
 describe('dead blocks are released (JIT)', () => {
   it('successor links to killed blocks are swept; call-out tables drop killed blocks\' records; the result is the interpreter\'s', () => {
-    const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, chain: false, direct: true } });
+    // Record reuse off: the killed blocks' record objects must stay theirs for the identity checks below
+    // (with it, the patched P is decoded into them again; test/jit/evict.test.ts covers that).
+    const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, chain: false, direct: true }, frontEnd: { recycle: false } });
     const dead = new Set<Rec>();
     const killed: Block[] = [];
     m.frontEnd.onBlocksKilled((blocks) => { for (const b of blocks) { killed.push(b); for (const r of b.recs) dead.add(r); } });

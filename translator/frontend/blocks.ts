@@ -28,7 +28,7 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction, Mnemonic } from '../../runtime/iced.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, OP_REL, Rec, T_BRANCH, T_COND, T_NONE, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
+import { Block, OP_REL, Rec, T_BRANCH, T_COND, T_NONE, deadRecs, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
 import { E_COND, E_FOLD, E_PAIRED } from '../../runtime/isa/types.js';
 import { callPaired, retAt, retPaired } from '../../runtime/interp/families/branch.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
@@ -64,6 +64,8 @@ const JUMP_CACHE = 1 << 14;
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
  * - redecoded: blocks decoded at an address (and code size) whose block an eviction pass had dropped
  * - evictMs: host time in eviction passes, their full collection included; evictGcMs: the collections alone
+ * - recycled: records decoded into a dead block's record (FrontEndOptions.recycle) instead of a new one;
+ *   spare: dead blocks' records waiting to be decoded into (after the last decode or reclaim)
  */
 export interface FrontEndStats {
   lookups: number;
@@ -87,6 +89,8 @@ export interface FrontEndStats {
   evictGcMs: number;
   /** CALL rel32 records decoded paired with the lone RET at their target (the block goes on after them). */
   pairedRets: number;
+  recycled: number;
+  spare: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -102,6 +106,8 @@ export interface FrontEndOptions {
   gcAfterEvict?: boolean;
   /** Paired RETs (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
   pairRets?: boolean;
+  /** Decode into the records of dead blocks (reclaim(); default true): off only to measure it. */
+  recycle?: boolean;
 }
 
 /**
@@ -289,7 +295,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0, recycled: 0, spare: 0,
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -298,6 +304,17 @@ export class FrontEnd implements BlockSource {
   /** Decode paired RETs (FrontEndOptions.pairRets; settable before a run: benchmarks compare). */
   pairRets: boolean;
   private readonly gcAfterEvict: boolean;
+  /**
+   * Record reuse (docs/jit-plan.md "Memory", eighth pass): records of blocks
+   * killed since the last reclaim() (`dying`), and records free for decode
+   * to fill again (`spare`). Records are ~80 % of what the front end
+   * allocates and they live long (promoted to old space), so without reuse
+   * every record of an evicted or killed block was old-space garbage until
+   * the next full collection: ~19 MiB of the main heap at the boot's peak.
+   */
+  recycle: boolean;
+  private readonly dying: Block[] = [];
+  private readonly spare: Rec[] = [];
   /** Blocks killed since the last sweepSuccessors(). */
   private killedSinceSweep = 0;
   /**
@@ -310,6 +327,7 @@ export class FrontEnd implements BlockSource {
     this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
     this.pairRets = opts.pairRets ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
+    this.recycle = opts.recycle ?? true;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
   }
 
@@ -350,6 +368,7 @@ export class FrontEnd implements BlockSource {
       this.blocks.set(key, block);
       this.stats.liveBlocks++;
       this.stats.liveRecords += block.recs.length;
+      this.stats.spare = this.spare.length;
     } else this.stats.mapHits++;
     this.jc[slot] = block;
     return block;
@@ -413,7 +432,9 @@ export class FrontEnd implements BlockSource {
           if (recs.length === 0) this.cpu.mmu.translate((lin - start + 4096) | 0, false);
           break;
         }
-        const r = new Rec(ud);
+        let r = this.spare.pop();
+        if (r === undefined) r = new Rec(ud);
+        else { r.reset(ud); this.stats.recycled++; }
         r.off = pos - start;
         r.idx = recs.length;
         fillRecord(r, insn, bytes, pos, code32);
@@ -546,6 +567,7 @@ export class FrontEnd implements BlockSource {
   maintain(): void {
     if (this.stats.liveRecords > this.maxRecords) this.evict();
     if (this.killedSinceSweep >= SWEEP_KILLED) this.sweepSuccessors();
+    if (this.dying.length !== 0) this.reclaim();
     if (this.watched.size === 0) return;
     const now = this.cpu.icountNumber();
     for (const cp of this.watched) {
@@ -589,6 +611,7 @@ export class FrontEnd implements BlockSource {
     if (running !== null && dead.includes(running)) this.cpu.s[W_DEAD] = 1;
     for (const b of dead) killBlock(b);
     for (const l of this.killListeners) l(dead, reason);
+    if (this.recycle) for (const b of dead) this.dying.push(b);
     for (const b of dead) {
       const key = cacheKey(b.phys, b.code32);
       if (this.blocks.get(key) === b) {
@@ -612,6 +635,32 @@ export class FrontEnd implements BlockSource {
         }
       }
     }
+  }
+
+  /**
+   * Between slices (maintain()): the records of the blocks killed since the
+   * last call go to `spare`, for decode to fill again (Rec.reset), and each
+   * such block gets deadRecs() of the same length instead. Not at the kill:
+   * until the slice ends the loop may still read the running block's
+   * records (a killed block stops at its next record, BLOCK_EXIT, and the
+   * loop resumes at that record's EIP), and a kill inside get() ('mapping')
+   * is followed by a decode at once. Between slices nothing runs a dead
+   * block: its compiled code's call-outs were released (link.ts
+   * releaseCallouts) and its code is unlinked, so only counts and
+   * identities of it are read again. At most a quarter of the bound is kept
+   * (what one eviction pass frees); the rest is left to the GC.
+   */
+  private reclaim(): void {
+    // Turned off since the blocks died (a profiler attached: Jit.keepDeadRecords): they keep their records.
+    if (!this.recycle) { this.dying.length = 0; return; }
+    const spare = this.spare, cap = this.maxRecords >> 2;
+    for (const b of this.dying) {
+      const recs = b.recs;
+      b.recs = deadRecs(recs.length);
+      for (let i = 0; i < recs.length && spare.length < cap; i++) spare.push(recs[i]!);
+    }
+    this.dying.length = 0;
+    this.stats.spare = spare.length;
   }
 
   private unflag(page: number): void {
@@ -664,6 +713,8 @@ export class FrontEnd implements BlockSource {
     this.stats.evictions++;
     this.killBlocks(cold, 'evict');
     this.sweepSuccessors();
+    // Before the collection: the dead blocks' own arrays (and the records over the cap) go with it.
+    if (this.dying.length !== 0) this.reclaim();
     const t1 = performance.now();
     if (this.gcAfterEvict) collectGarbage();
     const t2 = performance.now();

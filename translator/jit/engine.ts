@@ -585,6 +585,14 @@ export class Jit implements BlockSource {
     else this.dispatch();
   }
 
+  /**
+   * Dead blocks keep their records from now on (the front end stops reusing them: FrontEndOptions.recycle):
+   * a profiler (profiler.ts) holds the blocks it saw and disassembles them from their records after the run.
+   */
+  keepDeadRecords(): void {
+    this.frontEnd.recycle = false;
+  }
+
   /** End the compile worker if nobody used it for IDLE_MS (worker-client.ts); `now` for tests. */
   idleWorker(now = performance.now()): boolean {
     if (this.queue.length !== 0 || !this.client.idle(now)) return false;

@@ -54,6 +54,8 @@ export class Profiler {
   readonly modules: ModuleProfile[] = [];
 
   constructor(private readonly cpu: Cpu, jit: Jit) {
+    // Its blocks may die during the run (the decompressor's, evicted ones) and are disassembled after it.
+    jit.keepDeadRecords();
     jit.ran = (b, n, compiled) => {
       let p = this.blocks.get(b);
       if (p === undefined) p = this.add(b);

@@ -18,6 +18,7 @@
  * never a second). One that no JIT connects to within PRESTART_MS is ended.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import v8 from 'node:v8';
 import type { CompileReply, CompileRequest, WorkerStats } from './worker.js';
 import type { EmitOptions } from './compile.js';
 
@@ -26,6 +27,26 @@ export const IDLE_MS = 30_000;
 
 /** The worker's V8 young generation bound (resourceLimits), MiB. */
 const WORKER_YOUNG_MB = 4;
+/**
+ * The same as a semi-space bound (V8: young generation = 3 semi-spaces), MiB. Needed as well: V8's
+ * `--max-semi-space-size` flag, process-wide, overrides resourceLimits, and the tuned host settings
+ * (src/host-tuning.ts) give the main thread 4 MiB with it: the worker's new space then sat at 8 MiB
+ * committed for ~0.4 MiB used at the boot's peak (docs/jit-plan.md "Memory", eighth pass).
+ */
+const WORKER_SEMI_MB = 1;
+
+/**
+ * The flag as this process was started with it (command line or NODE_OPTIONS; 0: V8's default), to
+ * put back once the worker's heap is configured: only isolates created meanwhile see the worker's bound.
+ */
+export function startSemiSpaceFlag(argv: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]): string {
+  let v = '0';
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--max[-_]semi[-_]space[-_]size(?:=(\d+))?$/.exec(argv[i]!);
+    if (m !== null) v = m[1] ?? argv[i + 1] ?? '0';
+  }
+  return `--max-semi-space-size=${v}`;
+}
 
 let shared: Worker | null = null;
 /** Bumped each time a worker is started: a client's port belongs to one worker. */
@@ -48,7 +69,11 @@ function worker(): Worker {
     // A small young generation: the worker allocates little that lives (binaryen works in its own wasm
     // heap), and V8's default semi-spaces (up to 16 MiB each) grew to ~14 MiB used for nothing
     // (bench/memory.ts; docs/jit-plan.md "Memory").
+    const restore = startSemiSpaceFlag();
+    v8.setFlagsFromString(`--max-semi-space-size=${WORKER_SEMI_MB}`);
     const w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
+    // 'online': the worker runs JavaScript, so its heap was configured (the main thread's was at start).
+    w.once('online', () => v8.setFlagsFromString(restore));
     w.unref();
     let ended = false;
     w.on('error', (e) => { failure = e instanceof Error ? e.message : String(e); });

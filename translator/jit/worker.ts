@@ -117,6 +117,10 @@ export interface WorkerStats {
   heapUsed: number;
   heapTotal: number;
   spaces: Record<string, number>;
+  /** Per space: its size (MiB), used or not. */
+  spaceSizes: Record<string, number>;
+  /** V8's bound on this heap (old generation + the young generation's bound), MiB. */
+  heapLimit: number;
   /** Heap pages resident, memory V8 counts outside its heap (ArrayBuffers, ...), V8's own malloc, MiB. */
   physical: number;
   external: number;
@@ -131,12 +135,15 @@ export interface WorkerStats {
 
 function stats(): WorkerStats {
   const h = v8.getHeapStatistics();
-  const spaces: Record<string, number> = {};
-  for (const sp of v8.getHeapSpaceStatistics()) spaces[sp.space_name.replace('_space', '')] = sp.space_used_size / 1048576;
+  const spaces: Record<string, number> = {}, spaceSizes: Record<string, number> = {};
+  for (const sp of v8.getHeapSpaceStatistics()) {
+    spaces[sp.space_name.replace('_space', '')] = sp.space_used_size / 1048576;
+    spaceSizes[sp.space_name.replace('_space', '')] = sp.space_size / 1048576;
+  }
   const c = v8.getHeapCodeStatistics();
   const mib = (n: number): number => n / 1048576;
   return {
-    heapUsed: mib(h.used_heap_size), heapTotal: mib(h.total_heap_size), spaces,
+    heapUsed: mib(h.used_heap_size), heapTotal: mib(h.total_heap_size), spaces, spaceSizes, heapLimit: mib(h.heap_size_limit),
     physical: mib(h.total_physical_size), external: mib(h.external_memory), malloced: mib(h.malloced_memory),
     code: mib(c.code_and_metadata_size), bytecode: mib(c.bytecode_and_metadata_size), externalSources: mib(c.external_script_source_size),
     modules: sent,
