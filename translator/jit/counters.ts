@@ -40,8 +40,6 @@ export class JitCounters {
   readonly xfers: number[] = XFER_NAMES.map(() => 0);
   /** Blocks queued for compilation with a hot same-page predecessor before going hot themselves (engine.ts hot). */
   neighbours = 0;
-  /** Nearly hot same-page successors a batch took along (JitOptions.pullWarm). */
-  pulledWarm = 0;
   /** Batches of hot global-cache targets and their predecessors compiled again together (JitOptions.regroup), and their blocks. */
   regroups = 0;
   regrouped = 0;

@@ -138,28 +138,15 @@ export interface JitOptions {
    * once. Default false: the boot's middle 0.77x, but the bench phases
    * level at best and the boot worse (global transfers 25 M -> 45 M: each
    * regroup moves blocks away from same-module successors; docs/jit-plan.md
-   * session 13). 'hot' (session 14): only hot targets that are each
-   * other's successors in two modules (the middle's delay pass), no
-   * predecessors.
+   * session 13).
    */
-  regroup?: boolean | number | 'hot';
+  regroup?: boolean | number;
   /**
    * With direct transfers: queue a hot block's warm same-page successors in
    * its batch (hot()). Default false: on the boot it added 0.4 % direct
    * transfers for 6 % more blocks compiled, and no CPU gain (docs/jit-plan.md).
    */
   neighbours?: boolean;
-  /**
-   * With direct transfers: when a batch goes to the worker, each of its
-   * blocks takes along its successors (the loop's successor cache) in the
-   * same page that are nearly hot (3/4 of `threshold` runs) and not compiled,
-   * queued ones too: a hot loop of blocks that go hot one after the other
-   * is not split at a batch's end into two modules, whose transfers would
-   * each go through the global cache (the boot's middle: its delay pass,
-   * 2.69-3.9 G, 8.4 M such transfers per 1e8 instructions). Unlike
-   * `neighbours`, only at a send, and only blocks about to go hot.
-   */
-  pullWarm?: boolean;
   /**
    * A queued loop (WAIT_SEND runs past hot) that runs while both requests are
    * in flight goes to the worker in a small request compiled before the one
@@ -357,17 +344,12 @@ export class Jit implements BlockSource {
   private readonly hints: boolean;
   /** Global-cache transfers in a slice past which hot targets are regrouped (0: off). */
   private readonly regroupMin: number;
-  /** JitOptions.regroup 'hot': hot targets only (regroupHot). */
-  private readonly regroupHotOnly: boolean;
   private lastGlobal = 0;
   /** The regroup request in flight (its attach replaces the blocks' code), 0 if none. */
   private regroupId = 0;
   /** Blocks regrouped once (or considered): never again. */
   private readonly regrouped = new WeakSet<Block>();
   private readonly neighbours: boolean;
-  private readonly pullWarm: boolean;
-  /** Blocks a batch took along before they went hot (pullWarm): in flight, hot() must not queue them again. */
-  private readonly pulled = new WeakSet<Block>();
   private readonly regs: boolean;
   private readonly x87: boolean;
   private readonly branches: boolean;
@@ -406,10 +388,8 @@ export class Jit implements BlockSource {
     this.globalFirst = this.global && opts.globalFirst !== false;
     this.farDirect = this.direct && opts.farDirect !== false;
     this.hints = this.direct && opts.hints !== false;
-    this.regroupMin = !this.global || opts.regroup === undefined || opts.regroup === false ? 0 : opts.regroup === true || opts.regroup === 'hot' ? REGROUP_MIN : Math.max(1, opts.regroup);
-    this.regroupHotOnly = opts.regroup === 'hot';
+    this.regroupMin = !this.global || opts.regroup === undefined || opts.regroup === false ? 0 : opts.regroup === true ? REGROUP_MIN : Math.max(1, opts.regroup);
     this.neighbours = this.direct && opts.neighbours === true;
-    this.pullWarm = this.direct && opts.pullWarm === true;
     this.priority = opts.priority === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
@@ -433,7 +413,7 @@ export class Jit implements BlockSource {
   }
 
   hot(b: Block): void {
-    if (this.queued.has(b) || this.pulled.has(b)) return;
+    if (this.queued.has(b)) return;
     if (this.queue.length === 0) this.queuedAt = performance.now();
     this.enqueue(b);
     // Direct transfers join blocks of one module only: its warm successors in the same page
@@ -529,7 +509,7 @@ export class Jit implements BlockSource {
     // transfers 10.9 M -> 28.0 M per 1e9, main x1.14, when every hot target was regrouped).
     const set = new Set<Block>();
     const other = (b: Block, t: Block | null): boolean => t !== null && targets.has(t) && this.cache.moduleOf(t) !== this.cache.moduleOf(b);
-    for (const b of this.regroupHotOnly ? [] : this.frontEnd.liveBlocks()) {
+    for (const b of this.frontEnd.liveBlocks()) {
       if (set.size >= REGROUP_MAX) break;
       if (b.jit === null || this.regrouped.has(b) || targets.has(b)) continue;
       if (other(b, b.chainBlock0)) { set.add(b); set.add(b.chainBlock0!); }
@@ -700,37 +680,11 @@ export class Jit implements BlockSource {
       const n = nextBatch(all, MAX_BATCH);
       const blocks = all.slice(0, n);
       this.queue = all.slice(n);
+      for (const b of blocks) if (b.again) this.counters.compiledAgain++;
       for (const b of this.queue) this.queued.add(b);
       if (blocks.length === 0) return;
-      if (this.pullWarm) this.takeWarm(blocks);
-      for (const b of blocks) if (b.again) this.counters.compiledAgain++;
       this.send(blocks, false);
     }
-  }
-
-  /**
-   * JitOptions.pullWarm: the batch's blocks' nearly hot same-page successors
-   * join it (from the queue if they are there: a batch's end or MAX_BATCH
-   * would leave them to the next module), with their predecessor's context
-   * (Block.jitFlat: they run right after it).
-   */
-  private takeWarm(blocks: Block[]): void {
-    const inBatch = new Set(blocks), n0 = blocks.length, warm = (this.hotAt * 3) >>> 2;
-    let fromQueue = false;
-    for (let i = 0; i < n0; i++) {
-      const b = blocks[i]!;
-      for (const n of [b.chainBlock0, b.chainBlock1]) {
-        if (n === null || inBatch.has(n) || !n.valid || n.jit !== null || n.code32 !== b.code32 || n.phys >>> 12 !== b.phys >>> 12 || n.hits < warm) continue;
-        inBatch.add(n);
-        blocks.push(n);
-        if (this.queued.has(n)) { this.queued.delete(n); fromQueue = true; } else {
-          n.jitFlat = b.jitFlat & ~(this.guards.get(n)?.varies ?? 0);
-          if (n.hits < this.hotAt) this.pulled.add(n);
-        }
-        this.counters.pulledWarm++;
-      }
-    }
-    if (fromQueue) this.queue = this.queue.filter((q) => this.queued.has(q));
   }
 
   private send(blocks: Block[], priority: boolean): number {
@@ -775,7 +729,6 @@ export class Jit implements BlockSource {
     const c = this.counters;
     const t0 = performance.now();
     const blocks = req.blocks;
-    for (const b of blocks) this.pulled.delete(b);
     // Attach only to blocks still alive and without code: the front end may have killed
     // (or evicted) some while they compiled; their records would only exit now.
     // A regroup batch (regroupHot) replaces the code of its blocks that are still alive.
