@@ -417,6 +417,8 @@ class DirectLinks {
   private readonly byOffset = new Map<number, number[]>();
   /** External targets (EmitOptions.externals) by cache key: their index, for same-page static exits the module has no block for. */
   private readonly ext = new Map<number, number>();
+  /** External targets by page offset (32-bit): far candidates after the module's own. */
+  private readonly extByOffset = new Map<number, number[]>();
   constructor(private readonly blocks: readonly Block[], private readonly firstId: number, private readonly externals: readonly ExternalTarget[] = []) {
     blocks.forEach((b, j) => {
       if (b.pages.length !== 1) return;
@@ -425,7 +427,14 @@ class DirectLinks {
       const o = this.byOffset.get(b.phys & 0xfff);
       if (o === undefined) this.byOffset.set(b.phys & 0xfff, [j]); else o.push(j);
     });
-    externals.forEach((x, i) => { const k = x.phys * 2 + (x.code32 ? 1 : 0); if (!this.at.has(k)) this.ext.set(k, i); });
+    externals.forEach((x, i) => {
+      const k = x.phys * 2 + (x.code32 ? 1 : 0);
+      if (this.at.has(k)) return;
+      this.ext.set(k, i);
+      if (!x.code32) return;
+      const o = this.extByOffset.get(x.phys & 0xfff);
+      if (o === undefined) this.extByOffset.set(x.phys & 0xfff, [i]); else o.push(i);
+    });
   }
   /** Block id of the batch's block j (CUR_BLOCK). */
   id(j: number): number { return this.firstId + j; }
@@ -439,10 +448,13 @@ class DirectLinks {
     const key = phys * 2 + (from.code32 ? 1 : 0), j = this.at.get(key);
     if (j !== undefined) return this.targetOf(j);
     const i = this.ext.get(key);
-    if (i === undefined) return null;
-    const [e, a] = externalImports(i);
+    return i === undefined ? null : this.externalOf(i);
+  }
+  /** External target i (EmitOptions.externals), imported. */
+  private externalOf(i: number): DirectTarget {
+    const [e, a] = externalImports(i), x = this.externals[i]!;
     // Blocks name themselves on entry (Fn.selfNamed: direct transfers without table chaining), so no id is needed.
-    return { fn: `x${e}`, alive: `x${a}`, id: 0, recs: this.externals[i]!.recs, host: RAM_BASE + phys, external: true };
+    return { fn: `x${e}`, alive: `x${a}`, id: 0, recs: x.recs, host: RAM_BASE + x.phys, external: true };
   }
   /**
    * A static target in another page than `from`'s start (a 32-bit block):
@@ -454,7 +466,8 @@ class DirectLinks {
   far(from: Block, off: number): DirectTarget[] {
     const pos = (from.phys & 0xfff) + off;
     if (!from.code32 || (pos >= 0 && pos < 4096)) return [];
-    return (this.byOffset.get(pos & 0xfff) ?? []).slice(0, MAX_FAR).map((j) => this.targetOf(j));
+    const own = (this.byOffset.get(pos & 0xfff) ?? []).slice(0, MAX_FAR).map((j) => this.targetOf(j));
+    return [...own, ...(this.extByOffset.get(pos & 0xfff) ?? []).map((i) => this.externalOf(i))].slice(0, MAX_FAR);
   }
   /**
    * The blocks of the module an indirect exit of `from` (RET, JMP/CALL r/m32)
@@ -466,7 +479,9 @@ class DirectLinks {
     const out: DirectTarget[] = [];
     for (const phys of hintsOf(from)) {
       const j = this.at.get(phys * 2 + 1);
-      if (j !== undefined) out.push(this.targetOf(j));
+      if (j !== undefined) { out.push(this.targetOf(j)); continue; }
+      const i = this.ext.get(phys * 2 + 1);
+      if (i !== undefined) out.push(this.externalOf(i));
     }
     return out;
   }

@@ -149,9 +149,11 @@ export interface JitOptions {
    * tail call to an import) guarded as same-module ones, the global cache
    * after them. An import keeps the other module's instance alive while
    * this one lives (its code is no longer entered once it is evicted: its
-   * alive global is 0).
+   * alive global is 0). 'all': successors in any page too, entered as far
+   * targets (a static exit into their page offset) or hinted ones (an
+   * indirect exit whose successor hints name them), by their host address.
    */
-  imports?: boolean;
+  imports?: boolean | 'all';
   /**
    * With direct transfers: queue a hot block's warm same-page successors in
    * its batch (hot()). Default false: on the boot it added 0.4 % direct
@@ -353,7 +355,7 @@ export class Jit implements BlockSource {
   private readonly globalFirst: boolean;
   private readonly farDirect: boolean;
   private readonly hints: boolean;
-  private readonly imports: boolean;
+  private readonly imports: boolean | 'all';
   /** Blocks in requests in flight (JitOptions.imports: a later batch may import them). */
   private readonly sentBlocks = new Set<Block>();
   /** Global-cache transfers in a slice past which hot targets are regrouped (0: off). */
@@ -402,7 +404,7 @@ export class Jit implements BlockSource {
     this.globalFirst = this.global && opts.globalFirst !== false;
     this.farDirect = this.direct && opts.farDirect !== false;
     this.hints = this.direct && opts.hints !== false;
-    this.imports = this.global && opts.imports === true;
+    this.imports = this.global && opts.imports !== undefined && opts.imports !== false ? opts.imports : false;
     this.regroupMin = !this.global || opts.regroup === undefined || opts.regroup === false ? 0 : opts.regroup === true ? REGROUP_MIN : Math.max(1, opts.regroup);
     this.neighbours = this.direct && opts.neighbours === true;
     this.priority = opts.priority === true;
@@ -724,7 +726,7 @@ export class Jit implements BlockSource {
       for (const n of [b.chainBlock0, b.chainBlock1]) {
         // Compiled, or in a batch sent before this one (attached first unless it dies: link.ts then imports a dead stub).
         if (n !== null && !inBatch.has(n) && n.valid && ((n.jit !== null && n.jitAlive !== null) || this.sentBlocks.has(n)) && n.code32 && b.code32 &&
-          n.pages.length === 1 && n.phys >>> 12 === b.phys >>> 12) out.add(n);
+          n.pages.length === 1 && (this.imports === 'all' || n.phys >>> 12 === b.phys >>> 12)) out.add(n);
       }
     }
     return [...out];
