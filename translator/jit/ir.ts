@@ -833,7 +833,8 @@ export class Fn {
     const d = this.dispatch;
     if (d === null || !this.code32) return [];
     // Static targets the same-page direct transfers cannot take (another page, or a block of another module).
-    const other = targets.some((off) => this.direct === null || (this.direct(off)?.external ?? true));
+    // (An imported block of another module too: when its code died, a new copy is only in the global cache.)
+    const other = targets.some((off) => { const t = this.direct === null ? null : this.direct(off); return t === null || t.external === true; });
     const kind = indirect ? (d.indirect ? XFER_INDIRECT : -1) : targets.some((off) => d.crossPage(off)) ? XFER_PAGE : -1;
     const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
     const global = d.global && (indirect || other);
