@@ -9,7 +9,7 @@
  *
  * --a / --b: JitOptions as JSON (default A = {"global":false}, B = {}).
  * --fa / --fb: front-end settings as JSON, applied before the warm-up
- * (FrontEnd fields: {"pairRets": false}, {"maxRecords": 300000}).
+ * (FrontEnd fields: {"pairRets": false}, {"pairThunks": false}, {"maxRecords": 300000}).
  * Prints one JSON line: per side process CPU s (all threads: the compile
  * worker's and TurboFan's too), the main thread's CPU s (bench/thread-cpu.ts,
  * what the guest's steady state costs), instructions, transfer counters over
@@ -27,7 +27,7 @@ if (snap === undefined) { process.stderr.write('usage: phase-pair SNAPSHOT [--wa
 const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : undefined; };
 const warmup = Number(opt('warmup') ?? 1e9), slice = Number(opt('slice') ?? 2e8), slices = Number(opt('slices') ?? 10);
 const cfg = { a: JSON.parse(opt('a') ?? '{"global":false}') as JitOptions, b: JSON.parse(opt('b') ?? '{}') as JitOptions };
-type FrontEndSettings = Partial<Pick<FrontEnd, 'pairRets' | 'maxRecords'>>;
+type FrontEndSettings = Partial<Pick<FrontEnd, 'pairRets' | 'pairThunks' | 'maxRecords'>>;
 const fe = { a: JSON.parse(opt('fa') ?? '{}') as FrontEndSettings, b: JSON.parse(opt('fb') ?? '{}') as FrontEndSettings };
 const frontEndOf = (m: Machine): FrontEnd => (m as unknown as { pc: { machine: { frontEnd: FrontEnd } } }).pc.machine.frontEnd;
 type Side = { m: Machine; cpu: number; main: number; x0: number[]; e0: number; c0: Record<string, number>; d0: number };
@@ -55,7 +55,7 @@ const out: Record<string, unknown> = { warmup, slice, slices };
 for (const k of ['a', 'b'] as const) {
   const s = sides[k], x = xfers(s.m);
   out[k] = {
-    jit: cfg[k], frontEnd: fe[k], pairedRets: frontEndOf(s.m).stats.pairedRets, cpuS: +s.cpu.toFixed(2), mainS: +s.main.toFixed(3), executed: executed(s.m) - s.e0,
+    jit: cfg[k], frontEnd: fe[k], pairedRets: frontEndOf(s.m).stats.pairedRets, pairedThunks: frontEndOf(s.m).stats.pairedThunks, cpuS: +s.cpu.toFixed(2), mainS: +s.main.toFixed(3), executed: executed(s.m) - s.e0,
     // Over the measured slices: instructions compiled code retired, blocks compiled (a window with a compile burst is not steady).
     counters: { ...Object.fromEntries(['compiled', 'blocksCompiled'].map((c) => [c, (s.m.jitCounters()?.[c] ?? 0) - (s.c0[c] ?? 0)])), direct: directs(s.m) - s.d0 },
     xfers: Object.fromEntries(x.map((v, j) => [(XFER_NAMES as readonly string[])[j] ?? String(j), v - (s.x0[j] ?? 0)]).filter(([, v]) => v !== 0)),

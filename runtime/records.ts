@@ -5,7 +5,7 @@
  */
 import type { Cpu } from './cpu.js';
 import { CC_NONE } from './isa/cc.js';
-import { E_HANDLER, E_PAIRED, type End } from './isa/types.js';
+import { E_HANDLER, E_PAIRED, E_THUNK, type End } from './isa/types.js';
 
 /**
  * An interpreter handler. It returns EXIT only from a T_COND record whose
@@ -168,15 +168,22 @@ export class Rec {
 
   /**
    * Offset of this instruction from the block start, in bytes (may be negative: folded jumps go backwards).
-   * A paired RET (ends E_PAIRED) sits at its CALL's target, anywhere: its offset is the int32 in `disp`.
+   * A paired RET (ends E_PAIRED) sits at its CALL's target (after the MOV of a paired thunk), anywhere: its
+   * offset is the int32 in `disp`; a paired thunk's MOV (E_THUNK) sits at the CALL's target: its offset is in `imm`.
    */
-  get off(): number { return (this.wf & 0xff) === E_PAIRED ? this.disp : (this.wo << 16) >> 16; }
+  get off(): number {
+    const e = this.wf & 0xff;
+    return e === E_PAIRED ? this.disp : e === E_THUNK ? this.imm : (this.wo << 16) >> 16;
+  }
   set off(v: number) { this.wo = putS16(this.wo, 0, v, 'off'); }
   /**
    * Offset of the next instruction (off + len: the fall-through, also after a folded JMP/CALL;
-   * a paired RET's is its CALL's next, in `imm`).
+   * a paired RET's is its CALL's next, in `imm`; a paired thunk's MOV's is the thunk's RET, imm + len).
    */
-  get next(): number { return (this.wf & 0xff) === E_PAIRED ? this.imm : ((this.wo << 16) >> 16) + ((this.wf >>> 18) & 0xf); }
+  get next(): number {
+    const e = this.wf & 0xff;
+    return e === E_PAIRED ? this.imm : (e === E_THUNK ? this.imm : (this.wo << 16) >> 16) + ((this.wf >>> 18) & 0xf);
+  }
   /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
   get code(): number { return this.wm & 0xffff; }
   set code(v: number) { this.wm = putU16(this.wm, 0, v, 'code'); }

@@ -37,9 +37,19 @@ export const E_HANDLER = 7;
  * runtime/records.ts Rec.off / Rec.next read them there.
  */
 export const E_PAIRED = 8;
+/**
+ * Never a table row's: the `mov r32, [esp]` of a PIC thunk
+ * (`__x86.get_pc_thunk.*`: mov r32, [esp]; ret) the front end put right
+ * after a CALL rel32 to it, before the thunk's RET (paired, E_PAIRED): the
+ * block goes on at the CALL's return address with all three instructions
+ * (translator/frontend/blocks.ts "paired thunk"). Its operands are the real
+ * ones (disp 0); its own EIP (the CALL's target, anywhere) is in `imm`,
+ * which MOV r32, r/m32 does not use: Rec.off / Rec.next read it there.
+ */
+export const E_THUNK = 9;
 export type End = typeof E_NONE | typeof E_BRANCH | typeof E_COND | typeof E_FOLD | typeof E_TRAP | typeof E_STOP | typeof E_REP | typeof E_HANDLER
-  | typeof E_PAIRED;
-export const END_NAMES = ['none', 'branch', 'cond', 'fold', 'trap', 'stop', 'rep', 'handler', 'paired'] as const;
+  | typeof E_PAIRED | typeof E_THUNK;
+export const END_NAMES = ['none', 'branch', 'cond', 'fold', 'trap', 'stop', 'rep', 'handler', 'paired', 'thunk'] as const;
 
 /** Whether executing it may raise an exception (the JIT must then make state precise first). */
 export type Faults =

@@ -29,8 +29,8 @@
 import { Decoder, DecoderOptions, DecoderError, Instruction, Mnemonic } from '../../runtime/iced.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { Block, OP_REL, Rec, T_BRANCH, T_COND, T_NONE, deadRecs, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
-import { E_COND, E_FOLD, E_PAIRED } from '../../runtime/isa/types.js';
-import { callPaired, retAt, retPaired } from '../../runtime/interp/families/branch.js';
+import { E_COND, E_FOLD, E_PAIRED, E_THUNK } from '../../runtime/isa/types.js';
+import { callPaired, retAt, retPaired, thunkWord } from '../../runtime/interp/families/branch.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
@@ -91,6 +91,8 @@ export interface FrontEndStats {
   pairedRets: number;
   recycled: number;
   spare: number;
+  /** CALL rel32 records decoded paired with the PIC thunk at their target (its MOV and RET after them). */
+  pairedThunks: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -108,6 +110,8 @@ export interface FrontEndOptions {
   pairRets?: boolean;
   /** Decode into the records of dead blocks (reclaim(); default true): off only to measure it. */
   recycle?: boolean;
+  /** Paired thunks (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
+  pairThunks?: boolean;
 }
 
 /**
@@ -176,9 +180,50 @@ function pairedRet(call: Rec, idx: number, insn: Instruction): Rec {
   p.ends = E_PAIRED;
   p.term = T_COND;
   p.idx = idx;
-  p.disp = (call.next + call.imm) | 0;
+  p.disp = (call.next + call.imm + (call.disp === 0 ? 0 : 3)) | 0;
   p.imm = call.next;
   return p;
+}
+
+/** `mov r32, [esp]` records as the front end decodes them in 32-bit code, by r32 (thunkMov copies one). */
+const movTemplates = new Map<number, Rec>();
+
+/**
+ * The MOV of the thunk paired with CALL record `call` (see FrontEnd.decode,
+ * "paired thunk"; `call.disp` holds the thunk's bytes, thunkWord): the real
+ * `mov r32, [esp]` record (disp 0), ends E_THUNK, its EIP (the CALL's
+ * target) in `imm`, which the MOV does not use.
+ */
+function thunkMov(call: Rec, idx: number, insn: Instruction): Rec {
+  const modrm = (call.disp >>> 8) & 0xff;
+  let t = movTemplates.get(modrm);
+  if (t === undefined) {
+    const bytes = Uint8Array.of(0x8b, modrm, 0x24);
+    const d = new Decoder(32, bytes, DECODER_OPTIONS);
+    try { d.decodeOut(insn); } finally { d.free(); }
+    t = new Rec(ud);
+    fillRecord(t, insn, bytes, 0, true);
+    movTemplates.set(modrm, t);
+  }
+  const p = new Rec(t.exec);
+  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg; p.disp = t.disp; p.alt = t.alt;
+  p.wa = t.wa; p.wb = t.wb; p.wc = t.wc; p.wd = t.wd; p.we = t.we; p.wf = t.wf;
+  p.ends = E_THUNK;
+  p.idx = idx;
+  p.imm = (call.next + call.imm) | 0;
+  return p;
+}
+
+/**
+ * The bytes at linear `lin` as a PIC thunk's word (thunkWord), or 0: read
+ * through a TLB entry that passes the read mask, all 4 in its page (retAt's
+ * test at decode time: no side effect).
+ */
+function thunkWordAt(cpu: Cpu, lin: number): number {
+  const mmu = cpu.mmu, e = mmu.tlb[lin >>> 12]!;
+  if ((e & mmu.readMask) !== TLB_VALID || (lin & 0xfff) > 0xffc) return 0;
+  const a = ((e & ~0xfff) ^ lin) >>> 0, u = mmu.u8;
+  return thunkWord(u[a]! | u[a + 1]! << 8 | u[a + 2]! << 16 | u[a + 3]! << 24);
 }
 
 /** The block cache's key for code at physical `phys` in a 32-bit (or 16-bit) code segment. */
@@ -295,7 +340,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0, recycled: 0, spare: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0,
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -303,6 +348,8 @@ export class FrontEnd implements BlockSource {
   maxRecords: number;
   /** Decode paired RETs (FrontEndOptions.pairRets; settable before a run: benchmarks compare). */
   pairRets: boolean;
+  /** Decode paired thunks (FrontEndOptions.pairThunks; settable before a run: benchmarks compare). */
+  pairThunks: boolean;
   private readonly gcAfterEvict: boolean;
   /**
    * Record reuse (docs/jit-plan.md "Memory", eighth pass): records of blocks
@@ -326,6 +373,7 @@ export class FrontEnd implements BlockSource {
   constructor(private readonly cpu: Cpu, opts: FrontEndOptions = {}) {
     this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
     this.pairRets = opts.pairRets ?? true;
+    this.pairThunks = opts.pairThunks ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
     this.recycle = opts.recycle ?? true;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
@@ -464,6 +512,23 @@ export class FrontEnd implements BlockSource {
           this.stats.pairedRets++;
           pos = end;
           continue;
+        }
+        // Paired thunk: the same for a CALL rel32 to a PIC thunk (`__x86.get_pc_thunk.*`: mov r32, [esp];
+        // ret): its MOV and RET go after the CALL (the pair of exits, a cross-page call and a RET, was half
+        // of the bench=1 sh phase's transfers through the global cache). The CALL's disp (unused by
+        // CALL rel) holds the thunk's bytes: its run-time check compares all 4 (callPaired).
+        if (this.pairThunks && r.ends === E_FOLD && code32 && r.mnemonic === Mnemonic.Call && r.k0 === OP_REL && r.osz === 4 && recs.length + 1 < maxInsns) {
+          const word = thunkWordAt(this.cpu, (lin - start + end + r.imm) | 0);
+          if (word !== 0) {
+            r.exec = callPaired;
+            r.term = T_COND;
+            r.disp = word;
+            recs.push(thunkMov(r, recs.length, insn));
+            recs.push(pairedRet(r, recs.length, insn));
+            this.stats.pairedThunks++;
+            pos = end;
+            continue;
+          }
         }
         if (r.ends === E_FOLD && r.foldExec !== null && code32) {
           const target = end + r.imm;

@@ -190,6 +190,14 @@ export function xferAt(k: number): number {
 }
 /** Names of a module's dispatcher functions (compile.ts addDispatch), its slot table and slot setter. */
 export const DISPATCH_FIND = 'xfind', DISPATCH_GO = 'xgo', SLOT_TABLE = 'xt', SLOT_LINK = 'xlink';
+/** A compiled block of another module a batch's exits may enter (EmitOptions.externals, JitOptions.imports). */
+export interface ExternalTarget {
+  phys: number;
+  code32: boolean;
+  recs: number;
+}
+/** Import names of external target i (module 'x'): its function and its alive global. */
+export const externalImports = (i: number): [string, string] => [`e${i}`, `a${i}`];
 /** Names of cross-module slot `site`'s globals: target host address (0: empty), record count, block id. */
 export const slotGlobals = (site: number): [string, string, string] => [`xh${site}`, `xr${site}`, `xi${site}`];
 /** Returned by a compiled block whose flat-segment guard failed (nothing ran). */

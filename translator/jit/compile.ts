@@ -21,7 +21,7 @@ import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
 import { finishGroup } from './codegen/mem.js';
 import {
-  directGlobals, DISPATCH_FIND, DISPATCH_GO, EXIT_BUDGET, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
+  directGlobals, DISPATCH_FIND, externalImports, type ExternalTarget, DISPATCH_GO, EXIT_BUDGET, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
 import { emitterFor } from './registry.js';
 import { XJUMP } from './xcache.js';
@@ -143,6 +143,12 @@ export interface EmitOptions {
   eager?: boolean;
   /** JitOptions.compact (default true, absent too): session 13's byte cuts (Fn.compact; i64 stores of constant pairs: Fn.st2). */
   compact?: boolean;
+  /**
+   * With direct transfers: compiled blocks of other modules (JitOptions.imports) the
+   * batch's same-page static exits may enter directly: the module imports
+   * external i's function and alive global as x.e<i> / x.a<i> (link.ts).
+   */
+  externals?: readonly ExternalTarget[];
   /** Also return the module as wasm text (the lockstep checker's reports; never in a normal run). */
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
@@ -316,7 +322,14 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
     m.addFunctionImport('rdw', 'env', 'rdw', binaryen.createType([i32, i32, i32]), i32);
     m.addFunctionImport('wr', 'env', 'wr', binaryen.createType([i32, i32, i32, i32]), binaryen.none);
     let sites: ExitSites | null = null;
-    const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId) : null;
+    const direct = opts.firstId !== 0 && opts.direct === true ? new DirectLinks(blocks, opts.firstId, opts.externals ?? []) : null;
+    if (direct !== null) {
+      (opts.externals ?? []).forEach((_, i) => {
+        const [e, a] = externalImports(i);
+        m.addFunctionImport(`x${e}`, 'x', e, i32, i32);
+        m.addGlobalImport(`x${a}`, 'x', a, i32, true);
+      });
+    }
     const modules = opts.modules === true && opts.table === false;
     const global = direct !== null && opts.global === true && opts.table === false;
     const far = direct !== null && (opts.farDirect === true || opts.hints === true) ? direct : null;
@@ -402,13 +415,25 @@ class DirectLinks {
   private readonly at = new Map<number, number>();
   /** 32-bit single-page blocks by page offset (phys & 0xfff): the candidates of a far target (far()). */
   private readonly byOffset = new Map<number, number[]>();
-  constructor(private readonly blocks: readonly Block[], private readonly firstId: number) {
+  /** External targets (EmitOptions.externals) by cache key: their index, for same-page static exits the module has no block for. */
+  private readonly ext = new Map<number, number>();
+  /** External targets by page offset (32-bit): far candidates after the module's own. */
+  private readonly extByOffset = new Map<number, number[]>();
+  constructor(private readonly blocks: readonly Block[], private readonly firstId: number, private readonly externals: readonly ExternalTarget[] = []) {
     blocks.forEach((b, j) => {
       if (b.pages.length !== 1) return;
       this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j);
       if (!b.code32) return;
       const o = this.byOffset.get(b.phys & 0xfff);
       if (o === undefined) this.byOffset.set(b.phys & 0xfff, [j]); else o.push(j);
+    });
+    externals.forEach((x, i) => {
+      const k = x.phys * 2 + (x.code32 ? 1 : 0);
+      if (this.at.has(k)) return;
+      this.ext.set(k, i);
+      if (!x.code32) return;
+      const o = this.extByOffset.get(x.phys & 0xfff);
+      if (o === undefined) this.extByOffset.set(x.phys & 0xfff, [i]); else o.push(i);
     });
   }
   /** Block id of the batch's block j (CUR_BLOCK). */
@@ -420,8 +445,16 @@ class DirectLinks {
   target(from: Block, off: number): DirectTarget | null {
     const phys = from.phys + off;
     if (phys >>> 12 !== from.phys >>> 12 || phys < 0) return null;
-    const j = this.at.get(phys * 2 + (from.code32 ? 1 : 0));
-    return j === undefined ? null : this.targetOf(j);
+    const key = phys * 2 + (from.code32 ? 1 : 0), j = this.at.get(key);
+    if (j !== undefined) return this.targetOf(j);
+    const i = this.ext.get(key);
+    return i === undefined ? null : this.externalOf(i);
+  }
+  /** External target i (EmitOptions.externals), imported. */
+  private externalOf(i: number): DirectTarget {
+    const [e, a] = externalImports(i), x = this.externals[i]!;
+    // Blocks name themselves on entry (Fn.selfNamed: direct transfers without table chaining), so no id is needed.
+    return { fn: `x${e}`, alive: `x${a}`, id: 0, recs: x.recs, host: RAM_BASE + x.phys, external: true };
   }
   /**
    * A static target in another page than `from`'s start (a 32-bit block):
@@ -433,7 +466,8 @@ class DirectLinks {
   far(from: Block, off: number): DirectTarget[] {
     const pos = (from.phys & 0xfff) + off;
     if (!from.code32 || (pos >= 0 && pos < 4096)) return [];
-    return (this.byOffset.get(pos & 0xfff) ?? []).slice(0, MAX_FAR).map((j) => this.targetOf(j));
+    const own = (this.byOffset.get(pos & 0xfff) ?? []).slice(0, MAX_FAR).map((j) => this.targetOf(j));
+    return [...own, ...(this.extByOffset.get(pos & 0xfff) ?? []).map((i) => this.externalOf(i))].slice(0, MAX_FAR);
   }
   /**
    * The blocks of the module an indirect exit of `from` (RET, JMP/CALL r/m32)
@@ -445,7 +479,9 @@ class DirectLinks {
     const out: DirectTarget[] = [];
     for (const phys of hintsOf(from)) {
       const j = this.at.get(phys * 2 + 1);
-      if (j !== undefined) out.push(this.targetOf(j));
+      if (j !== undefined) { out.push(this.targetOf(j)); continue; }
+      const i = this.ext.get(phys * 2 + 1);
+      if (i !== undefined) out.push(this.externalOf(i));
     }
     return out;
   }

@@ -6,7 +6,7 @@
  */
 import { Decoder, Formatter, FormatterSyntax } from '../../runtime/iced.js';
 import type { Block } from '../../runtime/records.js';
-import { E_PAIRED } from '../../runtime/isa/types.js';
+import { E_PAIRED, E_THUNK } from '../../runtime/isa/types.js';
 import type { PhysicalMemory } from '../../runtime/memory.js';
 import { DECODER_OPTIONS } from '../frontend/blocks.js';
 
@@ -21,8 +21,10 @@ export interface DisasmLine {
 
 /** The bytes of each of a block's records, read now from guest RAM (the block's own bytes while it is valid). */
 export function blockBytes(phys: PhysicalMemory, b: Block): Uint8Array[] {
-  // A paired RET's byte is at its CALL's target, maybe in another page: it was a lone RET (C3) when decoded.
-  return b.recs.map((r) => (r.ends === E_PAIRED ? Uint8Array.of(0xc3) : phys.dump(b.phys + r.off, r.len)));
+  // A paired RET's byte is at its CALL's target, maybe in another page: it was a lone RET (C3) when decoded;
+  // a paired thunk's MOV was `mov r32, [esp]` (8B /r 24; the register is its r0).
+  return b.recs.map((r) => (r.ends === E_PAIRED ? Uint8Array.of(0xc3) : r.ends === E_THUNK ? Uint8Array.of(0x8b, 0x04 | (r.r0 << 3), 0x24)
+    : phys.dump(b.phys + r.off, r.len)));
 }
 
 let formatter: Formatter | null = null;

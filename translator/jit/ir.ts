@@ -65,6 +65,12 @@ export interface DirectTarget {
   recs: number;
   /** Its host address (RAM_BASE + physical start): what the TLB gives for its linear start (a far target's guard). */
   host: number;
+  /**
+   * A block of another module, imported (EmitOptions.externals): an exit to it
+   * still probes the global cache when the direct transfer does not go (its
+   * code died: a new copy is only in the cache).
+   */
+  external?: boolean;
 }
 
 /** The module's dispatcher as one block's exits may use it (compile.ts Dispatch; chain.ts "Indirect and cross-page transfers"). */
@@ -827,7 +833,8 @@ export class Fn {
     const d = this.dispatch;
     if (d === null || !this.code32) return [];
     // Static targets the same-page direct transfers cannot take (another page, or a block of another module).
-    const other = targets.some((off) => this.direct === null || this.direct(off) === null);
+    // (An imported block of another module too: when its code died, a new copy is only in the global cache.)
+    const other = targets.some((off) => { const t = this.direct === null ? null : this.direct(off); return t === null || t.external === true; });
     const kind = indirect ? (d.indirect ? XFER_INDIRECT : -1) : targets.some((off) => d.crossPage(off)) ? XFER_PAGE : -1;
     const slot = d.slot !== null && (indirect || other) ? d.slot() : -1;
     const global = d.global && (indirect || other);

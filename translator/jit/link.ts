@@ -8,7 +8,7 @@
  */
 import { BLOCK_EXIT, EXIT, Rec, type Block } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { CAP, directGlobals, ModuleSlots, SLOT_LINK, SLOT_TABLE, type ChainTable } from './chain.js';
+import { CAP, directGlobals, externalImports, ModuleSlots, SLOT_LINK, SLOT_TABLE, type ChainTable } from './chain.js';
 import type { EmittedModule } from './compile.js';
 import { XJUMP } from './xcache.js';
 
@@ -22,7 +22,7 @@ import { XJUMP } from './xcache.js';
  */
 export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly Block[], names: readonly string[],
   attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table | null; firstId: number; direct?: boolean } | null = null,
-  sites = 0, perBlock: EmittedModule['blocks'] = [], keep: (j: number) => boolean = () => false): WebAssembly.Instance {
+  sites = 0, perBlock: EmittedModule['blocks'] = [], keep: (j: number) => boolean = () => false, externals: readonly Block[] = []): WebAssembly.Instance {
   const table: Rec[] = [];
   blocks.forEach((b, j) => {
     if (attach(j)) {
@@ -38,7 +38,16 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
   // The global dispatch cache's jump (xcache.ts): imported by modules emitted with it (ignored by the others).
   const global = chain !== null && chain.tbl === null ? chain.table.global : null;
   if (global !== null) env[XJUMP] = global.jump;
-  const inst = new WebAssembly.Instance(mod, { env });
+  // External targets (EmitOptions.externals): each one's code and alive global as they are now; one that lost its
+  // code since the batch was sent is entered never (a dead global; the stub is not called).
+  const x: Record<string, WebAssembly.ImportValue> = {};
+  externals.forEach((b, i) => {
+    const [e, a] = externalImports(i);
+    const live = b.jit !== null && b.jitAlive !== null;
+    x[e] = live ? b.jit! : deadStub;
+    x[a] = live ? b.jitAlive! : new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+  });
+  const inst = new WebAssembly.Instance(mod, externals.length > 0 ? { env, x } : { env });
   // Without a shared table the sites are cross-module slots (chain.ts), linked through the module's own table.
   const slots = chain !== null && chain.tbl === null && sites > 0
     ? new ModuleSlots(chain.table, inst.exports[SLOT_LINK] as (site: number, host: number, recs: number, id: number) => void, inst.exports[SLOT_TABLE] as WebAssembly.Table, sites)
@@ -86,6 +95,8 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
  * shared record that does exactly that, and its own records can go.
  */
 const DEAD = new Rec(() => { throw BLOCK_EXIT; });
+/** An external target that died before its importer's attach (its alive global is 0: never called). */
+const deadStub = (): number => 0;
 const calloutSlots = new WeakMap<Block, { table: Rec[]; base: number }>();
 
 /** Block `b` was killed (after records.ts killBlock): its call-out table entries stop naming its records. */

@@ -147,17 +147,46 @@ export function retAt(cpu: Cpu, lin: number): boolean {
 }
 
 /**
+ * The 4 bytes of a PIC thunk (`__x86.get_pc_thunk.*`: mov r32, [esp]; ret;
+ * 8B /r 24 C3 with mod 00, r/m 100, SIB 24, r32 not ESP) as the
+ * little-endian word `thunkAt` compares, or 0 when `word` is not one.
+ */
+export function thunkWord(word: number): number {
+  const modrm = (word >>> 8) & 0xff;
+  return (word & 0xff) === 0x8b && (modrm & 0xc7) === 0x04 && ((modrm >>> 3) & 7) !== 4 && ((word >>> 16) & 0xff) === 0x24 && (word >>> 24) === 0xc3 ? word | 0 : 0;
+}
+
+/**
+ * Would an instruction fetch at linear `lin` find the thunk whose bytes are
+ * `word` (thunkWord) now? retAt's test, for the 4 bytes, which must lie in
+ * the page of `lin` (one TLB entry proves them all).
+ */
+export function thunkAt(cpu: Cpu, lin: number, word: number): boolean {
+  const mmu = cpu.mmu, e = mmu.tlb[lin >>> 12]!;
+  if ((e & mmu.readMask) !== TLB_VALID || (lin & 0xfff) > 0xffc) return false;
+  const a = ((e & ~0xfff) ^ lin) >>> 0, u = mmu.u8;
+  return (u[a]! | u[a + 1]! << 8 | u[a + 2]! << 16 | u[a + 3]! << 24) === word;
+}
+
+/** The run-time check of a paired CALL (its `disp`: 0 when paired with a lone RET, else its thunk's bytes). */
+function pairAt(cpu: Cpu, lin: number, word: number): boolean {
+  return word === 0 ? retAt(cpu, lin) : thunkAt(cpu, lin, word);
+}
+
+/**
  * A CALL rel32 paired with the RET at its target (ends E_PAIRED, the next
- * record; translator/frontend/blocks.ts): the CALL as callRel does it
- * (target checked, return address pushed), then, if the target still holds
- * a lone RET now (`retAt`: the page may have been remapped or rewritten
- * since the block was decoded), the block goes on with the paired RET;
- * otherwise EIP = the target and the block ends here (T_COND).
+ * record; translator/frontend/blocks.ts), or with the thunk there (its MOV,
+ * E_THUNK, then its RET: `r.disp` holds the thunk's bytes): the CALL as
+ * callRel does it (target checked, return address pushed), then, if the
+ * target still holds the lone RET or those bytes now (`retAt`, `thunkAt`:
+ * the page may have been remapped or rewritten since the block was
+ * decoded), the block goes on with the paired records; otherwise EIP = the
+ * target and the block ends here (T_COND).
  */
 export function callPaired(cpu: Cpu, r: Rec): number | void {
   const next = nextEip(cpu, r), t = nearTarget(cpu, next + r.imm, 4);
   cpu.push32(next);
-  if (retAt(cpu, (cpu.s[W_CS_BASE]! + t) | 0)) return;
+  if (pairAt(cpu, (cpu.s[W_CS_BASE]! + t) | 0, r.disp)) return;
   cpu.s[W_EIP] = t;
   return EXIT;
 }

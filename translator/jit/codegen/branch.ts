@@ -75,15 +75,19 @@ function selfTarget(f: Fn, r: Rec): boolean {
 }
 
 /**
- * Would a fetch at CS base + `t` (a local) find a lone RET now (families/branch.ts retAt): its TLB entry
- * passes READ_MASK (from the state: the lockstep checker zeroes it, and then no pair goes on) and the byte
- * there is 0xC3.
+ * Would a fetch at CS base + `t` (a local) find what the paired CALL `r` was paired with now
+ * (families/branch.ts retAt, thunkAt): its TLB entry passes READ_MASK (from the state: the lockstep checker
+ * zeroes it, and then no pair goes on) and the byte there is 0xC3 (r.disp 0), or the 4 bytes there, in that
+ * page, are the thunk's (r.disp).
  */
-function retAt(f: Fn, t: number): X {
+function pairAt(f: Fn, r: Rec, t: number): X {
   const m = f.m, lin = f.local(), e = f.local();
+  const bytes = r.disp === 0
+    ? m.i32.eq(m.i32.load8_u(0, 1, host(f, lin, e)), f.c(0xc3))
+    : m.if(m.i32.le_u(m.i32.and(f.get(lin), f.c(0xfff)), f.c(0xffc)), m.i32.eq(m.i32.load(0, 1, host(f, lin, e)), f.c(r.disp)), f.c(0));
   return m.block(null, [
     f.set(lin, f.baseZero(CS) ? f.get(t) : m.i32.add(f.ld(SEG_BASE + 4 * CS), f.get(t))),
-    m.if(tlbHit(f, lin, e, false)[0], m.i32.eq(m.i32.load8_u(0, 1, host(f, lin, e)), f.c(0xc3)), f.c(0)),
+    m.if(tlbHit(f, lin, e, false)[0], bytes, f.c(0)),
   ], binaryen.i32);
 }
 
@@ -100,7 +104,8 @@ function stack32Mid(f: Fn, r: Rec, inline: X, targets: readonly number[], indire
 
 /**
  * CALL rel32 paired with the RET at its target (families/branch.ts callPaired; the next record is the
- * RET, ends E_PAIRED): push the return address, then go on when the target still holds a lone RET, else
+ * RET, ends E_PAIRED) or with the thunk there (the next records are its MOV, E_THUNK, and RET): push the
+ * return address, then go on when the target still holds the lone RET (the thunk's bytes), else
  * EIP = the target and leave, as the unpaired CALL does.
  */
 function callPaired(f: Fn, r: Rec): X {
@@ -108,7 +113,7 @@ function callPaired(f: Fn, r: Rec): X {
   f.stored = true;
   const body = f.block([
     push32(f, r, nextEip(f, r)),
-    f.if(f.not(retAt(f, t)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])])),
+    f.if(f.not(pairAt(f, r, t)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])])),
   ]);
   return f.block([
     f.set(t, f.add(nextEip(f, r), f.c(r.imm))),
