@@ -21,7 +21,8 @@
  *
  * The cache is bounded: when its blocks hold more than `maxRecords` records,
  * maintain() (between run slices) evicts the blocks that have not run since
- * the previous eviction pass, then, if that is not enough, those that ran
+ * the last recency mark (the previous pass, or mark() once the cache passed
+ * MARK_AT of the bound), then, if that is not enough, those that ran
  * least since then, down to 3/4 of the bound (see evict()). Everything
  * here depends only on the guest's instruction stream (hit counts, slice
  * boundaries), never on host time, so deterministic runs stay repeatable.
@@ -102,6 +103,8 @@ export interface FrontEndOptions {
   gcAfterEvict?: boolean;
   /** Paired RETs (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
   pairRets?: boolean;
+  /** Recency mark at this fraction of the bound (see mark()); default MARK_AT, 0: none (only eviction passes mark). */
+  markAt?: number;
 }
 
 /**
@@ -134,6 +137,15 @@ const SWEEP_KILLED = 1024;
 const COMPILED_USE = 50;
 /** An eviction pass frees down to this fraction of the bound. */
 const EVICT_LOW_WATER = 0.75;
+/**
+ * Between two eviction passes, when the cache first holds more than this
+ * fraction of the bound, mark() notes every block's recency: the next pass
+ * then ranks blocks by their runs since the mark instead of since the
+ * previous pass (which may be billions of instructions back), and the first
+ * pass by anything at all (before it every block counted as unused-unknown
+ * and the oldest went first).
+ */
+export const MARK_AT = 0.875;
 
 /**
  * SMC heuristic: every SMC_WINDOW invalidating stores to a page, the page goes
@@ -298,6 +310,11 @@ export class FrontEnd implements BlockSource {
   /** Decode paired RETs (FrontEndOptions.pairRets; settable before a run: benchmarks compare). */
   pairRets: boolean;
   private readonly gcAfterEvict: boolean;
+  /** Fraction of the bound at which mark() runs (0: never); settable between slices. */
+  markAt: number;
+  /** mark() ran since the last eviction pass. */
+  private marked = false;
+
   /** Blocks killed since the last sweepSuccessors(). */
   private killedSinceSweep = 0;
   /**
@@ -310,6 +327,7 @@ export class FrontEnd implements BlockSource {
     this.maxRecords = opts.maxRecords ?? DEFAULT_MAX_RECORDS;
     this.pairRets = opts.pairRets ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
+    this.markAt = opts.markAt ?? MARK_AT;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
   }
 
@@ -545,6 +563,7 @@ export class FrontEnd implements BlockSource {
    */
   maintain(): void {
     if (this.stats.liveRecords > this.maxRecords) this.evict();
+    else if (!this.marked && this.markAt > 0 && this.stats.liveRecords > this.maxRecords * this.markAt) this.mark();
     if (this.killedSinceSweep >= SWEEP_KILLED) this.sweepSuccessors();
     if (this.watched.size === 0) return;
     const now = this.cpu.icountNumber();
@@ -628,7 +647,7 @@ export class FrontEnd implements BlockSource {
 
   /**
    * The size bound (between run slices): evict the blocks that did not run
-   * since the last pass; if the cache is still above EVICT_LOW_WATER of the
+   * since the last mark (this pass's predecessor, or mark()); if the cache is still above EVICT_LOW_WATER of the
    * bound, then those that ran least since (a stable sort: ties go oldest
    * first), so a pass frees a quarter of the cache at least and hot code
    * stays. A block with compiled code that did not run is not evicted with
@@ -662,6 +681,7 @@ export class FrontEnd implements BlockSource {
       }
     }
     this.stats.evictions++;
+    this.marked = false;
     this.killBlocks(cold, 'evict');
     this.sweepSuccessors();
     const t1 = performance.now();
@@ -670,6 +690,15 @@ export class FrontEnd implements BlockSource {
     this.stats.evictMs += t2 - t0;
     this.stats.evictGcMs += t2 - t1;
     return cold.length;
+  }
+
+  /**
+   * Note every live block's recency (what an eviction pass does first),
+   * evicting nothing: the next pass measures use from here.
+   */
+  mark(): void {
+    this.marked = true;
+    for (const b of this.blocks.values()) b.evictMark = recencyOf(b);
   }
 
   /**
