@@ -4,7 +4,9 @@
  * from the kernel's "Freeing unused kernel image" to GUEST-BOOT-OK): wall,
  * main-thread and process CPU, instructions, and the JIT's and front end's
  * counters over it, taken when each line's newline is written (mid-slice,
- * not at slice ends, where Machine's 'output' event would put them).
+ * not at slice ends, where Machine's 'output' event would put them;
+ * instructions from the state's ICOUNT, exact to the block: Pc.executed
+ * moves once per slice of up to 2 M).
  *
  *   node --v8-pool-size=1 --max-semi-space-size=4 dist/bench/serial-window.js [--from REGEX] [--to REGEX]
  *     [--jit JSON] [--front JSON] [--every MS] [--kernel K] [--initrd I]
@@ -73,7 +75,7 @@ const fe = pc.machine.frontEnd;
 function snap(line: string): Snap {
   const c = jit.counters, u = process.cpuUsage();
   return {
-    line, t: performance.now() - t0, n: pc.executed, main: mainCpuMs(), cpu: (u.user + u.system) / 1000,
+    line, t: performance.now() - t0, n: pc.cpu.icountNumber(), main: mainCpuMs(), cpu: (u.user + u.system) / 1000,
     compiled: c.blocksCompiled, again: c.compiledAgain, batches: c.batchesSent, latency: c.latencyMs, emit: c.workerEmitMs,
     interp: [...c.interpreted], xfers: [...c.xfers], exits: [...c.exits], codeEvicted: c.evictedBlocks, fe: { ...fe.stats },
   };
