@@ -64,7 +64,8 @@ const JUMP_CACHE = 1 << 14;
  * - codeWritesIgnored: stores into a code page that missed every decoded byte or left it unchanged
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
  * - redecoded: blocks decoded at an address (and code size) whose block an eviction pass had dropped
- * - evictMs: host time in eviction passes, their full collection included; evictGcMs: the collections alone
+ * - evictMs: host time in eviction passes, their full collection included, and in recency marks (mark());
+ *   evictGcMs: the collections alone
  */
 export interface FrontEndStats {
   lookups: number;
@@ -697,8 +698,10 @@ export class FrontEnd implements BlockSource {
    * evicting nothing: the next pass measures use from here.
    */
   mark(): void {
+    const t0 = performance.now();
     this.marked = true;
     for (const b of this.blocks.values()) b.evictMark = recencyOf(b);
+    this.stats.evictMs += performance.now() - t0;
   }
 
   /**
