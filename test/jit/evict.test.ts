@@ -4,7 +4,12 @@
  * except those with compiled code, which go only when the pass cannot reach
  * its low-water mark without them, and after the interpreted blocks that ran
  * fewer than COMPILED_USE times (losing a compiled block costs a decode, a
- * warm-up interpreted and a compile, not just a decode).
+ * warm-up interpreted and a compile, not just a decode). Use is counted
+ * from the last recency mark: the previous pass, or mark(), which
+ * maintain() runs once between passes when the cache passes MARK_AT of the
+ * bound (without it a pass measured use since the previous pass, billions of
+ * instructions back on the boot, and the first pass knew nothing and dropped
+ * the oldest blocks, compiled ones included).
  */
 import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
@@ -12,6 +17,7 @@ import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { BLOCK_EXIT, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
+import { MARK_AT } from '../../translator/frontend/blocks.js';
 
 /** mov ecx, n; L: add eax, ecx; dec ecx; jnz L; hlt. Blocks: 0x1000 (runs once), 0x1005 (L: hot, compiled under the JIT). */
 function loop(n: number): Uint8Array {
@@ -80,5 +86,28 @@ for (const engine of TEST_ENGINES) {
         expect(fe.stats.recycled > 0).to.equal(recycle);
       });
     }
+
+    it('maintain() marks recency once the cache passes MARK_AT of the bound: the next pass keeps the old block that ran since', () => {
+      // Threshold out of reach: both blocks stay interpreted on both engines (this is about the front end's ranking).
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000, gcAfterEvict: false } });
+      runSnippet({ engine, machine: m, code: loop(100) });
+      const fe = m.frontEnd;
+      const head = fe.peek(0x1000, true)!, body = fe.peek(0x1005, true)!;
+      expect([head.recs.length, body.recs.length, head.jit, body.jit]).to.deep.equal([5, 4, null, null]);
+      expect(9).to.be.above(MARK_AT * 10).and.at.most(MARK_AT * 11); // 9 records pass MARK_AT of a bound of 10, not of 11
+      fe.maxRecords = 11;
+      fe.maintain(); // 9 of 11: under MARK_AT, nothing happens
+      expect([head.evictMark, body.evictMark]).to.deep.equal([-1, -1]);
+      fe.maxRecords = 10;
+      fe.maintain(); // 9 of 10: above MARK_AT, under the bound: marked, nothing evicted
+      expect([head.evictMark, body.evictMark]).to.deep.equal([head.hits, body.hits]);
+      expect(fe.stats.evictions).to.equal(0);
+      head.hits += 3; // the older block runs again, the newer (the loop) does not
+      fe.maxRecords = 8; // low-water mark 6 of the 9 records: one block must go
+      fe.evict();
+      // Ranked by use since the mark, the idle loop goes. Unmarked, every block counted as unknown and the
+      // oldest (the head) went first.
+      expect([fe.peek(0x1000, true), fe.peek(0x1005, true)]).to.deep.equal([head, undefined]);
+    });
   });
 }

@@ -21,7 +21,8 @@
  *
  * The cache is bounded: when its blocks hold more than `maxRecords` records,
  * maintain() (between run slices) evicts the blocks that have not run since
- * the previous eviction pass, then, if that is not enough, those that ran
+ * the last recency mark (the previous pass, or mark() once the cache passed
+ * MARK_AT of the bound), then, if that is not enough, those that ran
  * least since then, down to 3/4 of the bound (see evict()). Everything
  * here depends only on the guest's instruction stream (hit counts, slice
  * boundaries), never on host time, so deterministic runs stay repeatable.
@@ -63,7 +64,8 @@ const JUMP_CACHE = 1 << 14;
  * - codeWritesIgnored: stores into a code page that missed every decoded byte or left it unchanged
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
  * - redecoded: blocks decoded at an address (and code size) whose block an eviction pass had dropped
- * - evictMs: host time in eviction passes, their full collection included; evictGcMs: the collections alone
+ * - evictMs: host time in eviction passes, their full collection included, and in recency marks (mark());
+ *   evictGcMs: the collections alone
  * - recycled: records decoded into a dead block's record (FrontEndOptions.recycle) instead of a new one;
  *   spare: dead blocks' records waiting to be decoded into (after the last decode or reclaim)
  */
@@ -112,6 +114,8 @@ export interface FrontEndOptions {
   recycle?: boolean;
   /** Paired thunks (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
   pairThunks?: boolean;
+  /** Recency mark at this fraction of the bound (see mark()); default MARK_AT, 0: none (only eviction passes mark). */
+  markAt?: number;
 }
 
 /**
@@ -144,6 +148,15 @@ const SWEEP_KILLED = 1024;
 const COMPILED_USE = 50;
 /** An eviction pass frees down to this fraction of the bound. */
 const EVICT_LOW_WATER = 0.75;
+/**
+ * Between two eviction passes, when the cache first holds more than this
+ * fraction of the bound, mark() notes every block's recency: the next pass
+ * then ranks blocks by their runs since the mark instead of since the
+ * previous pass (which may be billions of instructions back), and the first
+ * pass by anything at all (before it every block counted as unused-unknown
+ * and the oldest went first).
+ */
+export const MARK_AT = 0.875;
 
 /**
  * SMC heuristic: every SMC_WINDOW invalidating stores to a page, the page goes
@@ -362,6 +375,11 @@ export class FrontEnd implements BlockSource {
   recycle: boolean;
   private readonly dying: Block[] = [];
   private readonly spare: Rec[] = [];
+  /** Fraction of the bound at which mark() runs (0: never); settable between slices. */
+  markAt: number;
+  /** mark() ran since the last eviction pass. */
+  private marked = false;
+
   /** Blocks killed since the last sweepSuccessors(). */
   private killedSinceSweep = 0;
   /**
@@ -376,6 +394,7 @@ export class FrontEnd implements BlockSource {
     this.pairThunks = opts.pairThunks ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
     this.recycle = opts.recycle ?? true;
+    this.markAt = opts.markAt ?? MARK_AT;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
   }
 
@@ -631,6 +650,7 @@ export class FrontEnd implements BlockSource {
    */
   maintain(): void {
     if (this.stats.liveRecords > this.maxRecords) this.evict();
+    else if (!this.marked && this.markAt > 0 && this.stats.liveRecords > this.maxRecords * this.markAt) this.mark();
     if (this.killedSinceSweep >= SWEEP_KILLED) this.sweepSuccessors();
     if (this.dying.length !== 0) this.reclaim();
     if (this.watched.size === 0) return;
@@ -742,7 +762,7 @@ export class FrontEnd implements BlockSource {
 
   /**
    * The size bound (between run slices): evict the blocks that did not run
-   * since the last pass; if the cache is still above EVICT_LOW_WATER of the
+   * since the last mark (this pass's predecessor, or mark()); if the cache is still above EVICT_LOW_WATER of the
    * bound, then those that ran least since (a stable sort: ties go oldest
    * first), so a pass frees a quarter of the cache at least and hot code
    * stays. A block with compiled code that did not run is not evicted with
@@ -776,6 +796,7 @@ export class FrontEnd implements BlockSource {
       }
     }
     this.stats.evictions++;
+    this.marked = false;
     this.killBlocks(cold, 'evict');
     this.sweepSuccessors();
     // Before the collection: the dead blocks' own arrays (and the records over the cap) go with it.
@@ -786,6 +807,17 @@ export class FrontEnd implements BlockSource {
     this.stats.evictMs += t2 - t0;
     this.stats.evictGcMs += t2 - t1;
     return cold.length;
+  }
+
+  /**
+   * Note every live block's recency (what an eviction pass does first),
+   * evicting nothing: the next pass measures use from here.
+   */
+  mark(): void {
+    const t0 = performance.now();
+    this.marked = true;
+    for (const b of this.blocks.values()) b.evictMark = recencyOf(b);
+    this.stats.evictMs += performance.now() - t0;
   }
 
   /**
