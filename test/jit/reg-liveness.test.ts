@@ -8,7 +8,7 @@
  * block's end. The JIT runs with deadRegs on (the default) and off.
  */
 import { expect } from 'chai';
-import { deadStores, EV_LOAD as LD, EV_OBSERVE as OB, EV_STORE as ST, RC_LOAD, RC_NONE, RC_PURE, type RegClass, type RegEvent } from '../../translator/jit/reg-liveness.js';
+import { deadStores, ev, EV_LOAD as LD, EV_OBSERVE as OB, EV_STORE as ST, RC_LOAD, RC_NONE, RC_PURE, type RegClass } from '../../translator/jit/reg-liveness.js';
 import { Machine } from '../../src/machine.js';
 import { runSnippet, type SnippetResult } from '../../src/snippet.js';
 import { hexBytes } from '../helpers/asm.js';
@@ -16,12 +16,24 @@ import { TEST_ENGINES } from '../helpers/engines.js';
 import { pageTables, withPaging } from '../helpers/paging.js';
 
 const EBX = 3;
-const st = (reg: number, top = true): RegEvent => ({ kind: ST, reg, top });
-const ld = (reg: number): RegEvent => ({ kind: LD, reg, top: false });
-const ob: RegEvent = { kind: OB, reg: -1, top: false };
+const st = (reg: number, top = true): number => ev(ST, reg, top);
+const ld = (reg: number): number => ev(LD, reg);
+const ob = ev(OB);
+/** deadStores on per-record event lists; the answer per record (indices into its own list). */
+function dead(classes: RegClass[], events: number[][]): number[][] {
+  const starts: number[] = [], flat: number[] = [];
+  for (const e of events) { starts.push(flat.length); flat.push(...e); }
+  const out: number[][] = events.map(() => []);
+  for (const k of deadStores(classes, flat, starts)) {
+    let i = 0;
+    while (i + 1 < starts.length && starts[i + 1]! <= k) i++;
+    out[i]!.push(k - starts[i]!);
+  }
+  return out;
+}
 
 describe('dead register stores: which stores deadStores drops (reg-liveness.ts)', () => {
-  const cases: [what: string, classes: RegClass[], events: RegEvent[][], want: number[][]][] = [
+  const cases: [what: string, classes: RegClass[], events: number[][], want: number[][]][] = [
     ['mov ebx, ebp; shr ebx, 11 (read from the local)', [RC_PURE, RC_PURE], [[st(EBX)], [st(EBX)]], [[0], []]],
     ['the overwrite reads the state: kept', [RC_PURE, RC_PURE], [[st(EBX)], [ld(EBX), st(EBX)]], [[], []]],
     ['a record in between may fault (an observer): kept', [RC_PURE, RC_LOAD, RC_PURE], [[st(EBX)], [ob, st(2)], [st(EBX)]], [[], [], []]],
@@ -36,7 +48,7 @@ describe('dead register stores: which stores deadStores drops (reg-liveness.ts)'
     ['a read of the register from the state in between: kept', [RC_PURE, RC_PURE, RC_PURE], [[st(EBX)], [ld(EBX), st(2)], [st(EBX)]], [[], [], []]],
     ['the last write of the block: kept', [RC_PURE], [[st(EBX)]], [[]]],
   ];
-  for (const [what, classes, events, want] of cases) it(what, () => expect(deadStores(classes, events)).to.deep.equal(want));
+  for (const [what, classes, events, want] of cases) it(what, () => expect(dead(classes, events)).to.deep.equal(want));
 });
 
 for (const engine of TEST_ENGINES) {

@@ -81,10 +81,6 @@ export function localGetIndex(x: X): number {
   return api._BinaryenExpressionGetId(x) === LOCAL_GET_ID ? api._BinaryenLocalGetGetIndex(x) : -1;
 }
 const NONE: readonly X[] = [];
-/** Is `x` a Block node (named or not)? */
-export function isBlock(x: X): boolean {
-  return api._BinaryenExpressionGetId(x) === BLOCK_ID;
-}
 /** A Store node's value operand. */
 export function storeValue(x: X): X {
   return api._BinaryenStoreGetValue(x);

@@ -15,11 +15,11 @@ import {
   XFER_FAR, XFER_GLOBAL, XFER_HINT, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { binaryParts, irOf, isBlock, localGetIndex, localSetValue, setChildAt, storeValue, topOperands, unaryParts, type ModuleIR } from './capi.js';
+import { binaryParts, irOf, localGetIndex, localSetValue, setChildAt, storeValue, topOperands, unaryParts, type ModuleIR } from './capi.js';
 import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
-import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, type RegClass, type RegEvent } from './reg-liveness.js';
+import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, EV_TOP, type RegClass } from './reg-liveness.js';
 
 export type X = binaryen.ExpressionRef;
 /** Expression kinds the IR uses in more than one place (capi.ts: one Const per value; local.gets). */
@@ -596,7 +596,7 @@ export class Fn {
   tee(l: number, v: X): X { return this.m.local.tee(l, v, binaryen.i32); }
   /** i32 at a state-block offset. */
   ld(off: number): X {
-    if (this.regEv !== null && off >= REGS && off < REGS + 32) this.regEvent(EV_LOAD, (off - REGS) >> 2, 0);
+    if (this.regEv !== null && off >= REGS && off < REGS + 32) this.regEvent(EV_LOAD | (((off - REGS) >> 2) << 2), 0);
     return this.ir.load(off);
   }
   st(off: number, v: X): X {
@@ -635,7 +635,7 @@ export class Fn {
    */
   owedFlags(): X[] {
     // Called wherever the state must be exact (every import call and exit): a point that observes the registers too.
-    if (this.regEv !== null) this.regEvent(EV_OBSERVE, -1, 0);
+    if (this.regEv !== null) this.regEvent(EV_OBSERVE, 0);
     if (this.owed === null) return [];
     // Constants and local.gets are shared across the module already (capi.ts); larger trees are copied.
     return this.owed.map((s) => s.wide ? this.ir.store64(s.off, s.v)
@@ -708,22 +708,25 @@ export class Fn {
    * enclosing label is named. Register stores and load tees found become valid.
    */
   private fwdTop(x: X, parent: X, at: number): void {
-    const kids = topOperands(x), block = isBlock(x) ? x : 0;
-    kids.forEach((c, k) => this.fwdTop(c, block, k));
+    const kids = topOperands(x);
+    // A store has no value: one met as an operand is a child of an unnamed block (x).
+    for (let k = 0; k < kids.length; k++) this.fwdTop(kids[k]!, x, k);
     // Only register stores are in fwdStores and only load tees in fwdLoads.
     const i = this.fwdStores.get(x) ?? this.fwdLoads.get(x);
     if (i !== undefined) this.fwdValid |= 1 << i;
-    // Where a top-level register store sits, should it be dead (deadRegs): its parent block and index, or -1 (the record).
+    // Where a top-level register store sits, should it be dead (deadRegs): its parent block and index, or 0 (the record).
     if (this.regEv !== null && this.fwdStores.has(x)) this.regTop.set(x, [parent, at]);
   }
   /**
    * Dead register stores (reg-liveness.ts, JitOptions.deadRegs): what each
-   * record's emitter did, then, after the block (dropDeadRegs), its dead
+   * record's emitter did (one number per event, reg-liveness.ts `ev`; the
+   * store's node alongside), then, after the block (dropDeadRegs), its dead
    * stores replaced by the local.set of their tee. Null: off.
    */
-  private regEv: RegEvent[][] | null = null;
-  private regStores: X[][] = [];
-  private regOut: number[] = [];
+  private regEv: number[] | null = null;
+  private readonly regEvX: X[] = [];
+  private readonly regStarts: number[] = [];
+  private readonly regOut: number[] = [];
   private readonly regTop = new Map<X, [parent: X, at: number]>();
   /** Dead register stores dropped in this block. */
   deadRegCount = 0;
@@ -734,32 +737,33 @@ export class Fn {
   /** A record starts: its code is `out[outIdx]`. */
   regBegin(outIdx: number): void {
     if (this.regEv === null) return;
-    this.regEv.push([]);
-    this.regStores.push([]);
+    this.regStarts.push(this.regEv.length);
     this.regOut.push(outIdx);
   }
-  private regEvent(kind: RegEvent['kind'], reg: number, x: X): void {
-    const ev = this.regEv!, k = ev.length - 1;
-    if (k < 0) return; // before the first record (the entry): reads no register
-    ev[k]!.push({ kind, reg, top: false });
-    this.regStores[k]!.push(x);
+  private regEvent(e: number, x: X): void {
+    // Before the first record (the entry) nothing is recorded: it reads no register.
+    if (this.regStarts.length === 0) return;
+    this.regEv!.push(e);
+    this.regEvX.push(x);
   }
   /** After the records: replace the dead stores (reg-liveness.ts deadStores) in place; `out` holds the records' code. */
   dropDeadRegs(classes: readonly RegClass[], out: X[]): void {
-    const ev = this.regEv;
-    if (ev === null) return;
-    ev.forEach((list, i) => list.forEach((e, k) => { if (e.kind === EV_STORE) e.top = this.regTop.has(this.regStores[i]![k]!); }));
-    deadStores(classes, ev).forEach((ks, i) => {
-      for (const k of ks) {
-        const x = this.regStores[i]![k]!, [parent, at] = this.regTop.get(x)!;
-        // The store's value is the tee of the forward local: keep the local.set (later reads use the local).
-        const set = this.ir.set(this.fwdLocal(ev[i]![k]!.reg), localSetValue(storeValue(x)));
-        if (parent !== 0) setChildAt(parent, at, set);
-        else if (out[this.regOut[i]!] === x) out[this.regOut[i]!] = set;
-        else continue; // an operand of a node that is not a block: cannot be (a store has no value), kept if it were
-        this.deadRegCount++;
-      }
-    });
+    const evs = this.regEv;
+    if (evs === null) return;
+    let any = false;
+    for (let k = 0; k < evs.length; k++) if ((evs[k]! & 3) === EV_STORE && this.regTop.has(this.regEvX[k]!)) { evs[k]! |= EV_TOP; any = true; }
+    if (!any) return;
+    let rec = 0;
+    for (const k of deadStores(classes, evs, this.regStarts)) {
+      while (rec + 1 < this.regStarts.length && this.regStarts[rec + 1]! <= k) rec++;
+      const x = this.regEvX[k]!, [parent, at] = this.regTop.get(x)!;
+      // The store's value is the tee of the forward local: keep the local.set (later reads use the local).
+      const set = this.ir.set(this.fwdLocal((evs[k]! >> 2) & 7), localSetValue(storeValue(x)));
+      if (parent !== 0) setChildAt(parent, at, set);
+      else if (out[this.regOut[rec]!] === x) out[this.regOut[rec]!] = set;
+      else continue;
+      this.deadRegCount++;
+    }
   }
   reg(i: number): X {
     if (this.regLocals === null) {
@@ -795,7 +799,7 @@ export class Fn {
       if (!this.forward) return this.st(REGS + 4 * i, v);
       const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
       this.fwdStores.set(x, i);
-      if (this.regEv !== null) this.regEvent(EV_STORE, i, x);
+      if (this.regEv !== null) this.regEvent(EV_STORE | (i << 2), x);
       return x;
     }
     this.used |= 1 << i;
@@ -806,7 +810,7 @@ export class Fn {
   regN(size: number, i: number): X {
     const m = this.m, z = this.c(0);
     if (this.regLocals === null && !(this.forward && size === 4) && !(this.forward && ((this.fwdValid >> (size === 2 ? i >> 1 : i >> 2)) & 1) !== 0)) {
-      if (this.regEv !== null) this.regEvent(EV_LOAD, size === 4 ? i : size === 2 ? i >> 1 : i >> 2, 0);
+      if (this.regEv !== null) this.regEvent(EV_LOAD | ((size === 4 ? i : size === 2 ? i >> 1 : i >> 2) << 2), 0);
       return size === 4 ? m.i32.load(REGS + 4 * i, 4, z) : size === 2 ? m.i32.load16_u(REGS + 2 * i, 2, z) : m.i32.load8_u(REGS + i, 1, z);
     }
     if (size === 4) return this.reg(i);

@@ -63,18 +63,19 @@ export function regClasses(recs: readonly Rec[]): RegClass[] {
   return recs.map(regClass);
 }
 
-/** What emitting a record did, in the order its emitter built it (see above). */
+/**
+ * What emitting a record did, in the order its emitter built it (see above),
+ * one number per event: kind | reg << 2 | top << 5. All records' events are
+ * in one flat list; `starts[i]` is record i's first (the list's length ends
+ * the last record).
+ */
 export const EV_STORE = 0, EV_LOAD = 1, EV_OBSERVE = 2;
-export interface RegEvent {
-  kind: typeof EV_STORE | typeof EV_LOAD | typeof EV_OBSERVE;
-  /** The register (0-7: EAX ... EDI) stored or loaded; -1 for EV_OBSERVE. */
-  reg: number;
-  /** EV_STORE: evaluated whenever the record's code completes (Fn.fwdTop found it). */
-  top: boolean;
-}
+/** EV_STORE: evaluated whenever the record's code completes (Fn.fwdTop found it). */
+export const EV_TOP = 1 << 5;
+export const ev = (kind: number, reg = 0, top = false): number => kind | (reg << 2) | (top ? EV_TOP : 0);
 
 /**
- * Per record, the indices (into its events) of the register stores that are
+ * The indices (into the flat event list) of the register stores that are
  * dead. A store of register R in record i is dead when:
  * - record i's class is RC_PURE or RC_LOAD (nothing after its store may
  *   fault), all its stores of R are top level, and after the last one (which
@@ -83,32 +84,37 @@ export interface RegEvent {
  *   no load of R's word and no store of R;
  * - the overwrite is an RC_PURE record with a top-level store of R that
  *   built no observer and no load of R's word (its reads of R come from the
- *   local, valid since record i's top-level store).
- * Walked from the end, per register: `killed` = an overwrite comes later,
- * reached through records that may be passed.
+ *   local, valid since record i's top-level store), all its stores of R top level.
+ * Walked from the end: `killed` (a bit per register) = an overwrite comes
+ * later, reached through records that may be passed. One pass over the events.
  */
-export function deadStores(classes: readonly RegClass[], events: readonly (readonly RegEvent[])[]): number[][] {
-  const n = classes.length;
-  const dead: number[][] = events.map(() => []);
-  for (let reg = 0; reg < 8; reg++) {
-    let killed = false;
-    for (let i = n - 1; i >= 0; i--) {
-      const cls = classes[i]!, ev = events[i]!;
-      let last = -1, allTop = true, loads = false, observes = false;
-      ev.forEach((e, k) => {
-        if (e.kind === EV_OBSERVE) observes = true;
-        else if (e.reg === reg) {
-          if (e.kind === EV_LOAD) loads = true;
-          else { last = k; allTop &&= e.top; }
+export function deadStores(classes: readonly RegClass[], events: readonly number[], starts: readonly number[]): number[] {
+  const n = classes.length, out: number[] = [];
+  const last = new Int32Array(8);
+  let killed = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const cls = classes[i]!, from = starts[i]!, to = i + 1 < n ? starts[i + 1]! : events.length;
+    // Backwards through the record: the last store of each register, whether an observer or a load of it follows.
+    let stored = 0, notTop = 0, loads = 0, observes = false, clean = 0;
+    for (let k = to - 1; k >= from; k--) {
+      const e = events[k]!, kind = e & 3, bit = 1 << ((e >> 2) & 7);
+      if (kind === EV_OBSERVE) observes = true;
+      else if (kind === EV_LOAD) loads |= bit;
+      else {
+        if ((e & EV_TOP) === 0) notTop |= bit;
+        if ((stored & bit) === 0) {
+          stored |= bit;
+          last[(e >> 2) & 7] = k;
+          if (!observes && (loads & bit) === 0) clean |= bit;
         }
-      });
-      if (killed && cls !== RC_NONE && last >= 0 && allTop && !ev.slice(last + 1).some((e) => e.kind === EV_OBSERVE || (e.kind === EV_LOAD && e.reg === reg))) {
-        dead[i]!.push(last);
       }
-      if (cls !== RC_PURE || observes || loads) killed = false;
-      else if (last >= 0) killed = allTop;
     }
+    if (cls !== RC_NONE) {
+      const dead = killed & stored & ~notTop & clean;
+      for (let r = 0; r < 8; r++) if ((dead >> r) & 1) out.push(last[r]!);
+    }
+    if (cls !== RC_PURE || observes) killed = 0;
+    else killed = ((killed & ~stored) | (stored & ~notTop)) & ~loads;
   }
-  for (const d of dead) d.sort((a, b) => a - b);
-  return dead;
+  return out.sort((a, b) => a - b);
 }
