@@ -31,7 +31,6 @@ import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
 import { addFlagHelpers } from './codegen/flags.js';
 import { flagFates, LIVE, quietConsumers, writesFlags } from './flag-liveness.js';
-import { regClasses } from './reg-liveness.js';
 import { addColdHelpers } from './cold.js';
 import './codegen/index.js';
 
@@ -234,7 +233,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       out.push(f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off));
     }
   }
-  f.dropDeadRegs(regClasses(recs), out);
+  f.dropDeadRegs(recs, out);
   if (f.deadRegCount > 0) stats.deadRegs = (stats.deadRegs ?? 0) + f.deadRegCount;
   f.finishGroups((g) => finishGroup(f, g));
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.

@@ -19,7 +19,7 @@ import { binaryParts, irOf, localGetIndex, localSetValue, setChildAt, storeValue
 import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
-import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, EV_TOP, type RegClass } from './reg-liveness.js';
+import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, EV_TOP, regClasses } from './reg-liveness.js';
 
 export type X = binaryen.ExpressionRef;
 /** Expression kinds the IR uses in more than one place (capi.ts: one Const per value; local.gets). */
@@ -712,10 +712,11 @@ export class Fn {
     // A store has no value: one met as an operand is a child of an unnamed block (x).
     for (let k = 0; k < kids.length; k++) this.fwdTop(kids[k]!, x, k);
     // Only register stores are in fwdStores and only load tees in fwdLoads.
-    const i = this.fwdStores.get(x) ?? this.fwdLoads.get(x);
-    if (i !== undefined) this.fwdValid |= 1 << i;
+    const s = this.fwdStores.get(x), i = s ?? this.fwdLoads.get(x);
+    if (i === undefined) return;
+    this.fwdValid |= 1 << i;
     // Where a top-level register store sits, should it be dead (deadRegs): its parent block and index, or 0 (the record).
-    if (this.regEv !== null && this.fwdStores.has(x)) this.regTop.set(x, [parent, at]);
+    if (s !== undefined && this.regEv !== null) this.regTop.set(x, [parent, at]);
   }
   /**
    * Dead register stores (reg-liveness.ts, JitOptions.deadRegs): what each
@@ -747,14 +748,14 @@ export class Fn {
     this.regEvX.push(x);
   }
   /** After the records: replace the dead stores (reg-liveness.ts deadStores) in place; `out` holds the records' code. */
-  dropDeadRegs(classes: readonly RegClass[], out: X[]): void {
+  dropDeadRegs(recs: readonly Rec[], out: X[]): void {
     const evs = this.regEv;
     if (evs === null) return;
     let any = false;
     for (let k = 0; k < evs.length; k++) if ((evs[k]! & 3) === EV_STORE && this.regTop.has(this.regEvX[k]!)) { evs[k]! |= EV_TOP; any = true; }
     if (!any) return;
     let rec = 0;
-    for (const k of deadStores(classes, evs, this.regStarts)) {
+    for (const k of deadStores(regClasses(recs), evs, this.regStarts)) {
       while (rec + 1 < this.regStarts.length && this.regStarts[rec + 1]! <= k) rec++;
       const x = this.regEvX[k]!, [parent, at] = this.regTop.get(x)!;
       // The store's value is the tee of the forward local: keep the local.set (later reads use the local).
