@@ -673,7 +673,7 @@ export class Fn {
   forward: boolean | 'far' | 'loads' = false;
   private readonly fwdLocals: number[] = [];
   private fwdValid = 0;
-  /** This record's register stores (each with its tee) -> register. */
+  /** This record's register stores (each with its tee) -> register | (its deadRegs event's index + 1) << 3. */
   private readonly fwdStores = new Map<X, number>();
   /** This record's register loads teed into the forward local -> register (fwdLoadTees). */
   private readonly fwdLoads = new Map<X, number>();
@@ -712,11 +712,16 @@ export class Fn {
     // A store has no value: one met as an operand is a child of an unnamed block (x).
     for (let k = 0; k < kids.length; k++) this.fwdTop(kids[k]!, x, k);
     // Only register stores are in fwdStores and only load tees in fwdLoads.
-    const s = this.fwdStores.get(x), i = s ?? this.fwdLoads.get(x);
+    const s = this.fwdStores.get(x), i = s !== undefined ? s & 7 : this.fwdLoads.get(x);
     if (i === undefined) return;
     this.fwdValid |= 1 << i;
-    // Where a top-level register store sits, should it be dead (deadRegs): its parent block and index, or 0 (the record).
-    if (s !== undefined && this.regEv !== null) this.regTop.set(x, [parent, at]);
+    // A top-level register store (deadRegs): its event says so, and where it sits should it be dead (its parent
+    // block and index, or 0: the record).
+    if (s !== undefined && s > 7) {
+      const k = (s >> 3) - 1;
+      this.regEv![k]! |= EV_TOP;
+      this.regTop.push(k, parent, at);
+    }
   }
   /**
    * Dead register stores (reg-liveness.ts, JitOptions.deadRegs): what each
@@ -728,7 +733,8 @@ export class Fn {
   private readonly regEvX: X[] = [];
   private readonly regStarts: number[] = [];
   private readonly regOut: number[] = [];
-  private readonly regTop = new Map<X, [parent: X, at: number]>();
+  /** The top-level register stores: event index, parent block (0: the record), index in it; three numbers each. */
+  private readonly regTop: number[] = [];
   /** Dead register stores dropped in this block. */
   deadRegCount = 0;
   /** Turn dead register stores on (with forwarding only: reads of a dropped store's register must come from its local). */
@@ -751,13 +757,16 @@ export class Fn {
   dropDeadRegs(recs: readonly Rec[], out: X[]): void {
     const evs = this.regEv;
     if (evs === null) return;
-    let any = false;
-    for (let k = 0; k < evs.length; k++) if ((evs[k]! & 3) === EV_STORE && this.regTop.has(this.regEvX[k]!)) { evs[k]! |= EV_TOP; any = true; }
-    if (!any) return;
+    const top = this.regTop;
+    if (top.length === 0) return;
+    const dead = deadStores(regClasses(recs), evs, this.regStarts);
+    if (dead.length === 0) return;
+    const where = new Map<number, number>();
+    for (let t = 0; t < top.length; t += 3) where.set(top[t]!, t);
     let rec = 0;
-    for (const k of deadStores(regClasses(recs), evs, this.regStarts)) {
+    for (const k of dead) {
       while (rec + 1 < this.regStarts.length && this.regStarts[rec + 1]! <= k) rec++;
-      const x = this.regEvX[k]!, [parent, at] = this.regTop.get(x)!;
+      const x = this.regEvX[k]!, t = where.get(k)!, parent = top[t + 1]!, at = top[t + 2]!;
       // The store's value is the tee of the forward local: keep the local.set (later reads use the local).
       const set = this.ir.set(this.fwdLocal((evs[k]! >> 2) & 7), localSetValue(storeValue(x)));
       if (parent !== 0) setChildAt(parent, at, set);
@@ -799,8 +808,10 @@ export class Fn {
     if (this.regLocals === null) {
       if (!this.forward) return this.st(REGS + 4 * i, v);
       const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
-      this.fwdStores.set(x, i);
-      if (this.regEv !== null) this.regEvent(EV_STORE | (i << 2), x);
+      if (this.regEv !== null && this.regStarts.length > 0) {
+        this.fwdStores.set(x, i | ((this.regEv.length + 1) << 3));
+        this.regEvent(EV_STORE | (i << 2), x);
+      } else this.fwdStores.set(x, i);
       return x;
     }
     this.used |= 1 << i;
