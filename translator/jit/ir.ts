@@ -596,7 +596,7 @@ export class Fn {
   tee(l: number, v: X): X { return this.m.local.tee(l, v, binaryen.i32); }
   /** i32 at a state-block offset. */
   ld(off: number): X {
-    if (this.regEv !== null && off >= REGS && off < REGS + 32) this.regEvent(EV_LOAD | (((off - REGS) >> 2) << 2), 0);
+    if (this.regEv !== null && off >= REGS && off < REGS + 32) this.regEvent(EV_LOAD | (((off - REGS) >> 2) << 2));
     return this.ir.load(off);
   }
   st(off: number, v: X): X {
@@ -635,7 +635,7 @@ export class Fn {
    */
   owedFlags(): X[] {
     // Called wherever the state must be exact (every import call and exit): a point that observes the registers too.
-    if (this.regEv !== null) this.regEvent(EV_OBSERVE, 0);
+    if (this.regEv !== null) this.regEvent(EV_OBSERVE);
     if (this.owed === null) return [];
     // Constants and local.gets are shared across the module already (capi.ts); larger trees are copied.
     return this.owed.map((s) => s.wide ? this.ir.store64(s.off, s.v)
@@ -720,20 +720,20 @@ export class Fn {
     if (s !== undefined && s > 7) {
       const k = (s >> 3) - 1;
       this.regEv![k]! |= EV_TOP;
-      this.regTop.push(k, parent, at);
+      this.regTop.push(k, parent, at, x);
     }
   }
   /**
    * Dead register stores (reg-liveness.ts, JitOptions.deadRegs): what each
    * record's emitter did (one number per event, reg-liveness.ts `ev`; the
-   * store's node alongside), then, after the block (dropDeadRegs), its dead
-   * stores replaced by the local.set of their tee. Null: off.
+   * top-level stores' nodes and places in regTop, from fwdTop), then, after
+   * the block (dropDeadRegs), its dead stores replaced by the local.set of
+   * their tee. Null: off.
    */
   private regEv: number[] | null = null;
-  private readonly regEvX: X[] = [];
   private readonly regStarts: number[] = [];
   private readonly regOut: number[] = [];
-  /** The top-level register stores: event index, parent block (0: the record), index in it; three numbers each. */
+  /** The top-level register stores: event index, parent block (0: the record), index in it, the store; four numbers each. */
   private readonly regTop: number[] = [];
   /** Dead register stores dropped in this block. */
   deadRegCount = 0;
@@ -747,11 +747,10 @@ export class Fn {
     this.regStarts.push(this.regEv.length);
     this.regOut.push(outIdx);
   }
-  private regEvent(e: number, x: X): void {
+  private regEvent(e: number): void {
     // Before the first record (the entry) nothing is recorded: it reads no register.
     if (this.regStarts.length === 0) return;
     this.regEv!.push(e);
-    this.regEvX.push(x);
   }
   /** After the records: replace the dead stores (reg-liveness.ts deadStores) in place; `out` holds the records' code. */
   dropDeadRegs(recs: readonly Rec[], out: X[]): void {
@@ -762,11 +761,11 @@ export class Fn {
     const dead = deadStores(regClasses(recs), evs, this.regStarts);
     if (dead.length === 0) return;
     const where = new Map<number, number>();
-    for (let t = 0; t < top.length; t += 3) where.set(top[t]!, t);
+    for (let t = 0; t < top.length; t += 4) where.set(top[t]!, t);
     let rec = 0;
     for (const k of dead) {
       while (rec + 1 < this.regStarts.length && this.regStarts[rec + 1]! <= k) rec++;
-      const x = this.regEvX[k]!, t = where.get(k)!, parent = top[t + 1]!, at = top[t + 2]!;
+      const t = where.get(k)!, parent = top[t + 1]!, at = top[t + 2]!, x = top[t + 3]!;
       // The store's value is the tee of the forward local: keep the local.set (later reads use the local).
       const set = this.ir.set(this.fwdLocal((evs[k]! >> 2) & 7), localSetValue(storeValue(x)));
       if (parent !== 0) setChildAt(parent, at, set);
@@ -810,7 +809,7 @@ export class Fn {
       const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
       if (this.regEv !== null && this.regStarts.length > 0) {
         this.fwdStores.set(x, i | ((this.regEv.length + 1) << 3));
-        this.regEvent(EV_STORE | (i << 2), x);
+        this.regEvent(EV_STORE | (i << 2));
       } else this.fwdStores.set(x, i);
       return x;
     }
@@ -822,7 +821,7 @@ export class Fn {
   regN(size: number, i: number): X {
     const m = this.m, z = this.c(0);
     if (this.regLocals === null && !(this.forward && size === 4) && !(this.forward && ((this.fwdValid >> (size === 2 ? i >> 1 : i >> 2)) & 1) !== 0)) {
-      if (this.regEv !== null) this.regEvent(EV_LOAD | ((size === 4 ? i : size === 2 ? i >> 1 : i >> 2) << 2), 0);
+      if (this.regEv !== null) this.regEvent(EV_LOAD | ((size === 4 ? i : size === 2 ? i >> 1 : i >> 2) << 2));
       return size === 4 ? m.i32.load(REGS + 4 * i, 4, z) : size === 2 ? m.i32.load16_u(REGS + 2 * i, 2, z) : m.i32.load8_u(REGS + i, 1, z);
     }
     if (size === 4) return this.reg(i);
