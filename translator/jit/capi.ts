@@ -49,13 +49,14 @@ interface CApi {
   _BinaryenBlockGetName(x: X): number;
   _BinaryenBlockGetNumChildren(x: X): number;
   _BinaryenBlockGetChildAt(x: X, i: number): X;
+  _BinaryenBlockSetChildAt(x: X, i: number, c: X): void;
 }
 
 const api = binaryen as unknown as CApi;
 for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet',
   '_BinaryenExpressionGetId', '_BinaryenBinaryId', '_BinaryenBinaryGetOp', '_BinaryenBinaryGetLeft', '_BinaryenBinaryGetRight', '_BinaryenUnaryId',
   '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue', '_BinaryenStoreGetPtr', '_BinaryenStoreGetValue', '_BinaryenLoadGetPtr',
-  '_BinaryenLocalSetGetValue', '_BinaryenLocalGetGetIndex', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt'] as const) {
+  '_BinaryenLocalSetGetValue', '_BinaryenLocalGetGetIndex', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt', '_BinaryenBlockSetChildAt'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
 // Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
@@ -80,6 +81,18 @@ export function localGetIndex(x: X): number {
   return api._BinaryenExpressionGetId(x) === LOCAL_GET_ID ? api._BinaryenLocalGetGetIndex(x) : -1;
 }
 const NONE: readonly X[] = [];
+/** A Store node's value operand. */
+export function storeValue(x: X): X {
+  return api._BinaryenStoreGetValue(x);
+}
+/** A local.set/tee node's value operand. */
+export function localSetValue(x: X): X {
+  return api._BinaryenLocalSetGetValue(x);
+}
+/** Replace child `i` of Block `b` (Fn.dropDeadRegs: a dead register store becomes its local.set in place). */
+export function setChildAt(b: X, i: number, c: X): void {
+  api._BinaryenBlockSetChildAt(b, i, c);
+}
 /**
  * The operands a node evaluates whenever it is evaluated, in order: a
  * store's address and value, a load's address, a local.set/tee's value, a

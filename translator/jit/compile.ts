@@ -67,6 +67,8 @@ export interface EmittedModule {
   sites: number;
   inline: number;
   callouts: number;
+  /** Register stores dropped as dead (reg-liveness.ts; absent: none). */
+  deadRegs?: number;
   /**
    * Per block, in batch order: its function body's size in the module's code
    * section (wasm-sizes.ts), whether it calls an impure interpreter handler
@@ -135,6 +137,8 @@ export interface EmitOptions {
   quietCC?: boolean | 'all';
   /** JitOptions.forward: registers read back from the local their last store set (Fn.forward). */
   forward?: boolean | 'far' | 'loads';
+  /** JitOptions.deadRegs (default true; with `forward` only): no register stores a later record overwrites unobserved (reg-liveness.ts). */
+  deadRegs?: boolean;
   /** JitOptions.pageGroups: accesses through the same unchanged registers share their leader's TLB check (codegen/mem.ts). */
   pageGroups?: boolean | 'merge';
   /** JitOptions.slowReload (the engine's default 'near'; absent: false): nothing the hot path defines lives across a slow-path call (Fn.slowAccess). */
@@ -174,9 +178,9 @@ export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: Fn | null; direct: DirectLinks | null; dispatch: DispatchTargets | null } =
   { m: null, blocks: null, fn: null, direct: null, dispatch: null };
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -186,6 +190,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.pageGroups = regs ? false : pageGroups;
   f.slowReload = slowReload;
   f.compact = compact;
+  if (deadRegs) f.enableDeadRegs();
   if (direct !== null) {
     f.selfNamed = sites === null;
     f.direct = (off) => direct.target(b, off);
@@ -204,6 +209,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   for (const r of recs) {
     const last = r.idx === n - 1;
     f.stored = false;
+    f.regBegin(out.length);
     const e = emitterFor(r);
     const fate = fates === null ? LIVE : fates[r.idx]!;
     f.flagFate = fate;
@@ -233,6 +239,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       out.push(f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off));
     }
   }
+  f.dropDeadRegs(recs, out);
+  if (f.deadRegCount > 0) stats.deadRegs = (stats.deadRegs ?? 0) + f.deadRegCount;
   f.finishGroups((g) => finishGroup(f, g));
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
   const lastRec = recs[n - 1]!;
@@ -367,7 +375,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

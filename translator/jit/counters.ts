@@ -25,6 +25,8 @@ export class JitCounters {
   polls = 0;
   recordsInline = 0;
   recordsCallout = 0;
+  /** Register stores left out of compiled blocks as dead (reg-liveness.ts, JitOptions.deadRegs). */
+  deadRegStores = 0;
   moduleBytes = 0;
   /** Blocks that became hot but were invalid by the time their batch was sent (or compiled, synchronously). */
   droppedInvalid = 0;

@@ -227,6 +227,13 @@ export interface JitOptions {
    */
   forward?: boolean | 'far' | 'loads';
   /**
+   * With `forward`: a register store a later record of the block overwrites
+   * before anything can observe the state (a fault, an exit, a call-out, a
+   * memory access, a read of the word) is left out; its local.set stays
+   * (translator/jit/reg-liveness.ts). Default true; false for paired measurements.
+   */
+  deadRegs?: boolean;
+  /**
    * Page groups (codegen/mem.ts): memory accesses through the same base and
    * index registers (unchanged since the group's first access, or moved by
    * constants: PUSH, POP, ADD/SUB r32, imm), within 16 bytes of each other,
@@ -372,6 +379,7 @@ export class Jit implements BlockSource {
   private readonly deadFlags: boolean | 'drop';
   private readonly quietCC: boolean | 'all';
   private readonly forward: boolean | 'far' | 'loads';
+  private readonly deadRegs: boolean;
   private readonly pageGroups: boolean | 'merge';
   private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
   private readonly eager: boolean;
@@ -416,6 +424,7 @@ export class Jit implements BlockSource {
     this.deadFlags = opts.deadFlags ?? true;
     this.quietCC = opts.quietCC ?? false;
     this.forward = opts.forward ?? true;
+    this.deadRegs = opts.deadRegs !== false;
     this.pageGroups = opts.pageGroups ?? 'merge';
     this.slowReload = opts.slowReload ?? 'near';
     this.eager = opts.eager === true;
@@ -750,7 +759,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
@@ -801,6 +810,7 @@ export class Jit implements BlockSource {
     c.staleAtAttach += blocks.length - attached.length;
     c.recordsInline += r.inline;
     c.recordsCallout += r.callouts;
+    c.deadRegStores += r.deadRegs ?? 0;
     c.moduleBytes += r.bytes;
     this.cache.add(attached, r.bytes);
     this.onCompiled?.(blocks, { bytes: r.bytes, inline: r.inline, callouts: r.callouts, blocks: r.blocks }, r.emitMs + r.compileMs);

@@ -15,10 +15,11 @@ import {
   XFER_FAR, XFER_GLOBAL, XFER_HINT, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { binaryParts, irOf, localGetIndex, topOperands, unaryParts, type ModuleIR } from './capi.js';
+import { binaryParts, irOf, localGetIndex, localSetValue, setChildAt, storeValue, topOperands, unaryParts, type ModuleIR } from './capi.js';
 import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
+import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, EV_TOP, regClasses } from './reg-liveness.js';
 
 export type X = binaryen.ExpressionRef;
 /** Expression kinds the IR uses in more than one place (capi.ts: one Const per value; local.gets). */
@@ -600,7 +601,10 @@ export class Fn {
   set(l: number, v: X): X { return this.ir.set(l, v); }
   tee(l: number, v: X): X { return this.m.local.tee(l, v, binaryen.i32); }
   /** i32 at a state-block offset. */
-  ld(off: number): X { return this.ir.load(off); }
+  ld(off: number): X {
+    if (this.regEv !== null && off >= REGS && off < REGS + 32) this.regEvent(EV_LOAD | (((off - REGS) >> 2) << 2));
+    return this.ir.load(off);
+  }
   st(off: number, v: X): X {
     // A dead flag producer (flag-liveness.ts) stores no flag state (its stores touch only the six status flags);
     // an OWED one's stores are kept to be replayed where the state must be exact (owedFlags).
@@ -636,6 +640,8 @@ export class Fn {
    * exit (exit, leave, deadCheck, loopBack). Copies: an expression is one tree node.
    */
   owedFlags(): X[] {
+    // Called wherever the state must be exact (every import call and exit): a point that observes the registers too.
+    if (this.regEv !== null) this.regEvent(EV_OBSERVE);
     if (this.owed === null) return [];
     // Constants and local.gets are shared across the module already (capi.ts); larger trees are copied.
     return this.owed.map((s) => s.wide ? this.ir.store64(s.off, s.v)
@@ -673,7 +679,7 @@ export class Fn {
   forward: boolean | 'far' | 'loads' = false;
   private readonly fwdLocals: number[] = [];
   private fwdValid = 0;
-  /** This record's register stores (each with its tee) -> register. */
+  /** This record's register stores (each with its tee) -> register | (its deadRegs event's index + 1) << 3. */
   private readonly fwdStores = new Map<X, number>();
   /** This record's register loads teed into the forward local -> register (fwdLoadTees). */
   private readonly fwdLoads = new Map<X, number>();
@@ -694,7 +700,7 @@ export class Fn {
       this.fwdValid = 0;
       this.fwdDropPending();
     }
-    else if (this.fwdStores.size > 0 || this.fwdLoads.size > 0) this.fwdTop(x);
+    else if (this.fwdStores.size > 0 || this.fwdLoads.size > 0) this.fwdTop(x, 0, -1);
     this.fwdStores.clear();
     this.fwdLoads.clear();
     this.fwdCalled = false;
@@ -707,11 +713,72 @@ export class Fn {
    * (to the block top, where nothing is valid, or out of the function): no
    * enclosing label is named. Register stores and load tees found become valid.
    */
-  private fwdTop(x: X): void {
-    for (const c of topOperands(x)) this.fwdTop(c);
+  private fwdTop(x: X, parent: X, at: number): void {
+    const kids = topOperands(x);
+    // A store has no value: one met as an operand is a child of an unnamed block (x).
+    for (let k = 0; k < kids.length; k++) this.fwdTop(kids[k]!, x, k);
     // Only register stores are in fwdStores and only load tees in fwdLoads.
-    const i = this.fwdStores.get(x) ?? this.fwdLoads.get(x);
-    if (i !== undefined) this.fwdValid |= 1 << i;
+    const s = this.fwdStores.get(x), i = s !== undefined ? s & 7 : this.fwdLoads.get(x);
+    if (i === undefined) return;
+    this.fwdValid |= 1 << i;
+    // A top-level register store (deadRegs): its event says so, and where it sits should it be dead (its parent
+    // block and index, or 0: the record).
+    if (s !== undefined && s > 7) {
+      const k = (s >> 3) - 1;
+      this.regEv![k]! |= EV_TOP;
+      this.regTop.push(k, parent, at, x);
+    }
+  }
+  /**
+   * Dead register stores (reg-liveness.ts, JitOptions.deadRegs): what each
+   * record's emitter did (one number per event, reg-liveness.ts `ev`; the
+   * top-level stores' nodes and places in regTop, from fwdTop), then, after
+   * the block (dropDeadRegs), its dead stores replaced by the local.set of
+   * their tee. Null: off.
+   */
+  private regEv: number[] | null = null;
+  private readonly regStarts: number[] = [];
+  private readonly regOut: number[] = [];
+  /** The top-level register stores: event index, parent block (0: the record), index in it, the store; four numbers each. */
+  private readonly regTop: number[] = [];
+  /** Dead register stores dropped in this block. */
+  deadRegCount = 0;
+  /** Turn dead register stores on (with forwarding only: reads of a dropped store's register must come from its local). */
+  enableDeadRegs(): void {
+    if (this.forward && this.regLocals === null) this.regEv = [];
+  }
+  /** A record starts: its code is `out[outIdx]`. */
+  regBegin(outIdx: number): void {
+    if (this.regEv === null) return;
+    this.regStarts.push(this.regEv.length);
+    this.regOut.push(outIdx);
+  }
+  private regEvent(e: number): void {
+    // Before the first record (the entry) nothing is recorded: it reads no register.
+    if (this.regStarts.length === 0) return;
+    this.regEv!.push(e);
+  }
+  /** After the records: replace the dead stores (reg-liveness.ts deadStores) in place; `out` holds the records' code. */
+  dropDeadRegs(recs: readonly Rec[], out: X[]): void {
+    const evs = this.regEv;
+    if (evs === null) return;
+    const top = this.regTop;
+    if (top.length === 0) return;
+    const dead = deadStores(regClasses(recs), evs, this.regStarts);
+    if (dead.length === 0) return;
+    const where = new Map<number, number>();
+    for (let t = 0; t < top.length; t += 4) where.set(top[t]!, t);
+    let rec = 0;
+    for (const k of dead) {
+      while (rec + 1 < this.regStarts.length && this.regStarts[rec + 1]! <= k) rec++;
+      const t = where.get(k)!, parent = top[t + 1]!, at = top[t + 2]!, x = top[t + 3]!;
+      // The store's value is the tee of the forward local: keep the local.set (later reads use the local).
+      const set = this.ir.set(this.fwdLocal((evs[k]! >> 2) & 7), localSetValue(storeValue(x)));
+      if (parent !== 0) setChildAt(parent, at, set);
+      else if (out[this.regOut[rec]!] === x) out[this.regOut[rec]!] = set;
+      else continue;
+      this.deadRegCount++;
+    }
   }
   reg(i: number): X {
     if (this.regLocals === null) {
@@ -719,7 +786,8 @@ export class Fn {
       if (((this.fwdValid >> i) & 1) !== 0) {
         // Read after slow arms it lived across (slowReload true): each gives the local a new definition from the state.
         const p = this.fwdPending[i]!;
-        for (const arm of p) appendChild(arm, this.set(this.fwdLocal(i), this.ld(REGS + 4 * i)));
+        // ir.load, not ld: the load runs in an earlier slow arm (an observer), not in this record (deadRegs).
+        for (const arm of p) appendChild(arm, this.set(this.fwdLocal(i), this.ir.load(REGS + 4 * i)));
         p.length = 0;
         return this.get(this.fwdLocal(i));
       }
@@ -745,7 +813,10 @@ export class Fn {
     if (this.regLocals === null) {
       if (!this.forward) return this.st(REGS + 4 * i, v);
       const x = this.ir.store(REGS + 4 * i, this.tee(this.fwdLocal(i), v));
-      this.fwdStores.set(x, i);
+      if (this.regEv !== null && this.regStarts.length > 0) {
+        this.fwdStores.set(x, i | ((this.regEv.length + 1) << 3));
+        this.regEvent(EV_STORE | (i << 2));
+      } else this.fwdStores.set(x, i);
       return x;
     }
     this.used |= 1 << i;
@@ -756,6 +827,7 @@ export class Fn {
   regN(size: number, i: number): X {
     const m = this.m, z = this.c(0);
     if (this.regLocals === null && !(this.forward && size === 4) && !(this.forward && ((this.fwdValid >> (size === 2 ? i >> 1 : i >> 2)) & 1) !== 0)) {
+      if (this.regEv !== null) this.regEvent(EV_LOAD | ((size === 4 ? i : size === 2 ? i >> 1 : i >> 2) << 2));
       return size === 4 ? m.i32.load(REGS + 4 * i, 4, z) : size === 2 ? m.i32.load16_u(REGS + 2 * i, 2, z) : m.i32.load8_u(REGS + i, 1, z);
     }
     if (size === 4) return this.reg(i);

@@ -49,6 +49,8 @@ export interface CompileReply {
   sites: number;
   inline: number;
   callouts: number;
+  /** Register stores dropped as dead (compile.ts EmittedModule.deadRegs). */
+  deadRegs?: number;
   bytes: number;
   /** Per block, in request order: wasm body bytes, impure call-outs, call-out record indices (compile.ts EmittedModule.blocks). */
   blocks: EmittedModule['blocks'];
@@ -82,7 +84,7 @@ function serve(port: MessagePort, signal: Int32Array): void {
       const bin = req.opts.eager === true ? withEagerHints(e.bytes, e.names.length) : e.bytes;
       const module = new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>);
       const reply: CompileReply = {
-        id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, bytes: e.bytes.length, blocks: e.blocks,
+        id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, deadRegs: e.deadRegs ?? 0, bytes: e.bytes.length, blocks: e.blocks,
         emitMs: t1 - t0, compileMs: performance.now() - t1,
       };
       post(reply);
