@@ -225,7 +225,7 @@ class CodePage {
   /** Recompute the bitmap from the live blocks. */
   rebuild(): void {
     this.bits.fill(0);
-    for (const b of this.blocks) forEachRange(b, this.page, (off, len) => this.mark(off, len));
+    for (const b of this.blocks) markRanges(b, this.page, this);
   }
 }
 
@@ -246,6 +246,26 @@ function forEachRange(b: Block, page: number, f: (off: number, len: number) => v
     }
   }
 }
+
+/**
+ * forEachRange(b, page, (off, len) => cp.mark(off, len)) without the arrow: made per decoded block, an
+ * arrow's optimised code lived only as long as some such arrow did, and V8 optimised it again after
+ * each full GC (8 times a boot, bench/opt-trace.ts).
+ */
+function markRanges(b: Block, page: number, cp: CodePage): void {
+  const start = b.phys & 0xfff;
+  for (let k = 0; k < b.pages.length; k++) {
+    if (b.pages[k] !== page) continue;
+    const lo = k * 4096, hi = lo + 4096;
+    for (const r of b.recs) {
+      const a = Math.max(start + r.off, lo), e = Math.min(start + r.off + r.len, hi);
+      if (a < e) cp.mark(a - lo, e - a);
+    }
+  }
+}
+
+/** evict()'s order of warm blocks: least used first (one function, not an arrow per pass: see markRanges). */
+function leastUsedFirst(x: { use: number }, y: { use: number }): number { return x.use - y.use; }
 
 /** Whether block `b` has a byte in [off, off + len) of page `page`. */
 function overlaps(b: Block, page: number, off: number, len: number): boolean {
@@ -489,7 +509,7 @@ export class FrontEnd implements BlockSource {
       this.cpu.mmu.setCodeFlag(page, true);
     }
     cp.blocks.push(block);
-    forEachRange(block, page, (off, len) => cp.mark(off, len));
+    markRanges(block, page, cp);
   }
 
   /**
@@ -654,7 +674,7 @@ export class FrontEnd implements BlockSource {
       b.evictMark = r;
     }
     if (keep > low) {
-      warm.sort((x, y) => x.use - y.use);
+      warm.sort(leastUsedFirst);
       for (const { b } of warm) {
         if (keep <= low) break;
         cold.push(b);

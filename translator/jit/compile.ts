@@ -168,6 +168,13 @@ export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: Fn | null; direct: DirectLinks | null; dispatch: DispatchTargets | null } =
   { m: null, blocks: null, fn: null, direct: null, dispatch: null };
 
+/**
+ * A relative branch back to offset 0 (the block may loop). One function, not an arrow per block: V8
+ * keeps an arrow's optimised code only while one such arrow lives, and the worker's full GCs freed it
+ * (optimised 12-14 times a boot, bench/opt-trace.ts).
+ */
+function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(r) === 0; }
+
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
@@ -190,7 +197,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const recs = b.recs, n = recs.length;
   f.recCount = n;
   // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
-  f.mayLoop = recs.some((r) => r.k0 === OP_REL && relTarget(r) === 0);
+  f.mayLoop = recs.some(branchesToStart);
   // Each pass starts with every page group's host base invalid (Fn.groupReset; empty without groups).
   const out: X[] = [f.groupReset()];
   const callouts: number[] = [];
@@ -325,14 +332,14 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
         opts.farDirect === true, opts.hints === true, global && opts.regroup === true) : null;
     if (global) m.addFunctionImport(XJUMP, 'env', XJUMP, binaryen.createType([i32, i32]), i32);
     if (direct !== null) {
-      blocks.forEach((_, j) => {
+      for (let j = 0; j < blocks.length; j++) {
         // Alive starts at 0: link.ts sets it when it attaches the block (a block dead by then is never entered).
         const [a, k] = directGlobals(j);
         m.addGlobal(a, i32, true, m.i32.const(0));
         m.addGlobal(k, binaryen.f64, true, m.f64.const(0));
         m.addGlobalExport(a, a);
         m.addGlobalExport(k, k);
-      });
+      }
     }
     if (opts.firstId !== 0 && opts.table !== false) {
       m.addTableImport(CHAIN_TABLE, 'env', 'tbl');
@@ -350,7 +357,9 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       };
     }
     let recBase = 0;
-    blocks.forEach((b, j) => {
+    // Loops over the blocks, not forEach with arrows made per module (branchesToStart says why).
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
@@ -361,7 +370,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
       out.names.push(`b${j}`);
-    });
+    }
     addFlagHelpers(m); // after the blocks: function j stays block j (functionBodySizes)
     addColdHelpers(m);
     if (out.sites > 0) addLinkFunction(m, out.sites);
@@ -398,18 +407,22 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
  * physical address in the front end, so this is the block the loop would
  * look up at that EIP while the target is alive.
  */
+/** Host addresses ascending (DispatchTargets.hosts; a function made once: see branchesToStart). */
+function byHost(a: readonly [number, number], b: readonly [number, number]): number { return a[0] - b[0]; }
+
 class DirectLinks {
   private readonly at = new Map<number, number>();
   /** 32-bit single-page blocks by page offset (phys & 0xfff): the candidates of a far target (far()). */
   private readonly byOffset = new Map<number, number[]>();
   constructor(private readonly blocks: readonly Block[], private readonly firstId: number) {
-    blocks.forEach((b, j) => {
-      if (b.pages.length !== 1) return;
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
+      if (b.pages.length !== 1) continue;
       this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j);
-      if (!b.code32) return;
+      if (!b.code32) continue;
       const o = this.byOffset.get(b.phys & 0xfff);
       if (o === undefined) this.byOffset.set(b.phys & 0xfff, [j]); else o.push(j);
-    });
+    }
   }
   /** Block id of the batch's block j (CUR_BLOCK). */
   id(j: number): number { return this.firstId + j; }
@@ -473,12 +486,13 @@ class DispatchTargets {
   constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean,
     readonly global: boolean, readonly globalFirst: boolean, private readonly far: DirectLinks | null, private readonly farStatic: boolean,
     private readonly hints: boolean, private readonly countTargets: boolean) {
-    blocks.forEach((b, j) => {
-      if (!b.code32 || b.pages.length !== 1) return;
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
+      if (!b.code32 || b.pages.length !== 1) continue;
       this.hosts.push([RAM_BASE + b.phys, j]);
       this.offsets.add(b.phys & 0xfff);
-    });
-    this.hosts.sort((a, b) => a[0] - b[0]);
+    }
+    this.hosts.sort(byHost);
   }
   /** The module's own dispatcher exists (xfind, xgo). */
   get find(): boolean { return (this.indirect || this.pages) && this.hosts.length > 0; }

@@ -19,7 +19,7 @@
  * recently run modules lose their code; the front end bounds the decoded
  * blocks (translator/frontend/blocks.ts).
  */
-import type { Block, BlockSource } from '../../runtime/records.js';
+import { NO_EVICT_MARK, type Block, type BlockSource } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import type { FrontEnd, KillReason } from '../frontend/blocks.js';
 import { instantiate } from './link.js';
@@ -572,9 +572,9 @@ export class Jit implements BlockSource {
     this.unlink(b);
     // As if it had just gone hot: its runs so far would put it first in a batch (hottest first) and let
     // its polls send partial batches at once (waiting(): WAIT_SEND runs past hotAt). New since the last
-    // eviction pass for the front end (evictMark -1), not a block whose runs went backwards.
+    // eviction pass for the front end (no evictMark), not a block whose runs went backwards.
     b.hits = this.hotAt;
-    b.evictMark = -1;
+    b.evictMark = NO_EVICT_MARK;
     if (this.queued.has(b)) return;
     if (this.queue.length === 0) this.queuedAt = performance.now();
     b.jitFlat &= now & ~g.varies;

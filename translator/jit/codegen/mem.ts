@@ -273,10 +273,12 @@ export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number
   const m = f.m, done = f.label('m'), miss = f.label('s');
   const conds = fastConds(f, seg, off, lin, ent, size, write, lead);
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
-  return m.block(done, [
-    m.block(miss, [...conds.map((c) => m.br(miss, f.not(c))), ...(lead ? [lead.setHb] : []), fast, m.br(done)]),
-    slow,
-  ]);
+  // A loop, not conds.map with an arrow: see Fn.when.
+  const arm: X[] = [];
+  for (const c of conds) arm.push(m.br(miss, f.not(c)));
+  if (lead) arm.push(lead.setHb);
+  arm.push(fast, m.br(done));
+  return m.block(done, [m.block(miss, arm), slow]);
 }
 
 /** Statements that compute seg:off's linear address into `lin` (offset already in `off`). */
