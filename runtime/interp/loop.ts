@@ -148,15 +148,19 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
   const hotAt = source.hotAt ?? 0;
   const ran = source.ran ?? null;
   const interpreted = source.interpreted ?? null;
-  const waiting = source.waiting?.bind(source) ?? null;
-  const guardFailed = source.guardFailed?.bind(source) ?? null;
+  // Method calls on `source`, not functions bound per call of run(): optimised code specialised on one
+  // bound function deoptimised ("wrong call target") when the next slice's run() bound new ones.
+  const waits = source.waiting !== undefined;
+  const guards = source.guardFailed !== undefined;
   const boundary = cpu.onBoundary;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
     const shadow = s[W_SHADOW];
-    if (shadow !== 0) s[W_SHADOW] = 0;
-    else if (cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
+    // Cleared whether set or not: one store, and no store its optimised code has never seen run (the
+    // first STI after `run` was optimised deoptimised it: no feedback for a store only shadows reach).
+    s[W_SHADOW] = 0;
+    if (shadow === 0 && cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
       const vector = cpu.intr.acknowledge();
       cpu.halted = false;
       prev = null;
@@ -230,7 +234,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
       if (h === hotAt) source.hot!(block);
       // Hot, its code not here yet: let the source look for it now and then (a compile worker's answer
       // would otherwise wait for the slice's end: up to 2 M instructions interpreted).
-      else if (h > hotAt && (h & WAIT_POLL) === 0 && waiting !== null) waiting(block);
+      else if (h > hotAt && (h & WAIT_POLL) === 0 && waits) source.waiting!(block);
     } else block.hits++;
     cpu.blockEip = eip;
     cpu.block = block;
@@ -268,7 +272,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
           left = true; // a chained successor's entry guard failed: it ran nothing (EIP written); next time it is interpreted
         } else {
           jitRan = false; // this block's entry guard failed: it runs in the interpreter below
-          if (guardFailed !== null) guardFailed(block);
+          if (guards) source.guardFailed!(block);
         }
       }
       if (jitRan) {

@@ -216,12 +216,21 @@ export function finishGroup(f: Fn, g: PageGroup): void {
  * clear), the host address is hb ^ the offset, no check; else `full`, the
  * access with its own check (checkedAccess: a helper call, few bytes).
  */
-function memberIf(f: Fn, g: PageGroup, off: number, fast: (ptr: X) => X, full: X): X {
+function memberIf(f: Fn, g: PageGroup, fast: X, full: X): X {
   const m = f.m, done = f.label('m'), own = f.label('s');
   return m.block(done, [
-    m.block(own, [m.br(own, m.i32.and(f.get(g.hb), f.c(1))), fast(m.i32.xor(f.get(g.hb), f.get(off))), m.br(done)]),
+    m.block(own, [m.br(own, m.i32.and(f.get(g.hb), f.c(1))), fast, m.br(done)]),
     full,
   ]);
+}
+
+/**
+ * A member's host address when its leader passed: hb ^ the offset. (The fast access is built from it
+ * by the caller, not by an arrow memberIf calls: an arrow made per access had its optimised code only
+ * while one lived, and the worker's full GCs sent it back to V8 again and again, bench/opt-trace.ts.)
+ */
+function memberPtr(f: Fn, g: PageGroup, off: number): X {
+  return f.m.i32.xor(f.get(g.hb), f.get(off));
 }
 
 /**
@@ -304,7 +313,7 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, rmw);
   if (g?.member !== undefined) {
-    return memberIf(f, g.member, off, (p) => f.set(dst, loadAt(f.m, size, p)), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
+    return memberIf(f, g.member, f.set(dst, loadAt(f.m, size, memberPtr(f, g.member, off))), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
   }
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
     f.set(dst, loadAt(f.m, size, host(f, lin, ent))),
@@ -317,8 +326,7 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
   const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, true);
   if (g?.member !== undefined) {
-    const st = (p: X): X => storeAt(m, size, p, f.get(val));
-    return f.block([f.set(val, v), memberIf(f, g.member, off, st, f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
+    return f.block([f.set(val, v), memberIf(f, g.member, storeAt(m, size, memberPtr(f, g.member, off), f.get(val)), f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
   }
   const full = fastIf(f, seg, off, lin, ent, size, true,
     storeAt(m, size, host(f, lin, ent), f.get(val)),
