@@ -37,6 +37,7 @@ import { fillRecord } from './decode.js';
 import { collectGarbage } from './gc.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { BLOCK_DEAD, RAM_BASE, RETIRED, w } from '../../runtime/state/layout.js';
+import { settleFields } from '../../runtime/settle-fields.js';
 
 const W_DEAD = w(BLOCK_DEAD);
 import '../../runtime/interp/families/index.js';
@@ -309,7 +310,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, pairedRets: 0, // (ms: -0, doubles from the start)
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -331,6 +332,9 @@ export class FrontEnd implements BlockSource {
     this.pairRets = opts.pairRets ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
+    // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
+    settleFields(this);
+    settleFields(this.stats);
   }
 
   /** Whether physical page `page` is in SMC mode (one-instruction blocks). */

@@ -407,6 +407,31 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
  * physical address in the front end, so this is the block the loop would
  * look up at that EIP while the target is alive.
  */
+/**
+ * DispatchTargets.forBlock's answer for one block: methods of a class, not arrows in an object made
+ * per block (V8 keeps an arrow's optimised code only while one lives: the worker's full GCs sent
+ * `far` back to TurboFan 7 times a boot; see branchesToStart).
+ */
+class BlockDispatch implements Dispatch {
+  readonly indirect: boolean;
+  readonly find: boolean;
+  readonly slot: (() => number) | null;
+  readonly global: boolean;
+  readonly globalFirst: boolean;
+  readonly countTargets: boolean;
+  constructor(private readonly t: DispatchTargets, private readonly from: Block) {
+    this.indirect = t.indirect;
+    this.find = t.find;
+    this.slot = t.modules ? () => t.slotNew() : null;
+    this.global = t.global;
+    this.globalFirst = t.globalFirst;
+    this.countTargets = t.counting;
+  }
+  crossPage(off: number): boolean { return this.t.crossPageOf(this.from, off); }
+  far(off: number): readonly DirectTarget[] { return this.t.farOf(this.from, off); }
+  hinted(): readonly DirectTarget[] { return this.t.hintedOf(this.from); }
+}
+
 /** Host addresses ascending (DispatchTargets.hosts; a function made once: see branchesToStart). */
 function byHost(a: readonly [number, number], b: readonly [number, number]): number { return a[0] - b[0]; }
 
@@ -498,23 +523,27 @@ class DispatchTargets {
   get find(): boolean { return (this.indirect || this.pages) && this.hosts.length > 0; }
   forBlock(from: Block): Dispatch | null {
     if (!from.code32 || (!this.find && !this.modules && !this.global && this.far === null)) return null;
-    return {
-      indirect: this.indirect,
-      find: this.find,
-      crossPage: (off) => {
-        if (!this.pages) return false;
-        const pos = (from.phys & 0xfff) + off;
-        // Same page: a direct transfer's job (or a block of another module); else the target's page offset must match one.
-        return (pos < 0 || pos >= 4096) && this.offsets.has(pos & 0xfff);
-      },
-      slot: this.modules ? () => this.newSlot() : null,
-      global: this.global,
-      globalFirst: this.globalFirst,
-      far: (off) => (this.farStatic ? this.far?.far(from, off) : null) ?? [],
-      hinted: () => (this.hints ? this.far?.hinted(from) : null) ?? [],
-      countTargets: this.countTargets,
-    };
+    return new BlockDispatch(this, from);
   }
+  /** Dispatch.crossPage for block `from`. */
+  crossPageOf(from: Block, off: number): boolean {
+    if (!this.pages) return false;
+    const pos = (from.phys & 0xfff) + off;
+    // Same page: a direct transfer's job (or a block of another module); else the target's page offset must match one.
+    return (pos < 0 || pos >= 4096) && this.offsets.has(pos & 0xfff);
+  }
+  /** Dispatch.far for block `from`. */
+  farOf(from: Block, off: number): readonly DirectTarget[] {
+    return (this.farStatic ? this.far?.far(from, off) : null) ?? [];
+  }
+  /** Dispatch.hinted for block `from`. */
+  hintedOf(from: Block): readonly DirectTarget[] {
+    return (this.hints ? this.far?.hinted(from) : null) ?? [];
+  }
+  /** Dispatch.countTargets. */
+  get counting(): boolean { return this.countTargets; }
+  /** Dispatch.slot: a new cross-module slot. */
+  slotNew(): number { return this.newSlot(); }
   private newSlot(): number {
     const site = this.slots++;
     // Empty: host 0 (no TLB answer is 0: hosts are RAM_BASE + physical, a miss is -1).

@@ -106,6 +106,16 @@ export interface Dispatch {
   countTargets: boolean;
 }
 
+/**
+ * The far targets of a block's static exits to `targets`, once each (by function name). A loop, not
+ * flatMap/map arrows made per exit: see Fn.when.
+ */
+function farTargets(d: Dispatch, targets: readonly number[]): DirectTarget[] {
+  const byFn = new Map<string, DirectTarget>();
+  for (const off of targets) for (const t of d.far(off)) byFn.set(t.fn, t);
+  return [...byFn.values()];
+}
+
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
 export interface ExitSites {
   /** A new site: its link-slot globals are named by linkGlobals(site). */
@@ -839,7 +849,7 @@ export class Fn {
     const global = d.global && (indirect || other);
     // Blocks of this module in another page a static target may be (their page offset): each guarded by its host address.
     // An indirect exit: the blocks of the module the loop saw this block's exits land on (compile.ts DirectLinks.hinted).
-    const far = indirect ? d.hinted() : [...new Map(targets.flatMap((off) => d.far(off)).map((t) => [t.fn, t])).values()];
+    const far = indirect ? d.hinted() : farTargets(d, targets);
     if ((kind < 0 || !d.find) && slot < 0 && !global && far.length === 0) return [];
     const m = this.m, i32 = binaryen.i32;
     const left = (): X => this.leftAfter(retired);

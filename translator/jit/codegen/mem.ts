@@ -104,9 +104,10 @@ export const inlineEa = (r: Rec): boolean => r.asz === 4;
 /** Offset (effective address) of the record's memory operand, 32-bit addressing. */
 export function eaOffset(f: Fn, r: Rec): X {
   let e: X | null = r.disp !== 0 || (r.base < 0 && r.index < 0) ? f.c(r.disp) : null;
-  const add = (x: X): void => { e = e === null ? x : f.m.i32.add(e, x); };
-  if (r.base >= 0) add(f.reg(r.base));
-  if (r.index >= 0) add(r.scale ? f.m.i32.shl(f.reg(r.index), f.c(r.scale)) : f.reg(r.index));
+  // (Straight-line adds, not an `add` arrow made per call: its optimised code went with each of the
+  // worker's full GCs, 6-8 optimisations a boot; see Fn.when.)
+  if (r.base >= 0) { const x = f.reg(r.base); e = e === null ? x : f.m.i32.add(e, x); }
+  if (r.index >= 0) { const x = r.scale ? f.m.i32.shl(f.reg(r.index), f.c(r.scale)) : f.reg(r.index); e = e === null ? x : f.m.i32.add(e, x); }
   return e!;
 }
 
