@@ -73,9 +73,10 @@ const caught = { executed: 0, compiled: 0 };
  * its records, record `i` running; `jitRan`: its compiled code ran, ICOUNT was `ic0` then). A
  * BLOCK_EXIT (the block was invalidated by a write to its own code) or a guest fault. Retires what
  * ran, sets EIP, delivers the fault; the counts retired go to `caught`. Returns what nobody handles.
- * Why a function of its own: `run` is optimised again after every deoptimisation (32 times in a boot,
- * bench/opt-trace.ts), and this path is most of its size but taken only on faults (user space's page
- * faults): `run` compiles smaller, and its first faults no longer meet feedback its code never had.
+ * Why a function of its own: `run` is optimised again after every deoptimisation (30-33 times in a
+ * boot, bench/opt-trace.ts), and this path is a large part of it but taken only on faults and SMC exits
+ * (user space's page faults): `run` compiles smaller, and TurboFan no longer builds code for it from
+ * feedback its first faults (late in the boot) have not given yet.
  */
 function thrown(cpu: Cpu, source: BlockSource, e: unknown, block: Block, recs: readonly Rec[], eip: number, i: number,
   jitRan: boolean, ic0: number, jit: Block['jit'], n: number, step: boolean, shadow: number, code32: boolean): Unhandled | null {
