@@ -36,6 +36,15 @@ export class GuestFault {
   get name(): string { return vectorName(this.vector); }
 }
 
+/**
+ * One GuestFault kept alive for its map. A fault's map is the one its constructor's stores lead to,
+ * which V8 holds only through live instances (transitions are weak): between faults none is alive,
+ * each full GC (the front end's eviction passes force one) freed it, and the loop's catch path met a
+ * new map with feedback whose map was gone ("insufficient type feedback" deopts of `run` in user space,
+ * three times a boot: bench/opt-trace.ts).
+ */
+export const FAULT_SHAPE = new GuestFault(0);
+
 export function fault(vector: number, errorCode = -1): never {
   throw new GuestFault(vector, errorCode);
 }

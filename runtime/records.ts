@@ -309,6 +309,9 @@ export class Rec {
   set idx(v: number) { this.wf = putU8(this.wf, 24, v, 'idx'); }
 }
 
+/** Block.evictMark before a block's first eviction pass: below 0, and a double (not -1) so the field is one from the start. */
+export const NO_EVICT_MARK = -Infinity;
+
 export class Block {
   valid = true;
   /** Times the interpreter ran this block (the JIT's tiering input). */
@@ -318,8 +321,12 @@ export class Block {
    * invalidation). Unlike `hits` (entries from the dispatcher: compiled code
    * that loops on itself runs many passes per entry) it is the same on every
    * engine, so guest-visible decisions (the front end's SMC heuristic) use it.
+   * -0, not 0: a double field from the start. The boot's hottest blocks pass 2^31 instructions
+   * (~6.5 G of the boot's 6.7 G); started as a small integer, the field's representation changed
+   * then, V8 deprecated the Block map and every function optimised on it deoptimised ("wrong map"
+   * in ~20 functions at once, bench/opt-trace.ts; docs/jit-plan.md "Stable JS, session 14").
    */
-  insns = 0;
+  insns = -0;
   /**
    * Warming up again (the loop's INTERP_REASONS `again`): decoded at an
    * address whose block the front end's bound evicted before, or its
@@ -328,11 +335,12 @@ export class Block {
   again = false;
   /**
    * The front end's eviction recency (translator/frontend/blocks.ts
-   * evict()): recencyOf(this) at the last eviction pass, -1 before the
-   * first one (a field, not a WeakMap beside the blocks: no ephemeron table
-   * for the GC to trace, ~1 MiB on the boot).
+   * evict()): recencyOf(this) at the last eviction pass, NO_EVICT_MARK
+   * before the first one (a double, as the marks past 2^31 are: see `insns`;
+   * a field, not a WeakMap beside the blocks: no ephemeron table for the GC
+   * to trace, ~1 MiB on the boot).
    */
-  evictMark = -1;
+  evictMark = NO_EVICT_MARK;
   /**
    * Successor chain: the last two blocks that followed this one, by linear
    * address, valid while the MMU generation is unchanged (no TLB flush,
@@ -453,6 +461,42 @@ export function deadRecs(n: number): Rec[] {
 export function killBlock(b: Block): void {
   b.valid = false;
   for (const r of b.recs) { r.exec = exitHere; r.plain = null; }
+}
+
+/**
+ * A Block and a Rec whose fields that change after construction were each written twice here, at load
+ * time, and that stay alive. Why: V8 records per map whether a field was ever written again after it
+ * was initialised ("const"), and optimised code relies on it (load elimination). The first time such a
+ * field was written later in the boot (a block's first kill: `valid`, `exec`; a block compiled again:
+ * `jit`, `jitId`, `link`; its first unlink: `jitTable`; a guard recompile: `evictMark`...) V8 deoptimised
+ * every function optimised on the assumption at once ("code dependencies": run, get, decode, interpReason
+ * and the Block constructor at a block's first kill; bench/opt-trace.ts, `--trace-generalization`).
+ * Written here, before anything is optimised, that never happens. Kept alive: a class's instance map is
+ * held only through live instances (transitions are weak), and a map made again starts const again.
+ */
+export const SHAPED = shapeOnce();
+function shapeOnce(): { block: Block; rec: Rec } {
+  const noop: Handler = () => undefined;
+  const rec = new Rec(noop);
+  rec.exec = exitHere;
+  rec.plain = noop;
+  rec.plain = null;
+  const b = new Block(0, true, [rec], 1, [0]);
+  b.valid = false; b.valid = true;
+  b.hits = 1; b.hits = 0;
+  b.insns = 1; b.insns = -0;
+  b.again = true; b.again = false;
+  b.evictMark = 1; b.evictMark = NO_EVICT_MARK;
+  b.chainLin0 = 0; b.chainGen0 = 0; b.chainBlock0 = b; b.chainBlock0 = null;
+  b.chainLin1 = 0; b.chainGen1 = 0; b.chainBlock1 = b; b.chainBlock1 = null;
+  b.jit = () => 0; b.jit = null;
+  b.jitId = 1; b.jitId = 0;
+  b.jitFlat = 1; b.jitFlat = 0;
+  b.jitTable = new WebAssembly.Table({ initial: 0, element: 'anyfunc' }); b.jitTable = null;
+  b.jitAlive = new WebAssembly.Global({ value: 'i32', mutable: true }, 0); b.jitAlive = null;
+  b.jitInsns = new WebAssembly.Global({ value: 'f64', mutable: true }, 0); b.jitInsns = null;
+  b.link = () => undefined; b.link = null;
+  return { block: b, rec };
 }
 
 /** Where the execution loop gets blocks from (implemented by translator/frontend). */

@@ -4,7 +4,7 @@
  * exception delivery at the faulting instruction.
  */
 import type { Cpu } from '../cpu.js';
-import { I_AGAIN, I_BUDGET, I_COLD, I_GUARD, I_SHADOW, I_STEP, I_WAITING, JIT_GUARD_FAILED, T_BRANCH, type Block, type BlockSource } from '../records.js';
+import { I_AGAIN, I_BUDGET, I_COLD, I_GUARD, I_SHADOW, I_STEP, I_WAITING, JIT_GUARD_FAILED, T_BRANCH, type Block, type BlockSource, type Rec } from '../records.js';
 import { DB, GuestFault } from '../exceptions.js';
 import { BLOCK_EXIT, EXIT, EXIT2, SKIP } from '../records.js';
 import { deliver, type Unhandled } from '../interrupts.js';
@@ -65,6 +65,73 @@ function interpReason(block: Block, jit: Block['jit'], n: number, step: boolean,
   return I_GUARD;
 }
 
+/** What `thrown` retired: the loop adds these to its counts (one object, reused: no allocation per fault). */
+const caught = { executed: 0, compiled: 0 };
+
+/**
+ * The loop's catch path, out of line: an exception from block `block` (entered at `eip`, `recs`
+ * its records, record `i` running; `jitRan`: its compiled code ran, ICOUNT was `ic0` then). A
+ * BLOCK_EXIT (the block was invalidated by a write to its own code) or a guest fault. Retires what
+ * ran, sets EIP, delivers the fault; the counts retired go to `caught`. Returns what nobody handles.
+ * Why a function of its own: `run` is optimised again after every deoptimisation (30-33 times in a
+ * boot, bench/opt-trace.ts), and this path is a large part of it but taken only on faults and SMC exits
+ * (user space's page faults): `run` compiles smaller, and TurboFan no longer builds code for it from
+ * feedback its first faults (late in the boot) have not given yet.
+ */
+function thrown(cpu: Cpu, source: BlockSource, e: unknown, block: Block, recs: readonly Rec[], eip: number, i: number,
+  jitRan: boolean, ic0: number, jit: Block['jit'], n: number, step: boolean, shadow: number, code32: boolean): Unhandled | null {
+  const s = cpu.s, f64 = cpu.f64, ran = source.ran ?? null, interpreted = source.interpreted ?? null;
+  let executed = 0, compiled = 0, extra = 0;
+  caught.executed = 0;
+  caught.compiled = 0;
+  if (jitRan) {
+    // The fault (or BLOCK_EXIT) is in the block compiled code was running: maybe a chained successor.
+    const chained = f64[W64_ICOUNT] - ic0;
+    executed += chained;
+    compiled += chained;
+    // The profiler's hook: the chained predecessors' instructions, all told to the block the loop entered
+    // (compiled code counts them in ICOUNT only, not per block: the profile runs with chaining off).
+    if (ran !== null && chained !== 0) ran(block, chained, true);
+    s[W_LINK_EXIT] = 0;
+    const cur = cpu.block!;
+    if (cur !== block) { block = cur; recs = cur.recs; eip = s[W_BLOCK_EIP]; }
+  }
+  // The record the fault belongs to, when the one that threw is not the loop's own
+  // (compiled code; the second record of a fused pair): see FAULT_REC.
+  const k = s[W_FAULT_REC];
+  if (k !== 0) { i = k - 1; s[W_FAULT_REC] = 0; extra = s[W_RETIRED]; s[W_RETIRED] = 0; }
+  if (e === BLOCK_EXIT) {
+    // The block was invalidated by a write to its own code (see translator/frontend):
+    // record i was not run; continue from it with freshly decoded code.
+    executed += i + extra;
+    // (The faulting block's own instructions: chained ones were counted above.)
+    if (jitRan) compiled += i + extra;
+    block.insns += i + extra;
+    if (ran !== null) ran(block, i + extra, jitRan);
+    if (interpreted !== null && !jitRan) interpreted[interpReason(block, jit, n, step, shadow, source.hotAt ?? 0)] += i + extra;
+    cpu.addIcount(i + extra);
+    s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
+    caught.executed = executed;
+    caught.compiled = compiled;
+    return null;
+  }
+  if (!(e instanceof GuestFault)) throw e;
+  // A fault raised after a task switch committed is delivered in the new task, at its
+  // EIP; the instruction that switched has retired.
+  if (e.taskEip !== undefined) i++;
+  executed += i + extra;
+  if (jitRan) compiled += i + extra;
+  block.insns += i + extra;
+  if (ran !== null) ran(block, i + extra, jitRan);
+  if (interpreted !== null && !jitRan) interpreted[interpReason(block, jit, n, step, shadow, source.hotAt ?? 0)] += i + extra;
+  cpu.addIcount(i + extra);
+  const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
+  s[W_EIP] = at;
+  caught.executed = executed;
+  caught.compiled = compiled;
+  return deliverFault(cpu, e, at);
+}
+
 /**
  * Run up to `budget` guest instructions. `wholeBlocks`: the run may go past the budget to the end of the
  * block it ends in (at most one block more; compiled code then runs that block too) instead of stopping
@@ -82,15 +149,19 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
   const hotAt = source.hotAt ?? 0;
   const ran = source.ran ?? null;
   const interpreted = source.interpreted ?? null;
-  const waiting = source.waiting?.bind(source) ?? null;
-  const guardFailed = source.guardFailed?.bind(source) ?? null;
+  // Method calls on `source`, not functions bound per call of run(): optimised code specialised on one
+  // bound function deoptimised ("wrong call target") when the next slice's run() bound new ones.
+  const waits = source.waiting !== undefined;
+  const guards = source.guardFailed !== undefined;
   const boundary = cpu.onBoundary;
   while (executed < budget) {
     // External interrupts are taken at block boundaries when IF=1 and no
     // STI / MOV SS shadow covers this boundary (SDM vol. 3, 6.8.3).
     const shadow = s[W_SHADOW];
-    if (shadow !== 0) s[W_SHADOW] = 0;
-    else if (cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
+    // Cleared whether set or not: one store, and no store its optimised code has never seen run (the
+    // first STI after `run` was optimised deoptimised it: no feedback for a store only shadows reach).
+    s[W_SHADOW] = 0;
+    if (shadow === 0 && cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
       const vector = cpu.intr.acknowledge();
       cpu.halted = false;
       prev = null;
@@ -164,14 +235,16 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
       if (h === hotAt) source.hot!(block);
       // Hot, its code not here yet: let the source look for it now and then (a compile worker's answer
       // would otherwise wait for the slice's end: up to 2 M instructions interpreted).
-      else if (h > hotAt && (h & WAIT_POLL) === 0 && waiting !== null) waiting(block);
+      else if (h > hotAt && (h & WAIT_POLL) === 0 && waits) source.waiting!(block);
     } else block.hits++;
     cpu.blockEip = eip;
     cpu.block = block;
-    let i = 0, left = false, extra = 0;
+    let i = 0, left = false;
     const jit = block.jit;
-    // ICOUNT before compiled code ran (-1: it did not): chained successors add their predecessors' count to it.
-    let ic0 = -1;
+    // ICOUNT before compiled code ran (when jitRan): chained successors add their predecessors' count to it.
+    // A boolean, not ic0 = -1 as "did not run": compared as a number, ic0 >= 0 deoptimised `run` once ICOUNT
+    // passed 2^31 (a double where the feedback had seen small integers).
+    let ic0 = 0, jitRan = false;
     try {
       // After an interrupt shadow (STI, MOV SS) the interrupt it held is taken at the next boundary, so
       // the block runs alone, interpreted: no budget keeps compiled code from going on. The block's length
@@ -185,6 +258,7 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
         s[W_RETIRED] = 0;
         s[W_GEN] = gen;
         ic0 = f64[W64_ICOUNT];
+        jitRan = true;
         // The budget is an i32 in wasm: a run of 2^31 or more (`exec --max-instructions 2^53`) is cut to
         // the largest i32 (ToInt32 would wrap it to 0 or below and the block would run nothing, forever).
         // (wholeBlocks: at least the block's own length, so it runs whole and goes on into nothing more.)
@@ -198,11 +272,11 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
         } else if (f64[W64_ICOUNT] !== ic0) {
           left = true; // a chained successor's entry guard failed: it ran nothing (EIP written); next time it is interpreted
         } else {
-          ic0 = -1; // this block's entry guard failed: it runs in the interpreter below
-          if (guardFailed !== null) guardFailed(block);
+          jitRan = false; // this block's entry guard failed: it runs in the interpreter below
+          if (guards) source.guardFailed!(block);
         }
       }
-      if (ic0 >= 0) {
+      if (jitRan) {
         // compiled code ran
       } else if (n === recs.length) {
         for (; i < n; i++) {
@@ -225,57 +299,18 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
         }
       }
     } catch (e) {
-      if (ic0 >= 0) {
-        // The fault (or BLOCK_EXIT) is in the block compiled code was running: maybe a chained successor.
-        const chained = f64[W64_ICOUNT] - ic0;
-        executed += chained;
-        compiled += chained;
-        // The profiler's hook: the chained predecessors' instructions, all told to the block the loop entered
-        // (compiled code counts them in ICOUNT only, not per block: the profile runs with chaining off).
-        if (ran !== null && chained !== 0) ran(block, chained, true);
-        s[W_LINK_EXIT] = 0;
-        const cur = cpu.block!;
-        if (cur !== block) { block = cur; recs = cur.recs; eip = s[W_BLOCK_EIP]; }
-      }
-      // The record the fault belongs to, when the one that threw is not the loop's own
-      // (compiled code; the second record of a fused pair): see FAULT_REC.
-      const k = s[W_FAULT_REC];
-      if (k !== 0) { i = k - 1; s[W_FAULT_REC] = 0; extra = s[W_RETIRED]; s[W_RETIRED] = 0; }
-      if (e === BLOCK_EXIT) {
-        // The block was invalidated by a write to its own code (see translator/frontend):
-        // record i was not run; continue from it with freshly decoded code.
-        executed += i + extra;
-        // (The faulting block's own instructions: chained ones were counted above.)
-        if (ic0 >= 0) compiled += i + extra;
-        block.insns += i + extra;
-        if (ran !== null) ran(block, i + extra, ic0 >= 0);
-        if (interpreted !== null && ic0 < 0) interpreted[interpReason(block, jit, n, step, shadow, hotAt)] += i + extra;
-        cpu.addIcount(i + extra);
-        s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
-        prev = null;
-        continue;
-      }
-      if (!(e instanceof GuestFault)) throw e;
-      // A fault raised after a task switch committed is delivered in the new task, at its
-      // EIP; the instruction that switched has retired.
-      if (e.taskEip !== undefined) i++;
-      executed += i + extra;
-      if (ic0 >= 0) compiled += i + extra;
-      block.insns += i + extra;
-      if (ran !== null) ran(block, i + extra, ic0 >= 0);
-      if (interpreted !== null && ic0 < 0) interpreted[interpReason(block, jit, n, step, shadow, hotAt)] += i + extra;
-      cpu.addIcount(i + extra);
-      const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
-      s[W_EIP] = at;
+      // Out of line (thrown): page faults, SMC exits. See `thrown`.
+      const u = thrown(cpu, source, e, block, recs, eip, i, jitRan, ic0, jit, n, step, shadow, code32);
+      executed += caught.executed;
+      compiled += caught.compiled;
       prev = null;
-      const u = deliverFault(cpu, e, at);
-      if (u) return { reason: 'unhandled', executed, compiled, unhandled: u };
+      if (u !== null) return { reason: 'unhandled', executed, compiled, unhandled: u };
       continue;
     }
     // The block whose instructions `i` counts: the one the loop entered, unless compiled code went on into
     // others (ICOUNT moved: direct transfers or chaining counted theirs there), then the one CUR_BLOCK names.
     let cur: Block = block;
-    if (ic0 >= 0) {
+    if (jitRan) {
       const chained = f64[W64_ICOUNT] - ic0;
       if (chained !== 0) {
         executed += chained;
@@ -295,8 +330,8 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
     }
     executed += i;
     cur.insns += i;
-    if (ran !== null) ran(cur, i, ic0 >= 0);
-    if (interpreted !== null && ic0 < 0) interpreted[interpReason(block, jit, n, step, shadow, hotAt)] += i;
+    if (ran !== null) ran(cur, i, jitRan);
+    if (interpreted !== null && !jitRan) interpreted[interpReason(block, jit, n, step, shadow, hotAt)] += i;
     f64[W64_ICOUNT] += i;
     // (Compiled code that looped on itself may report more than recs.length: it left by a branch.)
     if (!left && recs[i - 1].term !== T_BRANCH) {

@@ -38,6 +38,7 @@ import { fillRecord } from './decode.js';
 import { collectGarbage } from './gc.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { BLOCK_DEAD, RAM_BASE, RETIRED, w } from '../../runtime/state/layout.js';
+import { settleFields } from '../../runtime/settle-fields.js';
 
 const W_DEAD = w(BLOCK_DEAD);
 import '../../runtime/interp/families/index.js';
@@ -289,7 +290,7 @@ class CodePage {
   /** Recompute the bitmap from the live blocks. */
   rebuild(): void {
     this.bits.fill(0);
-    for (const b of this.blocks) forEachRange(b, this.page, (off, len) => this.mark(off, len));
+    for (const b of this.blocks) markRanges(b, this.page, this);
   }
 }
 
@@ -310,6 +311,26 @@ function forEachRange(b: Block, page: number, f: (off: number, len: number) => v
     }
   }
 }
+
+/**
+ * forEachRange(b, page, (off, len) => cp.mark(off, len)) without the arrow: made per decoded block, an
+ * arrow's optimised code lived only as long as some such arrow did, and V8 optimised it again after
+ * each full GC (8 times a boot, bench/opt-trace.ts).
+ */
+function markRanges(b: Block, page: number, cp: CodePage): void {
+  const start = b.phys & 0xfff;
+  for (let k = 0; k < b.pages.length; k++) {
+    if (b.pages[k] !== page) continue;
+    const lo = k * 4096, hi = lo + 4096;
+    for (const r of b.recs) {
+      const a = Math.max(start + r.off, lo), e = Math.min(start + r.off + r.len, hi);
+      if (a < e) cp.mark(a - lo, e - a);
+    }
+  }
+}
+
+/** evict()'s order of warm blocks: least used first (one function, not an arrow per pass: see markRanges). */
+function leastUsedFirst(x: { use: number }, y: { use: number }): number { return x.use - y.use; }
 
 /** Whether block `b` has a byte in [off, off + len) of page `page`. */
 function overlaps(b: Block, page: number, off: number, len: number): boolean {
@@ -353,7 +374,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: 0, evictGcMs: 0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0,
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0, // (ms: -0, doubles from the start)
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -396,6 +417,9 @@ export class FrontEnd implements BlockSource {
     this.recycle = opts.recycle ?? true;
     this.markAt = opts.markAt ?? MARK_AT;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
+    // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
+    settleFields(this);
+    settleFields(this.stats);
   }
 
   /** Whether physical page `page` is in SMC mode (one-instruction blocks). */
@@ -594,7 +618,7 @@ export class FrontEnd implements BlockSource {
       this.cpu.mmu.setCodeFlag(page, true);
     }
     cp.blocks.push(block);
-    forEachRange(block, page, (off, len) => cp.mark(off, len));
+    markRanges(block, page, cp);
   }
 
   /**
@@ -788,7 +812,7 @@ export class FrontEnd implements BlockSource {
       b.evictMark = r;
     }
     if (keep > low) {
-      warm.sort((x, y) => x.use - y.use);
+      warm.sort(leastUsedFirst);
       for (const { b } of warm) {
         if (keep <= low) break;
         cold.push(b);

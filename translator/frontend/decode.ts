@@ -20,6 +20,13 @@ function memBytes(ms: MemorySize): number {
 }
 
 const infoFactory = new InstructionInfoFactory();
+/**
+ * The last InstructionInfo, freed (its wasm side is gone): kept so its map (iced-x86's wrapper after
+ * its pointer was set) outlives full GCs. None is alive between calls, and each eviction pass's full GC
+ * freed the map and deoptimised writesMemory ("weak objects", twice a boot: bench/opt-trace.ts), as
+ * FrontEnd.spentDecoder does for the Decoder.
+ */
+let spentInfo: ReturnType<InstructionInfoFactory['info']> | null = null;
 /** Per Code and operand index (code * 4 + i): does the instruction write that memory operand? 0 unknown, 1 no, 2 yes. */
 const writesCache = new Uint8Array(8192 * 4);
 /**
@@ -35,6 +42,7 @@ function writesMemory(insn: Instruction, i: number): boolean {
   const info = infoFactory.info(insn);
   const a = info.opAccess(i);
   info.free();
+  spentInfo = info;
   const v = a === OpAccess.Write || a === OpAccess.CondWrite || a === OpAccess.ReadWrite || a === OpAccess.ReadCondWrite;
   writesCache[key] = v ? 2 : 1;
   return v;

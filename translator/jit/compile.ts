@@ -178,6 +178,13 @@ export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: Fn | null; direct: DirectLinks | null; dispatch: DispatchTargets | null } =
   { m: null, blocks: null, fn: null, direct: null, dispatch: null };
 
+/**
+ * A relative branch back to offset 0 (the block may loop). One function, not an arrow per block: V8
+ * keeps an arrow's optimised code only while one such arrow lives, and the worker's full GCs freed it
+ * (optimised 12-14 times a boot, bench/opt-trace.ts).
+ */
+function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(r) === 0; }
+
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
@@ -201,7 +208,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const recs = b.recs, n = recs.length;
   f.recCount = n;
   // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
-  f.mayLoop = recs.some((r) => r.k0 === OP_REL && relTarget(r) === 0);
+  f.mayLoop = recs.some(branchesToStart);
   // Each pass starts with every page group's host base invalid (Fn.groupReset; empty without groups).
   const out: X[] = [f.groupReset()];
   const callouts: number[] = [];
@@ -346,14 +353,14 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
         opts.farDirect === true, opts.hints === true, global && opts.regroup === true) : null;
     if (global) m.addFunctionImport(XJUMP, 'env', XJUMP, binaryen.createType([i32, i32]), i32);
     if (direct !== null) {
-      blocks.forEach((_, j) => {
+      for (let j = 0; j < blocks.length; j++) {
         // Alive starts at 0: link.ts sets it when it attaches the block (a block dead by then is never entered).
         const [a, k] = directGlobals(j);
         m.addGlobal(a, i32, true, m.i32.const(0));
         m.addGlobal(k, binaryen.f64, true, m.f64.const(0));
         m.addGlobalExport(a, a);
         m.addGlobalExport(k, k);
-      });
+      }
     }
     if (opts.firstId !== 0 && opts.table !== false) {
       m.addTableImport(CHAIN_TABLE, 'env', 'tbl');
@@ -371,7 +378,9 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       };
     }
     let recBase = 0;
-    blocks.forEach((b, j) => {
+    // Loops over the blocks, not forEach with arrows made per module (branchesToStart says why).
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
@@ -382,7 +391,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       m.addFunction(`b${j}`, i32, i32, vars, body);
       m.addFunctionExport(`b${j}`, `b${j}`);
       out.names.push(`b${j}`);
-    });
+    }
     addFlagHelpers(m); // after the blocks: function j stays block j (functionBodySizes)
     addColdHelpers(m);
     if (out.sites > 0) addLinkFunction(m, out.sites);
@@ -419,6 +428,34 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
  * physical address in the front end, so this is the block the loop would
  * look up at that EIP while the target is alive.
  */
+/**
+ * DispatchTargets.forBlock's answer for one block: methods of a class, not arrows in an object made
+ * per block (V8 keeps an arrow's optimised code only while one lives: the worker's full GCs sent
+ * `far` back to TurboFan 7 times a boot; see branchesToStart).
+ */
+class BlockDispatch implements Dispatch {
+  readonly indirect: boolean;
+  readonly find: boolean;
+  readonly slot: (() => number) | null;
+  readonly global: boolean;
+  readonly globalFirst: boolean;
+  readonly countTargets: boolean;
+  constructor(private readonly t: DispatchTargets, private readonly from: Block) {
+    this.indirect = t.indirect;
+    this.find = t.find;
+    this.slot = t.modules ? () => t.slotNew() : null;
+    this.global = t.global;
+    this.globalFirst = t.globalFirst;
+    this.countTargets = t.counting;
+  }
+  crossPage(off: number): boolean { return this.t.crossPageOf(this.from, off); }
+  far(off: number): readonly DirectTarget[] { return this.t.farOf(this.from, off); }
+  hinted(): readonly DirectTarget[] { return this.t.hintedOf(this.from); }
+}
+
+/** Host addresses ascending (DispatchTargets.hosts; a function made once: see branchesToStart). */
+function byHost(a: readonly [number, number], b: readonly [number, number]): number { return a[0] - b[0]; }
+
 class DirectLinks {
   private readonly at = new Map<number, number>();
   /** 32-bit single-page blocks by page offset (phys & 0xfff): the candidates of a far target (far()). */
@@ -428,21 +465,23 @@ class DirectLinks {
   /** External targets by page offset (32-bit): far candidates after the module's own. */
   private readonly extByOffset = new Map<number, number[]>();
   constructor(private readonly blocks: readonly Block[], private readonly firstId: number, private readonly externals: readonly ExternalTarget[] = []) {
-    blocks.forEach((b, j) => {
-      if (b.pages.length !== 1) return;
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
+      if (b.pages.length !== 1) continue;
       this.at.set(b.phys * 2 + (b.code32 ? 1 : 0), j);
-      if (!b.code32) return;
+      if (!b.code32) continue;
       const o = this.byOffset.get(b.phys & 0xfff);
       if (o === undefined) this.byOffset.set(b.phys & 0xfff, [j]); else o.push(j);
-    });
-    externals.forEach((x, i) => {
+    }
+    for (let i = 0; i < externals.length; i++) {
+      const x = externals[i]!;
       const k = x.phys * 2 + (x.code32 ? 1 : 0);
-      if (this.at.has(k)) return;
+      if (this.at.has(k)) continue;
       this.ext.set(k, i);
-      if (!x.code32) return;
+      if (!x.code32) continue;
       const o = this.extByOffset.get(x.phys & 0xfff);
       if (o === undefined) this.extByOffset.set(x.phys & 0xfff, [i]); else o.push(i);
-    });
+    }
   }
   /** Block id of the batch's block j (CUR_BLOCK). */
   id(j: number): number { return this.firstId + j; }
@@ -517,34 +556,39 @@ class DispatchTargets {
   constructor(private readonly m: binaryen.Module, blocks: readonly Block[], readonly indirect: boolean, readonly pages: boolean, readonly modules: boolean,
     readonly global: boolean, readonly globalFirst: boolean, private readonly far: DirectLinks | null, private readonly farStatic: boolean,
     private readonly hints: boolean, private readonly countTargets: boolean) {
-    blocks.forEach((b, j) => {
-      if (!b.code32 || b.pages.length !== 1) return;
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
+      if (!b.code32 || b.pages.length !== 1) continue;
       this.hosts.push([RAM_BASE + b.phys, j]);
       this.offsets.add(b.phys & 0xfff);
-    });
-    this.hosts.sort((a, b) => a[0] - b[0]);
+    }
+    this.hosts.sort(byHost);
   }
   /** The module's own dispatcher exists (xfind, xgo). */
   get find(): boolean { return (this.indirect || this.pages) && this.hosts.length > 0; }
   forBlock(from: Block): Dispatch | null {
     if (!from.code32 || (!this.find && !this.modules && !this.global && this.far === null)) return null;
-    return {
-      indirect: this.indirect,
-      find: this.find,
-      crossPage: (off) => {
-        if (!this.pages) return false;
-        const pos = (from.phys & 0xfff) + off;
-        // Same page: a direct transfer's job (or a block of another module); else the target's page offset must match one.
-        return (pos < 0 || pos >= 4096) && this.offsets.has(pos & 0xfff);
-      },
-      slot: this.modules ? () => this.newSlot() : null,
-      global: this.global,
-      globalFirst: this.globalFirst,
-      far: (off) => (this.farStatic ? this.far?.far(from, off) : null) ?? [],
-      hinted: () => (this.hints ? this.far?.hinted(from) : null) ?? [],
-      countTargets: this.countTargets,
-    };
+    return new BlockDispatch(this, from);
   }
+  /** Dispatch.crossPage for block `from`. */
+  crossPageOf(from: Block, off: number): boolean {
+    if (!this.pages) return false;
+    const pos = (from.phys & 0xfff) + off;
+    // Same page: a direct transfer's job (or a block of another module); else the target's page offset must match one.
+    return (pos < 0 || pos >= 4096) && this.offsets.has(pos & 0xfff);
+  }
+  /** Dispatch.far for block `from`. */
+  farOf(from: Block, off: number): readonly DirectTarget[] {
+    return (this.farStatic ? this.far?.far(from, off) : null) ?? [];
+  }
+  /** Dispatch.hinted for block `from`. */
+  hintedOf(from: Block): readonly DirectTarget[] {
+    return (this.hints ? this.far?.hinted(from) : null) ?? [];
+  }
+  /** Dispatch.countTargets. */
+  get counting(): boolean { return this.countTargets; }
+  /** Dispatch.slot: a new cross-module slot. */
+  slotNew(): number { return this.newSlot(); }
   private newSlot(): number {
     const site = this.slots++;
     // Empty: host 0 (no TLB answer is 0: hosts are RAM_BASE + physical, a miss is -1).

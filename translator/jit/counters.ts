@@ -8,14 +8,14 @@ export class JitCounters {
   blocksCompiled = 0;
   modulesCompiled = 0;
   /** Total compile time (binaryen + V8), ms: in the worker, or on the main thread for synchronous compiles. */
-  compileMs = 0;
+  compileMs = -0; // (ms: a double field from the start)
   /** Worker time: binaryen (IR + module bytes) / V8 compiling the bytes, ms. */
-  workerEmitMs = 0;
-  workerCompileMs = 0;
+  workerEmitMs = -0; // (ms: a double field from the start)
+  workerCompileMs = -0; // (ms: a double field from the start)
   /** Main-thread time attaching worker modules (WebAssembly.Instance + binding call-outs), ms. */
-  instantiateMs = 0;
+  instantiateMs = -0; // (ms: a double field from the start)
   /** Sum over worker batches of send -> attach wall time, ms (divide by batchesSent for the mean). */
-  latencyMs = 0;
+  latencyMs = -0; // (ms: a double field from the start)
   batchesSent = 0;
   /** Of batchesSent: small batches of loops sent ahead of the requests in flight (engine.ts waiting, priority lane). */
   priorityBatches = 0;

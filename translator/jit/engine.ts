@@ -19,7 +19,8 @@
  * recently run modules lose their code; the front end bounds the decoded
  * blocks (translator/frontend/blocks.ts).
  */
-import type { Block, BlockSource } from '../../runtime/records.js';
+import { settleFields } from '../../runtime/settle-fields.js';
+import { NO_EVICT_MARK, type Block, type BlockSource } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import type { FrontEnd, KillReason } from '../frontend/blocks.js';
 import { instantiate } from './link.js';
@@ -341,9 +342,9 @@ export class Jit implements BlockSource {
   get chaining(): boolean { return this.chain !== null; }
   /** The loop's per-block-run hook (BlockSource.ran), set by the profiler / lockstep only. */
   ran?: (b: Block, retired: number, compiled: boolean) => void;
-  private queuedAt = 0;
+  private queuedAt = -0; // (-0: a double field from the start, as performance.now() values are)
   /** Last waiting() poll (performance.now()). */
-  private lastPoll = 0;
+  private lastPoll = -0; // (as queuedAt)
   private readonly client = new CompileClient();
   private readonly sync: boolean;
   private readonly inFlight = new Map<number, { blocks: Block[]; sent: number; firstId: number; externals: Block[] }>();
@@ -432,6 +433,9 @@ export class Jit implements BlockSource {
     this.flat = opts.flat !== false;
     this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
+    // Counters and state first written later in the boot: mutable for V8 now (runtime/settle-fields.ts).
+    settleFields(this);
+    settleFields(this.counters);
   }
 
   get(phys: number, lin: number, code32: boolean): Block {
@@ -598,9 +602,9 @@ export class Jit implements BlockSource {
     this.unlink(b);
     // As if it had just gone hot: its runs so far would put it first in a batch (hottest first) and let
     // its polls send partial batches at once (waiting(): WAIT_SEND runs past hotAt). New since the last
-    // eviction pass for the front end (evictMark -1), not a block whose runs went backwards.
+    // eviction pass for the front end (no evictMark), not a block whose runs went backwards.
     b.hits = this.hotAt;
-    b.evictMark = -1;
+    b.evictMark = NO_EVICT_MARK;
     if (this.queued.has(b)) return;
     if (this.queue.length === 0) this.queuedAt = performance.now();
     b.jitFlat &= now & ~g.varies;

@@ -113,6 +113,16 @@ export interface Dispatch {
   countTargets: boolean;
 }
 
+/**
+ * The far targets of a block's static exits to `targets`, once each (by function name). A loop, not
+ * flatMap/map arrows made per exit: see Fn.when.
+ */
+function farTargets(d: Dispatch, targets: readonly number[]): DirectTarget[] {
+  const byFn = new Map<string, DirectTarget>();
+  for (const off of targets) for (const t of d.far(off)) byFn.set(t.fn, t);
+  return [...byFn.values()];
+}
+
 /** Allocates a block's exit sites (link slots) in its module: compile.ts. */
 export interface ExitSites {
   /** A new site: its link-slot globals are named by linkGlobals(site). */
@@ -384,7 +394,13 @@ export class Fn {
     const m = this.m;
     if (!this.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), body);
     const no = this.label('w');
-    return m.block(no, [...conds.map((c) => m.br(no, this.not(c))), body]);
+    // A loop, not conds.map((c) => ...): an arrow made per call has its optimised code only while some
+    // such arrow lives, so each of the worker's full GCs freed it and V8 optimised it again (~11 times
+    // a boot, bench/opt-trace.ts); the loop is part of `when`, optimised once.
+    const out: X[] = [];
+    for (const c of conds) out.push(m.br(no, this.not(c)));
+    out.push(body);
+    return m.block(no, out);
   }
   private labels = 0;
   /** A label name not used elsewhere in this function. */
@@ -912,16 +928,11 @@ export class Fn {
     const global = d.global && (indirect || other);
     // Blocks of this module in another page a static target may be (their page offset): each guarded by its host address.
     // An indirect exit: the blocks of the module the loop saw this block's exits land on (compile.ts DirectLinks.hinted).
-    const far = indirect ? d.hinted() : [...new Map(targets.flatMap((off) => d.far(off)).map((t) => [t.fn, t])).values()];
+    const far = indirect ? d.hinted() : farTargets(d, targets);
     if ((kind < 0 || !d.find) && slot < 0 && !global && far.length === 0) return [];
-    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
-    const n = (): X => this.doneN(retired);
-    const nf = (): X => m.f64.convert_u.i32(n());
-    const left = (): X => m.i32.sub(m.local.get(Fn.BUDGET, i32), n());
-    const account = (): X[] => [
-      m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), nf())),
-      m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
-    ];
+    const m = this.m, i32 = binaryen.i32;
+    const left = (): X => this.leftAfter(retired);
+    const account = (): X[] => this.accountDone(retired);
     const h = this.local(), t = this.local(), lin = this.local(), e = this.local();
     // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks): its
     // TLB hit test under the current read mask, inline (a call to a helper cost more than the test).
@@ -944,7 +955,7 @@ export class Fn {
     }
     // Cache first: one hashed probe; on sh about half of the xfind calls (a binary search) missed.
     const first = global && d.globalFirst;
-    if (first) out.push(...this.globalTransfer(h, left, account));
+    if (first) out.push(...this.globalTransfer(h, retired));
     if (kind >= 0 && d.find) {
       out.push(
         this.set(t, m.call(DISPATCH_FIND, [this.get(h), left()], i32)),
@@ -970,7 +981,7 @@ export class Fn {
       );
     }
     if (global) {
-      if (!first) out.push(...this.globalTransfer(h, left, account));
+      if (!first) out.push(...this.globalTransfer(h, retired));
       // No slot to name: the loop still tells the link protocol which block ran next (a fill of the cache).
       if (slot < 0) out.push(this.st(LINK_EXIT, this.c(XCACHE_SITE + 1)));
     }
@@ -985,16 +996,39 @@ export class Fn {
     return this.compact && this.baseZero(CS) ? this.ld(EIP_OFF) : this.m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF));
   }
   /**
+   * A transfer's accounting: ICOUNT and the block's instruction global += the records done
+   * (`retired` plus a self-loop's). Methods, not arrows made per transfer site: the worker's full
+   * GCs freed each arrow's optimised code with the arrows (V8 keeps it only through live closures),
+   * and V8 optimised them again and again (~10 times a boot each, bench/opt-trace.ts).
+   */
+  private accountDone(retired: number): X[] {
+    const m = this.m, z = this.c(0);
+    return [
+      m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), m.f64.convert_u.i32(this.doneN(retired)))),
+      m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, binaryen.f64), m.f64.convert_u.i32(this.doneN(retired)))),
+    ];
+  }
+  /** The budget left after the records done (`retired` plus a self-loop's). */
+  private leftAfter(retired: number): X {
+    return this.m.i32.sub(this.m.local.get(Fn.BUDGET, binaryen.i32), this.doneN(retired));
+  }
+  /** The i32 at `off` + local `e`. */
+  private wordAt(e: number, off: number): X {
+    return this.m.i32.load(off, 4, this.get(e));
+  }
+  /**
    * The global dispatch cache (xcache.ts; chain.ts "Global dispatch
    * cache"): entry e = XCACHE + 16 * slot(host); when it holds host `h`
    * (the TLB's answer for CS base + EIP: a miss, -1, matches no entry) and
    * its record count fits the budget left, do the slot transfer's
    * accounting, name its block, and tail-call the hub's xjump(left, slot).
    */
-  private globalTransfer(h: number, left: () => X, account: () => X[]): X[] {
+  private globalTransfer(h: number, retired: number): X[] {
     const m = this.m, i32 = binaryen.i32;
     const e = this.local();
-    const at = (off: number): X => m.i32.load(off, 4, this.get(e));
+    const at = (off: number): X => this.wordAt(e, off);
+    const left = (): X => this.leftAfter(retired);
+    const account = (): X[] => this.accountDone(retired);
     // Top 16 bits of h * MUL, times 16: (h * MUL) >>> 12 with the low 4 bits cleared.
     const bits = Math.log2(XCACHE_ENTRIES);
     return [
@@ -1050,7 +1084,7 @@ export class Fn {
    */
   private directTransfers(retired: number, targets: readonly number[]): X[] {
     if (this.direct === null) return [];
-    const m = this.m, i32 = binaryen.i32, f64 = binaryen.f64, z = this.c(0);
+    const m = this.m, i32 = binaryen.i32;
     const out: X[] = [];
     const seen = new Set<number>();
     for (const off of targets) {
@@ -1058,17 +1092,14 @@ export class Fn {
       seen.add(off);
       const t = this.direct(off);
       if (t === null) continue;
-      const n = (): X => this.doneN(retired);
       const at = m.i32.add(this.get(this.eip0), this.c(off));
-      const nf = (): X => m.f64.convert_u.i32(n());
       out.push(this.when(
-        [m.i32.eq(this.ld(EIP_OFF), at), m.global.get(t.alive, i32), m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, i32), n()), this.c(t.recs))],
+        [m.i32.eq(this.ld(EIP_OFF), at), m.global.get(t.alive, i32), m.i32.ge_s(this.leftAfter(retired), this.c(t.recs))],
         this.block([
-          m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), nf())),
-          m.global.set(this.insnsGlobal, m.f64.add(m.global.get(this.insnsGlobal, f64), nf())),
+          ...this.accountDone(retired),
           ...this.name(() => this.c(t.id), () => m.i32.add(this.get(this.eip0), this.c(off))),
           this.st(DIRECT, m.i32.add(this.ld(DIRECT), this.c(1))),
-          m.return_call(t.fn, [m.i32.sub(m.local.get(Fn.BUDGET, i32), n())], i32),
+          m.return_call(t.fn, [this.leftAfter(retired)], i32),
         ])));
     }
     return out;

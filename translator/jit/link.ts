@@ -24,7 +24,10 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
   attach: (j: number) => boolean = () => true, chain: { table: ChainTable; tbl: WebAssembly.Table | null; firstId: number; direct?: boolean } | null = null,
   sites = 0, perBlock: EmittedModule['blocks'] = [], keep: (j: number) => boolean = () => false, externals: readonly Block[] = []): WebAssembly.Instance {
   const table: Rec[] = [];
-  blocks.forEach((b, j) => {
+  // Loops, not blocks.forEach with arrows: an arrow made per call keeps its optimised code only while
+  // one lives, so V8 optimised these again after each full GC (7-8 times a boot, bench/opt-trace.ts).
+  for (let j = 0; j < blocks.length; j++) {
+    const b = blocks[j]!;
     if (attach(j)) {
       // Compiled again (its old code was evicted): the old instance never runs its records again. Unless
       // `keep(j)`: its old copy stays enterable (a regroup, engine.ts) and calls out through the old table.
@@ -32,7 +35,7 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
       calloutSlots.set(b, { table, base: table.length });
     }
     for (const r of b.recs) table.push(attach(j) ? r : DEAD);
-  });
+  }
   const env = imports(cpu, table);
   if (chain !== null && chain.tbl !== null) env.tbl = chain.tbl;
   // The global dispatch cache's jump (xcache.ts): imported by modules emitted with it (ignored by the others).
@@ -59,8 +62,9 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
     if (slots !== null && site >= 0) slots.link(site, to);
     if (global !== null && global.fill !== 'attach') global.add(to);
   };
-  blocks.forEach((b, j) => {
-    if (!attach(j)) return;
+  for (let j = 0; j < blocks.length; j++) {
+    const b = blocks[j]!;
+    if (!attach(j)) continue;
     const fn = inst.exports[names[j]] as (budget: number) => number;
     b.jit = fn;
     // The id the code was emitted with (it names itself in CUR_BLOCK); set only now, so the loop
@@ -82,7 +86,7 @@ export function instantiate(cpu: Cpu, mod: WebAssembly.Module, blocks: readonly 
     if (global !== null && global.fill !== 'exit') global.add(b);
     const own = perBlock[j]?.slots;
     if (slots !== null && own !== undefined) chain!.table.slotsOf.set(b, { mod: slots, first: own[0], count: own[1] });
-  });
+  }
   return inst;
 }
 

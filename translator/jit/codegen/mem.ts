@@ -104,9 +104,10 @@ export const inlineEa = (r: Rec): boolean => r.asz === 4;
 /** Offset (effective address) of the record's memory operand, 32-bit addressing. */
 export function eaOffset(f: Fn, r: Rec): X {
   let e: X | null = r.disp !== 0 || (r.base < 0 && r.index < 0) ? f.c(r.disp) : null;
-  const add = (x: X): void => { e = e === null ? x : f.m.i32.add(e, x); };
-  if (r.base >= 0) add(f.reg(r.base));
-  if (r.index >= 0) add(r.scale ? f.m.i32.shl(f.reg(r.index), f.c(r.scale)) : f.reg(r.index));
+  // (Straight-line adds, not an `add` arrow made per call: its optimised code went with each of the
+  // worker's full GCs, 6-8 optimisations a boot; see Fn.when.)
+  if (r.base >= 0) { const x = f.reg(r.base); e = e === null ? x : f.m.i32.add(e, x); }
+  if (r.index >= 0) { const x = r.scale ? f.m.i32.shl(f.reg(r.index), f.c(r.scale)) : f.reg(r.index); e = e === null ? x : f.m.i32.add(e, x); }
   return e!;
 }
 
@@ -216,12 +217,21 @@ export function finishGroup(f: Fn, g: PageGroup): void {
  * clear), the host address is hb ^ the offset, no check; else `full`, the
  * access with its own check (checkedAccess: a helper call, few bytes).
  */
-function memberIf(f: Fn, g: PageGroup, off: number, fast: (ptr: X) => X, full: X): X {
+function memberIf(f: Fn, g: PageGroup, fast: X, full: X): X {
   const m = f.m, done = f.label('m'), own = f.label('s');
   return m.block(done, [
-    m.block(own, [m.br(own, m.i32.and(f.get(g.hb), f.c(1))), fast(m.i32.xor(f.get(g.hb), f.get(off))), m.br(done)]),
+    m.block(own, [m.br(own, m.i32.and(f.get(g.hb), f.c(1))), fast, m.br(done)]),
     full,
   ]);
+}
+
+/**
+ * A member's host address when its leader passed: hb ^ the offset. (The fast access is built from it
+ * by the caller, not by an arrow memberIf calls: an arrow made per access had its optimised code only
+ * while one lived, and the worker's full GCs sent it back to V8 again and again, bench/opt-trace.ts.)
+ */
+function memberPtr(f: Fn, g: PageGroup, off: number): X {
+  return f.m.i32.xor(f.get(g.hb), f.get(off));
 }
 
 /**
@@ -273,10 +283,12 @@ export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number
   const m = f.m, done = f.label('m'), miss = f.label('s');
   const conds = fastConds(f, seg, off, lin, ent, size, write, lead);
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
-  return m.block(done, [
-    m.block(miss, [...conds.map((c) => m.br(miss, f.not(c))), ...(lead ? [lead.setHb] : []), fast, m.br(done)]),
-    slow,
-  ]);
+  // A loop, not conds.map with an arrow: see Fn.when.
+  const arm: X[] = [];
+  for (const c of conds) arm.push(m.br(miss, f.not(c)));
+  if (lead) arm.push(lead.setHb);
+  arm.push(fast, m.br(done));
+  return m.block(done, [m.block(miss, arm), slow]);
 }
 
 /** Statements that compute seg:off's linear address into `lin` (offset already in `off`). */
@@ -302,7 +314,7 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, rmw);
   if (g?.member !== undefined) {
-    return memberIf(f, g.member, off, (p) => f.set(dst, loadAt(f.m, size, p)), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
+    return memberIf(f, g.member, f.set(dst, loadAt(f.m, size, memberPtr(f, g.member, off))), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
   }
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
     f.set(dst, loadAt(f.m, size, host(f, lin, ent))),
@@ -315,8 +327,7 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
   const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, true);
   if (g?.member !== undefined) {
-    const st = (p: X): X => storeAt(m, size, p, f.get(val));
-    return f.block([f.set(val, v), memberIf(f, g.member, off, st, f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
+    return f.block([f.set(val, v), memberIf(f, g.member, storeAt(m, size, memberPtr(f, g.member, off), f.get(val)), f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
   }
   const full = fastIf(f, seg, off, lin, ent, size, true,
     storeAt(m, size, host(f, lin, ent), f.get(val)),

@@ -1,0 +1,59 @@
+/**
+ * The shapes V8 sees stay put (docs/jit-plan.md "Stable JS, session 14"):
+ * a Block whose instruction count passes 2^31 keeps its map (runtime/records.ts
+ * Block.insns starts as a double), and code optimised on a Block field or a
+ * settled counter is not deoptimised when another object first writes that
+ * field again (SHAPED, runtime/settle-fields.ts). Checked with V8's natives
+ * (--allow-natives-syntax, set at run time: it only affects code parsed after
+ * it, here the `new Function` bodies), not with timings.
+ */
+import { expect } from 'chai';
+import v8 from 'node:v8';
+import { Block, killBlock } from '../../runtime/records.js';
+import { settleFields } from '../../runtime/settle-fields.js';
+
+v8.setFlagsFromString('--allow-natives-syntax');
+const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+const status = new Function('f', 'return %GetOptimizationStatus(f)') as (f: () => unknown) => number;
+/** V8's OptimizationStatus bits (src/runtime/runtime.h): kOptimized, kTurboFanned. */
+const OPTIMIZED = 1 << 4, TURBOFANNED = 1 << 6;
+const optimise = new Function('f', '%PrepareFunctionForOptimization(f); f(); f(); %OptimizeFunctionOnNextCall(f); f();') as (f: () => unknown) => void;
+const turbofanned = (f: () => unknown): boolean => (status(f) & (OPTIMIZED | TURBOFANNED)) === (OPTIMIZED | TURBOFANNED);
+
+// (The constness cases come first: a representation change makes a new map, which may not keep constness.)
+describe('V8 shapes: maps and field constness that hold through a boot', () => {
+  it("code optimised on a Block's `valid` stays optimised when another block is first killed", () => {
+    // (A closure over one constant object: TurboFan folds its const fields, depending on them staying const.)
+    const f = ((): (() => number) => { const k = new Block(0x4000, true, [], 1, [4]); return () => (k.valid ? 1 : 2); })();
+    optimise(f);
+    expect(turbofanned(f), 'optimised').to.equal(true);
+    killBlock(new Block(0x5000, true, [], 1, [5]));
+    expect(turbofanned(f), 'still optimised after killBlock').to.equal(true);
+  });
+
+  it("code optimised on a settled counter stays optimised when another object's counter is first bumped", () => {
+    const make = (): { hits: number; seen: boolean } => settleFields({ hits: 0, seen: false });
+    const f = ((): (() => number) => { const k = make(); return () => k.hits + (k.seen ? 1 : 0); })();
+    optimise(f);
+    expect(turbofanned(f), 'optimised').to.equal(true);
+    const other = make();
+    other.hits++;
+    other.seen = true;
+    expect(turbofanned(f), 'still optimised after the first bump').to.equal(true);
+  });
+
+  it('settleFields leaves every value as it was', () => {
+    const o = settleFields({ a: 0, b: -0, c: 2 ** 40, d: true, e: 'x', f: null as object | null });
+    expect(o).to.deep.equal({ a: 0, b: -0, c: 2 ** 40, d: true, e: 'x', f: null });
+    expect(Object.is(o.b, -0)).to.equal(true);
+  });
+
+  it('a Block keeps its map when its instruction count passes 2^31 (no double field made mid-boot)', () => {
+    const before = new Block(0x1000, true, [], 1, [1]);
+    const hot = new Block(0x2000, true, [], 1, [2]);
+    hot.insns += 2 ** 31 + 5;
+    const after = new Block(0x3000, true, [], 1, [3]);
+    expect(sameMap(before, after), 'a block made before and one made after').to.equal(true);
+    expect(sameMap(hot, after)).to.equal(true);
+  });
+});
