@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
-import { BLOCK_EXIT, type Rec } from '../../runtime/records.js';
+import { BLOCK_EXIT, NO_EVICT_MARK, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
 import { MARK_AT } from '../../translator/frontend/blocks.js';
 
@@ -97,7 +97,7 @@ for (const engine of TEST_ENGINES) {
       expect(9).to.be.above(MARK_AT * 10).and.at.most(MARK_AT * 11); // 9 records pass MARK_AT of a bound of 10, not of 11
       fe.maxRecords = 11;
       fe.maintain(); // 9 of 11: under MARK_AT, nothing happens
-      expect([head.evictMark, body.evictMark]).to.deep.equal([-1, -1]);
+      expect([head.evictMark, body.evictMark]).to.deep.equal([NO_EVICT_MARK, NO_EVICT_MARK]);
       fe.maxRecords = 10;
       fe.maintain(); // 9 of 10: above MARK_AT, under the bound: marked, nothing evicted
       expect([head.evictMark, body.evictMark]).to.deep.equal([head.hits, body.hits]);
