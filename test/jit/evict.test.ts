@@ -89,7 +89,7 @@ for (const engine of TEST_ENGINES) {
 
     it('maintain() marks recency once the cache passes MARK_AT of the bound: the next pass keeps the old block that ran since', () => {
       // Threshold out of reach: both blocks stay interpreted on both engines (this is about the front end's ranking).
-      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000, gcAfterEvict: false } });
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000, gcAfterEvict: false, markAt: MARK_AT } });
       runSnippet({ engine, machine: m, code: loop(100) });
       const fe = m.frontEnd;
       const head = fe.peek(0x1000, true)!, body = fe.peek(0x1005, true)!;

@@ -22,7 +22,7 @@
  * The cache is bounded: when its blocks hold more than `maxRecords` records,
  * maintain() (between run slices) evicts the blocks that have not run since
  * the last recency mark (the previous pass, or mark() once the cache passed
- * MARK_AT of the bound), then, if that is not enough, those that ran
+ * `markAt` of the bound, when set), then, if that is not enough, those that ran
  * least since then, down to 3/4 of the bound (see evict()). Everything
  * here depends only on the guest's instruction stream (hit counts, slice
  * boundaries), never on host time, so deterministic runs stay repeatable.
@@ -115,7 +115,7 @@ export interface FrontEndOptions {
   recycle?: boolean;
   /** Paired thunks (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
   pairThunks?: boolean;
-  /** Recency mark at this fraction of the bound (see mark()); default MARK_AT, 0: none (only eviction passes mark). */
+  /** Recency mark at this fraction of the bound (see mark(); MARK_AT is the measured one); default 0: none (only eviction passes mark). */
   markAt?: number;
 }
 
@@ -156,6 +156,14 @@ const EVICT_LOW_WATER = 0.75;
  * previous pass (which may be billions of instructions back), and the first
  * pass by anything at all (before it every block counted as unused-unknown
  * and the oldest went first).
+ *
+ * Off by default (FrontEndOptions.markAt 0) since the lead's check after
+ * session 14 landed: on the deterministic boot the mark cut compiled blocks
+ * evicted 4,130 -> 3,164 (user14), but on the realtime boot (`jitvisor
+ * run`'s default) it raised blocks evicted 35-38 k -> 49-50 k, decoded again
+ * 13-15 k -> 26 k and passes 8-9 -> 11 (boot-runner, two boots each; with
+ * `--front '{"markAt":0}'` 37 k / 14-15 k / 9 again). Why the realtime boot
+ * differs is not known yet (docs/jit-plan.md "Next", session 14).
  */
 export const MARK_AT = 0.875;
 
@@ -415,7 +423,7 @@ export class FrontEnd implements BlockSource {
     this.pairThunks = opts.pairThunks ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
     this.recycle = opts.recycle ?? true;
-    this.markAt = opts.markAt ?? MARK_AT;
+    this.markAt = opts.markAt ?? 0;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
     // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
