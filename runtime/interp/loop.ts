@@ -100,36 +100,28 @@ function thrown(cpu: Cpu, source: BlockSource, e: unknown, block: Block, recs: r
   // (compiled code; the second record of a fused pair): see FAULT_REC.
   const k = s[W_FAULT_REC];
   if (k !== 0) { i = k - 1; s[W_FAULT_REC] = 0; extra = s[W_RETIRED]; s[W_RETIRED] = 0; }
-  if (e === BLOCK_EXIT) {
-    // The block was invalidated by a write to its own code (see translator/frontend):
-    // record i was not run; continue from it with freshly decoded code.
-    executed += i + extra;
-    // (The faulting block's own instructions: chained ones were counted above.)
-    if (jitRan) compiled += i + extra;
-    block.insns += i + extra;
-    if (ran !== null) ran(block, i + extra, jitRan);
-    if (interpreted !== null && !jitRan) interpreted[interpReason(block, jit, n, step, shadow, source.hotAt ?? 0)] += i + extra;
-    cpu.addIcount(i + extra);
-    s[W_EIP] = code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff;
-    caught.executed = executed;
-    caught.compiled = compiled;
-    return null;
+  // BLOCK_EXIT: the block was invalidated by a write to its own code (see translator/frontend):
+  // record i was not run; continue from it with freshly decoded code.
+  const fault = e === BLOCK_EXIT ? null : e;
+  if (fault !== null) {
+    if (!(fault instanceof GuestFault)) throw fault;
+    // A fault raised after a task switch committed is delivered in the new task, at its
+    // EIP; the instruction that switched has retired.
+    if (fault.taskEip !== undefined) i++;
   }
-  if (!(e instanceof GuestFault)) throw e;
-  // A fault raised after a task switch committed is delivered in the new task, at its
-  // EIP; the instruction that switched has retired.
-  if (e.taskEip !== undefined) i++;
-  executed += i + extra;
-  if (jitRan) compiled += i + extra;
-  block.insns += i + extra;
-  if (ran !== null) ran(block, i + extra, jitRan);
-  if (interpreted !== null && !jitRan) interpreted[interpReason(block, jit, n, step, shadow, source.hotAt ?? 0)] += i + extra;
-  cpu.addIcount(i + extra);
-  const at = e.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
+  // The faulting block's own instructions (chained ones were counted above).
+  const done = i + extra;
+  executed += done;
+  if (jitRan) compiled += done;
+  block.insns += done;
+  if (ran !== null) ran(block, done, jitRan);
+  if (interpreted !== null && !jitRan) interpreted[interpReason(block, jit, n, step, shadow, source.hotAt ?? 0)] += done;
+  cpu.addIcount(done);
+  const at = fault?.taskEip ?? (code32 ? (eip + recs[i].off) | 0 : (eip + recs[i].off) & 0xffff);
   s[W_EIP] = at;
   caught.executed = executed;
   caught.compiled = compiled;
-  return deliverFault(cpu, e, at);
+  return fault === null ? null : deliverFault(cpu, fault, at);
 }
 
 /**
