@@ -147,6 +147,8 @@ export interface EmitOptions {
   eager?: boolean;
   /** JitOptions.compact (default true, absent too): session 13's byte cuts (Fn.compact; i64 stores of constant pairs: Fn.st2). */
   compact?: boolean;
+  /** JitOptions.knownEip (default true, absent too): exits that know what they wrote to EIP do not load it back (Fn.knownEip). */
+  knownEip?: boolean;
   /**
    * With direct transfers: compiled blocks of other modules (JitOptions.imports) the
    * batch's same-page static exits may enter directly: the module imports
@@ -187,7 +189,7 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -197,6 +199,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.pageGroups = regs ? false : pageGroups;
   f.slowReload = slowReload;
   f.compact = compact;
+  f.knownEip = knownEip;
   if (deadRegs) f.enableDeadRegs();
   if (direct !== null) {
     f.selfNamed = sites === null;
@@ -259,7 +262,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const ends = lastRec.term !== T_BRANCH ? [lastRec.next]
     : callouts.includes(lastRec.idx) ? (lastRec.k0 === OP_REL ? [relTarget(lastRec), lastRec.next] : [])
       : lastRec.rep !== 0 && lastRec.strop !== STR_NONE ? [lastRec.next, lastRec.off] : [];
-  out.push(f.exit(n, true, ends));
+  // EIP written just above as the block's EIP + lastRec.next (32-bit code: Fn.exit's `eip` is ignored in 16-bit code, which wraps).
+  out.push(f.exit(n, true, ends, false, lastRec.term !== T_BRANCH ? { off: lastRec.next, t: null } : null));
   const entry: X[] = [f.set(f.eip0, f.ld(EIP))];
   if (f.selfNamed) {
     // Entered by a transfer (or the loop): name this block as the running one before anything can leave
@@ -384,7 +388,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -272,6 +272,13 @@ export interface JitOptions {
    * base is 0. Default true; false: the code before (A/B measurements).
    */
   compact?: boolean;
+  /**
+   * Exits that know what they wrote to EIP do not load it back
+   * (translator/jit/ir.ts Fn.knownEip): a direct transfer's EIP compare
+   * (a load, a compare, a branch a transfer) and the dispatcher's reload of
+   * EIP go. Default true; false: the code before (A/B measurements).
+   */
+  knownEip?: boolean;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -385,6 +392,7 @@ export class Jit implements BlockSource {
   private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
   private readonly eager: boolean;
   private readonly compact: boolean;
+  private readonly knownEip: boolean;
   private readonly flat: boolean;
   private readonly guardRecompile: number;
   /**
@@ -430,6 +438,7 @@ export class Jit implements BlockSource {
     this.slowReload = opts.slowReload ?? 'near';
     this.eager = opts.eager === true;
     this.compact = opts.compact !== false;
+    this.knownEip = opts.knownEip !== false;
     this.flat = opts.flat !== false;
     this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
@@ -763,7 +772,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -54,6 +54,13 @@ export interface FlagSource {
   sh?: number;
 }
 
+/**
+ * What an exit's site wrote to EIP, when it knows (32-bit code, exit()'s
+ * `eip`, JitOptions.knownEip): `t`, a local holding the value (nothing sets
+ * it again before the exit), and/or `off`, when the value is the block's
+ * EIP + that byte offset (a static target).
+ */
+export interface KnownEip { off: number | null; t: number | null }
 /** A block of the same module a direct transfer may enter (compile.ts DirectLinks). */
 export interface DirectTarget {
   /** Its function's name in the module. */
@@ -246,6 +253,14 @@ export class Fn {
    * base is 0 (csLinear).
    */
   compact = true;
+  /**
+   * JitOptions.knownEip (default true; false: the code before, for A/B
+   * pairs): an exit whose site says what it wrote to EIP (exit()'s `eip`)
+   * does not load EIP back: a direct transfer to that offset needs no EIP
+   * compare (and one to another offset cannot be taken: it is left out),
+   * and the dispatcher's CS base + EIP uses the value itself.
+   */
+  knownEip = true;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
@@ -870,15 +885,15 @@ export class Fn {
    * if it matches CS base + EIP and the MMU generation; else return to the
    * loop, naming the site in LINK_EXIT so the loop links it.
    */
-  exit(retired: number, left: boolean, targets: readonly number[] = [], indirect = false): X {
+  exit(retired: number, left: boolean, targets: readonly number[] = [], indirect = false, eip: KnownEip | null = null): X {
     const owed = this.owedFlags();
-    const x = this.exitPaid(retired, left, targets, indirect);
+    const x = this.exitPaid(retired, left, targets, indirect, this.knownEip && this.code32 ? eip : null);
     return owed.length === 0 ? x : this.block([...owed, x]);
   }
-  private exitPaid(retired: number, left: boolean, targets: readonly number[], indirect: boolean): X {
+  private exitPaid(retired: number, left: boolean, targets: readonly number[], indirect: boolean, eip: KnownEip | null): X {
     const m = this.m, i32 = binaryen.i32;
     const pure = left && !this.impure;
-    const direct = pure ? [...this.directTransfers(retired, targets), ...this.dispatchTransfer(retired, targets, indirect)] : [];
+    const direct = pure ? [...this.directTransfers(retired, targets, eip), ...this.dispatchTransfer(retired, targets, indirect, eip)] : [];
     const counted = this.counting ? [xferAt(!pure ? XFER_RET_OTHER : indirect ? XFER_RET_IND : XFER_RET_STATIC)] : [];
     if (this.sites === null || !left || this.impure) {
       const counters = [...counted, ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_IMPURE])];
@@ -897,7 +912,7 @@ export class Fn {
       this.st(LINK_EXIT, this.c(site + 1)),
       m.if(m.i32.and(
         m.i32.eq(this.ld(MMU_GEN), m.global.get(gg, i32)),
-        m.i32.eq(this.csLinear(), m.global.get(gl, i32))),
+        m.i32.eq(this.csLinear(eip), m.global.get(gl, i32))),
       this.block([
         // The successor's call-outs (RDTSC, device clocks) read ICOUNT: it counts this block now.
         m.f64.store(ICOUNT, 8, z, m.f64.add(m.f64.load(ICOUNT, 8, z), m.f64.convert_u.i32(this.get(n)))),
@@ -917,7 +932,7 @@ export class Fn {
    * names block j as the running block and enters it. Otherwise the exit
    * goes on (to the loop). Why the loop would run the same block: chain.ts.
    */
-  private dispatchTransfer(retired: number, targets: readonly number[], indirect: boolean): X[] {
+  private dispatchTransfer(retired: number, targets: readonly number[], indirect: boolean, eip: KnownEip | null): X[] {
     const d = this.dispatch;
     if (d === null || !this.code32) return [];
     // Static targets the same-page direct transfers cannot take (another page, or a block of another module).
@@ -937,7 +952,7 @@ export class Fn {
     // The host address the loop's fetch would use for CS base + EIP (-1: a TLB miss, the loop walks): its
     // TLB hit test under the current read mask, inline (a call to a helper cost more than the test).
     const out: X[] = [
-      this.set(lin, this.csLinear()),
+      this.set(lin, this.csLinear(eip)),
       this.set(e, m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(this.get(lin), this.c(12)), this.c(2)))),
       this.set(h, m.select(m.i32.eq(m.i32.and(this.get(e), this.ld(READ_MASK)), this.c(TLB_VALID)),
         m.i32.xor(m.i32.and(this.get(e), this.c(~0xfff)), this.get(lin)), this.c(-1))),
@@ -992,8 +1007,13 @@ export class Fn {
    * (Fn.baseZero: the entry guard checks it), a load and an add fewer at
    * every transfer site.
    */
-  private csLinear(): X {
-    return this.compact && this.baseZero(CS) ? this.ld(EIP_OFF) : this.m.i32.add(this.ld(SEG_BASE + 4 * CS), this.ld(EIP_OFF));
+  private csLinear(eip: KnownEip | null): X {
+    const v = eip === null ? this.ld(EIP_OFF) : this.eipValue(eip);
+    return this.compact && this.baseZero(CS) ? v : this.m.i32.add(this.ld(SEG_BASE + 4 * CS), v);
+  }
+  /** What the exit's site wrote to EIP (32-bit code): its local, or the block's EIP + offset. */
+  private eipValue(eip: KnownEip): X {
+    return eip.t !== null ? this.get(eip.t) : this.m.i32.add(this.get(this.eip0), this.c(eip.off ?? 0));
   }
   /**
    * A transfer's accounting: ICOUNT and the block's instruction global += the records done
@@ -1082,19 +1102,22 @@ export class Fn {
    * BLOCK_DEAD are its own from here) and tail-call it. Otherwise fall
    * through to the normal exit. Why the loop would do the same: chain.ts.
    */
-  private directTransfers(retired: number, targets: readonly number[]): X[] {
+  private directTransfers(retired: number, targets: readonly number[], eip: KnownEip | null): X[] {
     if (this.direct === null) return [];
     const m = this.m, i32 = binaryen.i32;
     const out: X[] = [];
     const seen = new Set<number>();
+    // The site wrote EIP = the block's EIP + `known` (JitOptions.knownEip): that target's compare is true, the others' false.
+    const known = eip === null ? null : eip.off;
     for (const off of targets) {
-      if (seen.has(off)) continue;
+      if (seen.has(off) || (known !== null && off !== known)) continue;
       seen.add(off);
       const t = this.direct(off);
       if (t === null) continue;
       const at = m.i32.add(this.get(this.eip0), this.c(off));
+      const fits = [m.global.get(t.alive, i32), m.i32.ge_s(this.leftAfter(retired), this.c(t.recs))];
       out.push(this.when(
-        [m.i32.eq(this.ld(EIP_OFF), at), m.global.get(t.alive, i32), m.i32.ge_s(this.leftAfter(retired), this.c(t.recs))],
+        known !== null ? fits : [m.i32.eq(this.ld(EIP_OFF), at), ...fits],
         this.block([
           ...this.accountDone(retired),
           ...this.name(() => this.c(t.id), () => m.i32.add(this.get(this.eip0), this.c(off))),

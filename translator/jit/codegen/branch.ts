@@ -38,8 +38,10 @@ export const relTarget = (r: Rec): number => r.next + r.imm;
  * `indirect`: a target computed at run time (the module's dispatcher may continue there: chain.ts).
  */
 function leaveTo(f: Fn, r: Rec, t: number, targets: readonly number[] = [], indirect = false): X {
+  // `t` is the block's EIP + the one static target when there is one (every caller's rel target).
+  const eip = { off: targets.length === 1 && !indirect ? targets[0]! : null, t };
   return f.if(inLimit(f, t),
-    f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, targets, indirect)]),
+    f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, targets, indirect, eip)]),
     f.m.drop(f.callout(r)));
 }
 
@@ -53,7 +55,7 @@ function jcc(f: Fn, r: Rec, last: boolean): X | null {
   const taken = f.block([f.set(t, f.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
   if (r.term === T_COND) return f.if(c, taken);
   // Last record: the fall-through writes EIP too.
-  return f.block([f.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next])]);
+  return f.block([f.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next], false, { off: r.next, t: null })]);
 }
 
 function jmp(f: Fn, r: Rec, last: boolean): X | null {
@@ -113,7 +115,7 @@ function callPaired(f: Fn, r: Rec): X {
   f.stored = true;
   const body = f.block([
     push32(f, r, nextEip(f, r)),
-    f.if(f.not(pairAt(f, r, t)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])])),
+    f.if(f.not(pairAt(f, r, t)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)], false, { off: relTarget(r), t })])),
   ]);
   return f.block([
     f.set(t, f.add(nextEip(f, r), f.c(r.imm))),
@@ -129,7 +131,7 @@ function call(f: Fn, r: Rec, last: boolean): X | null {
   // The target is checked before the push (the handler's order); then the push may fault.
   const body = f.block([
     push32(f, r, nextEip(f, r)),
-    ...(r.folded ? [] : [f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])]),
+    ...(r.folded ? [] : [f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)], false, { off: relTarget(r), t })]),
   ]);
   return f.block([
     f.set(t, f.add(nextEip(f, r), f.c(r.imm))),
@@ -158,7 +160,7 @@ function callInd(f: Fn, r: Rec, last: boolean): X | null {
   const t = f.local(), get = indirectTarget(f, r, t);
   if (get === null) return null;
   f.stored = true;
-  const body = f.block([push32(f, r, nextEip(f, r)), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)]);
+  const body = f.block([push32(f, r, nextEip(f, r)), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true, { off: null, t })]);
   return f.block([get, f.if(inLimit(f, t), stack32Guard(f, r, body), f.m.drop(f.callout(r)))]);
 }
 
@@ -174,7 +176,7 @@ function retPaired(f: Fn, r: Rec): X {
     f.if(inLimit(f, t),
       f.block([
         f.setReg(4, m.i32.add(f.reg(4), f.c(4))),
-        f.if(m.i32.ne(f.get(t), nextEip(f, r)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)])),
+        f.if(m.i32.ne(f.get(t), nextEip(f, r)), f.block([f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true, { off: null, t })])),
       ]),
       calloutMid(f, r, [], true)),
   ]), [], true);
@@ -189,7 +191,7 @@ function ret(f: Fn, r: Rec, last: boolean): X | null {
   return stack32Guard(f, r, f.block([
     pop32(f, r, t, false),
     f.if(inLimit(f, t),
-      f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(pop))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true)]),
+      f.block([f.setReg(4, f.m.i32.add(f.reg(4), f.c(pop))), f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [], true, { off: null, t })]),
       f.m.drop(f.callout(r))),
   ]));
 }
@@ -213,13 +215,13 @@ function loopcc(f: Fn, r: Rec, last: boolean): X | null {
   const taken = f.block([
     f.set(t, f.add(nextEip(f, r), f.c(r.imm))),
     self ? f.block([...write, f.loopBack(r.idx + 1, t)])
-      : f.if(inLimit(f, t), f.block([...write, f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)])]), m.drop(f.callout(r))),
+      : f.if(inLimit(f, t), f.block([...write, f.st(EIP, f.get(t)), f.exit(r.idx + 1, true, [relTarget(r)], false, { off: relTarget(r), t })]), m.drop(f.callout(r))),
   ]);
   const test = jecxz ? m.i32.eqz(f.reg(ECX)) : z === null ? m.i32.ne(f.get(c), f.c(0)) : m.i32.and(m.i32.ne(f.get(c), f.c(0)), z);
   const out: X[] = [];
   if (!jecxz) out.push(f.set(c, m.i32.sub(f.reg(ECX), f.c(1))));
   out.push(f.if(test, taken), ...write);
-  if (last) out.push(f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next]));
+  if (last) out.push(f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next], false, { off: r.next, t: null }));
   return f.block(out);
 }
 
