@@ -63,9 +63,9 @@ function expected(): { regs: Record<string, number>; insns: number } {
 
 const memory = [mem(0x1ff0, P), mem(0x2000, PAGE2), mem(0x2ffa, PAGE2_END), mem(0x3000, PAGE3)];
 
-function machineFor(engine: EngineName, knownEip: boolean): Machine | undefined {
+function machineFor(engine: EngineName, knownEip: boolean, xferCounts = true): Machine | undefined {
   if (engine !== 'jit') return undefined;
-  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, chain: false, direct: true, knownEip } });
+  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, chain: false, direct: true, knownEip, xferCounts } });
 }
 
 for (const engine of TEST_ENGINES) {
@@ -91,3 +91,19 @@ for (const engine of TEST_ENGINES) {
     });
   }
 }
+
+describe('transfers that stay in wasm, not counted (JitOptions.xferCounts false) [jit]', () => {
+  it('the same state and count; the direct and dispatcher counters stay 0', () => {
+    const m = machineFor('jit', true, false)!;
+    const r = runSnippet({ engine: 'jit', machine: m, code: hexBytes(MAIN), memory, slice: 50, onSlice: (x: Machine): void => x.jit?.flush() });
+    const want = expected();
+    expect(r.stop, why(r)).to.equal('hlt');
+    expect(r.regs).to.deep.include(want.regs);
+    expect(r.instructions).to.equal(want.insns);
+    // Compiled code ran (and transferred: the counted run above has 100+ of each): only the counting is gone.
+    expect(r.compiled).to.be.at.least(want.insns / 2);
+    expect(r.direct).to.equal(0);
+    const xf = m.jit!.counters.xfers;
+    expect(xf[XFER_NAMES.indexOf('global')]! + xf[XFER_NAMES.indexOf('hint')]! + xf[XFER_NAMES.indexOf('far')]!).to.equal(0);
+  });
+});

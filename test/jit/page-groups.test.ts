@@ -4,7 +4,8 @@
  * block (its group's leader) reuses the leader's TLB check. Each case makes a
  * member that must not: its write lands on a page of decoded code (TLB_CODE:
  * only the slow path sees the self-modification), reached through
- *   - a span that leaves the leader's page (the leader's span test),
+ *   - a span that leaves the leader's page (the leader's span test; with
+ *     JitOptions.groupSpan 64 the member's own page test), 9 and 33 bytes on,
  *   - the base register stored between leader and member (Fn.regGen),
  *   - the base register written by a call-out's handler (RCL EAX, 1; Fn.calls),
  *   - a read leader ('merge': its test becomes the write test when a write joins),
@@ -23,10 +24,12 @@ import { TEST_ENGINES } from '../helpers/engines.js';
 // At 0x3000: mov ebx, 0 (the patched imm32 at 0x3001); add esi, ebx; add <v>, <v>; dec ecx; jnz 0x1000; hlt.
 const codePage = (addSelf: string): Uint8Array => hexBytes(`bb00000000 01de ${addSelf} 49 0f85f0dfffff f4`);
 
-const cases = TEST_ENGINES.flatMap((engine) => (engine === 'jit' ? [true, 'merge'] as const : [false] as const).map((mode) => ({ engine, mode })));
-for (const { engine, mode } of cases) {
-  describe(`page groups: a member access that must make its own check [${engine}${mode === false ? '' : `, pageGroups ${String(mode)}`}]`, () => {
-    const machine = mode !== false ? new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, pageGroups: mode } }) : undefined;
+// The JIT also with JitOptions.groupSpan 64: each member tests its own offset against the leader's page (po).
+const cases = TEST_ENGINES.flatMap((engine) => (engine === 'jit' ? [[true, 0], ['merge', 0], ['merge', 64]] as const : [[false, 0]] as const)
+  .map(([mode, span]) => ({ engine, mode, span })));
+for (const { engine, mode, span } of cases) {
+  describe(`page groups: a member access that must make its own check [${engine}${mode === false ? '' : `, pageGroups ${String(mode)}`}${span > 0 ? `, groupSpan ${span}` : ''}]`, () => {
+    const machine = mode !== false ? new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, pageGroups: mode, groupSpan: span } }) : undefined;
     const run = (opts: Omit<SnippetOptions, 'engine' | 'machine'>): Record<string, number> => {
       const r = runSnippet({ ...opts, engine, ...(machine ? { machine } : {}) });
       expect(r.stop, `${r.stop} ${r.exception?.name ?? ''}`).to.equal('hlt');
@@ -39,6 +42,16 @@ for (const { engine, mode } of cases) {
         code: hexBytes('8907 895709 e9f61f0000'),
         memory: [{ addr: 0x3000, bytes: codePage('01d2') }],
         regs: { edi: 0x2ff8, ecx: 2, edx: 0x100, esi: 0 },
+      });
+      expect(r.esi.toString(16)).to.equal('300');
+    });
+
+    it('it is 33 bytes past the leader, in the next page (a member only with groupSpan > 16)', () => {
+      // mov [edi], eax (0x2fe0); mov [edi+0x21], edx (0x3001..0x3004: the next page); jmp 0x3000
+      const r = run({
+        code: hexBytes('8907 895721 e9f61f0000'),
+        memory: [{ addr: 0x3000, bytes: codePage('01d2') }],
+        regs: { edi: 0x2fe0, ecx: 2, edx: 0x100, esi: 0 },
       });
       expect(r.esi.toString(16)).to.equal('300');
     });

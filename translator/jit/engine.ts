@@ -279,6 +279,21 @@ export interface JitOptions {
    * EIP go. Default true; false: the code before (A/B measurements).
    */
   knownEip?: boolean;
+  /**
+   * Count the transfers that stay in wasm (counters.direct, the xfers
+   * far/hint/global/indirect/page/module) at each one (ir.ts
+   * Fn.xferCounts): a load, an add and a store a transfer. Default true;
+   * false: those counters stay 0 (JitOptions.regroup needs the global
+   * count and keeps it).
+   */
+  xferCounts?: boolean;
+  /**
+   * Page groups' widest span in bytes (ir.ts Fn.groupSpan): 0, session 11's
+   * 16-byte groups whose members all take the checked helper when the span
+   * leaves the leader's page; N > 0, up to N bytes, each member testing its
+   * own offset against the leader's page.
+   */
+  groupSpan?: number;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -393,6 +408,8 @@ export class Jit implements BlockSource {
   private readonly eager: boolean;
   private readonly compact: boolean;
   private readonly knownEip: boolean;
+  private readonly xferCounts: boolean;
+  private readonly groupSpan: number;
   private readonly flat: boolean;
   private readonly guardRecompile: number;
   /**
@@ -439,6 +456,8 @@ export class Jit implements BlockSource {
     this.eager = opts.eager === true;
     this.compact = opts.compact !== false;
     this.knownEip = opts.knownEip !== false;
+    this.xferCounts = opts.xferCounts !== false;
+    this.groupSpan = opts.groupSpan ?? 0;
     this.flat = opts.flat !== false;
     this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
@@ -772,7 +791,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

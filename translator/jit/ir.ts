@@ -186,11 +186,19 @@ export interface EaKey {
  * 0 (1: the leader did not pass in this pass, or the span leaves its page)
  * and then need no check.
  */
+/**
+ * A page group's `po` while its leader has not passed in this pass: far above
+ * any page offset, so that po + a member's displacement (within +-4 KiB) is
+ * never inside a page (codegen/mem.ts memberIf).
+ */
+export const GROUP_INVALID = 0x40000000;
 export interface PageGroup {
   readonly key: number;
   /** Checked against WRITE_MASK (members may write) or READ_MASK (reads only; 'merge': until a write joins). */
   write: boolean;
   readonly hb: number;
+  /** Fn.groupSpan > 0: the leader's page offset (GROUP_INVALID until it ran in this pass); -1: hb's bit 0 says. */
+  readonly po: number;
   /** The leader's offset and linear-address locals and its displacement. */
   readonly off: number;
   readonly disp: number;
@@ -261,6 +269,13 @@ export class Fn {
    * and the dispatcher's CS base + EIP uses the value itself.
    */
   knownEip = true;
+  /**
+   * JitOptions.xferCounts (default true): the counters of transfers that
+   * stay in wasm (DIRECT, JIT_XFERS far/hint/global/...) are bumped at
+   * each one, a load, an add and a store a transfer; false: not counted
+   * (the counters read 0 for them), the tools' numbers for speed.
+   */
+  xferCounts = true;
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
@@ -299,6 +314,15 @@ export class Fn {
    * self-loop's back edge passes the reset at the top: groupReset).
    */
   pageGroups: boolean | 'merge' = false;
+  /**
+   * JitOptions.groupSpan: 0, session 11's groups (spans of up to 16 bytes;
+   * hb's bit 0 set when the whole span leaves the leader's page, and then
+   * every member takes the checked helper); N > 0, spans of up to N bytes
+   * and each member tests its own offset against the leader's page (local
+   * `po`: the leader's page offset, GROUP_INVALID until it ran), so only a
+   * member that is in another page takes the helper (codegen/mem.ts).
+   */
+  groupSpan = 0;
   readonly regGen: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /**
    * What register i's stores since its generation began added to it, when
@@ -334,9 +358,13 @@ export class Fn {
     for (const g of this.groups) {
       if (g.members === 0) continue;
       finish(g);
-      for (const x of this.resetAt) appendChild(x, this.set(g.hb, this.c(1)));
-      for (let s = g.from; s < g.until; s++) appendChild(this.slowArms[s]!, this.set(g.hb, this.c(1)));
+      for (const x of this.resetAt) appendChild(x, this.groupInvalid(g));
+      for (let s = g.from; s < g.until; s++) appendChild(this.slowArms[s]!, this.groupInvalid(g));
     }
+  }
+  /** Group `g`'s members take the checked helper until its leader passes again (po or hb's bit 0: Fn.groupSpan). */
+  private groupInvalid(g: PageGroup): X {
+    return g.po >= 0 ? this.set(g.po, this.c(GROUP_INVALID)) : this.set(g.hb, this.c(1));
   }
   /**
    * Nothing the hot path defines lives across a slow-path call
@@ -964,7 +992,7 @@ export class Fn {
       out.push(this.when([m.i32.eq(this.get(h), this.c(ft.host)), m.global.get(ft.alive, i32), m.i32.ge_s(left(), this.c(ft.recs))], this.block([
         ...account(),
         ...this.name(() => this.c(ft.id), () => this.ld(EIP_OFF)),
-        this.countXfer(indirect ? XFER_HINT : XFER_FAR),
+        ...this.hotXfer(indirect ? XFER_HINT : XFER_FAR),
         m.return_call(ft.fn, [left()], i32),
       ])));
     }
@@ -976,7 +1004,7 @@ export class Fn {
         this.set(t, m.call(DISPATCH_FIND, [this.get(h), left()], i32)),
         m.if(this.get(t), this.block([
           ...account(),
-          this.countXfer(kind),
+          ...this.hotXfer(kind),
           m.return_call(DISPATCH_GO, [left(), m.i32.sub(this.get(t), this.c(1))], i32),
         ])),
         this.countXfer(kind === XFER_INDIRECT ? XFER_MISS_IND : XFER_MISS_PAGE),
@@ -988,7 +1016,7 @@ export class Fn {
         this.when([m.i32.eq(this.get(h), m.global.get(sh, i32)), m.i32.ge_s(left(), m.global.get(sr, i32))], this.block([
           ...account(),
           ...this.name(() => m.global.get(si, i32), () => this.ld(EIP_OFF)),
-          this.countXfer(XFER_MODULE),
+          ...this.hotXfer(XFER_MODULE),
           m.return_call_indirect(SLOT_TABLE, this.c(slot), [left()], i32, i32),
         ])),
         // The loop fills the slot with the block it runs next (runtime/interp/loop.ts linkFrom; link.ts).
@@ -1056,7 +1084,7 @@ export class Fn {
       this.when([m.i32.eq(at(XCACHE), this.get(h)), m.i32.ge_s(left(), at(XCACHE + 4))], this.block([
         ...account(),
         ...this.name(() => at(XCACHE + 8), () => this.ld(EIP_OFF)),
-        this.countXfer(XFER_GLOBAL),
+        ...this.hotXfer(XFER_GLOBAL),
         // Transfers per target (JitOptions.regroup: the engine compiles hot ones again with their predecessors, in one module).
         ...(this.dispatch?.countTargets === true ? [m.i32.store(XCACHE + 12, 4, this.get(e), m.i32.add(at(XCACHE + 12), this.c(1)))] : []),
         m.return_call(XJUMP, [left(), m.i32.shr_u(this.get(e), this.c(4))], i32),
@@ -1075,6 +1103,10 @@ export class Fn {
   private name(id: () => X, eip: () => X): X[] {
     if (this.selfNamed) return [];
     return [this.st(CUR_BLOCK, id()), this.st(BLOCK_EIP, eip()), ...this.st2(RETIRED, this.c(0), this.c(0))];
+  }
+  /** countXfer(k) at a transfer that stays in wasm, when such transfers are counted (xferCounts). */
+  private hotXfer(k: number): X[] {
+    return this.xferCounts ? [this.countXfer(k)] : [];
   }
   /** JIT_XFERS[k]++ (counters.ts `xfers`, read between slices). */
   countXfer(k: number): X {
@@ -1121,7 +1153,7 @@ export class Fn {
         this.block([
           ...this.accountDone(retired),
           ...this.name(() => this.c(t.id), () => m.i32.add(this.get(this.eip0), this.c(off))),
-          this.st(DIRECT, m.i32.add(this.ld(DIRECT), this.c(1))),
+          ...(this.xferCounts ? [this.st(DIRECT, m.i32.add(this.ld(DIRECT), this.c(1)))] : []),
           m.return_call(t.fn, [this.leftAfter(retired)], i32),
         ])));
     }

@@ -150,7 +150,7 @@ const gensOf = (f: Fn, base: number, index: number): number =>
  */
 const GROUP_SPAN = 16;
 
-type GroupUse = { lead: PageGroup; member?: undefined } | { member: PageGroup; lead?: undefined };
+type GroupUse = { lead: PageGroup; member?: undefined } | { member: PageGroup; lead?: undefined; delta: number };
 
 /**
  * Page groups (Fn.pageGroups): an access whose offset is the record's
@@ -176,18 +176,18 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
   const g = write && !merge ? open.w : open.w ?? open.r;
   if (g !== undefined) {
     const lo = Math.min(g.lo, k.disp), hi = Math.max(g.hi, k.disp + size);
-    if (hi - lo <= GROUP_SPAN) {
+    if (hi - lo <= (f.groupSpan > 0 ? f.groupSpan : GROUP_SPAN)) {
       g.lo = lo;
       g.hi = hi;
       g.members++;
       // This member's own slow arm (numbered next) is the first after the group's last use so far (Fn.slowReload).
       g.until = f.slowArms.length;
       if (write) g.write = true;
-      return { member: g };
+      return { member: g, delta: k.disp - g.disp };
     }
   }
   const lead: PageGroup = {
-    key, write, hb: f.local(), off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
+    key, write, hb: f.local(), po: f.groupSpan > 0 ? f.local() : -1, off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
     // Not the leader's own slow arm (numbered next): hb is the pass top's constant 1 there, nothing to spill.
     from: f.slowArms.length + 1, until: 0,
     setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null,
@@ -203,6 +203,13 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
  */
 export function finishGroup(f: Fn, g: PageGroup): void {
   const m = f.m;
+  if (g.po >= 0) {
+    // hb = the entry's host bits, po = the leader's page offset: each member tests its own offset (memberIf).
+    appendChild(g.setHb, f.set(g.hb, m.i32.and(f.get(g.ent), f.c(~0xfff))));
+    appendChild(g.setHb, f.set(g.po, m.i32.and(f.get(g.off), f.c(0xfff))));
+    if (g.write && g.mask !== null) setLoadOffset(g.mask, WRITE_MASK);
+    return;
+  }
   const first = f.add(f.get(g.off), f.c(g.lo - g.disp));
   // hb = the entry's host bits, | 1 when the span leaves the page: the leader's own access goes on inline either way
   // (a span test in its miss chain sent a leader whose span straddles a page to the slow path every time).
@@ -217,10 +224,12 @@ export function finishGroup(f: Fn, g: PageGroup): void {
  * clear), the host address is hb ^ the offset, no check; else `full`, the
  * access with its own check (checkedAccess: a helper call, few bytes).
  */
-function memberIf(f: Fn, g: PageGroup, fast: X, full: X): X {
+function memberIf(f: Fn, g: PageGroup, delta: number, size: number, fast: X, full: X): X {
   const m = f.m, done = f.label('m'), own = f.label('s');
+  // Fn.groupSpan: the member's own bytes [po + delta, + size) inside the leader's page (unsigned: below it is above too).
+  const other = g.po >= 0 ? m.i32.gt_u(f.add(f.get(g.po), f.c(delta)), f.c(0x1000 - size)) : m.i32.and(f.get(g.hb), f.c(1));
   return m.block(done, [
-    m.block(own, [m.br(own, m.i32.and(f.get(g.hb), f.c(1))), fast, m.br(done)]),
+    m.block(own, [m.br(own, other), fast, m.br(done)]),
     full,
   ]);
 }
@@ -314,7 +323,7 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   const ent = f.scratch('ent'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, rmw);
   if (g?.member !== undefined) {
-    return memberIf(f, g.member, f.set(dst, loadAt(f.m, size, memberPtr(f, g.member, off))), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
+    return memberIf(f, g.member, g.delta, size, f.set(dst, loadAt(f.m, size, memberPtr(f, g.member, off))), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
   }
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
     f.set(dst, loadAt(f.m, size, host(f, lin, ent))),
@@ -327,7 +336,7 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
   const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, true);
   if (g?.member !== undefined) {
-    return f.block([f.set(val, v), memberIf(f, g.member, storeAt(m, size, memberPtr(f, g.member, off), f.get(val)), f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
+    return f.block([f.set(val, v), memberIf(f, g.member, g.delta, size, storeAt(m, size, memberPtr(f, g.member, off), f.get(val)), f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
   }
   const full = fastIf(f, seg, off, lin, ent, size, true,
     storeAt(m, size, host(f, lin, ent), f.get(val)),
