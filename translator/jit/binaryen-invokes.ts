@@ -16,6 +16,10 @@
  * a copy of binaryen's, filled lazily (an entry is copied from binaryen's
  * table the first time it is called through).
  *
+ * The rewritten module also exports `__jitvisorMemory()`: binaryen's
+ * WebAssembly.Memory (binaryen.ts `binaryenMemory`), so capi.ts can pass
+ * arrays and names to the C API from its own buffers.
+ *
  * What changes: nothing while no C++ exception is thrown. A thrown one is
  * no longer caught inside binaryen (no destructors, no catch blocks run): it
  * leaves through the binaryen.js API call as a JS exception. binaryen does
@@ -180,7 +184,7 @@ export function directInvokes(source: string, wasm: Uint8Array, table: string): 
   const shaped = new Map([...imports].filter(([, t]) => t.params[0] === 0x7f));
   if (shaped.size === 0) return null;
   // Where the table variable is assigned from the instance's exports (once): the helper's source.
-  const set = new RegExp(`([,;{])(${table.replace(/\$/g, '\\$')}=[\\w$]+\\.[\\w$]+)(?=[,;}])`, 'g');
+  const set = new RegExp(`([,;{])(${table.replace(/\$/g, '\\$')}=([\\w$]+)\\.[\\w$]+)(?=[,;}])`, 'g');
   const sets = [...source.matchAll(set)];
   if (sets.length !== 1) return null;
   const bytes = Buffer.from(invokeHelper(shaped)).toString('base64');
@@ -188,8 +192,10 @@ export function directInvokes(source: string, wasm: Uint8Array, table: string): 
   const helper = `function __jitvisorInvokes(imp,fns){var s=null,t=new WebAssembly.Table({element:"anyfunc",initial:0}),`
     + `h=new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(${JSON.stringify(bytes)},"base64")),{j:{t:t,fill:function(i){`
     + `if(t.length<s.length)t.grow(s.length-t.length);t.set(i,s.get(i))}}}).exports,o={},k;`
-    + `__jitvisorTable=function(x){s=x};for(k in imp)o[k]=fns.includes(imp[k])&&k in h?h[k]:imp[k];return o}var __jitvisorTable;`;
-  let out = source.replace(set, (_, pre: string, assign: string) => `${pre}${assign},__jitvisorTable(${table})`);
+    + `__jitvisorTable=function(x,e){s=x;for(var q in e)if(e[q]instanceof WebAssembly.Memory)__jitvisorMem=e[q]};`
+    + `for(k in imp)o[k]=fns.includes(imp[k])&&k in h?h[k]:imp[k];return o}var __jitvisorTable,__jitvisorMem=null;`;
+  let out = source.replace(set, (_, pre: string, assign: string, exp: string) => `${pre}${assign},__jitvisorTable(${table},${exp})`);
   out = out.replace(head, `var ${at[0]![1]}={${mod}:__jitvisorInvokes(${obj},[${names}])},${at[0]![4]}=${at[0]![5]}.instantiateWasm`);
-  return `${helper}${out}`;
+  // binaryen's memory, for writing arguments (capi.ts) without binaryen.js's stack wrappers.
+  return `${helper}${out}\nexport function __jitvisorMemory(){return __jitvisorMem}`;
 }

@@ -152,7 +152,7 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
 }
 
 /** Part of the direct copy's file name: stepped whenever binaryen-invokes.ts changes what it writes. */
-const DIRECT_VERSION = 1;
+const DIRECT_VERSION = 2;
 
 /** The directory for the rewritten module: created 0700, and used only if it is ours and private. */
 function privateDir(): string | null {
@@ -171,6 +171,9 @@ function privateDir(): string | null {
  * is). JITVISOR_BINARYEN=stock or =split forces those (bench comparisons).
  */
 export let binaryenBuild: 'direct' | 'split' | 'dense' | 'stock' = 'stock';
+
+/** binaryen's wasm memory (the direct build hands it out: binaryen-invokes.ts), else null. */
+export let binaryenMemory: WebAssembly.Memory | null = null;
 
 /** Written whole under a private name, then renamed: a concurrent process sees no file or the whole one. */
 function writeAtomic(file: string, data: string | Uint8Array): void {
@@ -233,9 +236,10 @@ async function load(): Promise<typeof Stock> {
     return stock();
   }
   try {
-    const b = ((await import(url)) as { default: typeof Stock }).default;
+    const mod = (await import(url)) as { default: typeof Stock; __jitvisorMemory?: () => WebAssembly.Memory | null };
     binaryenBuild = build;
-    return b;
+    binaryenMemory = mod.__jitvisorMemory?.() ?? null;
+    return mod.default;
   } catch {
     return stock();
   }
