@@ -51,7 +51,7 @@ describe('binaryen.js trampolines as wasm calls (translator/jit/binaryen-invokes
     const list = /__jitvisorInvokes\([\w$]+,\[([\w$,]+)\]\)/.exec(out!);
     expect(list).to.not.equal(null);
     expect(list![1]!.split(',').sort()).to.deep.equal(names.sort());
-    expect(out).to.include(`,__jitvisorTable(${table})`);
+    expect(out).to.include(`,__jitvisorTable(${table!},`);
     // Each trampoline's import has a helper function (the helper covers every i32-first function import).
     const imports = functionImports(split.wasm, 'a')!;
     expect(imports.size).to.be.greaterThan(names.length);
@@ -79,9 +79,13 @@ describe('binaryen.js trampolines as wasm calls (translator/jit/binaryen-invokes
       ['seven', { params: [I32], results: [F64] }],
     ]));
     const t = new WebAssembly.Table({ element: 'anyfunc', initial: 0 });
+    const copied = new WebAssembly.Memory({ initial: 1 });
     const fills: number[] = [];
     const h = new WebAssembly.Instance(new WebAssembly.Module(helper as Uint8Array<ArrayBuffer>), {
-      j: { t, fill: (i: number): void => { fills.push(i); if (t.length < src.length) t.grow(src.length - t.length); t.set(i, src.get(i)); } },
+      j: {
+        t, m: copied,
+        fill: (i: number): void => { fills.push(i); if (t.length < src.length) t.grow(src.length - t.length); t.set(i, src.get(i)); new Uint8Array(copied.buffer)[i] = 1; },
+      },
     }).exports as { sub(i: number, a: number, b: number): number; keep(i: number, a: bigint, b: number): void; seven(i: number): number };
     expect(h.sub(0, 50, 8)).to.equal(42);
     expect(h.sub(0, 1, 3)).to.equal(-2);

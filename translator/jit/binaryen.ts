@@ -152,7 +152,7 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
 }
 
 /** Part of the direct copy's file name: stepped whenever binaryen-invokes.ts changes what it writes. */
-const DIRECT_VERSION = 2;
+const DIRECT_VERSION = 3;
 
 /** The directory for the rewritten module: created 0700, and used only if it is ours and private. */
 function privateDir(): string | null {
