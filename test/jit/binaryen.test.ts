@@ -62,7 +62,7 @@ describe('binaryen.js as the JIT loads it (translator/jit/binaryen.ts)', () => {
   });
 
   it('this process runs the rewritten module, its wasm read from a file, and it works', () => {
-    expect(binaryenBuild).to.equal('split');
+    expect(binaryenBuild).to.equal('direct');
     const m = new binaryen.Module();
     try {
       m.addFunction('f', binaryen.none, binaryen.i32, [], m.i32.add(m.i32.const(40), m.i32.const(2)));

@@ -31,6 +31,7 @@ import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { directInvokes } from './binaryen-invokes.js';
 
 /**
  * Emscripten's getWasmTableEntry, minified: `C=[],g=i=>{var f=C[i];return f||(C[i]=f=T.get(i)),f}`.
@@ -46,6 +47,12 @@ export function densify(source: string): string | null {
   // Holes below a new index are filled with 0 (falsy: fetched on first use), so the array never has a gap.
   const dense = `${cache}=[],${getter}=${i}=>{var ${f}=${cache}[${i}];if(${f})return ${f};while(${cache}.length<${i})${cache}.push(0);return ${cache}[${i}]=${table}.get(${i})}`;
   return source.replace(all, () => dense);
+}
+
+/** The function table's variable in Emscripten's getter (GETTER's `table`), or null. */
+export function tableVariable(source: string): string | null {
+  const found = [...source.matchAll(GETTER)];
+  return found.length === 1 ? found[0]![5]! : null;
 }
 
 /**
@@ -144,6 +151,9 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
   return { source: out, wasm };
 }
 
+/** Part of the direct copy's file name: stepped whenever binaryen-invokes.ts changes what it writes. */
+const DIRECT_VERSION = 3;
+
 /** The directory for the rewritten module: created 0700, and used only if it is ours and private. */
 function privateDir(): string | null {
   const uid = process.getuid?.();
@@ -155,10 +165,15 @@ function privateDir(): string | null {
 }
 
 /**
- * Which binaryen.js this process runs: 'split' (the rewritten copy, its wasm in a file), 'dense'
- * (the rewritten copy, the wasm embedded as in the package) or 'stock' (the package as it is).
+ * Which binaryen.js this process runs: 'direct' (the split copy whose C++ exception trampolines
+ * are wasm-to-wasm calls: binaryen-invokes.ts), 'split' (the rewritten copy, its wasm in a file),
+ * 'dense' (the rewritten copy, the wasm embedded as in the package) or 'stock' (the package as it
+ * is). JITVISOR_BINARYEN=stock or =split forces those (bench comparisons).
  */
-export let binaryenBuild: 'split' | 'dense' | 'stock' = 'stock';
+export let binaryenBuild: 'direct' | 'split' | 'dense' | 'stock' = 'stock';
+
+/** binaryen's wasm memory (the direct build hands it out: binaryen-invokes.ts), else null. */
+export let binaryenMemory: WebAssembly.Memory | null = null;
 
 /** Written whole under a private name, then renamed: a concurrent process sees no file or the whole one. */
 function writeAtomic(file: string, data: string | Uint8Array): void {
@@ -175,7 +190,7 @@ async function load(): Promise<typeof Stock> {
   };
   if (process.env.JITVISOR_BINARYEN === 'stock') return stock();
   let url: string;
-  let build: 'split' | 'dense' = 'dense';
+  let build: 'direct' | 'split' | 'dense' = 'dense';
   try {
     const path = fileURLToPath(import.meta.resolve('binaryen'));
     const pkg = JSON.parse(readFileSync(join(path, '..', 'package.json'), 'utf8')) as { version?: string };
@@ -183,22 +198,33 @@ async function load(): Promise<typeof Stock> {
     const dir = privateDir();
     if (dir === null) return stock();
     const key = `binaryen-${pkg.version ?? 'x'}-${st.size}-${Math.trunc(st.mtimeMs)}`;
-    // The split copy when it is there or can be made; else the dense one (an older run's, or made now).
+    // The direct copy when it is there or can be made; else the split one; else the dense one
+    // (an older run's, or made now). The direct and split copies share the wasm file.
+    const directFile = join(dir, `${key}-direct${DIRECT_VERSION}.mjs`);
     const splitFile = join(dir, `${key}-split.mjs`);
     const denseFile = join(dir, `${key}.mjs`);
     const exists = (f: string): boolean => { try { statSync(f); return true; } catch { return false; } };
     const wasmFile = join(dir, `${key}.wasm`);
-    let file = splitFile;
-    build = 'split';
-    // Both files (a temp-directory cleaner may have taken one): else made again.
-    if (!exists(splitFile) || !exists(wasmFile)) {
-      const patched = densify(readFileSync(path, 'utf8'));
-      if (patched === null) return stock();
+    const want = process.env.JITVISOR_BINARYEN === 'split' ? 'split' : 'direct';
+    let file = want === 'split' ? splitFile : directFile;
+    build = want;
+    // All its files (a temp-directory cleaner may have taken one): else made again.
+    if (!exists(file) || !exists(wasmFile)) {
+      const original = readFileSync(path, 'utf8');
+      const patched = densify(original);
+      const table = tableVariable(original);
+      if (patched === null || table === null) return stock();
       const split = splitWasm(patched, `${key}.wasm`);
+      const direct = split !== null && want === 'direct' ? directInvokes(split.source, split.wasm, table) : null;
       if (split !== null) {
         // The bytes first: the module's existence says they are there.
         writeAtomic(wasmFile, split.wasm);
-        writeAtomic(splitFile, split.source);
+        if (direct !== null) writeAtomic(directFile, direct);
+        else {
+          file = splitFile;
+          build = 'split';
+          if (!exists(splitFile)) writeAtomic(splitFile, split.source);
+        }
       } else {
         file = denseFile;
         build = 'dense';
@@ -210,9 +236,10 @@ async function load(): Promise<typeof Stock> {
     return stock();
   }
   try {
-    const b = ((await import(url)) as { default: typeof Stock }).default;
+    const mod = (await import(url)) as { default: typeof Stock; __jitvisorMemory?: () => WebAssembly.Memory | null };
     binaryenBuild = build;
-    return b;
+    binaryenMemory = mod.__jitvisorMemory?.() ?? null;
+    return mod.default;
   } catch {
     return stock();
   }

@@ -17,7 +17,7 @@
  * IR already shares nodes elsewhere and is never run through binaryen
  * passes, which assume a tree (docs/jit-plan.md "binaryen passes").
  */
-import binaryen from './binaryen.js';
+import binaryen, { binaryenMemory } from './binaryen.js';
 
 type X = binaryen.ExpressionRef;
 
@@ -188,4 +188,126 @@ export function irOf(m: binaryen.Module): ModuleIR {
     modules.set(m, r);
   }
   return r;
+}
+
+/**
+ * binaryen.js's constructors the code generator calls most, replaced on a
+ * module by direct C API calls (bench/emit.ts counted ~410 binaryen.js
+ * calls a block: block 63, binary operators ~250, br 37, call 13, ...).
+ *
+ * Why: binaryen.js wraps every constructor that passes a name or an array
+ * in `O(() => ...)` (a closure, a stackSave and a stackRestore call into
+ * the wasm), encodes the name onto the wasm stack each time and copies the
+ * array there (a stackAlloc call); and it reads the C function and the
+ * operator code (`A._BinaryenBinary`, `A.AndInt32`) from its module object,
+ * which has ~2,100 properties: a dictionary lookup each. Here the names are
+ * encoded once into binaryen's heap (binaryen copies a name when it interns
+ * it, as binaryen.js's stack copies show), the arrays are written into one
+ * reused buffer there, and the functions and operator codes are constants.
+ * Same C calls with the same arguments: the same IR, the same bytes
+ * (bench/emit.ts sha256; test/jit/capi-fast.test.ts compares both ways).
+ *
+ * Needs binaryen's memory (binaryen.ts `binaryenMemory`, the direct build):
+ * without it the module keeps binaryen.js's constructors.
+ */
+interface FastApi {
+  _free(p: number): void;
+  _BinaryenBinary(module: number, op: number, left: X, right: X): X;
+  _BinaryenUnary(module: number, op: number, value: X): X;
+  _BinaryenBlock(module: number, name: number, children: number, n: number, type: binaryen.Type): X;
+  _BinaryenBreak(module: number, name: number, cond: X, value: X): X;
+  _BinaryenLoop(module: number, name: number, body: X): X;
+  _BinaryenCall(module: number, name: number, operands: number, n: number, type: binaryen.Type): X;
+  _BinaryenReturnCall(module: number, name: number, operands: number, n: number, type: binaryen.Type): X;
+  _BinaryenGlobalGet(module: number, name: number, type: binaryen.Type): X;
+  _BinaryenGlobalSet(module: number, name: number, value: X): X;
+}
+const fast = binaryen as unknown as FastApi & Record<string, unknown>;
+const { _BinaryenBinary: cBinary, _BinaryenUnary: cUnary, _BinaryenBlock: cBlock, _BinaryenBreak: cBreak, _BinaryenLoop: cLoop, _BinaryenCall: cCall,
+  _BinaryenReturnCall: cReturnCall, _BinaryenGlobalGet: cGlobalGet, _BinaryenGlobalSet: cGlobalSet } = fast;
+const NONE_TYPE = binaryen.none;
+
+/** Names as C strings in binaryen's heap, kept (a bounded set: labels, function and global names). */
+const cNames = new Map<string, number>();
+/** Past this many names the cache is freed and started again (names with ever-growing numbers stay bounded). */
+const MAX_NAMES = 8192;
+let heapU8: Uint8Array = new Uint8Array(0);
+let heapU32: Uint32Array = new Uint32Array(0);
+/** The views again after binaryen's memory grew (growing detaches the old buffer: length 0). */
+function views(): void {
+  const buf = binaryenMemory!.buffer;
+  heapU8 = new Uint8Array(buf);
+  heapU32 = new Uint32Array(buf);
+}
+function cName(s: string | null | undefined): number {
+  if (!s) return 0; // binaryen.js: k(name) is 0 for null and ''
+  let p = cNames.get(s);
+  if (p === undefined) {
+    if (cNames.size >= MAX_NAMES) {
+      for (const q of cNames.values()) fast._free(q);
+      cNames.clear();
+    }
+    const bytes = new TextEncoder().encode(s);
+    p = api._malloc(bytes.length + 1);
+    if (heapU8.length === 0 || heapU8.buffer !== binaryenMemory!.buffer) views();
+    heapU8.set(bytes, p);
+    heapU8[p + bytes.length] = 0;
+    cNames.set(s, p);
+  }
+  return p;
+}
+/** One reused array buffer in binaryen's heap (binaryen copies the children/operands it is given). */
+let arrPtr = 0, arrCap = 0;
+function cArray(xs: readonly X[]): number {
+  const n = xs.length;
+  if (n > arrCap) {
+    if (arrPtr !== 0) fast._free(arrPtr);
+    arrCap = Math.max(64, n * 2);
+    arrPtr = api._malloc(arrCap * 4);
+  }
+  if (heapU32.length === 0 || heapU32.buffer !== binaryenMemory!.buffer) views();
+  const at = arrPtr >>> 2;
+  for (let i = 0; i < n; i++) heapU32[at + i] = xs[i]!;
+  return arrPtr;
+}
+
+/** [group, member, C operator code, binary?]: binaryen.js members that are exactly one Binary/Unary call (read from the first module's sources). */
+let opPlan: [group: string, name: string, op: number, binary: boolean][] | null = null;
+const GROUPS = ['i32', 'i64', 'f32', 'f64'] as const;
+const BINARY_SRC = /^function\(([\w$]+),([\w$]+)\)\{return ([\w$]+)\._BinaryenBinary\(([\w$]+),\3\.([\w$]+),\1,\2\)\}$/;
+const UNARY_SRC = /^function\(([\w$]+)\)\{return ([\w$]+)\._BinaryenUnary\(([\w$]+),\2\.([\w$]+),\1\)\}$/;
+function plan(m: binaryen.Module): NonNullable<typeof opPlan> {
+  const out: NonNullable<typeof opPlan> = [];
+  const mm = m as unknown as Record<string, Record<string, unknown>>;
+  for (const g of GROUPS) {
+    for (const [name, f] of Object.entries(mm[g] ?? {})) {
+      if (typeof f !== 'function') continue;
+      const src = f.toString();
+      const b = BINARY_SRC.exec(src), u = b === null ? UNARY_SRC.exec(src) : null;
+      const opName = b?.[5] ?? u?.[4];
+      const op = opName === undefined ? undefined : fast[opName];
+      if (typeof op === 'number') out.push([g, name, op, b !== null]);
+    }
+  }
+  return out;
+}
+
+/** Give module `m` the direct constructors (above), when binaryen's memory is at hand. */
+export function speedUp(m: binaryen.Module): void {
+  if (binaryenMemory === null) return;
+  const ptr = (m as unknown as { ptr: number }).ptr;
+  const mm = m as unknown as Record<string, unknown>;
+  opPlan ??= plan(m);
+  for (const [g, name, op, bin] of opPlan) {
+    (mm[g] as Record<string, unknown>)[name] = bin ? (a: X, b: X): X => cBinary(ptr, op, a, b) : (a: X): X => cUnary(ptr, op, a);
+  }
+  mm.block = (name: string | null, children: readonly X[], type?: binaryen.Type): X =>
+    cBlock(ptr, cName(name), cArray(children), children.length, type === undefined ? NONE_TYPE : type);
+  mm.br = (name: string, cond?: X, value?: X): X => cBreak(ptr, cName(name), cond ?? 0, value ?? 0);
+  mm.loop = (name: string | null, body: X): X => cLoop(ptr, cName(name), body);
+  mm.call = (name: string, operands: readonly X[], type: binaryen.Type): X => cCall(ptr, cName(name), cArray(operands), operands.length, type);
+  mm.return_call = (name: string, operands: readonly X[], type: binaryen.Type): X => cReturnCall(ptr, cName(name), cArray(operands), operands.length, type);
+  const global = mm.global as Record<string, unknown>;
+  global.get = (name: string, type: binaryen.Type): X => cGlobalGet(ptr, cName(name), type);
+  global.set = (name: string, value: X): X => cGlobalSet(ptr, cName(name), value);
 }

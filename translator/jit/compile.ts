@@ -29,6 +29,7 @@ import { hintsOf } from './pack.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
+import { speedUp } from './capi.js';
 import { addFlagHelpers } from './codegen/flags.js';
 import { flagFates, LIVE, quietConsumers, writesFlags } from './flag-liveness.js';
 import { addColdHelpers } from './cold.js';
@@ -333,6 +334,7 @@ function level(m: binaryen.Module, label: string, children: X[], last: X): X {
 export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAIN): EmittedModule {
   const t0 = performance.now();
   const m = new binaryen.Module();
+  speedUp(m); // direct C API constructors for the hottest binaryen.js ones (capi.ts)
   const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0, blocks: [] };
   const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
   const adcFault = testFaults.adcCarry;
