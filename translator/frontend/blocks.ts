@@ -109,6 +109,8 @@ export interface FrontEndOptions {
   maxRecords?: number;
   /** A full GC after each eviction pass (default true: gc.ts says why). */
   gcAfterEvict?: boolean;
+  /** That collection also compacts old space (gc.ts `compact`; default true): off only to measure it. */
+  compactAfterEvict?: boolean;
   /** Paired RETs (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
   pairRets?: boolean;
   /** Decode into the records of dead blocks (reclaim(); default true): off only to measure it. */
@@ -393,6 +395,7 @@ export class FrontEnd implements BlockSource {
   /** Decode paired thunks (FrontEndOptions.pairThunks; settable before a run: benchmarks compare). */
   pairThunks: boolean;
   private readonly gcAfterEvict: boolean;
+  private readonly compactAfterEvict: boolean;
   /**
    * Record reuse (docs/jit-plan.md "Memory", eighth pass): records of blocks
    * killed since the last reclaim() (`dying`), and records free for decode
@@ -422,6 +425,7 @@ export class FrontEnd implements BlockSource {
     this.pairRets = opts.pairRets ?? true;
     this.pairThunks = opts.pairThunks ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
+    this.compactAfterEvict = opts.compactAfterEvict ?? true;
     this.recycle = opts.recycle ?? true;
     this.markAt = opts.markAt ?? 0;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
@@ -834,7 +838,8 @@ export class FrontEnd implements BlockSource {
     // Before the collection: the dead blocks' own arrays (and the records over the cap) go with it.
     if (this.dying.length !== 0) this.reclaim();
     const t1 = performance.now();
-    if (this.gcAfterEvict) collectGarbage();
+    // Compacting: the pass killed blocks all over old space (gc.ts).
+    if (this.gcAfterEvict) collectGarbage({ compact: this.compactAfterEvict });
     const t2 = performance.now();
     this.stats.evictMs += t2 - t0;
     this.stats.evictGcMs += t2 - t1;
