@@ -1,7 +1,8 @@
 /**
- * The front end's collection after an eviction pass compacts old space
- * (translator/frontend/gc.ts `compact`): pages left half live by killed
- * blocks are emptied and freed, which V8's regular heuristics do not do;
+ * A compacting collection (translator/frontend/gc.ts `compact`, run after an
+ * eviction pass's own with FrontEndOptions.compactAfterEvict): old-space
+ * pages left half live are emptied and freed, which V8's regular heuristics
+ * do not do;
  * and the mode ends with the call (a later plain collection leaves such
  * pages alone again). Measured in a child process, on a heap of its own.
  */
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(new URL('../helpers/gc-compact-child.js', import.meta.url));
 
-describe('compacting collection after an eviction pass', function () {
+describe('compacting collection (gc.ts)', function () {
   this.timeout(120_000);
 
   it('frees half-live old-space pages that a plain collection keeps, and only in that call', () => {

@@ -9,16 +9,17 @@
  * possible, nothing happens.
  *
  * `compact`: the collection also moves objects out of sparse old-space pages
- * and frees them. A pass kills blocks all over the heap, so it leaves ~15 MiB
- * of old-space pages partly empty (the boot at GUEST-BOOT-OK: 61.7 MiB
- * committed for 47.6 live after a plain full GC), which V8's own compaction
- * heuristics (at most 4 MB moved, only pages under 30 % live) mostly leave
- * there. V8 compacts harder when it optimises for size (pages under 80 %
- * live, up to 6 MB moved): the same heap went to 51.7 MiB committed, RSS -10
- * MiB, for ~20 ms more (docs/jit-plan.md "Memory", ninth pass). The flag is
- * read when the collection picks its pages, so it is turned on for this one
- * collection only: everywhere else (old-space growth, scavenges) V8 keeps
- * its speed settings.
+ * and frees them. V8's own heuristics (at most 4 MB moved, only pages under
+ * ~30 % live) leave most of what an eviction pass frees where it is: the boot
+ * at GUEST-BOOT-OK held 61.7 MiB of old space for 47.6 live after a plain full
+ * GC. With --optimize-for-size V8 empties pages under 80 % live, up to 6 MB
+ * moved: the same heap went to 51.7 MiB, RSS -10 MiB, for ~20 ms more. The flag
+ * is read when a collection picks its pages, so it is on for this one call
+ * only (old-space growth and scavenges keep their speed settings). V8 picks
+ * the pages from what the previous collection's sweep left, so a compacting
+ * collection sees the holes of the one before it, not its own: the front end
+ * (FrontEndOptions.compactAfterEvict) runs it second, right after the pass's
+ * plain one (docs/jit-plan.md "Memory", ninth pass).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
