@@ -189,7 +189,7 @@ if (kind === 'jitvisor') {
       // --jit JSON: more JitOptions (e.g. '{"pageGroups":true}'), over the flags above.
       ...(args.includes('--jit') ? JSON.parse(opt('jit', '{}')) as Record<string, unknown> : {}),
     },
-    // --front JSON: more FrontEndOptions (e.g. '{"gcAfterEvict":false}', '{"recycle":false}'), over --max-records.
+    // --front JSON: more FrontEndOptions (e.g. '{"gcAfterEvict":false}', '{"recycle":false}', '{"compactAfterEvict":true}'), over --max-records.
     frontEnd: { maxRecords: num('max-records'), ...(args.includes('--front') ? JSON.parse(opt('front', '{}')) as Record<string, unknown> : {}) },
   });
   executed = () => pc.executed;

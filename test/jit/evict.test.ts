@@ -109,5 +109,21 @@ for (const engine of TEST_ENGINES) {
       // oldest (the head) went first.
       expect([fe.peek(0x1000, true), fe.peek(0x1005, true)]).to.deep.equal([head, undefined]);
     });
+
+    it('compactAfterEvict: each pass is followed by a compacting collection; the guest runs the same (off by default)', () => {
+      const run = (compactAfterEvict?: boolean) => {
+        const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, sync: true, batch: 1 }, frontEnd: { maxRecords: 1000, ...(compactAfterEvict === undefined ? {} : { compactAfterEvict }) } });
+        const r = runSnippet({ engine, machine: m, code: loop(1000) });
+        const fe = m.frontEnd;
+        fe.evict();
+        fe.evict();
+        return { stop: r.stop, eax: r.regs.eax, passes: fe.stats.evictions, compactions: fe.stats.compactions };
+      };
+      const on = run(true), off = run(false), dflt = run();
+      expect(on.passes).to.equal(2);
+      expect(on.compactions, 'compacting collections').to.equal(on.passes);
+      expect([off.compactions, dflt.compactions]).to.deep.equal([0, 0]);
+      expect({ ...on, compactions: 0 }).to.deep.equal({ ...off, compactions: 0 });
+    });
   });
 }

@@ -96,6 +96,8 @@ export interface FrontEndStats {
   spare: number;
   /** CALL rel32 records decoded paired with the PIC thunk at their target (its MOV and RET after them). */
   pairedThunks: number;
+  /** Compacting collections after eviction passes (FrontEndOptions.compactAfterEvict). */
+  compactions: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -109,6 +111,12 @@ export interface FrontEndOptions {
   maxRecords?: number;
   /** A full GC after each eviction pass (default true: gc.ts says why). */
   gcAfterEvict?: boolean;
+  /**
+   * A second, compacting collection right after that one (gc.ts `compact`; default false). One
+   * collection cannot do both: V8 picks the pages to empty from what the previous collection's sweep
+   * left, so the pass's own garbage is seen only by the next one (docs/jit-plan.md "Memory", ninth pass).
+   */
+  compactAfterEvict?: boolean;
   /** Paired RETs (FrontEnd.decode; default true): off only to measure them (bench/phase-pair.ts --fa / --fb). */
   pairRets?: boolean;
   /** Decode into the records of dead blocks (reclaim(); default true): off only to measure it. */
@@ -382,7 +390,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0, // (ms: -0, doubles from the start)
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0, compactions: 0, // (ms: -0, doubles from the start)
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -393,6 +401,7 @@ export class FrontEnd implements BlockSource {
   /** Decode paired thunks (FrontEndOptions.pairThunks; settable before a run: benchmarks compare). */
   pairThunks: boolean;
   private readonly gcAfterEvict: boolean;
+  private readonly compactAfterEvict: boolean;
   /**
    * Record reuse (docs/jit-plan.md "Memory", eighth pass): records of blocks
    * killed since the last reclaim() (`dying`), and records free for decode
@@ -422,6 +431,7 @@ export class FrontEnd implements BlockSource {
     this.pairRets = opts.pairRets ?? true;
     this.pairThunks = opts.pairThunks ?? true;
     this.gcAfterEvict = opts.gcAfterEvict ?? true;
+    this.compactAfterEvict = opts.compactAfterEvict ?? false;
     this.recycle = opts.recycle ?? true;
     this.markAt = opts.markAt ?? 0;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
@@ -834,7 +844,10 @@ export class FrontEnd implements BlockSource {
     // Before the collection: the dead blocks' own arrays (and the records over the cap) go with it.
     if (this.dying.length !== 0) this.reclaim();
     const t1 = performance.now();
-    if (this.gcAfterEvict) collectGarbage();
+    if (this.gcAfterEvict) {
+      collectGarbage();
+      if (this.compactAfterEvict) { collectGarbage({ compact: true }); this.stats.compactions++; }
+    }
     const t2 = performance.now();
     this.stats.evictMs += t2 - t0;
     this.stats.evictGcMs += t2 - t1;

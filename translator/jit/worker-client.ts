@@ -19,6 +19,7 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import v8 from 'node:v8';
+import { startSemiSpaceFlag } from '../frontend/gc.js';
 import type { CompileReply, CompileRequest, WorkerStats } from './worker.js';
 import type { EmitOptions } from './compile.js';
 
@@ -35,18 +36,8 @@ const WORKER_YOUNG_MB = 4;
  */
 const WORKER_SEMI_MB = 1;
 
-/**
- * The flag as this process was started with it (command line or NODE_OPTIONS; 0: V8's default), to
- * put back once the worker's heap is configured: only isolates created meanwhile see the worker's bound.
- */
-export function startSemiSpaceFlag(argv: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]): string {
-  let v = '0';
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--max[-_]semi[-_]space[-_]size(?:=(\d+))?$/.exec(argv[i]!);
-    if (m !== null) v = m[1] ?? argv[i + 1] ?? '0';
-  }
-  return `--max-semi-space-size=${v}`;
-}
+/** The flag as this process was started with it, to put back once the worker's heap is configured (gc.ts). */
+export { startSemiSpaceFlag };
 
 let shared: Worker | null = null;
 /** Bumped each time a worker is started: a client's port belongs to one worker. */
