@@ -285,7 +285,16 @@ export interface CompiledBatch {
   blocks: EmittedModule['blocks'];
 }
 
-export const DEFAULT_THRESHOLD = 50;
+/**
+ * Runs of a block (loop entries) before it is queued for compilation. Was 50 (the first JIT's, never
+ * re-tuned). Of the 4,959 blocks the kernel-init burst (2.32-2.70 G) compiled at 50, 2,143 (43 %)
+ * retired fewer than 1,000 instructions from their code's arrival to the end of the boot, 611 none
+ * (init code that ran its ~50-1,000 times while its batch was in flight): each cost the worker its
+ * emit and V8 compile, the main thread its attach share and, when called, Liftoff's lazy compile,
+ * and their batches delayed the loops queued behind them (bench/burst-slices.ts, docs/jit-plan.md
+ * "Measured (session 15, burst15)"). At 200 the burst compiles ~2,750 blocks instead of ~4,980.
+ */
+export const DEFAULT_THRESHOLD = 200;
 export const DEFAULT_BATCH = 64;
 /** Most blocks in one request: what queued while the worker was busy goes in one module, up to this. */
 export const MAX_BATCH = 256;
