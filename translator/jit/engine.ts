@@ -286,15 +286,15 @@ export interface CompiledBatch {
 }
 
 /**
- * Runs of a block (loop entries) before it is queued for compilation. Was 50 (the first JIT's, never
- * re-tuned). Of the 4,959 blocks the kernel-init burst (2.32-2.70 G) compiled at 50, 2,143 (43 %)
- * retired fewer than 1,000 instructions from their code's arrival to the end of the boot, 611 none
- * (init code that ran its ~50-1,000 times while its batch was in flight): each cost the worker its
- * emit and V8 compile, the main thread its attach share and, when called, Liftoff's lazy compile,
- * and their batches delayed the loops queued behind them (bench/burst-slices.ts, docs/jit-plan.md
- * "Measured (session 15, burst15)"). At 200 the burst compiles ~2,750 blocks instead of ~4,980.
+ * Runs of a block (loop entries) before it is queued for compilation: 50, the first JIT's. Measured
+ * in session 15 (docs/jit-plan.md "Measured (session 15, burst15)"): of the 4,959 blocks the
+ * kernel-init burst compiles at 50, 2,143 (43 %) retire fewer than 1,000 instructions once their code
+ * arrives (bench/hot-life.ts). At 200 the deterministic boot's main thread fell 8-12 % and its peak
+ * RSS ~15 MiB, but the realtime boot (`jitvisor run`'s default) rose 4-8 % (four pairs) with ~2x the
+ * modules (its slice ends send partial batches, and blocks go hot more slowly) and ~+26 MiB: kept at
+ * 50 until realtime batching is fixed for it. `--jit-threshold N` / JitOptions.threshold set it.
  */
-export const DEFAULT_THRESHOLD = 200;
+export const DEFAULT_THRESHOLD = 50;
 export const DEFAULT_BATCH = 64;
 /** Most blocks in one request: what queued while the worker was busy goes in one module, up to this. */
 export const MAX_BATCH = 256;
