@@ -296,9 +296,10 @@ export interface CompiledBatch {
  * in session 15 (docs/jit-plan.md "Measured (session 15, burst15)"): of the 4,959 blocks the
  * kernel-init burst compiles at 50, 2,143 (43 %) retire fewer than 1,000 instructions once their code
  * arrives (bench/hot-life.ts). At 200 the deterministic boot's main thread fell 8-12 % and its peak
- * RSS ~15 MiB, but the realtime boot (`jitvisor run`'s default) rose 4-8 % (four pairs) with ~2x the
- * modules (its slice ends send partial batches, and blocks go hot more slowly) and ~+26 MiB: kept at
- * 50 until realtime batching is fixed for it. `--jit-threshold N` / JitOptions.threshold set it.
+ * RSS ~15 MiB, but the realtime boot (`jitvisor run`'s default) rose 4-8 % (four pairs at load 15-25)
+ * with ~2x the modules (its slice ends send partial batches, and blocks go hot more slowly) and ~+26
+ * MiB, though not at load 3.5-6: kept at 50 until measured on a quiet host (with maxWaitMs too).
+ * `--jit-threshold N` / JitOptions.threshold set it.
  */
 export const DEFAULT_THRESHOLD = 50;
 export const DEFAULT_BATCH = 64;
