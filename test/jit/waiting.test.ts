@@ -93,5 +93,22 @@ describe('instructions run interpreted under the JIT, by reason; polls of the co
       expect(c.interpreted[I_WAITING]).to.be.at.least(63 * 3);
       expect(sum(c.interpreted)).to.equal(r.instructions - r.compiled);
     });
+
+    it(`a partial batch waits JitOptions.maxWaitMs before the loop's polls send it [${engine}]`, function () {
+      // The loop alone is a partial batch (batch 64): the polls send it only once it has waited maxWaitMs
+      // (wall time). An hour: never within this run, so all of it runs interpreted, waiting once hot.
+      const n = 2_000_000;
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, maxWaitMs: 3_600_000 } });
+      const r = runSnippet({ engine, machine: m, code: loop(n), maxInstructions: 2 * insns(n) });
+      expect(r.stop).to.equal('hlt');
+      expect(r.instructions).to.equal(insns(n));
+      expect(r.regs.eax).to.equal(eax(n));
+      if (engine !== 'jit') return;
+      const c = m.jit!.counters;
+      expect(c.batchesSent).to.equal(0);
+      expect(r.compiled).to.equal(0);
+      // All but the warm-up runs (L with the HLT it falls through to is one block).
+      expect(c.interpreted[I_WAITING]).to.equal(insns(n) - (4 + 9 * 3));
+    });
   }
 });

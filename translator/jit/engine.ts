@@ -47,6 +47,12 @@ export interface JitOptions {
    * what runs).
    */
   threshold?: number;
+  /**
+   * Longest a queued hot block waits for its batch to fill before a slice end sends the partial batch,
+   * ms (default MAX_WAIT_MS). Measured with a higher threshold on the realtime clock, whose slice ends
+   * every few ms send small partial batches (docs/jit-plan.md, session 15, burst15).
+   */
+  maxWaitMs?: number;
   /** Blocks per module (at least; more when the worker was busy). */
   batch?: number;
   /**
@@ -307,6 +313,16 @@ export interface CompiledBatch {
   blocks: EmittedModule['blocks'];
 }
 
+/**
+ * Runs of a block (loop entries) before it is queued for compilation: 50, the first JIT's. Measured
+ * in session 15 (docs/jit-plan.md "Measured (session 15, burst15)"): of the 4,959 blocks the
+ * kernel-init burst compiles at 50, 2,143 (43 %) retire fewer than 1,000 instructions once their code
+ * arrives (bench/hot-life.ts). At 200 the deterministic boot's main thread fell 8-12 % and its peak
+ * RSS ~15 MiB, but the realtime boot (`jitvisor run`'s default) rose 4-8 % (four pairs at load 15-25)
+ * with ~2x the modules (its slice ends send partial batches, and blocks go hot more slowly) and ~+26
+ * MiB, though not at load 3.5-6: kept at 50 until measured on a quiet host (with maxWaitMs too).
+ * `--jit-threshold N` / JitOptions.threshold set it.
+ */
 export const DEFAULT_THRESHOLD = 50;
 export const DEFAULT_BATCH = 64;
 /** Most blocks in one request: what queued while the worker was busy goes in one module, up to this. */
@@ -349,6 +365,7 @@ export class Jit implements BlockSource {
   readonly interpreted = this.counters.interpreted;
   readonly cache: CodeCache;
   private readonly batch: number;
+  private readonly maxWaitMs: number;
   private queue: Block[] = [];
   /** The blocks in `queue` (a block queued as a neighbour may go hot before it is sent). */
   private readonly queued = new Set<Block>();
@@ -425,6 +442,7 @@ export class Jit implements BlockSource {
     const t = opts.threshold ?? DEFAULT_THRESHOLD;
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
+    this.maxWaitMs = opts.maxWaitMs ?? MAX_WAIT_MS;
     this.sync = opts.sync ?? t === 0;
     // Loading binaryen takes the worker 1-3 s of CPU: start it with the machine, not at the first hot block.
     if (!this.sync) this.client.warm();
@@ -500,7 +518,7 @@ export class Jit implements BlockSource {
       if (d >= this.regroupMin && this.regroupId === 0 && this.client.failed === null) this.regroupHot();
     }
     this.receive();
-    if (this.queue.length > 0 && performance.now() - this.queuedAt >= MAX_WAIT_MS) {
+    if (this.queue.length > 0 && performance.now() - this.queuedAt >= this.maxWaitMs) {
       if (this.sync) this.flush();
       else this.dispatch(true);
     }
@@ -527,7 +545,7 @@ export class Jit implements BlockSource {
     // only when it was idle) partial batches made the boot's modules 182 -> 447 (366): each module costs
     // this thread ~1 ms of CPU to attach (perf) and the worker and V8 their per-module work; not measured
     // to pay off on a loaded machine (docs/jit-plan.md, session 9).
-    if (this.queue.length > 0 && b.hits - this.hotAt >= WAIT_SEND && this.queued.has(b) && now - this.queuedAt >= MAX_WAIT_MS) this.dispatch(true);
+    if (this.queue.length > 0 && b.hits - this.hotAt >= WAIT_SEND && this.queued.has(b) && now - this.queuedAt >= this.maxWaitMs) this.dispatch(true);
     // Priority lane: a loop that went hot while both requests were in flight would wait for both
     // (hottest-first orders only what is still queued; docs/jit-plan.md session 11, mid11: the mpi loops
     // at 2.98 G ran ~1.3 M instructions interpreted so). Its loops go now, in a small request the
