@@ -117,8 +117,8 @@ for (const engine of TEST_ENGINES) {
       });
     }
 
-    it('a pass collects garbage only once the records it left to the GC reach GC_GARBAGE of the bound', () => {
-      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000 } });
+    it('with gcGarbage, a pass collects garbage only once the records it left to the GC reach that fraction of the bound', () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000, gcGarbage: GC_GARBAGE } });
       runSnippet({ engine, machine: m, code: jumps() });
       const fe = m.frontEnd;
       fe.evict();

@@ -121,8 +121,8 @@ export interface FrontEndOptions {
   /** The fraction of the bound down to which a pass evicts blocks that ran (see evict()); default EVICT_LOW_WATER. */
   lowWater?: number;
   /**
-   * A pass collects (gcAfterEvict) once the records dropped to the GC since the last collection
-   * reach this fraction of the bound; default GC_GARBAGE, 0: after every pass.
+   * A pass collects (gcAfterEvict) only once the records dropped to the GC since the last collection
+   * reach this fraction of the bound (GC_GARBAGE is the measured one); default 0: after every pass.
    */
   gcGarbage?: number;
 }
@@ -169,12 +169,16 @@ const COMPILED_USE = 50;
  */
 export const EVICT_LOW_WATER = 0.875;
 /**
- * An eviction pass's full collection (gcAfterEvict) waits until the records
- * left to the GC since the last one (those reclaim() could not keep as
- * spare) reach this fraction of the bound: records go to `spare` first, so
- * a small pass leaves little garbage, and the collection (a mark-compact of
- * the ~55-80 MiB heap) was half of a pass's main-thread time (perf of the
- * user-space tail: 27 of the pass's 53 samples).
+ * FrontEndOptions.gcGarbage, measured (off by default): an eviction pass's
+ * full collection (gcAfterEvict) waits until the records left to the GC
+ * since the last one (those reclaim() could not keep as spare) reach this
+ * fraction of the bound. Records go to `spare` first, so a small pass
+ * leaves few, and the collection (a mark-compact of the ~55-80 MiB heap) was
+ * half of a pass's main-thread time (perf of the user-space tail: 27 of the
+ * pass's 53 samples). Session 15: the boot's collections 9 -> 2, the
+ * user-space tail's main thread 1330 -> 1120 ms, but peak RSS 281 -> 297 MiB
+ * (one pair; 277 -> 290 in another): the collections it skips keep the heap
+ * (and evicted modules' code) small, and the boot's peak is in that tail.
  */
 export const GC_GARBAGE = 0.125;
 /**
@@ -459,7 +463,7 @@ export class FrontEnd implements BlockSource {
     this.recycle = opts.recycle ?? true;
     this.markAt = opts.markAt ?? 0;
     this.lowWater = opts.lowWater ?? EVICT_LOW_WATER;
-    this.gcGarbage = opts.gcGarbage ?? GC_GARBAGE;
+    this.gcGarbage = opts.gcGarbage ?? 0;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
     // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
