@@ -17,7 +17,7 @@ import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { BLOCK_EXIT, NO_EVICT_MARK, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { GC_GARBAGE, MARK_AT } from '../../translator/frontend/blocks.js';
+import { GC_GARBAGE, MARK_AT, WARM_LOW_WATER } from '../../translator/frontend/blocks.js';
 
 /** mov ecx, n; L: add eax, ecx; dec ecx; jnz L; hlt. Blocks: 0x1000 (runs once), 0x1005 (L: hot, compiled under the JIT). */
 function loop(n: number): Uint8Array {
@@ -99,7 +99,7 @@ for (const engine of TEST_ENGINES) {
       });
     }
 
-    for (const lowWater of [undefined, 0.75]) {
+    for (const lowWater of [WARM_LOW_WATER, undefined]) {
       it(`a pass drops every idle interpreted block, but blocks that ran only down to ${lowWater ?? 'EVICT_LOW_WATER'} of the bound`, () => {
         // Threshold out of reach: the blocks stay interpreted on both engines (this is about the front end's ranking).
         const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000, gcAfterEvict: false, lowWater } });
@@ -109,11 +109,11 @@ for (const engine of TEST_ENGINES) {
         expect([a!.recs.length, b!.recs.length, c!.recs.length, d!.recs.length]).to.deep.equal([2, 2, 2, 1]);
         fe.evict(); // marks every block (all new: nothing goes)
         b!.hits += 1; c!.hits += 2; // since the mark B and C ran, A and D did not
-        // 7 records over a bound of 5: the idle A and D go whatever the level (4 left). EVICT_LOW_WATER (7/8) of 5 is
-        // 4.375: B and C stay; at 0.75 (3.75, the old level) the least used of them, B, goes too.
+        // 7 records over a bound of 5: the idle A and D go whatever the level (4 left). WARM_LOW_WATER (7/8) of 5 is
+        // 4.375: B and C stay; at EVICT_LOW_WATER (3/4: 3.75, the default) the least used of them, B, goes too.
         fe.maxRecords = 5;
         fe.evict();
-        expect(JUMPS.map((p) => fe.peek(p, true))).to.deep.equal(lowWater === undefined ? [undefined, b, c, undefined] : [undefined, undefined, c, undefined]);
+        expect(JUMPS.map((p) => fe.peek(p, true))).to.deep.equal(lowWater === WARM_LOW_WATER ? [undefined, b, c, undefined] : [undefined, undefined, c, undefined]);
       });
     }
 

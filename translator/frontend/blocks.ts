@@ -23,7 +23,7 @@
  * maintain() (between run slices) evicts the blocks that have not run since
  * the last recency mark (the previous pass, or mark() once the cache passed
  * `markAt` of the bound, when set), then, if that is not enough, those that ran
- * least since then, down to 7/8 of the bound (see evict()). Everything
+ * least since then, down to 3/4 of the bound (see evict()). Everything
  * here depends only on the guest's instruction stream (hit counts, slice
  * boundaries), never on host time, so deterministic runs stay repeatable.
  */
@@ -118,7 +118,10 @@ export interface FrontEndOptions {
   pairThunks?: boolean;
   /** Recency mark at this fraction of the bound (see mark(); MARK_AT is the measured one); default 0: none (only eviction passes mark). */
   markAt?: number;
-  /** The fraction of the bound down to which a pass evicts blocks that ran (see evict()); default EVICT_LOW_WATER. */
+  /**
+   * The fraction of the bound down to which a pass evicts blocks that ran (see evict()); default
+   * EVICT_LOW_WATER (3/4); WARM_LOW_WATER (7/8) is the measured alternative.
+   */
   lowWater?: number;
   /**
    * A pass collects (gcAfterEvict) only once the records dropped to the GC since the last collection
@@ -157,17 +160,25 @@ const SWEEP_KILLED = 1024;
 const COMPILED_USE = 50;
 /**
  * An eviction pass drops every idle interpreted block, then, least used
- * first, blocks that ran since the last mark (and compiled ones) only down
- * to this fraction of the bound. Blocks that ran come back: of the boot's
- * user-space pass (6.675 G), 1,766 of the 6,550 blocks evicted were decoded
- * again by GUEST-BOOT-OK, 0 of its 1,717 idle interpreted ones and 88 of
- * its 2,006 idle compiled ones but 1,678 of the 2,827 that had run (49-80 %
- * by group); of the 3.54 G pass's 2,069 interpreted blocks that had run,
- * 1,656. It was 0.75 until session 15 (a pass then freed a quarter of the
- * cache at least; at 7/8 passes come twice as often where the cache churns,
- * but each drops fewer blocks that are still in use).
+ * first, blocks that ran since the last mark (and compiled ones) down to
+ * this fraction of the bound: a pass frees a quarter of the cache at least.
  */
-export const EVICT_LOW_WATER = 0.875;
+export const EVICT_LOW_WATER = 0.75;
+/**
+ * FrontEndOptions.lowWater, measured (off by default): blocks that ran are
+ * evicted only down to 7/8 of the bound. Blocks that ran come back: of the
+ * deterministic boot's user-space pass (6.675 G), 1,766 of the 6,550 blocks
+ * evicted were decoded again by GUEST-BOOT-OK, 0 of its 1,717 idle
+ * interpreted ones and 88 of its 2,006 idle compiled ones but 1,678 of the
+ * 2,827 that had run (49-80 % by group). At 7/8 the deterministic boot
+ * decodes 47,090 -> 43,025 blocks, compiles 1,067 -> 448 again, and the
+ * user-space tail's main thread drops ~10-15 % (session 15, docs/jit-plan.md
+ * "Measured (session 15, tail15)"). But on the realtime boot (`jitvisor
+ * run`'s default) passes come more often (9 -> 10-12), blocks decoded again
+ * went down in two pairs and up in two, compiled again rose in three of
+ * four, main thread +1.7 to +3.4 % in three pairs: not on by default.
+ */
+export const WARM_LOW_WATER = 0.875;
 /**
  * FrontEndOptions.gcGarbage, measured (off by default): an eviction pass's
  * full collection (gcAfterEvict) waits until the records left to the GC
@@ -841,9 +852,9 @@ export class FrontEnd implements BlockSource {
   /**
    * The size bound (between run slices): evict the blocks that did not run
    * since the last mark (this pass's predecessor, or mark()); if the cache is
-   * still above `lowWater` (EVICT_LOW_WATER, 7/8) of the bound, then those
+   * still above `lowWater` (EVICT_LOW_WATER, 3/4) of the bound, then those
    * that ran least since (a stable sort: ties go oldest first), so a pass
-   * frees an eighth of the cache at least and hot code stays. A block with compiled code that did not run is not evicted with
+   * frees a quarter of the cache at least and hot code stays. A block with compiled code that did not run is not evicted with
    * the idle interpreted ones, and in the second group it ranks as if it had
    * run COMPILED_USE times more, so it stays while the pass can reach the
    * low-water mark without it.
