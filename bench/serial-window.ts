@@ -6,7 +6,8 @@
  * counters over it, taken when each line's newline is written (mid-slice,
  * not at slice ends, where Machine's 'output' event would put them;
  * instructions from the state's ICOUNT, exact to the block: Pc.executed
- * moves once per slice of up to 2 M).
+ * moves once per slice of up to 2 M). `mono`: the window's ends in
+ * CLOCK_MONOTONIC seconds, the clock of `perf record -k mono`'s samples.
  *
  *   node --v8-pool-size=1 --max-semi-space-size=4 dist/bench/serial-window.js [--from REGEX] [--to REGEX]
  *     [--jit JSON] [--front JSON] [--every MS] [--kernel K] [--initrd I]
@@ -43,7 +44,7 @@ function mainCpuMs(): number {
 }
 
 interface Snap {
-  line: string; t: number; n: number; main: number; cpu: number;
+  line: string; t: number; mono: number; n: number; main: number; cpu: number;
   compiled: number; again: number; batches: number; latency: number; emit: number;
   interp: number[]; xfers: number[]; exits: number[]; codeEvicted: number; fe: FrontEndStats;
 }
@@ -75,7 +76,7 @@ const fe = pc.machine.frontEnd;
 function snap(line: string): Snap {
   const c = jit.counters, u = process.cpuUsage();
   return {
-    line, t: performance.now() - t0, n: pc.cpu.icountNumber(), main: mainCpuMs(), cpu: (u.user + u.system) / 1000,
+    line, t: performance.now() - t0, mono: Number(process.hrtime.bigint()) / 1e9, n: pc.cpu.icountNumber(), main: mainCpuMs(), cpu: (u.user + u.system) / 1000,
     compiled: c.blocksCompiled, again: c.compiledAgain, batches: c.batchesSent, latency: c.latencyMs, emit: c.workerEmitMs,
     interp: [...c.interpreted], xfers: [...c.xfers], exits: [...c.exits], codeEvicted: c.evictedBlocks, fe: { ...fe.stats },
   };
@@ -115,6 +116,6 @@ for (const r of rows) {
 const load = readFileSync('/proc/loadavg', 'latin1').split(' ')[0];
 console.log(`from ${x.n} '${x.line.slice(0, 60)}' to ${y.n} '${y.line.slice(0, 40)}'`);
 console.log('WINDOW', JSON.stringify({
-  ...delta(x, y), boot: { ms: Math.round(y.t), mainCpuMs: y.main, instructions: y.n }, load: Number(load),
+  ...delta(x, y), mono: [x.mono, y.mono], boot: { ms: Math.round(y.t), mainCpuMs: y.main, instructions: y.n }, load: Number(load),
 }));
 process.exit(0);

@@ -65,8 +65,16 @@ function interpReason(block: Block, jit: Block['jit'], n: number, step: boolean,
   return I_GUARD;
 }
 
-/** What `thrown` retired: the loop adds these to its counts (one object, reused: no allocation per fault). */
-const caught = { executed: 0, compiled: 0 };
+/**
+ * What `thrown` retired: the loop adds these to its counts (one object, reused: no allocation per fault).
+ * -0, not 0: double fields from the start. What compiled code retired before a fault is a difference of
+ * ICOUNT doubles; stored into small-integer fields it changed the object's map (a field representation
+ * change deprecates it) at the first user-space fault after a chained run, which deoptimised `run`
+ * ("wrong map" at `caught.executed`) and aborted its next optimisation ("Maps became deprecated during
+ * optimization"), all inside the boot's user-space tail (`--trace-deopt`, session 15). Exported for
+ * test/interp/v8-shapes.test.ts only.
+ */
+export const caught = { executed: -0, compiled: -0 };
 
 /**
  * The loop's catch path, out of line: an exception from block `block` (entered at `eip`, `recs`

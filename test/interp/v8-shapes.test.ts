@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import v8 from 'node:v8';
 import { Block, killBlock } from '../../runtime/records.js';
 import { settleFields } from '../../runtime/settle-fields.js';
+import { caught } from '../../runtime/interp/loop.js';
 
 v8.setFlagsFromString('--allow-natives-syntax');
 const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
@@ -40,6 +41,22 @@ describe('V8 shapes: maps and field constness that hold through a boot', () => {
     other.hits++;
     other.seen = true;
     expect(turbofanned(f), 'still optimised after the first bump').to.equal(true);
+  });
+
+  it("code optimised on the loop's fault tally (loop.ts `caught`) stays optimised when a count stored there is a double", () => {
+    // What compiled code retired before a fault is a difference of ICOUNT doubles: stored into small-integer
+    // fields it changed the object's map and deoptimised `run` in the boot's user space (session 15).
+    // The loop writes both at every fault (`thrown`): mutable, not const, by the time anything is optimised on them.
+    caught.executed = 1; caught.executed = 0; caught.compiled = 1; caught.compiled = 0;
+    const f = (): number => caught.executed + caught.compiled;
+    optimise(f);
+    expect(turbofanned(f), 'optimised').to.equal(true);
+    caught.executed = 2 ** 31 + 0.5;
+    caught.compiled = 0.5;
+    expect(f()).to.equal(2 ** 31 + 1);
+    expect(turbofanned(f), 'still optimised after a double count').to.equal(true);
+    caught.executed = 0;
+    caught.compiled = 0;
   });
 
   it('settleFields leaves every value as it was', () => {

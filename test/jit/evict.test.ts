@@ -17,12 +17,24 @@ import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { BLOCK_EXIT, NO_EVICT_MARK, type Rec } from '../../runtime/records.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { MARK_AT } from '../../translator/frontend/blocks.js';
+import { GC_GARBAGE, MARK_AT, WARM_LOW_WATER } from '../../translator/frontend/blocks.js';
 
 /** mov ecx, n; L: add eax, ecx; dec ecx; jnz L; hlt. Blocks: 0x1000 (runs once), 0x1005 (L: hot, compiled under the JIT). */
 function loop(n: number): Uint8Array {
   return new Uint8Array([0xb9, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24, 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4]);
 }
+
+/**
+ * Four blocks of two, two, two and one records: `mov eax, next; jmp eax` at 0x1000, 0x1010 and 0x1020
+ * (an indirect JMP ends a block), `hlt` at 0x1030.
+ */
+function jumps(): Uint8Array {
+  const code = new Uint8Array(0x31).fill(0x90);
+  for (const at of [0x00, 0x10, 0x20]) code.set([0xb8, at + 0x10, 0x10, 0, 0, 0xff, 0xe0], at);
+  code[0x30] = 0xf4;
+  return code;
+}
+const JUMPS = [0x1000, 0x1010, 0x1020, 0x1030];
 
 for (const engine of TEST_ENGINES) {
   describe(`front end eviction passes [${engine}]`, () => {
@@ -86,6 +98,43 @@ for (const engine of TEST_ENGINES) {
         expect(fe.stats.recycled > 0).to.equal(recycle);
       });
     }
+
+    for (const lowWater of [WARM_LOW_WATER, undefined]) {
+      it(`a pass drops every idle interpreted block, but blocks that ran only down to ${lowWater ?? 'EVICT_LOW_WATER'} of the bound`, () => {
+        // Threshold out of reach: the blocks stay interpreted on both engines (this is about the front end's ranking).
+        const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000, gcAfterEvict: false, lowWater } });
+        expect(runSnippet({ engine, machine: m, code: jumps() }).stop).to.equal('hlt');
+        const fe = m.frontEnd;
+        const [a, b, c, d] = JUMPS.map((p) => fe.peek(p, true)!);
+        expect([a!.recs.length, b!.recs.length, c!.recs.length, d!.recs.length]).to.deep.equal([2, 2, 2, 1]);
+        fe.evict(); // marks every block (all new: nothing goes)
+        b!.hits += 1; c!.hits += 2; // since the mark B and C ran, A and D did not
+        // 7 records over a bound of 5: the idle A and D go whatever the level (4 left). WARM_LOW_WATER (7/8) of 5 is
+        // 4.375: B and C stay; at EVICT_LOW_WATER (3/4: 3.75, the default) the least used of them, B, goes too.
+        fe.maxRecords = 5;
+        fe.evict();
+        expect(JUMPS.map((p) => fe.peek(p, true))).to.deep.equal(lowWater === WARM_LOW_WATER ? [undefined, b, c, undefined] : [undefined, undefined, c, undefined]);
+      });
+    }
+
+    it('with gcGarbage, a pass collects garbage only once the records it left to the GC reach that fraction of the bound', () => {
+      const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 1e9, sync: true }, frontEnd: { maxRecords: 1000, gcGarbage: GC_GARBAGE } });
+      runSnippet({ engine, machine: m, code: jumps() });
+      const fe = m.frontEnd;
+      fe.evict();
+      fe.evict(); // none ran since the first pass: all 7 records go, and all fit the spare records (a quarter of the bound)
+      expect(JUMPS.map((p) => fe.peek(p, true))).to.deep.equal([undefined, undefined, undefined, undefined]);
+      expect([fe.stats.evictions, fe.stats.collections]).to.deep.equal([2, 0]);
+      // The same code again, decoded into those 7 spare records; now with room for 2 spare records (a bound of 8):
+      // a pass leaves 5 to the GC, past GC_GARBAGE of the bound (1), and collects.
+      runSnippet({ engine, machine: m, code: jumps() });
+      expect(fe.stats.recycled).to.equal(7);
+      fe.maxRecords = 8;
+      expect(5).to.be.at.least(8 * GC_GARBAGE);
+      fe.evict();
+      fe.evict();
+      expect([fe.stats.evictions, fe.stats.collections, fe.stats.liveRecords]).to.deep.equal([4, 1, 0]);
+    });
 
     it('maintain() marks recency once the cache passes MARK_AT of the bound: the next pass keeps the old block that ran since', () => {
       // Threshold out of reach: both blocks stay interpreted on both engines (this is about the front end's ranking).

@@ -66,7 +66,7 @@ const JUMP_CACHE = 1 << 14;
  * - smcPages: times a page entered SMC mode (one-instruction blocks)
  * - redecoded: blocks decoded at an address (and code size) whose block an eviction pass had dropped
  * - evictMs: host time in eviction passes, their full collection included, and in recency marks (mark());
- *   evictGcMs: the collections alone
+ *   evictGcMs: the collections alone; collections: passes that ran one (see GC_GARBAGE)
  * - recycled: records decoded into a dead block's record (FrontEndOptions.recycle) instead of a new one;
  *   spare: dead blocks' records waiting to be decoded into (after the last decode or reclaim)
  */
@@ -90,6 +90,7 @@ export interface FrontEndStats {
   redecoded: number;
   evictMs: number;
   evictGcMs: number;
+  collections: number;
   /** CALL rel32 records decoded paired with the lone RET at their target (the block goes on after them). */
   pairedRets: number;
   recycled: number;
@@ -125,6 +126,16 @@ export interface FrontEndOptions {
   pairThunks?: boolean;
   /** Recency mark at this fraction of the bound (see mark(); MARK_AT is the measured one); default 0: none (only eviction passes mark). */
   markAt?: number;
+  /**
+   * The fraction of the bound down to which a pass evicts blocks that ran (see evict()); default
+   * EVICT_LOW_WATER (3/4); WARM_LOW_WATER (7/8) is the measured alternative.
+   */
+  lowWater?: number;
+  /**
+   * A pass collects (gcAfterEvict) only once the records dropped to the GC since the last collection
+   * reach this fraction of the bound (GC_GARBAGE is the measured one); default 0: after every pass.
+   */
+  gcGarbage?: number;
 }
 
 /**
@@ -155,8 +166,40 @@ const SWEEP_KILLED = 1024;
  * decoded again).
  */
 const COMPILED_USE = 50;
-/** An eviction pass frees down to this fraction of the bound. */
-const EVICT_LOW_WATER = 0.75;
+/**
+ * An eviction pass drops every idle interpreted block, then, least used
+ * first, blocks that ran since the last mark (and compiled ones) down to
+ * this fraction of the bound: a pass frees a quarter of the cache at least.
+ */
+export const EVICT_LOW_WATER = 0.75;
+/**
+ * FrontEndOptions.lowWater, measured (off by default): blocks that ran are
+ * evicted only down to 7/8 of the bound. Blocks that ran come back: of the
+ * deterministic boot's user-space pass (6.675 G), 1,766 of the 6,550 blocks
+ * evicted were decoded again by GUEST-BOOT-OK, 0 of its 1,717 idle
+ * interpreted ones and 88 of its 2,006 idle compiled ones but 1,678 of the
+ * 2,827 that had run (49-80 % by group). At 7/8 the deterministic boot
+ * decodes 47,090 -> 43,025 blocks, compiles 1,067 -> 448 again, and the
+ * user-space tail's main thread drops ~10-15 % (session 15, docs/jit-plan.md
+ * "Measured (session 15, tail15)"). But on the realtime boot (`jitvisor
+ * run`'s default) passes come more often (9 -> 10-12), blocks decoded again
+ * went down in two pairs and up in two, compiled again rose in three of
+ * four, main thread +1.7 to +3.4 % in three pairs: not on by default.
+ */
+export const WARM_LOW_WATER = 0.875;
+/**
+ * FrontEndOptions.gcGarbage, measured (off by default): an eviction pass's
+ * full collection (gcAfterEvict) waits until the records left to the GC
+ * since the last one (those reclaim() could not keep as spare) reach this
+ * fraction of the bound. Records go to `spare` first, so a small pass
+ * leaves few, and the collection (a mark-compact of the ~55-80 MiB heap) was
+ * half of a pass's main-thread time (perf of the user-space tail: 27 of the
+ * pass's 53 samples). Session 15: the boot's collections 9 -> 2, the
+ * user-space tail's main thread 1330 -> 1120 ms, but peak RSS 281 -> 297 MiB
+ * (one pair; 277 -> 290 in another): the collections it skips keep the heap
+ * (and evicted modules' code) small, and the boot's peak is in that tail.
+ */
+export const GC_GARBAGE = 0.125;
 /**
  * Between two eviction passes, when the cache first holds more than this
  * fraction of the bound, mark() notes every block's recency: the next pass
@@ -390,7 +433,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0, compactions: 0, // (ms: -0, doubles from the start)
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, collections: 0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0, compactions: 0, // (ms: -0, doubles from the start)
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -415,6 +458,12 @@ export class FrontEnd implements BlockSource {
   private readonly spare: Rec[] = [];
   /** Fraction of the bound at which mark() runs (0: never); settable between slices. */
   markAt: number;
+  /** Fraction of the bound down to which a pass evicts blocks that ran (FrontEndOptions.lowWater); settable between slices. */
+  lowWater: number;
+  /** FrontEndOptions.gcGarbage; settable between slices. */
+  gcGarbage: number;
+  /** Records of dead blocks left to the GC (not kept as spare) since the last collection after a pass. */
+  private garbage = 0;
   /** mark() ran since the last eviction pass. */
   private marked = false;
 
@@ -434,6 +483,8 @@ export class FrontEnd implements BlockSource {
     this.compactAfterEvict = opts.compactAfterEvict ?? false;
     this.recycle = opts.recycle ?? true;
     this.markAt = opts.markAt ?? 0;
+    this.lowWater = opts.lowWater ?? EVICT_LOW_WATER;
+    this.gcGarbage = opts.gcGarbage ?? 0;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
     // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -779,12 +830,18 @@ export class FrontEnd implements BlockSource {
    */
   private reclaim(): void {
     // Turned off since the blocks died (a profiler attached: Jit.keepDeadRecords): they keep their records.
-    if (!this.recycle) { this.dying.length = 0; return; }
+    if (!this.recycle) {
+      for (const b of this.dying) this.garbage += b.recs.length;
+      this.dying.length = 0;
+      return;
+    }
     const spare = this.spare, cap = this.maxRecords >> 2;
     for (const b of this.dying) {
       const recs = b.recs;
       b.recs = deadRecs(recs.length);
-      for (let i = 0; i < recs.length && spare.length < cap; i++) spare.push(recs[i]!);
+      let i = 0;
+      for (; i < recs.length && spare.length < cap; i++) spare.push(recs[i]!);
+      this.garbage += recs.length - i;
     }
     this.dying.length = 0;
     this.stats.spare = spare.length;
@@ -804,10 +861,10 @@ export class FrontEnd implements BlockSource {
 
   /**
    * The size bound (between run slices): evict the blocks that did not run
-   * since the last mark (this pass's predecessor, or mark()); if the cache is still above EVICT_LOW_WATER of the
-   * bound, then those that ran least since (a stable sort: ties go oldest
-   * first), so a pass frees a quarter of the cache at least and hot code
-   * stays. A block with compiled code that did not run is not evicted with
+   * since the last mark (this pass's predecessor, or mark()); if the cache is
+   * still above `lowWater` (EVICT_LOW_WATER, 3/4) of the bound, then those
+   * that ran least since (a stable sort: ties go oldest first), so a pass
+   * frees a quarter of the cache at least and hot code stays. A block with compiled code that did not run is not evicted with
    * the idle interpreted ones, and in the second group it ranks as if it had
    * run COMPILED_USE times more, so it stays while the pass can reach the
    * low-water mark without it.
@@ -818,7 +875,7 @@ export class FrontEnd implements BlockSource {
    */
   evict(): number {
     const t0 = performance.now();
-    const low = Math.floor(this.maxRecords * EVICT_LOW_WATER);
+    const low = Math.floor(this.maxRecords * this.lowWater);
     const cold: Block[] = [];
     const warm: { b: Block; use: number }[] = [];
     let keep = this.stats.liveRecords;
@@ -844,7 +901,9 @@ export class FrontEnd implements BlockSource {
     // Before the collection: the dead blocks' own arrays (and the records over the cap) go with it.
     if (this.dying.length !== 0) this.reclaim();
     const t1 = performance.now();
-    if (this.gcAfterEvict) {
+    if (this.gcAfterEvict && this.garbage >= this.maxRecords * this.gcGarbage) {
+      this.garbage = 0;
+      this.stats.collections++;
       collectGarbage();
       if (this.compactAfterEvict) { collectGarbage({ compact: true }); this.stats.compactions++; }
     }
