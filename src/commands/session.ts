@@ -9,7 +9,7 @@ import { Pc, type PcExit } from '../pc.js';
 import { EngineUnavailable, type EngineName } from '../machine.js';
 import { BootImageError } from '../../guests/boot/linux.js';
 import type { ClockMode } from '../clock.js';
-import type { JitOptions } from '../../translator/jit/engine.js';
+import { DEFAULT_THRESHOLD, type JitOptions } from '../../translator/jit/engine.js';
 import { UsageError, stringValue, type OptionDef, type OptionValues } from './command.js';
 import type { GuestConfig } from './guest-options.js';
 import { parseCount } from './options.js';
@@ -20,7 +20,7 @@ export const UNTIL_OPTION: OptionDef = {
 };
 export const THRESHOLD_OPTION: OptionDef = {
   name: 'jit-threshold', type: 'string', arg: 'N',
-  help: 'runs before a block is compiled (default 50); 0 compiles every block before its first run',
+  help: `runs before a block is compiled (default ${DEFAULT_THRESHOLD}); 0 compiles every block before its first run`,
 };
 
 /** --until: given text, or the default guest's boot marker unless its command line runs the benchmark (which powers off). */

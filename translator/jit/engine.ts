@@ -314,16 +314,19 @@ export interface CompiledBatch {
 }
 
 /**
- * Runs of a block (loop entries) before it is queued for compilation: 50, the first JIT's. Measured
- * in session 15 (docs/jit-plan.md "Measured (session 15, burst15)"): of the 4,959 blocks the
- * kernel-init burst compiles at 50, 2,143 (43 %) retire fewer than 1,000 instructions once their code
- * arrives (bench/hot-life.ts). At 200 the deterministic boot's main thread fell 8-12 % and its peak
- * RSS ~15 MiB, but the realtime boot (`jitvisor run`'s default) rose 4-8 % (four pairs at load 15-25)
- * with ~2x the modules (its slice ends send partial batches, and blocks go hot more slowly) and ~+26
- * MiB, though not at load 3.5-6: kept at 50 until measured on a quiet host (with maxWaitMs too).
- * `--jit-threshold N` / JitOptions.threshold set it.
+ * Runs of a block (loop entries) before it is queued for compilation. Was 50 (the first JIT's, never
+ * re-tuned). Of the 4,959 blocks the kernel-init burst (2.32-2.70 G) compiled at 50, 2,143 (43 %)
+ * retired fewer than 1,000 instructions once their code arrived, 611 none (init code that finished
+ * while its batch was in flight): each cost the worker its emit and V8 compile, the main thread its
+ * attach share and Liftoff's lazy compile, and their batches delayed the loops queued behind them
+ * (bench/hot-life.ts, docs/jit-plan.md "Measured (session 15, burst15)"). 200, measured on a quiet
+ * host (lead, session 15, three interleaved pairs per clock): deterministic boot main thread
+ * 0.90-0.94, wall 0.86-0.91, peak RSS -16 to -23 MiB; realtime boot main thread 0.88-0.99, wall
+ * 0.82-0.97, peak RSS -17 to -19 MiB. Under heavy host load (8-25 on 2 cores) the realtime boot's
+ * slice ends sent about twice the partial batches and it ran 4-8 % slower (burst15's pairs): the
+ * realtime batching is the open item. `--jit-threshold N` / JitOptions.threshold set it.
  */
-export const DEFAULT_THRESHOLD = 50;
+export const DEFAULT_THRESHOLD = 200;
 export const DEFAULT_BATCH = 64;
 /** Most blocks in one request: what queued while the worker was busy goes in one module, up to this. */
 export const MAX_BATCH = 256;
