@@ -24,7 +24,8 @@ import { ENGINES, type EngineName } from '../machine.js';
 import type { ClockMode, ClockState } from '../clock.js';
 import { CLOCK_MODES, CLOCK_STATE_VERSION } from '../clock.js';
 import { CPU_MODEL_NAMES, type CpuModelName } from '../../runtime/cpu-model.js';
-import { ENGINE_SCRATCH, RAM_BASE, STATE_END } from '../../runtime/state/layout.js';
+import { EFLAGS, ENGINE_SCRATCH, LAZY_OP, RAM_BASE, STATE_END } from '../../runtime/state/layout.js';
+import { materialize } from '../../runtime/flags.js';
 import { updateDebug } from '../../runtime/debug.js';
 import { fpuOf } from '../../runtime/fpu/state.js';
 import { StateError, StateReader, type SavedState } from '../../devices/device-state.js';
@@ -219,10 +220,23 @@ export async function apply(d: Decoded, pc: Pc): Promise<void> {
  * SHA-256 of the architectural state: guest RAM and the CPU state block
  * (minus the engine scratch words), plus the CPU fields outside it. Two
  * machines with the same hash run on identically (deterministic clock).
+ *
+ * The flags are hashed as the guest sees them: EFLAGS materialised and the
+ * lazy words (LAZY_RES..LAZY_OP) zeroed, in the copy. EFLAGS' bits under
+ * LAZY_MASK are stale and never read; which stale value they hold depends on
+ * which engine ran the flag producers before the pending one (seen in
+ * session 15: the same guest state held EFLAGS 0x200886 after the
+ * interpreter and 0x200087 after compiled code, LAZY_MASK 0x8d5 covering
+ * both differing bits, OF and CF), and so on when the compile worker's
+ * answers arrived.
  */
 export function stateHash(pc: Pc): string {
   const cpu = pc.cpu;
-  const block = Buffer.from(cpu.phys.u8.slice(0, STATE_END));
+  const copy = cpu.phys.u8.slice(0, STATE_END);
+  const words = new Int32Array(copy.buffer, 0, STATE_END >>> 2);
+  words[EFLAGS >>> 2] = materialize(words);
+  copy.fill(0, EFLAGS + 4, LAZY_OP + 4);
+  const block = Buffer.from(copy.buffer, 0, STATE_END);
   for (const [, off, bytes] of ENGINE_SCRATCH) block.fill(0, off, off + bytes);
   return createHash('sha256')
     .update(block)
