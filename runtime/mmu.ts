@@ -63,6 +63,21 @@ export class Mmu {
   private filledGlobal: number[] = [];
   private readonly listed = new Uint8Array(TLB_ENTRIES);
   /**
+   * Which linear pages map a physical page, for setCodeFlag: it used to walk
+   * both fill lists (up to ~5,000 entries, a cache miss each in the 4 MiB
+   * TLB) for every page the front end flags as code or unflags, ~1,600 times
+   * in the kernel-init burst (2.32-2.70 G instructions): 3.3 M entries,
+   * ~100 ms of the burst's main thread. `physOf[linear page]` is the physical
+   * page + 1 that fill() last gave it (0: none); `byPhys[physical page]`
+   * lists the linear pages whose physOf names it, and may hold stale ones
+   * (physOf moved on since), dropped when a walk or a push meets them. So
+   * every entry fill() made for a physical page is in its list, as every
+   * filled entry is in a fill list; setCodeFlag checks each entry it finds
+   * as it did (still mapping that page, not TLB_SLOW).
+   */
+  private readonly physOf = new Int32Array(TLB_ENTRIES);
+  private readonly byPhys: (number[] | undefined)[];
+  /**
    * Called before a guest store of `size` bytes (1-4, within one page) of
    * `value` at physical `phys` on a page flagged as holding decoded code
    * (phys.codePages): the front end kills the blocks the store overlaps.
@@ -97,6 +112,7 @@ export class Mmu {
 
   constructor(readonly phys: PhysicalMemory, private readonly s: Int32Array) {
     this.tlb = new Int32Array(phys.buffer, TLB, TLB_ENTRIES);
+    this.byPhys = new Array<number[] | undefined>(Math.ceil(phys.ramSize / 4096)).fill(undefined);
     this.dv = phys.dv;
     this.u8 = phys.u8;
     const sup = <T>(f: () => T): T => {
@@ -416,6 +432,8 @@ export class Mmu {
     let f = TLB_VALID | flags;
     if (physPage >= this.phys.ramSize || physPage < 0 || (this.watchPages !== null && this.watchPages.has(page))) f |= TLB_SLOW;
     else {
+      const ph = physPage >>> 12;
+      if (this.physOf[page] !== ph + 1) { this.physOf[page] = ph + 1; this.index(page, ph); }
       if (this.phys.codePages[physPage >>> 12]) f |= TLB_CODE;
       const log = this.phys.dirty;
       if (log !== null && log[physPage >>> 12] === 0) f |= TLB_TRACK;
@@ -457,14 +475,42 @@ export class Mmu {
 
   /** Set or clear TLB_CODE on every entry that maps physical page `physPage`. */
   setCodeFlag(physPage: number, on: boolean): void {
-    const tlb = this.tlb;
-    for (const list of [this.filled, this.filledGlobal]) {
-      for (const page of list) {
-        const e = tlb[page]!;
-        if (e !== 0 && (e & TLB_SLOW) === 0 && this.entryPhysPage(page, e) === physPage) {
-          tlb[page] = on ? e | TLB_CODE : e & ~TLB_CODE;
-        }
+    const list = this.byPhys[physPage];
+    if (list === undefined) return;
+    const tlb = this.tlb, physOf = this.physOf;
+    let k = 0;
+    for (let i = 0; i < list.length; i++) {
+      const page = list[i]!;
+      if (physOf[page] !== physPage + 1) continue; // remapped since: listed under its new page too
+      list[k++] = page;
+      const e = tlb[page]!;
+      if (e !== 0 && (e & TLB_SLOW) === 0 && this.entryPhysPage(page, e) === physPage) {
+        tlb[page] = on ? e | TLB_CODE : e & ~TLB_CODE;
       }
     }
+    list.length = k;
+  }
+
+  /**
+   * List linear page `page` under physical page `ph` (fill: physOf[page] just became ph + 1). A list
+   * drops its stale pages when it reaches a power of two (from 8): a physical page mapped at one linear
+   * page after another (user pages across processes) does not grow it without bound.
+   */
+  private index(page: number, ph: number): void {
+    const list = this.byPhys[ph];
+    if (list === undefined) { this.byPhys[ph] = [page]; return; }
+    const n = list.length;
+    if (n >= 8 && (n & (n - 1)) === 0) {
+      const physOf = this.physOf;
+      let k = 0;
+      for (let i = 0; i < n; i++) { const p = list[i]!; if (physOf[p] === ph + 1 && p !== page) list[k++] = p; }
+      list.length = k;
+    }
+    list.push(page);
+  }
+
+  /** Linear pages listed under physical page `ph`, stale ones included (tests: the lists stay bounded). */
+  indexedPages(ph: number): number {
+    return this.byPhys[ph]?.length ?? 0;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { Machine } from '../src/machine.js';
-import { CR0, CR3, CR4, w } from '../runtime/state/layout.js';
+import { CR0, CR3, CR4, RAM_BASE, w } from '../runtime/state/layout.js';
 import { TLB_CODE, TLB_GLOBAL } from '../runtime/mmu.js';
 
 const PD = 0x1000, PT = 0x2000, FRAME0 = 0x100000;
@@ -97,5 +97,43 @@ describe('TLB fill lists (runtime/mmu.ts)', () => {
         expect(live(tlb, 1024)).to.deep.equal([]);
       }
     }
+  });
+
+  it('setCodeFlag finds every entry of a physical page through aliases, remaps and flushes (the physical-page index)', () => {
+    const { m, fill, tlb } = setup();
+    const { mmu, phys } = m.cpu;
+    const FRAMES = 16, PAGES = 64, F0 = FRAME0 >>> 12;
+    /** Map linear page `page` to frame `f` (of FRAMES: aliases are common), global or not. */
+    const map = (page: number, f: number, global: boolean): void => phys.write32(PT + 4 * page, (FRAME0 + f * 0x1000) | P_RW_US | (global ? G : 0));
+    for (let p = 0; p < PAGES; p++) map(p, p % FRAMES, false);
+    let seed = 777;
+    const rnd = (n: number): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    for (let i = 0; i < 20000; i++) {
+      const op = rnd(20), page = rnd(PAGES), f = rnd(FRAMES);
+      if (op < 9) fill(page);
+      // A remap with INVLPG, or without (the stale entry keeps its old frame, as hardware may).
+      else if (op < 12) { map(page, f, rnd(2) === 0); if (op < 11) mmu.flushPage(page << 12); }
+      else if (op < 17) { const on = rnd(2) === 0; phys.codePages[F0 + f] = on ? 1 : 0; mmu.setCodeFlag(F0 + f, on); }
+      else if (op < 19) mmu.flush(false);
+      else mmu.flush(true);
+      for (const p of live(tlb, PAGES)) {
+        const e = tlb[p]!;
+        const framePage = ((((e & ~0xfff) ^ (p << 12)) >>> 0) - RAM_BASE) >>> 12;
+        expect((e & TLB_CODE) !== 0, `step ${i}: page ${p} -> frame ${framePage - F0}`).to.equal(phys.codePages[framePage] === 1);
+      }
+    }
+  });
+
+  it('the physical-page index drops the linear pages a frame was mapped at before (bounded lists)', () => {
+    const { m, fill } = setup();
+    const { mmu, phys } = m.cpu;
+    const F = (FRAME0 >>> 12) + 0x200, H = (FRAME0 >>> 12) + 0x201;
+    // Frame F mapped at 1,000 linear pages one after another, each then moved to frame H.
+    for (let p = 0; p < 1000; p++) {
+      phys.write32(PT + 4 * p, (F << 12) | P_RW_US); fill(p);
+      phys.write32(PT + 4 * p, (H << 12) | P_RW_US); mmu.flushPage(p << 12); fill(p);
+    }
+    expect(mmu.indexedPages(F)).to.be.at.most(16);
+    expect(mmu.indexedPages(H)).to.be.within(1000, 2000); // all 1,000 map H now
   });
 });
