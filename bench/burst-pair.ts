@@ -12,13 +12,17 @@
  * V8 compile ms for that side's modules, instructions interpreted by
  * reason; mainRatio = B/A.
  *
- *   node dist/bench/burst-pair.js WARM_SNAP WARM_N SNAP [--skip N] [--window N] [--slice N] [--a JSON] [--b JSON]
+ *   node dist/bench/burst-pair.js WARM_SNAP WARM_N SNAP [--skip N] [--window N] [--slice N] [--a JSON] [--b JSON] [--fa JSON] [--fb JSON]
+ *
+ * --fa / --fb: front-end settings as JSON (fields of FrontEnd, e.g. {"recycle":false}), set on each
+ * side's front end right after its restore.
  */
 import { Machine } from '../src/vm.js';
 import type { JitOptions } from '../translator/jit/engine.js';
 import type { JitCounters } from '../translator/jit/counters.js';
 import { INTERP_REASONS } from '../runtime/records.js';
 import { mainThreadNs } from './thread-cpu.js';
+import type { FrontEnd } from '../translator/frontend/blocks.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : undefined; };
@@ -29,6 +33,9 @@ if (warmSnap === undefined || warmN === undefined || snap === undefined) {
 }
 const skip = Number(opt('skip') ?? 0), window = Number(opt('window') ?? 1e8), slice = Number(opt('slice') ?? 5e6);
 const cfg = { a: JSON.parse(opt('a') ?? '{}') as JitOptions, b: JSON.parse(opt('b') ?? '{}') as JitOptions };
+type FrontEndSettings = Partial<Pick<FrontEnd, 'pairRets' | 'pairThunks' | 'maxRecords' | 'recycle'>>;
+const fe = { a: JSON.parse(opt('fa') ?? '{}') as FrontEndSettings, b: JSON.parse(opt('fb') ?? '{}') as FrontEndSettings };
+const frontEndOf = (m: Machine): FrontEnd => (m as unknown as { pc: { machine: { frontEnd: FrontEnd } } }).pc.machine.frontEnd;
 type Internals = { pc: { machine: { jit: { counters: JitCounters } | null } } };
 const counters = (m: Machine): JitCounters => {
   const j = (m as unknown as Internals).pc.machine.jit;
@@ -44,6 +51,7 @@ type Side = { m: Machine; jc: JitCounters; main: number; wall: number };
 const sides = { a: null as Side | null, b: null as Side | null };
 for (const k of ['a', 'b'] as const) {
   const m = await Machine.restore(snap, { jit: cfg[k] });
+  Object.assign(frontEndOf(m), fe[k]);
   sides[k] = { m, jc: counters(m), main: 0, wall: 0 };
 }
 const both = [sides.a!, sides.b!] as const;
@@ -64,7 +72,7 @@ const out: Record<string, unknown> = { from: skip, window, slice };
 both.forEach((s, j) => {
   const a = at[j]!, jc = s.jc;
   out[j === 0 ? 'a' : 'b'] = {
-    jit: cfg[j === 0 ? 'a' : 'b'], mainMs: +s.main.toFixed(1), wallMs: +s.wall.toFixed(0), blocks: jc.blocksCompiled - a.blocks,
+    jit: cfg[j === 0 ? 'a' : 'b'], frontEnd: fe[j === 0 ? 'a' : 'b'], mainMs: +s.main.toFixed(1), wallMs: +s.wall.toFixed(0), blocks: jc.blocksCompiled - a.blocks,
     attachMs: +(jc.instantiateMs - a.attach).toFixed(1), emitMs: +(jc.workerEmitMs - a.emit).toFixed(1), v8Ms: +(jc.workerCompileMs - a.v8).toFixed(1),
     interpreted: Object.fromEntries(INTERP_REASONS.map((nm, k) => [nm, (jc.interpreted[k] ?? 0) - (a.i[k] ?? 0)] as const).filter(([, v]) => v !== 0)),
   };

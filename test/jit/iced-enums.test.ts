@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { readIcedExports } from '../../translator/jit/iced-enums.js';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { cachedIcedExports, readIcedExports } from '../../translator/jit/iced-enums.js';
 
 const require = createRequire(import.meta.url);
 
@@ -86,6 +89,42 @@ describe('iced-x86 enums without its decoder (the compile worker)', () => {
       assert.deepEqual(r, { installed: false, decodes: 'function' });
     } finally {
       await w.terminate();
+    }
+  });
+
+  it('keeps the enums as JSON keyed by the package file: the same answer, read from the cache, read again when the file changes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iced-cache-'));
+    try {
+      // A copy of the package's main file and package.json, so the test can change the file.
+      const pkgDir = join(dir, 'pkg'), cache = join(dir, 'cache');
+      mkdirSync(pkgDir);
+      mkdirSync(cache);
+      const src = require.resolve('iced-x86');
+      const file = join(pkgDir, 'iced_x86.js');
+      copyFileSync(src, file);
+      copyFileSync(join(dirname(src), 'package.json'), join(pkgDir, 'package.json'));
+      const fresh = readIcedExports(file);
+      const first = cachedIcedExports(file, cache);
+      assert.deepStrictEqual(first, fresh);
+      const files = readdirSync(cache);
+      assert.equal(files.length, 1);
+      assert.match(files[0]!, /^iced-x86-.*-enums\d+\.json$/);
+      // The second call answers from the file: a value changed there comes back.
+      const cached = JSON.parse(readFileSync(join(cache, files[0]!), 'utf8')) as { enums: Record<string, Record<string, number | string>> };
+      cached.enums.Mnemonic!.Fadd = -7;
+      writeFileSync(join(cache, files[0]!), JSON.stringify(cached));
+      const second = cachedIcedExports(file, cache);
+      assert.equal(second.enums.Mnemonic!.Fadd, -7);
+      assert.ok(Object.isFrozen(second.enums.Code));
+      // A changed package file (size, mtime) is another key: read from the source again.
+      appendFileSync(file, '\n// changed\n');
+      const third = cachedIcedExports(file, cache);
+      assert.deepStrictEqual(third, fresh);
+      assert.equal(readdirSync(cache).length, 2);
+      // No cache directory: read from the source, nothing written.
+      assert.deepStrictEqual(cachedIcedExports(file, null), fresh);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -27,11 +27,11 @@
  * forces that (bench comparisons).
  */
 import type Stock from 'binaryen';
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { directInvokes } from './binaryen-invokes.js';
+import { privateDir, writeAtomic } from './private-cache.js';
 
 /**
  * Emscripten's getWasmTableEntry, minified: `C=[],g=i=>{var f=C[i];return f||(C[i]=f=T.get(i)),f}`.
@@ -154,16 +154,6 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
 /** Part of the direct copy's file name: stepped whenever binaryen-invokes.ts changes what it writes. */
 const DIRECT_VERSION = 3;
 
-/** The directory for the rewritten module: created 0700, and used only if it is ours and private. */
-function privateDir(): string | null {
-  const uid = process.getuid?.();
-  const dir = join(tmpdir(), `jitvisor-${uid ?? 'user'}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o077) !== 0))) return null;
-  return dir;
-}
-
 /**
  * Which binaryen.js this process runs: 'direct' (the split copy whose C++ exception trampolines
  * are wasm-to-wasm calls: binaryen-invokes.ts), 'split' (the rewritten copy, its wasm in a file),
@@ -174,14 +164,6 @@ export let binaryenBuild: 'direct' | 'split' | 'dense' | 'stock' = 'stock';
 
 /** binaryen's wasm memory (the direct build hands it out: binaryen-invokes.ts), else null. */
 export let binaryenMemory: WebAssembly.Memory | null = null;
-
-/** Written whole under a private name, then renamed: a concurrent process sees no file or the whole one. */
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try { writeFileSync(fd, data); } finally { closeSync(fd); }
-  renameSync(tmp, file);
-}
 
 async function load(): Promise<typeof Stock> {
   const stock = async (): Promise<typeof Stock> => {

@@ -17,9 +17,19 @@
  * compares every one with the real module), and in place of each class or
  * function a stub that throws a clear error if used. Module caches are per
  * thread: the main thread still loads the real iced-x86.
+ *
+ * The read is on the compile worker's start, which is the first module's
+ * critical path under load (docs/jit-plan.md "Start-up"): reading the 924 KB
+ * source, matching it and evaluating ~90 object literals took ~90 ms of CPU
+ * in a fresh process, JSON.parse of the result ~33. So the exports are kept
+ * as JSON in the JIT's private cache directory (private-cache.ts), keyed by
+ * the package's version, size and mtime (`cachedIcedExports`); any failure
+ * there falls back to reading the source.
  */
 import { createRequire, Module } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { privateDir, writeAtomic } from './private-cache.js';
 
 const require = createRequire(import.meta.url);
 
@@ -51,6 +61,38 @@ export function readIcedExports(file: string = require.resolve('iced-x86')): Ice
   return { enums, others };
 }
 
+/** Bumped whenever the cache file's content changes shape (IcedExports). */
+const CACHE_VERSION = 1;
+
+/**
+ * readIcedExports' answer for the installed package, from the cache when it
+ * holds one for this version, size and mtime (else read and stored there).
+ * `dir`: the cache directory (tests); undefined: private-cache.ts's, null: none.
+ */
+export function cachedIcedExports(file: string = require.resolve('iced-x86'), dir: string | null | undefined = undefined): IcedExports {
+  let cacheFile: string | null = null;
+  try {
+    const d = dir === undefined ? privateDir() : dir;
+    if (d !== null) {
+      const pkg = JSON.parse(readFileSync(join(file, '..', 'package.json'), 'utf8')) as { version?: string };
+      const st = statSync(file);
+      cacheFile = join(d, `iced-x86-${pkg.version ?? 'x'}-${st.size}-${Math.trunc(st.mtimeMs)}-enums${CACHE_VERSION}.json`);
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as IcedExports;
+      if (cached.enums?.Mnemonic !== undefined && cached.enums.Code !== undefined && Array.isArray(cached.others)) {
+        for (const k of Object.keys(cached.enums)) Object.freeze(cached.enums[k]);
+        return cached;
+      }
+    }
+  } catch {
+    // No cache file yet (or unreadable): read the source below and store it.
+  }
+  const read = readIcedExports(file);
+  if (cacheFile !== null) {
+    try { writeAtomic(cacheFile, JSON.stringify(read)); } catch { /* a read-only temp directory: no cache, same answer */ }
+  }
+  return read;
+}
+
 /** What stands in for an iced-x86 class or function: any use throws, saying why. */
 function unavailable(name: string): unknown {
   const fail = (): never => {
@@ -72,7 +114,7 @@ function unavailable(name: string): unknown {
 export function installIcedEnums(): boolean {
   const file = require.resolve('iced-x86');
   if (require.cache[file] !== undefined) return false;
-  const { enums, others } = readIcedExports(file);
+  const { enums, others } = cachedIcedExports(file);
   const exports: Record<string, unknown> = { ...enums };
   for (const name of others) exports[name] = unavailable(name);
   const m = new Module(file);
