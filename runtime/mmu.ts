@@ -66,17 +66,19 @@ export class Mmu {
    * Which linear pages map a physical page, for setCodeFlag: it used to walk
    * both fill lists (up to ~5,000 entries, a cache miss each in the 4 MiB
    * TLB) for every page the front end flags as code or unflags, ~1,600 times
-   * in the kernel-init burst (2.32-2.70 G instructions): 3.3 M entries,
-   * ~100 ms of the burst's main thread. `physOf[linear page]` is the physical
-   * page + 1 that fill() last gave it (0: none); `byPhys[physical page]`
-   * lists the linear pages whose physOf names it, and may hold stale ones
-   * (physOf moved on since), dropped when a walk or a push meets them. So
-   * every entry fill() made for a physical page is in its list, as every
-   * filled entry is in a fill list; setCodeFlag checks each entry it finds
-   * as it did (still mapping that page, not TLB_SLOW).
+   * in the kernel-init burst (2.32-2.70 G instructions): 3.3 M entries.
+   * `physOf[linear page]` is the physical page + 1 that fill() last gave it
+   * (0: none). A physical page's linear pages: `firstLin[physical page]`
+   * (linear page + 1; most pages have one mapping, the kernel's direct map
+   * or one process's), more in `moreLin`. Either may name stale pages
+   * (physOf moved on since), dropped when setCodeFlag or index() meets
+   * them. Every entry fill() made for a physical page is listed there, as
+   * every filled entry is in a fill list; setCodeFlag checks each entry it
+   * finds as it did (still mapping that page, not TLB_SLOW).
    */
   private readonly physOf = new Int32Array(TLB_ENTRIES);
-  private readonly byPhys: (number[] | undefined)[];
+  private readonly firstLin: Int32Array;
+  private readonly moreLin = new Map<number, number[]>();
   /**
    * Called before a guest store of `size` bytes (1-4, within one page) of
    * `value` at physical `phys` on a page flagged as holding decoded code
@@ -112,7 +114,7 @@ export class Mmu {
 
   constructor(readonly phys: PhysicalMemory, private readonly s: Int32Array) {
     this.tlb = new Int32Array(phys.buffer, TLB, TLB_ENTRIES);
-    this.byPhys = new Array<number[] | undefined>(Math.ceil(phys.ramSize / 4096)).fill(undefined);
+    this.firstLin = new Int32Array(Math.ceil(phys.ramSize / 4096));
     this.dv = phys.dv;
     this.u8 = phys.u8;
     const sup = <T>(f: () => T): T => {
@@ -475,35 +477,52 @@ export class Mmu {
 
   /** Set or clear TLB_CODE on every entry that maps physical page `physPage`. */
   setCodeFlag(physPage: number, on: boolean): void {
-    const list = this.byPhys[physPage];
+    if (physPage >= this.firstLin.length) return;
+    const first = this.firstLin[physPage]!;
+    if (first !== 0) {
+      if (this.physOf[first - 1] === physPage + 1) this.codeFlag(first - 1, physPage, on);
+      else this.firstLin[physPage] = 0;
+    }
+    const list = this.moreLin.get(physPage);
     if (list === undefined) return;
-    const tlb = this.tlb, physOf = this.physOf;
     let k = 0;
     for (let i = 0; i < list.length; i++) {
       const page = list[i]!;
-      if (physOf[page] !== physPage + 1) continue; // remapped since: listed under its new page too
+      if (this.physOf[page] !== physPage + 1) continue; // remapped since (listed under its new page)
       list[k++] = page;
-      const e = tlb[page]!;
-      if (e !== 0 && (e & TLB_SLOW) === 0 && this.entryPhysPage(page, e) === physPage) {
-        tlb[page] = on ? e | TLB_CODE : e & ~TLB_CODE;
-      }
+      this.codeFlag(page, physPage, on);
     }
-    list.length = k;
+    if (k === 0) this.moreLin.delete(physPage); else list.length = k;
+  }
+
+  /** setCodeFlag's work on linear page `page`'s entry, if it maps physical page `physPage`. */
+  private codeFlag(page: number, physPage: number, on: boolean): void {
+    const e = this.tlb[page]!;
+    if (e !== 0 && (e & TLB_SLOW) === 0 && this.entryPhysPage(page, e) === physPage) {
+      this.tlb[page] = on ? e | TLB_CODE : e & ~TLB_CODE;
+    }
   }
 
   /**
-   * List linear page `page` under physical page `ph` (fill: physOf[page] just became ph + 1). A list
-   * drops its stale pages when it reaches a power of two (from 8): a physical page mapped at one linear
+   * List linear page `page` under physical page `ph` (fill: physOf[page] just became ph + 1): in
+   * firstLin when that slot is free or stale, else in moreLin. A moreLin list drops its stale and
+   * repeated pages when it reaches a power of two (from 8), so a physical page mapped at one linear
    * page after another (user pages across processes) does not grow it without bound.
    */
   private index(page: number, ph: number): void {
-    const list = this.byPhys[ph];
-    if (list === undefined) { this.byPhys[ph] = [page]; return; }
+    const first = this.firstLin[ph]!;
+    if (first === page + 1) return;
+    if (first === 0 || this.physOf[first - 1] !== ph + 1) { this.firstLin[ph] = page + 1; return; }
+    const list = this.moreLin.get(ph);
+    if (list === undefined) { this.moreLin.set(ph, [page]); return; }
     const n = list.length;
     if (n >= 8 && (n & (n - 1)) === 0) {
-      const physOf = this.physOf;
+      const seen = new Set<number>([page, first - 1]);
       let k = 0;
-      for (let i = 0; i < n; i++) { const p = list[i]!; if (physOf[p] === ph + 1 && p !== page) list[k++] = p; }
+      for (let i = 0; i < n; i++) {
+        const p = list[i]!;
+        if (this.physOf[p] === ph + 1 && !seen.has(p)) { seen.add(p); list[k++] = p; }
+      }
       list.length = k;
     }
     list.push(page);
@@ -511,6 +530,6 @@ export class Mmu {
 
   /** Linear pages listed under physical page `ph`, stale ones included (tests: the lists stay bounded). */
   indexedPages(ph: number): number {
-    return this.byPhys[ph]?.length ?? 0;
+    return (this.firstLin[ph] !== 0 ? 1 : 0) + (this.moreLin.get(ph)?.length ?? 0);
   }
 }

@@ -135,5 +135,14 @@ describe('TLB fill lists (runtime/mmu.ts)', () => {
     }
     expect(mmu.indexedPages(F)).to.be.at.most(16);
     expect(mmu.indexedPages(H)).to.be.within(1000, 2000); // all 1,000 map H now
+    // A second mapping of a frame (linear page 0x300 beside 0x301) moved away and back 1,000 times.
+    const K = F + 2, L = F + 3;
+    phys.write32(PT + 4 * 0x301, (K << 12) | P_RW_US); fill(0x301);
+    for (let i = 0; i < 1000; i++) {
+      phys.write32(PT + 4 * 0x300, (K << 12) | P_RW_US); mmu.flushPage(0x300 << 12); fill(0x300);
+      phys.write32(PT + 4 * 0x300, (L << 12) | P_RW_US); mmu.flushPage(0x300 << 12); fill(0x300);
+    }
+    expect(mmu.indexedPages(K)).to.be.at.most(17);
+    expect(mmu.indexedPages(L)).to.be.at.most(17);
   });
 });
