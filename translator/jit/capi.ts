@@ -43,6 +43,9 @@ interface CApi {
   _BinaryenStoreGetPtr(x: X): X;
   _BinaryenStoreGetValue(x: X): X;
   _BinaryenLoadGetPtr(x: X): X;
+  _BinaryenSelectGetIfTrue(x: X): X;
+  _BinaryenSelectGetIfFalse(x: X): X;
+  _BinaryenSelectGetCondition(x: X): X;
   _BinaryenLocalSetGetValue(x: X): X;
   _BinaryenLocalGetGetIndex(x: X): number;
   _BinaryenDropGetValue(x: X): X;
@@ -56,6 +59,7 @@ const api = binaryen as unknown as CApi;
 for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet',
   '_BinaryenExpressionGetId', '_BinaryenBinaryId', '_BinaryenBinaryGetOp', '_BinaryenBinaryGetLeft', '_BinaryenBinaryGetRight', '_BinaryenUnaryId',
   '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue', '_BinaryenStoreGetPtr', '_BinaryenStoreGetValue', '_BinaryenLoadGetPtr',
+  '_BinaryenSelectGetIfTrue', '_BinaryenSelectGetIfFalse', '_BinaryenSelectGetCondition',
   '_BinaryenLocalSetGetValue', '_BinaryenLocalGetGetIndex', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt', '_BinaryenBlockSetChildAt'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
@@ -64,18 +68,45 @@ const { _BinaryenLiteralInt32: literalInt32, _BinaryenConst: makeConst, _Binarye
   _BinaryenLocalGet: localGet, _BinaryenLocalSet: localSet } = api;
 const I32 = binaryen.i32, I64 = binaryen.i64;
 const BINARY_ID = api._BinaryenBinaryId(), UNARY_ID = api._BinaryenUnaryId();
+const { StoreId: STORE_ID, LoadId: LOAD_ID, LocalSetId: LOCAL_SET_ID, LocalGetId: LOCAL_GET_ID, DropId: DROP_ID, BlockId: BLOCK_ID, ConstId: CONST_ID, SelectId: SELECT_ID } = binaryen;
 
 /** An i32 comparison's operator, operands (binaryen's Binary node), or null for any other node. */
 export function binaryParts(x: X): [op: number, left: X, right: X] | null {
   if (api._BinaryenExpressionGetId(x) !== BINARY_ID) return null;
   return [api._BinaryenBinaryGetOp(x), api._BinaryenBinaryGetLeft(x), api._BinaryenBinaryGetRight(x)];
 }
+/**
+ * Whether `x` is a tree of at most `budget` Const, LocalGet, Unary, Binary, Select and Load nodes
+ * (Fn.owedFlags). Such a tree writes nothing and holds no block, so nothing rewrites it in place later
+ * (Fn.dropDeadRegs and the appendChild sites change blocks only; a page group's mask load, whose offset
+ * finishGroup may change, is in a TLB test, never in a flag value): it can be placed in several parents,
+ * and binaryen's binary writer walks it at each place, writing the same bytes that a copy would give (a
+ * Load there reads again where it is placed, as the copy's did).
+ */
+export function pureValue(x: X, budget = 32): boolean {
+  return pureNodes(x, budget) >= 0;
+}
+/** `budget` less the nodes of `x` when it is a pure tree (pureValue) that fits, else -1. */
+function pureNodes(x: X, budget: number): number {
+  if (--budget < 0) return -1;
+  const id = api._BinaryenExpressionGetId(x);
+  if (id === CONST_ID || id === LOCAL_GET_ID) return budget;
+  if (id === UNARY_ID) return pureNodes(api._BinaryenUnaryGetValue(x), budget);
+  if (id === LOAD_ID) return pureNodes(api._BinaryenLoadGetPtr(x), budget);
+  if (id === BINARY_ID) {
+    const left = pureNodes(api._BinaryenBinaryGetLeft(x), budget);
+    return left < 0 ? -1 : pureNodes(api._BinaryenBinaryGetRight(x), left);
+  }
+  if (id !== SELECT_ID) return -1;
+  const t = pureNodes(api._BinaryenSelectGetIfTrue(x), budget);
+  const f = t < 0 ? -1 : pureNodes(api._BinaryenSelectGetIfFalse(x), t);
+  return f < 0 ? -1 : pureNodes(api._BinaryenSelectGetCondition(x), f);
+}
 /** A Unary node's operator and operand, or null for any other node. */
 export function unaryParts(x: X): [op: number, value: X] | null {
   if (api._BinaryenExpressionGetId(x) !== UNARY_ID) return null;
   return [api._BinaryenUnaryGetOp(x), api._BinaryenUnaryGetValue(x)];
 }
-const { StoreId: STORE_ID, LoadId: LOAD_ID, LocalSetId: LOCAL_SET_ID, LocalGetId: LOCAL_GET_ID, DropId: DROP_ID, BlockId: BLOCK_ID } = binaryen;
 /** The local a local.get node reads, or -1 for any other node (Fn.slowAfter: binaryen.getExpressionInfo builds an object). */
 export function localGetIndex(x: X): number {
   return api._BinaryenExpressionGetId(x) === LOCAL_GET_ID ? api._BinaryenLocalGetGetIndex(x) : -1;
