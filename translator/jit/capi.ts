@@ -307,6 +307,30 @@ let opPlan: [group: string, name: string, op: number, binary: boolean][] | null 
 const GROUPS = ['i32', 'i64', 'f32', 'f64'] as const;
 const BINARY_SRC = /^function\(([\w$]+),([\w$]+)\)\{return ([\w$]+)\._BinaryenBinary\(([\w$]+),\3\.([\w$]+),\1,\2\)\}$/;
 const UNARY_SRC = /^function\(([\w$]+)\)\{return ([\w$]+)\._BinaryenUnary\(([\w$]+),\2\.([\w$]+),\1\)\}$/;
+/**
+ * binaryen.js's loads and stores: `load(offset, align, ptr, name)` is `preserveStack(() => _BinaryenLoad(module,
+ * bytes, signed, offset, align, type, ptr, strToStack(name)))`, a store likewise. The arrow is made per call, so
+ * V8 optimised those arrows again after each of the worker's full GCs (i32.load 11, f64.load 10, f64.store 9
+ * times a boot: bench/opt-trace.ts). Captures: bytes, signed (`!0`/`!1`), type name; bytes and type for stores.
+ */
+const LOAD_SRC = /^function\(([\w$]+),([\w$]+),([\w$]+),([\w$]+)\)\{return [\w$]+\(\(\)=>([\w$]+)\._BinaryenLoad\([\w$]+,(\d+),(!0|!1),\1,\2,\5\.(i32|i64|f32|f64),\3,[\w$]+\(\4\)\)\)\}$/;
+const STORE_SRC = /^function\(([\w$]+),([\w$]+),([\w$]+),([\w$]+),([\w$]+)\)\{return [\w$]+\(\(\)=>([\w$]+)\._BinaryenStore\([\w$]+,(\d+),\1,\2,\3,\4,\6\.(i32|i64|f32|f64),[\w$]+\(\5\)\)\)\}$/;
+/** [group, member, bytes, signed (loads; -1 for a store), value type]: the loads and stores found so (the first module's sources). */
+let memPlan: [group: string, name: string, bytes: number, signed: number, type: binaryen.Type][] | null = null;
+function planMem(m: binaryen.Module): NonNullable<typeof memPlan> {
+  const out: NonNullable<typeof memPlan> = [];
+  const mm = m as unknown as Record<string, Record<string, unknown>>;
+  for (const g of GROUPS) {
+    for (const [name, f] of Object.entries(mm[g] ?? {})) {
+      if (typeof f !== 'function') continue;
+      const src = f.toString();
+      const l = LOAD_SRC.exec(src), st = l === null ? STORE_SRC.exec(src) : null;
+      if (l !== null) out.push([g, name, Number(l[6]), l[7] === '!0' ? 1 : 0, binaryen[l[8] as 'i32']]);
+      else if (st !== null) out.push([g, name, Number(st[7]), -1, binaryen[st[8] as 'i32']]);
+    }
+  }
+  return out;
+}
 function plan(m: binaryen.Module): NonNullable<typeof opPlan> {
   const out: NonNullable<typeof opPlan> = [];
   const mm = m as unknown as Record<string, Record<string, unknown>>;
@@ -331,6 +355,15 @@ export function speedUp(m: binaryen.Module): void {
   opPlan ??= plan(m);
   for (const [g, name, op, bin] of opPlan) {
     (mm[g] as Record<string, unknown>)[name] = bin ? (a: X, b: X): X => cBinary(ptr, op, a, b) : (a: X): X => cUnary(ptr, op, a);
+  }
+  memPlan ??= planMem(m);
+  for (const [g, name, bytes, signed, type] of memPlan) {
+    const group = mm[g] as Record<string, unknown>;
+    const slow = group[name] as (...a: unknown[]) => X;
+    // A memory name (never given by the JIT) goes the library's way: it is encoded on binaryen's stack.
+    group[name] = signed >= 0
+      ? (offset: number, align: number, p: X, mem?: string): X => mem ? slow(offset, align, p, mem) : makeLoad(ptr, bytes, signed, offset, align, type, p, 0)
+      : (offset: number, align: number, p: X, v: X, mem?: string): X => mem ? slow(offset, align, p, v, mem) : makeStore(ptr, bytes, offset, align, p, v, type, 0);
   }
   mm.block = (name: string | null, children: readonly X[], type?: binaryen.Type): X =>
     cBlock(ptr, cName(name), cArray(children), children.length, type === undefined ? NONE_TYPE : type);
