@@ -356,6 +356,13 @@ export function speedUp(m: binaryen.Module): void {
   for (const [g, name, op, bin] of opPlan) {
     (mm[g] as Record<string, unknown>)[name] = bin ? (a: X, b: X): X => cBinary(ptr, op, a, b) : (a: X): X => cUnary(ptr, op, a);
   }
+  // i32.const: binaryen.js's is preserveStack(() => ...) around a stack-allocated literal, an arrow per call
+  // (re-optimised 10-12 times a boot like the loads'); the literal buffer here is ModuleIR's. Not cached per
+  // value as ModuleIR.i32 is: its valueOf() must keep seeing only its own constants (Fn.st2's compact stores).
+  (mm.i32 as Record<string, unknown>).const = (v: number): X => {
+    literalInt32(LITERAL, v);
+    return makeConst(ptr, LITERAL);
+  };
   memPlan ??= planMem(m);
   for (const [g, name, bytes, signed, type] of memPlan) {
     const group = mm[g] as Record<string, unknown>;
