@@ -10,13 +10,20 @@ import { speedUp } from '../../translator/jit/capi.js';
 type X = binaryen.ExpressionRef;
 
 /** A module using every replaced constructor (names long and short, empty and long arrays, every operator of each group). */
-function build(fast: boolean): { text: string; bytes: Uint8Array; replaced: number } {
+function build(fast: boolean): { text: string; bytes: Uint8Array; replaced: number; memReplaced: number } {
   const m = new binaryen.Module();
   const before = new Map<string, unknown>();
   for (const g of ['i32', 'i64', 'f32', 'f64'] as const) for (const [k, v] of Object.entries(m[g])) before.set(`${g}.${k}`, v);
   if (fast) speedUp(m);
   let replaced = 0;
-  for (const g of ['i32', 'i64', 'f32', 'f64'] as const) for (const [k, v] of Object.entries(m[g])) if (before.get(`${g}.${k}`) !== v) replaced++;
+  let memReplaced = 0;
+  for (const g of ['i32', 'i64', 'f32', 'f64'] as const) {
+    for (const [k, v] of Object.entries(m[g])) {
+      if (before.get(`${g}.${k}`) === v) continue;
+      replaced++;
+      if (/^(load|store)/.test(k) || (g === 'i32' && k === 'const')) memReplaced++;
+    }
+  }
   try {
     const i32 = binaryen.i32;
     m.addGlobal('g_with_a_rather_long_name_0123456789', i32, true, m.i32.const(5));
@@ -39,7 +46,20 @@ function build(fast: boolean): { text: string; bytes: Uint8Array; replaced: numb
         }
       }
     }
+    // Every load and store member (load8_u, store32...), at an offset and alignment of its width.
+    m.setMemory(1, 1, null);
+    for (const g of ['i32', 'i64', 'f32', 'f64'] as const) {
+      for (const [k, f] of Object.entries(m[g] as unknown as Record<string, unknown>)) {
+        if (typeof f !== 'function' || !/^(load|store)(\d+(_[su])?)?$/.test(k)) continue;
+        const width = Number(/\d+/.exec(k)?.[0] ?? (g === 'i64' || g === 'f64' ? 64 : 32)) / 8;
+        const value = (): X => g === 'i32' ? c(5) : g === 'i64' ? m.i64.const(5) : g === 'f32' ? m.f32.const(1.5) : m.f64.const(2.5);
+        if (k.startsWith('load')) body.push(m.drop((f as (o: number, a: number, p: X) => X)(8 * width, width, c(16))));
+        else body.push((f as (o: number, a: number, p: X, v: X) => X)(4 * width, width, c(32), value()));
+      }
+    }
     const long = Array.from({ length: 200 }, (_, i) => m.drop(c(i)));
+    // i32.const at the edges (binaryen.js passes the number on: the export's ToInt32 wraps it either way).
+    body.push(m.drop(c(-1)), m.drop(c(0x80000000)), m.drop(c(0xffffffff)), m.drop(c(-0x80000000)));
     body.push(
       m.block(null, []), m.block('', [m.nop()]), m.block('outer_label', [m.block('inner', [m.br('inner'), m.br('outer_label', c(1))])]),
       m.drop(m.block('valued', [m.br('valued', c(0), c(9)), c(3)], i32)), m.block('auto', long),
@@ -50,7 +70,7 @@ function build(fast: boolean): { text: string; bytes: Uint8Array; replaced: numb
     );
     m.addFunction('f', binaryen.none, i32, [], m.block(null, [...body, c(0)], i32));
     m.addFunctionExport('f', 'f');
-    return { text: m.emitText(), bytes: m.emitBinary(), replaced };
+    return { text: m.emitText(), bytes: m.emitBinary(), replaced, memReplaced };
   } finally {
     m.dispose();
   }
@@ -64,6 +84,8 @@ describe('capi.ts speedUp: direct C API constructors', () => {
   it('builds the same module as binaryen.js\'s constructors', () => {
     const ref = build(false), got = build(true);
     expect(got.replaced, 'operators replaced').to.be.greaterThan(100);
+    // i32 load/load8_s/u/load16_s/u/store/store8/16, i64's and their 32-bit forms, f32 and f64 load/store; i32.const.
+    expect(got.memReplaced, 'loads, stores and i32.const replaced').to.equal(24);
     expect(ref.replaced).to.equal(0);
     expect(got.text).to.equal(ref.text);
     expect(Buffer.from(got.bytes).equals(Buffer.from(ref.bytes))).to.equal(true);

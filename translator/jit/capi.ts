@@ -43,6 +43,9 @@ interface CApi {
   _BinaryenStoreGetPtr(x: X): X;
   _BinaryenStoreGetValue(x: X): X;
   _BinaryenLoadGetPtr(x: X): X;
+  _BinaryenSelectGetIfTrue(x: X): X;
+  _BinaryenSelectGetIfFalse(x: X): X;
+  _BinaryenSelectGetCondition(x: X): X;
   _BinaryenLocalSetGetValue(x: X): X;
   _BinaryenLocalGetGetIndex(x: X): number;
   _BinaryenDropGetValue(x: X): X;
@@ -56,6 +59,7 @@ const api = binaryen as unknown as CApi;
 for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '_BinaryenConst', '_BinaryenLoad', '_BinaryenStore', '_BinaryenLocalGet', '_BinaryenLocalSet',
   '_BinaryenExpressionGetId', '_BinaryenBinaryId', '_BinaryenBinaryGetOp', '_BinaryenBinaryGetLeft', '_BinaryenBinaryGetRight', '_BinaryenUnaryId',
   '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue', '_BinaryenStoreGetPtr', '_BinaryenStoreGetValue', '_BinaryenLoadGetPtr',
+  '_BinaryenSelectGetIfTrue', '_BinaryenSelectGetIfFalse', '_BinaryenSelectGetCondition',
   '_BinaryenLocalSetGetValue', '_BinaryenLocalGetGetIndex', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt', '_BinaryenBlockSetChildAt'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
@@ -64,18 +68,45 @@ const { _BinaryenLiteralInt32: literalInt32, _BinaryenConst: makeConst, _Binarye
   _BinaryenLocalGet: localGet, _BinaryenLocalSet: localSet } = api;
 const I32 = binaryen.i32, I64 = binaryen.i64;
 const BINARY_ID = api._BinaryenBinaryId(), UNARY_ID = api._BinaryenUnaryId();
+const { StoreId: STORE_ID, LoadId: LOAD_ID, LocalSetId: LOCAL_SET_ID, LocalGetId: LOCAL_GET_ID, DropId: DROP_ID, BlockId: BLOCK_ID, ConstId: CONST_ID, SelectId: SELECT_ID } = binaryen;
 
 /** An i32 comparison's operator, operands (binaryen's Binary node), or null for any other node. */
 export function binaryParts(x: X): [op: number, left: X, right: X] | null {
   if (api._BinaryenExpressionGetId(x) !== BINARY_ID) return null;
   return [api._BinaryenBinaryGetOp(x), api._BinaryenBinaryGetLeft(x), api._BinaryenBinaryGetRight(x)];
 }
+/**
+ * Whether `x` is a tree of at most `budget` Const, LocalGet, Unary, Binary, Select and Load nodes
+ * (Fn.owedFlags). Such a tree writes nothing and holds no block, so nothing rewrites it in place later
+ * (Fn.dropDeadRegs and the appendChild sites change blocks only; a page group's mask load, whose offset
+ * finishGroup may change, is in a TLB test, never in a flag value): it can be placed in several parents,
+ * and binaryen's binary writer walks it at each place, writing the same bytes that a copy would give (a
+ * Load there reads again where it is placed, as the copy's did).
+ */
+export function pureValue(x: X, budget = 32): boolean {
+  return pureNodes(x, budget) >= 0;
+}
+/** `budget` less the nodes of `x` when it is a pure tree (pureValue) that fits, else -1. */
+function pureNodes(x: X, budget: number): number {
+  if (--budget < 0) return -1;
+  const id = api._BinaryenExpressionGetId(x);
+  if (id === CONST_ID || id === LOCAL_GET_ID) return budget;
+  if (id === UNARY_ID) return pureNodes(api._BinaryenUnaryGetValue(x), budget);
+  if (id === LOAD_ID) return pureNodes(api._BinaryenLoadGetPtr(x), budget);
+  if (id === BINARY_ID) {
+    const left = pureNodes(api._BinaryenBinaryGetLeft(x), budget);
+    return left < 0 ? -1 : pureNodes(api._BinaryenBinaryGetRight(x), left);
+  }
+  if (id !== SELECT_ID) return -1;
+  const t = pureNodes(api._BinaryenSelectGetIfTrue(x), budget);
+  const f = t < 0 ? -1 : pureNodes(api._BinaryenSelectGetIfFalse(x), t);
+  return f < 0 ? -1 : pureNodes(api._BinaryenSelectGetCondition(x), f);
+}
 /** A Unary node's operator and operand, or null for any other node. */
 export function unaryParts(x: X): [op: number, value: X] | null {
   if (api._BinaryenExpressionGetId(x) !== UNARY_ID) return null;
   return [api._BinaryenUnaryGetOp(x), api._BinaryenUnaryGetValue(x)];
 }
-const { StoreId: STORE_ID, LoadId: LOAD_ID, LocalSetId: LOCAL_SET_ID, LocalGetId: LOCAL_GET_ID, DropId: DROP_ID, BlockId: BLOCK_ID } = binaryen;
 /** The local a local.get node reads, or -1 for any other node (Fn.slowAfter: binaryen.getExpressionInfo builds an object). */
 export function localGetIndex(x: X): number {
   return api._BinaryenExpressionGetId(x) === LOCAL_GET_ID ? api._BinaryenLocalGetGetIndex(x) : -1;
@@ -276,6 +307,30 @@ let opPlan: [group: string, name: string, op: number, binary: boolean][] | null 
 const GROUPS = ['i32', 'i64', 'f32', 'f64'] as const;
 const BINARY_SRC = /^function\(([\w$]+),([\w$]+)\)\{return ([\w$]+)\._BinaryenBinary\(([\w$]+),\3\.([\w$]+),\1,\2\)\}$/;
 const UNARY_SRC = /^function\(([\w$]+)\)\{return ([\w$]+)\._BinaryenUnary\(([\w$]+),\2\.([\w$]+),\1\)\}$/;
+/**
+ * binaryen.js's loads and stores: `load(offset, align, ptr, name)` is `preserveStack(() => _BinaryenLoad(module,
+ * bytes, signed, offset, align, type, ptr, strToStack(name)))`, a store likewise. The arrow is made per call, so
+ * V8 optimised those arrows again after each of the worker's full GCs (i32.load 11, f64.load 10, f64.store 9
+ * times a boot: bench/opt-trace.ts). Captures: bytes, signed (`!0`/`!1`), type name; bytes and type for stores.
+ */
+const LOAD_SRC = /^function\(([\w$]+),([\w$]+),([\w$]+),([\w$]+)\)\{return [\w$]+\(\(\)=>([\w$]+)\._BinaryenLoad\([\w$]+,(\d+),(!0|!1),\1,\2,\5\.(i32|i64|f32|f64),\3,[\w$]+\(\4\)\)\)\}$/;
+const STORE_SRC = /^function\(([\w$]+),([\w$]+),([\w$]+),([\w$]+),([\w$]+)\)\{return [\w$]+\(\(\)=>([\w$]+)\._BinaryenStore\([\w$]+,(\d+),\1,\2,\3,\4,\6\.(i32|i64|f32|f64),[\w$]+\(\5\)\)\)\}$/;
+/** [group, member, bytes, signed (loads; -1 for a store), value type]: the loads and stores found so (the first module's sources). */
+let memPlan: [group: string, name: string, bytes: number, signed: number, type: binaryen.Type][] | null = null;
+function planMem(m: binaryen.Module): NonNullable<typeof memPlan> {
+  const out: NonNullable<typeof memPlan> = [];
+  const mm = m as unknown as Record<string, Record<string, unknown>>;
+  for (const g of GROUPS) {
+    for (const [name, f] of Object.entries(mm[g] ?? {})) {
+      if (typeof f !== 'function') continue;
+      const src = f.toString();
+      const l = LOAD_SRC.exec(src), st = l === null ? STORE_SRC.exec(src) : null;
+      if (l !== null) out.push([g, name, Number(l[6]), l[7] === '!0' ? 1 : 0, binaryen[l[8] as 'i32']]);
+      else if (st !== null) out.push([g, name, Number(st[7]), -1, binaryen[st[8] as 'i32']]);
+    }
+  }
+  return out;
+}
 function plan(m: binaryen.Module): NonNullable<typeof opPlan> {
   const out: NonNullable<typeof opPlan> = [];
   const mm = m as unknown as Record<string, Record<string, unknown>>;
@@ -300,6 +355,22 @@ export function speedUp(m: binaryen.Module): void {
   opPlan ??= plan(m);
   for (const [g, name, op, bin] of opPlan) {
     (mm[g] as Record<string, unknown>)[name] = bin ? (a: X, b: X): X => cBinary(ptr, op, a, b) : (a: X): X => cUnary(ptr, op, a);
+  }
+  // i32.const: binaryen.js's is preserveStack(() => ...) around a stack-allocated literal, an arrow per call
+  // (re-optimised 10-12 times a boot like the loads'); the literal buffer here is ModuleIR's. Not cached per
+  // value as ModuleIR.i32 is: its valueOf() must keep seeing only its own constants (Fn.st2's compact stores).
+  (mm.i32 as Record<string, unknown>).const = (v: number): X => {
+    literalInt32(LITERAL, v);
+    return makeConst(ptr, LITERAL);
+  };
+  memPlan ??= planMem(m);
+  for (const [g, name, bytes, signed, type] of memPlan) {
+    const group = mm[g] as Record<string, unknown>;
+    const slow = group[name] as (...a: unknown[]) => X;
+    // A memory name (never given by the JIT) goes the library's way: it is encoded on binaryen's stack.
+    group[name] = signed >= 0
+      ? (offset: number, align: number, p: X, mem?: string): X => mem ? slow(offset, align, p, mem) : makeLoad(ptr, bytes, signed, offset, align, type, p, 0)
+      : (offset: number, align: number, p: X, v: X, mem?: string): X => mem ? slow(offset, align, p, v, mem) : makeStore(ptr, bytes, offset, align, p, v, type, 0);
   }
   mm.block = (name: string | null, children: readonly X[], type?: binaryen.Type): X =>
     cBlock(ptr, cName(name), cArray(children), children.length, type === undefined ? NONE_TYPE : type);

@@ -15,15 +15,13 @@ import {
   XFER_FAR, XFER_GLOBAL, XFER_HINT, XFER_INDIRECT, XFER_MISS_IND, XFER_MISS_PAGE, XFER_MODULE, XFER_PAGE, XFER_RET_IND, XFER_RET_OTHER, XFER_RET_STATIC, xferAt,
 } from './chain.js';
 import { XCACHE_MUL, XCACHE_SITE, XJUMP } from './xcache.js';
-import { binaryParts, irOf, localGetIndex, localSetValue, setChildAt, storeValue, topOperands, unaryParts, type ModuleIR } from './capi.js';
+import { binaryParts, irOf, localGetIndex, localSetValue, pureValue, setChildAt, storeValue, topOperands, unaryParts, type ModuleIR } from './capi.js';
 import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess } from './cold.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, EV_TOP, regClasses } from './reg-liveness.js';
 
 export type X = binaryen.ExpressionRef;
-/** Expression kinds the IR uses in more than one place (capi.ts: one Const per value; local.gets). */
-const SHARED_IDS: ReadonlySet<number> = new Set([binaryen.ConstId, binaryen.LocalGetId]);
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
 export const appendChild = (block: X, child: X): void => {
   (binaryen as unknown as { Block: { appendChild(b: X, c: X): number } }).Block.appendChild(block, child);
@@ -702,9 +700,13 @@ export class Fn {
     // Called wherever the state must be exact (every import call and exit): a point that observes the registers too.
     if (this.regEv !== null) this.regEvent(EV_OBSERVE);
     if (this.owed === null) return [];
-    // Constants and local.gets are shared across the module already (capi.ts); larger trees are copied.
+    // A value tree that writes nothing (constants, local.gets, state loads, unary, binary, select: nearly all) is placed again as it is
+    // (capi.ts pureValue: the binary is the same as with a copy); anything else is copied. Why not always
+    // copy: binaryen's ExpressionCopy is one 54 KB wasm function that runs ~6 ms a boot but is called often
+    // enough that V8 tiers it up, ~0.3 s of TurboFan on the platform thread every boot (docs/jit-plan.md
+    // "The platform thread, session 16").
     return this.owed.map((s) => s.wide ? this.ir.store64(s.off, s.v)
-      : this.ir.store(s.off, SHARED_IDS.has(binaryen.getExpressionId(s.v)) ? s.v : this.m.copyExpression(s.v)));
+      : this.ir.store(s.off, pureValue(s.v) ? s.v : this.m.copyExpression(s.v)));
   }
   /**
    * After a record: what the state owes now. A call-out (its callout() paid,
