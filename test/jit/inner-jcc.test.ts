@@ -22,12 +22,18 @@
  *   L: mov esi,ecx; bt ecx,0; jnc A; mov [ecx*4+0x20000],ecx; add esi,7
  *   A: add eax,[ecx*4+0x1fffc]; mov edx,[ebp+ecx*4] (0x30000 not present); add eax,esi
  *      inc ecx; cmp ecx,100; jnz L; hlt
- * P3 (nested skips and one that overlaps them: it leaves the block):
- *   xor ecx,ecx; xor eax,eax; xor ebx,ebx; xor edx,edx
+ * P3 (nested skips and one that overlaps them: it leaves the block; EAX written in the skipped
+ * records only and read after the joins: its forward local is valid on one path only):
+ *   xor ecx,ecx; mov eax,0x1000; xor ebx,ebx; xor edx,edx
  *   L: bt ecx,0; jc A; bt ecx,1; jc B; add eax,ecx; bt ecx,2; jc C
  *   B: add ebx,ecx
  *   A: add edx,1
- *   C: add edx,ecx; inc ecx; cmp ecx,300; jnz L; hlt
+ *   C: add edx,eax; inc ecx; cmp ecx,300; jnz L; hlt
+ * P4 (with JitOptions.quietCC: AND's flags are owed past the quiet JZ, overwritten by the skipped ADD;
+ * the inner branch must pay them, SETZ after the join reads the state):
+ *   xor ecx,ecx; xor eax,eax; xor ebx,ebx; xor edx,edx
+ *   L: mov esi,ecx; and esi,3; jz A; add ebx,ecx
+ *   A: setz dl; add eax,edx; inc ecx; cmp ecx,200; jnz L; hlt
  */
 import { expect } from 'chai';
 import { runSnippet, type SnippetResult } from '../../src/snippet.js';
@@ -40,7 +46,8 @@ import type { EngineName } from '../../src/machine.js';
 
 const P1 = '31c931c031db31d231ffbe000000c00fbae100730f0fbae101720501f083c30101cb01f683d2000fbae102720383c7054181f9c800000075d1f4';
 const P2 = '31c931c031d289ce0fbae100730a890c8d0000020083c60703048dfcff01008b548d0001f04183f96475dbf4';
-const P3 = '31c931c031db31d20fbae10072100fbae101720801c80fbae102720501cb83c20101ca4181f92c01000075dcf4';
+const P3 = '31c9b80010000031db31d20fbae10072100fbae101720801c80fbae102720501cb83c20101c24181f92c01000075dcf4';
+const P4 = '31c931c031db31d289ce83e603740201cb0f94c201d04181f9c800000075e9f4';
 
 type Model = { regs: Record<string, number>; insns: number };
 
@@ -75,26 +82,39 @@ function model2(ebp: number): Model & { ecx: number } {
 }
 
 function model3(): Model {
-  let eax = 0, ebx = 0, edx = 0, insns = 4;
+  let eax = 0x1000, ebx = 0, edx = 0, insns = 4;
   for (let ecx = 0; ecx < 300; ecx++) {
     insns += 2;
-    if (ecx & 1) { edx += 1 + ecx; insns += 2; }
+    if (ecx & 1) { edx += 1 + eax; insns += 2; }
     else {
       insns += 2;
-      if (ecx & 2) { ebx += ecx; edx += 1 + ecx; insns += 3; }
+      if (ecx & 2) { ebx += ecx; edx += 1 + eax; insns += 3; }
       else {
         eax += ecx; insns += 3;
-        if (ecx & 4) { edx += ecx; insns += 1; } else { ebx += ecx; edx += 1 + ecx; insns += 3; }
+        if (ecx & 4) { edx += eax; insns += 1; } else { ebx += ecx; edx += 1 + eax; insns += 3; }
       }
     }
+    edx >>>= 0;
     insns += 3;
   }
   return { regs: { eax, ebx, ecx: 300, edx }, insns: insns + 1 };
 }
 
-function machineFor(engine: EngineName, innerJcc: boolean): Machine | undefined {
+function model4(): Model {
+  let eax = 0, ebx = 0, insns = 4;
+  for (let ecx = 0; ecx < 200; ecx++) {
+    insns += 3;
+    if ((ecx & 3) !== 0) { ebx += ecx; insns += 1; }
+    // SETZ DL: ZF from AND (taken) or from ADD EBX, ECX (never 0 here).
+    if ((ecx & 3) === 0) eax += 1;
+    insns += 5;
+  }
+  return { regs: { eax, ebx, ecx: 200, edx: 0 }, insns: insns + 1 };
+}
+
+function machineFor(engine: EngineName, innerJcc: boolean, quietCC = false): Machine | undefined {
   if (engine !== 'jit') return undefined;
-  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, innerJcc, innerCount: 'later' } });
+  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, innerJcc, innerCount: 'later', quietCC } });
 }
 const why = (r: SnippetResult): string => `stop ${r.stop} ${r.exception?.name ?? ''} ${r.exception?.reason ?? ''} at ${r.exception?.eip.toString(16) ?? ''}`;
 /** Taken Jccs to later records of their block (JitOptions.innerCount) counted in compiled code so far. */
@@ -139,6 +159,16 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, innerJcc);
           const r = runSnippet({ engine, machine: m, code: hexBytes(P3), ...sliced });
           const want = model3();
+          expect(r.stop, why(r)).to.equal('hlt');
+          expect(r.regs).to.deep.include(want.regs);
+          expect(r.instructions).to.equal(want.insns);
+          if (m !== undefined) expect(r.compiled, 'compiled').to.be.at.least(want.insns / 5);
+        });
+
+        it('flags owed past a quiet Jcc (quietCC), paid by the inner branch, read after the join', () => {
+          const m = machineFor(engine, innerJcc, true);
+          const r = runSnippet({ engine, machine: m, code: hexBytes(P4), ...sliced });
+          const want = model4();
           expect(r.stop, why(r)).to.equal('hlt');
           expect(r.regs).to.deep.include(want.regs);
           expect(r.instructions).to.equal(want.insns);
