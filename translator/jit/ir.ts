@@ -1234,6 +1234,8 @@ export class Fn {
    * emitted yet, the join then keeps what the fall-through has).
    */
   private readonly joinFwd = new Map<number, number>();
+  /** Per join: the flag source tracked at every inner branch to it when it was the same one (null: not). */
+  private readonly joinFlags = new Map<number, FlagSource | null>();
   /** JitOptions.innerCount: bump XFER_INNER at taken Jccs to a later / an earlier record of the block (codegen/branch.ts). */
   innerCount: 'later' | 'earlier' | false = false;
   /** Byte offsets of the block's records from its start, in order (set by compile.ts: innerCount's lookups). */
@@ -1254,6 +1256,9 @@ export class Fn {
     if (skip > 0) out.push(this.set(this.done, m.i32.sub(this.get(this.done), this.c(skip))), this.st(RETIRED, this.get(this.done)));
     const v = this.joinFwd.get(to);
     this.joinFwd.set(to, v === undefined ? this.fwdValid : v & this.fwdValid);
+    // The flag source tracked here (its locals are this producer's own: nothing in the skipped records sets them).
+    const fl = this.joinFlags.get(to);
+    this.joinFlags.set(to, fl === undefined || fl === this.flags ? this.flags : null);
     out.push(m.br(label));
     return this.block(out);
   }
@@ -1263,25 +1268,30 @@ export class Fn {
    * path. Called after record j - 1 (its code and dead check are in the
    * block the branches leave); returns what the fall-through must run before
    * the join (the flag stores still owed: the branches paid theirs). Then
-   * nothing is owed, no flag source is tracked in locals, the forward locals
-   * valid are those valid on every path, and no page group stays open (a
-   * leader in the skipped records may not have run; a new `calls` version
-   * also keeps later accesses from joining a group led before). owedFlags()
+   * nothing is owed, the flag source stays tracked only when every branch
+   * had the one the fall-through has (no flag writer in the skipped
+   * records: the producer's locals hold the same values on every path), and
+   * the forward locals valid are those valid on every path. owedFlags()
    * also records an observer for the dead register stores (a store before
    * the join is not dropped for an overwrite after it: the branches skip
    * the overwrite's reads from the local).
+   * Page groups stay open: a member after the join joins a group only when
+   * its registers' generation did not move since the leader (Fn.regGen, set
+   * as the fall-through emits), so no skipped record wrote them and they are
+   * the same on every path; a leader in the skipped records did not run on
+   * the branch's path, and then its host base is still the pass top's
+   * invalid one (groupReset), so the member takes the checked helper.
    */
   join(j: number): X[] {
     const owed = this.owedFlags();
     this.owed = null;
-    this.flags = null;
+    const fl = this.joinFlags.get(j);
+    if (fl !== undefined && fl !== this.flags) this.flags = null;
     const keep = this.joinFwd.get(j);
     if (keep !== undefined) {
       this.fwdValid &= keep;
       for (let i = 0; i < 8; i++) if (((this.fwdValid >> i) & 1) === 0) this.fwdPending[i]!.length = 0;
     }
-    this.calls = ++this.versions;
-    this.openGroups.clear();
     return owed;
   }
   /** EIP of the instruction at byte offset `off` from the block start (16-bit code wraps). */
