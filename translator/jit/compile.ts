@@ -154,7 +154,7 @@ export interface EmitOptions {
   xferCounts?: boolean;
   /** JitOptions.groupSpan (default 0, absent too): page groups' span and per-member page test (Fn.groupSpan). */
   groupSpan?: number;
-  /** JitOptions.innerJcc (default false): taken Jccs to a later record of their block branch there inside (innerSkips, Fn.innerBranch). */
+  /** JitOptions.innerJcc (the engine's default true; absent: false): taken Jccs to a later record of their block branch there inside (innerSkips, Fn.innerBranch). */
   innerJcc?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
   innerCount?: 'later' | 'earlier' | false;
