@@ -176,11 +176,12 @@ export const XFER_GLOBAL = 9;     // an exit continued through the global dispat
 export const XFER_FILLS = 10;     // global dispatch cache entries filled (counted in JS, not a state word)
 export const XFER_FAR = 11;       // a static exit into a block of the module in another page, by its host address (a JIT_XFERS2 word; JitOptions.farDirect)
 export const XFER_HINT = 12;      // an indirect exit into a block of the module its successor hints named, by its host address (a JIT_XFERS2 word; JitOptions.hints)
-export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links', 'global', 'global-fills', 'far', 'hint'] as const;
+export const XFER_INNER = 13;     // taken Jccs to another record of their own block (JitOptions.innerCount: later or earlier ones; a JIT_XFERS2 word)
+export const XFER_NAMES = ['indirect', 'page', 'miss-indirect', 'miss-page', 'ret-static', 'ret-indirect', 'ret-other', 'module', 'slot-links', 'global', 'global-fills', 'far', 'hint', 'inner'] as const;
 /** JIT_XFERS words in the state block (the counters before XFER_LINKS). */
 const XFER_WORDS = 8;
 /** Counters kept in JIT_XFERS2 words, in word order. */
-const XFER_WORDS2 = [XFER_GLOBAL, XFER_FAR, XFER_HINT];
+const XFER_WORDS2 = [XFER_GLOBAL, XFER_FAR, XFER_HINT, XFER_INNER];
 /** Byte offset of the state word counting XFER_* `k` (ir.ts countXfer). */
 export function xferAt(k: number): number {
   if (k < XFER_WORDS) return JIT_XFERS + 4 * k;

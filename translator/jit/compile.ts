@@ -154,6 +154,10 @@ export interface EmitOptions {
   xferCounts?: boolean;
   /** JitOptions.groupSpan (default 0, absent too): page groups' span and per-member page test (Fn.groupSpan). */
   groupSpan?: number;
+  /** JitOptions.innerJcc (the engine's default true; absent: false): taken Jccs to a later record of their block branch there inside (innerSkips, Fn.innerBranch). */
+  innerJcc?: boolean;
+  /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
+  innerCount?: 'later' | 'earlier' | false;
   /**
    * With direct transfers: compiled blocks of other modules (JitOptions.imports) the
    * batch's same-page static exits may enter directly: the module imports
@@ -194,7 +198,8 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
-  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -219,12 +224,30 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.recCount = n;
   // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
   f.mayLoop = recs.some(branchesToStart);
+  f.innerCount = innerCount;
+  if (innerCount !== false) f.recOffsets = recs.map(offsetOf);
+  // Taken Jccs to later records kept inside (JitOptions.innerJcc): their skips, the records they join at.
+  const skips = innerJcc && b.code32 ? innerSkips(recs) : null;
+  const joins = new Set<number>();
+  if (skips !== null) {
+    for (const [i, j] of skips) {
+      f.inner.set(i, { to: j, label: f.label('j') });
+      joins.add(j);
+    }
+    // The records a skip passes over do not retire: `done` carries the difference (Fn.innerBranch).
+    if (skips.length > 0) f.mayLoop = true;
+  }
+  // Where each record's code starts in `out` (the skips' blocks are built from these after the records).
+  const starts: number[] = [];
   // Each pass starts with every page group's host base invalid (Fn.groupReset; empty without groups).
   const out: X[] = [f.groupReset()];
   const callouts: number[] = [];
-  const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null) : null;
+  const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null, joins) : null;
   for (const r of recs) {
     const last = r.idx === n - 1;
+    // A join (Fn.join): the fall-through pays what it owes, inside the skips' blocks (before `starts`).
+    if (joins.has(r.idx)) out.push(...f.join(r.idx));
+    starts.push(out.length);
     f.stored = false;
     f.regBegin(out.length);
     const e = emitterFor(r);
@@ -258,6 +281,11 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   }
   f.dropDeadRegs(recs, out);
   if (f.deadRegCount > 0) stats.deadRegs = (stats.deadRegs ?? 0) + f.deadRegCount;
+  // The skips' blocks (after dropDeadRegs: it replaces records' code in `out` by index).
+  if (skips !== null && skips.length > 0) {
+    const ranges = skips.map(([i, j]): [number, number, string] => [starts[i]!, starts[j]!, f.inner.get(i)!.label]);
+    out.splice(0, out.length, ...nestSkips(m, out, ranges, 0, out.length));
+  }
   f.finishGroups((g) => finishGroup(f, g));
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
   const lastRec = recs[n - 1]!;
@@ -301,6 +329,51 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const loop = m.loop(SELF_LOOP, f.seq(out, binaryen.none));
   const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
   return { body, vars: f.vars, impure: f.impure, callouts };
+}
+
+/** A record's byte offset from its block's start (one function, not an arrow per block: see branchesToStart). */
+function offsetOf(r: Rec): number { return r.off; }
+
+/**
+ * The Jccs whose taken side can stay inside the block (JitOptions.innerJcc):
+ * [i, j] for each inline-able mid-block Jcc i (32-bit operand size, a rel
+ * target) whose target is the start of a later record j. Each becomes a
+ * wasm `block` around records i .. j - 1 that the taken side leaves with a
+ * `br`, so the blocks must nest: a skip that would overlap an earlier one
+ * (i1 < i2 < j1 < j2) is left out (its Jcc leaves the block as before).
+ */
+export function innerSkips(recs: readonly Rec[]): [number, number][] {
+  const byOff = new Map<number, number>();
+  for (let k = 0; k < recs.length; k++) byOff.set(recs[k]!.off, k);
+  const out: [number, number][] = [];
+  for (let i = 0; i < recs.length - 1; i++) {
+    const r = recs[i]!;
+    if (r.term !== T_COND || !isJcc(r) || r.k0 !== OP_REL || r.osz !== 4) continue;
+    const j = byOff.get(relTarget(r));
+    if (j === undefined || j <= i) continue;
+    // Nested in or apart from every skip kept so far (those start before i: the open ones must end at j or later).
+    if (out.some(([a, z]) => a < i && i < z && j > z)) continue;
+    out.push([i, j]);
+  }
+  return out;
+}
+
+/**
+ * `out[lo .. hi)` with each skip [a, z, label] (out indices, properly nested,
+ * a unique per skip) wrapped in a block `label` around out[a .. z): the taken
+ * Jcc in out[a] branches to its end, right before out[z].
+ */
+function nestSkips(m: binaryen.Module, out: readonly X[], ranges: readonly [number, number, string][], lo: number, hi: number): X[] {
+  const res: X[] = [];
+  for (let k = lo; k < hi;) {
+    // The outermost skip starting here (one Jcc per record: at most one starts at k).
+    const s = ranges.find(([a, z]) => a === k && z <= hi);
+    if (s === undefined) { res.push(out[k]!); k++; continue; }
+    const inside = ranges.filter((x) => x !== s && x[0] > k && x[1] <= s[1]);
+    res.push(m.block(s[2], nestSkips(m, out, inside, k, s[1]), binaryen.none));
+    k = s[1];
+  }
+  return res;
 }
 
 function calloutRecord(f: Fn, r: Rec): X {
@@ -396,7 +469,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc === true, opts.innerCount ?? false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -300,6 +300,21 @@ export interface JitOptions {
    * own offset against the leader's page.
    */
   groupSpan?: number;
+  /**
+   * Taken Jccs to a later record of their own block stay inside it (ir.ts
+   * Fn.innerBranch: a wasm `br` forward over the skipped records, which sit
+   * in a `block` ending at the target; compile.ts innerSkips). Default true
+   * (session 16: deterministic boots' transfers 209 M -> 87 M, main thread
+   * 0.76-0.90 in two interleaved pairs); false: the taken side leaves.
+   */
+  innerJcc?: boolean;
+  /**
+   * MEASUREMENT: count (counters.xfers `inner`) every taken inline Jcc whose
+   * target is a later ('later') or an earlier, not the first ('earlier'),
+   * record of its own block, whether it leaves or branches inside. Default
+   * off (a load, an add and a store on each such taken path).
+   */
+  innerCount?: 'later' | 'earlier' | false;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -430,6 +445,8 @@ export class Jit implements BlockSource {
   private readonly knownEip: boolean;
   private readonly xferCounts: boolean;
   private readonly groupSpan: number;
+  private readonly innerJcc: boolean;
+  private readonly innerCount: 'later' | 'earlier' | false;
   private readonly flat: boolean;
   private readonly guardRecompile: number;
   /**
@@ -479,6 +496,8 @@ export class Jit implements BlockSource {
     this.knownEip = opts.knownEip !== false;
     this.xferCounts = opts.xferCounts !== false;
     this.groupSpan = opts.groupSpan ?? 0;
+    this.innerJcc = opts.innerJcc !== false;
+    this.innerCount = opts.innerCount ?? false;
     this.flat = opts.flat !== false;
     this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
@@ -812,7 +831,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -125,7 +125,7 @@ export function quietConsumers(recs: readonly Rec[], mode: boolean | 'all' = tru
  * What becomes of each record's flag stores (see above). `owe` false: DROPPED only (no replay on cold paths).
  * `quiet`: quietConsumers (passed over as records that may fault or leave).
  */
-export function flagFates(recs: readonly Rec[], owe = true, quiet: readonly boolean[] | null = null): FlagFate[] {
+export function flagFates(recs: readonly Rec[], owe = true, quiet: readonly boolean[] | null = null, joins: ReadonlySet<number> | null = null): FlagFate[] {
   const n = recs.length;
   const fate = new Array<FlagFate>(n).fill(LIVE);
   // Walking back from the end: `covered` = a complete overwrite comes later, reached through passable records;
@@ -133,6 +133,10 @@ export function flagFates(recs: readonly Rec[], owe = true, quiet: readonly bool
   let covered = false, pure = false;
   for (let i = n - 1; i >= 0; i--) {
     const r = recs[i]!;
+    // `joins` (JitOptions.innerJcc): records also reached by a branch from an earlier record over the ones
+    // before them. Nothing before a join is dead for an overwrite after it: the branch skips the records
+    // between, and the join forgets what is owed (ir.ts Fn.join), so the state must be exact there.
+    if (joins !== null && joins.has(i + 1)) { covered = false; pure = false; }
     const row = isaRow(r.code, r.mnemonic);
     const full = complete(r, row);
     if (covered && row !== null && ARITH_PRODUCER.has(row.flags) && r.term === T_NONE) {

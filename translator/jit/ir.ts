@@ -1224,6 +1224,78 @@ export class Fn {
       this.toLoop(this.get(this.done), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
     ]);
   }
+  /**
+   * Taken Jccs kept inside the block (JitOptions.innerJcc; compile.ts
+   * innerSkips): record index of such a Jcc -> the record it skips to and
+   * the label of the `block` that ends right before that record. Empty: off.
+   */
+  readonly inner = new Map<number, { to: number; label: string }>();
+  /**
+   * Per join (a record some inner branch goes to): the forward locals valid
+   * at every inner branch emitted to it (their intersection; absent: none
+   * emitted yet, the join then keeps what the fall-through has).
+   */
+  private readonly joinFwd = new Map<number, number>();
+  /** Per join: the flag source tracked at every inner branch to it when it was the same one (null: not). */
+  private readonly joinFlags = new Map<number, FlagSource | null>();
+  /** JitOptions.innerCount: bump XFER_INNER at taken Jccs to a later / an earlier record of the block (codegen/branch.ts). */
+  innerCount: 'later' | 'earlier' | false = false;
+  /** Byte offsets of the block's records from its start, in order (set by compile.ts: innerCount's lookups). */
+  recOffsets: readonly number[] = [];
+  /**
+   * The taken side of Jcc `r` as a branch forward to record `to` inside
+   * the function (its code sits in the `block` named `label`, which ends
+   * right before record `to`). The skipped records never retire, so `done`
+   * (records retired by earlier passes, compile.ts sets mayLoop for it) takes
+   * their count off: every exit after the join, which counts the records
+   * before it statically (doneN), retires what ran; RETIRED gets it too, for
+   * a fault after the join (the loop adds it to FAULT_REC's index). Flag
+   * stores owed are paid here: the join forgets them (join()).
+   */
+  innerBranch(r: Rec, to: number, label: string): X {
+    const m = this.m, skip = to - r.idx - 1;
+    const out: X[] = [...this.owedFlags()];
+    if (skip > 0) out.push(this.set(this.done, m.i32.sub(this.get(this.done), this.c(skip))), this.st(RETIRED, this.get(this.done)));
+    const v = this.joinFwd.get(to);
+    this.joinFwd.set(to, v === undefined ? this.fwdValid : v & this.fwdValid);
+    // The flag source tracked here (its locals are this producer's own: nothing in the skipped records sets them).
+    const fl = this.joinFlags.get(to);
+    this.joinFlags.set(to, fl === undefined || fl === this.flags ? this.flags : null);
+    out.push(m.br(label));
+    return this.block(out);
+  }
+  /**
+   * Record `j` is reached by the fall-through and by inner branches
+   * (innerBranch): what the code after it may assume is what holds on every
+   * path. Called after record j - 1 (its code and dead check are in the
+   * block the branches leave); returns what the fall-through must run before
+   * the join (the flag stores still owed: the branches paid theirs). Then
+   * nothing is owed, the flag source stays tracked only when every branch
+   * had the one the fall-through has (no flag writer in the skipped
+   * records: the producer's locals hold the same values on every path), and
+   * the forward locals valid are those valid on every path. owedFlags()
+   * also records an observer for the dead register stores (a store before
+   * the join is not dropped for an overwrite after it: the branches skip
+   * the overwrite's reads from the local).
+   * Page groups stay open: a member after the join joins a group only when
+   * its registers' generation did not move since the leader (Fn.regGen, set
+   * as the fall-through emits), so no skipped record wrote them and they are
+   * the same on every path; a leader in the skipped records did not run on
+   * the branch's path, and then its host base is still the pass top's
+   * invalid one (groupReset), so the member takes the checked helper.
+   */
+  join(j: number): X[] {
+    const owed = this.owedFlags();
+    this.owed = null;
+    const fl = this.joinFlags.get(j);
+    if (fl !== undefined && fl !== this.flags) this.flags = null;
+    const keep = this.joinFwd.get(j);
+    if (keep !== undefined) {
+      this.fwdValid &= keep;
+      for (let i = 0; i < 8; i++) if (((this.fwdValid >> i) & 1) === 0) this.fwdPending[i]!.length = 0;
+    }
+    return owed;
+  }
   /** EIP of the instruction at byte offset `off` from the block start (16-bit code wraps). */
   eipAt(off: number): X {
     return this.eipAtX(this.c(off));

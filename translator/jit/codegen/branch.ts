@@ -17,6 +17,7 @@ import { CC_NONE } from '../../../runtime/isa/cc.js';
 import { isJcc, jccCondition } from '../facts.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
+import { XFER_INNER } from '../chain.js';
 import { cond } from './flags.js';
 import { pop32, push32, stack32Guard } from './stack.js';
 
@@ -52,10 +53,33 @@ function jcc(f: Fn, r: Rec, last: boolean): X | null {
   if (c === null) return null;
   const m = f.m, t = f.local();
   const self = selfTarget(f, r);
-  const taken = f.block([f.set(t, f.add(nextEip(f, r), f.c(r.imm))), self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
+  const count = innerCount(f, r);
+  // A later record of this block (JitOptions.innerJcc): branch there inside the function, after only pure
+  // records (the loop's checks between blocks could not have changed anything: chain.ts), the target inside
+  // the CS limit as the handler checks it (else the handler raises the #GP).
+  const inner = r.term === T_COND && !f.impure ? f.inner.get(r.idx) : undefined;
+  const set = f.set(t, f.add(nextEip(f, r), f.c(r.imm)));
+  if (inner !== undefined) {
+    return f.if(c, f.block([...count, set, f.if(inLimit(f, t), f.innerBranch(r, inner.to, inner.label), m.drop(f.callout(r)))]));
+  }
+  const taken = f.block([...count, set, self ? f.loopBack(r.idx + 1, t) : leaveTo(f, r, t, [relTarget(r)])]);
   if (r.term === T_COND) return f.if(c, taken);
   // Last record: the fall-through writes EIP too.
   return f.block([f.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next], false, { off: r.next, t: null })]);
+}
+
+/**
+ * JitOptions.innerCount (a measurement): the counter bump for a taken Jcc whose target is a later
+ * ('later') or an earlier record of its block other than the first ('earlier'), else nothing.
+ */
+function innerCount(f: Fn, r: Rec): X[] {
+  if (f.innerCount === false || r.term !== T_COND) return [];
+  const to = relTarget(r);
+  const at = f.recOffsets.indexOf(to);
+  if (at < 0) return [];
+  const later = at > r.idx;
+  if (f.innerCount === 'later' ? !later : later || at === 0) return [];
+  return [f.countXfer(XFER_INNER)];
 }
 
 function jmp(f: Fn, r: Rec, last: boolean): X | null {
