@@ -33,7 +33,7 @@ describe('when a partial batch goes to the compile worker (translator/jit/batchi
   const q = (over: Partial<PartialQueue>): PartialQueue => ({ queued: 8, waitedMs: 25, inFlight: 1, work: 0, ...over });
 
   it('never before the oldest block waited maxWaitMs, nor with nothing queued, under any policy', () => {
-    for (const p of ['busy', 'idle', 'work'] as const) {
+    for (const p of ['busy', 'work'] as const) {
       expect(partialDue(q({ waitedMs: 19, inFlight: 0, work: 1e9 }), rule(p))).to.equal(false);
       expect(partialDue(q({ queued: 0, waitedMs: 1e4, inFlight: 0, work: 1e9 }), rule(p))).to.equal(false);
     }
@@ -42,11 +42,6 @@ describe('when a partial batch goes to the compile worker (translator/jit/batchi
   it("'busy' (sessions 1-15) sends a few blocks run a few times each as soon as the worker has room", () => {
     expect(partialDue(q({}), rule('busy'))).to.equal(true);
     expect(partialDue(q({ inFlight: 2 }), rule('busy'))).to.equal(false);
-  });
-
-  it("'idle' sends only to an idle worker", () => {
-    expect(partialDue(q({ inFlight: 1, work: 1e9, waitedMs: 1e4 }), rule('idle'))).to.equal(false);
-    expect(partialDue(q({ inFlight: 0 }), rule('idle'))).to.equal(true);
   });
 
   it("'work' holds blocks that ran little since they went hot (a trickle on a loaded host) until they ran workMin or waited capMs", () => {

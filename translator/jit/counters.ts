@@ -21,9 +21,9 @@ export class JitCounters {
   /** Batches sent and their blocks, by why they went (batching.ts SEND_REASONS order). */
   readonly sentBy: number[] = SEND_REASONS.map(() => 0);
   readonly blocksSentBy: number[] = SEND_REASONS.map(() => 0);
-  /** Slice ends whose due partial batch waited for an idle worker (JitOptions.partial 'idle'). */
+  /** Slice ends whose partial batch had waited maxWaitMs and was held (JitOptions.partial 'work'). */
   partialHeld = 0;
-  /** Partial batches sent at slice ends or with an answer, by the instructions their blocks ran queued: [0] none, [k] 2^(k-1) to 2^k - 1. */
+  /** Partial batches sent at slice ends, by the instructions their blocks ran queued: [0] none, [k] 2^(k-1) to 2^k - 1. */
   readonly partialWorkLog2: number[] = Array.from({ length: 32 }, () => 0);
   /** Of batchesSent: small batches of loops sent ahead of the requests in flight (engine.ts waiting, priority lane). */
   priorityBatches = 0;

@@ -27,7 +27,7 @@ import { instantiate } from './link.js';
 import { JitCounters } from './counters.js';
 import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
 import { packBlocks } from './pack.js';
-import { nextBatch, partialDue, S_ANSWER, S_FLUSH, S_FULL, S_LOOP, S_PRIORITY, S_REGROUP, S_SLICE, type PartialPolicy, type PartialQueue, type PartialRule } from './batching.js';
+import { nextBatch, partialDue, S_FLUSH, S_FULL, S_LOOP, S_PRIORITY, S_REGROUP, S_SLICE, type PartialPolicy, type PartialQueue, type PartialRule } from './batching.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable, XFER_GLOBAL } from './chain.js';
@@ -55,8 +55,8 @@ export interface JitOptions {
   maxWaitMs?: number;
   /**
    * When a slice end sends a partial batch that waited maxWaitMs (batching.ts PartialPolicy): 'busy'
-   * (default, as before) while the worker has room for a second request, 'idle' only to an idle worker
-   * (and then also as soon as its answer arrives), so what goes hot while it compiles joins the batch.
+   * (default, as before) at once while the worker has room for a second request, 'work' once its blocks
+   * ran partialWork instructions interpreted since hot or it waited partialCapMs.
    */
   partial?: PartialPolicy;
   /** partial 'work': instructions the queued blocks ran since hot that send a partial batch (default PARTIAL_WORK). */
@@ -543,7 +543,7 @@ export class Jit implements BlockSource {
       else {
         const q = this.partialQueue();
         if (partialDue(q, this.rule)) { this.workSent(q.work); this.dispatch(true, MAX_IN_FLIGHT, S_SLICE); }
-        // Held (JitOptions.partial 'idle': receive() sends it with the answer; 'work': until it ran enough).
+        // Held (JitOptions.partial 'work': until its blocks ran enough, or it waited partialCapMs).
         else if (q.inFlight < MAX_IN_FLIGHT) this.counters.partialHeld++;
       }
     }
@@ -863,16 +863,11 @@ export class Jit implements BlockSource {
   }
 
   private receive(): void {
-    let r: CompileReply | undefined, answered = false;
-    while ((r = this.client.poll()) !== undefined) { this.attach(r); answered = true; }
+    let r: CompileReply | undefined;
+    while ((r = this.client.poll()) !== undefined) this.attach(r);
     this.bound();
     // Room again: what queued while the worker was busy goes now, as bigger batches.
     if (this.queue.length >= this.batch) this.dispatch();
-    // JitOptions.partial 'idle': the partial batch held while the worker compiled goes with its answer.
-    else if (answered && this.rule.policy === 'idle' && !this.sync && this.queue.length > 0) {
-      const q = this.partialQueue();
-      if (partialDue(q, this.rule)) { this.workSent(q.work); this.dispatch(true, 1, S_ANSWER); }
-    }
   }
 
   private attach(r: CompileReply): void {
