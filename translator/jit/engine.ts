@@ -49,8 +49,9 @@ export interface JitOptions {
   threshold?: number;
   /**
    * Longest a queued hot block waits for its batch to fill before a slice end sends the partial batch,
-   * ms (default MAX_WAIT_MS). Measured with a higher threshold on the realtime clock, whose slice ends
-   * every few ms send small partial batches (docs/jit-plan.md, session 15, burst15).
+   * ms (default MAX_WAIT_MS); with `partial` 'work' the least it waits. Measured with a higher threshold
+   * on the realtime clock, whose slice ends every few ms send small partial batches (docs/jit-plan.md,
+   * session 15, burst15; session 16, rt16).
    */
   maxWaitMs?: number;
   /**
