@@ -12,6 +12,7 @@
 import type { Profiler, BlockProfile } from '../../translator/jit/profiler.js';
 import type { DisasmLine } from '../../translator/jit/disasm.js';
 import { EXIT_REASONS } from '../../translator/jit/chain.js';
+import { SEND_REASONS } from '../../translator/jit/batching.js';
 
 export interface Dist {
   count: number;
@@ -131,6 +132,15 @@ export function jitCounters(c: object, frontEnd: object | null): Record<string, 
   delete out.frontEnd;
   delete out.chained;
   delete out.exits;
+  // Batches by why they went (batching.ts SEND_REASONS), named; the partial batches' work histogram is bench material.
+  delete out.partialWorkLog2;
+  for (const k of ['sentBy', 'blocksSentBy'] as const) {
+    const v = (c as Partial<Record<typeof k, number[]>>)[k];
+    if (v === undefined) continue;
+    const by: Record<string, number> = {};
+    SEND_REASONS.forEach((r, j) => { by[r] = v[j] ?? 0; });
+    out[k] = by;
+  }
   const o = c as { chained?: { n: number }; exits?: number[] };
   if (o.chained !== undefined) out.chainedTransfers = o.chained.n;
   if (o.exits !== undefined) {

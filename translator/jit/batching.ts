@@ -28,3 +28,58 @@ export function nextBatch(queue: Queued[], max: number): number {
   queue.sort(hottestFirst);
   return Math.min(queue.length, max);
 }
+
+/**
+ * Why a batch went to the worker (JitCounters.sentBy / blocksSentBy, in this order): a full batch
+ * (DEFAULT_BATCH queued), a partial one at a slice end, a partial one from a hot loop's poll
+ * (engine.ts waiting()), a flush (sync, compileNow), the priority lane, a regroup.
+ */
+export const SEND_REASONS = ['full', 'slice', 'loop', 'flush', 'priority', 'regroup'] as const;
+export const S_FULL = 0, S_SLICE = 1, S_LOOP = 2, S_FLUSH = 3, S_PRIORITY = 4, S_REGROUP = 5;
+
+/**
+ * When a partial batch (fewer than a full batch queued, the oldest queued maxWaitMs or more) goes at a
+ * slice end (JitOptions.partial):
+ * - 'busy' (sessions 1-15): whenever the worker has room, i.e. fewer than MAX_IN_FLIGHT (2) requests, so
+ *   one may wait in the worker behind the one it compiles. A realtime slice ends every few ms of host
+ *   time, so every maxWaitMs a partial batch went: on a loaded host, whose guest runs few instructions
+ *   per ms of host time, blocks go hot a few at a time (threshold 200: fewer still) and each few became
+ *   a module (burst15: ~8 blocks a module, 510-545 modules a realtime boot against ~280).
+ * - 'work': as 'busy', once the queued blocks have run `workMin` instructions interpreted since they went
+ *   hot (what their code would have run: the wait's cost), or the oldest waited `capMs`. The batch's age
+ *   is host time, which under load passes with little guest work; the work is the guest's, on either
+ *   clock, so a trickle of blocks run a few times each waits to fill a module and a busy one goes.
+ * Full batches and hot loops' partial batches (waiting()) go while the worker has room under either.
+ * Tried and dropped: 'idle', partial batches only to an idle worker, sent with its answer (the queue
+ * depth): realtime modules 496 -> 485 at load 3-7, since the worker is idle at most slice ends (a trickle
+ * of blocks: the batches were small because few blocks go hot per ms, not because the worker was busy).
+ */
+export type PartialPolicy = 'busy' | 'work';
+
+/** The queue as the partial-batch rule sees it. */
+export interface PartialQueue {
+  /** Blocks queued. */
+  queued: number;
+  /** Age of the oldest, ms. */
+  waitedMs: number;
+  /** Ordinary requests at the worker (a priority one not counted). */
+  inFlight: number;
+  /** Instructions the queued blocks ran interpreted since they went hot (engine.ts queuedWork). */
+  work: number;
+}
+
+export interface PartialRule {
+  policy: PartialPolicy;
+  maxWaitMs: number;
+  /** Most ordinary requests at the worker. */
+  room: number;
+  /** 'work': instructions run by the queued blocks that send the batch, and the age that sends it anyway. */
+  workMin: number;
+  capMs: number;
+}
+
+/** Whether a partial batch goes now (at a slice end). */
+export function partialDue(q: PartialQueue, r: PartialRule): boolean {
+  if (q.queued === 0 || q.waitedMs < r.maxWaitMs || q.inFlight >= r.room) return false;
+  return r.policy === 'busy' || q.work >= r.workMin || q.waitedMs >= r.capMs;
+}

@@ -1,5 +1,6 @@
 import { EXIT_REASONS, XFER_NAMES } from './chain.js';
 import { INTERP_REASONS } from '../../runtime/records.js';
+import { SEND_REASONS } from './batching.js';
 
 /** JIT counters: cheap enough to stay on (plain number fields, bumped per batch or per compiled-block run). */
 import type { FrontEndStats } from '../frontend/blocks.js';
@@ -17,6 +18,13 @@ export class JitCounters {
   /** Sum over worker batches of send -> attach wall time, ms (divide by batchesSent for the mean). */
   latencyMs = -0; // (ms: a double field from the start)
   batchesSent = 0;
+  /** Batches sent and their blocks, by why they went (batching.ts SEND_REASONS order). */
+  readonly sentBy: number[] = SEND_REASONS.map(() => 0);
+  readonly blocksSentBy: number[] = SEND_REASONS.map(() => 0);
+  /** Slice ends whose partial batch had waited maxWaitMs and was held (JitOptions.partial 'work'). */
+  partialHeld = 0;
+  /** Partial batches sent at slice ends, by the instructions their blocks ran queued: [0] none, [k] 2^(k-1) to 2^k - 1. */
+  readonly partialWorkLog2: number[] = Array.from({ length: 32 }, () => 0);
   /** Of batchesSent: small batches of loops sent ahead of the requests in flight (engine.ts waiting, priority lane). */
   priorityBatches = 0;
   /** Blocks sent to the worker that had been compiled (or decoded) before and evicted (Block.again). */
@@ -78,7 +86,10 @@ export class JitCounters {
     s += `; ${this.direct.n} direct transfers (${this.neighbours} blocks batched with a predecessor), ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
     s += `; dispatcher: ${XFER_NAMES.map((r, k) => `${r} ${this.xfers[k]}`).join(', ')}`;
     s += `; interpreted: ${INTERP_REASONS.map((r, k) => `${r} ${this.interpreted[k]}`).join(', ')}`;
-    if (this.batchesSent) s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
+    if (this.batchesSent) {
+      s += `; worker: attach ${this.instantiateMs.toFixed(0)} ms on the main thread, latency ${(this.latencyMs / this.batchesSent).toFixed(0)} ms/batch`;
+      s += `; batches (blocks) by why sent: ${SEND_REASONS.map((r, k) => `${r} ${this.sentBy[k]} (${this.blocksSentBy[k]})`).join(', ')}, partial held ${this.partialHeld}`;
+    }
     if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules, ${this.evictedRepacked} repacked), invalidated ${this.invalidatedBlocks}`;
     if (this.guardRecompiles) s += `; recompiled for failed entry guards ${this.guardRecompiles}`;
     const f = this.frontEnd;

@@ -27,7 +27,7 @@ import { instantiate } from './link.js';
 import { JitCounters } from './counters.js';
 import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
 import { packBlocks } from './pack.js';
-import { nextBatch } from './batching.js';
+import { nextBatch, partialDue, S_FLUSH, S_FULL, S_LOOP, S_PRIORITY, S_REGROUP, S_SLICE, type PartialPolicy, type PartialQueue, type PartialRule } from './batching.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable, XFER_GLOBAL } from './chain.js';
@@ -49,10 +49,21 @@ export interface JitOptions {
   threshold?: number;
   /**
    * Longest a queued hot block waits for its batch to fill before a slice end sends the partial batch,
-   * ms (default MAX_WAIT_MS). Measured with a higher threshold on the realtime clock, whose slice ends
-   * every few ms send small partial batches (docs/jit-plan.md, session 15, burst15).
+   * ms (default MAX_WAIT_MS); with `partial` 'work' the least it waits. Measured with a higher threshold
+   * on the realtime clock, whose slice ends every few ms send small partial batches (docs/jit-plan.md,
+   * session 15, burst15; session 16, rt16).
    */
   maxWaitMs?: number;
+  /**
+   * When a slice end sends a partial batch that waited maxWaitMs (batching.ts PartialPolicy): 'busy'
+   * (default, as before) at once while the worker has room for a second request, 'work' once its blocks
+   * ran partialWork instructions interpreted since hot or it waited partialCapMs.
+   */
+  partial?: PartialPolicy;
+  /** partial 'work': instructions the queued blocks ran since hot that send a partial batch (default PARTIAL_WORK). */
+  partialWork?: number;
+  /** partial 'work': age at which a partial batch goes whatever its work, ms (default PARTIAL_CAP_MS). */
+  partialCapMs?: number;
   /** Blocks per module (at least; more when the worker was busy). */
   batch?: number;
   /**
@@ -347,6 +358,10 @@ export const DEFAULT_BATCH = 64;
 export const MAX_BATCH = 256;
 /** Longest a hot block waits for its batch to fill. */
 export const MAX_WAIT_MS = 20;
+/** JitOptions.partial 'work': instructions run interpreted by the queued blocks since hot that send a partial batch. */
+export const PARTIAL_WORK = 65_536;
+/** JitOptions.partial 'work': a partial batch goes at this age whatever its work, ms. */
+export const PARTIAL_CAP_MS = 200;
 /** Shortest interval between the loop's polls of the compile worker (waiting()). */
 const POLL_MS = 1;
 /** Runs of a queued block past hotAt after which the loop's poll sends its partial batch (waiting()). */
@@ -384,6 +399,8 @@ export class Jit implements BlockSource {
   readonly cache: CodeCache;
   private readonly batch: number;
   private readonly maxWaitMs: number;
+  /** When partial batches go (batching.ts partialDue). */
+  private readonly rule: PartialRule;
   private queue: Block[] = [];
   /** The blocks in `queue` (a block queued as a neighbour may go hot before it is sent). */
   private readonly queued = new Set<Block>();
@@ -463,6 +480,7 @@ export class Jit implements BlockSource {
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
     this.maxWaitMs = opts.maxWaitMs ?? MAX_WAIT_MS;
+    this.rule = { policy: opts.partial ?? 'busy', maxWaitMs: this.maxWaitMs, room: MAX_IN_FLIGHT, workMin: opts.partialWork ?? PARTIAL_WORK, capMs: opts.partialCapMs ?? PARTIAL_CAP_MS };
     this.sync = opts.sync ?? t === 0;
     // Loading binaryen takes the worker 1-3 s of CPU: start it with the machine, not at the first hot block.
     if (!this.sync) this.client.warm();
@@ -542,7 +560,12 @@ export class Jit implements BlockSource {
     this.receive();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= this.maxWaitMs) {
       if (this.sync) this.flush();
-      else this.dispatch(true);
+      else {
+        const q = this.partialQueue();
+        if (partialDue(q, this.rule)) { this.workSent(q.work); this.dispatch(true, MAX_IN_FLIGHT, S_SLICE); }
+        // Held (JitOptions.partial 'work': until its blocks ran enough, or it waited partialCapMs).
+        else if (q.inFlight < MAX_IN_FLIGHT) this.counters.partialHeld++;
+      }
     }
     this.bound();
     this.idleWorker();
@@ -567,7 +590,7 @@ export class Jit implements BlockSource {
     // only when it was idle) partial batches made the boot's modules 182 -> 447 (366): each module costs
     // this thread ~1 ms of CPU to attach (perf) and the worker and V8 their per-module work; not measured
     // to pay off on a loaded machine (docs/jit-plan.md, session 9).
-    if (this.queue.length > 0 && b.hits - this.hotAt >= WAIT_SEND && this.queued.has(b) && now - this.queuedAt >= this.maxWaitMs) this.dispatch(true);
+    if (this.queue.length > 0 && b.hits - this.hotAt >= WAIT_SEND && this.queued.has(b) && now - this.queuedAt >= this.maxWaitMs) this.dispatch(true, MAX_IN_FLIGHT, S_LOOP);
     // Priority lane: a loop that went hot while both requests were in flight would wait for both
     // (hottest-first orders only what is still queued; docs/jit-plan.md session 11, mid11: the mpi loops
     // at 2.98 G ran ~1.3 M instructions interpreted so). Its loops go now, in a small request the
@@ -585,7 +608,7 @@ export class Jit implements BlockSource {
     const sending = new Set(loops);
     this.queue = this.queue.filter((q) => !sending.has(q));
     for (const q of loops) this.queued.delete(q);
-    this.priorityId = this.send(loops, true);
+    this.priorityId = this.send(loops, true, S_PRIORITY);
     this.counters.priorityBatches++;
   }
 
@@ -619,7 +642,7 @@ export class Jit implements BlockSource {
     const blocks = [...set].slice(0, REGROUP_MAX);
     for (const b of blocks) this.regrouped.add(b);
     if (blocks.length < 2) return;
-    this.regroupId = this.send(blocks, false);
+    this.regroupId = this.send(blocks, false, S_REGROUP);
     this.counters.regroups++;
     this.counters.regrouped += blocks.length;
   }
@@ -736,7 +759,7 @@ export class Jit implements BlockSource {
 
   /** Compile every queued block that is still valid and attach it before returning. */
   flush(): void {
-    this.dispatch(true, Infinity);
+    this.dispatch(true, Infinity, S_FLUSH);
     this.drain();
   }
 
@@ -774,13 +797,34 @@ export class Jit implements BlockSource {
     return blocks;
   }
 
-  /** Send queued blocks to the worker (a full batch, or anything when `due`), while it has room. */
-  private dispatch(due = false, room = MAX_IN_FLIGHT): void {
+  /** What partialDue reads of the queue now. */
+  private partialQueue(): PartialQueue {
+    return { queued: this.queue.length, waitedMs: performance.now() - this.queuedAt, inFlight: this.ordinaryInFlight, work: this.queuedWork() };
+  }
+
+  /** Instructions the queued blocks ran interpreted since they went hot (their runs past hotAt times their length). */
+  private queuedWork(): number {
+    let w = 0;
+    for (const b of this.queue) { const runs = b.hits - this.hotAt; if (runs > 0) w += runs * b.recs.length; }
+    return w;
+  }
+
+  /** A partial batch goes with `work` (JitCounters.partialWorkLog2). */
+  private workSent(work: number): void {
+    this.counters.partialWorkLog2[Math.min(31, work < 1 ? 0 : 1 + Math.floor(Math.log2(work)))]++;
+  }
+
+  /** Requests at the worker other than a priority one (which takes no ordinary request's room). */
+  private get ordinaryInFlight(): number { return this.client.inFlight - (this.priorityId === 0 ? 0 : 1); }
+
+  /** Send queued blocks to the worker (a full batch, or anything when `due`: for `why`), while it has room. */
+  private dispatch(due = false, room = MAX_IN_FLIGHT, why = S_FULL): void {
     const client = this.client;
     if (client.failed !== null) { this.workerFailed(); return; }
     // A priority request in flight (waiting()) is small and takes no ordinary request's room: counted
     // against it, the queue grew behind it into 150-220-block batches the next loops then waited for.
-    while (this.queue.length > 0 && client.inFlight - (this.priorityId === 0 ? 0 : 1) < room && (due || this.queue.length >= this.batch)) {
+    while (this.queue.length > 0 && this.ordinaryInFlight < room && (due || this.queue.length >= this.batch)) {
+      const reason = this.queue.length >= this.batch ? S_FULL : why;
       const all = this.takeQueue();
       // Hottest first (batching.ts): past MAX_BATCH the loops of a backlog go before the blocks run once.
       const n = nextBatch(all, MAX_BATCH);
@@ -789,11 +833,11 @@ export class Jit implements BlockSource {
       for (const b of blocks) if (b.again) this.counters.compiledAgain++;
       for (const b of this.queue) this.queued.add(b);
       if (blocks.length === 0) return;
-      this.send(blocks, false);
+      this.send(blocks, false, reason);
     }
   }
 
-  private send(blocks: Block[], priority: boolean): number {
+  private send(blocks: Block[], priority: boolean, why: number): number {
     const opts = this.emitOptions(blocks.length);
     const externals = this.imports ? this.externalsOf(blocks) : [];
     if (externals.length > 0) opts.externals = externals.map((b) => ({ phys: b.phys, code32: b.code32, recs: b.recs.length }));
@@ -801,6 +845,8 @@ export class Jit implements BlockSource {
     this.inFlight.set(id, { blocks, sent: performance.now(), firstId: opts.firstId, externals });
     if (this.imports) for (const b of blocks) this.sentBlocks.add(b);
     this.counters.batchesSent++;
+    this.counters.sentBy[why]++;
+    this.counters.blocksSentBy[why] += blocks.length;
     return id;
   }
 
