@@ -96,6 +96,32 @@ export class CodeCache {
     return true;
   }
 
+  /**
+   * The attached blocks of each module that holds few of the blocks it was
+   * compiled with: under `share` of them still attached, at least `minDead`
+   * gone (killed, moved out). Such a module keeps V8's code, wire bytes and
+   * metadata of all its blocks alive for its few attached ones; Jit.repackSparse
+   * compiles those again into a dense module, and the old one goes when its
+   * last block moves out. Modules with a block for which `busy` says true
+   * (already being repacked) are left out.
+   */
+  sparse(share: number, minDead: number, busy: (b: Block) => boolean): Block[][] {
+    const out: Block[][] = [];
+    for (const m of this.modules) {
+      const n = m.blocks.length;
+      if (m.live >= share * n || n - m.live < minDead) continue;
+      const live: Block[] = [];
+      let skip = false;
+      for (const b of m.blocks) {
+        if (b === null || this.owner.get(b) !== m) continue;
+        if (busy(b)) { skip = true; break; }
+        live.push(b);
+      }
+      if (!skip && live.length > 0) out.push(live);
+    }
+    return out;
+  }
+
   overBound(): boolean {
     return this.modules.size > this.limits.maxModules || this.owner.size > this.limits.maxBlocks;
   }
