@@ -122,6 +122,11 @@ export class CodeCache {
     return out;
   }
 
+  /** Per live module: blocks compiled into it, blocks still attached, wire bytes (bench/module-census.ts). */
+  census(): { blocks: number; live: number; bytes: number }[] {
+    return [...this.modules].map((m) => ({ blocks: m.blocks.length, live: m.live, bytes: m.bytes }));
+  }
+
   overBound(): boolean {
     return this.modules.size > this.limits.maxModules || this.owner.size > this.limits.maxBlocks;
   }
