@@ -311,6 +311,12 @@ export interface JitOptions {
   repack?: number;
   /** With `repack`: fewest dead blocks a module must have to be repacked (default REPACK_MIN_DEAD). */
   repackMinDead?: number;
+  /**
+   * Merging of small modules: modules of fewer than this many blocks, added
+   * REPACK_SMALL_AGE_MS ago or more, have their attached blocks compiled again
+   * together (as `repack` does) once there are REPACK_SMALL_LEAST of them. 0 (default): off.
+   */
+  repackSmall?: number;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -373,6 +379,9 @@ const REGROUP_MAX = 64;
 export const GUARD_RECOMPILE = 256;
 /** JitOptions.repackMinDead's default: a module with fewer dead blocks costs too little to compile again. */
 export const REPACK_MIN_DEAD = 16;
+/** JitOptions.repackSmall: fewest small modules merged at once, and their least age (ms). */
+const REPACK_SMALL_LEAST = 16;
+const REPACK_SMALL_AGE_MS = 1000;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -431,6 +440,9 @@ export class Jit implements BlockSource {
   /** JitOptions.repack (0: off) and repackMinDead. */
   private readonly repackShare: number;
   private readonly repackMinDead: number;
+  private readonly repackSmall: number;
+  /** counters.modulesCompiled at the last look for small modules. */
+  private smallSeen = 0;
   /** Compiled blocks were killed since the last look for sparse modules (repackSparse). */
   private repackDue = false;
   /** Repack requests in flight (their attach replaces the blocks' code), and their blocks (not repacked twice at once). */
@@ -504,6 +516,7 @@ export class Jit implements BlockSource {
     this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     this.repackShare = Math.max(0, opts.repack ?? 0);
     this.repackMinDead = Math.max(1, opts.repackMinDead ?? REPACK_MIN_DEAD);
+    this.repackSmall = Math.max(0, opts.repackSmall ?? 0);
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
     // Counters and state first written later in the boot: mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -549,7 +562,7 @@ export class Jit implements BlockSource {
       else this.dispatch(true);
     }
     this.bound();
-    if (this.repackDue) this.repackSparse();
+    if (this.repackDue || (this.repackSmall > 0 && this.counters.modulesCompiled - this.smallSeen >= REPACK_SMALL_LEAST)) this.repackSparse();
     this.idleWorker();
   }
 
@@ -564,8 +577,16 @@ export class Jit implements BlockSource {
    */
   private repackSparse(): void {
     this.repackDue = false;
-    if (this.repackShare === 0 || this.client.failed !== null) return;
-    const groups = this.cache.sparse(this.repackShare, this.repackMinDead, (b) => this.repacking.has(b));
+    if (this.client.failed !== null) return;
+    const busy = (b: Block): boolean => this.repacking.has(b);
+    const groups = this.repackShare === 0 ? [] : this.cache.sparse(this.repackShare, this.repackMinDead, busy);
+    if (this.repackSmall > 0 && this.counters.modulesCompiled - this.smallSeen >= REPACK_SMALL_LEAST) {
+      const small = this.cache.small(this.repackSmall, REPACK_SMALL_LEAST, REPACK_SMALL_AGE_MS, busy);
+      // Looked again only after as many new modules (the ones too young now are then old enough).
+      this.smallSeen = this.counters.modulesCompiled;
+      const seen = new Set(groups.map((g) => g[0]));
+      for (const g of small) if (!seen.has(g[0])) groups.push(g);
+    }
     if (groups.length === 0) return;
     const blocks = groups.flat().filter((b) => b.valid);
     for (let i = 0; i < blocks.length; i += MAX_BATCH) {
