@@ -317,6 +317,8 @@ export interface JitOptions {
    * together (as `repack` does) once there are REPACK_SMALL_LEAST of them. 0 (default): off.
    */
   repackSmall?: number;
+  /** With `repackSmall`: least age of a module merged, ms (default REPACK_SMALL_AGE_MS; tests: 0). */
+  repackSmallAgeMs?: number;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -381,7 +383,7 @@ export const GUARD_RECOMPILE = 256;
 export const REPACK_MIN_DEAD = 16;
 /** JitOptions.repackSmall: fewest small modules merged at once, and their least age (ms). */
 const REPACK_SMALL_LEAST = 16;
-const REPACK_SMALL_AGE_MS = 1000;
+export const REPACK_SMALL_AGE_MS = 1000;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -441,6 +443,7 @@ export class Jit implements BlockSource {
   private readonly repackShare: number;
   private readonly repackMinDead: number;
   private readonly repackSmall: number;
+  private readonly repackSmallAgeMs: number;
   /** counters.modulesCompiled at the last look for small modules. */
   private smallSeen = 0;
   /** Compiled blocks were killed since the last look for sparse modules (repackSparse). */
@@ -517,6 +520,7 @@ export class Jit implements BlockSource {
     this.repackShare = Math.max(0, opts.repack ?? 0);
     this.repackMinDead = Math.max(1, opts.repackMinDead ?? REPACK_MIN_DEAD);
     this.repackSmall = Math.max(0, opts.repackSmall ?? 0);
+    this.repackSmallAgeMs = Math.max(0, opts.repackSmallAgeMs ?? REPACK_SMALL_AGE_MS);
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
     // Counters and state first written later in the boot: mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -581,7 +585,7 @@ export class Jit implements BlockSource {
     const busy = (b: Block): boolean => this.repacking.has(b);
     const groups = this.repackShare === 0 ? [] : this.cache.sparse(this.repackShare, this.repackMinDead, busy);
     if (this.repackSmall > 0 && this.counters.modulesCompiled - this.smallSeen >= REPACK_SMALL_LEAST) {
-      const small = this.cache.small(this.repackSmall, REPACK_SMALL_LEAST, REPACK_SMALL_AGE_MS, busy);
+      const small = this.cache.small(this.repackSmall, REPACK_SMALL_LEAST, this.repackSmallAgeMs, busy);
       // Looked again only after as many new modules (the ones too young now are then old enough).
       this.smallSeen = this.counters.modulesCompiled;
       const seen = new Set(groups.map((g) => g[0]));
