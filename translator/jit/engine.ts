@@ -305,8 +305,10 @@ export interface JitOptions {
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
    * blocks compiled again, together with those of the other such modules, in
-   * one new module whose code replaces theirs (as a regroup's does: retire),
-   * so V8 can free the old module's code, wire bytes and metadata. 0 (default): off.
+   * one new module whose code replaces theirs (the old copies unlinked:
+   * moveCode), so V8 can free the old module's code, wire bytes and metadata.
+   * 0 (default): off: at threshold 200 the boot's modules are dense and it
+   * freed nothing measurable (docs/jit-plan.md "Issue 8, tenth pass").
    */
   repack?: number;
   /** With `repack`: fewest dead blocks a module must have to be repacked (default REPACK_MIN_DEAD). */
@@ -315,6 +317,9 @@ export interface JitOptions {
    * Merging of small modules: modules of fewer than this many blocks, added
    * REPACK_SMALL_AGE_MS ago or more, have their attached blocks compiled again
    * together (as `repack` does) once there are REPACK_SMALL_LEAST of them. 0 (default): off.
+   * 16, pairs under host load 10-15: realtime boot peak RSS 323 -> 293-298 MiB, `bench=1`
+   * mixed (-8.5, +2.3), deterministic boot level to -4 MiB for +2-5 % process CPU (docs/jit-plan.md
+   * "Issue 8, tenth pass"); not measured on a quiet host.
    */
   repackSmall?: number;
   /** With `repackSmall`: least age of a module merged, ms (default REPACK_SMALL_AGE_MS; tests: 0). */
@@ -571,9 +576,11 @@ export class Jit implements BlockSource {
   }
 
   /**
-   * JitOptions.repack: the attached blocks of sparse modules (cache.ts sparse)
-   * go to the worker, in as few requests as MAX_BATCH allows; when a request
-   * comes back its code replaces theirs (attach, retire) and each old module
+   * JitOptions.repack / repackSmall: the attached blocks of sparse modules
+   * (cache.ts sparse) and of old small ones (cache.ts small) go to the worker,
+   * in as few requests as MAX_BATCH allows (not counted against MAX_IN_FLIGHT,
+   * as a regroup's); when a request comes back its code replaces theirs
+   * (attach, moveCode) and each old module
    * leaves the cache with its last block, so nothing of ours references its
    * instance any more. Between slices only (no compiled code on the stack:
    * the old copies are entered again only by direct transfers from their old
