@@ -317,9 +317,9 @@ export interface JitOptions {
    * Merging of small modules: modules of fewer than this many blocks, added
    * REPACK_SMALL_AGE_MS ago or more, have their attached blocks compiled again
    * together (as `repack` does) once there are REPACK_SMALL_LEAST of them. 0 (default): off.
-   * 16, pairs under host load 10-15: realtime boot peak RSS 323 -> 293-298 MiB, `bench=1`
-   * mixed (-8.5, +2.3), deterministic boot level to -4 MiB for +2-5 % process CPU (docs/jit-plan.md
-   * "Issue 8, tenth pass"); not measured on a quiet host.
+   * 16, pairs: realtime boot peak RSS 323 -> 293-298 MiB at host load 14-15, level at 5-7
+   * (+3-8 % process CPU); `bench=1` mixed (-8.5, +2.3), deterministic boot level to -4 MiB for
+   * +2-5 % process CPU (docs/jit-plan.md "Issue 8, tenth pass").
    */
   repackSmall?: number;
   /** With `repackSmall`: least age of a module merged, ms (default REPACK_SMALL_AGE_MS; tests: 0). */
