@@ -42,6 +42,8 @@ class CachedModule {
   readonly added: number[];
   /** The module's attached blocks; a killed one's slot becomes null (it must not keep the dead block reachable). */
   readonly blocks: (Block | null)[];
+  /** performance.now() when it was added (small(): only modules older than a minimum age are merged). */
+  readonly at = performance.now();
   constructor(blocks: Block[], readonly bytes: number) {
     this.blocks = blocks;
     this.marks = blocks.map((b) => recencyOf(b));
@@ -94,6 +96,62 @@ export class CodeCache {
     if (i >= 0) m.blocks[i] = null;
     if (--m.live === 0) this.modules.delete(m);
     return true;
+  }
+
+  /**
+   * The attached blocks of each module that holds few of the blocks it was
+   * compiled with: under `share` of them still attached, at least `minDead`
+   * gone (killed, moved out). Such a module keeps V8's code, wire bytes and
+   * metadata of all its blocks alive for its few attached ones; Jit.repackSparse
+   * compiles those again into a dense module, and the old one goes when its
+   * last block moves out. Modules with a block for which `busy` says true
+   * (already being repacked) are left out.
+   */
+  sparse(share: number, minDead: number, busy: (b: Block) => boolean): Block[][] {
+    const out: Block[][] = [];
+    for (const m of this.modules) {
+      const n = m.blocks.length;
+      if (m.live >= share * n || n - m.live < minDead) continue;
+      const live: Block[] = [];
+      let skip = false;
+      for (const b of m.blocks) {
+        if (b === null || this.owner.get(b) !== m) continue;
+        if (busy(b)) { skip = true; break; }
+        live.push(b);
+      }
+      if (!skip && live.length > 0) out.push(live);
+    }
+    return out;
+  }
+
+  /**
+   * The attached blocks of each small module (fewer than `under` blocks
+   * compiled into it) added at least `minAgeMs` ago, when there are at least
+   * `least` of them; else none. Jit.repackSparse merges them into one module
+   * (JitOptions.repackSmall): under host load the realtime clock's slice
+   * ends send partial batches, and the boot ends with several hundred modules
+   * of a few blocks each, each with V8's per-module costs.
+   */
+  small(under: number, least: number, minAgeMs: number, busy: (b: Block) => boolean): Block[][] {
+    const now = performance.now();
+    const out: Block[][] = [];
+    for (const m of this.modules) {
+      if (m.blocks.length >= under || now - m.at < minAgeMs) continue;
+      const live: Block[] = [];
+      let skip = false;
+      for (const b of m.blocks) {
+        if (b === null || this.owner.get(b) !== m) continue;
+        if (busy(b)) { skip = true; break; }
+        live.push(b);
+      }
+      if (!skip && live.length > 0) out.push(live);
+    }
+    return out.length >= least ? out : [];
+  }
+
+  /** Per live module: blocks compiled into it, blocks still attached, wire bytes (bench/module-census.ts). */
+  census(): { blocks: number; live: number; bytes: number }[] {
+    return [...this.modules].map((m) => ({ blocks: m.blocks.length, live: m.live, bytes: m.bytes }));
   }
 
   overBound(): boolean {

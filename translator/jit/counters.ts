@@ -53,6 +53,10 @@ export class JitCounters {
   /** Batches of hot global-cache targets and their predecessors compiled again together (JitOptions.regroup), and their blocks. */
   regroups = 0;
   regrouped = 0;
+  /** Requests of sparse modules' attached blocks compiled again together (JitOptions.repack), the modules and blocks. */
+  repacks = 0;
+  repackedModules = 0;
+  repackedBlocks = 0;
   /** Returns from compiled code to the loop, by reason (chain.ts EXIT_REASONS order). */
   readonly exits: number[] = EXIT_REASONS.map(() => 0);
   /** Guest instructions the loop ran interpreted, by reason (runtime/records.ts INTERP_REASONS order). */
@@ -91,6 +95,7 @@ export class JitCounters {
       s += `; batches (blocks) by why sent: ${SEND_REASONS.map((r, k) => `${r} ${this.sentBy[k]} (${this.blocksSentBy[k]})`).join(', ')}, partial held ${this.partialHeld}`;
     }
     if (this.evictedBlocks || this.invalidatedBlocks) s += `; code evicted ${this.evictedBlocks} (${this.evictedModules} modules, ${this.evictedRepacked} repacked), invalidated ${this.invalidatedBlocks}`;
+    if (this.repacks) s += `; repacked ${this.repackedModules} sparse modules (${this.repackedBlocks} blocks, ${this.repacks} requests)`;
     if (this.guardRecompiles) s += `; recompiled for failed entry guards ${this.guardRecompiles}`;
     const f = this.frontEnd;
     if (f) {

@@ -326,6 +326,30 @@ export interface JitOptions {
    * off (a load, an add and a store on each such taken path).
    */
   innerCount?: 'later' | 'earlier' | false;
+  /**
+   * Repacking of sparse modules (repackSparse): after compiled blocks were
+   * killed, a module that holds under this share of the blocks it was
+   * compiled with (and at least `repackMinDead` fewer) has its attached
+   * blocks compiled again, together with those of the other such modules, in
+   * one new module whose code replaces theirs (the old copies unlinked:
+   * moveCode), so V8 can free the old module's code, wire bytes and metadata.
+   * 0 (default): off: at threshold 200 the boot's modules are dense and it
+   * freed nothing measurable (docs/jit-plan.md "Issue 8, tenth pass").
+   */
+  repack?: number;
+  /** With `repack`: fewest dead blocks a module must have to be repacked (default REPACK_MIN_DEAD). */
+  repackMinDead?: number;
+  /**
+   * Merging of small modules: modules of fewer than this many blocks, added
+   * REPACK_SMALL_AGE_MS ago or more, have their attached blocks compiled again
+   * together (as `repack` does) once there are REPACK_SMALL_LEAST of them. 0 (default): off.
+   * 16, pairs: realtime boot peak RSS 323 -> 293-298 MiB at host load 14-15, level at 5-7
+   * (+3-8 % process CPU); `bench=1` mixed (-8.5, +2.3), deterministic boot level to -4 MiB for
+   * +2-5 % process CPU (docs/jit-plan.md "Issue 8, tenth pass").
+   */
+  repackSmall?: number;
+  /** With `repackSmall`: least age of a module merged, ms (default REPACK_SMALL_AGE_MS; tests: 0). */
+  repackSmallAgeMs?: number;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -390,6 +414,11 @@ const REGROUP_MAX = 64;
  * workload's lasting ones cost ~256 runs a block once.
  */
 export const GUARD_RECOMPILE = 256;
+/** JitOptions.repackMinDead's default: a module with fewer dead blocks costs too little to compile again. */
+export const REPACK_MIN_DEAD = 16;
+/** JitOptions.repackSmall: fewest small modules merged at once, and their least age (ms). */
+const REPACK_SMALL_LEAST = 16;
+export const REPACK_SMALL_AGE_MS = 1000;
 
 export class Jit implements BlockSource {
   readonly hotAt: number;
@@ -447,6 +476,18 @@ export class Jit implements BlockSource {
   private regroupId = 0;
   /** Blocks regrouped once (or considered): never again. */
   private readonly regrouped = new WeakSet<Block>();
+  /** JitOptions.repack (0: off) and repackMinDead. */
+  private readonly repackShare: number;
+  private readonly repackMinDead: number;
+  private readonly repackSmall: number;
+  private readonly repackSmallAgeMs: number;
+  /** counters.modulesCompiled at the last look for small modules. */
+  private smallSeen = 0;
+  /** Compiled blocks were killed since the last look for sparse modules (repackSparse). */
+  private repackDue = false;
+  /** Repack requests in flight (their attach replaces the blocks' code), and their blocks (not repacked twice at once). */
+  private readonly repackIds = new Set<number>();
+  private readonly repacking = new Set<Block>();
   private readonly neighbours: boolean;
   private readonly regs: boolean;
   private readonly x87: boolean;
@@ -518,6 +559,10 @@ export class Jit implements BlockSource {
     this.innerCount = opts.innerCount ?? false;
     this.flat = opts.flat !== false;
     this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
+    this.repackShare = Math.max(0, opts.repack ?? 0);
+    this.repackMinDead = Math.max(1, opts.repackMinDead ?? REPACK_MIN_DEAD);
+    this.repackSmall = Math.max(0, opts.repackSmall ?? 0);
+    this.repackSmallAgeMs = Math.max(0, opts.repackSmallAgeMs ?? REPACK_SMALL_AGE_MS);
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
     // Counters and state first written later in the boot: mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -568,7 +613,43 @@ export class Jit implements BlockSource {
       }
     }
     this.bound();
+    if (this.repackDue || (this.repackSmall > 0 && this.counters.modulesCompiled - this.smallSeen >= REPACK_SMALL_LEAST)) this.repackSparse();
     this.idleWorker();
+  }
+
+  /**
+   * JitOptions.repack / repackSmall: the attached blocks of sparse modules
+   * (cache.ts sparse) and of old small ones (cache.ts small) go to the worker,
+   * in as few requests as MAX_BATCH allows (not counted against MAX_IN_FLIGHT,
+   * as a regroup's); when a request comes back its code replaces theirs
+   * (attach, moveCode) and each old module
+   * leaves the cache with its last block, so nothing of ours references its
+   * instance any more. Between slices only (no compiled code on the stack:
+   * the old copies are entered again only by direct transfers from their old
+   * module's blocks, all of which moved too).
+   */
+  private repackSparse(): void {
+    this.repackDue = false;
+    if (this.client.failed !== null) return;
+    const busy = (b: Block): boolean => this.repacking.has(b);
+    const groups = this.repackShare === 0 ? [] : this.cache.sparse(this.repackShare, this.repackMinDead, busy);
+    if (this.repackSmall > 0 && this.counters.modulesCompiled - this.smallSeen >= REPACK_SMALL_LEAST) {
+      const small = this.cache.small(this.repackSmall, REPACK_SMALL_LEAST, this.repackSmallAgeMs, busy);
+      // Looked again only after as many new modules (the ones too young now are then old enough).
+      this.smallSeen = this.counters.modulesCompiled;
+      const seen = new Set(groups.map((g) => g[0]));
+      for (const g of small) if (!seen.has(g[0])) groups.push(g);
+    }
+    if (groups.length === 0) return;
+    const blocks = groups.flat().filter((b) => b.valid);
+    for (let i = 0; i < blocks.length; i += MAX_BATCH) {
+      const part = blocks.slice(i, i + MAX_BATCH);
+      for (const b of part) this.repacking.add(b);
+      this.repackIds.add(this.send(part, false));
+      this.counters.repacks++;
+    }
+    this.counters.repackedModules += groups.length;
+    this.counters.repackedBlocks += blocks.length;
   }
 
   /**
@@ -654,12 +735,18 @@ export class Jit implements BlockSource {
    * take the new one, its old module no longer counts it.
    */
   private retire(b: Block): void {
-    this.chain!.keepCopy(b);
+    this.chain?.keepCopy(b);
     this.cache.moveOut(b);
     b.jitId = 0;
     b.jitTable = null;
     b.link = null;
     b.jit = null;
+  }
+
+  /** A repacked block's new code is about to be attached: its old copy goes (unlink), its old module no longer counts it. */
+  private moveCode(b: Block): void {
+    this.unlink(b);
+    this.cache.moveOut(b);
   }
 
   /**
@@ -689,7 +776,7 @@ export class Jit implements BlockSource {
     g.from = retired;
     g.varies |= b.jitFlat & ~now;
     this.counters.guardRecompiles++;
-    this.cache.killed([b]);
+    if (this.cache.killed([b]) > 0 && this.repackShare > 0) this.repackDue = true;
     this.unlink(b);
     // As if it had just gone hot: its runs so far would put it first in a batch (hottest first) and let
     // its polls send partial batches at once (waiting(): WAIT_SEND runs past hotAt). New since the last
@@ -895,8 +982,10 @@ export class Jit implements BlockSource {
     if (req === undefined) return;
     this.inFlight.delete(r.id);
     if (r.id === this.priorityId) this.priorityId = 0;
-    const replace = r.id === this.regroupId;
-    if (replace) this.regroupId = 0;
+    const repacked = this.repackIds.delete(r.id);
+    if (repacked) for (const b of req.blocks) this.repacking.delete(b);
+    const replace = r.id === this.regroupId || repacked;
+    if (r.id === this.regroupId) this.regroupId = 0;
     if (r.error !== undefined || r.module === undefined) throw new Error(`JIT compile worker: ${r.error ?? 'no module'}`);
     const c = this.counters;
     const t0 = performance.now();
@@ -907,7 +996,10 @@ export class Jit implements BlockSource {
     // A regroup batch (regroupHot) replaces the code of its blocks that are still alive.
     const live = blocks.map((b) => b.valid && (b.jit === null || replace));
     const kept = blocks.map(() => false);
-    if (replace) blocks.forEach((b, j) => { if (live[j] && b.jit !== null) { this.retire(b); kept[j] = true; } });
+    // A repack's old copies are never entered again (their module's other blocks moved or died): they
+    // lose their code as eviction's do (unlink: alive 0, out of the global cache and the id table, their
+    // instructions counted), so nothing of ours references the old instance once the last one moved.
+    if (replace) blocks.forEach((b, j) => { if (live[j] && b.jit !== null) { if (repacked) this.moveCode(b); else { this.retire(b); kept[j] = true; } } });
     const tbl = this.tables.get(req.firstId);
     this.tables.delete(req.firstId);
     instantiate(this.cpu, r.module, blocks, r.names, (j) => live[j],
@@ -947,6 +1039,8 @@ export class Jit implements BlockSource {
     this.sentBlocks.clear();
     this.priorityId = 0;
     this.regroupId = 0;
+    this.repackIds.clear();
+    this.repacking.clear();
     this.tables.clear();
     if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
   }
@@ -970,6 +1064,12 @@ export class Jit implements BlockSource {
   private killed(blocks: readonly Block[], reason: KillReason): void {
     this.chain?.killed(blocks);
     const n = this.cache.killed(blocks);
+    if (n > 0 && this.repackShare > 0) this.repackDue = true;
+    // A dead block stays reachable a while (successor caches of live blocks, the loop's locals): its function
+    // would keep its module's instance, and so the module's code and wire bytes, alive after the module's last
+    // attached block went (mem15: modules outlive their blocks). Its code never runs again (the loop took
+    // `jit` before calling it, and only valid blocks are entered); link and jitId stay for a run in progress.
+    for (const b of blocks) b.jit = null;
     if (reason === 'evict') this.counters.evictedBlocks += n;
     else this.counters.invalidatedBlocks += n;
   }
