@@ -32,10 +32,11 @@ export function nextBatch(queue: Queued[], max: number): number {
 /**
  * Why a batch went to the worker (JitCounters.sentBy / blocksSentBy, in this order): a full batch
  * (DEFAULT_BATCH queued), a partial one at a slice end, a partial one from a hot loop's poll
- * (engine.ts waiting()), a flush (sync, compileNow), the priority lane, a regroup.
+ * (engine.ts waiting()), a flush (sync, compileNow), the priority lane, a regroup, a repack
+ * (JitOptions.repack / repackSmall).
  */
-export const SEND_REASONS = ['full', 'slice', 'loop', 'flush', 'priority', 'regroup'] as const;
-export const S_FULL = 0, S_SLICE = 1, S_LOOP = 2, S_FLUSH = 3, S_PRIORITY = 4, S_REGROUP = 5;
+export const SEND_REASONS = ['full', 'slice', 'loop', 'flush', 'priority', 'regroup', 'repack'] as const;
+export const S_FULL = 0, S_SLICE = 1, S_LOOP = 2, S_FLUSH = 3, S_PRIORITY = 4, S_REGROUP = 5, S_REPACK = 6;
 
 /**
  * When a partial batch (fewer than a full batch queued, the oldest queued maxWaitMs or more) goes at a

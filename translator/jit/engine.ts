@@ -27,7 +27,7 @@ import { instantiate } from './link.js';
 import { JitCounters } from './counters.js';
 import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
 import { packBlocks } from './pack.js';
-import { nextBatch, partialDue, S_FLUSH, S_FULL, S_LOOP, S_PRIORITY, S_REGROUP, S_SLICE, type PartialPolicy, type PartialQueue, type PartialRule } from './batching.js';
+import { nextBatch, partialDue, S_FLUSH, S_FULL, S_LOOP, S_PRIORITY, S_REGROUP, S_REPACK, S_SLICE, type PartialPolicy, type PartialQueue, type PartialRule } from './batching.js';
 import { CompileClient } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable, XFER_GLOBAL } from './chain.js';
@@ -645,7 +645,7 @@ export class Jit implements BlockSource {
     for (let i = 0; i < blocks.length; i += MAX_BATCH) {
       const part = blocks.slice(i, i + MAX_BATCH);
       for (const b of part) this.repacking.add(b);
-      this.repackIds.add(this.send(part, false));
+      this.repackIds.add(this.send(part, false, S_REPACK));
       this.counters.repacks++;
     }
     this.counters.repackedModules += groups.length;
