@@ -56,8 +56,10 @@ export interface JitOptions {
   maxWaitMs?: number;
   /**
    * When a slice end sends a partial batch that waited maxWaitMs (batching.ts PartialPolicy): 'busy'
-   * (default, as before) at once while the worker has room for a second request, 'work' once its blocks
-   * ran partialWork instructions interpreted since hot or it waited partialCapMs.
+   * (sessions 1-15) at once while the worker has room for a second request, 'work' (default since
+   * session 16) once its blocks ran partialWork instructions interpreted since hot or it waited
+   * partialCapMs. Under host load 9-17 'work' kept the realtime boot's peak RSS at 256-259 MiB where
+   * 'busy' reached 298-312 (rt16); on a quiet host it halves the modules at level CPU (lead).
    */
   partial?: PartialPolicy;
   /** partial 'work': instructions the queued blocks ran since hot that send a partial batch (default PARTIAL_WORK). */
@@ -374,9 +376,13 @@ export interface CompiledBatch {
  * 0.90-0.94, wall 0.86-0.91, peak RSS -16 to -23 MiB; realtime boot main thread 0.88-0.99, wall
  * 0.82-0.97, peak RSS -17 to -19 MiB. Under heavy host load (8-25 on 2 cores) the realtime boot's
  * slice ends sent about twice the partial batches and it ran 4-8 % slower (burst15's pairs): the
- * realtime batching is the open item. `--jit-threshold N` / JitOptions.threshold set it.
+ * realtime batching was the open item (rt16: JitOptions.partial 'work'). 400 with 'work' (lead, session
+ * 16, quiet host, interleaved boots against 200 'busy'): realtime peak RSS 251-252 -> 245-248 MiB,
+ * main thread level (11.9-16.2 s either way: the host's speed drifted more than the pairs differ);
+ * deterministic 255-258 -> 246-251 MiB, process CPU 22.3 -> 21.3-21.6 s in the back-to-back pairs,
+ * ~2,820 blocks compiled instead of ~3,900. `--jit-threshold N` / JitOptions.threshold set it.
  */
-export const DEFAULT_THRESHOLD = 200;
+export const DEFAULT_THRESHOLD = 400;
 export const DEFAULT_BATCH = 64;
 /** Most blocks in one request: what queued while the worker was busy goes in one module, up to this. */
 export const MAX_BATCH = 256;
@@ -521,7 +527,7 @@ export class Jit implements BlockSource {
     this.hotAt = Math.max(1, t);
     this.batch = t === 0 ? 1 : opts.batch ?? DEFAULT_BATCH;
     this.maxWaitMs = opts.maxWaitMs ?? MAX_WAIT_MS;
-    this.rule = { policy: opts.partial ?? 'busy', maxWaitMs: this.maxWaitMs, room: MAX_IN_FLIGHT, workMin: opts.partialWork ?? PARTIAL_WORK, capMs: opts.partialCapMs ?? PARTIAL_CAP_MS };
+    this.rule = { policy: opts.partial ?? 'work', maxWaitMs: this.maxWaitMs, room: MAX_IN_FLIGHT, workMin: opts.partialWork ?? PARTIAL_WORK, capMs: opts.partialCapMs ?? PARTIAL_CAP_MS };
     this.sync = opts.sync ?? t === 0;
     // Loading binaryen takes the worker 1-3 s of CPU: start it with the machine, not at the first hot block.
     if (!this.sync) this.client.warm();
