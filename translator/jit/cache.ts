@@ -112,16 +112,21 @@ export class CodeCache {
     for (const m of this.modules) {
       const n = m.blocks.length;
       if (m.live >= share * n || n - m.live < minDead) continue;
-      const live: Block[] = [];
-      let skip = false;
-      for (const b of m.blocks) {
-        if (b === null || this.owner.get(b) !== m) continue;
-        if (busy(b)) { skip = true; break; }
-        live.push(b);
-      }
-      if (!skip && live.length > 0) out.push(live);
+      const live = this.attached(m, busy);
+      if (live !== null && live.length > 0) out.push(live);
     }
     return out;
+  }
+
+  /** A module's blocks still attached to it; null if `busy` says true for one of them. */
+  private attached(m: CachedModule, busy: (b: Block) => boolean): Block[] | null {
+    const live: Block[] = [];
+    for (const b of m.blocks) {
+      if (b === null || this.owner.get(b) !== m) continue;
+      if (busy(b)) return null;
+      live.push(b);
+    }
+    return live;
   }
 
   /**
@@ -137,14 +142,8 @@ export class CodeCache {
     const out: Block[][] = [];
     for (const m of this.modules) {
       if (m.blocks.length >= under || now - m.at < minAgeMs) continue;
-      const live: Block[] = [];
-      let skip = false;
-      for (const b of m.blocks) {
-        if (b === null || this.owner.get(b) !== m) continue;
-        if (busy(b)) { skip = true; break; }
-        live.push(b);
-      }
-      if (!skip && live.length > 0) out.push(live);
+      const live = this.attached(m, busy);
+      if (live !== null && live.length > 0) out.push(live);
     }
     return out.length >= least ? out : [];
   }
