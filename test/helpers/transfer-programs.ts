@@ -58,3 +58,23 @@ export const PATCH_F = '83c202c3';
 export const REMAP = 'b8000001000f22d80f20c00d000000800f22c031dbbd0a000000b8000001000f22d8e838000000b8002001000f22d8e82b000000c70580310100032007000f013d00000600e815000000c70580310100031007000f013d000006004d75bcf4b903000000e897ef050001c34975f6c3';
 /** 7 + 10 x (3 + do3 + 3 + do3 + 3 + do3 + 4) + hlt; do3 = mov + 3 x (call, mov, ret, add, dec, jnz) + ret */
 export const REMAP_INSNS = 7 + 10 * (3 * 3 + 4 + 3 * (1 + 3 * 6 + 1)) + 1;
+
+/**
+ * A ladder of calls, one function a page (test/jit/repack, small-repack):
+ *   at 0x1000: mov esi, passes; L: call f0; ...; call f(funcs-1); dec esi; jnz L; hlt
+ *   f_k at 0x2000 + k * 0x1000 (a page each, so no call is folded into its caller's block): add eax, k + 1; ret
+ * About 2 * funcs + 1 blocks, all run every pass; EAX ends at passes * funcs * (funcs + 1) / 2.
+ */
+export function callLadder(funcs: number, passes: number): { code: Uint8Array; memory: { addr: number; bytes: Uint8Array }[] } {
+  const code: number[] = [0xbe, passes & 0xff, passes >>> 8, 0, 0];
+  const loop = 0x1000 + code.length;
+  for (let k = 0; k < funcs; k++) {
+    const at = 0x1000 + code.length, rel = 0x2000 + k * 0x1000 - (at + 5);
+    code.push(0xe8, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, (rel >>> 24) & 0xff);
+  }
+  code.push(0x4e);
+  const back = loop - (0x1000 + code.length + 2);
+  code.push(0x75, back & 0xff, 0xf4);
+  const memory = Array.from({ length: funcs }, (_, k) => ({ addr: 0x2000 + k * 0x1000, bytes: new Uint8Array([0x05, k + 1, 0, 0, 0, 0xc3]) }));
+  return { code: new Uint8Array(code), memory };
+}

@@ -11,27 +11,12 @@ import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
+import { callLadder } from '../helpers/transfer-programs.js';
 
 const FUNCS = 16, PASSES = 400;
 
-/**
- * At 0x1000: mov esi, PASSES; L: call f0; ...; call f15; dec esi; jnz L; hlt.
- * f_k at 0x2000 + k * 0x1000 (a page each, so no call is folded into its
- * caller's block): add eax, k + 1; ret. About 33 blocks, all run every pass.
- */
-function program(): { code: Uint8Array; memory: { addr: number; bytes: Uint8Array }[] } {
-  const code: number[] = [0xbe, PASSES & 0xff, PASSES >>> 8, 0, 0];
-  const loop = 0x1000 + code.length;
-  for (let k = 0; k < FUNCS; k++) {
-    const at = 0x1000 + code.length, rel = 0x2000 + k * 0x1000 - (at + 5);
-    code.push(0xe8, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, (rel >>> 24) & 0xff);
-  }
-  code.push(0x4e);
-  const back = loop - (0x1000 + code.length + 2);
-  code.push(0x75, back & 0xff, 0xf4);
-  const memory = Array.from({ length: FUNCS }, (_, k) => ({ addr: 0x2000 + k * 0x1000, bytes: new Uint8Array([0x05, k + 1, 0, 0, 0, 0xc3]) }));
-  return { code: new Uint8Array(code), memory };
-}
+/** test/helpers/transfer-programs.ts callLadder. */
+const program = (): ReturnType<typeof callLadder> => callLadder(FUNCS, PASSES);
 
 for (const engine of TEST_ENGINES) {
   describe(`compiled-code bound over a working set of one-block modules [${engine}]`, () => {

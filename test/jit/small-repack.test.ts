@@ -7,30 +7,20 @@
  * code. Each case runs on every engine with the same expectations.
  *
  * At 0x1000: mov esi, PASSES; L: call f0; ...; call f15; dec esi; jnz L; hlt.
- * f_k at 0x2000 + k * 0x1000: add eax, k + 1; ret (test/jit/repack.test.ts's program).
+ * f_k at 0x2000 + k * 0x1000: add eax, k + 1; ret (test/helpers/transfer-programs.ts callLadder, as test/jit/repack.test.ts).
  */
 import { expect } from 'chai';
 import { Machine } from '../../src/machine.js';
 import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
+import { callLadder } from '../helpers/transfer-programs.js';
 import { XFER_FAR, XFER_HINT } from '../../translator/jit/chain.js';
 import { collectGarbage } from '../../translator/frontend/gc.js';
 
 const FUNCS = 16, PASSES = 300;
 
-function program(): { code: Uint8Array; memory: { addr: number; bytes: Uint8Array }[] } {
-  const code: number[] = [0xbe, PASSES & 0xff, PASSES >>> 8, 0, 0];
-  const loop = 0x1000 + code.length;
-  for (let k = 0; k < FUNCS; k++) {
-    const at = 0x1000 + code.length, rel = 0x2000 + k * 0x1000 - (at + 5);
-    code.push(0xe8, rel & 0xff, (rel >>> 8) & 0xff, (rel >>> 16) & 0xff, (rel >>> 24) & 0xff);
-  }
-  code.push(0x4e);
-  const back = loop - (0x1000 + code.length + 2);
-  code.push(0x75, back & 0xff, 0xf4);
-  const memory = Array.from({ length: FUNCS }, (_, k) => ({ addr: 0x2000 + k * 0x1000, bytes: new Uint8Array([0x05, k + 1, 0, 0, 0, 0xc3]) }));
-  return { code: new Uint8Array(code), memory };
-}
+/** test/helpers/transfer-programs.ts callLadder. */
+const program = (): ReturnType<typeof callLadder> => callLadder(FUNCS, PASSES);
 
 function machineFor(engine: EngineName, repackSmall: number): Machine {
   return new Machine({ memoryMiB: 2, engine, jit: { threshold: 2, sync: true, batch: 1, repackSmall, repackSmallAgeMs: 0 } });
