@@ -1211,18 +1211,49 @@ export class Fn {
    * Only for blocks without impure call-outs: nothing the dispatcher checks
    * between blocks (interrupts, TF, translations) can change in between.
    */
-  loopBack(n: number, target: number): X {
+  loopBack(n: number, target: number, to = 0, label = SELF_LOOP): X {
     if (!this.mayLoop) throw new Error('ir.ts: loopBack in a block not marked mayLoop');
     const m = this.m;
+    // An inner loop (JitOptions.innerLoop: to > 0, its top is record `to`): the code from the top counts `to`
+    // records before it statically, so `done` gains the records this iteration ran beyond those, n - to.
+    // The budget test is the same: retired after the rest of the block = done + recCount.
     return this.block([
       ...this.owedFlags(),
-      this.set(this.done, m.i32.add(this.get(this.done), this.c(n))),
+      this.set(this.done, m.i32.add(this.get(this.done), this.c(n - to))),
       this.st(RETIRED, this.get(this.done)),
-      m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
+      m.br(label, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
       this.st(EIP_OFF, this.get(target)),
       this.writeBack(),
-      this.toLoop(this.get(this.done), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
+      this.toLoop(to === 0 ? this.get(this.done) : this.doneN(to), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
     ]);
+  }
+  /**
+   * Taken Jccs to an earlier record of their block, not the first
+   * (JitOptions.innerLoop; compile.ts innerLoops): record index of such a Jcc
+   * -> the record it loops to (the top) and the label of the wasm `loop`
+   * whose body starts there and ends after the Jcc. Empty: off.
+   */
+  readonly innerBack = new Map<number, { to: number; label: string }>();
+  /**
+   * The top of an inner loop (before record `to`'s code, inside the loop):
+   * reached by the fall-through (pays what it owes here) and by every back
+   * edge (loopBack: paid there), so nothing is owed after it, no flag source
+   * is tracked (the producers' locals may be another iteration's), no
+   * forward local is valid, no page group led before it is joined after it
+   * (a new generation for every register: the records after the top may
+   * write them later in the iteration) and every group's host base is reset
+   * (groupReset: a leader the previous iteration ran, or skipped, is not
+   * this one's). owedFlags() records an observer for the dead register
+   * stores.
+   */
+  loopTop(): X[] {
+    const owed = this.owedFlags();
+    this.owed = null;
+    this.flags = null;
+    this.fwdValid = 0;
+    this.fwdDropPending();
+    this.calls = ++this.versions;
+    return [...owed, this.groupReset()];
   }
   /**
    * Taken Jccs kept inside the block (JitOptions.innerJcc; compile.ts
