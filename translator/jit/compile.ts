@@ -266,9 +266,11 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     const last = r.idx === n - 1;
     // A join (Fn.join): the fall-through pays what it owes, inside the skips' blocks (before `starts`).
     if (joins.has(r.idx)) out.push(...f.join(r.idx));
+    // A loop top (Fn.loopTop): the fall-through's payment before the loop (after the joins'), the reset inside it.
+    const top = tops.has(r.idx) ? f.loopTop() : null;
+    if (top !== null) out.push(...top.before);
     starts.push(out.length);
-    // A loop top (Fn.loopTop): inside the loop (the back edges come here), after the joins' payments.
-    if (tops.has(r.idx)) out.push(...f.loopTop());
+    if (top !== null) out.push(...top.inside);
     f.stored = false;
     f.regBegin(out.length);
     const e = emitterFor(r);

@@ -1235,25 +1235,28 @@ export class Fn {
    */
   readonly innerBack = new Map<number, { to: number; label: string }>();
   /**
-   * The top of an inner loop (before record `to`'s code, inside the loop):
-   * reached by the fall-through (pays what it owes here) and by every back
-   * edge (loopBack: paid there), so nothing is owed after it, no flag source
-   * is tracked (the producers' locals may be another iteration's), no
-   * forward local is valid, no page group led before it is joined after it
-   * (a new generation for every register: the records after the top may
-   * write them later in the iteration) and every group's host base is reset
+   * The top of an inner loop (record `to`), reached by the fall-through and
+   * by every back edge (loopBack pays what is owed there). `before`: what
+   * the fall-through must run before the loop (outside it: the flag stores
+   * it still owes; a back edge must not replay them); `inside`: the loop's
+   * first code, run on every entry: every page group's host base reset
    * (groupReset: a leader the previous iteration ran, or skipped, is not
-   * this one's). owedFlags() records an observer for the dead register
-   * stores.
+   * this one's). After it nothing is owed, no flag source is tracked (the
+   * producers' locals may be another iteration's), no forward local is
+   * valid, and no page group led before the top is joined after it (a new
+   * generation for every register, as after a call-out: the records after
+   * the top may write them later in the iteration; only speed, the reset
+   * alone is correct). owedFlags() records an observer for the dead
+   * register stores.
    */
-  loopTop(): X[] {
-    const owed = this.owedFlags();
+  loopTop(): { before: X[]; inside: X[] } {
+    const before = this.owedFlags();
     this.owed = null;
     this.flags = null;
     this.fwdValid = 0;
     this.fwdDropPending();
     this.calls = ++this.versions;
-    return [...owed, this.groupReset()];
+    return { before, inside: [this.groupReset()] };
   }
   /**
    * Taken Jccs kept inside the block (JitOptions.innerJcc; compile.ts
