@@ -172,7 +172,10 @@ export interface EmitOptions {
   faultAdcCarry?: boolean;
 }
 
-/** JitOptions.innerLoop's default (the engine's and emitModule's: the lockstep checker's prefixes compile as the JIT does). */
+/**
+ * JitOptions.innerLoop's default (the engine's and emitModule's: the lockstep checker's prefixes compile as the JIT does).
+ * Off: the boot pairs of session 17 were level (docs/jit-plan.md "Loops inside the block, session 17").
+ */
 export const INNER_LOOP = false;
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
