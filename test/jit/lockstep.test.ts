@@ -189,7 +189,8 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
       // Compiled code told a larger budget than the loop gave it stands for a JIT that overruns its budget:
       // L's second run then runs on to the HLT, 9 instructions (the lockstep stops a checked run before the HLT:
       // 8 and the HLT, which would run next).
-      const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });
+      // innerLoop off: L's loop must be its own block's self-loop, not an inner loop of the first block (JitOptions.innerLoop).
+      const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false, innerLoop: false } });
       const jit = machine.jit!;
       const ls = new Lockstep(machine.cpu, machine.frontEnd, jit, runsPerBlock === undefined ? {} : { runsPerBlock });
       const wrap = jit.onCompiled!;
@@ -228,7 +229,8 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
   }
 
   it('--lockstep-runs: a block is checked for its first N runs only', () => {
-    const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });
+    // innerLoop off: with it the checksum's loops stay inside blocks that each run once (no second run to leave unchecked).
+    const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false, innerLoop: false } });
     const ls = new Lockstep(machine.cpu, machine.frontEnd, machine.jit!, { runsPerBlock: 1 });
     const res = runSnippet({ code: program('checksum'), engine: 'jit', machine });
     expect(res.stop).to.equal('hlt');

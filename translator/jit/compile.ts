@@ -158,6 +158,8 @@ export interface EmitOptions {
   innerJcc?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
   innerCount?: 'later' | 'earlier' | false;
+  /** JitOptions.innerLoop (default INNER_LOOP, as the engine's): taken Jccs to an earlier record of their block (not the first) loop there inside (innerLoops, Fn.loopBack). */
+  innerLoop?: boolean;
   /**
    * With direct transfers: compiled blocks of other modules (JitOptions.imports) the
    * batch's same-page static exits may enter directly: the module imports
@@ -169,6 +171,12 @@ export interface EmitOptions {
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
   faultAdcCarry?: boolean;
 }
+
+/**
+ * JitOptions.innerLoop's default (the engine's and emitModule's: the lockstep checker's prefixes compile as the JIT does).
+ * Off: the boot pairs of session 17 were level (docs/jit-plan.md "Loops inside the block, session 17").
+ */
+export const INNER_LOOP = false;
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
@@ -199,7 +207,7 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -237,17 +245,35 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     // The records a skip passes over do not retire: `done` carries the difference (Fn.innerBranch).
     if (skips.length > 0) f.mayLoop = true;
   }
+  // Taken Jccs to earlier records kept inside (JitOptions.innerLoop): wasm loops around records j .. i, each
+  // nested with the skips and the other loops; the loop tops forget what the code before assumed (Fn.loopTop).
+  const loops = innerLoop && b.code32 ? innerLoops(recs, skips ?? []) : null;
+  const tops = new Set<number>();
+  if (loops !== null) {
+    for (const [i, j] of loops) {
+      f.innerBack.set(i, { to: j, label: f.label('l') });
+      tops.add(j);
+    }
+    // Records retired by earlier iterations: `done` carries them (Fn.loopBack).
+    if (loops.length > 0) f.mayLoop = true;
+  }
+  // flagFates: a loop top is a barrier as a join is (the state is exact there: Fn.loopTop pays what is owed).
+  const barriers = tops.size === 0 ? joins : new Set([...joins, ...tops]);
   // Where each record's code starts in `out` (the skips' blocks are built from these after the records).
   const starts: number[] = [];
   // Each pass starts with every page group's host base invalid (Fn.groupReset; empty without groups).
   const out: X[] = [f.groupReset()];
   const callouts: number[] = [];
-  const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null, joins) : null;
+  const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null, barriers) : null;
   for (const r of recs) {
     const last = r.idx === n - 1;
     // A join (Fn.join): the fall-through pays what it owes, inside the skips' blocks (before `starts`).
     if (joins.has(r.idx)) out.push(...f.join(r.idx));
+    // A loop top (Fn.loopTop): the fall-through's payment before the loop (after the joins'), the reset inside it.
+    const top = tops.has(r.idx) ? f.loopTop() : null;
+    if (top !== null) out.push(...top.before);
     starts.push(out.length);
+    if (top !== null) out.push(...top.inside);
     f.stored = false;
     f.regBegin(out.length);
     const e = emitterFor(r);
@@ -279,13 +305,15 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
       out.push(f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off));
     }
   }
+  // The end of the last record's code (a loop may end there).
+  starts.push(out.length);
   f.dropDeadRegs(recs, out);
   if (f.deadRegCount > 0) stats.deadRegs = (stats.deadRegs ?? 0) + f.deadRegCount;
   // The skips' blocks (after dropDeadRegs: it replaces records' code in `out` by index).
-  if (skips !== null && skips.length > 0) {
-    const ranges = skips.map(([i, j]): [number, number, string] => [starts[i]!, starts[j]!, f.inner.get(i)!.label]);
-    out.splice(0, out.length, ...nestSkips(m, out, ranges, 0, out.length));
-  }
+  const ranges: Range[] = [];
+  if (skips !== null) for (const [i, j] of skips) ranges.push([starts[i]!, starts[j]!, f.inner.get(i)!.label, false]);
+  if (loops !== null) for (const [i, j] of loops) ranges.push([starts[j]!, starts[i + 1]!, f.innerBack.get(i)!.label, true]);
+  if (ranges.length > 0) out.splice(0, out.length, ...nestSkips(m, out, ranges, 0, out.length));
   f.finishGroups((g) => finishGroup(f, g));
   // The end: EIP written here (the block may have looped, see Fn.loopBack), unless the last record's handler branched.
   const lastRec = recs[n - 1]!;
@@ -359,18 +387,54 @@ export function innerSkips(recs: readonly Rec[]): [number, number][] {
 }
 
 /**
- * `out[lo .. hi)` with each skip [a, z, label] (out indices, properly nested,
- * a unique per skip) wrapped in a block `label` around out[a .. z): the taken
- * Jcc in out[a] branches to its end, right before out[z].
+ * The Jccs whose taken side can loop inside the block (JitOptions.innerLoop):
+ * [i, j] for each inline-able Jcc i (32-bit operand size, a rel target) whose
+ * target is the start of an earlier record j other than the first (the
+ * first: the self-loop, Fn.loopBack to SELF_LOOP) or its own. Each becomes a
+ * wasm `loop` around records j .. i whose top the taken side branches to, so
+ * it must nest with the skips (kept first: session 16's) and the loops kept
+ * before it; one that overlaps any (a < b < z < y) is left out (its Jcc
+ * leaves the block as before).
  */
-function nestSkips(m: binaryen.Module, out: readonly X[], ranges: readonly [number, number, string][], lo: number, hi: number): X[] {
+export function innerLoops(recs: readonly Rec[], skips: readonly [number, number][]): [number, number][] {
+  const byOff = new Map<number, number>();
+  for (let k = 0; k < recs.length; k++) byOff.set(recs[k]!.off, k);
+  const kept: [number, number][] = skips.map(([i, j]) => [i, j]);
+  const out: [number, number][] = [];
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i]!;
+    if (!isJcc(r) || r.k0 !== OP_REL || r.osz !== 4) continue;
+    if (r.term !== T_COND && i !== recs.length - 1) continue;
+    const j = byOff.get(relTarget(r));
+    if (j === undefined || j === 0 || j > i) continue;
+    // Records [j, i + 1): apart from or nested with every range kept.
+    if (kept.some(([a, z]) => (a < j && j < z && z < i + 1) || (j < a && a < i + 1 && i + 1 < z))) continue;
+    kept.push([j, i + 1]);
+    out.push([i, j]);
+  }
+  return out;
+}
+
+/** A wasm block (a skip: its end is the branch target) or loop (its top is) around out[a .. z), and its label. */
+type Range = [a: number, z: number, label: string, loop: boolean];
+
+/**
+ * `out[lo .. hi)` with each range [a, z, label, loop] (out indices, properly
+ * nested, a unique label each) wrapped in a block (a skip: the taken Jcc in
+ * out[a] branches to its end, right before out[z]) or a loop (the taken Jcc
+ * in out[z - 1] branches to its top, out[a]) named `label`.
+ */
+function nestSkips(m: binaryen.Module, out: readonly X[], ranges: readonly Range[], lo: number, hi: number): X[] {
   const res: X[] = [];
   for (let k = lo; k < hi;) {
-    // The outermost skip starting here (one Jcc per record: at most one starts at k).
-    const s = ranges.find(([a, z]) => a === k && z <= hi);
+    // The outermost range starting here (a skip and loops may start at one record: the longest outside).
+    let s: Range | undefined;
+    for (const x of ranges) if (x[0] === k && x[1] <= hi && (s === undefined || x[1] > s[1])) s = x;
     if (s === undefined) { res.push(out[k]!); k++; continue; }
-    const inside = ranges.filter((x) => x !== s && x[0] > k && x[1] <= s[1]);
-    res.push(m.block(s[2], nestSkips(m, out, inside, k, s[1]), binaryen.none));
+    const outer = s;
+    const inside = ranges.filter((x) => x !== outer && x[0] >= k && x[1] <= outer[1]);
+    const body = nestSkips(m, out, inside, k, s[1]);
+    res.push(s[3] ? m.loop(s[2], m.block(null, body, binaryen.none)) : m.block(s[2], body, binaryen.none));
     k = s[1];
   }
   return res;
@@ -469,7 +533,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -329,6 +329,16 @@ export interface JitOptions {
    */
   innerCount?: 'later' | 'earlier' | false;
   /**
+   * Taken Jccs to an earlier record of their own block, not the first, loop
+   * there inside it (compile.ts innerLoops, ir.ts Fn.loopBack / Fn.loopTop:
+   * a wasm `loop` around the records from the target to the Jcc, the self-
+   * loop's budget check at the back edge). Default: compile.ts INNER_LOOP,
+   * false (undefined here: the compile worker's default applies). Session
+   * 17: md5 main thread 0.90, sh / decompressor level, boots level (five
+   * pairs, geomean 0.99; transfers -20 %).
+   */
+  innerLoop?: boolean;
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -511,6 +521,7 @@ export class Jit implements BlockSource {
   private readonly groupSpan: number;
   private readonly innerJcc: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
+  private readonly innerLoop: boolean | undefined;
   private readonly flat: boolean;
   private readonly guardRecompile: number;
   /**
@@ -563,6 +574,7 @@ export class Jit implements BlockSource {
     this.groupSpan = opts.groupSpan ?? 0;
     this.innerJcc = opts.innerJcc !== false;
     this.innerCount = opts.innerCount ?? false;
+    this.innerLoop = opts.innerLoop;
     this.flat = opts.flat !== false;
     this.guardRecompile = opts.guardRecompile ?? GUARD_RECOMPILE;
     this.repackShare = Math.max(0, opts.repack ?? 0);
@@ -970,7 +982,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }) };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -1211,18 +1211,52 @@ export class Fn {
    * Only for blocks without impure call-outs: nothing the dispatcher checks
    * between blocks (interrupts, TF, translations) can change in between.
    */
-  loopBack(n: number, target: number): X {
+  loopBack(n: number, target: number, to = 0, label = SELF_LOOP): X {
     if (!this.mayLoop) throw new Error('ir.ts: loopBack in a block not marked mayLoop');
     const m = this.m;
+    // An inner loop (JitOptions.innerLoop: to > 0, its top is record `to`): the code from the top counts `to`
+    // records before it statically, so `done` gains the records this iteration ran beyond those, n - to.
+    // The budget test is the same: retired after the rest of the block = done + recCount.
     return this.block([
       ...this.owedFlags(),
-      this.set(this.done, m.i32.add(this.get(this.done), this.c(n))),
+      this.set(this.done, m.i32.add(this.get(this.done), this.c(n - to))),
       this.st(RETIRED, this.get(this.done)),
-      m.br(SELF_LOOP, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
+      m.br(label, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
       this.st(EIP_OFF, this.get(target)),
       this.writeBack(),
-      this.toLoop(this.get(this.done), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
+      this.toLoop(to === 0 ? this.get(this.done) : this.doneN(to), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
     ]);
+  }
+  /**
+   * Taken Jccs to an earlier record of their block, not the first
+   * (JitOptions.innerLoop; compile.ts innerLoops): record index of such a Jcc
+   * -> the record it loops to (the top) and the label of the wasm `loop`
+   * whose body starts there and ends after the Jcc. Empty: off.
+   */
+  readonly innerBack = new Map<number, { to: number; label: string }>();
+  /**
+   * The top of an inner loop (record `to`), reached by the fall-through and
+   * by every back edge (loopBack pays what is owed there). `before`: what
+   * the fall-through must run before the loop (outside it: the flag stores
+   * it still owes; a back edge must not replay them); `inside`: the loop's
+   * first code, run on every entry: every page group's host base reset
+   * (groupReset: a leader the previous iteration ran, or skipped, is not
+   * this one's). After it nothing is owed, no flag source is tracked (the
+   * producers' locals may be another iteration's), no forward local is
+   * valid, and no page group led before the top is joined after it (a new
+   * generation for every register, as after a call-out: the records after
+   * the top may write them later in the iteration; only speed, the reset
+   * alone is correct). owedFlags() records an observer for the dead
+   * register stores.
+   */
+  loopTop(): { before: X[]; inside: X[] } {
+    const before = this.owedFlags();
+    this.owed = null;
+    this.flags = null;
+    this.fwdValid = 0;
+    this.fwdDropPending();
+    this.calls = ++this.versions;
+    return { before, inside: [this.groupReset()] };
   }
   /**
    * Taken Jccs kept inside the block (JitOptions.innerJcc; compile.ts

@@ -59,6 +59,14 @@ function jcc(f: Fn, r: Rec, last: boolean): X | null {
   // the CS limit as the handler checks it (else the handler raises the #GP).
   const inner = r.term === T_COND && !f.impure ? f.inner.get(r.idx) : undefined;
   const set = f.set(t, f.add(nextEip(f, r), f.c(r.imm)));
+  // An earlier record of this block, not the first (JitOptions.innerLoop): loop there inside the function,
+  // after only pure records as a self-loop (the target is inside the CS limit: the block ran from there).
+  const back = !f.impure ? f.innerBack.get(r.idx) : undefined;
+  if (back !== undefined) {
+    const taken = f.block([...count, set, f.loopBack(r.idx + 1, t, back.to, back.label)]);
+    if (r.term === T_COND) return f.if(c, taken);
+    return f.block([f.if(c, taken), f.st(EIP, nextEip(f, r)), f.exit(r.idx + 1, true, [r.next], false, { off: r.next, t: null })]);
+  }
   if (inner !== undefined) {
     return f.if(c, f.block([...count, set, f.if(inLimit(f, t), f.innerBranch(r, inner.to, inner.label), m.drop(f.callout(r)))]));
   }
