@@ -771,7 +771,9 @@ export class FrontEnd implements BlockSource {
    * one place blocks die.
    */
   private killBlocks(all: readonly Block[], reason: KillReason): void {
-    const dead = all.filter((b) => b.valid);
+    // Indexed loops, no closures: see records.ts killBlock (the first passes run in Ignition).
+    const dead: Block[] = [];
+    for (let i = 0; i < all.length; i++) { const b = all[i]!; if (b.valid) dead.push(b); }
     if (dead.length === 0) return;
     const st = this.stats;
     st.invalidations++;
@@ -781,35 +783,40 @@ export class FrontEnd implements BlockSource {
     else if (reason === 'flush') st.killedFlush += dead.length;
     else {
       st.evicted += dead.length;
-      for (const b of dead) this.evictedKeys.add(cacheKey(b.phys, b.code32));
+      for (let i = 0; i < dead.length; i++) { const b = dead[i]!; this.evictedKeys.add(cacheKey(b.phys, b.code32)); }
     }
     this.killedSinceSweep += dead.length;
     // Compiled code checks this after anything that may write code (see BLOCK_DEAD): only
     // the running block must stop (the interpreter's records of a dead block throw BLOCK_EXIT).
     const running = this.cpu.block;
-    if (running !== null && dead.includes(running)) this.cpu.s[W_DEAD] = 1;
-    for (const b of dead) killBlock(b);
-    for (const l of this.killListeners) l(dead, reason);
-    if (this.recycle) for (const b of dead) this.dying.push(b);
-    for (const b of dead) {
+    if (running !== null && running.valid && dead.includes(running)) this.cpu.s[W_DEAD] = 1;
+    for (let i = 0; i < dead.length; i++) killBlock(dead[i]!);
+    const listeners = this.killListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(dead, reason);
+    if (this.recycle) for (let i = 0; i < dead.length; i++) this.dying.push(dead[i]!);
+    const blocks = this.blocks, jc = this.jc, byPage = this.byPage;
+    for (let i = 0; i < dead.length; i++) {
+      const b = dead[i]!;
       const key = cacheKey(b.phys, b.code32);
-      if (this.blocks.get(key) === b) {
-        this.blocks.delete(key);
+      if (blocks.get(key) === b) {
+        blocks.delete(key);
         st.liveBlocks--;
         st.liveRecords -= b.recs.length;
       }
       const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
-      if (this.jc[slot] === b) this.jc[slot] = undefined;
-      for (const page of b.pages) {
-        const cp = this.byPage.get(page);
+      if (jc[slot] === b) jc[slot] = undefined;
+      const pages = b.pages;
+      for (let k = 0; k < pages.length; k++) {
+        const page = pages[k]!;
+        const cp = byPage.get(page);
         if (!cp) continue;
-        const i = cp.blocks.indexOf(b);
-        if (i >= 0) cp.blocks.splice(i, 1);
+        const j = cp.blocks.indexOf(b);
+        if (j >= 0) cp.blocks.splice(j, 1);
         if (cp.blocks.length === 0 && !this.watched.has(cp)) {
           // The page is flagged while blocks live. A page the heuristic watches keeps its
           // record and its flag: rewritten code tends to be decoded again soon, and
           // flagging walks the TLB.
-          this.byPage.delete(page);
+          byPage.delete(page);
           this.unflag(page);
         }
       }
@@ -836,8 +843,9 @@ export class FrontEnd implements BlockSource {
       this.dying.length = 0;
       return;
     }
-    const spare = this.spare, cap = this.maxRecords >> 2;
-    for (const b of this.dying) {
+    const spare = this.spare, cap = this.maxRecords >> 2, dying = this.dying;
+    for (let k = 0; k < dying.length; k++) {
+      const b = dying[k]!;
       const recs = b.recs;
       b.recs = deadRecs(recs.length);
       let i = 0;
