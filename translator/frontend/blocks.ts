@@ -136,6 +136,8 @@ export interface FrontEndOptions {
    * reach this fraction of the bound (GC_GARBAGE is the measured one); default 0: after every pass.
    */
   gcGarbage?: number;
+  /** Measurement (docs/jit-plan.md, session 17 burst17): the first this many passes do not collect (default 0). */
+  gcSkipFirst?: number;
 }
 
 /**
@@ -463,6 +465,8 @@ export class FrontEnd implements BlockSource {
   lowWater: number;
   /** FrontEndOptions.gcGarbage; settable between slices. */
   gcGarbage: number;
+  /** FrontEndOptions.gcSkipFirst; settable between slices. */
+  gcSkipFirst: number;
   /** Records of dead blocks left to the GC (not kept as spare) since the last collection after a pass. */
   private garbage = 0;
   /** mark() ran since the last eviction pass. */
@@ -486,6 +490,7 @@ export class FrontEnd implements BlockSource {
     this.markAt = opts.markAt ?? 0;
     this.lowWater = opts.lowWater ?? EVICT_LOW_WATER;
     this.gcGarbage = opts.gcGarbage ?? 0;
+    this.gcSkipFirst = opts.gcSkipFirst ?? 0;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
     // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -888,7 +893,11 @@ export class FrontEnd implements BlockSource {
     const cold: Block[] = [];
     const warm: { b: Block; use: number }[] = [];
     let keep = this.stats.liveRecords;
-    for (const b of this.blocks.values()) {
+    // The blocks as an array (V8's spread of a Map iterator is native) and indexed loops: this pass
+    // runs in Ignition the first times (see records.ts killBlock).
+    const all = [...this.blocks.values()];
+    for (let i = 0; i < all.length; i++) {
+      const b = all[i]!;
       const mark = b.evictMark;
       const r = recencyOf(b);
       const use = mark < 0 ? Infinity : r - mark;
@@ -897,8 +906,9 @@ export class FrontEnd implements BlockSource {
     }
     if (keep > low) {
       warm.sort(leastUsedFirst);
-      for (const { b } of warm) {
+      for (let i = 0; i < warm.length; i++) {
         if (keep <= low) break;
+        const b = warm[i]!.b;
         cold.push(b);
         keep -= b.recs.length;
       }
@@ -910,7 +920,7 @@ export class FrontEnd implements BlockSource {
     // Before the collection: the dead blocks' own arrays (and the records over the cap) go with it.
     if (this.dying.length !== 0) this.reclaim();
     const t1 = performance.now();
-    if (this.gcAfterEvict && this.garbage >= this.maxRecords * this.gcGarbage) {
+    if (this.gcAfterEvict && this.garbage >= this.maxRecords * this.gcGarbage && this.stats.evictions > this.gcSkipFirst) {
       this.garbage = 0;
       this.stats.collections++;
       collectGarbage();
@@ -929,7 +939,8 @@ export class FrontEnd implements BlockSource {
   mark(): void {
     const t0 = performance.now();
     this.marked = true;
-    for (const b of this.blocks.values()) b.evictMark = recencyOf(b);
+    const all = [...this.blocks.values()];
+    for (let i = 0; i < all.length; i++) { const b = all[i]!; b.evictMark = recencyOf(b); }
     this.stats.evictMs += performance.now() - t0;
   }
 
@@ -953,7 +964,9 @@ export class FrontEnd implements BlockSource {
    */
   sweepSuccessors(): void {
     this.killedSinceSweep = 0;
-    for (const b of this.blocks.values()) {
+    const all = [...this.blocks.values()];
+    for (let i = 0; i < all.length; i++) {
+      const b = all[i]!;
       if (b.chainBlock0 !== null && !b.chainBlock0.valid) { b.chainLin0 = -1; b.chainGen0 = -1; b.chainBlock0 = null; }
       if (b.chainBlock1 !== null && !b.chainBlock1.valid) { b.chainLin1 = -1; b.chainGen1 = -1; b.chainBlock1 = null; }
     }
