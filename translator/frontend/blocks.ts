@@ -29,7 +29,7 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction, Mnemonic } from '../../runtime/iced.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, OP_REL, Rec, T_BRANCH, T_COND, T_NONE, deadRecs, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
+import { Block, OP_REL, Rec, SHAPED, T_BRANCH, T_COND, T_NONE, deadRecs, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
 import { E_COND, E_FOLD, E_PAIRED, E_THUNK } from '../../runtime/isa/types.js';
 import { callPaired, retAt, retPaired, thunkWord } from '../../runtime/interp/families/branch.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
@@ -391,6 +391,20 @@ function markRanges(b: Block, page: number, cp: CodePage): void {
   }
 }
 
+/**
+ * An empty array with the elements kind it will have (PACKED_ELEMENTS; `like` is pushed and popped):
+ * `[]` starts as PACKED_SMI_ELEMENTS and changes map at the first push of an object, and optimised code
+ * that read its length before then is thrown away: `spare.length` in get() (inlined into the loop's
+ * `run`) and `dying.length` in maintain() (inlined into Machine.run) did so at ~2.33 G ("wrong map";
+ * session 17, burst17).
+ */
+function objectArray<T>(like: T): T[] {
+  const a: T[] = [];
+  a.push(like);
+  a.pop();
+  return a;
+}
+
 /** evict()'s order of warm blocks: least used first (one function, not an arrow per pass: see markRanges). */
 function leastUsedFirst(x: { use: number }, y: { use: number }): number { return x.use - y.use; }
 
@@ -457,8 +471,8 @@ export class FrontEnd implements BlockSource {
    * the next full collection: ~19 MiB of the main heap at the boot's peak.
    */
   recycle: boolean;
-  private readonly dying: Block[] = [];
-  private readonly spare: Rec[] = [];
+  private readonly dying: Block[] = objectArray(SHAPED.block);
+  private readonly spare: Rec[] = objectArray(SHAPED.rec);
   /** Fraction of the bound at which mark() runs (0: never); settable between slices. */
   markAt: number;
   /** Fraction of the bound down to which a pass evicts blocks that ran (FrontEndOptions.lowWater); settable between slices. */
@@ -514,28 +528,32 @@ export class FrontEnd implements BlockSource {
 
   get(phys: number, lin: number, code32: boolean): Block {
     const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
-    const b = this.jc[slot];
-    this.stats.lookups++;
-    if (b !== undefined && b.phys === phys && b.code32 === code32 && (b.pages.length === 1 || this.sameTail(b, lin))) {
-      this.stats.jcHits++;
-      return b;
-    }
+    const st = this.stats;
+    st.lookups++;
     const key = cacheKey(phys, code32);
-    let block = this.blocks.get(key);
-    if (block !== undefined && block.pages.length > 1 && !this.sameTail(block, lin)) {
+    // A hit in the jump cache or in the block map goes through the same statements (the counters'
+    // choice branch-free): get() is inlined into the loop's optimised `run`, and the map-hit path, first
+    // taken ~2.32 G into the boot, had no type feedback of its own there and deoptimised `run` twice
+    // (session 17, burst17).
+    let b = this.jc[slot];
+    const inJc = b !== undefined && b.phys === phys && b.code32 === code32;
+    if (!inJc) b = this.blocks.get(key);
+    if (b !== undefined) {
+      if (b.pages.length === 1 || this.sameTail(b, lin)) {
+        st.jcHits += inJc ? 1 : 0;
+        st.mapHits += inJc ? 0 : 1;
+        this.jc[slot] = b;
+        return b;
+      }
       // Its last instruction's tail came through another mapping of the next
       // linear page (another address space): those bytes are not this code.
-      this.killBlocks([block], 'mapping');
-      block = undefined;
+      this.killBlocks([b], 'mapping');
     }
-    if (!block) {
-      block = this.decode(phys, lin, code32);
-      if (this.evictedKeys.has(key)) { block.again = true; this.stats.redecoded++; }
-      this.blocks.set(key, block);
-      this.stats.liveBlocks++;
-      this.stats.liveRecords += block.recs.length;
-      this.stats.spare = this.spare.length;
-    } else this.stats.mapHits++;
+    const block = this.decode(phys, lin, code32);
+    this.blocks.set(key, block);
+    st.liveBlocks++;
+    st.liveRecords += block.recs.length;
+    st.spare = this.spare.length;
     this.jc[slot] = block;
     return block;
   }
@@ -678,6 +696,10 @@ export class FrontEnd implements BlockSource {
     const block = new Block(phys, code32, recs.slice(), length, pages);
     for (const p of pages) this.attach(p, block);
     this.stats.blocksDecoded++;
+    // Here, not in get(): get() is inlined into the loop's optimised `run`, and this branch is first
+    // taken after the first eviction pass (~2.39 G into the boot, long after `run` was optimised): a
+    // store with no type feedback there threw `run`'s optimised code away (session 17, burst17).
+    if (this.evictedKeys.has(cacheKey(phys, code32))) { block.again = true; this.stats.redecoded++; }
     return block;
   }
 
@@ -751,7 +773,10 @@ export class FrontEnd implements BlockSource {
     if (this.stats.liveRecords > this.maxRecords) this.evict();
     else if (!this.marked && this.markAt > 0 && this.stats.liveRecords > this.maxRecords * this.markAt) this.mark();
     if (this.killedSinceSweep >= SWEEP_KILLED) this.sweepSuccessors();
-    if (this.dying.length !== 0) this.reclaim();
+    // Called every time (nothing to do costs a loop of none): first needed at the first kill, it was
+    // a call with no type feedback in Machine.run's optimised code, which inlines this and the
+    // loop's `run`, and deoptimised both (~2.33 G; session 17, burst17).
+    this.reclaim();
     if (this.watched.size === 0) return;
     const now = this.cpu.icountNumber();
     for (const cp of this.watched) {
