@@ -5,7 +5,7 @@
  * over the vector (the INTA cycle). Devices live above this interface.
  */
 export interface InterruptSource {
-  /** True when the INTR line is asserted. */
+  /** True when the INTR line is asserted. A pure query: the loop asks it at every block boundary, IF=0 too. */
   pending(): boolean;
   /** Interrupt-acknowledge: the vector number to deliver (also updates ISR/IRR). */
   acknowledge(): number;

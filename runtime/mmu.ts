@@ -129,6 +129,15 @@ export class Mmu {
       write32: (lin, v) => sup(() => this.write32(lin, v)),
       checkWrite: (lin, size) => sup(() => this.checkWrite(lin, size)),
     };
+    // TLB misses through translateFetch now, undone at once: the loop's `run` inlines translateFetch,
+    // and its miss path is first taken when the guest turns paging on (~2.32 G into the boot: until then
+    // every fetch hit); with no type feedback there that deoptimised `run` (session 17, burst17).
+    // Several calls: V8 gives a function its feedback vector only after some use (lazy feedback
+    // allocation), and a first call records nothing.
+    const gen = this.generation;
+    for (let k = 0; k < 64; k++) { this.translateFetch(0); this.tlb[0] = 0; }
+    this.flush(true);
+    this.generation = gen;
   }
 
   /** The A20 gate (port 0x92 bit 1, the i8042 output port bit 1): on = address bit 20 passes. */

@@ -457,10 +457,15 @@ export function deadRecs(n: number): Rec[] {
   return a;
 }
 
-/** Mark a block dead; if it is running, its remaining records stop it. */
+/**
+ * Mark a block dead; if it is running, its remaining records stop it. (Indexed loops here and in the
+ * rest of the kill path: a boot's first eviction passes kill ~8,000 blocks each before V8 optimises
+ * any of it, and a for-of in Ignition calls the iterator's next() and allocates its result per step.)
+ */
 export function killBlock(b: Block): void {
   b.valid = false;
-  for (const r of b.recs) { r.exec = exitHere; r.plain = null; }
+  const recs = b.recs;
+  for (let i = 0; i < recs.length; i++) { const r = recs[i]!; r.exec = exitHere; r.plain = null; }
 }
 
 /**

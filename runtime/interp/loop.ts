@@ -161,7 +161,10 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
     // Cleared whether set or not: one store, and no store its optimised code has never seen run (the
     // first STI after `run` was optimised deoptimised it: no feedback for a store only shadows reach).
     s[W_SHADOW] = 0;
-    if (shadow === 0 && cpu.intr !== null && (s[W_EFLAGS] & IF) !== 0 && cpu.intr.pending()) {
+    // pending() (a pure query) before IF: asked at every boundary from the first, so its call has type
+    // feedback when `run` is optimised; asked only with IF=1 it was first reached ~2.38 G into the
+    // boot (the kernel's first STI) and deoptimised `run` there (session 17, burst17).
+    if (shadow === 0 && cpu.intr !== null && cpu.intr.pending() && (s[W_EFLAGS] & IF) !== 0) {
       const vector = cpu.intr.acknowledge();
       cpu.halted = false;
       prev = null;
@@ -263,13 +266,17 @@ export function run(cpu: Cpu, source: BlockSource, budget: number, wholeBlocks =
         // the largest i32 (ToInt32 would wrap it to 0 or below and the block would run nothing, forever).
         // (wholeBlocks: at least the block's own length, so it runs whole and goes on into nothing more.)
         const x = jit(Math.min(Math.max(budget - executed, n), 0x7fffffff));
+        // Compared here for every exit, not only in the guard-failed branch below: that branch is first
+        // taken ~2.33 G into the boot, and a keyed load (then a compare) with no type feedback there
+        // deoptimised `run` (session 17, burst17).
+        const moved = f64[W64_ICOUNT] !== ic0;
         s[W_FAULT_REC] = 0;
         s[W_RETIRED] = 0;
         if (x !== JIT_GUARD_FAILED) {
           i = x >>> 1;
           left = (x & 1) !== 0;
           compiled += i;
-        } else if (f64[W64_ICOUNT] !== ic0) {
+        } else if (moved) {
           left = true; // a chained successor's entry guard failed: it ran nothing (EIP written); next time it is interpreted
         } else {
           jitRan = false; // this block's entry guard failed: it runs in the interpreter below

@@ -12,6 +12,7 @@ import v8 from 'node:v8';
 import { Block, killBlock } from '../../runtime/records.js';
 import { settleFields } from '../../runtime/settle-fields.js';
 import { caught } from '../../runtime/interp/loop.js';
+import { Machine } from '../../src/machine.js';
 
 v8.setFlagsFromString('--allow-natives-syntax');
 const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
@@ -72,5 +73,20 @@ describe('V8 shapes: maps and field constness that hold through a boot', () => {
     const after = new Block(0x3000, true, [], 1, [3]);
     expect(sameMap(before, after), 'a block made before and one made after').to.equal(true);
     expect(sameMap(hot, after)).to.equal(true);
+  });
+
+  it("the front end's spare-record and dying-block lists hold objects' elements kind from the start", () => {
+    // `[]` is PACKED_SMI_ELEMENTS until an object is pushed: a new map then, and the loop's optimised `run`
+    // (get() reads spare.length) and Machine.run (maintain() reads dying.length) were thrown away at the
+    // first eviction (session 17, burst17).
+    for (const engine of ['interpreter', 'jit'] as const) {
+      const m = new Machine({ memoryMiB: 1, engine });
+      const fe = m.frontEnd as unknown as { spare: unknown[]; dying: unknown[] };
+      const objects: unknown[] = [{}];
+      expect(sameMap(fe.spare, objects), `${engine}: spare`).to.equal(true);
+      expect(sameMap(fe.dying, objects), `${engine}: dying`).to.equal(true);
+      expect(fe.spare.length + fe.dying.length).to.equal(0);
+      m.jit?.release();
+    }
   });
 });

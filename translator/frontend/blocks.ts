@@ -29,7 +29,7 @@
  */
 import { Decoder, DecoderOptions, DecoderError, Instruction, Mnemonic } from '../../runtime/iced.js';
 import type { Cpu } from '../../runtime/cpu.js';
-import { Block, OP_REL, Rec, T_BRANCH, T_COND, T_NONE, deadRecs, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
+import { Block, OP_REL, Rec, SHAPED, T_BRANCH, T_COND, T_NONE, deadRecs, killBlock, insnsOf, recencyOf, type BlockSource } from '../../runtime/records.js';
 import { E_COND, E_FOLD, E_PAIRED, E_THUNK } from '../../runtime/isa/types.js';
 import { callPaired, retAt, retPaired, thunkWord } from '../../runtime/interp/families/branch.js';
 import { bindHandler, ud } from '../../runtime/interp/table.js';
@@ -136,6 +136,8 @@ export interface FrontEndOptions {
    * reach this fraction of the bound (GC_GARBAGE is the measured one); default 0: after every pass.
    */
   gcGarbage?: number;
+  /** Measurement (docs/jit-plan.md, session 17 burst17): the first this many passes do not collect (default 0). */
+  gcSkipFirst?: number;
 }
 
 /**
@@ -389,6 +391,20 @@ function markRanges(b: Block, page: number, cp: CodePage): void {
   }
 }
 
+/**
+ * An empty array with the elements kind it will have (PACKED_ELEMENTS; `like` is pushed and popped):
+ * `[]` starts as PACKED_SMI_ELEMENTS and changes map at the first push of an object, and optimised code
+ * that read its length before then is thrown away: `spare.length` in get() (inlined into the loop's
+ * `run`) and `dying.length` in maintain() (inlined into Machine.run) did so at ~2.33 G ("wrong map";
+ * session 17, burst17).
+ */
+function objectArray<T>(like: T): T[] {
+  const a: T[] = [];
+  a.push(like);
+  a.pop();
+  return a;
+}
+
 /** evict()'s order of warm blocks: least used first (one function, not an arrow per pass: see markRanges). */
 function leastUsedFirst(x: { use: number }, y: { use: number }): number { return x.use - y.use; }
 
@@ -455,14 +471,16 @@ export class FrontEnd implements BlockSource {
    * the next full collection: ~19 MiB of the main heap at the boot's peak.
    */
   recycle: boolean;
-  private readonly dying: Block[] = [];
-  private readonly spare: Rec[] = [];
+  private readonly dying: Block[] = objectArray(SHAPED.block);
+  private readonly spare: Rec[] = objectArray(SHAPED.rec);
   /** Fraction of the bound at which mark() runs (0: never); settable between slices. */
   markAt: number;
   /** Fraction of the bound down to which a pass evicts blocks that ran (FrontEndOptions.lowWater); settable between slices. */
   lowWater: number;
   /** FrontEndOptions.gcGarbage; settable between slices. */
   gcGarbage: number;
+  /** FrontEndOptions.gcSkipFirst; settable between slices. */
+  gcSkipFirst: number;
   /** Records of dead blocks left to the GC (not kept as spare) since the last collection after a pass. */
   private garbage = 0;
   /** mark() ran since the last eviction pass. */
@@ -486,6 +504,7 @@ export class FrontEnd implements BlockSource {
     this.markAt = opts.markAt ?? 0;
     this.lowWater = opts.lowWater ?? EVICT_LOW_WATER;
     this.gcGarbage = opts.gcGarbage ?? 0;
+    this.gcSkipFirst = opts.gcSkipFirst ?? 0;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
     // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -509,28 +528,32 @@ export class FrontEnd implements BlockSource {
 
   get(phys: number, lin: number, code32: boolean): Block {
     const slot = (phys ^ (phys >>> 14)) & (JUMP_CACHE - 1);
-    const b = this.jc[slot];
-    this.stats.lookups++;
-    if (b !== undefined && b.phys === phys && b.code32 === code32 && (b.pages.length === 1 || this.sameTail(b, lin))) {
-      this.stats.jcHits++;
-      return b;
-    }
+    const st = this.stats;
+    st.lookups++;
     const key = cacheKey(phys, code32);
-    let block = this.blocks.get(key);
-    if (block !== undefined && block.pages.length > 1 && !this.sameTail(block, lin)) {
+    // A hit in the jump cache or in the block map goes through the same statements (the counters'
+    // choice branch-free): get() is inlined into the loop's optimised `run`, and the map-hit path, first
+    // taken ~2.32 G into the boot, had no type feedback of its own there and deoptimised `run` twice
+    // (session 17, burst17).
+    let b = this.jc[slot];
+    const inJc = b !== undefined && b.phys === phys && b.code32 === code32;
+    if (!inJc) b = this.blocks.get(key);
+    if (b !== undefined) {
+      if (b.pages.length === 1 || this.sameTail(b, lin)) {
+        st.jcHits += inJc ? 1 : 0;
+        st.mapHits += inJc ? 0 : 1;
+        this.jc[slot] = b;
+        return b;
+      }
       // Its last instruction's tail came through another mapping of the next
       // linear page (another address space): those bytes are not this code.
-      this.killBlocks([block], 'mapping');
-      block = undefined;
+      this.killBlocks([b], 'mapping');
     }
-    if (!block) {
-      block = this.decode(phys, lin, code32);
-      if (this.evictedKeys.has(key)) { block.again = true; this.stats.redecoded++; }
-      this.blocks.set(key, block);
-      this.stats.liveBlocks++;
-      this.stats.liveRecords += block.recs.length;
-      this.stats.spare = this.spare.length;
-    } else this.stats.mapHits++;
+    const block = this.decode(phys, lin, code32);
+    this.blocks.set(key, block);
+    st.liveBlocks++;
+    st.liveRecords += block.recs.length;
+    st.spare = this.spare.length;
     this.jc[slot] = block;
     return block;
   }
@@ -673,6 +696,10 @@ export class FrontEnd implements BlockSource {
     const block = new Block(phys, code32, recs.slice(), length, pages);
     for (const p of pages) this.attach(p, block);
     this.stats.blocksDecoded++;
+    // Here, not in get(): get() is inlined into the loop's optimised `run`, and this branch is first
+    // taken after the first eviction pass (~2.39 G into the boot, long after `run` was optimised): a
+    // store with no type feedback there threw `run`'s optimised code away (session 17, burst17).
+    if (this.evictedKeys.has(cacheKey(phys, code32))) { block.again = true; this.stats.redecoded++; }
     return block;
   }
 
@@ -746,7 +773,10 @@ export class FrontEnd implements BlockSource {
     if (this.stats.liveRecords > this.maxRecords) this.evict();
     else if (!this.marked && this.markAt > 0 && this.stats.liveRecords > this.maxRecords * this.markAt) this.mark();
     if (this.killedSinceSweep >= SWEEP_KILLED) this.sweepSuccessors();
-    if (this.dying.length !== 0) this.reclaim();
+    // Called every time (nothing to do costs a loop of none): first needed at the first kill, it was
+    // a call with no type feedback in Machine.run's optimised code, which inlines this and the
+    // loop's `run`, and deoptimised both (~2.33 G; session 17, burst17).
+    this.reclaim();
     if (this.watched.size === 0) return;
     const now = this.cpu.icountNumber();
     for (const cp of this.watched) {
@@ -771,7 +801,9 @@ export class FrontEnd implements BlockSource {
    * one place blocks die.
    */
   private killBlocks(all: readonly Block[], reason: KillReason): void {
-    const dead = all.filter((b) => b.valid);
+    // Indexed loops, no closures: see records.ts killBlock (the first passes run in Ignition).
+    const dead: Block[] = [];
+    for (let i = 0; i < all.length; i++) { const b = all[i]!; if (b.valid) dead.push(b); }
     if (dead.length === 0) return;
     const st = this.stats;
     st.invalidations++;
@@ -781,35 +813,40 @@ export class FrontEnd implements BlockSource {
     else if (reason === 'flush') st.killedFlush += dead.length;
     else {
       st.evicted += dead.length;
-      for (const b of dead) this.evictedKeys.add(cacheKey(b.phys, b.code32));
+      for (let i = 0; i < dead.length; i++) { const b = dead[i]!; this.evictedKeys.add(cacheKey(b.phys, b.code32)); }
     }
     this.killedSinceSweep += dead.length;
     // Compiled code checks this after anything that may write code (see BLOCK_DEAD): only
     // the running block must stop (the interpreter's records of a dead block throw BLOCK_EXIT).
     const running = this.cpu.block;
-    if (running !== null && dead.includes(running)) this.cpu.s[W_DEAD] = 1;
-    for (const b of dead) killBlock(b);
-    for (const l of this.killListeners) l(dead, reason);
-    if (this.recycle) for (const b of dead) this.dying.push(b);
-    for (const b of dead) {
+    if (running !== null && running.valid && dead.includes(running)) this.cpu.s[W_DEAD] = 1;
+    for (let i = 0; i < dead.length; i++) killBlock(dead[i]!);
+    const listeners = this.killListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(dead, reason);
+    if (this.recycle) for (let i = 0; i < dead.length; i++) this.dying.push(dead[i]!);
+    const blocks = this.blocks, jc = this.jc, byPage = this.byPage;
+    for (let i = 0; i < dead.length; i++) {
+      const b = dead[i]!;
       const key = cacheKey(b.phys, b.code32);
-      if (this.blocks.get(key) === b) {
-        this.blocks.delete(key);
+      if (blocks.get(key) === b) {
+        blocks.delete(key);
         st.liveBlocks--;
         st.liveRecords -= b.recs.length;
       }
       const slot = (b.phys ^ (b.phys >>> 14)) & (JUMP_CACHE - 1);
-      if (this.jc[slot] === b) this.jc[slot] = undefined;
-      for (const page of b.pages) {
-        const cp = this.byPage.get(page);
+      if (jc[slot] === b) jc[slot] = undefined;
+      const pages = b.pages;
+      for (let k = 0; k < pages.length; k++) {
+        const page = pages[k]!;
+        const cp = byPage.get(page);
         if (!cp) continue;
-        const i = cp.blocks.indexOf(b);
-        if (i >= 0) cp.blocks.splice(i, 1);
+        const j = cp.blocks.indexOf(b);
+        if (j >= 0) cp.blocks.splice(j, 1);
         if (cp.blocks.length === 0 && !this.watched.has(cp)) {
           // The page is flagged while blocks live. A page the heuristic watches keeps its
           // record and its flag: rewritten code tends to be decoded again soon, and
           // flagging walks the TLB.
-          this.byPage.delete(page);
+          byPage.delete(page);
           this.unflag(page);
         }
       }
@@ -836,8 +873,9 @@ export class FrontEnd implements BlockSource {
       this.dying.length = 0;
       return;
     }
-    const spare = this.spare, cap = this.maxRecords >> 2;
-    for (const b of this.dying) {
+    const spare = this.spare, cap = this.maxRecords >> 2, dying = this.dying;
+    for (let k = 0; k < dying.length; k++) {
+      const b = dying[k]!;
       const recs = b.recs;
       b.recs = deadRecs(recs.length);
       let i = 0;
@@ -880,7 +918,11 @@ export class FrontEnd implements BlockSource {
     const cold: Block[] = [];
     const warm: { b: Block; use: number }[] = [];
     let keep = this.stats.liveRecords;
-    for (const b of this.blocks.values()) {
+    // The blocks as an array (V8's spread of a Map iterator is native) and indexed loops: this pass
+    // runs in Ignition the first times (see records.ts killBlock).
+    const all = [...this.blocks.values()];
+    for (let i = 0; i < all.length; i++) {
+      const b = all[i]!;
       const mark = b.evictMark;
       const r = recencyOf(b);
       const use = mark < 0 ? Infinity : r - mark;
@@ -889,8 +931,9 @@ export class FrontEnd implements BlockSource {
     }
     if (keep > low) {
       warm.sort(leastUsedFirst);
-      for (const { b } of warm) {
+      for (let i = 0; i < warm.length; i++) {
         if (keep <= low) break;
+        const b = warm[i]!.b;
         cold.push(b);
         keep -= b.recs.length;
       }
@@ -902,7 +945,7 @@ export class FrontEnd implements BlockSource {
     // Before the collection: the dead blocks' own arrays (and the records over the cap) go with it.
     if (this.dying.length !== 0) this.reclaim();
     const t1 = performance.now();
-    if (this.gcAfterEvict && this.garbage >= this.maxRecords * this.gcGarbage) {
+    if (this.gcAfterEvict && this.garbage >= this.maxRecords * this.gcGarbage && this.stats.evictions > this.gcSkipFirst) {
       this.garbage = 0;
       this.stats.collections++;
       collectGarbage();
@@ -921,7 +964,8 @@ export class FrontEnd implements BlockSource {
   mark(): void {
     const t0 = performance.now();
     this.marked = true;
-    for (const b of this.blocks.values()) b.evictMark = recencyOf(b);
+    const all = [...this.blocks.values()];
+    for (let i = 0; i < all.length; i++) { const b = all[i]!; b.evictMark = recencyOf(b); }
     this.stats.evictMs += performance.now() - t0;
   }
 
@@ -945,7 +989,9 @@ export class FrontEnd implements BlockSource {
    */
   sweepSuccessors(): void {
     this.killedSinceSweep = 0;
-    for (const b of this.blocks.values()) {
+    const all = [...this.blocks.values()];
+    for (let i = 0; i < all.length; i++) {
+      const b = all[i]!;
       if (b.chainBlock0 !== null && !b.chainBlock0.valid) { b.chainLin0 = -1; b.chainGen0 = -1; b.chainBlock0 = null; }
       if (b.chainBlock1 !== null && !b.chainBlock1.valid) { b.chainLin1 = -1; b.chainGen1 = -1; b.chainBlock1 = null; }
     }

@@ -1087,7 +1087,7 @@ export class Jit implements BlockSource {
     // would keep its module's instance, and so the module's code and wire bytes, alive after the module's last
     // attached block went (mem15: modules outlive their blocks). Its code never runs again (the loop took
     // `jit` before calling it, and only valid blocks are entered); link and jitId stay for a run in progress.
-    for (const b of blocks) b.jit = null;
+    for (let i = 0; i < blocks.length; i++) blocks[i]!.jit = null;
     if (reason === 'evict') this.counters.evictedBlocks += n;
     else this.counters.invalidatedBlocks += n;
   }
