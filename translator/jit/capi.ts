@@ -146,6 +146,12 @@ export function topOperands(x: X): readonly X[] {
   }
   return NONE;
 }
+/** The last child of an unnamed block, or null for any other node (or an empty block): compile.ts endsWith. */
+export function lastOfUnnamed(x: X): X | null {
+  if (api._BinaryenExpressionGetId(x) !== BLOCK_ID || api._BinaryenBlockGetName(x) !== 0) return null;
+  const n = api._BinaryenBlockGetNumChildren(x);
+  return n === 0 ? null : api._BinaryenBlockGetChildAt(x, n - 1);
+}
 /** One Literal's room in binaryen's heap, for the whole process (the worker is one thread; the Const copies it). */
 const LITERAL = api._malloc(api._BinaryenSizeofLiteral());
 

@@ -277,6 +277,15 @@ export class Fn {
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
+   * The record's writes through codegen/mem.ts `write` (reset per record by
+   * compile.ts): how many, and the last one's node and slow arm (an unnamed
+   * block a BLOCK_DEAD check can be appended to: JitOptions.deadArm).
+   */
+  writes = 0;
+  lastWrite: { node: X; arm: X } | null = null;
+  /** lastWrite, read after the record's emitter ran. */
+  writeNoted(): { node: X; arm: X } | null { return this.lastWrite; }
+  /**
    * Records in the block (set by compile.ts). Another pass of a self-loop needs budget
    * for all of them, not just the loop's: a pass that falls through its loop branch
    * runs on to the block's end.
@@ -321,6 +330,14 @@ export class Fn {
    * member that is in another page takes the helper (codegen/mem.ts).
    */
   groupSpan = 0;
+  /**
+   * JitOptions.hostPredict: the host address an inline access predicts for
+   * linear address `lin` is lin + hostDelta (codegen/mem.ts predictedHit),
+   * so the guest load or store does not wait for the TLB entry's load (the
+   * entry is still loaded and compared, host bits and mask bits at once);
+   * null: the host address comes from the entry ((entry & ~0xfff) ^ lin).
+   */
+  hostDelta: number | null = null;
   readonly regGen: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /**
    * What register i's stores since its generation began added to it, when
@@ -639,7 +656,7 @@ export class Fn {
    * address, value to write): fewer locals keeps more indices under 128 (a
    * one-byte LEB) in long blocks.
    */
-  scratch(role: 'ent' | 'lin' | 'val' | 'slow'): number {
+  scratch(role: 'ent' | 'lin' | 'val' | 'slow' | 'host'): number {
     let l = this.scratches.get(role);
     if (l === undefined) {
       l = this.local();
