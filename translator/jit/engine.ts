@@ -35,10 +35,7 @@ import type { GlobalDispatch, XcacheFill } from './xcache.js';
 import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { testFaults } from './test-faults.js';
-import { CODE_CTX, CR0, RAM_BASE, w } from '../../runtime/state/layout.js';
-
-/** CR0.PG: paging on. */
-const CR0_PG = 0x80000000 | 0;
+import { CODE_CTX } from '../../runtime/state/layout.js';
 
 /** Modules attached between full collections (see attach). */
 const GC_EVERY_MODULES = 512;
@@ -332,17 +329,6 @@ export interface JitOptions {
    */
   innerCount?: 'later' | 'earlier' | false;
   /**
-   * Predicted host addresses (codegen/mem.ts predictedHit): a batch sent
-   * while paging is off (CR0.PG = 0: linear = physical, RAM at RAM_BASE, the
-   * kernel's decompressor) has its inline accesses load and store at
-   * lin + RAM_BASE, which does not wait for the TLB entry's load; the entry
-   * is still loaded and must say exactly that (its host bits and its mask
-   * bits, one compare), else the access takes the checked helper (the
-   * whole inline test in a call, then the slow path). 'flat' (default off):
-   * that; false: host addresses from the entry, as before.
-   */
-  hostPredict?: 'flat' | false;
-  /**
    * A record whose code ends with its one memory write (codegen/mem.ts
    * `write`) checks BLOCK_DEAD (a slow write hit this block's code) in that
    * write's slow arm, not after the record on every run: a fast store passed
@@ -531,7 +517,6 @@ export class Jit implements BlockSource {
   private readonly knownEip: boolean;
   private readonly xferCounts: boolean;
   private readonly groupSpan: number;
-  private readonly hostPredict: 'flat' | false;
   private readonly deadArm: boolean;
   private readonly innerJcc: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
@@ -585,7 +570,6 @@ export class Jit implements BlockSource {
     this.knownEip = opts.knownEip !== false;
     this.xferCounts = opts.xferCounts !== false;
     this.groupSpan = opts.groupSpan ?? 0;
-    this.hostPredict = opts.hostPredict ?? false;
     this.deadArm = opts.deadArm !== false;
     this.innerJcc = opts.innerJcc !== false;
     this.innerCount = opts.innerCount ?? false;
@@ -987,15 +971,6 @@ export class Jit implements BlockSource {
   }
 
   /**
-   * The host delta a batch's inline accesses predict (JitOptions.hostPredict):
-   * RAM_BASE while paging is off (linear = physical: the entry of any RAM
-   * page maps lin to lin + RAM_BASE), else none.
-   */
-  private hostDeltaNow(): number | null {
-    return this.hostPredict === 'flat' && (this.cpu.s[w(CR0)]! & CR0_PG) === 0 ? RAM_BASE : null;
-  }
-
-  /**
    * A batch's code-generation options: its ids in the chain table, and the
    * bounds flat in the state now (the blocks' context when they became hot;
    * the entry guard checks it on each run).
@@ -1005,7 +980,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, hostDelta: this.hostDeltaNow(), deadArm: this.deadArm };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, deadArm: this.deadArm };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

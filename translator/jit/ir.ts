@@ -330,14 +330,6 @@ export class Fn {
    * member that is in another page takes the helper (codegen/mem.ts).
    */
   groupSpan = 0;
-  /**
-   * JitOptions.hostPredict: the host address an inline access predicts for
-   * linear address `lin` is lin + hostDelta (codegen/mem.ts predictedHit),
-   * so the guest load or store does not wait for the TLB entry's load (the
-   * entry is still loaded and compared, host bits and mask bits at once);
-   * null: the host address comes from the entry ((entry & ~0xfff) ^ lin).
-   */
-  hostDelta: number | null = null;
   readonly regGen: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /**
    * What register i's stores since its generation began added to it, when
@@ -656,7 +648,7 @@ export class Fn {
    * address, value to write): fewer locals keeps more indices under 128 (a
    * one-byte LEB) in long blocks.
    */
-  scratch(role: 'ent' | 'lin' | 'val' | 'slow' | 'host'): number {
+  scratch(role: 'ent' | 'lin' | 'val' | 'slow'): number {
     let l = this.scratches.get(role);
     if (l === undefined) {
       l = this.local();

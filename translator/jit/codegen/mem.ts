@@ -44,34 +44,6 @@ export function tlbHit(e: Emit, lin: number, ent: number, write: boolean, klin?:
   return [m.i32.eq(m.i32.and(e.tee(ent, entry), mask), e.c(TLB_VALID)), mask];
 }
 
-/**
- * The TLB test of a predicted access (Fn.hostDelta, JitOptions.hostPredict):
- * local `hp` is teed to lin + delta, the host address the access will use,
- * and the entry (teed into `ent`) must map lin's page to hp's page under the
- * mask: ((entry ^ (hp ^ lin)) & (mask | ~0xfff)) == TLB_VALID, one compare
- * for the host bits and the mask bits (hp ^ lin has no low bits: the delta
- * is page-aligned). The access's own load or store then depends on lin alone,
- * not on the entry's load: the CPU runs it ahead, under the predicted
- * branch. A zeroed mask (the lockstep checker) still fails the test.
- */
-function predictedHit(e: Emit, lin: number, ent: number, hp: number, delta: number, write: boolean): [hit: X, mask: X] {
-  const m = e.m;
-  const entry = m.i32.load(TLB, 4, m.i32.shl(m.i32.shr_u(e.get(lin), e.c(12)), e.c(2)));
-  const mask = e.ld(write ? WRITE_MASK : READ_MASK);
-  const expect = m.i32.xor(e.tee(hp, m.i32.add(e.get(lin), e.c(delta))), e.get(lin));
-  return [m.i32.eq(m.i32.and(m.i32.xor(e.tee(ent, entry), expect), m.i32.or(mask, e.c(~0xfff))), e.c(TLB_VALID)), mask];
-}
-
-/**
- * Does this access predict its host address (Fn.hostDelta)? Only where the
- * checked helper can stand in for the whole test when the prediction fails:
- * a segment with base 0 and flat bounds (offset = linear address), a
- * non-constant offset (a constant one's entry address is folded already).
- */
-function predicts(f: Fn, seg: number, off: number, write: boolean): boolean {
-  return f.hostDelta !== null && f.branches && f.constIn(off) === undefined && f.baseZero(seg) && f.flatBounds(write ? seg + SEG_WRITE : seg);
-}
-
 /** Host byte address of the access once its TLB test passed (entry in local `ent`). */
 export function host(e: Emit, lin: number, ent: number): X {
   return e.m.i32.xor(e.m.i32.and(e.get(ent), e.c(~0xfff)), e.get(lin));
@@ -281,7 +253,7 @@ function memberPtr(f: Fn, g: PageGroup, off: number): X {
  * (Fn.baseZero: the linear address is the offset) the one-page test already
  * implies that.
  */
-function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, lead?: PageGroup, hp = -1): X[] {
+function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, lead?: PageGroup): X[] {
   const m = f.m, o = (): X => f.get(off);
   const b = write ? seg + SEG_WRITE : seg;
   const out: X[] = [];
@@ -297,7 +269,7 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
   } else if (size > 1 && !f.baseZero(seg) && !wrapOk) {
     out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
   }
-  const [hit, mask] = hp >= 0 ? predictedHit(f, lin, ent, hp, f.hostDelta!, write) : tlbHit(f, lin, ent, write, klin);
+  const [hit, mask] = tlbHit(f, lin, ent, write, klin);
   if (lead !== undefined && !write) lead.mask = mask;
   out.push(hit);
   return out;
@@ -316,9 +288,9 @@ export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: numb
  * the conditions' values: TurboFan materialises each compare of an `and`
  * (setcc, movzx) before it tests the result.
  */
-export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, fast: X, slow: X, lead?: PageGroup, hp = -1): X {
+export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean, fast: X, slow: X, lead?: PageGroup): X {
   const m = f.m, done = f.label('m'), miss = f.label('s');
-  const conds = fastConds(f, seg, off, lin, ent, size, write, lead, hp);
+  const conds = fastConds(f, seg, off, lin, ent, size, write, lead);
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
   // A loop, not conds.map with an arrow: see Fn.when.
   const arm: X[] = [];
@@ -353,11 +325,9 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   if (g?.member !== undefined) {
     return memberIf(f, g.member, g.delta, size, f.set(dst, loadAt(f.m, size, memberPtr(f, g.member, off))), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
   }
-  // A predicted access (Fn.hostDelta) loads at hp; when the prediction or any test fails, the checked helper does it all.
-  const hp = predicts(f, seg, off, rmw) ? f.scratch('host') : -1;
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
-    f.set(dst, loadAt(f.m, size, hp >= 0 ? f.get(hp) : host(f, lin, ent))),
-    f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, hp >= 0 ? checkedAccess : undefined)), g?.lead, hp);
+    f.set(dst, loadAt(f.m, size, host(f, lin, ent))),
+    f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off))), g?.lead);
   return f.block([...set, full]);
 }
 
@@ -368,7 +338,10 @@ function noteWrite(f: Fn, node: X, arm: X): X {
   return node;
 }
 
-/** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
+/**
+ * Write `size` bytes of `v` at seg:[off]. A slow write may hit code: compile.ts checks BLOCK_DEAD after the
+ * record, or in this slow arm when the record ends with its one write (JitOptions.deadArm).
+ */
 export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: X): X {
   const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, true);
@@ -376,10 +349,9 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
     const arm = m.block(null, [f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess)]);
     return noteWrite(f, f.block([f.set(val, v), memberIf(f, g.member, g.delta, size, storeAt(m, size, memberPtr(f, g.member, off), f.get(val)), arm)]), arm);
   }
-  const hp = predicts(f, seg, off, true) ? f.scratch('host') : -1;
   // The slow arm in an unnamed block of its own: compile.ts may append the record's BLOCK_DEAD check to it (JitOptions.deadArm).
-  const arm = m.block(null, [f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), hp >= 0 ? checkedAccess : undefined)]);
+  const arm = m.block(null, [f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val))]);
   const full = fastIf(f, seg, off, lin, ent, size, true,
-    storeAt(m, size, hp >= 0 ? f.get(hp) : host(f, lin, ent), f.get(val)), arm, g?.lead, hp);
+    storeAt(m, size, host(f, lin, ent), f.get(val)), arm, g?.lead);
   return noteWrite(f, f.block([f.set(val, v), ...set, full]), arm);
 }
