@@ -156,6 +156,8 @@ export interface EmitOptions {
   groupSpan?: number;
   /** JitOptions.innerJcc (default true, as the engine's: the lockstep checker's prefixes compile as the JIT does): taken Jccs to a later record of their block branch there inside (innerSkips, Fn.innerBranch). */
   innerJcc?: boolean;
+  /** JitOptions.spanLead (default false, absent too): page-group leaders test their group's span (Fn.spanLead). */
+  spanLead?: boolean;
   /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
   deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
@@ -207,7 +209,7 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, deadArm: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, deadArm: boolean, spanLead: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -220,6 +222,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.knownEip = knownEip;
   f.xferCounts = xferCounts;
   f.groupSpan = groupSpan;
+  f.spanLead = spanLead;
   if (deadRegs) f.enableDeadRegs();
   if (direct !== null) {
     f.selfNamed = sites === null;
@@ -487,7 +490,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.deadArm !== false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.deadArm !== false, opts.spanLead !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -337,6 +337,14 @@ export interface JitOptions {
    */
   deadArm?: boolean;
   /**
+   * Page groups (groupSpan 0): a leader of 2 or more bytes tests its whole
+   * group's span in its page test and sets hb to the entry's host bits, no
+   * `leaves` bit (4-6 x86 instructions a leader); a span leaving the page
+   * sends the leader to the checked helper (codegen/mem.ts finishGroup).
+   * Default false.
+   */
+  spanLead?: boolean;
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -518,6 +526,7 @@ export class Jit implements BlockSource {
   private readonly xferCounts: boolean;
   private readonly groupSpan: number;
   private readonly deadArm: boolean;
+  private readonly spanLead: boolean;
   private readonly innerJcc: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
   private readonly flat: boolean;
@@ -571,6 +580,7 @@ export class Jit implements BlockSource {
     this.xferCounts = opts.xferCounts !== false;
     this.groupSpan = opts.groupSpan ?? 0;
     this.deadArm = opts.deadArm !== false;
+    this.spanLead = opts.spanLead !== false;
     this.innerJcc = opts.innerJcc !== false;
     this.innerCount = opts.innerCount ?? false;
     this.flat = opts.flat !== false;
@@ -980,7 +990,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, deadArm: this.deadArm };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, deadArm: this.deadArm, spanLead: this.spanLead };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
