@@ -28,6 +28,7 @@ interface CApi {
   /** Writes the Literal at `out` (a struct returned through a pointer). */
   _BinaryenLiteralInt32(out: number, v: number): void;
   _BinaryenConst(module: number, literal: number): X;
+  _BinaryenConstSetValueI32(x: X, v: number): void;
   _BinaryenLoad(module: number, bytes: number, signed: number, offset: number, align: number, type: binaryen.Type, ptr: X, memory: number): X;
   _BinaryenStore(module: number, bytes: number, offset: number, align: number, ptr: X, value: X, type: binaryen.Type, memory: number): X;
   _BinaryenLocalGet(module: number, index: number, type: binaryen.Type): X;
@@ -60,7 +61,7 @@ for (const f of ['_malloc', '_BinaryenSizeofLiteral', '_BinaryenLiteralInt32', '
   '_BinaryenExpressionGetId', '_BinaryenBinaryId', '_BinaryenBinaryGetOp', '_BinaryenBinaryGetLeft', '_BinaryenBinaryGetRight', '_BinaryenUnaryId',
   '_BinaryenUnaryGetOp', '_BinaryenUnaryGetValue', '_BinaryenStoreGetPtr', '_BinaryenStoreGetValue', '_BinaryenLoadGetPtr',
   '_BinaryenSelectGetIfTrue', '_BinaryenSelectGetIfFalse', '_BinaryenSelectGetCondition',
-  '_BinaryenLocalSetGetValue', '_BinaryenLocalGetGetIndex', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt', '_BinaryenBlockSetChildAt'] as const) {
+  '_BinaryenLocalSetGetValue', '_BinaryenLocalGetGetIndex', '_BinaryenDropGetValue', '_BinaryenBlockGetName', '_BinaryenBlockGetNumChildren', '_BinaryenBlockGetChildAt', '_BinaryenBlockSetChildAt', '_BinaryenConstSetValueI32'] as const) {
   if (typeof api[f] !== 'function') throw new Error(`translator/jit/capi.ts: binaryen.js no longer exports ${f}`);
 }
 // Held here: binaryen.js's module object has ~2,100 properties, so V8 keeps it a dictionary (a hash lookup per access).
@@ -145,6 +146,16 @@ export function topOperands(x: X): readonly X[] {
     return out;
   }
   return NONE;
+}
+/** Give an i32 Const node made by `m.i32.const` (its own node, never ModuleIR's shared ones) the value `v`. */
+export function setConstI32(x: X, v: number): void {
+  api._BinaryenConstSetValueI32(x, v);
+}
+/** The last child of an unnamed block, or null for any other node (or an empty block): compile.ts endsWith. */
+export function lastOfUnnamed(x: X): X | null {
+  if (api._BinaryenExpressionGetId(x) !== BLOCK_ID || api._BinaryenBlockGetName(x) !== 0) return null;
+  const n = api._BinaryenBlockGetNumChildren(x);
+  return n === 0 ? null : api._BinaryenBlockGetChildAt(x, n - 1);
 }
 /** One Literal's room in binaryen's heap, for the whole process (the worker is one thread; the Const copies it). */
 const LITERAL = api._malloc(api._BinaryenSizeofLiteral());

@@ -29,7 +29,7 @@ import { hintsOf } from './pack.js';
 import { relTarget } from './codegen/branch.js';
 import { functionBodySizes } from './wasm-sizes.js';
 import { testFaults } from './test-faults.js';
-import { speedUp } from './capi.js';
+import { lastOfUnnamed, speedUp } from './capi.js';
 import { addFlagHelpers } from './codegen/flags.js';
 import { flagFates, LIVE, quietConsumers, writesFlags } from './flag-liveness.js';
 import { addColdHelpers } from './cold.js';
@@ -156,6 +156,10 @@ export interface EmitOptions {
   groupSpan?: number;
   /** JitOptions.innerJcc (default true, as the engine's: the lockstep checker's prefixes compile as the JIT does): taken Jccs to a later record of their block branch there inside (innerSkips, Fn.innerBranch). */
   innerJcc?: boolean;
+  /** JitOptions.spanLead (default true, absent too): page-group leaders test their group's span (Fn.spanLead). */
+  spanLead?: boolean;
+  /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
+  deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
   innerCount?: 'later' | 'earlier' | false;
   /** JitOptions.innerLoop (default INNER_LOOP, as the engine's): taken Jccs to an earlier record of their block (not the first) loop there inside (innerLoops, Fn.loopBack). */
@@ -202,12 +206,18 @@ const anchor: { m: binaryen.Module | null; blocks: readonly Block[] | null; fn: 
  * keeps an arrow's optimised code only while one such arrow lives, and the worker's full GCs freed it
  * (optimised 12-14 times a boot, bench/opt-trace.ts).
  */
+/** Is `node` what `x` runs last (x itself, or the last child of x's unnamed blocks, nested)? */
+function endsWith(x: X, node: X): boolean {
+  for (let at: X | null = x; at !== null; at = lastOfUnnamed(at)) if (at === node) return true;
+  return false;
+}
+
 function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(r) === 0; }
 
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -220,6 +230,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.knownEip = knownEip;
   f.xferCounts = xferCounts;
   f.groupSpan = groupSpan;
+  f.spanLead = spanLead;
   if (deadRegs) f.enableDeadRegs();
   if (direct !== null) {
     f.selfNamed = sites === null;
@@ -275,6 +286,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     starts.push(out.length);
     if (top !== null) out.push(...top.inside);
     f.stored = false;
+    f.writes = 0;
+    f.lastWrite = null;
     f.regBegin(out.length);
     const e = emitterFor(r);
     const fate = fates === null ? LIVE : fates[r.idx]!;
@@ -302,7 +315,15 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
     // writing EIP (a block looping on itself may be in a later iteration).
     if (f.stored && !last) {
-      out.push(f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off));
+      const check = f.deadCheck(r.idx + 1, recs[r.idx + 1]!.off);
+      // JitOptions.deadArm: a record whose code ends with its one write (through codegen/mem.ts `write`; nothing
+      // else it runs writes memory: CALL's push, x87 and string stores do not go through it, so their `writes` is
+      // 0) can only have written its own code in that write's slow arm (a fast store passed WRITE_MASK, which a
+      // page of decoded code fails): the check goes there, off the hot path (2 x86 instructions a store).
+      // (Read through a method: TS narrows the field to null from its reset at the record start.)
+      const w = f.writeNoted();
+      if (deadArm && f.writes === 1 && w !== null && callouts[callouts.length - 1] !== r.idx && endsWith(x, w.node)) appendChild(w.arm, check);
+      else out.push(check);
     }
   }
   // The end of the last record's code (a loop may end there).
@@ -533,7 +554,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -339,6 +339,22 @@ export interface JitOptions {
    */
   innerLoop?: boolean;
   /**
+   * A record whose code ends with its one memory write (codegen/mem.ts
+   * `write`) checks BLOCK_DEAD (a slow write hit this block's code) in that
+   * write's slow arm, not after the record on every run: a fast store passed
+   * WRITE_MASK, which no page of decoded code passes (compile.ts). Default
+   * true; false: the check after every writing record, as before.
+   */
+  deadArm?: boolean;
+  /**
+   * Page groups (groupSpan 0): a leader of 2 or more bytes tests its whole
+   * group's span in its page test and sets hb to the entry's host bits, no
+   * `leaves` bit (4-6 x86 instructions a leader); a span leaving the page
+   * sends the leader to the checked helper (codegen/mem.ts finishGroup).
+   * Default true (session 17: decompressor phase pairs 0.964 / 0.986).
+   */
+  spanLead?: boolean;
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -519,6 +535,8 @@ export class Jit implements BlockSource {
   private readonly knownEip: boolean;
   private readonly xferCounts: boolean;
   private readonly groupSpan: number;
+  private readonly deadArm: boolean;
+  private readonly spanLead: boolean;
   private readonly innerJcc: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
   private readonly innerLoop: boolean | undefined;
@@ -572,6 +590,8 @@ export class Jit implements BlockSource {
     this.knownEip = opts.knownEip !== false;
     this.xferCounts = opts.xferCounts !== false;
     this.groupSpan = opts.groupSpan ?? 0;
+    this.deadArm = opts.deadArm !== false;
+    this.spanLead = opts.spanLead !== false;
     this.innerJcc = opts.innerJcc !== false;
     this.innerCount = opts.innerCount ?? false;
     this.innerLoop = opts.innerLoop;
@@ -982,7 +1002,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }) };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

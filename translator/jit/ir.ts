@@ -205,6 +205,12 @@ export interface PageGroup {
   members: number;
   /** An empty block in the leader's fast arm, filled at the end (codegen/mem.ts finishGroup): the hb set. */
   readonly setHb: X;
+  /**
+   * Fn.spanLead: the leader's page test is ((lin + k1) & 0xfff) <= k2 with
+   * k1, k2 Const nodes of its own (0 and 0x1000 - size when made), set to the
+   * group's span by finishGroup; null: the leader tests its own bytes.
+   */
+  span: { k1: X; k2: X } | null;
   /** The leader's TLB-entry local. */
   readonly ent: number;
   /** A read leader's READ_MASK load ('merge': made WRITE_MASK when a write joins), else null. */
@@ -277,6 +283,15 @@ export class Fn {
   /** Set by code that may have written guest memory the slow way (possibly code: check BLOCK_DEAD). */
   stored = false;
   /**
+   * The record's writes through codegen/mem.ts `write` (reset per record by
+   * compile.ts): how many, and the last one's node and slow arm (an unnamed
+   * block a BLOCK_DEAD check can be appended to: JitOptions.deadArm).
+   */
+  writes = 0;
+  lastWrite: { node: X; arm: X } | null = null;
+  /** lastWrite, read after the record's emitter ran. */
+  writeNoted(): { node: X; arm: X } | null { return this.lastWrite; }
+  /**
    * Records in the block (set by compile.ts). Another pass of a self-loop needs budget
    * for all of them, not just the loop's: a pass that falls through its loop branch
    * runs on to the block's end.
@@ -321,6 +336,14 @@ export class Fn {
    * member that is in another page takes the helper (codegen/mem.ts).
    */
   groupSpan = 0;
+  /**
+   * JitOptions.spanLead: a page group's leader (groupSpan 0, 2 or more
+   * bytes) tests the group's whole span in its page test (codegen/mem.ts
+   * fastConds, finishGroup) instead of its own bytes plus a `leaves` bit in
+   * hb; its slow arm is the checked helper (a span that leaves the page
+   * sends the leader there, each pass, and its members as before).
+   */
+  spanLead = false;
   readonly regGen: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
   /**
    * What register i's stores since its generation began added to it, when

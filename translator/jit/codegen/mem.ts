@@ -10,7 +10,7 @@ import binaryen from '../binaryen.js';
 import type { Rec } from '../../../runtime/records.js';
 import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
-import { irOf } from '../capi.js';
+import { irOf, setConstI32 } from '../capi.js';
 import { needHelper, slowCall, type SlowAccess } from '../cold.js';
 import { appendChild, negate, setLoadOffset, type Fn, type PageGroup, type X } from '../ir.js';
 
@@ -190,7 +190,7 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
     key, write, hb: f.local(), po: f.groupSpan > 0 ? f.local() : -1, off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
     // Not the leader's own slow arm (numbered next): hb is the pass top's constant 1 there, nothing to spill.
     from: f.slowArms.length + 1, until: 0,
-    setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null,
+    setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null, span: null,
   };
   f.groups.push(lead);
   if (write || merge) open.w = lead; else open.r = lead;
@@ -203,6 +203,15 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
  */
 export function finishGroup(f: Fn, g: PageGroup): void {
   const m = f.m;
+  if (g.span !== null) {
+    // Fn.spanLead: the leader's page test now covers [lo, hi) (its fast arm: the whole span in one page), so hb
+    // is the entry's host bits with bit 0 clear; a span leaving the page takes the leader's slow arm (hb stays 1).
+    setConstI32(g.span.k1, g.lo - g.disp);
+    setConstI32(g.span.k2, 0x1000 - (g.hi - g.lo));
+    appendChild(g.setHb, f.set(g.hb, m.i32.and(f.get(g.ent), f.c(~0xfff))));
+    if (g.write && g.mask !== null) setLoadOffset(g.mask, WRITE_MASK);
+    return;
+  }
   if (g.po >= 0) {
     // hb = the entry's host bits, po = the leader's page offset: each member tests its own offset (memberIf).
     appendChild(g.setHb, f.set(g.hb, m.i32.and(f.get(g.ent), f.c(~0xfff))));
@@ -261,7 +270,12 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
   // page-crossing test and its TLB entry's address. A test known to fail stays in (the slow arm does the access).
   const k = f.constIn(off), klin = lin === off ? k : undefined;
   const wrapOk = k !== undefined && (k >>> 0) + size - 1 <= 0xffffffff;
-  if (size > 1 && !(klin !== undefined && (klin & 0xfff) <= 0x1000 - size)) out.push(onePage(f, lin, size));
+  if (lead !== undefined && spanLeads(f, size)) {
+    // Fn.spanLead: the span test, its constants set by finishGroup (members or not: a lone leader keeps 0, 0x1000 - size).
+    const k1 = m.i32.const(0), k2 = m.i32.const(0x1000 - size);
+    lead.span = { k1, k2 };
+    out.push(m.i32.le_u(m.i32.and(m.i32.add(f.get(lin), k1), f.c(0xfff)), k2));
+  } else if (size > 1 && !(klin !== undefined && (klin & 0xfff) <= 0x1000 - size)) out.push(onePage(f, lin, size));
   if (!f.flatBounds(b)) {
     out.push(m.i32.ge_u(o(), f.ld(SEG_LO + 4 * b)));
     if (size > 1 && !wrapOk) out.push(m.i32.ge_u(m.i32.add(o(), f.c(size - 1)), o()));
@@ -274,6 +288,9 @@ function fastConds(f: Fn, seg: number, off: number, lin: number, ent: number, si
   out.push(hit);
   return out;
 }
+
+/** Does a page group's leader of `size` bytes test its group's span (Fn.spanLead)? */
+const spanLeads = (f: Fn, size: number): boolean => f.spanLead && f.groupSpan === 0 && size > 1;
 
 /** The inline test as one i32 (1: the access can be made inline); `ent` holds the TLB entry after it. */
 export function fastTest(f: Fn, seg: number, off: number, lin: number, ent: number, size: number, write: boolean): X {
@@ -325,21 +342,36 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   if (g?.member !== undefined) {
     return memberIf(f, g.member, g.delta, size, f.set(dst, loadAt(f.m, size, memberPtr(f, g.member, off))), f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, checkedAccess)));
   }
+  // A leader testing its group's span (Fn.spanLead) may fail that test with its own bytes in one page: the checked helper.
+  const helper = g?.lead !== undefined && spanLeads(f, size) ? checkedAccess : undefined;
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
     f.set(dst, loadAt(f.m, size, host(f, lin, ent))),
-    f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off))), g?.lead);
+    f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, helper)), g?.lead);
   return f.block([...set, full]);
 }
 
-/** Write `size` bytes of `v` at seg:[off]. A slow write may hit code: callers check BLOCK_DEAD after the record. */
+/** The record's write `node` (its slow arm `arm`): counted, the last one kept (Fn.writes, Fn.lastWrite; compile.ts deadArm). */
+function noteWrite(f: Fn, node: X, arm: X): X {
+  f.writes++;
+  f.lastWrite = { node, arm };
+  return node;
+}
+
+/**
+ * Write `size` bytes of `v` at seg:[off]. A slow write may hit code: compile.ts checks BLOCK_DEAD after the
+ * record, or in this slow arm when the record ends with its one write (JitOptions.deadArm).
+ */
 export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: X): X {
   const m = f.m, ent = f.scratch('ent'), val = f.scratch('val'), [lin, set] = linearIn(f, seg, off);
   const g = groupUse(f, seg, off, size, true);
   if (g?.member !== undefined) {
-    return f.block([f.set(val, v), memberIf(f, g.member, g.delta, size, storeAt(m, size, memberPtr(f, g.member, off), f.get(val)), f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess))]);
+    const arm = m.block(null, [f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), checkedAccess)]);
+    return noteWrite(f, f.block([f.set(val, v), memberIf(f, g.member, g.delta, size, storeAt(m, size, memberPtr(f, g.member, off), f.get(val)), arm)]), arm);
   }
+  // The slow arm in an unnamed block of its own: compile.ts may append the record's BLOCK_DEAD check to it (JitOptions.deadArm).
+  const helper = g?.lead !== undefined && spanLeads(f, size) ? checkedAccess : undefined;
+  const arm = m.block(null, [f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), helper)]);
   const full = fastIf(f, seg, off, lin, ent, size, true,
-    storeAt(m, size, host(f, lin, ent), f.get(val)),
-    f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val)), g?.lead);
-  return f.block([f.set(val, v), ...set, full]);
+    storeAt(m, size, host(f, lin, ent), f.get(val)), arm, g?.lead);
+  return noteWrite(f, f.block([f.set(val, v), ...set, full]), arm);
 }
