@@ -12,7 +12,8 @@
  * measure it). `DIR=JSON` runs DIR with those JitOptions (over --jit's), so
  * one build can be its own A and B (`. .={"firstBatch":8}`); `+FLAG` adds a node
  * flag to that side's process after the tuned ones (`. .+--wasm-tiering-budget=600000`:
- * V8 flags that must be set at process start). Every run is a fresh process with `jitvisor run`'s settings
+ * V8 flags that must be set at process start), `+NAME=VALUE` (no leading dash) an
+ * environment variable (`. .+JITVISOR_WARM=0`). Every run is a fresh process with `jitvisor run`'s settings
  * (src/host-tuning.ts), booting to `--stop-at` instructions (default 2.32 G:
  * the end of the kernel decompressor, docs/jit-plan.md "Next"). Per run:
  * when the first guest instruction ran, each of the first modules'
@@ -63,12 +64,14 @@ interface Run {
 }
 
 function runOnce(side: number): Promise<Run> {
-  const { dir, jit, flags } = sides[side]!;
+  const { dir, jit, flags: all } = sides[side]!;
+  const flags = all.filter((f) => f.startsWith('-'));
+  const env = Object.fromEntries(all.filter((f) => !f.startsWith('-')).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
   const argv = [...TUNED_NODE_FLAGS, ...flags, join(dir, 'dist/bench/boot-runner.js'), 'jitvisor', '--engine', 'jit', '--clock', 'deterministic',
     '--kernel', join(here, 'guests/linux-686.bzImage'), '--initrd', join(here, 'guests/initramfs.cpio.gz'), '--append', 'console=ttyS0',
     '--memory', '128', '--timeline', String(every), '--stop-at', String(stopAt), ...(jit ? ['--jit', jit] : [])];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...process.env, ...TUNED_ENV } });
+    const child = spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...process.env, ...TUNED_ENV, ...env } });
     let buf = '';
     const evs: Ev[] = [];
     child.stdio[3]!.on('data', (d: Buffer) => {

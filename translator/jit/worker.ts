@@ -25,6 +25,9 @@ import { enableCompilationHints, withEagerHints } from './eager-hints.js';
 // dynamic import (messages that arrive meanwhile wait in the ports' queues: no listener yet).
 installIcedEnums();
 const { emitModule } = await import('./compile.js');
+// Binaryen's lazy Liftoff compile and its largest functions' tier-ups now, while no request waits
+// (warm-binaryen.ts says why). JITVISOR_WARM=0 skips it (bench comparisons).
+const warmed = process.env.JITVISOR_WARM === '0' ? 0 : (await import('./warm-binaryen.js')).warmBinaryen().length;
 
 /** A JIT -> worker request. */
 export interface CompileRequest {
@@ -133,6 +136,8 @@ export interface WorkerStats {
   externalSources: number;
   /** Modules compiled by this worker since it started. */
   modules: number;
+  /** Modules the warm-up emitted before the first request (warm-binaryen.ts; 0: skipped). */
+  warmed: number;
 }
 
 function stats(): WorkerStats {
@@ -148,7 +153,7 @@ function stats(): WorkerStats {
     heapUsed: mib(h.used_heap_size), heapTotal: mib(h.total_heap_size), spaces, spaceSizes, heapLimit: mib(h.heap_size_limit),
     physical: mib(h.total_physical_size), external: mib(h.external_memory), malloced: mib(h.malloced_memory),
     code: mib(c.code_and_metadata_size), bytecode: mib(c.bytecode_and_metadata_size), externalSources: mib(c.external_script_source_size),
-    modules: sent,
+    modules: sent, warmed,
   };
 }
 
