@@ -11,6 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TUNED_NODE_FLAGS } from '../src/host-tuning.js';
 import { mainThreadNs } from './thread-cpu.js';
 
 function arg(name: string, dflt: string): string {
@@ -53,7 +54,7 @@ if (process.argv.includes('--child')) {
   const me = fileURLToPath(import.meta.url);
   for (let k = 0; k < runs; k++) {
     for (const warm of k % 2 === 0 ? [false, true] : [true, false]) {
-      const out = spawnSync(process.execPath, ['--v8-pool-size=1', '--max-semi-space-size=4', me, '--child', ...(warm ? ['--warm'] : []), '--file', file, '--limit', String(limit)], { encoding: 'utf8' });
+      const out = spawnSync(process.execPath, [...TUNED_NODE_FLAGS, me, '--child', ...(warm ? ['--warm'] : []), '--file', file, '--limit', String(limit)], { encoding: 'utf8' });
       if (out.status !== 0) throw new Error(out.stderr);
       const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as Result;
       all.push(r);
