@@ -13,7 +13,7 @@
  * one build can be its own A and B (`. .={"firstBatch":8}`); `+FLAG` adds a node
  * flag to that side's process after the tuned ones (`. .+--wasm-tiering-budget=600000`:
  * V8 flags that must be set at process start), `+NAME=VALUE` (no leading dash) an
- * environment variable (`. .+JITVISOR_WARM=0`). Every run is a fresh process with `jitvisor run`'s settings
+ * environment variable (`. .+JITVISOR_WARM=1`). Every run is a fresh process with `jitvisor run`'s settings
  * (src/host-tuning.ts), booting to `--stop-at` instructions (default 2.32 G:
  * the end of the kernel decompressor, docs/jit-plan.md "Next"). Per run:
  * when the first guest instruction ran, each of the first modules'

@@ -1,17 +1,24 @@
 /**
  * The compile worker's warm-up of binaryen, before its first request
- * (worker.ts): a few small synthetic modules through binaryen and emitBinary.
+ * (worker.ts, only with JITVISOR_WARM=1): a few small synthetic modules
+ * through binaryen and emitBinary.
  *
- * Why (docs/jit-plan.md "Start-up, session 17"): V8 compiles binaryen's wasm
+ * Off by default: measured under host load 4-6 (docs/jit-plan.md "Start-up,
+ * session 17"), the worker was still starting when the first request came,
+ * so the warm-up (~160 ms of the worker's CPU, of which the first request
+ * saves ~95) delayed the first modules in 8 of 8 rounds and 1 G
+ * instructions in 7 of 8. On a quiet host the worker waits ~0.3 s for its
+ * first request, where it might pay: to be measured there.
+ *
+ * What for (docs/jit-plan.md "Start-up, session 17"): V8 compiles binaryen's wasm
  * lazily, so the worker's first emit paid Liftoff for binaryen's largest
  * functions (three of 29-81 KB of wasm: 10-110 ms each) inside the first
  * request; and the first emits use up those functions' tiering budgets, so
- * their TurboFan compiles (120-420 ms each, 1 s under load) were queued on
+ * their TurboFan compiles (120-420 ms each, 1 s under load) are queued on
  * V8's one platform thread (--v8-pool-size=1) right when the decompressor's
- * first big module came back, whose own tier-ups then waited behind them
- * while the guest ran its hottest loop as Liftoff code. Done while the
- * worker waits for its first request (the main thread is still importing,
- * reading images and interpreting the stub), both happen before they are
+ * first big module comes back, whose own tier-ups then wait behind them
+ * while the guest runs its hottest loop as Liftoff code. Done while the
+ * worker waits for its first request, both would happen before they are
  * in the way. Four modules of sixteen functions queue all three tier-ups
  * (three or fewer emits did not, in a probe; the first emit is ~170 ms cold,
  * the rest a few ms each).

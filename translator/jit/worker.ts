@@ -25,9 +25,10 @@ import { enableCompilationHints, withEagerHints } from './eager-hints.js';
 // dynamic import (messages that arrive meanwhile wait in the ports' queues: no listener yet).
 installIcedEnums();
 const { emitModule } = await import('./compile.js');
-// Binaryen's lazy Liftoff compile and its largest functions' tier-ups now, while no request waits
-// (warm-binaryen.ts says why). JITVISOR_WARM=0 skips it (bench comparisons).
-const warmed = process.env.JITVISOR_WARM === '0' ? 0 : (await import('./warm-binaryen.js')).warmBinaryen().length;
+// JITVISOR_WARM=1: binaryen's lazy Liftoff compile and its largest functions' tier-ups now, before
+// the first request (warm-binaryen.ts). Off by default: under host load the worker is not idle before
+// its first request, and the warm-up delayed the first modules (docs/jit-plan.md, session 17).
+const warmed = process.env.JITVISOR_WARM === '1' ? (await import('./warm-binaryen.js')).warmBinaryen().length : 0;
 
 /** A JIT -> worker request. */
 export interface CompileRequest {
@@ -136,7 +137,7 @@ export interface WorkerStats {
   externalSources: number;
   /** Modules compiled by this worker since it started. */
   modules: number;
-  /** Modules the warm-up emitted before the first request (warm-binaryen.ts; 0: skipped). */
+  /** Modules the warm-up emitted before the first request (warm-binaryen.ts, JITVISOR_WARM=1; else 0). */
   warmed: number;
 }
 
