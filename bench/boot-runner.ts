@@ -20,7 +20,8 @@
  * started (performance.now()), `mainMs` the main thread's CPU ms (/proc schedstat, not 10 ms ticks):
  *   {"ev":"run", ...}       (--timeline) just before the first guest instruction
  *   {"ev":"tick", ...}      (--timeline MS) every MS ms: executed, CPU, modules attached, interpreted
- *   {"ev":"module", ...}    (--timeline) each compiled module as it is attached: its blocks, executed
+ *   {"ev":"module", ...}    (--timeline) each compiled module as it is attached: its blocks, executed,
+ *                           workMs (the worker's emit + compile), latencyMs (from its request's send)
  * --stop-at N ends the run after N guest instructions (its exit event then says "limit").
  * `ms` counts from t0; `cpuMs` is the whole process's CPU time so far (process.cpuUsage:
  * user + system, all threads, Node start-up included, like /proc/<pid>/stat for QEMU), `mainCpuMs`
@@ -206,7 +207,14 @@ if (kind === 'jitvisor') {
   if (every !== undefined) {
     const jit = pc.machine.jit;
     const interpreted = (): number => (jit ? jit.counters.interpreted.reduce((a, b) => a + b, 0) : 0);
-    if (jit) jit.onCompiled = (blocks) => event({ ev: 'module', ...now(), blocks: blocks.length });
+    // workMs: the worker's emit + compile of this module; latencyMs: since its request was sent (the
+    // engine's counter is a sum, so the difference from the previous module's).
+    let latency = 0;
+    if (jit) jit.onCompiled = (blocks, _batch, ms) => {
+      const l = jit.counters.latencyMs;
+      event({ ev: 'module', ...now(), blocks: blocks.length, workMs: ms, latencyMs: l - latency });
+      latency = l;
+    };
     setInterval(() => event({ ev: 'tick', ...now(), modules: jit?.counters.modulesCompiled ?? 0, interpreted: interpreted() }), every).unref();
     event({ ev: 'run', ...now() });
   }

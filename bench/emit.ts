@@ -41,12 +41,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Rec } from '../runtime/records.js';
+import { MAGIC, load, recFields, type Request } from './emit-recording.js';
 import type { EmitOptions } from '../translator/jit/compile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEFAULT_FILE = `${ROOT}bench/.cache/emit-requests.bin`;
-const MAGIC = 'jitvisor-emit-requests-1';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,14 +55,6 @@ function arg(name: string, dflt: string): string {
   return v;
 }
 
-/** The Rec fields pack.ts sends, in its order (numbers, then booleans): a recording is only valid for the same list. */
-function recFields(): string[] {
-  const sample = new Rec(() => { throw new Error('unused'); }) as unknown as Record<string, unknown>;
-  const keys = Object.keys(sample);
-  return [...keys.filter((k) => typeof sample[k] === 'number'), ...keys.filter((k) => typeof sample[k] === 'boolean')];
-}
-
-interface Request { packed: Float64Array; opts: EmitOptions }
 
 /** File: magic line, header JSON line, then per request: u32 JSON length, JSON opts, u32 f64 count, f64s (little-endian). */
 async function record(file: string, instructions: number): Promise<void> {
@@ -98,39 +89,6 @@ async function record(file: string, instructions: number): Promise<void> {
 
 /** --opts JSON: EmitOptions merged over every recorded request's (e.g. '{"quietCC":false}': bytes of one option's variants). */
 const OVERRIDE = JSON.parse(process.argv.includes('--opts') ? process.argv[process.argv.indexOf('--opts') + 1] ?? '{}' : '{}') as Partial<EmitOptions>;
-
-function load(file: string): Request[] {
-  if (!existsSync(file)) {
-    console.error(`no recording at ${file}: run "node dist/bench/emit.js record" first`);
-    process.exit(2);
-  }
-  const buf = readFileSync(file);
-  let p = 0;
-  const line = (): string => {
-    const e = buf.indexOf(10, p);
-    const s = buf.subarray(p, e).toString();
-    p = e + 1;
-    return s;
-  };
-  if (line() !== MAGIC) { console.error(`${file}: not an emit recording`); process.exit(2); }
-  const header = JSON.parse(line()) as { fields: string[] };
-  if (JSON.stringify(header.fields) !== JSON.stringify(recFields())) {
-    console.error(`${file}: recorded with other Rec fields than this build's: record it again`);
-    process.exit(2);
-  }
-  const out: Request[] = [];
-  while (p < buf.length) {
-    const n = buf.readUInt32LE(p); p += 4;
-    const opts = JSON.parse(buf.subarray(p, p + n).toString()) as EmitOptions; p += n;
-    const count = buf.readUInt32LE(p); p += 4;
-    // Copied: the f64s are not 8-aligned in the file.
-    const packed = new Float64Array(count);
-    Buffer.from(packed.buffer).set(buf.subarray(p, p + 8 * count));
-    p += 8 * count;
-    out.push({ packed, opts });
-  }
-  return out;
-}
 
 interface Pass { unpack: number; build: number; binary: number; total: number; cpu: number; bytes: number; hashes: string[] }
 

@@ -4,13 +4,16 @@
  * instruction counts, for one or more checkouts run interleaved (A B A B ...):
  *
  *   node dist/bench/start-timeline.js [--runs 3] [--stop-at 2320000000] [--marks 1e8,3e8,1e9] [--every 50]
- *     [--jit JSON] [--json FILE] [DIR[=JSON] ...]
+ *     [--jit JSON] [--json FILE] [DIR[=JSON][+NODEFLAG...] ...]
  *
  * Each DIR (default: this checkout) must hold a built dist/ whose
  * bench/boot-runner.js knows `--timeline` and `--stop-at` (copy this
  * checkout's dist/bench/boot-runner.js and thread-cpu.js into an older one to
  * measure it). `DIR=JSON` runs DIR with those JitOptions (over --jit's), so
- * one build can be its own A and B (`. .={"firstBatch":8}`). Every run is a fresh process with `jitvisor run`'s settings
+ * one build can be its own A and B (`. .={"firstBatch":8}`); `+FLAG` adds a node
+ * flag to that side's process after the tuned ones (`. .+--wasm-tiering-budget=600000`:
+ * V8 flags that must be set at process start), `+NAME=VALUE` (no leading dash) an
+ * environment variable (`. .+JITVISOR_WARM=1`). Every run is a fresh process with `jitvisor run`'s settings
  * (src/host-tuning.ts), booting to `--stop-at` instructions (default 2.32 G:
  * the end of the kernel decompressor, docs/jit-plan.md "Next"). Per run:
  * when the first guest instruction ran, each of the first modules'
@@ -41,9 +44,10 @@ const jit = opt('jit', '');
 const jsonOut = opt('json', '');
 const here = resolve(fileURLToPath(import.meta.url), '../../..');
 /** Each side: a checkout and its JitOptions (JSON, '' for none). */
-const sides = (args.length > 0 ? args : [here]).map((a) => {
+const sides = (args.length > 0 ? args : [here]).map((arg) => {
+  const [a, ...flags] = arg.split('+') as [string, ...string[]];
   const eq = a.indexOf('=');
-  return eq < 0 ? { dir: resolve(a), jit } : { dir: resolve(a.slice(0, eq)), jit: JSON.stringify({ ...(jit ? JSON.parse(jit) as object : {}), ...JSON.parse(a.slice(eq + 1)) as object }) };
+  return eq < 0 ? { dir: resolve(a), jit, flags } : { dir: resolve(a.slice(0, eq)), jit: JSON.stringify({ ...(jit ? JSON.parse(jit) as object : {}), ...JSON.parse(a.slice(eq + 1)) as object }), flags };
 });
 const dirs = sides.map((_, i) => i);
 
@@ -55,15 +59,19 @@ interface Run {
   firstModules: { at: number; blocks: number; executed: number }[];
   marks: (Point | null)[];
   end: Point & { executed: number; interpreted: number; modules: number };
+  /** Every tick (for rate curves: instructions per wall ms between ticks). */
+  ticks: { at: number; mainMs: number; cpuMs: number; executed: number }[];
 }
 
 function runOnce(side: number): Promise<Run> {
-  const { dir, jit } = sides[side]!;
-  const argv = [...TUNED_NODE_FLAGS, join(dir, 'dist/bench/boot-runner.js'), 'jitvisor', '--engine', 'jit', '--clock', 'deterministic',
+  const { dir, jit, flags: all } = sides[side]!;
+  const flags = all.filter((f) => f.startsWith('-'));
+  const env = Object.fromEntries(all.filter((f) => !f.startsWith('-')).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+  const argv = [...TUNED_NODE_FLAGS, ...flags, join(dir, 'dist/bench/boot-runner.js'), 'jitvisor', '--engine', 'jit', '--clock', 'deterministic',
     '--kernel', join(here, 'guests/linux-686.bzImage'), '--initrd', join(here, 'guests/initramfs.cpio.gz'), '--append', 'console=ttyS0',
     '--memory', '128', '--timeline', String(every), '--stop-at', String(stopAt), ...(jit ? ['--jit', jit] : [])];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...process.env, ...TUNED_ENV } });
+    const child = spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...process.env, ...TUNED_ENV, ...env } });
     let buf = '';
     const evs: Ev[] = [];
     child.stdio[3]!.on('data', (d: Buffer) => {
@@ -92,6 +100,7 @@ function runOnce(side: number): Promise<Run> {
         side, start: start.at!,
         firstModules: evs.filter((e) => e.ev === 'module').slice(0, 4).map((e) => ({ at: e.at!, blocks: e.blocks!, executed: e.executed! })),
         marks: marks.map(at),
+        ticks: ticks.map((t) => ({ at: t.at, mainMs: t.mainMs, cpuMs: t.cpuMs, executed: t.executed })),
         end: { at: exit.at!, mainMs: exit.mainMs!, cpuMs: exit.cpuMs!, executed: exit.executed!, interpreted: lastTick?.interpreted ?? 0, modules: lastTick?.modules ?? 0 },
       });
     });
@@ -125,6 +134,6 @@ for (const d of dirs) {
     return `${g(m)} ${s(median(ps.map((p) => p.at)))} main ${s(median(ps.map((p) => p.mainMs)))} cpu ${s(median(ps.map((p) => p.cpuMs)))}`;
   }).join(' | ');
   const first = median(rs.map((r) => r.firstModules[0]?.at ?? NaN));
-  console.log(`${String.fromCharCode(65 + d)} ${sides[d]!.dir}${sides[d]!.jit ? ` ${sides[d]!.jit}` : ''}: start ${s(median(rs.map((r) => r.start)))} first module ${s(first)} | ${mk} | end ${s(median(rs.map((r) => r.end.at)))} main ${s(median(rs.map((r) => r.end.mainMs)))} cpu ${s(median(rs.map((r) => r.end.cpuMs)))} interp ${(median(rs.map((r) => r.end.interpreted)) / 1e6).toFixed(1)}M`);
+  console.log(`${String.fromCharCode(65 + d)} ${sides[d]!.dir}${sides[d]!.jit ? ` ${sides[d]!.jit}` : ''}${sides[d]!.flags.map((f) => ` ${f}`).join('')}: start ${s(median(rs.map((r) => r.start)))} first module ${s(first)} | ${mk} | end ${s(median(rs.map((r) => r.end.at)))} main ${s(median(rs.map((r) => r.end.mainMs)))} cpu ${s(median(rs.map((r) => r.end.cpuMs)))} interp ${(median(rs.map((r) => r.end.interpreted)) / 1e6).toFixed(1)}M`);
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(all, null, 1));

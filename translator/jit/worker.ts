@@ -25,6 +25,10 @@ import { enableCompilationHints, withEagerHints } from './eager-hints.js';
 // dynamic import (messages that arrive meanwhile wait in the ports' queues: no listener yet).
 installIcedEnums();
 const { emitModule } = await import('./compile.js');
+// JITVISOR_WARM=1: binaryen's lazy Liftoff compile and its largest functions' tier-ups now, before
+// the first request (warm-binaryen.ts). Off by default: under host load the worker is not idle before
+// its first request, and the warm-up delayed the first modules (docs/jit-plan.md, session 17).
+const warmed = process.env.JITVISOR_WARM === '1' ? (await import('./warm-binaryen.js')).warmBinaryen().length : 0;
 
 /** A JIT -> worker request. */
 export interface CompileRequest {
@@ -133,6 +137,8 @@ export interface WorkerStats {
   externalSources: number;
   /** Modules compiled by this worker since it started. */
   modules: number;
+  /** Modules the warm-up emitted before the first request (warm-binaryen.ts, JITVISOR_WARM=1; else 0). */
+  warmed: number;
 }
 
 function stats(): WorkerStats {
@@ -148,7 +154,7 @@ function stats(): WorkerStats {
     heapUsed: mib(h.used_heap_size), heapTotal: mib(h.total_heap_size), spaces, spaceSizes, heapLimit: mib(h.heap_size_limit),
     physical: mib(h.total_physical_size), external: mib(h.external_memory), malloced: mib(h.malloced_memory),
     code: mib(c.code_and_metadata_size), bytecode: mib(c.bytecode_and_metadata_size), externalSources: mib(c.external_script_source_size),
-    modules: sent,
+    modules: sent, warmed,
   };
 }
 
