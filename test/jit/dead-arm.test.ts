@@ -19,22 +19,13 @@
  * ESP is 4 too high.
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetOptions } from '../../src/snippet.js';
-import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
-import { TEST_ENGINES } from '../helpers/engines.js';
+import { optionCases } from '../helpers/option-cases.js';
 
 // inc edx; hlt; hlt; hlt (little-endian dword)
 const PATCH = 0xf4f4f442;
-const cases = TEST_ENGINES.flatMap((engine) => (engine === 'jit' ? [true, false] as const : [undefined] as const).map((mode) => ({ engine, mode })));
-for (const { engine, mode } of cases) {
-  describe(`writes into the running block's own code [${engine}${mode === undefined ? '' : `, deadArm ${String(mode)}`}]`, () => {
-    const machine = mode !== undefined ? new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, deadArm: mode } }) : undefined;
-    const run = (opts: Omit<SnippetOptions, 'engine' | 'machine'>): Record<string, number> => {
-      const r = runSnippet({ ...opts, engine, ...(machine ? { machine } : {}) });
-      expect(r.stop, `${r.stop} ${r.exception?.name ?? ''}`).to.equal('hlt');
-      return r.regs;
-    };
+for (const { label, run } of optionCases('deadArm', [true, false])) {
+  describe(`writes into the running block's own code [${label}]`, () => {
 
     it('MOV [EDI], ECX patches the next instruction', () => {
       // 0x1000: mov [edi], ecx; 0x1002: add esi, 1; hlt

@@ -19,20 +19,11 @@
  * the call) and false.
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetOptions } from '../../src/snippet.js';
-import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
-import { TEST_ENGINES } from '../helpers/engines.js';
+import { optionCases } from '../helpers/option-cases.js';
 
-const cases = TEST_ENGINES.flatMap((engine) => (engine === 'jit' ? [true, 'near', false] as const : [undefined] as const).map((mode) => ({ engine, mode })));
-for (const { engine, mode } of cases) {
-  describe(`slow-path reloads: values used after a memory access's slow arm [${engine}${mode === undefined ? '' : `, slowReload ${String(mode)}`}]`, () => {
-    const machine = mode !== undefined ? new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, slowReload: mode } }) : undefined;
-    const run = (opts: Omit<SnippetOptions, 'engine' | 'machine'>): Record<string, number> => {
-      const r = runSnippet({ ...opts, engine, ...(machine ? { machine } : {}) });
-      expect(r.stop, `${r.stop} ${r.exception?.name ?? ''}`).to.equal('hlt');
-      return r.regs;
-    };
+for (const { label, run } of optionCases('slowReload', [true, 'near', false])) {
+  describe(`slow-path reloads: values used after a memory access's slow arm [${label}]`, () => {
 
     it('a forwarded register read after a slow read (outside RAM)', () => {
       // mov eax, 5; mov ecx, [0xc0000000]; add edx, eax; hlt

@@ -15,20 +15,11 @@
  * spanLead on and off.
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetOptions } from '../../src/snippet.js';
-import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
-import { TEST_ENGINES } from '../helpers/engines.js';
+import { optionCases } from '../helpers/option-cases.js';
 
-const cases = TEST_ENGINES.flatMap((engine) => (engine === 'jit' ? [true, false] as const : [undefined] as const).map((mode) => ({ engine, mode })));
-for (const { engine, mode } of cases) {
-  describe(`a page group whose span leaves the leader's page [${engine}${mode === undefined ? '' : `, spanLead ${String(mode)}`}]`, () => {
-    const machine = mode !== undefined ? new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, spanLead: mode } }) : undefined;
-    const run = (opts: Omit<SnippetOptions, 'engine' | 'machine'>): Record<string, number> => {
-      const r = runSnippet({ ...opts, engine, ...(machine ? { machine } : {}) });
-      expect(r.stop, `${r.stop} ${r.exception?.name ?? ''}`).to.equal('hlt');
-      return r.regs;
-    };
+for (const { label, run } of optionCases('spanLead', [true, false])) {
+  describe(`a page group whose span leaves the leader's page [${label}]`, () => {
 
     it('a member below the leader, in the page of the running code, patches the next instruction', () => {
       // 0x2ff0: mov eax, [edi+0xc] (0x3004); mov [edi], ecx (0x2ff8); nop x3; 0x2ff8: add esi, 1; hlt
