@@ -221,7 +221,8 @@ if (kind === 'jitvisor') {
   const exit = await pc.run(num('stop-at') ?? Infinity);
   flush();
   const c = process.cpuUsage();
-  event({ ev: 'exit', how: exit.kind, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, executed: pc.executed, ...(every !== undefined ? now() : {}) });
+  // The JIT's counters too: a run cut at --stop-at (bench/README.md) shows its transfers up to there.
+  event({ ev: 'exit', how: exit.kind, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, mainCpuMs: mainThreadCpuMs(), executed: pc.executed, ...(every !== undefined ? now() : {}), jit: jitInfo() });
   process.exit(0);
 } else if (kind === 'v86') {
   const biosDir = opt('bios-dir');
