@@ -10,10 +10,11 @@
  * CLOCK_MONOTONIC seconds, the clock of `perf record -k mono`'s samples.
  *
  *   node --v8-pool-size=1 --max-semi-space-size=4 dist/bench/serial-window.js [--from REGEX] [--to REGEX]
- *     [--jit JSON] [--front JSON] [--every MS] [--kernel K] [--initrd I]
+ *     [--jit JSON] [--front JSON] [--every MS] [--lines] [--kernel K] [--initrd I]
  *
  * --front: FrontEnd settings (e.g. '{"markAt":0}'), set before the boot; --every: also a row of counters
- * every MS of wall time inside the window (rows fall between slices: ~2 M instructions each).
+ * every MS of wall time inside the window (rows fall between slices: ~2 M instructions each);
+ * --lines: also a row at every serial line inside the window (mid-slice, like the window's ends).
  * Run it with MALLOC_ARENA_MAX=1 and the flags above (src/host-tuning.ts), as `jitvisor run` runs.
  * One line per run ends in `WINDOW {json}`: compare runs interleaved (the host's load moves everything).
  */
@@ -30,6 +31,7 @@ function opt(name: string, def: string): string {
 const from = new RegExp(opt('from', 'Freeing unused kernel image'));
 const to = new RegExp(opt('to', '^GUEST-BOOT-OK'));
 const every = Number(opt('every', '0'));
+const lines = args.includes('--lines');
 const kernel = new Uint8Array(readFileSync(opt('kernel', 'guests/linux-686.bzImage')));
 const initrd = new Uint8Array(readFileSync(opt('initrd', 'guests/initramfs.cpio.gz')));
 
@@ -67,6 +69,8 @@ const pc = new Pc({
     } else if (a !== null && b === null && to.test(line)) {
       b = snap(line);
       pc.stop();
+    } else if (a !== null && b === null && lines) {
+      rows.push(snap(line));
     }
   },
 });
@@ -110,7 +114,7 @@ if (x === null || y === null) {
 let prev = x;
 for (const r of rows) {
   if (r.t > y.t) break;
-  console.log(`row ${(r.t / 1000).toFixed(2)} s ${r.n}`, JSON.stringify(delta(prev, r)));
+  console.log(`row ${(r.t / 1000).toFixed(2)} s ${r.n}${r.line !== '' ? ` '${r.line.slice(0, 50)}'` : ''}`, JSON.stringify(delta(prev, r)));
   prev = r;
 }
 const load = readFileSync('/proc/loadavg', 'latin1').split(' ')[0];
