@@ -159,7 +159,7 @@ export interface EmitOptions {
   /** JitOptions.spanLead (default true, absent too): page-group leaders test their group's span (Fn.spanLead). */
   spanLead?: boolean;
   /** JitOptions.loopGroups (default LOOP_GROUPS, as the engine's): page groups a self-loop's body leaves alone keep their host base across its back edge (Fn.loopGroups). */
-  loopGroups?: boolean;
+  loopGroups?: boolean | 'near';
   /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
   deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
@@ -184,7 +184,7 @@ export interface EmitOptions {
  */
 export const INNER_LOOP = false;
 /** JitOptions.loopGroups' default (engine.ts): see there. */
-export const LOOP_GROUPS = false;
+export const LOOP_GROUPS: boolean | 'near' = 'near';
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
@@ -221,7 +221,7 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -235,7 +235,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.xferCounts = xferCounts;
   f.groupSpan = groupSpan;
   f.spanLead = spanLead;
-  f.loopGroups = loopGroups && pageGroups !== false;
+  f.loopGroups = pageGroups !== false ? loopGroups : false;
   if (deadRegs) f.enableDeadRegs();
   if (direct !== null) {
     f.selfNamed = sites === null;

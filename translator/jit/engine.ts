@@ -366,7 +366,7 @@ export interface JitOptions {
    * loop's [ebp-x] group, the decompressor's [edi+x] / [esp+x].
    * Default: compile.ts LOOP_GROUPS.
    */
-  loopGroups?: boolean;
+  loopGroups?: boolean | 'near';
   /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
@@ -550,7 +550,7 @@ export class Jit implements BlockSource {
   private readonly groupSpan: number;
   private readonly deadArm: boolean;
   private readonly spanLead: boolean;
-  private readonly loopGroups: boolean | undefined;
+  private readonly loopGroups: boolean | 'near' | undefined;
   private readonly innerJcc: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
   private readonly innerLoop: boolean | undefined;

@@ -380,7 +380,7 @@ export class Fn {
    * `loopWritten`, `loopCalls`, `loopArms`: regWritten, calls and
    * slowArms.length after record loopEnd (compile.ts noteLoopEnd).
    */
-  loopGroups = false;
+  loopGroups: boolean | 'near' = false;
   loopEnd = -1;
   rec = 0;
   loopWritten = -1;
@@ -431,7 +431,8 @@ export class Fn {
         // Fn.slowReload's finding; the next pass's leader tests the TLB again), the leader's own included.
         appendChild(this.entryReset, this.groupInvalid(g));
         for (const x of this.resetAt) if (x !== this.passTop) appendChild(x, this.groupInvalid(g));
-        for (let s = 0; s < Math.max(this.loopArms, g.until); s++) appendChild(this.slowArms[s]!, this.groupInvalid(g));
+        const all = this.loopGroups === true;
+        for (let s = all ? 0 : g.from; s < (all ? Math.max(this.loopArms, g.until) : g.until); s++) appendChild(this.slowArms[s]!, this.groupInvalid(g));
         continue;
       }
       for (const x of this.resetAt) appendChild(x, this.groupInvalid(g));
