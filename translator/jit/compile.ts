@@ -158,6 +158,8 @@ export interface EmitOptions {
   innerJcc?: boolean;
   /** JitOptions.spanLead (default true, absent too): page-group leaders test their group's span (Fn.spanLead). */
   spanLead?: boolean;
+  /** JitOptions.loopGroups (default LOOP_GROUPS, as the engine's): page groups a self-loop's body leaves alone keep their host base across its back edge (Fn.loopGroups). */
+  loopGroups?: boolean | 'near';
   /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
   deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
@@ -181,6 +183,8 @@ export interface EmitOptions {
  * Off: the boot pairs of session 17 were level (docs/jit-plan.md "Loops inside the block, session 17").
  */
 export const INNER_LOOP = false;
+/** JitOptions.loopGroups' default (engine.ts): see there. */
+export const LOOP_GROUPS: boolean | 'near' = 'near';
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
@@ -217,7 +221,7 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -231,6 +235,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.xferCounts = xferCounts;
   f.groupSpan = groupSpan;
   f.spanLead = spanLead;
+  f.loopGroups = pageGroups !== false ? loopGroups : false;
   if (deadRegs) f.enableDeadRegs();
   if (direct !== null) {
     f.selfNamed = sites === null;
@@ -243,6 +248,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.recCount = n;
   // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
   f.mayLoop = recs.some(branchesToStart);
+  // Fn.loopGroups: the self-loop's body ends at its last branch back to the start (a later record never loops).
+  if (f.loopGroups && f.mayLoop) for (let i = n - 1; i >= 0 && f.loopEnd < 0; i--) if (branchesToStart(recs[i]!)) f.loopEnd = i;
   f.innerCount = innerCount;
   if (innerCount !== false) f.recOffsets = recs.map(offsetOf);
   // Taken Jccs to later records kept inside (JitOptions.innerJcc): their skips, the records they join at.
@@ -274,6 +281,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const starts: number[] = [];
   // Each pass starts with every page group's host base invalid (Fn.groupReset; empty without groups).
   const out: X[] = [f.groupReset()];
+  f.passTop = out[0]!;
   const callouts: number[] = [];
   const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null, barriers) : null;
   for (const r of recs) {
@@ -288,6 +296,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     f.stored = false;
     f.writes = 0;
     f.lastWrite = null;
+    f.rec = r.idx;
     f.regBegin(out.length);
     const e = emitterFor(r);
     const fate = fates === null ? LIVE : fates[r.idx]!;
@@ -312,6 +321,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     }
     f.fwdEnd(x);
     out.push(x);
+    if (r.idx === f.loopEnd) f.noteLoopEnd();
     // A write may have hit this block's own code: leave before the next record (BLOCK_EXIT),
     // writing EIP (a block looping on itself may be in a later iteration).
     if (f.stored && !last) {
@@ -374,6 +384,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     );
   }
   entry.push(...f.finish());
+  // Page groups kept across the self-loop's back edge (Fn.loopGroups): hb invalid once, before the loop.
+  entry.push(f.entryReset);
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
   const loop = m.loop(SELF_LOOP, f.seq(out, binaryen.none));
   const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
@@ -554,7 +566,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

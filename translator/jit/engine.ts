@@ -355,6 +355,25 @@ export interface JitOptions {
    */
   spanLead?: boolean;
   /**
+   * Page groups kept across a self-loop's back edge (session 18, decomp18):
+   * a group whose leader sits in the loop's body (its records up to the last
+   * branch back to the block's start) keeps its host base `hb` from pass to
+   * pass when no record of that body writes the group's base or index
+   * register and none calls out; the leader then tests hb's bit 0 and
+   * accesses through hb as a member does, testing the TLB only when hb is
+   * invalid: once per entry into the block (hb made invalid before the
+   * wasm loop, not at its top), and after the slow arms that reset it
+   * already ('near': those from the leader's to its last member's, as
+   * Fn.slowReload; true: every slow arm of the body, which multiplied a
+   * big block's bytes by groups x arms, 25 -> 78 KB, for nothing the
+   * pairs could see). The mpi loop's [ebp-x] group (33.7 % of the boot's
+   * instructions), the decompressor's [edi+x] / [esp+x].
+   * Default: compile.ts LOOP_GROUPS ('near'; session 18, phase-pair main
+   * thread on/off: mpi 4.5 G 0.891 and 0.899 swapped, decompressor 0.6 G
+   * 0.978 and 1.030: level).
+   */
+  loopGroups?: boolean | 'near';
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -537,6 +556,7 @@ export class Jit implements BlockSource {
   private readonly groupSpan: number;
   private readonly deadArm: boolean;
   private readonly spanLead: boolean;
+  private readonly loopGroups: boolean | 'near' | undefined;
   private readonly innerJcc: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
   private readonly innerLoop: boolean | undefined;
@@ -592,6 +612,7 @@ export class Jit implements BlockSource {
     this.groupSpan = opts.groupSpan ?? 0;
     this.deadArm = opts.deadArm !== false;
     this.spanLead = opts.spanLead !== false;
+    this.loopGroups = opts.loopGroups;
     this.innerJcc = opts.innerJcc !== false;
     this.innerCount = opts.innerCount ?? false;
     this.innerLoop = opts.innerLoop;
@@ -1002,7 +1023,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }) };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

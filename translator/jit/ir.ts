@@ -222,6 +222,17 @@ export interface PageGroup {
    */
   readonly from: number;
   until: number;
+  /**
+   * Fn.loopGroups: a leader emitted in a self-loop's body (its records up to
+   * the last branch back to the start) at generation 0 may keep hb across the
+   * back edge; `pre` is an empty block first in its miss chain, filled at the
+   * end (codegen/mem.ts finishGroup) when no record of that body wrote its
+   * registers and none called out: then the leader, too, uses hb while valid
+   * (hb ^ off, as a member) and tests the TLB only when hb is invalid. `dst`
+   * (a read's destination local) or `val` (a write's value local): the
+   * access the hb arm makes. null: not a candidate.
+   */
+  loop: { pre: X; done: string; size: number; dst: number; val: number; base: number; index: number } | null;
 }
 
 export class Fn {
@@ -357,6 +368,40 @@ export class Fn {
   private regStored(i: number): void {
     this.regGen[i] = ++this.versions;
     this.regDelta[i] = 0;
+    this.regWritten |= 1 << i;
+  }
+  /** Registers stored so far (a bit each, setRegAdd's too: unlike regGen, any store sets it; Fn.loopGroups). */
+  regWritten = 0;
+  /**
+   * JitOptions.loopGroups: page groups whose registers a self-loop's body
+   * does not write keep their host base across its back edge (PageGroup.loop).
+   * `loopEnd`: the index of the block's last record that may branch back to
+   * its start (-1: none; set by compile.ts), `rec` the record being emitted;
+   * `loopWritten`, `loopCalls`, `loopArms`: regWritten, calls and
+   * slowArms.length after record loopEnd (compile.ts noteLoopEnd).
+   */
+  loopGroups: boolean | 'near' = false;
+  loopEnd = -1;
+  rec = 0;
+  loopWritten = -1;
+  loopCalls = -1;
+  loopArms = 0;
+  /** After record loopEnd's code: what the loop body wrote, called and how many slow arms it has. */
+  noteLoopEnd(): void {
+    this.loopWritten = this.regWritten;
+    this.loopCalls = this.calls;
+    this.loopArms = this.slowArms.length;
+  }
+  /** The self-loop's pass top (compile.ts: the first groupReset), which loop-invariant groups skip. */
+  passTop: X | null = null;
+  /** Before the self-loop (the function's entry): loop-invariant groups' hb made invalid once per entry. */
+  readonly entryReset: X;
+  /** Is group `g` kept across the self-loop's back edge (PageGroup.loop)? Only after the last record. */
+  loopKept(g: PageGroup): boolean {
+    const l = g.loop;
+    if (l === null || this.loopCalls !== 0) return false;
+    const regs = (l.base >= 0 ? 1 << l.base : 0) | (l.index >= 0 ? 1 << l.index : 0);
+    return (this.loopWritten & regs) === 0;
   }
   /** The counter regGen and calls take their values from (each new one larger than all before). */
   private versions = 0;
@@ -377,8 +422,19 @@ export class Fn {
   /** Fill the groups' placeholders (codegen/mem.ts finishGroup) and the resets; after the last record. */
   finishGroups(finish: (g: PageGroup) => void): void {
     for (const g of this.groups) {
-      if (g.members === 0) continue;
+      const kept = this.loopKept(g);
+      if (g.members === 0 && !kept) continue;
       finish(g);
+      if (kept) {
+        // hb lives across the back edge: invalid once before the loop, not at its pass top. Every slow arm of
+        // the loop body makes it invalid again (a call with hb live across it would spill it on the hot path,
+        // Fn.slowReload's finding; the next pass's leader tests the TLB again), the leader's own included.
+        appendChild(this.entryReset, this.groupInvalid(g));
+        for (const x of this.resetAt) if (x !== this.passTop) appendChild(x, this.groupInvalid(g));
+        const all = this.loopGroups === true;
+        for (let s = all ? 0 : g.from; s < (all ? Math.max(this.loopArms, g.until) : g.until); s++) appendChild(this.slowArms[s]!, this.groupInvalid(g));
+        continue;
+      }
       for (const x of this.resetAt) appendChild(x, this.groupInvalid(g));
       for (let s = g.from; s < g.until; s++) appendChild(this.slowArms[s]!, this.groupInvalid(g));
     }
@@ -425,6 +481,7 @@ export class Fn {
     cacheRegs = false, private readonly flatNow: ((bnd: number) => boolean) | null = null) {
     this.ir = irOf(m);
     this.nop = m.nop();
+    this.entryReset = m.block(null, []);
     this.eip0 = this.local();
     this.done = this.local();
     this.regLocals = cacheRegs ? [0, 1, 2, 3, 4, 5, 6, 7].map(() => this.local()) : null;

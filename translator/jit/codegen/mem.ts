@@ -190,8 +190,13 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
     key, write, hb: f.local(), po: f.groupSpan > 0 ? f.local() : -1, off, disp: k.disp, lo: k.disp, hi: k.disp + size, members: 0,
     // Not the leader's own slow arm (numbered next): hb is the pass top's constant 1 there, nothing to spill.
     from: f.slowArms.length + 1, until: 0,
-    setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null, span: null,
+    setHb: f.m.block(null, []), ent: f.scratch('ent'), mask: null, span: null, loop: null,
   };
+  // Fn.loopGroups: a leader in a self-loop's body, its registers unwritten and no call-out so far, may keep hb
+  // across the back edge (decided at the end: finishGroup); its access through hb is filled in by fastIf's caller.
+  if (f.loopGroups && f.groupSpan === 0 && f.rec <= f.loopEnd && k.gens === 0) {
+    lead.loop = { pre: f.m.block(null, []), done: '', size, dst: -1, val: -1, base: k.base, index: k.index };
+  }
   f.groups.push(lead);
   if (write || merge) open.w = lead; else open.r = lead;
   return { lead };
@@ -203,6 +208,13 @@ function groupUse(f: Fn, seg: number, off: number, size: number, write: boolean)
  */
 export function finishGroup(f: Fn, g: PageGroup): void {
   const m = f.m;
+  if (g.loop !== null && f.loopKept(g)) {
+    // Fn.loopGroups: the leader's own access through hb while a pass before this one left it valid (the same
+    // registers, so the same page and span; no call-out in the loop, so the same TLB answer), the test otherwise.
+    const l = g.loop, t = f.label('h'), p = memberPtr(f, g, g.off);
+    const fast = l.dst >= 0 ? f.set(l.dst, loadAt(m, l.size, p)) : storeAt(m, l.size, p, f.get(l.val));
+    appendChild(l.pre, m.block(t, [m.br(t, m.i32.and(f.get(g.hb), f.c(1))), fast, m.br(l.done)]));
+  }
   if (g.span !== null) {
     // Fn.spanLead: the leader's page test now covers [lo, hi) (its fast arm: the whole span in one page), so hb
     // is the entry's host bits with bit 0 clear; a span leaving the page takes the leader's slow arm (hb stays 1).
@@ -311,6 +323,8 @@ export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number
   if (!f.branches) return m.if(conds.reduce((a, c) => m.i32.and(a, c)), fast, slow);
   // A loop, not conds.map with an arrow: see Fn.when.
   const arm: X[] = [];
+  // Fn.loopGroups: the leader's hb arm (empty unless its group is kept across the back edge: finishGroup).
+  if (lead?.loop) { arm.push(lead.loop.pre); lead.loop.done = done; }
   for (const c of conds) arm.push(m.br(miss, f.not(c)));
   if (lead) arm.push(lead.setHb);
   arm.push(fast, m.br(done));
@@ -344,6 +358,7 @@ export function read(f: Fn, r: Rec, seg: number, off: number, size: number, dst:
   }
   // A leader testing its group's span (Fn.spanLead) may fail that test with its own bytes in one page: the checked helper.
   const helper = g?.lead !== undefined && spanLeads(f, size) ? checkedAccess : undefined;
+  if (g?.lead?.loop) g.lead.loop.dst = dst;
   const full = fastIf(f, seg, off, lin, ent, size, rmw,
     f.set(dst, loadAt(f.m, size, host(f, lin, ent))),
     f.set(dst, f.slowAccess(r, rmw ? 'rdw' : 'rd', seg, size, f.get(off), undefined, helper)), g?.lead);
@@ -371,6 +386,7 @@ export function write(f: Fn, r: Rec, seg: number, off: number, size: number, v: 
   // The slow arm in an unnamed block of its own: compile.ts may append the record's BLOCK_DEAD check to it (JitOptions.deadArm).
   const helper = g?.lead !== undefined && spanLeads(f, size) ? checkedAccess : undefined;
   const arm = m.block(null, [f.slowAccess(r, 'wr', seg, size, f.get(off), f.get(val), helper)]);
+  if (g?.lead?.loop) g.lead.loop.val = val;
   const full = fastIf(f, seg, off, lin, ent, size, true,
     storeAt(m, size, host(f, lin, ent), f.get(val)), arm, g?.lead);
   return noteWrite(f, f.block([f.set(val, v), ...set, full]), arm);
