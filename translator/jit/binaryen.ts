@@ -66,10 +66,10 @@ const EMBEDDED = /([\w$]+)\?\?=([\w$]+)\(`\\0asm/g;
 const INSTANTIATE = /await WebAssembly\.instantiate\(([\w$]+),([\w$]+)\)/g;
 
 /**
- * What the split copy instantiates with (splitWasm): `new WebAssembly.Module` on the calling thread,
- * or WebAssembly.instantiate when JITVISOR_BINARYEN_ASYNC=1 (read at load, per process).
+ * What the split copy instantiates with (splitWasm): Emscripten's WebAssembly.instantiate, or
+ * `new WebAssembly.Module` on the calling thread when JITVISOR_BINARYEN_SYNC=1 (read at load, per process).
  */
-const SYNC_INSTANTIATE = 'const __jitvisorInstantiate=(b,i)=>{if(process.env.JITVISOR_BINARYEN_ASYNC==="1"){globalThis.__jitvisorBinaryenCompile="async";return WebAssembly.instantiate(b,i)}'
+const SYNC_INSTANTIATE = 'const __jitvisorInstantiate=(b,i)=>{if(process.env.JITVISOR_BINARYEN_SYNC!=="1"){globalThis.__jitvisorBinaryenCompile="async";return WebAssembly.instantiate(b,i)}'
   + 'globalThis.__jitvisorBinaryenCompile="sync";const module=new WebAssembly.Module(b);return{module,instance:new WebAssembly.Instance(module,i)}};';
 
 /** The literal's cooked value (ECMAScript template literal escapes; raw CR LF and CR read as LF). */
@@ -155,11 +155,12 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
   // Read when binaryen instantiates (once); the module variable let go as soon as V8 has the bytes.
   const read = `${variable}??=__jitvisorReadFileSync(new URL(${JSON.stringify(`./${wasmFile}`)},import.meta.url))`;
   let out = `import{readFileSync as __jitvisorReadFileSync}from"node:fs";${source.slice(0, found[0]!.index)}${read}${source.slice(end + 2)}`;
-  // Compiled on this (the worker's) thread, synchronously, not by WebAssembly.instantiate: an async
-  // compile's validation of the 9.9 MB runs as a job on V8's one platform thread (host-tuning.ts:
-  // --v8-pool-size=1), queued behind the main thread's JS tier-ups at the boot's start, and the
-  // worker waited there ~0.2-0.3 s idle before its first request (docs/jit-plan.md, session 18).
-  // JITVISOR_BINARYEN_ASYNC=1 keeps Emscripten's asynchronous instantiation (to measure it).
+  // JITVISOR_BINARYEN_SYNC=1: compiled on this (the worker's) thread, synchronously, not by
+  // WebAssembly.instantiate, whose validation of the 9.9 MB runs as a job on V8's one platform thread
+  // (host-tuning.ts: --v8-pool-size=1), queued behind the main thread's JS tier-ups at the boot's start:
+  // the worker waited there ~0.2-0.3 s idle before its first request. Opt-in: the first 0.25 G took
+  // 0.76-0.87x the main thread's CPU, but the decompressor then ran 5-13 % slower (its blocks went in
+  // more, smaller modules), net 0.98-1.02x to the console line (docs/jit-plan.md, session 18).
   const inst = [...out.matchAll(INSTANTIATE)];
   if (inst.length === 1) out = out.replace(INSTANTIATE, (_, bytes: string, imports: string) => `await __jitvisorInstantiate(${bytes},${imports})`);
   out = `${SYNC_INSTANTIATE}${out}`;
@@ -180,7 +181,7 @@ const DIRECT_VERSION = 4;
  */
 export let binaryenBuild: 'direct' | 'split' | 'dense' | 'stock' = 'stock';
 
-/** How binaryen's wasm was compiled: 'sync' (splitWasm's rewrite, the default), 'async' (JITVISOR_BINARYEN_ASYNC=1, or the stock/dense builds: 'unknown'). */
+/** How binaryen's wasm was compiled: 'async' (the default), 'sync' (JITVISOR_BINARYEN_SYNC=1); 'unknown' for the stock/dense builds. */
 export let binaryenCompile: 'sync' | 'async' | 'unknown' = 'unknown';
 
 /** binaryen's wasm memory (the direct build hands it out: binaryen-invokes.ts), else null. */
