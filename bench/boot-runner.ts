@@ -5,9 +5,9 @@
  *   node dist/bench/boot-runner.js jitvisor --engine interpreter --clock deterministic \
  *        --kernel K --initrd I --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
  *        [--untuned] [--jit-threshold N] [--jit-batch N] [--jit-direct 0] [--jit-indirect 0|1] [--jit-pages 0|1] [--jit-modules 0|1] [--jit-global 0] [--jit-neighbours 1] [--jit JSON] [--max-records N] [--front JSON] [--heap-stats] [--no-prestart]
- *        [--timeline MS] [--stop-at N]
+ *        [--timeline MS] [--stop-at N] [--until-console]
  *   node dist/bench/boot-runner.js v86 [--no-jit] --bios-dir DIR --kernel K --initrd I \
- *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK]
+ *        --append "console=ttyS0" [--memory 128] [--until GUEST-BOOT-OK] [--timeline MS] [--until-console]
  *
  * The guest's serial output (COM1) goes to stdout, raw, as with
  * `jitvisor run` and QEMU -nographic. When file descriptor 3 is open (the
@@ -23,6 +23,17 @@
  *   {"ev":"module", ...}    (--timeline) each compiled module as it is attached: its blocks, executed,
  *                           workMs (the worker's emit + compile), latencyMs (from its request's send)
  * --stop-at N ends the run after N guest instructions (its exit event then says "limit").
+ * Both emulators, for bench/v86-start.ts (a like-for-like start against v86):
+ *   {"ev":"script", ...}    this script's first line ran (`at`: Node's own start before it)
+ *   {"ev":"t0", origin}     also carries performance.timeOrigin (epoch ms), so a parent can place
+ *                           the process's start against its spawn
+ *   {"ev":"console", ...}   (--timeline) the line "printk: console [ttyS0] enabled" completed;
+ *                           --until-console exits there
+ *   ticks carry `eip` (jitvisor: EIP; v86: its linear instruction pointer): the bench finds the
+ *   kernel's 32-bit entry (v86 runs SeaBIOS and the real-mode setup first; jitvisor starts there)
+ *   and the decompressor's end (EIP in the kernel's mapping, >= 0xc0000000) from them.
+ * v86 with --timeline: `run` when it emits emulator-started, ticks with its instruction counter
+ * (a u32 in v86, unwrapped here; counted by v86's own rules, so only differences compare).
  * `ms` counts from t0; `cpuMs` is the whole process's CPU time so far (process.cpuUsage:
  * user + system, all threads, Node start-up included, like /proc/<pid>/stat for QEMU), `mainCpuMs`
  * the main thread's alone (Linux; the guest's thread, without the compile worker and V8's helpers);
@@ -43,6 +54,7 @@ import { mainThreadNs } from './thread-cpu.js';
 
 const args = process.argv.slice(2);
 const kind = args.shift();
+const scriptAt = performance.now();   // Node's start-up before this module ran (bench/v86-start.ts)
 function opt(name: string, def?: string): string {
   const i = args.indexOf(`--${name}`);
   if (i >= 0 && i + 1 < args.length) return args[i + 1];
@@ -65,6 +77,10 @@ if (kind === 'jitvisor' && !flag('untuned') && !isTuned()) {
 function event(o: Record<string, unknown>): void {
   if (fd3) writeSync(3, JSON.stringify(o) + '\n');
 }
+event({ ev: 'script', at: scriptAt, mainMs: mainThreadNs() / 1e6 });
+/** --timeline: the moment the kernel's console comes on (its first serial line), with `now()`'s fields. */
+const CONSOLE_LINE = /printk: console \[ttyS0\] enabled/;
+let timelineNow: (() => Record<string, number>) | null = null;
 
 // Views, not copies (src/read-bytes.ts): as `jitvisor run` reads them. Held only until the emulator
 // has them (takeImages): `jitvisor run` keeps no reference to its files after the boot loader copied
@@ -117,6 +133,10 @@ function serialByte(b: number): void {
   if (b === 0x0a) {
     const text = Buffer.from(line).toString('latin1').replace(/\r/g, '');
     line = [];
+    if (timelineNow !== null && CONSOLE_LINE.test(text)) {
+      event({ ev: 'console', ...timelineNow() });
+      if (flag('until-console')) { flush(); onUntil(); }
+    }
     if (!text.startsWith('GUEST-')) flush();
     else {
       const name = text.split(' ')[0];
@@ -166,7 +186,7 @@ if (flag('heap-stats')) {
 
 function begin(): void {
   t0 = performance.now();
-  event({ ev: 't0', kind, pid: process.pid, node: process.version, at: t0 });
+  event({ ev: 't0', kind, pid: process.pid, node: process.version, at: t0, origin: performance.timeOrigin, mainMs: mainThreadNs() / 1e6 });
 }
 
 if (kind === 'jitvisor') {
@@ -201,14 +221,16 @@ if (kind === 'jitvisor') {
   frontEndInfo = () => ({ ...pc.machine.frontEnd.stats });
   jitInfo = () => (pc.machine.jit ? { compiled: pc.compiled, ...pc.machine.jit.counters, summary: pc.machine.jit.counters.summary() } : undefined);
   onUntil = () => pc.stop();
+  if (flag('until-console')) onUntil = () => { flush(); event({ ev: 'exit', how: 'console', ...timelineNow?.() }); process.exit(0); };
   // In a function of its own, so that no variable of this (suspended) block keeps the images.
   ((): void => { const { kernel, initrd } = takeImages(); pc.bootLinux(kernel, 'linux-686.bzImage', cmdline, initrd, 'initramfs.cpio.gz'); })();
   const now = (): Record<string, number> => {
     const c = process.cpuUsage();
-    return { at: performance.now(), mainMs: mainThreadNs() / 1e6, cpuMs: (c.user + c.system) / 1000, executed: pc.executed };
+    return { at: performance.now(), mainMs: mainThreadNs() / 1e6, cpuMs: (c.user + c.system) / 1000, executed: pc.executed, eip: pc.cpu.eip };
   };
   const every = num('timeline');
   if (every !== undefined) {
+    timelineNow = now;
     const jit = pc.machine.jit;
     const interpreted = (): number => (jit ? jit.counters.interpreted.reduce((a, b) => a + b, 0) : 0);
     // workMs: the worker's emit + compile of this module; latencyMs: since its request was sent (the
@@ -235,7 +257,8 @@ if (kind === 'jitvisor') {
   const require = createRequire(import.meta.url);
   const v86Dir = join(require.resolve('v86/package.json'), '..');
   const spec = 'v86';   // a variable, so the bench builds even without the package
-  const { V86 } = await import(spec) as { V86: new (o: Record<string, unknown>) => { add_listener(ev: string, f: (b: number) => void): void } };
+  interface V86Cpu { instruction_counter: Uint32Array; instruction_pointer: Int32Array }
+  const { V86 } = await import(spec) as { V86: new (o: Record<string, unknown>) => { add_listener(ev: string, f: (b: number) => void): void; v86?: { cpu: V86Cpu } } };
   const buf = (u: Uint8Array) => ({ buffer: u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) });
   begin();
   // v86 is given copies (buf); the files' own buffers go as with jitvisor.
@@ -259,6 +282,25 @@ if (kind === 'jitvisor') {
   });
   emulator.add_listener('serial0-output-byte', serialByte);
   onUntil = () => { flush(); process.exit(0); };
+  const every = args.includes('--timeline') ? Number(opt('timeline')) : undefined;
+  if (every !== undefined) {
+    // v86's counter is a u32: unwrapped across ticks (it cannot run 4 G instructions between two).
+    let high = 0, last = 0;
+    const now = (): Record<string, number> => {
+      const cpu = emulator.v86?.cpu;
+      const raw = cpu ? cpu.instruction_counter[0]! >>> 0 : 0;
+      if (raw < last) high += 2 ** 32;
+      last = raw;
+      const c = process.cpuUsage();
+      return { at: performance.now(), mainMs: mainThreadNs() / 1e6, cpuMs: (c.user + c.system) / 1000, executed: high + raw, eip: cpu ? cpu.instruction_pointer[0]! >>> 0 : 0 };
+    };
+    timelineNow = now;
+    emulator.add_listener('emulator-started', () => {
+      event({ ev: 'run', ...now() });
+      setInterval(() => event({ ev: 'tick', ...now() }), every).unref();
+    });
+    if (flag('until-console')) onUntil = () => { flush(); event({ ev: 'exit', how: 'console', ...now() }); process.exit(0); };
+  }
 } else {
   process.stderr.write(`boot-runner: unknown emulator '${kind}' (jitvisor or v86)\n`);
   process.exit(2);

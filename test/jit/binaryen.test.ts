@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import binaryen, { binaryenBuild, cookTemplate, densify, splitWasm } from '../../translator/jit/binaryen.js';
+import binaryen, { binaryenBuild, binaryenCompile, cookTemplate, densify, splitWasm } from '../../translator/jit/binaryen.js';
 
 /** A template literal's value as the language cooks it (the reference for cookTemplate). */
 function cooked(raw: string): string {
@@ -50,6 +50,35 @@ describe('binaryen.js as the JIT loads it (translator/jit/binaryen.ts)', () => {
     expect(diff, 'first differing byte').to.equal(-1);
     // The bytes' holder is let go once they are handed to V8.
     expect(out!.source).to.match(/var ([\w$]+)=([\w$]+);\2=void 0;try\{/);
+  });
+
+  it('the split copy compiles its wasm asynchronously, or on the loading thread with JITVISOR_BINARYEN_SYNC=1 (session 18)', async () => {
+    const src = readFileSync(fileURLToPath(import.meta.resolve('binaryen')), 'utf8');
+    const out = splitWasm(src, 'b.wasm')!;
+    // Emscripten's one WebAssembly.instantiate call goes through the helper; the helper is defined once.
+    expect(out.source.match(/await __jitvisorInstantiate\(/g), 'the instantiation rewritten').to.have.length(1);
+    expect(out.source.match(/await WebAssembly\.instantiate\(/g), 'no asynchronous instantiation left').to.equal(null);
+    // The helper itself, on a tiny module: a plain object (no promise) with JITVISOR_BINARYEN_SYNC=1, else a promise.
+    const helperSrc = out.source.slice(0, out.source.indexOf('};') + 2);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const helper = new Function(`${helperSrc} return __jitvisorInstantiate;`)() as (b: Uint8Array, i: object) => unknown;
+    const tiny = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    const saved = process.env.JITVISOR_BINARYEN_SYNC;
+    try {
+      process.env.JITVISOR_BINARYEN_SYNC = '1';
+      const sync = helper(tiny, {}) as { module: WebAssembly.Module; instance: WebAssembly.Instance };
+      expect(sync).to.not.be.instanceOf(Promise);
+      expect(sync.module).to.be.instanceOf(WebAssembly.Module);
+      expect(sync.instance).to.be.instanceOf(WebAssembly.Instance);
+      delete process.env.JITVISOR_BINARYEN_SYNC;
+      const later = helper(tiny, {});
+      expect(later).to.be.instanceOf(Promise);
+      expect((await later as { instance: WebAssembly.Instance }).instance).to.be.instanceOf(WebAssembly.Instance);
+    } finally {
+      if (saved === undefined) delete process.env.JITVISOR_BINARYEN_SYNC; else process.env.JITVISOR_BINARYEN_SYNC = saved;
+    }
+    // And this process's binaryen was loaded the default way (the test runs without the variable).
+    expect(binaryenCompile).to.equal(process.env.JITVISOR_BINARYEN_SYNC === '1' ? 'sync' : 'async');
   });
 
   it('cookTemplate reads every template-literal escape as the language does', () => {

@@ -62,6 +62,16 @@ export function tableVariable(source: string): string | null {
  */
 const EMBEDDED = /([\w$]+)\?\?=([\w$]+)\(`\\0asm/g;
 
+/** Emscripten's instantiation of its wasm: `await WebAssembly.instantiate(t,r)`. Captures: bytes, imports. */
+const INSTANTIATE = /await WebAssembly\.instantiate\(([\w$]+),([\w$]+)\)/g;
+
+/**
+ * What the split copy instantiates with (splitWasm): Emscripten's WebAssembly.instantiate, or
+ * `new WebAssembly.Module` on the calling thread when JITVISOR_BINARYEN_SYNC=1 (read at load, per process).
+ */
+const SYNC_INSTANTIATE = 'const __jitvisorInstantiate=(b,i)=>{if(process.env.JITVISOR_BINARYEN_SYNC!=="1"){globalThis.__jitvisorBinaryenCompile="async";return WebAssembly.instantiate(b,i)}'
+  + 'globalThis.__jitvisorBinaryenCompile="sync";const module=new WebAssembly.Module(b);return{module,instance:new WebAssembly.Instance(module,i)}};';
+
 /** The literal's cooked value (ECMAScript template literal escapes; raw CR LF and CR read as LF). */
 export function cookTemplate(raw: string): string | null {
   const out: string[] = [];
@@ -145,6 +155,15 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
   // Read when binaryen instantiates (once); the module variable let go as soon as V8 has the bytes.
   const read = `${variable}??=__jitvisorReadFileSync(new URL(${JSON.stringify(`./${wasmFile}`)},import.meta.url))`;
   let out = `import{readFileSync as __jitvisorReadFileSync}from"node:fs";${source.slice(0, found[0]!.index)}${read}${source.slice(end + 2)}`;
+  // JITVISOR_BINARYEN_SYNC=1: compiled on this (the worker's) thread, synchronously, not by
+  // WebAssembly.instantiate, whose validation of the 9.9 MB runs as a job on V8's one platform thread
+  // (host-tuning.ts: --v8-pool-size=1), queued behind the main thread's JS tier-ups at the boot's start:
+  // the worker waited there ~0.2-0.3 s idle before its first request. Opt-in: the first 0.25 G took
+  // 0.76-0.87x the main thread's CPU, but the decompressor then ran 5-13 % slower (its blocks went in
+  // more, smaller modules), net 0.98-1.02x to the console line (docs/jit-plan.md, session 18).
+  const inst = [...out.matchAll(INSTANTIATE)];
+  if (inst.length === 1) out = out.replace(INSTANTIATE, (_, bytes: string, imports: string) => `await __jitvisorInstantiate(${bytes},${imports})`);
+  out = `${SYNC_INSTANTIATE}${out}`;
   const take = new RegExp(`(var ([\\w$]+)=${variable.replace(/\$/g, '\\$')};)(try\\{)`, 'g');
   const takes = [...out.matchAll(take)];
   if (takes.length === 1) out = out.replace(take, (_, decl: string, _g: string, rest: string) => `${decl}${variable}=void 0;${rest}`);
@@ -152,7 +171,7 @@ export function splitWasm(source: string, wasmFile: string): { source: string; w
 }
 
 /** Part of the direct copy's file name: stepped whenever binaryen-invokes.ts changes what it writes. */
-const DIRECT_VERSION = 3;
+const DIRECT_VERSION = 4;
 
 /**
  * Which binaryen.js this process runs: 'direct' (the split copy whose C++ exception trampolines
@@ -161,6 +180,9 @@ const DIRECT_VERSION = 3;
  * is). JITVISOR_BINARYEN=stock or =split forces those (bench comparisons).
  */
 export let binaryenBuild: 'direct' | 'split' | 'dense' | 'stock' = 'stock';
+
+/** How binaryen's wasm was compiled: 'async' (the default), 'sync' (JITVISOR_BINARYEN_SYNC=1); 'unknown' for the stock/dense builds. */
+export let binaryenCompile: 'sync' | 'async' | 'unknown' = 'unknown';
 
 /** binaryen's wasm memory (the direct build hands it out: binaryen-invokes.ts), else null. */
 export let binaryenMemory: WebAssembly.Memory | null = null;
@@ -183,7 +205,7 @@ async function load(): Promise<typeof Stock> {
     // The direct copy when it is there or can be made; else the split one; else the dense one
     // (an older run's, or made now). The direct and split copies share the wasm file.
     const directFile = join(dir, `${key}-direct${DIRECT_VERSION}.mjs`);
-    const splitFile = join(dir, `${key}-split.mjs`);
+    const splitFile = join(dir, `${key}-split${DIRECT_VERSION}.mjs`);
     const denseFile = join(dir, `${key}.mjs`);
     const exists = (f: string): boolean => { try { statSync(f); return true; } catch { return false; } };
     const wasmFile = join(dir, `${key}.wasm`);
@@ -220,6 +242,8 @@ async function load(): Promise<typeof Stock> {
   try {
     const mod = (await import(url)) as { default: typeof Stock; __jitvisorMemory?: () => WebAssembly.Memory | null };
     binaryenBuild = build;
+    const how = (globalThis as { __jitvisorBinaryenCompile?: 'sync' | 'async' }).__jitvisorBinaryenCompile;
+    if (how !== undefined) binaryenCompile = how;
     binaryenMemory = mod.__jitvisorMemory?.() ?? null;
     return mod.default;
   } catch {

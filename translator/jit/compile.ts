@@ -20,6 +20,7 @@ import { appendChild, CHAIN_TABLE, Fn, linkGlobals, SELF_LOOP, type DirectTarget
 import { isJcc, isPureCallout, isX87Guarded } from './facts.js';
 import { x87Callout } from './codegen/x87.js';
 import { finishGroup } from './codegen/mem.js';
+import { stringOptions } from './codegen/string.js';
 import {
   directGlobals, DISPATCH_FIND, externalImports, type ExternalTarget, DISPATCH_GO, EXIT_BUDGET, EXIT_GUARD, GUARD_FAILED, SLOT_LINK, SLOT_TABLE, slotGlobals,
 } from './chain.js';
@@ -156,6 +157,8 @@ export interface EmitOptions {
   groupSpan?: number;
   /** JitOptions.innerJcc (default true, as the engine's: the lockstep checker's prefixes compile as the JIT does): taken Jccs to a later record of their block branch there inside (innerSkips, Fn.innerBranch). */
   innerJcc?: boolean;
+  /** JitOptions.inlineScas (default true, absent too): unrepeated SCAS inline (codegen/string.ts stringOptions). */
+  inlineScas?: boolean;
   /** JitOptions.spanLead (default true, absent too): page-group leaders test their group's span (Fn.spanLead). */
   spanLead?: boolean;
   /** JitOptions.loopGroups (default LOOP_GROUPS, as the engine's): page groups a self-loop's body leaves alone keep their host base across its back edge (Fn.loopGroups). */
@@ -508,6 +511,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
   const out: EmittedModule = { bytes: new Uint8Array(0), names: [], sites: 0, inline: 0, callouts: 0, blocks: [] };
   const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
   const adcFault = testFaults.adcCarry;
+  stringOptions.scas = opts.inlineScas !== false;
   testFaults.adcCarry = opts.faultAdcCarry ?? adcFault;
   try {
     m.setFeatures(FEATURES);

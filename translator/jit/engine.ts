@@ -322,6 +322,16 @@ export interface JitOptions {
    */
   innerJcc?: boolean;
   /**
+   * Unrepeated SCAS with 32-bit addressing inline (codegen/string.ts): the
+   * element read through the inline TLB path, eDI stepped, the lazy flags
+   * as CMP. Default true (session 18: the boot's start to its console line
+   * ran ~1.5 M SCASB as call-outs, the kernel's strcmp/strncmp loops;
+   * phase-pair from a 2.3 G snapshot, the 80 M instructions past the console
+   * line cold, main thread 0.936 (median of 6, both orders, load 10-14);
+   * docs/jit-plan.md "Start-up, session 18"); false: the call-out.
+   */
+  inlineScas?: boolean;
+  /**
    * MEASUREMENT: count (counters.xfers `inner`) every taken inline Jcc whose
    * target is a later ('later') or an earlier, not the first ('earlier'),
    * record of its own block, whether it leaves or branches inside. Default
@@ -558,6 +568,7 @@ export class Jit implements BlockSource {
   private readonly spanLead: boolean;
   private readonly loopGroups: boolean | 'near' | undefined;
   private readonly innerJcc: boolean;
+  private readonly inlineScas: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
   private readonly innerLoop: boolean | undefined;
   private readonly flat: boolean;
@@ -614,6 +625,7 @@ export class Jit implements BlockSource {
     this.spanLead = opts.spanLead !== false;
     this.loopGroups = opts.loopGroups;
     this.innerJcc = opts.innerJcc !== false;
+    this.inlineScas = opts.inlineScas !== false;
     this.innerCount = opts.innerCount ?? false;
     this.innerLoop = opts.innerLoop;
     this.flat = opts.flat !== false;
@@ -1023,7 +1035,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }) };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }) };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

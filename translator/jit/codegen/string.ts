@@ -2,9 +2,13 @@
  * String instructions inline (runtime/interp/families/string.ts is the
  * model), 32-bit addressing only (16-bit SI/DI/CX: call-out).
  *
- * Unrepeated MOVS / STOS / LODS: one element through the inline memory
+ * Unrepeated MOVS / STOS / LODS / SCAS: one element through the inline memory
  * access (codegen/mem.ts), eSI/eDI stepped by +-n after the accesses (a
- * fault leaves them untouched, as the handler does).
+ * fault leaves them untouched, as the handler does). SCAS sets the lazy
+ * flags as CMP eAX, ES:[eDI] (K_SUB; families/string.ts once32): the
+ * kernel's strcmp/strncmp loops (`lodsb; scasb; jne`) ran their SCASB as a
+ * call-out, ~1.5 M of them from the boot's start to its console line
+ * (docs/jit-plan.md "Start-up, session 18").
  *
  * REP MOVS / REP STOS: the handler runs min(eCX, REP_CAP) iterations per
  * execution, and the loop counts each execution as one instruction whether
@@ -25,13 +29,20 @@
 import { DF } from '../../../runtime/state/eflags.js';
 import { ECX, EDI, EFLAGS, EIP, ES, ESI, READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WHI, SEG_WLO, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
-import { REP_CAP, STR_LODS, STR_MOVS, STR_STOS } from '../../../runtime/isa/string.js';
+import { REP_CAP, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS } from '../../../runtime/isa/string.js';
 import type { Rec } from '../../../runtime/records.js';
 import { EXIT_IMPURE } from '../chain.js';
 import type { Fn, X } from '../ir.js';
 import { emitter } from '../registry.js';
 import { read, write } from './mem.js';
+import { setLazyN } from './flags.js';
 
+
+/**
+ * Set by compile.ts emitModule for the module being emitted (one at a time per thread):
+ * JitOptions.inlineScas (false: SCAS through the call-out, to measure it).
+ */
+export const stringOptions = { scas: true };
 
 /** Step of eSI/eDI: -n when DF is set, else n. */
 function step(f: Fn, n: number): X {
@@ -39,7 +50,7 @@ function step(f: Fn, n: number): X {
   return m.select(m.i32.and(f.ld(EFLAGS), f.c(DF)), f.c(-n), f.c(n));
 }
 
-/** One MOVS / STOS / LODS element (no REP), 32-bit addressing. */
+/** One MOVS / STOS / LODS / SCAS element (no REP), 32-bit addressing. */
 function single(f: Fn, r: Rec): X | null {
   const m = f.m, n = r.osz, d = f.local(), off = f.local(), v = f.local();
   const out: X[] = [f.set(d, step(f, n))];
@@ -68,6 +79,18 @@ function single(f: Fn, r: Rec): X | null {
     case STR_LODS:
       out.push(f.set(off, f.reg(ESI)), read(f, r, r.seg, off, n, v), f.setRegN(n, 0, f.get(v)), f.setReg(ESI, m.i32.add(f.get(off), f.get(d))));
       break;
+    case STR_SCAS: {
+      if (!stringOptions.scas) return null;
+      // ES always (no override), the read first (it may fault), then eDI and the flags (a = eAX, b = the element).
+      const a = f.local(), res = f.local();
+      out.push(
+        f.set(off, f.reg(EDI)), read(f, r, ES, off, n, v),
+        f.set(a, f.regN(n, 0)), f.set(res, m.i32.sub(f.get(a), f.get(v))),
+        f.setReg(EDI, m.i32.add(f.get(off), f.get(d))),
+        setLazyN(f, { kind: 'sub', a, b: v, r: res }, n),
+      );
+      break;
+    }
     default:
       return null;
   }
