@@ -193,3 +193,41 @@ export function pinCF(s: Int32Array): void {
     s[W_EFLAGS] = (s[W_EFLAGS] & ~CF) | lazyCF(s);
   }
 }
+
+/**
+ * Every lazy-flag path and condition code run on `s` (a CPU's state, before its reset: the lazy words
+ * are left as garbage): until the kernel starts (~2.30-2.34 G into the boot) the interpreter's handlers,
+ * which inline these, had seen few condition codes and operation kinds, and the first others threw ~15
+ * handlers' optimised code away within a few million instructions (cmpRR, subRI, jccMid, jeMid, cmov,
+ * incdec...: "Insufficient type feedback" in condSub, getZF, testCC, pinCF; session 18, early18).
+ * Costs ~10-15 ms of main thread once per process (cold: Ignition), ~2 ms per later Cpu.
+ */
+export function warmFlags(s: Int32Array): void {
+  // Small and large unsigned values (>>> 0 of a negative is not a small integer: both kinds of feedback).
+  const values = [0, -1, 0x80000000 | 0];
+  let sink = 0;
+  // Two rounds: the first (one value) gives each function its feedback vector, the second fills it.
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < (round === 0 ? 1 : values.length); i++) {
+      const a = values[i]!, b = values[(i + 1) % values.length]!, r = (a - b) | 0;
+      for (let cc = 0; cc < 16; cc++) {
+        if (condSub(cc, a, b, r)) sink++;
+        if (condLogic(cc, r)) sink++;
+      }
+      for (let op = 0; op < 32; op++) {
+        if ((op & 3) === 3) continue; // sizes 0-2 only (MASKS, SIGNS)
+        setLazy(s, op, r, a, b);
+        for (let cc = 0; cc < 16; cc++) if (testCC(s, cc)) sink++;
+        pinCF(s);
+        setLazy(s, op, r, a, b);
+        if (getCF(s) !== 0 || getZF(s) || getSF(s) || getOF(s) || getPF(s) || getAF(s)) sink++;
+        sink += materialize(s) & 1;
+        // Eager flags too (W_MASK 0): the other arm of each getter.
+        for (let cc = 0; cc < 16; cc++) if (testCC(s, cc)) sink++;
+        pinCF(s);
+        setFlags(s, CF | ZF, sink);
+      }
+    }
+  }
+  s[W_MASK] = sink & 0; // (the caller resets the state)
+}
