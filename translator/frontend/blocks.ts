@@ -521,9 +521,10 @@ export class FrontEnd implements BlockSource {
    * inlines maintain() and the loop's `run`) and threw it away (session 18, early18). V8 gives a
    * function a feedback vector only after some use (session 17's Mmu warm-up). Nothing else is left
    * behind: the stand-ins leave `watched`, page 0 was unflagged already, killBlocks() of no block returns
-   * first; `spare` keeps WARM_CALM records (decode() reuses them for its first blocks: stats.recycled).
+   * first; `spare` and `garbage` are put back.
    */
   private warmCalm(): void {
+    const garbage = this.garbage;
     for (let k = 0; k < WARM_CALM; k++) {
       const recent = new CodePage(0), calm = new CodePage(0);
       recent.lastWrite = this.cpu.icountNumber();
@@ -535,12 +536,16 @@ export class FrontEnd implements BlockSource {
       this.watched.add(recent);
       this.watched.add(calm);
       // reclaim()'s loop too (first needed at the boot's first kill, ~2.331 G: the same deopt): a dead
-      // stand-in block's record goes to `spare`, so decode()'s first records also take the recycling
-      // path (r.reset: its first use threw decode()'s optimised code away at 2.331 G).
+      // stand-in block's record goes to `spare` (dropped below).
       this.dying.push(new Block(0, true, [new Rec(ud)], 1, [0]));
       this.maintain();
       this.watched.delete(recent);
     }
+    // The stand-ins' records are not kept for decode(): a spare list that does not start empty changed
+    // the eviction passes' garbage accounting (test/jit/evict.test.ts gcGarbage).
+    this.spare.length = 0;
+    this.stats.spare = 0;
+    this.garbage = garbage;
   }
 
   /** Whether physical page `page` is in SMC mode (one-instruction blocks). */
