@@ -12,7 +12,7 @@ import {
   BLOCK_EIP, CUR_BLOCK, TSC_ADJ, TSC_ANCHOR, TSC_BASE, TSC_RATE,
 } from './state/layout.js';
 import { FIXED_ONE, IF, WRITABLE, VM, ARITH } from './state/eflags.js';
-import { materialize, warmFlags, W_EFLAGS, W_MASK } from './flags.js';
+import { materialize, W_EFLAGS, W_MASK } from './flags.js';
 import { fault, GP, SS as SS_FAULT } from './exceptions.js';
 import type { Unhandled } from './interrupts.js';
 import type { Block } from './records.js';
@@ -130,7 +130,6 @@ export class Cpu {
     this.f64 = new Float64Array(buf, 0, STATE_END / 8);
     this.i64 = new BigInt64Array(buf, 0, STATE_END / 8);
     this.setTscLine(0, 0, 1);
-    warmFlags(this.s); // the handlers' lazy-flag paths (flags.ts); reset() below clears what it left
     this.reset();
   }
 

@@ -136,84 +136,8 @@ export class Mmu {
     // allocation), and a first call records nothing.
     const gen = this.generation;
     for (let k = 0; k < 64; k++) { this.translateFetch(0); this.tlb[0] = 0; }
-    this.warmSlowPaths();
     this.flush(true);
     this.generation = gen;
-  }
-
-  /**
-   * The data accesses' TLB-miss and page-crossing paths, taken now on the first two pages (paging off:
-   * no walk; each write stores the value read there, so memory is as it was): until paging comes on
-   * (~2.30 G into the boot) the interpreter's handlers, which inline these, only ever hit the TLB, and
-   * the first misses threw ~10 handlers' optimised code away at once (alu32MR, movRM, movMI, movzx,
-   * incdecM, readMem(W)...; "Insufficient type feedback" at read16Slow / writeSlow / checkWrite calls;
-   * session 18, early18). Several rounds: V8 gives a function its feedback vector only after some use.
-   * The caller flushes the TLB and puts the generation back.
-   */
-  private warmSlowPaths(): void {
-    for (let k = 0; k < 16; k++) {
-      for (const lin of [0, 0xffc, 0xffe, 0xfff]) {
-        this.tlb[0] = 0; this.tlb[1] = 0;
-        this.write8(lin, this.read8(lin));
-        this.tlb[0] = 0; this.tlb[1] = 0;
-        this.write16(lin, this.read16(lin));
-        this.tlb[0] = 0; this.tlb[1] = 0;
-        this.write32(lin, this.read32(lin));
-        this.tlb[0] = 0; this.tlb[1] = 0;
-        this.write8(lin, this.readW8(lin));
-        this.tlb[0] = 0; this.tlb[1] = 0;
-        this.write16(lin, this.readW16(lin));
-        this.tlb[0] = 0; this.tlb[1] = 0;
-        this.write32(lin, this.readW32(lin));
-      }
-    }
-    this.tlb[0] = 0; this.tlb[1] = 0;
-    this.warmWalk();
-  }
-
-  /**
-   * The page walk's paths (4 KiB and 4 MiB pages, global entries, accessed/dirty updates, not-present and
-   * write-protect faults, a user-mode access, a non-global flush) with paging on for a moment, on page
-   * tables built in the first RAM pages: paging comes on ~2.30 G into the boot, and the first walks threw
-   * away the optimised code of `run` (which inlines translateFetch -> translate), translate, write8,
-   * index and flush (session 18, early18). RAM pages 0-3 and CR0/CR2/CR3/CR4 are put back; the caller
-   * flushes the TLB and puts the generation back.
-   */
-  private warmWalk(): void {
-    const s = this.s, u8 = this.u8, saved = u8.slice(RAM_BASE, RAM_BASE + 0x4000);
-    const regs = [w(CR0), w(CR2), w(CR3), w(CR4)], was = regs.map((r) => s[r]!);
-    const pd = 0x1000, pt = 0x2000;
-    const put = (phys: number, v: number): void => { this.phys.write32(phys, v); };
-    put(pd, pt | 7); // lin 0-4 MiB: the page table below (present, writable, user)
-    put(pd + 4, 0x87); // lin 4-8 MiB: a 4 MiB page at 0 (PSE)
-    put(pd + 8, 0x83); // lin 8-12 MiB: the same, supervisor only
-    put(pt, 0x0000 | 7); // lin page 0 -> page 0
-    put(pt + 4, 0x3000 | 5); // lin page 1 -> page 3, read-only
-    put(pt + 12, 0x3000 | 0x107); // lin page 3 -> page 3, global
-    s[w(CR3)] = pd;
-    s[w(CR4)] = CR4_PSE | CR4_PGE;
-    s[w(CR0)] = CR0_PG | CR0_WP | 1;
-    const tryIt = (f: () => void): void => { try { f(); } catch (e) { if (!(e instanceof GuestFault)) throw e; } };
-    for (let k = 0; k < 16; k++) {
-      this.tlb.fill(0, 0, 0xc02);
-      put(pd, pt | 7); put(pd + 4, 0x87); put(pt, 7); // accessed/dirty bits cleared again
-      this.write32(0x10, this.read32(0x10));
-      tryIt(() => this.write8(0x1010, this.read8(0x1010))); // write-protect fault (WP)
-      tryIt(() => this.read32(0x2010)); // not present (PTE)
-      tryIt(() => this.read32(0xc00010)); // not present (PDE)
-      this.write16(0x3010, this.read16(0x3010)); // global
-      this.write32(0x400010, this.read32(0x400010)); // 4 MiB page
-      this.translateFetch(0x3020);
-      this.setUser(true);
-      this.tlb.fill(0, 0, 0xc02);
-      this.read32(0x20);
-      this.read32(0x400020);
-      tryIt(() => this.read32(0x800020)); // user access to a supervisor page: fault
-      this.setUser(false);
-      this.flush(false);
-    }
-    regs.forEach((r, i) => { s[r] = was[i]!; });
-    u8.set(saved, RAM_BASE);
   }
 
   /** The A20 gate (port 0x92 bit 1, the i8042 output port bit 1): on = address bit 20 passes. */
