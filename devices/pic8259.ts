@@ -23,6 +23,7 @@
 import type { PortBus, PortHandler } from '../runtime/io.js';
 import type { InterruptSource, IrqSink } from '../runtime/irq.js';
 import { StateReader, type SavedState } from './device-state.js';
+import { settleFields } from '../runtime/settle-fields.js';
 
 /** One 8259A. */
 class Chip8259 {
@@ -246,6 +247,14 @@ export class Pic8259 implements InterruptSource, IrqSink, PortHandler {
   private readonly master = new Chip8259(true, 0xf8);
   private readonly slave = new Chip8259(false, 0xde);
   private intr = false;
+
+  constructor() {
+    // `intr` is read at every block boundary (pending(), inlined into the loop's optimised `run`) and
+    // first written ~2.386 G into the boot (the kernel's first unmasked IRQ): a const field until then,
+    // whose first write threw away `run`'s optimised code (both its OSR and its regular copy) and
+    // pending()'s (session 18, early18; runtime/settle-fields.ts).
+    settleFields(this);
+  }
 
   register(bus: PortBus): void {
     bus.register(0x20, 2, this);

@@ -13,6 +13,7 @@ import { Block, killBlock } from '../../runtime/records.js';
 import { settleFields } from '../../runtime/settle-fields.js';
 import { caught } from '../../runtime/interp/loop.js';
 import { Machine } from '../../src/machine.js';
+import { Pic8259 } from '../../devices/pic8259.js';
 
 v8.setFlagsFromString('--allow-natives-syntax');
 const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
@@ -58,6 +59,32 @@ describe('V8 shapes: maps and field constness that hold through a boot', () => {
     expect(turbofanned(f), 'still optimised after a double count').to.equal(true);
     caught.executed = 0;
     caught.compiled = 0;
+  });
+
+  it("code optimised on a PIC's pending() stays optimised when another PIC first raises INTR", () => {
+    // The loop asks pending() at every block boundary; INTR first changes ~2.386 G into the boot (the
+    // kernel's first unmasked IRQ), which threw away `run`'s optimised code while `intr` was const
+    // (session 18, early18).
+    const f = ((): (() => number) => { const k = new Pic8259(); return () => (k.pending() ? 1 : 2); })();
+    optimise(f);
+    expect(turbofanned(f), 'optimised').to.equal(true);
+    const other = new Pic8259();
+    other.biosDefaults();
+    other.write(0x21, 1, 0xfa); // unmask IRQ0 (the cascade stays unmasked)
+    other.setIrq(0, true);
+    expect(other.pending(), 'the other PIC raised INTR').to.equal(true);
+    expect(turbofanned(f), 'still optimised after the first INTR').to.equal(true);
+    expect(f()).to.equal(2);
+  });
+
+  it("a new front end's SMC-calm warm-up (warmCalm) leaves nothing behind", () => {
+    const m = new Machine({ memoryMiB: 1, engine: 'interpreter' });
+    const fe = m.frontEnd as unknown as { watched: Set<unknown>; byPage: Map<number, unknown> };
+    expect(fe.watched.size, 'no page watched').to.equal(0);
+    expect(fe.byPage.size, 'no code page').to.equal(0);
+    const st = m.frontEnd.stats;
+    expect([st.invalidations, st.blocksKilled, st.killedFlush, st.liveBlocks, st.liveRecords]).to.deep.equal([0, 0, 0, 0, 0]);
+    expect(m.cpu.phys.codePages[0], 'page 0 not flagged as code').to.equal(0);
   });
 
   it('settleFields leaves every value as it was', () => {

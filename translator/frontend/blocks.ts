@@ -232,6 +232,8 @@ const SMC_WINDOW = 8;
 const SMC_RUNS_PER_WRITE = 4;
 /** A page in SMC mode whose code has not been written for this many instructions goes back to whole blocks. */
 const SMC_CALM_INSNS = 1_000_000;
+/** warmCalm()'s rounds: enough calls of maintain() for V8 to give it a feedback vector (session 18, early18). */
+const WARM_CALM = 64;
 
 /** A RET's record as the front end decodes 0xC3 in 32-bit code (pairedRet copies it). */
 let retTemplate: Rec | null = null;
@@ -509,6 +511,41 @@ export class FrontEnd implements BlockSource {
     // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
     settleFields(this.stats);
+    this.warmCalm();
+  }
+
+  /**
+   * maintain()'s SMC-calm loop run on two stand-in pages (one still recent, one calm and in SMC mode,
+   * neither with blocks nor in the page map), WARM_CALM times: its first real use, the boot's first
+   * watched page (~2.33 G), was code with no type feedback inside Machine.run's optimised code (which
+   * inlines maintain() and the loop's `run`) and threw it away (session 18, early18). V8 gives a
+   * function a feedback vector only after some use (session 17's Mmu warm-up). Nothing else is left
+   * behind: the stand-ins leave `watched`, page 0 was unflagged already, killBlocks() of no block returns
+   * first; `spare` and `garbage` are put back.
+   */
+  private warmCalm(): void {
+    const garbage = this.garbage;
+    for (let k = 0; k < WARM_CALM; k++) {
+      const recent = new CodePage(0), calm = new CodePage(0);
+      recent.lastWrite = this.cpu.icountNumber();
+      calm.lastWrite = recent.lastWrite - SMC_CALM_INSNS;
+      calm.smc = true;
+      // A real page's list held a block once (attach): object elements, not `[]`'s small integers (a
+      // stand-in's `[]` made the feedback "wrong map" for every real page).
+      for (const cp of [recent, calm]) { cp.blocks.push(SHAPED.block); cp.blocks.pop(); }
+      this.watched.add(recent);
+      this.watched.add(calm);
+      // reclaim()'s loop too (first needed at the boot's first kill, ~2.331 G: the same deopt): a dead
+      // stand-in block's record goes to `spare` (dropped below).
+      this.dying.push(new Block(0, true, [new Rec(ud)], 1, [0]));
+      this.maintain();
+      this.watched.delete(recent);
+    }
+    // The stand-ins' records are not kept for decode(): a spare list that does not start empty changed
+    // the eviction passes' garbage accounting (test/jit/evict.test.ts gcGarbage).
+    this.spare.length = 0;
+    this.stats.spare = 0;
+    this.garbage = garbage;
   }
 
   /** Whether physical page `page` is in SMC mode (one-instruction blocks). */
@@ -699,7 +736,12 @@ export class FrontEnd implements BlockSource {
     // Here, not in get(): get() is inlined into the loop's optimised `run`, and this branch is first
     // taken after the first eviction pass (~2.39 G into the boot, long after `run` was optimised): a
     // store with no type feedback there threw `run`'s optimised code away (session 17, burst17).
-    if (this.evictedKeys.has(cacheKey(phys, code32))) { block.again = true; this.stats.redecoded++; }
+    // Stored for every block, counted branch-free: the store and the count behind an `if` had no type
+    // feedback until the first eviction pass and threw decode()'s optimised code away at the first block
+    // decoded again (~2.398 G, inside the console -> "kprobes" stretch; session 18, early18).
+    const again = this.evictedKeys.has(cacheKey(phys, code32));
+    block.again = again;
+    this.stats.redecoded += again ? 1 : 0;
     return block;
   }
 
@@ -786,7 +828,8 @@ export class FrontEnd implements BlockSource {
       cp.runs = 0;
       if (cp.smc) {
         cp.smc = false;
-        if (cp.blocks.length) this.killBlocks([...cp.blocks], 'flush');
+        // (Called with no blocks too: warmCalm's stand-in gives the call type feedback; nothing dies.)
+        this.killBlocks(cp.blocks.slice(), 'flush');
       }
       if (cp.blocks.length === 0) {
         this.byPage.delete(cp.page);
