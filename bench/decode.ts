@@ -118,7 +118,9 @@ async function load(root: string, name: string): Promise<Build> {
     decodeAll(): Block[] {
       const f = new fe.FrontEnd(cpu as unknown as ConstructorParameters<typeof fe.FrontEnd>[0], { gcAfterEvict: false });
       // Paired RETs look through the TLB at the call's target (retAt), which this stand-in has not.
+      // Paired thunks read the thunk's bytes through it too (thunkWordAt).
       (f as unknown as { pairRets: boolean }).pairRets = false;
+      (f as unknown as { pairThunks: boolean }).pairThunks = false;
       const dec = (f as unknown as { decode(phys: number, lin: number, code32: boolean): Block }).decode.bind(f);
       const out: Block[] = [];
       for (const [phys, c32] of blocks) { cur = phys; out.push(dec(phys, phys, c32 === 1)); }
