@@ -433,6 +433,8 @@ export class FrontEnd implements BlockSource {
    * objects' in the boot's kernel-init burst, twice).
    */
   private spentDecoder: Decoder | null = null;
+  /** Decode a block's records in a row without setting the Decoder's position and IP for each (see decode); settable for bench/decode A/B. */
+  seqDecode = true;
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, CodePage>();
   /** Pages the SMC heuristic is watching (recent invalidating stores, or SMC mode), checked by maintain(). */
@@ -605,11 +607,16 @@ export class FrontEnd implements BlockSource {
     if (this.seenGen === 0x3fffffff) { seen.fill(0); this.seenGen = 0; }
     const gen = ++this.seenGen;
     let pos = start, straddles = false, length = 0;
+    // Where the Decoder stands: it moves past each instruction it decodes, so it is already at `pos`
+    // unless the block folded a jump (or this is its first instruction). Its `position` setter is a
+    // wasm call returning a Result (a stack slot, two Int32Array reads): 4 % of decode's time in a
+    // boot profile, for every record. Its IP is left to run on from 0 (a new Decoder's): records
+    // take only differences of it (a branch's target - next IP, wrapped to the code size).
+    let decAt = 0;
     try {
       while (pos < 4096 && recs.length < maxInsns && seen[pos] !== gen) {
         seen[pos] = gen;
-        dec.position = pos;
-        dec.ip = 0n;
+        if (decAt !== pos || !this.seqDecode) { dec.position = pos; dec.ip = 0n; }
         dec.decodeOut(insn);
         if (dec.lastError === DecoderError.NoMoreBytes) {
           // The instruction runs into a page we cannot fetch: fault on it when it is first in line.
@@ -623,6 +630,7 @@ export class FrontEnd implements BlockSource {
         r.idx = recs.length;
         fillRecord(r, insn, bytes, pos, code32);
         const end = pos + r.len; // r.next is end - start (off + len)
+        decAt = end;
         recs.push(r);
         length += r.len;
         this.stats.insnsDecoded++;
