@@ -10,6 +10,8 @@ import { expect } from 'chai';
 import { runSnippet } from '../../src/snippet.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
 import { hexBytes } from '../helpers/asm.js';
+import { FrontEnd } from '../../translator/frontend/blocks.js';
+import { Machine } from '../../src/machine.js';
 
 /**
  * (org 0x1000) mov eax,1; jmp short +5 (over `mov eax,2`); l: add eax,3; jmp near m (over 12 x inc eax);
@@ -17,11 +19,16 @@ import { hexBytes } from '../helpers/asm.js';
  */
 const CODE = hexBytes('b801000000 eb05 b802000000', '83c003 e90c000000', '40'.repeat(12), '41 83f903 75e6 f4');
 
-for (const engine of TEST_ENGINES) {
-  describe(`decode in a row across folded jumps [${engine}]`, () => {
+for (const engine of TEST_ENGINES) for (const seq of [false, true]) {
+  describe(`decode in a row across folded jumps [${engine}, seqDecode ${seq}]`, () => {
+    afterEach(() => { FrontEnd.seqDecodeDefault = false; });
     it('decodes a folded jump\'s target, not the bytes after the jump, and keeps branch displacements', () => {
       expect(CODE.length).to.equal(0x20 + 7);
-      const r = runSnippet({ engine, code: CODE });
+      FrontEnd.seqDecodeDefault = seq;
+      // Its own machine: the shared one's front end was made before the default was set.
+      const machine = new Machine({ memoryMiB: 2, engine, jit: { threshold: 0 } });
+      expect(machine.frontEnd.seqDecode).to.equal(seq);
+      const r = runSnippet({ engine, code: CODE, machine });
       expect(r.stop).to.equal('hlt');
       expect(r.regs.eax).to.equal(10);
       expect(r.regs.ecx).to.equal(3);

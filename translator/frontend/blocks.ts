@@ -423,6 +423,8 @@ function overlaps(b: Block, page: number, off: number, len: number): boolean {
 }
 
 export class FrontEnd implements BlockSource {
+  /** The default of `seqDecode` for front ends made from now on (test/interp/fold-decode runs both). */
+  static seqDecodeDefault = false;
   private readonly insn = new Instruction();
   /**
    * The last block's Decoder, freed (its wasm side is gone; this only keeps
@@ -433,8 +435,14 @@ export class FrontEnd implements BlockSource {
    * objects' in the boot's kernel-init burst, twice).
    */
   private spentDecoder: Decoder | null = null;
-  /** Decode a block's records in a row without setting the Decoder's position and IP for each (see decode); settable for bench/decode A/B. */
-  seqDecode = true;
+  /**
+   * Decode a block's records in a row without setting the Decoder's position and IP for each (see
+   * decode); settable for bench/decode A/B. Off: bench/decode measured decode 0.90-0.94x with it (and
+   * the flag-word cache, decode.ts decodeTuning), but serial-window boots had the whole boot's main
+   * thread higher with both on in 8 of 8 interleaved pairs (~+8 %, load 6-18; docs/jit-plan.md,
+   * session 18 fresh18), which decode alone cannot explain: not default until that is understood.
+   */
+  seqDecode: boolean = FrontEnd.seqDecodeDefault;
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, CodePage>();
   /** Pages the SMC heuristic is watching (recent invalidating stores, or SMC mode), checked by maintain(). */

@@ -86,6 +86,8 @@ const flagWordOf = new Int32Array(8192).fill(-1);
  * wasm getters and the lane packing for every MOV/ADD/CMP/PUSH with an immediate, ~30 % of
  * fillRecord's own time in bench/decode's profile). bench/decode --check compares the records.
  */
+/** Settable for bench/decode A/B: flagWordAll caches the flag word of Codes with an immediate too (off by default: see FrontEnd.seqDecode). */
+export const decodeTuning = { flagWordAll: false };
 function flagsByCount(mnemonic: number): boolean {
   return mnemonic === Mnemonic.Rol || mnemonic === Mnemonic.Ror || mnemonic === Mnemonic.Rcl || mnemonic === Mnemonic.Rcr ||
     mnemonic === Mnemonic.Shl || mnemonic === Mnemonic.Sal || mnemonic === Mnemonic.Shr || mnemonic === Mnemonic.Sar ||
@@ -213,7 +215,7 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
     if (r.k0 === 1 /* OP_REG */) r.osz = r.s0;
   }
   void NO_REG; void OP_FAR;
-  if (flagWord < 0 && (immCount === 0 || !flagsByCount(mnemonic))) flagWordOf[code] = wg;
+  if (flagWord < 0 && (immCount === 0 || (decodeTuning.flagWordAll && !flagsByCount(mnemonic)))) flagWordOf[code] = wg;
   // The table's typed facts (ALU op, condition, ...) and how it ends a block.
   const f = factsOf(code, mnemonic);
   if (f !== null) applyFacts(r, f, f.ccFrom === CC_FROM_ICED ? ccFromIced(insn.conditionCode) : f.cc);
