@@ -8,7 +8,7 @@
  * full GC) per record, its front end's page lists included.
  *
  *   node dist/bench/decode.js record [--file F]
- *   node --expose-gc dist/bench/decode.js [--file F] [--rounds 9] [--pair OTHER] [--check]
+ *   node --expose-gc [--single-threaded-gc] dist/bench/decode.js [--file F] [--rounds 9] [--pair OTHER] [--check] [--fine]
  *
  * record: boots the default guest (JIT, deterministic clock) to
  * GUEST-BOOT-OK and writes F (default bench/.cache/decode-blocks.bin, not
@@ -118,7 +118,9 @@ async function load(root: string, name: string): Promise<Build> {
     decodeAll(): Block[] {
       const f = new fe.FrontEnd(cpu as unknown as ConstructorParameters<typeof fe.FrontEnd>[0], { gcAfterEvict: false });
       // Paired RETs look through the TLB at the call's target (retAt), which this stand-in has not.
+      // Paired thunks read the thunk's bytes through it too (thunkWordAt).
       (f as unknown as { pairRets: boolean }).pairRets = false;
+      (f as unknown as { pairThunks: boolean }).pairThunks = false;
       const dec = (f as unknown as { decode(phys: number, lin: number, code32: boolean): Block }).decode.bind(f);
       const out: Block[] = [];
       for (const [phys, c32] of blocks) { cur = phys; out.push(dec(phys, phys, c32 === 1)); }
@@ -128,7 +130,10 @@ async function load(root: string, name: string): Promise<Build> {
   };
 }
 
+/** --fine: the process's CPU in microseconds (process.cpuUsage) instead of the main thread's 10 ms ticks: run node with --single-threaded-gc so the process is the main thread. */
+const fine = process.argv.includes('--fine');
 function cpuMs(): number {
+  if (fine) { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }
   const st = readFileSync('/proc/thread-self/stat', 'latin1');
   const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
@@ -186,7 +191,7 @@ const median = (a: number[]): number => [...a].sort((x, y) => x - y)[a.length >>
 console.log(`${blocks.length} blocks, ${insns} records; ${rounds} rounds${builds.length > 1 ? ', alternated' : ''}; main-thread CPU ms per round, median; live heap per record after a full GC`);
 builds.forEach((b, i) => {
   const r = res[i]!;
-  console.log(`${b.name}: ${r.ms.join(' ')} ms; median ${median(r.ms)} ms = ${(1000 * median(r.ms) / insns).toFixed(3)} us/record; ${median(r.bytes).toFixed(1)} bytes/record`);
+  console.log(`${b.name}: ${r.ms.map((x) => Math.round(x)).join(' ')} ms; median ${median(r.ms)} ms = ${(1000 * median(r.ms) / insns).toFixed(3)} us/record; ${median(r.bytes).toFixed(1)} bytes/record`);
 });
 if (builds.length > 1) {
   const ratios = res[0]!.ms.map((a, k) => res[1]!.ms[k]! / a);

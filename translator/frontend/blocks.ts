@@ -425,6 +425,8 @@ function overlaps(b: Block, page: number, off: number, len: number): boolean {
 }
 
 export class FrontEnd implements BlockSource {
+  /** The default of `seqDecode` for front ends made from now on (test/interp/fold-decode runs both). */
+  static seqDecodeDefault = false;
   private readonly insn = new Instruction();
   /**
    * The last block's Decoder, freed (its wasm side is gone; this only keeps
@@ -435,6 +437,14 @@ export class FrontEnd implements BlockSource {
    * objects' in the boot's kernel-init burst, twice).
    */
   private spentDecoder: Decoder | null = null;
+  /**
+   * Decode a block's records in a row without setting the Decoder's position and IP for each (see
+   * decode); settable for bench/decode A/B. Off: bench/decode measured decode 0.90-0.94x with it (and
+   * the flag-word cache, decode.ts decodeTuning), but serial-window boots had the whole boot's main
+   * thread higher with both on in 8 of 8 interleaved pairs (~+8 %, load 6-18; docs/jit-plan.md,
+   * session 18 fresh18), which decode alone cannot explain: not default until that is understood.
+   */
+  seqDecode: boolean = FrontEnd.seqDecodeDefault;
   private readonly blocks = new Map<number, Block>();
   private readonly byPage = new Map<number, CodePage>();
   /** Pages the SMC heuristic is watching (recent invalidating stores, or SMC mode), checked by maintain(). */
@@ -642,11 +652,16 @@ export class FrontEnd implements BlockSource {
     if (this.seenGen === 0x3fffffff) { seen.fill(0); this.seenGen = 0; }
     const gen = ++this.seenGen;
     let pos = start, straddles = false, length = 0;
+    // Where the Decoder stands: it moves past each instruction it decodes, so it is already at `pos`
+    // unless the block folded a jump (or this is its first instruction). Its `position` setter is a
+    // wasm call returning a Result (a stack slot, two Int32Array reads): 4 % of decode's time in a
+    // boot profile, for every record. Its IP is left to run on from 0 (a new Decoder's): records
+    // take only differences of it (a branch's target - next IP, wrapped to the code size).
+    let decAt = 0;
     try {
       while (pos < 4096 && recs.length < maxInsns && seen[pos] !== gen) {
         seen[pos] = gen;
-        dec.position = pos;
-        dec.ip = 0n;
+        if (decAt !== pos || !this.seqDecode) { dec.position = pos; dec.ip = 0n; }
         dec.decodeOut(insn);
         if (dec.lastError === DecoderError.NoMoreBytes) {
           // The instruction runs into a page we cannot fetch: fault on it when it is first in line.
@@ -660,6 +675,7 @@ export class FrontEnd implements BlockSource {
         r.idx = recs.length;
         fillRecord(r, insn, bytes, pos, code32);
         const end = pos + r.len; // r.next is end - start (off + len)
+        decAt = end;
         recs.push(r);
         length += r.len;
         this.stats.insnsDecoded++;

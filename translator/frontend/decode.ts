@@ -2,7 +2,7 @@
  * One iced-x86 Instruction -> one record. Runs once per instruction per
  * physical address (decode once): nothing here is on the execution hot path.
  */
-import { Code, FlowControl, Instruction, InstructionInfoFactory, MemorySize, MemorySizeExt, OpAccess, OpKind } from '../../runtime/iced.js';
+import { Code, FlowControl, Instruction, InstructionInfoFactory, MemorySize, MemorySizeExt, Mnemonic, OpAccess, OpKind } from '../../runtime/iced.js';
 import { SEG_WRITE } from '../../runtime/state/layout.js';
 import { NO_REG, OP_FAR, OP_IMM, OP_MEM, OP_REL, OP_STR, Rec, T_BRANCH } from '../../runtime/records.js';
 import { bindHandler } from '../../runtime/interp/table.js';
@@ -77,6 +77,22 @@ function scanPrefixes(bytes: Uint8Array, at: number, len: number): number {
 const mnemonicOf = new Int32Array(8192).fill(-1);
 const flowOf = new Int32Array(8192).fill(-1);
 const flagWordOf = new Int32Array(8192).fill(-1);
+
+/**
+ * Whether a Code's flags read / written may depend on its immediate: iced-x86's rflags_info
+ * looks at the count only for the shifts and rotates by an immediate (its ImpliedAccess
+ * Shift_Ib_* cases); every other Code's flags come from its table row. Codes with an immediate
+ * that are not these cache their flag word like the rest (before: asked per instruction, two
+ * wasm getters and the lane packing for every MOV/ADD/CMP/PUSH with an immediate, ~30 % of
+ * fillRecord's own time in bench/decode's profile). bench/decode --check compares the records.
+ */
+/** Settable for bench/decode A/B: flagWordAll caches the flag word of Codes with an immediate too (off by default: see FrontEnd.seqDecode). */
+export const decodeTuning = { flagWordAll: false };
+function flagsByCount(mnemonic: number): boolean {
+  return mnemonic === Mnemonic.Rol || mnemonic === Mnemonic.Ror || mnemonic === Mnemonic.Rcl || mnemonic === Mnemonic.Rcr ||
+    mnemonic === Mnemonic.Shl || mnemonic === Mnemonic.Sal || mnemonic === Mnemonic.Shr || mnemonic === Mnemonic.Sar ||
+    mnemonic === Mnemonic.Shld || mnemonic === Mnemonic.Shrd;
+}
 
 /**
  * Per Code: its row's facts (null: no row, #UD), read once per Code (see runtime/isa/apply.ts).
@@ -199,7 +215,7 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
     if (r.k0 === 1 /* OP_REG */) r.osz = r.s0;
   }
   void NO_REG; void OP_FAR;
-  if (flagWord < 0 && immCount === 0) flagWordOf[code] = wg;
+  if (flagWord < 0 && (immCount === 0 || (decodeTuning.flagWordAll && !flagsByCount(mnemonic)))) flagWordOf[code] = wg;
   // The table's typed facts (ALU op, condition, ...) and how it ends a block.
   const f = factsOf(code, mnemonic);
   if (f !== null) applyFacts(r, f, f.ccFrom === CC_FROM_ICED ? ccFromIced(insn.conditionCode) : f.cc);
