@@ -27,6 +27,8 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TUNED_ENV, TUNED_NODE_FLAGS } from '../src/host-tuning.js';
+import type { Readable } from 'node:stream';
+import { collectEvents } from './runner-events.js';
 
 const args = process.argv.slice(2);
 function opt(name: string, def: string): string {
@@ -72,13 +74,8 @@ function runOnce(side: number): Promise<Run> {
     '--memory', '128', '--timeline', String(every), '--stop-at', String(stopAt), ...(jit ? ['--jit', jit] : [])];
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, argv, { cwd: dir, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: { ...process.env, ...TUNED_ENV, ...env } });
-    let buf = '';
     const evs: Ev[] = [];
-    child.stdio[3]!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) { evs.push(JSON.parse(buf.slice(0, nl)) as Ev); buf = buf.slice(nl + 1); }
-    });
+    collectEvents(child.stdio[3] as Readable, evs);
     child.on('error', fail);
     child.on('close', (code) => {
       const start = evs.find((e) => e.ev === 'run');

@@ -28,6 +28,8 @@ import { writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TUNED_ENV, TUNED_NODE_FLAGS } from '../src/host-tuning.js';
+import type { Readable } from 'node:stream';
+import { collectEvents } from './runner-events.js';
 
 const args = process.argv.slice(2);
 function opt(name: string, def: string): string {
@@ -45,6 +47,14 @@ const jsonOut = opt('json', '');
 const here = resolve(fileURLToPath(import.meta.url), '../../..');
 const guest = (f: string): string => join(here, 'guests', f);
 interface Side { label: string; dir: string | null; flags: string[] }
+const USAGE = 'usage: node dist/bench/v86-start.js [--runs N] [--every MS] [--step N] [--json FILE] [v86 | DIR[+FLAG|+NAME=VALUE...]]...\n';
+if (args.includes('--help')) { process.stdout.write(USAGE); process.exit(0); }
+const unknown = args.find((a) => a.startsWith('-'));
+if (unknown !== undefined) { process.stderr.write(`v86-start: unknown option ${unknown}\n${USAGE}`); process.exit(2); }
+for (const a of args) {
+  const dir = a.split('+')[0]!;
+  if (a !== 'v86' && !existsSync(join(dir, 'dist/bench/boot-runner.js'))) { process.stderr.write(`v86-start: ${dir} is not a built checkout (no dist/bench/boot-runner.js)\n`); process.exit(2); }
+}
 const sides: Side[] = (args.length > 0 ? args : ['v86', '.']).map((arg) => {
   if (arg === 'v86') return { label: 'v86', dir: null, flags: [] };
   const [a, ...flags] = arg.split('+') as [string, ...string[]];
@@ -78,13 +88,8 @@ function runOnce(side: number): Promise<Run> {
   return new Promise((done, fail) => {
     const spawnedAt = performance.timeOrigin + performance.now();
     const child = spawn(process.execPath, argv, { cwd: dir ?? here, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: dir === null ? process.env : { ...process.env, ...TUNED_ENV, ...env } });
-    let buf = '';
     const evs: Ev[] = [];
-    child.stdio[3]!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) { evs.push(JSON.parse(buf.slice(0, nl)) as Ev); buf = buf.slice(nl + 1); }
-    });
+    collectEvents(child.stdio[3] as Readable, evs);
     child.on('error', fail);
     child.on('close', (code) => {
       const find = (name: string): Ev | undefined => evs.find((e) => e.ev === name);

@@ -53,6 +53,8 @@ import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/s
 import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
+import { sameRun } from '../helpers/same-run.js';
+import { why } from '../helpers/transfer-programs.js';
 import { pageTables, remappedTables, withPaging, PAGE_DIR, PAGING_PREFIX_LEN } from '../helpers/paging.js';
 import { XFER_NAMES } from '../../translator/jit/chain.js';
 import type { EngineName } from '../../src/machine.js';
@@ -86,7 +88,6 @@ function machineFor(engine: EngineName, innerLoop: boolean, quietCC = false): Ma
   if (engine !== 'jit') return undefined;
   return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, innerLoop, innerCount: 'earlier', quietCC } });
 }
-const why = (r: SnippetResult): string => `stop ${r.stop} ${r.exception?.name ?? ''} ${r.exception?.reason ?? ''} at ${r.exception?.eip.toString(16) ?? ''}`;
 /** Taken Jccs to earlier records of their block (JitOptions.innerCount 'earlier') counted in compiled code so far. */
 const backTaken = (m: Machine | undefined): number => m?.jit?.counters.xfers[XFER_NAMES.indexOf('inner')] ?? 0;
 /** The reference: the interpreter, one slice. */
@@ -109,14 +110,6 @@ function sliced(engine: EngineName, m: Machine | undefined, o: SnippetOptions, s
   return r;
 }
 
-function sameAs(r: SnippetResult, want: SnippetResult): void {
-  expect(r.stop, why(r)).to.equal(want.stop);
-  expect(r.regs).to.deep.equal(want.regs);
-  expect(r.eip, 'eip').to.equal(want.eip);
-  expect(r.eflags, 'eflags').to.equal(want.eflags);
-  expect(r.instructions, 'instructions').to.equal(want.instructions);
-  expect(r.exception?.vector, 'exception').to.equal(want.exception?.vector);
-}
 
 for (const engine of TEST_ENGINES) {
   for (const innerLoop of engine === 'jit' ? [true, false] : [false]) {
@@ -126,7 +119,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, innerLoop);
           const o = { code: hexBytes(L1) };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           // 100 passes of 8 (5 before the loop, 3 after A); 50 of them run the loop (5 iterations of 6, 3 of them 7) and ADC.
           expect(want.instructions).to.equal(4 + 100 * 8 + 50 * 34 + 1);
           if (m !== undefined) {
@@ -139,7 +132,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, innerLoop);
           const o = { code: withPaging(hexBytes(L2)), memory: pageTables({ notPresent: [0x30000] }), regs: { ebp: 0x30000 - 4 * 610 } };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           expect(want.exception, why(want)).to.deep.include({ vector: 14, eip: 0x1000 + PAGING_PREFIX_LEN + 14 });
           // The paging prefix's 9, then 3, 30 passes of 2 + 20 * 6 + 2, then 2 + 10 * 6 (the load of the 611th iteration faults: not retired).
           expect(want.instructions).to.equal(9 + 3 + 30 * 124 + 2 + 10 * 6);
@@ -157,7 +150,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, innerLoop, true);
           const o = { code: hexBytes(L3) };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           // ADC adds CF from the ADD before it (1 while EDI was not 0) and XOR's 0 first: 6 an outer pass.
           expect(want.regs.edx).to.equal(50 * 6);
           if (m !== undefined) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
@@ -167,7 +160,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, innerLoop);
           const o = { code: hexBytes(L4) };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           if (m !== undefined) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
         });
 
@@ -175,7 +168,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, innerLoop);
           const o = { code: hexBytes(L5) };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           if (m !== undefined) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
         });
 
@@ -183,7 +176,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, innerLoop);
           const o = { code: withPaging(hexBytes(L6)), memory: L6_DATA };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           // EBX: the +4 words of pages 0..5, 8 times.
           expect(want.regs.ebx).to.equal(60 * (1 + 2 + 3 + 4 + 5 + 6));
           if (m !== undefined) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 10);

@@ -33,6 +33,7 @@ import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/s
 import { Machine } from '../../src/machine.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
+import { sameRun } from '../helpers/same-run.js';
 import { remappedTables, withPaging, PAGE_DIR } from '../helpers/paging.js';
 import type { EngineName } from '../../src/machine.js';
 
@@ -63,20 +64,12 @@ function machineFor(engine: EngineName, loopGroups: boolean): Machine | undefine
   if (engine !== 'jit') return undefined;
   return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, loopGroups } });
 }
-const why = (r: SnippetResult): string => `stop ${r.stop} ${r.exception?.name ?? ''} ${r.exception?.reason ?? ''} at ${r.exception?.eip.toString(16) ?? ''}`;
 const reference = (o: SnippetOptions): SnippetResult => runSnippet({ ...o, engine: 'interpreter', machine: undefined, slice: undefined, onSlice: undefined });
 
 function sliced(engine: EngineName, m: Machine | undefined, o: SnippetOptions, slice: number): SnippetResult {
   return runSnippet({ ...o, engine, machine: m, slice, onSlice: (x: Machine): void => { x.jit?.flush(); } });
 }
 
-function sameAs(r: SnippetResult, want: SnippetResult): void {
-  expect(r.stop, why(r)).to.equal(want.stop);
-  expect(r.regs).to.deep.equal(want.regs);
-  expect(r.eip, 'eip').to.equal(want.eip);
-  expect(r.eflags, 'eflags').to.equal(want.eflags);
-  expect(r.instructions, 'instructions').to.equal(want.instructions);
-}
 
 for (const engine of TEST_ENGINES) {
   for (const loopGroups of engine === 'jit' ? [true, false] : [false]) {
@@ -86,7 +79,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, loopGroups);
           const o = { code: withPaging(hexBytes(G1)), memory: [...TABLES, ...pages(4, 1), ...pages(8, 0x100)] };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           // EBX: the +4 words of pages 0..5, 60 times.
           expect(want.regs.ebx).to.equal(60 * (1 + 2 + 3 + 4 + 5 + 6));
           expect(want.regs.eax).to.equal(0x600);
@@ -97,7 +90,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, loopGroups);
           const o = { code: withPaging(hexBytes(G2)), memory: [...TABLES, word(frameOf(1) + 0x804, 5), word(0x41804, 0x77)] };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           // EBX: 5 + ECX for ECX = 2000 .. 1; the last store (ECX = 1) in the frame the page maps to.
           expect(want.regs.ebx).to.equal(2000 * 5 + 2000 * 2001 / 2);
           expect(new Uint32Array(r.readMemory(frameOf(1) + 0x808, 4).slice().buffer)[0]).to.equal(1);
@@ -109,7 +102,7 @@ for (const engine of TEST_ENGINES) {
           const m = machineFor(engine, loopGroups);
           const o = { code: withPaging(hexBytes(G3)), memory: [...TABLES, ...pages(0x84, 1)] };
           const r = sliced(engine, m, o, slice), want = reference(o);
-          sameAs(r, want);
+          sameRun(r, want);
           expect(want.regs.ebx).to.equal(60 * (1 + 2 + 3 + 4 + 5 + 6));
           if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
         });
