@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TUNED_ENV, TUNED_NODE_FLAGS } from '../src/host-tuning.js';
 import type { Readable } from 'node:stream';
-import { collectEvents } from './runner-events.js';
+import { atExecuted, collectEvents } from './runner-events.js';
 
 const args = process.argv.slice(2);
 function opt(name: string, def: string): string {
@@ -84,14 +84,8 @@ function runOnce(side: number): Promise<Run> {
       const ticks = [start, ...evs.filter((e) => e.ev === 'tick'), exit] as Required<Ev>[];
       const lastTick = evs.filter((e) => e.ev === 'tick').pop();
       const at = (n: number): Point | null => {
-        for (let i = 1; i < ticks.length; i++) {
-          const a = ticks[i - 1]!, b = ticks[i]!;
-          if (b.executed < n) continue;
-          const f = b.executed === a.executed ? 1 : (n - a.executed) / (b.executed - a.executed);
-          const lerp = (x: number, y: number): number => x + (y - x) * f;
-          return { at: lerp(a.at, b.at), mainMs: lerp(a.mainMs, b.mainMs), cpuMs: lerp(a.cpuMs, b.cpuMs) };
-        }
-        return null;
+        const lerp = atExecuted(ticks, n);
+        return lerp && { at: lerp((t) => t.at), mainMs: lerp((t) => t.mainMs), cpuMs: lerp((t) => t.cpuMs) };
       };
       done({
         side, start: start.at!,
