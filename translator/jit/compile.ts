@@ -34,6 +34,7 @@ import { lastOfUnnamed, speedUp } from './capi.js';
 import { addFlagHelpers } from './codegen/flags.js';
 import { flagFates, LIVE, quietConsumers, writesFlags } from './flag-liveness.js';
 import { addColdHelpers } from './cold.js';
+import { loopRegs } from './loop-regs.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -163,6 +164,11 @@ export interface EmitOptions {
   spanLead?: boolean;
   /** JitOptions.loopGroups (default LOOP_GROUPS, as the engine's): page groups a self-loop's body leaves alone keep their host base across its back edge (Fn.loopGroups). */
   loopGroups?: boolean | 'near';
+  /**
+   * JitOptions.loopRegs (default LOOP_REGS, as the engine's): registers a self-loop's body reads and never writes stay in
+   * locals across its back edge (Fn.loopRegs). A number (tests): that register mask for every self-loop, written or not.
+   */
+  loopRegs?: boolean | number;
   /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
   deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
@@ -188,6 +194,8 @@ export interface EmitOptions {
 export const INNER_LOOP = false;
 /** JitOptions.loopGroups' default (engine.ts): see there. */
 export const LOOP_GROUPS: boolean | 'near' = 'near';
+/** JitOptions.loopRegs' default (engine.ts): see there. */
+export const LOOP_REGS = false;
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
@@ -224,7 +232,7 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near'): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near', loopRegsOn: boolean | number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -253,6 +261,12 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.mayLoop = recs.some(branchesToStart);
   // Fn.loopGroups: the self-loop's body ends at its last branch back to the start (a later record never loops).
   if (f.loopGroups && f.mayLoop) for (let i = n - 1; i >= 0 && f.loopEnd < 0; i--) if (branchesToStart(recs[i]!)) f.loopEnd = i;
+  // Fn.loopRegs: registers the self-loop's body (up to its last branch back to the start) reads and never writes.
+  if (loopRegsOn !== false && f.forward !== false && f.mayLoop) {
+    let end = -1;
+    for (let i = n - 1; i >= 0 && end < 0; i--) if (branchesToStart(recs[i]!)) end = i;
+    if (end >= 0) f.loopRegs = loopRegsOn === true ? loopRegs(recs, end) : loopRegsOn & 0xff;
+  }
   f.innerCount = innerCount;
   if (innerCount !== false) f.recOffsets = recs.map(offsetOf);
   // Taken Jccs to later records kept inside (JitOptions.innerJcc): their skips, the records they join at.
@@ -285,6 +299,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   // Each pass starts with every page group's host base invalid (Fn.groupReset; empty without groups).
   const out: X[] = [f.groupReset()];
   f.passTop = out[0]!;
+  // The loop registers' locals are valid at the pass top (Fn.loopRegs: loaded at the entry and at the back edges).
+  f.loopRegsTop();
   const callouts: number[] = [];
   const fates = deadFlags !== false ? flagFates(recs, deadFlags === true, deadFlags === true ? quietConsumers(recs, quietCC) : null, barriers) : null;
   for (const r of recs) {
@@ -387,6 +403,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     );
   }
   entry.push(...f.finish());
+  entry.push(...f.loopRegsEntry());
   // Page groups kept across the self-loop's back edge (Fn.loopGroups): hb invalid once, before the loop.
   entry.push(f.entryReset);
   // The loop label is the target of a block that branches back to its own start (codegen/branch.ts).
@@ -570,7 +587,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS, opts.loopRegs ?? LOOP_REGS);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

@@ -384,6 +384,19 @@ export interface JitOptions {
    */
   loopGroups?: boolean | 'near';
   /**
+   * In a block that loops to its own start, the guest registers its body
+   * reads and (by its records) never writes, such as EBP in the mpi multiply
+   * loop (c54a42f0, 33.7 % of the boot's instructions), are loaded into
+   * their forward locals once before the wasm loop and read from them in
+   * every pass, across slow arms too (Fn.loopRegs, loop-regs.ts); a back
+   * edge reloads any whose local is not valid there. Default LOOP_REGS
+   * (compile.ts): see docs/jit-plan.md "Loop registers across the back
+   * edge, session 19". A number (tests only): that register mask (bit i:
+   * register i) for every self-loop, registers its body writes included (the
+   * back edge's reloads then carry the state).
+   */
+  loopRegs?: boolean | number;
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -567,6 +580,7 @@ export class Jit implements BlockSource {
   private readonly deadArm: boolean;
   private readonly spanLead: boolean;
   private readonly loopGroups: boolean | 'near' | undefined;
+  private readonly loopRegs: boolean | number | undefined;
   private readonly innerJcc: boolean;
   private readonly inlineScas: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
@@ -624,6 +638,7 @@ export class Jit implements BlockSource {
     this.deadArm = opts.deadArm !== false;
     this.spanLead = opts.spanLead !== false;
     this.loopGroups = opts.loopGroups;
+    this.loopRegs = opts.loopRegs;
     this.innerJcc = opts.innerJcc !== false;
     this.inlineScas = opts.inlineScas !== false;
     this.innerCount = opts.innerCount ?? false;
@@ -1035,7 +1050,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }) };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }) };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -369,6 +369,37 @@ export class Fn {
     this.regGen[i] = ++this.versions;
     this.regDelta[i] = 0;
     this.regWritten |= 1 << i;
+    // Fn.loopRegs: a register stored in the body is defined in the loop from here on (no longer kept across slow arms).
+    this.pinned &= ~(1 << i);
+  }
+  /**
+   * JitOptions.loopRegs: the registers (a bit each, loop-regs.ts) a self-loop
+   * keeps in their forward locals across its back edge: loaded once before
+   * the wasm loop (loopRegsEntry), valid at the pass top (loopRegsTop), and
+   * at each back edge to the block start (loopBack) loaded again from the
+   * state when their local is not valid there (a call-out, or a store not
+   * proven to run, came between). Correct for any set (the local equals the
+   * state word whenever it is valid, as for forwarding); the set is chosen
+   * for speed: registers the body never writes, so TurboFan defines them once,
+   * before the loop. 0: off.
+   */
+  loopRegs = 0;
+  /**
+   * The loop registers not stored since the pass top and with no call-out
+   * since: their locals stay valid across a memory access's slow-path call
+   * (slowAccess; the call writes no register), where forward 'near' drops the others.
+   */
+  private pinned = 0;
+  /** Before the wasm loop (the function's entry): the loop registers' locals loaded from the state. */
+  loopRegsEntry(): X[] {
+    const out: X[] = [];
+    for (let i = 0; i < 8; i++) if ((this.loopRegs >> i) & 1) out.push(this.set(this.fwdLocal(i), this.ir.load(REGS + 4 * i)));
+    return out;
+  }
+  /** The pass top (before the first record): the loop registers' locals are valid (loaded at entry or at the back edge). */
+  loopRegsTop(): void {
+    this.fwdValid |= this.loopRegs;
+    this.pinned = this.loopRegs;
   }
   /** Registers stored so far (a bit each, setRegAdd's too: unlike regGen, any store sets it; Fn.loopGroups). */
   regWritten = 0;
@@ -586,6 +617,7 @@ export class Fn {
     const call = coldCallout(m, this.c(r.idx + 1), this.c(this.recBase + r.idx));
     // The handler writes registers in the state only: no forward local is valid after it (see `forward`).
     this.fwdValid = 0;
+    this.pinned = 0;
     this.fwdDropPending();
     this.calls = ++this.versions;
     this.fwdCalled = true;
@@ -607,7 +639,8 @@ export class Fn {
     // Forwarding stops at a call (forward 'near'): TurboFan spills a value live across any call at its definition,
     // so a register kept in its local past one costs a spill store on the hot path (the state's copy is as good).
     // slowReload true: kept valid too, the slow arm loads the forwarded registers read later back (slowAfter).
-    if (this.forward !== 'far' && this.slowReload !== true) this.fwdValid = 0;
+    // Fn.loopRegs: a loop register defined before the loop and not stored since stays valid (no spill in the loop).
+    if (this.forward !== 'far' && this.slowReload !== true) this.fwdValid &= this.pinned;
     // Flag stores owed (flag-liveness.ts) are paid before the slow access: it may fault.
     const owed = this.owedFlags();
     const before: X[] = [];
@@ -1297,8 +1330,14 @@ export class Fn {
     // An inner loop (JitOptions.innerLoop: to > 0, its top is record `to`): the code from the top counts `to`
     // records before it statically, so `done` gains the records this iteration ran beyond those, n - to.
     // The budget test is the same: retired after the rest of the block = done + recCount.
+    // Fn.loopRegs: the next pass counts their locals valid from its top; those not valid here are loaded again.
+    const reload: X[] = [];
+    if (label === SELF_LOOP) {
+      for (let i = 0; i < 8; i++) if (((this.loopRegs & ~this.fwdValid) >> i) & 1) reload.push(this.set(this.fwdLocal(i), this.ir.load(REGS + 4 * i)));
+    }
     return this.block([
       ...this.owedFlags(),
+      ...reload,
       this.set(this.done, m.i32.add(this.get(this.done), this.c(n - to))),
       this.st(RETIRED, this.get(this.done)),
       m.br(label, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
@@ -1334,6 +1373,7 @@ export class Fn {
     this.owed = null;
     this.flags = null;
     this.fwdValid = 0;
+    this.pinned = 0;
     this.fwdDropPending();
     this.calls = ++this.versions;
     return { before, inside: [this.groupReset()] };
