@@ -35,6 +35,7 @@ import { addFlagHelpers } from './codegen/flags.js';
 import { flagFates, LIVE, quietConsumers, writesFlags } from './flag-liveness.js';
 import { addColdHelpers } from './cold.js';
 import { loopRegs } from './loop-regs.js';
+import { BRANCH_HINTS, emitWithHints, hints, tagFunction } from './branch-hints.js';
 import './codegen/index.js';
 
 /** Features the generated code uses; V8 11.3 rejects some of Features.All's encodings. */
@@ -169,6 +170,8 @@ export interface EmitOptions {
    * locals across its back edge (Fn.loopRegs). A number (tests): that register mask for every self-loop, written or not.
    */
   loopRegs?: boolean | number;
+  /** JitOptions.branchHints (default BRANCH_HINTS, as the engine's): slow-arm branches marked unlikely in a branch-hint section (branch-hints.ts). */
+  branchHints?: boolean;
   /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
   deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
@@ -530,8 +533,12 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
   const adcFault = testFaults.adcCarry;
   stringOptions.scas = opts.inlineScas !== false;
   testFaults.adcCarry = opts.faultAdcCarry ?? adcFault;
+  // Branch hints (branch-hints.ts): the slow arms' branches are collected per function while it is built.
+  hints.on = opts.branchHints ?? BRANCH_HINTS;
+  hints.pending.length = 0;
   try {
     m.setFeatures(FEATURES);
+    if (hints.on) m.addDebugInfoFileName('h');
     m.setMemory(1, -1, null);
     m.addMemoryImport('0', 'env', 'mem');
     const i32 = binaryen.i32;
@@ -591,7 +598,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;
-      m.addFunction(`b${j}`, i32, i32, vars, body);
+      tagFunction(m, m.addFunction(`b${j}`, i32, i32, vars, body));
       m.addFunctionExport(`b${j}`, `b${j}`);
       out.names.push(`b${j}`);
     }
@@ -604,7 +611,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       if (dispatch.slots > 0) { addSlots(m, dispatch.slots); out.sites = dispatch.slots; }
     }
     const t1 = performance.now();
-    out.bytes = m.emitBinary();
+    out.bytes = emitWithHints(m);
     out.timing = { buildMs: t1 - t0, binaryMs: performance.now() - t1 };
     const sizes = functionBodySizes(out.bytes);
     out.blocks = perBlock.map((p, j) => ({ bytes: sizes[j] ?? 0, ...p }));

@@ -36,6 +36,8 @@ import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { testFaults } from './test-faults.js';
 import { CODE_CTX } from '../../runtime/state/layout.js';
+import { BRANCH_HINTS } from './branch-hints.js';
+import v8 from 'node:v8';
 
 /** Modules attached between full collections (see attach). */
 const GC_EVERY_MODULES = 512;
@@ -397,6 +399,16 @@ export interface JitOptions {
    */
   loopRegs?: boolean | number;
   /**
+   * The branches to memory accesses' slow arms (and to the dead-code exit)
+   * marked unlikely in each module's branch-hint section (branch-hints.ts),
+   * and V8's --experimental-wasm-branch-hinting set (process-wide, at the
+   * first engine that asks): TurboFan lays the slow arms out of line and
+   * spills values live across their calls there, not on the hot path.
+   * Default BRANCH_HINTS (compile.ts): see docs/jit-plan.md "Loop registers
+   * across the back edge, session 19".
+   */
+  branchHints?: boolean;
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -581,6 +593,7 @@ export class Jit implements BlockSource {
   private readonly spanLead: boolean;
   private readonly loopGroups: boolean | 'near' | undefined;
   private readonly loopRegs: boolean | number | undefined;
+  private readonly branchHints: boolean;
   private readonly innerJcc: boolean;
   private readonly inlineScas: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
@@ -639,6 +652,9 @@ export class Jit implements BlockSource {
     this.spanLead = opts.spanLead !== false;
     this.loopGroups = opts.loopGroups;
     this.loopRegs = opts.loopRegs;
+    this.branchHints = opts.branchHints ?? BRANCH_HINTS;
+    // V8 reads the branch-hint section only with this flag (a wasm feature flag: read when a module is compiled).
+    if (this.branchHints) v8.setFlagsFromString('--experimental-wasm-branch-hinting');
     this.innerJcc = opts.innerJcc !== false;
     this.inlineScas = opts.inlineScas !== false;
     this.innerCount = opts.innerCount ?? false;
@@ -1050,7 +1066,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }) };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

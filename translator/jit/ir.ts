@@ -20,6 +20,7 @@ import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess }
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, EV_TOP, regClasses } from './reg-liveness.js';
+import { unlikely } from './branch-hints.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
@@ -1294,7 +1295,7 @@ export class Fn {
    */
   deadCheck(retired: number, off: number): X {
     this.deadExits = true;
-    const br = this.m.drop(this.m.br(DEAD_EXIT, this.ld(BLOCK_DEAD), this.c(off * (this.recCount + 1) + retired)));
+    const br = this.m.drop(unlikely(this.m.br(DEAD_EXIT, this.ld(BLOCK_DEAD), this.c(off * (this.recCount + 1) + retired))));
     // The tail is shared: flag stores owed here (flag-liveness.ts) are paid on the way to it.
     const owed = this.owedFlags();
     return owed.length === 0 ? br : this.m.if(this.ld(BLOCK_DEAD), this.block([...owed, br]));

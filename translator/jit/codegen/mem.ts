@@ -12,6 +12,7 @@ import { READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WRITE, TLB, WRITE_MASK } from 
 import { TLB_VALID } from '../../../runtime/mmu.js';
 import { irOf, setConstI32 } from '../capi.js';
 import { needHelper, slowCall, type SlowAccess } from '../cold.js';
+import { tagNow, unlikely } from '../branch-hints.js';
 import { appendChild, negate, setLoadOffset, type Fn, type PageGroup, type X } from '../ir.js';
 
 /**
@@ -83,16 +84,17 @@ export function checkedAccess(m: binaryen.Module, kind: SlowAccess, seg: number,
     const e = helperEmit(m);
     const conds = [...(size > 1 ? [onePage(e, OFF, size)] : []), tlbHit(e, OFF, ENT, kind !== 'rd')[0]];
     const hit = conds.map((c) => m.br('slow', e.not(c)));
+    // Branch hints (branch-hints.ts): the helper's own misses, tagged in it (a block's branches may be pending).
     if (kind === 'wr') {
-      m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, [i32], m.block(null, [
+      tagNow(m, m.addFunction(name, binaryen.createType([i32, i32, i32]), binaryen.none, [i32], m.block(null, [
         m.block('slow', [...hit, storeAt(m, size, host(e, OFF, ENT), e.get(2)), m.return()]),
         ...slowCall(m, kind, seg, size),
-      ]));
+      ])), hit);
     } else {
-      m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32], m.block(null, [
+      tagNow(m, m.addFunction(name, binaryen.createType([i32, i32]), i32, [i32], m.block(null, [
         m.block('slow', [...hit, m.return(loadAt(m, size, host(e, OFF, ENT)))]),
         ...slowCall(m, kind, seg, size),
-      ], i32));
+      ], i32)), hit);
     }
   });
   return kind === 'wr' ? m.call(name, [fault, off, val!], binaryen.none) : m.call(name, [fault, off], i32);
@@ -213,7 +215,7 @@ export function finishGroup(f: Fn, g: PageGroup): void {
     // registers, so the same page and span; no call-out in the loop, so the same TLB answer), the test otherwise.
     const l = g.loop, t = f.label('h'), p = memberPtr(f, g, g.off);
     const fast = l.dst >= 0 ? f.set(l.dst, loadAt(m, l.size, p)) : storeAt(m, l.size, p, f.get(l.val));
-    appendChild(l.pre, m.block(t, [m.br(t, m.i32.and(f.get(g.hb), f.c(1))), fast, m.br(l.done)]));
+    appendChild(l.pre, m.block(t, [unlikely(m.br(t, m.i32.and(f.get(g.hb), f.c(1)))), fast, m.br(l.done)]));
   }
   if (g.span !== null) {
     // Fn.spanLead: the leader's page test now covers [lo, hi) (its fast arm: the whole span in one page), so hb
@@ -250,7 +252,7 @@ function memberIf(f: Fn, g: PageGroup, delta: number, size: number, fast: X, ful
   // Fn.groupSpan: the member's own bytes [po + delta, + size) inside the leader's page (unsigned: below it is above too).
   const other = g.po >= 0 ? m.i32.gt_u(f.add(f.get(g.po), f.c(delta)), f.c(0x1000 - size)) : m.i32.and(f.get(g.hb), f.c(1));
   return m.block(done, [
-    m.block(own, [m.br(own, other), fast, m.br(done)]),
+    m.block(own, [unlikely(m.br(own, other)), fast, m.br(done)]),
     full,
   ]);
 }
@@ -325,7 +327,7 @@ export function fastIf(f: Fn, seg: number, off: number, lin: number, ent: number
   const arm: X[] = [];
   // Fn.loopGroups: the leader's hb arm (empty unless its group is kept across the back edge: finishGroup).
   if (lead?.loop) { arm.push(lead.loop.pre); lead.loop.done = done; }
-  for (const c of conds) arm.push(m.br(miss, f.not(c)));
+  for (const c of conds) arm.push(unlikely(m.br(miss, f.not(c))));
   if (lead) arm.push(lead.setHb);
   arm.push(fast, m.br(done));
   return m.block(done, [m.block(miss, arm), slow]);
