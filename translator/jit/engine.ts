@@ -404,8 +404,11 @@ export interface JitOptions {
    * and V8's --experimental-wasm-branch-hinting set (process-wide, at the
    * first engine that asks): TurboFan lays the slow arms out of line and
    * spills values live across their calls there, not on the hot path.
-   * Default BRANCH_HINTS (compile.ts): see docs/jit-plan.md "Loop registers
-   * across the back edge, session 19".
+   * With it, slowReload defaults to false (its resets and reloads kept
+   * values from living across the slow calls; deferred, they may: level in
+   * phase pairs, 2298 -> 2237 bytes/block). Default BRANCH_HINTS
+   * (branch-hints.ts): see docs/jit-plan.md "Loop registers across the back
+   * edge, and branch hints, session 19".
    */
   branchHints?: boolean;
   /**
@@ -642,7 +645,9 @@ export class Jit implements BlockSource {
     this.forward = opts.forward ?? true;
     this.deadRegs = opts.deadRegs !== false;
     this.pageGroups = opts.pageGroups ?? 'merge';
-    this.slowReload = opts.slowReload ?? 'near';
+    // With branch hints the slow arms are deferred and TurboFan spills there: slowReload's resets and reloads (which kept
+    // values from living across the calls) buy nothing and cost bytes (docs/jit-plan.md, session 19): off unless asked.
+    this.slowReload = opts.slowReload ?? (opts.branchHints ?? BRANCH_HINTS ? false : 'near');
     this.eager = opts.eager === true;
     this.compact = opts.compact !== false;
     this.knownEip = opts.knownEip !== false;
