@@ -27,9 +27,10 @@ import type { X } from './ir.js';
 /**
  * JitOptions.branchHints' default (the engine's, which sets V8's flag, and emitModule's: the lockstep
  * checker's prefixes compile as the JIT does). Here, not in compile.ts: the main thread loads this module
- * (engine.ts), never compile.ts or binaryen.
+ * (engine.ts), never compile.ts or binaryen. On (session 19): phase pairs against off 0.86-0.96 (bench=1
+ * snapshots 0.79-0.96), lockstep clean (runs 2 and 20), module bytes level with slowReload false.
  */
-export const BRANCH_HINTS = false;
+export const BRANCH_HINTS = true;
 
 /** Line of the debug location that marks a hinted instruction (not 1: binaryen's writer starts from line 1, col 0 and writes no mapping for it). */
 const LINE = 3;
