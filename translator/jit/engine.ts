@@ -36,6 +36,7 @@ import { collectGarbage } from '../frontend/gc.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
 import { testFaults } from './test-faults.js';
 import { CODE_CTX } from '../../runtime/state/layout.js';
+import { stringTuning } from '../../runtime/interp/families/string.js';
 
 /** Modules attached between full collections (see attach). */
 const GC_EVERY_MODULES = 512;
@@ -332,6 +333,15 @@ export interface JitOptions {
    */
   inlineScas?: boolean;
   /**
+   * REPE / REPNE CMPS and SCAS (a call-out in both engines: the handler in
+   * runtime/interp/families/string.ts) compare a run of elements inside one
+   * page per step (fastCmp) instead of one iteration each. Given, it sets
+   * the process-wide `stringTuning.repCmpFast` (the interpreter's handler is
+   * shared); absent: left as is (default true). See docs/jit-plan.md
+   * "Measured (session 19, fresh19)" for the measurement.
+   */
+  repCmpFast?: boolean;
+  /**
    * MEASUREMENT: count (counters.xfers `inner`) every taken inline Jcc whose
    * target is a later ('later') or an earlier, not the first ('earlier'),
    * record of its own block, whether it leaves or branches inside. Default
@@ -626,6 +636,7 @@ export class Jit implements BlockSource {
     this.loopGroups = opts.loopGroups;
     this.innerJcc = opts.innerJcc !== false;
     this.inlineScas = opts.inlineScas !== false;
+    if (opts.repCmpFast !== undefined) stringTuning.repCmpFast = opts.repCmpFast;
     this.innerCount = opts.innerCount ?? false;
     this.innerLoop = opts.innerLoop;
     this.flat = opts.flat !== false;
