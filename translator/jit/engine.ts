@@ -342,6 +342,15 @@ export interface JitOptions {
    */
   repCmpFast?: boolean;
   /**
+   * REPE / REPNE CMPS and SCAS with 32-bit addressing inline
+   * (codegen/string.ts repeatedCmp): a compare loop over the elements left
+   * in the operands' pages when DF = 0 and the TLB allows, else the handler
+   * and a return to the loop. Before, every execution called out and left
+   * the block (a REP call-out is impure). Default true; see docs/jit-plan.md
+   * "Measured (session 19, fresh19)".
+   */
+  inlineRepCmp?: boolean;
+  /**
    * MEASUREMENT: count (counters.xfers `inner`) every taken inline Jcc whose
    * target is a later ('later') or an earlier, not the first ('earlier'),
    * record of its own block, whether it leaves or branches inside. Default
@@ -579,6 +588,7 @@ export class Jit implements BlockSource {
   private readonly loopGroups: boolean | 'near' | undefined;
   private readonly innerJcc: boolean;
   private readonly inlineScas: boolean;
+  private readonly inlineRepCmp: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
   private readonly innerLoop: boolean | undefined;
   private readonly flat: boolean;
@@ -636,6 +646,7 @@ export class Jit implements BlockSource {
     this.loopGroups = opts.loopGroups;
     this.innerJcc = opts.innerJcc !== false;
     this.inlineScas = opts.inlineScas !== false;
+    this.inlineRepCmp = opts.inlineRepCmp !== false;
     if (opts.repCmpFast !== undefined) stringTuning.repCmpFast = opts.repCmpFast;
     this.innerCount = opts.innerCount ?? false;
     this.innerLoop = opts.innerLoop;
@@ -1046,7 +1057,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }) };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }) };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
