@@ -159,7 +159,7 @@ export interface EmitOptions {
   innerJcc?: boolean;
   /** JitOptions.inlineScas (default true, absent too): unrepeated SCAS inline (codegen/string.ts stringOptions). */
   inlineScas?: boolean;
-  /** JitOptions.inlineRepCmp (default true, absent too): REPE/REPNE CMPS and SCAS inline (codegen/string.ts repeatedCmp). */
+  /** JitOptions.inlineRepCmp (default false, absent too): REPE/REPNE CMPS and SCAS inline (codegen/string.ts repeatedCmp). */
   inlineRepCmp?: boolean;
   /** JitOptions.spanLead (default true, absent too): page-group leaders test their group's span (Fn.spanLead). */
   spanLead?: boolean;
@@ -514,7 +514,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
   const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
   const adcFault = testFaults.adcCarry;
   stringOptions.scas = opts.inlineScas !== false;
-  stringOptions.repCmp = opts.inlineRepCmp !== false;
+  stringOptions.repCmp = opts.inlineRepCmp === true;
   testFaults.adcCarry = opts.faultAdcCarry ?? adcFault;
   try {
     m.setFeatures(FEATURES);

@@ -337,7 +337,7 @@ export interface JitOptions {
    * runtime/interp/families/string.ts) compare a run of elements inside one
    * page per step (fastCmp) instead of one iteration each. Given, it sets
    * the process-wide `stringTuning.repCmpFast` (the interpreter's handler is
-   * shared); absent: left as is (default true). See docs/jit-plan.md
+   * shared); absent: left as is (default false). See docs/jit-plan.md
    * "Measured (session 19, fresh19)" for the measurement.
    */
   repCmpFast?: boolean;
@@ -346,8 +346,10 @@ export interface JitOptions {
    * (codegen/string.ts repeatedCmp): a compare loop over the elements left
    * in the operands' pages when DF = 0 and the TLB allows, else the handler
    * and a return to the loop. Before, every execution called out and left
-   * the block (a REP call-out is impure). Default true; see docs/jit-plan.md
-   * "Measured (session 19, fresh19)".
+   * the block (a REP call-out is impure). Default false: a micro-bench pass
+   * 446 -> 154 ns (REPE CMPSB stopping at the first byte), the boot's ~100 K
+   * executions not resolved in loaded pairs (docs/jit-plan.md "Measured
+   * (session 19, fresh19)"); lockstep-clean when on.
    */
   inlineRepCmp?: boolean;
   /**
@@ -646,7 +648,7 @@ export class Jit implements BlockSource {
     this.loopGroups = opts.loopGroups;
     this.innerJcc = opts.innerJcc !== false;
     this.inlineScas = opts.inlineScas !== false;
-    this.inlineRepCmp = opts.inlineRepCmp !== false;
+    this.inlineRepCmp = opts.inlineRepCmp === true;
     if (opts.repCmpFast !== undefined) stringTuning.repCmpFast = opts.repCmpFast;
     this.innerCount = opts.innerCount ?? false;
     this.innerLoop = opts.innerLoop;

@@ -254,8 +254,10 @@ function fastMovsDown(cpu: Cpu, r: Rec, n: number, max: number): number {
 /**
  * Settable (JitOptions.repCmpFast sets it; bench A/B): REPE/REPNE CMPS and SCAS compare a run
  * of elements inside one page at a time (fastCmp) instead of one handler iteration each.
+ * Off by default: faster per execution in a micro-bench, not resolved at the boot's level under
+ * load (docs/jit-plan.md "Measured (session 19, fresh19)").
  */
-export const stringTuning = { repCmpFast: true };
+export const stringTuning = { repCmpFast: false };
 
 /**
  * REPE / REPNE CMPS or SCAS: compare up to `max` elements (`cond` 1: REPE, stop at the first

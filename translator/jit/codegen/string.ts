@@ -42,7 +42,7 @@ import { setLazyN } from './flags.js';
  * Set by compile.ts emitModule for the module being emitted (one at a time per thread):
  * JitOptions.inlineScas (false: SCAS through the call-out, to measure it).
  */
-export const stringOptions = { scas: true, repCmp: true };
+export const stringOptions = { scas: true, repCmp: false };
 
 /** Step of eSI/eDI: -n when DF is set, else n. */
 function step(f: Fn, n: number): X {
