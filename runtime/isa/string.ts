@@ -17,7 +17,8 @@ function str(m: Mnemonic, code: Code, strop: number, osz: 1 | 2 | 4): IsaRow {
   // The SSE2 MOVSD/CMPSD share the mnemonic: other Codes are not this row.
   // MOVS/STOS/LODS/SCAS inline with 32-bit addressing (translator/jit/codegen/string.ts; REP MOVS/STOS: a fast
   // path, else the call-out; REP SCAS: the call-out). JitOptions.inlineScas false: SCAS a call-out.
-  const jit = strop === STR_MOVS || strop === STR_STOS || strop === STR_LODS || strop === STR_SCAS ? 'inline:string' : 'callout';
+  // REPE/REPNE CMPS inline too (unrepeated CMPS: the emitter declines, a call-out).
+  const jit = strop === STR_MOVS || strop === STR_STOS || strop === STR_LODS || strop === STR_SCAS || strop === STR_CMPS ? 'inline:string' : 'callout';
   return row({ m: [m], codes: [code], interp: 'string', jit, strop, osz, ends: E_REP, flags: strop === STR_CMPS || strop === STR_SCAS ? 'sub' : 'none' });
 }
 

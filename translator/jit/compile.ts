@@ -161,6 +161,8 @@ export interface EmitOptions {
   innerJcc?: boolean;
   /** JitOptions.inlineScas (default true, absent too): unrepeated SCAS inline (codegen/string.ts stringOptions). */
   inlineScas?: boolean;
+  /** JitOptions.inlineRepCmp (default false, absent too): REPE/REPNE CMPS and SCAS inline (codegen/string.ts repeatedCmp). */
+  inlineRepCmp?: boolean;
   /** JitOptions.spanLead (default true, absent too): page-group leaders test their group's span (Fn.spanLead). */
   spanLead?: boolean;
   /** JitOptions.loopGroups (default LOOP_GROUPS, as the engine's): page groups a self-loop's body leaves alone keep their host base across its back edge (Fn.loopGroups). */
@@ -532,6 +534,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
   const perBlock: { impure: boolean; callouts: number[]; slots?: [number, number] }[] = [];
   const adcFault = testFaults.adcCarry;
   stringOptions.scas = opts.inlineScas !== false;
+  stringOptions.repCmp = opts.inlineRepCmp === true;
   testFaults.adcCarry = opts.faultAdcCarry ?? adcFault;
   // Branch hints (branch-hints.ts): the slow arms' branches are collected per function while it is built.
   hints.on = opts.branchHints ?? BRANCH_HINTS;

@@ -38,6 +38,7 @@ import { testFaults } from './test-faults.js';
 import { CODE_CTX } from '../../runtime/state/layout.js';
 import { BRANCH_HINTS } from './branch-hints.js';
 import v8 from 'node:v8';
+import { stringTuning } from '../../runtime/interp/families/string.js';
 
 /** Modules attached between full collections (see attach). */
 const GC_EVERY_MODULES = 512;
@@ -334,6 +335,26 @@ export interface JitOptions {
    */
   inlineScas?: boolean;
   /**
+   * REPE / REPNE CMPS and SCAS (a call-out in both engines: the handler in
+   * runtime/interp/families/string.ts) compare a run of elements inside one
+   * page per step (fastCmp) instead of one iteration each. Given, it sets
+   * the process-wide `stringTuning.repCmpFast` (the interpreter's handler is
+   * shared); absent: left as is (default false). See docs/jit-plan.md
+   * "Measured (session 19, fresh19)" for the measurement.
+   */
+  repCmpFast?: boolean;
+  /**
+   * REPE / REPNE CMPS and SCAS with 32-bit addressing inline
+   * (codegen/string.ts repeatedCmp): a compare loop over the elements left
+   * in the operands' pages when DF = 0 and the TLB allows, else the handler
+   * and a return to the loop. Before, every execution called out and left
+   * the block (a REP call-out is impure). Default false: a micro-bench pass
+   * 446 -> 154 ns (REPE CMPSB stopping at the first byte), the boot's ~100 K
+   * executions not resolved in loaded pairs (docs/jit-plan.md "Measured
+   * (session 19, fresh19)"); lockstep-clean when on.
+   */
+  inlineRepCmp?: boolean;
+  /**
    * MEASUREMENT: count (counters.xfers `inner`) every taken inline Jcc whose
    * target is a later ('later') or an earlier, not the first ('earlier'),
    * record of its own block, whether it leaves or branches inside. Default
@@ -599,6 +620,7 @@ export class Jit implements BlockSource {
   private readonly branchHints: boolean;
   private readonly innerJcc: boolean;
   private readonly inlineScas: boolean;
+  private readonly inlineRepCmp: boolean;
   private readonly innerCount: 'later' | 'earlier' | false;
   private readonly innerLoop: boolean | undefined;
   private readonly flat: boolean;
@@ -662,6 +684,8 @@ export class Jit implements BlockSource {
     if (this.branchHints) v8.setFlagsFromString('--experimental-wasm-branch-hinting');
     this.innerJcc = opts.innerJcc !== false;
     this.inlineScas = opts.inlineScas !== false;
+    this.inlineRepCmp = opts.inlineRepCmp === true;
+    if (opts.repCmpFast !== undefined) stringTuning.repCmpFast = opts.repCmpFast;
     this.innerCount = opts.innerCount ?? false;
     this.innerLoop = opts.innerLoop;
     this.flat = opts.flat !== false;
@@ -1071,7 +1095,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

@@ -251,6 +251,72 @@ function fastMovsDown(cpu: Cpu, r: Rec, n: number, max: number): number {
   return k;
 }
 
+/**
+ * Settable (JitOptions.repCmpFast sets it; bench A/B): REPE/REPNE CMPS and SCAS compare a run
+ * of elements inside one page at a time (fastCmp) instead of one handler iteration each.
+ * Off by default: faster per execution in a micro-bench, not resolved at the boot's level under
+ * load (docs/jit-plan.md "Measured (session 19, fresh19)").
+ */
+export const stringTuning = { repCmpFast: false };
+
+/**
+ * REPE / REPNE CMPS or SCAS: compare up to `max` elements (`cond` 1: REPE, stop at the first
+ * difference; 2: REPNE, stop at the first equal pair) while every element of the run lies
+ * inside one page (each operand's) that the TLB says is readable RAM (MMIO, a missing page,
+ * a data breakpoint: TLB_SLOW / not valid, the slow path takes the element), and inside the
+ * segments' bounds. Going up or down (DF). Returns the elements done, the stopping one
+ * included (0: take the slow path for one element); eSI/eDI move past them and the lazy
+ * flags are the last compare's, exactly as after that many once32/once16 iterations (reads
+ * are side-effect free, so nothing is visible if a later element would have stopped it).
+ * The kernel's early setup runs ~99 K REPE CMPSB and 82 K REPNE SCASB elements
+ * (docs/jit-plan.md "Measured (session 19, fresh19)").
+ */
+function fastCmp(cpu: Cpu, r: Rec, cmps: boolean, n: number, max: number, down: boolean, cond: number): number {
+  const m = cpu.mmu, a32 = r.asz === 4;
+  let k = max, hs = 0, si = 0;
+  if (cmps) {
+    si = a32 ? cpu.r32[ESI] : cpu.r16[SI];
+    // The source first, as once32 reads it first (a #GP at the destination then comes after a read
+    // that cannot fault here, same as the slow path).
+    const src = cpu.linc(r.seg, si, n), es = m.tlb[src >>> 12];
+    if ((es & m.readMask) !== TLB_VALID) return 0;
+    if (down) k = Math.min(k, pageRoomDown(src, n), cpu.segRoomDown(r.seg, si, n));
+    else {
+      k = Math.min(k, ((0x1000 - (src & 0xfff)) / n) | 0, cpu.segRoom(r.seg, si, n));
+      if (!a32) k = Math.min(k, ((0x10000 - si) / n) | 0);
+    }
+    hs = ((es & ~0xfff) ^ src) >>> 0;
+  }
+  const di = a32 ? cpu.r32[EDI] : cpu.r16[DI];
+  const dst = cpu.linc(ES, di, n), ed = m.tlb[dst >>> 12];
+  if ((ed & m.readMask) !== TLB_VALID) return 0;
+  if (down) k = Math.min(k, pageRoomDown(dst, n), cpu.segRoomDown(ES, di, n));
+  else {
+    k = Math.min(k, ((0x1000 - (dst & 0xfff)) / n) | 0, cpu.segRoom(ES, di, n));
+    if (!a32) k = Math.min(k, ((0x10000 - di) / n) | 0);
+  }
+  if (k <= 0) return 0;
+  // Host addresses of the first element; the others are d bytes apart inside the same page.
+  let ps = hs, pd = ((ed & ~0xfff) ^ dst) >>> 0;
+  const d = down ? -n : n, u8 = m.u8, dv = m.dv, stopEq = cond === 2;
+  const acc = cmps ? 0 : getReg(cpu, n, 0);
+  let a = 0, b = 0, res = 0, i = 0;
+  for (;;) {
+    if (n === 1) { a = cmps ? u8[ps]! : acc; b = u8[pd]!; }
+    else if (n === 2) { a = cmps ? dv.getUint16(ps, true) : acc; b = dv.getUint16(pd, true); }
+    else { a = cmps ? dv.getInt32(ps, true) : acc; b = dv.getInt32(pd, true); }
+    res = (a - b) | 0;
+    i++;
+    if ((res === 0) === stopEq || i === k) break;
+    ps += d; pd += d;
+  }
+  setLazy(cpu.s, (K_SUB << 2) | szCode(n), res, a, b);
+  const len = i * d;
+  if (a32) { cpu.r32[EDI] = di + len; if (cmps) cpu.r32[ESI] = si + len; }
+  else { cpu.r16[DI] = di + len; if (cmps) cpu.r16[SI] = si + len; }
+  return i;
+}
+
 // ---- REP -----------------------------------------------------------------------
 
 function repeated(cpu: Cpu, r: Rec): void {
@@ -260,9 +326,20 @@ function repeated(cpu: Cpu, r: Rec): void {
   // REPE / REPNE only condition CMPS and SCAS; on the others F2 repeats like F3.
   const cond = op === CMPS || op === SCAS ? r.rep : 0;
   const fast = op === MOVS || op === STOS;
+  const fastC = cond !== 0 && stringTuning.repCmpFast;
   let budget = REP_CAP;
   while (left !== 0 && budget !== 0) {
-    if (fast) {
+    // The first element of an execution element by element: most of the kernel's REPE CMPSB stop
+    // there (~1.06 elements an execution), where fastCmp's set-up costs more than it saves.
+    if (fastC && budget !== REP_CAP) {
+      const k = fastCmp(cpu, r, op === CMPS, n, Math.min(left, budget), down, cond);
+      if (k > 0) {
+        left -= k; budget -= k;
+        if (a32) cpu.r32[ECX] = left; else cpu.r16[CX] = left;
+        if (getZF(s) === (cond === 2)) { left = 0; break; }
+        continue;
+      }
+    } else if (fast) {
       const max = Math.min(left, budget);
       const k = down ? (op === STOS ? fastStosDown(cpu, r, n, max) : fastMovsDown(cpu, r, n, max))
         : op === STOS ? fastStos(cpu, r, n, max) : fastMovs(cpu, r, n, max);

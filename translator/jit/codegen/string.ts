@@ -29,7 +29,7 @@
 import { DF } from '../../../runtime/state/eflags.js';
 import { ECX, EDI, EFLAGS, EIP, ES, ESI, READ_MASK, SEG_BASE, SEG_HI, SEG_LO, SEG_WHI, SEG_WLO, TLB, WRITE_MASK } from '../../../runtime/state/layout.js';
 import { TLB_VALID } from '../../../runtime/mmu.js';
-import { REP_CAP, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS } from '../../../runtime/isa/string.js';
+import { REP_CAP, STR_CMPS, STR_LODS, STR_MOVS, STR_SCAS, STR_STOS } from '../../../runtime/isa/string.js';
 import type { Rec } from '../../../runtime/records.js';
 import { EXIT_IMPURE } from '../chain.js';
 import type { Fn, X } from '../ir.js';
@@ -42,7 +42,7 @@ import { setLazyN } from './flags.js';
  * Set by compile.ts emitModule for the module being emitted (one at a time per thread):
  * JitOptions.inlineScas (false: SCAS through the call-out, to measure it).
  */
-export const stringOptions = { scas: true };
+export const stringOptions = { scas: true, repCmp: false };
 
 /** Step of eSI/eDI: -n when DF is set, else n. */
 function step(f: Fn, n: number): X {
@@ -187,7 +187,84 @@ function repeated(f: Fn, r: Rec): X | null {
   ]);
 }
 
+/**
+ * REPE / REPNE CMPS and SCAS (JitOptions.inlineRepCmp): as the handler does one execution
+ * (families/string.ts `repeated`: k = min(eCX, REP_CAP) elements at most, stopping after the
+ * first element whose compare meets the condition), when DF = 0 and the kk = min(k, elements
+ * left in each operand's page) elements lie inside the segments' read bounds and inside pages
+ * the TLB says are readable RAM: a compare loop over them. If it stops (the condition, or all
+ * k done) the registers, the lazy flags (the last compare: K_SUB, as CMP) and EIP are written;
+ * if it ran out of page first nothing was written (reads only) and the slow arm runs the
+ * whole execution through the handler, then leaves (its per-element faults, page crossings).
+ * Before this, the call-out made the block impure (facts.ts isPureCallout: a REP string
+ * instruction writes EIP), so every execution returned to the loop: the kernel's early setup
+ * runs ~94 K REPE CMPSB executions of ~1 element each and ~15 K REPNE SCASB (strlen, ~11).
+ */
+function repeatedCmp(f: Fn, r: Rec): X | null {
+  if (!stringOptions.repCmp) return null;
+  const m = f.m, n = r.osz, cmps = r.strop === STR_CMPS, stopEq = r.rep === 2, sh = n === 4 ? 2 : n === 2 ? 1 : 0;
+  const k = f.local(), kk = f.local(), room = f.local(), len = f.local(), i = f.local(), stop = f.local();
+  const di = f.local(), dl = f.local(), de = f.local(), pd = f.local();
+  const si = f.local(), sl = f.local(), se = f.local(), ps = f.local();
+  const a = f.local(), b = f.local(), res = f.local();
+  const cx = (): X => f.reg(ECX);
+  /** Whole elements from seg:off to the end of its page. */
+  const roomOf = (seg: number, off: number): X =>
+    m.i32.shr_u(m.i32.sub(f.c(0x1000), m.i32.and(m.i32.add(f.ld(SEG_BASE + 4 * seg), f.get(off)), f.c(0xfff))), f.c(sh));
+  const minInto = (dst: number, x: number, y: number): X => f.set(dst, m.select(m.i32.le_u(f.get(x), f.get(y)), f.get(x), f.get(y)));
+  const setup: X[] = [
+    f.set(di, f.reg(EDI)),
+    f.set(room, roomOf(ES, di)), minInto(kk, k, room),
+  ];
+  if (cmps) setup.push(f.set(si, f.reg(ESI)), f.set(room, roomOf(r.seg, si)), minInto(kk, kk, room));
+  setup.push(f.set(len, m.i32.shl(f.get(kk), f.c(sh))));
+  let ok = m.i32.and(m.i32.eqz(m.i32.and(f.ld(EFLAGS), f.c(DF))), m.i32.and(m.i32.ne(f.get(kk), f.c(0)), runOk(f, ES, false, di, len, dl, de)));
+  if (cmps) ok = m.i32.and(ok, runOk(f, r.seg, false, si, len, sl, se));
+  const label = `repc${i}`;
+  const body: X[] = [f.set(b, load(f, n, f.get(pd)))];
+  if (cmps) body.unshift(f.set(a, load(f, n, f.get(ps))));
+  body.push(
+    f.set(res, m.i32.sub(f.get(a), f.get(b))),
+    f.set(i, m.i32.add(f.get(i), f.c(1))),
+    f.set(pd, m.i32.add(f.get(pd), f.c(n))),
+    ...(cmps ? [f.set(ps, m.i32.add(f.get(ps), f.c(n)))] : []),
+    // Go on while the compare does not stop it and elements are left in the pages.
+    m.br(label, m.i32.and(stopEq ? m.i32.ne(f.get(res), f.c(0)) : m.i32.eqz(f.get(res)), m.i32.lt_u(f.get(i), f.get(kk)))),
+  );
+  const scan: X[] = [
+    f.set(pd, hostOf(f, dl, de)),
+    ...(cmps ? [f.set(ps, hostOf(f, sl, se))] : [f.set(a, f.regN(n, 0))]),
+    f.set(i, f.c(0)),
+    m.loop(label, f.block(body)),
+    f.set(stop, stopEq ? m.i32.eqz(f.get(res)) : m.i32.ne(f.get(res), f.c(0))),
+  ];
+  const done = f.block([
+    ...(cmps ? [f.setReg(ESI, m.i32.add(f.get(si), m.i32.shl(f.get(i), f.c(sh))))] : []),
+    f.setReg(EDI, m.i32.add(f.get(di), m.i32.shl(f.get(i), f.c(sh)))),
+    f.setReg(ECX, m.i32.sub(cx(), f.get(i))),
+    setLazyN(f, { kind: 'sub', a, b, r: res }, n),
+    // EIP stays on the instruction only when it neither stopped nor finished eCX (REP_CAP reached).
+    f.st(EIP, m.select(f.get(stop), f.eipAt(r.next), m.select(cx(), f.eipAt(r.off), f.eipAt(r.next)))),
+  ]);
+  // The slow arm: the handler runs this execution (faults, restarts, DF = 1, page crossings); EIP is written.
+  const slow = (): X => f.block([m.drop(f.callout(r)), f.leave(r.idx + 1, EXIT_IMPURE)]);
+  const out = f.block([
+    f.set(k, m.select(m.i32.le_u(cx(), f.c(REP_CAP)), cx(), f.c(REP_CAP))),
+    m.if(m.i32.eqz(f.get(k)),
+      f.st(EIP, f.eipAt(r.next)),
+      f.block([
+        ...setup,
+        m.if(ok,
+          f.block([...scan, m.if(m.i32.or(f.get(stop), m.i32.eq(f.get(i), f.get(k))), done, slow())]),
+          slow()),
+      ])),
+  ]);
+  f.flags = null;
+  return out;
+}
+
 emitter('string', (f, r) => {
   if (r.asz !== 4) return null;
-  return r.rep !== 0 ? repeated(f, r) : single(f, r);
+  if (r.rep !== 0) return r.strop === STR_CMPS || r.strop === STR_SCAS ? repeatedCmp(f, r) : repeated(f, r);
+  return r.strop === STR_CMPS ? null : single(f, r);
 });
