@@ -416,6 +416,8 @@ export interface JitOptions {
    * 1.3-1.9 M when they wait for one 47-block module). 0: off.
    */
   mergeFirst?: number;
+  /** With `mergeFirst`: guest instructions retired before the merge may go (default 0). */
+  mergeAfter?: number;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -556,6 +558,7 @@ export class Jit implements BlockSource {
   /** JitOptions.mergeFirst: global transfers in a slice that merge the modules (0: off or done), and the count at the last slice end. */
   private mergeFirst: number;
   private mergeGlobal = 0;
+  private readonly mergeAfter: number;
   /** Compiled blocks were killed since the last look for sparse modules (repackSparse). */
   private repackDue = false;
   /** Repack requests in flight (their attach replaces the blocks' code), and their blocks (not repacked twice at once). */
@@ -647,6 +650,7 @@ export class Jit implements BlockSource {
     this.repackSmall = Math.max(0, opts.repackSmall ?? 0);
     this.repackSmallAgeMs = Math.max(0, opts.repackSmallAgeMs ?? REPACK_SMALL_AGE_MS);
     this.mergeFirst = this.global ? Math.max(0, opts.mergeFirst ?? 0) : 0;
+    this.mergeAfter = opts.mergeAfter ?? 0;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
     // Counters and state first written later in the boot: mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -689,7 +693,7 @@ export class Jit implements BlockSource {
     if (this.mergeFirst > 0) {
       const g = this.counters.xfers[XFER_GLOBAL]!, d = g - this.mergeGlobal;
       this.mergeGlobal = g;
-      if (d >= this.mergeFirst && this.client.failed === null && this.mergeAll()) this.mergeFirst = 0;
+      if (d >= this.mergeFirst && this.client.failed === null && this.cpu.icountNumber() >= this.mergeAfter && this.mergeAll()) this.mergeFirst = 0;
     }
     this.receive();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= this.maxWaitMs) {
