@@ -746,14 +746,16 @@ export class Jit implements BlockSource {
   }
 
   /**
-   * JitOptions.mergeFirst: every attached block (2 or more modules, at most MAX_BATCH blocks, none
-   * being repacked) to the worker in one repack request; its module replaces theirs (attach, moveCode).
-   * Returns whether it went.
+   * JitOptions.mergeFirst: every attached block (2 or more modules, none being repacked) to the worker
+   * in one repack request; its module replaces theirs (attach, moveCode). Returns whether it went; with
+   * more than MAX_BATCH blocks attached it never goes (mergeFirst 0).
    */
   private mergeAll(): boolean {
     const groups = this.cache.small(Infinity, 2, 0, (b) => this.repacking.has(b));
     const blocks = groups.flat().filter((b) => b.valid);
-    if (groups.length < 2 || blocks.length > MAX_BATCH) return false;
+    // Past the first working set (a snapshot restored mid-boot, a guest whose first loops are big): never.
+    if (blocks.length > MAX_BATCH) { this.mergeFirst = 0; return false; }
+    if (groups.length < 2) return false;
     for (const b of blocks) this.repacking.add(b);
     this.repackIds.add(this.send(blocks, false, S_REPACK));
     this.counters.repacks++;
