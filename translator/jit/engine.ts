@@ -413,7 +413,10 @@ export interface JitOptions {
    * worker in one request whose module replaces theirs (as a repack: moveCode), once a run. With the
    * worker ready early (JITVISOR_BINARYEN_SYNC=1) the decompressor's hot blocks go as they get hot, in
    * 8-13 small modules, and its loop crosses them (9.0 M global transfers in the first 0.6 G against
-   * 1.3-1.9 M when they wait for one 47-block module). 0: off.
+   * 1.3-1.9 M when they wait for one 47-block module; to 2.3 G 31.3 M, merged at 20,000: 4.3 M, main 8.0 M).
+   * 0 (default): off. Sync + 20,000 against main (docs/jit-plan.md session 19): main CPU to +0.25 G 0.91-0.92,
+   * the decompressor's steady stretch level (sync alone 1.07-1.18), the console 0.962 / 1.030 (two batches),
+   * whole boots level, peak RSS +3.6 / +4.3 MiB: not default.
    */
   mergeFirst?: number;
   /** With `mergeFirst`: guest instructions retired before the merge may go (default 0). */
