@@ -6,7 +6,8 @@
  *   node dist/bench/v86-start.js [--runs 4] [--every 10] [--step 2.5e8] [--json FILE] [SIDE ...]
  *
  * SIDE: `v86` (v86's JIT, SeaBIOS from guests/), or a checkout DIR running jitvisor's JIT on the
- * deterministic clock (`DIR[+NODEFLAG|+NAME=VALUE...]` as in bench/start-timeline.ts; default sides:
+ * deterministic clock (`DIR[=JSON][+NODEFLAG|+NAME=VALUE...]` as in bench/start-timeline.ts, JSON its
+ * JitOptions; default sides:
  * `v86 .`). Each DIR needs a dist/bench/boot-runner.js that knows `--until-console` (copy this
  * build's boot-runner.js and thread-cpu.js into an older one).
  *
@@ -46,19 +47,20 @@ const step = Number(opt('step', '2.5e8'));
 const jsonOut = opt('json', '');
 const here = resolve(fileURLToPath(import.meta.url), '../../..');
 const guest = (f: string): string => join(here, 'guests', f);
-interface Side { label: string; dir: string | null; flags: string[] }
-const USAGE = 'usage: node dist/bench/v86-start.js [--runs N] [--every MS] [--step N] [--json FILE] [v86 | DIR[+FLAG|+NAME=VALUE...]]...\n';
+interface Side { label: string; dir: string | null; flags: string[]; jit: string }
+const USAGE = 'usage: node dist/bench/v86-start.js [--runs N] [--every MS] [--step N] [--json FILE] [v86 | DIR[=JSON][+FLAG|+NAME=VALUE...]]...\n';
 if (args.includes('--help')) { process.stdout.write(USAGE); process.exit(0); }
 const unknown = args.find((a) => a.startsWith('-'));
 if (unknown !== undefined) { process.stderr.write(`v86-start: unknown option ${unknown}\n${USAGE}`); process.exit(2); }
 for (const a of args) {
-  const dir = a.split('+')[0]!;
+  const dir = a.split('+')[0]!.split('=')[0]!;
   if (a !== 'v86' && !existsSync(join(dir, 'dist/bench/boot-runner.js'))) { process.stderr.write(`v86-start: ${dir} is not a built checkout (no dist/bench/boot-runner.js)\n`); process.exit(2); }
 }
 const sides: Side[] = (args.length > 0 ? args : ['v86', '.']).map((arg) => {
-  if (arg === 'v86') return { label: 'v86', dir: null, flags: [] };
+  if (arg === 'v86') return { label: 'v86', dir: null, flags: [], jit: '' };
   const [a, ...flags] = arg.split('+') as [string, ...string[]];
-  return { label: arg, dir: resolve(a), flags };
+  const eq = a.indexOf('=');
+  return { label: arg, dir: resolve(eq < 0 ? a : a.slice(0, eq)), flags, jit: eq < 0 ? '' : a.slice(eq + 1) };
 });
 if (sides.some((s) => s.dir === null) && !existsSync(guest('seabios.bin'))) { process.stderr.write('v86-start: no guests/seabios.bin for v86\n'); process.exit(2); }
 
@@ -78,13 +80,13 @@ const ENTRY = 0x100000, ENTRY_END = 0x4000000;
 const KERNEL_MAPPING = 0xc0000000;
 
 function runOnce(side: number): Promise<Run> {
-  const { dir, flags: all } = sides[side]!;
+  const { dir, flags: all, jit } = sides[side]!;
   const common = ['--kernel', guest('linux-686.bzImage'), '--initrd', guest('initramfs.cpio.gz'), '--append', 'console=ttyS0', '--memory', '128', '--timeline', String(every), '--until-console'];
   const flags = all.filter((f) => f.startsWith('-'));
   const env = Object.fromEntries(all.filter((f) => !f.startsWith('-')).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
   const argv = dir === null
     ? [join(here, 'dist/bench/boot-runner.js'), 'v86', '--bios-dir', join(here, 'guests'), ...common]
-    : [...TUNED_NODE_FLAGS, ...flags, join(dir, 'dist/bench/boot-runner.js'), 'jitvisor', '--engine', 'jit', '--clock', 'deterministic', ...common];
+    : [...TUNED_NODE_FLAGS, ...flags, join(dir, 'dist/bench/boot-runner.js'), 'jitvisor', '--engine', 'jit', '--clock', 'deterministic', ...common, ...(jit ? ['--jit', jit] : [])];
   return new Promise((done, fail) => {
     const spawnedAt = performance.timeOrigin + performance.now();
     const child = spawn(process.execPath, argv, { cwd: dir ?? here, stdio: ['ignore', 'ignore', 'inherit', 'pipe'], env: dir === null ? process.env : { ...process.env, ...TUNED_ENV, ...env } });

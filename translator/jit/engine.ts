@@ -456,6 +456,20 @@ export interface JitOptions {
   repackSmall?: number;
   /** With `repackSmall`: least age of a module merged, ms (default REPACK_SMALL_AGE_MS; tests: 0). */
   repackSmallAgeMs?: number;
+  /**
+   * The first merge (session 19, start19): the first slice whose global-cache transfers reach this many
+   * (with 2 or more modules attached, at most MAX_BATCH blocks in them) sends every attached block to the
+   * worker in one request whose module replaces theirs (as a repack: moveCode), once a run. With the
+   * worker ready early (JITVISOR_BINARYEN_SYNC=1) the decompressor's hot blocks go as they get hot, in
+   * 8-13 small modules, and its loop crosses them (9.0 M global transfers in the first 0.6 G against
+   * 1.3-1.9 M when they wait for one 47-block module; to 2.3 G 31.3 M, merged at 20,000: 4.3 M, main 8.0 M).
+   * 0 (default): off. Sync + 20,000 against main (docs/jit-plan.md session 19): main CPU to +0.25 G 0.91-0.92,
+   * the decompressor's steady stretch level (sync alone 1.07-1.18), the console 0.962 / 1.030 (two batches),
+   * whole boots level, peak RSS +3.6 / +4.3 MiB: not default.
+   */
+  mergeFirst?: number;
+  /** With `mergeFirst`: guest instructions retired before the merge may go (default 0). */
+  mergeAfter?: number;
 }
 
 /** What onCompiled is told of a compiled batch (from the worker's answer, worker.ts CompileReply). */
@@ -593,6 +607,10 @@ export class Jit implements BlockSource {
   private readonly repackSmallAgeMs: number;
   /** counters.modulesCompiled at the last look for small modules. */
   private smallSeen = 0;
+  /** JitOptions.mergeFirst: global transfers in a slice that merge the modules (0: off or done), and the count at the last slice end. */
+  private mergeFirst: number;
+  private mergeGlobal = 0;
+  private readonly mergeAfter: number;
   /** Compiled blocks were killed since the last look for sparse modules (repackSparse). */
   private repackDue = false;
   /** Repack requests in flight (their attach replaces the blocks' code), and their blocks (not repacked twice at once). */
@@ -694,6 +712,8 @@ export class Jit implements BlockSource {
     this.repackMinDead = Math.max(1, opts.repackMinDead ?? REPACK_MIN_DEAD);
     this.repackSmall = Math.max(0, opts.repackSmall ?? 0);
     this.repackSmallAgeMs = Math.max(0, opts.repackSmallAgeMs ?? REPACK_SMALL_AGE_MS);
+    this.mergeFirst = this.global ? Math.max(0, opts.mergeFirst ?? 0) : 0;
+    this.mergeAfter = opts.mergeAfter ?? 0;
     frontEnd.onBlocksKilled((blocks, reason) => this.killed(blocks, reason));
     // Counters and state first written later in the boot: mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -732,6 +752,11 @@ export class Jit implements BlockSource {
       const g = this.counters.xfers[XFER_GLOBAL]!, d = g - this.lastGlobal;
       this.lastGlobal = g;
       if (d >= this.regroupMin && this.regroupId === 0 && this.client.failed === null) this.regroupHot();
+    }
+    if (this.mergeFirst > 0) {
+      const g = this.counters.xfers[XFER_GLOBAL]!, d = g - this.mergeGlobal;
+      this.mergeGlobal = g;
+      if (d >= this.mergeFirst && this.client.failed === null && this.cpu.icountNumber() >= this.mergeAfter && this.mergeAll()) this.mergeFirst = 0;
     }
     this.receive();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= this.maxWaitMs) {
@@ -781,6 +806,25 @@ export class Jit implements BlockSource {
     }
     this.counters.repackedModules += groups.length;
     this.counters.repackedBlocks += blocks.length;
+  }
+
+  /**
+   * JitOptions.mergeFirst: every attached block (2 or more modules, none being repacked) to the worker
+   * in one repack request; its module replaces theirs (attach, moveCode). Returns whether it went; with
+   * more than MAX_BATCH blocks attached it never goes (mergeFirst 0).
+   */
+  private mergeAll(): boolean {
+    const groups = this.cache.small(Infinity, 2, 0, (b) => this.repacking.has(b));
+    const blocks = groups.flat().filter((b) => b.valid);
+    // Past the first working set (a snapshot restored mid-boot, a guest whose first loops are big): never.
+    if (blocks.length > MAX_BATCH) { this.mergeFirst = 0; return false; }
+    if (groups.length < 2) return false;
+    for (const b of blocks) this.repacking.add(b);
+    this.repackIds.add(this.send(blocks, false, S_REPACK));
+    this.counters.repacks++;
+    this.counters.repackedModules += groups.length;
+    this.counters.repackedBlocks += blocks.length;
+    return true;
   }
 
   /**
