@@ -23,9 +23,9 @@ const LOOPS = 24;
 const CODE = `b9${ROUNDS.toString(16).padStart(2, '0')}000000404975fc`.repeat(LOOPS) + 'f4';
 const INSNS = LOOPS * (1 + ROUNDS * 3) + 1;
 
-function compactionsAfter(workerCompact: boolean): { compactions: number; modules: number } {
+function compactionsAfter(workerCompact: boolean, workerGcEvery?: number): { compactions: number; modules: number } {
   const before = workerStats()?.compactions ?? 0;
-  const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 1, sync: true, workerCompact } });
+  const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 1, sync: true, workerCompact, ...(workerGcEvery === undefined ? {} : { workerGcEvery }) } });
   const r = runSnippet({ engine: 'jit', machine: m, code: hexBytes(CODE), slice: 50 });
   expect(r.stop, why(r)).to.equal('hlt');
   expect(r.instructions).to.equal(INSNS);
@@ -42,5 +42,12 @@ describe('the compile worker\'s compacting collections (JitOptions.workerCompact
     const on = compactionsAfter(true);
     expect(on.modules, 'modules compiled (on)').to.be.at.least(17);
     expect(on.compactions).to.be.at.least(1);
+    expect(on.compactions, 'every 16 modules').to.be.at.most(Math.ceil(on.modules / 16));
+  });
+
+  it('workerGcEvery sets the period: every 4 modules', () => {
+    const on = compactionsAfter(true, 4);
+    expect(on.modules).to.be.at.least(17);
+    expect(on.compactions).to.be.at.least(Math.floor(on.modules / 4));
   });
 });

@@ -70,7 +70,8 @@ let sent = 0;
 let compactions = 0;
 
 function serve(port: MessagePort, signal: Int32Array): void {
-  const post = (reply: CompileReply, compact: boolean): void => {
+  const post = (reply: CompileReply, opts: EmitOptions): void => {
+    const compact = opts.workerCompact === true;
     port.postMessage(reply);
     // The module objects this thread made stay in its (small, rarely collected) heap after they are
     // sent, and each pins its compiled code, which V8 allocates from one bounded per-process code
@@ -78,7 +79,7 @@ function serve(port: MessagePort, signal: Int32Array): void {
     // Wake the main thread first: it goes on running the guest while this thread collects.
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
-    if (++sent % GC_EVERY === 0) {
+    if (++sent % (opts.workerGcEvery ?? GC_EVERY) === 0) {
       collectGarbage();
       // JitOptions.workerCompact: V8 picks the pages to empty from the previous collection's sweep,
       // so the compacting one runs second and moves what the plain one just left sparse (gc.ts).
@@ -98,13 +99,13 @@ function serve(port: MessagePort, signal: Int32Array): void {
         id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, deadRegs: e.deadRegs ?? 0, bytes: e.bytes.length, blocks: e.blocks,
         emitMs: t1 - t0, compileMs: performance.now() - t1,
       };
-      post(reply, req.opts.workerCompact === true);
+      post(reply, req.opts);
     } catch (err) {
       const reply: CompileReply = {
         id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err),
         names: [], sites: 0, inline: 0, callouts: 0, bytes: 0, blocks: [], emitMs: performance.now() - t0, compileMs: 0,
       };
-      post(reply, req.opts.workerCompact === true);
+      post(reply, req.opts);
     }
   };
   // Requests are taken off the port before each compile, so a priority request sent while others
