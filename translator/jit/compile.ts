@@ -149,6 +149,10 @@ export interface EmitOptions {
   slowReload?: boolean | 'near' | 'flags' | 'groups';
   /** JitOptions.eager: the worker adds a compilationHints section so V8 compiles the blocks' functions in `new WebAssembly.Module` (eager-hints.ts). */
   eager?: boolean;
+  /** JitOptions.workerCompact: the worker's periodic collection is followed by a compacting one (worker.ts). */
+  workerCompact?: boolean;
+  /** JitOptions.workerGcEvery: modules the worker sends between its collections (worker.ts; absent: 16). */
+  workerGcEvery?: number;
   /** JitOptions.compact (default true, absent too): session 13's byte cuts (Fn.compact; i64 stores of constant pairs: Fn.st2). */
   compact?: boolean;
   /** JitOptions.knownEip (default true, absent too): exits that know what they wrote to EIP do not load it back (Fn.knownEip). */

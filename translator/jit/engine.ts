@@ -285,6 +285,18 @@ export interface JitOptions {
    */
   eager?: boolean;
   /**
+   * The compile worker's periodic collection (every 16 modules it sends) followed by a compacting
+   * one (translator/frontend/gc.ts `compact`: sparse old-space pages emptied and freed), so its
+   * heap's committed pages follow what is live. The worker's own thread pays; the main thread
+   * does not wait for it. Measured in docs/jit-plan.md "Memory", eleventh pass (rssnative19).
+   */
+  workerCompact?: boolean;
+  /**
+   * Modules the compile worker sends between its collections (worker.ts GC_EVERY, 16 when absent):
+   * with `workerCompact`, how much garbage its old space gathers before it is compacted away.
+   */
+  workerGcEvery?: number;
+  /**
    * Fewer wasm bytes for the same work (translator/jit/ir.ts Fn.compact):
    * two adjacent 8-byte-aligned state words that are both constants at a
    * store site (LAZY_MASK and LAZY_OP: every inline flag producer's;
@@ -627,6 +639,8 @@ export class Jit implements BlockSource {
   private readonly pageGroups: boolean | 'merge';
   private readonly slowReload: boolean | 'near' | 'flags' | 'groups';
   private readonly eager: boolean;
+  private readonly workerCompact: boolean;
+  private readonly workerGcEvery: number | undefined;
   private readonly compact: boolean;
   private readonly knownEip: boolean;
   private readonly xferCounts: boolean;
@@ -689,6 +703,8 @@ export class Jit implements BlockSource {
     // values from living across the calls) buy nothing and cost bytes (docs/jit-plan.md, session 19): off unless asked.
     this.slowReload = opts.slowReload ?? (opts.branchHints ?? BRANCH_HINTS ? false : 'near');
     this.eager = opts.eager === true;
+    this.workerCompact = opts.workerCompact === true;
+    this.workerGcEvery = opts.workerGcEvery !== undefined && opts.workerGcEvery >= 1 ? Math.floor(opts.workerGcEvery) : undefined;
     this.compact = opts.compact !== false;
     this.knownEip = opts.knownEip !== false;
     this.xferCounts = opts.xferCounts !== false;
@@ -1139,7 +1155,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }

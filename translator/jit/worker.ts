@@ -66,9 +66,12 @@ export interface CompileReply {
 /** Modules sent between collections of this thread's heap. */
 const GC_EVERY = 16;
 let sent = 0;
+/** Compacting collections run (JitOptions.workerCompact), reported in WorkerStats. */
+let compactions = 0;
 
 function serve(port: MessagePort, signal: Int32Array): void {
-  const post = (reply: CompileReply): void => {
+  const post = (reply: CompileReply, opts: EmitOptions): void => {
+    const compact = opts.workerCompact === true;
     port.postMessage(reply);
     // The module objects this thread made stay in its (small, rarely collected) heap after they are
     // sent, and each pins its compiled code, which V8 allocates from one bounded per-process code
@@ -76,7 +79,12 @@ function serve(port: MessagePort, signal: Int32Array): void {
     // Wake the main thread first: it goes on running the guest while this thread collects.
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
-    if (++sent % GC_EVERY === 0) collectGarbage();
+    if (++sent % (opts.workerGcEvery ?? GC_EVERY) === 0) {
+      collectGarbage();
+      // JitOptions.workerCompact: V8 picks the pages to empty from the previous collection's sweep,
+      // so the compacting one runs second and moves what the plain one just left sparse (gc.ts).
+      if (compact) { collectGarbage({ compact: true }); compactions++; }
+    }
   };
   const compile = (req: CompileRequest): void => {
     const t0 = performance.now();
@@ -91,13 +99,13 @@ function serve(port: MessagePort, signal: Int32Array): void {
         id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, deadRegs: e.deadRegs ?? 0, bytes: e.bytes.length, blocks: e.blocks,
         emitMs: t1 - t0, compileMs: performance.now() - t1,
       };
-      post(reply);
+      post(reply, req.opts);
     } catch (err) {
       const reply: CompileReply = {
         id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err),
         names: [], sites: 0, inline: 0, callouts: 0, bytes: 0, blocks: [], emitMs: performance.now() - t0, compileMs: 0,
       };
-      post(reply);
+      post(reply, req.opts);
     }
   };
   // Requests are taken off the port before each compile, so a priority request sent while others
@@ -139,6 +147,8 @@ export interface WorkerStats {
   modules: number;
   /** Modules the warm-up emitted before the first request (warm-binaryen.ts, JITVISOR_WARM=1; else 0). */
   warmed: number;
+  /** Compacting collections run after the periodic ones (JitOptions.workerCompact; else 0). */
+  compactions: number;
 }
 
 function stats(): WorkerStats {
@@ -154,7 +164,7 @@ function stats(): WorkerStats {
     heapUsed: mib(h.used_heap_size), heapTotal: mib(h.total_heap_size), spaces, spaceSizes, heapLimit: mib(h.heap_size_limit),
     physical: mib(h.total_physical_size), external: mib(h.external_memory), malloced: mib(h.malloced_memory),
     code: mib(c.code_and_metadata_size), bytecode: mib(c.bytecode_and_metadata_size), externalSources: mib(c.external_script_source_size),
-    modules: sent, warmed,
+    modules: sent, warmed, compactions,
   };
 }
 
