@@ -144,8 +144,9 @@ export interface FrontEndOptions {
    * Stop the main thread's young generation from growing (gc.ts YoungFreeze) once this many
    * eviction passes ran (0: from the first slice); default -1: never (V8 grows it up to the
    * process's `--max-semi-space-size` bound). docs/jit-plan.md "Memory", eleventh pass: at 1, peak
-   * RSS lower in 7 of 7 pairs (deterministic boot -2.3 / -10.5 / -7.9 MiB with its main thread level,
-   * `bench=1` -3.0 / -9.8, realtime -5.9 / -4.6) but the realtime boot's main thread +4.7 / +5.5 %.
+   * RSS lower in 7 of 7 pairs on a host at load 23-35 (deterministic boot -2.3 / -10.5 / -7.9 MiB with
+   * its main thread level, `bench=1` -3.0 / -9.8, realtime -5.9 / -4.6, its main thread +4.7 / +5.5 %),
+   * but not at load 4-5 (deterministic +1.1 / +1.8, realtime -3.2 / +1.7): off.
    */
   youngFreeze?: number;
 }
