@@ -11,6 +11,7 @@
  *     can be placed in the boot (count them with grep 'bailout (kind').
  *
  *   node --v8-pool-size=1 --max-semi-space-size=4 dist/bench/window-trace.js [--from 2.3e9] [--to 2.5e9] [--top 25] [--deopts] [--step 5e7]
+ *        [--append "console=ttyS0 bench=1"] [--promoted]
  *
  * Run it under the settings the boot runs with (src/host-tuning.ts): V8's JIT
  * timing depends on them. The sampling (every 16 KiB) slows the window down.
@@ -27,6 +28,11 @@ const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 && i + 1 < args.length ? args[i + 1] : def; };
 const from = Number(opt('from', '2.3e9')), to = Number(opt('to', '2.5e9')), top = Number(opt('top', '25'));
 const deopts = args.includes('--deopts'), step = Number(opt('step', '5e7'));
+// --append CMDLINE: another guest command line (e.g. "console=ttyS0 bench=1" for the workload's windows).
+// --promoted: leave out what a scavenge collected (only what reached old space or was still live: the
+// old generation's growth, docs/jit-plan.md "Memory", eleventh pass).
+const cmdline = args.includes('--append') ? opt('append', '') : undefined;
+const promoted = args.includes('--promoted');
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -34,11 +40,11 @@ interface ProfileNode {
   children: ProfileNode[];
 }
 
-const m = await Machine.create({ clock: 'deterministic' });
+const m = await Machine.create({ clock: 'deterministic', ...(cmdline !== undefined ? { cmdline } : {}) });
 await m.run({ instructions: from });
 const session = new Session();
 session.connect();
-await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promoted });
 if (deopts) v8.setFlagsFromString('--trace-deopt');
 const t0 = performance.now();
 for (let at = from; at < to; at += step) {
@@ -72,7 +78,7 @@ const print = (title: string, map: Map<string, number>): void => {
   writeSync(1, `${title}\n`);
   for (const [k, v] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) writeSync(1, `${mb(v)} MB  ${k}\n`);
 };
-writeSync(1, `window ${from}-${to} instructions: ${wallS.toFixed(1)} s wall, ${mb(total)} MB allocated (sampled, garbage included)\n`);
+writeSync(1, `window ${from}-${to} instructions: ${wallS.toFixed(1)} s wall, ${mb(total)} MB allocated (sampled, ${promoted ? 'what scavenges collected left out' : 'garbage included'})\n`);
 print('by allocating function:', bySite);
 print('by allocating function < caller < caller:', byChain);
 process.exit(0);

@@ -174,5 +174,24 @@ for (const engine of TEST_ENGINES) {
       expect([off.compactions, dflt.compactions]).to.deep.equal([0, 0]);
       expect({ ...on, compactions: 0 }).to.deep.equal({ ...off, compactions: 0 });
     });
+
+    it('youngFreeze: the young generation is frozen at the first slice after that many passes, not before; off by default', () => {
+      const run = (youngFreeze?: number) => {
+        const m = new Machine({ memoryMiB: 2, engine, jit: { threshold: 10, sync: true, batch: 1 }, frontEnd: { maxRecords: 1000, ...(youngFreeze === undefined ? {} : { youngFreeze }) } });
+        const r = runSnippet({ engine, machine: m, code: loop(1000) });
+        const fe = m.frontEnd;
+        const before = fe.stats.youngFrozenAt;
+        fe.evict();
+        fe.maintain();
+        const after = fe.stats.youngFrozenAt;
+        fe.releaseYoung(); // the flag is process-wide: the other tests run with V8's growth
+        return { stop: r.stop, eax: r.regs.eax, before, after };
+      };
+      const on = run(1), dflt = run();
+      expect(on.before, 'not frozen before the pass').to.be.below(0);
+      expect(on.after, 'frozen at the slice after it (its instruction count)').to.be.at.least(0);
+      expect([dflt.before, dflt.after]).to.satisfy((v: number[]) => v.every((x) => x < 0));
+      expect({ ...on, before: 0, after: 0 }).to.deep.equal({ ...dflt, before: 0, after: 0 });
+    });
   });
 }

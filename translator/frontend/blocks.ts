@@ -35,7 +35,7 @@ import { callPaired, retAt, retPaired, thunkWord } from '../../runtime/interp/fa
 import { bindHandler, ud } from '../../runtime/interp/table.js';
 import { fusePairs } from '../../runtime/interp/fused.js';
 import { fillRecord } from './decode.js';
-import { collectGarbage } from './gc.js';
+import { collectGarbage, YoungFreeze } from './gc.js';
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { BLOCK_DEAD, RAM_BASE, RETIRED, w } from '../../runtime/state/layout.js';
 import { settleFields } from '../../runtime/settle-fields.js';
@@ -99,6 +99,8 @@ export interface FrontEndStats {
   pairedThunks: number;
   /** Compacting collections after eviction passes (FrontEndOptions.compactAfterEvict). */
   compactions: number;
+  /** Instruction count at which the young generation was frozen (FrontEndOptions.youngFreeze; negative: not; a double from the start). */
+  youngFrozenAt: number;
 }
 
 /** Why blocks die (FrontEndStats). */
@@ -138,6 +140,15 @@ export interface FrontEndOptions {
   gcGarbage?: number;
   /** Measurement (docs/jit-plan.md, session 17 burst17): the first this many passes do not collect (default 0). */
   gcSkipFirst?: number;
+  /**
+   * Stop the main thread's young generation from growing (gc.ts YoungFreeze) once this many
+   * eviction passes ran (0: from the first slice); default -1: never (V8 grows it up to the
+   * process's `--max-semi-space-size` bound). docs/jit-plan.md "Memory", eleventh pass: at 1, peak
+   * RSS lower in 7 of 7 pairs on a host at load 23-35 (deterministic boot -2.3 / -10.5 / -7.9 MiB with
+   * its main thread level, `bench=1` -3.0 / -9.8, realtime -5.9 / -4.6, its main thread +4.7 / +5.5 %),
+   * but not at load 4-5 (deterministic +1.1 / +1.8, realtime -3.2 / +1.7): off.
+   */
+  youngFreeze?: number;
 }
 
 /**
@@ -462,7 +473,7 @@ export class FrontEnd implements BlockSource {
   readonly stats: FrontEndStats = {
     lookups: 0, jcHits: 0, mapHits: 0, blocksDecoded: 0, insnsDecoded: 0, invalidations: 0, blocksKilled: 0,
     killedSmc: 0, killedMapping: 0, killedFlush: 0, evicted: 0, evictions: 0, liveBlocks: 0, liveRecords: 0,
-    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, collections: 0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0, compactions: 0, // (ms: -0, doubles from the start)
+    codeWritesIgnored: 0, smcPages: 0, redecoded: 0, evictMs: -0, evictGcMs: -0, collections: 0, pairedRets: 0, recycled: 0, spare: 0, pairedThunks: 0, compactions: 0, youngFrozenAt: -0.5, // (ms: -0, doubles from the start)
   };
   /** Cache keys of blocks eviction passes dropped (stats.redecoded, Block.again). */
   private readonly evictedKeys = new Set<number>();
@@ -495,6 +506,9 @@ export class FrontEnd implements BlockSource {
   gcSkipFirst: number;
   /** Records of dead blocks left to the GC (not kept as spare) since the last collection after a pass. */
   private garbage = 0;
+  /** FrontEndOptions.youngFreeze: the passes it waits for (-1: none) and the freeze once made. */
+  private readonly youngFreezeAfter: number;
+  private youngFreeze: YoungFreeze | null = null;
   /** mark() ran since the last eviction pass. */
   private marked = false;
 
@@ -517,6 +531,7 @@ export class FrontEnd implements BlockSource {
     this.lowWater = opts.lowWater ?? EVICT_LOW_WATER;
     this.gcGarbage = opts.gcGarbage ?? 0;
     this.gcSkipFirst = opts.gcSkipFirst ?? 0;
+    this.youngFreezeAfter = opts.youngFreeze ?? -1;
     cpu.mmu.onCodeWrite = (phys, size, value) => this.codeWrite(phys, size, value);
     // Counters first bumped seconds into the boot (killedSmc, mapHits, ...): mutable for V8 now (runtime/settle-fields.ts).
     settleFields(this);
@@ -821,6 +836,16 @@ export class FrontEnd implements BlockSource {
     cp.smc = smc;
   }
 
+  /** FrontEndOptions.youngFreeze: from now on the main thread's young generation does not grow (gc.ts). */
+  private freezeYoung(): void {
+    this.youngFreeze = new YoungFreeze();
+    this.youngFreeze.hold();
+    this.stats.youngFrozenAt = this.cpu.icountNumber();
+  }
+
+  /** Let the young generation grow again (a machine dropped while frozen; tests). */
+  releaseYoung(): void { this.youngFreeze?.release(); }
+
   /**
    * Periodic upkeep, called between run slices: a page whose code has not
    * been stored into for SMC_CALM_INSNS instructions is forgotten by the
@@ -835,6 +860,7 @@ export class FrontEnd implements BlockSource {
     // a call with no type feedback in Machine.run's optimised code, which inlines this and the
     // loop's `run`, and deoptimised both (~2.33 G; session 17, burst17).
     this.reclaim();
+    if (this.youngFreeze === null && this.youngFreezeAfter >= 0 && this.stats.evictions >= this.youngFreezeAfter) this.freezeYoung();
     if (this.watched.size === 0) return;
     const now = this.cpu.icountNumber();
     for (const cp of this.watched) {

@@ -67,3 +67,51 @@ export function collectGarbage(opts: { compact?: boolean } = {}): void {
     v8.setFlagsFromString(startSemiSpaceFlag());
   }
 }
+
+/**
+ * `--semi-space-growth-factor` as this process was started with it (V8's default 2), for YoungFreeze to put back.
+ */
+export function startGrowthFactorFlag(argv: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]): string {
+  let v = '2';
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--semi[-_]space[-_]growth[-_]factor(?:=(\d+))?$/.exec(argv[i]!);
+    if (m !== null) v = m[1] ?? argv[i + 1] ?? '2';
+  }
+  return `--semi-space-growth-factor=${v}`;
+}
+
+/**
+ * Stops the main thread's young generation from growing, at run time (FrontEndOptions.youngFreeze).
+ *
+ * Why (docs/jit-plan.md "Memory", eleventh pass): the boot's RSS peak is its last ~35 M instructions
+ * (user space starting): fresh code decoded at a high rate, and its records live long, so nearly all
+ * of what is allocated survives scavenges; V8 grows the young generation on such survival, from
+ * 1 MiB semi-spaces to the 4 MiB bound of src/host-tuning.ts (8 MiB physical, ~2 used) right at the
+ * peak, and it stays there until a full collection with little allocation after it. V8 reads
+ * `--semi-space-growth-factor` each time it grows the semi-spaces (the new size is the factor times
+ * the old, up to the bound), so at 1 they keep their size; V8 still shrinks them (after a full
+ * collection when allocation is slow), and then they stay small. The bound itself
+ * (`--max-semi-space-size`) is fixed when the isolate starts, so this is the way to hold the young
+ * generation small for a phase only. The flag is process-wide: the compile worker's young
+ * generation is held at 1 MiB semi-spaces anyway (worker-client.ts), so it changes nothing there.
+ */
+export class YoungFreeze {
+  private held = false;
+
+  constructor(private readonly restore: string = startGrowthFactorFlag()) {}
+
+  get holding(): boolean { return this.held; }
+
+  hold(): void {
+    if (this.held) return;
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+    this.held = true;
+  }
+
+  /** Growth allowed again (a machine dropped while holding; tests). */
+  release(): void {
+    if (!this.held) return;
+    v8.setFlagsFromString(this.restore);
+    this.held = false;
+  }
+}
