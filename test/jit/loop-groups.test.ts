@@ -36,28 +36,12 @@ import { TEST_ENGINES } from '../helpers/engines.js';
 import { sameRun } from '../helpers/same-run.js';
 import { remappedTables, withPaging, PAGE_DIR } from '../helpers/paging.js';
 import type { EngineName } from '../../src/machine.js';
+import { REMAP, frameOf, pages, word } from '../helpers/scrambled-pages.js';
 
 const G1 = '31dbb93c000000be00000400bf060000008b4608035e0481c6001000004f75f14975e4f4';
 const G2 = '31dbb9d0070000bd00180400894d088b450403450801c34975f2f4';
 const G3 = '31dbbe3c000000b880000400b101bf0600000003580480c120f6e14f75f54e75e6f4';
 
-/**
- * Linear pages 0x41000-0x45000 -> physical frames 0x53000, 0x51000, 0x55000, 0x52000, 0x54000 (not in
- * order: a host base kept for the page before, xor the new page's address, lands in the wrong frame).
- */
-const FRAME = [0, 3, 1, 5, 2, 4];
-const frameOf = (k: number): number => (k === 0 ? 0x40000 : 0x50000 + 0x1000 * FRAME[k]!);
-const REMAP: Record<number, number> = Object.fromEntries([1, 2, 3, 4, 5].map((k) => [0x40000 + 0x1000 * k, frameOf(k)]));
-const word = (addr: number, v: number): { addr: number; bytes: Uint8Array } => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v, true);
-  return { addr, bytes: b };
-};
-/** Page k's word at `at` (k + 1 times `scale`, in the frame the page maps to), 0xdead in the identity frames of 1-5. */
-const pages = (at: number, scale: number): { addr: number; bytes: Uint8Array }[] => [
-  ...Array.from({ length: 6 }, (_, k) => word(frameOf(k) + at, (k + 1) * scale)),
-  ...[1, 2, 3, 4, 5].map((k) => word(0x40000 + 0x1000 * k + at, 0xdead)),
-];
 const TABLES = remappedTables(PAGE_DIR, 0x11000, REMAP);
 
 function machineFor(engine: EngineName, loopGroups: boolean): Machine | undefined {

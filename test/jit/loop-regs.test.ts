@@ -40,6 +40,7 @@ import type { EngineName } from '../../src/machine.js';
 import type { Block } from '../../runtime/records.js';
 import { loopRegs } from '../../translator/jit/loop-regs.js';
 import { emitModule, NO_CHAIN } from '../../translator/jit/compile.js';
+import { REMAP, pages, word } from '../helpers/scrambled-pages.js';
 
 const R1 = '31c031db31ffbe140000008b54bd0001d08984bd00f0ffff035d04474e75ecbe140000004181f9e803000075def4';
 const R2 = '31dbbe3c000000b880000400b101bf0600000003580480c120f6e14f75f54e75e6f4';
@@ -47,19 +48,6 @@ const R3 = '31db31c98b448d0001c3899c8d000800004181f92c01000075eaf4';
 /** R1's loop L: org 0x1000, the paging prefix, then 11 bytes. */
 const R1_LOOP = 0x1000 + PAGING_PREFIX_LEN + 11;
 
-/** Linear pages 0x41000-0x45000 -> frames out of order (as loop-groups.test.ts): a stale base reads another page's word. */
-const FRAME = [0, 3, 1, 5, 2, 4];
-const frameOf = (k: number): number => (k === 0 ? 0x40000 : 0x50000 + 0x1000 * FRAME[k]!);
-const REMAP: Record<number, number> = Object.fromEntries([1, 2, 3, 4, 5].map((k) => [0x40000 + 0x1000 * k, frameOf(k)]));
-const word = (addr: number, v: number): { addr: number; bytes: Uint8Array } => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v, true);
-  return { addr, bytes: b };
-};
-const pages = (at: number, scale: number): { addr: number; bytes: Uint8Array }[] => [
-  ...Array.from({ length: 6 }, (_, k) => word(frameOf(k) + at, (k + 1) * scale)),
-  ...[1, 2, 3, 4, 5].map((k) => word(0x40000 + 0x1000 * k + at, 0xdead)),
-];
 /** 300 words at 0x20000: 3 * i + 1. */
 const TABLE = Array.from({ length: 300 }, (_, i) => word(0x20000 + 4 * i, 3 * i + 1));
 
