@@ -163,11 +163,18 @@ export class Machine extends EventEmitter {
   }
 
   private newPc(memoryMiB: number, cpu: CpuModelName | undefined): Pc {
-    return new Pc({
+    const pc = new Pc({
       memoryMiB, engine: this.engine, clock: this.clockMode, ...(cpu ? { cpu } : {}), ...(this.pcOpts.jit ? { jit: this.pcOpts.jit } : {}),
       onSerialOutput: (b) => { this.out.push(b); },
       ...(this.pcOpts.onDebugOutput ? { onDebugOutput: this.pcOpts.onDebugOutput } : {}),
     });
+    const jit = pc.machine.jit;
+    if (jit !== null) {
+      jit.onWorkerFailure = (why) => {
+        this.emit('warning', `the JIT's compile worker failed (${why}): compiling stopped, the guest goes on in the interpreter`);
+      };
+    }
+    return pc;
   }
 
   /**

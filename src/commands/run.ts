@@ -126,6 +126,7 @@ async function runGuest(values: OptionValues): Promise<number> {
   });
   // Messages while the guest owns the terminal: raw mode needs \r\n.
   const say = (text: string) => process.stderr.write(`\r\njitvisor: ${text}\r\n`);
+  machine.on('warning', (text: string) => say(text));
 
   let monitor: MonitorServer | null = null;
   if (monitorAddr) {

@@ -77,7 +77,7 @@ export class JitCounters {
   guardRecompiles = 0;
   /** Times the idle compile worker was ended to free its memory (worker-client.ts IDLE_MS). */
   workerStops = 0;
-  /** Set when the compile worker died (compilation then continues on the main thread). */
+  /** Set when the compile worker died: compiling stops and the guest goes on interpreted (engine.ts workerFailed, onWorkerFailure). */
   workerFailure: string | null = null;
   /** The front end's counters (lookups, hits, misses, kills by reason, evictions, live size). */
   frontEnd: FrontEndStats | null = null;
@@ -85,7 +85,8 @@ export class JitCounters {
   summary(): string {
     const per = this.blocksCompiled ? (this.compileMs * 1000) / this.blocksCompiled : 0;
     const share = this.recordsInline + this.recordsCallout;
-    let s = `${this.blocksCompiled} blocks in ${this.modulesCompiled} modules, ${this.compileMs.toFixed(0)} ms (${per.toFixed(0)} us/block), ` +
+    let s = this.workerFailure === null ? '' : `COMPILE WORKER FAILED (${this.workerFailure}): compiling stopped; `;
+    s += `${this.blocksCompiled} blocks in ${this.modulesCompiled} modules, ${this.compileMs.toFixed(0)} ms (${per.toFixed(0)} us/block), ` +
       `${share ? ((100 * this.recordsInline) / share).toFixed(1) : '0'}% of records inline`;
     s += `; ${this.direct.n} direct transfers (${this.neighbours} blocks batched with a predecessor), ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;
     s += `; dispatcher: ${XFER_NAMES.map((r, k) => `${r} ${this.xfers[k]}`).join(', ')}`;

@@ -578,6 +578,12 @@ export class Jit implements BlockSource {
    * lockstep.ts, hook in here); null normally.
    */
   onCompiled: ((blocks: readonly Block[], batch: CompiledBatch, ms: number) => void) | null = null;
+  /**
+   * Told once when the compile worker died (its reason): compiling has stopped and the guest goes on
+   * interpreted. The VM (src/vm.ts) turns it into a 'warning' that `jitvisor run` prints: a JIT that
+   * silently stopped compiling would only show as a slow guest.
+   */
+  onWorkerFailure: ((why: string) => void) | null = null;
   /** The global dispatch cache (xcache.ts), when on: tests and the profiler read it. */
   get globalCache(): GlobalDispatch | null { return this.chain?.global ?? null; }
   /** Compiled code may run several blocks per entry: table chaining or direct transfers (JitOptions.chain, direct). */
@@ -1225,7 +1231,8 @@ export class Jit implements BlockSource {
    * stops and the guest goes on interpreted; a synchronous compile throws.
    */
   private workerFailed(): void {
-    const why = this.client.failed;
+    const why = this.client.failed ?? 'unknown';
+    const first = this.counters.workerFailure === null;
     this.counters.workerFailure = why;
     this.queue = [];
     this.queued.clear();
@@ -1236,6 +1243,7 @@ export class Jit implements BlockSource {
     this.repackIds.clear();
     this.repacking.clear();
     this.tables.clear();
+    if (first) this.onWorkerFailure?.(why);
     if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
   }
 

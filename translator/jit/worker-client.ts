@@ -110,6 +110,14 @@ export function prestartCompileWorker(unadoptedMs = PRESTART_MS): boolean {
   return true;
 }
 
+/**
+ * TEST-ONLY: end the worker as a crash would (not retired: its exit is taken for a failure), so a
+ * test can see what a machine does when its compile worker dies (test/jit/worker-crash.test.ts).
+ */
+export function crashCompileWorkerForTest(): void {
+  if (shared !== null) void shared.terminate();
+}
+
 /** Workers started and ended in this thread so far, and whether one runs (tests, bench). */
 export function compileWorkerStatus(): { started: number; exited: number; running: boolean; adopted: boolean } {
   return { started: generation, exited, running: shared !== null, adopted: shared !== null && unadopted === null };
