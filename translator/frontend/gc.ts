@@ -32,17 +32,28 @@ let gc: (() => void) | null | undefined;
  * a worker isolate created later would take it: it is put back after a compacting collection
  * (the compile worker's client also sets it around `new Worker`: worker-client.ts).
  */
-export function startSemiSpaceFlag(argv: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]): string {
-  let v = '0';
+export function startSemiSpaceFlag(argv: readonly string[] = startArgs()): string {
+  return startFlag('max-semi-space-size', '0', argv);
+}
+
+/** The V8 flags this process was started with (command line and NODE_OPTIONS). */
+function startArgs(): string[] {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+}
+
+/** `--NAME=VALUE` as `argv` gives numeric flag NAME (either spelling: - or _, `=V` or a separate V), else `fallback`. */
+function startFlag(name: string, fallback: string, argv: readonly string[]): string {
+  const re = new RegExp(`^--${name.replace(/-/g, '[-_]')}(?:=(\\d+))?$`);
+  let v = fallback;
   for (let i = 0; i < argv.length; i++) {
-    const m = /^--max[-_]semi[-_]space[-_]size(?:=(\d+))?$/.exec(argv[i]!);
-    if (m !== null) v = m[1] ?? argv[i + 1] ?? '0';
+    const m = re.exec(argv[i]!);
+    if (m !== null) v = m[1] ?? argv[i + 1] ?? fallback;
   }
-  return `--max-semi-space-size=${v}`;
+  return `--${name}=${v}`;
 }
 
 /** Whether this process runs with --optimize-for-size throughout (then a compacting collection changes no flag). */
-const sizeAlways = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--optimize[-_]for[-_]size$/.test(a));
+const sizeAlways = startArgs().some((a) => /^--optimize[-_]for[-_]size$/.test(a));
 
 export function collectGarbage(opts: { compact?: boolean } = {}): void {
   if (gc === undefined) {
@@ -71,13 +82,8 @@ export function collectGarbage(opts: { compact?: boolean } = {}): void {
 /**
  * `--semi-space-growth-factor` as this process was started with it (V8's default 2), for YoungFreeze to put back.
  */
-export function startGrowthFactorFlag(argv: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]): string {
-  let v = '2';
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--semi[-_]space[-_]growth[-_]factor(?:=(\d+))?$/.exec(argv[i]!);
-    if (m !== null) v = m[1] ?? argv[i + 1] ?? '2';
-  }
-  return `--semi-space-growth-factor=${v}`;
+export function startGrowthFactorFlag(argv: readonly string[] = startArgs()): string {
+  return startFlag('semi-space-growth-factor', '2', argv);
 }
 
 /**
