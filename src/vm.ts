@@ -15,7 +15,7 @@
 import { SlicePacer } from './pacing.js';
 import { EventEmitter } from 'node:events';
 import { readBytes } from './read-bytes.js';
-import { prestartCompileWorker } from '../translator/jit/worker-client.js';
+import { MAX_RESTARTS, prestartCompileWorker } from '../translator/jit/worker-client.js';
 import { readFile } from 'node:fs/promises';
 import { Pc, type PcExit } from './pc.js';
 import type { EngineName } from './machine.js';
@@ -170,8 +170,10 @@ export class Machine extends EventEmitter {
     });
     const jit = pc.machine.jit;
     if (jit !== null) {
-      jit.onWorkerFailure = (why) => {
-        this.emit('warning', `the JIT's compile worker failed (${why}): compiling stopped, the guest goes on in the interpreter`);
+      jit.onWorkerFailure = (why, restart) => {
+        this.emit('warning', restart === null
+          ? `the JIT's compile worker failed (${why}): compiling stopped, the guest goes on in the interpreter`
+          : `the JIT's compile worker died (${why}): restarted (${restart} of ${MAX_RESTARTS}), its compiles in flight are sent again`);
       };
     }
     return pc;

@@ -150,7 +150,7 @@ const COUNTER_NAMES: Record<string, string> = {
   workerEmitMs: 'worker: binaryen (module bytes), total', workerCompileMs: 'worker: V8 compile, total',
   instantiateMs: 'main thread: instantiate and attach, total', latencyMs: 'batch sent to code attached, total wall time',
   batchesSent: 'batches sent to the worker', staleAtAttach: 'compiled blocks already dead at attach',
-  workerStops: 'idle worker ended (memory)', droppedInvalid: 'hot blocks dead before compiling',
+  workerStops: 'idle worker ended (memory)', workerDropped: 'requests dropped (their worker died)', workerRequeued: 'their blocks queued again', droppedInvalid: 'hot blocks dead before compiling',
   frontEndLookups: 'front end lookups', frontEndKills: 'blocks killed by the front end, by reason', frontEndEvictions: 'front end evictions',
 };
 /** A counter's name in words, without the unit its value now carries. */

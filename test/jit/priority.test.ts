@@ -40,7 +40,7 @@ describe('the compile worker takes a priority request before the ordinary ones w
     const urgent = client.send(packBlocks(blocks.slice(-1)), opts, true);
     const order: number[] = [];
     while (order.length < 3) {
-      const r = client.wait();
+      const r = client.wait()!;
       expect(r.error).to.equal(undefined);
       order.push(r.id);
     }

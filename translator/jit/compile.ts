@@ -194,6 +194,8 @@ export interface EmitOptions {
   text?: boolean;
   /** TEST-ONLY: the ADC carry fault (test-faults.ts), carried here so the worker thread applies the main thread's setting. */
   faultAdcCarry?: boolean;
+  /** TEST-ONLY (test-faults.ts workerExit): the compile worker exits as it takes this request ('quiet': no 'exit' handler runs). */
+  faultWorkerExit?: 'exit' | 'quiet';
 }
 
 /**

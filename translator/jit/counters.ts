@@ -77,8 +77,13 @@ export class JitCounters {
   guardRecompiles = 0;
   /** Times the idle compile worker was ended to free its memory (worker-client.ts IDLE_MS). */
   workerStops = 0;
-  /** Set when the compile worker died: compiling stops and the guest goes on interpreted (engine.ts workerFailed, onWorkerFailure). */
+  /** Set when the compile worker died for good (after worker-client.ts MAX_RESTARTS restarts): compiling stops and the guest goes on interpreted (engine.ts workerFailed, onWorkerFailure). */
   workerFailure: string | null = null;
+  /** Deaths of the compile worker this JIT saw that were followed by a restart (engine.ts workerNews). */
+  workerRestarts = 0;
+  /** Requests in flight to a worker that died, dropped (each once; never answered), and their blocks queued again (not compiled, alive). */
+  workerDropped = 0;
+  workerRequeued = 0;
   /** The front end's counters (lookups, hits, misses, kills by reason, evictions, live size). */
   frontEnd: FrontEndStats | null = null;
 
@@ -86,6 +91,7 @@ export class JitCounters {
     const per = this.blocksCompiled ? (this.compileMs * 1000) / this.blocksCompiled : 0;
     const share = this.recordsInline + this.recordsCallout;
     let s = this.workerFailure === null ? '' : `COMPILE WORKER FAILED (${this.workerFailure}): compiling stopped; `;
+    if (this.workerRestarts) s += `compile worker restarted ${this.workerRestarts} times (${this.workerDropped} requests dropped, ${this.workerRequeued} blocks queued again); `;
     s += `${this.blocksCompiled} blocks in ${this.modulesCompiled} modules, ${this.compileMs.toFixed(0)} ms (${per.toFixed(0)} us/block), ` +
       `${share ? ((100 * this.recordsInline) / share).toFixed(1) : '0'}% of records inline`;
     s += `; ${this.direct.n} direct transfers (${this.neighbours} blocks batched with a predecessor), ${this.chained.n} chained transfers, returns to the loop: ${EXIT_REASONS.map((r, k) => `${r} ${this.exits[k]}`).join(', ')}`;

@@ -579,11 +579,13 @@ export class Jit implements BlockSource {
    */
   onCompiled: ((blocks: readonly Block[], batch: CompiledBatch, ms: number) => void) | null = null;
   /**
-   * Told once when the compile worker died (its reason): compiling has stopped and the guest goes on
-   * interpreted. The VM (src/vm.ts) turns it into a 'warning' that `jitvisor run` prints: a JIT that
-   * silently stopped compiling would only show as a slow guest.
+   * Told when the compile worker died (its reason): `restart` n (1..MAX_RESTARTS, worker-client.ts) when
+   * a new worker took its place (this JIT's requests in flight were dropped and their blocks queued
+   * again), null once when that was the last death allowed: compiling has stopped and the guest goes on
+   * interpreted. The VM (src/vm.ts) turns it into a 'warning' that `jitvisor run` prints (and a fleet
+   * forwards): a JIT that silently stopped compiling would only show as a slow guest.
    */
-  onWorkerFailure: ((why: string) => void) | null = null;
+  onWorkerFailure: ((why: string, restart: number | null) => void) | null = null;
   /** The global dispatch cache (xcache.ts), when on: tests and the profiler read it. */
   get globalCache(): GlobalDispatch | null { return this.chain?.global ?? null; }
   /** Compiled code may run several blocks per entry: table chaining or direct transfers (JitOptions.chain, direct). */
@@ -1064,8 +1066,16 @@ export class Jit implements BlockSource {
 
   /** Wait for every request in flight and attach it (sync mode; tests and benchmarks: a known state). */
   drain(): void {
-    while (this.client.inFlight > 0 && this.client.failed === null) this.attach(this.client.wait());
-    if (this.client.failed !== null) this.workerFailed();
+    for (;;) {
+      // wait(): undefined once nothing is left in flight (the worker died: the rest was dropped).
+      while (this.client.inFlight > 0) { const r = this.client.wait(); if (r !== undefined) this.attach(r); }
+      if (this.client.pendingNews) this.workerNews();
+      if (this.client.failed !== null) this.workerFailed();
+      // A synchronous compile attaches its code before it returns: what was dropped goes to the restarted
+      // worker (each death uses a restart: this ends, compiled or failed for good).
+      if (!this.sync || this.queue.length === 0) break;
+      this.dispatch(true, Infinity, S_FLUSH);
+    }
     this.bound();
   }
 
@@ -1107,6 +1117,7 @@ export class Jit implements BlockSource {
   /** Send queued blocks to the worker (a full batch, or anything when `due`: for `why`), while it has room. */
   private dispatch(due = false, room = MAX_IN_FLIGHT, why = S_FULL): void {
     const client = this.client;
+    if (client.pendingNews) this.workerNews();
     if (client.failed !== null) { this.workerFailed(); return; }
     // A priority request in flight (waiting()) is small and takes no ordinary request's room: counted
     // against it, the queue grew behind it into 150-220-block batches the next loops then waited for.
@@ -1166,12 +1177,14 @@ export class Jit implements BlockSource {
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
     const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
+    if (testFaults.workerExit > 0) { testFaults.workerExit--; opts.faultWorkerExit = testFaults.workerExitQuiet ? 'quiet' : 'exit'; } // TEST-ONLY
     return opts;
   }
 
   private receive(): void {
     let r: CompileReply | undefined;
     while ((r = this.client.poll()) !== undefined) this.attach(r);
+    if (this.client.pendingNews) this.workerNews();
     this.bound();
     // Room again: what queued while the worker was busy goes now, as bigger batches.
     if (this.queue.length >= this.batch) this.dispatch();
@@ -1227,8 +1240,45 @@ export class Jit implements BlockSource {
   }
 
   /**
-   * The worker died (it should not: its errors come back as answers): compiling
-   * stops and the guest goes on interpreted; a synchronous compile throws.
+   * The compile worker died (worker-client.ts reap): the requests this JIT had
+   * in flight to it were dropped; their blocks still alive and without code go
+   * back to the queue (hot already: the restarted worker gets them with the next
+   * batch), a regroup's or repack's blocks keep the code they have. Each death is
+   * reported (onWorkerFailure); the one past the restarts ends compiling.
+   */
+  private workerNews(): void {
+    const lost = this.client.takeLost();
+    let requeued = 0;
+    for (const id of lost) {
+      const req = this.inFlight.get(id);
+      if (req === undefined) continue;
+      this.inFlight.delete(id);
+      this.tables.delete(req.firstId);
+      if (id === this.priorityId) this.priorityId = 0;
+      if (id === this.regroupId) this.regroupId = 0;
+      if (this.repackIds.delete(id)) for (const b of req.blocks) this.repacking.delete(b);
+      for (const b of req.blocks) {
+        if (this.imports) this.sentBlocks.delete(b);
+        if (!b.valid || b.jit !== null || this.queued.has(b)) continue;
+        if (this.queue.length === 0) this.queuedAt = performance.now();
+        this.queue.push(b);
+        this.queued.add(b);
+        requeued++;
+      }
+    }
+    this.counters.workerDropped += lost.length;
+    this.counters.workerRequeued += requeued;
+    for (const d of this.client.takeDeath()) {
+      if (d.restart === null) { this.workerFailed(); return; }
+      this.counters.workerRestarts++;
+      this.onWorkerFailure?.(d.why, d.restart);
+    }
+  }
+
+  /**
+   * The worker died for good (it should not: its errors come back as answers; and
+   * it was restarted MAX_RESTARTS times): compiling stops and the guest goes on
+   * interpreted; a synchronous compile throws.
    */
   private workerFailed(): void {
     const why = this.client.failed ?? 'unknown';
@@ -1243,7 +1293,7 @@ export class Jit implements BlockSource {
     this.repackIds.clear();
     this.repacking.clear();
     this.tables.clear();
-    if (first) this.onWorkerFailure?.(why);
+    if (first) this.onWorkerFailure?.(why, null);
     if (this.sync) throw new Error(`JIT compile worker failed: ${why}`);
   }
 

@@ -12,7 +12,8 @@
  * each answer the worker bumps and notifies the JIT's shared signal word, so
  * a synchronous compile (threshold 0) sleeps in Atomics.wait until it comes.
  */
-import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
 import v8 from 'node:v8';
 import { unpackBlocks } from './pack.js';
 import type { EmitOptions, EmittedModule } from './compile.js';
@@ -23,6 +24,18 @@ import { enableCompilationHints, withEagerHints } from './eager-hints.js';
 // The code generator imports iced-x86 for enum constants only: serve them without instantiating
 // iced-x86's decoder in this thread (~17 MiB; iced-enums.ts). Before compile.js is loaded, hence the
 // dynamic import (messages that arrive meanwhile wait in the ports' queues: no listener yet).
+// Liveness for a main thread blocked in a synchronous wait (worker-client.ts workerGone): this thread's OS
+// id (its /proc/self/task entry goes when the thread ends, however it ends), and a word set when an 'exit'
+// handler runs (process.exit, an uncaught error), with every client's signal woken so the wait sees it now.
+const life = (workerData as { life?: Int32Array } | null)?.life;
+const signals: Int32Array[] = [];
+if (life !== undefined) {
+  try { Atomics.store(life, 0, Number(readlinkSync('/proc/thread-self').split('/').pop())); } catch { /* no /proc: the wait's deadline */ }
+  process.on('exit', () => {
+    Atomics.store(life, 1, 1);
+    for (const s of signals) { Atomics.add(s, 0, 1); Atomics.notify(s, 0); }
+  });
+}
 installIcedEnums();
 const { emitModule } = await import('./compile.js');
 // JITVISOR_WARM=1: binaryen's lazy Liftoff compile and its largest functions' tier-ups now, before
@@ -70,6 +83,7 @@ let sent = 0;
 let compactions = 0;
 
 function serve(port: MessagePort, signal: Int32Array): void {
+  signals.push(signal);
   const post = (reply: CompileReply, opts: EmitOptions): void => {
     const compact = opts.workerCompact === true;
     port.postMessage(reply);
@@ -87,6 +101,11 @@ function serve(port: MessagePort, signal: Int32Array): void {
     }
   };
   const compile = (req: CompileRequest): void => {
+    // TEST-ONLY (test-faults.ts workerExit): this thread dies as it takes the request, as a crash would.
+    if (req.opts.faultWorkerExit !== undefined) {
+      if (req.opts.faultWorkerExit === 'quiet') process.removeAllListeners('exit'); // a kill: no handler runs
+      process.exit(70);
+    }
     const t0 = performance.now();
     try {
       const e = emitModule(unpackBlocks(req.packed), req.opts);
