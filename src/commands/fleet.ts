@@ -72,6 +72,7 @@ async function runFleet(values: OptionValues, positionals: string[]): Promise<nu
     : i.exit?.kind === 'triple-fault' ? `triple fault at 0x${(i.exit.detail.eip >>> 0).toString(16)} (${i.exit.detail.reason})`
       : i.exit?.kind === 'reset' ? `reset (${i.exit.source})` : String(i.exit?.kind);
   fleet.on('exit', (name: string, i: VmInfo) => log(`${name} ended: ${describe(i)} after ${i.last?.instructions ?? 0} instructions`));
+  fleet.on('warning', (name: string, text: string) => log(`${name}: warning: ${text}`));
 
   let quit!: () => void;
   const quitting = new Promise<void>((r) => { quit = r; });

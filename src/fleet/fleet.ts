@@ -12,7 +12,9 @@
  * Each VM has a name, its serial console (a log file and/or listeners:
  * attach()), a status (from its thread, or how it ended).
  *
- * Events: 'output' (name, Buffer), 'exit' (name, VmInfo).
+ * Events: 'output' (name, Buffer), 'exit' (name, VmInfo), 'warning' (name,
+ * text: its machine's warnings, e.g. its JIT's compile worker died, and its
+ * console log's write errors; also kept in VmInfo.warnings).
  */
 import { EventEmitter } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -38,6 +40,8 @@ export interface VmInfo {
   startedAt: string;
   /** The machine's status when it was last seen (ready, a status() call, its end). */
   last: MachineStatus | null;
+  /** Its warnings so far, oldest first (the last MAX_WARNINGS): what `jitvisor run` would have printed. */
+  warnings: string[];
 }
 
 export interface VmStatus extends VmInfo {
@@ -50,6 +54,8 @@ export class FleetError extends Error {}
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const STOP_GRACE_MS = 5000;
+/** Warnings kept per VM (VmInfo.warnings). */
+export const MAX_WARNINGS = 20;
 
 class Vm {
   info: VmInfo;
@@ -62,11 +68,13 @@ class Vm {
 
   constructor(readonly spec: VmSpec, worker: Worker) {
     this.worker = worker;
-    this.info = { name: spec.name, state: 'starting', exit: null, error: null, threadId: worker.threadId, log: spec.log ?? null, startedAt: new Date().toISOString(), last: null };
+    this.info = { name: spec.name, state: 'starting', exit: null, error: null, threadId: worker.threadId, log: spec.log ?? null, startedAt: new Date().toISOString(), last: null, warnings: [] };
     this.ended = new Promise<void>((r) => { this.endResolve = r; });
   }
 
   post(m: ToWorker): void { this.worker?.postMessage(m); }
+
+  warn(text: string): void { this.info = { ...this.info, warnings: [...this.info.warnings, text].slice(-MAX_WARNINGS) }; }
 
   finish(state: 'exited' | 'failed', detail: { exit?: PcExit; error?: string; status?: MachineStatus }): boolean {
     if (this.info.state === 'exited' || this.info.state === 'failed') return false;
@@ -103,7 +111,7 @@ export class Fleet extends EventEmitter {
     this.vms.set(spec.name, vm);
     if (spec.log) {
       vm.logStream = createWriteStream(spec.log, { flags: 'a' });
-      vm.logStream.on('error', (e) => this.emit('warning', spec.name, `console log ${spec.log}: ${e.message}`));
+      vm.logStream.on('error', (e) => this.warning(vm, `console log ${spec.log}: ${e.message}`));
     }
     const ready = new Promise<VmInfo>((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
@@ -123,6 +131,9 @@ export class Fleet extends EventEmitter {
             this.emit('output', spec.name, b);
             break;
           }
+          case 'warning':
+            this.warning(vm, m.message);
+            break;
           case 'status': {
             const w = vm.statusWaiters.get(m.id);
             vm.statusWaiters.delete(m.id);
@@ -146,6 +157,11 @@ export class Fleet extends EventEmitter {
       });
     });
     return ready;
+  }
+
+  private warning(vm: Vm, text: string): void {
+    vm.warn(text);
+    this.emit('warning', vm.spec.name, text);
   }
 
   private vm(name: string): Vm {

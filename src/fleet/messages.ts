@@ -38,5 +38,7 @@ export type FromWorker =
   | { type: 'ready'; status: MachineStatus }
   | { type: 'failed'; message: string }
   | { type: 'output'; data: Uint8Array }
+  /** The machine's 'warning' (src/vm.ts: its JIT's compile worker died, restarted or for good). */
+  | { type: 'warning'; message: string }
   | { type: 'status'; id: number; status: MachineStatus; memory: { rss: number; heapUsed: number } }
   | { type: 'exit'; exit: PcExit; status: MachineStatus };

@@ -36,6 +36,8 @@ try {
 }
 
 machine.on('output', (chunk: Buffer) => post({ type: 'output', data: new Uint8Array(chunk) }));
+// What `jitvisor run` prints (its compile worker died...): the fleet's own 'warning' and the VM's info.
+machine.on('warning', (text: string) => post({ type: 'warning', message: text }));
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'input': machine.sendInput(m.data); break;
