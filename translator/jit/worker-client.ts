@@ -345,8 +345,8 @@ export class CompileClient {
         if (!died.has(this.portGeneration)) throw new Error(`JIT compile worker: requests in flight to a worker that was ended (generation ${this.portGeneration})`);
         continue;
       }
+      // Woken by an answer, by the worker's exit handler (it bumps every signal), or LIVENESS_MS passed.
       Atomics.wait(this.signal, 0, seen, LIVENESS_MS);
-      if (Atomics.load(this.signal, 0) !== seen) continue;
       const gone = workerGone(slot);
       if (gone !== null) died_(slot, gone);
       else if (Atomics.load(slot.life, 0) === 0 && performance.now() - t0 >= WAIT_DEADLINE_MS) {
