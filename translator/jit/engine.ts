@@ -203,6 +203,11 @@ export interface JitOptions {
    * (its worker time per block there was ~2x the boot's later: our code generator's JS and binaryen
    * first reaching those paths, their TurboFan compiles queued behind the main thread's on V8's one
    * platform thread). Once per compile worker (it is shared by every JIT of the process). 0 / undefined: off.
+   * Off: the boot's cold code when the worker idles is the decompressor's and the set-up's, not the
+   * kernel's. The window 2.32 G -> console line (bench/cpu-window.ts, load 11-21): interpreted while
+   * waiting 9.9 -> 9.4-9.6 M (medians, warm-up at 1 G), with this option 12.3 -> 9.6 M (3 pairs), the
+   * main thread level or higher (per pair 1.09, 1.28, 0.93); a replay of 400 recorded kernel blocks
+   * instead: waiting -19 %, main thread 0.92 (4 pairs): what a corpus of the kernel's code would give.
    */
   warmCold?: number;
   /** JitOptions.warmCold: guest instructions with no block going hot before the warm-up goes (default WARM_QUIET). */
@@ -918,7 +923,8 @@ export class Jit implements BlockSource {
       this.cpu.icountNumber() - this.lastHotAt < this.warmQuiet || this.client.failed !== null) return;
     const most = this.warmCold;
     this.warmCold = 0;
-    if (!claimWarmUp()) return;
+    // With chaining (off by default) emitOptions would take table ids for code that is never attached.
+    if (this.chain !== null || !claimWarmUp()) return;
     const cold: Block[] = [];
     for (const b of this.frontEnd.liveBlocks()) if (b.valid && b.jit === null && !this.queued.has(b)) cold.push(b);
     cold.sort((x, y) => y.hits - x.hits);
