@@ -923,15 +923,14 @@ export class Jit implements BlockSource {
       this.cpu.icountNumber() - this.lastHotAt < this.warmQuiet || this.client.failed !== null) return;
     const most = this.warmCold;
     this.warmCold = 0;
-    // With chaining (off by default) emitOptions would take table ids for code that is never attached.
-    if (this.chain !== null || !claimWarmUp()) return;
+    if (!claimWarmUp()) return;
     const cold: Block[] = [];
     for (const b of this.frontEnd.liveBlocks()) if (b.valid && b.jit === null && !this.queued.has(b)) cold.push(b);
     cold.sort((x, y) => y.hits - x.hits);
     if (cold.length > most) cold.length = most;
     for (let i = 0; i < cold.length; i += WARM_CHUNK) {
       const part = cold.slice(i, i + WARM_CHUNK);
-      this.client.sendWarmUp(packBlocks(part), this.emitOptions(part.length));
+      this.client.sendWarmUp(packBlocks(part), this.emitOptions(part.length, false));
       this.counters.warmRequests++;
       this.counters.warmBlocks += part.length;
     }
@@ -1216,10 +1215,11 @@ export class Jit implements BlockSource {
    * bounds flat in the state now (the blocks' context when they became hot;
    * the entry guard checks it on each run).
    */
-  private emitOptions(n: number): EmitOptions {
+  private emitOptions(n: number, allocIds = true): EmitOptions {
     // Each block's own assumptions come with it (Block.jitFlat, taken when it went hot).
     const flatMask = this.flat ? -1 : 0;
-    const ids = this.chain === null ? null : this.chain.alloc(n);
+    // (A warm-up's code is never attached: no ids taken for it, firstId 0.)
+    const ids = this.chain === null || !allocIds ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
     const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
