@@ -203,11 +203,12 @@ export interface JitOptions {
    * (its worker time per block there was ~2x the boot's later: our code generator's JS and binaryen
    * first reaching those paths, their TurboFan compiles queued behind the main thread's on V8's one
    * platform thread). Once per compile worker (it is shared by every JIT of the process). 0 / undefined: off.
-   * Off: the boot's cold code when the worker idles is the decompressor's and the set-up's, not the
-   * kernel's. The window 2.32 G -> console line (bench/cpu-window.ts, load 11-21): interpreted while
-   * waiting 9.9 -> 9.4-9.6 M (medians, warm-up at 1 G), with this option 12.3 -> 9.6 M (3 pairs), the
-   * main thread level or higher (per pair 1.09, 1.28, 0.93); a replay of 400 recorded kernel blocks
-   * instead: waiting -19 %, main thread 0.92 (4 pairs): what a corpus of the kernel's code would give.
+   * Off: the window 2.32 G -> console line (bench/cpu-window.ts, 7 pairs, load 12-22): interpreted
+   * while waiting 11.75 -> 9.32 M (medians; lower in every pair), the window's main thread per pair
+   * median 0.94 (5 of 7 lower); but fresh boots to 2.386 G with the warm-up's own cost (start-timeline,
+   * 3 pairs) main thread per pair 1.16, 0.91, 1.05 and more process CPU. The boot's cold code when the
+   * worker idles is the decompressor's, not the kernel's: a replay of 400 recorded kernel blocks did
+   * more (waiting -19 %, main 0.92, 4 pairs): what a corpus of the kernel's code would give.
    */
   warmCold?: number;
   /** JitOptions.warmCold: guest instructions with no block going hot before the warm-up goes (default WARM_QUIET). */
