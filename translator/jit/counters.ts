@@ -27,6 +27,9 @@ export class JitCounters {
   readonly partialWorkLog2: number[] = Array.from({ length: 32 }, () => 0);
   /** Of batchesSent: small batches of loops sent ahead of the requests in flight (engine.ts waiting, priority lane). */
   priorityBatches = 0;
+  /** JitOptions.warmCold: warm-up requests sent to the idle worker, and their blocks (emitted there, then dropped). */
+  warmRequests = 0;
+  warmBlocks = 0;
   /** Blocks sent to the worker that had been compiled (or decoded) before and evicted (Block.again). */
   compiledAgain = 0;
   /** Polls of the compile worker from the loop while a hot block waited for its code (engine.ts waiting). */

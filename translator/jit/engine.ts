@@ -28,7 +28,7 @@ import { JitCounters } from './counters.js';
 import { CodeCache, DEFAULT_LIMITS, type CacheLimits } from './cache.js';
 import { packBlocks } from './pack.js';
 import { nextBatch, partialDue, S_FLUSH, S_FULL, S_LOOP, S_PRIORITY, S_REGROUP, S_REPACK, S_SLICE, type PartialPolicy, type PartialQueue, type PartialRule } from './batching.js';
-import { CompileClient } from './worker-client.js';
+import { CompileClient, claimWarmUp } from './worker-client.js';
 import type { CompileReply } from './worker.js';
 import { ChainTable, XFER_GLOBAL } from './chain.js';
 import type { GlobalDispatch, XcacheFill } from './xcache.js';
@@ -193,6 +193,26 @@ export interface JitOptions {
    * it, in runs where it did not fire too; docs/jit-plan.md session 12, burst12).
    */
   priority?: boolean;
+  /**
+   * Warm the compile worker up once on the guest's cold code while it idles (docs/jit-plan.md
+   * "Measured (session 20, early20)"): once modules have attached and no block has gone hot for
+   * `warmQuiet` guest instructions (the kernel decompressor's steady stretch), up to this many of the
+   * front end's live blocks without code, hottest first, go to the worker in requests of WARM_CHUNK
+   * blocks that it emits only when no real request waits, and drops (no module, no answer, nothing
+   * attached). The kernel's first code after the decompressor is then emitted by optimised emitters
+   * (its worker time per block there was ~2x the boot's later: our code generator's JS and binaryen
+   * first reaching those paths, their TurboFan compiles queued behind the main thread's on V8's one
+   * platform thread). Once per compile worker (it is shared by every JIT of the process). 0 / undefined: off.
+   * Off: the window 2.32 G -> console line (bench/cpu-window.ts, 7 pairs, load 12-22): interpreted
+   * while waiting 11.75 -> 9.32 M (medians; lower in every pair), the window's main thread per pair
+   * median 0.94 (5 of 7 lower); but fresh boots to 2.386 G with the warm-up's own cost (start-timeline,
+   * 3 pairs) main thread per pair 1.16, 0.91, 1.05 and more process CPU. The boot's cold code when the
+   * worker idles is the decompressor's, not the kernel's: a replay of 400 recorded kernel blocks did
+   * more (waiting -19 %, main 0.92, 4 pairs): what a corpus of the kernel's code would give.
+   */
+  warmCold?: number;
+  /** JitOptions.warmCold: guest instructions with no block going hot before the warm-up goes (default WARM_QUIET). */
+  warmQuiet?: number;
   /**
    * Keep registers in wasm locals inside a block (ir.ts); default false: on
    * a chained 3-block loop it measured no faster than registers in memory,
@@ -531,6 +551,10 @@ const POLL_MS = 1;
 const WAIT_SEND = 1024;
 /** Requests the worker may have: one compiling, one waiting, so it never idles while blocks queue. */
 const MAX_IN_FLIGHT = 2;
+/** JitOptions.warmCold: blocks per warm-up request (the worker takes a real request after at most one of them). */
+export const WARM_CHUNK = 8;
+/** JitOptions.warmQuiet's default: ~0.2-0.4 s of the decompressor's steady stretch. */
+export const WARM_QUIET = 100_000_000;
 /** Most blocks in a priority batch (waiting()): the loops only, so it compiles in a few ms. */
 const PRIORITY_MAX = 16;
 /** Global-cache transfers in one slice that start a regroup (JitOptions.regroup true): ~1 per 100 instructions of a 2 M slice. */
@@ -601,6 +625,10 @@ export class Jit implements BlockSource {
   /** The priority request in flight (waiting()), 0 if none. */
   private priorityId = 0;
   private readonly priority: boolean;
+  /** JitOptions.warmCold / warmQuiet (0: off, or done); ICOUNT when a block last went hot. */
+  private warmCold: number;
+  private readonly warmQuiet: number;
+  private lastHotAt = 0;
   private readonly chain: ChainTable | null;
   private modulesSinceGc = 0;
   /** The chain table each batch in flight was given ids in (by its first id). */
@@ -700,6 +728,8 @@ export class Jit implements BlockSource {
     this.regroupMin = !this.global || opts.regroup === undefined || opts.regroup === false ? 0 : opts.regroup === true ? REGROUP_MIN : Math.max(1, opts.regroup);
     this.neighbours = this.direct && opts.neighbours === true;
     this.priority = opts.priority === true;
+    this.warmCold = this.sync ? 0 : Math.max(0, opts.warmCold ?? 0);
+    this.warmQuiet = opts.warmQuiet ?? WARM_QUIET;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
     this.regs = opts.regs === true;
@@ -752,6 +782,7 @@ export class Jit implements BlockSource {
   }
 
   hot(b: Block): void {
+    if (this.warmCold > 0) this.lastHotAt = this.cpu.icountNumber();
     if (this.queued.has(b)) return;
     if (this.queue.length === 0) this.queuedAt = performance.now();
     this.enqueue(b);
@@ -786,6 +817,7 @@ export class Jit implements BlockSource {
       if (d >= this.mergeFirst && this.client.failed === null && this.cpu.icountNumber() >= this.mergeAfter && this.mergeAll()) this.mergeFirst = 0;
     }
     this.receive();
+    if (this.warmCold > 0) this.warmIdle();
     if (this.queue.length > 0 && performance.now() - this.queuedAt >= this.maxWaitMs) {
       if (this.sync) this.flush();
       else {
@@ -880,6 +912,31 @@ export class Jit implements BlockSource {
     // worker takes before the one waiting there, one such request at a time.
     if (this.priority && this.priorityId === 0 && this.queued.has(b) && b.hits - this.hotAt >= WAIT_SEND &&
       this.client.inFlight >= MAX_IN_FLIGHT && this.client.failed === null) this.sendPriority();
+  }
+
+  /**
+   * JitOptions.warmCold: when the worker idles (nothing queued or in flight, modules attached, no block
+   * hot for warmQuiet instructions), the front end's cold blocks (valid, no code, not queued: hottest
+   * first, up to warmCold) go to it as warm-up requests, once per worker (worker-client.ts claimWarmUp).
+   * A block compiled later is packed again then (the warm-up's output is dropped): the warm-up only
+   * runs the code generator's paths and binaryen's on real code before the next burst of new code.
+   */
+  private warmIdle(): void {
+    if (this.queue.length !== 0 || this.client.inFlight !== 0 || this.counters.modulesCompiled === 0 ||
+      this.cpu.icountNumber() - this.lastHotAt < this.warmQuiet || this.client.failed !== null) return;
+    const most = this.warmCold;
+    this.warmCold = 0;
+    if (!claimWarmUp()) return;
+    const cold: Block[] = [];
+    for (const b of this.frontEnd.liveBlocks()) if (b.valid && b.jit === null && !this.queued.has(b)) cold.push(b);
+    cold.sort((x, y) => y.hits - x.hits);
+    if (cold.length > most) cold.length = most;
+    for (let i = 0; i < cold.length; i += WARM_CHUNK) {
+      const part = cold.slice(i, i + WARM_CHUNK);
+      this.client.sendWarmUp(packBlocks(part), this.emitOptions(part.length, false));
+      this.counters.warmRequests++;
+      this.counters.warmBlocks += part.length;
+    }
   }
 
   /** The queued loops (runs past hotAt >= WAIT_SEND / 4, hottest first, at most PRIORITY_MAX) in a request of their own. */
@@ -1170,10 +1227,11 @@ export class Jit implements BlockSource {
    * bounds flat in the state now (the blocks' context when they became hot;
    * the entry guard checks it on each run).
    */
-  private emitOptions(n: number): EmitOptions {
+  private emitOptions(n: number, allocIds = true): EmitOptions {
     // Each block's own assumptions come with it (Block.jitFlat, taken when it went hot).
     const flatMask = this.flat ? -1 : 0;
-    const ids = this.chain === null ? null : this.chain.alloc(n);
+    // (A warm-up's code is never attached: no ids taken for it, firstId 0.)
+    const ids = this.chain === null || !allocIds ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
     const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch

@@ -95,6 +95,19 @@ let exited = 0;
 /** Ends a prestarted worker that no client connected to in time (null: none such waits). */
 let unadopted: ReturnType<typeof setTimeout> | null = null;
 
+/** The worker generation whose warm-up (JitOptions.warmCold) a JIT has claimed; -1: none. */
+let warmedGeneration = -1;
+
+/**
+ * JitOptions.warmCold: true for the first JIT that asks while this worker runs (it sends the warm-up);
+ * false for every later one (the worker is shared: one warm-up warms it for all).
+ */
+export function claimWarmUp(): boolean {
+  if (shared === null || warmedGeneration === generation) return false;
+  warmedGeneration = generation;
+  return true;
+}
+
 /** How long a prestarted worker waits for its first client before it is ended, ms. */
 export const PRESTART_MS = 15_000;
 
@@ -305,6 +318,16 @@ export class CompileClient {
     pending++;
     lastUse = performance.now();
     return id;
+  }
+
+  /**
+   * A warm-up request (JitOptions.warmCold): the worker emits it when no real request waits and drops
+   * it, with no answer, so it is not in flight (a real batch is never held for it) and never attached.
+   */
+  sendWarmUp(packed: Float64Array, opts: EmitOptions): void {
+    const req: CompileRequest = { id: 0, packed, opts, warm: true };
+    this.connect().postMessage(req, [packed.buffer as ArrayBuffer]);
+    lastUse = performance.now();
   }
 
   /** The next answer, if one has arrived (the answers of a worker that died first, then its requests are dropped). */

@@ -54,6 +54,11 @@ export interface CompileRequest {
    * loops that run interpreted behind full requests in flight).
    */
   priority?: boolean;
+  /**
+   * A warm-up (JitOptions.warmCold, worker-client.ts sendWarmUp): emitted when no other request waits,
+   * then dropped: no module, no answer.
+   */
+  warm?: boolean;
 }
 
 /** Worker -> JIT answer. */
@@ -74,11 +79,15 @@ export interface CompileReply {
   /** Worker time: binaryen (IR + binary), V8 compile, ms. */
   emitMs: number;
   compileMs: number;
+  /** Blocks of warm-up requests (JitOptions.warmCold) this worker had emitted when it answered this. */
+  warmBlocks?: number;
 }
 
 /** Modules sent between collections of this thread's heap. */
 const GC_EVERY = 16;
 let sent = 0;
+/** Blocks of warm-up requests emitted (JitOptions.warmCold), reported in WorkerStats. */
+let warmBlocks = 0;
 /** Compacting collections run (JitOptions.workerCompact), reported in WorkerStats. */
 let compactions = 0;
 
@@ -106,6 +115,12 @@ function serve(port: MessagePort, signal: Int32Array): void {
       if (req.opts.faultWorkerExit === 'quiet') process.removeAllListeners('exit'); // a kill: no handler runs
       process.exit(70);
     }
+    if (req.warm === true) {
+      // Our code generator's and binaryen's paths run on real blocks; the bytes (and any error: it is
+      // only a warm-up) are dropped, and no V8 module is made (its code would take code space).
+      try { emitModule(unpackBlocks(req.packed), req.opts); warmBlocks += req.packed[0]!; } catch { /* dropped */ }
+      return;
+    }
     const t0 = performance.now();
     try {
       const e = emitModule(unpackBlocks(req.packed), req.opts);
@@ -116,7 +131,7 @@ function serve(port: MessagePort, signal: Int32Array): void {
       const module = new WebAssembly.Module(bin as Uint8Array<ArrayBuffer>);
       const reply: CompileReply = {
         id: req.id, module, names: e.names, sites: e.sites, inline: e.inline, callouts: e.callouts, deadRegs: e.deadRegs ?? 0, bytes: e.bytes.length, blocks: e.blocks,
-        emitMs: t1 - t0, compileMs: performance.now() - t1,
+        emitMs: t1 - t0, compileMs: performance.now() - t1, warmBlocks,
       };
       post(reply, req.opts);
     } catch (err) {
@@ -133,12 +148,18 @@ function serve(port: MessagePort, signal: Int32Array): void {
   const take = (): void => {
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) jobs.push(m.message as CompileRequest);
   };
+  // A warm-up request goes last: after any real one waiting (a priority one first of all).
+  const next = (): number => {
+    const k = jobs.findIndex((r) => r.priority === true);
+    if (k >= 0) return k;
+    const j = jobs.findIndex((r) => r.warm !== true);
+    return j >= 0 ? j : 0;
+  };
   port.on('message', (req: CompileRequest) => {
     jobs.push(req);
     take();
     while (jobs.length > 0) {
-      const k = jobs.findIndex((r) => r.priority === true);
-      compile(jobs.splice(k < 0 ? 0 : k, 1)[0]!);
+      compile(jobs.splice(next(), 1)[0]!);
       take();
     }
   });
@@ -168,6 +189,8 @@ export interface WorkerStats {
   warmed: number;
   /** Compacting collections run after the periodic ones (JitOptions.workerCompact; else 0). */
   compactions: number;
+  /** Blocks of warm-up requests emitted and dropped (JitOptions.warmCold). */
+  warmBlocks: number;
 }
 
 function stats(): WorkerStats {
@@ -183,7 +206,7 @@ function stats(): WorkerStats {
     heapUsed: mib(h.used_heap_size), heapTotal: mib(h.total_heap_size), spaces, spaceSizes, heapLimit: mib(h.heap_size_limit),
     physical: mib(h.total_physical_size), external: mib(h.external_memory), malloced: mib(h.malloced_memory),
     code: mib(c.code_and_metadata_size), bytecode: mib(c.bytecode_and_metadata_size), externalSources: mib(c.external_script_source_size),
-    modules: sent, warmed, compactions,
+    modules: sent, warmed, compactions, warmBlocks,
   };
 }
 
