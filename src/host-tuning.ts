@@ -34,7 +34,7 @@
  * one arena's high-water: +12-15 MiB of `[heap]`, kept resident to the peak
  * because glibc returns only the top of the main arena. With
  * `--wasm-num-compilation-tasks=1` as well (binaryen's tier-ups then one at a
- * time) it still happens in 5 of 14 boots: two of our own modules compile at once.
+ * time) it still happens in 7 of 16 boots: two of our own modules compile at once.
  */
 
 /** Environment for node (glibc malloc: one arena for every thread). */
