@@ -26,6 +26,15 @@
  * the other arena grew for the worker's module bytes. One arena reuses those
  * holes for everything: peak 336.9 -> 318.9 and 330.8 -> 315.2 MiB in
  * interleaved pairs, process CPU 37.8 -> 37.4 s and 37.1 -> 36.5 s.
+ *
+ * Still one platform thread (docs/jit-plan.md "Start-up, session 20"): two
+ * would save ~7.5 % of a boot's main-thread CPU (the decompressor's TurboFan
+ * code comes sooner), but two TurboFan compiles then run at once and their
+ * zones (32 KiB mallocs, 20-34 MB for binaryen's largest functions) raise the
+ * one arena's high-water: +12-15 MiB of `[heap]`, kept resident to the peak
+ * because glibc returns only the top of the main arena. With
+ * `--wasm-num-compilation-tasks=1` as well (binaryen's tier-ups then one at a
+ * time) it still happens in 7 of 16 boots: two of our own modules compile at once.
  */
 
 /** Environment for node (glibc malloc: one arena for every thread). */
