@@ -61,6 +61,8 @@ describe('warm-up of the compile worker on cold code (JitOptions.warmCold)', () 
     const second = client.send(packBlocks(blocks.slice(-1)), opts);
     expect(client.inFlight).to.equal(2);
     const a = client.wait(), b = client.wait();
+    // undefined only when the worker died under the wait (worker-client.ts restarts): a failure here.
+    if (a === undefined || b === undefined) throw new Error('the compile worker died under the wait');
     expect([a.id, b.id]).to.deep.equal([first, second]);
     expect(a.error).to.equal(undefined);
     expect(b.warmBlocks! - before).to.equal(0);
