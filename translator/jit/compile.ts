@@ -121,8 +121,8 @@ export interface EmitOptions {
   hints?: boolean;
   /** With `global`: count the cache's transfers per target entry (JitOptions.regroup). */
   regroup?: boolean;
-  /** Registers in locals inside each block (Fn). */
-  regs: boolean;
+  /** Registers in locals inside each block (Fn); 'loops': only in blocks that branch back to their own start (JitOptions.regs). */
+  regs?: boolean | 'loops';
   /**
    * CODE_CTX bits (flat bounds indices, zero bases) the blocks may assume
    * where their own context had them (Block.jitFlat & flatMask): such
@@ -205,6 +205,8 @@ export const INNER_LOOP = false;
 export const LOOP_GROUPS: boolean | 'near' = 'near';
 /** JitOptions.loopRegs' default (engine.ts): see there. */
 export const LOOP_REGS = false;
+/** JitOptions.regs' default (engine.ts): see there. */
+export const REGS: boolean | 'loops' = 'loops';
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
@@ -238,17 +240,23 @@ function endsWith(x: X, node: X): boolean {
 
 function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(r) === 0; }
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regsOpt: boolean | 'loops',
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
   innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near', loopRegsOn: boolean | number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  const recs = b.recs, n = recs.length;
+  // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
+  const selfLoop = recs.some(branchesToStart);
+  // JitOptions.regs 'loops': registers in locals only where they pay, across a self-loop's passes (loaded once before
+  // the wasm loop); elsewhere forwarding (one block pass, no write-backs in every slow arm).
+  const regs = regsOpt === true || (regsOpt === 'loops' && selfLoop);
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
   f.branches = branches;
   f.forward = regs ? false : forward;
   f.fwdLoadTees = f.forward === 'loads';
-  f.pageGroups = regs ? false : pageGroups;
+  f.pageGroups = pageGroups;
   f.slowReload = slowReload;
   f.compact = compact;
   f.knownEip = knownEip;
@@ -264,10 +272,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     f.counting = true;
     if (dispatch !== null) f.dispatch = dispatch.forBlock(b);
   }
-  const recs = b.recs, n = recs.length;
   f.recCount = n;
-  // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
-  f.mayLoop = recs.some(branchesToStart);
+  f.mayLoop = selfLoop;
   // Fn.loopGroups: the self-loop's body ends at its last branch back to the start (a later record never loops).
   if (f.loopGroups && f.mayLoop) for (let i = n - 1; i >= 0 && f.loopEnd < 0; i--) if (branchesToStart(recs[i]!)) f.loopEnd = i;
   // Fn.loopRegs: registers the self-loop's body (up to its last branch back to the start) reads and never writes.
@@ -601,7 +607,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS, opts.loopRegs ?? LOOP_REGS);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs ?? REGS, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS, opts.loopRegs ?? LOOP_REGS);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

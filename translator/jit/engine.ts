@@ -199,7 +199,7 @@ export interface JitOptions {
    * and it made the boot's modules 45 % larger (write-backs on every slow
    * path), so the boot compiled more for no gain (docs/jit-plan.md).
    */
-  regs?: boolean;
+  regs?: boolean | 'loops';
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
   flat?: boolean;
   /**
@@ -638,7 +638,7 @@ export class Jit implements BlockSource {
   private readonly repackIds = new Set<number>();
   private readonly repacking = new Set<Block>();
   private readonly neighbours: boolean;
-  private readonly regs: boolean;
+  private readonly regs: boolean | 'loops' | undefined;
   private readonly x87: boolean;
   private readonly branches: boolean;
   private readonly deadFlags: boolean | 'drop';
@@ -700,7 +700,7 @@ export class Jit implements BlockSource {
     this.priority = opts.priority === true;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
-    this.regs = opts.regs === true;
+    this.regs = opts.regs;
     this.x87 = opts.x87 !== false;
     this.branches = opts.branches !== false;
     this.deadFlags = opts.deadFlags ?? true;
@@ -1164,7 +1164,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, ...(this.regs === undefined ? {} : { regs: this.regs }), flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
