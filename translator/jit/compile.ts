@@ -206,7 +206,7 @@ export const LOOP_GROUPS: boolean | 'near' = 'near';
 /** JitOptions.loopRegs' default (engine.ts): see there. */
 export const LOOP_REGS = false;
 /** JitOptions.regs' default (engine.ts): see there. */
-export const REGS: boolean | 'loops' = 'loops';
+export const REGS: boolean | 'loops' = false;
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
@@ -247,9 +247,10 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const recs = b.recs, n = recs.length;
   // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
   const selfLoop = recs.some(branchesToStart);
-  // JitOptions.regs 'loops': registers in locals only where they pay, across a self-loop's passes (loaded once before
-  // the wasm loop); elsewhere forwarding (one block pass, no write-backs in every slow arm).
-  const regs = regsOpt === true || (regsOpt === 'loops' && selfLoop);
+  // JitOptions.regs 'loops': registers in locals only where they pay, across the passes of a self-loop whose body has no
+  // call-out (loaded once before the wasm loop; a call-out would store them all before it and load them all after);
+  // elsewhere forwarding (one block pass, no write-backs in every slow arm).
+  const regs = regsOpt === true || (regsOpt === 'loops' && selfLoop && inlineLoop(recs));
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
@@ -425,6 +426,17 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const loop = m.loop(SELF_LOOP, f.seq(out, binaryen.none));
   const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
   return { body, vars: f.vars, impure: f.impure, callouts };
+}
+
+/**
+ * JitOptions.regs 'loops': every record of the self-loop's body (up to its last branch back to the start) has an
+ * inline emitter (an emitter may still call out at emission: then it costs speed, never correctness).
+ */
+function inlineLoop(recs: readonly Rec[]): boolean {
+  let end = -1;
+  for (let i = recs.length - 1; i >= 0 && end < 0; i--) if (branchesToStart(recs[i]!)) end = i;
+  for (let i = 0; i <= end; i++) if (!emitterFor(recs[i]!)) return false;
+  return end >= 0;
 }
 
 /** A record's byte offset from its block's start (one function, not an arrow per block: see branchesToStart). */
