@@ -178,6 +178,8 @@ export interface EmitOptions {
   loopRegs?: boolean | number;
   /** JitOptions.branchHints (default BRANCH_HINTS, as the engine's): slow-arm branches marked unlikely in a branch-hint section (branch-hints.ts). */
   branchHints?: boolean;
+  /** JitOptions.loopHint (default false): the self-loop's budget test hinted likely (Fn.loopHint). */
+  loopHint?: boolean;
   /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
   deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
@@ -243,7 +245,7 @@ function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(
 function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regsOpt: boolean | 'loops',
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near', loopRegsOn: boolean | number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near', loopRegsOn: boolean | number, loopHint: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
   const recs = b.recs, n = recs.length;
   // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
   const selfLoop = recs.some(branchesToStart);
@@ -259,6 +261,7 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   f.fwdLoadTees = f.forward === 'loads';
   f.pageGroups = pageGroups;
   f.slowReload = slowReload;
+  f.loopHint = loopHint;
   f.compact = compact;
   f.knownEip = knownEip;
   f.xferCounts = xferCounts;
@@ -619,7 +622,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs ?? REGS, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS, opts.loopRegs ?? LOOP_REGS);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs ?? REGS, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS, opts.loopRegs ?? LOOP_REGS, opts.loopHint === true);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

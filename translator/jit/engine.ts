@@ -456,6 +456,13 @@ export interface JitOptions {
    */
   branchHints?: boolean;
   /**
+   * With branchHints: the self-loop's budget test at each back edge (Fn.loopBack's br_if to the loop) marked
+   * likely in the branch-hint section (branch-hints.ts `likely`), so TurboFan lays the budget exit (EIP, the
+   * write-backs, the return) out of line. Default false (session 20: see docs/jit-plan.md "Registers in locals in
+   * self-loops, session 20").
+   */
+  loopHint?: boolean;
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -667,6 +674,7 @@ export class Jit implements BlockSource {
   private readonly loopGroups: boolean | 'near' | undefined;
   private readonly loopRegs: boolean | number | undefined;
   private readonly branchHints: boolean;
+  private readonly loopHint: boolean;
   private readonly innerJcc: boolean;
   private readonly inlineScas: boolean;
   private readonly inlineRepCmp: boolean;
@@ -731,6 +739,7 @@ export class Jit implements BlockSource {
     this.loopGroups = opts.loopGroups;
     this.loopRegs = opts.loopRegs;
     this.branchHints = opts.branchHints ?? BRANCH_HINTS;
+    this.loopHint = opts.loopHint === true;
     // V8 reads the branch-hint section only with this flag (a wasm feature flag: read when a module is compiled).
     if (this.branchHints) v8.setFlagsFromString('--experimental-wasm-branch-hinting');
     this.innerJcc = opts.innerJcc !== false;
@@ -1172,7 +1181,7 @@ export class Jit implements BlockSource {
     const flatMask = this.flat ? -1 : 0;
     const ids = this.chain === null ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, ...(this.regs === undefined ? {} : { regs: this.regs }), flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, ...(this.regs === undefined ? {} : { regs: this.regs }), flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints, ...(this.loopHint ? { loopHint: true } : {}) };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     return opts;
   }
