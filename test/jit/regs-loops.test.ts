@@ -29,6 +29,10 @@
  * local; every sliced run leaves the loop on its budget mid-way):
  *   xor ebx,ebx; xor ecx,ecx
  *   L: mov eax,[ebp+ecx*4]; add ebx,eax; mov [ebp+ecx*4+0x800],ebx; inc ecx; cmp ecx,300; jne L; hlt
+ * R4 (R3 with 40 more `add ebx,eax` in the body: 46 records, past 'loops''
+ * minimum of 40, compile.ts REGS_MIN_BODY; R1-R3 are shorter and run with
+ * forwarding under 'loops', with locals under true):
+ *   L: mov eax,[ebp+ecx*4]; add ebx,eax; (add ebx,eax) x 40; mov [ebp+ecx*4+0x800],ebx; inc ecx; cmp ecx,300; jne L; hlt
  */
 import { expect } from 'chai';
 import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
@@ -45,6 +49,7 @@ import { REMAP, pages, word } from '../helpers/scrambled-pages.js';
 const R1 = '31c031db31ffbe140000008b54bd0001d08984bd00f0ffff035d04474e75ecbe140000004181f9e803000075def4';
 const R2 = '31dbbe3c000000b880000400b101bf0600000003580480c120f6e14f75f54e75e6f4';
 const R3 = '31db31c98b448d0001c3899c8d000800004181f92c01000075eaf4';
+const R4 = '31db31c98b448d0001c3' + '01c3'.repeat(40) + '899c8d000800004181f92c010000759af4';
 /** R1's loop L: org 0x1000, the paging prefix, then 11 bytes. */
 const R1_LOOP = 0x1000 + PAGING_PREFIX_LEN + 11;
 
@@ -95,6 +100,16 @@ for (const engine of TEST_ENGINES) {
           if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
         });
 
+        it('R4 (46 records, locals under \'loops\'): registers written inline, budget exits mid-loop', () => {
+          const m = machineFor(engine, regs);
+          const o = { code: hexBytes(R4), memory: TABLE, regs: { ebp: 0x20000 } };
+          const r = sliced(engine, m, o, slice), want = reference(o);
+          sameRun(r, want);
+          // EBX gains 41 times each word: 41 times the sum of 3i + 1.
+          expect(want.regs.ebx).to.equal(41 * (3 * 299 * 300 / 2 + 300));
+          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
+        });
+
         it('registers written inline, ECX carried to the next pass, budget exits mid-loop', () => {
           const m = machineFor(engine, regs);
           const o = { code: hexBytes(R3), memory: TABLE, regs: { ebp: 0x20000 } };
@@ -132,10 +147,21 @@ describe("regs 'loops': the code", () => {
     return { before: lines.slice(0, top).filter(isReg).length, inLoop: lines.slice(top, back).filter(isReg).length };
   };
 
-  it('R1: the registers loaded once, before the loop, none in it (forwarding loads EBP every pass)', () => {
+  it('R1 under true: the registers loaded once, before the loop, none in it (forwarding loads EBP every pass)', () => {
     const b = r1Loop();
     // EAX, ECX, EDX, EBX, EBP, ESI, EDI: the ones the block uses (not ESP).
-    expect(regLoads(text(b, 'loops'))).to.deep.equal({ before: 7, inLoop: 0 });
+    expect(regLoads(text(b, true))).to.deep.equal({ before: 7, inLoop: 0 });
+    expect(regLoads(text(b, false)).inLoop).to.be.at.least(1);
+  });
+
+  it("'loops': R1's body (10 records) is forwarded as with false; R4's (46) keeps EAX, ECX, EBX, EBP in locals", () => {
+    expect(text(r1Loop(), 'loops')).to.equal(text(r1Loop(), false));
+    const m = new Machine({ memoryMiB: 2 });
+    runSnippet({ code: hexBytes(R4), memory: TABLE, regs: { ebp: 0x20000 }, engine: 'interpreter', machine: m });
+    const b = m.frontEnd.peek(0x1004, true);
+    if (b === undefined) throw new Error('R4: no block at L');
+    expect(b.recs.length).to.equal(47);
+    expect(regLoads(text(b, 'loops'))).to.deep.equal({ before: 4, inLoop: 0 });
     expect(regLoads(text(b, false)).inLoop).to.be.at.least(1);
   });
 });
