@@ -200,12 +200,13 @@ export interface JitOptions {
    * it (session 20; before, it turned them off). true: every block (it made
    * the boot's modules 45 % larger before branch hints; session 20, bench=1
    * at 13 G 1.047-1.062 against false). 'loops': only blocks that branch
-   * back to their own start with no call-out in the loop's body (compile.ts
-   * inlineLoop), where the locals live across the passes: the mpi multiply
-   * loop (4.5 G snapshot, phase pairs, main thread) 0.83-0.85, the
-   * decompressor level, bench=1 snapshots level to 1.04, boots level, module
-   * bytes +3.9 % (docs/jit-plan.md "Registers in locals in self-loops,
-   * session 20"). Default compile.ts REGS (false).
+   * back to their own start with a loop body of 40 records or more and no
+   * call-out in it (compile.ts inlineLoop), where the locals live across the
+   * passes: the mpi multiply loop (4.5 G snapshot, phase pairs, main thread)
+   * 0.83-0.87, the decompressor level, bench=1 snapshots level, boots level
+   * (noisy host), module bytes +0.8 % (+3.9 % without the minimum)
+   * (docs/jit-plan.md "Registers in locals in self-loops, session 20").
+   * Default compile.ts REGS (false).
    */
   regs?: boolean | 'loops';
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
