@@ -108,9 +108,49 @@ describe('branch hints (JitOptions.branchHints)', () => {
     expect(hintsSeen).to.be.at.least(2);
   });
 
+  it('loopHint: the self-loop\'s budget test is the one br_if hinted likely; the others unlikely; the code unchanged', () => {
+    const b = r3Block();
+    const opts = { ...NO_CHAIN, forward: true, pageGroups: 'merge' as const, branchHints: true };
+    const plain = emitModule([b], { ...opts, branchHints: false }).bytes;
+    const unhinted = emitModule([b], opts).bytes, hinted = emitModule([b], { ...opts, loopHint: true }).bytes;
+    expect(WebAssembly.validate(hinted as Uint8Array<ArrayBuffer>)).to.equal(true);
+    const entries = (bin: Uint8Array): { value: number; byte: number }[] => {
+      const ss = sections(bin), code = ss.find((s) => s.id === 10)!, h = ss.find((s) => s.name === 'metadata.code.branch_hint')!;
+      const fns = bodies(bin, code), base = imported(bin, ss.find((s) => s.id === 2));
+      const out: { value: number; byte: number }[] = [];
+      let [nf, p] = leb(bin, leb(bin, h.body)[1] + 'metadata.code.branch_hint'.length);
+      for (; nf > 0; nf--) {
+        let fi: number, nh: number;
+        [fi, p] = leb(bin, p);
+        [nh, p] = leb(bin, p);
+        const [start] = fns[fi - base]!;
+        for (; nh > 0; nh--) {
+          let off: number;
+          [off, p] = leb(bin, p);
+          p++;
+          out.push({ value: bin[p++]!, byte: bin[start + off]! });
+        }
+      }
+      // Without the hint section the module is the plain one.
+      const rest = new Uint8Array(bin.length - (h.end - h.start));
+      rest.set(bin.subarray(0, h.start));
+      rest.set(bin.subarray(h.end), h.start);
+      expect(Buffer.from(rest).equals(Buffer.from(plain))).to.equal(true);
+      return out;
+    };
+    const on = entries(hinted), off = entries(unhinted);
+    expect(off.every((e) => e.value === 0)).to.equal(true);
+    expect(on.filter((e) => e.value === 1).length, 'likely').to.equal(1);
+    expect(on.every((e) => e.byte === 0x0d), 'all br_if').to.equal(true);
+    expect(on.filter((e) => e.value === 0).length, 'unlikely').to.equal(off.length);
+  });
+
   it('mappedOffsets: the source map segments with a position', () => {
     // Columns 5 (a position), +3 (position), +2 (no position: ends a location).
     expect(mappedOffsets(JSON.stringify({ mappings: 'KAAA,GAAA,E' }))).to.deep.equal([5, 8]);
+    // Lines 0, +4 (4: the likely line), -4 (back to 0): the likely one apart.
+    expect(mappedOffsets(JSON.stringify({ mappings: 'KAAA,GAIA,CAJA,E' }))).to.deep.equal([5, 9]);
+    expect(mappedOffsets(JSON.stringify({ mappings: 'KAAA,GAIA,CAJA,E' }), true)).to.deep.equal([8]);
   });
 
   for (const slice of [1000, 7]) {

@@ -121,8 +121,8 @@ export interface EmitOptions {
   hints?: boolean;
   /** With `global`: count the cache's transfers per target entry (JitOptions.regroup). */
   regroup?: boolean;
-  /** Registers in locals inside each block (Fn). */
-  regs: boolean;
+  /** Registers in locals inside each block (Fn); 'loops': only in blocks that branch back to their own start (JitOptions.regs). */
+  regs?: boolean | 'loops';
   /**
    * CODE_CTX bits (flat bounds indices, zero bases) the blocks may assume
    * where their own context had them (Block.jitFlat & flatMask): such
@@ -178,6 +178,8 @@ export interface EmitOptions {
   loopRegs?: boolean | number;
   /** JitOptions.branchHints (default BRANCH_HINTS, as the engine's): slow-arm branches marked unlikely in a branch-hint section (branch-hints.ts). */
   branchHints?: boolean;
+  /** JitOptions.loopHint (default false): the self-loop's budget test hinted likely (Fn.loopHint). */
+  loopHint?: boolean;
   /** JitOptions.deadArm (default true, absent too): a record whose code ends with its one write checks BLOCK_DEAD in that write's slow arm only. */
   deadArm?: boolean;
   /** JitOptions.innerCount (a measurement, default false): count taken Jccs to later / earlier records of their block (XFER_INNER). */
@@ -207,6 +209,8 @@ export const INNER_LOOP = false;
 export const LOOP_GROUPS: boolean | 'near' = 'near';
 /** JitOptions.loopRegs' default (engine.ts): see there. */
 export const LOOP_REGS = false;
+/** JitOptions.regs' default (engine.ts): see there. */
+export const REGS: boolean | 'loops' = false;
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 
@@ -240,18 +244,26 @@ function endsWith(x: X, node: X): boolean {
 
 function branchesToStart(r: Rec): boolean { return r.k0 === OP_REL && relTarget(r) === 0; }
 
-function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regs: boolean,
+function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inline: number; callouts: number; deadRegs?: number }, sites: ExitSites | null, regsOpt: boolean | 'loops',
   flatNow: ((bnd: number) => boolean) | null, direct: DirectLinks | null, j: number, dispatch: DispatchTargets | null, x87: boolean, branches: boolean,
   deadFlags: boolean | 'drop', quietCC: boolean | 'all', forward: boolean | 'far' | 'loads', pageGroups: boolean | 'merge', slowReload: boolean | 'near' | 'flags' | 'groups', compact: boolean, deadRegs: boolean, knownEip: boolean, xferCounts: boolean, groupSpan: number,
-  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near', loopRegsOn: boolean | number): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  innerJcc: boolean, innerCount: 'later' | 'earlier' | false, innerLoop: boolean, deadArm: boolean, spanLead: boolean, loopGroups: boolean | 'near', loopRegsOn: boolean | number, loopHint: boolean): { body: X; vars: binaryen.Type[]; impure: boolean; callouts: number[] } {
+  const recs = b.recs, n = recs.length;
+  // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
+  const selfLoop = recs.some(branchesToStart);
+  // JitOptions.regs 'loops': registers in locals only where they pay, across the passes of a self-loop whose body has no
+  // call-out (loaded once before the wasm loop; a call-out would store them all before it and load them all after);
+  // elsewhere forwarding (one block pass, no write-backs in every slow arm).
+  const regs = regsOpt === true || (regsOpt === 'loops' && selfLoop && inlineLoop(recs));
   const f = new Fn(m, b.code32, recBase, sites, regs, flatNow);
   anchor.fn = f;
   f.x87 = x87;
   f.branches = branches;
   f.forward = regs ? false : forward;
   f.fwdLoadTees = f.forward === 'loads';
-  f.pageGroups = regs ? false : pageGroups;
+  f.pageGroups = pageGroups;
   f.slowReload = slowReload;
+  f.loopHint = loopHint;
   f.compact = compact;
   f.knownEip = knownEip;
   f.xferCounts = xferCounts;
@@ -266,10 +278,8 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
     f.counting = true;
     if (dispatch !== null) f.dispatch = dispatch.forBlock(b);
   }
-  const recs = b.recs, n = recs.length;
   f.recCount = n;
-  // Only a relative branch back to offset 0 can loop (codegen/branch.ts selfTarget; a T_COND one mid-block too).
-  f.mayLoop = recs.some(branchesToStart);
+  f.mayLoop = selfLoop;
   // Fn.loopGroups: the self-loop's body ends at its last branch back to the start (a later record never loops).
   if (f.loopGroups && f.mayLoop) for (let i = n - 1; i >= 0 && f.loopEnd < 0; i--) if (branchesToStart(recs[i]!)) f.loopEnd = i;
   // Fn.loopRegs: registers the self-loop's body (up to its last branch back to the start) reads and never writes.
@@ -421,6 +431,26 @@ function emitBlock(m: binaryen.Module, b: Block, recBase: number, stats: { inlin
   const loop = m.loop(SELF_LOOP, f.seq(out, binaryen.none));
   const body = m.block(null, [...entry, ...(f.deadExits ? f.deadTail(loop) : [loop])], binaryen.none);
   return { body, vars: f.vars, impure: f.impure, callouts };
+}
+
+/**
+ * JitOptions.regs 'loops': the fewest records a self-loop's body must have. Bytes (emit replay of a 3e9
+ * recording) +3.9 % with every inline self-loop, +1.9 % from 12 records, +1.4 % from 24, +0.8 % from 40, the mpi
+ * loop's 54 still in (its phase pairs 0.844, 0.874 with 40): loops of a few records gain little and pay the
+ * write-backs in every slow arm and exit (session 20).
+ */
+const REGS_MIN_BODY = 40;
+/**
+ * JitOptions.regs 'loops': the self-loop's body (up to its last branch back to the start) has REGS_MIN_BODY
+ * records or more, each with an inline emitter (an emitter may still call out at emission: then it costs speed,
+ * never correctness).
+ */
+function inlineLoop(recs: readonly Rec[]): boolean {
+  let end = -1;
+  for (let i = recs.length - 1; i >= 0 && end < 0; i--) if (branchesToStart(recs[i]!)) end = i;
+  if (end + 1 < REGS_MIN_BODY) return false;
+  for (let i = 0; i <= end; i++) if (!emitterFor(recs[i]!)) return false;
+  return true;
 }
 
 /** A record's byte offset from its block's start (one function, not an arrow per block: see branchesToStart). */
@@ -603,7 +633,7 @@ export function emitModule(blocks: readonly Block[], opts: EmitOptions = NO_CHAI
       const slot0 = dispatch?.slots ?? 0;
       const flat = opts.flatMask & b.jitFlat;
       const flatNow = flat !== 0 ? (bit: number): boolean => ((flat >>> bit) & 1) !== 0 : null;
-      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS, opts.loopRegs ?? LOOP_REGS);
+      const { body, vars, impure, callouts } = emitBlock(m, b, recBase, out, sites, opts.regs ?? REGS, flatNow, direct, j, dispatch, opts.x87 !== false, opts.branches !== false, opts.deadFlags ?? true, opts.quietCC ?? false, opts.forward ?? true, opts.pageGroups ?? false, opts.slowReload ?? false, opts.compact !== false, opts.deadRegs !== false, opts.knownEip !== false, opts.xferCounts !== false, opts.groupSpan ?? 0, opts.innerJcc !== false, opts.innerCount ?? false, opts.innerLoop ?? INNER_LOOP, opts.deadArm !== false, opts.spanLead !== false, opts.loopGroups ?? LOOP_GROUPS, opts.loopRegs ?? LOOP_REGS, opts.loopHint === true);
       // Its cross-module slots (link.ts empties them when it dies).
       perBlock.push(dispatch !== null && dispatch.slots > slot0 ? { impure, callouts, slots: [slot0, dispatch.slots - slot0] } : { impure, callouts });
       recBase += b.recs.length;

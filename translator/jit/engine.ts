@@ -214,12 +214,21 @@ export interface JitOptions {
   /** JitOptions.warmCold: guest instructions with no block going hot before the warm-up goes (default WARM_QUIET). */
   warmQuiet?: number;
   /**
-   * Keep registers in wasm locals inside a block (ir.ts); default false: on
-   * a chained 3-block loop it measured no faster than registers in memory,
-   * and it made the boot's modules 45 % larger (write-backs on every slow
-   * path), so the boot compiled more for no gain (docs/jit-plan.md).
+   * Keep registers in wasm locals inside a block (ir.ts Fn.regLocals: loaded
+   * at the function's entry, stored back before every slow arm's call,
+   * call-out and exit, reloaded after a call-out); page groups stay on with
+   * it (session 20; before, it turned them off). true: every block (it made
+   * the boot's modules 45 % larger before branch hints; session 20, bench=1
+   * at 13 G 1.047-1.062 against false). 'loops': only blocks that branch
+   * back to their own start with a loop body of 40 records or more and no
+   * call-out in it (compile.ts inlineLoop), where the locals live across the
+   * passes: the mpi multiply loop (4.5 G snapshot, phase pairs, main thread)
+   * 0.83-0.87, the decompressor level, bench=1 snapshots level, boots level
+   * (noisy host), module bytes +0.8 % (+3.9 % without the minimum)
+   * (docs/jit-plan.md "Registers in locals in self-loops, session 20").
+   * Default compile.ts REGS (false).
    */
-  regs?: boolean;
+  regs?: boolean | 'loops';
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
   flat?: boolean;
   /**
@@ -468,6 +477,13 @@ export interface JitOptions {
    */
   branchHints?: boolean;
   /**
+   * With branchHints: the self-loop's budget test at each back edge (Fn.loopBack's br_if to the loop) marked
+   * likely in the branch-hint section (branch-hints.ts `likely`), so TurboFan lays the budget exit (EIP, the
+   * write-backs, the return) out of line. Default false (session 20: see docs/jit-plan.md "Registers in locals in
+   * self-loops, session 20").
+   */
+  loopHint?: boolean;
+  /**
    * Repacking of sparse modules (repackSparse): after compiled blocks were
    * killed, a module that holds under this share of the blocks it was
    * compiled with (and at least `repackMinDead` fewer) has its attached
@@ -668,7 +684,7 @@ export class Jit implements BlockSource {
   private readonly repackIds = new Set<number>();
   private readonly repacking = new Set<Block>();
   private readonly neighbours: boolean;
-  private readonly regs: boolean;
+  private readonly regs: boolean | 'loops' | undefined;
   private readonly x87: boolean;
   private readonly branches: boolean;
   private readonly deadFlags: boolean | 'drop';
@@ -689,6 +705,7 @@ export class Jit implements BlockSource {
   private readonly loopGroups: boolean | 'near' | undefined;
   private readonly loopRegs: boolean | number | undefined;
   private readonly branchHints: boolean;
+  private readonly loopHint: boolean;
   private readonly innerJcc: boolean;
   private readonly inlineScas: boolean;
   private readonly inlineRepCmp: boolean;
@@ -732,7 +749,7 @@ export class Jit implements BlockSource {
     this.warmQuiet = opts.warmQuiet ?? WARM_QUIET;
     // Ids (and, with table chaining, the tables) for either kind of chaining.
     this.chain = opts.chain === true || this.direct ? new ChainTable(cpu, opts.chain === true, this.global ? opts.globalFill ?? 'both' : null) : null;
-    this.regs = opts.regs === true;
+    this.regs = opts.regs;
     this.x87 = opts.x87 !== false;
     this.branches = opts.branches !== false;
     this.deadFlags = opts.deadFlags ?? true;
@@ -755,6 +772,7 @@ export class Jit implements BlockSource {
     this.loopGroups = opts.loopGroups;
     this.loopRegs = opts.loopRegs;
     this.branchHints = opts.branchHints ?? BRANCH_HINTS;
+    this.loopHint = opts.loopHint === true;
     // V8 reads the branch-hint section only with this flag (a wasm feature flag: read when a module is compiled).
     if (this.branchHints) v8.setFlagsFromString('--experimental-wasm-branch-hinting');
     this.innerJcc = opts.innerJcc !== false;
@@ -1233,7 +1251,7 @@ export class Jit implements BlockSource {
     // (A warm-up's code is never attached: no ids taken for it, firstId 0.)
     const ids = this.chain === null || !allocIds ? null : this.chain.alloc(n);
     if (ids !== null) this.tables.set(ids.firstId, ids.table);
-    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, regs: this.regs, flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints };
+    const opts: EmitOptions = { firstId: ids === null ? 0 : ids.firstId, table: ids !== null && ids.table !== null, direct: this.direct, indirect: this.indirect, pages: this.pages, modules: this.modules, global: this.global, globalFirst: this.globalFirst, farDirect: this.farDirect, hints: this.hints, regroup: this.regroupMin > 0, ...(this.regs === undefined ? {} : { regs: this.regs }), flatMask, x87: this.x87, branches: this.branches, deadFlags: this.deadFlags, quietCC: this.quietCC, forward: this.forward, deadRegs: this.deadRegs, pageGroups: this.pageGroups, slowReload: this.slowReload, eager: this.eager, ...(this.workerCompact ? { workerCompact: true } : {}), ...(this.workerGcEvery === undefined ? {} : { workerGcEvery: this.workerGcEvery }), compact: this.compact, knownEip: this.knownEip, xferCounts: this.xferCounts || this.regroupMin > 0, groupSpan: this.groupSpan, innerJcc: this.innerJcc, inlineScas: this.inlineScas, inlineRepCmp: this.inlineRepCmp, innerCount: this.innerCount, ...(this.innerLoop === undefined ? {} : { innerLoop: this.innerLoop }), deadArm: this.deadArm, spanLead: this.spanLead, ...(this.loopGroups === undefined ? {} : { loopGroups: this.loopGroups }), ...(this.loopRegs === undefined ? {} : { loopRegs: this.loopRegs }), branchHints: this.branchHints, ...(this.loopHint ? { loopHint: true } : {}) };
     if (testFaults.adcCarry) opts.faultAdcCarry = true; // TEST-ONLY: the worker thread does not see the main thread's switch
     if (testFaults.workerExit > 0) { testFaults.workerExit--; opts.faultWorkerExit = testFaults.workerExitQuiet ? 'quiet' : 'exit'; } // TEST-ONLY
     return opts;

@@ -20,7 +20,7 @@ import { coldAccess, coldCallout, coldReturn, type ColdAccess, type SlowAccess }
 import { TLB_VALID } from '../../runtime/mmu.js';
 import { LIVE, OWED, type FlagFate } from './flag-liveness.js';
 import { deadStores, EV_LOAD, EV_OBSERVE, EV_STORE, EV_TOP, regClasses } from './reg-liveness.js';
-import { unlikely } from './branch-hints.js';
+import { likely, unlikely } from './branch-hints.js';
 
 export type X = binaryen.ExpressionRef;
 /** binaryen.js's Block.appendChild (in the library, missing from its .d.ts). */
@@ -35,6 +35,8 @@ export const setLoadOffset = (load: X, offset: number): void => {
 export const SELF_LOOP = 'top';
 /** Label of the block whose end is a block's dead-exit tail (Fn.deadCheck). */
 const DEAD_EXIT = 'dead';
+/** The identity (Fn.loopBack without loopHint). */
+const same = (x: X): X => x;
 
 /** What the last inline flag-producing record left in locals (QEMU's cc_op, per block). */
 export interface FlagSource {
@@ -1325,6 +1327,8 @@ export class Fn {
    * Only for blocks without impure call-outs: nothing the dispatcher checks
    * between blocks (interrupts, TF, translations) can change in between.
    */
+  /** JitOptions.loopHint: loopBack's budget test (the br_if to the loop) is hinted likely (branch-hints.ts). */
+  loopHint = false;
   loopBack(n: number, target: number, to = 0, label = SELF_LOOP): X {
     if (!this.mayLoop) throw new Error('ir.ts: loopBack in a block not marked mayLoop');
     const m = this.m;
@@ -1341,7 +1345,7 @@ export class Fn {
       ...reload,
       this.set(this.done, m.i32.add(this.get(this.done), this.c(n - to))),
       this.st(RETIRED, this.get(this.done)),
-      m.br(label, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount)))),
+      (this.loopHint ? likely : same)(m.br(label, m.i32.ge_s(m.i32.sub(m.local.get(Fn.BUDGET, binaryen.i32), this.get(this.done)), this.c(Math.max(n, this.recCount))))),
       this.st(EIP_OFF, this.get(target)),
       this.writeBack(),
       this.toLoop(to === 0 ? this.get(this.done) : this.doneN(to), [...(this.counting ? [xferAt(XFER_RET_OTHER)] : []), ...(this.sites === null ? [] : [JIT_EXITS + 4 * EXIT_LOOP])]),
