@@ -15,6 +15,18 @@ const h = (): void => undefined;
 
 const UNSIGNED = ['osz', 'asz', 'k0', 'k1', 'k2', 'r0', 'r1', 'r2', 's0', 's1', 'seg', 'bnd', 'scale', 'rep', 'term', 'idx'] as const;
 const SIGNED = ['base', 'index', 'alu', 'shift', 'strop', 'cc'] as const;
+/**
+ * Each lane's width in bits (runtime/records.ts): wide enough for what the front end stores (OP_XMM
+ * 12, register views up to 15, operand sizes up to 16, seg + SEG_WRITE up to 21, ALU_NOT 12, SH_*
+ * and STR_* under 16 and 8, condition codes 0-15, each signed lane -1 for none).
+ */
+const BITS: Record<typeof UNSIGNED[number] | typeof SIGNED[number], number> = {
+  osz: 4, asz: 4, k0: 4, k1: 4, k2: 4, r0: 4, r1: 4, r2: 4, s0: 5, s1: 5, seg: 3, bnd: 5, scale: 2, rep: 2, term: 8, idx: 8,
+  base: 4, index: 4, alu: 5, shift: 5, strop: 4, cc: 6,
+};
+const maxOf = (k: typeof UNSIGNED[number] | typeof SIGNED[number]): number =>
+  (SIGNED as readonly string[]).includes(k) ? (1 << (BITS[k] - 1)) - 1 : (1 << BITS[k]) - 1;
+const minOf = (k: typeof SIGNED[number]): number => -(1 << (BITS[k] - 1));
 const ALL = [...UNSIGNED, ...SIGNED, 'ends'] as const;
 type Field = typeof ALL[number];
 
@@ -37,19 +49,24 @@ describe('decoded records (packed fields)', () => {
   });
 
   it('each lane reads back its edge values and leaves the other fields alone', () => {
-    const edges = (k: Field): number[] => ((SIGNED as readonly string[]).includes(k) ? [-128, -2, -1, 0, 7, 127] : [0, 1, 15, 128, 255]);
+    const edges = (k: Field): number[] => {
+      if (k === 'ends') return [];
+      const max = maxOf(k);
+      return (SIGNED as readonly string[]).includes(k) ? [minOf(k as typeof SIGNED[number]), -2, -1, 0, 1, max] : [0, 1, max >> 1, max];
+    };
     for (const k of ALL) {
       if (k === 'ends') continue;
       for (const v of edges(k)) {
         // Neighbours at their extremes: a lane write must not leak into them.
         const r = new Rec(h);
-        for (const o of UNSIGNED) r[o] = 255;
-        for (const o of SIGNED) r[o] = -128;
-        r.lock = true; r.folded = true;
+        for (const o of UNSIGNED) r[o] = maxOf(o);
+        for (const o of SIGNED) r[o] = minOf(o);
+        r.lock = true; r.folded = true; r.plain = h; // the second handler's number shares wc
         const before = fields(r);
         r[k] = v;
         expect(r[k], k).to.equal(v);
         expect(fields(r), `${k} = ${v}`).to.deep.equal({ ...before, [k]: v });
+        expect(r.plain, `${k} = ${v}: plain`).to.equal(h);
         r.lock = false;
         expect(r.folded && !r.lock && r[k] === v, `${k} after lock`).to.equal(true);
       }
@@ -122,23 +139,23 @@ describe('decoded records (packed fields)', () => {
     expect(() => { r.flagsWritten = 0x80000; }).to.throw(RangeError);
   });
 
-  it('a record is 15 fields, all small integers but its handlers and its pair link', () => {
+  it('a record is 11 fields, all small integers but its handler', () => {
     // Heap cost per record (docs/jit-plan.md "Memory"): a new field, or a field that may hold a
     // double (one boxed number per record), is a decision to make on purpose.
     const r = new Rec(h) as unknown as Record<string, unknown>;
-    expect(Object.keys(r)).to.have.length(15);
-    for (const k of Object.keys(r)) if (!['exec', 'alt', 'pair'].includes(k)) expect(typeof r[k], k).to.equal('number');
+    expect(Object.keys(r)).to.have.length(11);
+    for (const k of Object.keys(r)) if (k !== 'exec') expect(typeof r[k], k).to.equal('number');
   });
 
   it('a value outside a lane throws instead of truncating', () => {
     const r = new Rec(h);
     for (const k of UNSIGNED) {
-      expect(() => { r[k] = 256; }, k).to.throw(RangeError);
+      expect(() => { r[k] = maxOf(k) + 1; }, k).to.throw(RangeError);
       expect(() => { r[k] = -1; }, k).to.throw(RangeError);
     }
     for (const k of SIGNED) {
-      expect(() => { r[k] = 128; }, k).to.throw(RangeError);
-      expect(() => { r[k] = -129; }, k).to.throw(RangeError);
+      expect(() => { r[k] = maxOf(k) + 1; }, k).to.throw(RangeError);
+      expect(() => { r[k] = minOf(k) - 1; }, k).to.throw(RangeError);
     }
   });
 
@@ -167,9 +184,9 @@ describe('decoded records (packed fields)', () => {
     const r = new Rec(h), g = (): number => 1;
     r.off = -300; r.len = 3; r.code = 4321; r.mnemonic = 1234; r.imm = -5; r.imm2 = 0xffff; r.msz = 512;
     r.disp = -0x80000000; r.sub = 999; r.flagsRead = 0x40000; r.flagsWritten = 0x8d5;
-    for (const o of UNSIGNED) r[o] = 255;
-    for (const o of SIGNED) r[o] = -128;
-    r.lock = true; r.folded = true; r.ends = E_COND; r.plain = g; r.pair = new Rec(h);
+    for (const o of UNSIGNED) r[o] = maxOf(o);
+    for (const o of SIGNED) r[o] = minOf(o);
+    r.lock = true; r.folded = true; r.ends = E_COND; r.plain = g;
     r.reset(g);
     // Every own field (a field added to Rec without a line in reset() shows here), not just the accessors.
     expect(Object.entries(r)).to.deep.equal(Object.entries(new Rec(g)));

@@ -265,7 +265,7 @@ function pairedRet(call: Rec, idx: number, insn: Instruction): Rec {
   }
   const t = retTemplate, p = new Rec(retPaired);
   p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg;
-  p.wa = t.wa; p.wb = t.wb; p.wc = t.wc; p.wd = t.wd; p.we = t.we; p.wf = t.wf;
+  p.wa = t.wa; p.wc = t.wc; p.wd = t.wd; p.wf = t.wf;
   p.ends = E_PAIRED;
   p.term = T_COND;
   p.idx = idx;
@@ -295,8 +295,8 @@ function thunkMov(call: Rec, idx: number, insn: Instruction): Rec {
     movTemplates.set(modrm, t);
   }
   const p = new Rec(t.exec);
-  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg; p.disp = t.disp; p.alt = t.alt;
-  p.wa = t.wa; p.wb = t.wb; p.wc = t.wc; p.wd = t.wd; p.we = t.we; p.wf = t.wf;
+  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg; p.disp = t.disp;
+  p.wa = t.wa; p.wc = t.wc; p.wd = t.wd; p.wf = t.wf;
   p.ends = E_THUNK;
   p.idx = idx;
   p.imm = (call.next + call.imm) | 0;
