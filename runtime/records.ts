@@ -51,25 +51,11 @@ export const T_COND = 4;
 export const NO_REG = -1;
 
 /**
- * Packed byte lanes of a Rec (see Rec.wa..wf): lane `sh` of a word, unsigned
- * or sign-extended. The setters check the range (they run at decode time
- * only), so a value that does not fit is a loud error, never a silently
- * truncated operand.
+ * Packed lanes of a Rec (see Rec.wo..wg): the lane of `bits` bits at `sh` of a
+ * word, unsigned or sign-extended. The setters check the range (they run at
+ * decode time only), so a value that does not fit is a loud error, never a
+ * silently truncated operand.
  */
-function u8(w: number, sh: number): number { return (w >>> sh) & 0xff; }
-function putU8(w: number, sh: number, v: number, name: string): number {
-  if ((v & 0xff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..255`);
-  return (w & ~(0xff << sh)) | (v << sh);
-}
-function putU16(w: number, sh: number, v: number, name: string): number {
-  if ((v & 0xffff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..65535`);
-  return (w & ~(0xffff << sh)) | (v << sh);
-}
-function putS16(w: number, sh: number, v: number, name: string): number {
-  if ((v << 16) >> 16 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -32768..32767`);
-  return (w & ~(0xffff << sh)) | ((v & 0xffff) << sh);
-}
-/** Lane of `bits` bits at `sh`, unsigned / sign-extended (the narrow lanes of wa, wc, wd). */
 function ub(w: number, sh: number, bits: number): number { return (w >>> sh) & ((1 << bits) - 1); }
 function sb(w: number, sh: number, bits: number): number { return (w << (32 - sh - bits)) >> (32 - bits); }
 function putUb(w: number, sh: number, bits: number, v: number, name: string): number {
@@ -82,9 +68,13 @@ function putSb(w: number, sh: number, bits: number, v: number, name: string): nu
   if ((v << (32 - bits)) >> (32 - bits) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range ${-(1 << (bits - 1))}..${(1 << (bits - 1)) - 1}`);
   return (w & ~(m << sh)) | ((v & m) << sh);
 }
-/** Rec.wf bit 22: the second handler (wc's ALT lane) is the foldExec handler; bit 23: it is `plain` (neither: midExec). */
-const ALT_FOLD = 1 << 22;
-const ALT_PLAIN = 1 << 23;
+/** Rec.wg bit 30: the second handler (wc's ALT lane) is the foldExec handler; bit 31: it is `plain` (neither: midExec). */
+const ALT_FOLD = 1 << 30;
+const ALT_PLAIN = 1 << 31;
+/** Rec.wg: the two flag lanes (flagsRead, flagsWritten), what decode caches per Code (Rec.flagLanes). */
+const FLAG_LANES = (1 << 26) - 1;
+/** Rec.wo bits 30, 31: lock, folded. */
+const LOCK = 1 << 30, FOLDED = 1 << 31;
 /**
  * The second handlers (midExec / foldExec / plain) by number: a record keeps
  * the number in a 14-bit lane of wc instead of a pointer field of its own
@@ -126,10 +116,10 @@ function fromFlagLane(l: number): number {
  * One decoded instruction. The small fields (operand kinds, registers,
  * sizes, typed facts, offsets, Code and Mnemonic, the memory operand's
  * size, `sub`, `imm2`, the flags read and written, the number of the one
- * rarely-set second handler) live in lanes of eight int32 words (wo, wm,
- * wa, wc, wd, wf, wg, wh) behind accessors, `next` is derived (off + len),
+ * rarely-set second handler) live in narrow lanes of seven int32 words (wo,
+ * wm, wg, wa, wc, wd, wf) behind accessors, `next` is derived (off + len),
  * and a fused CMP/TEST's Jcc is the next record of its block, so a record
- * is 11 V8 fields (112 bytes; 144 before the twelfth pass of
+ * is 10 V8 fields (104 bytes; 144 before the twelfth pass of
  * docs/jit-plan.md "Memory", 176 before the fifth, ~360 unpacked):
  * records are the largest item of the JIT's heap (docs/jit-plan.md
  * "Memory"). Every field keeps its name and meaning; only the storage is
@@ -137,28 +127,26 @@ function fromFlagLane(l: number): number {
  */
 export class Rec {
   exec: Handler;
-  /** Packed: off (low 16 bits, signed) and msz (high 16 bits); see the accessors. */
+  /** Packed: off:14 (signed) imm2:16 lock:1 folded:1; see the accessors. */
   wo = 0;
-  /** Packed: iced-x86 Code (low 16 bits) and Mnemonic (high 16 bits). */
+  /** Packed: iced-x86 Code:13, Mnemonic:11, idx:8. */
   wm = 0;
   imm = 0;
   disp = 0;
-  /** Packed: `imm2` (low 16 bits) and `sub` (high 16 bits, signed); see the accessors. */
-  wh = 0;
-  /** Packed: `flagsRead` (low 16 bits) and `flagsWritten` (high 16 bits), each as toFlagLane() stores it. */
-  wg = 0;
+  /** Packed: `flagsRead`:13 and `flagsWritten`:13 (each as toFlagLane() stores it), ends:4, altFold:1, altPlain:1. */
+  wg = E_HANDLER << 26;
   /**
    * Packed lanes (bits): wa osz:4 asz:4 k0:4 k1:4 k2:4 r0:4 r1:4 r2:4 | wc s0:5 s1:5 seg:3 bnd:5 alt:14 |
-   * wd base:4 index:4 scale:2 rep:2 alu:5 shift:5 strop:4 cc:6 | wf ends:8 term:8 lock:1 folded:1 len:4 altFold:1 altPlain:1 idx:8.
-   * (Byte lanes in five words before the twelfth pass of docs/jit-plan.md "Memory": the same facts in three.)
-   * `alt` numbers the record's one second handler (altHandlers), which one in wf bits 22-23: midExec
+   * wd base:4 index:4 scale:2 rep:2 alu:5 shift:5 strop:4 cc:6 | wf len:4 term:3 msz:10 sub:12 (signed).
+   * (Ten words of byte and 16-bit lanes before the twelfth pass of docs/jit-plan.md "Memory": the same facts in seven.)
+   * `alt` numbers the record's one second handler (altHandlers), which one in wg bits 30-31: midExec
    * (a conditional branch), foldExec (a direct JMP/CALL) or plain (a fused CMP/TEST: its own handler,
    * used when the block must stop between it and the Jcc it runs, the next record); no record needs two.
    */
   wa = WA0;
   wc = WC0;
   wd = WD0;
-  wf = E_HANDLER;
+  wf = 0;
 
   constructor(exec: Handler) {
     this.exec = exec;
@@ -178,12 +166,11 @@ export class Rec {
     this.wm = 0;
     this.imm = 0;
     this.disp = 0;
-    this.wh = 0;
-    this.wg = 0;
+    this.wg = E_HANDLER << 26;
     this.wa = WA0;
     this.wc = WC0;
     this.wd = WD0;
-    this.wf = E_HANDLER;
+    this.wf = 0;
   }
 
   /**
@@ -192,32 +179,29 @@ export class Rec {
    * offset is the int32 in `disp`; a paired thunk's MOV (E_THUNK) sits at the CALL's target: its offset is in `imm`.
    */
   get off(): number {
-    const e = this.wf & 0xff;
-    return e === E_PAIRED ? this.disp : e === E_THUNK ? this.imm : (this.wo << 16) >> 16;
+    const e = (this.wg >>> 26) & 0xf;
+    return e === E_PAIRED ? this.disp : e === E_THUNK ? this.imm : (this.wo << 18) >> 18;
   }
-  set off(v: number) { this.wo = putS16(this.wo, 0, v, 'off'); }
+  set off(v: number) { this.wo = putSb(this.wo, 0, 14, v, 'off'); }
   /**
    * Offset of the next instruction (off + len: the fall-through, also after a folded JMP/CALL;
    * a paired RET's is its CALL's next, in `imm`; a paired thunk's MOV's is the thunk's RET, imm + len).
    */
   get next(): number {
-    const e = this.wf & 0xff;
-    return e === E_PAIRED ? this.imm : (e === E_THUNK ? this.imm : (this.wo << 16) >> 16) + ((this.wf >>> 18) & 0xf);
+    const e = (this.wg >>> 26) & 0xf;
+    return e === E_PAIRED ? this.imm : (e === E_THUNK ? this.imm : (this.wo << 18) >> 18) + (this.wf & 0xf);
   }
   /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
-  get code(): number { return this.wm & 0xffff; }
-  set code(v: number) { this.wm = putU16(this.wm, 0, v, 'code'); }
-  get mnemonic(): number { return this.wm >>> 16; }
-  set mnemonic(v: number) { this.wm = putU16(this.wm, 16, v, 'mnemonic'); }
+  get code(): number { return this.wm & 0x1fff; }
+  set code(v: number) { this.wm = putUb(this.wm, 0, 13, v, 'code'); }
+  get mnemonic(): number { return ub(this.wm, 13, 11); }
+  set mnemonic(v: number) { this.wm = putUb(this.wm, 13, 11, v, 'mnemonic'); }
   /** Length in bytes (1-15). */
-  get len(): number { return (this.wf >>> 18) & 0xf; }
-  set len(v: number) {
-    if ((v & 0xf) !== v) throw new RangeError(`Rec.len = ${v}: out of its packed range 0..15`);
-    this.wf = (this.wf & ~(0xf << 18)) | (v << 18);
-  }
+  get len(): number { return this.wf & 0xf; }
+  set len(v: number) { this.wf = putUb(this.wf, 0, 4, v, 'len'); }
   /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
-  get midExec(): Handler | null { return (this.wf & (ALT_FOLD | ALT_PLAIN)) === 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
-  set midExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wf &= ~(ALT_FOLD | ALT_PLAIN); }
+  get midExec(): Handler | null { return (this.wg & (ALT_FOLD | ALT_PLAIN)) === 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
+  set midExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wg &= ~(ALT_FOLD | ALT_PLAIN); }
   /** The second handler's number (wc's top lane; 0: none), whichever kind wf says it is: copied with the record's words. */
   private setAlt(n: number): void { this.wc = (this.wc & ~(ALT_MAX << ALT_SH)) | (n << ALT_SH); }
   /**
@@ -225,39 +209,45 @@ export class Rec {
    * block at the branch target (same page, 32-bit code); it checks the target
    * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
    */
-  get foldExec(): Handler | null { return (this.wf & ALT_FOLD) !== 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
-  set foldExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wf = (this.wf & ~ALT_PLAIN) | ALT_FOLD; }
+  get foldExec(): Handler | null { return (this.wg & ALT_FOLD) !== 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
+  set foldExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wg = (this.wg & ~ALT_PLAIN) | ALT_FOLD; }
   /**
    * Fused compare-and-branch (runtime/interp/fused.ts): this CMP/TEST record's `exec` also runs the
    * T_COND record that follows it in its block (one dispatch instead of two); `plain` is its own
    * handler, null otherwise. Clearing it (killBlock clears every record's) leaves a midExec/foldExec alone.
    */
-  get plain(): Handler | null { return (this.wf & ALT_PLAIN) !== 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
+  get plain(): Handler | null { return (this.wg & ALT_PLAIN) !== 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
   set plain(h: Handler | null) {
-    if (h !== null) { this.setAlt(altNumber(h)); this.wf = (this.wf & ~ALT_FOLD) | ALT_PLAIN; }
-    else if ((this.wf & ALT_PLAIN) !== 0) { this.setAlt(0); this.wf &= ~ALT_PLAIN; }
+    if (h !== null) { this.setAlt(altNumber(h)); this.wg = (this.wg & ~ALT_FOLD) | ALT_PLAIN; }
+    else if ((this.wg & ALT_PLAIN) !== 0) { this.setAlt(0); this.wg &= ~ALT_PLAIN; }
   }
   /** Size in bytes of the memory operand (0 when there is none; up to 512: FXSAVE). */
-  get msz(): number { return this.wo >>> 16; }
-  set msz(v: number) { this.wo = putU16(this.wo, 16, v, 'msz'); }
+  get msz(): number { return ub(this.wf, 7, 10); }
+  set msz(v: number) { this.wf = putUb(this.wf, 7, 10, v, 'msz'); }
   /**
    * A second immediate (ENTER's level, a far pointer's selector), or what a
    * family's factory keeps there (the x87 families: the FOP, 11 bits): 0-65535.
    */
-  get imm2(): number { return this.wh & 0xffff; }
-  set imm2(v: number) { this.wh = putU16(this.wh, 0, v, 'imm2'); }
+  get imm2(): number { return ub(this.wo, 14, 16); }
+  set imm2(v: number) { this.wo = putUb(this.wo, 14, 16, v, 'imm2'); }
   /**
    * Family-specific selector of the families still bound per mnemonic
    * (runtime/isa/legacy.ts: bit-test op, FPU op and source kind, ...), set by
    * their handler factories. Families described in runtime/isa/ use the typed fields.
    */
-  get sub(): number { return this.wh >> 16; }
-  set sub(v: number) { this.wh = putS16(this.wh, 16, v, 'sub'); }
+  get sub(): number { return (this.wf << 3) >> 20; }
+  set sub(v: number) { this.wf = putSb(this.wf, 17, 12, v, 'sub'); }
   /** EFLAGS bits read / written (iced-x86's view, for flag liveness in the JIT): OF SF ZF AF CF PF DF IF AC only. */
-  get flagsRead(): number { return fromFlagLane(this.wg & 0xffff); }
-  set flagsRead(v: number) { this.wg = (this.wg & ~0xffff) | toFlagLane(v, 'flagsRead'); }
-  get flagsWritten(): number { return fromFlagLane(this.wg >>> 16); }
-  set flagsWritten(v: number) { this.wg = (this.wg & 0xffff) | (toFlagLane(v, 'flagsWritten') << 16); }
+  get flagsRead(): number { return fromFlagLane(this.wg & 0x1fff); }
+  set flagsRead(v: number) { this.wg = (this.wg & ~0x1fff) | toFlagLane(v, 'flagsRead'); }
+  get flagsWritten(): number { return fromFlagLane((this.wg >>> 13) & 0x1fff); }
+  set flagsWritten(v: number) { this.wg = (this.wg & ~(0x1fff << 13)) | (toFlagLane(v, 'flagsWritten') << 13); }
+  /** Both flag lanes as stored (what fillRecord caches per Code and puts back in one write). */
+  get flagLanes(): number { return this.wg & FLAG_LANES; }
+  set flagLanes(v: number) {
+    if ((v & FLAG_LANES) !== v) throw new RangeError(`Rec.flagLanes = ${v}: not two 13-bit flag lanes`);
+    this.wg = (this.wg & ~FLAG_LANES) | v;
+  }
   /** Operand size (1, 2, 4) and address size (2, 4) in bytes. */
   get osz(): number { return this.wa & 0xf; }
   set osz(v: number) { this.wa = putUb(this.wa, 0, 4, v, 'osz'); }
@@ -317,19 +307,19 @@ export class Rec {
   get cc(): number { return this.wd >> 26; }
   set cc(v: number) { this.wd = putSb(this.wd, 26, 6, v, 'cc'); }
   /** How the instruction may end a block (E_* in runtime/isa/types.ts); `term` is what this block made of it. */
-  get ends(): End { return (this.wf & 0xff) as End; }
-  set ends(v: End) { this.wf = putU8(this.wf, 0, v, 'ends'); }
+  get ends(): End { return ((this.wg >>> 26) & 0xf) as End; }
+  set ends(v: End) { this.wg = putUb(this.wg, 26, 4, v, 'ends'); }
   /** T_* termination kind. */
-  get term(): number { return u8(this.wf, 8); }
-  set term(v: number) { this.wf = putU8(this.wf, 8, v, 'term'); }
-  get lock(): boolean { return (this.wf & (1 << 16)) !== 0; }
-  set lock(v: boolean) { this.wf = v ? this.wf | (1 << 16) : this.wf & ~(1 << 16); }
+  get term(): number { return ub(this.wf, 4, 3); }
+  set term(v: number) { this.wf = putUb(this.wf, 4, 3, v, 'term'); }
+  get lock(): boolean { return (this.wo & LOCK) !== 0; }
+  set lock(v: boolean) { this.wo = v ? this.wo | LOCK : this.wo & ~LOCK; }
   /** True when the front end folded this JMP/CALL: the next record is the branch target. */
-  get folded(): boolean { return (this.wf & (1 << 17)) !== 0; }
-  set folded(v: boolean) { this.wf = v ? this.wf | (1 << 17) : this.wf & ~(1 << 17); }
+  get folded(): boolean { return (this.wo & FOLDED) !== 0; }
+  set folded(v: boolean) { this.wo = v ? this.wo | FOLDED : this.wo & ~FOLDED; }
   /** Index of this instruction in its block (instructions retired in the block before it; < MAX_BLOCK_INSNS = 256). */
-  get idx(): number { return this.wf >>> 24; }
-  set idx(v: number) { this.wf = putU8(this.wf, 24, v, 'idx'); }
+  get idx(): number { return this.wm >>> 24; }
+  set idx(v: number) { this.wm = putUb(this.wm, 24, 8, v, 'idx'); }
 }
 
 /** Block.evictMark before a block's first eviction pass: below 0, and a double (not -1) so the field is one from the start. */

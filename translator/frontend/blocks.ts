@@ -264,7 +264,7 @@ function pairedRet(call: Rec, idx: number, insn: Instruction): Rec {
     fillRecord(retTemplate, insn, bytes, 0, true);
   }
   const t = retTemplate, p = new Rec(retPaired);
-  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg;
+  p.wo = t.wo; p.wm = t.wm; p.wg = t.wg;
   p.wa = t.wa; p.wc = t.wc; p.wd = t.wd; p.wf = t.wf;
   p.ends = E_PAIRED;
   p.term = T_COND;
@@ -295,7 +295,7 @@ function thunkMov(call: Rec, idx: number, insn: Instruction): Rec {
     movTemplates.set(modrm, t);
   }
   const p = new Rec(t.exec);
-  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg; p.disp = t.disp;
+  p.wo = t.wo; p.wm = t.wm; p.wg = t.wg; p.disp = t.disp;
   p.wa = t.wa; p.wc = t.wc; p.wd = t.wd; p.wf = t.wf;
   p.ends = E_THUNK;
   p.idx = idx;
