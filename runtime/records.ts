@@ -142,6 +142,7 @@ export class Rec {
    * `alt` numbers the record's one second handler (altHandlers), which one in wg bits 30-31: midExec
    * (a conditional branch), foldExec (a direct JMP/CALL) or plain (a fused CMP/TEST: its own handler,
    * used when the block must stop between it and the Jcc it runs, the next record); no record needs two.
+   * The number travels to the compile worker with wc, where no handler has one (its getters answer null there).
    */
   wa = WA0;
   wc = WC0;
@@ -200,7 +201,7 @@ export class Rec {
   get len(): number { return this.wf & 0xf; }
   set len(v: number) { this.wf = putUb(this.wf, 0, 4, v, 'len'); }
   /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
-  get midExec(): Handler | null { return (this.wg & (ALT_FOLD | ALT_PLAIN)) === 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
+  get midExec(): Handler | null { return (this.wg & (ALT_FOLD | ALT_PLAIN)) === 0 ? (altHandlers[this.wc >>> ALT_SH] ?? null) : null; }
   set midExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wg &= ~(ALT_FOLD | ALT_PLAIN); }
   /** The second handler's number (wc's top lane; 0: none), whichever kind wf says it is: copied with the record's words. */
   private setAlt(n: number): void { this.wc = (this.wc & ~(ALT_MAX << ALT_SH)) | (n << ALT_SH); }
@@ -209,14 +210,14 @@ export class Rec {
    * block at the branch target (same page, 32-bit code); it checks the target
    * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
    */
-  get foldExec(): Handler | null { return (this.wg & ALT_FOLD) !== 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
+  get foldExec(): Handler | null { return (this.wg & ALT_FOLD) !== 0 ? (altHandlers[this.wc >>> ALT_SH] ?? null) : null; }
   set foldExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wg = (this.wg & ~ALT_PLAIN) | ALT_FOLD; }
   /**
    * Fused compare-and-branch (runtime/interp/fused.ts): this CMP/TEST record's `exec` also runs the
    * T_COND record that follows it in its block (one dispatch instead of two); `plain` is its own
    * handler, null otherwise. Clearing it (killBlock clears every record's) leaves a midExec/foldExec alone.
    */
-  get plain(): Handler | null { return (this.wg & ALT_PLAIN) !== 0 ? altHandlers[this.wc >>> ALT_SH]! : null; }
+  get plain(): Handler | null { return (this.wg & ALT_PLAIN) !== 0 ? (altHandlers[this.wc >>> ALT_SH] ?? null) : null; }
   set plain(h: Handler | null) {
     if (h !== null) { this.setAlt(altNumber(h)); this.wg = (this.wg & ~ALT_FOLD) | ALT_PLAIN; }
     else if ((this.wg & ALT_PLAIN) !== 0) { this.setAlt(0); this.wg &= ~ALT_PLAIN; }
