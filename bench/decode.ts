@@ -150,7 +150,7 @@ if (process.argv.includes('--check') && builds.length === 2) {
     const o: Record<string, unknown> = {};
     for (const k of ACC) o[k] = r[k];
     for (const k of ['exec', 'midExec', 'foldExec', 'plain']) o[k] = (r[k] as { name?: string } | null)?.name ?? null;
-    o.pair = (r.pair as { idx: number } | null)?.idx ?? -1;
+    o.pair = r.plain !== null ? (r.idx as number) + 1 : -1; // a fused record runs the next one
     return JSON.stringify(o);
   };
   const a = builds[0]!.decodeAll(), b = builds[1]!.decodeAll();

@@ -55,13 +55,18 @@ export class Cpu {
    */
   get block(): Block | null {
     const id = this.s[W_CUR_BLOCK];
-    return id === 0 ? this.loopBlock : this.jitBlocks[id] ?? null;
+    return id === 0 ? this.loopBlockField : this.jitBlocks[id] ?? null;
   }
   set block(b: Block | null) {
-    this.loopBlock = b;
+    this.loopBlockField = b;
     this.s[W_CUR_BLOCK] = 0;
   }
-  private loopBlock: Block | null = null;
+  /**
+   * The block the loop itself entered (`block` without CUR_BLOCK): the one whose records it
+   * interprets; fused compare-and-branch handlers read their Jcc record from it (interp/fused.ts).
+   */
+  get loopBlock(): Block | null { return this.loopBlockField; }
+  private loopBlockField: Block | null = null;
   /** Compiled blocks by id (Block.jitId): filled by the JIT, read through CUR_BLOCK. */
   readonly jitBlocks: (Block | undefined)[] = [];
   /**

@@ -51,28 +51,52 @@ export const T_COND = 4;
 export const NO_REG = -1;
 
 /**
- * Packed byte lanes of a Rec (see Rec.wa..wf): lane `sh` of a word, unsigned
- * or sign-extended. The setters check the range (they run at decode time
- * only), so a value that does not fit is a loud error, never a silently
- * truncated operand.
+ * Packed lanes of a Rec (see Rec.wo..wg): the lane of `bits` bits at `sh` of a
+ * word, unsigned or sign-extended. The setters check the range (they run at
+ * decode time only), so a value that does not fit is a loud error, never a
+ * silently truncated operand.
  */
-function u8(w: number, sh: number): number { return (w >>> sh) & 0xff; }
-function s8(w: number, sh: number): number { return (w << (24 - sh)) >> 24; }
-function putU8(w: number, sh: number, v: number, name: string): number {
-  if ((v & 0xff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..255`);
-  return (w & ~(0xff << sh)) | (v << sh);
+function ub(w: number, sh: number, bits: number): number { return (w >>> sh) & ((1 << bits) - 1); }
+function sb(w: number, sh: number, bits: number): number { return (w << (32 - sh - bits)) >> (32 - bits); }
+function putUb(w: number, sh: number, bits: number, v: number, name: string): number {
+  const m = (1 << bits) - 1;
+  if ((v & m) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..${m}`);
+  return (w & ~(m << sh)) | (v << sh);
 }
-function putU16(w: number, sh: number, v: number, name: string): number {
-  if ((v & 0xffff) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range 0..65535`);
-  return (w & ~(0xffff << sh)) | (v << sh);
+function putSb(w: number, sh: number, bits: number, v: number, name: string): number {
+  const m = (1 << bits) - 1;
+  if ((v << (32 - bits)) >> (32 - bits) !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range ${-(1 << (bits - 1))}..${(1 << (bits - 1)) - 1}`);
+  return (w & ~(m << sh)) | ((v & m) << sh);
 }
-function putS16(w: number, sh: number, v: number, name: string): number {
-  if ((v << 16) >> 16 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -32768..32767`);
-  return (w & ~(0xffff << sh)) | ((v & 0xffff) << sh);
+/** Rec.wg bit 30: the second handler (wc's ALT lane) is the foldExec handler; bit 31: it is `plain` (neither: midExec). */
+const ALT_FOLD = 1 << 30;
+const ALT_PLAIN = 1 << 31;
+/** Rec.wg: the two flag lanes (flagsRead, flagsWritten), what decode caches per Code (Rec.flagLanes). */
+const FLAG_LANES = (1 << 26) - 1;
+/** Rec.wo bits 30, 31: lock, folded. */
+const LOCK = 1 << 30, FOLDED = 1 << 31;
+/**
+ * The second handlers (midExec / foldExec / plain) by number: a record keeps
+ * the number in a 14-bit lane of wc instead of a pointer field of its own
+ * (8 bytes a record). They are the families' module-level functions (the
+ * boot names a few dozen), numbered once each; 0 is none.
+ */
+const ALT_SH = 18, ALT_BITS = 14, ALT_MAX = (1 << ALT_BITS) - 1;
+const altHandlers: (Handler | null)[] = [null];
+const altNumbers = new Map<Handler, number>();
+function altNumber(h: Handler | null): number {
+  if (h === null) return 0;
+  let n = altNumbers.get(h);
+  if (n === undefined) {
+    n = altHandlers.length;
+    if (n > ALT_MAX) throw new RangeError(`Rec: more than ${ALT_MAX} distinct second handlers`);
+    altHandlers.push(h);
+    altNumbers.set(h, n);
+  }
+  return n;
 }
-/** Rec.wf bit 22: `alt` is the foldExec handler; bit 23: it is `plain` (neither: midExec). */
-const ALT_FOLD = 1 << 22;
-const ALT_PLAIN = 1 << 23;
+/** Defaults of the packed words (see Rec): wa osz 4, asz 4; wc seg 3 (DS), bnd 3; wd base/index NO_REG, alu/shift/strop/cc -1. */
+const WA0 = 4 | (4 << 4), WC0 = (3 << 10) | (3 << 13), WD0 = ~0xf00;
 
 /**
  * EFLAGS bits a record may name in flagsRead / flagsWritten (what
@@ -87,54 +111,43 @@ function toFlagLane(v: number, name: string): number {
 function fromFlagLane(l: number): number {
   return (l & FLAG_LOW) | ((l & LANE_AC) !== 0 ? FLAG_AC : 0);
 }
-function putS8(w: number, sh: number, v: number, name: string): number {
-  if ((v << 24) >> 24 !== v) throw new RangeError(`Rec.${name} = ${v}: out of its packed range -128..127`);
-  return (w & ~(0xff << sh)) | ((v & 0xff) << sh);
-}
 
 /**
  * One decoded instruction. The small fields (operand kinds, registers,
  * sizes, typed facts, offsets, Code and Mnemonic, the memory operand's
- * size, `sub`, `imm2`, the flags read and written) live in lanes of ten
- * int32 words (wo, wm, wa..wf, wg, wh) behind accessors, `next` is derived
- * (off + len), and the three rarely-set second handlers share one slot
- * (`alt`), so a record is 15 V8 fields (144 bytes; 176 before the fifth
- * pass of docs/jit-plan.md "Memory", ~360 unpacked):
+ * size, `sub`, `imm2`, the flags read and written, the number of the one
+ * rarely-set second handler) live in narrow lanes of seven int32 words (wo,
+ * wm, wg, wa, wc, wd, wf) behind accessors, `next` is derived (off + len),
+ * and a fused CMP/TEST's Jcc is the next record of its block, so a record
+ * is 10 V8 fields (104 bytes; 144 before the twelfth pass of
+ * docs/jit-plan.md "Memory", 176 before the fifth, ~360 unpacked):
  * records are the largest item of the JIT's heap (docs/jit-plan.md
  * "Memory"). Every field keeps its name and meaning; only the storage is
  * packed (pack.ts ships the words to the compile worker as they are).
  */
 export class Rec {
   exec: Handler;
-  /** Packed: off (low 16 bits, signed) and msz (high 16 bits); see the accessors. */
+  /** Packed: off:14 (signed) imm2:16 lock:1 folded:1; see the accessors. */
   wo = 0;
-  /** Packed: iced-x86 Code (low 16 bits) and Mnemonic (high 16 bits). */
+  /** Packed: iced-x86 Code:13, Mnemonic:11, idx:8. */
   wm = 0;
   imm = 0;
   disp = 0;
-  /** Packed: `imm2` (low 16 bits) and `sub` (high 16 bits, signed); see the accessors. */
-  wh = 0;
-  /** Packed: `flagsRead` (low 16 bits) and `flagsWritten` (high 16 bits), each as toFlagLane() stores it. */
-  wg = 0;
-  /** Packed lanes: osz asz k0 k1 | k2 r0 r1 r2 | s0 s1 seg bnd | base index scale rep | alu shift strop cc | ends term lock:1 folded:1 len:4 altFold:1 altPlain:1 idx. */
-  wa = 4 | (4 << 8);
-  wb = 0;
-  wc = (3 << 16) | (3 << 24);
-  wd = 0xffff;
-  we = -1;
-  wf = E_HANDLER;
+  /** Packed: `flagsRead`:13 and `flagsWritten`:13 (each as toFlagLane() stores it), ends:4, altFold:1, altPlain:1. */
+  wg = E_HANDLER << 26;
   /**
-   * The record's one second handler, which one in wf bits 22-23: midExec
-   * (a conditional branch), foldExec (a direct JMP/CALL) or plain (a fused
-   * CMP/TEST); no record needs two of them.
+   * Packed lanes (bits): wa osz:4 asz:4 k0:4 k1:4 k2:4 r0:4 r1:4 r2:4 | wc s0:5 s1:5 seg:3 bnd:5 alt:14 |
+   * wd base:4 index:4 scale:2 rep:2 alu:5 shift:5 strop:4 cc:6 | wf len:4 term:3 msz:10 sub:12 (signed).
+   * (Ten words of byte and 16-bit lanes before the twelfth pass of docs/jit-plan.md "Memory": the same facts in seven.)
+   * `alt` numbers the record's one second handler (altHandlers), which one in wg bits 30-31: midExec
+   * (a conditional branch), foldExec (a direct JMP/CALL) or plain (a fused CMP/TEST: its own handler,
+   * used when the block must stop between it and the Jcc it runs, the next record); no record needs two.
+   * The number travels to the compile worker with wc, where no handler has one (its getters answer null there).
    */
-  alt: Handler | null = null;
-  /**
-   * Fused compare-and-branch: this CMP/TEST record's `exec` also runs the
-   * T_COND record `pair` that follows it (one dispatch instead of two);
-   * `plain` (in `alt`) is its own handler, used when the block must stop between them.
-   */
-  pair: Rec | null = null;
+  wa = WA0;
+  wc = WC0;
+  wd = WD0;
+  wf = 0;
 
   constructor(exec: Handler) {
     this.exec = exec;
@@ -154,16 +167,11 @@ export class Rec {
     this.wm = 0;
     this.imm = 0;
     this.disp = 0;
-    this.wh = 0;
-    this.wg = 0;
-    this.wa = 4 | (4 << 8);
-    this.wb = 0;
-    this.wc = (3 << 16) | (3 << 24);
-    this.wd = 0xffff;
-    this.we = -1;
-    this.wf = E_HANDLER;
-    this.alt = null;
-    this.pair = null;
+    this.wg = E_HANDLER << 26;
+    this.wa = WA0;
+    this.wc = WC0;
+    this.wd = WD0;
+    this.wf = 0;
   }
 
   /**
@@ -172,112 +180,118 @@ export class Rec {
    * offset is the int32 in `disp`; a paired thunk's MOV (E_THUNK) sits at the CALL's target: its offset is in `imm`.
    */
   get off(): number {
-    const e = this.wf & 0xff;
-    return e === E_PAIRED ? this.disp : e === E_THUNK ? this.imm : (this.wo << 16) >> 16;
+    const e = (this.wg >>> 26) & 0xf;
+    return e === E_PAIRED ? this.disp : e === E_THUNK ? this.imm : (this.wo << 18) >> 18;
   }
-  set off(v: number) { this.wo = putS16(this.wo, 0, v, 'off'); }
+  set off(v: number) { this.wo = putSb(this.wo, 0, 14, v, 'off'); }
   /**
    * Offset of the next instruction (off + len: the fall-through, also after a folded JMP/CALL;
    * a paired RET's is its CALL's next, in `imm`; a paired thunk's MOV's is the thunk's RET, imm + len).
    */
   get next(): number {
-    const e = this.wf & 0xff;
-    return e === E_PAIRED ? this.imm : (e === E_THUNK ? this.imm : (this.wo << 16) >> 16) + ((this.wf >>> 18) & 0xf);
+    const e = (this.wg >>> 26) & 0xf;
+    return e === E_PAIRED ? this.imm : (e === E_THUNK ? this.imm : (this.wo << 18) >> 18) + (this.wf & 0xf);
   }
   /** iced-x86 Code and Mnemonic of the instruction (for the JIT, profiles, messages). */
-  get code(): number { return this.wm & 0xffff; }
-  set code(v: number) { this.wm = putU16(this.wm, 0, v, 'code'); }
-  get mnemonic(): number { return this.wm >>> 16; }
-  set mnemonic(v: number) { this.wm = putU16(this.wm, 16, v, 'mnemonic'); }
+  get code(): number { return this.wm & 0x1fff; }
+  set code(v: number) { this.wm = putUb(this.wm, 0, 13, v, 'code'); }
+  get mnemonic(): number { return ub(this.wm, 13, 11); }
+  set mnemonic(v: number) { this.wm = putUb(this.wm, 13, 11, v, 'mnemonic'); }
   /** Length in bytes (1-15). */
-  get len(): number { return (this.wf >>> 18) & 0xf; }
-  set len(v: number) {
-    if ((v & 0xf) !== v) throw new RangeError(`Rec.len = ${v}: out of its packed range 0..15`);
-    this.wf = (this.wf & ~(0xf << 18)) | (v << 18);
-  }
+  get len(): number { return this.wf & 0xf; }
+  set len(v: number) { this.wf = putUb(this.wf, 0, 4, v, 'len'); }
   /** Conditional branches: the handler to use when the record is not last in its block (T_COND). */
-  get midExec(): Handler | null { return (this.wf & (ALT_FOLD | ALT_PLAIN)) === 0 ? this.alt : null; }
-  set midExec(h: Handler | null) { this.alt = h; this.wf &= ~(ALT_FOLD | ALT_PLAIN); }
+  get midExec(): Handler | null { return (this.wg & (ALT_FOLD | ALT_PLAIN)) === 0 ? (altHandlers[this.wc >>> ALT_SH] ?? null) : null; }
+  set midExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wg &= ~(ALT_FOLD | ALT_PLAIN); }
+  /** The second handler's number (wc's top lane; 0: none), whichever kind wf says it is: copied with the record's words. */
+  private setAlt(n: number): void { this.wc = (this.wc & ~(ALT_MAX << ALT_SH)) | (n << ALT_SH); }
   /**
    * Direct JMP/CALL: the handler to use when the front end continues the
    * block at the branch target (same page, 32-bit code); it checks the target
    * against the CS limit (and CALL pushes the return address) but leaves EIP alone.
    */
-  get foldExec(): Handler | null { return (this.wf & ALT_FOLD) !== 0 ? this.alt : null; }
-  set foldExec(h: Handler | null) { this.alt = h; this.wf = (this.wf & ~ALT_PLAIN) | ALT_FOLD; }
+  get foldExec(): Handler | null { return (this.wg & ALT_FOLD) !== 0 ? (altHandlers[this.wc >>> ALT_SH] ?? null) : null; }
+  set foldExec(h: Handler | null) { this.setAlt(altNumber(h)); this.wg = (this.wg & ~ALT_PLAIN) | ALT_FOLD; }
   /**
-   * Fused CMP/TEST (see `pair`): its own handler, null otherwise. Clearing
-   * it (killBlock clears every record's) leaves a midExec/foldExec alone.
+   * Fused compare-and-branch (runtime/interp/fused.ts): this CMP/TEST record's `exec` also runs the
+   * T_COND record that follows it in its block (one dispatch instead of two); `plain` is its own
+   * handler, null otherwise. Clearing it (killBlock clears every record's) leaves a midExec/foldExec alone.
    */
-  get plain(): Handler | null { return (this.wf & ALT_PLAIN) !== 0 ? this.alt : null; }
+  get plain(): Handler | null { return (this.wg & ALT_PLAIN) !== 0 ? (altHandlers[this.wc >>> ALT_SH] ?? null) : null; }
   set plain(h: Handler | null) {
-    if (h !== null) { this.alt = h; this.wf = (this.wf & ~ALT_FOLD) | ALT_PLAIN; }
-    else if ((this.wf & ALT_PLAIN) !== 0) { this.alt = null; this.wf &= ~ALT_PLAIN; }
+    if (h !== null) { this.setAlt(altNumber(h)); this.wg = (this.wg & ~ALT_FOLD) | ALT_PLAIN; }
+    else if ((this.wg & ALT_PLAIN) !== 0) { this.setAlt(0); this.wg &= ~ALT_PLAIN; }
   }
   /** Size in bytes of the memory operand (0 when there is none; up to 512: FXSAVE). */
-  get msz(): number { return this.wo >>> 16; }
-  set msz(v: number) { this.wo = putU16(this.wo, 16, v, 'msz'); }
+  get msz(): number { return ub(this.wf, 7, 10); }
+  set msz(v: number) { this.wf = putUb(this.wf, 7, 10, v, 'msz'); }
   /**
    * A second immediate (ENTER's level, a far pointer's selector), or what a
    * family's factory keeps there (the x87 families: the FOP, 11 bits): 0-65535.
    */
-  get imm2(): number { return this.wh & 0xffff; }
-  set imm2(v: number) { this.wh = putU16(this.wh, 0, v, 'imm2'); }
+  get imm2(): number { return ub(this.wo, 14, 16); }
+  set imm2(v: number) { this.wo = putUb(this.wo, 14, 16, v, 'imm2'); }
   /**
    * Family-specific selector of the families still bound per mnemonic
    * (runtime/isa/legacy.ts: bit-test op, FPU op and source kind, ...), set by
    * their handler factories. Families described in runtime/isa/ use the typed fields.
    */
-  get sub(): number { return this.wh >> 16; }
-  set sub(v: number) { this.wh = putS16(this.wh, 16, v, 'sub'); }
+  get sub(): number { return (this.wf << 3) >> 20; }
+  set sub(v: number) { this.wf = putSb(this.wf, 17, 12, v, 'sub'); }
   /** EFLAGS bits read / written (iced-x86's view, for flag liveness in the JIT): OF SF ZF AF CF PF DF IF AC only. */
-  get flagsRead(): number { return fromFlagLane(this.wg & 0xffff); }
-  set flagsRead(v: number) { this.wg = (this.wg & ~0xffff) | toFlagLane(v, 'flagsRead'); }
-  get flagsWritten(): number { return fromFlagLane(this.wg >>> 16); }
-  set flagsWritten(v: number) { this.wg = (this.wg & 0xffff) | (toFlagLane(v, 'flagsWritten') << 16); }
+  get flagsRead(): number { return fromFlagLane(this.wg & 0x1fff); }
+  set flagsRead(v: number) { this.wg = (this.wg & ~0x1fff) | toFlagLane(v, 'flagsRead'); }
+  get flagsWritten(): number { return fromFlagLane((this.wg >>> 13) & 0x1fff); }
+  set flagsWritten(v: number) { this.wg = (this.wg & ~(0x1fff << 13)) | (toFlagLane(v, 'flagsWritten') << 13); }
+  /** Both flag lanes as stored (what fillRecord caches per Code and puts back in one write). */
+  get flagLanes(): number { return this.wg & FLAG_LANES; }
+  set flagLanes(v: number) {
+    if ((v & FLAG_LANES) !== v) throw new RangeError(`Rec.flagLanes = ${v}: not two 13-bit flag lanes`);
+    this.wg = (this.wg & ~FLAG_LANES) | v;
+  }
   /** Operand size (1, 2, 4) and address size (2, 4) in bytes. */
-  get osz(): number { return this.wa & 0xff; }
-  set osz(v: number) { this.wa = putU8(this.wa, 0, v, 'osz'); }
-  get asz(): number { return u8(this.wa, 8); }
-  set asz(v: number) { this.wa = putU8(this.wa, 8, v, 'asz'); }
+  get osz(): number { return this.wa & 0xf; }
+  set osz(v: number) { this.wa = putUb(this.wa, 0, 4, v, 'osz'); }
+  get asz(): number { return ub(this.wa, 4, 4); }
+  set asz(v: number) { this.wa = putUb(this.wa, 4, 4, v, 'asz'); }
   /** First/second/third operand kind (OP_*) and register index for OP_REG/OP_SREG/... */
-  get k0(): number { return u8(this.wa, 16); }
-  set k0(v: number) { this.wa = putU8(this.wa, 16, v, 'k0'); }
-  get k1(): number { return this.wa >>> 24; }
-  set k1(v: number) { this.wa = putU8(this.wa, 24, v, 'k1'); }
-  get k2(): number { return this.wb & 0xff; }
-  set k2(v: number) { this.wb = putU8(this.wb, 0, v, 'k2'); }
-  get r0(): number { return u8(this.wb, 8); }
-  set r0(v: number) { this.wb = putU8(this.wb, 8, v, 'r0'); }
-  get r1(): number { return u8(this.wb, 16); }
-  set r1(v: number) { this.wb = putU8(this.wb, 16, v, 'r1'); }
-  get r2(): number { return this.wb >>> 24; }
-  set r2(v: number) { this.wb = putU8(this.wb, 24, v, 'r2'); }
+  get k0(): number { return ub(this.wa, 8, 4); }
+  set k0(v: number) { this.wa = putUb(this.wa, 8, 4, v, 'k0'); }
+  get k1(): number { return ub(this.wa, 12, 4); }
+  set k1(v: number) { this.wa = putUb(this.wa, 12, 4, v, 'k1'); }
+  get k2(): number { return ub(this.wa, 16, 4); }
+  set k2(v: number) { this.wa = putUb(this.wa, 16, 4, v, 'k2'); }
+  get r0(): number { return ub(this.wa, 20, 4); }
+  set r0(v: number) { this.wa = putUb(this.wa, 20, 4, v, 'r0'); }
+  get r1(): number { return ub(this.wa, 24, 4); }
+  set r1(v: number) { this.wa = putUb(this.wa, 24, 4, v, 'r1'); }
+  get r2(): number { return this.wa >>> 28; }
+  set r2(v: number) { this.wa = putUb(this.wa, 28, 4, v, 'r2'); }
   /** Size in bytes of register operands 0 and 1 (may differ from osz: MOVZX, shifts by CL...). */
-  get s0(): number { return this.wc & 0xff; }
-  set s0(v: number) { this.wc = putU8(this.wc, 0, v, 's0'); }
-  get s1(): number { return u8(this.wc, 8); }
-  set s1(v: number) { this.wc = putU8(this.wc, 8, v, 's1'); }
+  get s0(): number { return this.wc & 0x1f; }
+  set s0(v: number) { this.wc = putUb(this.wc, 0, 5, v, 's0'); }
+  get s1(): number { return ub(this.wc, 5, 5); }
+  set s1(v: number) { this.wc = putUb(this.wc, 5, 5, v, 's1'); }
   /** Memory operand: segment (0-5). */
-  get seg(): number { return u8(this.wc, 16); }
-  set seg(v: number) { this.wc = putU8(this.wc, 16, v, 'seg'); }
+  get seg(): number { return ub(this.wc, 10, 3); }
+  set seg(v: number) { this.wc = putUb(this.wc, 10, 3, v, 'seg'); }
   /**
    * Which segment bounds check the memory operand: `seg` for a read, seg +
    * SEG_WRITE (the write bounds) when the instruction writes it (set by the
    * front end from iced-x86's operand access; see SEG_WLO in state/layout.ts).
    */
-  get bnd(): number { return this.wc >>> 24; }
-  set bnd(v: number) { this.wc = putU8(this.wc, 24, v, 'bnd'); }
+  get bnd(): number { return ub(this.wc, 13, 5); }
+  set bnd(v: number) { this.wc = putUb(this.wc, 13, 5, v, 'bnd'); }
   /** Memory operand: base and index register (0-7 or NO_REG), scale shift; displacement in `disp`. */
-  get base(): number { return s8(this.wd, 0); }
-  set base(v: number) { this.wd = putS8(this.wd, 0, v, 'base'); }
-  get index(): number { return s8(this.wd, 8); }
-  set index(v: number) { this.wd = putS8(this.wd, 8, v, 'index'); }
-  get scale(): number { return u8(this.wd, 16); }
-  set scale(v: number) { this.wd = putU8(this.wd, 16, v, 'scale'); }
+  get base(): number { return (this.wd << 28) >> 28; }
+  set base(v: number) { this.wd = putSb(this.wd, 0, 4, v, 'base'); }
+  get index(): number { return sb(this.wd, 4, 4); }
+  set index(v: number) { this.wd = putSb(this.wd, 4, 4, v, 'index'); }
+  get scale(): number { return ub(this.wd, 8, 2); }
+  set scale(v: number) { this.wd = putUb(this.wd, 8, 2, v, 'scale'); }
   /** 0: none, 1: REP/REPE, 2: REPNE. */
-  get rep(): number { return this.wd >>> 24; }
-  set rep(v: number) { this.wd = putU8(this.wd, 24, v, 'rep'); }
+  get rep(): number { return ub(this.wd, 10, 2); }
+  set rep(v: number) { this.wd = putUb(this.wd, 10, 2, v, 'rep'); }
   /**
    * Typed facts from the instruction table (runtime/isa/), stored by the
    * front end; each has one meaning. `alu`: ALU_* op (runtime/isa/alu.ts);
@@ -285,28 +299,28 @@ export class Rec {
    * (runtime/isa/string.ts); `cc`: condition code CC_* (runtime/isa/cc.ts).
    * Each is -1 (ALU_NONE, SH_NONE, STR_NONE, CC_NONE) when it does not apply.
    */
-  get alu(): number { return s8(this.we, 0); }
-  set alu(v: number) { this.we = putS8(this.we, 0, v, 'alu'); }
-  get shift(): number { return s8(this.we, 8); }
-  set shift(v: number) { this.we = putS8(this.we, 8, v, 'shift'); }
-  get strop(): number { return s8(this.we, 16); }
-  set strop(v: number) { this.we = putS8(this.we, 16, v, 'strop'); }
-  get cc(): number { return this.we >> 24; }
-  set cc(v: number) { this.we = putS8(this.we, 24, v, 'cc'); }
+  get alu(): number { return sb(this.wd, 12, 5); }
+  set alu(v: number) { this.wd = putSb(this.wd, 12, 5, v, 'alu'); }
+  get shift(): number { return sb(this.wd, 17, 5); }
+  set shift(v: number) { this.wd = putSb(this.wd, 17, 5, v, 'shift'); }
+  get strop(): number { return sb(this.wd, 22, 4); }
+  set strop(v: number) { this.wd = putSb(this.wd, 22, 4, v, 'strop'); }
+  get cc(): number { return this.wd >> 26; }
+  set cc(v: number) { this.wd = putSb(this.wd, 26, 6, v, 'cc'); }
   /** How the instruction may end a block (E_* in runtime/isa/types.ts); `term` is what this block made of it. */
-  get ends(): End { return (this.wf & 0xff) as End; }
-  set ends(v: End) { this.wf = putU8(this.wf, 0, v, 'ends'); }
+  get ends(): End { return ((this.wg >>> 26) & 0xf) as End; }
+  set ends(v: End) { this.wg = putUb(this.wg, 26, 4, v, 'ends'); }
   /** T_* termination kind. */
-  get term(): number { return u8(this.wf, 8); }
-  set term(v: number) { this.wf = putU8(this.wf, 8, v, 'term'); }
-  get lock(): boolean { return (this.wf & (1 << 16)) !== 0; }
-  set lock(v: boolean) { this.wf = v ? this.wf | (1 << 16) : this.wf & ~(1 << 16); }
+  get term(): number { return ub(this.wf, 4, 3); }
+  set term(v: number) { this.wf = putUb(this.wf, 4, 3, v, 'term'); }
+  get lock(): boolean { return (this.wo & LOCK) !== 0; }
+  set lock(v: boolean) { this.wo = v ? this.wo | LOCK : this.wo & ~LOCK; }
   /** True when the front end folded this JMP/CALL: the next record is the branch target. */
-  get folded(): boolean { return (this.wf & (1 << 17)) !== 0; }
-  set folded(v: boolean) { this.wf = v ? this.wf | (1 << 17) : this.wf & ~(1 << 17); }
+  get folded(): boolean { return (this.wo & FOLDED) !== 0; }
+  set folded(v: boolean) { this.wo = v ? this.wo | FOLDED : this.wo & ~FOLDED; }
   /** Index of this instruction in its block (instructions retired in the block before it; < MAX_BLOCK_INSNS = 256). */
-  get idx(): number { return this.wf >>> 24; }
-  set idx(v: number) { this.wf = putU8(this.wf, 24, v, 'idx'); }
+  get idx(): number { return this.wm >>> 24; }
+  set idx(v: number) { this.wm = putUb(this.wm, 24, 8, v, 'idx'); }
 }
 
 /** Block.evictMark before a block's first eviction pass: below 0, and a double (not -1) so the field is one from the start. */

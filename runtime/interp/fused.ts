@@ -18,6 +18,15 @@ import { ALU_ADD, ALU_AND, ALU_CMP, ALU_DEC, ALU_INC, ALU_OR, ALU_SUB, ALU_TEST,
 const W_FAULT_REC = w(FAULT_REC);
 const SUB32 = (K_SUB << 2) | 2, LOGIC32 = (K_LOGIC << 2) | 2;
 
+/**
+ * The Jcc a fused record runs: the next record of the block the loop is interpreting (fusePairs
+ * fuses neighbours only, and a fused handler runs only from the loop's whole-block path; compiled
+ * code's call-outs and a budget's partial run use `plain`). Derived, not a field: 8 bytes a record.
+ */
+function pairOf(cpu: Cpu, r: Rec): Rec {
+  return cpu.loopBlock!.recs[r.idx + 1]!;
+}
+
 /** Take the fused branch; a #GP on its target belongs to the Jcc record (FAULT_REC). */
 function branch(cpu: Cpu, j: Rec): number {
   cpu.s[W_FAULT_REC] = j.idx + 1;
@@ -29,25 +38,25 @@ function branch(cpu: Cpu, j: Rec): number {
 function cmpRR(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = (a - b) | 0;
   s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function cmpRI(cpu: Cpu, r: Rec): number {
   const s = cpu.s, a = cpu.r32[r.r0], b = r.imm, v = (a - b) | 0;
   s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function testRR(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = a & b;
   s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 function testRI(cpu: Cpu, r: Rec): number {
   const s = cpu.s, a = cpu.r32[r.r0], b = r.imm, v = a & b;
   s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 
@@ -56,13 +65,13 @@ function testRI(cpu: Cpu, r: Rec): number {
 function subRR(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = (a - b) | 0;
   R[r.r0] = v; s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function subRI(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = r.imm, v = (a - b) | 0;
   R[r.r0] = v; s[W_OP] = SUB32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condSub(j.cc, a, b, v) ? branch(cpu, j) : SKIP;
 }
 function logic(op: number, a: number, b: number): number {
@@ -71,19 +80,19 @@ function logic(op: number, a: number, b: number): number {
 function logicRR(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = R[r.r1], v = logic(r.alu, a, b);
   R[r.r0] = v; s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 function logicRI(cpu: Cpu, r: Rec): number {
   const s = cpu.s, R = cpu.r32, a = R[r.r0], b = r.imm, v = logic(r.alu, a, b);
   R[r.r0] = v; s[W_OP] = LOGIC32; s[W_RES] = v; s[W_A] = a; s[W_B] = b; s[W_MASK] = ARITH;
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return condLogic(j.cc, v) ? branch(cpu, j) : SKIP;
 }
 /** Any other fusable first instruction: its own handler, then the condition from the flags. */
 function generic(cpu: Cpu, r: Rec): number {
   r.plain!(cpu, r);
-  const j = r.pair!;
+  const j = pairOf(cpu, r);
   return testCC(cpu.s, j.cc) ? branch(cpu, j) : SKIP;
 }
 
@@ -117,7 +126,6 @@ export function fusePairs(recs: Rec[]): void {
     if (h === null) continue;
     recs[k].plain = recs[k].exec;
     recs[k].exec = h;
-    recs[k].pair = recs[k + 1];
     k++;
   }
 }

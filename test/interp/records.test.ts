@@ -15,6 +15,18 @@ const h = (): void => undefined;
 
 const UNSIGNED = ['osz', 'asz', 'k0', 'k1', 'k2', 'r0', 'r1', 'r2', 's0', 's1', 'seg', 'bnd', 'scale', 'rep', 'term', 'idx'] as const;
 const SIGNED = ['base', 'index', 'alu', 'shift', 'strop', 'cc'] as const;
+/**
+ * Each lane's width in bits (runtime/records.ts): wide enough for what the front end stores (OP_XMM
+ * 12, register views up to 15, operand sizes up to 16, seg + SEG_WRITE up to 21, ALU_NOT 12, SH_*
+ * and STR_* under 16 and 8, condition codes 0-15, each signed lane -1 for none, T_COND 4).
+ */
+const BITS: Record<typeof UNSIGNED[number] | typeof SIGNED[number], number> = {
+  osz: 4, asz: 4, k0: 4, k1: 4, k2: 4, r0: 4, r1: 4, r2: 4, s0: 5, s1: 5, seg: 3, bnd: 5, scale: 2, rep: 2, term: 3, idx: 8,
+  base: 4, index: 4, alu: 5, shift: 5, strop: 4, cc: 6,
+};
+const maxOf = (k: typeof UNSIGNED[number] | typeof SIGNED[number]): number =>
+  (SIGNED as readonly string[]).includes(k) ? (1 << (BITS[k] - 1)) - 1 : (1 << BITS[k]) - 1;
+const minOf = (k: typeof SIGNED[number]): number => -(1 << (BITS[k] - 1));
 const ALL = [...UNSIGNED, ...SIGNED, 'ends'] as const;
 type Field = typeof ALL[number];
 
@@ -37,19 +49,24 @@ describe('decoded records (packed fields)', () => {
   });
 
   it('each lane reads back its edge values and leaves the other fields alone', () => {
-    const edges = (k: Field): number[] => ((SIGNED as readonly string[]).includes(k) ? [-128, -2, -1, 0, 7, 127] : [0, 1, 15, 128, 255]);
+    const edges = (k: Field): number[] => {
+      if (k === 'ends') return [];
+      const max = maxOf(k);
+      return (SIGNED as readonly string[]).includes(k) ? [minOf(k as typeof SIGNED[number]), -2, -1, 0, 1, max] : [0, 1, max >> 1, max];
+    };
     for (const k of ALL) {
       if (k === 'ends') continue;
       for (const v of edges(k)) {
         // Neighbours at their extremes: a lane write must not leak into them.
         const r = new Rec(h);
-        for (const o of UNSIGNED) r[o] = 255;
-        for (const o of SIGNED) r[o] = -128;
-        r.lock = true; r.folded = true;
+        for (const o of UNSIGNED) r[o] = maxOf(o);
+        for (const o of SIGNED) r[o] = minOf(o);
+        r.lock = true; r.folded = true; r.plain = h; // the second handler's number shares wc
         const before = fields(r);
         r[k] = v;
         expect(r[k], k).to.equal(v);
         expect(fields(r), `${k} = ${v}`).to.deep.equal({ ...before, [k]: v });
+        expect(r.plain, `${k} = ${v}: plain`).to.equal(h);
         r.lock = false;
         expect(r.folded && !r.lock && r[k] === v, `${k} after lock`).to.equal(true);
       }
@@ -62,16 +79,20 @@ describe('decoded records (packed fields)', () => {
   it('offsets, Code/Mnemonic and length share words without disturbing each other', () => {
     const r = new Rec(h);
     r.idx = 255; r.lock = true; r.folded = true; r.term = 4; r.ends = E_COND;
-    for (const [off, len] of [[-4095, 15], [4095, 1], [0, 0], [-1, 15], [-32768, 7], [32767, 15]] as const) {
+    // Lanes: off -8192..8191 (a block's offsets are within one page: -4095..4095), Code 0..8191 and
+    // Mnemonic 0..2047 (iced-x86's largest: 4935 and 1893).
+    for (const [off, len] of [[-4095, 15], [4095, 1], [0, 0], [-1, 15], [-8192, 7], [8191, 15]] as const) {
       const next = off + len; // derived: the fall-through
       r.off = off; r.len = len;
-      r.code = 0xffff; r.mnemonic = 0; r.code = 4936; r.mnemonic = 0xffff; r.mnemonic = 1834;
-      expect([r.off, r.next, r.len, r.code, r.mnemonic], `off ${off}`).to.deep.equal([off, next, len, 4936, 1834]);
+      r.code = 0x1fff; r.mnemonic = 0; r.code = 4935; r.mnemonic = 0x7ff; r.mnemonic = 1893;
+      expect([r.off, r.next, r.len, r.code, r.mnemonic], `off ${off}`).to.deep.equal([off, next, len, 4935, 1893]);
       expect([r.idx, r.lock, r.folded, r.term, r.ends]).to.deep.equal([255, true, true, 4, E_COND]);
     }
-    expect(() => { r.off = 32768; }).to.throw(RangeError);
+    expect(() => { r.off = 8192; }).to.throw(RangeError);
+    expect(() => { r.off = -8193; }).to.throw(RangeError);
     expect(() => { r.len = 16; }).to.throw(RangeError);
-    expect(() => { r.code = 65536; }).to.throw(RangeError);
+    expect(() => { r.code = 8192; }).to.throw(RangeError);
+    expect(() => { r.mnemonic = 2048; }).to.throw(RangeError);
     expect(() => { r.mnemonic = -1; }).to.throw(RangeError);
   });
 
@@ -102,9 +123,12 @@ describe('decoded records (packed fields)', () => {
 
   it('msz / off, imm2 / sub and the flags read / written share words and keep their ranges', () => {
     const r = new Rec(h);
-    for (const [msz, sub, off, imm2] of [[0, -32768, -32768, 65535], [512, 32767, 32767, 0], [65535, -1, -1, 0x7ff], [1, 1834, 0, 1]] as const) {
+    // msz 0..1023 (FXSAVE's 512 the largest), sub -2048..2047 (a Mnemonic at most), imm2 0..65535.
+    r.lock = true; r.folded = true; r.idx = 255; r.term = 7; r.len = 15; r.ends = E_COND; r.plain = h;
+    for (const [msz, sub, off, imm2] of [[0, -2048, -8192, 65535], [512, 2047, 8191, 0], [1023, -1, -1, 0x7ff], [1, 1893, 0, 1]] as const) {
       r.msz = msz; r.sub = sub; r.off = off; r.imm2 = imm2;
       expect([r.msz, r.sub, r.off, r.imm2]).to.deep.equal([msz, sub, off, imm2]);
+      expect([r.lock, r.folded, r.idx, r.term, r.len, r.ends, r.plain]).to.deep.equal([true, true, 255, 7, 15, E_COND, h]);
     }
     expect(() => { r.imm2 = 65536; }).to.throw(RangeError);
     expect(() => { r.imm2 = -1; }).to.throw(RangeError);
@@ -116,29 +140,33 @@ describe('decoded records (packed fields)', () => {
       r.flagsWritten = v; r.flagsRead = 0x8d5;
       expect([r.flagsRead, r.flagsWritten], `0x${v.toString(16)}`).to.deep.equal([0x8d5, v]);
     }
-    expect(() => { r.msz = 65536; }).to.throw(RangeError);
-    expect(() => { r.sub = 32768; }).to.throw(RangeError);
+    // The flag lanes share wg with `ends` and the second handler's kind: writing them keeps those.
+    r.flagLanes = 0; r.flagsRead = 0x40000 | 0x8d5; r.flagsWritten = 0x40000 | 0x8d5;
+    expect([r.ends, r.plain, r.flagLanes]).to.deep.equal([E_COND, h, 0x18d5 | (0x18d5 << 13)]); // AC in lane bit 12
+    expect(() => { r.msz = 1024; }).to.throw(RangeError);
+    expect(() => { r.sub = 2048; }).to.throw(RangeError);
+    expect(() => { r.sub = -2049; }).to.throw(RangeError);
     expect(() => { r.flagsRead = 0x4000; }).to.throw(RangeError); // NT: no record names it
     expect(() => { r.flagsWritten = 0x80000; }).to.throw(RangeError);
   });
 
-  it('a record is 15 fields, all small integers but its handlers and its pair link', () => {
+  it('a record is 10 fields, all small integers but its handler', () => {
     // Heap cost per record (docs/jit-plan.md "Memory"): a new field, or a field that may hold a
     // double (one boxed number per record), is a decision to make on purpose.
     const r = new Rec(h) as unknown as Record<string, unknown>;
-    expect(Object.keys(r)).to.have.length(15);
-    for (const k of Object.keys(r)) if (!['exec', 'alt', 'pair'].includes(k)) expect(typeof r[k], k).to.equal('number');
+    expect(Object.keys(r)).to.have.length(10);
+    for (const k of Object.keys(r)) if (k !== 'exec') expect(typeof r[k], k).to.equal('number');
   });
 
   it('a value outside a lane throws instead of truncating', () => {
     const r = new Rec(h);
     for (const k of UNSIGNED) {
-      expect(() => { r[k] = 256; }, k).to.throw(RangeError);
+      expect(() => { r[k] = maxOf(k) + 1; }, k).to.throw(RangeError);
       expect(() => { r[k] = -1; }, k).to.throw(RangeError);
     }
     for (const k of SIGNED) {
-      expect(() => { r[k] = 128; }, k).to.throw(RangeError);
-      expect(() => { r[k] = -129; }, k).to.throw(RangeError);
+      expect(() => { r[k] = maxOf(k) + 1; }, k).to.throw(RangeError);
+      expect(() => { r[k] = minOf(k) - 1; }, k).to.throw(RangeError);
     }
   });
 
@@ -167,9 +195,9 @@ describe('decoded records (packed fields)', () => {
     const r = new Rec(h), g = (): number => 1;
     r.off = -300; r.len = 3; r.code = 4321; r.mnemonic = 1234; r.imm = -5; r.imm2 = 0xffff; r.msz = 512;
     r.disp = -0x80000000; r.sub = 999; r.flagsRead = 0x40000; r.flagsWritten = 0x8d5;
-    for (const o of UNSIGNED) r[o] = 255;
-    for (const o of SIGNED) r[o] = -128;
-    r.lock = true; r.folded = true; r.ends = E_COND; r.plain = g; r.pair = new Rec(h);
+    for (const o of UNSIGNED) r[o] = maxOf(o);
+    for (const o of SIGNED) r[o] = minOf(o);
+    r.lock = true; r.folded = true; r.ends = E_COND; r.plain = g;
     r.reset(g);
     // Every own field (a field added to Rec without a line in reset() shows here), not just the accessors.
     expect(Object.entries(r)).to.deep.equal(Object.entries(new Rec(g)));

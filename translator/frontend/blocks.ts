@@ -264,8 +264,8 @@ function pairedRet(call: Rec, idx: number, insn: Instruction): Rec {
     fillRecord(retTemplate, insn, bytes, 0, true);
   }
   const t = retTemplate, p = new Rec(retPaired);
-  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg;
-  p.wa = t.wa; p.wb = t.wb; p.wc = t.wc; p.wd = t.wd; p.we = t.we; p.wf = t.wf;
+  p.wo = t.wo; p.wm = t.wm; p.wg = t.wg;
+  p.wa = t.wa; p.wc = t.wc; p.wd = t.wd; p.wf = t.wf;
   p.ends = E_PAIRED;
   p.term = T_COND;
   p.idx = idx;
@@ -295,8 +295,8 @@ function thunkMov(call: Rec, idx: number, insn: Instruction): Rec {
     movTemplates.set(modrm, t);
   }
   const p = new Rec(t.exec);
-  p.wo = t.wo; p.wm = t.wm; p.wh = t.wh; p.wg = t.wg; p.disp = t.disp; p.alt = t.alt;
-  p.wa = t.wa; p.wb = t.wb; p.wc = t.wc; p.wd = t.wd; p.we = t.we; p.wf = t.wf;
+  p.wo = t.wo; p.wm = t.wm; p.wg = t.wg; p.disp = t.disp;
+  p.wa = t.wa; p.wc = t.wc; p.wd = t.wd; p.wf = t.wf;
   p.ends = E_THUNK;
   p.idx = idx;
   p.imm = (call.next + call.imm) | 0;
@@ -349,7 +349,15 @@ class CodePage {
   /** Retired-instruction count at the last invalidating store. */
   lastWrite = -0;
 
-  constructor(readonly page: number) {}
+  /**
+   * The `pages` array of every block that lies on this page alone (Block.pages, read-only): one shared
+   * array instead of one per block (56 bytes each: a JSArray and its one-element backing store).
+   */
+  readonly only: number[];
+
+  constructor(readonly page: number) {
+    this.only = [page];
+  }
 
   hits(off: number, len: number): boolean {
     const bits = this.bits;
@@ -759,7 +767,7 @@ export class FrontEnd implements BlockSource {
     }
     fusePairs(recs);
     const page = phys >>> 12;
-    const pages = straddles && nextPhys >= 0 ? [page, nextPhys >>> 12] : [page];
+    const pages = straddles && nextPhys >= 0 ? [page, nextPhys >>> 12] : this.codePage(page).only;
     // An exact-size copy: the array grew by push (capacity up to 1.5x + 16 slots), and it lives as long as the block.
     const block = new Block(phys, code32, recs.slice(), length, pages);
     for (const p of pages) this.attach(p, block);
@@ -776,12 +784,18 @@ export class FrontEnd implements BlockSource {
     return block;
   }
 
-  private attach(page: number, block: Block): void {
+  /** The CodePage of `page`, made when there is none yet. */
+  private codePage(page: number): CodePage {
     let cp = this.byPage.get(page);
     if (!cp) {
       cp = new CodePage(page);
       this.byPage.set(page, cp);
     }
+    return cp;
+  }
+
+  private attach(page: number, block: Block): void {
+    const cp = this.codePage(page);
     if (!this.cpu.phys.codePages[page]) {
       // Stores to the page now take the MMU's slow path, which calls codeWrite().
       this.cpu.phys.codePages[page] = 1;

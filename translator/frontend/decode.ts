@@ -70,7 +70,7 @@ function scanPrefixes(bytes: Uint8Array, at: number, len: number): number {
 /**
  * Per Code, what iced-x86 answers the same for every instruction of that Code (its tables are
  * indexed by Code), asked once: the mnemonic (-1: not asked yet), the flow control, and the
- * record's packed flag lanes (Rec.wg from flagsRead / flagsWritten). The flags only for Codes
+ * record's packed flag lanes (Rec.flagLanes: flagsRead / flagsWritten). The flags only for Codes
  * with no immediate operand: iced-x86 derives a shift or rotate by an immediate's flags from the
  * count (0: none, 1: OF too), so those are asked per instruction.
  */
@@ -152,12 +152,12 @@ export function fillRecord(r: Rec, insn: Instruction, bytes: Uint8Array, at: num
   r.rep = (pf & 4) === 0 ? 0 : insn.hasRepnePrefix ? 2 : insn.hasRepePrefix || insn.hasRepPrefix ? 1 : 0;
   r.lock = (pf & 8) !== 0 && insn.hasLockPrefix;
   const flagWord = flagWordOf[code]!;
-  if (flagWord >= 0) r.wg = flagWord;
+  if (flagWord >= 0) r.flagLanes = flagWord;
   else {
     r.flagsRead = toEflags(insn.rflagsRead);
     r.flagsWritten = toEflags(insn.rflagsModified);
   }
-  const wg = r.wg;
+  const wg = r.flagLanes;
   let flow = flowOf[code]!;
   if (flow < 0) { flow = insn.flowControl; flowOf[code] = flow; }
   r.term = flow === FlowControl.Next ? 0 : T_BRANCH;

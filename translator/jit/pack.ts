@@ -15,7 +15,7 @@
 import { Block, Rec, type Handler } from '../../runtime/records.js';
 
 /** Record fields that never travel: handlers and links (main-thread only). */
-const MAIN_ONLY = new Set(['exec', 'alt', 'plain', 'pair']);
+const MAIN_ONLY = new Set(['exec']);
 
 const stub: Handler = () => { throw new Error('JIT worker: a record handler was called in the compile worker'); };
 
