@@ -20,12 +20,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { INTERP_REASONS } from '../runtime/records.js';
 import type { FrontEndStats } from '../translator/frontend/blocks.js';
+import { args, opt } from './args.js';
+import { mainCpuMs } from './thread-cpu.js';
+import { windowPc } from './window-pc.js';
 
-const args = process.argv.slice(2);
-function opt(name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1]! : def;
-}
 const from = Number(opt('from', '2.32e9'));
 const to = new RegExp(opt('to', 'console \\[ttyS0\\] enabled'));
 const toN = Number(opt('to-n', 'Infinity'));
@@ -48,24 +46,10 @@ const initrd = new Uint8Array(readFileSync('guests/initramfs.cpio.gz'));
 (await import('../translator/jit/worker-client.js')).prestartCompileWorker();
 const { Pc } = await import('../src/pc.js');
 
-function mainCpuMs(): number {
-  const s = readFileSync('/proc/thread-self/stat', 'latin1');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
-let text: number[] = [];
 let armed = false;
 let endLine = '';
-const pc = new Pc({
-  memoryMiB: 128, engine: 'jit', clock: 'deterministic', jit: JSON.parse(opt('jit', '{}')) as object,
-  frontEnd: JSON.parse(opt('front', '{}')) as object,
-  onSerialOutput: (byte) => {
-    if (byte !== 0x0a) { if (byte !== 0x0d && text.length < 512) text.push(byte); return; }
-    const line = Buffer.from(text).toString('latin1');
-    text = [];
-    if (armed && endLine === '' && to.test(line)) { endLine = line; pc.stop(); }
-  },
+const pc = windowPc(Pc, (line) => {
+  if (armed && endLine === '' && to.test(line)) { endLine = line; pc.stop(); }
 });
 const jit = pc.machine.jit!;
 const fe = pc.machine.frontEnd;

@@ -22,12 +22,10 @@ import { readFileSync } from 'node:fs';
 import { XFER_NAMES, EXIT_REASONS } from '../translator/jit/chain.js';
 import { INTERP_REASONS } from '../runtime/records.js';
 import type { FrontEndStats } from '../translator/frontend/blocks.js';
+import { args, opt } from './args.js';
+import { mainCpuMs } from './thread-cpu.js';
+import { windowPc } from './window-pc.js';
 
-const args = process.argv.slice(2);
-function opt(name: string, def: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1]! : def;
-}
 const from = new RegExp(opt('from', 'Freeing unused kernel image'));
 const to = new RegExp(opt('to', '^GUEST-BOOT-OK'));
 const every = Number(opt('every', '0'));
@@ -38,13 +36,6 @@ const initrd = new Uint8Array(readFileSync(opt('initrd', 'guests/initramfs.cpio.
 (await import('../translator/jit/worker-client.js')).prestartCompileWorker();
 const { Pc } = await import('../src/pc.js');
 
-/** The main thread's CPU, ms (/proc/thread-self/stat utime + stime, 10 ms ticks), as boot-runner. */
-function mainCpuMs(): number {
-  const s = readFileSync('/proc/thread-self/stat', 'latin1');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
 interface Snap {
   line: string; t: number; mono: number; n: number; main: number; cpu: number;
   compiled: number; again: number; batches: number; latency: number; emit: number;
@@ -52,27 +43,19 @@ interface Snap {
 }
 
 const t0 = performance.now();
-let text: number[] = [];
 let a: Snap | null = null, b: Snap | null = null;
 const rows: Snap[] = [];
 let timer: NodeJS.Timeout | null = null;
-const pc = new Pc({
-  memoryMiB: 128, engine: 'jit', clock: 'deterministic', jit: JSON.parse(opt('jit', '{}')) as object,
-  frontEnd: JSON.parse(opt('front', '{}')) as object,
-  onSerialOutput: (byte) => {
-    if (byte !== 0x0a) { if (byte !== 0x0d && text.length < 512) text.push(byte); return; }
-    const line = Buffer.from(text).toString('latin1');
-    text = [];
-    if (a === null && from.test(line)) {
-      a = snap(line);
-      if (every > 0) timer = setInterval(() => rows.push(snap('')), every);
-    } else if (a !== null && b === null && to.test(line)) {
-      b = snap(line);
-      pc.stop();
-    } else if (a !== null && b === null && lines) {
-      rows.push(snap(line));
-    }
-  },
+const pc = windowPc(Pc, (line) => {
+  if (a === null && from.test(line)) {
+    a = snap(line);
+    if (every > 0) timer = setInterval(() => rows.push(snap('')), every);
+  } else if (a !== null && b === null && to.test(line)) {
+    b = snap(line);
+    pc.stop();
+  } else if (a !== null && b === null && lines) {
+    rows.push(snap(line));
+  }
 });
 const jit = pc.machine.jit!;
 const fe = pc.machine.frontEnd;

@@ -32,3 +32,10 @@ export function threadNs(): { main: number; others: number } {
   for (const t of tids) if (t !== String(process.pid)) others += taskNs(t);
   return { main: mainThreadNs(), others };
 }
+
+/** The main thread's CPU, ms (/proc/thread-self/stat utime + stime, 10 ms ticks), as boot-runner; shared by the window benches. */
+export function mainCpuMs(): number {
+  const s = readFileSync('/proc/thread-self/stat', 'latin1');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}

@@ -11,29 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Fleet } from '../../src/index.js';
-import { hexBytes } from '../helpers/asm.js';
-
-// The echo guest of fleet.test.ts (its source there): COM1 bytes back, upper-cased; it spins polling.
-const ECHO = hexBytes('66bafd03eca80174fb66baf803ec3c21740d3c6172063c7a77022c20eeebe10f011d27001000cc0000000000000000');
-
-/** A bzImage-shaped file (boot protocol 2.15) whose 32-bit code is `code` (as fleet.test.ts's). */
-function tinyKernel(code: Uint8Array): Uint8Array {
-  const pm = 5 * 512;
-  const b = new Uint8Array(pm + 4096);
-  const dv = new DataView(b.buffer);
-  b[0x1f1] = 4;
-  b[0x1fe] = 0x55; b[0x1ff] = 0xaa;
-  b.set([0x48, 0x64, 0x72, 0x53], 0x202);
-  b[0x206] = 0x0f; b[0x207] = 0x02;
-  b[0x201] = 0x6a;
-  b[0x211] = 1;
-  dv.setUint32(0x1f4, 4096 / 16, true);
-  dv.setUint32(0x22c, 0x7fffffff, true);
-  dv.setUint32(0x238, 2047, true);
-  dv.setUint32(0x260, 0x10000, true);
-  b.set(code, pm);
-  return b;
-}
+import { ECHO, tinyKernel } from '../helpers/fleet-harness.js';
 
 describe('fleet: a VM\'s JIT warnings reach the fleet', function () {
   this.timeout(180_000);

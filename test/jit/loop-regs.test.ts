@@ -30,36 +30,18 @@
  *   L: mov eax,[ebp+ecx*4]; add ebx,eax; mov [ebp+ecx*4+0x800],ebx; inc ecx; cmp ecx,300; jne L; hlt
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
-import { Machine } from '../../src/machine.js';
+import type { SnippetOptions } from '../../src/snippet.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
-import { sameRun } from '../helpers/same-run.js';
-import { pageTables, remappedTables, withPaging, PAGE_DIR, PAGING_PREFIX_LEN } from '../helpers/paging.js';
-import type { EngineName } from '../../src/machine.js';
+import { pageTables, withPaging } from '../helpers/paging.js';
+import type { EngineName, Machine } from '../../src/machine.js';
 import type { Block } from '../../runtime/records.js';
 import { loopRegs } from '../../translator/jit/loop-regs.js';
 import { emitModule, NO_CHAIN } from '../../translator/jit/compile.js';
-import { REMAP, pages, word } from '../helpers/scrambled-pages.js';
-
-const R1 = '31c031db31ffbe140000008b54bd0001d08984bd00f0ffff035d04474e75ecbe140000004181f9e803000075def4';
-const R2 = '31dbbe3c000000b880000400b101bf0600000003580480c120f6e14f75f54e75e6f4';
-const R3 = '31db31c98b448d0001c3899c8d000800004181f92c01000075eaf4';
-/** R1's loop L: org 0x1000, the paging prefix, then 11 bytes. */
-const R1_LOOP = 0x1000 + PAGING_PREFIX_LEN + 11;
-
-/** 300 words at 0x20000: 3 * i + 1. */
-const TABLE = Array.from({ length: 300 }, (_, i) => word(0x20000 + 4 * i, 3 * i + 1));
+import { R1, R1_LOOP, loopMachine, runChecked, expectCompiled, checkR2, checkR3, loopBlock } from '../helpers/loop-snippets.js';
 
 type LoopRegs = boolean | number;
-function machineFor(engine: EngineName, lr: LoopRegs): Machine | undefined {
-  if (engine !== 'jit') return undefined;
-  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, loopRegs: lr } });
-}
-const reference = (o: SnippetOptions): SnippetResult => runSnippet({ ...o, engine: 'interpreter', machine: undefined, slice: undefined, onSlice: undefined });
-function sliced(engine: EngineName, m: Machine | undefined, o: SnippetOptions, slice: number): SnippetResult {
-  return runSnippet({ ...o, engine, machine: m, slice, onSlice: (x: Machine): void => { x.jit?.flush(); } });
-}
+const machineFor = (engine: EngineName, lr: LoopRegs): Machine | undefined => loopMachine(engine, { loopRegs: lr });
 const r1 = (): SnippetOptions => ({ code: withPaging(hexBytes(R1)), memory: pageTables({ notPresent: [0x30000] }), regs: { ebp: 0x30000 - 4 * 610 } });
 
 for (const engine of TEST_ENGINES) {
@@ -68,35 +50,19 @@ for (const engine of TEST_ENGINES) {
     for (const slice of [1000, 50, 7]) {
       describe(`registers in locals across a self-loop's back edge [${engine}${engine === 'jit' ? `, loopRegs ${String(lr)}` : ''}, slices of ${slice}]`, () => {
         it('EBP never written, #PF in a later pass: count, registers, the stores', () => {
-          const m = machineFor(engine, lr), o = r1();
-          const r = sliced(engine, m, o, slice), want = reference(o);
-          sameRun(r, want);
+          const m = machineFor(engine, lr);
+          const { r, want } = runChecked(engine, m, r1(), slice);
           expect(want.exception?.vector).to.equal(14);
           // 610 iterations done: EAX the running sum of the words read (all 0), EBX 610 times [ebp+4] (0), EDI 610.
           expect(want.regs.edi).to.equal(610);
           expect(want.regs.ecx).to.equal(30);
-          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
+          expectCompiled(m, slice, r, want);
         });
 
-        it('EAX written by a call-out (MUL CL), read by the next pass', () => {
-          const m = machineFor(engine, lr);
-          const o = { code: withPaging(hexBytes(R2)), memory: [...remappedTables(PAGE_DIR, 0x11000, REMAP), ...pages(0x84, 1)] };
-          const r = sliced(engine, m, o, slice), want = reference(o);
-          sameRun(r, want);
-          expect(want.regs.ebx).to.equal(60 * (1 + 2 + 3 + 4 + 5 + 6));
-          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
-        });
+        it('EAX written by a call-out (MUL CL), read by the next pass', () => checkR2(engine, machineFor(engine, lr), slice));
 
-        it('registers written inline, ECX carried to the next pass', () => {
-          const m = machineFor(engine, lr);
-          const o = { code: hexBytes(R3), memory: TABLE, regs: { ebp: 0x20000 } };
-          const r = sliced(engine, m, o, slice), want = reference(o);
-          sameRun(r, want);
-          // EBX: the sum of 3i + 1 for i < 300; the last running sum stored at 0x20000 + 0x800 + 4 * 299.
-          expect(want.regs.ebx).to.equal(3 * 299 * 300 / 2 + 300);
-          expect(new Uint32Array(r.readMemory(0x20800 + 4 * 299, 4).slice().buffer)[0]).to.equal(want.regs.ebx);
-          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
-        });
+        // EBX: the sum of 3i + 1 for i < 300; the last running sum stored at 0x20000 + 0x800 + 4 * 299.
+        it('registers written inline, ECX carried to the next pass', () => checkR3(engine, machineFor(engine, lr), slice));
       });
     }
   }
@@ -104,13 +70,7 @@ for (const engine of TEST_ENGINES) {
 
 describe('loopRegs: which registers, and the code', () => {
   /** R1's loop block, decoded by a run of the interpreter. */
-  function r1Loop(): Block {
-    const m = new Machine({ memoryMiB: 2 });
-    runSnippet({ ...r1(), engine: 'interpreter', machine: m });
-    const b = m.frontEnd.peek(R1_LOOP, true);
-    if (b === undefined) throw new Error('R1: no block at L');
-    return b;
-  }
+  const r1Loop = (): Block => loopBlock(r1(), R1_LOOP, 'R1');
 
   it('R1: EBP (read, never written) and nothing else', () => {
     const b = r1Loop();

@@ -6,25 +6,10 @@
  * not two.
  */
 import { expect } from 'chai';
-import { Machine } from '../../src/machine.js';
-import { runSnippet } from '../../src/snippet.js';
 import { CompileClient } from '../../translator/jit/worker-client.js';
 import { packBlocks } from '../../translator/jit/pack.js';
-import type { Block } from '../../runtime/records.js';
 import type { EmitOptions } from '../../translator/jit/compile.js';
-
-/** 300 x (add eax, imm32; jz +0), hlt: three blocks of up to 256 records (slow enough to compile that requests queue). */
-function bigBlocks(): Block[] {
-  const code: number[] = [];
-  for (let i = 0; i < 300; i++) code.push(0x05, i & 0xff, 1, 0, 0, 0x74, 0x00);
-  code.push(0xf4);
-  const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0 } });
-  const got: Block[] = [];
-  m.jit!.onCompiled = (blocks) => { got.push(...blocks); };
-  const r = runSnippet({ engine: 'jit', machine: m, code: new Uint8Array(code) });
-  expect(r.stop).to.equal('hlt');
-  return got;
-}
+import { bigBlocks } from '../helpers/big-blocks.js';
 
 describe('the compile worker takes a priority request before the ordinary ones waiting', () => {
   it('replies to the priority request before the ordinary one sent before it', () => {

@@ -35,36 +35,20 @@
  *   L: mov eax,[ebp+ecx*4]; add ebx,eax; (add ebx,eax) x 40; mov [ebp+ecx*4+0x800],ebx; inc ecx; cmp ecx,300; jne L; hlt
  */
 import { expect } from 'chai';
-import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
-import { Machine } from '../../src/machine.js';
+import type { SnippetOptions } from '../../src/snippet.js';
 import { hexBytes } from '../helpers/asm.js';
 import { TEST_ENGINES } from '../helpers/engines.js';
-import { sameRun } from '../helpers/same-run.js';
-import { pageTables, remappedTables, withPaging, PAGE_DIR, PAGING_PREFIX_LEN } from '../helpers/paging.js';
-import type { EngineName } from '../../src/machine.js';
+import { pageTables, withPaging } from '../helpers/paging.js';
+import type { EngineName, Machine } from '../../src/machine.js';
 import type { Block } from '../../runtime/records.js';
 import { emitModule, NO_CHAIN } from '../../translator/jit/compile.js';
-import { REMAP, pages, word } from '../helpers/scrambled-pages.js';
+import { word } from '../helpers/scrambled-pages.js';
+import { R1, R1_LOOP, TABLE, loopMachine, runChecked, expectCompiled, checkR2, checkR3, loopBlock } from '../helpers/loop-snippets.js';
 
-const R1 = '31c031db31ffbe140000008b54bd0001d08984bd00f0ffff035d04474e75ecbe140000004181f9e803000075def4';
-const R2 = '31dbbe3c000000b880000400b101bf0600000003580480c120f6e14f75f54e75e6f4';
-const R3 = '31db31c98b448d0001c3899c8d000800004181f92c01000075eaf4';
 const R4 = '31db31c98b448d0001c3' + '01c3'.repeat(40) + '899c8d000800004181f92c010000759af4';
-/** R1's loop L: org 0x1000, the paging prefix, then 11 bytes. */
-const R1_LOOP = 0x1000 + PAGING_PREFIX_LEN + 11;
-
-/** 300 words at 0x20000: 3 * i + 1. */
-const TABLE = Array.from({ length: 300 }, (_, i) => word(0x20000 + 4 * i, 3 * i + 1));
 
 type Regs = boolean | 'loops';
-function machineFor(engine: EngineName, regs: Regs): Machine | undefined {
-  if (engine !== 'jit') return undefined;
-  return new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 2, batch: 64, sync: true, regs } });
-}
-const reference = (o: SnippetOptions): SnippetResult => runSnippet({ ...o, engine: 'interpreter', machine: undefined, slice: undefined, onSlice: undefined });
-function sliced(engine: EngineName, m: Machine | undefined, o: SnippetOptions, slice: number): SnippetResult {
-  return runSnippet({ ...o, engine, machine: m, slice, onSlice: (x: Machine): void => { x.jit?.flush(); } });
-}
+const machineFor = (engine: EngineName, regs: Regs): Machine | undefined => loopMachine(engine, { regs });
 /** R1 with EAX's sum not 0: the words at EBP + 4i (i < 610) are i + 1, so each pass's EAX differs from the last. */
 const r1 = (): SnippetOptions => {
   const ebp = 0x30000 - 4 * 610;
@@ -80,45 +64,27 @@ for (const engine of TEST_ENGINES) {
     for (const slice of [1000, 50, 7]) {
       describe(`registers in locals in a self-loop block [${engine}${engine === 'jit' ? `, regs ${String(regs)}` : ''}, slices of ${slice}]`, () => {
         it('registers written inline, then a #PF in a later pass: count, registers, the stores', () => {
-          const m = machineFor(engine, regs), o = r1();
-          const r = sliced(engine, m, o, slice), want = reference(o);
-          sameRun(r, want);
+          const m = machineFor(engine, regs);
+          const { r, want } = runChecked(engine, m, r1(), slice);
           expect(want.exception?.vector).to.equal(14);
           // 610 iterations done: EDI 610, EAX the sum of 1..610, EBX 610 times [ebp+4] = 2, ESI 20 - 10.
           expect([want.regs.edi, want.regs.ecx, want.regs.eax, want.regs.ebx, want.regs.esi]).to.deep.equal([610, 30, 610 * 611 / 2, 2 * 610, 10]);
           // The last store before the fault: EAX's running sum at EBP + 4 * 609 - 0x1000.
           expect(new Uint32Array(r.readMemory(0x30000 - 4 - 0x1000, 4).slice().buffer)[0]).to.equal(610 * 611 / 2);
-          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
+          expectCompiled(m, slice, r, want);
         });
 
-        it('EAX written by a call-out (MUL CL), read by the next pass', () => {
-          const m = machineFor(engine, regs);
-          const o = { code: withPaging(hexBytes(R2)), memory: [...remappedTables(PAGE_DIR, 0x11000, REMAP), ...pages(0x84, 1)] };
-          const r = sliced(engine, m, o, slice), want = reference(o);
-          sameRun(r, want);
-          expect(want.regs.ebx).to.equal(60 * (1 + 2 + 3 + 4 + 5 + 6));
-          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
-        });
+        it('EAX written by a call-out (MUL CL), read by the next pass', () => checkR2(engine, machineFor(engine, regs), slice));
 
         it('R4 (46 records, locals under \'loops\'): registers written inline, budget exits mid-loop', () => {
           const m = machineFor(engine, regs);
-          const o = { code: hexBytes(R4), memory: TABLE, regs: { ebp: 0x20000 } };
-          const r = sliced(engine, m, o, slice), want = reference(o);
-          sameRun(r, want);
+          const { r, want } = runChecked(engine, m, { code: hexBytes(R4), memory: TABLE, regs: { ebp: 0x20000 } }, slice);
           // EBX gains 41 times each word: 41 times the sum of 3i + 1.
           expect(want.regs.ebx).to.equal(41 * (3 * 299 * 300 / 2 + 300));
-          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
+          expectCompiled(m, slice, r, want);
         });
 
-        it('registers written inline, ECX carried to the next pass, budget exits mid-loop', () => {
-          const m = machineFor(engine, regs);
-          const o = { code: hexBytes(R3), memory: TABLE, regs: { ebp: 0x20000 } };
-          const r = sliced(engine, m, o, slice), want = reference(o);
-          sameRun(r, want);
-          expect(want.regs.ebx).to.equal(3 * 299 * 300 / 2 + 300);
-          expect(new Uint32Array(r.readMemory(0x20800 + 4 * 299, 4).slice().buffer)[0]).to.equal(want.regs.ebx);
-          if (m !== undefined && slice >= 50) expect(r.compiled, `compiled of ${r.instructions}`).to.be.at.least(want.instructions / 5);
-        });
+        it('registers written inline, ECX carried to the next pass, budget exits mid-loop', () => checkR3(engine, machineFor(engine, regs), slice));
       });
     }
   }
@@ -126,13 +92,7 @@ for (const engine of TEST_ENGINES) {
 
 describe("regs 'loops': the code", () => {
   /** R1's loop block, decoded by a run of the interpreter. */
-  function r1Loop(): Block {
-    const m = new Machine({ memoryMiB: 2 });
-    runSnippet({ ...r1(), engine: 'interpreter', machine: m });
-    const b = m.frontEnd.peek(R1_LOOP, true);
-    if (b === undefined) throw new Error('R1: no block at L');
-    return b;
-  }
+  const r1Loop = (): Block => loopBlock(r1(), R1_LOOP, 'R1');
   const text = (b: Block, regs: Regs): string =>
     emitModule([b], { ...NO_CHAIN, forward: true, pageGroups: 'merge', regs, branchHints: true, text: true }).text ?? '';
 
@@ -156,10 +116,7 @@ describe("regs 'loops': the code", () => {
 
   it("'loops': R1's body (10 records) is forwarded as with false; R4's (46) keeps EAX, ECX, EBX, EBP in locals", () => {
     expect(text(r1Loop(), 'loops')).to.equal(text(r1Loop(), false));
-    const m = new Machine({ memoryMiB: 2 });
-    runSnippet({ code: hexBytes(R4), memory: TABLE, regs: { ebp: 0x20000 }, engine: 'interpreter', machine: m });
-    const b = m.frontEnd.peek(0x1004, true);
-    if (b === undefined) throw new Error('R4: no block at L');
+    const b = loopBlock({ code: hexBytes(R4), memory: TABLE, regs: { ebp: 0x20000 } }, 0x1004, 'R4');
     expect(b.recs.length).to.equal(47);
     expect(regLoads(text(b, 'loops'))).to.deep.equal({ before: 4, inLoop: 0 });
     expect(regLoads(text(b, false)).inLoop).to.be.at.least(1);

@@ -11,21 +11,8 @@ import { Machine } from '../../src/machine.js';
 import { runSnippet } from '../../src/snippet.js';
 import { CompileClient, workerStats } from '../../translator/jit/worker-client.js';
 import { packBlocks } from '../../translator/jit/pack.js';
-import type { Block } from '../../runtime/records.js';
 import type { EmitOptions } from '../../translator/jit/compile.js';
-
-/** 300 x (add eax, imm32; jz +0), hlt: blocks of up to 256 records (slow enough to emit that requests queue). */
-function bigBlocks(): Block[] {
-  const code: number[] = [];
-  for (let i = 0; i < 300; i++) code.push(0x05, i & 0xff, 1, 0, 0, 0x74, 0x00);
-  code.push(0xf4);
-  const m = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0 } });
-  const got: Block[] = [];
-  m.jit!.onCompiled = (blocks) => { got.push(...blocks); };
-  const r = runSnippet({ engine: 'jit', machine: m, code: new Uint8Array(code) });
-  expect(r.stop).to.equal('hlt');
-  return got;
-}
+import { bigBlocks } from '../helpers/big-blocks.js';
 
 const ORG = 0x1000;
 
