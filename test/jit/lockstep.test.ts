@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Machine } from '../../src/machine.js';
 import { runSnippet, type SnippetOptions, type SnippetResult } from '../../src/snippet.js';
 import { Lockstep, LockstepDivergence, type LockstepStats } from '../../translator/jit/lockstep.js';
+import type { Handler } from '../../runtime/records.js';
 import { testFaults } from '../../translator/jit/test-faults.js';
 import { hexBytes } from '../helpers/asm.js';
 import { ADC_LOOP } from '../helpers/adc-loop.js';
@@ -139,6 +140,23 @@ describe('lockstep: JIT vs interpreter, block run by block run', () => {
     expect(c.res.exception).to.deep.include({ vector: 0, eip: 0x100e });
     expect(c.stats.faultsCompared).to.equal(1);
     expectSameAsPlain({ code: DIV_ZERO, regs: { esi: 7 } }, c);
+  });
+
+  it('a record decoded into again (a dead block\'s, reclaimed) is guarded again when its new block compiles', () => {
+    // in al, 0x80 (I/O: impure, run once, by the interpreter); hlt
+    const code = hexBytes('e480f4');
+    const machine = new Machine({ memoryMiB: 2, engine: 'jit', jit: { threshold: 0, chain: false, direct: false } });
+    const ls = new Lockstep(machine.cpu, machine.frontEnd, machine.jit!);
+    runSnippet({ code, engine: 'jit', machine });
+    expect(ls.stats.impureInstructions, 'IN and HLT, each run once by the interpreter').to.equal(2);
+    const b = machine.frontEnd.peek(0x1000, true);
+    expect(b?.jit ?? null, 'the IN block compiled').to.not.equal(null);
+    const r = b!.recs[0]!;
+    // What reclaim + decode leave in a record the lockstep guarded before: a fresh handler (Rec.reset).
+    const fresh: Handler = () => undefined;
+    r.exec = fresh;
+    machine.jit!.onCompiled!([b!], { bytes: 0, inline: 0, callouts: 1, blocks: [] }, 0);
+    expect(r.exec, 'the new handler wrapped (the run stops before it)').to.not.equal(fresh);
   });
 
   it('self-modifying code: a loop that rewrites its next instruction', () => {

@@ -251,7 +251,13 @@ export class Lockstep {
   /** While set, a guarded (impure) record stops the run before it runs (TRAP). */
   private trapping = false;
   private trapRec: Rec | null = null;
-  private readonly guarded = new WeakSet<Rec>();
+  /**
+   * Each guarded record's wrapper as installed. Not a set of records: the front end decodes new
+   * instructions into dead blocks' records (blocks.ts reclaim; Rec.reset gives them a fresh
+   * handler), and a record remembered as guarded would then run its new impure handler unguarded,
+   * twice (seen: an `in al, 0x40` whose two PIT reads differed, a false divergence).
+   */
+  private readonly guarded = new WeakMap<Rec, Handler>();
   private savedMmuMask = 0;
 
   constructor(private readonly cpu: Cpu, private readonly frontEnd: FrontEnd, private readonly jit: Jit, opts: LockstepOptions = {}) {
@@ -283,14 +289,14 @@ export class Lockstep {
    * runs up to it and runs it once in the interpreter (runImpure).
    */
   private guard(r: Rec): void {
-    if (this.guarded.has(r)) return;
-    this.guarded.add(r);
+    if (this.guarded.get(r) === r.exec) return;
     const wrap = (h: Handler): Handler => (cpu, rr) => {
       if (this.trapping) { this.trapRec = rr; throw TRAP; }
       return h(cpu, rr);
     };
     r.exec = wrap(r.exec);
     if (r.plain !== null) r.plain = wrap(r.plain);
+    this.guarded.set(r, r.exec);
   }
 
   private unchecked(b: Block, fn: JitFn, budget: number): number {
