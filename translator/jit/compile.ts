@@ -209,8 +209,12 @@ export const INNER_LOOP = false;
 export const LOOP_GROUPS: boolean | 'near' = 'near';
 /** JitOptions.loopRegs' default (engine.ts): see there. */
 export const LOOP_REGS = false;
-/** JitOptions.regs' default (engine.ts): see there. */
-export const REGS: boolean | 'loops' = false;
+/**
+ * JitOptions.regs' default (engine.ts): 'loops' since session 20: the lead's quiet-host boots (one
+ * build, 4 rounds interleaved with main 678200f) main thread 0.921 / 0.972 / 0.951 / 0.995 of main and
+ * 0.918 / 0.993 / 0.927 / 1.047 of 'loops' off; the mpi loop's phase pairs 0.84-0.87.
+ */
+export const REGS: boolean | 'loops' = 'loops';
 
 export const NO_CHAIN: EmitOptions = { firstId: 0, regs: false, flatMask: 0 };
 

@@ -226,7 +226,8 @@ export interface JitOptions {
    * 0.83-0.87, the decompressor level, bench=1 snapshots level, boots level
    * (noisy host), module bytes +0.8 % (+3.9 % without the minimum)
    * (docs/jit-plan.md "Registers in locals in self-loops, session 20").
-   * Default compile.ts REGS (false).
+   * Default compile.ts REGS ('loops' since session 20: the lead's quiet
+   * boots 0.92-1.00 of main's main thread, 4 of 4 rounds lower).
    */
   regs?: boolean | 'loops';
   /** Skip inline limit checks for segments flat when the block is compiled, behind an entry guard (ir.ts); default true. */
